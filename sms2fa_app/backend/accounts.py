@@ -1,0 +1,191 @@
+"""Sign-up and password login with failed-login throttling; typed results, no UI strings."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from sms2fa_app.backend.crypto import keyed_digest
+from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.limits import Counter, WindowLimiter
+from sms2fa_app.backend.models import User, utcnow
+from sms2fa_app.backend.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, PasswordProblem, password_problem
+from sms2fa_app.backend.sessions import IssuedSession, SessionStore, Stage
+
+log = logging.getLogger("sms2fa.accounts")
+
+MAX_EMAIL_LENGTH = 254
+_EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+class SignupProblem(enum.Enum):
+    """Why a sign-up is refused."""
+
+    EMAIL_MISSING = "email_missing"
+    EMAIL_INVALID = "email_invalid"
+    PASSWORD_EMPTY = "password_empty"
+    PASSWORD_TOO_SHORT = "password_too_short"
+    PASSWORD_TOO_LONG = "password_too_long"
+    PASSWORDS_DIFFER = "passwords_differ"
+    EMAIL_TAKEN = "email_taken"
+
+
+class LoginOutcome(enum.Enum):
+    """How a password login ended."""
+
+    AUTHENTICATED = "authenticated"
+    SECOND_FACTOR_REQUIRED = "second_factor_required"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    MISSING_FIELDS = "missing_fields"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    """A new account's session, or the problem."""
+
+    problem: SignupProblem | None = None
+    issued: IssuedSession | None = None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome, the session when one was started, and the wait when throttled."""
+
+    outcome: LoginOutcome
+    issued: IssuedSession | None = None
+    retry_after_seconds: int = 0
+
+
+_PASSWORD_TO_SIGNUP = {
+    PasswordProblem.EMPTY: SignupProblem.PASSWORD_EMPTY,
+    PasswordProblem.TOO_SHORT: SignupProblem.PASSWORD_TOO_SHORT,
+    PasswordProblem.TOO_LONG: SignupProblem.PASSWORD_TOO_LONG,
+}
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed and lower-cased, so one address is one account whatever its letter case."""
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> SignupProblem | None:
+    """Whether a normalized email is acceptable."""
+    if not email:
+        return SignupProblem.EMAIL_MISSING
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL_PATTERN.match(email):
+        return SignupProblem.EMAIL_INVALID
+    return None
+
+
+@dataclass(frozen=True)
+class LoginThrottlePolicy:
+    """Failed-login limits per account and per client IP within a window."""
+
+    window_seconds: int
+    max_failures_per_account: int
+    max_failures_per_ip: int
+
+
+class Accounts:
+    """Creates accounts and checks passwords."""
+
+    def __init__(
+        self,
+        database: Database,
+        hasher: PasswordHasher,
+        sessions: SessionStore,
+        limiter: WindowLimiter,
+        throttle: LoginThrottlePolicy,
+        secret_key: str,
+    ):
+        self._db = database
+        self._hasher = hasher
+        self._sessions = sessions
+        self._limiter = limiter
+        self._throttle = throttle
+        self._secret = secret_key
+
+    def sign_up(
+        self, email: str, password: str, confirmation: str, client_ip: str = "", user_agent: str = ""
+    ) -> SignupResult:
+        """Create an account and sign it in, or say what is wrong; nothing changes on a problem."""
+        email = normalize_email(email)
+        problem = email_problem(email)
+        if problem is None and (weak := password_problem(password)) is not None:
+            problem = _PASSWORD_TO_SIGNUP[weak]
+        if problem is None and password != confirmation:
+            problem = SignupProblem.PASSWORDS_DIFFER
+        if problem is None and self.find_by_email(email) is not None:
+            problem = SignupProblem.EMAIL_TAKEN
+        if problem is not None:
+            return SignupResult(problem=problem)
+        user = User(email=email, password_hash=self._hasher.hash(password))
+        try:
+            with self._db.session() as db:
+                db.add(user)
+                db.flush()
+                user_id = user.id
+        except IntegrityError:
+            return SignupResult(problem=SignupProblem.EMAIL_TAKEN)
+        assert user_id is not None
+        log.info("event=signup user_id=%s", user_id)
+        return SignupResult(issued=self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent))
+
+    def _counters(self, email: str, client_ip: str) -> list[Counter]:
+        window = self._throttle.window_seconds
+        return [
+            Counter(
+                f"login:fail:acct:{keyed_digest(self._secret, 'email', email)}",
+                self._throttle.max_failures_per_account,
+                window,
+            ),
+            Counter(f"login:fail:ip:{client_ip or 'unknown'}", self._throttle.max_failures_per_ip, window),
+        ]
+
+    def log_in(self, email: str, password: str, client_ip: str = "", user_agent: str = "") -> LoginResult:
+        """Check the password (after the throttle) and start a session at the right stage."""
+        email = normalize_email(email)
+        if not email or not password:
+            return LoginResult(LoginOutcome.MISSING_FIELDS)
+        counters = self._counters(email, client_ip)
+        if (reached := self._limiter.check(counters)) is not None:
+            log.warning("event=login_throttled scope=%s", "account" if reached.counter is counters[0] else "ip")
+            return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
+        user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
+        too_long = len(password) > MAX_PASSWORD_LENGTH
+        stored_hash = user.password_hash if user is not None and not too_long else None
+        if not self._hasher.verify(password[:MAX_PASSWORD_LENGTH], stored_hash) or user is None:
+            self._limiter.hit(counters)
+            log.info("event=login_failed known_account=%s", user is not None)
+            return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
+        assert user.id is not None
+        self._limiter.clear(counters[:1])
+        if user.is_two_factor_enabled:
+            issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
+            log.info("event=login_password_ok user_id=%s second_factor=required", user.id)
+            return LoginResult(LoginOutcome.SECOND_FACTOR_REQUIRED, issued)
+        issued = self._sessions.create(user.id, Stage.AUTHENTICATED, client_ip, user_agent)
+        log.info("event=login user_id=%s", user.id)
+        return LoginResult(LoginOutcome.AUTHENTICATED, issued)
+
+    def find_by_email(self, email: str) -> User | None:
+        """The account for a normalized email."""
+        with self._db.session() as db:
+            return db.exec(select(User).where(User.email == email)).first()
+
+    def get(self, user_id: int) -> User | None:
+        """The account by id."""
+        with self._db.session() as db:
+            return db.get(User, user_id)
+
+    def update(self, user: User) -> None:
+        """Save changes to an account, stamping updated_at."""
+        user.updated_at = utcnow()
+        with self._db.session() as db:
+            db.add(user)

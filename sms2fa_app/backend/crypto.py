@@ -1,0 +1,32 @@
+"""Small keyed-hash helpers shared by sessions, limits and the OTP store."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+
+def keyed_digest(secret: str, *parts: str) -> str:
+    """HMAC-SHA256 of the parts under the server secret, hex encoded.
+
+    Used for anything derived from user data that we store or use as a key
+    (codes, emails, phone numbers), so Redis never holds the raw value.
+    """
+    message = "\x1f".join(parts).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a high-entropy random token (no key needed for 256-bit tokens)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh random token with 256 bits of entropy, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def digests_equal(left: str, right: str) -> bool:
+    """Constant-time comparison of two digests."""
+    return hmac.compare_digest(left.encode(), right.encode())

@@ -1,0 +1,104 @@
+"""Sliding-window limits in Redis, checked and counted atomically in one Lua call.
+
+Each counter is a sorted set of event times. A call either only checks the counters,
+only records an event in all of them, or does both at once: when any counter is full,
+nothing is recorded anywhere, so a request refused by one limit spends no quota of the others.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+import redis
+
+from sms2fa_app.backend.clock import Clock
+from sms2fa_app.backend.errors import ServiceUnavailable
+
+Mode = Literal["check", "hit", "check_and_hit"]
+
+_WINDOW_SCRIPT = """
+local now = tonumber(ARGV[1])
+local mode = ARGV[2]
+local member = ARGV[3]
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 + 2 * i])
+  local window = tonumber(ARGV[3 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if mode ~= 'hit' then
+    local count = redis.call('ZCARD', key)
+    if count >= limit then
+      local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+      return {i, tostring(tonumber(blocking[2]) + window - now)}
+    end
+  end
+end
+if mode ~= 'check' then
+  for i, key in ipairs(KEYS) do
+    local window = tonumber(ARGV[3 + 2 * i])
+    redis.call('ZADD', key, now, member)
+    redis.call('EXPIRE', key, math.ceil(window) + 1)
+  end
+end
+return {0, '0'}
+"""
+
+
+@dataclass(frozen=True)
+class Counter:
+    """One limit: at most `limit` events per `window_seconds` under `key`."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class LimitReached:
+    """The first full counter and how long until it has room."""
+
+    counter: Counter
+    retry_after_seconds: int
+
+
+class WindowLimiter:
+    """Runs the sliding-window script against a Redis client with an injected clock."""
+
+    def __init__(self, client: redis.Redis, clock: Clock):
+        self._client = client
+        self._clock = clock
+        self._script = client.register_script(_WINDOW_SCRIPT)
+
+    def apply(self, counters: list[Counter], mode: Mode) -> LimitReached | None:
+        """Check and/or record one event in every counter, atomically."""
+        args: list[str | int | float] = [repr(self._clock.now()), mode, uuid.uuid4().hex]
+        for counter in counters:
+            args += [counter.limit, counter.window_seconds]
+        try:
+            index, wait = self._script(keys=[c.key for c in counters], args=args)
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
+        if int(index) == 0:
+            return None
+        return LimitReached(counters[int(index) - 1], max(1, math.ceil(float(wait))))
+
+    def check(self, counters: list[Counter]) -> LimitReached | None:
+        """The first full counter, recording nothing."""
+        return self.apply(counters, "check")
+
+    def hit(self, counters: list[Counter]) -> None:
+        """Record one event in every counter, whatever their state."""
+        self.apply(counters, "hit")
+
+    def check_and_hit(self, counters: list[Counter]) -> LimitReached | None:
+        """Record one event in every counter only if none is full."""
+        return self.apply(counters, "check_and_hit")
+
+    def clear(self, counters: list[Counter]) -> None:
+        """Forget the events of these counters."""
+        try:
+            self._client.delete(*[c.key for c in counters])
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error

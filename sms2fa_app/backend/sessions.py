@@ -1,0 +1,156 @@
+"""Server-side login sessions: create, resolve, advance (with a new token), end.
+
+The browser holds a random 256-bit token; the database holds only its SHA-256, the user,
+the stage and the times. Every stage change issues a new token and voids the old one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlmodel import delete, select
+
+from sms2fa_app.backend.clock import Clock
+from sms2fa_app.backend.crypto import new_token, token_digest
+from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.models import LoginSession
+
+MAX_TOKEN_LENGTH = 128
+TOUCH_INTERVAL_SECONDS = 30
+
+
+class Stage(enum.StrEnum):
+    """How far a login has come."""
+
+    PASSWORD_VERIFIED = "password_verified"
+    AUTHENTICATED = "authenticated"
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """Expiry rules, in seconds."""
+
+    idle_seconds: int
+    absolute_seconds: int
+    pending_seconds: int
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """A resolved, unexpired session."""
+
+    session_id: int
+    user_id: int
+    stage: Stage
+    created_at: float
+    stage_started_at: float
+
+    @property
+    def is_authenticated(self) -> bool:
+        """True once every required factor was presented."""
+        return self.stage is Stage.AUTHENTICATED
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A session together with the token the browser must keep."""
+
+    token: str
+    session: ActiveSession
+
+
+def _active(record: LoginSession) -> ActiveSession:
+    assert record.id is not None
+    return ActiveSession(
+        session_id=record.id,
+        user_id=record.user_id,
+        stage=Stage(record.stage),
+        created_at=record.created_at,
+        stage_started_at=record.stage_started_at,
+    )
+
+
+class SessionStore:
+    """Login sessions in the SQL database."""
+
+    def __init__(self, database: Database, clock: Clock, policy: SessionPolicy):
+        self._db = database
+        self._clock = clock
+        self._policy = policy
+
+    def create(self, user_id: int, stage: Stage, client_ip: str = "", user_agent: str = "") -> IssuedSession:
+        """Start a session at the given stage with a fresh token."""
+        now = self._clock.now()
+        token = new_token()
+        record = LoginSession(
+            token_hash=token_digest(token),
+            user_id=user_id,
+            stage=stage.value,
+            created_at=now,
+            stage_started_at=now,
+            last_seen_at=now,
+            client_ip=client_ip[:64],
+            user_agent=user_agent[:255],
+        )
+        with self._db.session() as db:
+            db.add(record)
+            db.flush()
+            return IssuedSession(token, _active(record))
+
+    def _expired(self, record: LoginSession, now: float) -> bool:
+        policy = self._policy
+        if now - record.created_at >= policy.absolute_seconds:
+            return True
+        if now - record.last_seen_at >= policy.idle_seconds:
+            return True
+        return record.stage == Stage.PASSWORD_VERIFIED.value and now - record.stage_started_at >= policy.pending_seconds
+
+    def resolve(self, token: str | None) -> ActiveSession | None:
+        """The live session for a token, or None (unknown, tampered or expired; expired ones are deleted)."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        now = self._clock.now()
+        with self._db.session() as db:
+            record = db.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
+            if record is None:
+                return None
+            if self._expired(record, now):
+                db.delete(record)
+                return None
+            if now - record.last_seen_at >= TOUCH_INTERVAL_SECONDS:
+                record.last_seen_at = now
+                db.add(record)
+            return _active(record)
+
+    def advance(self, token: str, stage: Stage) -> IssuedSession | None:
+        """Move a live session to a stage under a new token; the old token stops working."""
+        now = self._clock.now()
+        with self._db.session() as db:
+            record = db.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
+            if record is None or self._expired(record, now):
+                return None
+            fresh = new_token()
+            record.token_hash = token_digest(fresh)
+            if record.stage != stage.value:
+                record.stage = stage.value
+                record.stage_started_at = now
+            record.last_seen_at = now
+            db.add(record)
+            db.flush()
+            return IssuedSession(fresh, _active(record))
+
+    def end(self, token: str | None) -> None:
+        """Delete the session behind a token (logout)."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return
+        with self._db.session() as db:
+            db.exec(delete(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+
+    def end_all_for_user(self, user_id: int, keep_session_id: int | None = None) -> int:
+        """Delete every session of a user but one; returns how many were ended."""
+        with self._db.session() as db:
+            query = delete(LoginSession).where(LoginSession.user_id == user_id)
+            if keep_session_id is not None:
+                query = query.where(LoginSession.id != keep_session_id)
+            return db.exec(query).rowcount or 0

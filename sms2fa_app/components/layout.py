@@ -1,0 +1,34 @@
+"""The card layout every page is drawn in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def page_shell(*children: rx.Component) -> rx.Component:
+    """Centers content on small and large screens, with a color-mode toggle."""
+    return rx.box(
+        rx.hstack(
+            rx.link(rx.heading("sms2fa", size="4"), href="/", underline="none"),
+            rx.spacer(),
+            rx.color_mode.button(aria_label="Toggle dark mode"),
+            width="100%",
+            padding="12px 16px",
+            align="center",
+        ),
+        rx.center(
+            rx.box(*children, width="100%", max_width="440px"),
+            padding="16px",
+            width="100%",
+        ),
+        min_height="100vh",
+        width="100%",
+    )
+
+
+def card(title: str, *children: rx.Component, subtitle: rx.Component | str | None = None) -> rx.Component:
+    """A titled card inside the page shell."""
+    header = [rx.heading(title, size="6", as_="h1")]
+    if subtitle is not None:
+        header.append(rx.text(subtitle, color_scheme="gray", size="2") if isinstance(subtitle, str) else subtitle)
+    return page_shell(rx.card(rx.vstack(*header, *children, spacing="4", width="100%"), size="3", width="100%"))

@@ -1,0 +1,15 @@
+"""Builds the Reflex app and registers its pages; nothing more."""
+
+import reflex as rx
+
+from sms2fa_app.pages.auth import login_page, signup_page
+from sms2fa_app.pages.challenge import challenge_page
+from sms2fa_app.pages.dashboard import dashboard_page
+from sms2fa_app.state.session import SessionState
+
+app = rx.App()
+app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=SessionState.redirect_if_signed_in)
+app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=SessionState.redirect_if_signed_in)
+app.add_page(signup_page, route="/signup", title="Sign up · sms2fa", on_load=SessionState.redirect_if_signed_in)
+app.add_page(dashboard_page, route="/dashboard", title="Dashboard · sms2fa", on_load=SessionState.require_authenticated)
+app.add_page(challenge_page, route="/2fa-challenge", title="Verify · sms2fa")

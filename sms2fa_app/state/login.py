@@ -1,0 +1,53 @@
+"""The password step of logging in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.backend.accounts import LoginOutcome
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.state import messages
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState
+
+
+class LoginState(SessionState):
+    """Checks the password; with 2FA on, the session waits at the second factor."""
+
+    error: str = ""
+    loading: bool = False
+
+    async def log_in(self, form_data: dict):
+        """Password step: same message for unknown email and wrong password."""
+        if self.loading:
+            return
+        self.error = ""
+        self.loading = True
+        yield
+        try:
+            previous_token = self.session_token
+            result = await run_backend(
+                self._services().accounts.log_in,
+                str(form_data.get("email", "")),
+                str(form_data.get("password", "")),
+                self._client_ip(),
+                self._user_agent(),
+            )
+            if result.issued is not None and previous_token:
+                await run_backend(self._services().sessions.end, previous_token)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.loading = False
+        if result.outcome is LoginOutcome.THROTTLED:
+            self.error = messages.login_throttled(result.retry_after_seconds)
+        elif result.outcome is LoginOutcome.MISSING_FIELDS:
+            self.error = messages.MISSING_CREDENTIALS
+        elif result.outcome is LoginOutcome.INVALID_CREDENTIALS:
+            self.error = messages.INVALID_CREDENTIALS
+        else:
+            assert result.issued is not None
+            self._adopt(result.issued)
+            second_factor = result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED
+            yield rx.redirect(CHALLENGE_PATH if second_factor else DASHBOARD_PATH)

@@ -1,0 +1,93 @@
+"""The base state: the browser's session token, resolved on the server for every guard and handler."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User
+from sms2fa_app.backend.services import Services, get_services
+from sms2fa_app.backend.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.state.runner import run_backend
+
+log = logging.getLogger("sms2fa.state")
+
+LOGIN_PATH = "/login"
+DASHBOARD_PATH = "/dashboard"
+CHALLENGE_PATH = "/2fa-challenge"
+
+
+class SessionState(rx.State):
+    """Holds the login token in localStorage (never sent with HTTP requests, so no CSRF surface;
+    the server keeps only its hash) and resolves it on the server."""
+
+    session_token: str = rx.LocalStorage("", name="sms2fa_session")
+    signed_in_email: str = ""
+    unavailable: bool = False
+
+    @staticmethod
+    def _services() -> Services:
+        return get_services()
+
+    def _client_ip(self) -> str:
+        return self.router.session.client_ip or ""
+
+    def _user_agent(self) -> str:
+        return self.router.headers.user_agent or ""
+
+    def _adopt(self, issued: IssuedSession) -> None:
+        """Keep a newly issued token in the browser."""
+        self.session_token = issued.token
+
+    def _forget(self) -> None:
+        self.session_token = ""
+        self.signed_in_email = ""
+
+    async def _session(self) -> ActiveSession | None:
+        """The server-side session behind the browser's token, or None."""
+        return await run_backend(self._services().sessions.resolve, self.session_token)
+
+    async def _authenticated_user(self) -> User | None:
+        """The fully signed-in user, or None."""
+        session = await self._session()
+        if session is None or not session.is_authenticated:
+            return None
+        return await run_backend(self._services().accounts.get, session.user_id)
+
+    async def require_authenticated(self):
+        """on_load guard of protected pages: no session -> login; second factor pending -> challenge."""
+        try:
+            session = await self._session()
+            user = await run_backend(self._services().accounts.get, session.user_id) if session else None
+        except ServiceUnavailable:
+            self.unavailable = True
+            return rx.redirect(LOGIN_PATH)
+        if session is None or user is None:
+            self._forget()
+            return rx.redirect(LOGIN_PATH)
+        if session.stage is Stage.PASSWORD_VERIFIED:
+            return rx.redirect(CHALLENGE_PATH)
+        self.signed_in_email = user.email
+        return None
+
+    async def redirect_if_signed_in(self):
+        """on_load of login and sign-up: a signed-in user goes to the dashboard."""
+        self.unavailable = False
+        try:
+            session = await self._session()
+        except ServiceUnavailable:
+            return None
+        if session is not None and session.is_authenticated:
+            return rx.redirect(DASHBOARD_PATH)
+        return None
+
+    async def log_out(self):
+        """End the server-side session and forget the token."""
+        try:
+            await run_backend(self._services().sessions.end, self.session_token)
+        except ServiceUnavailable:
+            log.warning("event=logout_failed reason=unavailable")
+        self._forget()
+        return rx.redirect(LOGIN_PATH)

@@ -1,0 +1,59 @@
+"""Shared fixtures: settings on a temp dir, an injected clock, fakeredis, a temp SQLite database, Services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import fakeredis
+import pytest
+from sqlmodel import SQLModel
+
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.db import Database, make_engine
+from sms2fa_app.backend.passwords import PasswordHasher
+from sms2fa_app.backend.services import Services, build_services, set_services
+from sms2fa_app.config import Settings, load_settings
+
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+# Cheap argon2 parameters keep the suite fast; production parameters are tested in test_passwords.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost_kib=1024)
+
+
+def make_settings(tmp_path: Path, **overrides: str) -> Settings:
+    """Settings as a test wants them: temp data dir, fixed secret, no .env file."""
+    environ = {"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": TEST_SECRET, "APP_ENV": "development"}
+    environ.update(overrides)
+    return load_settings(environ, env_file=None)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def redis_client() -> fakeredis.FakeRedis:
+    return fakeredis.FakeRedis(decode_responses=True)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Database:
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    SQLModel.metadata.create_all(engine)
+    return Database(engine)
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FakeClock, redis_client, database: Database) -> Iterator[Services]:
+    """Backend services wired to the fakes, installed as the process-wide Services for state tests."""
+    built = build_services(settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER)
+    set_services(built)
+    yield built
+    set_services(None)

@@ -1,0 +1,70 @@
+"""Helpers to construct Reflex states and drive their handlers in tests, without a browser."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, TypeVar
+
+import reflex as rx
+from reflex_base.event import EventSpec
+
+S = TypeVar("S", bound=rx.State)
+
+
+def make_state(state_class: type[S]) -> S:
+    """A fresh state tree; returns the instance of `state_class` inside it."""
+    root = rx.State(_reflex_internal_init=True)
+    path = state_class.get_full_name().split(".")[1:]
+    return root.get_substate(path)  # type: ignore[return-value]
+
+
+async def run(handler_result: Any) -> list[Any]:
+    """Drain what a handler returned or yielded (coroutine, async or sync generator) into a list of events."""
+    events: list[Any] = []
+    if inspect.isasyncgen(handler_result):
+        async for item in handler_result:
+            if item is not None:
+                events.append(item)
+    elif inspect.iscoroutine(handler_result):
+        item = await handler_result
+        if item is not None:
+            events.append(item)
+    elif inspect.isgenerator(handler_result):
+        events.extend(item for item in handler_result if item is not None)
+    elif handler_result is not None:
+        events.append(handler_result)
+    flat: list[Any] = []
+    for event in events:
+        flat.extend(event if isinstance(event, list | tuple) else [event])
+    return flat
+
+
+def _spec_args(event: EventSpec) -> dict[str, Any]:
+    return {name._js_expr: getattr(value, "_var_value", value) for name, value in event.args}
+
+
+def redirect_path(events: list[Any]) -> str | None:
+    """The path of the last redirect among the events, or None."""
+    path = None
+    for event in events:
+        if isinstance(event, EventSpec) and event.handler.fn.__name__ == "_redirect":
+            path = _spec_args(event)["path"]
+    return path
+
+
+def toasts(events: list[Any]) -> list[str]:
+    """The texts of toasts among the events."""
+    texts = []
+    for event in events:
+        if isinstance(event, EventSpec) and "toast" in event.handler.fn.__name__:
+            args = _spec_args(event)
+            texts.extend(str(value) for value in args.values() if isinstance(value, str))
+    return texts
+
+
+def client_dict(state: rx.State) -> dict[str, Any]:
+    """Everything the state tree would send to the browser (backend vars excluded)."""
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    return root.dict()
