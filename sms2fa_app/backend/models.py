@@ -8,8 +8,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Naive UTC now, as stored in the database."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timezone-aware UTC now."""
+    return datetime.now(UTC)
 
 
 class User(SQLModel, table=True):

@@ -47,7 +47,7 @@ def redirect_path(events: list[Any]) -> str | None:
     """The path of the last redirect among the events, or None."""
     path = None
     for event in events:
-        if isinstance(event, EventSpec) and event.handler.fn.__name__ == "_redirect":
+        if isinstance(event, EventSpec) and event.handler.fn.__qualname__.startswith("_redirect"):
             path = _spec_args(event)["path"]
     return path
 
@@ -56,7 +56,7 @@ def toasts(events: list[Any]) -> list[str]:
     """The texts of toasts among the events."""
     texts = []
     for event in events:
-        if isinstance(event, EventSpec) and "toast" in event.handler.fn.__name__:
+        if isinstance(event, EventSpec) and "toast" in event.handler.fn.__qualname__:
             args = _spec_args(event)
             texts.extend(str(value) for value in args.values() if isinstance(value, str))
     return texts

@@ -1,0 +1,30 @@
+"""Creating accounts and sessions for tests through the real backend."""
+
+from __future__ import annotations
+
+from sms2fa_app.backend.models import User
+from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.sessions import IssuedSession
+
+PASSWORD = "correct horse battery"
+
+
+def create_user(services: Services, email: str = "ada@example.com", *, phone: str | None = None) -> User:
+    """An account with PASSWORD; with a phone, 2FA is on."""
+    result = services.accounts.sign_up(email, PASSWORD, PASSWORD)
+    assert result.issued is not None, result.problem
+    services.sessions.end(result.issued.token)
+    user = services.accounts.find_by_email(email)
+    assert user is not None
+    if phone is not None:
+        user.phone_number = phone
+        user.is_two_factor_enabled = True
+        services.accounts.update(user)
+    return user
+
+
+def log_in(services: Services, email: str = "ada@example.com") -> IssuedSession:
+    """A session after the password step (stage depends on the user's 2FA)."""
+    result = services.accounts.log_in(email, PASSWORD)
+    assert result.issued is not None, result.outcome
+    return result.issued

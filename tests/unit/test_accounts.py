@@ -1,0 +1,130 @@
+"""Sign-up and password login in the backend: validation, normalization, enumeration, throttling."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from sms2fa_app.backend.accounts import LoginOutcome, SignupProblem
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.models import LoginSession, User
+from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.sessions import Stage
+from tests.support.factories import PASSWORD, create_user
+
+
+def count(services: Services, model: type) -> int:
+    with services.database.session() as db:
+        return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_sign_up_normalizes_email_and_starts_an_authenticated_session(services: Services) -> None:
+    result = services.accounts.sign_up("  Ada@Example.COM ", PASSWORD, PASSWORD)
+    assert result.problem is None and result.issued is not None
+    user = services.accounts.find_by_email("ada@example.com")
+    assert user is not None and user.password_hash.startswith("$argon2")
+    assert not user.is_two_factor_enabled and user.phone_number is None
+    assert services.sessions.resolve(result.issued.token).stage is Stage.AUTHENTICATED
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "confirmation", "problem"),
+    [
+        ("", PASSWORD, PASSWORD, SignupProblem.EMAIL_MISSING),
+        ("   ", PASSWORD, PASSWORD, SignupProblem.EMAIL_MISSING),
+        ("not-an-email", PASSWORD, PASSWORD, SignupProblem.EMAIL_INVALID),
+        ("a@b", PASSWORD, PASSWORD, SignupProblem.EMAIL_INVALID),
+        ("a b@example.com", PASSWORD, PASSWORD, SignupProblem.EMAIL_INVALID),
+        ("x" * 250 + "@example.com", PASSWORD, PASSWORD, SignupProblem.EMAIL_INVALID),
+        ("ada@example.com", "", "", SignupProblem.PASSWORD_EMPTY),
+        ("ada@example.com", "short", "short", SignupProblem.PASSWORD_TOO_SHORT),
+        ("ada@example.com", "p" * 257, "p" * 257, SignupProblem.PASSWORD_TOO_LONG),
+        ("ada@example.com", PASSWORD, PASSWORD + "!", SignupProblem.PASSWORDS_DIFFER),
+    ],
+)
+def test_bad_sign_up_input_is_refused_and_changes_nothing(
+    services: Services, email: str, password: str, confirmation: str, problem: SignupProblem
+) -> None:
+    result = services.accounts.sign_up(email, password, confirmation)
+    assert result.problem is problem and result.issued is None
+    assert count(services, User) == 0 and count(services, LoginSession) == 0
+
+
+@pytest.mark.parametrize("variant", ["ada@example.com", "ADA@EXAMPLE.COM", " Ada@example.com"])
+def test_duplicate_email_in_any_letter_case_is_refused(services: Services, variant: str) -> None:
+    create_user(services)
+    result = services.accounts.sign_up(variant, PASSWORD, PASSWORD)
+    assert result.problem is SignupProblem.EMAIL_TAKEN
+    assert count(services, User) == 1
+
+
+def test_login_without_2fa_is_authenticated(services: Services) -> None:
+    create_user(services)
+    result = services.accounts.log_in("ADA@example.com", PASSWORD, "198.51.100.1", "pytest")
+    assert result.outcome is LoginOutcome.AUTHENTICATED
+    assert services.sessions.resolve(result.issued.token).stage is Stage.AUTHENTICATED
+
+
+def test_login_with_2fa_waits_for_the_second_factor(services: Services) -> None:
+    create_user(services, phone="+14155552671")
+    result = services.accounts.log_in("ada@example.com", PASSWORD)
+    assert result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED
+    assert services.sessions.resolve(result.issued.token).stage is Stage.PASSWORD_VERIFIED
+
+
+def test_unknown_email_and_wrong_password_are_indistinguishable(services: Services) -> None:
+    create_user(services)
+    wrong = services.accounts.log_in("ada@example.com", "wrong password")
+    unknown = services.accounts.log_in("bob@example.com", PASSWORD)
+    assert wrong == unknown
+    assert wrong.outcome is LoginOutcome.INVALID_CREDENTIALS and wrong.issued is None
+    assert count(services, LoginSession) == 0
+
+
+def test_missing_fields(services: Services) -> None:
+    assert services.accounts.log_in("", PASSWORD).outcome is LoginOutcome.MISSING_FIELDS
+    assert services.accounts.log_in("ada@example.com", "").outcome is LoginOutcome.MISSING_FIELDS
+
+
+def test_account_throttle_is_checked_before_hashing(services: Services, clock: FakeClock, monkeypatch) -> None:
+    create_user(services)
+    limit = services.settings.login_max_failures_per_account
+    for attempt in range(limit):
+        assert services.accounts.log_in("ada@example.com", "wrong", f"203.0.113.{attempt}").outcome is (
+            LoginOutcome.INVALID_CREDENTIALS
+        )
+    calls = []
+    monkeypatch.setattr(services.accounts._hasher, "verify", lambda *args: calls.append(args) or True)
+    throttled = services.accounts.log_in("ada@example.com", PASSWORD, "198.51.100.9")
+    assert throttled.outcome is LoginOutcome.THROTTLED and throttled.issued is None
+    assert 0 < throttled.retry_after_seconds <= services.settings.login_window_seconds
+    assert calls == []  # no password hash computed while throttled
+    clock.advance(services.settings.login_window_seconds)
+    monkeypatch.undo()
+    assert services.accounts.log_in("ada@example.com", PASSWORD).outcome is LoginOutcome.AUTHENTICATED
+
+
+def test_ip_throttle_spans_accounts(services: Services) -> None:
+    create_user(services)
+    ip = "192.0.2.44"
+    for attempt in range(services.settings.login_max_failures_per_ip):
+        services.accounts.log_in(f"user{attempt}@example.com", "wrong", ip)
+    assert services.accounts.log_in("ada@example.com", PASSWORD, ip).outcome is LoginOutcome.THROTTLED
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "192.0.2.45").outcome is LoginOutcome.AUTHENTICATED
+
+
+def test_success_clears_the_account_counter(services: Services) -> None:
+    create_user(services)
+    limit = services.settings.login_max_failures_per_account
+    for _ in range(limit - 1):
+        services.accounts.log_in("ada@example.com", "wrong")
+    assert services.accounts.log_in("ada@example.com", PASSWORD).outcome is LoginOutcome.AUTHENTICATED
+    for _ in range(limit - 1):
+        services.accounts.log_in("ada@example.com", "wrong")
+    assert services.accounts.log_in("ada@example.com", PASSWORD).outcome is LoginOutcome.AUTHENTICATED
+
+
+def test_throttle_keys_hold_no_email(services: Services, redis_client) -> None:
+    services.accounts.log_in("ada@example.com", "wrong", "198.51.100.1")
+    assert redis_client.keys("*")
+    assert not [key for key in redis_client.keys("*") if "ada" in key]

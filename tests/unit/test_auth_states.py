@@ -1,0 +1,190 @@
+"""State handlers for sign-up, login, guards and logout, called directly with the backend on fakes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.models import LoginSession, User
+from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.sessions import Stage
+from sms2fa_app.state import messages
+from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.session import SessionState
+from sms2fa_app.state.signup import SignupState
+from tests.support.factories import PASSWORD, create_user, log_in
+from tests.support.states import make_state, redirect_path, run
+
+
+def count(services: Services, model: type) -> int:
+    with services.database.session() as db:
+        return db.exec(select(func.count()).select_from(model)).one()
+
+
+def signup_form(email: str = "ada@example.com", password: str = PASSWORD, confirm: str | None = None) -> dict:
+    return {"email": email, "password": password, "confirm_password": password if confirm is None else confirm}
+
+
+async def test_sign_up_creates_the_account_signs_in_and_redirects(services: Services) -> None:
+    state = make_state(SignupState)
+    events = await run(state.sign_up(signup_form("Ada@Example.com")))
+    assert redirect_path(events) == "/dashboard"
+    assert state.session_token and not state.loading
+    session = services.sessions.resolve(state.session_token)
+    assert session.stage is Stage.AUTHENTICATED
+    assert services.accounts.get(session.user_id).email == "ada@example.com"
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        (signup_form(email=""), "email_error", "Enter your email address."),
+        (signup_form(email="nope"), "email_error", "Enter a valid email address, like name@example.com."),
+        (signup_form(password=""), "password_error", "Choose a password."),
+        (signup_form(password="short"), "password_error", "Use at least 8 characters."),
+        (signup_form(password="p" * 257), "password_error", "Use at most 256 characters."),
+        (signup_form(confirm="something else"), "confirm_error", "The passwords don't match."),
+    ],
+)
+async def test_sign_up_errors_sit_next_to_their_field_and_change_nothing(
+    services: Services, form: dict, field: str, message: str
+) -> None:
+    state = make_state(SignupState)
+    events = await run(state.sign_up(form))
+    assert getattr(state, field) == message
+    assert redirect_path(events) is None and state.session_token == ""
+    assert count(services, User) == 0 and count(services, LoginSession) == 0
+
+
+async def test_sign_up_with_a_taken_email_in_other_case(services: Services) -> None:
+    create_user(services)
+    state = make_state(SignupState)
+    await run(state.sign_up(signup_form("ADA@example.COM")))
+    assert state.email_error == "An account with this email already exists. Log in instead."
+    assert count(services, User) == 1
+
+
+async def test_sign_up_when_the_backend_is_down(services: Services, monkeypatch) -> None:
+    def down(*_args, **_kwargs):
+        raise ServiceUnavailable("redis unavailable")
+
+    monkeypatch.setattr(services.accounts, "sign_up", down)
+    state = make_state(SignupState)
+    await run(state.sign_up(signup_form()))
+    assert state.form_error == messages.SERVICE_UNAVAILABLE and not state.loading
+
+
+async def test_log_in_without_2fa_goes_to_the_dashboard(services: Services) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    assert redirect_path(events) == "/dashboard"
+    assert services.sessions.resolve(state.session_token).stage is Stage.AUTHENTICATED
+
+
+async def test_log_in_with_2fa_stops_at_the_challenge(services: Services) -> None:
+    create_user(services, phone="+14155552671")
+    state = make_state(LoginState)
+    events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    assert redirect_path(events) == "/2fa-challenge"
+    assert services.sessions.resolve(state.session_token).stage is Stage.PASSWORD_VERIFIED
+    guard = await run(state.require_authenticated())
+    assert redirect_path(guard) == "/2fa-challenge"
+    assert state.signed_in_email == ""
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"email": "ada@example.com", "password": "wrong password"}, messages.INVALID_CREDENTIALS),
+        ({"email": "nobody@example.com", "password": PASSWORD}, messages.INVALID_CREDENTIALS),
+        ({"email": "", "password": ""}, messages.MISSING_CREDENTIALS),
+        ({}, messages.MISSING_CREDENTIALS),
+    ],
+)
+async def test_log_in_failures_show_one_message_and_start_no_session(
+    services: Services, form: dict, message: str
+) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    events = await run(state.log_in(form))
+    assert state.error == message and redirect_path(events) is None
+    assert state.session_token == "" and count(services, LoginSession) == 0
+
+
+async def test_log_in_throttled_says_when_to_try_again(services: Services) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    for _ in range(services.settings.login_max_failures_per_account):
+        await run(state.log_in({"email": "ada@example.com", "password": "wrong password"}))
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    assert state.error == "Too many failed attempts. Try again in 15 minutes."
+    assert state.session_token == ""
+
+
+async def test_log_in_replaces_an_earlier_session(services: Services) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    state.session_token = log_in(services).token
+    earlier = state.session_token
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    assert state.session_token != earlier
+    assert services.sessions.resolve(earlier) is None
+
+
+async def test_dashboard_guard_shows_the_email_for_a_live_session(services: Services) -> None:
+    create_user(services)
+    state = make_state(SessionState)
+    state.session_token = log_in(services).token
+    assert await run(state.require_authenticated()) == []
+    assert state.signed_in_email == "ada@example.com"
+
+
+@pytest.mark.parametrize("token", ["", "tampered-token", "x" * 500])
+async def test_dashboard_guard_sends_unknown_tokens_to_login(services: Services, token: str) -> None:
+    state = make_state(SessionState)
+    state.session_token = token
+    assert redirect_path(await run(state.require_authenticated())) == "/login"
+    assert state.signed_in_email == "" and state.session_token == ""
+
+
+async def test_dashboard_guard_after_expiry(services: Services, clock) -> None:
+    create_user(services)
+    state = make_state(SessionState)
+    state.session_token = log_in(services).token
+    clock.advance(services.settings.session_idle_seconds + 1)
+    assert redirect_path(await run(state.require_authenticated())) == "/login"
+
+
+async def test_guard_fails_closed_when_the_backend_is_down(services: Services, monkeypatch) -> None:
+    create_user(services)
+    state = make_state(SessionState)
+    state.session_token = log_in(services).token
+
+    def down(*_args):
+        raise ServiceUnavailable("database unavailable")
+
+    monkeypatch.setattr(services.sessions, "resolve", down)
+    assert redirect_path(await run(state.require_authenticated())) == "/login"
+    assert state.signed_in_email == ""
+
+
+async def test_login_page_sends_a_signed_in_user_to_the_dashboard(services: Services) -> None:
+    create_user(services)
+    state = make_state(SessionState)
+    assert await run(state.redirect_if_signed_in()) == []
+    state.session_token = log_in(services).token
+    assert redirect_path(await run(state.redirect_if_signed_in())) == "/dashboard"
+
+
+async def test_log_out_deletes_the_server_session(services: Services) -> None:
+    create_user(services)
+    state = make_state(SessionState)
+    token = log_in(services).token
+    state.session_token = token
+    state.signed_in_email = "ada@example.com"
+    assert redirect_path(await run(state.log_out())) == "/login"
+    assert services.sessions.resolve(token) is None
+    assert state.session_token == "" and state.signed_in_email == ""
+    assert count(services, LoginSession) == 0

@@ -1,0 +1,43 @@
+"""Sliding-window limits: atomic check-and-count, no quota spent on refusal, retry-after."""
+
+from __future__ import annotations
+
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.limits import Counter, WindowLimiter
+
+
+def test_limit_refuses_after_quota_and_recovers_as_window_slides(redis_client, clock: FakeClock) -> None:
+    limiter = WindowLimiter(redis_client, clock)
+    counter = Counter("t:user", limit=3, window_seconds=60)
+    for _ in range(3):
+        assert limiter.check_and_hit([counter]) is None
+        clock.advance(10)
+    reached = limiter.check_and_hit([counter])
+    assert reached is not None and reached.counter == counter
+    assert reached.retry_after_seconds == 30  # the first hit (t=0) leaves the window at t=60; now t=30
+    clock.advance(30)
+    assert limiter.check_and_hit([counter]) is None
+
+
+def test_refusal_by_one_counter_spends_no_quota_of_the_others(redis_client, clock: FakeClock) -> None:
+    limiter = WindowLimiter(redis_client, clock)
+    tight = Counter("t:tight", limit=1, window_seconds=60)
+    loose = Counter("t:loose", limit=5, window_seconds=60)
+    assert limiter.check_and_hit([tight, loose]) is None
+    for _ in range(4):
+        reached = limiter.check_and_hit([loose, tight])
+        assert reached is not None and reached.counter == tight
+    assert redis_client.zcard("t:loose") == 1
+
+
+def test_check_alone_records_nothing_and_hit_always_records(redis_client, clock: FakeClock) -> None:
+    limiter = WindowLimiter(redis_client, clock)
+    counter = Counter("t:c", limit=1, window_seconds=60)
+    assert limiter.check([counter]) is None
+    assert redis_client.zcard("t:c") == 0
+    limiter.hit([counter])
+    limiter.hit([counter])
+    assert redis_client.zcard("t:c") == 2
+    assert limiter.check([counter]) is not None
+    limiter.clear([counter])
+    assert limiter.check([counter]) is None

@@ -1,0 +1,91 @@
+"""Server-side sessions: tokens, stages, rotation, idle/absolute/pending expiry, logout."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.models import LoginSession
+from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.sessions import Stage
+from tests.support.factories import create_user
+
+
+def test_token_is_random_and_only_its_hash_is_stored(services: Services) -> None:
+    user = create_user(services)
+    first = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    second = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    assert first.token != second.token
+    assert len(first.token) >= 43  # 256 bits, URL-safe base64
+    with services.database.session() as db:
+        stored = [row.token_hash for row in db.exec(select(LoginSession))]
+    assert first.token not in stored and second.token not in stored
+    assert services.sessions.resolve(first.token).user_id == user.id
+
+
+def test_tampered_missing_or_oversized_tokens_resolve_to_nothing(services: Services) -> None:
+    user = create_user(services)
+    issued = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    tampered = issued.token[:-1] + ("A" if issued.token[-1] != "A" else "B")
+    assert services.sessions.resolve(tampered) is None
+    assert services.sessions.resolve("") is None
+    assert services.sessions.resolve(None) is None
+    assert services.sessions.resolve("x" * 10_000) is None
+
+
+def test_advancing_the_stage_issues_a_new_token_and_voids_the_old(services: Services) -> None:
+    user = create_user(services)
+    pending = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
+    advanced = services.sessions.advance(pending.token, Stage.AUTHENTICATED)
+    assert advanced is not None and advanced.token != pending.token
+    assert services.sessions.resolve(pending.token) is None
+    session = services.sessions.resolve(advanced.token)
+    assert session.stage is Stage.AUTHENTICATED and session.session_id == pending.session.session_id
+
+
+def test_idle_timeout(services: Services, clock: FakeClock) -> None:
+    user = create_user(services)
+    issued = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    clock.advance(services.settings.session_idle_seconds - 60)
+    assert services.sessions.resolve(issued.token) is not None  # activity keeps it alive
+    clock.advance(services.settings.session_idle_seconds - 60)
+    assert services.sessions.resolve(issued.token) is not None
+    clock.advance(services.settings.session_idle_seconds)
+    assert services.sessions.resolve(issued.token) is None
+    with services.database.session() as db:
+        assert db.exec(select(LoginSession)).first() is None  # expired sessions are deleted
+
+
+def test_absolute_timeout_despite_activity(services: Services, clock: FakeClock) -> None:
+    user = create_user(services)
+    issued = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    step = services.settings.session_idle_seconds // 2
+    elapsed = 0
+    while elapsed + step < services.settings.session_absolute_seconds:
+        clock.advance(step)
+        elapsed += step
+        assert services.sessions.resolve(issued.token) is not None
+    clock.advance(step)
+    assert services.sessions.resolve(issued.token) is None
+
+
+def test_pending_second_factor_expires_ten_minutes_after_the_password(services: Services, clock: FakeClock) -> None:
+    user = create_user(services)
+    pending = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
+    clock.advance(services.settings.pending_2fa_seconds - 1)
+    assert services.sessions.resolve(pending.token) is not None
+    clock.advance(1)
+    assert services.sessions.resolve(pending.token) is None
+    assert services.sessions.advance(pending.token, Stage.AUTHENTICATED) is None
+
+
+def test_end_and_end_all(services: Services) -> None:
+    user = create_user(services)
+    one = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    two = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    three = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    services.sessions.end(one.token)
+    assert services.sessions.resolve(one.token) is None
+    assert services.sessions.end_all_for_user(user.id, keep_session_id=two.session.session_id) == 1
+    assert services.sessions.resolve(two.token) is not None
+    assert services.sessions.resolve(three.token) is None
