@@ -23,6 +23,8 @@ DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
 
 log = logging.getLogger("sms2fa.config")
 T = TypeVar("T")
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
 
 
 class ConfigError(Exception):
@@ -69,6 +71,7 @@ class Settings:
     otp_lockout_max_seconds: int
     phone_proof_ttl_seconds: int
     dev_outbox_size: int = 50
+    otp_allow_voip: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +124,16 @@ class _Reader:
         if number < 0:
             raise ConfigError(f"{name} must not be negative, got {number}")
         return number
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        if value.lower() in _TRUE_WORDS:
+            return True
+        if value.lower() in _FALSE_WORDS:
+            return False
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
 
     def positive_float(self, name: str, default: float) -> float:
         number = self.parsed(name, default, float, "a number")
@@ -243,6 +256,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         otp_lockout_max_seconds=reader.positive_int("OTP_LOCKOUT_MAX_SECONDS", 3600),
         phone_proof_ttl_seconds=reader.positive_int("PHONE_PROOF_TTL_SECONDS", 600),
         dev_outbox_size=reader.positive_int("DEV_OUTBOX_SIZE", 50),
+        otp_allow_voip=reader.flag("OTP_ALLOW_VOIP", False),
     )
 
 

@@ -14,6 +14,7 @@ from sms2fa_app.backend.db import Database, make_engine
 from sms2fa_app.backend.passwords import PasswordHasher
 from sms2fa_app.backend.services import Services, build_services, set_services
 from sms2fa_app.config import Settings, load_settings
+from tests.support.recording_gateway import RecordingGateway
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -51,9 +52,18 @@ def database(tmp_path: Path) -> Database:
 
 
 @pytest.fixture
-def services(settings: Settings, clock: FakeClock, redis_client, database: Database) -> Iterator[Services]:
+def gateway() -> RecordingGateway:
+    return RecordingGateway()
+
+
+@pytest.fixture
+def services(
+    settings: Settings, clock: FakeClock, redis_client, database: Database, gateway: RecordingGateway
+) -> Iterator[Services]:
     """Backend services wired to the fakes, installed as the process-wide Services for state tests."""
-    built = build_services(settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER)
+    built = build_services(
+        settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER, gateway=gateway
+    )
     set_services(built)
     yield built
     set_services(None)

@@ -148,11 +148,8 @@ class Accounts:
             Counter(f"login:fail:ip:{client_ip or 'unknown'}", self._throttle.max_failures_per_ip, window),
         ]
 
-    def log_in(self, email: str, password: str, client_ip: str = "", user_agent: str = "") -> LoginResult:
-        """Check the password (after the throttle) and start a session at the right stage."""
-        email = normalize_email(email)
-        if not email or not password:
-            return LoginResult(LoginOutcome.MISSING_FIELDS)
+    def _check_credentials(self, email: str, password: str, client_ip: str) -> User | LoginResult:
+        """The user when the password matches; otherwise the refusal. Throttle first, hash second."""
         counters = self._counters(email, client_ip)
         if (reached := self._limiter.check(counters)) is not None:
             log.warning("event=login_throttled scope=%s", "account" if reached.counter is counters[0] else "ip")
@@ -164,8 +161,19 @@ class Accounts:
             self._limiter.hit(counters)
             log.info("event=login_failed known_account=%s", user is not None)
             return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
-        assert user.id is not None
         self._limiter.clear(counters[:1])
+        return user
+
+    def log_in(self, email: str, password: str, client_ip: str = "", user_agent: str = "") -> LoginResult:
+        """Check the password (after the throttle) and start a session at the right stage."""
+        email = normalize_email(email)
+        if not email or not password:
+            return LoginResult(LoginOutcome.MISSING_FIELDS)
+        checked = self._check_credentials(email, password, client_ip)
+        if isinstance(checked, LoginResult):
+            return checked
+        user = checked
+        assert user.id is not None
         if user.is_two_factor_enabled:
             issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
             log.info("event=login_password_ok user_id=%s second_factor=required", user.id)
@@ -173,6 +181,16 @@ class Accounts:
         issued = self._sessions.create(user.id, Stage.AUTHENTICATED, client_ip, user_agent)
         log.info("event=login user_id=%s", user.id)
         return LoginResult(LoginOutcome.AUTHENTICATED, issued)
+
+    def confirm_password(self, user_id: int, password: str, client_ip: str = "") -> LoginResult:
+        """Re-authentication: outcome AUTHENTICATED when the user's password matches, under the same throttle."""
+        user = self.get(user_id)
+        if user is None:
+            return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
+        if not password:
+            return LoginResult(LoginOutcome.MISSING_FIELDS)
+        checked = self._check_credentials(user.email, password, client_ip)
+        return checked if isinstance(checked, LoginResult) else LoginResult(LoginOutcome.AUTHENTICATED)
 
     def find_by_email(self, email: str) -> User | None:
         """The account for a normalized email."""

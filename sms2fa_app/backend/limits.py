@@ -19,31 +19,51 @@ from sms2fa_app.backend.errors import ServiceUnavailable
 
 Mode = Literal["check", "hit", "check_and_hit"]
 
-_WINDOW_SCRIPT = """
+# Lua helpers shared by every script that keeps sliding windows (this module's and the OTP scripts),
+# so there is one limiter implementation. Times are seconds from the injected clock, passed in as ARGV.
+WINDOW_LUA = """
+local function window_prune(key, window, now)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+end
+local function window_wait(key, limit, window, now)
+  local count = redis.call('ZCARD', key)
+  if count < limit then
+    return nil
+  end
+  local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+  return tonumber(blocking[2]) + window - now
+end
+local function window_record(key, window, now, member)
+  redis.call('ZADD', key, now, member)
+  redis.call('EXPIRE', key, math.ceil(window) + 1)
+end
+"""
+
+_WINDOW_SCRIPT = (
+    WINDOW_LUA
+    + """
 local now = tonumber(ARGV[1])
 local mode = ARGV[2]
 local member = ARGV[3]
 for i, key in ipairs(KEYS) do
   local limit = tonumber(ARGV[2 + 2 * i])
   local window = tonumber(ARGV[3 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  window_prune(key, window, now)
   if mode ~= 'hit' then
-    local count = redis.call('ZCARD', key)
-    if count >= limit then
-      local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-      return {i, tostring(tonumber(blocking[2]) + window - now)}
+    local wait = window_wait(key, limit, window, now)
+    if wait then
+      return {i, tostring(wait)}
     end
   end
 end
 if mode ~= 'check' then
   for i, key in ipairs(KEYS) do
-    local window = tonumber(ARGV[3 + 2 * i])
-    redis.call('ZADD', key, now, member)
-    redis.call('EXPIRE', key, math.ceil(window) + 1)
+    window_record(key, tonumber(ARGV[3 + 2 * i]), now, member)
   end
 end
 return {0, '0'}
 """
+)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,12 @@ from sms2fa_app.backend.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.clock import Clock, SystemClock
 from sms2fa_app.backend.db import Database, make_engine
 from sms2fa_app.backend.limits import WindowLimiter
+from sms2fa_app.backend.otp import OtpService
 from sms2fa_app.backend.passwords import PasswordHasher
 from sms2fa_app.backend.redis_store import connect
 from sms2fa_app.backend.sessions import SessionPolicy, SessionStore
+from sms2fa_app.backend.sms import DevOutbox, PlivoGateway, SmsGateway
+from sms2fa_app.backend.two_factor import TwoFactorManager
 from sms2fa_app.config import Settings, get_settings
 
 log = logging.getLogger("sms2fa.services")
@@ -30,6 +33,10 @@ class Services:
     redis: redis.Redis
     sessions: SessionStore
     accounts: Accounts
+    otp: OtpService
+    gateway: SmsGateway
+    two_factor: TwoFactorManager
+    outbox: DevOutbox | None = None  # the development gateway, when texts are not really sent
 
 
 def build_services(
@@ -39,8 +46,9 @@ def build_services(
     redis_client: redis.Redis | None = None,
     database: Database | None = None,
     hasher: PasswordHasher | None = None,
+    gateway: SmsGateway | None = None,
 ) -> Services:
-    """Wire the backend from settings; tests pass their own clock, Redis, database or hasher."""
+    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher or SMS gateway."""
     clock = clock or SystemClock()
     database = database or Database(make_engine(settings.database_url))
     redis_client = redis_client or connect(settings.redis_url, settings.data_dir)
@@ -60,7 +68,42 @@ def build_services(
         ),
         settings.secret_key,
     )
-    return Services(settings, clock, database, redis_client, sessions, accounts)
+    if gateway is None:
+        gateway, outbox = _default_gateway(settings, redis_client, clock)
+    else:
+        outbox = gateway if isinstance(gateway, DevOutbox) else None
+    otp = OtpService(redis_client, gateway, clock, settings)
+    two_factor = TwoFactorManager(database, otp, redis_client, clock)
+    return Services(
+        settings,
+        clock,
+        database,
+        redis_client,
+        sessions,
+        accounts,
+        otp=otp,
+        gateway=gateway,
+        two_factor=two_factor,
+        outbox=outbox,
+    )
+
+
+def _default_gateway(settings: Settings, client: redis.Redis, clock: Clock) -> tuple[SmsGateway, DevOutbox | None]:
+    """Plivo when configured; otherwise the development outbox (config refuses production without Plivo)."""
+    if settings.plivo_configured:
+        plivo = PlivoGateway(
+            settings.plivo_auth_id or "",
+            settings.plivo_auth_token or "",
+            settings.plivo_phone_number or "",
+            settings.plivo_api_url,
+            settings.plivo_timeout_seconds,
+        )
+        return plivo, None
+    if settings.is_production:  # unreachable with validated settings; never fall back to the outbox here
+        raise RuntimeError("production needs Plivo credentials")
+    outbox = DevOutbox(client, settings.dev_outbox_size, clock)
+    log.warning("Plivo is not configured: texts go to the development outbox")
+    return outbox, outbox
 
 
 _lock = threading.Lock()

@@ -16,6 +16,7 @@ def dashboard_page() -> rx.Component:
             SessionState.signed_in_email != "",
             rx.vstack(
                 rx.text("Signed in as ", rx.text.strong(SessionState.signed_in_email)),
+                rx.link("Security settings", href="/settings"),
                 rx.button("Log out", on_click=SessionState.log_out, variant="soft", size="3"),
                 spacing="3",
                 width="100%",

@@ -7,8 +7,9 @@ import reflex as rx
 from sms2fa_app.backend.accounts import LoginOutcome
 from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.state import messages
+from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.runner import run_backend
-from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState
+from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState, safe_next_path
 
 
 class LoginState(SessionState):
@@ -49,5 +50,18 @@ class LoginState(SessionState):
         else:
             assert result.issued is not None
             self._adopt(result.issued)
-            second_factor = result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED
-            yield rx.redirect(CHALLENGE_PATH if second_factor else DASHBOARD_PATH)
+            next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
+            if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED:
+                yield await self._begin_challenge(next_path)
+            else:
+                yield rx.redirect(next_path or DASHBOARD_PATH)
+
+    async def _begin_challenge(self, next_path: str) -> list:
+        """Text the first code at once and go to the challenge page."""
+        challenge = await self.get_state(ChallengeState)
+        try:
+            countdown = await challenge._begin(next_path)
+        except ServiceUnavailable:
+            challenge.error = messages.SERVICE_UNAVAILABLE
+            countdown = None
+        return [rx.redirect(CHALLENGE_PATH), *([countdown] if countdown is not None else [])]

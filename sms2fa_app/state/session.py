@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -19,13 +20,22 @@ DASHBOARD_PATH = "/dashboard"
 CHALLENGE_PATH = "/2fa-challenge"
 
 
+def safe_next_path(path: str | None) -> str:
+    """A same-site path to return to after login, or "" (no scheme, host, '//' or backslash tricks)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 200:
+        return ""
+    if any(ord(char) < 0x21 for char in path) or path.startswith((LOGIN_PATH, CHALLENGE_PATH)):
+        return ""
+    return path
+
+
 class SessionState(rx.State):
     """Holds the login token in localStorage (never sent with HTTP requests, so no CSRF surface;
     the server keeps only its hash) and resolves it on the server."""
 
     session_token: str = rx.LocalStorage("", name="sms2fa_session")
     signed_in_email: str = ""
-    unavailable: bool = False
+    next_path: str = ""
 
     @staticmethod
     def _services() -> Services:
@@ -45,6 +55,11 @@ class SessionState(rx.State):
         self.session_token = ""
         self.signed_in_email = ""
 
+    def _login_path_back_to_here(self) -> str:
+        """/login, remembering the protected page that was asked for."""
+        here = safe_next_path(self.router.url.path)
+        return f"{LOGIN_PATH}?next={quote(here)}" if here and here != DASHBOARD_PATH else LOGIN_PATH
+
     async def _session(self) -> ActiveSession | None:
         """The server-side session behind the browser's token, or None."""
         return await run_backend(self._services().sessions.resolve, self.session_token)
@@ -62,11 +77,10 @@ class SessionState(rx.State):
             session = await self._session()
             user = await run_backend(self._services().accounts.get, session.user_id) if session else None
         except ServiceUnavailable:
-            self.unavailable = True
             return rx.redirect(LOGIN_PATH)
         if session is None or user is None:
             self._forget()
-            return rx.redirect(LOGIN_PATH)
+            return rx.redirect(self._login_path_back_to_here())
         if session.stage is Stage.PASSWORD_VERIFIED:
             return rx.redirect(CHALLENGE_PATH)
         self.signed_in_email = user.email
@@ -74,7 +88,6 @@ class SessionState(rx.State):
 
     async def redirect_if_signed_in(self):
         """on_load of login and sign-up: a signed-in user goes to the dashboard."""
-        self.unavailable = False
         try:
             session = await self._session()
         except ServiceUnavailable:

@@ -1,0 +1,480 @@
+"""One-time codes by SMS: request, verify, proof of a verified phone, send limits and lockouts.
+
+Typed results only (no UI strings). Redis holds HMACs, never a code or a phone number, and every
+operation that decides something is one atomic Lua call with the clock's time passed in:
+
+- request_code: validate the phone (no Redis) -> one call that checks the resend cooldown and the
+  hourly send windows (user, phone, IP, global), counts them and stores the new code -> send the SMS ->
+  only if sending fails, a second call that removes the code and the cooldown. Quotas stay spent on a
+  failed send: the limits bound the calls made to the SMS provider, whatever their outcome.
+- verify_code: one call that checks the user's lockout, the code's expiry and the HMAC, counts a wrong
+  try (per code and per user), consumes a match and, for enrollment, issues the proof of the phone.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import math
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import redis
+
+from sms2fa_app.backend import otp_scripts
+from sms2fa_app.backend.clock import Clock
+from sms2fa_app.backend.crypto import digests_equal, keyed_digest
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.limits import Counter, WindowLimiter
+from sms2fa_app.backend.phone import PhonePolicy, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
+from sms2fa_app.backend.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
+from sms2fa_app.config import Settings
+
+log = logging.getLogger("sms2fa.otp")
+
+CODE_LENGTH = 6
+SEND_WINDOW_SECONDS = 3600
+MAX_CODE_INPUT_LENGTH = 32
+GLOBAL_SENDS_KEY = "otp:sends:global"
+T = TypeVar("T")
+
+
+class Purpose(enum.StrEnum):
+    """What a code is for; a code only verifies for the purpose it was sent for."""
+
+    LOGIN = "login"
+    ENROLL = "enroll"
+    REAUTH = "reauth"
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """The code is on its way; the next send is possible after `resend_after_seconds`."""
+
+    resend_after_seconds: int
+    masked_phone: str
+    phone_e164: str = ""  # the normalized destination (enrollment stores it once the proof is consumed)
+
+
+class SendRefusal(enum.Enum):
+    """Why no code was sent."""
+
+    COOLDOWN = "cooldown"
+    USER_LIMIT = "user_limit"
+    PHONE_LIMIT = "phone_limit"
+    IP_LIMIT = "ip_limit"
+    GLOBAL_BUDGET = "global_budget"
+    COUNTRY_NOT_ALLOWED = "country_not_allowed"
+    INVALID_NUMBER = "invalid_number"
+    NUMBER_TYPE_NOT_ALLOWED = "number_type_not_allowed"
+    UNDELIVERABLE = "undeliverable"  # the provider refused the number (Plivo 400)
+    DELIVERY_FAILED = "delivery_failed"  # temporary provider or network failure; may retry now
+
+
+@dataclass(frozen=True)
+class SendRefused:
+    """No code was sent; `retry_after_seconds` > 0 for the cooldown and the limits."""
+
+    reason: SendRefusal
+    retry_after_seconds: int = 0
+
+
+RequestResult = CodeSent | SendRefused
+
+
+class VerifyStatus(enum.Enum):
+    """How a verify ended."""
+
+    OK = "ok"
+    WRONG = "wrong"  # attempts_left more tries on this code
+    EXPIRED = "expired"  # no live code (never sent, expired, used, discarded or replaced and gone)
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # this try burned the code: request a new one
+    LOCKED = "locked"  # the user's verifies are locked for retry_after_seconds
+    MALFORMED = "malformed"  # not 6 digits; not a try, Redis untouched
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The status, tries left on the code (WRONG, LOCKED) and the lockout wait (LOCKED)."""
+
+    status: VerifyStatus
+    attempts_left: int = 0
+    retry_after_seconds: int = 0
+
+
+_PHONE_REFUSALS = {
+    PhoneProblem.INVALID_NUMBER: SendRefusal.INVALID_NUMBER,
+    PhoneProblem.COUNTRY_NOT_ALLOWED: SendRefusal.COUNTRY_NOT_ALLOWED,
+    PhoneProblem.NUMBER_TYPE_NOT_ALLOWED: SendRefusal.NUMBER_TYPE_NOT_ALLOWED,
+}
+# Order of the windows in the request script: its answer `i` names the first full one.
+_WINDOW_REFUSALS = (
+    SendRefusal.COOLDOWN,
+    SendRefusal.USER_LIMIT,
+    SendRefusal.PHONE_LIMIT,
+    SendRefusal.IP_LIMIT,
+    SendRefusal.GLOBAL_BUDGET,
+)
+_VERIFY_STATUSES = {
+    "ok": VerifyStatus.OK,
+    "wrong": VerifyStatus.WRONG,
+    "too_many": VerifyStatus.TOO_MANY_ATTEMPTS,
+    "expired": VerifyStatus.EXPIRED,
+    "locked": VerifyStatus.LOCKED,  # already locked: the code was not tried
+    "locked_now": VerifyStatus.LOCKED,  # this wrong try started a lock
+}
+
+
+@dataclass(frozen=True)
+class OtpPolicy:
+    """The OTP settings, gathered from Settings."""
+
+    app_name: str = "sms2fa"
+    ttl_seconds: int = 300
+    max_attempts: int = 5
+    resend_cooldown_seconds: int = 60
+    sends_per_hour_per_user: int = 5
+    sends_per_hour_per_phone: int = 5
+    sends_per_hour_per_ip: int = 20
+    sends_per_hour_global: int = 1000
+    lockout_threshold: int = 10
+    lockout_base_seconds: int = 60
+    lockout_max_seconds: int = 3600
+    phone_proof_ttl_seconds: int = 600
+    phone: PhonePolicy = field(default_factory=PhonePolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OtpPolicy:
+        """The policy the settings describe."""
+        return cls(
+            app_name=settings.app_name,
+            ttl_seconds=settings.otp_ttl_seconds,
+            max_attempts=settings.otp_max_attempts,
+            resend_cooldown_seconds=settings.otp_resend_cooldown_seconds,
+            sends_per_hour_per_user=settings.otp_sends_per_hour_per_user,
+            sends_per_hour_per_phone=settings.otp_sends_per_hour_per_phone,
+            sends_per_hour_per_ip=settings.otp_sends_per_hour_per_ip,
+            sends_per_hour_global=settings.otp_sends_per_hour_global,
+            lockout_threshold=settings.otp_lockout_threshold,
+            lockout_base_seconds=settings.otp_lockout_base_seconds,
+            lockout_max_seconds=settings.otp_lockout_max_seconds,
+            phone_proof_ttl_seconds=settings.phone_proof_ttl_seconds,
+            phone=PhonePolicy(
+                default_region=settings.otp_default_region,
+                allowed_countries=frozenset(settings.otp_allowed_countries),
+                allow_voip=settings.otp_allow_voip,
+            ),
+        )
+
+    def lockout_seconds(self, failures: int) -> int:
+        """The lock that `failures` consecutive failed verifies earn (0 below the threshold)."""
+        if failures < self.lockout_threshold:
+            return 0
+        exponent = failures - self.lockout_threshold
+        return (
+            self.lockout_max_seconds
+            if exponent >= 40
+            else min(self.lockout_base_seconds * 2**exponent, self.lockout_max_seconds)
+        )
+
+
+def new_code() -> str:
+    """Six uniformly random digits from the OS's CSPRNG."""
+    return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+
+
+def normalize_code(raw: object) -> str | None:
+    """The code without spaces or dashes, if it is then exactly six ASCII digits; else None."""
+    if not isinstance(raw, str) or len(raw) > MAX_CODE_INPUT_LENGTH:
+        return None
+    code = "".join(raw.split()).replace("-", "")
+    if len(code) != CODE_LENGTH or not all("0" <= ch <= "9" for ch in code):
+        return None
+    return code
+
+
+def _seconds(value: object) -> int:
+    """A wait from Lua (a number as text) rounded up to whole seconds."""
+    wait = float(value)  # type: ignore[arg-type]
+    return max(1, math.ceil(wait)) if wait > 0 else 0
+
+
+class OtpService:
+    """Sends and checks one-time codes for a user's login session."""
+
+    def __init__(
+        self,
+        redis_client: redis.Redis,
+        gateway: SmsGateway,
+        clock: Clock,
+        settings: Settings | OtpPolicy,
+        *,
+        secret_key: str | None = None,
+    ):
+        """Give Settings, or an OtpPolicy plus the secret_key that keys the HMACs."""
+        if isinstance(settings, Settings):
+            self.policy = OtpPolicy.from_settings(settings)
+            secret_key = secret_key or settings.secret_key
+        else:
+            self.policy = settings
+        if not secret_key:
+            raise ValueError("OtpService needs a secret_key")
+        self._secret = secret_key
+        self._redis = redis_client
+        self._gateway = gateway
+        self._clock = clock
+        self._limiter = WindowLimiter(redis_client, clock)
+        self._request_script = redis_client.register_script(otp_scripts.REQUEST_SCRIPT)
+        self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
+        self._verify_script = redis_client.register_script(otp_scripts.VERIFY_SCRIPT)
+        self._register_failure_script = redis_client.register_script(otp_scripts.REGISTER_FAILURE_SCRIPT)
+
+    # ---- sending -------------------------------------------------------------------------------
+
+    def request_code(
+        self, *, purpose: Purpose, user_id: int, session_id: int, phone: str, client_ip: str
+    ) -> RequestResult:
+        """Send a new code to `phone` (raw input or stored E.164), replacing any pending one for this binding."""
+        purpose, user_id, session_id = Purpose(purpose), int(user_id), int(session_id)
+        context = {"purpose": purpose.value, "user": user_id, "session": session_id}
+        parsed = parse_phone(phone, self.policy.phone)
+        if isinstance(parsed, PhoneRejected):
+            refusal = _PHONE_REFUSALS[parsed.problem]
+            _event(logging.INFO, "otp_refused", **context, reason=refusal.value)
+            return SendRefused(refusal)
+
+        code = new_code()
+        code_digest = self._code_digest(purpose, user_id, session_id, code)
+        code_key = self._code_key(purpose, user_id, session_id)
+        windows = self._send_windows(user_id, self._phone_digest(parsed.e164), client_ip)
+        member = uuid.uuid4().hex
+        args: list[str | int] = [
+            repr(self._clock.now()),
+            member,
+            code_digest,
+            self._phone_digest(parsed.e164),
+            self.policy.ttl_seconds,
+            otp_scripts.GC_MARGIN_SECONDS,
+        ]
+        for window in windows:
+            args += [window.limit, window.window_seconds]
+        index, wait = self._redis_call(
+            lambda: self._request_script(keys=[code_key, *[w.key for w in windows]], args=args)
+        )
+        if int(index) != 0:
+            refused = SendRefused(_WINDOW_REFUSALS[int(index) - 1], _seconds(wait))
+            _event(
+                logging.INFO,
+                "otp_refused",
+                **context,
+                reason=refused.reason.value,
+                retry_after=refused.retry_after_seconds,
+                phone=parsed.masked,
+                ip=client_ip,
+            )
+            return refused
+
+        try:
+            message_id = self._gateway.send(
+                parsed.e164, message_text(self.policy.app_name, code, self.policy.ttl_seconds)
+            )
+        except SmsDeliveryError as error:
+            self._rollback(code_key, windows[0].key, code_digest, member)
+            reason = (
+                SendRefusal.UNDELIVERABLE
+                if error.kind is DeliveryFailure.INVALID_DESTINATION
+                else SendRefusal.DELIVERY_FAILED
+            )
+            _event(logging.WARNING, "otp_refused", **context, reason=reason.value, phone=parsed.masked, ip=client_ip)
+            return SendRefused(reason)
+        except BaseException:
+            self._rollback(code_key, windows[0].key, code_digest, member)
+            raise
+        _event(
+            logging.INFO,
+            "otp_sent",
+            **context,
+            phone=parsed.masked,
+            region=parsed.region,
+            ip=client_ip,
+            message_id=message_id or "-",
+        )
+        return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164)
+
+    def resend_wait(self, *, user_id: int) -> int:
+        """Seconds left on the user's resend cooldown (0 = may send now)."""
+        reached = self._limiter.check([self._cooldown(int(user_id))])
+        return 0 if reached is None else reached.retry_after_seconds
+
+    def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
+        """True while a sent code for this binding can still be verified."""
+        key = self._code_key(Purpose(purpose), int(user_id), int(session_id))
+        expires_at = self._redis_call(lambda: self._redis.hget(key, "exp"))
+        return expires_at is not None and float(expires_at) > self._clock.now()
+
+    def discard(self, *, purpose: Purpose, user_id: int, session_id: int) -> None:
+        """Drop the pending code for this binding (e.g. the wizard was cancelled); limits are unchanged."""
+        key = self._code_key(Purpose(purpose), int(user_id), int(session_id))
+        self._redis_call(lambda: self._redis.delete(key))
+
+    # ---- verifying -----------------------------------------------------------------------------
+
+    def verify_code(self, *, purpose: Purpose, user_id: int, session_id: int, code: str) -> VerifyResult:
+        """Check a typed code in one atomic Redis call; a match is consumed (single use)."""
+        purpose, user_id, session_id = Purpose(purpose), int(user_id), int(session_id)
+        context = {"purpose": purpose.value, "user": user_id, "session": session_id}
+        normalized = normalize_code(code)
+        if normalized is None:
+            _event(logging.INFO, "otp_failed", **context, status=VerifyStatus.MALFORMED.value)
+            return VerifyResult(VerifyStatus.MALFORMED)
+        keys = [
+            self._code_key(purpose, user_id, session_id),
+            self._failures_key(user_id),
+            self._proof_key(user_id, session_id),
+        ]
+        policy = self.policy
+        args = [
+            repr(self._clock.now()),
+            self._code_digest(purpose, user_id, session_id, normalized),
+            policy.max_attempts,
+            policy.lockout_threshold,
+            policy.lockout_base_seconds,
+            policy.lockout_max_seconds,
+            self._failure_gc_seconds(),
+            "1" if purpose is Purpose.ENROLL else "0",
+            policy.phone_proof_ttl_seconds,
+            otp_scripts.GC_MARGIN_SECONDS,
+        ]
+        status, left, wait = self._redis_call(lambda: self._verify_script(keys=keys, args=args))
+        result = VerifyResult(_VERIFY_STATUSES[status], int(left), _seconds(wait))
+        if result.status is VerifyStatus.OK:
+            _event(logging.INFO, "otp_verified", **context, proof=purpose is Purpose.ENROLL)
+        elif result.status is VerifyStatus.LOCKED:
+            _event(
+                logging.WARNING,
+                "otp_locked",
+                **context,
+                retry_after=result.retry_after_seconds,
+                attempts_left=result.attempts_left,
+                tried=status == "locked_now",
+            )
+        else:
+            _event(
+                logging.INFO, "otp_failed", **context, status=result.status.value, attempts_left=result.attempts_left
+            )
+        return result
+
+    def consume_phone_proof(self, *, user_id: int, session_id: int, phone_e164: str) -> bool:
+        """True once, if this user and session just verified an enrollment code sent to exactly this number.
+
+        The proof is deleted by any attempt to consume it (GETDEL), matching or not.
+        """
+        key = self._proof_key(int(user_id), int(session_id))
+        stored = self._redis_call(lambda: self._redis.getdel(key))
+        e164 = normalize_e164(phone_e164)
+        if stored is None or e164 is None:
+            return False
+        stored = stored.decode() if isinstance(stored, bytes) else stored
+        expires_at, _, phone_digest = stored.partition(":")
+        return float(expires_at) > self._clock.now() and digests_equal(phone_digest, self._phone_digest(e164))
+
+    # ---- the per-user lockout, shared with other second-factor paths ---------------------------
+
+    def lockout_wait(self, *, user_id: int) -> int:
+        """Seconds the user's verifies are locked (0 = not locked)."""
+        key = self._failures_key(int(user_id))
+        locked_until = self._redis_call(lambda: self._redis.hget(key, "until"))
+        return 0 if locked_until is None else _seconds(float(locked_until) - self._clock.now())
+
+    def check_lockout(self, user_id: int) -> VerifyResult | None:
+        """A LOCKED result while the user is locked, else None (for paths that check before guessing)."""
+        wait = self.lockout_wait(user_id=user_id)
+        return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=wait) if wait else None
+
+    def register_failed_attempt(self, user_id: int) -> VerifyResult:
+        """Count one failed guess of another second factor; LOCKED (with the wait) once it locks, else WRONG."""
+        policy = self.policy
+        args = [
+            repr(self._clock.now()),
+            policy.lockout_threshold,
+            policy.lockout_base_seconds,
+            policy.lockout_max_seconds,
+            self._failure_gc_seconds(),
+        ]
+        key = self._failures_key(int(user_id))
+        lock = _seconds(self._redis_call(lambda: self._register_failure_script(keys=[key], args=args)))
+        if lock:
+            _event(logging.WARNING, "otp_locked", user=int(user_id), retry_after=lock, source="other_factor")
+            return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=lock)
+        _event(logging.INFO, "otp_failed", user=int(user_id), status=VerifyStatus.WRONG.value, source="other_factor")
+        return VerifyResult(VerifyStatus.WRONG)
+
+    def clear_failures(self, user_id: int) -> None:
+        """Reset the user's consecutive failures and lock (after a successful second factor)."""
+        key = self._failures_key(int(user_id))
+        self._redis_call(lambda: self._redis.delete(key))
+
+    # ---- internals -----------------------------------------------------------------------------
+
+    def _rollback(self, code_key: str, cooldown_key: str, code_digest: str, member: str) -> None:
+        self._redis_call(lambda: self._rollback_script(keys=[code_key, cooldown_key], args=[code_digest, member]))
+
+    def _send_windows(self, user_id: int, phone_digest: str, client_ip: str) -> list[Counter]:
+        policy = self.policy
+        return [
+            self._cooldown(user_id),
+            Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, SEND_WINDOW_SECONDS),
+            Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, SEND_WINDOW_SECONDS),
+            Counter(
+                f"otp:sends:ip:{keyed_digest(self._secret, 'otp-ip', client_ip or '')}",
+                policy.sends_per_hour_per_ip,
+                SEND_WINDOW_SECONDS,
+            ),
+            Counter(GLOBAL_SENDS_KEY, policy.sends_per_hour_global, SEND_WINDOW_SECONDS),
+        ]
+
+    def _cooldown(self, user_id: int) -> Counter:
+        return Counter(f"otp:cooldown:{user_id}", 1, self.policy.resend_cooldown_seconds)
+
+    def _failure_gc_seconds(self) -> int:
+        return max(otp_scripts.FAILURE_RECORD_GC_SECONDS, 4 * self.policy.lockout_max_seconds)
+
+    def _code_digest(self, purpose: Purpose, user_id: int, session_id: int, code: str) -> str:
+        return keyed_digest(self._secret, "otp-code", purpose.value, str(user_id), str(session_id), code)
+
+    def _phone_digest(self, e164: str) -> str:
+        return keyed_digest(self._secret, "otp-phone", e164)
+
+    @staticmethod
+    def _code_key(purpose: Purpose, user_id: int, session_id: int) -> str:
+        return f"otp:code:{purpose.value}:{user_id}:{session_id}"
+
+    @staticmethod
+    def _failures_key(user_id: int) -> str:
+        return f"otp:fail:{user_id}"
+
+    @staticmethod
+    def _proof_key(user_id: int, session_id: int) -> str:
+        return f"otp:proof:{user_id}:{session_id}"
+
+    @staticmethod
+    def _redis_call(operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
+
+
+def _event(level: int, event: str, **fields: object) -> None:
+    """One structured `event=... key=value` log line (values with spaces quoted)."""
+    parts = [f"event={event}"]
+    for name, value in fields.items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if not text or " " in text or '"' in text:
+            text = json.dumps(text, ensure_ascii=False)
+        parts.append(f"{name}={text}")
+    log.log(level, " ".join(parts))

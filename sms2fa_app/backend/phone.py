@@ -1,0 +1,144 @@
+"""Phone numbers: parse user input into E.164, decide whether we may text it, mask it for display.
+
+Only numbers that can receive an SMS as a personal second factor are accepted: MOBILE, and
+FIXED_LINE_OR_MOBILE (the type libphonenumber gives to every number of the US, Canada and some other
+plans, where mobile and fixed ranges are indistinguishable). VOIP numbers are refused unless
+OTP_ALLOW_VOIP is on: they are cheap to obtain in bulk and are not tied to a device (NIST SP 800-63B),
+yet some real users only have one. Everything else (fixed line, toll-free, premium-rate, shared-cost,
+UAN, voicemail, pager, personal numbers, unknown) is refused.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+MAX_INPUT_LENGTH = 64
+MASK = "••••"
+
+
+class PhoneProblem(enum.Enum):
+    """Why a number is refused."""
+
+    INVALID_NUMBER = "invalid_number"  # empty, unparsable, impossible, unassigned, or with an extension
+    COUNTRY_NOT_ALLOWED = "country_not_allowed"
+    NUMBER_TYPE_NOT_ALLOWED = "number_type_not_allowed"
+
+
+class LineType(enum.Enum):
+    """The kind of line a valid number belongs to (libphonenumber's PhoneNumberType)."""
+
+    MOBILE = "mobile"
+    FIXED_LINE_OR_MOBILE = "fixed_line_or_mobile"
+    VOIP = "voip"
+    FIXED_LINE = "fixed_line"
+    TOLL_FREE = "toll_free"
+    PREMIUM_RATE = "premium_rate"
+    SHARED_COST = "shared_cost"
+    PERSONAL_NUMBER = "personal_number"
+    PAGER = "pager"
+    UAN = "uan"
+    VOICEMAIL = "voicemail"
+    UNKNOWN = "unknown"
+
+
+_LINE_TYPES = {
+    PhoneNumberType.MOBILE: LineType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: LineType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.VOIP: LineType.VOIP,
+    PhoneNumberType.FIXED_LINE: LineType.FIXED_LINE,
+    PhoneNumberType.TOLL_FREE: LineType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE: LineType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST: LineType.SHARED_COST,
+    PhoneNumberType.PERSONAL_NUMBER: LineType.PERSONAL_NUMBER,
+    PhoneNumberType.PAGER: LineType.PAGER,
+    PhoneNumberType.UAN: LineType.UAN,
+    PhoneNumberType.VOICEMAIL: LineType.VOICEMAIL,
+}
+
+SMS_LINE_TYPES = frozenset({LineType.MOBILE, LineType.FIXED_LINE_OR_MOBILE})
+
+
+@dataclass(frozen=True)
+class PhonePolicy:
+    """Which numbers we text: default region for input without +, country allow-list (empty = all), VOIP."""
+
+    default_region: str | None = None
+    allowed_countries: frozenset[str] = frozenset()
+    allow_voip: bool = False
+
+    @property
+    def line_types(self) -> frozenset[LineType]:
+        """Line types accepted under this policy."""
+        return SMS_LINE_TYPES | {LineType.VOIP} if self.allow_voip else SMS_LINE_TYPES
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A valid number we may text."""
+
+    e164: str
+    region: str
+    line_type: LineType
+
+    @property
+    def masked(self) -> str:
+        """Display form, e.g. `•••• 1212`."""
+        return mask_phone(self.e164)
+
+
+@dataclass(frozen=True)
+class PhoneRejected:
+    """A number we refuse, and why."""
+
+    problem: PhoneProblem
+
+
+def _parse_valid(raw: str, default_region: str | None) -> phonenumbers.PhoneNumber | None:
+    text = (raw or "").strip()
+    if not text or len(text) > MAX_INPUT_LENGTH:
+        return None
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.extension or not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        return None
+    return number
+
+
+def parse_phone(raw: str, policy: PhonePolicy | None = None) -> PhoneNumber | PhoneRejected:
+    """Parse typed or stored input into a number we may text, or say why not (no I/O)."""
+    policy = policy or PhonePolicy()
+    number = _parse_valid(raw, policy.default_region)
+    if number is None:
+        return PhoneRejected(PhoneProblem.INVALID_NUMBER)
+    region = phonenumbers.region_code_for_number(number) or ""
+    if policy.allowed_countries and region not in policy.allowed_countries:
+        return PhoneRejected(PhoneProblem.COUNTRY_NOT_ALLOWED)
+    line_type = _LINE_TYPES.get(phonenumbers.number_type(number), LineType.UNKNOWN)
+    if line_type not in policy.line_types:
+        return PhoneRejected(PhoneProblem.NUMBER_TYPE_NOT_ALLOWED)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneNumber(e164=e164, region=region, line_type=line_type)
+
+
+def normalize_e164(raw: str, default_region: str | None = None) -> str | None:
+    """E.164 form of any valid number (no type or country policy), or None."""
+    number = _parse_valid(raw, default_region)
+    return None if number is None else phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def region_of(e164: str) -> str | None:
+    """ISO region code of a valid number, e.g. "US", or None."""
+    number = _parse_valid(e164, None)
+    return None if number is None else phonenumbers.region_code_for_number(number)
+
+
+def mask_phone(phone: str) -> str:
+    """Four bullets, a space and the last four digits: `•••• 1212` (just `••••` with fewer digits)."""
+    digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit())
+    return f"{MASK} {digits[-4:]}" if len(digits) >= 4 else MASK

@@ -1,0 +1,211 @@
+"""Sending text messages: the SmsGateway protocol, Plivo, and a development outbox in Redis.
+
+Logs name the masked destination and the message id, never the text (it holds the code), the whole
+number or a credential.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+import plivo
+import redis
+import requests
+from plivo import exceptions as plivo_errors
+
+from sms2fa_app.backend.clock import Clock, SystemClock
+from sms2fa_app.backend.errors import BackendError, ServiceUnavailable
+from sms2fa_app.backend.phone import mask_phone
+
+log = logging.getLogger("sms2fa.sms")
+
+OUTBOX_KEY = "dev:outbox"
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{4,}\d")
+
+
+class DeliveryFailure(enum.Enum):
+    """Why a text could not be handed to the provider."""
+
+    INVALID_DESTINATION = "invalid_destination"  # the provider refused the number (Plivo 400): do not retry
+    TEMPORARY = "temporary"  # credentials, geo permissions, provider outage, network, timeout: may retry later
+
+
+class SmsDeliveryError(BackendError):
+    """The gateway could not send; `kind` tells the caller what to do, `detail` is for the log (scrubbed)."""
+
+    def __init__(self, kind: DeliveryFailure, detail: str = ""):
+        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
+        self.kind = kind
+        self.detail = detail
+
+
+class SmsGateway(Protocol):
+    """Anything that sends one text and returns the provider's message id."""
+
+    def send(self, to_e164: str, text: str) -> str:
+        """Send `text` to an E.164 number; raise SmsDeliveryError on failure."""
+        ...
+
+
+def message_text(app_name: str, code: str, ttl_seconds: int) -> str:
+    """The SMS body, e.g. "Your sms2fa code is 123456. It expires in 5 minutes. Don't share it." """
+    return f"Your {app_name} code is {code}. It expires in {_duration(ttl_seconds)}. Don't share it."
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return f"{seconds} second" + ("" if seconds == 1 else "s")
+
+
+def scrub(detail: str, limit: int = 200) -> str:
+    """A provider's error text made safe for logs: digit runs (numbers, codes) removed, length capped."""
+    return _DIGIT_RUN.sub("[digits]", detail)[:limit]
+
+
+class _PlivoClient(plivo.RestClient):
+    """The Plivo SDK client with its own API base URL.
+
+    The SDK has no base-URL option: `Client.request()` resets `self.base_uri` to the module global
+    `plivo.rest.client.PLIVO_API_BASE_URI` ("https://api.plivo.com/v1/Account") before each call, and
+    `create_request()` then builds `{base_uri}/{auth_id}/Message/`. Setting the base here, per client,
+    keeps two gateways with different URLs (tests, e2e) from overwriting each other's global.
+    """
+
+    def __init__(self, auth_id: str, auth_token: str, api_url: str, timeout: float):
+        super().__init__(auth_id, auth_token, timeout=timeout)
+        self._account_base_uri = f"{api_url.rstrip('/')}/v1/Account"
+        self.base_uri = self._account_base_uri
+
+    def create_request(self, method, path=None, data=None, **kwargs):  # type: ignore[no-untyped-def]
+        if not kwargs:  # plain REST call (not lookup / call-insights, which build their own URLs)
+            self.base_uri = self._account_base_uri
+        return super().create_request(method, path, data, **kwargs)
+
+
+class PlivoGateway:
+    """Sends through Plivo's Message API with the official SDK; one SDK client per thread."""
+
+    def __init__(self, auth_id: str, auth_token: str, sender: str, api_url: str, timeout: float):
+        self._auth_id = auth_id
+        self._auth_token = auth_token
+        self._sender = sender
+        self._api_url = api_url
+        self._timeout = timeout
+        self._local = threading.local()
+        self._client()  # fail fast on malformed credentials
+
+    def _client(self) -> _PlivoClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = _PlivoClient(self._auth_id, self._auth_token, self._api_url, self._timeout)
+            self._local.client = client
+        return client
+
+    def send(self, to_e164: str, text: str) -> str:
+        """Send one SMS; return Plivo's message UUID."""
+        masked = mask_phone(to_e164)
+        try:
+            response = self._client().messages.create(src=self._sender, dst=to_e164, text=text)
+        except plivo_errors.ValidationError as error:
+            self._log_failure(masked, DeliveryFailure.INVALID_DESTINATION, error)
+            raise SmsDeliveryError(DeliveryFailure.INVALID_DESTINATION, _describe(error)) from error
+        except (plivo_errors.PlivoRestError, requests.RequestException) as error:
+            self._log_failure(masked, DeliveryFailure.TEMPORARY, error)
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, _describe(error)) from error
+        except Exception as error:  # the SDK is a boundary: anything else is a failed send, not a crash
+            self._log_failure(masked, DeliveryFailure.TEMPORARY, error)
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, _describe(error)) from error
+        message_id = _message_uuid(response)
+        log.info("event=sms_sent provider=plivo to=%r message_uuid=%s", masked, message_id or "-")
+        return message_id
+
+    @staticmethod
+    def _log_failure(masked: str, kind: DeliveryFailure, error: Exception) -> None:
+        log.warning(
+            "event=sms_failed provider=plivo to=%r kind=%s error=%s detail=%r",
+            masked,
+            kind.value,
+            type(error).__name__,
+            _describe(error),
+        )
+
+
+def _describe(error: Exception) -> str:
+    return scrub(str(error))
+
+
+def _message_uuid(response: object) -> str:
+    """First UUID of Plivo's `{"message_uuid": [...]}` answer ("" when absent: the message was still queued)."""
+    try:
+        uuids = response["message_uuid"]  # type: ignore[index]
+    except (KeyError, TypeError, AttributeError):
+        return ""
+    if isinstance(uuids, list | tuple):
+        return str(uuids[0]) if uuids else ""
+    return str(uuids)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A text kept by the development outbox."""
+
+    to: str
+    text: str
+    at: float
+    message_id: str = ""
+
+
+class DevOutbox:
+    """Development gateway: keeps the newest texts in the Redis list `dev:outbox` instead of sending them.
+
+    It holds codes in clear by design (a developer reads them at /dev/outbox); config refuses production
+    without Plivo, so it never runs there.
+    """
+
+    def __init__(self, client: redis.Redis, size: int = 50, clock: Clock | None = None):
+        self._redis = client
+        self._size = size
+        self._clock = clock or SystemClock()
+
+    def send(self, to_e164: str, text: str) -> str:
+        """Store the text as the newest outbox entry; return its id."""
+        message_id = f"dev-{uuid.uuid4()}"
+        entry = json.dumps({"to": to_e164, "text": text, "at": self._clock.now(), "message_id": message_id})
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.lpush(OUTBOX_KEY, entry)
+            pipe.ltrim(OUTBOX_KEY, 0, self._size - 1)
+            pipe.execute()
+        except redis.RedisError as error:
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "dev outbox unavailable") from error
+        log.info("event=sms_sent provider=dev_outbox to=%r message_uuid=%s", mask_phone(to_e164), message_id)
+        return message_id
+
+    def recent(self, limit: int | None = None) -> list[OutboxMessage]:
+        """Newest first."""
+        stop = (self._size if limit is None else min(limit, self._size)) - 1
+        try:
+            entries = self._redis.lrange(OUTBOX_KEY, 0, stop)
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
+        messages = []
+        for entry in entries:
+            data = json.loads(entry)
+            messages.append(OutboxMessage(data["to"], data["text"], float(data["at"]), data.get("message_id", "")))
+        return messages
+
+    def clear(self) -> None:
+        """Forget every stored text."""
+        try:
+            self._redis.delete(OUTBOX_KEY)
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error

@@ -1,0 +1,121 @@
+"""Turning the SMS factor on, changing it and turning it off, each behind the server's own proof.
+
+Enabling consumes the OTP service's proof that this user verified a code sent to this exact
+number in this session. Changing or removing an existing factor also needs a re-authentication
+grant (password + a code to the current number) bound to the same session.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+import redis
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from sms2fa_app.backend.clock import Clock
+from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User, utcnow
+from sms2fa_app.backend.otp import OtpService
+
+log = logging.getLogger("sms2fa.two_factor")
+
+REAUTH_GRANT_SECONDS = 600
+
+
+class FactorChange(enum.Enum):
+    """Outcome of enabling or disabling the SMS factor."""
+
+    DONE = "done"
+    NO_PROOF = "no_proof"
+    REAUTH_REQUIRED = "reauth_required"
+    PHONE_TAKEN = "phone_taken"
+
+
+class TwoFactorManager:
+    """Owns the user's SMS-factor fields; every change is proven on the server."""
+
+    def __init__(self, database: Database, otp: OtpService, client: redis.Redis, clock: Clock):
+        self._db = database
+        self._otp = otp
+        self._redis = client
+        self._clock = clock
+
+    @staticmethod
+    def _grant_key(user_id: int, session_id: int) -> str:
+        return f"reauth:{user_id}:{session_id}"
+
+    def grant_reauth(self, user_id: int, session_id: int) -> None:
+        """Record that this session re-authenticated just now (password and a code to the current number)."""
+        try:
+            self._redis.set(
+                self._grant_key(user_id, session_id),
+                repr(self._clock.now() + REAUTH_GRANT_SECONDS),
+                ex=REAUTH_GRANT_SECONDS + 5,
+            )
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
+
+    def has_reauth(self, user_id: int, session_id: int) -> bool:
+        """True while this session's re-authentication is fresh."""
+        try:
+            until = self._redis.get(self._grant_key(user_id, session_id))
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
+        return until is not None and float(until) > self._clock.now()
+
+    def _revoke_reauth(self, user_id: int, session_id: int) -> None:
+        try:
+            self._redis.delete(self._grant_key(user_id, session_id))
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
+
+    def phone_taken(self, user_id: int, phone_e164: str) -> bool:
+        """True when another account already uses this number."""
+        with self._db.session() as db:
+            other = db.exec(select(User).where(User.phone_number == phone_e164, User.id != user_id)).first()
+            return other is not None
+
+    def enable(self, user_id: int, session_id: int, phone_e164: str) -> FactorChange:
+        """Turn 2FA on (or move it to a new number) by consuming the proof of the verified number."""
+        with self._db.session() as db:
+            user = db.get(User, user_id)
+            assert user is not None
+            changing = user.is_two_factor_enabled
+        if changing and not self.has_reauth(user_id, session_id):
+            return FactorChange.REAUTH_REQUIRED
+        if self.phone_taken(user_id, phone_e164):
+            return FactorChange.PHONE_TAKEN
+        if not self._otp.consume_phone_proof(user_id=user_id, session_id=session_id, phone_e164=phone_e164):
+            return FactorChange.NO_PROOF
+        try:
+            with self._db.session() as db:
+                user = db.get(User, user_id)
+                assert user is not None
+                user.phone_number = phone_e164
+                user.is_two_factor_enabled = True
+                user.updated_at = utcnow()
+                db.add(user)
+        except IntegrityError:
+            return FactorChange.PHONE_TAKEN
+        if changing:
+            self._revoke_reauth(user_id, session_id)
+        log.info("event=two_factor_%s user_id=%s", "changed" if changing else "enabled", user_id)
+        return FactorChange.DONE
+
+    def disable(self, user_id: int, session_id: int) -> FactorChange:
+        """Turn 2FA off; needs a fresh re-authentication of this session."""
+        if not self.has_reauth(user_id, session_id):
+            return FactorChange.REAUTH_REQUIRED
+        with self._db.session() as db:
+            user = db.get(User, user_id)
+            assert user is not None
+            user.phone_number = None
+            user.is_two_factor_enabled = False
+            user.updated_at = utcnow()
+            db.add(user)
+        self._revoke_reauth(user_id, session_id)
+        log.info("event=two_factor_disabled user_id=%s", user_id)
+        return FactorChange.DONE

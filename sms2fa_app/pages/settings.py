@@ -1,0 +1,152 @@
+"""Settings: two-factor status and the enrollment / change / turn-off wizard."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.layout import card
+from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.state import settings as steps
+from sms2fa_app.state.settings import SettingsState
+
+
+def _nav_buttons() -> rx.Component:
+    return rx.hstack(
+        rx.button("Back", type="button", variant="outline", on_click=SettingsState.back),
+        rx.button("Cancel", type="button", variant="ghost", on_click=SettingsState.cancel),
+        spacing="3",
+    )
+
+
+def _status() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            SettingsState.two_factor_enabled,
+            rx.vstack(
+                rx.hstack(
+                    rx.badge("On", color_scheme="green"),
+                    rx.text("Codes go to ", rx.code("•••• " + SettingsState.phone_ending)),
+                ),
+                rx.button("Change phone number", on_click=SettingsState.start(steps.CHANGE), variant="soft"),
+                rx.button(
+                    "Turn off two-factor authentication",
+                    on_click=SettingsState.start(steps.DISABLE),
+                    variant="soft",
+                    color_scheme="red",
+                ),
+                spacing="3",
+            ),
+            rx.vstack(
+                rx.hstack(rx.badge("Off", color_scheme="gray"), rx.text("Only your password protects this account.")),
+                rx.button("Enable two-factor authentication", on_click=SettingsState.start(steps.ENABLE)),
+                spacing="3",
+            ),
+        ),
+        rx.cond(SettingsState.notice != "", rx.text(SettingsState.notice, role="status", size="2")),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _code_form(on_submit) -> rx.Component:
+    return rx.vstack(
+        rx.form(
+            rx.vstack(
+                otp_input(),
+                form_error(SettingsState.error),
+                submit_button("Verify", SettingsState.busy),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=on_submit,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        resend_button(SettingsState.resend_seconds, SettingsState.resend_code, SettingsState.busy),
+        _nav_buttons(),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _phone_step() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text("Step 1 of 3: the mobile number we should text.", size="2", color_scheme="gray"),
+            phone_field(SettingsState.phone_input, SettingsState.set_phone_input, SettingsState.phone_preview),
+            form_error(SettingsState.error),
+            submit_button("Send code", SettingsState.busy),
+            _nav_buttons(),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=SettingsState.send_enroll_code,
+        width="100%",
+    )
+
+
+def _reauth_password_step() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(
+                "Confirm it's you: your password, then a code we text to the number ending in ",
+                SettingsState.phone_ending,
+                ".",
+                size="2",
+            ),
+            labeled_input("Password", "password", type_="password", autocomplete="current-password"),
+            form_error(SettingsState.error),
+            submit_button("Send code", SettingsState.busy),
+            _nav_buttons(),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=SettingsState.confirm_password,
+        width="100%",
+    )
+
+
+def settings_page() -> rx.Component:
+    """The 'Two-factor authentication' section, one step at a time."""
+    return card(
+        "Settings",
+        rx.heading("Two-factor authentication", size="4", as_="h2"),
+        rx.match(
+            SettingsState.step,
+            (steps.PHONE, _phone_step()),
+            (
+                steps.CODE,
+                rx.vstack(
+                    rx.text(
+                        "Step 2 of 3: enter the code we sent to ", rx.code(SettingsState.phone_preview), ".", size="2"
+                    ),
+                    _code_form(SettingsState.verify_enroll_code),
+                    width="100%",
+                ),
+            ),
+            (
+                steps.DONE,
+                rx.vstack(
+                    rx.callout(
+                        "Two-factor authentication is on.", icon="circle_check", color_scheme="green", width="100%"
+                    ),
+                    rx.button("Done", on_click=SettingsState.cancel),
+                    width="100%",
+                ),
+            ),
+            (steps.REAUTH_PASSWORD, _reauth_password_step()),
+            (
+                steps.REAUTH_CODE,
+                rx.vstack(
+                    rx.text(
+                        "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
+                    ),
+                    _code_form(SettingsState.verify_reauth_code),
+                    width="100%",
+                ),
+            ),
+            _status(),
+        ),
+        rx.link("Back to dashboard", href="/dashboard", size="2"),
+    )

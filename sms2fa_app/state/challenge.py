@@ -1,0 +1,137 @@
+"""The second-factor challenge after the password step."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.otp import Purpose, VerifyStatus
+from sms2fa_app.backend.sessions import ActiveSession, Stage
+from sms2fa_app.state import messages
+from sms2fa_app.state.cooldown import CooldownState
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, safe_next_path
+
+
+class ChallengeState(CooldownState):
+    """Checks the texted code; only the last 4 digits of the number ever reach the browser."""
+
+    phone_ending: str = ""
+    error: str = ""
+    notice: str = ""
+    verifying: bool = False
+    resending: bool = False
+
+    async def _pending(self) -> tuple[ActiveSession, str] | None:
+        """The session waiting for its second factor and the user's number, or None."""
+        session = await self._session()
+        if session is None or session.stage is not Stage.PASSWORD_VERIFIED:
+            return None
+        user = await run_backend(self._services().accounts.get, session.user_id)
+        if user is None or not user.phone_number:
+            return None
+        return session, user.phone_number
+
+    async def _send_code(self, session: ActiveSession, phone: str):
+        """Text a login code; returns the countdown event (errors land in self.error)."""
+        result = await run_backend(
+            self._services().otp.request_code,
+            purpose=Purpose.LOGIN,
+            user_id=session.user_id,
+            session_id=session.session_id,
+            phone=phone,
+            client_ip=self._client_ip(),
+        )
+        self.error, countdown = self._after_send(result)
+        return countdown
+
+    async def _begin(self, next_path: str = ""):
+        """Right after the password step: text the first code (called by the login handler)."""
+        self.error = self.notice = ""
+        self.next_path = safe_next_path(next_path)
+        pending = await self._pending()
+        if pending is None:
+            return rx.redirect(LOGIN_PATH)
+        session, phone = pending
+        self.phone_ending = phone[-4:]
+        return await self._send_code(session, phone)
+
+    async def load(self):
+        """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
+        try:
+            session = await self._session()
+            if session is not None and session.is_authenticated:
+                return rx.redirect(DASHBOARD_PATH)
+            pending = await self._pending()
+            if pending is None:
+                self._forget()
+                return rx.redirect(LOGIN_PATH)
+            session, phone = pending
+            self.phone_ending = phone[-4:]
+            wait = await run_backend(self._services().otp.resend_wait, user_id=session.user_id)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return None
+        return self._start_cooldown(wait)
+
+    async def verify(self, form_data: dict):
+        """Check the code; on success a new token at stage authenticated and a redirect."""
+        if self.verifying:
+            return
+        self.error = self.notice = ""
+        self.verifying = True
+        yield
+        try:
+            pending = await self._pending()
+            if pending is None:
+                yield rx.redirect(LOGIN_PATH)
+                return
+            session, _phone = pending
+            result = await run_backend(
+                self._services().otp.verify_code,
+                purpose=Purpose.LOGIN,
+                user_id=session.user_id,
+                session_id=session.session_id,
+                code=str(form_data.get("code", "")),
+            )
+            if result.status is not VerifyStatus.OK:
+                self.error = messages.verify_failed(result)
+                return
+            issued = await run_backend(self._services().sessions.advance, self.session_token, Stage.AUTHENTICATED)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.verifying = False
+        if issued is None:
+            yield rx.redirect(LOGIN_PATH)
+            return
+        self._adopt(issued)
+        target = safe_next_path(self.next_path) or DASHBOARD_PATH
+        self.next_path = ""
+        yield rx.toast.success(messages.SIGNED_IN)
+        yield rx.redirect(target)
+
+    async def resend(self):
+        """Text a new code; the server refuses it during the cooldown whatever the browser shows."""
+        if self.resending:
+            return
+        self.error = self.notice = ""
+        self.resending = True
+        yield
+        try:
+            pending = await self._pending()
+            if pending is None:
+                yield rx.redirect(LOGIN_PATH)
+                return
+            session, phone = pending
+            countdown = await self._send_code(session, phone)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.resending = False
+        if not self.error:
+            self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
+        if countdown is not None:
+            yield countdown

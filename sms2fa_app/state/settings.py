@@ -1,0 +1,313 @@
+"""Settings: the enrollment wizard, and changing or turning off the SMS factor after re-authentication."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.backend.accounts import LoginOutcome
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User
+from sms2fa_app.backend.otp import Purpose, VerifyStatus
+from sms2fa_app.backend.phone import normalize_e164
+from sms2fa_app.backend.sessions import ActiveSession
+from sms2fa_app.backend.two_factor import FactorChange
+from sms2fa_app.state import messages
+from sms2fa_app.state.cooldown import CooldownState
+from sms2fa_app.state.runner import run_backend
+
+# Wizard steps
+STATUS = "status"
+PHONE = "phone"
+CODE = "code"
+DONE = "done"
+REAUTH_PASSWORD = "reauth_password"
+REAUTH_CODE = "reauth_code"
+
+# What the wizard is for
+ENABLE = "enable"
+CHANGE = "change"
+DISABLE = "disable"
+
+_FACTOR_CHANGE_ERRORS = {
+    FactorChange.PHONE_TAKEN: messages.PHONE_TAKEN,
+    FactorChange.NO_PROOF: messages.NO_PROOF,
+    FactorChange.REAUTH_REQUIRED: messages.REAUTH_REQUIRED,
+}
+
+
+class SettingsState(CooldownState):
+    """One page, one step at a time; the server decides every change."""
+
+    two_factor_enabled: bool = False
+    phone_ending: str = ""
+    step: str = STATUS
+    mode: str = ENABLE
+    phone_input: str = ""
+    phone_preview: str = ""
+    error: str = ""
+    notice: str = ""
+    busy: bool = False
+    _pending_phone: str = ""
+
+    async def _signed_in(self) -> tuple[ActiveSession, User] | None:
+        """The authenticated session and its user, checked on the server for every handler."""
+        session = await self._session()
+        if session is None or not session.is_authenticated:
+            return None
+        user = await run_backend(self._services().accounts.get, session.user_id)
+        return None if user is None else (session, user)
+
+    def _show_status(self, user: User) -> None:
+        self.two_factor_enabled = user.is_two_factor_enabled
+        self.phone_ending = (user.phone_number or "")[-4:]
+        self.signed_in_email = user.email
+
+    def _reset_wizard(self, step: str = STATUS) -> None:
+        self.step = step
+        self.error = ""
+        self.phone_input = self.phone_preview = ""
+        self._pending_phone = ""
+
+    async def load(self):
+        """on_load: the guard, then the current status."""
+        guard = await self.require_authenticated()
+        if guard is not None:
+            return guard
+        signed_in = await self._signed_in()
+        if signed_in is None:
+            return rx.redirect("/login")
+        self._show_status(signed_in[1])
+        self._reset_wizard()
+        self.notice = ""
+        return None
+
+    async def start(self, mode: str):
+        """Begin enabling (phone step), or changing/disabling (re-authentication first)."""
+        signed_in = await self._signed_in()
+        if signed_in is None:
+            return rx.redirect("/login")
+        _session, user = signed_in
+        self.notice = ""
+        if mode not in (ENABLE, CHANGE, DISABLE) or (mode == ENABLE) == user.is_two_factor_enabled:
+            self._show_status(user)
+            return None
+        self.mode = mode
+        self._reset_wizard(PHONE if mode == ENABLE else REAUTH_PASSWORD)
+        return None
+
+    def cancel(self):
+        """Leave the wizard; nothing changes."""
+        self._reset_wizard()
+        self.notice = ""
+
+    def back(self):
+        """One step back."""
+        self.error = ""
+        if self.step == CODE:
+            self.step = PHONE
+        elif self.step == REAUTH_CODE:
+            self.step = REAUTH_PASSWORD
+        else:
+            self._reset_wizard()
+
+    def set_phone_input(self, value: str):
+        """Echo what the user types and show the E.164 form we understood."""
+        self.phone_input = value[:32]
+        self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
+
+    async def send_enroll_code(self, form_data: dict):
+        """Phone step: validate, refuse a number in use, text a code."""
+        if self.busy:
+            return
+        self.error = ""
+        self.busy = True
+        yield
+        try:
+            signed_in = await self._signed_in()
+            if signed_in is None:
+                yield rx.redirect("/login")
+                return
+            session, user = signed_in
+            if self.mode == CHANGE and not await run_backend(
+                self._services().two_factor.has_reauth, user.id, session.session_id
+            ):
+                self.error = messages.REAUTH_REQUIRED
+                self._reset_wizard(REAUTH_PASSWORD)
+                return
+            raw = str(form_data.get("phone", self.phone_input))
+            e164 = normalize_e164(raw, self._services().settings.otp_default_region)
+            if e164 and await run_backend(self._services().two_factor.phone_taken, user.id, e164):
+                self.error = messages.PHONE_TAKEN
+                return
+            result = await run_backend(
+                self._services().otp.request_code,
+                purpose=Purpose.ENROLL,
+                user_id=user.id,
+                session_id=session.session_id,
+                phone=raw,
+                client_ip=self._client_ip(),
+            )
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.busy = False
+        self.error, countdown = self._after_send(result)
+        if not self.error:
+            self._pending_phone = e164 or ""
+            self.step = CODE
+        if countdown is not None:
+            yield countdown
+
+    async def verify_enroll_code(self, form_data: dict):
+        """Code step: verify, then turn 2FA on by consuming the server's proof for this exact number."""
+        if self.busy:
+            return
+        self.error = ""
+        self.busy = True
+        yield
+        try:
+            signed_in = await self._signed_in()
+            if signed_in is None:
+                yield rx.redirect("/login")
+                return
+            session, user = signed_in
+            result = await run_backend(
+                self._services().otp.verify_code,
+                purpose=Purpose.ENROLL,
+                user_id=user.id,
+                session_id=session.session_id,
+                code=str(form_data.get("code", "")),
+            )
+            if result.status is not VerifyStatus.OK:
+                self.error = messages.verify_failed(result)
+                return
+            change = await run_backend(
+                self._services().two_factor.enable, user.id, session.session_id, self._pending_phone
+            )
+            if change is not FactorChange.DONE:
+                self.error = _FACTOR_CHANGE_ERRORS[change]
+                return
+            refreshed = await run_backend(self._services().accounts.get, user.id)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.busy = False
+        self._show_status(refreshed)
+        self._reset_wizard(DONE)
+        yield rx.toast.success(messages.TWO_FACTOR_ON)
+
+    async def resend_code(self):
+        """Text a new code for the current step (enrollment or re-authentication)."""
+        if self.step == CODE:
+            async for event in self.send_enroll_code({"phone": self._pending_phone}):
+                yield event
+        elif self.step == REAUTH_CODE:
+            async for event in self._send_reauth_code():
+                yield event
+
+    async def confirm_password(self, form_data: dict):
+        """Re-authentication, part 1: the current password, then a code to the current number."""
+        if self.busy:
+            return
+        self.error = ""
+        self.busy = True
+        yield
+        try:
+            signed_in = await self._signed_in()
+            if signed_in is None:
+                yield rx.redirect("/login")
+                return
+            _session, user = signed_in
+            checked = await run_backend(
+                self._services().accounts.confirm_password,
+                user.id,
+                str(form_data.get("password", "")),
+                self._client_ip(),
+            )
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.busy = False
+        if checked.outcome is LoginOutcome.THROTTLED:
+            self.error = messages.login_throttled(checked.retry_after_seconds)
+        elif checked.outcome is not LoginOutcome.AUTHENTICATED:
+            self.error = (
+                "That password isn't right."
+                if checked.outcome is LoginOutcome.INVALID_CREDENTIALS
+                else ("Enter your password.")
+            )
+        else:
+            async for event in self._send_reauth_code():
+                yield event
+
+    async def _send_reauth_code(self):
+        self.busy = True
+        try:
+            signed_in = await self._signed_in()
+            if signed_in is None:
+                yield rx.redirect("/login")
+                return
+            session, user = signed_in
+            result = await run_backend(
+                self._services().otp.request_code,
+                purpose=Purpose.REAUTH,
+                user_id=user.id,
+                session_id=session.session_id,
+                phone=user.phone_number or "",
+                client_ip=self._client_ip(),
+            )
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.busy = False
+        self.error, countdown = self._after_send(result)
+        if not self.error:
+            self.step = REAUTH_CODE
+        if countdown is not None:
+            yield countdown
+
+    async def verify_reauth_code(self, form_data: dict):
+        """Re-authentication, part 2: the code; then change the number or turn 2FA off."""
+        if self.busy:
+            return
+        self.error = ""
+        self.busy = True
+        yield
+        try:
+            signed_in = await self._signed_in()
+            if signed_in is None:
+                yield rx.redirect("/login")
+                return
+            session, user = signed_in
+            result = await run_backend(
+                self._services().otp.verify_code,
+                purpose=Purpose.REAUTH,
+                user_id=user.id,
+                session_id=session.session_id,
+                code=str(form_data.get("code", "")),
+            )
+            if result.status is not VerifyStatus.OK:
+                self.error = messages.verify_failed(result)
+                return
+            two_factor = self._services().two_factor
+            await run_backend(two_factor.grant_reauth, user.id, session.session_id)
+            if self.mode == DISABLE:
+                await run_backend(two_factor.disable, user.id, session.session_id)
+                refreshed = await run_backend(self._services().accounts.get, user.id)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
+            return
+        finally:
+            self.busy = False
+        if self.mode == DISABLE:
+            self._show_status(refreshed)
+            self._reset_wizard()
+            self.notice = messages.TWO_FACTOR_OFF
+            yield rx.toast.success(messages.TWO_FACTOR_OFF)
+        else:
+            self._reset_wizard(PHONE)
+            self.resend_seconds = 0

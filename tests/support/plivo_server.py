@@ -1,0 +1,236 @@
+"""A local Plivo-compatible HTTP server for integration and end-to-end tests (stdlib only).
+
+It answers the one call the app makes, `POST /v1/Account/{auth_id}/Message/`, like Plivo does:
+Basic auth with the account's auth id and token, a JSON body with src, dst and text, and
+`202 {"api_id", "message": "message(s) queued", "message_uuid": [uuid]}`. Tests can script failures
+(400, 401, 403, 500 with Plivo-like JSON error bodies) and slow replies.
+
+Manual use:  python -m tests.support.plivo_server --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_AUTH_ID = "MALOCALPLIVOTEST0001"
+DEFAULT_AUTH_TOKEN = "local-plivo-auth-token-for-tests-only"
+_MESSAGE_PATH = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/Message/?$")
+_CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+ERROR_BODIES = {
+    400: "invalid destination number",
+    401: "authentication failed: invalid auth_id or auth_token",
+    403: "This destination is not allowed by the geo permissions of your account",
+    404: "not found",
+    500: "internal server error, please retry",
+}
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())
+
+
+class LocalPlivo:
+    """A Plivo Message API double on 127.0.0.1 and a free port. Thread-safe."""
+
+    def __init__(self, auth_id: str = DEFAULT_AUTH_ID, auth_token: str = DEFAULT_AUTH_TOKEN, port: int = 0):
+        if len(auth_id) != 20 or auth_id[:2] not in ("MA", "SA"):
+            raise ValueError("auth_id must be 20 characters starting with MA or SA (as Plivo's SDK requires)")
+        self.auth_id = auth_id
+        self.auth_token = auth_token
+        self._port = port
+        self._lock = threading.Lock()
+        self._messages: list[dict[str, Any]] = []
+        self._failures: deque[int] = deque()
+        self._delays: deque[float] = deque()
+        self.requests = 0  # every POST that reached the Message endpoint, accepted or not
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> LocalPlivo:
+        """Serve in a background thread."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="local-plivo", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> LocalPlivo:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (after start)."""
+        assert self._server is not None, "LocalPlivo is not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL for PLIVO_API_URL, e.g. http://127.0.0.1:41234 (the SDK appends /v1/Account/...)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- what tests read and script ------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Accepted messages in order: dicts with src, dst, text, message_uuid (a snapshot)."""
+        with self._lock:
+            return [dict(message) for message in self._messages]
+
+    def last_code_for(self, dst: str) -> str | None:
+        """The 6-digit code of the newest message to `dst` (with or without +), or None."""
+        wanted = _digits(dst)
+        with self._lock:
+            for message in reversed(self._messages):
+                if _digits(message["dst"]) == wanted:
+                    match = _CODE.search(message["text"])
+                    return match.group(1) if match else None
+        return None
+
+    def clear(self) -> None:
+        """Forget messages, scripted failures and delays."""
+        with self._lock:
+            self._messages.clear()
+            self._failures.clear()
+            self._delays.clear()
+            self.requests = 0
+
+    def fail_next(self, status: int, count: int = 1) -> None:
+        """Answer the next `count` authenticated sends with this error status (400, 401, 403, 500, ...)."""
+        with self._lock:
+            self._failures.extend([status] * count)
+
+    def delay_next(self, seconds: float, count: int = 1) -> None:
+        """Wait this long before answering each of the next `count` sends (the message is still accepted)."""
+        with self._lock:
+            self._delays.extend([seconds] * count)
+
+    # ---- request handling (called by the handler threads) -------------------------------------
+
+    def _authorized(self, header: str | None, path_auth_id: str) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return user == self.auth_id and password == self.auth_token and path_auth_id == self.auth_id
+
+    def _handle_message(self, auth_header: str | None, path_auth_id: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        api_id = str(uuid.uuid4())
+        with self._lock:
+            self.requests += 1
+            if not self._authorized(auth_header, path_auth_id):
+                return 401, {"api_id": api_id, "error": ERROR_BODIES[401]}
+            failure = self._failures.popleft() if self._failures else None
+            delay = self._delays.popleft() if self._delays else 0.0
+        if delay:
+            time.sleep(delay)
+        if failure is not None:
+            return failure, {"api_id": api_id, "error": ERROR_BODIES.get(failure, f"error {failure}")}
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return 400, {"api_id": api_id, "error": "request body is not valid JSON"}
+        missing = [name for name in ("src", "dst", "text") if not payload.get(name)]
+        if missing:
+            return 400, {"api_id": api_id, "error": f"missing parameter: {missing[0]}"}
+        message_uuid = str(uuid.uuid4())
+        with self._lock:
+            self._messages.append(
+                {"src": payload["src"], "dst": payload["dst"], "text": payload["text"], "message_uuid": message_uuid}
+            )
+        return 202, {"api_id": api_id, "message": "message(s) queued", "message_uuid": [message_uuid]}
+
+
+def _handler_for(plivo: LocalPlivo) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "LocalPlivo/1.0"
+
+        def do_POST(self) -> None:
+            match = _MESSAGE_PATH.match(self.path.split("?", 1)[0])
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if match is None:
+                self._reply(404, {"api_id": str(uuid.uuid4()), "error": ERROR_BODIES[404]})
+                return
+            status, answer = plivo._handle_message(self.headers.get("Authorization"), match["auth_id"], body)
+            self._reply(status, answer)
+
+        def do_GET(self) -> None:
+            self._reply(404, {"api_id": str(uuid.uuid4()), "error": ERROR_BODIES[404]})
+
+        def _reply(self, status: int, answer: dict[str, Any]) -> None:
+            data = json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    return Handler
+
+
+def main() -> None:
+    """Run a LocalPlivo until interrupted, printing what to put in .env."""
+    parser = argparse.ArgumentParser(description="Local Plivo-compatible SMS API for development and tests.")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--auth-id", default=DEFAULT_AUTH_ID)
+    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
+    options = parser.parse_args()
+    plivo = LocalPlivo(options.auth_id, options.auth_token, port=options.port).start()
+    print(f"LocalPlivo listening on {plivo.url}")
+    print(f"PLIVO_API_URL={plivo.url}")
+    print(f"PLIVO_AUTH_ID={plivo.auth_id}")
+    print(f"PLIVO_AUTH_TOKEN={plivo.auth_token}")
+    print("PLIVO_PHONE_NUMBER=+14155550100  (any E.164 sender is accepted)", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            messages = plivo.messages
+            for message in messages[seen:]:
+                print(f"message {message['message_uuid']} to {message['dst']}: {message['text']}", flush=True)
+            seen = len(messages)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        plivo.stop()
+
+
+if __name__ == "__main__":
+    main()

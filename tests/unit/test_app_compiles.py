@@ -1,0 +1,46 @@
+"""The whole app compiles (every page and component), so a broken component fails CI, not the user."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+COMPILE = "from reflex.utils import prerequisites; prerequisites.get_compiled_app(dry_run=True, use_rich=False)"
+
+
+@pytest.mark.parametrize("app_env", ["development", "production"])
+def test_every_page_compiles(tmp_path: Path, app_env: str) -> None:
+    env = {
+        **os.environ,
+        "APP_ENV": app_env,
+        "DATA_DIR": str(tmp_path),
+        "SECRET_KEY": TEST_SECRET,
+        "REFLEX_TELEMETRY_ENABLED": "false",
+    }
+    if app_env == "production":
+        env.update(PLIVO_AUTH_ID="MA" + "B" * 18, PLIVO_AUTH_TOKEN="token", PLIVO_PHONE_NUMBER="+14155550100")
+    completed = subprocess.run(
+        [sys.executable, "-c", COMPILE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_production_refuses_to_start_without_plivo(tmp_path: Path) -> None:
+    env = {**os.environ, "APP_ENV": "production", "DATA_DIR": str(tmp_path), "SECRET_KEY": TEST_SECRET}
+    for name in ("PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PLIVO_PHONE_NUMBER"):
+        env.pop(name, None)
+    completed = subprocess.run(
+        [sys.executable, "-c", "import rxconfig"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "sms2fa: configuration error: PLIVO_AUTH_ID is required when APP_ENV=production or Plivo is partly configured"
+    )
