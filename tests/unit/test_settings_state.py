@@ -1,0 +1,169 @@
+"""Settings wizard: enrollment bound to the server's proof, change and turn-off behind re-authentication."""
+
+from __future__ import annotations
+
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.sessions import Stage
+from sms2fa_app.state import settings as steps
+from sms2fa_app.state.settings import SettingsState
+from tests.support.factories import PASSWORD, create_user, log_in
+from tests.support.recording_gateway import RecordingGateway
+from tests.support.states import make_state, redirect_path, run
+
+NEW_PHONE = "+14155552671"
+OLD_PHONE = "+14155551212"
+
+
+async def signed_in_settings(services: Services, phone: str | None = None) -> SettingsState:
+    create_user(services, phone=phone)
+    state = make_state(SettingsState)
+    issued = services.accounts.log_in("ada@example.com", PASSWORD)
+    if phone is not None:  # skip the challenge: advance the session directly for settings tests
+        issued = services.sessions.advance(issued.issued.token, Stage.AUTHENTICATED)
+        state.session_token = issued.token
+    else:
+        state.session_token = issued.issued.token
+    assert await run(state.load()) == []
+    return state
+
+
+async def enroll(state: SettingsState, gateway: RecordingGateway, phone: str = NEW_PHONE) -> None:
+    await run(state.start(steps.ENABLE))
+    assert state.step == steps.PHONE
+    await run(state.send_enroll_code({"phone": phone}))
+    assert state.error == "" and state.step == steps.CODE
+    await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
+
+
+async def test_enrollment_turns_2fa_on_for_the_verified_number(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services)
+    assert not state.two_factor_enabled
+    await run(state.start(steps.ENABLE))
+    state.set_phone_input("(415) 555-2671")
+    assert state.phone_preview == ""  # no region configured: national format is not understood
+    state.set_phone_input("+1 415-555-2671")
+    assert state.phone_preview == NEW_PHONE
+    await run(state.send_enroll_code({"phone": "+1 415-555-2671"}))
+    assert gateway.sent[-1].to == NEW_PHONE and state.step == steps.CODE
+    assert state.resend_seconds == services.settings.otp_resend_cooldown_seconds
+    await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
+    assert state.step == steps.DONE and state.two_factor_enabled and state.phone_ending == "2671"
+    user = services.accounts.find_by_email("ada@example.com")
+    assert user.is_two_factor_enabled and user.phone_number == NEW_PHONE
+
+
+async def test_wrong_enrollment_code_changes_nothing(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services)
+    await run(state.start(steps.ENABLE))
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    code = gateway.sent[-1].code
+    await run(state.verify_enroll_code({"code": f"{(int(code) + 1) % 1_000_000:06d}"}))
+    assert state.error == "That code isn't right. 4 tries left." and state.step == steps.CODE
+    assert not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
+
+
+async def test_invalid_and_premium_numbers_are_refused_without_a_text(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    state = await signed_in_settings(services)
+    await run(state.start(steps.ENABLE))
+    await run(state.send_enroll_code({"phone": "12345"}))
+    assert state.error == "Enter a valid mobile number with its country code, like +1 415 555 2671."
+    await run(state.send_enroll_code({"phone": "+1 900 555 0100"}))  # US premium rate
+    assert state.error in (
+        "That number can't receive our texts. Use a mobile number.",
+        "Enter a valid mobile number with its country code, like +1 415 555 2671.",
+    )
+    assert gateway.sent == [] and state.step == steps.PHONE
+
+
+async def test_a_number_used_by_another_account_is_refused_without_naming_it(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    create_user(services, "bob@example.com", phone=NEW_PHONE)
+    state = await signed_in_settings(services)
+    await run(state.start(steps.ENABLE))
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    assert state.error == "This number can't be used. Try another one."
+    assert "bob" not in state.error and gateway.sent == []
+
+
+async def test_the_client_cannot_swap_the_number_after_verifying(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services)
+    await run(state.start(steps.ENABLE))
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    state._pending_phone = "+14155550000"  # whatever the browser does, the proof is bound to the texted number
+    await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
+    assert state.error == "Verify a code sent to this number first."
+    assert not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
+
+
+async def test_back_and_cancel(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services)
+    await run(state.start(steps.ENABLE))
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    state.back()
+    assert state.step == steps.PHONE
+    state.back()
+    assert state.step == steps.STATUS
+    await run(state.start(steps.ENABLE))
+    state.cancel()
+    assert state.step == steps.STATUS and not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
+
+
+async def test_turning_off_needs_password_and_code(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await signed_in_settings(services, phone=OLD_PHONE)
+    assert state.two_factor_enabled and state.phone_ending == "1212"
+    await run(state.start(steps.DISABLE))
+    assert state.step == steps.REAUTH_PASSWORD
+    await run(state.confirm_password({"password": "wrong password"}))
+    assert state.error == "That password isn't right." and gateway.sent == []
+    await run(state.confirm_password({"password": PASSWORD}))
+    assert state.step == steps.REAUTH_CODE and gateway.sent[-1].to == OLD_PHONE
+    await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
+    assert state.step == steps.STATUS and not state.two_factor_enabled
+    assert state.notice == "Two-factor authentication is off."
+    user = services.accounts.find_by_email("ada@example.com")
+    assert not user.is_two_factor_enabled and user.phone_number is None
+
+
+async def test_change_keeps_the_old_number_until_the_new_one_is_verified(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await signed_in_settings(services, phone=OLD_PHONE)
+    await run(state.start(steps.CHANGE))
+    await run(state.confirm_password({"password": PASSWORD}))
+    await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
+    assert state.step == steps.PHONE
+    clock.advance(services.settings.otp_resend_cooldown_seconds)
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    assert state.step == steps.CODE
+    assert services.accounts.find_by_email("ada@example.com").phone_number == OLD_PHONE
+    await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
+    assert state.step == steps.DONE
+    assert services.accounts.find_by_email("ada@example.com").phone_number == NEW_PHONE
+
+
+async def test_change_without_reauthentication_is_refused(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services, phone=OLD_PHONE)
+    state.mode = steps.CHANGE
+    state.step = steps.PHONE  # a browser jumping ahead
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    assert state.error == "Confirm your password and a code first." or state.step == steps.REAUTH_PASSWORD
+    assert gateway.sent == []
+    assert services.two_factor.disable(1, 1).value == "reauth_required"
+
+
+async def test_settings_requires_a_full_session(services: Services) -> None:
+    create_user(services, phone=OLD_PHONE)
+    state = make_state(SettingsState)
+    assert redirect_path(await run(state.load())) == "/login?next=/settings" or redirect_path(
+        await run(state.load())
+    ).startswith("/login")
+    state.session_token = log_in(services).token  # password step only: 2FA still pending
+    assert redirect_path(await run(state.load())) == "/2fa-challenge"
+    assert redirect_path(await run(state.start(steps.DISABLE))) == "/login"
+    assert redirect_path(await run(state.verify_reauth_code({"code": "123456"}))) == "/login"
