@@ -17,8 +17,8 @@ import enum
 import json
 import logging
 import math
+import re
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -40,6 +40,8 @@ CODE_LENGTH = 6
 SEND_WINDOW_SECONDS = 3600
 MAX_CODE_INPUT_LENGTH = 32
 GLOBAL_SENDS_KEY = "otp:sends:global"
+MAX_LOG_VALUE_LENGTH = 80
+_PLAIN_LOG_VALUE = re.compile(r"[\w.:/+@-]+")
 T = TypeVar("T")
 
 
@@ -228,10 +230,22 @@ class OtpService:
         self._gateway = gateway
         self._clock = clock
         self._limiter = WindowLimiter(redis_client, clock)
-        self._request_script = redis_client.register_script(otp_scripts.REQUEST_SCRIPT)
+        policy = self.policy
+        lockout = {
+            "threshold": policy.lockout_threshold,
+            "base": policy.lockout_base_seconds,
+            "cap": policy.lockout_max_seconds,
+            "gc": max(otp_scripts.FAILURE_RECORD_GC_SECONDS, 4 * policy.lockout_max_seconds),
+        }
+        windows = [(window.limit, window.window_seconds) for window in self._send_windows(0, Purpose.LOGIN, "", "")]
+        self._request_script = redis_client.register_script(otp_scripts.request_script(windows, policy.ttl_seconds))
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
-        self._verify_script = redis_client.register_script(otp_scripts.VERIFY_SCRIPT)
-        self._register_failure_script = redis_client.register_script(otp_scripts.REGISTER_FAILURE_SCRIPT)
+        self._verify_script = redis_client.register_script(
+            otp_scripts.verify_script(
+                max_attempts=policy.max_attempts, proof_ttl=policy.phone_proof_ttl_seconds, **lockout
+            )
+        )
+        self._register_failure_script = redis_client.register_script(otp_scripts.register_failure_script(**lockout))
 
     # ---- sending -------------------------------------------------------------------------------
 
@@ -250,18 +264,10 @@ class OtpService:
         code = new_code()
         code_digest = self._code_digest(purpose, user_id, session_id, code)
         code_key = self._code_key(purpose, user_id, session_id)
-        windows = self._send_windows(user_id, self._phone_digest(parsed.e164), client_ip)
-        member = uuid.uuid4().hex
-        args: list[str | int] = [
-            repr(self._clock.now()),
-            member,
-            code_digest,
-            self._phone_digest(parsed.e164),
-            self.policy.ttl_seconds,
-            otp_scripts.GC_MARGIN_SECONDS,
-        ]
-        for window in windows:
-            args += [window.limit, window.window_seconds]
+        phone_digest = self._phone_digest(parsed.e164)
+        windows = self._send_windows(user_id, purpose, phone_digest, client_ip)
+        member = secrets.token_hex(8)  # this send's entry in every window
+        args = [repr(self._clock.now()), member, code_digest, phone_digest]
         index, wait = self._redis_call(
             lambda: self._request_script(keys=[code_key, *[w.key for w in windows]], args=args)
         )
@@ -305,9 +311,9 @@ class OtpService:
         )
         return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164)
 
-    def resend_wait(self, *, user_id: int) -> int:
-        """Seconds left on the user's resend cooldown (0 = may send now)."""
-        reached = self._limiter.check([self._cooldown(int(user_id))])
+    def resend_wait(self, *, user_id: int, purpose: Purpose) -> int:
+        """Seconds left on the user's resend cooldown for a purpose (0 = may send now)."""
+        reached = self._limiter.check([self._cooldown(int(user_id), purpose)])
         return 0 if reached is None else reached.retry_after_seconds
 
     def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
@@ -336,18 +342,10 @@ class OtpService:
             self._failures_key(user_id),
             self._proof_key(user_id, session_id),
         ]
-        policy = self.policy
         args = [
             repr(self._clock.now()),
             self._code_digest(purpose, user_id, session_id, normalized),
-            policy.max_attempts,
-            policy.lockout_threshold,
-            policy.lockout_base_seconds,
-            policy.lockout_max_seconds,
-            self._failure_gc_seconds(),
             "1" if purpose is Purpose.ENROLL else "0",
-            policy.phone_proof_ttl_seconds,
-            otp_scripts.GC_MARGIN_SECONDS,
         ]
         status, left, wait = self._redis_call(lambda: self._verify_script(keys=keys, args=args))
         result = VerifyResult(_VERIFY_STATUSES[status], int(left), _seconds(wait))
@@ -375,7 +373,7 @@ class OtpService:
         """
         key = self._proof_key(int(user_id), int(session_id))
         stored = self._redis_call(lambda: self._redis.getdel(key))
-        e164 = normalize_e164(phone_e164)
+        e164 = normalize_e164(phone_e164, self.policy.phone.default_region)
         if stored is None or e164 is None:
             return False
         stored = stored.decode() if isinstance(stored, bytes) else stored
@@ -397,14 +395,7 @@ class OtpService:
 
     def register_failed_attempt(self, user_id: int) -> VerifyResult:
         """Count one failed guess of another second factor; LOCKED (with the wait) once it locks, else WRONG."""
-        policy = self.policy
-        args = [
-            repr(self._clock.now()),
-            policy.lockout_threshold,
-            policy.lockout_base_seconds,
-            policy.lockout_max_seconds,
-            self._failure_gc_seconds(),
-        ]
+        args = [repr(self._clock.now())]
         key = self._failures_key(int(user_id))
         lock = _seconds(self._redis_call(lambda: self._register_failure_script(keys=[key], args=args)))
         if lock:
@@ -423,10 +414,10 @@ class OtpService:
     def _rollback(self, code_key: str, cooldown_key: str, code_digest: str, member: str) -> None:
         self._redis_call(lambda: self._rollback_script(keys=[code_key, cooldown_key], args=[code_digest, member]))
 
-    def _send_windows(self, user_id: int, phone_digest: str, client_ip: str) -> list[Counter]:
+    def _send_windows(self, user_id: int, purpose: Purpose, phone_digest: str, client_ip: str) -> list[Counter]:
         policy = self.policy
         return [
-            self._cooldown(user_id),
+            self._cooldown(user_id, purpose),
             Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, SEND_WINDOW_SECONDS),
             Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, SEND_WINDOW_SECONDS),
             Counter(
@@ -437,11 +428,9 @@ class OtpService:
             Counter(GLOBAL_SENDS_KEY, policy.sends_per_hour_global, SEND_WINDOW_SECONDS),
         ]
 
-    def _cooldown(self, user_id: int) -> Counter:
-        return Counter(f"otp:cooldown:{user_id}", 1, self.policy.resend_cooldown_seconds)
-
-    def _failure_gc_seconds(self) -> int:
-        return max(otp_scripts.FAILURE_RECORD_GC_SECONDS, 4 * self.policy.lockout_max_seconds)
+    def _cooldown(self, user_id: int, purpose: Purpose) -> Counter:
+        """One cooldown per user and purpose, so enrolling does not block the next login's first code."""
+        return Counter(f"otp:cooldown:{purpose.value}:{user_id}", 1, self.policy.resend_cooldown_seconds)
 
     def _code_digest(self, purpose: Purpose, user_id: int, session_id: int, code: str) -> str:
         return keyed_digest(self._secret, "otp-code", purpose.value, str(user_id), str(session_id), code)
@@ -471,10 +460,12 @@ class OtpService:
 
 def _event(level: int, event: str, **fields: object) -> None:
     """One structured `event=... key=value` log line (values with spaces quoted)."""
+    if not log.isEnabledFor(level):
+        return
     parts = [f"event={event}"]
     for name, value in fields.items():
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        if not text or " " in text or '"' in text:
+        text = str(value).lower() if isinstance(value, bool) else str(value)[:MAX_LOG_VALUE_LENGTH]
+        if not _PLAIN_LOG_VALUE.fullmatch(text):  # spaces, quotes, newlines (client-supplied IPs): quote
             text = json.dumps(text, ensure_ascii=False)
         parts.append(f"{name}={text}")
     log.log(level, " ".join(parts))

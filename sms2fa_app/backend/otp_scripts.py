@@ -1,6 +1,9 @@
 """Lua scripts of the OTP service: each operation is one atomic Redis call.
 
-All times come from the injected clock as ARGV (seconds, float); Redis TTLs only collect garbage.
+Times come from the injected clock as ARGV (seconds, float); Redis TTLs only collect garbage. The
+policy's numbers (limits, windows, TTLs, lockout curve) are written into the script text when the
+service starts, so a call carries only what changes per request.
+
 Records:
   otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp
   otp:fail:{user}                      hash  n = consecutive failed verifies, until = locked until
@@ -10,15 +13,17 @@ Records:
 
 from __future__ import annotations
 
+from string import Template
+
 from sms2fa_app.backend.limits import WINDOW_LUA
 
-# Failure records are forgotten this long after the last failed verify (garbage collection only:
+# Failure records are dropped this long after the last failed verify (garbage collection only:
 # consecutive failures are reset by a success, not by time).
 FAILURE_RECORD_GC_SECONDS = 7 * 24 * 3600
 # Extra seconds a record outlives its logical expiry in Redis, so GC never beats the clock's decision.
 GC_MARGIN_SECONDS = 5
 
-_LOCKOUT_LUA = """
+_LOCKOUT_LUA = Template("""
 local function lockout_wait(key, now)
   local locked_until = tonumber(redis.call('HGET', key, 'until')) or 0
   if locked_until > now then
@@ -27,56 +32,50 @@ local function lockout_wait(key, now)
   return 0
 end
 -- Count one failed verify; lock from the threshold on: min(base * 2^(failures - threshold), cap).
-local function lockout_register(key, now, threshold, base, cap, gc)
+local function lockout_register(key, now)
   local failures = (tonumber(redis.call('HGET', key, 'n')) or 0) + 1
   local lock = 0
-  if failures >= threshold then
-    local exponent = failures - threshold
+  if failures >= $threshold then
+    local exponent = failures - $threshold
     if exponent >= 40 then
-      lock = cap
+      lock = $cap
     else
-      lock = math.min(base * 2 ^ exponent, cap)
+      lock = math.min($base * 2 ^ exponent, $cap)
     end
   end
   redis.call('HSET', key, 'n', failures, 'until', tostring(now + lock))
-  redis.call('EXPIRE', key, gc)
+  redis.call('EXPIRE', key, $gc)
   return lock
 end
-"""
+""")
 
-# KEYS: code, cooldown, then the send windows (user, phone, ip, global).
-# ARGV: now, member, code digest, phone digest, code ttl, gc margin, then limit/window per window key.
-# Returns {0, '0'} when the code is stored and every window counted, else {i, wait} for the first full
-# window (i = 1 is the cooldown). Nothing is written on refusal. Running it twice with the same member
-# (a client retry after a lost reply) is a success, not a cooldown refusal.
-REQUEST_SCRIPT = (
-    WINDOW_LUA
-    + """
+# KEYS: code, then the windows (cooldown, user, phone, ip, global). ARGV: now, member, code digest,
+# phone digest. Returns {0, '0'} when every window counted the send and the code is stored, else
+# {i, wait} for the first full window (i = 1 is the cooldown); nothing is written on refusal.
+# Running it twice with the same member (a client retry after a lost reply) is a success.
+_REQUEST_LUA = Template("""
+local limits = {$limits}
+local windows = {$windows}
 local now = tonumber(ARGV[1])
 local member = ARGV[2]
-local ttl = tonumber(ARGV[5])
-local margin = tonumber(ARGV[6])
 if redis.call('ZSCORE', KEYS[2], member) then
   return {0, '0'}
 end
-for i = 2, #KEYS do
-  local limit = tonumber(ARGV[3 + 2 * i])
-  local window = tonumber(ARGV[4 + 2 * i])
-  window_prune(KEYS[i], window, now)
-  local wait = window_wait(KEYS[i], limit, window, now)
+for i = 1, #limits do
+  local key = KEYS[i + 1]
+  window_prune(key, windows[i], now)
+  local wait = window_wait(key, limits[i], windows[i], now)
   if wait then
-    return {i - 1, tostring(wait)}
+    return {i, tostring(wait)}
   end
 end
-for i = 2, #KEYS do
-  window_record(KEYS[i], tonumber(ARGV[4 + 2 * i]), now, member)
+for i = 1, #limits do
+  window_record(KEYS[i + 1], windows[i], now, member)
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + ttl))
-redis.call('EXPIRE', KEYS[1], math.ceil(ttl) + margin)
+redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
+redis.call('EXPIRE', KEYS[1], $code_gc)
 return {0, '0'}
-"""
-)
+""")
 
 # A failed send: drop the code (only if it is still ours) and the cooldown entry. Quotas stay spent.
 # KEYS: code, cooldown. ARGV: code digest, member.
@@ -88,13 +87,10 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: code, failures, proof. ARGV: now, code digest, max attempts, lockout threshold, base, cap,
-# failure gc, issue proof ('1' for enrollment), proof ttl, gc margin.
-# Returns {status, attempts_left, wait}; status is ok | wrong | too_many | expired | locked (not tried)
-# | locked_now (this wrong try started a lock; attempts_left is what remains of the code).
-VERIFY_SCRIPT = (
-    _LOCKOUT_LUA
-    + """
+# KEYS: code, failures, proof. ARGV: now, code digest, '1' to issue the enrollment proof on success.
+# Returns {status, attempts_left, wait}; status is ok | wrong | too_many | expired | locked (the code
+# was not tried) | locked_now (this wrong try started a lock; attempts_left is what the code has left).
+_VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
 local wait = lockout_wait(KEYS[2], now)
 if wait > 0 then
@@ -107,35 +103,55 @@ if not record[1] or tonumber(record[4]) <= now then
 end
 if record[1] == ARGV[2] then
   redis.call('DEL', KEYS[1], KEYS[2])
-  if ARGV[8] == '1' then
-    local proof_ttl = tonumber(ARGV[9])
-    redis.call('SET', KEYS[3], tostring(now + proof_ttl) .. ':' .. record[2],
-      'EX', math.ceil(proof_ttl) + tonumber(ARGV[10]))
+  if ARGV[3] == '1' then
+    redis.call('SET', KEYS[3], tostring(now + $proof_ttl) .. ':' .. record[2], 'EX', $proof_gc)
   end
   return {'ok', 0, '0'}
 end
 local status = 'wrong'
-local left = tonumber(ARGV[3]) - redis.call('HINCRBY', KEYS[1], 'a', 1)
+local left = $max_attempts - redis.call('HINCRBY', KEYS[1], 'a', 1)
 if left <= 0 then
   redis.call('DEL', KEYS[1])
   status = 'too_many'
   left = 0
 end
-local lock = lockout_register(KEYS[2], now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
-  tonumber(ARGV[7]))
+local lock = lockout_register(KEYS[2], now)
 if lock > 0 then
-  status = 'locked_now'
+  return {'locked_now', left, tostring(lock)}
 end
-return {status, left, tostring(lock)}
-"""
-)
+return {status, left, '0'}
+""")
 
 # A failed guess from another path (e.g. recovery codes), sharing the lockout.
-# KEYS: failures. ARGV: now, threshold, base, cap, gc. Returns the lock in seconds (0 = none).
-REGISTER_FAILURE_SCRIPT = (
-    _LOCKOUT_LUA
-    + """
-return tostring(lockout_register(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
-  tonumber(ARGV[4]), tonumber(ARGV[5])))
+# KEYS: failures. ARGV: now. Returns the lock in seconds ('0' = none).
+_REGISTER_FAILURE_LUA = """
+return tostring(lockout_register(KEYS[1], tonumber(ARGV[1])))
 """
-)
+
+
+def _lockout_lua(threshold: int, base: int, cap: int, gc: int) -> str:
+    return _LOCKOUT_LUA.substitute(threshold=int(threshold), base=int(base), cap=int(cap), gc=int(gc))
+
+
+def request_script(windows: list[tuple[int, int]], ttl: int) -> str:
+    """The request script for these (limit, window seconds) pairs, cooldown first, and code TTL."""
+    body = _REQUEST_LUA.substitute(
+        limits=", ".join(str(int(limit)) for limit, _ in windows),
+        windows=", ".join(str(int(window)) for _, window in windows),
+        ttl=int(ttl),
+        code_gc=int(ttl) + GC_MARGIN_SECONDS,
+    )
+    return WINDOW_LUA + body
+
+
+def verify_script(*, max_attempts: int, threshold: int, base: int, cap: int, gc: int, proof_ttl: int) -> str:
+    """The verify script for this attempt limit, lockout curve and proof TTL."""
+    body = _VERIFY_LUA.substitute(
+        max_attempts=int(max_attempts), proof_ttl=int(proof_ttl), proof_gc=int(proof_ttl) + GC_MARGIN_SECONDS
+    )
+    return _lockout_lua(threshold, base, cap, gc) + body
+
+
+def register_failure_script(*, threshold: int, base: int, cap: int, gc: int) -> str:
+    """The script that counts a failed guess of another factor under the same lockout curve."""
+    return _lockout_lua(threshold, base, cap, gc) + _REGISTER_FAILURE_LUA

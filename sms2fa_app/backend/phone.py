@@ -11,7 +11,8 @@ UAN, voicemail, pager, personal numbers, unknown) is refused.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -83,11 +84,11 @@ class PhoneNumber:
     e164: str
     region: str
     line_type: LineType
+    masked: str = field(default="", compare=False)  # display form, e.g. `•••• 1212`
 
-    @property
-    def masked(self) -> str:
-        """Display form, e.g. `•••• 1212`."""
-        return mask_phone(self.e164)
+    def __post_init__(self) -> None:
+        if not self.masked:
+            object.__setattr__(self, "masked", mask_phone(self.e164))
 
 
 @dataclass(frozen=True)
@@ -97,45 +98,54 @@ class PhoneRejected:
     problem: PhoneProblem
 
 
-def _parse_valid(raw: str, default_region: str | None) -> phonenumbers.PhoneNumber | None:
-    text = (raw or "").strip()
+def _parse_valid(raw: str, default_region: str | None) -> tuple[phonenumbers.PhoneNumber, str] | None:
+    """The parsed number and its region, if it is a valid number without an extension."""
+    text = (raw or "").strip() if isinstance(raw, str) else ""
     if not text or len(text) > MAX_INPUT_LENGTH:
         return None
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         return None
-    if number.extension or not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+    if number.extension or not phonenumbers.is_possible_number(number):
         return None
-    return number
+    region = phonenumbers.region_code_for_number(number)  # the costly lookup: done once
+    if region is None or not phonenumbers.is_valid_number_for_region(number, region):
+        return None
+    return number, region
 
 
 def parse_phone(raw: str, policy: PhonePolicy | None = None) -> PhoneNumber | PhoneRejected:
     """Parse typed or stored input into a number we may text, or say why not (no I/O)."""
-    policy = policy or PhonePolicy()
-    number = _parse_valid(raw, policy.default_region)
-    if number is None:
+    return _parse_phone_cached(raw, policy or PhonePolicy())
+
+
+@lru_cache(maxsize=4096)
+def _parse_phone_cached(raw: str, policy: PhonePolicy) -> PhoneNumber | PhoneRejected:
+    # Pure and frozen results: stored numbers parsed at every login are parsed once.
+    parsed = _parse_valid(raw, policy.default_region)
+    if parsed is None:
         return PhoneRejected(PhoneProblem.INVALID_NUMBER)
-    region = phonenumbers.region_code_for_number(number) or ""
+    number, region = parsed
     if policy.allowed_countries and region not in policy.allowed_countries:
         return PhoneRejected(PhoneProblem.COUNTRY_NOT_ALLOWED)
     line_type = _LINE_TYPES.get(phonenumbers.number_type(number), LineType.UNKNOWN)
     if line_type not in policy.line_types:
         return PhoneRejected(PhoneProblem.NUMBER_TYPE_NOT_ALLOWED)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return PhoneNumber(e164=e164, region=region, line_type=line_type)
+    return PhoneNumber(e164=e164, region=region, line_type=line_type, masked=mask_phone(e164))
 
 
 def normalize_e164(raw: str, default_region: str | None = None) -> str | None:
     """E.164 form of any valid number (no type or country policy), or None."""
-    number = _parse_valid(raw, default_region)
-    return None if number is None else phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    parsed = _parse_valid(raw, default_region)
+    return None if parsed is None else phonenumbers.format_number(parsed[0], phonenumbers.PhoneNumberFormat.E164)
 
 
 def region_of(e164: str) -> str | None:
     """ISO region code of a valid number, e.g. "US", or None."""
-    number = _parse_valid(e164, None)
-    return None if number is None else phonenumbers.region_code_for_number(number)
+    parsed = _parse_valid(e164, None)
+    return None if parsed is None else parsed[1]
 
 
 def mask_phone(phone: str) -> str:

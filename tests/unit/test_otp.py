@@ -1,0 +1,627 @@
+"""OtpService on fakeredis with a FakeClock: every result, limits, single use, lockout, proofs, rollback, logs."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import socket
+from pathlib import Path
+
+import fakeredis
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from sms2fa_app.backend import otp as otp_module
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.otp import (
+    CodeSent,
+    OtpPolicy,
+    OtpService,
+    Purpose,
+    SendRefusal,
+    SendRefused,
+    VerifyResult,
+    VerifyStatus,
+    new_code,
+    normalize_code,
+)
+from sms2fa_app.backend.sms import DeliveryFailure, message_text
+from tests.conftest import TEST_SECRET, make_settings
+from tests.support.recording_gateway import RecordingGateway
+
+PHONE = "+16502531212"
+OTHER_PHONE = "+16502531213"
+IP = "203.0.113.7"
+USER, SESSION = 7, 70
+
+
+@pytest.fixture
+def gateway() -> RecordingGateway:
+    return RecordingGateway()
+
+
+@pytest.fixture
+def make_otp(tmp_path: Path, redis_client, gateway: RecordingGateway, clock: FakeClock):
+    def make(client=None, **overrides: str) -> OtpService:
+        settings = make_settings(tmp_path, **overrides)
+        return OtpService(client if client is not None else redis_client, gateway, clock, settings)
+
+    return make
+
+
+@pytest.fixture
+def otp(make_otp) -> OtpService:
+    return make_otp()
+
+
+def request(otp: OtpService, *, purpose=Purpose.LOGIN, user=USER, session=SESSION, phone=PHONE, ip=IP):
+    return otp.request_code(purpose=purpose, user_id=user, session_id=session, phone=phone, client_ip=ip)
+
+
+def verify(otp: OtpService, code: str, *, purpose=Purpose.LOGIN, user=USER, session=SESSION) -> VerifyResult:
+    return otp.verify_code(purpose=purpose, user_id=user, session_id=session, code=code)
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def redis_dump(client) -> str:
+    """Every key, member and value in Redis as one text."""
+    parts = []
+    for key in client.scan_iter("*"):
+        parts.append(key)
+        kind = client.type(key)
+        if kind == "string":
+            parts.append(client.get(key))
+        elif kind == "hash":
+            parts += [f"{k}={v}" for k, v in client.hgetall(key).items()]
+        elif kind == "zset":
+            parts += [f"{m}@{s}" for m, s in client.zrange(key, 0, -1, withscores=True)]
+        elif kind == "list":
+            parts += client.lrange(key, 0, -1)
+    return "\n".join(map(str, parts))
+
+
+# ---- codes --------------------------------------------------------------------------------------
+
+
+def test_codes_are_six_uniform_digits_from_secrets(monkeypatch) -> None:
+    asked = []
+
+    def randbelow(bound: int) -> int:
+        asked.append(bound)
+        return 42
+
+    monkeypatch.setattr(otp_module.secrets, "randbelow", randbelow)
+    assert new_code() == "000042" and asked == [10**6]
+    monkeypatch.undo()
+    codes = {new_code() for _ in range(200)}
+    assert all(re.fullmatch(r"\d{6}", code) for code in codes) and len(codes) > 190
+    assert not hasattr(otp_module, "random")
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("123456", "123456"),
+        (" 123 456 ", "123456"),
+        ("123-456", "123456"),
+        ("1 2-3 4-5 6", "123456"),
+        ("12345", None),
+        ("1234567", None),
+        ("12345a", None),
+        ("１２３４５６", None),  # full-width digits are not ASCII
+        ("١٢٣٤٥٦", None),  # neither are Arabic-Indic digits
+        ("", None),
+        ("1" * 100, None),
+    ],
+)
+def test_normalize_code(typed: str, normalized: str | None) -> None:
+    assert normalize_code(typed) == normalized
+
+
+# ---- request ------------------------------------------------------------------------------------
+
+
+def test_request_sends_a_code_and_reports_cooldown_and_masked_phone(otp: OtpService, gateway) -> None:
+    result = request(otp, phone="+1 (650) 253-1212")
+    assert result == CodeSent(resend_after_seconds=60, masked_phone="•••• 1212", phone_e164=PHONE)
+    (sent,) = gateway.sent
+    assert sent.to == PHONE
+    assert sent.text == message_text("sms2fa", sent.code, 300)
+    assert otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    assert not otp.has_pending_code(purpose=Purpose.ENROLL, user_id=USER, session_id=SESSION)
+
+
+@pytest.mark.parametrize(
+    ("phone", "reason", "overrides"),
+    [
+        ("not a number", SendRefusal.INVALID_NUMBER, {}),
+        ("6502531212", SendRefusal.INVALID_NUMBER, {}),  # no + and no default region
+        ("+44 20 7946 0000", SendRefusal.NUMBER_TYPE_NOT_ALLOWED, {}),  # fixed line
+        ("+1 900 555 1212", SendRefusal.NUMBER_TYPE_NOT_ALLOWED, {}),  # premium rate
+        ("+447400123456", SendRefusal.COUNTRY_NOT_ALLOWED, {"OTP_ALLOWED_COUNTRIES": "US,CA"}),
+    ],
+)
+def test_refused_numbers_touch_neither_redis_nor_the_gateway(
+    make_otp, redis_client, gateway, phone: str, reason: SendRefusal, overrides: dict
+) -> None:
+    assert request(make_otp(**overrides), phone=phone) == SendRefused(reason)
+    assert redis_client.dbsize() == 0 and gateway.attempts == 0
+
+
+def test_default_region_and_voip_settings(make_otp, gateway) -> None:
+    otp = make_otp(OTP_DEFAULT_REGION="US", OTP_ALLOW_VOIP="true")
+    assert isinstance(request(otp, phone="(650) 253-1212"), CodeSent)
+    assert isinstance(request(otp, user=8, phone="+445612345678"), CodeSent)  # a UK VOIP number
+    assert request(make_otp(), user=9, phone="+445612345678") == SendRefused(SendRefusal.NUMBER_TYPE_NOT_ALLOWED)
+
+
+def test_cooldown_is_per_user_and_purpose_and_counts_down_with_the_clock(otp: OtpService, clock: FakeClock) -> None:
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 0
+    assert isinstance(request(otp), CodeSent)
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 60
+    assert request(otp) == SendRefused(SendRefusal.COOLDOWN, 60)
+    # another session of the same user waits too; another purpose (enrolling, then logging in) or user does not
+    assert request(otp, session=71) == SendRefused(SendRefusal.COOLDOWN, 60)
+    assert isinstance(request(otp, purpose=Purpose.ENROLL, session=71), CodeSent)
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL) == 60
+    assert isinstance(request(otp, user=8), CodeSent)
+    clock.advance(59.5)
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 1
+    assert request(otp) == SendRefused(SendRefusal.COOLDOWN, 1)
+    clock.advance(0.5)
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 0
+    assert isinstance(request(otp), CodeSent)
+
+
+def test_resend_replaces_the_code_at_once(otp: OtpService, gateway, clock: FakeClock) -> None:
+    request(otp)
+    first = gateway.sent[-1].code
+    clock.advance(60)
+    request(otp)
+    second = gateway.sent[-1].code
+    if first != second:
+        assert verify(otp, first) == VerifyResult(VerifyStatus.WRONG, attempts_left=4)
+    assert verify(otp, second).status is VerifyStatus.OK
+
+
+def test_user_limit_five_per_hour_then_the_window_slides(otp: OtpService, clock: FakeClock) -> None:
+    for _ in range(5):
+        assert isinstance(request(otp), CodeSent)
+        clock.advance(60)
+    # the first send (t=0) leaves the hour window at t=3600; now t=300
+    assert request(otp) == SendRefused(SendRefusal.USER_LIMIT, 3300)
+    clock.advance(3300)
+    assert isinstance(request(otp), CodeSent)
+
+
+def test_phone_limit_across_users_spends_no_other_quota(otp: OtpService, redis_client) -> None:
+    for user in range(1, 6):
+        assert isinstance(request(otp, user=user), CodeSent)
+    assert request(otp, user=6) == SendRefused(SendRefusal.PHONE_LIMIT, 3600)
+    # the refused request left no trace: no cooldown, no user count, IP and global unchanged
+    assert otp.resend_wait(user_id=6, purpose=Purpose.LOGIN) == 0
+    assert redis_client.zcard("otp:sends:user:6") == 0
+    assert redis_client.zcard(otp_module.GLOBAL_SENDS_KEY) == 5
+    assert isinstance(request(otp, user=6, phone=OTHER_PHONE), CodeSent)
+    assert not any(PHONE in key or "6502531212" in key for key in redis_client.scan_iter("*"))
+
+
+def test_ip_limit_and_global_budget(make_otp) -> None:
+    otp = make_otp()
+    for user in range(20):
+        assert isinstance(request(otp, user=user, phone=f"+1650253{1300 + user}"), CodeSent)
+    assert request(otp, user=99, phone="+16502531399") == SendRefused(SendRefusal.IP_LIMIT, 3600)
+    assert isinstance(request(otp, user=99, phone="+16502531399", ip="198.51.100.1"), CodeSent)
+
+    budget = make_otp(OTP_SENDS_PER_HOUR_GLOBAL="21")  # same Redis: 21 sends already counted
+    assert request(budget, user=100, phone="+16502531400", ip="198.51.100.2") == SendRefused(
+        SendRefusal.GLOBAL_BUDGET, 3600
+    )
+
+
+def test_cooldown_is_checked_before_the_hourly_limits(make_otp, clock: FakeClock) -> None:
+    otp = make_otp(OTP_SENDS_PER_HOUR_PER_USER="1")
+    request(otp)
+    assert request(otp).reason is SendRefusal.COOLDOWN
+    clock.advance(60)
+    assert request(otp) == SendRefused(SendRefusal.USER_LIMIT, 3540)
+
+
+# ---- failed sends -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        (DeliveryFailure.INVALID_DESTINATION, SendRefusal.UNDELIVERABLE),
+        (DeliveryFailure.TEMPORARY, SendRefusal.DELIVERY_FAILED),
+    ],
+)
+def test_failed_send_removes_the_code_and_the_cooldown_but_spends_quota(
+    otp: OtpService, gateway, redis_client, kind: DeliveryFailure, reason: SendRefusal
+) -> None:
+    gateway.fail_next(kind)
+    assert request(otp) == SendRefused(reason)
+    assert not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 0
+    assert redis_client.zcard(f"otp:sends:user:{USER}") == 1  # the provider was called: the quota is spent
+    assert isinstance(request(otp), CodeSent)  # the user may retry at once
+
+
+def test_failed_sends_still_count_against_the_hourly_limit(otp: OtpService, gateway) -> None:
+    gateway.fail_next(DeliveryFailure.TEMPORARY, count=5)
+    for _ in range(5):
+        assert request(otp) == SendRefused(SendRefusal.DELIVERY_FAILED)
+    assert request(otp).reason is SendRefusal.USER_LIMIT
+    assert gateway.attempts == 5
+
+
+def test_a_gateway_bug_rolls_back_and_propagates(otp: OtpService, gateway, monkeypatch) -> None:
+    def broken(to: str, text: str) -> str:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(gateway, "send", broken)
+    with pytest.raises(RuntimeError):
+        request(otp)
+    assert not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 0
+
+
+# ---- verify -------------------------------------------------------------------------------------
+
+
+def test_correct_code_verifies_once(otp: OtpService, gateway) -> None:
+    request(otp)
+    code = gateway.sent[-1].code
+    assert verify(otp, f"{code[:3]} {code[3:]}") == VerifyResult(VerifyStatus.OK)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.EXPIRED)
+    assert not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+
+
+def test_without_a_code_verify_is_expired(otp: OtpService) -> None:
+    assert verify(otp, "123456") == VerifyResult(VerifyStatus.EXPIRED)
+
+
+def test_code_expires_after_its_ttl(otp: OtpService, gateway, clock: FakeClock) -> None:
+    request(otp)
+    code = gateway.sent[-1].code
+    clock.advance(299)
+    assert otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    clock.advance(1)
+    assert not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.EXPIRED)
+
+
+def test_five_wrong_tries_burn_the_code(otp: OtpService, gateway) -> None:
+    request(otp)
+    code = gateway.sent[-1].code
+    for left in (4, 3, 2, 1):
+        assert verify(otp, wrong(code)) == VerifyResult(VerifyStatus.WRONG, attempts_left=left)
+    assert verify(otp, wrong(code)) == VerifyResult(VerifyStatus.TOO_MANY_ATTEMPTS)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.EXPIRED)
+
+
+def test_malformed_input_is_not_a_try_and_never_reaches_redis(otp: OtpService, gateway, make_otp) -> None:
+    request(otp)
+    code = gateway.sent[-1].code
+    for typed in ("12345", "abcdef", "1234567", "", "１２３４５６"):
+        assert verify(otp, typed) == VerifyResult(VerifyStatus.MALFORMED)
+    assert verify(otp, wrong(code)) == VerifyResult(VerifyStatus.WRONG, attempts_left=4)
+    unreachable = make_otp(client=_closed_port_client())
+    assert verify(unreachable, "12345") == VerifyResult(VerifyStatus.MALFORMED)
+
+
+def test_code_is_bound_to_purpose_user_and_session(otp: OtpService, gateway) -> None:
+    request(otp)
+    code = gateway.sent[-1].code
+    assert verify(otp, code, purpose=Purpose.ENROLL).status is VerifyStatus.EXPIRED
+    assert verify(otp, code, purpose=Purpose.REAUTH).status is VerifyStatus.EXPIRED
+    assert verify(otp, code, session=SESSION + 1).status is VerifyStatus.EXPIRED
+    assert verify(otp, code, user=USER + 1).status is VerifyStatus.EXPIRED
+    assert verify(otp, code).status is VerifyStatus.OK
+
+
+def test_discard_drops_the_pending_code(otp: OtpService, gateway) -> None:
+    request(otp, purpose=Purpose.ENROLL)
+    code = gateway.sent[-1].code
+    otp.discard(purpose=Purpose.ENROLL, user_id=USER, session_id=SESSION)
+    assert not otp.has_pending_code(purpose=Purpose.ENROLL, user_id=USER, session_id=SESSION)
+    assert verify(otp, code, purpose=Purpose.ENROLL).status is VerifyStatus.EXPIRED
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL) == 60  # discarding does not reset the cooldown
+
+
+def test_redis_holds_no_code_and_no_phone(otp: OtpService, gateway, redis_client, clock: FakeClock) -> None:
+    codes = []
+    for purpose in Purpose:
+        request(otp, purpose=purpose)
+        codes.append(gateway.sent[-1].code)
+        clock.advance(60)
+    verify(otp, wrong(codes[0]))
+    dump = redis_dump(redis_client)
+    assert dump
+    for code in codes:
+        assert code not in dump
+        assert hashlib.sha256(code.encode()).hexdigest() not in dump  # not an unkeyed hash either
+    assert PHONE not in dump and PHONE[1:] not in dump and "2531212" not in dump
+
+
+# ---- lockout ------------------------------------------------------------------------------------
+
+
+def failures(client, user: int = USER) -> int:
+    """The user's consecutive failed verifies as stored (white-box)."""
+    return int(client.hget(f"otp:fail:{user}", "n") or 0)
+
+
+def unused_guess(gateway) -> str:
+    """A 6-digit guess that is none of the codes sent so far."""
+    return next(
+        guess for guess in ("000000", "111111", "222222", "333333") if guess not in {s.code for s in gateway.sent}
+    )
+
+
+LOCKOUT_SETTINGS = {
+    "OTP_SENDS_PER_HOUR_PER_USER": "100000",
+    "OTP_SENDS_PER_HOUR_PER_PHONE": "100000",
+    "OTP_SENDS_PER_HOUR_PER_IP": "100000",
+    "OTP_SENDS_PER_HOUR_GLOBAL": "100000",
+}
+
+
+def test_ten_failures_across_codes_and_purposes_lock_the_user(
+    make_otp, gateway, redis_client, clock: FakeClock
+) -> None:
+    otp = make_otp(**LOCKOUT_SETTINGS)
+    for index in range(9):
+        purpose = (Purpose.LOGIN, Purpose.ENROLL)[index % 2]
+        if not otp.has_pending_code(purpose=purpose, user_id=USER, session_id=SESSION):
+            clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
+            request(otp, purpose=purpose)
+        result = verify(otp, unused_guess(gateway), purpose=purpose)
+        assert result.status in (VerifyStatus.WRONG, VerifyStatus.TOO_MANY_ATTEMPTS)
+    assert failures(redis_client) == 9
+    assert otp.lockout_wait(user_id=USER) == 0
+    clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
+    request(otp)
+    code = gateway.sent[-1].code
+    tenth = verify(otp, wrong(code))
+    assert tenth == VerifyResult(VerifyStatus.LOCKED, attempts_left=4, retry_after_seconds=60)
+    # locked: even the right code is not tried (and not consumed)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    assert otp.lockout_wait(user_id=USER) == 60
+    assert otp.check_lockout(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    clock.advance(30)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=30)
+    clock.advance(30)
+    assert otp.check_lockout(USER) is None
+    assert verify(otp, code).status is VerifyStatus.OK
+    # a success resets the count: one new failure does not lock
+    clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
+    request(otp)
+    assert verify(otp, wrong(gateway.sent[-1].code)).status is VerifyStatus.WRONG
+
+
+def test_lockout_doubles_from_the_threshold_and_caps_at_one_hour(make_otp, gateway, clock: FakeClock) -> None:
+    otp = make_otp(**LOCKOUT_SETTINGS, OTP_RESEND_COOLDOWN_SECONDS="1")
+    locks = []
+    for failure in range(1, 31):
+        while not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION):
+            clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
+            request(otp)
+        result = verify(otp, wrong(gateway.sent[-1].code))
+        if failure < 10:
+            assert result.status in (VerifyStatus.WRONG, VerifyStatus.TOO_MANY_ATTEMPTS)
+            continue
+        assert result.status is VerifyStatus.LOCKED
+        locks.append(result.retry_after_seconds)
+        assert otp.lockout_wait(user_id=USER) == result.retry_after_seconds
+        clock.advance(result.retry_after_seconds)
+    assert locks[:7] == [60, 120, 240, 480, 960, 1920, 3600]
+    assert set(locks[6:]) == {3600}
+    assert [OtpPolicy().lockout_seconds(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
+
+
+def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
+    make_otp, gateway, redis_client, clock: FakeClock
+) -> None:
+    otp = make_otp(**LOCKOUT_SETTINGS, OTP_RESEND_COOLDOWN_SECONDS="1")
+    start = clock.now()
+    # as fast as possible, never waiting for a lock: only 10 of 100 guesses are ever tried
+    for _ in range(100):
+        if not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION):
+            clock.advance(1)  # this test's 1-second resend cooldown
+            request(otp)
+        verify(otp, wrong(gateway.sent[-1].code))
+    assert failures(redis_client) == 10
+    assert 0 < otp.lockout_wait(user_id=USER) <= 60
+
+    # waiting exactly as long as told, 100 failed guesses take more than three days
+    waits = []
+    while failures(redis_client) < 100:
+        wait = otp.lockout_wait(user_id=USER)
+        waits.append(wait)
+        clock.advance(wait)
+        if not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION):
+            clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
+            request(otp)
+        assert verify(otp, wrong(gateway.sent[-1].code)).status is VerifyStatus.LOCKED
+    assert max(waits) == 3600 and waits.count(3600) == 90 - 6
+    assert clock.now() - start > 3 * 24 * 3600
+
+
+def test_lockout_hooks_for_other_second_factors(otp: OtpService, gateway, clock: FakeClock) -> None:
+    for _ in range(9):
+        assert otp.register_failed_attempt(USER) == VerifyResult(VerifyStatus.WRONG)
+    assert otp.register_failed_attempt(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    request(otp)
+    assert verify(otp, gateway.sent[-1].code).status is VerifyStatus.LOCKED  # the lock is shared
+    otp.clear_failures(USER)
+    assert otp.check_lockout(USER) is None and otp.lockout_wait(user_id=USER) == 0
+    assert verify(otp, gateway.sent[-1].code).status is VerifyStatus.OK
+
+
+# ---- proof of a verified phone ------------------------------------------------------------------
+
+
+def test_enroll_ok_issues_a_single_use_proof_for_that_exact_number(otp: OtpService, gateway) -> None:
+    request(otp, purpose=Purpose.ENROLL, phone="+1 650 253 1212")
+    assert verify(otp, gateway.sent[-1].code, purpose=Purpose.ENROLL).status is VerifyStatus.OK
+    assert otp.consume_phone_proof(user_id=USER, session_id=SESSION, phone_e164=PHONE) is True
+    assert otp.consume_phone_proof(user_id=USER, session_id=SESSION, phone_e164=PHONE) is False
+
+
+@pytest.mark.parametrize(
+    ("user", "session", "phone", "still_usable"),
+    [
+        (USER + 1, SESSION, PHONE, True),  # another user's key: the proof is untouched
+        (USER, SESSION + 1, PHONE, True),  # another session of the same user
+        (USER, SESSION, OTHER_PHONE, False),  # wrong number: refused, and the proof is spent
+        (USER, SESSION, "garbage", False),
+    ],
+)
+def test_proof_is_bound_to_user_session_and_number(
+    otp: OtpService, gateway, user: int, session: int, phone: str, still_usable: bool
+) -> None:
+    request(otp, purpose=Purpose.ENROLL)
+    verify(otp, gateway.sent[-1].code, purpose=Purpose.ENROLL)
+    assert otp.consume_phone_proof(user_id=user, session_id=session, phone_e164=phone) is False
+    assert otp.consume_phone_proof(user_id=USER, session_id=SESSION, phone_e164=PHONE) is still_usable
+
+
+def test_login_and_reauth_codes_issue_no_proof(otp: OtpService, gateway, clock: FakeClock) -> None:
+    for purpose in (Purpose.LOGIN, Purpose.REAUTH):
+        request(otp, purpose=purpose)
+        assert verify(otp, gateway.sent[-1].code, purpose=purpose).status is VerifyStatus.OK
+        clock.advance(60)
+    assert otp.consume_phone_proof(user_id=USER, session_id=SESSION, phone_e164=PHONE) is False
+
+
+def test_proof_expires(otp: OtpService, gateway, clock: FakeClock) -> None:
+    request(otp, purpose=Purpose.ENROLL)
+    verify(otp, gateway.sent[-1].code, purpose=Purpose.ENROLL)
+    clock.advance(600)
+    assert otp.consume_phone_proof(user_id=USER, session_id=SESSION, phone_e164=PHONE) is False
+
+
+# ---- Redis down, round trips, logs --------------------------------------------------------------
+
+
+def _closed_port_client() -> redis.Redis:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return redis.Redis(
+        host="127.0.0.1", port=port, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0), decode_responses=True
+    )
+
+
+def test_redis_unreachable_fails_closed(make_otp, gateway) -> None:
+    otp = make_otp(client=_closed_port_client())
+    binding = {"user_id": USER, "session_id": SESSION}
+    operations = [
+        lambda: request(otp),
+        lambda: verify(otp, "123456"),
+        lambda: otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN),
+        lambda: otp.has_pending_code(purpose=Purpose.LOGIN, **binding),
+        lambda: otp.discard(purpose=Purpose.LOGIN, **binding),
+        lambda: otp.consume_phone_proof(**binding, phone_e164=PHONE),
+        lambda: otp.lockout_wait(user_id=USER),
+        lambda: otp.check_lockout(USER),
+        lambda: otp.register_failed_attempt(USER),
+        lambda: otp.clear_failures(USER),
+    ]
+    for operation in operations:
+        with pytest.raises(ServiceUnavailable):
+            operation()
+    assert gateway.attempts == 0
+    assert request(otp, phone="nope") == SendRefused(SendRefusal.INVALID_NUMBER)  # decided without Redis
+
+
+class CountingRedis(fakeredis.FakeRedis):
+    """fakeredis that counts the commands it is sent (each one is a round trip: no pipelines here)."""
+
+    commands: list[str]
+
+    def execute_command(self, *args, **options):
+        self.commands.append(str(args[0]).upper())
+        return super().execute_command(*args, **options)
+
+
+def test_round_trips_verify_one_request_one_failed_request_two(tmp_path: Path, gateway, clock: FakeClock) -> None:
+    client = CountingRedis(decode_responses=True)
+    client.commands = []
+    otp = OtpService(client, gateway, clock, make_settings(tmp_path))
+    request(otp, user=1)  # warm the script cache (first use loads each script)
+    verify(otp, "000000", user=1)
+    clock.advance(60)
+
+    client.commands.clear()
+    request(otp)
+    assert client.commands == ["EVALSHA"]
+    client.commands.clear()
+    verify(otp, gateway.sent[-1].code)
+    assert client.commands == ["EVALSHA"]
+
+    gateway.fail_next(DeliveryFailure.TEMPORARY)
+    clock.advance(60)
+    request(otp)  # loads the rollback script once
+    gateway.fail_next(DeliveryFailure.TEMPORARY)
+    client.commands.clear()
+    request(otp)
+    assert client.commands == ["EVALSHA", "EVALSHA"]
+
+
+def test_logs_never_hold_a_code_a_hash_a_phone_or_a_secret(
+    make_otp, gateway, redis_client, clock: FakeClock, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    otp = make_otp(OTP_SENDS_PER_HOUR_PER_USER="50", OTP_SENDS_PER_HOUR_PER_PHONE="50")
+    for purpose in Purpose:
+        request(otp, purpose=purpose, phone="+1 650 253 1212")
+        code = gateway.sent[-1].code
+        verify(otp, wrong(code), purpose=purpose)
+        verify(otp, "12 34", purpose=purpose)
+        verify(otp, code, purpose=purpose)
+        clock.advance(60)
+    otp.consume_phone_proof(user_id=USER, session_id=SESSION, phone_e164=PHONE)
+    request(otp)
+    request(otp)  # cooldown refusal
+    clock.advance(60)
+    gateway.fail_next(DeliveryFailure.INVALID_DESTINATION)
+    request(otp)
+    request(otp, phone="+44 20 7946 0000")
+    request(otp)
+    for _ in range(5):
+        verify(otp, wrong(gateway.sent[-1].code))
+    for _ in range(5):
+        otp.register_failed_attempt(USER)
+    verify(otp, gateway.sent[-1].code)
+    otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN)
+    otp.lockout_wait(user_id=USER)
+
+    text = caplog.text
+    events = {match for match in re.findall(r"event=(\w+)", text)}
+    assert {"otp_sent", "otp_verified", "otp_failed", "otp_locked", "otp_refused"} <= events
+    assert "•••• 1212" in text
+    for sent in gateway.sent:
+        assert sent.code not in text and sent.text not in text
+    for digest in re.findall(r"[0-9a-f]{64}", redis_dump(redis_client)):
+        assert digest not in text
+    assert not re.search(r"[0-9a-f]{64}", text)
+    assert PHONE not in text and "6502531212" not in text and "2531212" not in text
+    assert "+44 20 7946 0000" not in text and "2079460000" not in text
+    assert TEST_SECRET not in text
+
+
+def test_client_supplied_values_cannot_forge_log_lines(otp: OtpService, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="sms2fa.otp")
+    request(otp, ip="198.51.100.9\nevent=otp_verified user=1")
+    assert len(caplog.records) == 1
+    assert "\n" not in caplog.records[0].getMessage()
