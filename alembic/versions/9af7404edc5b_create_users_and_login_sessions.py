@@ -1,4 +1,4 @@
-"""empty message
+"""Create users and login_sessions.
 
 Revision ID: 9af7404edc5b
 Revises: 

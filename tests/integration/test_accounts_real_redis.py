@@ -1,0 +1,44 @@
+"""Sign-up, login throttling and sessions with the backend on a real Redis server."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import redis
+
+from sms2fa_app.backend.accounts import LoginOutcome
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.services import build_services
+from sms2fa_app.backend.sessions import Stage
+from tests.conftest import FAST_HASHER, make_settings
+from tests.support.factories import PASSWORD
+from tests.support.recording_gateway import RecordingGateway
+
+
+def test_login_throttle_on_real_redis(tmp_path: Path, real_redis: redis.Redis, database: Database) -> None:
+    clock = FakeClock()
+    services = build_services(
+        make_settings(tmp_path, LOGIN_MAX_FAILURES_PER_ACCOUNT="5"),
+        clock=clock,
+        redis_client=real_redis,
+        database=database,
+        hasher=FAST_HASHER,
+        gateway=RecordingGateway(),
+    )
+    assert services.accounts.sign_up("ada@example.com", PASSWORD, PASSWORD).issued is not None
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(
+            pool.map(lambda n: services.accounts.log_in("ada@example.com", f"wrong {n}").outcome, range(12))
+        )
+    # parallel guesses are bounded: once five failures are counted, the rest are refused without hashing
+    assert outcomes.count(LoginOutcome.INVALID_CREDENTIALS) >= 5
+    assert set(outcomes) <= {LoginOutcome.INVALID_CREDENTIALS, LoginOutcome.THROTTLED}
+    throttled = services.accounts.log_in("ada@example.com", PASSWORD)
+    assert throttled.outcome is LoginOutcome.THROTTLED and throttled.retry_after_seconds > 0
+    clock.advance(services.settings.login_window_seconds)
+    result = services.accounts.log_in("ada@example.com", PASSWORD)
+    assert result.outcome is LoginOutcome.AUTHENTICATED
+    assert services.sessions.resolve(result.issued.token).stage is Stage.AUTHENTICATED
+    assert not [key for key in real_redis.keys("*") if "ada" in key]
