@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import reflex as rx
 
 from sms2fa_app.backend.accounts import LoginOutcome
@@ -14,6 +16,7 @@ from sms2fa_app.backend.two_factor import FactorChange
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import LOGIN_PATH
 
 # Wizard steps
 STATUS = "status"
@@ -75,7 +78,7 @@ class SettingsState(CooldownState):
             return guard
         signed_in = await self._signed_in()
         if signed_in is None:
-            return rx.redirect("/login")
+            return rx.redirect(LOGIN_PATH)
         self._show_status(signed_in[1])
         self._reset_wizard()
         self.notice = ""
@@ -85,7 +88,7 @@ class SettingsState(CooldownState):
         """Begin enabling (phone step), or changing/disabling (re-authentication first)."""
         signed_in = await self._signed_in()
         if signed_in is None:
-            return rx.redirect("/login")
+            return rx.redirect(LOGIN_PATH)
         _session, user = signed_in
         self.notice = ""
         if mode not in (ENABLE, CHANGE, DISABLE) or (mode == ENABLE) == user.is_two_factor_enabled:
@@ -115,8 +118,8 @@ class SettingsState(CooldownState):
         self.phone_input = value[:32]
         self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
 
-    async def send_enroll_code(self, form_data: dict):
-        """Phone step: validate, refuse a number in use, text a code."""
+    async def _guarded(self, work: Callable[[ActiveSession, User], Awaitable[list]]):
+        """Run one wizard step: one at a time, signed in on the server, an outage becomes a message."""
         if self.busy:
             return
         self.error = ""
@@ -124,190 +127,135 @@ class SettingsState(CooldownState):
         yield
         try:
             signed_in = await self._signed_in()
-            if signed_in is None:
-                yield rx.redirect("/login")
-                return
-            session, user = signed_in
-            if self.mode == CHANGE and not await run_backend(
-                self._services().two_factor.has_reauth, user.id, session.session_id
-            ):
-                self.error = messages.REAUTH_REQUIRED
-                self._reset_wizard(REAUTH_PASSWORD)
-                return
-            raw = str(form_data.get("phone", self.phone_input))
-            e164 = normalize_e164(raw, self._services().settings.otp_default_region)
-            if e164 and await run_backend(self._services().two_factor.phone_taken, user.id, e164):
-                self.error = messages.PHONE_TAKEN
-                return
-            result = await run_backend(
-                self._services().otp.request_code,
-                purpose=Purpose.ENROLL,
-                user_id=user.id,
-                session_id=session.session_id,
-                phone=raw,
-                client_ip=self._client_ip(),
-            )
+            events = [rx.redirect(LOGIN_PATH)] if signed_in is None else await work(*signed_in)
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
             return
         finally:
             self.busy = False
-        self.error, countdown = self._after_send(result)
-        if not self.error:
-            self._pending_phone = e164 or ""
-            self.step = CODE
-        if countdown is not None:
-            yield countdown
+        for event in events:
+            yield event
+
+    async def send_enroll_code(self, form_data: dict):
+        """Phone step: validate, refuse a number in use, text a code."""
+        async for event in self._guarded(lambda session, user: self._send_enroll_code(session, user, form_data)):
+            yield event
 
     async def verify_enroll_code(self, form_data: dict):
         """Code step: verify, then turn 2FA on by consuming the server's proof for this exact number."""
-        if self.busy:
-            return
-        self.error = ""
-        self.busy = True
-        yield
-        try:
-            signed_in = await self._signed_in()
-            if signed_in is None:
-                yield rx.redirect("/login")
-                return
-            session, user = signed_in
-            result = await run_backend(
-                self._services().otp.verify_code,
-                purpose=Purpose.ENROLL,
-                user_id=user.id,
-                session_id=session.session_id,
-                code=str(form_data.get("code", "")),
-            )
-            if result.status is not VerifyStatus.OK:
-                self.error = messages.verify_failed(result)
-                return
-            change = await run_backend(
-                self._services().two_factor.enable, user.id, session.session_id, self._pending_phone
-            )
-            if change is not FactorChange.DONE:
-                self.error = _FACTOR_CHANGE_ERRORS[change]
-                return
-            refreshed = await run_backend(self._services().accounts.get, user.id)
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.busy = False
-        self._show_status(refreshed)
-        self._reset_wizard(DONE)
-        yield rx.toast.success(messages.TWO_FACTOR_ON)
+        async for event in self._guarded(lambda session, user: self._verify_enroll_code(session, user, form_data)):
+            yield event
+
+    async def confirm_password(self, form_data: dict):
+        """Re-authentication, part 1: the current password, then a code to the current number."""
+        async for event in self._guarded(lambda session, user: self._confirm_password(session, user, form_data)):
+            yield event
+
+    async def verify_reauth_code(self, form_data: dict):
+        """Re-authentication, part 2: the code; then change the number or turn 2FA off."""
+        async for event in self._guarded(lambda session, user: self._verify_reauth_code(session, user, form_data)):
+            yield event
 
     async def resend_code(self):
         """Text a new code for the current step (enrollment or re-authentication)."""
         if self.step == CODE:
-            async for event in self.send_enroll_code({"phone": self._pending_phone}):
-                yield event
+            work = lambda session, user: self._send_enroll_code(session, user, {"phone": self._pending_phone})  # noqa: E731
         elif self.step == REAUTH_CODE:
-            async for event in self._send_reauth_code():
-                yield event
+            work = self._send_reauth_code
+        else:
+            return
+        async for event in self._guarded(work):
+            yield event
 
-    async def confirm_password(self, form_data: dict):
-        """Re-authentication, part 1: the current password, then a code to the current number."""
-        if self.busy:
-            return
-        self.error = ""
-        self.busy = True
-        yield
-        try:
-            signed_in = await self._signed_in()
-            if signed_in is None:
-                yield rx.redirect("/login")
-                return
-            _session, user = signed_in
-            checked = await run_backend(
-                self._services().accounts.confirm_password,
-                user.id,
-                str(form_data.get("password", "")),
-                self._client_ip(),
-            )
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.busy = False
+    async def _send_enroll_code(self, session: ActiveSession, user: User, form_data: dict) -> list:
+        services = self._services()
+        if self.mode == CHANGE and not await run_backend(services.two_factor.has_reauth, user.id, session.session_id):
+            self._reset_wizard(REAUTH_PASSWORD)
+            self.error = messages.REAUTH_REQUIRED
+            return []
+        raw = str(form_data.get("phone", self.phone_input))
+        e164 = normalize_e164(raw, services.settings.otp_default_region)
+        if e164 and await run_backend(services.two_factor.phone_taken, user.id, e164):
+            self.error = messages.PHONE_TAKEN
+            return []
+        result = await run_backend(
+            services.otp.request_code,
+            purpose=Purpose.ENROLL,
+            user_id=user.id,
+            session_id=session.session_id,
+            phone=raw,
+            client_ip=self._client_ip(),
+        )
+        self.error, countdown = self._after_send(result)
+        if not self.error:
+            self._pending_phone = e164 or ""
+            self.step = CODE
+        return [countdown] if countdown is not None else []
+
+    async def _verify(self, purpose: Purpose, session: ActiveSession, user: User, form_data: dict) -> bool:
+        """Check a code for this step; the message lands in self.error."""
+        result = await run_backend(
+            self._services().otp.verify_code,
+            purpose=purpose,
+            user_id=user.id,
+            session_id=session.session_id,
+            code=str(form_data.get("code", "")),
+        )
+        if result.status is not VerifyStatus.OK:
+            self.error = messages.verify_failed(result)
+            return False
+        return True
+
+    async def _verify_enroll_code(self, session: ActiveSession, user: User, form_data: dict) -> list:
+        if not await self._verify(Purpose.ENROLL, session, user, form_data):
+            return []
+        services = self._services()
+        change = await run_backend(services.two_factor.enable, user.id, session.session_id, self._pending_phone)
+        if change is not FactorChange.DONE:
+            self.error = _FACTOR_CHANGE_ERRORS[change]
+            return []
+        self._show_status(await run_backend(services.accounts.get, user.id))
+        self._reset_wizard(DONE)
+        return [rx.toast.success(messages.TWO_FACTOR_ON)]
+
+    async def _confirm_password(self, session: ActiveSession, user: User, form_data: dict) -> list:
+        checked = await run_backend(
+            self._services().accounts.confirm_password, user.id, str(form_data.get("password", "")), self._client_ip()
+        )
         if checked.outcome is LoginOutcome.THROTTLED:
             self.error = messages.login_throttled(checked.retry_after_seconds)
-        elif checked.outcome is not LoginOutcome.AUTHENTICATED:
-            self.error = (
-                "That password isn't right."
-                if checked.outcome is LoginOutcome.INVALID_CREDENTIALS
-                else ("Enter your password.")
-            )
-        else:
-            async for event in self._send_reauth_code():
-                yield event
+            return []
+        if checked.outcome is not LoginOutcome.AUTHENTICATED:
+            missing = checked.outcome is LoginOutcome.MISSING_FIELDS
+            self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
+            return []
+        return await self._send_reauth_code(session, user)
 
-    async def _send_reauth_code(self):
-        self.busy = True
-        try:
-            signed_in = await self._signed_in()
-            if signed_in is None:
-                yield rx.redirect("/login")
-                return
-            session, user = signed_in
-            result = await run_backend(
-                self._services().otp.request_code,
-                purpose=Purpose.REAUTH,
-                user_id=user.id,
-                session_id=session.session_id,
-                phone=user.phone_number or "",
-                client_ip=self._client_ip(),
-            )
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.busy = False
+    async def _send_reauth_code(self, session: ActiveSession, user: User) -> list:
+        result = await run_backend(
+            self._services().otp.request_code,
+            purpose=Purpose.REAUTH,
+            user_id=user.id,
+            session_id=session.session_id,
+            phone=user.phone_number or "",
+            client_ip=self._client_ip(),
+        )
         self.error, countdown = self._after_send(result)
         if not self.error:
             self.step = REAUTH_CODE
-        if countdown is not None:
-            yield countdown
+        return [countdown] if countdown is not None else []
 
-    async def verify_reauth_code(self, form_data: dict):
-        """Re-authentication, part 2: the code; then change the number or turn 2FA off."""
-        if self.busy:
-            return
-        self.error = ""
-        self.busy = True
-        yield
-        try:
-            signed_in = await self._signed_in()
-            if signed_in is None:
-                yield rx.redirect("/login")
-                return
-            session, user = signed_in
-            result = await run_backend(
-                self._services().otp.verify_code,
-                purpose=Purpose.REAUTH,
-                user_id=user.id,
-                session_id=session.session_id,
-                code=str(form_data.get("code", "")),
-            )
-            if result.status is not VerifyStatus.OK:
-                self.error = messages.verify_failed(result)
-                return
-            two_factor = self._services().two_factor
-            await run_backend(two_factor.grant_reauth, user.id, session.session_id)
-            if self.mode == DISABLE:
-                await run_backend(two_factor.disable, user.id, session.session_id)
-                refreshed = await run_backend(self._services().accounts.get, user.id)
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.busy = False
-        if self.mode == DISABLE:
-            self._show_status(refreshed)
-            self._reset_wizard()
-            self.notice = messages.TWO_FACTOR_OFF
-            yield rx.toast.success(messages.TWO_FACTOR_OFF)
-        else:
+    async def _verify_reauth_code(self, session: ActiveSession, user: User, form_data: dict) -> list:
+        if not await self._verify(Purpose.REAUTH, session, user, form_data):
+            return []
+        services = self._services()
+        await run_backend(services.two_factor.grant_reauth, user.id, session.session_id)
+        if self.mode != DISABLE:
             self._reset_wizard(PHONE)
             self.resend_seconds = 0
+            return []
+        await run_backend(services.two_factor.disable, user.id, session.session_id)
+        self._show_status(await run_backend(services.accounts.get, user.id))
+        self._reset_wizard()
+        self.notice = messages.TWO_FACTOR_OFF
+        return [rx.toast.success(messages.TWO_FACTOR_OFF)]

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'migrated.db'}"
-    config = Config(str(ROOT / "alembic.ini"))
+    config = Config()  # no ini file: alembic's env.py would reconfigure (and disable) the app's loggers
     config.set_main_option("script_location", str(ROOT / "alembic"))
     config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")
