@@ -41,6 +41,13 @@ test: setup
 test-unit: setup
 	pytest tests/unit
 
+test-integration: setup
+	pytest tests/integration
+
+test-e2e: setup
+	scripts/ensure_test_tools.sh
+	pytest tests/e2e
+
 lint: $(VENV)/.installed
 	ruff check .
 	ruff format --check .

@@ -10,13 +10,21 @@ from sms2fa_app.pages.dev_outbox import dev_outbox_page
 from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dev_outbox import DevOutboxState
+from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import SettingsState
+from sms2fa_app.state.signup import SignupState
 
 app = rx.App()
-app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=SessionState.redirect_if_signed_in)
-app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=SessionState.redirect_if_signed_in)
-app.add_page(signup_page, route="/signup", title="Sign up · sms2fa", on_load=SessionState.redirect_if_signed_in)
+LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]
+app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LOGIN_LOAD)
+app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=LOGIN_LOAD)
+app.add_page(
+    signup_page,
+    route="/signup",
+    title="Sign up · sms2fa",
+    on_load=[SignupState.reset_form, SessionState.redirect_if_signed_in],
+)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · sms2fa", on_load=SessionState.require_authenticated)
 app.add_page(challenge_page, route="/2fa-challenge", title="Verify · sms2fa", on_load=ChallengeState.load)
 app.add_page(settings_page, route="/settings", title="Settings · sms2fa", on_load=SettingsState.load)

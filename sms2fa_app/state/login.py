@@ -18,6 +18,11 @@ class LoginState(SessionState):
     error: str = ""
     loading: bool = False
 
+    def reset_form(self):
+        """on_load: a fresh visit starts without the last attempt's message."""
+        self.error = ""
+        self.loading = False
+
     async def log_in(self, form_data: dict):
         """Password step: same message for unknown email and wrong password."""
         if self.loading:

@@ -22,6 +22,11 @@ class SignupState(SessionState):
     def _clear_errors(self) -> None:
         self.email_error = self.password_error = self.confirm_error = self.form_error = ""
 
+    def reset_form(self):
+        """on_load: a fresh visit starts without the last attempt's messages."""
+        self._clear_errors()
+        self.loading = False
+
     async def sign_up(self, form_data: dict):
         """Validate on the server, create the account, sign it in."""
         if self.loading:

@@ -188,3 +188,16 @@ async def test_log_out_deletes_the_server_session(services: Services) -> None:
     assert services.sessions.resolve(token) is None
     assert state.session_token == "" and state.signed_in_email == ""
     assert count(services, LoginSession) == 0
+
+
+async def test_a_new_visit_to_login_or_signup_starts_without_old_errors(services: Services) -> None:
+    login = make_state(LoginState)
+    await run(login.log_in({"email": "nobody@example.com", "password": "wrong password"}))
+    assert login.error
+    login.reset_form()
+    assert login.error == "" and not login.loading
+    signup = make_state(SignupState)
+    await run(signup.sign_up(signup_form(email="nope")))
+    assert signup.email_error
+    signup.reset_form()
+    assert signup.email_error == signup.password_error == signup.confirm_error == signup.form_error == ""

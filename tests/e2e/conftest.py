@@ -1,0 +1,410 @@
+"""End-to-end fixtures: a real Redis, the local Plivo, the app in production mode, and Chromium.
+
+One app server and one Chromium serve all of tests/e2e. Their fixtures are package-scoped, not
+session-scoped, so they stop as soon as the last e2e test ends: Playwright's sync API keeps an event
+loop marked as running while it lives, which would break the async unit tests that run afterwards.
+For the same reason, e2e tests are plain `def` functions.
+
+Each test gets a fresh browser context and page, whose websocket frames, console and storage are
+captured; a failing test leaves a screenshot, its console log and the frames in
+test-artifacts/<test-name>/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, WebSocket, expect, sync_playwright
+
+from sms2fa_app.backend.services import Services, build_services
+from sms2fa_app.config import load_settings
+from tests.support.plivo_server import LocalPlivo
+from tests.support.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_DIR = Path(__file__).resolve().parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))  # Debian's; override for other systems
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+APP_START_TIMEOUT_SECONDS = 240.0
+UI_TIMEOUT_MS = 15_000  # generous: two cores share the app, its password hashing and Chromium
+SENDER_NUMBER = "+14155550100"
+# The app runs in a mirror of the project: links to the tree's top-level entries, except these.
+COPIED_INTO_MIRROR = {"reflex.lock", ".gitignore"}  # Reflex rewrites them in its working directory
+NOT_MIRRORED = {".git", ".web", ".states", "data", "test-artifacts", ".pytest_cache", ".ruff_cache"}
+# What the app under test runs with, besides the per-session values set in `app_environment`.
+TEST_SETTINGS = {
+    "APP_ENV": "production",
+    "PLIVO_PHONE_NUMBER": SENDER_NUMBER,
+    "PLIVO_TIMEOUT_SECONDS": "5",
+    "OTP_RESEND_COOLDOWN_SECONDS": "3",
+    "OTP_SENDS_PER_HOUR_PER_USER": "30",
+    "OTP_SENDS_PER_HOUR_PER_PHONE": "30",
+    "OTP_SENDS_PER_HOUR_PER_IP": "1000",
+    "OTP_SENDS_PER_HOUR_GLOBAL": "10000",
+    "LOGIN_MAX_FAILURES_PER_IP": "1000",
+}
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test in tests/e2e carries the e2e marker."""
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+# ---- servers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="package")
+def chromium_executable() -> str:
+    """Debian's Chromium; missing means skip, except under CI=true where it is an error."""
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return str(CHROMIUM)
+    message = f"{CHROMIUM} is missing (run scripts/ensure_test_tools.sh as root)"
+    if _under_ci():
+        pytest.fail(f"CI=true: end-to-end tests must run, but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="package")
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis server for the app."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def plivo() -> Iterator[LocalPlivo]:
+    """The local Plivo-compatible server the app sends its texts to."""
+    with LocalPlivo() as server:
+        yield server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _project_mirror(target: Path) -> Path:
+    """A directory that is the project to Reflex, which writes lockfiles and .gitignore into its working
+    directory: running there leaves the tracked tree untouched."""
+    target.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name in COPIED_INTO_MIRROR:
+            copy = shutil.copytree if entry.is_dir() else shutil.copy2
+            copy(entry, target / entry.name)
+        elif entry.name not in NOT_MIRRORED:
+            (target / entry.name).symlink_to(entry)
+    return target
+
+
+def _documented_settings() -> list[str]:
+    """Every variable named in .env.example (so a developer's .env cannot leak into the test app)."""
+    text = (ROOT / ".env.example").read_text()
+    return re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE)
+
+
+@dataclass
+class RunningApp:
+    """The app under test, served on one port (frontend and backend)."""
+
+    url: str
+    cwd: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    environment: dict[str, str]
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the app's log, for error messages."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return 200 <= response.status < 400
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_until_ready(app: RunningApp, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {app.process.returncode}:\n{app.log_tail()}")
+        if _answers(f"{app.url}/ping") and _answers(f"{app.url}/"):
+            return
+        time.sleep(1)
+    raise RuntimeError(f"the app did not answer /ping and / within {timeout:.0f}s:\n{app.log_tail()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the app's process group (reflex, granian and its workers): TERM, then KILL whatever is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # its group id is ours alone: the leader was reaped just now
+    process.wait(timeout=5)
+
+
+@pytest.fixture(scope="package")
+def app_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's temporary home: project/ (where Reflex runs), then web/, states/, data/ and the database."""
+    work = tmp_path_factory.mktemp("app")
+    _project_mirror(work / "project")
+    return work
+
+
+@pytest.fixture(scope="package")
+def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPlivo) -> dict[str, str]:
+    """Environment of the app process: production settings, temporary data, isolated Reflex work dirs."""
+    work = app_workdir
+    port = _free_port()
+    # Nothing inherited from pytest (Reflex behaves differently under PYTEST_CURRENT_TEST) or a developer's Reflex.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "REFLEX_"))}
+    environment.update(dict.fromkeys(_documented_settings(), ""))  # empty = the setting's default
+    environment.update(TEST_SETTINGS)
+    environment.update(
+        {
+            "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{os.environ.get('PATH', '')}",
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            # Own .web and .states, so a developer's `reflex run` in the same tree is left alone.
+            "REFLEX_WEB_WORKDIR": str(work / "web"),
+            "REFLEX_STATES_WORKDIR": str(work / "states"),
+            # The browser talks to 127.0.0.1, the only address the app listens on.
+            "REFLEX_API_URL": f"http://127.0.0.1:{port}",
+            "REFLEX_DEPLOY_URL": f"http://127.0.0.1:{port}",
+            "REFLEX_FRONTEND_PORT": str(port),
+            "REFLEX_BACKEND_PORT": str(port),
+            "DATA_DIR": str(work / "data"),
+            "DATABASE_URL": f"sqlite:///{work / 'sms2fa.db'}",
+            "REDIS_URL": redis_server.url,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "PLIVO_AUTH_ID": plivo.auth_id,
+            "PLIVO_AUTH_TOKEN": plivo.auth_token,
+            "PLIVO_API_URL": plivo.url,
+        }
+    )
+    return environment
+
+
+@pytest.fixture(scope="package")
+def app(chromium_executable: str, app_workdir: Path, app_environment: dict[str, str]) -> Iterator[RunningApp]:
+    """`reflex db migrate`, then `reflex run --env prod` on 127.0.0.1, for all e2e tests.
+
+    Asks for `chromium_executable` first so that a missing browser skips before the build.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "e2e-app.log"
+    port = app_environment["REFLEX_FRONTEND_PORT"]
+    cwd = app_workdir / "project"
+    with log_path.open("wb") as log:
+        migrate = subprocess.run(
+            ["reflex", "db", "migrate"],
+            cwd=cwd,
+            env=app_environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+        )
+    if migrate.returncode != 0:
+        raise RuntimeError(f"`reflex db migrate` failed:\n{log_path.read_text(errors='replace')[-4000:]}")
+    log = log_path.open("ab")
+    command = ["reflex", "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
+    process = subprocess.Popen(
+        [*command, "--backend-host", "127.0.0.1"],
+        cwd=cwd,
+        env=app_environment,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, stopped as a whole
+    )
+    running = RunningApp(f"http://127.0.0.1:{port}", cwd, process, log_path, app_environment)
+    try:
+        _wait_until_ready(running, APP_START_TIMEOUT_SECONDS)
+        yield running
+    finally:
+        _stop(process)
+        log.close()
+        shutil.rmtree(app_environment["REFLEX_WEB_WORKDIR"], ignore_errors=True)  # ~150 MB of node_modules
+
+
+@pytest.fixture(scope="package")
+def backend(app: RunningApp) -> Services:
+    """The app's backend (same database and Redis), to seed accounts without clicking through sign-up."""
+    return build_services(load_settings(app.environment, env_file=None))
+
+
+# ---- browser -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="package")
+def browser(chromium_executable: str) -> Iterator[Browser]:
+    """Chromium driven by Playwright's sync API, shared by all e2e tests."""
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class BrowserCapture:
+    """What the browser received and kept: websocket frames, console lines, and storage snapshots."""
+
+    frames: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list)
+    navigations: list[str] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        """Record the page's console, its URLs (client-side route changes too) and every websocket frame it receives."""
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        page.on("framenavigated", self._navigated)
+        page.on("websocket", self._watch)
+
+    def _navigated(self, frame: Frame) -> None:
+        if frame.parent_frame is None:
+            self.navigations.append(frame.url)
+
+    def _watch(self, websocket: WebSocket) -> None:
+        def received(payload: str | bytes) -> None:
+            self.frames.append(payload.decode(errors="replace") if isinstance(payload, bytes) else payload)
+
+        websocket.on("framereceived", received)
+
+    def snapshot(self, page: Page) -> str:
+        """Record (and return) the page's URL, HTML, cookies, localStorage and sessionStorage as one text."""
+        storage = page.evaluate(
+            "() => JSON.stringify({local: {...window.localStorage}, session: {...window.sessionStorage}})"
+        )
+        cookies = json.dumps(page.context.cookies())
+        text = "\n".join([f"url: {page.url}", page.content(), f"cookies: {cookies}", f"storage: {storage}"])
+        self.snapshots.append(text)
+        return text
+
+    def everything(self) -> str:
+        """All frames and snapshots so far, as one text to search."""
+        return "\n".join([*self.frames, *self.snapshots])
+
+    def assert_absent(self, *needles: str, frames_from: int = 0) -> None:
+        """Fail if a needle is in a frame (from index `frames_from`) or a snapshot; name where, not the haystack."""
+        for needle in needles:
+            assert needle, "empty needle"
+            for index, frame in enumerate(self.frames[frames_from:], start=frames_from):
+                assert needle not in frame, f"{needle!r} leaked in websocket frame #{index}"
+            for index, snapshot in enumerate(self.snapshots):
+                assert needle not in snapshot, f"{needle!r} leaked in page snapshot #{index}"
+
+
+def whole_number_forms(e164: str) -> list[str]:
+    """The ways a whole phone number could leak: '+14155551212', '14155551212', '4155551212'."""
+    number = phonenumbers.parse(e164)
+    national = phonenumbers.national_significant_number(number)
+    return [e164, e164.lstrip("+"), national]
+
+
+@pytest.fixture
+def capture() -> BrowserCapture:
+    """The current test's browser capture (the `page` fixture attaches it)."""
+    return BrowserCapture()
+
+
+@pytest.fixture
+def sms(plivo: LocalPlivo) -> LocalPlivo:
+    """The local Plivo's outbox for this test (emptied before each test by `page`)."""
+    return plivo
+
+
+def _artifact_dir(item: pytest.Item) -> Path:
+    return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
+
+
+def _save_artifacts(item: pytest.Item, page: Page, capture: BrowserCapture) -> None:
+    target = _artifact_dir(item)
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(target / "screenshot.png"), full_page=True)
+    except Exception as error:  # the page may be gone; keep the other artifacts
+        (target / "screenshot-error.txt").write_text(f"{error}\n")
+    (target / "console.log").write_text("".join(f"{line}\n" for line in capture.console))
+    (target / "websocket-frames.txt").write_text("".join(f"{frame}\n" for frame in capture.frames))
+    (target / "navigations.txt").write_text("".join(f"{url}\n" for url in capture.navigations))
+
+
+@pytest.fixture
+def context(browser: Browser, app: RunningApp) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies, no storage) whose relative URLs go to the app."""
+    new_context = browser.new_context(base_url=app.url, viewport={"width": 1280, "height": 800})
+    new_context.set_default_timeout(UI_TIMEOUT_MS)
+    yield new_context
+    new_context.close()
+
+
+@pytest.fixture
+def page(
+    request: pytest.FixtureRequest,
+    context: BrowserContext,
+    capture: BrowserCapture,
+    plivo: LocalPlivo,
+    redis_server: RedisServer,
+) -> Iterator[Page]:
+    """A captured page; the test starts with an empty Plivo outbox and an empty Redis (codes, limits)."""
+    shutil.rmtree(_artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
+    plivo.clear()
+    with redis_server.client() as client:
+        client.flushdb()
+    new_page = context.new_page()
+    capture.attach(new_page)
+    yield new_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        _save_artifacts(request.node, new_page, capture)
