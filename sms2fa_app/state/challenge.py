@@ -64,7 +64,7 @@ class ChallengeState(CooldownState):
                 return rx.redirect(DASHBOARD_PATH)
             pending = await self._pending()
             if pending is None:
-                self._forget()
+                await self._forget()
                 return rx.redirect(LOGIN_PATH)
             session, phone = pending
             self.phone_ending = phone[-4:]

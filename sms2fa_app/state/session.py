@@ -51,9 +51,16 @@ class SessionState(rx.State):
         """Keep a newly issued token in the browser."""
         self.session_token = issued.token
 
-    def _forget(self) -> None:
+    async def _forget(self) -> None:
+        """Drop the token and every per-user value the page states hold, so the next page shows nothing private."""
         self.session_token = ""
         self.signed_in_email = ""
+        self.next_path = ""
+        pending = list(SessionState.get_substates())
+        while pending:
+            state_class = pending.pop()
+            pending.extend(state_class.get_substates())
+            (await self.get_state(state_class)).reset()
 
     def _login_path_back_to_here(self) -> str:
         """/login, remembering the protected page that was asked for."""
@@ -79,7 +86,7 @@ class SessionState(rx.State):
         except ServiceUnavailable:
             return rx.redirect(LOGIN_PATH)
         if session is None or user is None:
-            self._forget()
+            await self._forget()
             return rx.redirect(self._login_path_back_to_here())
         if session.stage is Stage.PASSWORD_VERIFIED:
             return rx.redirect(CHALLENGE_PATH)
@@ -102,5 +109,5 @@ class SessionState(rx.State):
             await run_backend(self._services().sessions.end, self.session_token)
         except ServiceUnavailable:
             log.warning("event=logout_failed reason=unavailable")
-        self._forget()
+        await self._forget()
         return rx.redirect(LOGIN_PATH)

@@ -114,7 +114,10 @@ class SettingsState(CooldownState):
             self._reset_wizard()
 
     def set_phone_input(self, value: str):
-        """Echo what the user types and show the E.164 form we understood."""
+        """Echo what the user types and show the E.164 form we understood (only while on the phone step:
+        a late, debounced keystroke must not refill the fields after the wizard moved on)."""
+        if self.step != PHONE:
+            return
         self.phone_input = value[:32]
         self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
 

@@ -167,3 +167,15 @@ async def test_settings_requires_a_full_session(services: Services) -> None:
     assert redirect_path(await run(state.load())) == "/2fa-challenge"
     assert redirect_path(await run(state.start(steps.DISABLE))) == "/login"
     assert redirect_path(await run(state.verify_reauth_code({"code": "123456"}))) == "/login"
+
+
+async def test_logout_clears_every_per_user_value_and_late_keystrokes_are_ignored(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    state = await signed_in_settings(services)
+    await enroll(state, gateway)
+    state.set_phone_input(NEW_PHONE)  # a debounced keystroke arriving after the wizard finished
+    assert state.phone_input == "" and state.phone_preview == ""
+    await run(state.log_out())
+    assert state.session_token == "" and state.phone_ending == "" and not state.two_factor_enabled
+    assert state.step == steps.STATUS
