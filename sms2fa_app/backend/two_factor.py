@@ -91,13 +91,7 @@ class TwoFactorManager:
         if not self._otp.consume_phone_proof(user_id=user_id, session_id=session_id, phone_e164=phone_e164):
             return FactorChange.NO_PROOF
         try:
-            with self._db.session() as db:
-                user = db.get(User, user_id)
-                assert user is not None
-                user.phone_number = phone_e164
-                user.is_two_factor_enabled = True
-                user.updated_at = utcnow()
-                db.add(user)
+            self._store_factor(user_id, phone_e164)
         except IntegrityError:
             return FactorChange.PHONE_TAKEN
         if changing:
@@ -109,13 +103,17 @@ class TwoFactorManager:
         """Turn 2FA off; needs a fresh re-authentication of this session."""
         if not self.has_reauth(user_id, session_id):
             return FactorChange.REAUTH_REQUIRED
-        with self._db.session() as db:
-            user = db.get(User, user_id)
-            assert user is not None
-            user.phone_number = None
-            user.is_two_factor_enabled = False
-            user.updated_at = utcnow()
-            db.add(user)
+        self._store_factor(user_id, None)
         self._revoke_reauth(user_id, session_id)
         log.info("event=two_factor_disabled user_id=%s", user_id)
         return FactorChange.DONE
+
+    def _store_factor(self, user_id: int, phone_e164: str | None) -> None:
+        """Save the SMS factor: a number turns 2FA on, None turns it off."""
+        with self._db.session() as db:
+            user = db.get(User, user_id)
+            assert user is not None
+            user.phone_number = phone_e164
+            user.is_two_factor_enabled = phone_e164 is not None
+            user.updated_at = utcnow()
+            db.add(user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import reflex as rx
 
 from sms2fa_app.backend.errors import ServiceUnavailable
@@ -74,64 +76,55 @@ class ChallengeState(CooldownState):
             return None
         return self._start_cooldown(wait)
 
-    async def verify(self, form_data: dict):
-        """Check the code; on success a new token at stage authenticated and a redirect."""
-        if self.verifying:
+    async def _guarded(self, busy_flag: str, work: Callable[[ActiveSession, str], Awaitable[list]]):
+        """Run one request at a time (per button) for the pending session; an outage becomes a message."""
+        if getattr(self, busy_flag):
             return
         self.error = self.notice = ""
-        self.verifying = True
+        setattr(self, busy_flag, True)
         yield
         try:
             pending = await self._pending()
-            if pending is None:
-                yield rx.redirect(LOGIN_PATH)
-                return
-            session, _phone = pending
-            result = await run_backend(
-                self._services().otp.verify_code,
-                purpose=Purpose.LOGIN,
-                user_id=session.user_id,
-                session_id=session.session_id,
-                code=str(form_data.get("code", "")),
-            )
-            if result.status is not VerifyStatus.OK:
-                self.error = messages.verify_failed(result)
-                return
-            issued = await run_backend(self._services().sessions.advance, self.session_token, Stage.AUTHENTICATED)
+            events = [rx.redirect(LOGIN_PATH)] if pending is None else await work(*pending)
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
             return
         finally:
-            self.verifying = False
-        if issued is None:
-            yield rx.redirect(LOGIN_PATH)
-            return
-        self._adopt(issued)
-        target = safe_next_path(self.next_path) or DASHBOARD_PATH
-        self.next_path = ""
-        yield rx.toast.success(messages.SIGNED_IN)
-        yield rx.redirect(target)
+            setattr(self, busy_flag, False)
+        for event in events:
+            yield event
+
+    async def verify(self, form_data: dict):
+        """Check the code; on success a new token at stage authenticated and a redirect."""
+        async for event in self._guarded("verifying", lambda session, _phone: self._verify(session, form_data)):
+            yield event
 
     async def resend(self):
         """Text a new code; the server refuses it during the cooldown whatever the browser shows."""
-        if self.resending:
-            return
-        self.error = self.notice = ""
-        self.resending = True
-        yield
-        try:
-            pending = await self._pending()
-            if pending is None:
-                yield rx.redirect(LOGIN_PATH)
-                return
-            session, phone = pending
-            countdown = await self._send_code(session, phone)
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.resending = False
+        async for event in self._guarded("resending", self._resend):
+            yield event
+
+    async def _verify(self, session: ActiveSession, form_data: dict) -> list:
+        result = await run_backend(
+            self._services().otp.verify_code,
+            purpose=Purpose.LOGIN,
+            user_id=session.user_id,
+            session_id=session.session_id,
+            code=str(form_data.get("code", "")),
+        )
+        if result.status is not VerifyStatus.OK:
+            self.error = messages.verify_failed(result)
+            return []
+        issued = await run_backend(self._services().sessions.advance, self.session_token, Stage.AUTHENTICATED)
+        if issued is None:
+            return [rx.redirect(LOGIN_PATH)]
+        self._adopt(issued)
+        target = safe_next_path(self.next_path) or DASHBOARD_PATH
+        self.next_path = ""
+        return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
+
+    async def _resend(self, session: ActiveSession, phone: str) -> list:
+        countdown = await self._send_code(session, phone)
         if not self.error:
             self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
-        if countdown is not None:
-            yield countdown
+        return [countdown] if countdown is not None else []
