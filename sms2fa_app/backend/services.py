@@ -12,6 +12,7 @@ from sms2fa_app.backend.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.clock import Clock, SystemClock
 from sms2fa_app.backend.db import Database, make_engine
 from sms2fa_app.backend.limits import WindowLimiter
+from sms2fa_app.backend.logging_setup import configure_logging
 from sms2fa_app.backend.otp import OtpService
 from sms2fa_app.backend.passwords import PasswordHasher
 from sms2fa_app.backend.redis_store import connect
@@ -115,6 +116,7 @@ def get_services() -> Services:
     global _services
     with _lock:
         if _services is None:
+            configure_logging()
             _services = build_services(get_settings())
         return _services
 

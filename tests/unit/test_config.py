@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
+from sms2fa_app.backend.logging_setup import configure_logging
 from sms2fa_app.config import ConfigError, load_settings
 
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}
@@ -80,3 +82,18 @@ def test_settings_repr_hides_secrets(tmp_path: Path) -> None:
     settings = load(tmp_path, SECRET_KEY="s" * 40, **PLIVO)
     assert "s" * 40 not in repr(settings)
     assert "token" not in repr(settings)
+
+
+def test_app_logs_reach_stderr_once(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = logging.getLogger("sms2fa")
+    saved_handlers, saved_level = logger.handlers[:], logger.level
+    logger.handlers.clear()
+    try:
+        configure_logging()
+        configure_logging()
+        assert len(logger.handlers) == 1
+        logging.getLogger("sms2fa.test").info("event=probe value=1")
+        assert "sms2fa.test event=probe value=1" in capsys.readouterr().err
+    finally:
+        logger.handlers[:] = saved_handlers
+        logger.setLevel(saved_level)
