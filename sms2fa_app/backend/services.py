@@ -74,7 +74,7 @@ def build_services(
     else:
         outbox = gateway if isinstance(gateway, DevOutbox) else None
     otp = OtpService(redis_client, gateway, clock, settings)
-    two_factor = TwoFactorManager(database, otp, redis_client, clock)
+    two_factor = TwoFactorManager(database, otp, redis_client, clock, sessions)
     return Services(
         settings,
         clock,

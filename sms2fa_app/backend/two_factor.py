@@ -1,8 +1,9 @@
 """Turning the SMS factor on, changing it and turning it off, each behind the server's own proof.
 
-Enabling consumes the OTP service's proof that this user verified a code sent to this exact
-number in this session. Changing or removing an existing factor also needs a re-authentication
-grant (password + a code to the current number) bound to the same session.
+Every change needs a fresh re-authentication grant bound to the session: the password to add a
+first factor; the password and a code to the current number to change or remove one. Enabling also
+consumes the OTP service's proof that this user verified a code sent to this exact number in this
+session. After a change, every other session of the user ends.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sms2fa_app.backend.db import Database
 from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User, utcnow
 from sms2fa_app.backend.otp import OtpService
+from sms2fa_app.backend.sessions import SessionStore
 
 log = logging.getLogger("sms2fa.two_factor")
 
@@ -34,43 +36,62 @@ class FactorChange(enum.Enum):
     PHONE_TAKEN = "phone_taken"
 
 
+class Reauth(enum.Enum):
+    """How a session re-authenticated before changing a factor."""
+
+    PASSWORD = "password"
+    PASSWORD_AND_CODE = "password_and_code"
+
+
 class TwoFactorManager:
     """Owns the user's SMS-factor fields; every change is proven on the server."""
 
-    def __init__(self, database: Database, otp: OtpService, client: redis.Redis, clock: Clock):
+    def __init__(self, database: Database, otp: OtpService, client: redis.Redis, clock: Clock, sessions: SessionStore):
         self._db = database
         self._otp = otp
         self._redis = client
         self._clock = clock
+        self._sessions = sessions
 
     @staticmethod
     def _grant_key(user_id: int, session_id: int) -> str:
         return f"reauth:{user_id}:{session_id}"
 
-    def grant_reauth(self, user_id: int, session_id: int) -> None:
-        """Record that this session re-authenticated just now (password and a code to the current number)."""
+    def grant_reauth(self, user_id: int, session_id: int, level: Reauth) -> None:
+        """Record that this session just re-authenticated at this level (kept REAUTH_GRANT_SECONDS)."""
+        value = f"{level.value}:{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
         try:
-            self._redis.set(
-                self._grant_key(user_id, session_id),
-                repr(self._clock.now() + REAUTH_GRANT_SECONDS),
-                ex=REAUTH_GRANT_SECONDS + 5,
-            )
+            self._redis.set(self._grant_key(user_id, session_id), value, ex=REAUTH_GRANT_SECONDS + 5)
         except redis.RedisError as error:
             raise ServiceUnavailable("redis unavailable") from error
 
-    def has_reauth(self, user_id: int, session_id: int) -> bool:
-        """True while this session's re-authentication is fresh."""
+    def reauth_level(self, user_id: int, session_id: int) -> Reauth | None:
+        """The fresh re-authentication of this session, or None."""
         try:
-            until = self._redis.get(self._grant_key(user_id, session_id))
+            stored = self._redis.get(self._grant_key(user_id, session_id))
         except redis.RedisError as error:
             raise ServiceUnavailable("redis unavailable") from error
-        return until is not None and float(until) > self._clock.now()
+        if stored is None:
+            return None
+        level, _, until = stored.partition(":")
+        return Reauth(level) if float(until) > self._clock.now() else None
 
-    def _revoke_reauth(self, user_id: int, session_id: int) -> None:
+    def has_reauth(self, user_id: int, session_id: int, needed: Reauth) -> bool:
+        """True when this session re-authenticated at least at the needed level."""
+        level = self.reauth_level(user_id, session_id)
+        return level is not None and (level is Reauth.PASSWORD_AND_CODE or needed is Reauth.PASSWORD)
+
+    def needed_reauth(self, user: User) -> Reauth:
+        """Password for a first factor; password and a code to the current number to change or remove one."""
+        return Reauth.PASSWORD_AND_CODE if user.is_two_factor_enabled else Reauth.PASSWORD
+
+    def _finish_change(self, user_id: int, session_id: int) -> None:
+        """After any factor change: void the grant and end every other session of the user."""
         try:
             self._redis.delete(self._grant_key(user_id, session_id))
         except redis.RedisError as error:
             raise ServiceUnavailable("redis unavailable") from error
+        self._sessions.end_all_for_user(user_id, keep_session_id=session_id)
 
     def phone_taken(self, user_id: int, phone_e164: str) -> bool:
         """True when another account already uses this number."""
@@ -84,7 +105,8 @@ class TwoFactorManager:
             user = db.get(User, user_id)
             assert user is not None
             changing = user.is_two_factor_enabled
-        if changing and not self.has_reauth(user_id, session_id):
+            needed = self.needed_reauth(user)
+        if not self.has_reauth(user_id, session_id, needed):
             return FactorChange.REAUTH_REQUIRED
         if self.phone_taken(user_id, phone_e164):
             return FactorChange.PHONE_TAKEN
@@ -94,17 +116,16 @@ class TwoFactorManager:
             self._store_factor(user_id, phone_e164)
         except IntegrityError:
             return FactorChange.PHONE_TAKEN
-        if changing:
-            self._revoke_reauth(user_id, session_id)
+        self._finish_change(user_id, session_id)
         log.info("event=two_factor_%s user_id=%s", "changed" if changing else "enabled", user_id)
         return FactorChange.DONE
 
     def disable(self, user_id: int, session_id: int) -> FactorChange:
         """Turn 2FA off; needs a fresh re-authentication of this session."""
-        if not self.has_reauth(user_id, session_id):
+        if not self.has_reauth(user_id, session_id, Reauth.PASSWORD_AND_CODE):
             return FactorChange.REAUTH_REQUIRED
         self._store_factor(user_id, None)
-        self._revoke_reauth(user_id, session_id)
+        self._finish_change(user_id, session_id)
         log.info("event=two_factor_disabled user_id=%s", user_id)
         return FactorChange.DONE
 

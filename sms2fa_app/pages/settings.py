@@ -89,15 +89,23 @@ def _phone_step() -> rx.Component:
 def _reauth_password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text(
-                "Confirm it's you: your password, then a code we text to the number ending in ",
-                SettingsState.phone_ending,
-                ".",
-                size="2",
+            rx.cond(
+                SettingsState.two_factor_enabled,
+                rx.text(
+                    "Confirm it's you: your password, then a code we text to the number ending in ",
+                    SettingsState.phone_ending,
+                    ".",
+                    size="2",
+                ),
+                rx.text("Confirm it's you: enter your password.", size="2"),
             ),
             labeled_input("Password", "password", type_="password", autocomplete="current-password"),
             form_error(SettingsState.error),
-            submit_button("Send code", SettingsState.busy),
+            rx.cond(
+                SettingsState.two_factor_enabled,
+                submit_button("Send code", SettingsState.busy),
+                submit_button("Continue", SettingsState.busy),
+            ),
             _nav_buttons(),
             spacing="3",
             width="100%",

@@ -11,8 +11,8 @@ from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.otp import Purpose, VerifyStatus
 from sms2fa_app.backend.phone import normalize_e164
-from sms2fa_app.backend.sessions import ActiveSession
-from sms2fa_app.backend.two_factor import FactorChange
+from sms2fa_app.backend.sessions import ActiveSession, Stage
+from sms2fa_app.backend.two_factor import FactorChange, Reauth
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.runner import run_backend
@@ -95,7 +95,7 @@ class SettingsState(CooldownState):
             self._show_status(user)
             return None
         self.mode = mode
-        self._reset_wizard(PHONE if mode == ENABLE else REAUTH_PASSWORD)
+        self._reset_wizard(REAUTH_PASSWORD)
         return None
 
     def cancel(self):
@@ -172,9 +172,7 @@ class SettingsState(CooldownState):
 
     async def _send_enroll_code(self, session: ActiveSession, user: User, form_data: dict) -> list:
         services = self._services()
-        if self.mode == CHANGE and not await run_backend(services.two_factor.has_reauth, user.id, session.session_id):
-            self._reset_wizard(REAUTH_PASSWORD)
-            self.error = messages.REAUTH_REQUIRED
+        if not await self._reauthenticated(session, user, services.two_factor.needed_reauth(user)):
             return []
         raw = str(form_data.get("phone", self.phone_input))
         e164 = normalize_e164(raw, services.settings.otp_default_region)
@@ -217,6 +215,7 @@ class SettingsState(CooldownState):
         if change is not FactorChange.DONE:
             self.error = _FACTOR_CHANGE_ERRORS[change]
             return []
+        await self._rotate_token()
         self._show_status(await run_backend(services.accounts.get, user.id))
         self._reset_wizard(DONE)
         return [rx.toast.success(messages.TWO_FACTOR_ON)]
@@ -232,9 +231,29 @@ class SettingsState(CooldownState):
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
             self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
             return []
+        await run_backend(self._services().two_factor.grant_reauth, user.id, session.session_id, Reauth.PASSWORD)
+        if not user.is_two_factor_enabled:
+            self._reset_wizard(PHONE)
+            return []
         return await self._send_reauth_code(session, user)
 
+    async def _reauthenticated(self, session: ActiveSession, user: User, needed: Reauth) -> bool:
+        """True when the server holds a fresh enough re-authentication; else back to the password step."""
+        if await run_backend(self._services().two_factor.has_reauth, user.id, session.session_id, needed):
+            return True
+        self._reset_wizard(REAUTH_PASSWORD)
+        self.error = messages.REAUTH_REQUIRED
+        return False
+
+    async def _rotate_token(self) -> None:
+        """A factor changed: the session continues under a new token (other sessions were ended)."""
+        issued = await run_backend(self._services().sessions.advance, self.session_token, Stage.AUTHENTICATED)
+        if issued is not None:
+            self._adopt(issued)
+
     async def _send_reauth_code(self, session: ActiveSession, user: User) -> list:
+        if not await self._reauthenticated(session, user, Reauth.PASSWORD):
+            return []
         result = await run_backend(
             self._services().otp.request_code,
             purpose=Purpose.REAUTH,
@@ -249,15 +268,21 @@ class SettingsState(CooldownState):
         return [countdown] if countdown is not None else []
 
     async def _verify_reauth_code(self, session: ActiveSession, user: User, form_data: dict) -> list:
+        if not await self._reauthenticated(session, user, Reauth.PASSWORD):
+            return []
         if not await self._verify(Purpose.REAUTH, session, user, form_data):
             return []
         services = self._services()
-        await run_backend(services.two_factor.grant_reauth, user.id, session.session_id)
+        await run_backend(services.two_factor.grant_reauth, user.id, session.session_id, Reauth.PASSWORD_AND_CODE)
         if self.mode != DISABLE:
             self._reset_wizard(PHONE)
             self.resend_seconds = 0
             return []
-        await run_backend(services.two_factor.disable, user.id, session.session_id)
+        change = await run_backend(services.two_factor.disable, user.id, session.session_id)
+        if change is not FactorChange.DONE:
+            self.error = _FACTOR_CHANGE_ERRORS[change]
+            return []
+        await self._rotate_token()
         self._show_status(await run_backend(services.accounts.get, user.id))
         self._reset_wizard()
         self.notice = messages.TWO_FACTOR_OFF

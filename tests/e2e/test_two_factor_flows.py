@@ -123,13 +123,15 @@ def sign_up(page: Page) -> tuple[str, str]:
     return email, password
 
 
-def enroll(page: Page, sms: LocalPlivo, redis_server: RedisServer, e164: str) -> list[str]:
+def enroll(page: Page, sms: LocalPlivo, redis_server: RedisServer, e164: str, password: str) -> list[str]:
     """From the dashboard: Security settings, enable 2FA with `e164` and the texted code.
 
     Returns the digest of the enrollment code as Redis held it, for the leak checks.
     """
     page.get_by_role("link", name="Security settings").click()
     page.get_by_role("button", name="Enable two-factor authentication").click()
+    page.get_by_label("Password").fill(password)  # re-authentication before any factor change
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Phone number").fill(typed_form(e164))
     before = texts_to(sms, e164)
     page.get_by_role("button", name="Send code").click()
@@ -177,9 +179,9 @@ def test_enroll_a_phone_then_log_out(
     page: Page, sms: LocalPlivo, redis_server: RedisServer, capture: BrowserCapture
 ) -> None:
     """Sign up, enroll a phone with the texted code, see 2FA on, log out; no code (or its hash) reaches the browser."""
-    _email, _password = sign_up(page)
+    _email, password = sign_up(page)
     e164 = new_phone()
-    digests = enroll(page, sms, redis_server, e164)
+    digests = enroll(page, sms, redis_server, e164, password)
     expect(page.get_by_role("button", name="Done")).to_be_visible()
     capture.snapshot(page)
 
@@ -233,7 +235,7 @@ def test_enrolled_in_the_browser_then_logged_in(
     """
     email, password = sign_up(page)
     e164 = new_phone()
-    digests = enroll(page, sms, redis_server, e164)
+    digests = enroll(page, sms, redis_server, e164, password)
     page.get_by_role("button", name="Done").click()
     page.get_by_role("link", name="Back to dashboard").click()
     log_out(page)

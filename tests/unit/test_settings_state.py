@@ -28,9 +28,16 @@ async def signed_in_settings(services: Services, phone: str | None = None) -> Se
     return state
 
 
-async def enroll(state: SettingsState, gateway: RecordingGateway, phone: str = NEW_PHONE) -> None:
+async def begin_enrollment(state: SettingsState) -> None:
+    """Enable -> the password first (re-authentication before any factor change) -> the phone step."""
     await run(state.start(steps.ENABLE))
-    assert state.step == steps.PHONE
+    assert state.step == steps.REAUTH_PASSWORD
+    await run(state.confirm_password({"password": PASSWORD}))
+    assert state.step == steps.PHONE and state.error == ""
+
+
+async def enroll(state: SettingsState, gateway: RecordingGateway, phone: str = NEW_PHONE) -> None:
+    await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": phone}))
     assert state.error == "" and state.step == steps.CODE
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
@@ -39,7 +46,7 @@ async def enroll(state: SettingsState, gateway: RecordingGateway, phone: str = N
 async def test_enrollment_turns_2fa_on_for_the_verified_number(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services)
     assert not state.two_factor_enabled
-    await run(state.start(steps.ENABLE))
+    await begin_enrollment(state)
     state.set_phone_input("(415) 555-2671")
     assert state.phone_preview == ""  # no region configured: national format is not understood
     state.set_phone_input("+1 415-555-2671")
@@ -55,7 +62,7 @@ async def test_enrollment_turns_2fa_on_for_the_verified_number(services: Service
 
 async def test_wrong_enrollment_code_changes_nothing(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services)
-    await run(state.start(steps.ENABLE))
+    await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     code = gateway.sent[-1].code
     await run(state.verify_enroll_code({"code": f"{(int(code) + 1) % 1_000_000:06d}"}))
@@ -67,7 +74,7 @@ async def test_invalid_and_premium_numbers_are_refused_without_a_text(
     services: Services, gateway: RecordingGateway
 ) -> None:
     state = await signed_in_settings(services)
-    await run(state.start(steps.ENABLE))
+    await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": "12345"}))
     assert state.error == "Enter a valid mobile number with its country code, like +1 415 555 2671."
     await run(state.send_enroll_code({"phone": "+1 900 555 0100"}))  # US premium rate
@@ -83,7 +90,7 @@ async def test_a_number_used_by_another_account_is_refused_without_naming_it(
 ) -> None:
     create_user(services, "bob@example.com", phone=NEW_PHONE)
     state = await signed_in_settings(services)
-    await run(state.start(steps.ENABLE))
+    await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     assert state.error == "This number can't be used. Try another one."
     assert "bob" not in state.error and gateway.sent == []
@@ -91,7 +98,7 @@ async def test_a_number_used_by_another_account_is_refused_without_naming_it(
 
 async def test_the_client_cannot_swap_the_number_after_verifying(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services)
-    await run(state.start(steps.ENABLE))
+    await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     state._pending_phone = "+14155550000"  # whatever the browser does, the proof is bound to the texted number
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
@@ -101,7 +108,7 @@ async def test_the_client_cannot_swap_the_number_after_verifying(services: Servi
 
 async def test_back_and_cancel(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services)
-    await run(state.start(steps.ENABLE))
+    await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     state.back()
     assert state.step == steps.PHONE
@@ -179,3 +186,49 @@ async def test_logout_clears_every_per_user_value_and_late_keystrokes_are_ignore
     await run(state.log_out())
     assert state.session_token == "" and state.phone_ending == "" and not state.two_factor_enabled
     assert state.step == steps.STATUS
+
+
+async def test_enabling_needs_the_password_first(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services)
+    await run(state.start(steps.ENABLE))
+    await run(state.confirm_password({"password": "wrong password"}))
+    assert state.error == "That password isn't right." and state.step == steps.REAUTH_PASSWORD
+    state.step = steps.PHONE  # a browser jumping ahead gets nothing texted
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    assert state.error == "Confirm your password and a code first." and state.step == steps.REAUTH_PASSWORD
+    assert gateway.sent == []
+
+
+async def test_a_user_with_2fa_cannot_text_a_new_number_without_the_code_step(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    state = await signed_in_settings(services, phone=OLD_PHONE)
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))  # called directly, mode still "enable"
+    assert gateway.sent == [] and state.step == steps.REAUTH_PASSWORD
+    await run(state.start(steps.CHANGE))
+    await run(state.confirm_password({"password": PASSWORD}))
+    state.step = steps.PHONE  # password alone is not enough to change an existing factor
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    assert [text.to for text in gateway.sent] == [OLD_PHONE]
+
+
+async def test_reauth_code_step_needs_the_password_on_the_server(services: Services, gateway: RecordingGateway) -> None:
+    state = await signed_in_settings(services, phone=OLD_PHONE)
+    state.mode, state.step = steps.DISABLE, steps.REAUTH_CODE  # a browser skipping the password
+    await run(state.resend_code())
+    assert gateway.sent == [] and state.step == steps.REAUTH_PASSWORD
+    await run(state.verify_reauth_code({"code": "123456"}))
+    assert services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
+
+
+async def test_a_factor_change_ends_other_sessions_and_rotates_this_one(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    state = await signed_in_settings(services)
+    other = log_in(services)
+    before = state.session_token
+    await enroll(state, gateway)
+    assert state.step == steps.DONE
+    assert services.sessions.resolve(other.token) is None
+    assert state.session_token != before and services.sessions.resolve(before) is None
+    assert services.sessions.resolve(state.session_token) is not None
