@@ -149,19 +149,20 @@ class Accounts:
         ]
 
     def _check_credentials(self, email: str, password: str, client_ip: str) -> User | LoginResult:
-        """The user when the password matches; otherwise the refusal. Throttle first, hash second."""
+        """The user when the password matches; otherwise the refusal. A throttle slot is taken before hashing."""
         counters = self._counters(email, client_ip)
-        if (reached := self._limiter.check(counters)) is not None:
+        reached, attempt = self._limiter.reserve(counters)  # counted as a failure until the password matches
+        if reached is not None:
             log.warning("event=login_throttled scope=%s", "account" if reached.counter is counters[0] else "ip")
             return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
         user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
         too_long = len(password) > MAX_PASSWORD_LENGTH
         stored_hash = user.password_hash if user is not None and not too_long else None
         if not self._hasher.verify(password[:MAX_PASSWORD_LENGTH], stored_hash) or user is None:
-            self._limiter.hit(counters)
             log.info("event=login_failed known_account=%s", user is not None)
             return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
         self._limiter.clear(counters[:1])
+        self._limiter.release(counters[1:], attempt)
         return user
 
     def log_in(self, email: str, password: str, client_ip: str = "", user_agent: str = "") -> LoginResult:

@@ -91,9 +91,9 @@ class WindowLimiter:
         self._clock = clock
         self._script = client.register_script(_WINDOW_SCRIPT)
 
-    def apply(self, counters: list[Counter], mode: Mode) -> LimitReached | None:
-        """Check and/or record one event in every counter, atomically."""
-        args: list[str | int | float] = [repr(self._clock.now()), mode, uuid.uuid4().hex]
+    def apply(self, counters: list[Counter], mode: Mode, event_id: str | None = None) -> LimitReached | None:
+        """Check and/or record one event (named `event_id`, random by default) in every counter, atomically."""
+        args: list[str | int | float] = [repr(self._clock.now()), mode, event_id or uuid.uuid4().hex]
         for counter in counters:
             args += [counter.limit, counter.window_seconds]
         try:
@@ -115,6 +115,22 @@ class WindowLimiter:
     def check_and_hit(self, counters: list[Counter]) -> LimitReached | None:
         """Record one event in every counter only if none is full."""
         return self.apply(counters, "check_and_hit")
+
+    def reserve(self, counters: list[Counter]) -> tuple[LimitReached | None, str]:
+        """Take a slot in every counter before doing the work they limit; `release` gives it back.
+
+        Counting first closes the race where parallel attempts all pass a check before any is counted.
+        """
+        event_id = uuid.uuid4().hex
+        return self.apply(counters, "check_and_hit", event_id), event_id
+
+    def release(self, counters: list[Counter], event_id: str) -> None:
+        """Give back a slot taken by `reserve` (the limited thing turned out fine)."""
+        try:
+            for counter in counters:
+                self._client.zrem(counter.key, event_id)
+        except redis.RedisError as error:
+            raise ServiceUnavailable("redis unavailable") from error
 
     def clear(self, counters: list[Counter]) -> None:
         """Forget the events of these counters."""

@@ -41,3 +41,14 @@ def test_check_alone_records_nothing_and_hit_always_records(redis_client, clock:
     assert limiter.check([counter]) is not None
     limiter.clear([counter])
     assert limiter.check([counter]) is None
+
+
+def test_reserve_counts_before_the_work_and_release_gives_the_slot_back(redis_client, clock: FakeClock) -> None:
+    limiter = WindowLimiter(redis_client, clock)
+    counter = Counter("t:r", limit=2, window_seconds=60)
+    first, first_id = limiter.reserve([counter])
+    second, _ = limiter.reserve([counter])
+    assert first is None and second is None
+    assert limiter.reserve([counter])[0] is not None  # full while both attempts are in flight
+    limiter.release([counter], first_id)
+    assert limiter.reserve([counter])[0] is None
