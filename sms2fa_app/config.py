@@ -72,6 +72,8 @@ class Settings:
     phone_proof_ttl_seconds: int
     dev_outbox_size: int = 50
     otp_allow_voip: bool = False
+    # Second factors beyond SMS
+    remember_device_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -257,6 +259,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         phone_proof_ttl_seconds=reader.positive_int("PHONE_PROOF_TTL_SECONDS", 600),
         dev_outbox_size=reader.positive_int("DEV_OUTBOX_SIZE", 50),
         otp_allow_voip=reader.flag("OTP_ALLOW_VOIP", False),
+        remember_device_days=reader.positive_int("REMEMBER_DEVICE_DAYS", 30),
     )
 
 

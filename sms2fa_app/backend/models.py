@@ -24,6 +24,10 @@ class User(SQLModel, table=True):
     is_two_factor_enabled: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every second-factor change; a remembered device is only honoured for the epoch it was made in.
+    factor_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The factor offered first at the challenge: "sms" or "totp" (the last one used).
+    preferred_factor: str = Field(default="sms", max_length=8, sa_column_kwargs={"server_default": "sms"})
 
 
 class LoginSession(SQLModel, table=True):
@@ -40,3 +44,43 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: float
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=255)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One single-use recovery code; only its HMAC under the server secret is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    code_digest: str = Field(max_length=64, unique=True, index=True)
+    created_at: float
+    used_at: float | None = Field(default=None)
+
+
+class AuthenticatorApp(SQLModel, table=True):
+    """A user's TOTP authenticator (at most one); the secret is stored encrypted."""
+
+    __tablename__ = "authenticator_apps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True, index=True)
+    secret_encrypted: str = Field(max_length=255)
+    confirmed: bool = Field(default=False)
+    created_at: float
+    last_used_step: int = Field(default=-1)  # the newest 30 s time step accepted (no replay)
+
+
+class RememberedDevice(SQLModel, table=True):
+    """A browser that may skip the second factor; the browser holds a random token whose SHA-256 is stored."""
+
+    __tablename__ = "remembered_devices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_digest: str = Field(max_length=64, unique=True, index=True)
+    label: str = Field(default="", max_length=64)
+    factor_epoch: int
+    created_at: float
+    last_used_at: float
+    expires_at: float

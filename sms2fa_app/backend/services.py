@@ -11,13 +11,16 @@ import redis
 from sms2fa_app.backend.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.clock import Clock, SystemClock
 from sms2fa_app.backend.db import Database, make_engine
+from sms2fa_app.backend.devices import RememberedDevices
 from sms2fa_app.backend.limits import WindowLimiter
 from sms2fa_app.backend.logging_setup import configure_logging
 from sms2fa_app.backend.otp import OtpService
 from sms2fa_app.backend.passwords import PasswordHasher
+from sms2fa_app.backend.recovery import RecoveryCodes
 from sms2fa_app.backend.redis_store import connect
 from sms2fa_app.backend.sessions import SessionPolicy, SessionStore
 from sms2fa_app.backend.sms import DevOutbox, PlivoGateway, SmsGateway
+from sms2fa_app.backend.totp import AuthenticatorApps
 from sms2fa_app.backend.two_factor import TwoFactorManager
 from sms2fa_app.config import Settings, get_settings
 
@@ -37,6 +40,9 @@ class Services:
     otp: OtpService
     gateway: SmsGateway
     two_factor: TwoFactorManager
+    recovery: RecoveryCodes
+    totp: AuthenticatorApps
+    devices: RememberedDevices
     outbox: DevOutbox | None = None  # the development gateway, when texts are not really sent
 
 
@@ -74,7 +80,9 @@ def build_services(
     else:
         outbox = gateway if isinstance(gateway, DevOutbox) else None
     otp = OtpService(redis_client, gateway, clock, settings)
-    two_factor = TwoFactorManager(database, otp, redis_client, clock, sessions)
+    recovery = RecoveryCodes(database, otp, clock, settings.secret_key)
+    totp = AuthenticatorApps(database, otp, clock, settings.secret_key, settings.app_name)
+    two_factor = TwoFactorManager(database, otp, redis_client, clock, sessions, (totp, recovery))
     return Services(
         settings,
         clock,
@@ -85,6 +93,9 @@ def build_services(
         otp=otp,
         gateway=gateway,
         two_factor=two_factor,
+        recovery=recovery,
+        totp=totp,
+        devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days),
         outbox=outbox,
     )
 

@@ -17,14 +17,18 @@ from sqlmodel import select
 
 from sms2fa_app.backend.clock import Clock
 from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.devices import bump_factor_epoch
 from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User, utcnow
 from sms2fa_app.backend.otp import OtpService
+from sms2fa_app.backend.recovery import RecoveryCodes
 from sms2fa_app.backend.sessions import SessionStore
+from sms2fa_app.backend.totp import AuthenticatorApps
 
 log = logging.getLogger("sms2fa.two_factor")
 
 REAUTH_GRANT_SECONDS = 600
+FACTORS = ("sms", "totp")  # values of User.preferred_factor
 
 
 class FactorChange(enum.Enum):
@@ -46,12 +50,21 @@ class Reauth(enum.Enum):
 class TwoFactorManager:
     """Owns the user's SMS-factor fields; every change is proven on the server."""
 
-    def __init__(self, database: Database, otp: OtpService, client: redis.Redis, clock: Clock, sessions: SessionStore):
+    def __init__(
+        self,
+        database: Database,
+        otp: OtpService,
+        client: redis.Redis,
+        clock: Clock,
+        sessions: SessionStore,
+        other_factors: tuple[AuthenticatorApps, RecoveryCodes],
+    ):
         self._db = database
         self._otp = otp
         self._redis = client
         self._clock = clock
         self._sessions = sessions
+        self._totp, self._recovery = other_factors
 
     @staticmethod
     def _grant_key(user_id: int, session_id: int) -> str:
@@ -125,12 +138,30 @@ class TwoFactorManager:
         if not self.has_reauth(user_id, session_id, Reauth.PASSWORD_AND_CODE):
             return FactorChange.REAUTH_REQUIRED
         self._store_factor(user_id, None)
+        self._totp.remove(user_id)  # turning 2FA off removes every factor, not only the phone
+        self._recovery.void_all(user_id)
         self._finish_change(user_id, session_id)
         log.info("event=two_factor_disabled user_id=%s", user_id)
         return FactorChange.DONE
 
+    def bump_epoch(self, user_id: int) -> int:
+        """Record a second-factor change: every remembered device of the user is void. Returns the new epoch."""
+        with self._db.session() as db:
+            return bump_factor_epoch(db, user_id)
+
+    def set_preferred_factor(self, user_id: int, factor: str) -> None:
+        """Remember which factor the user last used ("sms" or "totp"), offered first at the next challenge."""
+        if factor not in FACTORS:
+            raise ValueError(f"unknown factor {factor!r}")
+        with self._db.session() as db:
+            user = db.get(User, user_id)
+            assert user is not None
+            if user.preferred_factor != factor:
+                user.preferred_factor = factor
+                db.add(user)
+
     def _store_factor(self, user_id: int, phone_e164: str | None) -> None:
-        """Save the SMS factor: a number turns 2FA on, None turns it off."""
+        """Save the SMS factor: a number turns 2FA on, None turns it off; either way the factor epoch moves on."""
         with self._db.session() as db:
             user = db.get(User, user_id)
             assert user is not None
@@ -138,3 +169,4 @@ class TwoFactorManager:
             user.is_two_factor_enabled = phone_e164 is not None
             user.updated_at = utcnow()
             db.add(user)
+            bump_factor_epoch(db, user)

@@ -4,20 +4,61 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.forms import form_error, submit_button
+from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, resend_button
+from sms2fa_app.state import challenge as methods
 from sms2fa_app.state.challenge import ChallengeState
 
 
+def _method_links() -> rx.Component:
+    """Switch factors: 'Text me a code', 'Use my authenticator app', 'Use a recovery code'."""
+    return rx.vstack(
+        rx.cond(
+            ChallengeState.method != methods.SMS,
+            rx.button("Text me a code", on_click=ChallengeState.use_method(methods.SMS), variant="ghost", size="2"),
+        ),
+        rx.cond(
+            ChallengeState.has_totp & (ChallengeState.method != methods.TOTP),
+            rx.button(
+                "Use my authenticator app", on_click=ChallengeState.use_method(methods.TOTP), variant="ghost", size="2"
+            ),
+        ),
+        rx.cond(
+            ChallengeState.method != methods.RECOVERY,
+            rx.button(
+                "Use a recovery code", on_click=ChallengeState.use_method(methods.RECOVERY), variant="ghost", size="2"
+            ),
+        ),
+        spacing="2",
+        align="start",
+    )
+
+
+def _prompt() -> rx.Component:
+    return rx.match(
+        ChallengeState.method,
+        (methods.TOTP, rx.text("Enter the 6-digit code from your authenticator app.")),
+        (methods.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.")),
+        rx.text("Enter the 6-digit code we sent to the number ending in ", ChallengeState.phone_ending, "."),
+    )
+
+
 def challenge_page() -> rx.Component:
-    """'Enter the 6-digit code we sent to the number ending in 1212.'"""
+    """The code form for the chosen factor, a resend button for texts, and the other factors."""
     return card(
         "Two-factor authentication",
-        rx.text("Enter the 6-digit code we sent to the number ending in ", ChallengeState.phone_ending, "."),
+        _prompt(),
         rx.form(
             rx.vstack(
-                otp_input(),
+                rx.cond(
+                    ChallengeState.method == methods.RECOVERY,
+                    labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+                    otp_input(),
+                ),
+                rx.el.label(
+                    rx.hstack(rx.checkbox(name="remember"), rx.text("Remember this device for 30 days", size="2")),
+                ),
                 form_error(ChallengeState.error),
                 rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
                 submit_button("Verify", ChallengeState.verifying),
@@ -28,6 +69,10 @@ def challenge_page() -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
+        rx.cond(
+            ChallengeState.method == methods.SMS,
+            resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
+        ),
+        _method_links(),
         rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
     )

@@ -29,6 +29,8 @@ def _status() -> rx.Component:
                     rx.text("Codes go to ", rx.code("•••• " + SettingsState.phone_ending)),
                 ),
                 rx.button("Change phone number", on_click=SettingsState.start(steps.CHANGE), variant="soft"),
+                _authenticator_status(),
+                _recovery_status(),
                 rx.button(
                     "Turn off two-factor authentication",
                     on_click=SettingsState.start(steps.DISABLE),
@@ -44,7 +46,93 @@ def _status() -> rx.Component:
             ),
         ),
         rx.cond(SettingsState.notice != "", rx.text(SettingsState.notice, role="status", size="2")),
+        _devices(),
         spacing="3",
+        width="100%",
+    )
+
+
+def _authenticator_status() -> rx.Component:
+    return rx.cond(
+        SettingsState.totp_enabled,
+        rx.hstack(
+            rx.text("Authenticator app: on"),
+            rx.button(
+                "Remove authenticator app", on_click=SettingsState.start(steps.REMOVE_TOTP), variant="ghost", size="2"
+            ),
+            align="center",
+        ),
+        rx.button("Set up an authenticator app", on_click=SettingsState.start(steps.ADD_TOTP), variant="soft"),
+    )
+
+
+def _recovery_status() -> rx.Component:
+    return rx.hstack(
+        rx.text(SettingsState.recovery_left, " recovery codes left"),
+        rx.button(
+            "Regenerate recovery codes", on_click=SettingsState.start(steps.REGENERATE), variant="ghost", size="2"
+        ),
+        align="center",
+    )
+
+
+def _devices() -> rx.Component:
+    return rx.cond(
+        SettingsState.devices.length() > 0,
+        rx.vstack(
+            rx.heading("Remembered devices", size="3", as_="h3"),
+            rx.foreach(
+                SettingsState.devices,
+                lambda device: rx.hstack(
+                    rx.text(
+                        device["label"],
+                        " · first seen ",
+                        device["first_seen"],
+                        " · last used ",
+                        device["last_used"],
+                        size="2",
+                    ),
+                    rx.button("Forget", on_click=SettingsState.forget_device(device["id"]), variant="ghost", size="1"),
+                    align="center",
+                ),
+            ),
+            rx.button("Forget all", on_click=SettingsState.forget_all_devices, variant="soft", size="2"),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def _recovery_codes() -> rx.Component:
+    """The new recovery codes, shown once, with Copy and Download."""
+    codes_text = SettingsState.new_recovery_codes.join("\n")
+    return rx.vstack(
+        rx.text("Save these recovery codes somewhere safe. Each works once; we won't show them again.", size="2"),
+        rx.el.ul(
+            rx.foreach(SettingsState.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
+            style={"columns": "2", "list-style": "none", "padding": "0"},
+        ),
+        rx.hstack(
+            rx.button("Copy", on_click=rx.set_clipboard(codes_text), variant="soft", type="button"),
+            rx.button(
+                "Download",
+                on_click=rx.download(data=codes_text, filename="sms2fa-recovery-codes.txt"),
+                variant="soft",
+                type="button",
+            ),
+        ),
+        width="100%",
+    )
+
+
+def _totp_setup() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
+        ),
+        rx.image(src=SettingsState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"),
+        rx.text("Key: ", rx.code(SettingsState.totp_secret), size="2"),
+        _code_form(SettingsState.verify_totp_setup),
         width="100%",
     )
 
@@ -139,11 +227,17 @@ def settings_page() -> rx.Component:
                     rx.callout(
                         "Two-factor authentication is on.", icon="circle_check", color_scheme="green", width="100%"
                     ),
+                    rx.cond(SettingsState.new_recovery_codes.length() > 0, _recovery_codes()),
                     rx.button("Done", on_click=SettingsState.cancel),
                     width="100%",
                 ),
             ),
             (steps.REAUTH_PASSWORD, _reauth_password_step()),
+            (
+                steps.RECOVERY_CODES,
+                rx.vstack(_recovery_codes(), rx.button("Done", on_click=SettingsState.cancel), width="100%"),
+            ),
+            (steps.TOTP_SETUP, _totp_setup()),
             (
                 steps.REAUTH_CODE,
                 rx.vstack(

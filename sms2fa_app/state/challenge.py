@@ -7,12 +7,16 @@ from collections.abc import Awaitable, Callable
 import reflex as rx
 
 from sms2fa_app.backend.errors import ServiceUnavailable
-from sms2fa_app.backend.otp import Purpose, VerifyStatus
+from sms2fa_app.backend.otp import Purpose, VerifyResult, VerifyStatus
 from sms2fa_app.backend.sessions import ActiveSession, Stage
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, safe_next_path
+
+SMS = "sms"
+TOTP = "totp"
+RECOVERY = "recovery"
 
 
 class ChallengeState(CooldownState):
@@ -23,6 +27,8 @@ class ChallengeState(CooldownState):
     notice: str = ""
     verifying: bool = False
     resending: bool = False
+    method: str = SMS
+    has_totp: bool = False
 
     async def _pending(self) -> tuple[ActiveSession, str] | None:
         """The session waiting for its second factor and the user's number, or None."""
@@ -56,7 +62,17 @@ class ChallengeState(CooldownState):
             return rx.redirect(LOGIN_PATH)
         session, phone = pending
         self.phone_ending = phone[-4:]
+        await self._choose_default_method(session)
+        if self.method == TOTP:
+            return None
         return await self._send_code(session, phone)
+
+    async def _choose_default_method(self, session: ActiveSession) -> None:
+        """The factor used last time, when it is still there."""
+        services = self._services()
+        self.has_totp = await run_backend(services.totp.is_enabled, session.user_id)
+        user = await run_backend(services.accounts.get, session.user_id)
+        self.method = TOTP if user is not None and user.preferred_factor == TOTP and self.has_totp else SMS
 
     async def load(self):
         """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
@@ -70,6 +86,9 @@ class ChallengeState(CooldownState):
                 return rx.redirect(LOGIN_PATH)
             session, phone = pending
             self.phone_ending = phone[-4:]
+            self.has_totp = await run_backend(self._services().totp.is_enabled, session.user_id)
+            if self.method == TOTP and not self.has_totp:
+                self.method = SMS
             wait = await run_backend(self._services().otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
@@ -104,21 +123,54 @@ class ChallengeState(CooldownState):
         async for event in self._guarded("resending", self._resend):
             yield event
 
-    async def _verify(self, session: ActiveSession, form_data: dict) -> list:
-        result = await run_backend(
-            self._services().otp.verify_code,
+    async def use_method(self, method: str):
+        """Switch between the texted code, the authenticator app and a recovery code."""
+        async for event in self._guarded("resending", lambda session, phone: self._use_method(session, phone, method)):
+            yield event
+
+    async def _use_method(self, session: ActiveSession, phone: str, method: str) -> list:
+        if method not in (SMS, TOTP, RECOVERY) or (method == TOTP and not self.has_totp):
+            return []
+        self.method = method
+        if method != SMS:
+            return []
+        otp = self._services().otp
+        pending = await run_backend(
+            otp.has_pending_code, purpose=Purpose.LOGIN, user_id=session.user_id, session_id=session.session_id
+        )
+        if pending:
+            return []
+        countdown = await self._send_code(session, phone)
+        return [countdown] if countdown is not None else []
+
+    async def _check_factor(self, session: ActiveSession, code: str) -> VerifyResult:
+        services = self._services()
+        if self.method == TOTP:
+            return await run_backend(services.totp.verify, session.user_id, code)
+        if self.method == RECOVERY:
+            return await run_backend(services.recovery.redeem, session.user_id, code)
+        return await run_backend(
+            services.otp.verify_code,
             purpose=Purpose.LOGIN,
             user_id=session.user_id,
             session_id=session.session_id,
-            code=str(form_data.get("code", "")),
+            code=code,
         )
+
+    async def _verify(self, session: ActiveSession, form_data: dict) -> list:
+        services = self._services()
+        result = await self._check_factor(session, str(form_data.get("code", "")))
         if result.status is not VerifyStatus.OK:
-            self.error = messages.verify_failed(result)
+            self.error = messages.recovery_failed(result) if self.method == RECOVERY else messages.verify_failed(result)
             return []
-        issued = await run_backend(self._services().sessions.advance, self.session_token, Stage.AUTHENTICATED)
+        issued = await run_backend(services.sessions.advance, self.session_token, Stage.AUTHENTICATED)
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
+        if self.method in (SMS, TOTP):
+            await run_backend(services.two_factor.set_preferred_factor, session.user_id, self.method)
+        if form_data.get("remember") in ("on", "true", True):
+            self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]

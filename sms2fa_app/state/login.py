@@ -6,6 +6,7 @@ import reflex as rx
 
 from sms2fa_app.backend.accounts import LoginOutcome
 from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.sessions import IssuedSession, Stage
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.runner import run_backend
@@ -56,10 +57,24 @@ class LoginState(SessionState):
             assert result.issued is not None
             self._adopt(result.issued)
             next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-            if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED:
+            if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and not await self._remembered(result.issued):
                 yield await self._begin_challenge(next_path)
             else:
                 yield rx.redirect(next_path or DASHBOARD_PATH)
+
+    async def _remembered(self, issued: IssuedSession) -> bool:
+        """A remembered device skips the challenge: the session moves on under a new token."""
+        services = self._services()
+        try:
+            if not await run_backend(services.devices.check, issued.session.user_id, self.device_token):
+                return False
+            advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED)
+        except ServiceUnavailable:
+            return False
+        if advanced is None:
+            return False
+        self._adopt(advanced)
+        return True
 
     async def _begin_challenge(self, next_path: str) -> list:
         """Text the first code at once and go to the challenge page."""

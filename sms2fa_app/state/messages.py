@@ -77,6 +77,15 @@ def verify_failed(result: VerifyResult) -> str:
     return "Enter the 6-digit code from the text message."
 
 
+def recovery_failed(result: VerifyResult) -> str:
+    """Why a recovery code was not accepted."""
+    if result.status is VerifyStatus.LOCKED:
+        return verify_failed(result)
+    if result.status is VerifyStatus.MALFORMED:
+        return "Enter a recovery code like abcde-fghjk."
+    return "That recovery code isn't valid or was already used."
+
+
 CODE_SENT = "We sent a new code to the number ending in {ending}."
 PHONE_TAKEN = "This number can't be used. Try another one."
 NO_PROOF = "Verify a code sent to this number first."
@@ -84,5 +93,8 @@ REAUTH_REQUIRED = "Confirm your password and a code first."
 TWO_FACTOR_ON = "Two-factor authentication is on."
 TWO_FACTOR_OFF = "Two-factor authentication is off."
 SIGNED_IN = "You're signed in."
+RECOVERY_CODES_NEW = "New recovery codes made. The old ones no longer work."
+TOTP_ADDED = "Authenticator app added."
+TOTP_REMOVED = "Authenticator app removed."
 PASSWORD_WRONG = "That password isn't right."
 PASSWORD_MISSING = "Enter your password."

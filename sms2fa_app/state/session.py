@@ -34,6 +34,8 @@ class SessionState(rx.State):
     the server keeps only its hash) and resolves it on the server."""
 
     session_token: str = rx.LocalStorage("", name="sms2fa_session")
+    # A remembered device's random token (its hash is on the server); kept across logouts on purpose.
+    device_token: str = rx.LocalStorage("", name="sms2fa_device")
     signed_in_email: str = ""
     next_path: str = ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import reflex as rx
 
@@ -25,11 +26,17 @@ CODE = "code"
 DONE = "done"
 REAUTH_PASSWORD = "reauth_password"
 REAUTH_CODE = "reauth_code"
+RECOVERY_CODES = "recovery_codes"
+TOTP_SETUP = "totp_setup"
 
 # What the wizard is for
 ENABLE = "enable"
 CHANGE = "change"
 DISABLE = "disable"
+REGENERATE = "regenerate"
+ADD_TOTP = "add_totp"
+REMOVE_TOTP = "remove_totp"
+_NEEDS_2FA_ON = (CHANGE, DISABLE, REGENERATE, ADD_TOTP, REMOVE_TOTP)
 
 _FACTOR_CHANGE_ERRORS = {
     FactorChange.PHONE_TAKEN: messages.PHONE_TAKEN,
@@ -50,6 +57,13 @@ class SettingsState(CooldownState):
     error: str = ""
     notice: str = ""
     busy: bool = False
+    recovery_left: int = 0
+    totp_enabled: bool = False
+    devices: list[dict[str, str]] = []
+    # Shown once, to their owner, right after they are made; cleared when the step is left.
+    new_recovery_codes: list[str] = []
+    totp_secret: str = ""
+    totp_qr: str = ""
     _pending_phone: str = ""
 
     async def _signed_in(self) -> tuple[ActiveSession, User] | None:
@@ -61,14 +75,35 @@ class SettingsState(CooldownState):
         return None if user is None else (session, user)
 
     def _show_status(self, user: User) -> None:
+        """The factors as the server knows them (blocking: call through run_backend)."""
+        services = self._services()
+        assert user.id is not None
         self.two_factor_enabled = user.is_two_factor_enabled
         self.phone_ending = (user.phone_number or "")[-4:]
         self.signed_in_email = user.email
+        self.recovery_left = services.recovery.remaining(user.id)
+        self.totp_enabled = services.totp.is_enabled(user.id)
+        self.devices = [
+            {
+                "id": str(device.device_id),
+                "label": device.label,
+                "first_seen": _day(device.first_seen),
+                "last_used": _day(device.last_used),
+            }
+            for device in services.devices.list(user.id)
+        ]
+
+    async def _refresh_status(self, user_id: int) -> None:
+        user = await run_backend(self._services().accounts.get, user_id)
+        assert user is not None
+        await run_backend(self._show_status, user)
 
     def _reset_wizard(self, step: str = STATUS) -> None:
         self.step = step
         self.error = ""
         self.phone_input = self.phone_preview = ""
+        self.new_recovery_codes = []
+        self.totp_secret = self.totp_qr = ""
         self._pending_phone = ""
 
     async def load(self):
@@ -79,7 +114,7 @@ class SettingsState(CooldownState):
         signed_in = await self._signed_in()
         if signed_in is None:
             return rx.redirect(LOGIN_PATH)
-        self._show_status(signed_in[1])
+        await run_backend(self._show_status, signed_in[1])
         self._reset_wizard()
         self.notice = ""
         return None
@@ -91,8 +126,11 @@ class SettingsState(CooldownState):
             return rx.redirect(LOGIN_PATH)
         _session, user = signed_in
         self.notice = ""
-        if mode not in (ENABLE, CHANGE, DISABLE) or (mode == ENABLE) == user.is_two_factor_enabled:
-            self._show_status(user)
+        allowed = (mode == ENABLE and not user.is_two_factor_enabled) or (
+            mode in _NEEDS_2FA_ON and user.is_two_factor_enabled
+        )
+        if not allowed:
+            await run_backend(self._show_status, user)
             return None
         self.mode = mode
         self._reset_wizard(REAUTH_PASSWORD)
@@ -216,8 +254,12 @@ class SettingsState(CooldownState):
             self.error = _FACTOR_CHANGE_ERRORS[change]
             return []
         await self._rotate_token()
-        self._show_status(await run_backend(services.accounts.get, user.id))
+        first_factor = not user.is_two_factor_enabled
+        await self._refresh_status(user.id)
         self._reset_wizard(DONE)
+        if first_factor:
+            self.new_recovery_codes = await run_backend(services.recovery.generate, user.id)
+            self.recovery_left = len(self.new_recovery_codes)
         return [rx.toast.success(messages.TWO_FACTOR_ON)]
 
     async def _confirm_password(self, session: ActiveSession, user: User, form_data: dict) -> list:
@@ -274,16 +316,82 @@ class SettingsState(CooldownState):
             return []
         services = self._services()
         await run_backend(services.two_factor.grant_reauth, user.id, session.session_id, Reauth.PASSWORD_AND_CODE)
-        if self.mode != DISABLE:
+        self.resend_seconds = 0
+        if self.mode == CHANGE:
             self._reset_wizard(PHONE)
-            self.resend_seconds = 0
             return []
+        if self.mode == REGENERATE:
+            codes = await run_backend(services.recovery.generate, user.id)
+            self._reset_wizard(RECOVERY_CODES)
+            self.new_recovery_codes, self.recovery_left = codes, len(codes)
+            return [rx.toast.success(messages.RECOVERY_CODES_NEW)]
+        if self.mode == ADD_TOTP:
+            setup = await run_backend(services.totp.begin_setup, user.id, user.email)
+            self._reset_wizard(TOTP_SETUP)
+            self.totp_secret, self.totp_qr = setup.secret, setup.qr_data_uri
+            return []
+        if self.mode == REMOVE_TOTP:
+            await run_backend(services.totp.remove, user.id)
+            await self._after_factor_change(session, user)
+            self._reset_wizard()
+            self.notice = messages.TOTP_REMOVED
+            return [rx.toast.success(messages.TOTP_REMOVED)]
         change = await run_backend(services.two_factor.disable, user.id, session.session_id)
         if change is not FactorChange.DONE:
             self.error = _FACTOR_CHANGE_ERRORS[change]
             return []
         await self._rotate_token()
-        self._show_status(await run_backend(services.accounts.get, user.id))
+        await self._refresh_status(user.id)
         self._reset_wizard()
         self.notice = messages.TWO_FACTOR_OFF
         return [rx.toast.success(messages.TWO_FACTOR_OFF)]
+
+    async def _after_factor_change(self, session: ActiveSession, user: User) -> None:
+        """End other sessions, rotate this session's token, show the new status (the authenticator service
+        already voided remembered devices)."""
+        services = self._services()
+        await run_backend(services.sessions.end_all_for_user, user.id, session.session_id)
+        await self._rotate_token()
+        await self._refresh_status(user.id)
+
+    async def verify_totp_setup(self, form_data: dict):
+        """Authenticator setup: a current code from the app confirms it before it is used."""
+        async for event in self._guarded(lambda session, user: self._verify_totp_setup(session, user, form_data)):
+            yield event
+
+    async def _verify_totp_setup(self, session: ActiveSession, user: User, form_data: dict) -> list:
+        if not await self._reauthenticated(session, user, Reauth.PASSWORD_AND_CODE):
+            return []
+        services = self._services()
+        result = await run_backend(services.totp.confirm_setup, user.id, str(form_data.get("code", "")))
+        if result.status is not VerifyStatus.OK:
+            self.error = messages.verify_failed(result)
+            return []
+        await self._after_factor_change(session, user)
+        self._reset_wizard()
+        self.notice = messages.TOTP_ADDED
+        return [rx.toast.success(messages.TOTP_ADDED)]
+
+    async def forget_device(self, device_id: str):
+        """Forget one remembered device of this user."""
+        async for event in self._guarded(lambda _session, user: self._forget_devices(user, device_id)):
+            yield event
+
+    async def forget_all_devices(self):
+        """Forget every remembered device of this user."""
+        async for event in self._guarded(lambda _session, user: self._forget_devices(user, None)):
+            yield event
+
+    async def _forget_devices(self, user: User, device_id: str | None) -> list:
+        devices = self._services().devices
+        if device_id is None:
+            await run_backend(devices.forget_all, user.id)
+        elif device_id.isdigit():
+            await run_backend(devices.forget, user.id, int(device_id))
+        await self._refresh_status(user.id)
+        return []
+
+
+def _day(timestamp: float) -> str:
+    """A date for the devices list."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")

@@ -1,0 +1,241 @@
+"""An authenticator app (TOTP, RFC 6238: SHA-1, 30 s steps, 6 digits) as a second factor.
+
+Setup stores a fresh secret encrypted (Fernet, key derived from SECRET_KEY with HKDF) and unconfirmed,
+and returns it once with its otpauth:// URI and a QR code rendered here as an SVG data URI. A current
+code confirms it. Codes are accepted one step either side of now; a step at or before the last one
+accepted is refused (no replay), enforced by one conditional UPDATE. Every guess shares the SMS path's
+per-user lockout through OtpService. Confirming or removing an app bumps the user's factor epoch (which
+forgets their remembered devices).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+from dataclasses import dataclass
+
+import pyotp
+import segno
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from sms2fa_app.backend.clock import Clock
+from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.devices import bump_factor_epoch
+from sms2fa_app.backend.models import AuthenticatorApp, User
+from sms2fa_app.backend.otp import OtpService, VerifyResult, VerifyStatus, normalize_code
+
+log = logging.getLogger("sms2fa.totp")
+
+TOTP_STEP_SECONDS = 30
+TOTP_DIGITS = 6
+TOTP_VALID_WINDOW = 1  # steps accepted either side of now
+_KEY_INFO = b"sms2fa totp secret encryption v1"
+
+
+@dataclass(frozen=True)
+class TotpSetup:
+    """What the setup page shows once: the secret as text, its URI, and the QR code of the URI."""
+
+    secret: str
+    otpauth_uri: str
+    qr_data_uri: str
+
+
+def fernet_for(secret_key: str) -> Fernet:
+    """The Fernet that encrypts TOTP secrets, keyed by HKDF-SHA256 of the server secret."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of the text as an SVG data URI (rendered on the server, usable as an <img> src)."""
+    return segno.make(text, error="m", micro=False).svg_data_uri(scale=5, border=2)
+
+
+class AuthenticatorApps:
+    """Sets up, verifies and removes a user's authenticator app (at most one)."""
+
+    def __init__(self, database: Database, otp: OtpService, clock: Clock, secret_key: str, issuer: str):
+        if not secret_key:
+            raise ValueError("AuthenticatorApps needs a secret_key")
+        self._db = database
+        self._otp = otp
+        self._clock = clock
+        self._fernet = fernet_for(secret_key)
+        self._issuer = issuer
+
+    # ---- setup ---------------------------------------------------------------------------------
+
+    def begin_setup(self, user_id: int, account_name: str) -> TotpSetup:
+        """A new unconfirmed secret for the user (replacing an unconfirmed one); ValueError if one is confirmed."""
+        user_id = int(user_id)
+        secret = pyotp.random_base32()  # 32 base32 characters: 160 bits
+        encrypted = self._fernet.encrypt(secret.encode()).decode()
+        now = self._clock.now()
+        for attempt in range(2):  # a concurrent first setup may insert the row first: retry once as an update
+            try:
+                with self._db.session() as db:
+                    app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
+                    if app is not None and app.confirmed:
+                        raise ValueError("an authenticator app is already set up; remove it first")
+                    if app is None:
+                        app = AuthenticatorApp(user_id=user_id, secret_encrypted=encrypted, created_at=now)
+                    else:
+                        app.secret_encrypted = encrypted
+                        app.created_at = now
+                        app.last_used_step = -1
+                    db.add(app)
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
+        uri = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_STEP_SECONDS).provisioning_uri(
+            name=account_name, issuer_name=self._issuer
+        )
+        log.info("event=totp_setup_started user=%s", user_id)
+        return TotpSetup(secret=secret, otpauth_uri=uri, qr_data_uri=qr_data_uri(uri))
+
+    def confirm_setup(self, user_id: int, code: str) -> VerifyResult:
+        """Enable the pending app with a current code; EXPIRED when no setup is pending (not a try)."""
+        user_id = int(user_id)
+        normalized = normalize_code(code)
+        if normalized is None:
+            return VerifyResult(VerifyStatus.MALFORMED)
+        locked = self._otp.check_lockout(user_id)
+        if locked is not None:
+            return locked
+        with self._db.session() as db:
+            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
+            if app is None or app.confirmed:
+                return VerifyResult(VerifyStatus.EXPIRED)
+            encrypted = app.secret_encrypted
+        step = self._matching_step(encrypted, normalized, after=-1)
+        if step is None:
+            return self._failed(user_id, "confirm")
+        with self._db.session() as db:
+            result = db.exec(
+                update(AuthenticatorApp)
+                .where(
+                    col(AuthenticatorApp.user_id) == user_id,
+                    col(AuthenticatorApp.confirmed).is_(False),
+                    col(AuthenticatorApp.secret_encrypted) == encrypted,  # the secret we checked, not a newer one
+                )
+                .values(confirmed=True, last_used_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            if (result.rowcount or 0) != 1:
+                return VerifyResult(VerifyStatus.EXPIRED)
+            bump_factor_epoch(db, user_id)
+        self._otp.clear_failures(user_id)
+        log.info("event=totp_enabled user=%s", user_id)
+        return VerifyResult(VerifyStatus.OK)
+
+    # ---- verifying -----------------------------------------------------------------------------
+
+    def verify(self, user_id: int, code: str) -> VerifyResult:
+        """Check a code of the confirmed app (EXPIRED if none): one step either way, never a used step again."""
+        user_id = int(user_id)
+        normalized = normalize_code(code)
+        if normalized is None:
+            return VerifyResult(VerifyStatus.MALFORMED)
+        locked = self._otp.check_lockout(user_id)
+        if locked is not None:
+            return locked
+        with self._db.session() as db:
+            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
+            if app is None or not app.confirmed:
+                return VerifyResult(VerifyStatus.EXPIRED)
+            encrypted, last_used = app.secret_encrypted, app.last_used_step
+        step = self._matching_step(encrypted, normalized, after=last_used)
+        if step is None:
+            return self._failed(user_id, "verify")
+        with self._db.session() as db:
+            result = db.exec(
+                update(AuthenticatorApp)
+                .where(
+                    col(AuthenticatorApp.user_id) == user_id,
+                    col(AuthenticatorApp.confirmed).is_(True),
+                    col(AuthenticatorApp.last_used_step) < step,
+                )
+                .values(last_used_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            accepted = (result.rowcount or 0) == 1
+            if accepted:
+                db.exec(
+                    update(User)
+                    .where(col(User.id) == user_id)
+                    .values(preferred_factor="totp")
+                    .execution_options(synchronize_session=False)
+                )
+        if not accepted:  # a concurrent verify used this step (or a later one) first
+            return self._failed(user_id, "verify")
+        self._otp.clear_failures(user_id)
+        log.info("event=totp_verified user=%s", user_id)
+        return VerifyResult(VerifyStatus.OK)
+
+    # ---- state ---------------------------------------------------------------------------------
+
+    def is_enabled(self, user_id: int) -> bool:
+        """True when the user has a confirmed app."""
+        with self._db.session() as db:
+            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == int(user_id))).first()
+            return app is not None and app.confirmed
+
+    def has_pending_setup(self, user_id: int) -> bool:
+        """True while a setup was begun and not yet confirmed."""
+        with self._db.session() as db:
+            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == int(user_id))).first()
+            return app is not None and not app.confirmed
+
+    def remove(self, user_id: int) -> None:
+        """Delete the user's app (pending or confirmed); removing a confirmed one bumps the factor epoch."""
+        user_id = int(user_id)
+        with self._db.session() as db:
+            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
+            if app is None:
+                return
+            was_confirmed = app.confirmed
+            db.delete(app)
+            if was_confirmed:
+                _reset_preference(db, user_id)
+                bump_factor_epoch(db, user_id)
+        if was_confirmed:
+            log.info("event=totp_removed user=%s", user_id)
+
+    # ---- internals -----------------------------------------------------------------------------
+
+    def _matching_step(self, encrypted: str, code: str, *, after: int) -> int | None:
+        """The earliest step within the window, later than `after`, whose code is `code`; else None."""
+        try:
+            secret = self._fernet.decrypt(encrypted.encode()).decode()
+        except InvalidToken:  # SECRET_KEY changed: the stored secret is unreadable
+            log.error("event=totp_secret_unreadable")
+            return None
+        totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_STEP_SECONDS)
+        now_step = int(self._clock.now() // TOTP_STEP_SECONDS)
+        found = None
+        for step in range(now_step - TOTP_VALID_WINDOW, now_step + TOTP_VALID_WINDOW + 1):
+            # compare every step (constant work whatever matches); keep the earliest usable one
+            if hmac.compare_digest(totp.generate_otp(step), code) and step > after and found is None:
+                found = step
+        return found
+
+    def _failed(self, user_id: int, during: str) -> VerifyResult:
+        result = self._otp.register_failed_attempt(user_id)
+        log.info("event=totp_failed user=%s during=%s status=%s", user_id, during, result.status.value)
+        return result
+
+
+def _reset_preference(db: Session, user_id: int) -> None:
+    db.exec(
+        update(User)
+        .where(col(User.id) == user_id, col(User.preferred_factor) == "totp")
+        .values(preferred_factor="sms")
+        .execution_options(synchronize_session=False)
+    )

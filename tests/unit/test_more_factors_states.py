@@ -1,0 +1,158 @@
+"""Recovery codes, the authenticator app and remembered devices through the state handlers."""
+
+from __future__ import annotations
+
+import pyotp
+
+from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.sessions import Stage
+from sms2fa_app.state import challenge as methods
+from sms2fa_app.state import settings as steps
+from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.settings import SettingsState
+from tests.support.factories import PASSWORD, create_user
+from tests.support.recording_gateway import RecordingGateway
+from tests.support.states import make_state, redirect_path, run
+
+PHONE = "+14155551212"
+
+
+async def enrolled_settings(services: Services, gateway: RecordingGateway) -> SettingsState:
+    """A signed-in user who enrolled through the wizard (and got recovery codes)."""
+    create_user(services)
+    state = make_state(SettingsState)
+    state.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+    await run(state.load())
+    await run(state.start(steps.ENABLE))
+    await run(state.confirm_password({"password": PASSWORD}))
+    await run(state.send_enroll_code({"phone": PHONE}))
+    await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
+    assert state.step == steps.DONE
+    return state
+
+
+async def reauthenticate(state: SettingsState, gateway: RecordingGateway, clock: FakeClock, mode: str) -> None:
+    clock.advance(61)
+    await run(state.start(mode))
+    await run(state.confirm_password({"password": PASSWORD}))
+    await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
+
+
+async def challenge_for(services: Services, device_token: str = "") -> tuple[LoginState, ChallengeState, list]:
+    login = make_state(LoginState)
+    login.device_token = device_token
+    events = await run(login.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    return login, await login.get_state(ChallengeState), events
+
+
+async def test_enabling_shows_ten_recovery_codes_once(services: Services, gateway: RecordingGateway) -> None:
+    state = await enrolled_settings(services, gateway)
+    assert len(state.new_recovery_codes) == 10 and state.recovery_left == 10
+    assert all(len(code) == 11 and code[5] == "-" for code in state.new_recovery_codes)
+    state.cancel()
+    assert state.new_recovery_codes == []
+
+
+async def test_a_recovery_code_signs_in_once(services: Services, gateway: RecordingGateway, clock: FakeClock) -> None:
+    codes = (await enrolled_settings(services, gateway)).new_recovery_codes
+    _login, challenge, _ = await challenge_for(services)
+    await run(challenge.use_method(methods.RECOVERY))
+    assert challenge.method == methods.RECOVERY
+    events = await run(challenge.verify({"code": codes[0].upper()}))
+    assert redirect_path(events) == "/dashboard"
+    _login, again, _ = await challenge_for(services)
+    await run(again.use_method(methods.RECOVERY))
+    await run(again.verify({"code": codes[0]}))
+    assert again.error == "That recovery code isn't valid or was already used."
+    assert services.recovery.remaining(1) == 9
+
+
+async def test_regenerating_needs_reauth_and_voids_the_old_set(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await enrolled_settings(services, gateway)
+    old = state.new_recovery_codes
+    state.cancel()
+    await reauthenticate(state, gateway, clock, steps.REGENERATE)
+    assert state.step == steps.RECOVERY_CODES and len(state.new_recovery_codes) == 10
+    assert set(state.new_recovery_codes).isdisjoint(old)
+    _login, challenge, _ = await challenge_for(services)
+    await run(challenge.use_method(methods.RECOVERY))
+    await run(challenge.verify({"code": old[1]}))
+    assert "isn't valid" in challenge.error
+
+
+async def test_authenticator_setup_then_sign_in_with_it(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await enrolled_settings(services, gateway)
+    state.cancel()
+    await reauthenticate(state, gateway, clock, steps.ADD_TOTP)
+    assert state.step == steps.TOTP_SETUP and state.totp_secret and state.totp_qr.startswith("data:image/svg")
+    totp = pyotp.TOTP(state.totp_secret)
+    await run(state.verify_totp_setup({"code": totp.at(clock.now())}))
+    assert state.totp_enabled and state.totp_secret == "" and state.step == steps.STATUS
+    clock.advance(31)
+    _login, challenge, _ = await challenge_for(services)
+    assert challenge.has_totp
+    await run(challenge.use_method(methods.TOTP))
+    code = totp.at(clock.now())
+    assert redirect_path(await run(challenge.verify({"code": code}))) == "/dashboard"
+    _login, again, _ = await challenge_for(services)
+    assert again.method == methods.TOTP  # the factor used last time is the default
+    await run(again.verify({"code": code}))  # the same time step again: a replay
+    assert "isn't right" in again.error
+
+
+async def test_remembered_device_skips_the_challenge_until_forgotten(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await enrolled_settings(services, gateway)
+    clock.advance(61)
+    _login, challenge, _ = await challenge_for(services)
+    await run(challenge.verify({"code": gateway.sent[-1].code, "remember": "on"}))
+    device_token = challenge.device_token
+    assert device_token
+    login, _challenge, events = await challenge_for(services, device_token)
+    assert redirect_path(events) == "/dashboard"
+    assert services.sessions.resolve(login.session_token).stage is Stage.AUTHENTICATED
+    await run(state.load())
+    assert len(state.devices) == 1
+    await run(state.forget_device(state.devices[0]["id"]))
+    assert state.devices == []
+    _login, _challenge, events = await challenge_for(services, device_token)
+    assert redirect_path(events) == "/2fa-challenge"
+
+
+async def test_a_factor_change_voids_remembered_devices(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await enrolled_settings(services, gateway)
+    clock.advance(61)
+    _login, challenge, _ = await challenge_for(services)
+    await run(challenge.verify({"code": gateway.sent[-1].code, "remember": "on"}))
+    device_token = challenge.device_token
+    state.session_token = challenge.session_token
+    await reauthenticate(state, gateway, clock, steps.CHANGE)
+    clock.advance(61)
+    await run(state.send_enroll_code({"phone": "+14155552671"}))
+    await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
+    assert state.step == steps.DONE
+    _login, _challenge, events = await challenge_for(services, device_token)
+    assert redirect_path(events) == "/2fa-challenge"
+
+
+async def test_turning_2fa_off_removes_every_factor(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await enrolled_settings(services, gateway)
+    state.cancel()
+    await reauthenticate(state, gateway, clock, steps.ADD_TOTP)
+    await run(state.verify_totp_setup({"code": pyotp.TOTP(state.totp_secret).at(clock.now())}))
+    assert state.totp_enabled
+    await reauthenticate(state, gateway, clock, steps.DISABLE)
+    assert not state.two_factor_enabled and not state.totp_enabled and state.recovery_left == 0
+    user = services.accounts.find_by_email("ada@example.com")
+    assert not services.totp.is_enabled(user.id) and services.recovery.remaining(user.id) == 0
