@@ -132,12 +132,13 @@ def _totp_setup() -> rx.Component:
         ),
         rx.image(src=SettingsState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"),
         rx.text("Key: ", rx.code(SettingsState.totp_secret), size="2"),
-        _code_form(SettingsState.verify_totp_setup),
+        _code_form(SettingsState.verify_totp_setup, texted=False),
         width="100%",
     )
 
 
-def _code_form(on_submit) -> rx.Component:
+def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
+    """The code form; `texted` adds the countdown resend button (not for authenticator codes)."""
     return rx.vstack(
         rx.form(
             rx.vstack(
@@ -151,7 +152,11 @@ def _code_form(on_submit) -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        resend_button(SettingsState.resend_seconds, SettingsState.resend_code, SettingsState.busy),
+        *(
+            [resend_button(SettingsState.resend_seconds, SettingsState.resend_code, SettingsState.busy)]
+            if texted
+            else []
+        ),
         _nav_buttons(),
         spacing="3",
         width="100%",
