@@ -103,17 +103,10 @@ class AuthenticatorApps:
     def confirm_setup(self, user_id: int, code: str) -> VerifyResult:
         """Enable the pending app with a current code; EXPIRED when no setup is pending (not a try)."""
         user_id = int(user_id)
-        normalized = normalize_code(code)
-        if normalized is None:
-            return VerifyResult(VerifyStatus.MALFORMED)
-        locked = self._otp.check_lockout(user_id)
-        if locked is not None:
-            return locked
-        with self._db.session() as db:
-            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
-            if app is None or app.confirmed:
-                return VerifyResult(VerifyStatus.EXPIRED)
-            encrypted = app.secret_encrypted
+        prepared = self._prepare(user_id, code, confirmed=False)
+        if isinstance(prepared, VerifyResult):
+            return prepared
+        normalized, encrypted, _last_used = prepared
         step = self._matching_step(encrypted, normalized, after=-1)
         if step is None:
             return self._failed(user_id, "confirm")
@@ -137,9 +130,9 @@ class AuthenticatorApps:
 
     # ---- verifying -----------------------------------------------------------------------------
 
-    def verify(self, user_id: int, code: str) -> VerifyResult:
-        """Check a code of the confirmed app (EXPIRED if none): one step either way, never a used step again."""
-        user_id = int(user_id)
+    def _prepare(self, user_id: int, code: str, *, confirmed: bool) -> VerifyResult | tuple[str, str, int]:
+        """(code, encrypted secret, last used step) of the app in the wanted state, or why not: malformed
+        input (not a try), a locked user, or no such app (EXPIRED, not a try)."""
         normalized = normalize_code(code)
         if normalized is None:
             return VerifyResult(VerifyStatus.MALFORMED)
@@ -148,9 +141,17 @@ class AuthenticatorApps:
             return locked
         with self._db.session() as db:
             app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
-            if app is None or not app.confirmed:
+            if app is None or app.confirmed is not confirmed:
                 return VerifyResult(VerifyStatus.EXPIRED)
-            encrypted, last_used = app.secret_encrypted, app.last_used_step
+            return normalized, app.secret_encrypted, app.last_used_step
+
+    def verify(self, user_id: int, code: str) -> VerifyResult:
+        """Check a code of the confirmed app (EXPIRED if none): one step either way, never a used step again."""
+        user_id = int(user_id)
+        prepared = self._prepare(user_id, code, confirmed=True)
+        if isinstance(prepared, VerifyResult):
+            return prepared
+        normalized, encrypted, last_used = prepared
         step = self._matching_step(encrypted, normalized, after=last_used)
         if step is None:
             return self._failed(user_id, "verify")
