@@ -46,7 +46,8 @@ def upgrade() -> None:
     sa.Column('client_ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_login_sessions_token_hash'), ['token_hash'], unique=True)

@@ -34,6 +34,8 @@ class LoginSession(SQLModel, table=True):
     """A server-side login session; the browser holds only a random token whose hash is stored here."""
 
     __tablename__ = "login_sessions"
+    # Ids are never reused (SQLite would reuse a deleted highest id): codes and grants are bound to them.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import time
+import uuid
 
 import reflex as rx
 
@@ -15,11 +18,12 @@ class CooldownState(SessionState):
     """Seconds until "Resend code" is allowed, ticking down live; the server refuses early resends anyway."""
 
     resend_seconds: int = 0
-    _ticking: bool = False
+    _countdown_id: str = ""
 
     def _start_cooldown(self, seconds: int):
-        """Show the server's remaining wait and start the live countdown."""
+        """Show the server's remaining wait and start the live countdown (any older countdown stops)."""
         self.resend_seconds = max(0, int(seconds))
+        self._countdown_id = uuid.uuid4().hex
         return CooldownState.count_down if self.resend_seconds > 0 else None
 
     def _after_send(self, result: CodeSent | SendRefused) -> tuple[str, object]:
@@ -33,18 +37,18 @@ class CooldownState(SessionState):
 
     @rx.event(background=True)
     async def count_down(self):
-        """Tick the visible countdown once a second until it reaches zero."""
+        """Show the seconds left until the deadline, once a second; only the newest countdown keeps going.
+
+        Each tick recomputes from the deadline, so extra or restarted countdowns never speed it up."""
         async with self:
-            if self._ticking:
-                return
-            self._ticking = True
-        try:
-            while True:
-                await asyncio.sleep(1)
-                async with self:
-                    if self.resend_seconds <= 0:
-                        break
-                    self.resend_seconds -= 1
-        finally:
+            countdown_id = self._countdown_id
+            deadline = time.monotonic() + self.resend_seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            await asyncio.sleep(max(0.05, remaining - math.floor(remaining - 1e-3)))  # to the next whole second
             async with self:
-                self._ticking = False
+                if self._countdown_id != countdown_id:
+                    return
+                self.resend_seconds = max(0, math.ceil(deadline - time.monotonic() - 1e-3))
+                if self.resend_seconds == 0:
+                    return

@@ -89,3 +89,12 @@ def test_end_and_end_all(services: Services) -> None:
     assert services.sessions.end_all_for_user(user.id, keep_session_id=two.session.session_id) == 1
     assert services.sessions.resolve(two.token) is not None
     assert services.sessions.resolve(three.token) is None
+
+
+def test_session_ids_are_never_reused(services: Services) -> None:
+    """Codes and re-authentication grants are bound to the session id: a new login must get a new one."""
+    user = create_user(services)
+    first = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    services.sessions.end(first.token)
+    second = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    assert second.session.session_id > first.session.session_id
