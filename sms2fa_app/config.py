@@ -56,6 +56,7 @@ class Settings:
     login_window_seconds: int
     login_max_failures_per_account: int
     login_max_failures_per_ip: int
+    signups_per_hour_per_ip: int
     # One-time codes
     otp_ttl_seconds: int
     otp_max_attempts: int
@@ -242,6 +243,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         login_window_seconds=reader.positive_int("LOGIN_WINDOW_SECONDS", 15 * 60),
         login_max_failures_per_account=reader.positive_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10),
         login_max_failures_per_ip=reader.positive_int("LOGIN_MAX_FAILURES_PER_IP", 50),
+        signups_per_hour_per_ip=reader.positive_int("SIGNUPS_PER_HOUR_PER_IP", 10),
         otp_ttl_seconds=reader.positive_int("OTP_TTL_SECONDS", 300),
         otp_max_attempts=reader.positive_int("OTP_MAX_ATTEMPTS", 5),
         otp_resend_cooldown_seconds=reader.positive_int("OTP_RESEND_COOLDOWN_SECONDS", 60),

@@ -33,6 +33,7 @@ class SignupProblem(enum.Enum):
     PASSWORD_TOO_LONG = "password_too_long"
     PASSWORDS_DIFFER = "passwords_differ"
     EMAIL_TAKEN = "email_taken"
+    TOO_MANY_SIGNUPS = "too_many_signups"
 
 
 class LoginOutcome(enum.Enum):
@@ -90,6 +91,7 @@ class LoginThrottlePolicy:
     window_seconds: int
     max_failures_per_account: int
     max_failures_per_ip: int
+    signups_per_hour_per_ip: int = 10
 
 
 class Accounts:
@@ -125,6 +127,10 @@ class Accounts:
             problem = SignupProblem.EMAIL_TAKEN
         if problem is not None:
             return SignupResult(problem=problem)
+        signups = Counter(f"signup:ip:{client_ip or 'unknown'}", self._throttle.signups_per_hour_per_ip, 3600)
+        if self._limiter.check_and_hit([signups]) is not None:
+            log.warning("event=signup_throttled")
+            return SignupResult(problem=SignupProblem.TOO_MANY_SIGNUPS)
         user = User(email=email, password_hash=self._hasher.hash(password))
         try:
             with self._db.session() as db:

@@ -425,7 +425,12 @@ class OtpService:
                 policy.sends_per_hour_per_ip,
                 SEND_WINDOW_SECONDS,
             ),
-            Counter(GLOBAL_SENDS_KEY, policy.sends_per_hour_global, SEND_WINDOW_SECONDS),
+            # Login codes have a budget of their own, so enrollment abuse cannot starve sign-ins.
+            Counter(
+                GLOBAL_SENDS_KEY if purpose is Purpose.LOGIN else f"{GLOBAL_SENDS_KEY}:setup",
+                policy.sends_per_hour_global,
+                SEND_WINDOW_SECONDS,
+            ),
         ]
 
     def _cooldown(self, user_id: int, purpose: Purpose) -> Counter:

@@ -71,7 +71,10 @@ def build_services(
         sessions,
         limiter,
         LoginThrottlePolicy(
-            settings.login_window_seconds, settings.login_max_failures_per_account, settings.login_max_failures_per_ip
+            settings.login_window_seconds,
+            settings.login_max_failures_per_account,
+            settings.login_max_failures_per_ip,
+            settings.signups_per_hour_per_ip,
         ),
         settings.secret_key,
     )

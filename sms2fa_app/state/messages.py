@@ -22,6 +22,7 @@ SIGNUP_PROBLEMS: dict[SignupProblem, tuple[str, str]] = {
     SignupProblem.PASSWORD_TOO_SHORT: ("password", f"Use at least {MIN_PASSWORD_LENGTH} characters."),
     SignupProblem.PASSWORD_TOO_LONG: ("password", f"Use at most {MAX_PASSWORD_LENGTH} characters."),
     SignupProblem.PASSWORDS_DIFFER: ("confirm", "The passwords don't match."),
+    SignupProblem.TOO_MANY_SIGNUPS: ("form", "Too many new accounts from your network. Try again later."),
 }
 
 

@@ -68,6 +68,7 @@ TEST_SETTINGS = {
     "OTP_SENDS_PER_HOUR_PER_IP": "1000",
     "OTP_SENDS_PER_HOUR_GLOBAL": "10000",
     "LOGIN_MAX_FAILURES_PER_IP": "1000",
+    "SIGNUPS_PER_HOUR_PER_IP": "1000",  # every test account signs up from 127.0.0.1
 }
 
 

@@ -128,3 +128,15 @@ def test_throttle_keys_hold_no_email(services: Services, redis_client) -> None:
     services.accounts.log_in("ada@example.com", "wrong", "198.51.100.1")
     assert redis_client.keys("*")
     assert not [key for key in redis_client.keys("*") if "ada" in key]
+
+
+def test_sign_ups_per_ip_are_limited(services: Services, clock: FakeClock) -> None:
+    limit = services.settings.signups_per_hour_per_ip
+    for n in range(limit):
+        assert services.accounts.sign_up(f"user{n}@example.com", PASSWORD, PASSWORD, "203.0.113.9").problem is None
+    refused = services.accounts.sign_up("one.more@example.com", PASSWORD, PASSWORD, "203.0.113.9")
+    assert refused.problem is SignupProblem.TOO_MANY_SIGNUPS and refused.issued is None
+    assert services.accounts.find_by_email("one.more@example.com") is None
+    assert services.accounts.sign_up("other@example.com", PASSWORD, PASSWORD, "203.0.113.10").problem is None
+    clock.advance(3600)
+    assert services.accounts.sign_up("one.more@example.com", PASSWORD, PASSWORD, "203.0.113.9").problem is None

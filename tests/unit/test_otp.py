@@ -625,3 +625,12 @@ def test_client_supplied_values_cannot_forge_log_lines(otp: OtpService, caplog) 
     request(otp, ip="198.51.100.9\nevent=otp_verified user=1")
     assert len(caplog.records) == 1
     assert "\n" not in caplog.records[0].getMessage()
+
+
+def test_enrollment_texts_cannot_spend_the_login_budget(make_otp, clock: FakeClock) -> None:
+    otp = make_otp(OTP_SENDS_PER_HOUR_GLOBAL="2")
+    assert isinstance(request(otp, purpose=Purpose.ENROLL, user=21, phone="+16502531301", ip="198.51.100.1"), CodeSent)
+    assert isinstance(request(otp, purpose=Purpose.ENROLL, user=22, phone="+16502531302", ip="198.51.100.2"), CodeSent)
+    refused = request(otp, purpose=Purpose.ENROLL, user=23, phone="+16502531303", ip="198.51.100.3")
+    assert refused == SendRefused(SendRefusal.GLOBAL_BUDGET, 3600)
+    assert isinstance(request(otp, purpose=Purpose.LOGIN, user=24, phone="+16502531304", ip="198.51.100.4"), CodeSent)
