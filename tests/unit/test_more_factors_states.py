@@ -106,15 +106,22 @@ async def test_authenticator_setup_then_sign_in_with_it(
     assert "isn't right" in again.error
 
 
+async def sign_in_remembering_the_device(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> ChallengeState:
+    """After the cooldown, sign in with the texted code and "Remember this device" ticked."""
+    clock.advance(61)
+    _login, challenge, _ = await challenge_for(services)
+    await run(challenge.verify({"code": gateway.sent[-1].code, "remember": "on"}))
+    assert challenge.device_token
+    return challenge
+
+
 async def test_remembered_device_skips_the_challenge_until_forgotten(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
     state = await enrolled_settings(services, gateway)
-    clock.advance(61)
-    _login, challenge, _ = await challenge_for(services)
-    await run(challenge.verify({"code": gateway.sent[-1].code, "remember": "on"}))
-    device_token = challenge.device_token
-    assert device_token
+    device_token = (await sign_in_remembering_the_device(services, gateway, clock)).device_token
     login, _challenge, events = await challenge_for(services, device_token)
     assert redirect_path(events) == "/dashboard"
     assert services.sessions.resolve(login.session_token).stage is Stage.AUTHENTICATED
@@ -130,9 +137,7 @@ async def test_a_factor_change_voids_remembered_devices(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
     state = await enrolled_settings(services, gateway)
-    clock.advance(61)
-    _login, challenge, _ = await challenge_for(services)
-    await run(challenge.verify({"code": gateway.sent[-1].code, "remember": "on"}))
+    challenge = await sign_in_remembering_the_device(services, gateway, clock)
     device_token = challenge.device_token
     state.session_token = challenge.session_token
     await reauthenticate(state, gateway, clock, steps.CHANGE)
