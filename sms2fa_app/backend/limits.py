@@ -15,7 +15,7 @@ from typing import Literal
 import redis
 
 from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.redis_store import redis_fail_closed
 
 Mode = Literal["check", "hit", "check_and_hit"]
 
@@ -96,10 +96,8 @@ class WindowLimiter:
         args: list[str | int | float] = [repr(self._clock.now()), mode, event_id or uuid.uuid4().hex]
         for counter in counters:
             args += [counter.limit, counter.window_seconds]
-        try:
+        with redis_fail_closed():
             index, wait = self._script(keys=[c.key for c in counters], args=args)
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
         if int(index) == 0:
             return None
         return LimitReached(counters[int(index) - 1], max(1, math.ceil(float(wait))))
@@ -126,15 +124,11 @@ class WindowLimiter:
 
     def release(self, counters: list[Counter], event_id: str) -> None:
         """Give back a slot taken by `reserve` (the limited thing turned out fine)."""
-        try:
+        with redis_fail_closed():
             for counter in counters:
                 self._client.zrem(counter.key, event_id)
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
 
     def clear(self, counters: list[Counter]) -> None:
         """Forget the events of these counters."""
-        try:
+        with redis_fail_closed():
             self._client.delete(*[c.key for c in counters])
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error

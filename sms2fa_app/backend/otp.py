@@ -19,7 +19,6 @@ import logging
 import math
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,9 +27,9 @@ import redis
 from sms2fa_app.backend import otp_scripts
 from sms2fa_app.backend.clock import Clock
 from sms2fa_app.backend.crypto import digests_equal, keyed_digest
-from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.backend.limits import Counter, WindowLimiter
 from sms2fa_app.backend.phone import PhonePolicy, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
+from sms2fa_app.backend.redis_store import redis_fail_closed
 from sms2fa_app.backend.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
 from sms2fa_app.config import Settings
 
@@ -268,9 +267,8 @@ class OtpService:
         windows = self._send_windows(user_id, purpose, phone_digest, client_ip)
         member = secrets.token_hex(8)  # this send's entry in every window
         args = [repr(self._clock.now()), member, code_digest, phone_digest]
-        index, wait = self._redis_call(
-            lambda: self._request_script(keys=[code_key, *[w.key for w in windows]], args=args)
-        )
+        with redis_fail_closed():
+            index, wait = self._request_script(keys=[code_key, *[w.key for w in windows]], args=args)
         if int(index) != 0:
             refused = SendRefused(_WINDOW_REFUSALS[int(index) - 1], _seconds(wait))
             _event(
@@ -319,13 +317,15 @@ class OtpService:
     def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
         """True while a sent code for this binding can still be verified."""
         key = self._code_key(Purpose(purpose), int(user_id), int(session_id))
-        expires_at = self._redis_call(lambda: self._redis.hget(key, "exp"))
+        with redis_fail_closed():
+            expires_at = self._redis.hget(key, "exp")
         return expires_at is not None and float(expires_at) > self._clock.now()
 
     def discard(self, *, purpose: Purpose, user_id: int, session_id: int) -> None:
         """Drop the pending code for this binding (e.g. the wizard was cancelled); limits are unchanged."""
         key = self._code_key(Purpose(purpose), int(user_id), int(session_id))
-        self._redis_call(lambda: self._redis.delete(key))
+        with redis_fail_closed():
+            self._redis.delete(key)
 
     # ---- verifying -----------------------------------------------------------------------------
 
@@ -347,7 +347,8 @@ class OtpService:
             self._code_digest(purpose, user_id, session_id, normalized),
             "1" if purpose is Purpose.ENROLL else "0",
         ]
-        status, left, wait = self._redis_call(lambda: self._verify_script(keys=keys, args=args))
+        with redis_fail_closed():
+            status, left, wait = self._verify_script(keys=keys, args=args)
         result = VerifyResult(_VERIFY_STATUSES[status], int(left), _seconds(wait))
         if result.status is VerifyStatus.OK:
             _event(logging.INFO, "otp_verified", **context, proof=purpose is Purpose.ENROLL)
@@ -372,7 +373,8 @@ class OtpService:
         The proof is deleted by any attempt to consume it (GETDEL), matching or not.
         """
         key = self._proof_key(int(user_id), int(session_id))
-        stored = self._redis_call(lambda: self._redis.getdel(key))
+        with redis_fail_closed():
+            stored = self._redis.getdel(key)
         e164 = normalize_e164(phone_e164, self.policy.phone.default_region)
         if stored is None or e164 is None:
             return False
@@ -385,7 +387,8 @@ class OtpService:
     def lockout_wait(self, *, user_id: int) -> int:
         """Seconds the user's verifies are locked (0 = not locked)."""
         key = self._failures_key(int(user_id))
-        locked_until = self._redis_call(lambda: self._redis.hget(key, "until"))
+        with redis_fail_closed():
+            locked_until = self._redis.hget(key, "until")
         return 0 if locked_until is None else _seconds(float(locked_until) - self._clock.now())
 
     def check_lockout(self, user_id: int) -> VerifyResult | None:
@@ -397,7 +400,8 @@ class OtpService:
         """Count one failed guess of another second factor; LOCKED (with the wait) once it locks, else WRONG."""
         args = [repr(self._clock.now())]
         key = self._failures_key(int(user_id))
-        lock = _seconds(self._redis_call(lambda: self._register_failure_script(keys=[key], args=args)))
+        with redis_fail_closed():
+            lock = _seconds(self._register_failure_script(keys=[key], args=args))
         if lock:
             _event(logging.WARNING, "otp_locked", user=int(user_id), retry_after=lock, source="other_factor")
             return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=lock)
@@ -407,12 +411,14 @@ class OtpService:
     def clear_failures(self, user_id: int) -> None:
         """Reset the user's consecutive failures and lock (after a successful second factor)."""
         key = self._failures_key(int(user_id))
-        self._redis_call(lambda: self._redis.delete(key))
+        with redis_fail_closed():
+            self._redis.delete(key)
 
     # ---- internals -----------------------------------------------------------------------------
 
     def _rollback(self, code_key: str, cooldown_key: str, code_digest: str, member: str) -> None:
-        self._redis_call(lambda: self._rollback_script(keys=[code_key, cooldown_key], args=[code_digest, member]))
+        with redis_fail_closed():
+            self._rollback_script(keys=[code_key, cooldown_key], args=[code_digest, member])
 
     def _send_windows(self, user_id: int, purpose: Purpose, phone_digest: str, client_ip: str) -> list[Counter]:
         policy = self.policy
@@ -454,13 +460,6 @@ class OtpService:
     @staticmethod
     def _proof_key(user_id: int, session_id: int) -> str:
         return f"otp:proof:{user_id}:{session_id}"
-
-    @staticmethod
-    def _redis_call(operation: Callable[[], T]) -> T:
-        try:
-            return operation()
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
 
 
 def _event(level: int, event: str, **fields: object) -> None:

@@ -7,6 +7,8 @@ import logging
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -16,6 +18,15 @@ from sms2fa_app.backend.errors import ServiceUnavailable
 log = logging.getLogger("sms2fa.redis")
 
 REDIS_TIMEOUT_SECONDS = 2.0
+
+
+@contextmanager
+def redis_fail_closed() -> Iterator[None]:
+    """Turn any Redis failure inside the block into ServiceUnavailable, so callers fail closed."""
+    try:
+        yield
+    except redis.RedisError as error:
+        raise ServiceUnavailable("redis unavailable") from error
 
 
 def redis_server_binary() -> str:

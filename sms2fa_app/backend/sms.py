@@ -21,8 +21,9 @@ import requests
 from plivo import exceptions as plivo_errors
 
 from sms2fa_app.backend.clock import Clock, SystemClock
-from sms2fa_app.backend.errors import BackendError, ServiceUnavailable
+from sms2fa_app.backend.errors import BackendError
 from sms2fa_app.backend.phone import mask_phone
+from sms2fa_app.backend.redis_store import redis_fail_closed
 
 log = logging.getLogger("sms2fa.sms")
 
@@ -193,10 +194,8 @@ class DevOutbox:
     def recent(self, limit: int | None = None) -> list[OutboxMessage]:
         """Newest first."""
         stop = (self._size if limit is None else min(limit, self._size)) - 1
-        try:
+        with redis_fail_closed():
             entries = self._redis.lrange(OUTBOX_KEY, 0, stop)
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
         messages = []
         for entry in entries:
             data = json.loads(entry)
@@ -205,7 +204,5 @@ class DevOutbox:
 
     def clear(self) -> None:
         """Forget every stored text."""
-        try:
+        with redis_fail_closed():
             self._redis.delete(OUTBOX_KEY)
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error

@@ -18,10 +18,10 @@ from sqlmodel import select
 from sms2fa_app.backend.clock import Clock
 from sms2fa_app.backend.db import Database
 from sms2fa_app.backend.devices import bump_factor_epoch
-from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User, utcnow
 from sms2fa_app.backend.otp import OtpService
 from sms2fa_app.backend.recovery import RecoveryCodes
+from sms2fa_app.backend.redis_store import redis_fail_closed
 from sms2fa_app.backend.sessions import SessionStore
 from sms2fa_app.backend.totp import AuthenticatorApps
 
@@ -73,17 +73,13 @@ class TwoFactorManager:
     def grant_reauth(self, user_id: int, session_id: int, level: Reauth) -> None:
         """Record that this session just re-authenticated at this level (kept REAUTH_GRANT_SECONDS)."""
         value = f"{level.value}:{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
-        try:
+        with redis_fail_closed():
             self._redis.set(self._grant_key(user_id, session_id), value, ex=REAUTH_GRANT_SECONDS + 5)
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
 
     def reauth_level(self, user_id: int, session_id: int) -> Reauth | None:
         """The fresh re-authentication of this session, or None."""
-        try:
+        with redis_fail_closed():
             stored = self._redis.get(self._grant_key(user_id, session_id))
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
         if stored is None:
             return None
         level, _, until = stored.partition(":")
@@ -100,10 +96,8 @@ class TwoFactorManager:
 
     def _finish_change(self, user_id: int, session_id: int) -> None:
         """After any factor change: void the grant and end every other session of the user."""
-        try:
+        with redis_fail_closed():
             self._redis.delete(self._grant_key(user_id, session_id))
-        except redis.RedisError as error:
-            raise ServiceUnavailable("redis unavailable") from error
         self._sessions.end_all_for_user(user_id, keep_session_id=session_id)
 
     def phone_taken(self, user_id: int, phone_e164: str) -> bool:
