@@ -20,7 +20,6 @@ import math
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import redis
 
@@ -41,7 +40,6 @@ MAX_CODE_INPUT_LENGTH = 32
 GLOBAL_SENDS_KEY = "otp:sends:global"
 MAX_LOG_VALUE_LENGTH = 80
 _PLAIN_LOG_VALUE = re.compile(r"[\w.:/+@-]+")
-T = TypeVar("T")
 
 
 class Purpose(enum.StrEnum):
