@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import reflex as rx
 
 from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User
 from sms2fa_app.backend.otp import Purpose, VerifyResult, VerifyStatus
 from sms2fa_app.backend.sessions import ActiveSession, Stage
 from sms2fa_app.state import messages
@@ -30,15 +31,15 @@ class ChallengeState(CooldownState):
     method: str = SMS
     has_totp: bool = False
 
-    async def _pending(self) -> tuple[ActiveSession, str] | None:
-        """The session waiting for its second factor and the user's number, or None."""
+    async def _pending(self) -> tuple[ActiveSession, User] | None:
+        """The session waiting for its second factor and its user (who has a number), or None."""
         session = await self._session()
         if session is None or session.stage is not Stage.PASSWORD_VERIFIED:
             return None
         user = await run_backend(self._services().accounts.get, session.user_id)
         if user is None or not user.phone_number:
             return None
-        return session, user.phone_number
+        return session, user
 
     async def _send_code(self, session: ActiveSession, phone: str):
         """Text a login code; returns the countdown event (errors land in self.error)."""
@@ -60,19 +61,13 @@ class ChallengeState(CooldownState):
         pending = await self._pending()
         if pending is None:
             return rx.redirect(LOGIN_PATH)
-        session, phone = pending
-        self.phone_ending = phone[-4:]
-        await self._choose_default_method(session)
+        session, user = pending
+        self.phone_ending = user.phone_number[-4:]
+        self.has_totp = await run_backend(self._services().totp.is_enabled, session.user_id)
+        self.method = TOTP if user.preferred_factor == TOTP and self.has_totp else SMS  # the factor used last time
         if self.method == TOTP:
             return None
-        return await self._send_code(session, phone)
-
-    async def _choose_default_method(self, session: ActiveSession) -> None:
-        """The factor used last time, when it is still there."""
-        services = self._services()
-        self.has_totp = await run_backend(services.totp.is_enabled, session.user_id)
-        user = await run_backend(services.accounts.get, session.user_id)
-        self.method = TOTP if user is not None and user.preferred_factor == TOTP and self.has_totp else SMS
+        return await self._send_code(session, user.phone_number)
 
     async def load(self):
         """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
@@ -84,8 +79,8 @@ class ChallengeState(CooldownState):
             if pending is None:
                 await self._forget()
                 return rx.redirect(LOGIN_PATH)
-            session, phone = pending
-            self.phone_ending = phone[-4:]
+            session, user = pending
+            self.phone_ending = user.phone_number[-4:]
             self.has_totp = await run_backend(self._services().totp.is_enabled, session.user_id)
             if self.method == TOTP and not self.has_totp:
                 self.method = SMS
@@ -95,7 +90,7 @@ class ChallengeState(CooldownState):
             return None
         return self._start_cooldown(wait)
 
-    async def _guarded(self, busy_flag: str, work: Callable[[ActiveSession, str], Awaitable[list]]):
+    async def _guarded(self, busy_flag: str, work: Callable[[ActiveSession, User], Awaitable[list]]):
         """Run one request at a time (per button) for the pending session; an outage becomes a message."""
         if getattr(self, busy_flag):
             return
@@ -115,7 +110,7 @@ class ChallengeState(CooldownState):
 
     async def verify(self, form_data: dict):
         """Check the code; on success a new token at stage authenticated and a redirect."""
-        async for event in self._guarded("verifying", lambda session, _phone: self._verify(session, form_data)):
+        async for event in self._guarded("verifying", lambda session, _user: self._verify(session, form_data)):
             yield event
 
     async def resend(self):
@@ -125,10 +120,10 @@ class ChallengeState(CooldownState):
 
     async def use_method(self, method: str):
         """Switch between the texted code, the authenticator app and a recovery code."""
-        async for event in self._guarded("resending", lambda session, phone: self._use_method(session, phone, method)):
+        async for event in self._guarded("resending", lambda session, user: self._use_method(session, user, method)):
             yield event
 
-    async def _use_method(self, session: ActiveSession, phone: str, method: str) -> list:
+    async def _use_method(self, session: ActiveSession, user: User, method: str) -> list:
         if method not in (SMS, TOTP, RECOVERY) or (method == TOTP and not self.has_totp):
             return []
         self.method = method
@@ -140,7 +135,7 @@ class ChallengeState(CooldownState):
         )
         if pending:
             return []
-        countdown = await self._send_code(session, phone)
+        countdown = await self._send_code(session, user.phone_number)
         return [countdown] if countdown is not None else []
 
     async def _check_factor(self, session: ActiveSession, code: str) -> VerifyResult:
@@ -175,8 +170,8 @@ class ChallengeState(CooldownState):
         self.next_path = ""
         return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
 
-    async def _resend(self, session: ActiveSession, phone: str) -> list:
-        countdown = await self._send_code(session, phone)
+    async def _resend(self, session: ActiveSession, user: User) -> list:
+        countdown = await self._send_code(session, user.phone_number)
         if not self.error:
             self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
         return [countdown] if countdown is not None else []

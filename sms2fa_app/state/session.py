@@ -73,12 +73,13 @@ class SessionState(rx.State):
         """The server-side session behind the browser's token, or None."""
         return await run_backend(self._services().sessions.resolve, self.session_token)
 
-    async def _authenticated_user(self) -> User | None:
-        """The fully signed-in user, or None."""
+    async def _signed_in(self) -> tuple[ActiveSession, User] | None:
+        """The authenticated session and its user, checked on the server for every handler."""
         session = await self._session()
         if session is None or not session.is_authenticated:
             return None
-        return await run_backend(self._services().accounts.get, session.user_id)
+        user = await run_backend(self._services().accounts.get, session.user_id)
+        return None if user is None else (session, user)
 
     async def require_authenticated(self):
         """on_load guard of protected pages: no session -> login; second factor pending -> challenge."""

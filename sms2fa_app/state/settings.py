@@ -66,14 +66,6 @@ class SettingsState(CooldownState):
     totp_qr: str = ""
     _pending_phone: str = ""
 
-    async def _signed_in(self) -> tuple[ActiveSession, User] | None:
-        """The authenticated session and its user, checked on the server for every handler."""
-        session = await self._session()
-        if session is None or not session.is_authenticated:
-            return None
-        user = await run_backend(self._services().accounts.get, session.user_id)
-        return None if user is None else (session, user)
-
     def _show_status(self, user: User) -> None:
         """The factors as the server knows them (blocking: call through run_backend)."""
         services = self._services()
