@@ -142,12 +142,6 @@ def normalize_e164(raw: str, default_region: str | None = None) -> str | None:
     return None if parsed is None else phonenumbers.format_number(parsed[0], phonenumbers.PhoneNumberFormat.E164)
 
 
-def region_of(e164: str) -> str | None:
-    """ISO region code of a valid number, e.g. "US", or None."""
-    parsed = _parse_valid(e164, None)
-    return None if parsed is None else parsed[1]
-
-
 def mask_phone(phone: str) -> str:
     """Four bullets, a space and the last four digits: `•••• 1212` (just `••••` with fewer digits)."""
     digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit())
