@@ -6,6 +6,7 @@ import logging
 from urllib.parse import quote
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from sms2fa_app.backend.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
@@ -83,18 +84,23 @@ class SessionState(rx.State):
 
     async def require_authenticated(self):
         """on_load guard of protected pages: no session -> login; second factor pending -> challenge."""
+        redirect, _user = await self._guard_page()
+        return redirect
+
+    async def _guard_page(self) -> tuple[EventSpec | None, User | None]:
+        """(redirect, None) when the page must not show; (None, user) for a fully signed-in user."""
         try:
             session = await self._session()
             user = await run_backend(self._services().accounts.get, session.user_id) if session else None
         except ServiceUnavailable:
-            return rx.redirect(LOGIN_PATH)
+            return rx.redirect(LOGIN_PATH), None
         if session is None or user is None:
             await self._forget()
-            return rx.redirect(self._login_path_back_to_here())
+            return rx.redirect(self._login_path_back_to_here()), None
         if session.stage is Stage.PASSWORD_VERIFIED:
-            return rx.redirect(CHALLENGE_PATH)
+            return rx.redirect(CHALLENGE_PATH), None
         self.signed_in_email = user.email
-        return None
+        return None, user
 
     async def redirect_if_signed_in(self):
         """on_load of login and sign-up: a signed-in user goes to the dashboard."""

@@ -100,13 +100,10 @@ class SettingsState(CooldownState):
 
     async def load(self):
         """on_load: the guard, then the current status."""
-        guard = await self.require_authenticated()
-        if guard is not None:
-            return guard
-        signed_in = await self._signed_in()
-        if signed_in is None:
-            return rx.redirect(LOGIN_PATH)
-        await run_backend(self._show_status, signed_in[1])
+        redirect, user = await self._guard_page()
+        if user is None:
+            return redirect
+        await run_backend(self._show_status, user)
         self._reset_wizard()
         self.notice = ""
         return None
