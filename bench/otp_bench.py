@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sms2fa_app.backend.clock import SystemClock  # noqa: E402
-from sms2fa_app.backend.otp import CodeSent, OtpService, Purpose, VerifyStatus  # noqa: E402
+from sms2fa_app.backend.factors.sms_codes import CodeSent, OtpService, Purpose, VerifyStatus  # noqa: E402
+from sms2fa_app.backend.infra.clock import SystemClock  # noqa: E402
 from sms2fa_app.config import load_settings  # noqa: E402
 from tests.support.redis_server import RedisServer, RoundTripCounter, counting_client  # noqa: E402
 

@@ -9,9 +9,9 @@ import fakeredis
 import pytest
 from sqlmodel import SQLModel
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.db import Database, make_engine
-from sms2fa_app.backend.passwords import PasswordHasher
+from sms2fa_app.backend.identity.passwords import PasswordHasher
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.services import Services, build_services, set_services
 from sms2fa_app.config import Settings, load_settings
 from tests.support.recording_gateway import RecordingGateway

@@ -8,20 +8,20 @@ from dataclasses import dataclass
 
 import redis
 
-from sms2fa_app.backend.accounts import Accounts, LoginThrottlePolicy
-from sms2fa_app.backend.clock import Clock, SystemClock
-from sms2fa_app.backend.db import Database, make_engine
-from sms2fa_app.backend.devices import RememberedDevices
-from sms2fa_app.backend.limits import WindowLimiter
-from sms2fa_app.backend.logging_setup import configure_logging
-from sms2fa_app.backend.otp import OtpService
-from sms2fa_app.backend.passwords import PasswordHasher
-from sms2fa_app.backend.recovery import RecoveryCodes
-from sms2fa_app.backend.redis_store import connect
-from sms2fa_app.backend.sessions import SessionPolicy, SessionStore
-from sms2fa_app.backend.sms import DevOutbox, PlivoGateway, SmsGateway
-from sms2fa_app.backend.totp import AuthenticatorApps
-from sms2fa_app.backend.two_factor import TwoFactorManager
+from sms2fa_app.backend.delivery.sms import DevOutbox, PlivoGateway, SmsGateway
+from sms2fa_app.backend.factors.changes import TwoFactorManager
+from sms2fa_app.backend.factors.devices import RememberedDevices
+from sms2fa_app.backend.factors.recovery import RecoveryCodes
+from sms2fa_app.backend.factors.sms_codes import OtpService
+from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
+from sms2fa_app.backend.identity.passwords import PasswordHasher
+from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
+from sms2fa_app.backend.infra.clock import Clock, SystemClock
+from sms2fa_app.backend.infra.db import Database, make_engine
+from sms2fa_app.backend.infra.limits import WindowLimiter
+from sms2fa_app.backend.infra.logging_setup import configure_logging
+from sms2fa_app.backend.infra.redis_store import connect
 from sms2fa_app.config import Settings, get_settings
 
 log = logging.getLogger("sms2fa.services")

@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 import reflex as rx
 
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.factors.sms_codes import Purpose, VerifyResult, VerifyStatus
+from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
-from sms2fa_app.backend.otp import Purpose, VerifyResult, VerifyStatus
-from sms2fa_app.backend.sessions import ActiveSession, Stage
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.runner import run_backend

@@ -9,7 +9,7 @@ import uuid
 
 import reflex as rx
 
-from sms2fa_app.backend.otp import CodeSent, SendRefusal, SendRefused
+from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
 from sms2fa_app.state import messages
 from sms2fa_app.state.session import SessionState
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.backend.accounts import LoginOutcome
-from sms2fa_app.backend.errors import ServiceUnavailable
-from sms2fa_app.backend.sessions import IssuedSession, Stage
+from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.runner import run_backend

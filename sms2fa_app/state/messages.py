@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from sms2fa_app.backend.accounts import SignupProblem
-from sms2fa_app.backend.otp import SendRefusal, SendRefused, VerifyResult, VerifyStatus
-from sms2fa_app.backend.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from sms2fa_app.backend.factors.sms_codes import SendRefusal, SendRefused, VerifyResult, VerifyStatus
+from sms2fa_app.backend.identity.accounts import SignupProblem
+from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 SERVICE_UNAVAILABLE = "Something went wrong on our side. Try again in a moment."
 INVALID_CREDENTIALS = "Incorrect email or password."

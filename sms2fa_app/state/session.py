@@ -8,10 +8,10 @@ from urllib.parse import quote
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
-from sms2fa_app.backend.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")

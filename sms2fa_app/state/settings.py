@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
-from sms2fa_app.backend.accounts import LoginOutcome
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.delivery.phone import normalize_e164
+from sms2fa_app.backend.factors.changes import FactorChange, Reauth
+from sms2fa_app.backend.factors.sms_codes import Purpose, VerifyStatus
+from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
-from sms2fa_app.backend.otp import Purpose, VerifyStatus
-from sms2fa_app.backend.phone import normalize_e164
-from sms2fa_app.backend.sessions import ActiveSession, Stage
-from sms2fa_app.backend.two_factor import FactorChange, Reauth
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.runner import run_backend

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import DASHBOARD_PATH, SessionState

@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from sms2fa_app.backend.otp import Purpose
+from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
 from tests.e2e.test_two_factor_flows import (
     CHALLENGE,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import redis
 
-from sms2fa_app.backend.accounts import LoginOutcome
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.services import build_services
-from sms2fa_app.backend.sessions import Stage
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import PASSWORD
 from tests.support.recording_gateway import RecordingGateway

@@ -12,9 +12,8 @@ from typing import TypeVar
 import pytest
 import redis
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.db import Database, make_engine
-from sms2fa_app.backend.otp import (
+from sms2fa_app.backend.delivery.sms import PlivoGateway
+from sms2fa_app.backend.factors.sms_codes import (
     GLOBAL_SENDS_KEY,
     CodeSent,
     OtpService,
@@ -23,8 +22,9 @@ from sms2fa_app.backend.otp import (
     SendRefused,
     VerifyStatus,
 )
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.services import Services, build_services
-from sms2fa_app.backend.sms import PlivoGateway
 from tests.conftest import make_settings
 from tests.support.plivo_server import LocalPlivo
 from tests.support.recording_gateway import RecordingGateway

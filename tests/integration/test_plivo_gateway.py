@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from sms2fa_app.backend.sms import DeliveryFailure, PlivoGateway, SmsDeliveryError
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, PlivoGateway, SmsDeliveryError
 from tests.support.plivo_server import LocalPlivo
 
 SENDER = "+14155550100"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from sms2fa_app.backend.identity.sessions import IssuedSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import IssuedSession
 
 PASSWORD = "correct horse battery"
 

@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from sms2fa_app.backend.sms import DeliveryFailure, SmsDeliveryError
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError
 
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 

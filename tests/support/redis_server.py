@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 
-from sms2fa_app.backend.redis_store import redis_server_binary
+from sms2fa_app.backend.infra.redis_store import redis_server_binary
 
 START_TIMEOUT_SECONDS = 10.0
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from sms2fa_app.backend.accounts import LoginOutcome, SignupProblem
-from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.identity.accounts import LoginOutcome, SignupProblem
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import LoginSession, User
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import Stage
 from tests.support.factories import PASSWORD, create_user
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import LoginSession, User
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import Stage
 from sms2fa_app.state import messages
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import SessionState

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.delivery.sms import DeliveryFailure
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import Stage
-from sms2fa_app.backend.sms import DeliveryFailure
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.support.factories import PASSWORD, create_user

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sms2fa_app.backend.logging_setup import configure_logging
+from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.config import ConfigError, load_settings
 
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from sms2fa_app.backend import devices as devices_module
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.crypto import token_digest
-from sms2fa_app.backend.db import Database
-from sms2fa_app.backend.devices import REMEMBER_DAYS, DeviceInfo, RememberedDevices, bump_factor_epoch, device_label
+from sms2fa_app.backend.factors import devices as devices_module
+from sms2fa_app.backend.factors.changes import FactorChange, Reauth
+from sms2fa_app.backend.factors.devices import (
+    REMEMBER_DAYS,
+    DeviceInfo,
+    RememberedDevices,
+    bump_factor_epoch,
+    device_label,
+)
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.crypto import token_digest
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, build_services
-from sms2fa_app.backend.two_factor import FactorChange, Reauth
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import create_user, log_in
 from tests.unit.test_recovery import database_text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
 
 
 def test_limit_refuses_after_quota_and_recovers_as_window_slides(redis_client, clock: FakeClock) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyotp
 
-from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import Stage
 from sms2fa_app.state import challenge as methods
 from sms2fa_app.state import settings as steps
 from sms2fa_app.state.challenge import ChallengeState

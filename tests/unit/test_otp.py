@@ -14,10 +14,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from sms2fa_app.backend import otp as otp_module
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.errors import ServiceUnavailable
-from sms2fa_app.backend.otp import (
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, message_text
+from sms2fa_app.backend.factors import sms_codes as otp_module
+from sms2fa_app.backend.factors.sms_codes import (
     CodeSent,
     OtpPolicy,
     OtpService,
@@ -29,7 +28,8 @@ from sms2fa_app.backend.otp import (
     new_code,
     normalize_code,
 )
-from sms2fa_app.backend.sms import DeliveryFailure, message_text
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.recording_gateway import RecordingGateway
 

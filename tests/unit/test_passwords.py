@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.passwords import PasswordHasher, PasswordProblem, password_problem
+from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, password_problem
 
 
 def test_password_rules_without_truncation() -> None:

@@ -6,7 +6,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from sms2fa_app.backend.phone import (
+from sms2fa_app.backend.delivery.phone import (
     LineType,
     PhoneNumber,
     PhonePolicy,

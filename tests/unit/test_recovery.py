@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.db import Database
-from sms2fa_app.backend.otp import Purpose, VerifyResult, VerifyStatus
-from sms2fa_app.backend.recovery import (
+from sms2fa_app.backend.factors.recovery import (
     RECOVERY_ALPHABET,
     RECOVERY_CODE_COUNT,
     RecoveryCodes,
     normalize_recovery_code,
 )
+from sms2fa_app.backend.factors.sms_codes import Purpose, VerifyResult, VerifyStatus
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.services import Services
 from tests.support.factories import create_user, log_in
 from tests.support.recording_gateway import RecordingGateway

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import LoginSession
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import Stage
 from tests.support.factories import create_user
 
 

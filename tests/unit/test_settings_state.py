@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.clock import FakeClock
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.sessions import Stage
 from sms2fa_app.state import settings as steps
 from sms2fa_app.state.settings import SettingsState
 from tests.support.factories import PASSWORD, create_user, log_in

@@ -10,8 +10,7 @@ import pytest
 import requests
 from plivo import exceptions as plivo_errors
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.sms import (
+from sms2fa_app.backend.delivery.sms import (
     OUTBOX_KEY,
     DeliveryFailure,
     DevOutbox,
@@ -21,6 +20,7 @@ from sms2fa_app.backend.sms import (
     message_text,
     scrub,
 )
+from sms2fa_app.backend.infra.clock import FakeClock
 from tests.support.recording_gateway import RecordingGateway, extract_code
 
 AUTH_ID = "MAUNITTESTACCOUNT001"

@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pyotp
 import pytest
 
-from sms2fa_app.backend.clock import FakeClock
-from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.factors.sms_codes import Purpose, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.totp import AuthenticatorApps, TotpSetup, fernet_for
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import AuthenticatorApp, User
-from sms2fa_app.backend.otp import Purpose, VerifyResult, VerifyStatus
 from sms2fa_app.backend.services import Services
-from sms2fa_app.backend.totp import AuthenticatorApps, TotpSetup, fernet_for
 from tests.conftest import TEST_SECRET
 from tests.support.factories import create_user, log_in
 from tests.support.recording_gateway import RecordingGateway

@@ -20,10 +20,10 @@ import redis
 import requests
 from plivo import exceptions as plivo_errors
 
-from sms2fa_app.backend.clock import Clock, SystemClock
-from sms2fa_app.backend.errors import BackendError
-from sms2fa_app.backend.phone import mask_phone
-from sms2fa_app.backend.redis_store import redis_fail_closed
+from sms2fa_app.backend.delivery.phone import mask_phone
+from sms2fa_app.backend.infra.clock import Clock, SystemClock
+from sms2fa_app.backend.infra.errors import BackendError
+from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
 log = logging.getLogger("sms2fa.sms")
 

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.db import Database
-from sms2fa_app.backend.devices import bump_factor_epoch
+from sms2fa_app.backend.factors.devices import bump_factor_epoch
+from sms2fa_app.backend.factors.sms_codes import OtpService, VerifyResult, VerifyStatus, normalize_code
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import AuthenticatorApp, User
-from sms2fa_app.backend.otp import OtpService, VerifyResult, VerifyStatus, normalize_code
 
 log = logging.getLogger("sms2fa.totp")
 

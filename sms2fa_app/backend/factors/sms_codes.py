@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 
 import redis
 
-from sms2fa_app.backend import otp_scripts
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.crypto import digests_equal, keyed_digest
-from sms2fa_app.backend.limits import Counter, WindowLimiter
-from sms2fa_app.backend.phone import PhonePolicy, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
-from sms2fa_app.backend.redis_store import redis_fail_closed
-from sms2fa_app.backend.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
+from sms2fa_app.backend.delivery.phone import PhonePolicy, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
+from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 from sms2fa_app.config import Settings
 
 log = logging.getLogger("sms2fa.otp")

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from sms2fa_app.backend.crypto import keyed_digest
-from sms2fa_app.backend.db import Database
-from sms2fa_app.backend.limits import Counter, WindowLimiter
+from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, PasswordProblem, password_problem
+from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.infra.crypto import keyed_digest
+from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
 from sms2fa_app.backend.models import User, utcnow
-from sms2fa_app.backend.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, PasswordProblem, password_problem
-from sms2fa_app.backend.sessions import IssuedSession, SessionStore, Stage
 
 log = logging.getLogger("sms2fa.accounts")
 

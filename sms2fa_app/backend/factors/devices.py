@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select, update
 
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.crypto import new_token, token_digest
-from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.crypto import new_token, token_digest
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import RememberedDevice, User, utcnow
 
 REMEMBER_DAYS = 30

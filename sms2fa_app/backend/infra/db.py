@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 
 
 def make_engine(database_url: str) -> Engine:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from string import Template
 
-from sms2fa_app.backend.limits import WINDOW_LUA
+from sms2fa_app.backend.infra.limits import WINDOW_LUA
 
 # Failure records are dropped this long after the last failed verify (garbage collection only:
 # consecutive failures are reset by a success, not by time).

@@ -13,11 +13,11 @@ import secrets
 
 from sqlmodel import col, delete, func, select, update
 
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.crypto import keyed_digest
-from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.factors.sms_codes import OtpService, VerifyResult, VerifyStatus
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.crypto import keyed_digest
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import RecoveryCode
-from sms2fa_app.backend.otp import OtpService, VerifyResult, VerifyStatus
 
 log = logging.getLogger("sms2fa.recovery")
 

@@ -15,15 +15,15 @@ import redis
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.db import Database
-from sms2fa_app.backend.devices import bump_factor_epoch
+from sms2fa_app.backend.factors.devices import bump_factor_epoch
+from sms2fa_app.backend.factors.recovery import RecoveryCodes
+from sms2fa_app.backend.factors.sms_codes import OtpService
+from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.identity.sessions import SessionStore
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 from sms2fa_app.backend.models import User, utcnow
-from sms2fa_app.backend.otp import OtpService
-from sms2fa_app.backend.recovery import RecoveryCodes
-from sms2fa_app.backend.redis_store import redis_fail_closed
-from sms2fa_app.backend.sessions import SessionStore
-from sms2fa_app.backend.totp import AuthenticatorApps
 
 log = logging.getLogger("sms2fa.two_factor")
 

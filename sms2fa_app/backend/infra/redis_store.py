@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from sms2fa_app.backend.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 
 log = logging.getLogger("sms2fa.redis")
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlmodel import delete, select
 
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.crypto import new_token, token_digest
-from sms2fa_app.backend.db import Database
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.crypto import new_token, token_digest
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import LoginSession
 
 MAX_TOKEN_LENGTH = 128

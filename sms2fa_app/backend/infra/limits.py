@@ -14,8 +14,8 @@ from typing import Literal
 
 import redis
 
-from sms2fa_app.backend.clock import Clock
-from sms2fa_app.backend.redis_store import redis_fail_closed
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
 Mode = Literal["check", "hit", "check_and_hit"]
 
