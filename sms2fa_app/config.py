@@ -1,20 +1,32 @@
 """Settings read once from the environment and `.env`; the only module that reads os.environ.
 
-A missing or malformed setting raises ConfigError with one line naming the variable.
+Each field of Settings reads the variable of its name in upper case. A missing or malformed setting raises
+ConfigError with one line naming the variable.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any, Literal
 
-from dotenv import dotenv_values
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT = "development"
@@ -22,59 +34,113 @@ PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
 
 log = logging.getLogger("sms2fa.config")
-T = TypeVar("T")
-_TRUE_WORDS = ("1", "true", "yes", "on")
-_FALSE_WORDS = ("0", "false", "no", "off")
+
+# What pydantic's own checks mean, worded to follow the variable's name; a validator's ValueError says it itself.
+_REASONS = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "literal_error": "must be {expected}",
+}
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every tunable of the app, validated."""
+def _check(pattern: str, reason: str) -> AfterValidator:
+    """A check that the whole value matches pattern; reason follows the variable's name and may show {value!r}."""
+    compiled = re.compile(pattern)
 
-    app_env: str
-    data_dir: Path
-    database_url: str
-    redis_url: str | None
-    secret_key: str
-    app_name: str
-    trusted_proxy_hops: int
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(reason.format(value=value))
+        return value
+
+    return AfterValidator(check)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _under_project(path: Path) -> Path:
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _comma_list(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return tuple(item.strip().upper() for item in value.split(",") if item.strip())
+
+
+# Checked kinds of text, named for the fields below.
+_AppEnv = Annotated[Literal["development", "production"], BeforeValidator(_lower)]
+_DataDir = Annotated[Path, AfterValidator(_under_project)]
+_RedisUrl = Annotated[str, _check("(redis|rediss|unix)://.*", "must start with redis://, rediss:// or unix://")]
+_PlivoAuthId = Annotated[str, _check("(MA|SA).{18}", "must be 20 characters starting with MA or SA")]
+_E164 = Annotated[str, _check(r"\+[0-9]{7,15}", "must be an E.164 number such as +14155550100")]
+_HttpUrl = Annotated[
+    str, AfterValidator(lambda url: url.rstrip("/")), _check("https?://.*", "must start with http:// or https://")
+]
+_Region = Annotated[
+    str, AfterValidator(str.upper), _check("[A-Z]{2}", "must be a two-letter country code, got {value!r}")
+]
+_CountryCode = Annotated[
+    str, _check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")
+]
+_Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
+
+
+class Settings(BaseSettings):
+    """Every tunable of the app, validated. Build it with load_settings, which names the sources."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    app_env: _AppEnv = DEVELOPMENT
+    data_dir: _DataDir = PROJECT_ROOT / "data"  # a relative path is under PROJECT_ROOT
+    database_url: str = ""  # empty: SQLite in data_dir
+    redis_url: _RedisUrl | None = None  # None: an embedded Redis server in data_dir
+    secret_key: str = ""  # empty: generated in data_dir (development only)
+    app_name: str = "sms2fa"
+    trusted_proxy_hops: NonNegativeInt = 0
     # Plivo
-    plivo_auth_id: str | None
-    plivo_auth_token: str | None
-    plivo_phone_number: str | None
-    plivo_api_url: str
-    plivo_timeout_seconds: float
+    plivo_auth_id: _PlivoAuthId | None = None
+    plivo_auth_token: str | None = None
+    plivo_phone_number: _E164 | None = None
+    plivo_api_url: _HttpUrl = DEFAULT_PLIVO_API_URL
+    plivo_timeout_seconds: float = Field(10.0, gt=0, allow_inf_nan=False)
     # Login sessions
-    session_idle_seconds: int
-    session_absolute_seconds: int
-    pending_2fa_seconds: int
+    session_idle_seconds: PositiveInt = 30 * 60
+    session_absolute_seconds: PositiveInt = 12 * 3600
+    pending_2fa_seconds: PositiveInt = 10 * 60
     # Failed-login throttling
-    login_window_seconds: int
-    login_max_failures_per_account: int
-    login_max_failures_per_ip: int
-    signups_per_hour_per_ip: int
+    login_window_seconds: PositiveInt = 15 * 60
+    login_max_failures_per_account: PositiveInt = 10
+    login_max_failures_per_ip: PositiveInt = 50
+    signups_per_hour_per_ip: PositiveInt = 10
     # One-time codes
-    otp_ttl_seconds: int
-    otp_max_attempts: int
-    otp_resend_cooldown_seconds: int
-    otp_sends_per_hour_per_user: int
-    otp_sends_per_hour_per_phone: int
-    otp_sends_per_hour_per_ip: int
-    otp_sends_per_hour_global: int
-    otp_allowed_countries: tuple[str, ...]
-    otp_default_region: str | None
-    otp_lockout_threshold: int
-    otp_lockout_base_seconds: int
-    otp_lockout_max_seconds: int
-    phone_proof_ttl_seconds: int
-    dev_outbox_size: int = 50
+    otp_ttl_seconds: PositiveInt = 300
+    otp_max_attempts: PositiveInt = 5
+    otp_resend_cooldown_seconds: PositiveInt = 60
+    otp_sends_per_hour_per_user: PositiveInt = 5
+    otp_sends_per_hour_per_phone: PositiveInt = 5
+    otp_sends_per_hour_per_ip: PositiveInt = 20
+    otp_sends_per_hour_global: PositiveInt = 1000
+    otp_allowed_countries: _Countries = ()  # empty: every country
+    otp_default_region: _Region | None = None
+    otp_lockout_threshold: PositiveInt = 10
+    otp_lockout_base_seconds: PositiveInt = 60
+    otp_lockout_max_seconds: PositiveInt = 3600
+    phone_proof_ttl_seconds: PositiveInt = 600
+    dev_outbox_size: PositiveInt = 50
     otp_allow_voip: bool = False
     # Second factors beyond SMS
-    remember_device_days: int = 30
+    remember_device_days: PositiveInt = 30
 
     @property
     def is_production(self) -> bool:
@@ -86,90 +152,71 @@ class Settings:
         """True when real Plivo credentials are present."""
         return bool(self.plivo_auth_id and self.plivo_auth_token and self.plivo_phone_number)
 
-    def __repr__(self) -> str:  # never print secrets
-        return f"Settings(app_env={self.app_env!r}, data_dir={str(self.data_dir)!r})"
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        """Never print secrets: repr() shows only the environment and the data directory."""
+        return [("app_env", self.app_env), ("data_dir", str(self.data_dir))]
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_default(cls, data: Any) -> Any:
+        """Strip every value; a blank one gives the field its default (so an empty variable masks `.env`)."""
+        if not isinstance(data, dict):
+            return data
+        stripped = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
+        return {name: value for name, value in stripped.items() if value != ""}
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str, info: ValidationInfo) -> str:
+        if not url and "data_dir" in info.data:
+            return f"sqlite:///{info.data['data_dir'] / 'sms2fa.db'}"
+        if url and "://" not in url:
+            raise ValueError(f"must be a URL such as sqlite:///data/sms2fa.db, got {url!r}")
+        return url
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret(cls, key: str, info: ValidationInfo) -> str:
+        if "app_env" not in info.data or "data_dir" not in info.data:
+            return key  # an earlier setting is malformed, and that is what gets reported
+        return _secret_key(key, info.data["app_env"], info.data["data_dir"])
+
+    @model_validator(mode="after")
+    def _plivo_complete(self) -> Settings:
+        """All three Plivo settings or none; production needs all three."""
+        given = {
+            "PLIVO_AUTH_ID": self.plivo_auth_id,
+            "PLIVO_AUTH_TOKEN": self.plivo_auth_token,
+            "PLIVO_PHONE_NUMBER": self.plivo_phone_number,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if missing and (len(missing) < len(given) or self.is_production):
+            raise ValueError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
+        return self
 
 
-class _Reader:
-    """Typed access to one merged mapping of variables, each error naming its variable."""
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment-variable source, reading a given mapping instead of os.environ."""
 
-    def __init__(self, values: Mapping[str, str | None]):
-        self.values = values
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
 
-    def raw(self, name: str) -> str | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        value = value.strip()
-        return value or None
-
-    def text(self, name: str, default: str | None = None) -> str | None:
-        value = self.raw(name)
-        return default if value is None else value
-
-    def parsed(self, name: str, default: T, parse: Callable[[str], T], what: str) -> T:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            return parse(value)
-        except ValueError:
-            raise ConfigError(f"{name} must be {what}, got {value!r}") from None
-
-    def positive_int(self, name: str, default: int) -> int:
-        number = self.parsed(name, default, int, "a whole number")
-        if number < 1:
-            raise ConfigError(f"{name} must be at least 1, got {number}")
-        return number
-
-    def non_negative_int(self, name: str, default: int) -> int:
-        number = self.parsed(name, default, int, "a whole number")
-        if number < 0:
-            raise ConfigError(f"{name} must not be negative, got {number}")
-        return number
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.raw(name)
-        if value is None:
-            return default
-        if value.lower() in _TRUE_WORDS:
-            return True
-        if value.lower() in _FALSE_WORDS:
-            return False
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
-
-    def positive_float(self, name: str, default: float) -> float:
-        number = self.parsed(name, default, float, "a number")
-        if number <= 0:
-            raise ConfigError(f"{name} must be greater than 0, got {number}")
-        return number
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._environ.items()}
 
 
-def _merged_environment(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str | None]:
-    """Process environment wins over `.env`, which only fills gaps."""
-    merged: dict[str, str | None] = {}
-    if env_file is not None and env_file.is_file():
-        merged.update(dotenv_values(env_file))
-    merged.update(environ)
-    return merged
-
-
-def _country_codes(value: str) -> tuple[str, ...]:
-    codes = tuple(code.strip().upper() for code in value.split(",") if code.strip())
-    for code in codes:
-        if len(code) != 2 or not code.isalpha():
-            raise ValueError(code)
-    return codes
-
-
-def _secret_key(reader: _Reader, app_env: str, data_dir: Path) -> str:
-    key = reader.text("SECRET_KEY")
-    if key is not None:
+def _secret_key(key: str, app_env: str, data_dir: Path) -> str:
+    """The given key, checked; else (development only) the one kept in data_dir, made on first use."""
+    if key:
         if len(key) < 32:
-            raise ConfigError("SECRET_KEY must be at least 32 characters")
+            raise ValueError("must be at least 32 characters")
         return key
     if app_env == PRODUCTION:
-        raise ConfigError("SECRET_KEY is required when APP_ENV=production")
+        raise ValueError("is required when APP_ENV=production")
     key_file = data_dir / "secret_key"
     if key_file.is_file():
         return key_file.read_text().strip()
@@ -181,88 +228,30 @@ def _secret_key(reader: _Reader, app_env: str, data_dir: Path) -> str:
     return key
 
 
-def _check_plivo(reader: _Reader, app_env: str) -> None:
-    names = ("PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PLIVO_PHONE_NUMBER")
-    present = [name for name in names if reader.text(name)]
-    missing = [name for name in names if not reader.text(name)]
-    if missing and (present or app_env == PRODUCTION):
-        raise ConfigError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
-    auth_id = reader.text("PLIVO_AUTH_ID")
-    if auth_id and not (len(auth_id) == 20 and auth_id[:2] in ("MA", "SA")):
-        raise ConfigError("PLIVO_AUTH_ID must be 20 characters starting with MA or SA")
-    sender = reader.text("PLIVO_PHONE_NUMBER")
-    if sender and not (sender.startswith("+") and sender[1:].isdigit() and 8 <= len(sender) <= 16):
-        raise ConfigError("PLIVO_PHONE_NUMBER must be an E.164 number such as +14155550100")
+def _config_error(error: ValidationError) -> ConfigError:
+    """The first problem as one line that starts with the variable's name (a whole-model problem names its own)."""
+    first = error.errors(include_url=False)[0]
+    variable = str(first["loc"][0]).upper() if first["loc"] else ""
+    context = first.get("ctx", {})
+    if first["type"] == "value_error":
+        reason = str(context["error"])
+    elif first["type"] in _REASONS:
+        reason = f"{_REASONS[first['type']].format(**context)}, got {first['input']!r}"
+    else:  # not echoing the input, which may be a secret
+        reason = f"is invalid: {first['msg']}"
+    return ConfigError(f"{variable} {reason}".strip().replace("\n", " "))
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build Settings from a mapping (default: os.environ plus the project's `.env`)."""
+    """Build Settings from a mapping (default: os.environ plus the project's `.env`); the mapping wins over `.env`."""
     if environ is None:
         environ = os.environ
         env_file = env_file or PROJECT_ROOT / ".env"
-    reader = _Reader(_merged_environment(environ, env_file))
-
-    app_env = (reader.text("APP_ENV", DEVELOPMENT) or DEVELOPMENT).lower()
-    if app_env not in (DEVELOPMENT, PRODUCTION):
-        raise ConfigError(f"APP_ENV must be development or production, got {app_env!r}")
-    data_dir = Path(reader.text("DATA_DIR", str(PROJECT_ROOT / "data")) or "data")
-    if not data_dir.is_absolute():
-        data_dir = PROJECT_ROOT / data_dir
-    database_url = reader.text("DATABASE_URL") or f"sqlite:///{data_dir / 'sms2fa.db'}"
-    if "://" not in database_url:
-        raise ConfigError(f"DATABASE_URL must be a URL such as sqlite:///data/sms2fa.db, got {database_url!r}")
-    redis_url = reader.text("REDIS_URL")
-    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
-    _check_plivo(reader, app_env)
-    plivo_api_url = (reader.text("PLIVO_API_URL", DEFAULT_PLIVO_API_URL) or "").rstrip("/")
-    if not plivo_api_url.startswith(("http://", "https://")):
-        raise ConfigError("PLIVO_API_URL must start with http:// or https://")
-    default_region = reader.text("OTP_DEFAULT_REGION")
-    if default_region:
-        default_region = default_region.upper()
-        if len(default_region) != 2 or not default_region.isalpha():
-            raise ConfigError(f"OTP_DEFAULT_REGION must be a two-letter country code, got {default_region!r}")
-
-    return Settings(
-        app_env=app_env,
-        data_dir=data_dir,
-        database_url=database_url,
-        redis_url=redis_url,
-        secret_key=_secret_key(reader, app_env, data_dir),
-        app_name=reader.text("APP_NAME", "sms2fa") or "sms2fa",
-        trusted_proxy_hops=reader.non_negative_int("TRUSTED_PROXY_HOPS", 0),
-        plivo_auth_id=reader.text("PLIVO_AUTH_ID"),
-        plivo_auth_token=reader.text("PLIVO_AUTH_TOKEN"),
-        plivo_phone_number=reader.text("PLIVO_PHONE_NUMBER"),
-        plivo_api_url=plivo_api_url,
-        plivo_timeout_seconds=reader.positive_float("PLIVO_TIMEOUT_SECONDS", 10.0),
-        session_idle_seconds=reader.positive_int("SESSION_IDLE_SECONDS", 30 * 60),
-        session_absolute_seconds=reader.positive_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600),
-        pending_2fa_seconds=reader.positive_int("PENDING_2FA_SECONDS", 10 * 60),
-        login_window_seconds=reader.positive_int("LOGIN_WINDOW_SECONDS", 15 * 60),
-        login_max_failures_per_account=reader.positive_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10),
-        login_max_failures_per_ip=reader.positive_int("LOGIN_MAX_FAILURES_PER_IP", 50),
-        signups_per_hour_per_ip=reader.positive_int("SIGNUPS_PER_HOUR_PER_IP", 10),
-        otp_ttl_seconds=reader.positive_int("OTP_TTL_SECONDS", 300),
-        otp_max_attempts=reader.positive_int("OTP_MAX_ATTEMPTS", 5),
-        otp_resend_cooldown_seconds=reader.positive_int("OTP_RESEND_COOLDOWN_SECONDS", 60),
-        otp_sends_per_hour_per_user=reader.positive_int("OTP_SENDS_PER_HOUR_PER_USER", 5),
-        otp_sends_per_hour_per_phone=reader.positive_int("OTP_SENDS_PER_HOUR_PER_PHONE", 5),
-        otp_sends_per_hour_per_ip=reader.positive_int("OTP_SENDS_PER_HOUR_PER_IP", 20),
-        otp_sends_per_hour_global=reader.positive_int("OTP_SENDS_PER_HOUR_GLOBAL", 1000),
-        otp_allowed_countries=reader.parsed(
-            "OTP_ALLOWED_COUNTRIES", (), _country_codes, "a comma-separated list of two-letter country codes"
-        ),
-        otp_default_region=default_region,
-        otp_lockout_threshold=reader.positive_int("OTP_LOCKOUT_THRESHOLD", 10),
-        otp_lockout_base_seconds=reader.positive_int("OTP_LOCKOUT_BASE_SECONDS", 60),
-        otp_lockout_max_seconds=reader.positive_int("OTP_LOCKOUT_MAX_SECONDS", 3600),
-        phone_proof_ttl_seconds=reader.positive_int("PHONE_PROOF_TTL_SECONDS", 600),
-        dev_outbox_size=reader.positive_int("DEV_OUTBOX_SIZE", 50),
-        otp_allow_voip=reader.flag("OTP_ALLOW_VOIP", False),
-        remember_device_days=reader.positive_int("REMEMBER_DEVICE_DAYS", 30),
-    )
+    sources = (_MappingEnvSource(Settings, environ), DotEnvSettingsSource(Settings, env_file=env_file))
+    try:
+        return Settings(_build_sources=(sources, {}))
+    except ValidationError as error:
+        raise _config_error(error) from None
 
 
 @lru_cache(maxsize=1)

@@ -69,6 +69,49 @@ def test_malformed_setting_names_the_variable(tmp_path: Path, values: dict[str, 
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"OTP_ALLOW_VOIP": "maybe"}, "OTP_ALLOW_VOIP"),
+        ({"PLIVO_TIMEOUT_SECONDS": "0"}, "PLIVO_TIMEOUT_SECONDS"),
+        ({"PLIVO_TIMEOUT_SECONDS": "nan"}, "PLIVO_TIMEOUT_SECONDS"),
+        ({"OTP_TTL_SECONDS": "1.5"}, "OTP_TTL_SECONDS"),
+        ({"OTP_ALLOWED_COUNTRIES": '["US"]'}, "OTP_ALLOWED_COUNTRIES"),
+    ],
+)
+def test_type_errors_are_one_line_naming_the_variable(tmp_path: Path, values: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **values)
+    message = str(error.value)
+    assert message.startswith(f"{named} must ")
+    assert "\n" not in message
+
+
+def test_values_are_trimmed_and_blank_means_default(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("OTP_TTL_SECONDS=120\nOTP_MAX_ATTEMPTS=7\n")
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "APP_ENV": " Development ",
+            "OTP_TTL_SECONDS": "",  # blank in the environment masks .env: the default applies
+            "OTP_MAX_ATTEMPTS": "  ",
+            "OTP_ALLOWED_COUNTRIES": " us, ca ,,gb ",
+            "OTP_DEFAULT_REGION": "us",
+            "OTP_ALLOW_VOIP": "yes",
+            "PLIVO_API_URL": "http://127.0.0.1:9000/",
+            "NOT_A_SETTING": "ignored",
+        },
+        env_file=env_file,
+    )
+    assert settings.app_env == "development"
+    assert (settings.otp_ttl_seconds, settings.otp_max_attempts) == (300, 5)
+    assert settings.otp_allowed_countries == ("US", "CA", "GB")
+    assert settings.otp_default_region == "US"
+    assert settings.otp_allow_voip
+    assert settings.plivo_api_url == "http://127.0.0.1:9000"
+
+
 def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is required"):
         load(tmp_path, APP_ENV="production", **PLIVO)
