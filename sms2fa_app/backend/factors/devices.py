@@ -8,11 +8,12 @@ epoch (bump_factor_epoch), which voids every remembered device of the user at on
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select, update
+from ua_parser import OS, BasicResolver, Domain, Parser, UserAgent, load_lazy_builtins
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import new_token, token_digest
@@ -25,24 +26,23 @@ MAX_TOKEN_LENGTH = 128
 MAX_LABEL_LENGTH = 64
 DAY_SECONDS = 86_400
 
-# (pattern, name), first match wins: the order matters (Edge and Opera also say Chrome, Chrome also says Safari,
-# Android also says Linux, iOS also says Mac OS X).
-_BROWSERS = (
-    (re.compile(r"Edg(e|A|iOS)?/"), "Edge"),
-    (re.compile(r"OPR/|Opera"), "Opera"),
-    (re.compile(r"SamsungBrowser/"), "Samsung Internet"),
-    (re.compile(r"Firefox/|FxiOS/"), "Firefox"),
-    (re.compile(r"Chrome/|CriOS/|Chromium/"), "Chrome"),
-    (re.compile(r"Safari/"), "Safari"),
-)
-_SYSTEMS = (
-    (re.compile(r"iPhone|iPad|iPod"), "iOS"),
-    (re.compile(r"Android"), "Android"),
-    (re.compile(r"CrOS"), "ChromeOS"),
-    (re.compile(r"Windows"), "Windows"),
-    (re.compile(r"Macintosh|Mac OS X"), "macOS"),
-    (re.compile(r"Linux|X11"), "Linux"),
-)
+MAX_AGENT_LENGTH = 512  # longer user agents are cut before parsing
+
+# ua-parser's family names where the label says less: the form factor shows in the OS already.
+_BROWSER_NAMES = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "HeadlessChrome": "Chrome",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+}
+_SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
+_PARSER = Parser(BasicResolver(load_lazy_builtins()))  # uncached: _label caches by the cut string
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,27 @@ class DeviceInfo:
 
 def device_label(user_agent: str) -> str:
     """A short human label such as "Chrome on Linux" (at most 64 characters)."""
-    agent = (user_agent or "")[:512]
-    browser = next((name for pattern, name in _BROWSERS if pattern.search(agent)), "")
-    system = next((name for pattern, name in _SYSTEMS if pattern.search(agent)), "")
-    if browser and system:
-        label = f"{browser} on {system}"
-    else:
-        label = browser or (f"Browser on {system}" if system else "Unknown browser")
-    return label[:MAX_LABEL_LENGTH]
+    return _label((user_agent or "")[:MAX_AGENT_LENGTH])
+
+
+@lru_cache(maxsize=256)
+def _label(agent: str) -> str:
+    """The label of an already-cut user agent: "<browser> on <OS>", "Browser on <OS>" or "Unknown browser".
+
+    A client that names no OS (curl, wget, HTTP libraries, most crawlers) is not labelled as a browser.
+    """
+    result = _PARSER(agent, Domain.USER_AGENT | Domain.OS)
+    system = _name(result.os, _SYSTEM_NAMES)
+    if not system:
+        return "Unknown browser"
+    browser = _name(result.user_agent, _BROWSER_NAMES) or "Browser"
+    return f"{browser} on {system}"[:MAX_LABEL_LENGTH]
+
+
+def _name(found: UserAgent | OS | None, names: dict[str, str]) -> str:
+    """ua-parser's family name in the label's words; "" when it recognised nothing."""
+    family = found.family if found else ""
+    return "" if family == "Other" else names.get(family, family)
 
 
 def bump_factor_epoch(db: Session, user: User | int) -> int:
