@@ -12,7 +12,7 @@ from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import SessionState
-from sms2fa_app.state.settings import SettingsState
+from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 
 app = rx.App()
@@ -27,6 +27,6 @@ app.add_page(
 )
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · sms2fa", on_load=SessionState.require_authenticated)
 app.add_page(challenge_page, route="/2fa-challenge", title="Verify · sms2fa", on_load=ChallengeState.load)
-app.add_page(settings_page, route="/settings", title="Settings · sms2fa", on_load=SettingsState.load)
+app.add_page(settings_page, route="/settings", title="Settings · sms2fa", on_load=WizardState.load)
 if not get_settings().is_production:
     app.add_page(dev_outbox_page, route="/dev/outbox", title="Dev outbox · sms2fa", on_load=DevOutboxState.refresh)

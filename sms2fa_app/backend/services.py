@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import redis
 
 from sms2fa_app.backend.delivery.sms import DevOutbox, PlivoGateway, SmsGateway
-from sms2fa_app.backend.factors.changes import TwoFactorManager
+from sms2fa_app.backend.factors.changes import FactorChanges
 from sms2fa_app.backend.factors.devices import RememberedDevices
+from sms2fa_app.backend.factors.grants import ReauthGrants
+from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
@@ -39,7 +41,8 @@ class Services:
     accounts: Accounts
     otp: OtpService
     gateway: SmsGateway
-    two_factor: TwoFactorManager
+    lockout: Lockout
+    factor_changes: FactorChanges
     recovery: RecoveryCodes
     totp: AuthenticatorApps
     devices: RememberedDevices
@@ -83,9 +86,12 @@ def build_services(
     else:
         outbox = gateway if isinstance(gateway, DevOutbox) else None
     otp = OtpService(redis_client, gateway, clock, settings)
-    recovery = RecoveryCodes(database, otp, clock, settings.secret_key)
-    totp = AuthenticatorApps(database, otp, clock, settings.secret_key, settings.app_name)
-    two_factor = TwoFactorManager(database, otp, redis_client, clock, sessions, (totp, recovery))
+    lockout = otp.lockout  # one lockout for every factor
+    recovery = RecoveryCodes(database, lockout, clock, settings.secret_key)
+    totp = AuthenticatorApps(database, lockout, clock, settings.secret_key, settings.app_name)
+    factor_changes = FactorChanges(
+        database, accounts, sessions, ReauthGrants(redis_client, clock), (otp, totp, recovery)
+    )
     return Services(
         settings,
         clock,
@@ -95,7 +101,8 @@ def build_services(
         accounts,
         otp=otp,
         gateway=gateway,
-        two_factor=two_factor,
+        lockout=lockout,
+        factor_changes=factor_changes,
         recovery=recovery,
         totp=totp,
         devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days),

@@ -7,27 +7,26 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, resend_button
-from sms2fa_app.state import challenge as methods
-from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
 def _method_links() -> rx.Component:
     """Switch factors: 'Text me a code', 'Use my authenticator app', 'Use a recovery code'."""
     return rx.vstack(
         rx.cond(
-            ChallengeState.method != methods.SMS,
-            rx.button("Text me a code", on_click=ChallengeState.use_method(methods.SMS), variant="ghost", size="2"),
+            ChallengeState.method != Factor.SMS,
+            rx.button("Text me a code", on_click=ChallengeState.use_method(Factor.SMS), variant="ghost", size="2"),
         ),
         rx.cond(
-            ChallengeState.has_totp & (ChallengeState.method != methods.TOTP),
+            ChallengeState.has_totp & (ChallengeState.method != Factor.TOTP),
             rx.button(
-                "Use my authenticator app", on_click=ChallengeState.use_method(methods.TOTP), variant="ghost", size="2"
+                "Use my authenticator app", on_click=ChallengeState.use_method(Factor.TOTP), variant="ghost", size="2"
             ),
         ),
         rx.cond(
-            ChallengeState.method != methods.RECOVERY,
+            ChallengeState.method != Factor.RECOVERY,
             rx.button(
-                "Use a recovery code", on_click=ChallengeState.use_method(methods.RECOVERY), variant="ghost", size="2"
+                "Use a recovery code", on_click=ChallengeState.use_method(Factor.RECOVERY), variant="ghost", size="2"
             ),
         ),
         spacing="2",
@@ -38,8 +37,8 @@ def _method_links() -> rx.Component:
 def _prompt() -> rx.Component:
     return rx.match(
         ChallengeState.method,
-        (methods.TOTP, rx.text("Enter the 6-digit code from your authenticator app.")),
-        (methods.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.")),
+        (Factor.TOTP, rx.text("Enter the 6-digit code from your authenticator app.")),
+        (Factor.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.")),
         rx.text("Enter the 6-digit code we sent to the number ending in ", ChallengeState.phone_ending, "."),
     )
 
@@ -52,12 +51,12 @@ def challenge_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.cond(
-                    ChallengeState.method == methods.RECOVERY,
+                    ChallengeState.method == Factor.RECOVERY,
                     labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                     otp_input(),
                 ),
                 rx.el.label(
-                    rx.hstack(rx.checkbox(name="remember"), rx.text("Remember this device for 30 days", size="2")),
+                    rx.hstack(rx.checkbox(name="remember"), rx.text(ChallengeState.remember_label, size="2")),
                 ),
                 form_error(ChallengeState.error),
                 rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
@@ -70,7 +69,7 @@ def challenge_page() -> rx.Component:
             width="100%",
         ),
         rx.cond(
-            ChallengeState.method == methods.SMS,
+            ChallengeState.method == Factor.SMS,
             resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
         ),
         _method_links(),

@@ -7,14 +7,21 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
-from sms2fa_app.state import settings as steps
-from sms2fa_app.state.settings import SettingsState
+from sms2fa_app.state.settings import (
+    Operation,
+    RecoveryCodesState,
+    SettingsState,
+    SmsSetupState,
+    Step,
+    TotpSetupState,
+    WizardState,
+)
 
 
 def _nav_buttons() -> rx.Component:
     return rx.hstack(
-        rx.button("Back", type="button", variant="outline", on_click=SettingsState.back),
-        rx.button("Cancel", type="button", variant="ghost", on_click=SettingsState.cancel),
+        rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
+        rx.button("Cancel", type="button", variant="ghost", on_click=WizardState.cancel),
         spacing="3",
     )
 
@@ -28,12 +35,12 @@ def _status() -> rx.Component:
                     rx.badge("On", color_scheme="green"),
                     rx.text("Codes go to ", rx.code("•••• " + SettingsState.phone_ending)),
                 ),
-                rx.button("Change phone number", on_click=SettingsState.start(steps.CHANGE), variant="soft"),
+                rx.button("Change phone number", on_click=WizardState.start(Operation.CHANGE_NUMBER), variant="soft"),
                 _authenticator_status(),
                 _recovery_status(),
                 rx.button(
                     "Turn off two-factor authentication",
-                    on_click=SettingsState.start(steps.DISABLE),
+                    on_click=WizardState.start(Operation.DISABLE),
                     variant="soft",
                     color_scheme="red",
                 ),
@@ -41,7 +48,7 @@ def _status() -> rx.Component:
             ),
             rx.vstack(
                 rx.hstack(rx.badge("Off", color_scheme="gray"), rx.text("Only your password protects this account.")),
-                rx.button("Enable two-factor authentication", on_click=SettingsState.start(steps.ENABLE)),
+                rx.button("Enable two-factor authentication", on_click=WizardState.start(Operation.ENABLE_SMS)),
                 spacing="3",
             ),
         ),
@@ -58,11 +65,11 @@ def _authenticator_status() -> rx.Component:
         rx.hstack(
             rx.text("Authenticator app: on"),
             rx.button(
-                "Remove authenticator app", on_click=SettingsState.start(steps.REMOVE_TOTP), variant="ghost", size="2"
+                "Remove authenticator app", on_click=WizardState.start(Operation.REMOVE_TOTP), variant="ghost", size="2"
             ),
             align="center",
         ),
-        rx.button("Set up an authenticator app", on_click=SettingsState.start(steps.ADD_TOTP), variant="soft"),
+        rx.button("Set up an authenticator app", on_click=WizardState.start(Operation.ADD_TOTP), variant="soft"),
     )
 
 
@@ -70,7 +77,10 @@ def _recovery_status() -> rx.Component:
     return rx.hstack(
         rx.text(SettingsState.recovery_left, " recovery codes left"),
         rx.button(
-            "Regenerate recovery codes", on_click=SettingsState.start(steps.REGENERATE), variant="ghost", size="2"
+            "Regenerate recovery codes",
+            on_click=WizardState.start(Operation.REGENERATE_CODES),
+            variant="ghost",
+            size="2",
         ),
         align="center",
     )
@@ -105,11 +115,11 @@ def _devices() -> rx.Component:
 
 def _recovery_codes() -> rx.Component:
     """The new recovery codes, shown once, with Copy and Download."""
-    codes_text = SettingsState.new_recovery_codes.join("\n")
+    codes_text = RecoveryCodesState.new_recovery_codes.join("\n")
     return rx.vstack(
         rx.text("Save these recovery codes somewhere safe. Each works once; we won't show them again.", size="2"),
         rx.el.ul(
-            rx.foreach(SettingsState.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
+            rx.foreach(RecoveryCodesState.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
             style={"columns": "2", "list-style": "none", "padding": "0"},
         ),
         rx.hstack(
@@ -130,9 +140,9 @@ def _totp_setup() -> rx.Component:
         rx.text(
             "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
         ),
-        rx.image(src=SettingsState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"),
-        rx.text("Key: ", rx.code(SettingsState.totp_secret), size="2"),
-        _code_form(SettingsState.verify_totp_setup, texted=False),
+        rx.image(src=TotpSetupState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"),
+        rx.text("Key: ", rx.code(TotpSetupState.totp_secret), size="2"),
+        _code_form(TotpSetupState.verify_totp_setup, texted=False),
         width="100%",
     )
 
@@ -152,11 +162,7 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        *(
-            [resend_button(SettingsState.resend_seconds, SettingsState.resend_code, SettingsState.busy)]
-            if texted
-            else []
-        ),
+        *([resend_button(SettingsState.resend_seconds, WizardState.resend_code, SettingsState.busy)] if texted else []),
         _nav_buttons(),
         spacing="3",
         width="100%",
@@ -167,14 +173,14 @@ def _phone_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text("Step 1 of 3: the mobile number we should text.", size="2", color_scheme="gray"),
-            phone_field(SettingsState.phone_input, SettingsState.set_phone_input, SettingsState.phone_preview),
+            phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error),
             submit_button("Send code", SettingsState.busy),
             _nav_buttons(),
             spacing="3",
             width="100%",
         ),
-        on_submit=SettingsState.send_enroll_code,
+        on_submit=SmsSetupState.send_enroll_code,
         width="100%",
     )
 
@@ -203,7 +209,7 @@ def _reauth_password_step() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        on_submit=SettingsState.confirm_password,
+        on_submit=WizardState.confirm_password,
         width="100%",
     )
 
@@ -214,42 +220,42 @@ def settings_page() -> rx.Component:
         "Settings",
         rx.heading("Two-factor authentication", size="4", as_="h2"),
         rx.match(
-            SettingsState.step,
-            (steps.PHONE, _phone_step()),
+            WizardState.step,
+            (Step.PHONE, _phone_step()),
             (
-                steps.CODE,
+                Step.CODE,
                 rx.vstack(
                     rx.text(
-                        "Step 2 of 3: enter the code we sent to ", rx.code(SettingsState.phone_preview), ".", size="2"
+                        "Step 2 of 3: enter the code we sent to ", rx.code(SmsSetupState.phone_preview), ".", size="2"
                     ),
-                    _code_form(SettingsState.verify_enroll_code),
+                    _code_form(SmsSetupState.verify_enroll_code),
                     width="100%",
                 ),
             ),
             (
-                steps.DONE,
+                Step.DONE,
                 rx.vstack(
                     rx.callout(
                         "Two-factor authentication is on.", icon="circle_check", color_scheme="green", width="100%"
                     ),
-                    rx.cond(SettingsState.new_recovery_codes.length() > 0, _recovery_codes()),
-                    rx.button("Done", on_click=SettingsState.cancel),
+                    rx.cond(RecoveryCodesState.new_recovery_codes.length() > 0, _recovery_codes()),
+                    rx.button("Done", on_click=WizardState.cancel),
                     width="100%",
                 ),
             ),
-            (steps.REAUTH_PASSWORD, _reauth_password_step()),
+            (Step.REAUTH_PASSWORD, _reauth_password_step()),
             (
-                steps.RECOVERY_CODES,
-                rx.vstack(_recovery_codes(), rx.button("Done", on_click=SettingsState.cancel), width="100%"),
+                Step.RECOVERY_CODES,
+                rx.vstack(_recovery_codes(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
             ),
-            (steps.TOTP_SETUP, _totp_setup()),
+            (Step.TOTP_SETUP, _totp_setup()),
             (
-                steps.REAUTH_CODE,
+                Step.REAUTH_CODE,
                 rx.vstack(
                     rx.text(
                         "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
                     ),
-                    _code_form(SettingsState.verify_reauth_code),
+                    _code_form(WizardState.verify_reauth_code),
                     width="100%",
                 ),
             ),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-import uuid
 
 import reflex as rx
 
@@ -13,18 +12,30 @@ from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefu
 from sms2fa_app.state import messages
 from sms2fa_app.state.session import SessionState
 
+# A running countdown touches its state once a second; one silent for this long is gone (its worker ended).
+COUNTDOWN_STALE_SECONDS = 3.0
+
 
 class CooldownState(SessionState):
-    """Seconds until "Resend code" is allowed, ticking down live; the server refuses early resends anyway."""
+    """Seconds until "Resend code" is allowed, ticking down live; the server refuses early resends anyway.
+
+    At most one countdown task runs per state: `count_down` is public (the browser can call it at will),
+    so a call while one runs is ignored, and the running one follows the newest deadline."""
 
     resend_seconds: int = 0
-    _countdown_id: str = ""
+    _countdown_deadline: float = 0.0  # wall-clock time the cooldown ends
+    _countdown_alive_at: float = 0.0  # last tick of the running countdown (0 = none runs)
 
     def _start_cooldown(self, seconds: int):
-        """Show the server's remaining wait and start the live countdown (any older countdown stops)."""
+        """Show the server's remaining wait; the countdown event when none is running yet."""
         self.resend_seconds = max(0, int(seconds))
-        self._countdown_id = uuid.uuid4().hex
-        return CooldownState.count_down if self.resend_seconds > 0 else None
+        self._countdown_deadline = time.time() + self.resend_seconds
+        if self.resend_seconds == 0 or self._countdown_running():
+            return None
+        return CooldownState.count_down
+
+    def _countdown_running(self) -> bool:
+        return time.time() - self._countdown_alive_at < COUNTDOWN_STALE_SECONDS
 
     def _after_send(self, result: CodeSent | SendRefused) -> tuple[str, object]:
         """(error message or "", countdown event) for the result of a send."""
@@ -37,18 +48,18 @@ class CooldownState(SessionState):
 
     @rx.event(background=True)
     async def count_down(self):
-        """Show the seconds left until the deadline, once a second; only the newest countdown keeps going.
-
-        Each tick recomputes from the deadline, so extra or restarted countdowns never speed it up."""
+        """Show the seconds left until the deadline, once a second, while no other countdown runs."""
         async with self:
-            countdown_id = self._countdown_id
-            deadline = time.monotonic() + self.resend_seconds
+            if self._countdown_running() or self._countdown_deadline <= time.time():
+                return
+            self._countdown_alive_at = time.time()
         while True:
-            remaining = deadline - time.monotonic()
+            async with self:
+                remaining = self._countdown_deadline - time.time()
             await asyncio.sleep(max(0.05, remaining - math.floor(remaining - 1e-3)))  # to the next whole second
             async with self:
-                if self._countdown_id != countdown_id:
-                    return
-                self.resend_seconds = max(0, math.ceil(deadline - time.monotonic() - 1e-3))
+                self.resend_seconds = max(0, math.ceil(self._countdown_deadline - time.time() - 1e-3))
                 if self.resend_seconds == 0:
+                    self._countdown_alive_at = 0.0
                     return
+                self._countdown_alive_at = time.time()

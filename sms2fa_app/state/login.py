@@ -9,6 +9,7 @@ from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState, safe_next_path
 
@@ -24,49 +25,41 @@ class LoginState(SessionState):
         self.error = ""
         self.loading = False
 
-    async def log_in(self, form_data: dict):
+    @guarded(access=Access.ANYONE, busy="loading")
+    async def log_in(self, _caller: Caller, form_data: dict) -> list:
         """Password step: same message for unknown email and wrong password."""
-        if self.loading:
-            return
-        self.error = ""
-        self.loading = True
-        yield
-        try:
-            previous_token = self.session_token
-            result = await run_backend(
-                self._services().accounts.log_in,
-                str(form_data.get("email", "")),
-                str(form_data.get("password", "")),
-                self._client_ip(),
-                self._user_agent(),
-            )
-            if result.issued is not None and previous_token:
-                await run_backend(self._services().sessions.end, previous_token)
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.loading = False
+        services = self._services()
+        previous_token = self._token()
+        result = await run_backend(
+            services.accounts.log_in,
+            form_data.get("email", ""),
+            form_data.get("password", ""),
+            self._client_ip(),
+            self._user_agent(),
+        )
+        if result.issued is not None and previous_token:
+            await run_backend(services.sessions.end, previous_token)
         if result.outcome is LoginOutcome.THROTTLED:
             self.error = messages.login_throttled(result.retry_after_seconds)
-        elif result.outcome is LoginOutcome.MISSING_FIELDS:
+            return []
+        if result.outcome is LoginOutcome.MISSING_FIELDS:
             self.error = messages.MISSING_CREDENTIALS
-        elif result.outcome is LoginOutcome.INVALID_CREDENTIALS:
+            return []
+        if result.outcome is LoginOutcome.INVALID_CREDENTIALS:
             self.error = messages.INVALID_CREDENTIALS
-        else:
-            assert result.issued is not None
-            self._adopt(result.issued)
-            next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-            if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and not await self._remembered(result.issued):
-                yield await self._begin_challenge(next_path)
-            else:
-                yield rx.redirect(next_path or DASHBOARD_PATH)
+            return []
+        assert result.issued is not None
+        self._adopt(result.issued)
+        next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
+        if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and not await self._remembered(result.issued):
+            return await self._begin_challenge(next_path)
+        return [rx.redirect(next_path or DASHBOARD_PATH)]
 
     async def _remembered(self, issued: IssuedSession) -> bool:
         """A remembered device skips the challenge: the session moves on under a new token."""
         services = self._services()
         try:
-            if not await run_backend(services.devices.check, issued.session.user_id, self.device_token):
+            if not await run_backend(services.devices.check, issued.session.user_id, self._device()):
                 return False
             advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED)
         except ServiceUnavailable:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from sms2fa_app.backend.factors.sms_codes import SendRefusal, SendRefused, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.changes import FactorChange
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import SendRefusal, SendRefused
 from sms2fa_app.backend.identity.accounts import SignupProblem
 from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -12,6 +14,7 @@ SERVICE_UNAVAILABLE = "Something went wrong on our side. Try again in a moment."
 INVALID_CREDENTIALS = "Incorrect email or password."
 MISSING_CREDENTIALS = "Enter your email and password."
 SESSION_EXPIRED = "Your session has ended. Log in again."
+INVALID_REQUEST = "That request wasn't valid. Reload the page and try again."
 
 SIGNUP_PROBLEMS: dict[SignupProblem, tuple[str, str]] = {
     # problem -> (field, message); field is "email", "password" or "confirm"
@@ -63,28 +66,39 @@ def send_refused(refused: SendRefused) -> str:
     return _SEND_REFUSALS[refused.reason].format(wait=wait_phrase(max(1, refused.retry_after_seconds)))
 
 
-def verify_failed(result: VerifyResult) -> str:
-    """Why a code was not accepted."""
+_CODE_PROMPTS: dict[Factor, str] = {
+    Factor.SMS: "Enter the 6-digit code from the text message.",
+    Factor.TOTP: "Enter the 6-digit code from your authenticator app.",
+    Factor.RECOVERY: "Enter a recovery code like abcde-fghjk.",
+}
+_ALREADY_USED: dict[Factor, str] = {
+    Factor.SMS: "That code was already used. Request a new code.",
+    Factor.TOTP: "That code was already used. Wait for the next one in your app.",
+    Factor.RECOVERY: "That recovery code was already used. Try another one.",
+}
+
+
+def verify_failed(result: VerifyResult, factor: Factor = Factor.SMS) -> str:
+    """Why a code of this factor was not accepted."""
     status = result.status
+    if status is VerifyStatus.LOCKED:
+        return f"Too many failed attempts. Try again in {wait_phrase(max(1, result.retry_after_seconds))}."
+    if status is VerifyStatus.MALFORMED:
+        return _CODE_PROMPTS[factor]
+    if status is VerifyStatus.ALREADY_USED:
+        return _ALREADY_USED[factor]
+    if factor is Factor.RECOVERY:
+        return "That recovery code isn't valid or was already used."
+    if factor is Factor.TOTP:
+        if status is VerifyStatus.EXPIRED:
+            return "Set up your authenticator app first."
+        return "That code isn't right. Check the time on your phone and use the newest code."
     if status is VerifyStatus.WRONG:
         tries = "1 try" if result.attempts_left == 1 else f"{result.attempts_left} tries"
         return f"That code isn't right. {tries} left."
     if status is VerifyStatus.EXPIRED:
         return "That code has expired or was replaced. Request a new code."
-    if status is VerifyStatus.TOO_MANY_ATTEMPTS:
-        return "Too many wrong tries. Request a new code."
-    if status is VerifyStatus.LOCKED:
-        return f"Too many failed attempts. Try again in {wait_phrase(max(1, result.retry_after_seconds))}."
-    return "Enter the 6-digit code from the text message."
-
-
-def recovery_failed(result: VerifyResult) -> str:
-    """Why a recovery code was not accepted."""
-    if result.status is VerifyStatus.LOCKED:
-        return verify_failed(result)
-    if result.status is VerifyStatus.MALFORMED:
-        return "Enter a recovery code like abcde-fghjk."
-    return "That recovery code isn't valid or was already used."
+    return "Too many wrong tries. Request a new code."
 
 
 CODE_SENT = "We sent a new code to the number ending in {ending}."
@@ -99,3 +113,18 @@ TOTP_ADDED = "Authenticator app added."
 TOTP_REMOVED = "Authenticator app removed."
 PASSWORD_WRONG = "That password isn't right."
 PASSWORD_MISSING = "Enter your password."
+SAME_NUMBER = "Codes already go to this number. Enter a different one."
+NOT_ALLOWED = "That change doesn't apply to your account as it is now."
+
+
+def remember_device(days: int) -> str:
+    """The label of the challenge's "remember this device" checkbox."""
+    return "Remember this device for 1 day" if days == 1 else f"Remember this device for {days} days"
+
+
+FACTOR_CHANGE_ERRORS: dict[FactorChange, str] = {
+    FactorChange.PHONE_TAKEN: PHONE_TAKEN,
+    FactorChange.NO_PROOF: NO_PROOF,
+    FactorChange.REAUTH_REQUIRED: REAUTH_REQUIRED,
+    FactorChange.NOT_ALLOWED: NOT_ALLOWED,
+}

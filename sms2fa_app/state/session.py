@@ -70,9 +70,17 @@ class SessionState(rx.State):
         here = safe_next_path(self.router.url.path)
         return f"{LOGIN_PATH}?next={quote(here)}" if here and here != DASHBOARD_PATH else LOGIN_PATH
 
+    def _token(self) -> str:
+        """The browser's session token, if it is a string at all (the browser can send anything)."""
+        return self.session_token if isinstance(self.session_token, str) else ""
+
+    def _device(self) -> str:
+        """The browser's remembered-device token, if it is a string at all."""
+        return self.device_token if isinstance(self.device_token, str) else ""
+
     async def _session(self) -> ActiveSession | None:
         """The server-side session behind the browser's token, or None."""
-        return await run_backend(self._services().sessions.resolve, self.session_token)
+        return await run_backend(self._services().sessions.resolve, self._token())
 
     async def _signed_in(self) -> tuple[ActiveSession, User] | None:
         """The authenticated session and its user, checked on the server for every handler."""
@@ -115,7 +123,7 @@ class SessionState(rx.State):
     async def log_out(self):
         """End the server-side session and forget the token."""
         try:
-            await run_backend(self._services().sessions.end, self.session_token)
+            await run_backend(self._services().sessions.end, self._token())
         except ServiceUnavailable:
             log.warning("event=logout_failed reason=unavailable")
         await self._forget()

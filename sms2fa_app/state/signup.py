@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
+from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import DASHBOARD_PATH, SessionState
 
@@ -27,31 +27,22 @@ class SignupState(SessionState):
         self._clear_errors()
         self.loading = False
 
-    async def sign_up(self, form_data: dict):
+    @guarded(access=Access.ANYONE, busy="loading", error="form_error")
+    async def sign_up(self, _caller: Caller, form_data: dict) -> list:
         """Validate on the server, create the account, sign it in."""
-        if self.loading:
-            return
         self._clear_errors()
-        self.loading = True
-        yield
-        try:
-            result = await run_backend(
-                self._services().accounts.sign_up,
-                str(form_data.get("email", "")),
-                str(form_data.get("password", "")),
-                str(form_data.get("confirm_password", "")),
-                self._client_ip(),
-                self._user_agent(),
-            )
-        except ServiceUnavailable:
-            self.form_error = messages.SERVICE_UNAVAILABLE
-            return
-        finally:
-            self.loading = False
+        result = await run_backend(
+            self._services().accounts.sign_up,
+            form_data.get("email", ""),
+            form_data.get("password", ""),
+            form_data.get("confirm_password", ""),
+            self._client_ip(),
+            self._user_agent(),
+        )
         if result.problem is not None:
             field, text = messages.SIGNUP_PROBLEMS[result.problem]
             setattr(self, f"{field}_error", text)
-            return
+            return []
         assert result.issued is not None
         self._adopt(result.issued)
-        yield rx.redirect(DASHBOARD_PATH)
+        return [rx.redirect(DASHBOARD_PATH)]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.identity.sessions import IssuedSession
+from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 
@@ -28,3 +29,13 @@ def log_in(services: Services, email: str = "ada@example.com") -> IssuedSession:
     result = services.accounts.log_in(email, PASSWORD)
     assert result.issued is not None, result.outcome
     return result.issued
+
+
+def granted(
+    services: Services, session: ActiveSession, operation: Operation, level: Reauth | None = None
+) -> ActiveSession:
+    """The session, holding a re-authentication grant for `operation` (as the password and code steps leave it)."""
+    services.factor_changes.grants.grant(
+        session.user_id, session.session_id, operation, level or needed_reauth(operation)
+    )
+    return session

@@ -68,3 +68,44 @@ def client_dict(state: rx.State) -> dict[str, Any]:
     while root.parent_state is not None:
         root = root.parent_state
     return root.dict()
+
+
+class StatePage:
+    """Several states of one tree as one object, the way a page sees them: reading or writing an attribute
+    goes to the first state whose class has it (list the most specific substates first)."""
+
+    def __init__(self, *states: rx.State):
+        object.__setattr__(self, "_states", states)
+
+    def _owner(self, name: str) -> rx.State:
+        for state in self._states:
+            if hasattr(type(state), name):
+                return state
+        raise AttributeError(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._owner(name), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._owner(name), name, value)
+
+
+def settings_page() -> StatePage:
+    """A fresh state tree with the settings page's states (status, wizard and each factor's substate)."""
+    from sms2fa_app.state.settings import (
+        RecoveryCodesState,
+        SettingsState,
+        SmsSetupState,
+        TotpSetupState,
+        WizardState,
+    )
+
+    sms = make_state(SmsSetupState)
+    root = sms
+    while root.parent_state is not None:
+        root = root.parent_state
+    others = [
+        root.get_substate(cls.get_full_name().split(".")[1:])
+        for cls in (TotpSetupState, RecoveryCodesState, WizardState, SettingsState)
+    ]
+    return StatePage(sms, *others)

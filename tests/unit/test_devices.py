@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sms2fa_app.backend.factors import devices as devices_module
-from sms2fa_app.backend.factors.changes import FactorChange, Reauth
+from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.devices import (
     REMEMBER_DAYS,
     DeviceInfo,
@@ -13,13 +13,14 @@ from sms2fa_app.backend.factors.devices import (
     bump_factor_epoch,
     device_label,
 )
+from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import FAST_HASHER, make_settings
-from tests.support.factories import create_user, log_in
+from tests.support.factories import create_user, granted, log_in
 from tests.unit.test_recovery import database_text
 
 PHONE = "+16502531212"
@@ -157,7 +158,9 @@ def test_an_epoch_bump_voids_every_device_but_later_ones_work(
     services: Services, user_id: int, database: Database
 ) -> None:
     token = services.devices.remember(user_id, CHROME_LINUX)
-    assert services.two_factor.bump_epoch(user_id) == epoch_of(database, user_id) == 1
+    with database.session() as db:
+        bumped = bump_factor_epoch(db, user_id)
+    assert bumped == epoch_of(database, user_id) == 1
     assert not services.devices.check(user_id, token)
     assert services.devices.list(user_id) == []
     fresh = services.devices.remember(user_id, CHROME_LINUX)
@@ -189,21 +192,20 @@ def test_bump_factor_epoch_updates_a_loaded_user(services: Services, user_id: in
 
 def test_turning_2fa_off_or_on_voids_remembered_devices(services: Services, user_id: int, database: Database) -> None:
     token = services.devices.remember(user_id, CHROME_LINUX)
-    session_id = log_in(services).session.session_id
-    services.two_factor.grant_reauth(user_id, session_id, Reauth.PASSWORD_AND_CODE)
-    assert services.two_factor.disable(user_id, session_id) is FactorChange.DONE
+    session = granted(services, log_in(services).session, Operation.DISABLE)
+    assert services.factor_changes.disable(session).status is FactorChange.DONE
     assert epoch_of(database, user_id) == 1
     assert not services.devices.check(user_id, token)
 
 
-def test_enabling_sms_bumps_the_epoch(services: Services, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enabling_sms_bumps_the_epoch(services: Services, database: Database, gateway) -> None:
     user = create_user(services, "carol@example.com")
     assert user.id is not None
     token = services.devices.remember(user.id, CHROME_LINUX)
-    session_id = log_in(services, "carol@example.com").session.session_id
-    services.two_factor.grant_reauth(user.id, session_id, Reauth.PASSWORD)
-    monkeypatch.setattr(services.otp, "consume_phone_proof", lambda **_: True)  # the proof is tested elsewhere
-    assert services.two_factor.enable(user.id, session_id, PHONE) is FactorChange.DONE
+    session = granted(services, log_in(services, "carol@example.com").session, Operation.ENABLE_SMS)
+    changes = services.factor_changes
+    changes.send_enroll_code(session, user, PHONE, PHONE, "203.0.113.7")
+    assert changes.verify_enroll_code(session, user, gateway.sent[-1].code, PHONE).status is FactorChange.DONE
     assert epoch_of(database, user.id) == 1
     assert not services.devices.check(user.id, token)
 
@@ -219,11 +221,11 @@ def test_recovery_codes_regenerated_are_not_a_factor_change(
 
 
 def test_set_preferred_factor(services: Services, user_id: int, database: Database) -> None:
-    services.two_factor.set_preferred_factor(user_id, "totp")
+    services.accounts.set_preferred_factor(user_id, "totp")
     with database.session() as db:
         assert db.get(User, user_id).preferred_factor == "totp"  # type: ignore[union-attr]
     with pytest.raises(ValueError):
-        services.two_factor.set_preferred_factor(user_id, "email")
+        services.accounts.set_preferred_factor(user_id, "email")
 
 
 def test_remember_for_an_unknown_user_raises(database: Database, clock: FakeClock) -> None:

@@ -7,33 +7,31 @@ import pyotp
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import challenge as methods
-from sms2fa_app.state import settings as steps
-from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.challenge import ChallengeState, Factor
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.settings import SettingsState
+from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import make_state, redirect_path, run
+from tests.support.states import StatePage, make_state, redirect_path, run, settings_page
 
 PHONE = "+14155551212"
 
 
-async def enrolled_settings(services: Services, gateway: RecordingGateway) -> SettingsState:
+async def enrolled_settings(services: Services, gateway: RecordingGateway) -> StatePage:
     """A signed-in user who enrolled through the wizard (and got recovery codes)."""
     create_user(services)
-    state = make_state(SettingsState)
+    state = settings_page()
     state.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
     await run(state.load())
-    await run(state.start(steps.ENABLE))
+    await run(state.start(Operation.ENABLE_SMS))
     await run(state.confirm_password({"password": PASSWORD}))
     await run(state.send_enroll_code({"phone": PHONE}))
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
-    assert state.step == steps.DONE
+    assert state.step == Step.DONE
     return state
 
 
-async def reauthenticate(state: SettingsState, gateway: RecordingGateway, clock: FakeClock, mode: str) -> None:
+async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: FakeClock, mode: str) -> None:
     clock.advance(61)
     await run(state.start(mode))
     await run(state.confirm_password({"password": PASSWORD}))
@@ -51,21 +49,21 @@ async def test_enabling_shows_ten_recovery_codes_once(services: Services, gatewa
     state = await enrolled_settings(services, gateway)
     assert len(state.new_recovery_codes) == 10 and state.recovery_left == 10
     assert all(len(code) == 11 and code[5] == "-" for code in state.new_recovery_codes)
-    state.cancel()
+    await run(state.cancel())
     assert state.new_recovery_codes == []
 
 
 async def test_a_recovery_code_signs_in_once(services: Services, gateway: RecordingGateway, clock: FakeClock) -> None:
     codes = (await enrolled_settings(services, gateway)).new_recovery_codes
     _login, challenge, _ = await challenge_for(services)
-    await run(challenge.use_method(methods.RECOVERY))
-    assert challenge.method == methods.RECOVERY
+    await run(challenge.use_method(Factor.RECOVERY))
+    assert challenge.method == Factor.RECOVERY
     events = await run(challenge.verify({"code": codes[0].upper()}))
     assert redirect_path(events) == "/dashboard"
     _login, again, _ = await challenge_for(services)
-    await run(again.use_method(methods.RECOVERY))
+    await run(again.use_method(Factor.RECOVERY))
     await run(again.verify({"code": codes[0]}))
-    assert again.error == "That recovery code isn't valid or was already used."
+    assert again.error == "That recovery code was already used. Try another one."  # spent: no guess
     assert services.recovery.remaining(1) == 9
 
 
@@ -74,12 +72,12 @@ async def test_regenerating_needs_reauth_and_voids_the_old_set(
 ) -> None:
     state = await enrolled_settings(services, gateway)
     old = state.new_recovery_codes
-    state.cancel()
-    await reauthenticate(state, gateway, clock, steps.REGENERATE)
-    assert state.step == steps.RECOVERY_CODES and len(state.new_recovery_codes) == 10
+    await run(state.cancel())
+    await reauthenticate(state, gateway, clock, Operation.REGENERATE_CODES)
+    assert state.step == Step.RECOVERY_CODES and len(state.new_recovery_codes) == 10
     assert set(state.new_recovery_codes).isdisjoint(old)
     _login, challenge, _ = await challenge_for(services)
-    await run(challenge.use_method(methods.RECOVERY))
+    await run(challenge.use_method(Factor.RECOVERY))
     await run(challenge.verify({"code": old[1]}))
     assert "isn't valid" in challenge.error
 
@@ -88,22 +86,22 @@ async def test_authenticator_setup_then_sign_in_with_it(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
     state = await enrolled_settings(services, gateway)
-    state.cancel()
-    await reauthenticate(state, gateway, clock, steps.ADD_TOTP)
-    assert state.step == steps.TOTP_SETUP and state.totp_secret and state.totp_qr.startswith("data:image/svg")
+    await run(state.cancel())
+    await reauthenticate(state, gateway, clock, Operation.ADD_TOTP)
+    assert state.step == Step.TOTP_SETUP and state.totp_secret and state.totp_qr.startswith("data:image/svg")
     totp = pyotp.TOTP(state.totp_secret)
     await run(state.verify_totp_setup({"code": totp.at(clock.now())}))
-    assert state.totp_enabled and state.totp_secret == "" and state.step == steps.STATUS
+    assert state.totp_enabled and state.totp_secret == "" and state.step == Step.STATUS
     clock.advance(31)
     _login, challenge, _ = await challenge_for(services)
     assert challenge.has_totp
-    await run(challenge.use_method(methods.TOTP))
+    await run(challenge.use_method(Factor.TOTP))
     code = totp.at(clock.now())
     assert redirect_path(await run(challenge.verify({"code": code}))) == "/dashboard"
     _login, again, _ = await challenge_for(services)
-    assert again.method == methods.TOTP  # the factor used last time is the default
+    assert again.method == Factor.TOTP  # the factor used last time is the default
     await run(again.verify({"code": code}))  # the same time step again: a replay
-    assert "isn't right" in again.error
+    assert "already used" in again.error
 
 
 async def sign_in_remembering_the_device(
@@ -140,11 +138,11 @@ async def test_a_factor_change_voids_remembered_devices(
     challenge = await sign_in_remembering_the_device(services, gateway, clock)
     device_token = challenge.device_token
     state.session_token = challenge.session_token
-    await reauthenticate(state, gateway, clock, steps.CHANGE)
+    await reauthenticate(state, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155552671"}))
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
-    assert state.step == steps.DONE
+    assert state.step == Step.DONE
     _login, _challenge, events = await challenge_for(services, device_token)
     assert redirect_path(events) == "/2fa-challenge"
 
@@ -153,11 +151,11 @@ async def test_turning_2fa_off_removes_every_factor(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
     state = await enrolled_settings(services, gateway)
-    state.cancel()
-    await reauthenticate(state, gateway, clock, steps.ADD_TOTP)
+    await run(state.cancel())
+    await reauthenticate(state, gateway, clock, Operation.ADD_TOTP)
     await run(state.verify_totp_setup({"code": pyotp.TOTP(state.totp_secret).at(clock.now())}))
     assert state.totp_enabled
-    await reauthenticate(state, gateway, clock, steps.DISABLE)
+    await reauthenticate(state, gateway, clock, Operation.DISABLE)
     assert not state.two_factor_enabled and not state.totp_enabled and state.recovery_left == 0
     user = services.accounts.find_by_email("ada@example.com")
     assert not services.totp.is_enabled(user.id) and services.recovery.remaining(user.id) == 0

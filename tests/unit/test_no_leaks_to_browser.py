@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import settings as steps
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.settings import SettingsState
+from sms2fa_app.state.settings import Operation
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import client_dict, make_state, run
+from tests.support.states import client_dict, make_state, run, settings_page
 
 OLD_PHONE = "+14155551212"
 NEW_PHONE = "+14155552671"
@@ -76,12 +75,12 @@ async def test_settings_wizard_echoes_only_the_number_being_typed(
     services: Services, gateway: RecordingGateway, redis_client, clock
 ) -> None:
     create_user(services, phone=OLD_PHONE)
-    state = make_state(SettingsState)
+    state = settings_page()
     pending = services.accounts.log_in("ada@example.com", PASSWORD).issued
     state.session_token = services.sessions.advance(pending.token, pending.session.stage.AUTHENTICATED).token
     checks = [
         state.load(),
-        state.start(steps.CHANGE),
+        state.start(Operation.CHANGE_NUMBER),
         state.confirm_password({"password": PASSWORD}),
     ]
     for handler in checks:

@@ -16,15 +16,14 @@ from redis.retry import Retry
 
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, message_text
 from sms2fa_app.backend.factors import sms_codes as otp_module
+from sms2fa_app.backend.factors.lockout import LockoutPolicy
+from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import (
     CodeSent,
-    OtpPolicy,
     OtpService,
     Purpose,
     SendRefusal,
     SendRefused,
-    VerifyResult,
-    VerifyStatus,
     new_code,
     normalize_code,
 )
@@ -387,7 +386,7 @@ def test_ten_failures_across_codes_and_purposes_lock_the_user(
         result = verify(otp, unused_guess(gateway), purpose=purpose)
         assert result.status in (VerifyStatus.WRONG, VerifyStatus.TOO_MANY_ATTEMPTS)
     assert failures(redis_client) == 9
-    assert otp.lockout_wait(user_id=USER) == 0
+    assert otp.lockout.wait(USER) == 0
     clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
     request(otp)
     code = gateway.sent[-1].code
@@ -395,12 +394,12 @@ def test_ten_failures_across_codes_and_purposes_lock_the_user(
     assert tenth == VerifyResult(VerifyStatus.LOCKED, attempts_left=4, retry_after_seconds=60)
     # locked: even the right code is not tried (and not consumed)
     assert verify(otp, code) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
-    assert otp.lockout_wait(user_id=USER) == 60
-    assert otp.check_lockout(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    assert otp.lockout.wait(USER) == 60
+    assert otp.lockout.check(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     clock.advance(30)
     assert verify(otp, code) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=30)
     clock.advance(30)
-    assert otp.check_lockout(USER) is None
+    assert otp.lockout.check(USER) is None
     assert verify(otp, code).status is VerifyStatus.OK
     # a success resets the count: one new failure does not lock
     clock.advance(otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN))
@@ -421,11 +420,11 @@ def test_lockout_doubles_from_the_threshold_and_caps_at_one_hour(make_otp, gatew
             continue
         assert result.status is VerifyStatus.LOCKED
         locks.append(result.retry_after_seconds)
-        assert otp.lockout_wait(user_id=USER) == result.retry_after_seconds
+        assert otp.lockout.wait(USER) == result.retry_after_seconds
         clock.advance(result.retry_after_seconds)
     assert locks[:7] == [60, 120, 240, 480, 960, 1920, 3600]
     assert set(locks[6:]) == {3600}
-    assert [OtpPolicy().lockout_seconds(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
+    assert [LockoutPolicy().seconds(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
 
 
 def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
@@ -440,12 +439,12 @@ def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
             request(otp)
         verify(otp, wrong(gateway.sent[-1].code))
     assert failures(redis_client) == 10
-    assert 0 < otp.lockout_wait(user_id=USER) <= 60
+    assert 0 < otp.lockout.wait(USER) <= 60
 
     # waiting exactly as long as told, 100 failed guesses take more than three days
     waits = []
     while failures(redis_client) < 100:
-        wait = otp.lockout_wait(user_id=USER)
+        wait = otp.lockout.wait(USER)
         waits.append(wait)
         clock.advance(wait)
         if not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION):
@@ -458,12 +457,12 @@ def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
 
 def test_lockout_hooks_for_other_second_factors(otp: OtpService, gateway, clock: FakeClock) -> None:
     for _ in range(9):
-        assert otp.register_failed_attempt(USER) == VerifyResult(VerifyStatus.WRONG)
-    assert otp.register_failed_attempt(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+        assert otp.lockout.register_failure(USER) == VerifyResult(VerifyStatus.WRONG)
+    assert otp.lockout.register_failure(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     request(otp)
     assert verify(otp, gateway.sent[-1].code).status is VerifyStatus.LOCKED  # the lock is shared
-    otp.clear_failures(USER)
-    assert otp.check_lockout(USER) is None and otp.lockout_wait(user_id=USER) == 0
+    otp.lockout.clear(USER)
+    assert otp.lockout.check(USER) is None and otp.lockout.wait(USER) == 0
     assert verify(otp, gateway.sent[-1].code).status is VerifyStatus.OK
 
 
@@ -532,10 +531,10 @@ def test_redis_unreachable_fails_closed(make_otp, gateway) -> None:
         lambda: otp.has_pending_code(purpose=Purpose.LOGIN, **binding),
         lambda: otp.discard(purpose=Purpose.LOGIN, **binding),
         lambda: otp.consume_phone_proof(**binding, phone_e164=PHONE),
-        lambda: otp.lockout_wait(user_id=USER),
-        lambda: otp.check_lockout(USER),
-        lambda: otp.register_failed_attempt(USER),
-        lambda: otp.clear_failures(USER),
+        lambda: otp.lockout.wait(USER),
+        lambda: otp.lockout.check(USER),
+        lambda: otp.lockout.register_failure(USER),
+        lambda: otp.lockout.clear(USER),
     ]
     for operation in operations:
         with pytest.raises(ServiceUnavailable):
@@ -601,10 +600,10 @@ def test_logs_never_hold_a_code_a_hash_a_phone_or_a_secret(
     for _ in range(5):
         verify(otp, wrong(gateway.sent[-1].code))
     for _ in range(5):
-        otp.register_failed_attempt(USER)
+        otp.lockout.register_failure(USER)
     verify(otp, gateway.sent[-1].code)
     otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN)
-    otp.lockout_wait(user_id=USER)
+    otp.lockout.wait(USER)
 
     text = caplog.text
     events = {match for match in re.findall(r"event=(\w+)", text)}

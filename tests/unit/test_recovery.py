@@ -15,7 +15,8 @@ from sms2fa_app.backend.factors.recovery import (
     RecoveryCodes,
     normalize_recovery_code,
 )
-from sms2fa_app.backend.factors.sms_codes import Purpose, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.services import Services
@@ -62,7 +63,9 @@ def test_a_code_works_once(services: Services, user_id: int) -> None:
     codes = services.recovery.generate(user_id)
     assert services.recovery.redeem(user_id, codes[3]) == VerifyResult(VerifyStatus.OK)
     assert services.recovery.remaining(user_id) == 9
-    assert services.recovery.redeem(user_id, codes[3]) == VerifyResult(VerifyStatus.WRONG)
+    assert services.recovery.redeem(user_id, codes[3]) == VerifyResult(VerifyStatus.ALREADY_USED)
+    assert failures(services, user_id) == 0  # a spent code is refused, but it is no guess
+    assert services.recovery.redeem(user_id, "zzzzz-zzzzz") == VerifyResult(VerifyStatus.WRONG)
     assert failures(services, user_id) == 1
     assert services.recovery.remaining(user_id) == 9
     assert services.recovery.redeem(user_id, codes[4]).status is VerifyStatus.OK
@@ -132,7 +135,7 @@ def test_no_plaintext_code_is_stored(services: Services, user_id: int, database:
 
 def test_digests_are_keyed_by_the_secret(services: Services, user_id: int, clock: FakeClock) -> None:
     codes = services.recovery.generate(user_id)
-    other_key = RecoveryCodes(services.database, services.otp, clock, "another-secret-key-0123456789-abcdefghij")
+    other_key = RecoveryCodes(services.database, services.lockout, clock, "another-secret-key-0123456789-abcdefghij")
     assert other_key.redeem(user_id, codes[0]).status is VerifyStatus.WRONG
     assert services.recovery.redeem(user_id, codes[0]).status is VerifyStatus.OK
 
@@ -187,7 +190,7 @@ def test_sms_failures_lock_recovery_codes(
 def test_a_recovery_code_clears_the_sms_failures(services: Services, user_id: int) -> None:
     codes = services.recovery.generate(user_id)
     for _ in range(9):
-        services.otp.register_failed_attempt(user_id)
+        services.otp.lockout.register_failure(user_id)
     assert services.recovery.redeem(user_id, codes[0]).status is VerifyStatus.OK
     assert failures(services, user_id) == 0
-    assert services.otp.check_lockout(user_id) is None
+    assert services.otp.lockout.check(user_id) is None

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import settings as steps
-from sms2fa_app.state.settings import SettingsState
+from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import make_state, redirect_path, run
+from tests.support.states import StatePage, redirect_path, run, settings_page
 
 NEW_PHONE = "+14155552671"
 OLD_PHONE = "+14155551212"
 
 
-async def signed_in_settings(services: Services, phone: str | None = None) -> SettingsState:
+async def signed_in_settings(services: Services, phone: str | None = None) -> StatePage:
     create_user(services, phone=phone)
-    state = make_state(SettingsState)
+    state = settings_page()
     issued = services.accounts.log_in("ada@example.com", PASSWORD)
     if phone is not None:  # skip the challenge: advance the session directly for settings tests
         issued = services.sessions.advance(issued.issued.token, Stage.AUTHENTICATED)
@@ -28,18 +27,18 @@ async def signed_in_settings(services: Services, phone: str | None = None) -> Se
     return state
 
 
-async def begin_enrollment(state: SettingsState) -> None:
+async def begin_enrollment(state: StatePage) -> None:
     """Enable -> the password first (re-authentication before any factor change) -> the phone step."""
-    await run(state.start(steps.ENABLE))
-    assert state.step == steps.REAUTH_PASSWORD
+    await run(state.start(Operation.ENABLE_SMS))
+    assert state.step == Step.REAUTH_PASSWORD
     await run(state.confirm_password({"password": PASSWORD}))
-    assert state.step == steps.PHONE and state.error == ""
+    assert state.step == Step.PHONE and state.error == ""
 
 
-async def enroll(state: SettingsState, gateway: RecordingGateway, phone: str = NEW_PHONE) -> None:
+async def enroll(state: StatePage, gateway: RecordingGateway, phone: str = NEW_PHONE) -> None:
     await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": phone}))
-    assert state.error == "" and state.step == steps.CODE
+    assert state.error == "" and state.step == Step.CODE
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
 
 
@@ -52,10 +51,10 @@ async def test_enrollment_turns_2fa_on_for_the_verified_number(services: Service
     state.set_phone_input("+1 415-555-2671")
     assert state.phone_preview == NEW_PHONE
     await run(state.send_enroll_code({"phone": "+1 415-555-2671"}))
-    assert gateway.sent[-1].to == NEW_PHONE and state.step == steps.CODE
+    assert gateway.sent[-1].to == NEW_PHONE and state.step == Step.CODE
     assert state.resend_seconds == services.settings.otp_resend_cooldown_seconds
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
-    assert state.step == steps.DONE and state.two_factor_enabled and state.phone_ending == "2671"
+    assert state.step == Step.DONE and state.two_factor_enabled and state.phone_ending == "2671"
     user = services.accounts.find_by_email("ada@example.com")
     assert user.is_two_factor_enabled and user.phone_number == NEW_PHONE
 
@@ -66,7 +65,7 @@ async def test_wrong_enrollment_code_changes_nothing(services: Services, gateway
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     code = gateway.sent[-1].code
     await run(state.verify_enroll_code({"code": f"{(int(code) + 1) % 1_000_000:06d}"}))
-    assert state.error == "That code isn't right. 4 tries left." and state.step == steps.CODE
+    assert state.error == "That code isn't right. 4 tries left." and state.step == Step.CODE
     assert not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
 
 
@@ -82,7 +81,7 @@ async def test_invalid_and_premium_numbers_are_refused_without_a_text(
         "That number can't receive our texts. Use a mobile number.",
         "Enter a valid mobile number with its country code, like +1 415 555 2671.",
     )
-    assert gateway.sent == [] and state.step == steps.PHONE
+    assert gateway.sent == [] and state.step == Step.PHONE
 
 
 async def test_a_number_used_by_another_account_is_refused_without_naming_it(
@@ -110,13 +109,13 @@ async def test_back_and_cancel(services: Services, gateway: RecordingGateway) ->
     state = await signed_in_settings(services)
     await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    state.back()
-    assert state.step == steps.PHONE
-    state.back()
-    assert state.step == steps.STATUS
-    await run(state.start(steps.ENABLE))
-    state.cancel()
-    assert state.step == steps.STATUS and not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
+    await run(state.back())
+    assert state.step == Step.PHONE
+    await run(state.back())
+    assert state.step == Step.STATUS
+    await run(state.start(Operation.ENABLE_SMS))
+    await run(state.cancel())
+    assert state.step == Step.STATUS and not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
 
 
 async def test_turning_off_needs_password_and_code(
@@ -124,14 +123,14 @@ async def test_turning_off_needs_password_and_code(
 ) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
     assert state.two_factor_enabled and state.phone_ending == "1212"
-    await run(state.start(steps.DISABLE))
-    assert state.step == steps.REAUTH_PASSWORD
+    await run(state.start(Operation.DISABLE))
+    assert state.step == Step.REAUTH_PASSWORD
     await run(state.confirm_password({"password": "wrong password"}))
     assert state.error == "That password isn't right." and gateway.sent == []
     await run(state.confirm_password({"password": PASSWORD}))
-    assert state.step == steps.REAUTH_CODE and gateway.sent[-1].to == OLD_PHONE
+    assert state.step == Step.REAUTH_CODE and gateway.sent[-1].to == OLD_PHONE
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
-    assert state.step == steps.STATUS and not state.two_factor_enabled
+    assert state.step == Step.STATUS and not state.two_factor_enabled
     assert state.notice == "Two-factor authentication is off."
     user = services.accounts.find_by_email("ada@example.com")
     assert not user.is_two_factor_enabled and user.phone_number is None
@@ -141,38 +140,39 @@ async def test_change_keeps_the_old_number_until_the_new_one_is_verified(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
-    await run(state.start(steps.CHANGE))
+    await run(state.start(Operation.CHANGE_NUMBER))
     await run(state.confirm_password({"password": PASSWORD}))
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
-    assert state.step == steps.PHONE
+    assert state.step == Step.PHONE
     clock.advance(services.settings.otp_resend_cooldown_seconds)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    assert state.step == steps.CODE
+    assert state.step == Step.CODE
     assert services.accounts.find_by_email("ada@example.com").phone_number == OLD_PHONE
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
-    assert state.step == steps.DONE
+    assert state.step == Step.DONE
     assert services.accounts.find_by_email("ada@example.com").phone_number == NEW_PHONE
 
 
 async def test_change_without_reauthentication_is_refused(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
-    state.mode = steps.CHANGE
-    state.step = steps.PHONE  # a browser jumping ahead
+    state.operation = Operation.CHANGE_NUMBER
+    state.step = Step.PHONE  # a browser jumping ahead
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    assert state.error == "Confirm your password and a code first." or state.step == steps.REAUTH_PASSWORD
+    assert state.error == "Confirm your password and a code first." or state.step == Step.REAUTH_PASSWORD
     assert gateway.sent == []
-    assert services.two_factor.disable(1, 1).value == "reauth_required"
+    session = ActiveSession(session_id=1, user_id=1, stage=Stage.AUTHENTICATED, created_at=0, stage_started_at=0)
+    assert services.factor_changes.disable(session).status.value == "reauth_required"
 
 
 async def test_settings_requires_a_full_session(services: Services) -> None:
     create_user(services, phone=OLD_PHONE)
-    state = make_state(SettingsState)
+    state = settings_page()
     assert redirect_path(await run(state.load())) == "/login?next=/settings" or redirect_path(
         await run(state.load())
     ).startswith("/login")
     state.session_token = log_in(services).token  # password step only: 2FA still pending
     assert redirect_path(await run(state.load())) == "/2fa-challenge"
-    assert redirect_path(await run(state.start(steps.DISABLE))) == "/login"
+    assert redirect_path(await run(state.start(Operation.DISABLE))) == "/login"
     assert redirect_path(await run(state.verify_reauth_code({"code": "123456"}))) == "/login"
 
 
@@ -185,17 +185,17 @@ async def test_logout_clears_every_per_user_value_and_late_keystrokes_are_ignore
     assert state.phone_input == "" and state.phone_preview == ""
     await run(state.log_out())
     assert state.session_token == "" and state.phone_ending == "" and not state.two_factor_enabled
-    assert state.step == steps.STATUS
+    assert state.step == Step.STATUS
 
 
 async def test_enabling_needs_the_password_first(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services)
-    await run(state.start(steps.ENABLE))
+    await run(state.start(Operation.ENABLE_SMS))
     await run(state.confirm_password({"password": "wrong password"}))
-    assert state.error == "That password isn't right." and state.step == steps.REAUTH_PASSWORD
-    state.step = steps.PHONE  # a browser jumping ahead gets nothing texted
+    assert state.error == "That password isn't right." and state.step == Step.REAUTH_PASSWORD
+    state.step = Step.PHONE  # a browser jumping ahead gets nothing texted
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    assert state.error == "Confirm your password and a code first." and state.step == steps.REAUTH_PASSWORD
+    assert state.error == "Confirm your password and a code first." and state.step == Step.REAUTH_PASSWORD
     assert gateway.sent == []
 
 
@@ -204,19 +204,19 @@ async def test_a_user_with_2fa_cannot_text_a_new_number_without_the_code_step(
 ) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))  # called directly, mode still "enable"
-    assert gateway.sent == [] and state.step == steps.REAUTH_PASSWORD
-    await run(state.start(steps.CHANGE))
+    assert gateway.sent == [] and state.step == Step.REAUTH_PASSWORD
+    await run(state.start(Operation.CHANGE_NUMBER))
     await run(state.confirm_password({"password": PASSWORD}))
-    state.step = steps.PHONE  # password alone is not enough to change an existing factor
+    state.step = Step.PHONE  # password alone is not enough to change an existing factor
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     assert [text.to for text in gateway.sent] == [OLD_PHONE]
 
 
 async def test_reauth_code_step_needs_the_password_on_the_server(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
-    state.mode, state.step = steps.DISABLE, steps.REAUTH_CODE  # a browser skipping the password
+    state.operation, state.step = Operation.DISABLE, Step.REAUTH_CODE  # a browser skipping the password
     await run(state.resend_code())
-    assert gateway.sent == [] and state.step == steps.REAUTH_PASSWORD
+    assert gateway.sent == [] and state.step == Step.REAUTH_PASSWORD
     await run(state.verify_reauth_code({"code": "123456"}))
     assert services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
 
@@ -228,7 +228,7 @@ async def test_a_factor_change_ends_other_sessions_and_rotates_this_one(
     other = log_in(services)
     before = state.session_token
     await enroll(state, gateway)
-    assert state.step == steps.DONE
+    assert state.step == Step.DONE
     assert services.sessions.resolve(other.token) is None
     assert state.session_token != before and services.sessions.resolve(before) is None
     assert services.sessions.resolve(state.session_token) is not None

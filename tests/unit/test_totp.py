@@ -8,14 +8,16 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pyotp
 import pytest
 
-from sms2fa_app.backend.factors.sms_codes import Purpose, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.factors.totp import AuthenticatorApps, TotpSetup, fernet_for
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import AuthenticatorApp, User
 from sms2fa_app.backend.services import Services
 from tests.conftest import TEST_SECRET
-from tests.support.factories import create_user, log_in
+from tests.support.factories import create_user, granted, log_in
 from tests.support.recording_gateway import RecordingGateway
 from tests.unit.test_recovery import database_text, failures
 
@@ -88,7 +90,7 @@ def test_a_current_code_confirms_the_setup(services: Services, user_id: int, clo
     assert services.totp.is_enabled(user_id) and not services.totp.has_pending_setup(user_id)
     assert failures(services, user_id) == 0
     # the code that confirmed cannot sign in afterwards (its step is used)
-    assert services.totp.verify(user_id, code_at(setup.secret, clock.now())).status is VerifyStatus.WRONG
+    assert services.totp.verify(user_id, code_at(setup.secret, clock.now())).status is VerifyStatus.ALREADY_USED
 
 
 def test_confirming_accepts_one_step_either_way(services: Services, user_id: int, clock: FakeClock) -> None:
@@ -133,14 +135,14 @@ def test_a_current_code_verifies_and_becomes_the_preferred_factor(
     assert user_row(database, user_id).preferred_factor == "totp"
 
 
-def test_a_replayed_code_is_refused_and_counted(services: Services, user_id: int, clock: FakeClock) -> None:
+def test_a_replayed_code_is_refused_but_is_no_guess(services: Services, user_id: int, clock: FakeClock) -> None:
     secret = enabled(services, user_id, clock)
     code = code_at(secret, clock.now())
     assert services.totp.verify(user_id, code).status is VerifyStatus.OK
-    assert services.totp.verify(user_id, code) == VerifyResult(VerifyStatus.WRONG)
-    assert failures(services, user_id) == 1
+    assert services.totp.verify(user_id, code) == VerifyResult(VerifyStatus.ALREADY_USED)
+    assert failures(services, user_id) == 0  # right but used: the lockout gives the slot back
     clock.advance(10)  # same step, later in it
-    assert services.totp.verify(user_id, code).status is VerifyStatus.WRONG
+    assert services.totp.verify(user_id, code).status is VerifyStatus.ALREADY_USED
 
 
 def test_codes_one_step_old_or_new_are_accepted(services: Services, user_id: int, clock: FakeClock) -> None:
@@ -149,9 +151,9 @@ def test_codes_one_step_old_or_new_are_accepted(services: Services, user_id: int
     clock.advance(300)
     assert services.totp.verify(user_id, code_at(secret, clock.now() + 30)).status is VerifyStatus.OK
     # a step at or before the last one used is refused, even inside the window
-    assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.WRONG
+    assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.ALREADY_USED
     clock.advance(30)
-    assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.WRONG  # that same step
+    assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.ALREADY_USED  # same step
     assert services.totp.verify(user_id, code_at(secret, clock.now() + 30)).status is VerifyStatus.OK
 
 
@@ -204,12 +206,14 @@ def test_remove_disables_bumps_the_epoch_and_resets_the_preference(
     secret = enabled(services, user_id, clock)
     assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.OK
     epoch = user_row(database, user_id).factor_epoch
-    services.totp.remove(user_id)
+    session = granted(services, log_in(services).session, Operation.REMOVE_TOTP)
+    assert services.factor_changes.remove_totp(session).done
     assert not services.totp.is_enabled(user_id)
     assert services.totp.verify(user_id, code_at(secret, clock.now() + 30)).status is VerifyStatus.EXPIRED
     user = user_row(database, user_id)
     assert user.factor_epoch == epoch + 1 and user.preferred_factor == "sms"
     services.totp.remove(user_id)  # nothing left: a no-op
+    assert not services.factor_changes.remove_totp(session).done  # the grant was used once
     assert user_row(database, user_id).factor_epoch == epoch + 1
     # and a new app can be set up
     assert services.totp.begin_setup(user_id, EMAIL).secret != secret
@@ -228,7 +232,9 @@ def test_confirming_bumps_the_epoch_and_voids_remembered_devices(
 ) -> None:
     token = services.devices.remember(user_id, "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36")
     epoch = user_row(database, user_id).factor_epoch
-    enabled(services, user_id, clock)
+    setup = services.totp.begin_setup(user_id, EMAIL)
+    session = granted(services, log_in(services).session, Operation.ADD_TOTP)
+    assert services.factor_changes.confirm_totp(session, code_at(setup.secret, clock.now())).done
     assert user_row(database, user_id).factor_epoch == epoch + 1
     assert not services.devices.check(user_id, token)
 
@@ -248,7 +254,7 @@ def test_the_secret_is_stored_encrypted_only(
 
 def test_a_different_server_key_cannot_read_the_secret(services: Services, user_id: int, clock: FakeClock) -> None:
     secret = enabled(services, user_id, clock)
-    other = AuthenticatorApps(services.database, services.otp, clock, "another-secret-key-0123456789-abcdef", "x")
+    other = AuthenticatorApps(services.database, services.lockout, clock, "another-secret-key-0123456789-abcdef", "x")
     assert other.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.WRONG
     assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.OK
 

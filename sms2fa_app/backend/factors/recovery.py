@@ -2,8 +2,9 @@
 
 A code is 10 characters from a 31-symbol alphabet without look-alikes (no 0, o, 1, l, i), about 49.5
 bits, shown as `xxxxx-xxxxx`. Only HMAC-SHA256 under the server secret (bound to the user) is stored.
-Redeeming shares the SMS path's per-user lockout through OtpService, and marks a code used with one
-conditional UPDATE, so two concurrent redeems of one code cannot both succeed.
+Redeeming goes through the shared per-user lockout (lockout.py) and marks a code used with one
+conditional UPDATE, so two concurrent redeems of one code cannot both succeed; the loser, and any later
+use of a spent code, is ALREADY_USED (right but spent: no guess).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import logging
 import secrets
 
-from sqlmodel import col, delete, func, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
-from sms2fa_app.backend.factors.sms_codes import OtpService, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.lockout import Lockout
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
@@ -47,19 +49,20 @@ def normalize_recovery_code(raw: object) -> str | None:
 class RecoveryCodes:
     """A user's recovery codes in the SQL database."""
 
-    def __init__(self, database: Database, otp: OtpService, clock: Clock, secret_key: str):
+    def __init__(self, database: Database, lockout: Lockout, clock: Clock, secret_key: str):
         if not secret_key:
             raise ValueError("RecoveryCodes needs a secret_key")
         self._db = database
-        self._otp = otp
+        self._lockout = lockout
         self._clock = clock
         self._secret = secret_key
 
     def _digest(self, user_id: int, normalized: str) -> str:
         return keyed_digest(self._secret, "recovery-code", str(int(user_id)), normalized)
 
-    def generate(self, user_id: int) -> list[str]:
-        """A new set of RECOVERY_CODE_COUNT codes (shown once); the old set is void."""
+    def generate(self, user_id: int, db: Session | None = None) -> list[str]:
+        """A new set of RECOVERY_CODE_COUNT codes (shown once); the old set is void. With `db`, in that
+        transaction (a factor change's finish)."""
         user_id = int(user_id)
         codes: list[str] = []
         while len(codes) < RECOVERY_CODE_COUNT:
@@ -67,11 +70,11 @@ class RecoveryCodes:
             if code not in codes:
                 codes.append(code)
         now = self._clock.now()
-        with self._db.session() as db:
-            db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
+        with self._db.within(db) as tx:
+            tx.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
             for code in codes:
                 digest = self._digest(user_id, normalize_recovery_code(code) or "")
-                db.add(RecoveryCode(user_id=user_id, code_digest=digest, created_at=now))
+                tx.add(RecoveryCode(user_id=user_id, code_digest=digest, created_at=now))
         log.info("event=recovery_codes_generated user=%s count=%s", user_id, len(codes))
         return codes
 
@@ -84,35 +87,35 @@ class RecoveryCodes:
             return int(db.exec(query).one())
 
     def redeem(self, user_id: int, raw: str) -> VerifyResult:
-        """Use one code: OK once per code; MALFORMED is not a try; a wrong or used code counts toward the lockout."""
+        """Use one code: OK once per code; MALFORMED is not a try; a wrong code counts toward the lockout,
+        a spent one (ALREADY_USED) does not."""
         user_id = int(user_id)
         normalized = normalize_recovery_code(raw)
         if normalized is None:
             log.info("event=recovery_code_failed user=%s status=malformed", user_id)
             return VerifyResult(VerifyStatus.MALFORMED)
-        locked = self._otp.check_lockout(user_id)
-        if locked is not None:
-            return locked
+        digest = self._digest(user_id, normalized)
+        result = self._lockout.attempt(user_id, Factor.RECOVERY, lambda: self._spend(user_id, digest))
+        if result.ok:
+            log.info("event=recovery_code_used user=%s remaining=%s", user_id, self.remaining(user_id))
+        return result
+
+    def _spend(self, user_id: int, digest: str) -> VerifyResult:
+        mine = (col(RecoveryCode.user_id) == user_id, col(RecoveryCode.code_digest) == digest)
         with self._db.session() as db:
-            result = db.exec(
+            spent = db.exec(
                 update(RecoveryCode)
-                .where(
-                    col(RecoveryCode.user_id) == user_id,
-                    col(RecoveryCode.code_digest) == self._digest(user_id, normalized),
-                    col(RecoveryCode.used_at).is_(None),
-                )
+                .where(*mine, col(RecoveryCode.used_at).is_(None))
                 .values(used_at=self._clock.now())
                 .execution_options(synchronize_session=False)
             )
-            used = (result.rowcount or 0) == 1
-        if not used:
-            return self._otp.register_failed_attempt(user_id)
-        self._otp.clear_failures(user_id)
-        log.info("event=recovery_code_used user=%s remaining=%s", user_id, self.remaining(user_id))
-        return VerifyResult(VerifyStatus.OK)
+            if (spent.rowcount or 0) == 1:
+                return VerifyResult(VerifyStatus.OK)
+            known = db.exec(select(func.count()).where(*mine)).one()
+        return VerifyResult(VerifyStatus.ALREADY_USED if known else VerifyStatus.WRONG)
 
-    def void_all(self, user_id: int) -> None:
-        """Delete every code of the user (e.g. when 2FA is turned off)."""
-        with self._db.session() as db:
-            db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == int(user_id)))
+    def void_all(self, user_id: int, db: Session | None = None) -> None:
+        """Delete every code of the user (e.g. when 2FA is turned off); with `db`, in that transaction."""
+        with self._db.within(db) as tx:
+            tx.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == int(user_id)))
         log.info("event=recovery_codes_voided user=%s", int(user_id))

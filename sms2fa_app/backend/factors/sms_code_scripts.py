@@ -6,7 +6,7 @@ service starts, so a call carries only what changes per request.
 
 Records:
   otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp
-  otp:fail:{user}                      hash  n = consecutive failed verifies, until = locked until
+  otp:fail:{user}                      the lockout's record (lockout.py)
   otp:proof:{user}:{session}           string "{expires_at}:{HMAC(phone)}"
   otp:cooldown:{user}, otp:sends:*     sliding windows (limits.WINDOW_LUA)
 """
@@ -17,37 +17,8 @@ from string import Template
 
 from sms2fa_app.backend.infra.limits import WINDOW_LUA
 
-# Failure records are dropped this long after the last failed verify (garbage collection only:
-# consecutive failures are reset by a success, not by time).
-FAILURE_RECORD_GC_SECONDS = 7 * 24 * 3600
 # Extra seconds a record outlives its logical expiry in Redis, so GC never beats the clock's decision.
 GC_MARGIN_SECONDS = 5
-
-_LOCKOUT_LUA = Template("""
-local function lockout_wait(key, now)
-  local locked_until = tonumber(redis.call('HGET', key, 'until')) or 0
-  if locked_until > now then
-    return locked_until - now
-  end
-  return 0
-end
--- Count one failed verify; lock from the threshold on: min(base * 2^(failures - threshold), cap).
-local function lockout_register(key, now)
-  local failures = (tonumber(redis.call('HGET', key, 'n')) or 0) + 1
-  local lock = 0
-  if failures >= $threshold then
-    local exponent = failures - $threshold
-    if exponent >= 40 then
-      lock = $cap
-    else
-      lock = math.min($base * 2 ^ exponent, $cap)
-    end
-  end
-  redis.call('HSET', key, 'n', failures, 'until', tostring(now + lock))
-  redis.call('EXPIRE', key, $gc)
-  return lock
-end
-""")
 
 # KEYS: code, then the windows (cooldown, user, phone, ip, global). ARGV: now, member, code digest,
 # phone digest. Returns {0, '0'} when every window counted the send and the code is stored, else
@@ -88,17 +59,20 @@ return 1
 """
 
 # KEYS: code, failures, proof. ARGV: now, code digest, '1' to issue the enrollment proof on success.
-# Returns {status, attempts_left, wait}; status is ok | wrong | too_many | expired | locked (the code
-# was not tried) | locked_now (this wrong try started a lock; attempts_left is what the code has left).
+# Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it: the attempt takes its lockout
+# slot first, so deciding is one atomic call. Returns {status, attempts_left, wait}; status is ok | wrong |
+# too_many | expired | locked (the code was not tried) | locked_now (this wrong try started a lock;
+# attempts_left is what the code has left).
 _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
-local wait = lockout_wait(KEYS[2], now)
+local wait, lock, written = lockout_reserve(KEYS[2], now)
 if wait > 0 then
   return {'locked', 0, tostring(wait)}
 end
 local record = redis.call('HMGET', KEYS[1], 'h', 'p', 'a', 'exp')
 if not record[1] or tonumber(record[4]) <= now then
   redis.call('DEL', KEYS[1])
+  lockout_release(KEYS[2], written)
   return {'expired', 0, '0'}
 end
 if record[1] == ARGV[2] then
@@ -115,22 +89,11 @@ if left <= 0 then
   status = 'too_many'
   left = 0
 end
-local lock = lockout_register(KEYS[2], now)
 if lock > 0 then
   return {'locked_now', left, tostring(lock)}
 end
 return {status, left, '0'}
 """)
-
-# A failed guess from another path (e.g. recovery codes), sharing the lockout.
-# KEYS: failures. ARGV: now. Returns the lock in seconds ('0' = none).
-_REGISTER_FAILURE_LUA = """
-return tostring(lockout_register(KEYS[1], tonumber(ARGV[1])))
-"""
-
-
-def _lockout_lua(threshold: int, base: int, cap: int, gc: int) -> str:
-    return _LOCKOUT_LUA.substitute(threshold=int(threshold), base=int(base), cap=int(cap), gc=int(gc))
 
 
 def request_script(windows: list[tuple[int, int]], ttl: int) -> str:
@@ -144,14 +107,8 @@ def request_script(windows: list[tuple[int, int]], ttl: int) -> str:
     return WINDOW_LUA + body
 
 
-def verify_script(*, max_attempts: int, threshold: int, base: int, cap: int, gc: int, proof_ttl: int) -> str:
-    """The verify script for this attempt limit, lockout curve and proof TTL."""
-    body = _VERIFY_LUA.substitute(
+def verify_script(*, max_attempts: int, proof_ttl: int) -> str:
+    """The verify script's body for this attempt limit and proof TTL (prefix it with the lockout's Lua)."""
+    return _VERIFY_LUA.substitute(
         max_attempts=int(max_attempts), proof_ttl=int(proof_ttl), proof_gc=int(proof_ttl) + GC_MARGIN_SECONDS
     )
-    return _lockout_lua(threshold, base, cap, gc) + body
-
-
-def register_failure_script(*, threshold: int, base: int, cap: int, gc: int) -> str:
-    """The script that counts a failed guess of another factor under the same lockout curve."""
-    return _lockout_lua(threshold, base, cap, gc) + _REGISTER_FAILURE_LUA

@@ -14,10 +14,7 @@ operation that decides something is one atomic Lua call with the clock's time pa
 from __future__ import annotations
 
 import enum
-import json
 import logging
-import math
-import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -26,9 +23,12 @@ import redis
 from sms2fa_app.backend.delivery.phone import PhonePolicy, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
+from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
+from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.events import log_event
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, whole_seconds
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 from sms2fa_app.config import Settings
 
@@ -38,8 +38,6 @@ CODE_LENGTH = 6
 SEND_WINDOW_SECONDS = 3600
 MAX_CODE_INPUT_LENGTH = 32
 GLOBAL_SENDS_KEY = "otp:sends:global"
-MAX_LOG_VALUE_LENGTH = 80
-_PLAIN_LOG_VALUE = re.compile(r"[\w.:/+@-]+")
 
 
 class Purpose(enum.StrEnum):
@@ -85,26 +83,6 @@ class SendRefused:
 RequestResult = CodeSent | SendRefused
 
 
-class VerifyStatus(enum.Enum):
-    """How a verify ended."""
-
-    OK = "ok"
-    WRONG = "wrong"  # attempts_left more tries on this code
-    EXPIRED = "expired"  # no live code (never sent, expired, used, discarded or replaced and gone)
-    TOO_MANY_ATTEMPTS = "too_many_attempts"  # this try burned the code: request a new one
-    LOCKED = "locked"  # the user's verifies are locked for retry_after_seconds
-    MALFORMED = "malformed"  # not 6 digits; not a try, Redis untouched
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """The status, tries left on the code (WRONG, LOCKED) and the lockout wait (LOCKED)."""
-
-    status: VerifyStatus
-    attempts_left: int = 0
-    retry_after_seconds: int = 0
-
-
 _PHONE_REFUSALS = {
     PhoneProblem.INVALID_NUMBER: SendRefusal.INVALID_NUMBER,
     PhoneProblem.COUNTRY_NOT_ALLOWED: SendRefusal.COUNTRY_NOT_ALLOWED,
@@ -140,9 +118,7 @@ class OtpPolicy:
     sends_per_hour_per_phone: int = 5
     sends_per_hour_per_ip: int = 20
     sends_per_hour_global: int = 1000
-    lockout_threshold: int = 10
-    lockout_base_seconds: int = 60
-    lockout_max_seconds: int = 3600
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     phone_proof_ttl_seconds: int = 600
     phone: PhonePolicy = field(default_factory=PhonePolicy)
 
@@ -158,26 +134,15 @@ class OtpPolicy:
             sends_per_hour_per_phone=settings.otp_sends_per_hour_per_phone,
             sends_per_hour_per_ip=settings.otp_sends_per_hour_per_ip,
             sends_per_hour_global=settings.otp_sends_per_hour_global,
-            lockout_threshold=settings.otp_lockout_threshold,
-            lockout_base_seconds=settings.otp_lockout_base_seconds,
-            lockout_max_seconds=settings.otp_lockout_max_seconds,
+            lockout=LockoutPolicy(
+                settings.otp_lockout_threshold, settings.otp_lockout_base_seconds, settings.otp_lockout_max_seconds
+            ),
             phone_proof_ttl_seconds=settings.phone_proof_ttl_seconds,
             phone=PhonePolicy(
                 default_region=settings.otp_default_region,
                 allowed_countries=frozenset(settings.otp_allowed_countries),
                 allow_voip=settings.otp_allow_voip,
             ),
-        )
-
-    def lockout_seconds(self, failures: int) -> int:
-        """The lock that `failures` consecutive failed verifies earn (0 below the threshold)."""
-        if failures < self.lockout_threshold:
-            return 0
-        exponent = failures - self.lockout_threshold
-        return (
-            self.lockout_max_seconds
-            if exponent >= 40
-            else min(self.lockout_base_seconds * 2**exponent, self.lockout_max_seconds)
         )
 
 
@@ -196,12 +161,6 @@ def normalize_code(raw: object) -> str | None:
     return code
 
 
-def _seconds(value: object) -> int:
-    """A wait from Lua (a number as text) rounded up to whole seconds."""
-    wait = float(value)  # type: ignore[arg-type]
-    return max(1, math.ceil(wait)) if wait > 0 else 0
-
-
 class OtpService:
     """Sends and checks one-time codes for a user's login session."""
 
@@ -213,8 +172,10 @@ class OtpService:
         settings: Settings | OtpPolicy,
         *,
         secret_key: str | None = None,
+        lockout: Lockout | None = None,
     ):
-        """Give Settings, or an OtpPolicy plus the secret_key that keys the HMACs."""
+        """Give Settings, or an OtpPolicy plus the secret_key that keys the HMACs; `lockout` is shared
+        with the other factors (one is made from the policy when none is given)."""
         if isinstance(settings, Settings):
             self.policy = OtpPolicy.from_settings(settings)
             secret_key = secret_key or settings.secret_key
@@ -227,22 +188,15 @@ class OtpService:
         self._gateway = gateway
         self._clock = clock
         self._limiter = WindowLimiter(redis_client, clock)
+        self.lockout = lockout or Lockout(redis_client, clock, self.policy.lockout)
         policy = self.policy
-        lockout = {
-            "threshold": policy.lockout_threshold,
-            "base": policy.lockout_base_seconds,
-            "cap": policy.lockout_max_seconds,
-            "gc": max(otp_scripts.FAILURE_RECORD_GC_SECONDS, 4 * policy.lockout_max_seconds),
-        }
         windows = [(window.limit, window.window_seconds) for window in self._send_windows(0, Purpose.LOGIN, "", "")]
         self._request_script = redis_client.register_script(otp_scripts.request_script(windows, policy.ttl_seconds))
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
         self._verify_script = redis_client.register_script(
-            otp_scripts.verify_script(
-                max_attempts=policy.max_attempts, proof_ttl=policy.phone_proof_ttl_seconds, **lockout
-            )
+            self.lockout.policy.lua()
+            + otp_scripts.verify_script(max_attempts=policy.max_attempts, proof_ttl=policy.phone_proof_ttl_seconds)
         )
-        self._register_failure_script = redis_client.register_script(otp_scripts.register_failure_script(**lockout))
 
     # ---- sending -------------------------------------------------------------------------------
 
@@ -255,7 +209,7 @@ class OtpService:
         parsed = parse_phone(phone, self.policy.phone)
         if isinstance(parsed, PhoneRejected):
             refusal = _PHONE_REFUSALS[parsed.problem]
-            _event(logging.INFO, "otp_refused", **context, reason=refusal.value)
+            log_event(log, logging.INFO, "otp_refused", **context, reason=refusal.value)
             return SendRefused(refusal)
 
         code = new_code()
@@ -268,8 +222,9 @@ class OtpService:
         with redis_fail_closed():
             index, wait = self._request_script(keys=[code_key, *[w.key for w in windows]], args=args)
         if int(index) != 0:
-            refused = SendRefused(_WINDOW_REFUSALS[int(index) - 1], _seconds(wait))
-            _event(
+            refused = SendRefused(_WINDOW_REFUSALS[int(index) - 1], whole_seconds(wait))
+            log_event(
+                log,
                 logging.INFO,
                 "otp_refused",
                 **context,
@@ -291,12 +246,15 @@ class OtpService:
                 if error.kind is DeliveryFailure.INVALID_DESTINATION
                 else SendRefusal.DELIVERY_FAILED
             )
-            _event(logging.WARNING, "otp_refused", **context, reason=reason.value, phone=parsed.masked, ip=client_ip)
+            log_event(
+                log, logging.WARNING, "otp_refused", **context, reason=reason.value, phone=parsed.masked, ip=client_ip
+            )
             return SendRefused(reason)
         except BaseException:
             self._rollback(code_key, windows[0].key, code_digest, member)
             raise
-        _event(
+        log_event(
+            log,
             logging.INFO,
             "otp_sent",
             **context,
@@ -333,11 +291,11 @@ class OtpService:
         context = {"purpose": purpose.value, "user": user_id, "session": session_id}
         normalized = normalize_code(code)
         if normalized is None:
-            _event(logging.INFO, "otp_failed", **context, status=VerifyStatus.MALFORMED.value)
+            log_event(log, logging.INFO, "otp_failed", **context, status=VerifyStatus.MALFORMED.value)
             return VerifyResult(VerifyStatus.MALFORMED)
         keys = [
             self._code_key(purpose, user_id, session_id),
-            self._failures_key(user_id),
+            lockout_key(user_id),
             self._proof_key(user_id, session_id),
         ]
         args = [
@@ -347,11 +305,12 @@ class OtpService:
         ]
         with redis_fail_closed():
             status, left, wait = self._verify_script(keys=keys, args=args)
-        result = VerifyResult(_VERIFY_STATUSES[status], int(left), _seconds(wait))
+        result = VerifyResult(_VERIFY_STATUSES[status], int(left), whole_seconds(wait))
         if result.status is VerifyStatus.OK:
-            _event(logging.INFO, "otp_verified", **context, proof=purpose is Purpose.ENROLL)
+            log_event(log, logging.INFO, "otp_verified", **context, proof=purpose is Purpose.ENROLL)
         elif result.status is VerifyStatus.LOCKED:
-            _event(
+            log_event(
+                log,
                 logging.WARNING,
                 "otp_locked",
                 **context,
@@ -360,8 +319,13 @@ class OtpService:
                 tried=status == "locked_now",
             )
         else:
-            _event(
-                logging.INFO, "otp_failed", **context, status=result.status.value, attempts_left=result.attempts_left
+            log_event(
+                log,
+                logging.INFO,
+                "otp_failed",
+                **context,
+                status=result.status.value,
+                attempts_left=result.attempts_left,
             )
         return result
 
@@ -379,38 +343,6 @@ class OtpService:
         stored = stored.decode() if isinstance(stored, bytes) else stored
         expires_at, _, phone_digest = stored.partition(":")
         return float(expires_at) > self._clock.now() and digests_equal(phone_digest, self._phone_digest(e164))
-
-    # ---- the per-user lockout, shared with other second-factor paths ---------------------------
-
-    def lockout_wait(self, *, user_id: int) -> int:
-        """Seconds the user's verifies are locked (0 = not locked)."""
-        key = self._failures_key(int(user_id))
-        with redis_fail_closed():
-            locked_until = self._redis.hget(key, "until")
-        return 0 if locked_until is None else _seconds(float(locked_until) - self._clock.now())
-
-    def check_lockout(self, user_id: int) -> VerifyResult | None:
-        """A LOCKED result while the user is locked, else None (for paths that check before guessing)."""
-        wait = self.lockout_wait(user_id=user_id)
-        return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=wait) if wait else None
-
-    def register_failed_attempt(self, user_id: int) -> VerifyResult:
-        """Count one failed guess of another second factor; LOCKED (with the wait) once it locks, else WRONG."""
-        args = [repr(self._clock.now())]
-        key = self._failures_key(int(user_id))
-        with redis_fail_closed():
-            lock = _seconds(self._register_failure_script(keys=[key], args=args))
-        if lock:
-            _event(logging.WARNING, "otp_locked", user=int(user_id), retry_after=lock, source="other_factor")
-            return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=lock)
-        _event(logging.INFO, "otp_failed", user=int(user_id), status=VerifyStatus.WRONG.value, source="other_factor")
-        return VerifyResult(VerifyStatus.WRONG)
-
-    def clear_failures(self, user_id: int) -> None:
-        """Reset the user's consecutive failures and lock (after a successful second factor)."""
-        key = self._failures_key(int(user_id))
-        with redis_fail_closed():
-            self._redis.delete(key)
 
     # ---- internals -----------------------------------------------------------------------------
 
@@ -452,22 +384,5 @@ class OtpService:
         return f"otp:code:{purpose.value}:{user_id}:{session_id}"
 
     @staticmethod
-    def _failures_key(user_id: int) -> str:
-        return f"otp:fail:{user_id}"
-
-    @staticmethod
     def _proof_key(user_id: int, session_id: int) -> str:
         return f"otp:proof:{user_id}:{session_id}"
-
-
-def _event(level: int, event: str, **fields: object) -> None:
-    """One structured `event=... key=value` log line (values with spaces quoted)."""
-    if not log.isEnabledFor(level):
-        return
-    parts = [f"event={event}"]
-    for name, value in fields.items():
-        text = str(value).lower() if isinstance(value, bool) else str(value)[:MAX_LOG_VALUE_LENGTH]
-        if not _PLAIN_LOG_VALUE.fullmatch(text):  # spaces, quotes, newlines (client-supplied IPs): quote
-            text = json.dumps(text, ensure_ascii=False)
-        parts.append(f"{name}={text}")
-    log.log(level, " ".join(parts))

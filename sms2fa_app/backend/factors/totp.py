@@ -3,9 +3,9 @@
 Setup stores a fresh secret encrypted (Fernet, key derived from SECRET_KEY with HKDF) and unconfirmed,
 and returns it once with its otpauth:// URI and a QR code rendered here as an SVG data URI. A current
 code confirms it. Codes are accepted one step either side of now; a step at or before the last one
-accepted is refused (no replay), enforced by one conditional UPDATE. Every guess shares the SMS path's
-per-user lockout through OtpService. Confirming or removing an app bumps the user's factor epoch (which
-forgets their remembered devices).
+accepted is refused as ALREADY_USED (a replay is no guess), enforced by one conditional UPDATE. Every
+guess goes through the shared per-user lockout (lockout.py), which takes its slot before the secret is
+decrypted. Confirming and removing an app are factor changes: FactorChanges calls them inside its finish.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from sms2fa_app.backend.factors.devices import bump_factor_epoch
-from sms2fa_app.backend.factors.sms_codes import OtpService, VerifyResult, VerifyStatus, normalize_code
+from sms2fa_app.backend.factors.lockout import Lockout
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import normalize_code
+from sms2fa_app.backend.identity.accounts import prefer_factor
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import AuthenticatorApp, User
@@ -60,11 +62,11 @@ def qr_data_uri(text: str) -> str:
 class AuthenticatorApps:
     """Sets up, verifies and removes a user's authenticator app (at most one)."""
 
-    def __init__(self, database: Database, otp: OtpService, clock: Clock, secret_key: str, issuer: str):
+    def __init__(self, database: Database, lockout: Lockout, clock: Clock, secret_key: str, issuer: str):
         if not secret_key:
             raise ValueError("AuthenticatorApps needs a secret_key")
         self._db = database
-        self._otp = otp
+        self._lockout = lockout
         self._clock = clock
         self._fernet = fernet_for(secret_key)
         self._issuer = issuer
@@ -100,61 +102,58 @@ class AuthenticatorApps:
         log.info("event=totp_setup_started user=%s", user_id)
         return TotpSetup(secret=secret, otpauth_uri=uri, qr_data_uri=qr_data_uri(uri))
 
-    def confirm_setup(self, user_id: int, code: str) -> VerifyResult:
-        """Enable the pending app with a current code; EXPIRED when no setup is pending (not a try)."""
-        user_id = int(user_id)
-        prepared = self._prepare(user_id, code, confirmed=False)
-        if isinstance(prepared, VerifyResult):
-            return prepared
-        normalized, encrypted, _last_used = prepared
-        step = self._matching_step(encrypted, normalized, after=-1)
-        if step is None:
-            return self._failed(user_id, "confirm")
-        with self._db.session() as db:
-            result = db.exec(
-                update(AuthenticatorApp)
-                .where(
-                    col(AuthenticatorApp.user_id) == user_id,
-                    col(AuthenticatorApp.confirmed).is_(False),
-                    col(AuthenticatorApp.secret_encrypted) == encrypted,  # the secret we checked, not a newer one
-                )
-                .values(confirmed=True, last_used_step=step)
-                .execution_options(synchronize_session=False)
-            )
-            if (result.rowcount or 0) != 1:
-                return VerifyResult(VerifyStatus.EXPIRED)
-            bump_factor_epoch(db, user_id)
-        self._otp.clear_failures(user_id)
-        log.info("event=totp_enabled user=%s", user_id)
-        return VerifyResult(VerifyStatus.OK)
+    def confirm_setup(self, user_id: int, code: str, db: Session | None = None) -> VerifyResult:
+        """Enable the pending app with a current code; EXPIRED when no setup is pending (not a try).
 
-    # ---- verifying -----------------------------------------------------------------------------
-
-    def _prepare(self, user_id: int, code: str, *, confirmed: bool) -> VerifyResult | tuple[str, str, int]:
-        """(code, encrypted secret, last used step) of the app in the wanted state, or why not: malformed
-        input (not a try), a locked user, or no such app (EXPIRED, not a try)."""
+        With `db`, the confirmation is written in that transaction (a factor change's finish)."""
         normalized = normalize_code(code)
         if normalized is None:
             return VerifyResult(VerifyStatus.MALFORMED)
-        locked = self._otp.check_lockout(user_id)
-        if locked is not None:
-            return locked
-        with self._db.session() as db:
-            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
-            if app is None or app.confirmed is not confirmed:
-                return VerifyResult(VerifyStatus.EXPIRED)
-            return normalized, app.secret_encrypted, app.last_used_step
+        user_id = int(user_id)
+        return self._lockout.attempt(user_id, Factor.TOTP, lambda: self._confirm(user_id, normalized, db))
 
     def verify(self, user_id: int, code: str) -> VerifyResult:
         """Check a code of the confirmed app (EXPIRED if none): one step either way, never a used step again."""
+        normalized = normalize_code(code)
+        if normalized is None:
+            return VerifyResult(VerifyStatus.MALFORMED)
         user_id = int(user_id)
-        prepared = self._prepare(user_id, code, confirmed=True)
-        if isinstance(prepared, VerifyResult):
-            return prepared
-        normalized, encrypted, last_used = prepared
-        step = self._matching_step(encrypted, normalized, after=last_used)
+        result = self._lockout.attempt(user_id, Factor.TOTP, lambda: self._verify(user_id, normalized))
+        if result.ok:
+            with self._db.session() as db:
+                prefer_factor(db, user_id, Factor.TOTP)
+        return result
+
+    def _confirm(self, user_id: int, code: str, db: Session | None) -> VerifyResult:
+        app = self._app(user_id)
+        if app is None or app.confirmed:
+            return VerifyResult(VerifyStatus.EXPIRED)
+        step, _ = self._matching_step(app.secret_encrypted, code, after=-1)
         if step is None:
-            return self._failed(user_id, "verify")
+            return VerifyResult(VerifyStatus.WRONG)
+        statement = (
+            update(AuthenticatorApp)
+            .where(
+                col(AuthenticatorApp.user_id) == user_id,
+                col(AuthenticatorApp.confirmed).is_(False),
+                col(AuthenticatorApp.secret_encrypted) == app.secret_encrypted,  # the secret we checked
+            )
+            .values(confirmed=True, last_used_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        with self._db.within(db) as tx:
+            if (tx.exec(statement).rowcount or 0) != 1:
+                return VerifyResult(VerifyStatus.EXPIRED)
+        log.info("event=totp_enabled user=%s", user_id)
+        return VerifyResult(VerifyStatus.OK)
+
+    def _verify(self, user_id: int, code: str) -> VerifyResult:
+        app = self._app(user_id)
+        if app is None or not app.confirmed:
+            return VerifyResult(VerifyStatus.EXPIRED)
+        step, used = self._matching_step(app.secret_encrypted, code, after=app.last_used_step)
+        if step is None:
+            return VerifyResult(VerifyStatus.ALREADY_USED if used else VerifyStatus.WRONG)
         with self._db.session() as db:
             result = db.exec(
                 update(AuthenticatorApp)
@@ -166,19 +165,13 @@ class AuthenticatorApps:
                 .values(last_used_step=step)
                 .execution_options(synchronize_session=False)
             )
-            accepted = (result.rowcount or 0) == 1
-            if accepted:
-                db.exec(
-                    update(User)
-                    .where(col(User.id) == user_id)
-                    .values(preferred_factor="totp")
-                    .execution_options(synchronize_session=False)
-                )
-        if not accepted:  # a concurrent verify used this step (or a later one) first
-            return self._failed(user_id, "verify")
-        self._otp.clear_failures(user_id)
-        log.info("event=totp_verified user=%s", user_id)
+        if (result.rowcount or 0) != 1:  # a concurrent verify used this step (or a later one) first
+            return VerifyResult(VerifyStatus.ALREADY_USED)
         return VerifyResult(VerifyStatus.OK)
+
+    def _app(self, user_id: int) -> AuthenticatorApp | None:
+        with self._db.session() as db:
+            return db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
 
     # ---- state ---------------------------------------------------------------------------------
 
@@ -194,49 +187,50 @@ class AuthenticatorApps:
             app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == int(user_id))).first()
             return app is not None and not app.confirmed
 
-    def remove(self, user_id: int) -> None:
-        """Delete the user's app (pending or confirmed); removing a confirmed one bumps the factor epoch."""
+    def remove(self, user_id: int, db: Session | None = None) -> bool:
+        """Delete the user's app (pending or confirmed); True when a confirmed one was removed.
+
+        With `db`, in that transaction (a factor change's finish)."""
         user_id = int(user_id)
-        with self._db.session() as db:
-            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
+        with self._db.within(db) as tx:
+            app = tx.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user_id)).first()
             if app is None:
-                return
+                return False
             was_confirmed = app.confirmed
-            db.delete(app)
+            tx.delete(app)
             if was_confirmed:
-                _reset_preference(db, user_id)
-                bump_factor_epoch(db, user_id)
+                _reset_preference(tx, user_id)
         if was_confirmed:
             log.info("event=totp_removed user=%s", user_id)
+        return was_confirmed
 
     # ---- internals -----------------------------------------------------------------------------
 
-    def _matching_step(self, encrypted: str, code: str, *, after: int) -> int | None:
-        """The earliest step within the window, later than `after`, whose code is `code`; else None."""
+    def _matching_step(self, encrypted: str, code: str, *, after: int) -> tuple[int | None, bool]:
+        """(the earliest step within the window later than `after` whose code is `code`, or None;
+        whether the code matched a step at or before `after`, i.e. was right but already used)."""
         try:
             secret = self._fernet.decrypt(encrypted.encode()).decode()
         except InvalidToken:  # SECRET_KEY changed: the stored secret is unreadable
             log.error("event=totp_secret_unreadable")
-            return None
+            return None, False
         totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_STEP_SECONDS)
         now_step = int(self._clock.now() // TOTP_STEP_SECONDS)
-        found = None
+        found, used = None, False
         for step in range(now_step - TOTP_VALID_WINDOW, now_step + TOTP_VALID_WINDOW + 1):
             # compare every step (constant work whatever matches); keep the earliest usable one
-            if hmac.compare_digest(totp.generate_otp(step), code) and step > after and found is None:
-                found = step
-        return found
-
-    def _failed(self, user_id: int, during: str) -> VerifyResult:
-        result = self._otp.register_failed_attempt(user_id)
-        log.info("event=totp_failed user=%s during=%s status=%s", user_id, during, result.status.value)
-        return result
+            if hmac.compare_digest(totp.generate_otp(step), code):
+                if step > after and found is None:
+                    found = step
+                elif step <= after:
+                    used = True
+        return found, used and found is None
 
 
 def _reset_preference(db: Session, user_id: int) -> None:
     db.exec(
         update(User)
-        .where(col(User.id) == user_id, col(User.preferred_factor) == "totp")
-        .values(preferred_factor="sms")
+        .where(col(User.id) == user_id, col(User.preferred_factor) == Factor.TOTP.value)
+        .values(preferred_factor=Factor.SMS.value)
         .execution_options(synchronize_session=False)
     )

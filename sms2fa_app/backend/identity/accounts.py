@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, col, select, update
 
 from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, PasswordProblem, password_problem
 from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
@@ -209,8 +209,29 @@ class Accounts:
         with self._db.session() as db:
             return db.get(User, user_id)
 
+    def set_preferred_factor(self, user_id: int, factor: str) -> None:
+        """Remember the factor the user used last ("sms" or "totp"), offered first at the next challenge."""
+        with self._db.session() as db:
+            prefer_factor(db, user_id, factor)
+
     def update(self, user: User) -> None:
         """Save changes to an account, stamping updated_at."""
         user.updated_at = utcnow()
         with self._db.session() as db:
             db.add(user)
+
+
+PREFERABLE_FACTORS = ("sms", "totp")  # values of User.preferred_factor
+
+
+def prefer_factor(db: Session, user_id: int, factor: str) -> None:
+    """Record, in the caller's transaction, the factor the user used last; ValueError for anything else."""
+    value = str(factor)
+    if value not in PREFERABLE_FACTORS:
+        raise ValueError(f"not a preferable factor: {value!r}")
+    db.exec(
+        update(User)
+        .where(col(User.id) == int(user_id), col(User.preferred_factor) != value)
+        .values(preferred_factor=value)
+        .execution_options(synchronize_session=False)
+    )

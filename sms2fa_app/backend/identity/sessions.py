@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlmodel import delete, select
+from sqlmodel import Session, col, delete, select
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import new_token, token_digest
@@ -108,7 +108,7 @@ class SessionStore:
 
     def resolve(self, token: str | None) -> ActiveSession | None:
         """The live session for a token, or None (unknown, tampered or expired; expired ones are deleted)."""
-        if not token or len(token) > MAX_TOKEN_LENGTH:
+        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             return None
         now = self._clock.now()
         with self._db.session() as db:
@@ -125,6 +125,8 @@ class SessionStore:
 
     def advance(self, token: str, stage: Stage) -> IssuedSession | None:
         """Move a live session to a stage under a new token; the old token stops working."""
+        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            return None
         now = self._clock.now()
         with self._db.session() as db:
             record = db.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
@@ -142,15 +144,27 @@ class SessionStore:
 
     def end(self, token: str | None) -> None:
         """Delete the session behind a token (logout)."""
-        if not token or len(token) > MAX_TOKEN_LENGTH:
+        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             return
         with self._db.session() as db:
             db.exec(delete(LoginSession).where(LoginSession.token_hash == token_digest(token)))
 
-    def end_all_for_user(self, user_id: int, keep_session_id: int | None = None) -> int:
-        """Delete every session of a user but one; returns how many were ended."""
-        with self._db.session() as db:
-            query = delete(LoginSession).where(LoginSession.user_id == user_id)
+    def end_all_for_user(self, user_id: int, keep_session_id: int | None = None, db: Session | None = None) -> int:
+        """Delete every session of a user but one; returns how many were ended. With `db`, in that transaction."""
+        with self._db.within(db) as tx:
+            query = delete(LoginSession).where(col(LoginSession.user_id) == user_id)
             if keep_session_id is not None:
-                query = query.where(LoginSession.id != keep_session_id)
-            return db.exec(query).rowcount or 0
+                query = query.where(col(LoginSession.id) != keep_session_id)
+            return tx.exec(query).rowcount or 0
+
+    def rotate(self, db: Session, session_id: int) -> IssuedSession | None:
+        """Give a live session a new token inside the caller's transaction; the old token stops working."""
+        record = db.get(LoginSession, session_id)
+        if record is None or self._expired(record, self._clock.now()):
+            return None
+        fresh = new_token()
+        record.token_hash = token_digest(fresh)
+        record.last_seen_at = self._clock.now()
+        db.add(record)
+        db.flush()
+        return IssuedSession(fresh, _active(record))

@@ -43,3 +43,12 @@ class Database:
                 session.commit()
         except OperationalError as error:
             raise ServiceUnavailable("database unavailable") from error
+
+    @contextmanager
+    def within(self, db: Session | None) -> Iterator[Session]:
+        """The caller's transaction when one is given (the caller commits), else a new one."""
+        if db is not None:
+            yield db
+            return
+        with self.session() as new:
+            yield new

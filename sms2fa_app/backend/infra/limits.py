@@ -132,3 +132,9 @@ class WindowLimiter:
         """Forget the events of these counters."""
         with redis_fail_closed():
             self._client.delete(*[c.key for c in counters])
+
+
+def whole_seconds(value: object) -> int:
+    """A wait from Lua (a number, maybe as text) rounded up to whole seconds; 0 when nothing is left."""
+    wait = float(value)  # type: ignore[arg-type]
+    return max(1, math.ceil(wait)) if wait > 0 else 0

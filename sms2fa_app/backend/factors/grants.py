@@ -1,0 +1,132 @@
+"""Re-authentication grants: single use, bound to the session and to one named factor operation.
+
+Confirming the password (and, with 2FA on, a second factor) grants this session one operation for
+REAUTH_GRANT_SECONDS. The operation consumes the grant when it commits; Cancel drops it; starting
+another operation replaces it. Every check reads the operation from the stored grant, never from the
+client's wizard step.
+
+Record `reauth:{user}:{session}`: "{operation}|{level}|{expires_at}".
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import redis
+
+from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.redis_store import redis_fail_closed
+
+REAUTH_GRANT_SECONDS = 600
+_GC_MARGIN_SECONDS = 5
+
+# KEYS: grant. ARGV: now, operation, accepted levels (comma-separated). Deletes and returns 1 when the
+# grant names this operation at an accepted level and is unexpired; else 0 and leaves it.
+_CONSUME_LUA = """
+local stored = redis.call('GET', KEYS[1])
+if not stored then
+  return 0
+end
+local operation, level, expires_at = string.match(stored, '^([^|]*)|([^|]*)|(.*)$')
+if operation ~= ARGV[2] or tonumber(expires_at) <= tonumber(ARGV[1]) then
+  return 0
+end
+for accepted in string.gmatch(ARGV[3], '[^,]+') do
+  if accepted == level then
+    redis.call('DEL', KEYS[1])
+    return 1
+  end
+end
+return 0
+"""
+
+
+class Operation(enum.StrEnum):
+    """A change of second factors that needs re-authentication."""
+
+    ENABLE_SMS = "enable_sms"
+    CHANGE_NUMBER = "change_number"
+    DISABLE = "disable"
+    REGENERATE_CODES = "regenerate_codes"
+    ADD_TOTP = "add_totp"
+    REMOVE_TOTP = "remove_totp"
+
+    @property
+    def needs_two_factor_on(self) -> bool:
+        """Every operation but the first enrollment needs 2FA to be on."""
+        return self is not Operation.ENABLE_SMS
+
+
+class Reauth(enum.StrEnum):
+    """How far a session re-authenticated."""
+
+    PASSWORD = "password"
+    PASSWORD_AND_CODE = "password_and_code"
+
+
+def needed_reauth(operation: Operation) -> Reauth:
+    """The password to add a first factor; the password and a second factor for anything else."""
+    return Reauth.PASSWORD if operation is Operation.ENABLE_SMS else Reauth.PASSWORD_AND_CODE
+
+
+def _accepted(needed: Reauth) -> tuple[Reauth, ...]:
+    return (Reauth.PASSWORD, Reauth.PASSWORD_AND_CODE) if needed is Reauth.PASSWORD else (Reauth.PASSWORD_AND_CODE,)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A live grant: the operation it allows and how far the session re-authenticated."""
+
+    operation: Operation
+    level: Reauth
+
+
+class ReauthGrants:
+    """Issues, reads, consumes and drops re-authentication grants in Redis."""
+
+    def __init__(self, client: redis.Redis, clock: Clock):
+        self._redis = client
+        self._clock = clock
+        self._consume_script = client.register_script(_CONSUME_LUA)
+
+    @staticmethod
+    def _key(user_id: int, session_id: int) -> str:
+        return f"reauth:{int(user_id)}:{int(session_id)}"
+
+    def grant(self, user_id: int, session_id: int, operation: Operation, level: Reauth) -> None:
+        """Allow this session one `operation` for REAUTH_GRANT_SECONDS (replacing any other grant)."""
+        value = f"{Operation(operation).value}|{Reauth(level).value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
+        with redis_fail_closed():
+            self._redis.set(self._key(user_id, session_id), value, ex=REAUTH_GRANT_SECONDS + _GC_MARGIN_SECONDS)
+
+    def current(self, user_id: int, session_id: int) -> Grant | None:
+        """This session's unexpired grant, or None."""
+        with redis_fail_closed():
+            stored = self._redis.get(self._key(user_id, session_id))
+        if stored is None:
+            return None
+        operation, level, expires_at = stored.split("|")
+        if float(expires_at) <= self._clock.now():
+            return None
+        return Grant(Operation(operation), Reauth(level))
+
+    def holds(self, user_id: int, session_id: int, operation: Operation, needed: Reauth | None = None) -> bool:
+        """True when this session may perform `operation` (at the level it needs, or `needed`)."""
+        grant = self.current(user_id, session_id)
+        needed = needed or needed_reauth(operation)
+        return grant is not None and grant.operation is operation and grant.level in _accepted(needed)
+
+    def consume(self, user_id: int, session_id: int, operation: Operation) -> bool:
+        """Use the grant for `operation` once, atomically; False when there is none to use."""
+        accepted = ",".join(level.value for level in _accepted(needed_reauth(operation)))
+        with redis_fail_closed():
+            used = self._consume_script(
+                keys=[self._key(user_id, session_id)], args=[repr(self._clock.now()), operation.value, accepted]
+            )
+        return int(used) == 1
+
+    def drop(self, user_id: int, session_id: int) -> None:
+        """Forget this session's grant (Cancel, or the wizard was left)."""
+        with redis_fail_closed():
+            self._redis.delete(self._key(user_id, session_id))

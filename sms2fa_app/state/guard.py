@@ -1,0 +1,180 @@
+"""The one guard of public Reflex handlers.
+
+Every public state method can be called from the browser with any arguments, so each one is written as
+`@guarded(...) async def name(self, caller: Caller, <args>) -> list | None`; the decorator exposes it
+as a handler that takes only `<args>`, and:
+
+- checks the type and size of every argument against the method's annotations (`dict` = a submitted
+  form of short strings, `str` = one short string) and refuses anything else with a short message;
+- ignores a call while the same busy flag is up (one request at a time per button), shows the flag
+  while working, and always lowers it;
+- resolves the caller on the server (never from event data): nobody, a session waiting for its second
+  factor, or a signed-in user; anyone else is sent to /login;
+- turns an outage into a short message and any other exception into the same message plus a log line
+  with the traceback: no exception text ever reaches the browser.
+
+The exposed handler has the public signature (without `caller`), so Reflex's event-handler
+introspection sees the arguments the browser sends.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User
+from sms2fa_app.state import messages
+from sms2fa_app.state.runner import run_backend
+
+log = logging.getLogger("sms2fa.state")
+
+LOGIN_PATH = "/login"
+MAX_FORM_FIELDS = 16
+MAX_FIELD_NAME_LENGTH = 64
+MAX_FIELD_LENGTH = 1024
+MAX_ARGUMENT_LENGTH = 256
+
+
+class Access(enum.Enum):
+    """Who may call a handler."""
+
+    ANYONE = "anyone"  # no session needed (log in, sign up)
+    PENDING = "pending"  # a session waiting for its second factor, whose user has a number (the challenge)
+    SIGNED_IN = "signed_in"  # a fully signed-in user
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who called, as resolved on the server (None for Access.ANYONE)."""
+
+    session: ActiveSession | None = None
+    user: User | None = None
+
+    @property
+    def signed_in(self) -> tuple[ActiveSession, User]:
+        """The session and user of a resolved caller."""
+        assert self.session is not None and self.user is not None
+        return self.session, self.user
+
+
+class BadArguments(ValueError):
+    """The browser sent arguments of the wrong type or size."""
+
+
+def clean_form(value: object) -> dict[str, str]:
+    """A submitted form: at most MAX_FORM_FIELDS short text fields (checkboxes become "on"/"")."""
+    if not isinstance(value, dict) or len(value) > MAX_FORM_FIELDS:
+        raise BadArguments("form")
+    form: dict[str, str] = {}
+    for name, field in value.items():
+        if not isinstance(name, str) or len(name) > MAX_FIELD_NAME_LENGTH:
+            raise BadArguments("field name")
+        if isinstance(field, bool):
+            field = "on" if field else ""
+        if not isinstance(field, str) or len(field) > MAX_FIELD_LENGTH:
+            raise BadArguments(name)
+        form[name] = field
+    return form
+
+
+def clean_text(value: object) -> str:
+    """One short string argument."""
+    if not isinstance(value, str) or len(value) > MAX_ARGUMENT_LENGTH:
+        raise BadArguments("text")
+    return value
+
+
+_CLEANERS: dict[Any, Callable[[object], Any]] = {
+    dict: clean_form,
+    "dict": clean_form,
+    str: clean_text,
+    "str": clean_text,
+}
+
+
+def _public_signature(method: Callable[..., Any]) -> tuple[inspect.Signature, list[Callable[[object], Any]]]:
+    """The browser-facing signature (self + arguments, without `caller`) and a cleaner per argument."""
+    parameters = list(inspect.signature(method).parameters.values())
+    self_param, _caller, *arguments = parameters
+    cleaners = []
+    for parameter in arguments:
+        annotation = (
+            parameter.annotation.split("[")[0] if isinstance(parameter.annotation, str) else parameter.annotation
+        )
+        if annotation not in _CLEANERS:
+            raise TypeError(f"{method.__qualname__}: argument {parameter.name!r} needs a dict or str annotation")
+        cleaners.append(_CLEANERS[annotation])
+    return inspect.Signature([self_param, *arguments]), cleaners
+
+
+async def resolve_caller(state: Any, access: Access) -> Caller | None:
+    """The caller a handler may serve, or None (send them to /login)."""
+    if access is Access.ANYONE:
+        return Caller()
+    session = await state._session()
+    if session is None:
+        return None
+    wanted = Stage.PASSWORD_VERIFIED if access is Access.PENDING else Stage.AUTHENTICATED
+    if session.stage is not wanted:
+        return None
+    user = await run_backend(state._services().accounts.get, session.user_id)
+    if user is None or (access is Access.PENDING and not user.phone_number):
+        return None
+    return Caller(session, user)
+
+
+def guarded(
+    *, access: Access = Access.SIGNED_IN, busy: str = "busy", error: str = "error"
+) -> Callable[[Callable[..., Awaitable[list | None]]], Callable[..., AsyncIterator[Any]]]:
+    """Expose `work(self, caller, ...)` as a public handler behind the checks above (see the module doc)."""
+
+    def decorate(work: Callable[..., Awaitable[list | None]]) -> Callable[..., AsyncIterator[Any]]:
+        signature, cleaners = _public_signature(work)
+
+        @functools.wraps(work)
+        async def handler(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+                values = [
+                    clean(value) for clean, value in zip(cleaners, list(bound.arguments.values())[1:], strict=True)
+                ]
+            except (TypeError, BadArguments):
+                log.warning("event=bad_arguments handler=%s", work.__name__)
+                setattr(self, error, messages.INVALID_REQUEST)
+                return
+            if getattr(self, busy):
+                return
+            setattr(self, error, "")
+            setattr(self, busy, True)
+            yield
+            events: list | None = None
+            try:
+                caller = await resolve_caller(self, access)
+                events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
+            except ServiceUnavailable:
+                setattr(self, error, messages.SERVICE_UNAVAILABLE)
+            except Exception:
+                log.exception("event=handler_failed handler=%s", work.__name__)
+                setattr(self, error, messages.SERVICE_UNAVAILABLE)
+            finally:
+                setattr(self, busy, False)
+            for event in events or []:
+                yield event
+
+        handler.__signature__ = signature  # type: ignore[attr-defined]
+        handler.__annotations__ = {
+            name: value for name, value in work.__annotations__.items() if name not in ("caller", "return")
+        }
+        del handler.__wrapped__  # introspection must see the public signature, not the inner signature
+        return handler
+
+    return decorate

@@ -1,0 +1,90 @@
+"""Settings, the SMS factor: a new number, the code texted to it, then 2FA on (or the number changed)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sms2fa_app.backend.delivery.phone import normalize_e164
+from sms2fa_app.backend.factors.changes import FactorChange
+from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.identity.sessions import ActiveSession
+from sms2fa_app.backend.models import User
+from sms2fa_app.state import messages
+from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.settings.recovery import RecoveryCodesState
+from sms2fa_app.state.settings.steps import Step
+from sms2fa_app.state.settings.wizard import WizardState
+
+MAX_PHONE_INPUT_LENGTH = 32
+
+
+class SmsSetupState(WizardState):
+    """The phone and code steps; the number the code went to stays on the server."""
+
+    handles: ClassVar[frozenset[Operation]] = frozenset({Operation.ENABLE_SMS, Operation.CHANGE_NUMBER})
+    phone_input: str = ""
+    phone_preview: str = ""
+    _pending_phone: str = ""
+
+    async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
+        await self._reset_wizard(Step.PHONE)
+        return []
+
+    async def _resend(self, session: ActiveSession, user: User) -> list:
+        return await self._send_enroll_code(session, user, None)
+
+    def set_phone_input(self, value: str):
+        """Echo what the user types and show the E.164 form we understood (only while on the phone step:
+        a late, debounced keystroke must not refill the fields after the wizard moved on)."""
+        if self.step != Step.PHONE or not isinstance(value, str):
+            return
+        self.phone_input = value[:MAX_PHONE_INPUT_LENGTH]
+        self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
+
+    @guarded()
+    async def send_enroll_code(self, caller: Caller, form_data: dict) -> list:
+        """Phone step: validate, refuse a number in use, text a code."""
+        session, user = caller.signed_in
+        return await self._send_enroll_code(session, user, form_data.get("phone", self.phone_input))
+
+    async def _send_enroll_code(self, session: ActiveSession, user: User, raw: str | None) -> list:
+        """Text a setup code to `raw` (None: again to the pending number)."""
+        services = self._services()
+        raw = self._pending_phone if raw is None else raw
+        e164 = normalize_e164(raw, services.settings.otp_default_region)
+        sent = await run_backend(services.factor_changes.send_enroll_code, session, user, raw, e164, self._client_ip())
+        if sent is FactorChange.REAUTH_REQUIRED:
+            return await self._need_reauth()
+        if sent is FactorChange.NOT_ALLOWED:
+            self.error = messages.SAME_NUMBER
+            return []
+        if isinstance(sent, FactorChange):
+            self.error = messages.FACTOR_CHANGE_ERRORS[sent]
+            return []
+        self.error, countdown = self._after_send(sent)
+        if not self.error:
+            self._pending_phone = e164 or ""
+            self.step = Step.CODE.value
+        return [countdown] if countdown is not None else []
+
+    @guarded()
+    async def verify_enroll_code(self, caller: Caller, form_data: dict) -> list:
+        """Code step: verify, then turn 2FA on by consuming the server's proof for this exact number."""
+        session, user = caller.signed_in
+        result = await run_backend(
+            self._services().factor_changes.verify_enroll_code,
+            session,
+            user,
+            form_data.get("code", ""),
+            self._pending_phone,
+        )
+        if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
+            self.error = messages.verify_failed(result.verify)
+            return []
+        if result.status is FactorChange.REAUTH_REQUIRED:
+            return await self._need_reauth()
+        events = await self._finish(result, messages.TWO_FACTOR_ON, Step.DONE)
+        if result.done:  # the first set of recovery codes, shown once
+            (await self.get_state(RecoveryCodesState)).new_recovery_codes = list(result.recovery_codes)
+        return events

@@ -1,0 +1,44 @@
+"""Settings, the authenticator app: scan the key, then a current code confirms it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sms2fa_app.backend.factors.changes import FactorChange
+from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.identity.sessions import ActiveSession
+from sms2fa_app.backend.models import User
+from sms2fa_app.state import messages
+from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.settings.steps import Step
+from sms2fa_app.state.settings.wizard import WizardState
+
+
+class TotpSetupState(WizardState):
+    """The setup step; the key and QR code are shown once and cleared when the step is left."""
+
+    handles: ClassVar[frozenset[Operation]] = frozenset({Operation.ADD_TOTP})
+    totp_secret: str = ""
+    totp_qr: str = ""
+
+    async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
+        setup = await run_backend(self._services().factor_changes.begin_totp, session, user)
+        if isinstance(setup, FactorChange):
+            return await self._need_reauth()
+        await self._reset_wizard(Step.TOTP_SETUP)
+        self.totp_secret, self.totp_qr = setup.secret, setup.qr_data_uri
+        return []
+
+    @guarded()
+    async def verify_totp_setup(self, caller: Caller, form_data: dict) -> list:
+        """A current code from the app confirms it before it is used."""
+        session, _user = caller.signed_in
+        result = await run_backend(self._services().factor_changes.confirm_totp, session, form_data.get("code", ""))
+        if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
+            self.error = messages.verify_failed(result.verify, Factor.TOTP)
+            return []
+        if result.status is FactorChange.REAUTH_REQUIRED:
+            return await self._need_reauth()
+        return await self._finish(result, messages.TOTP_ADDED)

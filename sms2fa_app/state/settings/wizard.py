@@ -1,0 +1,199 @@
+"""The settings wizard: pick an operation, re-authenticate for it, then hand over to the factor's step.
+
+The server decides every step: the password step grants this session the one operation it is for;
+the code step raises that grant; the operation consumes it when it commits; Cancel drops it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import reflex as rx
+
+from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
+from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.identity.sessions import ActiveSession
+from sms2fa_app.backend.models import User
+from sms2fa_app.state import messages
+from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.settings.status import SettingsState
+from sms2fa_app.state.settings.steps import Step
+
+_BACK = {Step.CODE: Step.PHONE, Step.REAUTH_CODE: Step.REAUTH_PASSWORD}
+
+
+class WizardState(SettingsState):
+    """One step at a time; the operation comes from the server's grant, not from this state."""
+
+    step: str = Step.STATUS.value
+    operation: str = ""
+    # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
+    handles: ClassVar[frozenset[Operation]] = frozenset()
+
+    async def _reset_wizard(self, step: Step = Step.STATUS) -> None:
+        """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
+        self.step = step.value
+        self.error = ""
+        self.resend_seconds = 0
+        for substate_class in WizardState.get_substates():
+            (await self.get_state(substate_class)).reset()
+
+    async def _factor_state(self, operation: Operation) -> Any:
+        """The substate that carries on with `operation` (None when the wizard itself finishes it)."""
+        for substate_class in WizardState.get_substates():
+            if operation in substate_class.handles:
+                return await self.get_state(substate_class)
+        return None
+
+    async def load(self):
+        """on_load of /settings: the guard, then the current status, with no wizard open."""
+        redirect, user = await self._guard_page()
+        if user is None:
+            return redirect
+        await run_backend(self._show_status, user)
+        await self._reset_wizard()
+        self.operation = ""
+        self.notice = ""
+        return None
+
+    @guarded()
+    async def start(self, caller: Caller, operation: str) -> list:
+        """Begin an operation: the password first (and, with 2FA on, a second factor)."""
+        session, user = caller.signed_in
+        self.notice = ""
+        if operation not in tuple(Operation):
+            return []
+        begun = await run_backend(self._services().factor_changes.begin, session, user, Operation(operation))
+        if begun is not FactorChange.DONE:
+            await run_backend(self._show_status, user)
+            await self._reset_wizard()
+            return []
+        self.operation = operation
+        await self._reset_wizard(Step.REAUTH_PASSWORD)
+        return []
+
+    @guarded()
+    async def cancel(self, caller: Caller) -> list:
+        """Leave the wizard; nothing changes and the re-authentication is forgotten."""
+        await self._leave(caller)
+        return []
+
+    @guarded()
+    async def back(self, caller: Caller) -> list:
+        """One step back (the server's grant is unchanged); from a first step, leave like Cancel."""
+        if self.step in _BACK:
+            self.step = _BACK[Step(self.step)].value
+        else:
+            await self._leave(caller)
+        return []
+
+    async def _leave(self, caller: Caller) -> None:
+        session, _user = caller.signed_in
+        await run_backend(self._services().factor_changes.cancel, session)
+        await self._reset_wizard()
+        self.operation = ""
+        self.notice = ""
+
+    @guarded()
+    async def confirm_password(self, caller: Caller, form_data: dict) -> list:
+        """Re-authentication, part 1: the current password; then a code to the current number."""
+        session, user = caller.signed_in
+        if self.operation not in tuple(Operation):
+            await self._reset_wizard()
+            return []
+        changes = self._services().factor_changes
+        checked = await run_backend(
+            changes.confirm_password,
+            session,
+            user,
+            Operation(self.operation),
+            form_data.get("password", ""),
+            self._client_ip(),
+        )
+        if isinstance(checked, FactorChange):
+            self.error = messages.FACTOR_CHANGE_ERRORS[checked]
+            return []
+        if checked.outcome is LoginOutcome.THROTTLED:
+            self.error = messages.login_throttled(checked.retry_after_seconds)
+            return []
+        if checked.outcome is not LoginOutcome.AUTHENTICATED:
+            missing = checked.outcome is LoginOutcome.MISSING_FIELDS
+            self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
+            return []
+        if not user.is_two_factor_enabled:  # a first factor needs only the password
+            return await self._after_reauth(session, user, Operation(self.operation))
+        return await self._send_reauth_code(session, user)
+
+    @guarded()
+    async def verify_reauth_code(self, caller: Caller, form_data: dict) -> list:
+        """Re-authentication, part 2: the code; then the operation the grant is for."""
+        session, user = caller.signed_in
+        changes = self._services().factor_changes
+        result = await run_backend(changes.verify_reauth, session, Factor.SMS, form_data.get("code", ""))
+        if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
+            self.error = messages.verify_failed(result.verify)
+            return []
+        if not result.done or result.operation is None:
+            return await self._need_reauth()
+        self.operation = result.operation.value
+        self.resend_seconds = 0
+        return await self._after_reauth(session, user, result.operation)
+
+    @guarded()
+    async def resend_code(self, caller: Caller) -> list:
+        """Text a new code for the current step (re-authentication, or the factor's own step)."""
+        session, user = caller.signed_in
+        if self.step == Step.REAUTH_CODE:
+            return await self._send_reauth_code(session, user)
+        if self.operation in tuple(Operation) and (factor_state := await self._factor_state(Operation(self.operation))):
+            return await factor_state._resend(session, user)
+        return []
+
+    async def _send_reauth_code(self, session: ActiveSession, user: User) -> list:
+        sent = await run_backend(self._services().factor_changes.send_reauth_code, session, user, self._client_ip())
+        if isinstance(sent, FactorChange):
+            return await self._need_reauth()
+        self.error, countdown = self._after_send(sent)
+        if not self.error:
+            self.step = Step.REAUTH_CODE.value
+        return [countdown] if countdown is not None else []
+
+    async def _after_reauth(self, session: ActiveSession, user: User, operation: Operation) -> list:
+        """The grant is complete: a factor's substate carries on, or the wizard finishes it here."""
+        factor_state = await self._factor_state(operation)
+        if factor_state is not None:
+            return await factor_state._open(session, user, operation)
+        changes = self._services().factor_changes
+        if operation is Operation.REMOVE_TOTP:
+            return await self._finish(await run_backend(changes.remove_totp, session), messages.TOTP_REMOVED)
+        return await self._finish(await run_backend(changes.disable, session), messages.TWO_FACTOR_OFF)
+
+    async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
+        """A factor's substate: show the operation's first step (or run it)."""
+        raise NotImplementedError
+
+    async def _resend(self, session: ActiveSession, user: User) -> list:
+        """A factor's substate: text its step's code again."""
+        return []
+
+    async def _finish(self, result: ChangeResult, notice: str, step: Step = Step.STATUS) -> list:
+        """After an operation: adopt this session's new token, show the new status and say what changed."""
+        if not result.done:
+            self.error = messages.FACTOR_CHANGE_ERRORS.get(result.status, messages.REAUTH_REQUIRED)
+            return []
+        if result.issued is not None:
+            self._adopt(result.issued)
+            await self._refresh_status(result.issued.session.user_id)
+        await self._reset_wizard(step)
+        self.operation = ""
+        self.notice = notice if step is Step.STATUS else ""
+        return [rx.toast.success(notice)]
+
+    async def _need_reauth(self) -> list:
+        """The server holds no grant for this step: back to the password."""
+        await self._reset_wizard(Step.REAUTH_PASSWORD)
+        self.error = messages.REAUTH_REQUIRED
+        return []
