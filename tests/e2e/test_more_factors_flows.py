@@ -38,7 +38,7 @@ from tests.support.redis_server import RedisServer
 pytestmark = pytest.mark.e2e
 
 RECOVERY_CODE = re.compile(r"^[a-z0-9]{5}-[a-z0-9]{5}$")
-RECOVERY_REFUSED = "That recovery code isn't valid or was already used."
+RECOVERY_SPENT = "That recovery code was already used. Try another one."  # spent: refused, not a guess
 TOTP_PROMPT = "Enter the 6-digit code from your authenticator app."
 RECOVERY_PROMPT = "Enter one of your recovery codes. Each works once."
 KEY_LINE = re.compile(r"^Key: ([A-Z2-7]+=*)$")
@@ -156,7 +156,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
     log_in_to_challenge(page, email, e164, password)
     login_code = wait_for_code(sms, e164, after=sent)
     redeem_recovery_code(page, codes[0])
-    expect(alert(page, RECOVERY_REFUSED)).to_be_visible()
+    expect(alert(page, RECOVERY_SPENT)).to_be_visible()
     expect(page).to_have_url(CHALLENGE)
 
     # In with the texted code instead, not with a second recovery code.

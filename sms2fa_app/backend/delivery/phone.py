@@ -115,8 +115,13 @@ def _parse_valid(raw: str, default_region: str | None) -> tuple[phonenumbers.Pho
     return number, region
 
 
-def parse_phone(raw: str, policy: PhonePolicy | None = None) -> PhoneNumber | PhoneRejected:
-    """Parse typed or stored input into a number we may text, or say why not (no I/O)."""
+def parse_phone(raw: object, policy: PhonePolicy | None = None) -> PhoneNumber | PhoneRejected:
+    """Parse typed or stored input into a number we may text, or say why not (no I/O).
+
+    Only bounded text reaches the cache: anything else is refused before it, so the cache's keys stay
+    small whatever the browser sends."""
+    if not isinstance(raw, str) or len(raw) > MAX_INPUT_LENGTH:
+        return PhoneRejected(PhoneProblem.INVALID_NUMBER)
     return _parse_phone_cached(raw, policy or PhonePolicy())
 
 

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 import sms2fa_app.backend.models  # noqa: F401  (registers the tables)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import create_user, granted, log_in
-from tests.unit.test_recovery import database_text
+from tests.unit.backend.factors.test_recovery import database_text
 
 PHONE = "+16502531212"
 CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import TEST_SECRET
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 COMPILE = "from reflex.utils import prerequisites; prerequisites.get_compiled_app(dry_run=True, use_rich=False)"
 

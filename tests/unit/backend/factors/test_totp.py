@@ -19,7 +19,7 @@ from sms2fa_app.backend.services import Services
 from tests.conftest import TEST_SECRET
 from tests.support.factories import create_user, granted, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.unit.test_recovery import database_text, failures
+from tests.unit.backend.factors.test_recovery import database_text, failures
 
 PHONE = "+16502531212"
 EMAIL = "ada@example.com"

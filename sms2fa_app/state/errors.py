@@ -1,0 +1,20 @@
+"""The app's last line against unexpected errors: a handler that raised gets a short message, never the
+exception's text (Reflex's default shows it in a toast in development). Every handler is already
+guarded (state/guard.py); this catches what happens outside them, such as arguments Reflex itself could
+not apply to a handler."""
+
+# No `from __future__ import annotations`: Reflex checks this handler's annotations as real types.
+import logging
+
+import reflex as rx
+from reflex_base.event import EventSpec
+
+from sms2fa_app.state import messages
+
+log = logging.getLogger("sms2fa.state")
+
+
+def on_backend_error(exception: Exception) -> EventSpec:
+    """Log the error with its traceback; tell the browser only that something went wrong."""
+    log.error("event=backend_error type=%s", type(exception).__name__, exc_info=exception)
+    return rx.toast.error(messages.SERVICE_UNAVAILABLE, id="backend_error")

@@ -1,0 +1,172 @@
+"""The shared lockout, one suite run against every factor, on a real Redis server with parallel guesses.
+
+For each factor (SMS code, authenticator code, recovery code):
+- N parallel wrong guesses: exactly `threshold` reach the secret check, and the user is locked;
+- N parallel copies of one right code: one success, no failure counted, no lock left behind.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+import redis
+from sqlmodel import SQLModel
+
+from sms2fa_app.backend.factors.lockout import lockout_key
+from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database, make_engine
+from sms2fa_app.backend.services import Services, build_services
+from tests.conftest import FAST_HASHER, make_settings
+from tests.support.factories import create_user
+from tests.support.recording_gateway import RecordingGateway
+from tests.support.redis_server import RedisServer
+
+PHONE = "+16502531212"
+SESSION = 10
+PARALLEL = 32
+THRESHOLD = 10
+
+
+@dataclass
+class FactorUnderTest:
+    """One factor's guesses and a count of how many reached its secret check."""
+
+    name: str
+    guess: Callable[[str], VerifyResult]
+    right_code: Callable[[], str]
+    wrong_code: Callable[[], str]
+    evaluated: Callable[[], int]
+
+
+@pytest.fixture
+def services(tmp_path: Path, real_redis_server: RedisServer, clock: FakeClock) -> Iterator[Services]:
+    pool = redis.BlockingConnectionPool.from_url(
+        real_redis_server.url, max_connections=PARALLEL + 5, decode_responses=True
+    )
+    client = redis.Redis(connection_pool=pool)
+    engine = make_engine(f"sqlite:///{tmp_path / 'lockout.db'}")
+    SQLModel.metadata.create_all(engine)
+    settings = make_settings(tmp_path, OTP_MAX_ATTEMPTS="1000")  # the code's own try limit out of the way
+    yield build_services(
+        settings,
+        clock=clock,
+        redis_client=client,
+        database=Database(engine),
+        hasher=FAST_HASHER,
+        gateway=RecordingGateway(),
+    )
+    client.close()
+
+
+def counting(function: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[[], int]]:
+    """A thread-safe counting wrapper of `function`, and a reader of its count."""
+    lock, calls = threading.Lock(), [0]
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            calls[0] += 1
+        return function(*args, **kwargs)
+
+    return wrapper, lambda: calls[0]
+
+
+@pytest.fixture(params=["sms", "totp", "recovery"])
+def factor(
+    request: pytest.FixtureRequest, services: Services, real_redis: redis.Redis, clock: FakeClock
+) -> FactorUnderTest:
+    user = create_user(services, phone=PHONE)
+    user_id = user.id or 0
+    if request.param == "sms":
+        services.otp.request_code(
+            purpose=Purpose.LOGIN, user_id=user_id, session_id=SESSION, phone=PHONE, client_ip="203.0.113.7"
+        )
+        sent = services.gateway.sent[-1].code  # type: ignore[attr-defined]
+        code_key = f"otp:code:login:{user_id}:{SESSION}"
+        return FactorUnderTest(
+            "sms",
+            lambda code: services.otp.verify_code(
+                purpose=Purpose.LOGIN, user_id=user_id, session_id=SESSION, code=code
+            ),
+            lambda: sent,
+            lambda: "000000" if sent != "000000" else "111111",
+            lambda: int(real_redis.hget(code_key, "a") or 0),  # wrong tries the code itself counted
+        )
+    if request.param == "totp":
+        setup = services.totp.begin_setup(user_id, user.email)
+        totp = pyotp.TOTP(setup.secret)
+        assert services.totp.confirm_setup(user_id, totp.at(clock.now() - 30)).ok
+        window = {totp.at(clock.now() + offset) for offset in (-30, 0, 30)}
+        wrapped, count = counting(services.totp._verify)
+        services.totp._verify = wrapped  # type: ignore[method-assign]
+        return FactorUnderTest(
+            "totp",
+            lambda code: services.totp.verify(user_id, code),
+            lambda: totp.at(clock.now()),
+            lambda: next(g for g in ("000000", "111111", "222222", "333333") if g not in window),
+            count,
+        )
+    codes = services.recovery.generate(user_id)
+    wrapped, count = counting(services.recovery._spend)
+    services.recovery._spend = wrapped  # type: ignore[method-assign]
+    return FactorUnderTest(
+        "recovery",
+        lambda code: services.recovery.redeem(user_id, code),
+        lambda: codes[0],
+        lambda: "zzzzz-zzzzz",
+        count,
+    )
+
+
+def in_parallel(call: Callable[[], VerifyResult], copies: int) -> list[VerifyResult]:
+    """`copies` calls on their own threads, released together."""
+    barrier = threading.Barrier(copies)
+
+    def run(_: int) -> VerifyResult:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        return list(pool.map(run, range(copies)))
+
+
+def failures(real_redis: redis.Redis) -> int:
+    return int(real_redis.hget(lockout_key(1), "n") or 0)
+
+
+def test_parallel_wrong_guesses_reach_the_check_exactly_threshold_times(
+    factor: FactorUnderTest, services: Services, real_redis: redis.Redis
+) -> None:
+    wrong = factor.wrong_code()
+    results = in_parallel(lambda: factor.guess(wrong), PARALLEL)
+    assert factor.evaluated() == THRESHOLD, factor.name
+    assert failures(real_redis) == THRESHOLD
+    statuses = [result.status for result in results]
+    assert statuses.count(VerifyStatus.WRONG) == THRESHOLD - 1
+    assert statuses.count(VerifyStatus.LOCKED) == PARALLEL - THRESHOLD + 1
+    assert services.lockout.wait(1) == 60
+    # locked: even the right code is not tried now
+    before = factor.evaluated()
+    assert factor.guess(factor.right_code()).status is VerifyStatus.LOCKED
+    assert factor.evaluated() == before
+
+
+def test_parallel_copies_of_one_right_code_succeed_once_and_count_no_failure(
+    factor: FactorUnderTest, services: Services, real_redis: redis.Redis
+) -> None:
+    right = factor.right_code()
+    results = in_parallel(lambda: factor.guess(right), 20)
+    statuses = [result.status for result in results]
+    assert statuses.count(VerifyStatus.OK) == 1, (factor.name, statuses)
+    assert VerifyStatus.WRONG not in statuses and VerifyStatus.TOO_MANY_ATTEMPTS not in statuses
+    assert failures(real_redis) == 0
+    assert services.lockout.wait(1) == 0
+    assert not real_redis.exists(lockout_key(1))

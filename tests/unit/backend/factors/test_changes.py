@@ -1,0 +1,206 @@
+"""FactorChanges: single-use grants bound to one operation, and one transactional finish for every change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyotp
+import pytest
+
+from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
+from sms2fa_app.backend.factors.grants import Operation, Reauth
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User
+from sms2fa_app.backend.services import Services
+from tests.support.factories import PASSWORD, create_user, granted
+from tests.support.recording_gateway import RecordingGateway
+
+OLD_PHONE = "+16502531212"
+NEW_PHONE = "+14155552671"
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
+
+
+def signed_in(services: Services) -> tuple[str, ActiveSession]:
+    """A fully signed-in session of user 1: (token, session)."""
+    issued = services.sessions.create(1, Stage.AUTHENTICATED)
+    return issued.token, issued.session
+
+
+def user(services: Services) -> User:
+    found = services.accounts.get(1)
+    assert found is not None
+    return found
+
+
+def reauthenticate(services: Services, session: ActiveSession, operation: Operation, gateway: RecordingGateway):
+    """The password step, then (with 2FA on) a texted code, through the service as the wizard does."""
+    changes = services.factor_changes
+    assert changes.begin(session, user(services), operation) is FactorChange.DONE
+    checked = changes.confirm_password(session, user(services), operation, PASSWORD, "203.0.113.7")
+    assert not isinstance(checked, FactorChange)
+    if user(services).is_two_factor_enabled:
+        changes.send_reauth_code(session, user(services), "203.0.113.7")
+        assert changes.verify_reauth(session, Factor.SMS, gateway.sent[-1].code).done
+
+
+@pytest.fixture
+def enrolled(services: Services) -> User:
+    return create_user(services, phone=OLD_PHONE)
+
+
+def test_a_grant_used_for_codes_leaves_nothing_to_move_the_number_with(
+    services: Services, enrolled: User, gateway: RecordingGateway
+) -> None:
+    _token, session = signed_in(services)
+    reauthenticate(services, session, Operation.REGENERATE_CODES, gateway)
+    assert services.factor_changes.regenerate_codes(session).done
+    texts = len(gateway.sent)
+    changes = services.factor_changes
+    assert changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7") is (
+        FactorChange.REAUTH_REQUIRED
+    )
+    assert changes.verify_enroll_code(session, user(services), "123456", NEW_PHONE).status is (
+        FactorChange.REAUTH_REQUIRED
+    )
+    assert len(gateway.sent) == texts and user(services).phone_number == OLD_PHONE
+
+
+def test_a_grant_is_used_once(services: Services, enrolled: User, gateway: RecordingGateway) -> None:
+    _token, session = signed_in(services)
+    reauthenticate(services, session, Operation.REGENERATE_CODES, gateway)
+    assert services.factor_changes.regenerate_codes(session).done
+    assert services.factor_changes.regenerate_codes(session).status is FactorChange.REAUTH_REQUIRED
+
+
+def test_a_grant_allows_only_its_operation(services: Services, enrolled: User, gateway: RecordingGateway) -> None:
+    _token, session = signed_in(services)
+    reauthenticate(services, session, Operation.REGENERATE_CODES, gateway)
+    assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
+    assert services.factor_changes.remove_totp(session).status is FactorChange.REAUTH_REQUIRED
+    assert user(services).is_two_factor_enabled
+    assert services.factor_changes.regenerate_codes(session).done  # still there for its own operation
+
+
+def test_the_password_alone_is_not_enough_to_change_a_factor(
+    services: Services, enrolled: User, gateway: RecordingGateway
+) -> None:
+    _token, session = signed_in(services)
+    granted(services, session, Operation.DISABLE, Reauth.PASSWORD)
+    assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
+    assert user(services).is_two_factor_enabled
+
+
+def test_cancel_drops_the_grant(services: Services, enrolled: User, gateway: RecordingGateway) -> None:
+    _token, session = signed_in(services)
+    reauthenticate(services, session, Operation.DISABLE, gateway)
+    services.factor_changes.cancel(session)
+    assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
+    assert user(services).is_two_factor_enabled
+
+
+def test_the_code_step_keeps_the_operation_the_password_step_granted(
+    services: Services, enrolled: User, gateway: RecordingGateway
+) -> None:
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    changes.confirm_password(session, user(services), Operation.REGENERATE_CODES, PASSWORD, "203.0.113.7")
+    changes.send_reauth_code(session, user(services), "203.0.113.7")
+    result = changes.verify_reauth(session, Factor.SMS, gateway.sent[-1].code)
+    assert result.done and result.operation is Operation.REGENERATE_CODES
+
+
+def test_an_operation_that_does_not_fit_the_account_is_refused(services: Services, enrolled: User) -> None:
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    assert changes.begin(session, user(services), Operation.ENABLE_SMS) is FactorChange.NOT_ALLOWED
+    assert changes.begin(session, user(services), Operation.REMOVE_TOTP) is FactorChange.NOT_ALLOWED
+    refused = changes.confirm_password(session, user(services), Operation.ENABLE_SMS, PASSWORD, "")
+    assert refused is FactorChange.NOT_ALLOWED
+    assert services.factor_changes.grants.current(1, session.session_id) is None
+
+
+# ---- one finish for every operation --------------------------------------------------------------
+
+
+def _operation_runner(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, operation: Operation
+) -> Callable[[ActiveSession], ChangeResult]:
+    """Set the account up so `operation` fits it, and return how the wizard would finish it."""
+    changes = services.factor_changes
+    if operation is Operation.ENABLE_SMS:
+        create_user(services)
+    else:
+        create_user(services, phone=OLD_PHONE)
+    if operation is Operation.REMOVE_TOTP:
+        setup = services.totp.begin_setup(1, "ada@example.com")
+        assert services.totp.confirm_setup(1, pyotp.TOTP(setup.secret).at(clock.now())).ok
+    if operation in (Operation.ENABLE_SMS, Operation.CHANGE_NUMBER):
+
+        def enroll(session: ActiveSession) -> ChangeResult:
+            changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+            return changes.verify_enroll_code(session, user(services), gateway.sent[-1].code, NEW_PHONE)
+
+        return enroll
+    if operation is Operation.ADD_TOTP:
+
+        def add(session: ActiveSession) -> ChangeResult:
+            setup = changes.begin_totp(session, user(services))
+            assert not isinstance(setup, FactorChange)
+            return changes.confirm_totp(session, pyotp.TOTP(setup.secret).at(clock.now()))
+
+        return add
+    return {
+        Operation.DISABLE: changes.disable,
+        Operation.REGENERATE_CODES: changes.regenerate_codes,
+        Operation.REMOVE_TOTP: changes.remove_totp,
+    }[operation]
+
+
+@pytest.mark.parametrize("operation", list(Operation))
+def test_every_operation_ends_in_the_same_finish(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, operation: Operation
+) -> None:
+    finish = _operation_runner(services, gateway, clock, operation)
+    other_token, _other = signed_in(services)  # e.g. an intruder's session
+    device = services.devices.remember(1, CHROME)
+    epoch = user(services).factor_epoch
+    token, session = signed_in(services)
+    granted(services, session, operation)
+
+    result = finish(session)
+
+    assert result.done and result.issued is not None, result
+    assert services.sessions.resolve(other_token) is None  # every other session ended
+    assert services.sessions.resolve(token) is None  # this one continues under a new token
+    assert services.sessions.resolve(result.issued.token).session_id == session.session_id
+    assert user(services).factor_epoch == epoch + 1  # remembered devices are void
+    assert not services.devices.check(1, device)
+    assert services.factor_changes.grants.current(1, session.session_id) is None  # the grant is used up
+
+
+@pytest.mark.parametrize("failing", ["grant", "sessions"])
+def test_a_failure_inside_the_finish_changes_nothing(
+    services: Services, enrolled: User, gateway: RecordingGateway, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """Redis or the database failing mid-finish rolls the change back with everything else: no new number
+    with the intruder's session still alive."""
+    other_token, _other = signed_in(services)
+    token, session = signed_in(services)
+    granted(services, session, Operation.CHANGE_NUMBER)
+    changes = services.factor_changes
+    changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise ServiceUnavailable("down")
+
+    if failing == "grant":
+        monkeypatch.setattr(changes.grants, "consume", down)
+    else:
+        monkeypatch.setattr(services.sessions, "rotate", down)
+    with pytest.raises(ServiceUnavailable):
+        changes.verify_enroll_code(session, user(services), gateway.sent[-1].code, NEW_PHONE)
+    assert user(services).phone_number == OLD_PHONE and user(services).factor_epoch == 0
+    assert services.sessions.resolve(other_token) is not None and services.sessions.resolve(token) is not None

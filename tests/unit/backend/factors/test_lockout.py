@@ -1,0 +1,176 @@
+"""The lockout every factor goes through: one suite, run against SMS codes, authenticator codes and
+recovery codes, plus the mechanism's own edges (no spurious lock, slots given back for no-guess results)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
+from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.services import Services
+from sms2fa_app.config import Settings
+from tests.conftest import make_settings
+from tests.support.factories import create_user
+from tests.support.recording_gateway import RecordingGateway
+
+PHONE = "+16502531212"
+SESSION = 10
+
+
+@dataclass
+class Factor:
+    """One factor as the suite drives it: a guess, and fresh right and wrong codes."""
+
+    name: str
+    guess: Callable[[str], VerifyResult]
+    right: Callable[[], str]
+    wrong: Callable[[], str]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """No other limit in the way: a code takes any number of tries, and texts are not capped."""
+    return make_settings(tmp_path, OTP_MAX_ATTEMPTS="1000", OTP_SENDS_PER_HOUR_PER_USER="1000")
+
+
+@pytest.fixture(params=["sms", "totp", "recovery"])
+def factor(request: pytest.FixtureRequest, services: Services, gateway: RecordingGateway, clock: FakeClock) -> Factor:
+    user = create_user(services, phone=PHONE)
+    user_id = user.id or 0
+    if request.param == "sms":
+
+        def right() -> str:
+            if not services.otp.has_pending_code(purpose=Purpose.LOGIN, user_id=user_id, session_id=SESSION):
+                clock.advance(services.otp.resend_wait(user_id=user_id, purpose=Purpose.LOGIN))
+                services.otp.request_code(
+                    purpose=Purpose.LOGIN, user_id=user_id, session_id=SESSION, phone=PHONE, client_ip="203.0.113.7"
+                )
+            return gateway.sent[-1].code
+
+        def wrong() -> str:
+            if not services.otp.has_pending_code(purpose=Purpose.LOGIN, user_id=user_id, session_id=SESSION):
+                right()
+            return "000000" if gateway.sent[-1].code != "000000" else "111111"
+
+        return Factor(
+            "sms",
+            lambda code: services.otp.verify_code(
+                purpose=Purpose.LOGIN, user_id=user_id, session_id=SESSION, code=code
+            ),
+            right,
+            wrong,
+        )
+    if request.param == "totp":
+        setup = services.totp.begin_setup(user_id, user.email)
+        totp = pyotp.TOTP(setup.secret)
+        assert services.totp.confirm_setup(user_id, totp.at(clock.now())).ok
+        used = [int(clock.now() // 30)]
+
+        def fresh() -> str:
+            """A code of the earliest step in the window that is later than the last one used."""
+            while True:
+                for offset in (-30, 0, 30):
+                    step = int((clock.now() + offset) // 30)
+                    if step > used[-1]:
+                        used.append(step)
+                        return totp.at(clock.now() + offset)
+                clock.advance(30)
+
+        def wrong_totp() -> str:
+            window = {totp.at(clock.now() + offset) for offset in (-30, 0, 30)}
+            return next(g for g in ("000000", "111111", "222222", "333333") if g not in window)
+
+        return Factor("totp", lambda code: services.totp.verify(user_id, code), fresh, wrong_totp)
+    codes = iter(services.recovery.generate(user_id))
+    return Factor(
+        "recovery", lambda code: services.recovery.redeem(user_id, code), lambda: next(codes), lambda: "zzzzz-zzzzz"
+    )
+
+
+def test_the_threshold_locks_and_the_wait_doubles(factor: Factor, services: Services, clock: FakeClock) -> None:
+    for _ in range(9):
+        assert factor.guess(factor.wrong()).status in (VerifyStatus.WRONG, VerifyStatus.TOO_MANY_ATTEMPTS)
+    assert services.lockout.wait(1) == 0
+    tenth = factor.guess(factor.wrong())
+    assert tenth.status is VerifyStatus.LOCKED and tenth.retry_after_seconds == 60
+    right = factor.right()
+    assert factor.guess(right) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)  # not even tried
+    clock.advance(60)
+    assert factor.guess(factor.wrong()).retry_after_seconds == 120  # the 11th failure doubles the wait
+    clock.advance(120)
+    assert factor.guess(factor.right()).ok  # a success resets the count
+    assert services.lockout.wait(1) == 0 and not services.redis.exists(lockout_key(1))
+
+
+@pytest.mark.parametrize("other", ["sms", "totp", "recovery"])
+def test_failures_of_any_factor_lock_every_factor(
+    factor: Factor, services: Services, other: str, clock: FakeClock
+) -> None:
+    for _ in range(9):
+        services.lockout.register_failure(1, other)
+    assert factor.guess(factor.wrong()).status is VerifyStatus.LOCKED
+    assert factor.guess(factor.right()).status is VerifyStatus.LOCKED
+
+
+def test_malformed_input_is_no_try(factor: Factor, services: Services) -> None:
+    for _ in range(20):
+        assert factor.guess("12").status is VerifyStatus.MALFORMED
+    assert not services.redis.exists(lockout_key(1))
+
+
+def test_a_right_code_used_twice_is_refused_but_counts_no_failure(factor: Factor, services: Services) -> None:
+    code = factor.right()
+    assert factor.guess(code).ok
+    for _ in range(20):
+        assert factor.guess(code).status in (VerifyStatus.ALREADY_USED, VerifyStatus.EXPIRED)
+    assert services.lockout.wait(1) == 0 and not services.redis.exists(lockout_key(1))
+
+
+# ---- the mechanism -------------------------------------------------------------------------------
+
+
+def test_below_the_threshold_no_lock_is_stored(services: Services, clock: FakeClock) -> None:
+    """A failure below the threshold must not leave `until = now`: a concurrent verify whose clock was read
+    a moment earlier would see it in the future and answer "locked" without trying a right code."""
+    code = services.otp  # the SMS path, which decides in one Lua call
+    create_user(services, phone=PHONE)
+    code.request_code(purpose=Purpose.LOGIN, user_id=1, session_id=SESSION, phone=PHONE, client_ip="203.0.113.7")
+    sent = services.gateway.sent[-1].code  # type: ignore[attr-defined]
+    wrong = "000000" if sent != "000000" else "111111"
+    assert code.verify_code(purpose=Purpose.LOGIN, user_id=1, session_id=SESSION, code=wrong).status is (
+        VerifyStatus.WRONG
+    )
+    assert services.redis.hget(lockout_key(1), "until") is None
+    clock.advance(-0.005)  # the next verify read the clock 5 ms before the failure was stored
+    result = code.verify_code(purpose=Purpose.LOGIN, user_id=1, session_id=SESSION, code=sent)
+    assert result.status is VerifyStatus.OK
+
+
+def test_a_slot_given_back_undoes_only_its_own_lock(services: Services, clock: FakeClock) -> None:
+    lockout = Lockout(services.redis, clock, LockoutPolicy(threshold=2, base_seconds=60, max_seconds=600))
+    first = lockout.reserve(7)
+    second = lockout.reserve(7)  # reaches the threshold: its failure's lock is in force at once
+    assert not isinstance(second, VerifyResult) and second.lock_seconds == 60
+    assert lockout.reserve(7) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    lockout.release(7, second)  # that attempt was no guess: its lock goes with it
+    assert lockout.wait(7) == 0
+    assert int(services.redis.hget(lockout_key(7), "n")) == 1
+    assert not isinstance(first, VerifyResult)
+    lockout.release(7, first)
+    assert not services.redis.exists(lockout_key(7))
+
+
+def test_an_exception_in_the_check_gives_the_slot_back(services: Services, clock: FakeClock) -> None:
+    def broken() -> VerifyResult:
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        services.lockout.attempt(3, "totp", broken)
+    assert not services.redis.exists(lockout_key(3))
