@@ -31,6 +31,7 @@ import reflex as rx
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.runner import run_backend
@@ -148,7 +149,7 @@ def guarded(
                     clean(value) for clean, value in zip(cleaners, list(bound.arguments.values())[1:], strict=True)
                 ]
             except (TypeError, BadArguments):
-                log.warning("event=bad_arguments handler=%s", work.__name__)
+                log_event(log, logging.WARNING, "bad_arguments", handler=work.__name__)
                 setattr(self, error, messages.INVALID_REQUEST)
                 return
             if getattr(self, busy):

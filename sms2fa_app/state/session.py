@@ -10,6 +10,7 @@ from reflex_base.event import EventSpec
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state.runner import run_backend
@@ -125,6 +126,6 @@ class SessionState(rx.State):
         try:
             await run_backend(self._services().sessions.end, self._token())
         except ServiceUnavailable:
-            log.warning("event=logout_failed reason=unavailable")
+            log_event(log, logging.WARNING, "logout_failed", reason="unavailable")
         await self._forget()
         return rx.redirect(LOGIN_PATH)

@@ -23,6 +23,7 @@ from plivo import exceptions as plivo_errors
 from sms2fa_app.backend.delivery.phone import mask_phone
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.errors import BackendError
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
 log = logging.getLogger("sms2fa.sms")
@@ -126,17 +127,20 @@ class PlivoGateway:
             self._log_failure(masked, DeliveryFailure.TEMPORARY, error)
             raise SmsDeliveryError(DeliveryFailure.TEMPORARY, _describe(error)) from error
         message_id = _message_uuid(response)
-        log.info("event=sms_sent provider=plivo to=%r message_uuid=%s", masked, message_id or "-")
+        log_event(log, logging.INFO, "sms_sent", provider="plivo", to=masked, message_uuid=message_id or "-")
         return message_id
 
     @staticmethod
     def _log_failure(masked: str, kind: DeliveryFailure, error: Exception) -> None:
-        log.warning(
-            "event=sms_failed provider=plivo to=%r kind=%s error=%s detail=%r",
-            masked,
-            kind.value,
-            type(error).__name__,
-            _describe(error),
+        log_event(
+            log,
+            logging.WARNING,
+            "sms_failed",
+            provider="plivo",
+            to=masked,
+            kind=kind.value,
+            error=type(error).__name__,
+            detail=_describe(error),
         )
 
 
@@ -188,7 +192,7 @@ class DevOutbox:
             pipe.execute()
         except redis.RedisError as error:
             raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "dev outbox unavailable") from error
-        log.info("event=sms_sent provider=dev_outbox to=%r message_uuid=%s", mask_phone(to_e164), message_id)
+        log_event(log, logging.INFO, "sms_sent", provider="dev_outbox", to=mask_phone(to_e164), message_uuid=message_id)
         return message_id
 
     def recent(self, limit: int | None = None) -> list[OutboxMessage]:

@@ -19,6 +19,7 @@ from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatu
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import RecoveryCode
 
 log = logging.getLogger("sms2fa.recovery")
@@ -75,7 +76,7 @@ class RecoveryCodes:
             for code in codes:
                 digest = self._digest(user_id, normalize_recovery_code(code) or "")
                 tx.add(RecoveryCode(user_id=user_id, code_digest=digest, created_at=now))
-        log.info("event=recovery_codes_generated user=%s count=%s", user_id, len(codes))
+        log_event(log, logging.INFO, "recovery_codes_generated", user=user_id, count=len(codes))
         return codes
 
     def remaining(self, user_id: int) -> int:
@@ -92,12 +93,12 @@ class RecoveryCodes:
         user_id = int(user_id)
         normalized = normalize_recovery_code(raw)
         if normalized is None:
-            log.info("event=recovery_code_failed user=%s status=malformed", user_id)
+            log_event(log, logging.INFO, "verify_failed", user=user_id, factor="recovery", status="malformed")
             return VerifyResult(VerifyStatus.MALFORMED)
         digest = self._digest(user_id, normalized)
         result = self._lockout.attempt(user_id, Factor.RECOVERY, lambda: self._spend(user_id, digest))
         if result.ok:
-            log.info("event=recovery_code_used user=%s remaining=%s", user_id, self.remaining(user_id))
+            log_event(log, logging.INFO, "recovery_code_used", user=user_id, remaining=self.remaining(user_id))
         return result
 
     def _spend(self, user_id: int, digest: str) -> VerifyResult:
@@ -118,4 +119,4 @@ class RecoveryCodes:
         """Delete every code of the user (e.g. when 2FA is turned off); with `db`, in that transaction."""
         with self._db.within(db) as tx:
             tx.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == int(user_id)))
-        log.info("event=recovery_codes_voided user=%s", int(user_id))
+        log_event(log, logging.INFO, "recovery_codes_voided", user=int(user_id))

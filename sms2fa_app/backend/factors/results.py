@@ -26,6 +26,20 @@ class VerifyStatus(enum.Enum):
     ALREADY_USED = "already_used"  # a right code that was used before (replay, race): not a guess
 
 
+CODE_LENGTH = 6  # texted and authenticator codes alike
+MAX_CODE_INPUT_LENGTH = 32
+
+
+def normalize_code(raw: object) -> str | None:
+    """The code without spaces or dashes, if it is then exactly six ASCII digits; else None."""
+    if not isinstance(raw, str) or len(raw) > MAX_CODE_INPUT_LENGTH:
+        return None
+    code = "".join(raw.split()).replace("-", "")
+    if len(code) != CODE_LENGTH or not all("0" <= ch <= "9" for ch in code):
+        return None
+    return code
+
+
 # A status that spends a guess: the lockout counts it (every other non-OK status is given back).
 GUESS_FAILURES = frozenset({VerifyStatus.WRONG, VerifyStatus.TOO_MANY_ATTEMPTS})
 

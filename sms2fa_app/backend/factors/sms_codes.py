@@ -24,7 +24,7 @@ from sms2fa_app.backend.delivery.phone import PhonePolicy, PhoneProblem, PhoneRe
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
 from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
-from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.results import CODE_LENGTH, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
 from sms2fa_app.backend.infra.events import log_event
@@ -34,9 +34,7 @@ from sms2fa_app.config import Settings
 
 log = logging.getLogger("sms2fa.otp")
 
-CODE_LENGTH = 6
 SEND_WINDOW_SECONDS = 3600
-MAX_CODE_INPUT_LENGTH = 32
 GLOBAL_SENDS_KEY = "otp:sends:global"
 
 
@@ -149,16 +147,6 @@ class OtpPolicy:
 def new_code() -> str:
     """Six uniformly random digits from the OS's CSPRNG."""
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
-
-
-def normalize_code(raw: object) -> str | None:
-    """The code without spaces or dashes, if it is then exactly six ASCII digits; else None."""
-    if not isinstance(raw, str) or len(raw) > MAX_CODE_INPUT_LENGTH:
-        return None
-    code = "".join(raw.split()).replace("-", "")
-    if len(code) != CODE_LENGTH or not all("0" <= ch <= "9" for ch in code):
-        return None
-    return code
 
 
 class OtpService:

@@ -24,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from sms2fa_app.backend.factors.lockout import Lockout
-from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
-from sms2fa_app.backend.factors.sms_codes import normalize_code
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.identity.accounts import prefer_factor
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import AuthenticatorApp, User
 
 log = logging.getLogger("sms2fa.totp")
@@ -99,7 +99,7 @@ class AuthenticatorApps:
         uri = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_STEP_SECONDS).provisioning_uri(
             name=account_name, issuer_name=self._issuer
         )
-        log.info("event=totp_setup_started user=%s", user_id)
+        log_event(log, logging.INFO, "totp_setup_started", user=user_id)
         return TotpSetup(secret=secret, otpauth_uri=uri, qr_data_uri=qr_data_uri(uri))
 
     def confirm_setup(self, user_id: int, code: str, db: Session | None = None) -> VerifyResult:
@@ -144,7 +144,7 @@ class AuthenticatorApps:
         with self._db.within(db) as tx:
             if (tx.exec(statement).rowcount or 0) != 1:
                 return VerifyResult(VerifyStatus.EXPIRED)
-        log.info("event=totp_enabled user=%s", user_id)
+        log_event(log, logging.INFO, "totp_enabled", user=user_id)
         return VerifyResult(VerifyStatus.OK)
 
     def _verify(self, user_id: int, code: str) -> VerifyResult:
@@ -201,7 +201,7 @@ class AuthenticatorApps:
             if was_confirmed:
                 _reset_preference(tx, user_id)
         if was_confirmed:
-            log.info("event=totp_removed user=%s", user_id)
+            log_event(log, logging.INFO, "totp_removed", user=user_id)
         return was_confirmed
 
     # ---- internals -----------------------------------------------------------------------------
@@ -212,7 +212,7 @@ class AuthenticatorApps:
         try:
             secret = self._fernet.decrypt(encrypted.encode()).decode()
         except InvalidToken:  # SECRET_KEY changed: the stored secret is unreadable
-            log.error("event=totp_secret_unreadable")
+            log_event(log, logging.ERROR, "totp_secret_unreadable")
             return None, False
         totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_STEP_SECONDS)
         now_step = int(self._clock.now() // TOTP_STEP_SECONDS)

@@ -14,6 +14,7 @@ from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, PasswordH
 from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
 from sms2fa_app.backend.models import User, utcnow
 
@@ -129,7 +130,7 @@ class Accounts:
             return SignupResult(problem=problem)
         signups = Counter(f"signup:ip:{client_ip or 'unknown'}", self._throttle.signups_per_hour_per_ip, 3600)
         if self._limiter.check_and_hit([signups]) is not None:
-            log.warning("event=signup_throttled")
+            log_event(log, logging.WARNING, "signup_throttled", ip=client_ip)
             return SignupResult(problem=SignupProblem.TOO_MANY_SIGNUPS)
         user = User(email=email, password_hash=self._hasher.hash(password))
         try:
@@ -140,7 +141,7 @@ class Accounts:
         except IntegrityError:
             return SignupResult(problem=SignupProblem.EMAIL_TAKEN)
         assert user_id is not None
-        log.info("event=signup user_id=%s", user_id)
+        log_event(log, logging.INFO, "signup", user=user_id)
         return SignupResult(issued=self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent))
 
     def _counters(self, email: str, client_ip: str) -> list[Counter]:
@@ -159,13 +160,15 @@ class Accounts:
         counters = self._counters(email, client_ip)
         reached, attempt = self._limiter.reserve(counters)  # counted as a failure until the password matches
         if reached is not None:
-            log.warning("event=login_throttled scope=%s", "account" if reached.counter is counters[0] else "ip")
+            log_event(
+                log, logging.WARNING, "login_throttled", scope="account" if reached.counter is counters[0] else "ip"
+            )
             return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
         user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
         too_long = len(password) > MAX_PASSWORD_LENGTH
         stored_hash = user.password_hash if user is not None and not too_long else None
         if not self._hasher.verify(password[:MAX_PASSWORD_LENGTH], stored_hash) or user is None:
-            log.info("event=login_failed known_account=%s", user is not None)
+            log_event(log, logging.INFO, "login_failed", known_account=user is not None)
             return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
         self._limiter.clear(counters[:1])
         self._limiter.release(counters[1:], attempt)
@@ -183,10 +186,10 @@ class Accounts:
         assert user.id is not None
         if user.is_two_factor_enabled:
             issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
-            log.info("event=login_password_ok user_id=%s second_factor=required", user.id)
+            log_event(log, logging.INFO, "login_password_ok", user=user.id, second_factor="required")
             return LoginResult(LoginOutcome.SECOND_FACTOR_REQUIRED, issued)
         issued = self._sessions.create(user.id, Stage.AUTHENTICATED, client_ip, user_agent)
-        log.info("event=login user_id=%s", user.id)
+        log_event(log, logging.INFO, "login", user=user.id)
         return LoginResult(LoginOutcome.AUTHENTICATED, issued)
 
     def confirm_password(self, user_id: int, password: str, client_ip: str = "") -> LoginResult:

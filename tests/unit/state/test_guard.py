@@ -1,0 +1,215 @@
+"""The one handler guard: arguments of the wrong type or size, outages and bugs never reach the browser as
+exceptions; the countdown runs once per state however often the browser asks."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from sms2fa_app.backend.delivery import phone as phone_module
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.services import Services
+from sms2fa_app.state import messages
+from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.cooldown import CooldownState
+from sms2fa_app.state.errors import on_backend_error
+from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.settings import Operation, SettingsState, SmsSetupState, Step, WizardState
+from sms2fa_app.state.signup import SignupState
+from tests.support.factories import PASSWORD, create_user
+from tests.support.states import StatePage, make_state, redirect_path, run, settings_page
+
+PHONE = "+14155551212"
+
+
+async def signed_in_page(services: Services) -> StatePage:
+    create_user(services)
+    page = settings_page()
+    page.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+    assert await run(page.load()) == []
+    return page
+
+
+@pytest.mark.parametrize(
+    "form_data",
+    [
+        ["email", "password"],
+        "ada@example.com",
+        None,
+        42,
+        {"email": ["a"]},
+        {"email": "x" * 5000},
+        {i: "x" for i in range(3)},
+    ],
+)
+async def test_a_form_of_the_wrong_shape_gets_a_short_message_and_changes_nothing(
+    services: Services, form_data: Any
+) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    events = await run(state.log_in(form_data))
+    assert events == [] and state.error == messages.INVALID_REQUEST
+    assert state.session_token == "" and not state.loading
+    signup = make_state(SignupState)
+    assert await run(signup.sign_up(form_data)) == []
+    assert signup.form_error == messages.INVALID_REQUEST and signup.session_token == ""
+
+
+async def test_unknown_or_missing_arguments_are_refused(services: Services) -> None:
+    state = make_state(LoginState)
+    assert await run(state.log_in({"email": "a"}, {"extra": "b"})) == []
+    assert state.error == messages.INVALID_REQUEST
+    state.error = ""
+    assert await run(state.log_in(form_data={"email": "a"}, admin=True)) == []
+    assert state.error == messages.INVALID_REQUEST
+
+
+async def test_a_token_that_is_not_text_is_no_session(services: Services) -> None:
+    page = await signed_in_page(services)
+    page.session_token = {"$ne": ""}  # the browser can put anything in localStorage
+    events = await run(page.start(Operation.ENABLE_SMS))
+    assert redirect_path(events) == "/login" and page.step == Step.STATUS
+    challenge = make_state(ChallengeState)
+    challenge.session_token = ["token"]
+    assert redirect_path(await run(challenge.load())) == "/login"
+
+
+@pytest.mark.parametrize("device_id", ["²", "١", "-1", "1e3", "9" * 40, ""])
+async def test_device_ids_other_than_ascii_digits_forget_nothing(services: Services, device_id: str) -> None:
+    page = await signed_in_page(services)
+    services.devices.remember(1, "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36")
+    await run(page.load())
+    await run(page.forget_device(device_id))
+    assert page.error == "" and len(page.devices) == 1
+
+
+async def test_an_outage_when_starting_a_change_is_a_message(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = await signed_in_page(services)
+
+    def down(*_args: object) -> None:
+        raise ServiceUnavailable("redis down")
+
+    monkeypatch.setattr(services.factor_changes, "begin", down)
+    assert await run(page.start(Operation.ENABLE_SMS)) == []
+    assert page.error == messages.SERVICE_UNAVAILABLE and not page.busy and page.step == Step.STATUS
+
+
+async def test_a_bug_is_logged_and_shown_as_a_short_message(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = await signed_in_page(services)
+
+    def bug(*_args: object) -> None:
+        raise KeyError("internal detail 0xdeadbeef")
+
+    monkeypatch.setattr(services.factor_changes, "begin", bug)
+    assert await run(page.start(Operation.ENABLE_SMS)) == []
+    assert page.error == messages.SERVICE_UNAVAILABLE and "deadbeef" not in page.error
+    assert "event=handler_failed handler=start" in caplog.text and "deadbeef" in caplog.text
+
+
+def test_the_app_wide_error_handler_never_shows_the_exception() -> None:
+    spec = on_backend_error(ValueError("secret detail 0xdeadbeef"))
+    assert "deadbeef" not in str(spec) and messages.SERVICE_UNAVAILABLE in str(spec)
+
+
+def test_reflex_sees_each_handler_with_its_public_arguments_only() -> None:
+    for state_class, name, expected in [
+        (WizardState, "start", ["operation"]),
+        (WizardState, "confirm_password", ["form_data"]),
+        (SmsSetupState, "send_enroll_code", ["form_data"]),
+        (SettingsState, "forget_device", ["device_id"]),
+        (ChallengeState, "resend", []),
+        (LoginState, "log_in", ["form_data"]),
+    ]:
+        handler = state_class.event_handlers[name]
+        assert list(inspect.signature(handler.fn).parameters)[1:] == expected, name
+        assert inspect.isasyncgenfunction(handler.fn)
+
+
+async def test_a_busy_handler_ignores_a_second_call(services: Services) -> None:
+    page = await signed_in_page(services)
+    page.busy = True
+    assert await run(page.start(Operation.ENABLE_SMS)) == []
+    assert page.step == Step.STATUS
+
+
+def test_the_phone_cache_holds_only_bounded_input() -> None:
+    phone_module._parse_phone_cached.cache_clear()
+    for index in range(300):
+        refused = phone_module.parse_phone(f"+1 415 555 {index:04d}" + " " * 100_000)
+        assert refused == phone_module.PhoneRejected(phone_module.PhoneProblem.INVALID_NUMBER)
+    assert phone_module._parse_phone_cached.cache_info().currsize == 0
+    phone_module.parse_phone(["+14155551212"])  # not text at all
+    assert phone_module._parse_phone_cached.cache_info().currsize == 0
+
+
+# ---- the countdown -------------------------------------------------------------------------------
+
+
+class _Locked:
+    """Stands in for Reflex's state proxy around a background task: `async with` and attribute access."""
+
+    def __init__(self, state: CooldownState):
+        object.__setattr__(self, "_state", state)
+
+    async def __aenter__(self) -> _Locked:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._state, name, value)
+
+
+async def test_many_countdown_calls_run_one_countdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = make_state(ChallengeState)
+    assert state._start_cooldown(1) is CooldownState.count_down
+    sleepers: set[int] = set()
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        task = asyncio.current_task()
+        sleepers.add(id(task))
+        await real_sleep(min(seconds, 0.05))
+
+    monkeypatch.setattr("sms2fa_app.state.cooldown.asyncio.sleep", sleep)
+    count_down = CooldownState.event_handlers["count_down"].fn
+    proxy = _Locked(state)
+    started = time.monotonic()
+    await asyncio.gather(*(count_down(proxy) for _ in range(2000)))
+    assert len(sleepers) == 1  # one loop ran; the other 1999 calls returned at once
+    assert state.resend_seconds == 0 and time.monotonic() - started < 5
+    assert state._start_cooldown(5) is CooldownState.count_down  # none runs any more: a new one may start
+
+
+def test_a_new_deadline_while_counting_starts_no_second_countdown() -> None:
+    state = make_state(ChallengeState)
+    state._countdown_alive_at = time.time()  # a countdown is running
+    assert state._start_cooldown(30) is None and state.resend_seconds == 30
+
+
+async def test_late_keystrokes_of_any_type_are_ignored(services: Services) -> None:
+    page = await signed_in_page(services)
+    page.set_phone_input({"not": "text"})
+    assert page.phone_input == ""
+    assert services.sessions.resolve(page.session_token).stage is Stage.AUTHENTICATED
+
+
+def test_log_lines_name_the_handler_not_the_arguments(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    state = make_state(LoginState)
+    asyncio.run(run(state.log_in([PASSWORD])))
+    assert "event=bad_arguments handler=log_in" in caplog.text and PASSWORD not in caplog.text
