@@ -94,11 +94,11 @@ return 1
 
 @dataclass(frozen=True)
 class LockoutPolicy:
-    """The lockout curve."""
+    """The lockout curve (its defaults live in the settings)."""
 
-    threshold: int = 10
-    base_seconds: int = 60
-    max_seconds: int = 3600
+    threshold: int
+    base_seconds: int
+    max_seconds: int
 
     def seconds(self, failures: int) -> int:
         """The lock that `failures` consecutive failures earn (0 below the threshold)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis
 
@@ -106,19 +106,19 @@ _VERIFY_STATUSES = {
 
 @dataclass(frozen=True)
 class OtpPolicy:
-    """The OTP settings, gathered from Settings."""
+    """The OTP settings, gathered from Settings (the one place their defaults live)."""
 
-    app_name: str = "sms2fa"
-    ttl_seconds: int = 300
-    max_attempts: int = 5
-    resend_cooldown_seconds: int = 60
-    sends_per_hour_per_user: int = 5
-    sends_per_hour_per_phone: int = 5
-    sends_per_hour_per_ip: int = 20
-    sends_per_hour_global: int = 1000
-    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
-    phone_proof_ttl_seconds: int = 600
-    phone: PhonePolicy = field(default_factory=PhonePolicy)
+    app_name: str
+    ttl_seconds: int
+    max_attempts: int
+    resend_cooldown_seconds: int
+    sends_per_hour_per_user: int
+    sends_per_hour_per_phone: int
+    sends_per_hour_per_ip: int
+    sends_per_hour_global: int
+    lockout: LockoutPolicy
+    phone_proof_ttl_seconds: int
+    phone: PhonePolicy
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OtpPolicy:

@@ -424,7 +424,7 @@ def test_lockout_doubles_from_the_threshold_and_caps_at_one_hour(make_otp, gatew
         clock.advance(result.retry_after_seconds)
     assert locks[:7] == [60, 120, 240, 480, 960, 1920, 3600]
     assert set(locks[6:]) == {3600}
-    assert [LockoutPolicy().seconds(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
+    assert [LockoutPolicy(10, 60, 3600).seconds(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
 
 
 def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
