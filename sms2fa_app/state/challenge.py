@@ -73,6 +73,7 @@ class ChallengeState(CooldownState):
 
     async def load(self):
         """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
+        self.verifying = self.resending = False
         try:
             session = await self._session()
             if session is not None and session.is_authenticated:

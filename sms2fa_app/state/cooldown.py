@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import uuid
 
 import reflex as rx
 
@@ -25,6 +26,7 @@ class CooldownState(SessionState):
     resend_seconds: int = 0
     _countdown_deadline: float = 0.0  # wall-clock time the cooldown ends
     _countdown_alive_at: float = 0.0  # last tick of the running countdown (0 = none runs)
+    _countdown_owner: str = ""  # the running countdown's id: any other loop stops at its next tick
 
     def _start_cooldown(self, seconds: int):
         """Show the server's remaining wait; the countdown event when none is running yet."""
@@ -33,6 +35,13 @@ class CooldownState(SessionState):
         if self.resend_seconds == 0 or self._countdown_running():
             return None
         return CooldownState.count_down
+
+    def _stop_cooldown(self) -> None:
+        """No wait to show any more (the step changed): the running countdown stops at its next tick."""
+        self.resend_seconds = 0
+        self._countdown_deadline = 0.0
+        self._countdown_owner = ""
+        self._countdown_alive_at = 0.0
 
     def _countdown_running(self) -> bool:
         return time.time() - self._countdown_alive_at < COUNTDOWN_STALE_SECONDS
@@ -49,17 +58,20 @@ class CooldownState(SessionState):
     @rx.event(background=True)
     async def count_down(self):
         """Show the seconds left until the deadline, once a second, while no other countdown runs."""
+        owner = uuid.uuid4().hex
         async with self:
             if self._countdown_running() or self._countdown_deadline <= time.time():
                 return
-            self._countdown_alive_at = time.time()
+            self._countdown_alive_at, self._countdown_owner = time.time(), owner
         while True:
             async with self:
                 remaining = self._countdown_deadline - time.time()
             await asyncio.sleep(max(0.05, remaining - math.floor(remaining - 1e-3)))  # to the next whole second
             async with self:
+                if self._countdown_owner != owner:  # stopped, or a newer countdown took over
+                    return
                 self.resend_seconds = max(0, math.ceil(self._countdown_deadline - time.time() - 1e-3))
                 if self.resend_seconds == 0:
-                    self._countdown_alive_at = 0.0
+                    self._countdown_alive_at, self._countdown_owner = 0.0, ""
                     return
                 self._countdown_alive_at = time.time()

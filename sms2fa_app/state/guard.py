@@ -156,9 +156,9 @@ def guarded(
                 return
             setattr(self, error, "")
             setattr(self, busy, True)
-            yield
             events: list | None = None
             try:
+                yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
                 caller = await resolve_caller(self, access)
                 events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
             except ServiceUnavailable:

@@ -150,8 +150,10 @@ def test_parallel_wrong_guesses_reach_the_check_exactly_threshold_times(
     assert factor.evaluated() == THRESHOLD, factor.name
     assert failures(real_redis) == THRESHOLD
     statuses = [result.status for result in results]
-    assert statuses.count(VerifyStatus.WRONG) == THRESHOLD - 1
-    assert statuses.count(VerifyStatus.LOCKED) == PARALLEL - THRESHOLD + 1
+    assert set(statuses) <= {VerifyStatus.WRONG, VerifyStatus.LOCKED}
+    # the guesses refused before their check, plus the one that earned the lock (wrong guesses that finish
+    # after it may say LOCKED too: the lock is in force by then)
+    assert statuses.count(VerifyStatus.LOCKED) >= PARALLEL - THRESHOLD + 1
     assert services.lockout.wait(1) == 60
     # locked: even the right code is not tried now
     before = factor.evaluated()
@@ -169,4 +171,4 @@ def test_parallel_copies_of_one_right_code_succeed_once_and_count_no_failure(
     assert VerifyStatus.WRONG not in statuses and VerifyStatus.TOO_MANY_ATTEMPTS not in statuses
     assert failures(real_redis) == 0
     assert services.lockout.wait(1) == 0
-    assert not real_redis.exists(lockout_key(1))
+    assert real_redis.hmget(lockout_key(1), "n", "until") == [None, None]

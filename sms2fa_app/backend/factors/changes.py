@@ -143,7 +143,8 @@ class FactorChanges:
             )
         if not result.ok:
             return ChangeResult(FactorChange.CODE_REJECTED, verify=result)
-        self.grants.grant(session.user_id, session.session_id, grant.operation, Reauth.PASSWORD_AND_CODE)
+        if not self.grants.raise_to_code(session.user_id, session.session_id, grant.operation):
+            return ChangeResult(FactorChange.REAUTH_REQUIRED)  # cancelled or replaced while the code was checked
         return ChangeResult(FactorChange.DONE, operation=grant.operation)
 
     # ---- the SMS factor --------------------------------------------------------------------------

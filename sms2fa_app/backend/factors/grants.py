@@ -41,6 +41,21 @@ end
 return 0
 """
 
+# KEYS: grant. ARGV: now, operation, new value. Replaces the grant only while it still names this
+# operation and is unexpired (a Cancel or another operation in between wins); returns 1 when replaced.
+_RAISE_LUA = """
+local stored = redis.call('GET', KEYS[1])
+if not stored then
+  return 0
+end
+local operation, _level, expires_at = string.match(stored, '^([^|]*)|([^|]*)|(.*)$')
+if operation ~= ARGV[2] or tonumber(expires_at) <= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+return 1
+"""
+
 
 class Operation(enum.StrEnum):
     """A change of second factors that needs re-authentication."""
@@ -89,6 +104,7 @@ class ReauthGrants:
         self._redis = client
         self._clock = clock
         self._consume_script = client.register_script(_CONSUME_LUA)
+        self._raise_script = client.register_script(_RAISE_LUA)
 
     @staticmethod
     def _key(user_id: int, session_id: int) -> str:
@@ -99,6 +115,16 @@ class ReauthGrants:
         value = f"{Operation(operation).value}|{Reauth(level).value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
         with redis_fail_closed():
             self._redis.set(self._key(user_id, session_id), value, ex=REAUTH_GRANT_SECONDS + _GC_MARGIN_SECONDS)
+
+    def raise_to_code(self, user_id: int, session_id: int, operation: Operation) -> bool:
+        """After a second factor: the session's grant for `operation` becomes password-and-code, atomically
+        (False when it was cancelled, expired or replaced by another operation in the meantime)."""
+        value = f"{operation.value}|{Reauth.PASSWORD_AND_CODE.value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
+        with redis_fail_closed():
+            raised = self._raise_script(
+                keys=[self._key(user_id, session_id)], args=[repr(self._clock.now()), operation.value, value]
+            )
+        return int(raised) == 1
 
     def current(self, user_id: int, session_id: int) -> Grant | None:
         """This session's unexpired grant, or None."""

@@ -11,7 +11,8 @@ evaluate exactly `threshold` of them, and N parallel copies of one right code co
 The Lua functions are shared with scripts that decide a whole verify in one call (SMS codes).
 
 Record `otp:fail:{user}`: hash n = consecutive failures (reserved ones included), until = locked until
-(present only while a lock was earned).
+(present only while a lock was earned), g = generation (a success starts a new one: slots taken before
+it can neither give back nor lose a failure of the new count).
 """
 
 from __future__ import annotations
@@ -46,12 +47,14 @@ local function lockout_seconds(failures)
   end
   return math.min($base * 2 ^ exponent, $cap)
 end
--- Take a slot: returns (wait, lock, written). wait > 0: locked, nothing counted. Else the attempt is
--- counted as a failure in advance; `lock` is what that failure earns, already in force (until = written).
+-- Take a slot: returns (wait, lock, written, generation). wait > 0: locked, nothing counted. Else the
+-- attempt is counted as a failure in advance; `lock` is what that failure earns, already in force
+-- (until = written); `generation` names the count it was taken from (a success starts a new one).
 local function lockout_reserve(key, now)
-  local locked_until = tonumber(redis.call('HGET', key, 'until'))
+  local record = redis.call('HMGET', key, 'until', 'g')
+  local locked_until = tonumber(record[1])
   if locked_until and locked_until > now then
-    return locked_until - now, 0, ''
+    return locked_until - now, 0, '', ''
   end
   local failures = redis.call('HINCRBY', key, 'n', 1)
   local lock = lockout_seconds(failures)
@@ -61,34 +64,70 @@ local function lockout_reserve(key, now)
     redis.call('HSET', key, 'until', written)
   end
   redis.call('EXPIRE', key, $gc)
-  return 0, lock, written
+  return 0, lock, written, record[2] or '0'
 end
--- Give back a slot whose attempt was no guess, with the lock it started (unless a later one replaced it).
-local function lockout_release(key, written)
+-- Give back a slot whose attempt was no guess: uncount it and drop a lock the count no longer earns.
+-- A slot from an earlier generation (a success cleared the count since) has nothing left to give back.
+local function lockout_release(key, written, generation)
+  if (redis.call('HGET', key, 'g') or '0') ~= generation then
+    return
+  end
   local failures = tonumber(redis.call('HGET', key, 'n'))
   if not failures then
     return
   end
-  if failures <= 1 then
+  failures = failures - 1
+  if failures <= 0 then
     redis.call('HDEL', key, 'n')
   else
-    redis.call('HINCRBY', key, 'n', -1)
+    redis.call('HSET', key, 'n', failures)
   end
-  if written ~= '' and redis.call('HGET', key, 'until') == written then
+  local locked_until = redis.call('HGET', key, 'until')
+  if locked_until and (locked_until == written or lockout_seconds(failures) == 0) then
     redis.call('HDEL', key, 'until')
   end
 end
+-- A success: the count starts over in a new generation (so older slots cannot touch the new count).
+local function lockout_clear(key)
+  redis.call('HDEL', key, 'n', 'until')
+  redis.call('HINCRBY', key, 'g', 1)
+  redis.call('EXPIRE', key, $gc)
+end
+-- A wrong guess, settled: the lock now in force for the user. Its slot counted it already, unless a
+-- success started a new count since the slot was taken: then it is counted in the new one.
+local function lockout_recount(key, now, generation)
+  if (redis.call('HGET', key, 'g') or '0') == generation then
+    local locked_until = tonumber(redis.call('HGET', key, 'until'))
+    if locked_until and locked_until > now then
+      return locked_until - now
+    end
+    return 0
+  end
+  local failures = redis.call('HINCRBY', key, 'n', 1)
+  local lock = lockout_seconds(failures)
+  if lock > 0 then
+    redis.call('HSET', key, 'until', tostring(now + lock))
+  end
+  redis.call('EXPIRE', key, $gc)
+  return lock
+end
 """)
 
-# KEYS: record. ARGV: now. Returns {wait, lock, written}.
+# KEYS: record. ARGV: now. Returns {wait, lock, written, generation}.
 _RESERVE_LUA = """
-local wait, lock, written = lockout_reserve(KEYS[1], tonumber(ARGV[1]))
-return {tostring(wait), tostring(lock), written}
+local wait, lock, written, generation = lockout_reserve(KEYS[1], tonumber(ARGV[1]))
+return {tostring(wait), tostring(lock), written, generation}
 """
-# KEYS: record. ARGV: written.
-_RELEASE_LUA = """
-lockout_release(KEYS[1], ARGV[1])
-return 1
+# KEYS: record. ARGV: operation (release | clear | recount), now, written, generation. Returns a lock.
+_SETTLE_LUA = """
+if ARGV[1] == 'release' then
+  lockout_release(KEYS[1], ARGV[3], ARGV[4])
+elseif ARGV[1] == 'clear' then
+  lockout_clear(KEYS[1])
+else
+  return tostring(lockout_recount(KEYS[1], tonumber(ARGV[2]), ARGV[4]))
+end
+return '0'
 """
 
 
@@ -117,10 +156,11 @@ class LockoutPolicy:
 
 @dataclass(frozen=True)
 class Slot:
-    """A reserved attempt: the lock its failure earns (0 = none) and the `until` it wrote."""
+    """A reserved attempt: the lock its failure earns (0 = none), the `until` it wrote, its generation."""
 
     lock_seconds: int
     written: str
+    generation: str = "0"
 
 
 def lockout_key(user_id: int) -> str:
@@ -137,7 +177,7 @@ class Lockout:
         self._clock = clock
         lua = policy.lua()
         self._reserve_script = client.register_script(lua + _RESERVE_LUA)
-        self._release_script = client.register_script(lua + _RELEASE_LUA)
+        self._settle_script = client.register_script(lua + _SETTLE_LUA)
 
     def attempt(self, user_id: int, factor: str, check: Callable[[], VerifyResult]) -> VerifyResult:
         """Run `check` inside a reserved slot; LOCKED without calling it while the user is locked."""
@@ -156,10 +196,12 @@ class Lockout:
     def reserve(self, user_id: int) -> Slot | VerifyResult:
         """Take a slot before checking a secret, or LOCKED (with the wait) while locked."""
         with redis_fail_closed():
-            wait, lock, written = self._reserve_script(keys=[lockout_key(user_id)], args=[repr(self._clock.now())])
+            wait, lock, written, generation = self._reserve_script(
+                keys=[lockout_key(user_id)], args=[repr(self._clock.now())]
+            )
         if whole_seconds(wait):
             return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=whole_seconds(wait))
-        return Slot(whole_seconds(lock), written or "")
+        return Slot(whole_seconds(lock), written or "", str(generation))
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
@@ -171,18 +213,22 @@ class Lockout:
             self.release(user_id, slot)
             log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
             return result
-        if slot.lock_seconds:
-            log_event(
-                log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=slot.lock_seconds
-            )
-            return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, slot.lock_seconds)
+        lock = self._settle(user_id, "recount", slot)  # the lock in force now (a release may have undone one)
+        if lock:
+            log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
+            return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock)
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
         return result
 
     def release(self, user_id: int, slot: Slot) -> None:
         """Give back a slot whose attempt turned out to be no guess."""
+        self._settle(user_id, "release", slot)
+
+    def _settle(self, user_id: int, operation: str, slot: Slot) -> int:
+        """Run one settle operation; returns the lock in force after a recount (whole seconds), else 0."""
+        args = [operation, repr(self._clock.now()), slot.written, slot.generation]
         with redis_fail_closed():
-            self._release_script(keys=[lockout_key(user_id)], args=[slot.written])
+            return whole_seconds(self._settle_script(keys=[lockout_key(user_id)], args=args))
 
     def register_failure(self, user_id: int, factor: str = "other") -> VerifyResult:
         """Count one wrong guess made elsewhere: WRONG, or LOCKED once it earns a lock (or while locked)."""
@@ -200,6 +246,5 @@ class Lockout:
         return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=wait) if wait else None
 
     def clear(self, user_id: int) -> None:
-        """Reset the user's consecutive failures and lock (after a success)."""
-        with redis_fail_closed():
-            self._redis.delete(lockout_key(user_id))
+        """Reset the user's consecutive failures and lock (after a success): a new generation begins."""
+        self._settle(user_id, "clear", Slot(0, ""))

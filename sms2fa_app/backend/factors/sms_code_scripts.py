@@ -65,18 +65,19 @@ return 1
 # attempts_left is what the code has left).
 _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
-local wait, lock, written = lockout_reserve(KEYS[2], now)
+local wait, lock, written, generation = lockout_reserve(KEYS[2], now)
 if wait > 0 then
   return {'locked', 0, tostring(wait)}
 end
 local record = redis.call('HMGET', KEYS[1], 'h', 'p', 'a', 'exp')
 if not record[1] or tonumber(record[4]) <= now then
   redis.call('DEL', KEYS[1])
-  lockout_release(KEYS[2], written)
+  lockout_release(KEYS[2], written, generation)
   return {'expired', 0, '0'}
 end
 if record[1] == ARGV[2] then
-  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('DEL', KEYS[1])
+  lockout_clear(KEYS[2])
   if ARGV[3] == '1' then
     redis.call('SET', KEYS[3], tostring(now + $proof_ttl) .. ':' .. record[2], 'EX', $proof_gc)
   end

@@ -349,9 +349,10 @@ class OtpService:
                 policy.sends_per_hour_per_ip,
                 SEND_WINDOW_SECONDS,
             ),
-            # Login codes have a budget of their own, so enrollment abuse cannot starve sign-ins.
+            # Codes to a number already enrolled (sign-in, re-authentication) have a budget apart from codes
+            # to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account down.
             Counter(
-                GLOBAL_SENDS_KEY if purpose is Purpose.LOGIN else f"{GLOBAL_SENDS_KEY}:setup",
+                GLOBAL_SENDS_KEY if purpose in (Purpose.LOGIN, Purpose.REAUTH) else f"{GLOBAL_SENDS_KEY}:setup",
                 policy.sends_per_hour_global,
                 SEND_WINDOW_SECONDS,
             ),

@@ -15,6 +15,7 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import ActiveSession
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.guard import Caller, guarded
@@ -37,7 +38,7 @@ class WizardState(SettingsState):
         """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
         self.step = step.value
         self.error = ""
-        self.resend_seconds = 0
+        self._stop_cooldown()
         for substate_class in WizardState.get_substates():
             (await self.get_state(substate_class)).reset()
 
@@ -49,14 +50,21 @@ class WizardState(SettingsState):
         return None
 
     async def load(self):
-        """on_load of /settings: the guard, then the current status, with no wizard open."""
-        redirect, user = await self._guard_page()
-        if user is None:
+        """on_load of /settings: the guard, then the current status, with no wizard open. Leaving the
+        wizard by navigating away is leaving it: any re-authentication grant of this session is dropped."""
+        redirect, signed_in = await self._guard_page()
+        if signed_in is None:
             return redirect
-        await run_backend(self._show_status, user)
+        session, user = signed_in
+        try:
+            await run_backend(self._services().factor_changes.cancel, session)
+            await run_backend(self._show_status, user)
+        except ServiceUnavailable:
+            self.error = messages.SERVICE_UNAVAILABLE
         await self._reset_wizard()
         self.operation = ""
         self.notice = ""
+        self.busy = False
         return None
 
     @guarded()
@@ -139,7 +147,7 @@ class WizardState(SettingsState):
         if not result.done or result.operation is None:
             return await self._need_reauth()
         self.operation = result.operation.value
-        self.resend_seconds = 0
+        self._stop_cooldown()
         return await self._after_reauth(session, user, result.operation)
 
     @guarded()

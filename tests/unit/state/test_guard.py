@@ -213,3 +213,30 @@ def test_log_lines_name_the_handler_not_the_arguments(caplog: pytest.LogCaptureF
     state = make_state(LoginState)
     asyncio.run(run(state.log_in([PASSWORD])))
     assert "event=bad_arguments handler=log_in" in caplog.text and PASSWORD not in caplog.text
+
+
+async def test_a_busy_flag_is_lowered_even_when_the_browser_goes_away(services: Services) -> None:
+    page = await signed_in_page(services)
+    handler = page.start(Operation.ENABLE_SMS)
+    await handler.__anext__()  # the busy flag is up and sent to the browser...
+    assert page.busy
+    await handler.aclose()  # ...and the connection closes before the work runs
+    assert not page.busy
+    await run(page.start(Operation.ENABLE_SMS))
+    assert page.step == Step.REAUTH_PASSWORD  # the next click is not silently ignored
+
+
+async def test_leaving_the_settings_page_drops_the_grant(services: Services, gateway) -> None:
+    create_user(services, phone=PHONE)
+    page = settings_page()
+    issued = services.accounts.log_in("ada@example.com", PASSWORD).issued
+    page.session_token = services.sessions.advance(issued.token, Stage.AUTHENTICATED).token
+    await run(page.load())
+    await run(page.start(Operation.CHANGE_NUMBER))
+    await run(page.confirm_password({"password": PASSWORD}))
+    await run(page.verify_reauth_code({"code": gateway.sent[-1].code}))
+    assert page.step == Step.PHONE
+    await run(page.load())  # navigated away and back
+    texts = len(gateway.sent)
+    await run(page.send_enroll_code({"phone": "+14155552671"}))
+    assert len(gateway.sent) == texts and page.step == Step.REAUTH_PASSWORD

@@ -204,3 +204,37 @@ def test_a_failure_inside_the_finish_changes_nothing(
         changes.verify_enroll_code(session, user(services), gateway.sent[-1].code, NEW_PHONE)
     assert user(services).phone_number == OLD_PHONE and user(services).factor_epoch == 0
     assert services.sessions.resolve(other_token) is not None and services.sessions.resolve(token) is not None
+
+
+def test_a_cancel_while_the_code_is_checked_is_not_undone(
+    services: Services, enrolled: User, gateway: RecordingGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    changes.send_reauth_code(session, user(services), "203.0.113.7")
+    verify = services.otp.verify_code
+
+    def verify_then_cancel_elsewhere(**kwargs: object):
+        result = verify(**kwargs)
+        changes.cancel(session)  # another tab of the same session pressed Cancel meanwhile
+        return result
+
+    monkeypatch.setattr(services.otp, "verify_code", verify_then_cancel_elsewhere)
+    assert changes.verify_reauth(session, Factor.SMS, gateway.sent[-1].code).status is FactorChange.REAUTH_REQUIRED
+    assert changes.grants.current(1, session.session_id) is None
+    assert changes.disable(session).status is FactorChange.REAUTH_REQUIRED
+
+
+def test_reauthentication_texts_have_a_budget_apart_from_new_numbers(
+    services: Services, enrolled: User, gateway: RecordingGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accounts made to text new numbers until the setup budget is gone cannot stop an owner from
+    confirming it is them (to turn 2FA off or change the number)."""
+    budget = services.otp.policy.sends_per_hour_global
+    services.redis.zadd("otp:sends:global:setup", {f"spent-{n}": services.clock.now() for n in range(budget)})
+    _token, session = signed_in(services)
+    services.factor_changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    sent = services.factor_changes.send_reauth_code(session, user(services), "203.0.113.7")
+    assert not isinstance(sent, FactorChange) and sent.resend_after_seconds > 0
+    assert gateway.sent[-1].to == OLD_PHONE

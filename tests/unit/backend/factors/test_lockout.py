@@ -106,7 +106,7 @@ def test_the_threshold_locks_and_the_wait_doubles(factor: Factor, services: Serv
     assert factor.guess(factor.wrong()).retry_after_seconds == 120  # the 11th failure doubles the wait
     clock.advance(120)
     assert factor.guess(factor.right()).ok  # a success resets the count
-    assert services.lockout.wait(1) == 0 and not services.redis.exists(lockout_key(1))
+    assert services.lockout.wait(1) == 0 and services.redis.hmget(lockout_key(1), "n", "until") == [None, None]
 
 
 @pytest.mark.parametrize("other", ["sms", "totp", "recovery"])
@@ -122,7 +122,7 @@ def test_failures_of_any_factor_lock_every_factor(
 def test_malformed_input_is_no_try(factor: Factor, services: Services) -> None:
     for _ in range(20):
         assert factor.guess("12").status is VerifyStatus.MALFORMED
-    assert not services.redis.exists(lockout_key(1))
+    assert services.redis.hmget(lockout_key(1), "n", "until") == [None, None]
 
 
 def test_a_right_code_used_twice_is_refused_but_counts_no_failure(factor: Factor, services: Services) -> None:
@@ -130,7 +130,7 @@ def test_a_right_code_used_twice_is_refused_but_counts_no_failure(factor: Factor
     assert factor.guess(code).ok
     for _ in range(20):
         assert factor.guess(code).status in (VerifyStatus.ALREADY_USED, VerifyStatus.EXPIRED)
-    assert services.lockout.wait(1) == 0 and not services.redis.exists(lockout_key(1))
+    assert services.lockout.wait(1) == 0 and services.redis.hmget(lockout_key(1), "n", "until") == [None, None]
 
 
 # ---- the mechanism -------------------------------------------------------------------------------
@@ -174,3 +174,35 @@ def test_an_exception_in_the_check_gives_the_slot_back(services: Services, clock
     with pytest.raises(RuntimeError):
         services.lockout.attempt(3, "totp", broken)
     assert not services.redis.exists(lockout_key(3))
+
+
+def _policy_lockout(services: Services, clock: FakeClock, threshold: int = 3) -> Lockout:
+    return Lockout(services.redis, clock, LockoutPolicy(threshold=threshold, base_seconds=60, max_seconds=600))
+
+
+def test_a_slot_given_back_takes_a_lock_the_count_no_longer_earns_with_it(services: Services, clock: FakeClock) -> None:
+    """One real failure, then A (no guess) and B (wrong) reserved together: B reaches the threshold and
+    writes the lock in advance; when A is given back, two failures do not earn a lock."""
+    lockout = _policy_lockout(services, clock)
+    assert lockout.register_failure(7).status is VerifyStatus.WRONG
+    slot_a, slot_b = lockout.reserve(7), lockout.reserve(7)
+    assert not isinstance(slot_a, VerifyResult) and not isinstance(slot_b, VerifyResult)
+    assert slot_b.lock_seconds == 60
+    lockout.release(7, slot_a)
+    assert lockout.settle(7, "totp", slot_b, VerifyResult(VerifyStatus.WRONG)).status is VerifyStatus.WRONG
+    assert int(services.redis.hget(lockout_key(7), "n")) == 2 and lockout.wait(7) == 0
+
+
+def test_slots_taken_before_a_success_neither_erase_nor_lose_later_failures(
+    services: Services, clock: FakeClock
+) -> None:
+    lockout = _policy_lockout(services, clock)
+    stale_no_guess, stale_wrong = lockout.reserve(7), lockout.reserve(7)
+    assert not isinstance(stale_no_guess, VerifyResult) and not isinstance(stale_wrong, VerifyResult)
+    lockout.clear(7)  # a concurrent success
+    assert lockout.register_failure(7).status is VerifyStatus.WRONG  # a failure of the new count
+    lockout.release(7, stale_no_guess)  # must not erase it
+    assert int(services.redis.hget(lockout_key(7), "n")) == 1
+    lockout.settle(7, "totp", stale_wrong, VerifyResult(VerifyStatus.WRONG))  # must still be counted
+    assert int(services.redis.hget(lockout_key(7), "n")) == 2
+    assert lockout.register_failure(7).status is VerifyStatus.LOCKED  # the third failure locks
