@@ -1,7 +1,11 @@
 """Builds the Reflex app and registers its pages; nothing more."""
 
+import logging
+import os
+
 import reflex as rx
 
+from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.auth import login_page, signup_page
 from sms2fa_app.pages.challenge import challenge_page
@@ -15,7 +19,17 @@ from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import SettingsState
 from sms2fa_app.state.signup import SignupState
 
+log = logging.getLogger("sms2fa.app")
+
+
+def _backend_worker_started() -> None:
+    """One log line per backend worker start (the development-mode test counts restarts by it)."""
+    configure_logging()
+    log.info("event=backend_worker_started pid=%d", os.getpid())
+
+
 app = rx.App()
+app.register_lifespan_task(_backend_worker_started)
 LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]
 app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LOGIN_LOAD)
 app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=LOGIN_LOAD)
