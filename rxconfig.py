@@ -1,16 +1,23 @@
-"""Reflex configuration; reads sms2fa_app.config, nothing else."""
+"""Reflex configuration from sms2fa_app.config; sms2fa_app.dev_server says what development mode watches."""
 
 import sys
+from pathlib import Path
 
 import reflex as rx
 
-from sms2fa_app.config import ConfigError, get_settings
+from sms2fa_app.config import ConfigError, apply_environment_defaults, get_settings
+from sms2fa_app.dev_server import hot_reload_environment
+
+PROJECT_DIR = Path(__file__).absolute().parent
 
 try:
     _settings = get_settings()
 except ConfigError as error:
     print(f"sms2fa: configuration error: {error}", file=sys.stderr)
     raise SystemExit(2) from None
+
+# `reflex run` reloads the backend when a watched file changes: watch the code, never data/ (see README).
+apply_environment_defaults(lambda environ: hot_reload_environment(PROJECT_DIR, environ))
 
 config = rx.Config(
     app_name="sms2fa_app",

@@ -269,3 +269,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use."""
     return load_settings()
+
+
+def apply_environment_defaults(defaults: Callable[[Mapping[str, str]], Mapping[str, str]]) -> None:
+    """Set each variable `defaults(os.environ)` returns that the environment lacks (rxconfig: Reflex's own)."""
+    for name, value in defaults(os.environ).items():
+        os.environ.setdefault(name, value)
