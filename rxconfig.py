@@ -1,4 +1,5 @@
-"""Reflex configuration from sms2fa_app.config; sms2fa_app.dev_server says what development mode watches."""
+"""Reflex configuration from sms2fa_app.config; sms2fa_app.dev_server says what development mode watches and
+where its servers listen."""
 
 import sys
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 import reflex as rx
 
 from sms2fa_app.config import ConfigError, apply_environment_defaults, get_settings
-from sms2fa_app.dev_server import hot_reload_environment
+from sms2fa_app.dev_server import ListenHostPlugin, hot_reload_environment
 
 PROJECT_DIR = Path(__file__).absolute().parent
 
@@ -22,9 +23,13 @@ apply_environment_defaults(lambda environ: hot_reload_environment(PROJECT_DIR, e
 config = rx.Config(
     app_name="sms2fa_app",
     db_url=_settings.database_url,
+    backend_host=_settings.listen_host,  # LISTEN_HOST; `reflex run --backend-host` still wins
     telemetry_enabled=False,
     trusted_proxy_hops=_settings.trusted_proxy_hops,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large"))],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large")),
+        ListenHostPlugin(host=_settings.listen_host),  # the Vite dev server, which Reflex starts with --host
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

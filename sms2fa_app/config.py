@@ -75,6 +75,8 @@ class Settings:
     otp_allow_voip: bool = False
     # Second factors beyond SMS
     remember_device_days: int = 30
+    # Where `reflex run` listens (backend, and the dev frontend)
+    listen_host: str = "127.0.0.1"
 
     @property
     def is_production(self) -> bool:
@@ -195,6 +197,13 @@ def _check_plivo(reader: _Reader, app_env: str) -> None:
         raise ConfigError("PLIVO_PHONE_NUMBER must be an E.164 number such as +14155550100")
 
 
+def _listen_host(reader: _Reader) -> str:
+    host = reader.text("LISTEN_HOST", "127.0.0.1") or "127.0.0.1"
+    if any(char.isspace() or char in "/@?#" for char in host):
+        raise ConfigError(f"LISTEN_HOST must be a host name or an IP address such as 127.0.0.1, got {host!r}")
+    return host
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Build Settings from a mapping (default: os.environ plus the project's `.env`)."""
     if environ is None:
@@ -262,6 +271,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         dev_outbox_size=reader.positive_int("DEV_OUTBOX_SIZE", 50),
         otp_allow_voip=reader.flag("OTP_ALLOW_VOIP", False),
         remember_device_days=reader.positive_int("REMEMBER_DEVICE_DAYS", 30),
+        listen_host=_listen_host(reader),
     )
 
 

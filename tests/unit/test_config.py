@@ -59,6 +59,8 @@ def test_dotenv_fills_gaps_but_environment_wins(tmp_path: Path) -> None:
         ({**PLIVO, "PLIVO_AUTH_ID": "XX123"}, "PLIVO_AUTH_ID"),
         ({**PLIVO, "PLIVO_PHONE_NUMBER": "4155550100"}, "PLIVO_PHONE_NUMBER"),
         ({"PLIVO_AUTH_ID": PLIVO["PLIVO_AUTH_ID"]}, "PLIVO_AUTH_TOKEN"),
+        ({"LISTEN_HOST": "http://0.0.0.0"}, "LISTEN_HOST"),
+        ({"LISTEN_HOST": "127.0.0.1 8000"}, "LISTEN_HOST"),
     ],
 )
 def test_malformed_setting_names_the_variable(tmp_path: Path, values: dict[str, str], named: str) -> None:
@@ -67,6 +69,12 @@ def test_malformed_setting_names_the_variable(tmp_path: Path, values: dict[str, 
     message = str(error.value)
     assert named in message
     assert "\n" not in message
+
+
+def test_servers_listen_on_localhost_unless_listen_host_says_otherwise(tmp_path: Path) -> None:
+    assert load(tmp_path).listen_host == "127.0.0.1"
+    assert load(tmp_path, LISTEN_HOST="0.0.0.0").listen_host == "0.0.0.0"
+    assert load(tmp_path, LISTEN_HOST="::").listen_host == "::"
 
 
 def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from sms2fa_app.config import apply_environment_defaults
-from sms2fa_app.dev_server import OVERRIDE_PATHS, hot_reload_environment, watched_paths
+from sms2fa_app.dev_server import (
+    OVERRIDE_PATHS,
+    ListenHostPlugin,
+    add_listen_host,
+    hot_reload_environment,
+    watched_paths,
+)
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,3 +88,59 @@ def test_reflex_watches_only_the_code_after_rxconfig(tmp_path: Path) -> None:
 
 def test_a_developer_override_reaches_reflex(tmp_path: Path) -> None:
     assert _reflex_reload_paths(tmp_path, REFLEX_HOT_RELOAD_OVERRIDE_PATHS=str(tmp_path)) == [str(tmp_path)]
+
+
+# ---- where the development servers listen ------------------------------------------------------------
+
+
+def _reflex_vite_config() -> str:
+    """vite.config.js as Reflex renders it for `reflex run`."""
+    from reflex_base.compiler.templates import vite_config_template
+
+    return vite_config_template(base="/", hmr=True, force_full_reload=False, experimental_hmr=False, sourcemap=False)
+
+
+def test_vite_config_gets_the_listen_host_plugin_first() -> None:
+    patched = add_listen_host(_reflex_vite_config(), "127.0.0.1")
+    assert 'return { server: { host: "127.0.0.1" } };' in patched
+    plugins = patched[patched.index("plugins: [") :]
+    assert plugins.split("\n")[1].strip() == "sms2faListenHost(),"
+    assert patched.index("function sms2faListenHost()") < patched.index("export default defineConfig")
+
+
+def test_patching_twice_changes_nothing_and_a_new_host_replaces_the_old() -> None:
+    once = add_listen_host(_reflex_vite_config(), "127.0.0.1")
+    assert add_listen_host(once, "127.0.0.1") == once
+    moved = add_listen_host(once, "0.0.0.0")
+    assert moved.count("function sms2faListenHost()") == 1
+    assert moved.count("sms2faListenHost(),") == 1
+    assert '"0.0.0.0"' in moved and '"127.0.0.1"' not in moved.split("preview:")[0]
+
+
+def test_an_unknown_vite_template_fails_loudly() -> None:
+    with pytest.raises(RuntimeError, match="cannot set the dev server's host"):
+        add_listen_host("export default {}", "127.0.0.1")
+
+
+def test_the_plugin_registers_its_patch_for_vite_config() -> None:
+    tasks: list[tuple[str, object]] = []
+    ListenHostPlugin(host="::1").pre_compile(add_modify_task=lambda path, fn: tasks.append((path, fn)))
+    [(path, modify)] = tasks
+    assert path == "vite.config.js"
+    assert '"::1"' in modify(_reflex_vite_config())  # type: ignore[operator]
+
+
+def test_rxconfig_binds_the_backend_to_listen_host(tmp_path: Path) -> None:
+    show = "import rxconfig; c = rxconfig.config; print(c.backend_host, *[type(p).__name__ for p in c.plugins])"
+    env = {key: value for key, value in os.environ.items() if key not in ("LISTEN_HOST", "REFLEX_BACKEND_HOST")}
+    env.update(DATA_DIR=str(tmp_path), SECRET_KEY=TEST_SECRET, REFLEX_TELEMETRY_ENABLED="false")
+    for listen_host, expected in ((None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")):
+        if listen_host:
+            env["LISTEN_HOST"] = listen_host
+        completed = subprocess.run(
+            [sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        host, *plugins = completed.stdout.split()
+        assert host == expected
+        assert "ListenHostPlugin" in plugins
