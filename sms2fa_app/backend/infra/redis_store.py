@@ -77,8 +77,9 @@ def ensure_embedded_redis(data_dir: Path) -> str:
                 str(data_dir),
                 "--dbfilename",
                 "redis.rdb",
-                "--save",
-                "60 1",
+                "--save",  # a snapshot each minute with a change; two arguments (one "60 1" turns saving off)
+                "60",
+                "1",
                 "--daemonize",
                 "yes",
                 "--pidfile",
