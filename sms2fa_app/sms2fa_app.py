@@ -6,6 +6,7 @@ import os
 import reflex as rx
 
 from sms2fa_app.backend.infra.logging_setup import configure_logging
+from sms2fa_app.backend.services import get_services
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.auth import login_page, signup_page
 from sms2fa_app.pages.challenge import challenge_page
@@ -23,9 +24,14 @@ log = logging.getLogger("sms2fa.app")
 
 
 def _backend_worker_started() -> None:
-    """One log line per backend worker start (the development-mode test counts restarts by it)."""
+    """One log line per backend worker start (the development-mode test counts restarts by it); then connect to
+    the database and Redis (starting the embedded one), so a problem shows now, not at the first click."""
     configure_logging()
     log.info("event=backend_worker_started pid=%d", os.getpid())
+    try:
+        get_services()
+    except Exception as error:  # requests fail closed later; the log says why now, in one line
+        log.error("event=backend_services_unavailable error=%r", str(error))
 
 
 app = rx.App()

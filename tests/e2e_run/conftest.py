@@ -103,7 +103,7 @@ class MakeRun:
 
     def leftovers(self) -> list[RunProcess]:
         """Live processes of this run."""
-        return run_processes(self.marker_assignment, self.root)
+        return run_processes(self.root, self.marker_assignment)
 
     def signal_group(self, signum: int) -> None:
         """Send `signum` to make's process group, as a terminal does on Ctrl-C."""
@@ -120,7 +120,7 @@ class MakeRun:
         code = None
         with contextlib.suppress(subprocess.TimeoutExpired):
             code = self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        left = wait_until_gone(self.marker_assignment, self.root, STOP_TIMEOUT_SECONDS)
+        left = wait_until_gone(self.root, self.marker_assignment, STOP_TIMEOUT_SECONDS)
         return code, time.monotonic() - started, left
 
     def force_stop(self) -> None:

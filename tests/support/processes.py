@@ -34,9 +34,9 @@ def _state(entry: Path) -> str:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
-def _belongs(entry: Path, marker: bytes, root: str) -> bool:
+def _belongs(entry: Path, marker: bytes | None, root: str) -> bool:
     with contextlib.suppress(OSError):
-        if marker in (entry / "environ").read_bytes().split(b"\0"):
+        if marker is not None and marker in (entry / "environ").read_bytes().split(b"\0"):
             return True
     with contextlib.suppress(OSError):
         cwd = os.readlink(entry / "cwd")
@@ -47,10 +47,10 @@ def _belongs(entry: Path, marker: bytes, root: str) -> bool:
     return False
 
 
-def run_processes(marker: str, root: Path) -> list[RunProcess]:
-    """Live processes (zombies excluded) carrying `marker` ('NAME=value') or living under `root`."""
+def run_processes(root: Path, marker: str | None = None) -> list[RunProcess]:
+    """Live processes (zombies excluded) living under `root` or carrying `marker` ('NAME=value')."""
     found = []
-    needle, prefix = marker.encode(), str(root)
+    needle, prefix = (marker.encode() if marker else None), str(root)
     for entry in PROC.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
@@ -64,11 +64,11 @@ def run_processes(marker: str, root: Path) -> list[RunProcess]:
     return found
 
 
-def wait_until_gone(marker: str, root: Path, timeout: float) -> list[RunProcess]:
+def wait_until_gone(root: Path, marker: str | None, timeout: float) -> list[RunProcess]:
     """Poll until no process of the run is left or `timeout` passes; return what is left."""
     deadline = time.monotonic() + timeout
     while True:
-        left = run_processes(marker, root)
+        left = run_processes(root, marker)
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.2)
