@@ -226,12 +226,15 @@ def test_editing_a_module_still_restarts_the_backend(dev_app: DevApp) -> None:
     )
 
 
-def test_sigterm_stops_every_process_of_the_run(dev_app: DevApp) -> None:
+def test_sigterm_stops_every_process_of_the_run(dev_app: DevApp, run_artifacts: Path) -> None:
     """SIGTERM to `make run`'s group: make, reflex, granian, bun, node, the embedded Redis and its watchdog end."""
     running = dev_app.run.leftovers()
-    assert any("redis-server" in process.command for process in running), (
-        "the embedded Redis should be running before the stop:\n" + "\n".join(map(str, running))
-    )
+    for program in ("redis-server", "redis_watchdog"):
+        assert any(program in process.command for process in running), (
+            f"{program} should be running before the stop:\n" + "\n".join(map(str, running))
+        )
     code, seconds, left = dev_app.run.stop(signal.SIGTERM)
+    with (run_artifacts / "make-run-dev-summary.txt").open("a") as summary:
+        summary.write(f"SIGTERM: {len(running)} processes, {len(left)} left after {seconds:.1f}s\n")
     assert code is not None, "make run did not exit after SIGTERM"
     assert not left, f"still running {seconds:.0f}s after SIGTERM:\n" + "\n".join(map(str, left))
