@@ -6,6 +6,7 @@ from pathlib import Path
 
 import reflex as rx
 
+from sms2fa_app.backend.preflight import PreflightError, prepare_directories
 from sms2fa_app.config import ConfigError, apply_environment_defaults, get_settings
 from sms2fa_app.dev_server import ListenHostPlugin, hot_reload_environment
 
@@ -13,8 +14,12 @@ PROJECT_DIR = Path(__file__).absolute().parent
 
 try:
     _settings = get_settings()
+    prepare_directories(_settings)  # data/ and a SQLite file's directory, for every `reflex` command
 except ConfigError as error:
     print(f"sms2fa: configuration error: {error}", file=sys.stderr)
+    raise SystemExit(2) from None
+except PreflightError as error:
+    print(f"sms2fa: {error}", file=sys.stderr)
     raise SystemExit(2) from None
 
 # `reflex run` reloads the backend when a watched file changes: watch the code, never data/ (see README).

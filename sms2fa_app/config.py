@@ -173,12 +173,18 @@ def _secret_key(reader: _Reader, app_env: str, data_dir: Path) -> str:
     if app_env == PRODUCTION:
         raise ConfigError("SECRET_KEY is required when APP_ENV=production")
     key_file = data_dir / "secret_key"
-    if key_file.is_file():
-        return key_file.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    try:
+        if key_file.is_file():
+            return key_file.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+    except OSError as error:
+        raise ConfigError(
+            f"DATA_DIR ({data_dir}) must be a writable directory for the development SECRET_KEY: "
+            f"{error.strerror or error}"
+        ) from None
     log.warning("SECRET_KEY not set: generated a development key in %s", key_file)
     return key
 

@@ -35,6 +35,16 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path, caplog: p
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_a_data_dir_that_cannot_hold_the_development_secret_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, DATA_DIR=str(blocker / "data"))
+    assert str(error.value) == (
+        f"DATA_DIR ({blocker / 'data'}) must be a writable directory for the development SECRET_KEY: Not a directory"
+    )
+
+
 def test_dotenv_fills_gaps_but_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("APP_NAME=from-dotenv\nOTP_TTL_SECONDS=120\n")
