@@ -8,6 +8,7 @@ inherits, so the tests can tell whether the app left anything running when it st
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -39,6 +40,7 @@ MARKER_NAME = "SMS2FA_TEST_RUN"
 COMPILE_LINE = re.compile(r"^.*Compiling:", re.MULTILINE)
 WORKER_START_LINE = re.compile(r"event=backend_worker_started", re.MULTILINE)
 KILLED_WORKER_LINE = re.compile(r"refused to gracefully stop", re.MULTILINE)
+LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 STOP_TIMEOUT_SECONDS = 30.0  # after SIGTERM: the app, then the embedded Redis once its grace has passed
 
 
@@ -162,6 +164,30 @@ def wait_until_serving(run: MakeRun, urls: list[str], timeout: float) -> float:
             return time.monotonic() - started
         time.sleep(1)
     raise RuntimeError(f"the app did not answer {urls} within {timeout:.0f}s:\n{run.log.tail()}")
+
+
+def listening_addresses(port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Local addresses of the TCP sockets listening on `port` (from /proc/net/tcp and tcp6)."""
+    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, port_hex = fields[1].split(":")
+            if fields[3] != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # The kernel prints each 32-bit word in host (little-endian) order.
+            packed = b"".join(raw[i : i + 4][::-1] for i in range(0, width // 2, 4))
+            found.append(ipaddress.ip_address(packed))
+    return found
+
+
+def assert_listens_on_loopback_only(name: str, port: int) -> None:
+    """Something listens on `port`, and only on 127.0.0.1 (or ::1), not on every interface."""
+    addresses = listening_addresses(port)
+    assert addresses, f"nothing listens on the {name} port {port}"
+    exposed = [str(address) for address in addresses if address not in LOOPBACK]
+    assert not exposed, f"the {name} (port {port}) listens on {exposed}, not only on 127.0.0.1"
 
 
 def new_marker() -> str:

@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import ROOT, _free_port, _under_ci
-from tests.e2e_run.conftest import MakeRun, clean_environment, new_marker, start_make, wait_until_serving
+from tests.e2e_run.conftest import (
+    MakeRun,
+    assert_listens_on_loopback_only,
+    clean_environment,
+    new_marker,
+    start_make,
+    wait_until_serving,
+)
 
 START_TIMEOUT_SECONDS = 420.0  # `bun install` in the clone's .web, then the dev server or the production build
 SETUP_TIMEOUT_SECONDS = 300.0
@@ -96,6 +103,7 @@ def test_make_run_prod_serves_a_fresh_clone_with_secret_key(clone: Path, run_art
     try:
         wait_until_serving(run, [f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/ping"], START_TIMEOUT_SECONDS)
         assert "Traceback" not in run.log.text()
+        assert_listens_on_loopback_only("production server", port)
         assert_clean_stop(run, signal.SIGTERM)
     finally:
         run.force_stop()

@@ -9,7 +9,6 @@ still restarts the backend, and SIGTERM to `make run` leaves no process behind (
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import shutil
 import signal
@@ -32,13 +31,20 @@ from tests.e2e.test_two_factor_flows import (
     submit_code,
     typed_form,
 )
-from tests.e2e_run.conftest import MakeRun, clean_environment, dev_mirror, new_marker, start_make, wait_until_serving
+from tests.e2e_run.conftest import (
+    MakeRun,
+    assert_listens_on_loopback_only,
+    clean_environment,
+    dev_mirror,
+    new_marker,
+    start_make,
+    wait_until_serving,
+)
 
 START_TIMEOUT_SECONDS = 420.0  # first start: `bun install` in the web directory, then Vite
 DEV_UI_TIMEOUT_MS = 60_000  # the dev server compiles each page on its first visit
 OUTBOX_TIMEOUT_SECONDS = 30.0
 RESTART_TIMEOUT_SECONDS = 120.0
-LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 
 
 @dataclass
@@ -190,29 +196,10 @@ def test_a_person_walks_through_without_a_backend_restart(
     assert failure is None and restarts == 0, f"{summary}\n{dev_app.run.log.tail(40)}"
 
 
-def _listening_addresses(port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Local addresses of the TCP sockets listening on `port` (from /proc/net/tcp and tcp6)."""
-    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            address, port_hex = fields[1].split(":")
-            if fields[3] != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
-                continue
-            raw = bytes.fromhex(address)
-            # The kernel prints each 32-bit word in host (little-endian) order.
-            packed = b"".join(raw[i : i + 4][::-1] for i in range(0, width // 2, 4))
-            found.append(ipaddress.ip_address(packed))
-    return found
-
-
 def test_development_servers_listen_on_localhost_only(dev_app: DevApp) -> None:
     """The Vite dev server and the backend bind 127.0.0.1, not every interface."""
-    for name, port in (("frontend", dev_app.frontend_port), ("backend", dev_app.backend_port)):
-        addresses = _listening_addresses(port)
-        assert addresses, f"nothing listens on the {name} port {port}"
-        exposed = [str(address) for address in addresses if address not in LOOPBACK]
-        assert not exposed, f"the {name} (port {port}) listens on {exposed}, not only on 127.0.0.1"
+    assert_listens_on_loopback_only("frontend", dev_app.frontend_port)
+    assert_listens_on_loopback_only("backend", dev_app.backend_port)
 
 
 def test_editing_a_module_still_restarts_the_backend(dev_app: DevApp) -> None:
