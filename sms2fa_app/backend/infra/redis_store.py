@@ -130,17 +130,20 @@ def _ensure_watchdog(url: str, data_dir: Path, grace_seconds: float) -> None:
         if WATCHDOG_NAME in client_names(client):
             return
     package_parent = Path(__file__).resolve().parents[3]
-    with open(data_dir / "redis-watchdog.log", "ab") as log_file:
-        subprocess.run(  # the watchdog forks into the background at once; we only wait for that
-            [sys.executable, "-m", WATCHDOG_MODULE, str(data_dir), "--grace", str(grace_seconds)],
-            cwd=package_parent,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            check=True,
-            timeout=30,
-        )
+    try:
+        with open(data_dir / "redis-watchdog.log", "ab") as log_file:
+            subprocess.run(  # the watchdog forks into the background at once; we only wait for that
+                [sys.executable, "-m", WATCHDOG_MODULE, str(data_dir), "--grace", str(grace_seconds)],
+                cwd=package_parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                check=True,
+                timeout=30,
+            )
+    except (OSError, subprocess.SubprocessError) as error:  # the app works; only the clean stop is lost
+        log.warning("event=redis_watchdog_not_started error=%r see=%s", str(error), data_dir / "redis-watchdog.log")
 
 
 def ensure_embedded_redis(data_dir: Path, grace_seconds: float = LEASE_GRACE_SECONDS) -> str:
