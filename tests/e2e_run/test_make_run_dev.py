@@ -9,6 +9,7 @@ still restarts the backend, and SIGTERM to `make run` leaves no process behind (
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import signal
@@ -168,9 +169,11 @@ def wait_for_worker_start(app: DevApp, at_least: int, timeout: float) -> bool:
 
 
 def test_a_person_walks_through_without_a_backend_restart(
-    dev_app: DevApp, dev_context: BrowserContext, run_artifacts: Path, request: pytest.FixtureRequest
+    dev_app: DevApp, dev_context: BrowserContext, run_artifacts: Path
 ) -> None:
     """Sign-up -> enroll via /dev/outbox -> log out -> log in -> challenge -> dashboard: zero backend restarts."""
+    screenshot = run_artifacts / "make-run-dev-walk.png"
+    screenshot.unlink(missing_ok=True)  # only this run's failure leaves one
     wait_for_worker_start(dev_app, 1, 60)
     time.sleep(2)  # let the start settle: only the walk's restarts count
     compiles_before, starts_before, killed_before = dev_app.run.log.counts()
@@ -181,7 +184,8 @@ def test_a_person_walks_through_without_a_backend_restart(
         walk(page)
     except (AssertionError, Error) as error:
         failure = error
-        page.screenshot(path=str(run_artifacts / "make-run-dev-walk.png"), full_page=True)
+        with contextlib.suppress(Error):
+            page.screenshot(path=str(screenshot), full_page=True)
     walk_seconds = time.monotonic() - started
     time.sleep(2)  # a restart the last step caused shows in the log within the reload tick
     compiles, starts, killed = dev_app.run.log.counts()
