@@ -22,7 +22,9 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed .tools/node_modules/.bin/bun migrate
 
+## Create the data directories, check the database and Redis answer (one line either way), apply migrations
 migrate: $(VENV)/.installed
+	python -m sms2fa_app.backend.preflight
 	reflex db migrate
 
 ## Run the app in development mode (http://localhost:3000)

@@ -1,23 +1,40 @@
-"""Reflex configuration; reads sms2fa_app.config, nothing else."""
+"""Reflex configuration from sms2fa_app.config; sms2fa_app.dev_server says what development mode watches and
+where its servers listen."""
 
 import sys
+from pathlib import Path
 
 import reflex as rx
 
-from sms2fa_app.config import ConfigError, get_settings
+from sms2fa_app.backend.preflight import PreflightError, prepare_directories
+from sms2fa_app.config import ConfigError, apply_environment_defaults, get_settings
+from sms2fa_app.dev_server import ListenHostPlugin, hot_reload_environment
+
+PROJECT_DIR = Path(__file__).absolute().parent
 
 try:
     _settings = get_settings()
+    prepare_directories(_settings)  # data/ and a SQLite file's directory, for every `reflex` command
 except ConfigError as error:
     print(f"sms2fa: configuration error: {error}", file=sys.stderr)
     raise SystemExit(2) from None
+except PreflightError as error:
+    print(f"sms2fa: {error}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+# `reflex run` reloads the backend when a watched file changes: watch the code, never data/ (see README).
+apply_environment_defaults(lambda environ: hot_reload_environment(PROJECT_DIR, environ))
 
 config = rx.Config(
     app_name="sms2fa_app",
     db_url=_settings.database_url,
+    backend_host=_settings.listen_host,  # LISTEN_HOST; `reflex run --backend-host` still wins
     telemetry_enabled=False,
     trusted_proxy_hops=_settings.trusted_proxy_hops,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large"))],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large")),
+        ListenHostPlugin(host=_settings.listen_host),  # the Vite dev server, which Reflex starts with --host
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

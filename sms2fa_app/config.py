@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -94,6 +94,7 @@ _CountryCode = Annotated[
     str, _check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")
 ]
 _Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
+_Host = Annotated[str, _check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 
 
 class Settings(BaseSettings):
@@ -141,6 +142,8 @@ class Settings(BaseSettings):
     otp_allow_voip: bool = False
     # Second factors beyond SMS
     remember_device_days: PositiveInt = 30
+    # Where `reflex run` listens (the backend, and the development frontend)
+    listen_host: _Host = "127.0.0.1"
 
     @property
     def is_production(self) -> bool:
@@ -218,12 +221,18 @@ def _secret_key(key: str, app_env: str, data_dir: Path) -> str:
     if app_env == PRODUCTION:
         raise ValueError("is required when APP_ENV=production")
     key_file = data_dir / "secret_key"
-    if key_file.is_file():
-        return key_file.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    try:
+        if key_file.is_file():
+            return key_file.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+    except OSError as error:
+        raise ValueError(
+            f"is not set, and DATA_DIR ({data_dir}) must then be a writable directory for the development key: "
+            f"{error.strerror or error}"
+        ) from None
     log.warning("SECRET_KEY not set: generated a development key in %s", key_file)
     return key
 
@@ -258,3 +267,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use."""
     return load_settings()
+
+
+def apply_environment_defaults(defaults: Callable[[Mapping[str, str]], Mapping[str, str]]) -> None:
+    """Set each variable `defaults(os.environ)` returns that the environment lacks (rxconfig: Reflex's own)."""
+    for name, value in defaults(os.environ).items():
+        os.environ.setdefault(name, value)

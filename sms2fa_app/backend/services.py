@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.db import Database, make_engine
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import WindowLimiter
 from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.backend.infra.redis_store import connect
@@ -140,6 +142,18 @@ def get_services() -> Services:
             configure_logging()
             _services = build_services(get_settings())
         return _services
+
+
+def start_worker() -> None:
+    """At each backend worker's start: one log line (the development-mode test counts restarts by it), then
+    connect to the database and Redis (starting the embedded one), so a problem shows now, not at the first
+    click."""
+    configure_logging()
+    log_event(log, logging.INFO, "backend_worker_started", pid=os.getpid())
+    try:
+        get_services()
+    except Exception as error:  # requests fail closed later; the log says why now, in one line
+        log_event(log, logging.ERROR, "backend_services_unavailable", error=str(error))
 
 
 def set_services(services: Services | None) -> None:

@@ -35,6 +35,23 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path, caplog: p
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_a_data_dir_that_cannot_hold_the_development_secret_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, DATA_DIR=str(blocker / "data"))
+    assert str(error.value) == (
+        f"SECRET_KEY is not set, and DATA_DIR ({blocker / 'data'}) must then be a writable directory for the "
+        "development key: Not a directory"
+    )
+
+
+def test_servers_listen_on_localhost_unless_listen_host_says_otherwise(tmp_path: Path) -> None:
+    assert load(tmp_path).listen_host == "127.0.0.1"
+    assert load(tmp_path, LISTEN_HOST="0.0.0.0").listen_host == "0.0.0.0"
+    assert load(tmp_path, LISTEN_HOST="::").listen_host == "::"
+
+
 def test_dotenv_fills_gaps_but_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("APP_NAME=from-dotenv\nOTP_TTL_SECONDS=120\n")
@@ -59,6 +76,8 @@ def test_dotenv_fills_gaps_but_environment_wins(tmp_path: Path) -> None:
         ({**PLIVO, "PLIVO_AUTH_ID": "XX123"}, "PLIVO_AUTH_ID"),
         ({**PLIVO, "PLIVO_PHONE_NUMBER": "4155550100"}, "PLIVO_PHONE_NUMBER"),
         ({"PLIVO_AUTH_ID": PLIVO["PLIVO_AUTH_ID"]}, "PLIVO_AUTH_TOKEN"),
+        ({"LISTEN_HOST": "http://0.0.0.0"}, "LISTEN_HOST"),
+        ({"LISTEN_HOST": "127.0.0.1 8000"}, "LISTEN_HOST"),
     ],
 )
 def test_malformed_setting_names_the_variable(tmp_path: Path, values: dict[str, str], named: str) -> None:

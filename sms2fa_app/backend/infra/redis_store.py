@@ -1,11 +1,17 @@
-"""The Redis connection: REDIS_URL, or an embedded real Redis server the app starts in its data directory."""
+"""The Redis connection: REDIS_URL, or an embedded real Redis server the app starts in its data directory.
+
+The embedded server lives as long as an app process uses it: each holds a named "lease" connection, and a
+watchdog (redis_watchdog.py) shuts the server down once none is left.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +24,13 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 log = logging.getLogger("sms2fa.redis")
 
 REDIS_TIMEOUT_SECONDS = 2.0
+LOCK_FILE = "redis.lock"
+LEASE_PREFIX = "sms2fa-lease-"  # + pid: one named connection per app process using the embedded server
+WATCHDOG_NAME = "sms2fa-redis-watchdog"
+WATCHDOG_MODULE = "sms2fa_app.backend.infra.redis_watchdog"
+LEASE_GRACE_SECONDS = 5.0  # rides over a development-mode worker restart
+
+_leases: dict[str, tuple[int, redis.UnixDomainSocketConnection]] = {}  # socket path -> (pid, connection)
 
 
 @contextmanager
@@ -52,47 +65,101 @@ def _answers(url: str) -> bool:
         return False
 
 
-def ensure_embedded_redis(data_dir: Path) -> str:
-    """Start (once, across processes) a Redis server on a unix socket in data_dir; return its URL."""
+@contextmanager
+def data_dir_lock(data_dir: Path) -> Iterator[None]:
+    """Exclusive lock on data_dir/redis.lock: starting, leasing and stopping the embedded server take turns."""
+    with open(data_dir / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def client_names(client: redis.Redis) -> list[str]:
+    """The names (CLIENT SETNAME) of the server's connected clients."""
+    return [str(entry.get("name") or "") for entry in client.client_list()]
+
+
+def _start_server(data_dir: Path, socket_path: Path, url: str) -> None:
+    socket_path.unlink(missing_ok=True)
+    subprocess.run(
+        [
+            redis_server_binary(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(data_dir),
+            "--dbfilename",
+            "redis.rdb",
+            "--save",  # a snapshot each minute with a change; two arguments (one "60 1" turns saving off)
+            "60",
+            "1",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(data_dir / "redis.pid"),
+            "--logfile",
+            str(data_dir / "redis.log"),
+        ],
+        check=True,
+    )
+    deadline = time.monotonic() + 10
+    while not _answers(url):
+        if time.monotonic() > deadline:
+            raise ServiceUnavailable(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
+        time.sleep(0.05)
+
+
+def _hold_lease(socket_path: Path) -> None:
+    """Keep one named connection open for this process's lifetime: the watchdog's sign that we use the server."""
+    held = _leases.get(str(socket_path))
+    if held is not None and held[0] == os.getpid():
+        return
+    connection = redis.UnixDomainSocketConnection(
+        path=str(socket_path), client_name=f"{LEASE_PREFIX}{os.getpid()}", socket_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    connection.connect()
+    _leases[str(socket_path)] = (os.getpid(), connection)
+
+
+def _ensure_watchdog(url: str, data_dir: Path, grace_seconds: float) -> None:
+    """Start the watchdog that stops the server once no process holds a lease, unless one already runs."""
+    with redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS) as client:
+        if WATCHDOG_NAME in client_names(client):
+            return
+    package_parent = Path(__file__).resolve().parents[3]
+    try:
+        with open(data_dir / "redis-watchdog.log", "ab") as log_file:
+            subprocess.run(  # the watchdog forks into the background at once; we only wait for that
+                [sys.executable, "-m", WATCHDOG_MODULE, str(data_dir), "--grace", str(grace_seconds)],
+                cwd=package_parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                check=True,
+                timeout=30,
+            )
+    except (OSError, subprocess.SubprocessError) as error:  # the app works; only the clean stop is lost
+        log.warning("event=redis_watchdog_not_started error=%r see=%s", str(error), data_dir / "redis-watchdog.log")
+
+
+def ensure_embedded_redis(data_dir: Path, grace_seconds: float = LEASE_GRACE_SECONDS) -> str:
+    """Start (once, across processes) a Redis server on a unix socket in data_dir; return its URL.
+
+    This process holds a lease on the server until it exits; a watchdog stops the server `grace_seconds` after
+    the last lease ends (every app process stopped), so stopping the app stops its Redis too.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     socket_path = data_dir / "redis.sock"
     url = f"unix://{socket_path}"
-    if _answers(url):
-        return url
-    with open(data_dir / "redis.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _answers(url):
-            return url
-        socket_path.unlink(missing_ok=True)
-        subprocess.run(
-            [
-                redis_server_binary(),
-                "--port",
-                "0",
-                "--unixsocket",
-                str(socket_path),
-                "--unixsocketperm",
-                "700",
-                "--dir",
-                str(data_dir),
-                "--dbfilename",
-                "redis.rdb",
-                "--save",
-                "60 1",
-                "--daemonize",
-                "yes",
-                "--pidfile",
-                str(data_dir / "redis.pid"),
-                "--logfile",
-                str(data_dir / "redis.log"),
-            ],
-            check=True,
-        )
-        deadline = time.monotonic() + 10
-        while not _answers(url):
-            if time.monotonic() > deadline:
-                raise ServiceUnavailable(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
-            time.sleep(0.05)
+    with data_dir_lock(data_dir):
+        if not _answers(url):
+            _start_server(data_dir, socket_path, url)
+        _hold_lease(socket_path)
+        _ensure_watchdog(url, data_dir, grace_seconds)
     log.info("Using the embedded Redis server at %s (set REDIS_URL to use your own)", socket_path)
     return url
 

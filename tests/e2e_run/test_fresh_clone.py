@@ -1,0 +1,130 @@
+"""The README's commands from a fresh clone of the committed tree, with SECRET_KEY set and with nothing set.
+
+The clone reuses this tree's .venv and .tools through links (nothing is downloaded again); everything else is
+what `git clone` gives: no data/, no .web/. Each run must serve the app, and stop without leaving a process.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT, _free_port, _under_ci
+from tests.e2e_run.conftest import (
+    MakeRun,
+    assert_listens_on_loopback_only,
+    clean_environment,
+    new_marker,
+    start_make,
+    wait_until_serving,
+)
+
+START_TIMEOUT_SECONDS = 420.0  # `bun install` in the clone's .web, then the dev server or the production build
+SETUP_TIMEOUT_SECONDS = 300.0
+
+
+@pytest.fixture(scope="module")
+def committed_head() -> str:
+    """The commit the clones check out; without git (a tarball), skip, except under CI=true."""
+    try:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as error:
+        if _under_ci():
+            pytest.fail(f"CI=true: the fresh-clone tests must run, but git cannot read the tree: {error}")
+        pytest.skip(f"not a git checkout: {error}")
+
+
+@pytest.fixture
+def clone(committed_head: str, tmp_path: Path) -> Iterator[Path]:
+    """A fresh clone at the committed HEAD, with links to this tree's .venv and .tools."""
+    target = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(target)], check=True)
+    subprocess.run(["git", "-C", str(target), "checkout", "--quiet", "--detach", committed_head], check=True)
+    for name in (".venv", ".tools"):
+        (target / name).symlink_to((ROOT / name).resolve())
+    yield target
+    shutil.rmtree(target / ".web", ignore_errors=True)  # ~150 MB of node_modules
+
+
+def environment(**settings: str) -> dict[str, str]:
+    """Nothing configured (no documented setting, no Reflex variable) but `settings`, and a run marker."""
+    return {**clean_environment(new_marker()), **settings}
+
+
+def make(target: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", target], cwd=cwd, env=env, capture_output=True, text=True, timeout=SETUP_TIMEOUT_SECONDS
+    )
+
+
+def assert_clean_stop(run: MakeRun, signum: int) -> None:
+    """`signum` to make's group (Ctrl-C is SIGINT): make exits and nothing of the run is left, Redis included."""
+    running = run.leftovers()
+    assert any("redis-server" in process.command for process in running), "the embedded Redis was not running"
+    code, seconds, left = run.stop(signum)
+    assert code is not None, f"make did not exit after {signal.Signals(signum).name}"
+    assert not left, f"still running {seconds:.0f}s after {signal.Signals(signum).name}:\n" + "\n".join(map(str, left))
+
+
+@pytest.mark.parametrize("secret_key", ["set", "unset"], ids=["SECRET_KEY-set", "nothing-set"])
+def test_make_run_serves_a_fresh_clone(clone: Path, run_artifacts: Path, secret_key: str) -> None:
+    """`make run` in development mode: sets up (data/ included), serves, and stops cleanly on Ctrl-C."""
+    frontend, backend = _free_port(), _free_port()
+    env = environment(REFLEX_FRONTEND_PORT=str(frontend), REFLEX_BACKEND_PORT=str(backend))
+    if secret_key == "set":
+        env["SECRET_KEY"] = secrets.token_urlsafe(48)
+    run = start_make("run", clone, clone.parent, env, run_artifacts / f"fresh-clone-make-run-{secret_key}.log")
+    try:
+        wait_until_serving(
+            run, [f"http://127.0.0.1:{frontend}/", f"http://127.0.0.1:{backend}/ping"], START_TIMEOUT_SECONDS
+        )
+        assert "Traceback" not in run.log.text()
+        assert (clone / "data" / "sms2fa.db").is_file()
+        assert (clone / "data" / "secret_key").is_file() == (secret_key == "unset")
+        assert_clean_stop(run, signal.SIGINT)
+    finally:
+        run.force_stop()
+
+
+def test_make_run_prod_serves_a_fresh_clone_with_secret_key(clone: Path, run_artifacts: Path) -> None:
+    """`make run-prod` with SECRET_KEY set (the setup used to stop at `reflex db migrate`), then SIGTERM."""
+    port = _free_port()
+    env = environment(REFLEX_FRONTEND_PORT=str(port), REFLEX_BACKEND_PORT=str(port))
+    env["SECRET_KEY"] = secrets.token_urlsafe(48)
+    run = start_make("run-prod", clone, clone.parent, env, run_artifacts / "fresh-clone-make-run-prod.log")
+    try:
+        wait_until_serving(run, [f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/ping"], START_TIMEOUT_SECONDS)
+        assert "Traceback" not in run.log.text()
+        assert_listens_on_loopback_only("production server", port)
+        assert_clean_stop(run, signal.SIGTERM)
+    finally:
+        run.force_stop()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("DATABASE_URL", "sqlite:////proc/sms2fa/nowhere/sms2fa.db"),
+        ("REDIS_URL", "redis://:hunter2-secret@127.0.0.1:{port}/0"),
+        ("DATA_DIR", "/proc/sms2fa-data"),
+    ],
+)
+def test_setup_says_in_one_line_what_cannot_be_opened(clone: Path, setting: str, value: str) -> None:
+    """An unusable database, Redis or data directory: one line naming the setting and the path, no traceback,
+    never the password from a URL."""
+    value = value.format(port=_free_port())  # nothing listens there
+    completed = make("setup", clone, environment(**{setting: value}))
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    assert "Traceback" not in output, output
+    [line] = [line for line in output.splitlines() if line.startswith("sms2fa: ")]
+    assert setting in line, line
+    assert "hunter2" not in output, output
