@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +33,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
+DEFAULT_WEBAUTHN_RP_ID = "localhost"
+DEFAULT_WEBAUTHN_ORIGIN = "http://localhost:3000"
 
 log = logging.getLogger("sms2fa.config")
 
@@ -95,6 +98,21 @@ _CountryCode = Annotated[
 ]
 _Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
 _Host = Annotated[str, _check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
+# A WebAuthn relying-party id is a domain name (browsers refuse an IP address): labels of letters, digits, hyphens.
+_RpId = Annotated[
+    str,
+    AfterValidator(str.lower),
+    _check(
+        r"(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
+        "must be a domain name such as example.com (no scheme, port or IP address), got {value!r}",
+    ),
+]
+# A web origin: scheme and host, an optional port, nothing after it.
+_Origin = Annotated[
+    str,
+    AfterValidator(lambda origin: origin.rstrip("/").lower()),
+    _check(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?", "must be an origin such as https://example.com, got {value!r}"),
+]
 
 
 class Settings(BaseSettings):
@@ -144,6 +162,9 @@ class Settings(BaseSettings):
     remember_device_days: PositiveInt = 30
     # Where `reflex run` listens (the backend, and the development frontend)
     listen_host: _Host = "127.0.0.1"
+    # Passkeys (WebAuthn): the relying party's id and the origin the browser shows (required in production)
+    webauthn_rp_id: _RpId | None = None
+    webauthn_origin: _Origin | None = None
 
     @property
     def is_production(self) -> bool:
@@ -199,6 +220,35 @@ class Settings(BaseSettings):
         if missing and (len(missing) < len(given) or self.is_production):
             raise ValueError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
         return self
+
+    @model_validator(mode="after")
+    def _webauthn_origin_fits(self) -> Settings:
+        """Production names both; the origin's host is the RP id or a subdomain of it; https, except localhost."""
+        if self.is_production:
+            for name, value in (("WEBAUTHN_RP_ID", self.webauthn_rp_id), ("WEBAUTHN_ORIGIN", self.webauthn_origin)):
+                if not value:
+                    raise ValueError(f"{name} is required when APP_ENV=production")
+        host = urlsplit(self.passkey_origin).hostname or ""
+        if host != self.passkey_rp_id and not host.endswith(f".{self.passkey_rp_id}"):
+            raise ValueError(
+                f"WEBAUTHN_ORIGIN must be on WEBAUTHN_RP_ID ({self.passkey_rp_id}) or a subdomain of it, "
+                f"got {self.passkey_origin!r}"
+            )
+        if self.is_production and not self.passkey_origin.startswith("https://") and host != "localhost":
+            raise ValueError(
+                "WEBAUTHN_ORIGIN must start with https:// when APP_ENV=production (http is allowed for localhost only)"
+            )
+        return self
+
+    @property
+    def passkey_rp_id(self) -> str:
+        """The relying-party id passkeys are bound to (development default: localhost)."""
+        return self.webauthn_rp_id or DEFAULT_WEBAUTHN_RP_ID
+
+    @property
+    def passkey_origin(self) -> str:
+        """The origin passkey ceremonies must come from (development default: http://localhost:3000)."""
+        return self.webauthn_origin or DEFAULT_WEBAUTHN_ORIGIN
 
 
 class _MappingEnvSource(EnvSettingsSource):

@@ -50,7 +50,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--host-resolver-rules=MAP localhost 127.0.0.1",  # the app listens on IPv4 only; never try ::1 first
 ]
+# The name the browser uses for the app: a secure context, and a valid WebAuthn relying-party id (an IP is not).
+APP_HOST = "localhost"
 APP_START_TIMEOUT_SECONDS = 240.0
 UI_TIMEOUT_MS = 15_000  # generous: two cores share the app, its password hashing and Chromium
 SENDER_NUMBER = "+14155550100"
@@ -218,9 +221,12 @@ def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPl
             # Own .web and .states, so a developer's `reflex run` in the same tree is left alone.
             "REFLEX_WEB_WORKDIR": str(work / "web"),
             "REFLEX_STATES_WORKDIR": str(work / "states"),
-            # The browser talks to 127.0.0.1, the only address the app listens on.
-            "REFLEX_API_URL": f"http://127.0.0.1:{port}",
-            "REFLEX_DEPLOY_URL": f"http://127.0.0.1:{port}",
+            # The app listens on 127.0.0.1 only; the browser calls it localhost (Chromium maps that name to
+            # 127.0.0.1, see CHROMIUM_ARGS): passkeys need a domain name as relying-party id, never an IP address.
+            "REFLEX_API_URL": f"http://{APP_HOST}:{port}",
+            "REFLEX_DEPLOY_URL": f"http://{APP_HOST}:{port}",
+            "WEBAUTHN_RP_ID": APP_HOST,
+            "WEBAUTHN_ORIGIN": f"http://{APP_HOST}:{port}",
             "REFLEX_FRONTEND_PORT": str(port),
             "REFLEX_BACKEND_PORT": str(port),
             "DATA_DIR": str(work / "data"),
@@ -267,7 +273,7 @@ def app(chromium_executable: str, app_workdir: Path, app_environment: dict[str, 
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, stopped as a whole
     )
-    running = RunningApp(f"http://127.0.0.1:{port}", cwd, process, log_path, app_environment)
+    running = RunningApp(f"http://{APP_HOST}:{port}", cwd, process, log_path, app_environment)
     try:
         _wait_until_ready(running, APP_START_TIMEOUT_SECONDS)
         yield running

@@ -11,6 +11,7 @@ from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.config import ConfigError, load_settings
 
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}
+PASSKEYS = {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://login.example.com"}
 
 
 def load(tmp_path: Path, **values: str):
@@ -133,11 +134,68 @@ def test_values_are_trimmed_and_blank_means_default(tmp_path: Path) -> None:
 
 def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is required"):
-        load(tmp_path, APP_ENV="production", **PLIVO)
+        load(tmp_path, APP_ENV="production", **PLIVO, **PASSKEYS)
     with pytest.raises(ConfigError, match="PLIVO_AUTH_ID is required"):
-        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40)
-    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO)
+        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PASSKEYS)
+    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **PASSKEYS)
     assert settings.is_production and settings.plivo_configured
+
+
+def test_passkeys_default_to_localhost_in_development(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+    assert (settings.passkey_rp_id, settings.passkey_origin) == ("localhost", "http://localhost:3000")
+    settings = load(tmp_path, WEBAUTHN_RP_ID="Example.COM", WEBAUTHN_ORIGIN="https://Login.Example.com/")
+    assert (settings.passkey_rp_id, settings.passkey_origin) == ("example.com", "https://login.example.com")
+
+
+@pytest.mark.parametrize(
+    ("values", "line"),
+    [
+        ({}, "WEBAUTHN_RP_ID is required when APP_ENV=production"),
+        ({"WEBAUTHN_RP_ID": "example.com"}, "WEBAUTHN_ORIGIN is required when APP_ENV=production"),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "http://example.com"},
+            "WEBAUTHN_ORIGIN must start with https:// when APP_ENV=production (http is allowed for localhost only)",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://example.com.evil.test"},
+            "WEBAUTHN_ORIGIN must be on WEBAUTHN_RP_ID (example.com) or a subdomain of it, "
+            "got 'https://example.com.evil.test'",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://notexample.com"},
+            "WEBAUTHN_ORIGIN must be on WEBAUTHN_RP_ID (example.com) or a subdomain of it, "
+            "got 'https://notexample.com'",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "127.0.0.1", "WEBAUTHN_ORIGIN": "https://127.0.0.1"},
+            "WEBAUTHN_RP_ID must be a domain name such as example.com (no scheme, port or IP address), got '127.0.0.1'",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://example.com/login"},
+            "WEBAUTHN_ORIGIN must be an origin such as https://example.com, got 'https://example.com/login'",
+        ),
+    ],
+)
+def test_production_refuses_unsafe_or_missing_passkey_settings(
+    tmp_path: Path, values: dict[str, str], line: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **values)
+    assert str(error.value) == line
+
+
+def test_a_local_production_build_may_use_http_localhost(tmp_path: Path) -> None:
+    """Browsers treat http://localhost as a secure context (the end-to-end tests run production there)."""
+    settings = load(
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY="k" * 40,
+        **PLIVO,
+        WEBAUTHN_RP_ID="localhost",
+        WEBAUTHN_ORIGIN="http://localhost:8123",
+    )
+    assert settings.passkey_origin == "http://localhost:8123"
 
 
 def test_settings_repr_hides_secrets(tmp_path: Path) -> None:
