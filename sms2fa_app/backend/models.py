@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 
@@ -26,7 +27,7 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # Bumped by every second-factor change; a remembered device is only honoured for the epoch it was made in.
     factor_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    # The factor offered first at the challenge: "sms" or "totp" (the last one used).
+    # The factor used last ("sms", "totp" or "passkey"); the challenge offers a passkey first whenever there is one.
     preferred_factor: str = Field(default="sms", max_length=8, sa_column_kwargs={"server_default": "sms"})
 
 
@@ -86,3 +87,24 @@ class RememberedDevice(SQLModel, table=True):
     created_at: float
     last_used_at: float
     expires_at: float
+
+
+class Passkey(SQLModel, table=True):
+    """A user's WebAuthn credential (passkey): its public key and what the authenticator said about it."""
+
+    __tablename__ = "passkeys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True, index=True)  # base64url of at most 1023 bytes
+    user_handle: str = Field(max_length=128)  # base64url of the WebAuthn user handle all of a user's passkeys share
+    public_key: str = Field(max_length=2048)  # base64url of the COSE public key
+    sign_count: int = Field(default=0, sa_type=BigInteger)  # the authenticator's counter (32 bits unsigned)
+    transports: str = Field(default="", max_length=128)  # comma-separated hints for the browser
+    backup_eligible: bool = Field(default=False)  # a multi-device (synced) credential
+    backed_up: bool = Field(default=False)
+    discoverable: bool | None = Field(default=None)  # a resident key, as the browser reported (None: not said)
+    aaguid: str = Field(default="", max_length=36)
+    name: str = Field(max_length=64)
+    created_at: float
+    last_used_at: float | None = Field(default=None)

@@ -14,6 +14,9 @@ from sms2fa_app.backend.factors.changes import FactorChanges
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
 from sms2fa_app.backend.factors.lockout import Lockout
+from sms2fa_app.backend.factors.passkey_challenges import PasskeyChallenges
+from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIns
+from sms2fa_app.backend.factors.passkeys import Passkeys, RelyingParty
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
@@ -48,6 +51,8 @@ class Services:
     recovery: RecoveryCodes
     totp: AuthenticatorApps
     devices: RememberedDevices
+    passkeys: Passkeys
+    passkey_sign_in: PasskeySignIns
     outbox: DevOutbox | None = None  # the development gateway, when texts are not really sent
 
 
@@ -91,8 +96,11 @@ def build_services(
     lockout = otp.lockout  # one lockout for every factor
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key)
     totp = AuthenticatorApps(database, lockout, clock, settings.secret_key, settings.app_name)
+    challenges = PasskeyChallenges(redis_client, clock)
+    relying_party = RelyingParty(settings.passkey_rp_id, settings.passkey_origin, settings.app_name)
+    passkeys = Passkeys(database, challenges, lockout, clock, relying_party)
     factor_changes = FactorChanges(
-        database, accounts, sessions, ReauthGrants(redis_client, clock), (otp, totp, recovery)
+        database, accounts, sessions, ReauthGrants(redis_client, clock), (otp, totp, recovery, passkeys)
     )
     return Services(
         settings,
@@ -108,6 +116,8 @@ def build_services(
         recovery=recovery,
         totp=totp,
         devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days),
+        passkeys=passkeys,
+        passkey_sign_in=PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions),
         outbox=outbox,
     )
 

@@ -1,12 +1,17 @@
 """The shared lockout, one suite run against every factor, on a real Redis server with parallel guesses.
 
-For each factor (SMS code, authenticator code, recovery code):
+For each factor (SMS code, authenticator code, recovery code, passkey):
 - N parallel wrong guesses: exactly `threshold` reach the secret check, and the user is locked;
 - N parallel copies of one right code: one success, no failure counted, no lock left behind.
+
+A passkey's challenge is single use per session, so each parallel wrong passkey guess is a session of its
+own with its own challenge (an attacker with many pending logins); the copies of one right assertion
+share one session's challenge.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,13 +31,15 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import FAST_HASHER, make_settings
-from tests.support.factories import create_user
+from tests.support.factories import create_user, register_passkey
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.redis_server import RedisServer
+from tests.support.soft_authenticator import SoftAuthenticator
 
 PHONE = "+16502531212"
 SESSION = 10
 PARALLEL = 32
+WRONG_PASSKEY = "a tampered assertion, made per guess"
 THRESHOLD = 10
 
 
@@ -79,7 +86,7 @@ def counting(function: Callable[..., Any]) -> tuple[Callable[..., Any], Callable
     return wrapper, lambda: calls[0]
 
 
-@pytest.fixture(params=["sms", "totp", "recovery"])
+@pytest.fixture(params=["sms", "totp", "recovery", "passkey"])
 def factor(
     request: pytest.FixtureRequest, services: Services, real_redis: redis.Redis, clock: FakeClock
 ) -> FactorUnderTest:
@@ -114,6 +121,8 @@ def factor(
             lambda: next(g for g in ("000000", "111111", "222222", "333333") if g not in window),
             count,
         )
+    if request.param == "passkey":
+        return _passkey(services, user_id)
     codes = services.recovery.generate(user_id)
     wrapped, count = counting(services.recovery._spend)
     services.recovery._spend = wrapped  # type: ignore[method-assign]
@@ -124,6 +133,33 @@ def factor(
         lambda: "zzzzz-zzzzz",
         count,
     )
+
+
+def _passkey(services: Services, user_id: int) -> FactorUnderTest:
+    authenticator = SoftAuthenticator(services.settings.passkey_origin)
+    register_passkey(services, user_id, authenticator)
+    wrapped, count = counting(services.passkeys.check_assertion)
+    services.passkeys.check_assertion = wrapped  # type: ignore[method-assign]
+    sessions = itertools.count(1000)
+    lock = threading.Lock()
+
+    def right() -> str:
+        options = services.passkeys.authentication_options(user_id, SESSION)
+        assert options is not None
+        with lock:
+            return authenticator.get(options)
+
+    def guess(response: str) -> VerifyResult:
+        if response != WRONG_PASSKEY:
+            return services.passkeys.verify(user_id, SESSION, response)
+        session = next(sessions)  # a pending login of its own
+        options = services.passkeys.authentication_options(user_id, session)
+        assert options is not None
+        with lock:
+            tampered = authenticator.get(options, tamper=True)
+        return services.passkeys.verify(user_id, session, tampered)
+
+    return FactorUnderTest("passkey", guess, right, lambda: WRONG_PASSKEY, count)
 
 
 def in_parallel(call: Callable[[], VerifyResult], copies: int) -> list[VerifyResult]:

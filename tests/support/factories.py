@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
+from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
+from tests.support.soft_authenticator import SoftAuthenticator
 
 PASSWORD = "correct horse battery"
 
@@ -39,3 +41,15 @@ def granted(
         session.user_id, session.session_id, operation, level or needed_reauth(operation)
     )
     return session
+
+
+def register_passkey(
+    services: Services, user_id: int, authenticator: SoftAuthenticator, name: str = "Laptop", session_id: int = 999
+) -> int:
+    """A passkey made by `authenticator` for the user, straight through the backend (no grant, no finish);
+    returns its id."""
+    options = services.passkeys.registration_options(user_id, session_id, "ada@example.com")
+    with services.database.session() as db:
+        added = services.passkeys.register(user_id, session_id, authenticator.create(options), name, "", db=db)
+    assert not isinstance(added, PasskeyProblem), added
+    return added.passkey_id

@@ -1,9 +1,10 @@
 """Every change of a user's second factors, each behind a single-use re-authentication grant.
 
 One service owns the changes: turning SMS on, changing the number, turning 2FA off, regenerating
-recovery codes, adding and removing the authenticator app. Each operation checks its grant, commits
-the change, and ends in the same finish, in ONE database transaction: the factor epoch moves on (every
-remembered device is void), every other session of the user ends and this session gets a new token.
+recovery codes, adding and removing the authenticator app, adding and removing a passkey. Each operation
+checks its grant, commits the change, and ends in the same finish, in ONE database transaction: the factor
+epoch moves on (every remembered device is void), every other session of the user ends, this session gets
+a new token, and the `notify` hook hears of the change (the security notice's place: see FactorChanges).
 The grant is consumed atomically inside that transaction, before the commit: a change happens at most
 once per re-authentication, and a failure anywhere rolls the whole change back (fail closed).
 """
@@ -20,6 +21,7 @@ from sqlmodel import Session, select
 
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
+from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem, Passkeys
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose, RequestResult
@@ -42,6 +44,7 @@ class FactorChange(enum.Enum):
     NO_PROOF = "no_proof"  # no proof that this session verified a code sent to this number
     PHONE_TAKEN = "phone_taken"
     CODE_REJECTED = "code_rejected"  # see `verify`
+    PASSKEY_REJECTED = "passkey_rejected"  # see `passkey_problem`
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class ChangeResult:
     recovery_codes: tuple[str, ...] = ()
     verify: VerifyResult | None = None
     operation: Operation | None = None
+    passkey_problem: PasskeyProblem | None = None
 
     @property
     def done(self) -> bool:
@@ -68,6 +72,11 @@ class _Abort(Exception):
         self.result = result
 
 
+# Hears of every committed factor change, inside its transaction: (transaction, user id, operation). The
+# security notice (activity log and mail, built with issue 11) attaches here; raising rolls the change back.
+ChangeNotifier = Callable[[Session, int, Operation], None]
+
+
 class FactorChanges:
     """Re-authentication steps and factor operations for one signed-in session."""
 
@@ -77,13 +86,15 @@ class FactorChanges:
         accounts: Accounts,
         sessions: SessionStore,
         grants: ReauthGrants,
-        factors: tuple[OtpService, AuthenticatorApps, RecoveryCodes],
+        factors: tuple[OtpService, AuthenticatorApps, RecoveryCodes, Passkeys],
+        notify: ChangeNotifier | None = None,
     ):
         self._db = database
         self._accounts = accounts
         self._sessions = sessions
         self.grants = grants
-        self._otp, self._totp, self._recovery = factors
+        self._otp, self._totp, self._recovery, self._passkeys = factors
+        self.notify = notify
 
     # ---- re-authentication ---------------------------------------------------------------------
 
@@ -93,6 +104,10 @@ class FactorChanges:
             return False
         if operation in (Operation.ADD_TOTP, Operation.REMOVE_TOTP):
             return self._totp.is_enabled(user.id or 0) is (operation is Operation.REMOVE_TOTP)
+        if operation is Operation.ADD_PASSKEY:
+            return self._passkeys.count(user.id or 0) < MAX_PASSKEYS_PER_USER
+        if operation is Operation.REMOVE_PASSKEY:
+            return self._passkeys.count(user.id or 0) > 0
         return True
 
     def begin(self, session: ActiveSession, user: User, operation: Operation) -> FactorChange:
@@ -199,12 +214,13 @@ class FactorChanges:
             return ChangeResult(FactorChange.PHONE_TAKEN)
 
     def disable(self, session: ActiveSession) -> ChangeResult:
-        """Turn 2FA off: every factor goes (number, authenticator app, recovery codes)."""
+        """Turn 2FA off: every factor goes (number, authenticator app, recovery codes, passkeys)."""
 
         def store(tx: Session) -> tuple[str, ...]:
             _set_phone(tx, session.user_id, None)
             self._totp.remove(session.user_id, db=tx)
             self._recovery.void_all(session.user_id, db=tx)
+            self._passkeys.remove_all(session.user_id, db=tx)
             return ()
 
         return self._change(session, Operation.DISABLE, store)
@@ -243,13 +259,46 @@ class FactorChanges:
 
         return self._change(session, Operation.REMOVE_TOTP, store)
 
+    # ---- passkeys (on top of SMS, which stays in force) ------------------------------------------
+
+    def begin_passkey(self, session: ActiveSession, user: User) -> str | FactorChange:
+        """Options for the browser to create a passkey (JSON), under this session's grant to add one."""
+        if not self.grants.holds(session.user_id, session.session_id, Operation.ADD_PASSKEY):
+            return FactorChange.REAUTH_REQUIRED
+        return self._passkeys.registration_options(session.user_id, session.session_id, user.email)
+
+    def add_passkey(self, session: ActiveSession, response_json: str, name: str, user_agent: str) -> ChangeResult:
+        """The browser's new credential, verified against this session's challenge, is stored; the grant is
+        used only when it is."""
+
+        def store(tx: Session) -> tuple[str, ...]:
+            added = self._passkeys.register(session.user_id, session.session_id, response_json, name, user_agent, db=tx)
+            if isinstance(added, PasskeyProblem):
+                raise _Abort(ChangeResult(FactorChange.PASSKEY_REJECTED, passkey_problem=added))
+            return ()
+
+        try:
+            return self._change(session, Operation.ADD_PASSKEY, store)
+        except IntegrityError:  # the same credential registered concurrently
+            return ChangeResult(FactorChange.PASSKEY_REJECTED, passkey_problem=PasskeyProblem.DUPLICATE)
+
+    def remove_passkey(self, session: ActiveSession, passkey_id: int) -> ChangeResult:
+        """Remove one of the user's passkeys (SMS and the other factors stay as they are)."""
+
+        def store(tx: Session) -> tuple[str, ...]:
+            if not self._passkeys.remove(session.user_id, passkey_id, db=tx):
+                raise _Abort(ChangeResult(FactorChange.NOT_ALLOWED))
+            return ()
+
+        return self._change(session, Operation.REMOVE_PASSKEY, store)
+
     # ---- the one finish --------------------------------------------------------------------------
 
     def _change(
         self, session: ActiveSession, operation: Operation, store: Callable[[Session], tuple[str, ...]]
     ) -> ChangeResult:
         """Check the grant, then in one transaction: store, consume the grant, bump the epoch, end the
-        other sessions and rotate this one."""
+        other sessions, rotate this one and tell `notify`."""
         user_id, session_id = session.user_id, session.session_id
         if not self.grants.holds(user_id, session_id, operation):
             return ChangeResult(FactorChange.REAUTH_REQUIRED)
@@ -263,6 +312,8 @@ class FactorChanges:
                 issued = self._sessions.rotate(tx, session_id)
                 if issued is None:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                if self.notify is not None:
+                    self.notify(tx, user_id, operation)
         except _Abort as abort:
             return abort.result
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)

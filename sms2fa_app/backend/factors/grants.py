@@ -66,6 +66,8 @@ class Operation(enum.StrEnum):
     REGENERATE_CODES = "regenerate_codes"
     ADD_TOTP = "add_totp"
     REMOVE_TOTP = "remove_totp"
+    ADD_PASSKEY = "add_passkey"
+    REMOVE_PASSKEY = "remove_passkey"
 
     @property
     def needs_two_factor_on(self) -> bool:

@@ -12,6 +12,7 @@ class Factor(enum.StrEnum):
     SMS = "sms"
     TOTP = "totp"
     RECOVERY = "recovery"
+    PASSKEY = "passkey"
 
 
 class VerifyStatus(enum.Enum):

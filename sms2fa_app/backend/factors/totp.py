@@ -25,11 +25,11 @@ from sqlmodel import Session, col, select, update
 
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus, normalize_code
-from sms2fa_app.backend.identity.accounts import prefer_factor
+from sms2fa_app.backend.identity.accounts import forget_preference, prefer_factor
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.models import AuthenticatorApp, User
+from sms2fa_app.backend.models import AuthenticatorApp
 
 log = logging.getLogger("sms2fa.totp")
 
@@ -199,7 +199,7 @@ class AuthenticatorApps:
             was_confirmed = app.confirmed
             tx.delete(app)
             if was_confirmed:
-                _reset_preference(tx, user_id)
+                forget_preference(tx, user_id, Factor.TOTP)
         if was_confirmed:
             log_event(log, logging.INFO, "totp_removed", user=user_id)
         return was_confirmed
@@ -225,12 +225,3 @@ class AuthenticatorApps:
                 elif step <= after:
                     used = True
         return found, used and found is None
-
-
-def _reset_preference(db: Session, user_id: int) -> None:
-    db.exec(
-        update(User)
-        .where(col(User.id) == user_id, col(User.preferred_factor) == Factor.TOTP.value)
-        .values(preferred_factor=Factor.SMS.value)
-        .execution_options(synchronize_session=False)
-    )

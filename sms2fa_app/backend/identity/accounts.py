@@ -152,8 +152,27 @@ class Accounts:
                 self._throttle.max_failures_per_account,
                 window,
             ),
-            Counter(f"login:fail:ip:{client_ip or 'unknown'}", self._throttle.max_failures_per_ip, window),
+            self._ip_counter(client_ip),
         ]
+
+    def _ip_counter(self, client_ip: str) -> Counter:
+        """Failed sign-ins from one client IP, whatever the way in (password, passkey)."""
+        return Counter(
+            f"login:fail:ip:{client_ip or 'unknown'}", self._throttle.max_failures_per_ip, self._throttle.window_seconds
+        )
+
+    def reserve_ip_attempt(self, client_ip: str) -> tuple[int, str]:
+        """A failed-sign-in slot of this IP, taken before a credential is looked at: (the wait while the IP is
+        throttled, else 0; the slot, for `release_ip_attempt` when the credential turns out to be known)."""
+        reached, slot = self._limiter.reserve([self._ip_counter(client_ip)])
+        if reached is not None:
+            log_event(log, logging.WARNING, "login_throttled", scope="ip")
+            return reached.retry_after_seconds, slot
+        return 0, slot
+
+    def release_ip_attempt(self, client_ip: str, slot: str) -> None:
+        """Give back a slot of `reserve_ip_attempt`."""
+        self._limiter.release([self._ip_counter(client_ip)], slot)
 
     def _check_credentials(self, email: str, password: str, client_ip: str) -> User | LoginResult:
         """The user when the password matches; otherwise the refusal. A throttle slot is taken before hashing."""
@@ -213,7 +232,7 @@ class Accounts:
             return db.get(User, user_id)
 
     def set_preferred_factor(self, user_id: int, factor: str) -> None:
-        """Remember the factor the user used last ("sms" or "totp"), offered first at the next challenge."""
+        """Remember the factor the user used last ("sms", "totp" or "passkey")."""
         with self._db.session() as db:
             prefer_factor(db, user_id, factor)
 
@@ -224,7 +243,8 @@ class Accounts:
             db.add(user)
 
 
-PREFERABLE_FACTORS = ("sms", "totp")  # values of User.preferred_factor
+PREFERABLE_FACTORS = ("sms", "totp", "passkey")  # values of User.preferred_factor
+BASE_FACTOR = "sms"  # every account with 2FA on has it
 
 
 def prefer_factor(db: Session, user_id: int, factor: str) -> None:
@@ -236,5 +256,15 @@ def prefer_factor(db: Session, user_id: int, factor: str) -> None:
         update(User)
         .where(col(User.id) == int(user_id), col(User.preferred_factor) != value)
         .values(preferred_factor=value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_preference(db: Session, user_id: int, factor: str) -> None:
+    """In the caller's transaction: a user whose preferred factor was `factor` (just removed) prefers SMS again."""
+    db.exec(
+        update(User)
+        .where(col(User.id) == int(user_id), col(User.preferred_factor) == str(factor))
+        .values(preferred_factor=BASE_FACTOR)
         .execution_options(synchronize_session=False)
     )

@@ -9,14 +9,16 @@ import pytest
 
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation, Reauth
+from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
-from tests.support.factories import PASSWORD, create_user, granted
+from tests.support.factories import PASSWORD, create_user, granted, register_passkey
 from tests.support.recording_gateway import RecordingGateway
+from tests.support.soft_authenticator import SoftAuthenticator
 
 OLD_PHONE = "+16502531212"
 NEW_PHONE = "+14155552671"
@@ -152,6 +154,18 @@ def _operation_runner(
             return changes.confirm_totp(session, pyotp.TOTP(setup.secret).at(clock.now()))
 
         return add
+    authenticator = SoftAuthenticator(services.settings.passkey_origin)
+    if operation is Operation.ADD_PASSKEY:
+
+        def add_passkey(session: ActiveSession) -> ChangeResult:
+            options = changes.begin_passkey(session, user(services))
+            assert isinstance(options, str)
+            return changes.add_passkey(session, authenticator.create(options), "Laptop", CHROME)
+
+        return add_passkey
+    if operation is Operation.REMOVE_PASSKEY:
+        passkey_id = register_passkey(services, 1, authenticator)
+        return lambda session: changes.remove_passkey(session, passkey_id)
     return {
         Operation.DISABLE: changes.disable,
         Operation.REGENERATE_CODES: changes.regenerate_codes,
@@ -238,3 +252,77 @@ def test_reauthentication_texts_have_a_budget_apart_from_new_numbers(
     sent = services.factor_changes.send_reauth_code(session, user(services), "203.0.113.7")
     assert not isinstance(sent, FactorChange) and sent.resend_after_seconds > 0
     assert gateway.sent[-1].to == OLD_PHONE
+
+
+# ---- passkeys ---------------------------------------------------------------------------------------
+
+
+def test_every_change_is_told_to_notify_inside_its_transaction(
+    services: Services, enrolled: User, gateway: RecordingGateway
+) -> None:
+    """The hook the security notice attaches to: one call per committed change, and its failure undoes it."""
+    heard: list[tuple[int, Operation]] = []
+    services.factor_changes.notify = lambda _tx, user_id, operation: heard.append((user_id, operation))
+    _token, session = signed_in(services)
+    authenticator = SoftAuthenticator(services.settings.passkey_origin)
+    granted(services, session, Operation.ADD_PASSKEY)
+    options = services.factor_changes.begin_passkey(session, user(services))
+    assert isinstance(options, str)
+    result = services.factor_changes.add_passkey(session, authenticator.create(options), "", CHROME)
+    assert result.done and heard == [(1, Operation.ADD_PASSKEY)]
+
+    def refuse(*_args: object) -> None:
+        raise ServiceUnavailable("the notice could not be queued")
+
+    services.factor_changes.notify = refuse
+    session = result.issued.session
+    granted(services, session, Operation.REMOVE_PASSKEY)
+    [passkey] = services.passkeys.list(1)
+    with pytest.raises(ServiceUnavailable):
+        services.factor_changes.remove_passkey(session, passkey.passkey_id)
+    assert services.passkeys.count(1) == 1 and user(services).factor_epoch == 1
+
+
+def test_a_refused_passkey_keeps_the_grant_and_stores_nothing(services: Services, enrolled: User) -> None:
+    _token, session = signed_in(services)
+    granted(services, session, Operation.ADD_PASSKEY)
+    options = services.factor_changes.begin_passkey(session, user(services))
+    assert isinstance(options, str)
+    phished = SoftAuthenticator("https://evil.example").create(options)
+    result = services.factor_changes.add_passkey(session, phished, "", CHROME)
+    assert result.status is FactorChange.PASSKEY_REJECTED and result.passkey_problem is PasskeyProblem.REFUSED
+    assert services.passkeys.count(1) == 0 and user(services).factor_epoch == 0
+    assert services.factor_changes.grants.holds(1, session.session_id, Operation.ADD_PASSKEY)
+
+
+def test_passkeys_need_their_grant_and_come_on_top_of_sms(services: Services) -> None:
+    create_user(services)  # 2FA off: no passkey without SMS under it
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    assert changes.begin(session, user(services), Operation.ADD_PASSKEY) is FactorChange.NOT_ALLOWED
+    assert changes.begin_passkey(session, user(services)) is FactorChange.REAUTH_REQUIRED
+
+
+def test_removing_the_last_passkey_leaves_sms_in_force_and_only_the_users_own(
+    services: Services, enrolled: User
+) -> None:
+    mine = register_passkey(services, 1, SoftAuthenticator(services.settings.passkey_origin))
+    create_user(services, "bob@example.com", phone=NEW_PHONE)
+    bobs = register_passkey(services, 2, SoftAuthenticator(services.settings.passkey_origin))
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    granted(services, session, Operation.REMOVE_PASSKEY)
+    assert changes.remove_passkey(session, bobs).status is FactorChange.NOT_ALLOWED
+    assert services.passkeys.count(2) == 1
+    result = changes.remove_passkey(session, mine)
+    assert result.done and services.passkeys.count(1) == 0
+    assert user(services).is_two_factor_enabled and user(services).phone_number == OLD_PHONE
+    assert changes.begin(result.issued.session, user(services), Operation.REMOVE_PASSKEY) is FactorChange.NOT_ALLOWED
+
+
+def test_turning_two_factor_off_removes_every_passkey(services: Services, enrolled: User) -> None:
+    register_passkey(services, 1, SoftAuthenticator(services.settings.passkey_origin))
+    _token, session = signed_in(services)
+    granted(services, session, Operation.DISABLE)
+    assert services.factor_changes.disable(session).done
+    assert services.passkeys.count(1) == 0

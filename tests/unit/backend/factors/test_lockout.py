@@ -1,5 +1,5 @@
-"""The lockout every factor goes through: one suite, run against SMS codes, authenticator codes and
-recovery codes, plus the mechanism's own edges (no spurious lock, slots given back for no-guess results)."""
+"""The lockout every factor goes through: one suite, run against SMS codes, authenticator codes, recovery
+codes and passkeys, plus the mechanism's own edges (no spurious lock, slots given back for no-guess results)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
 from tests.conftest import make_settings
-from tests.support.factories import create_user
+from tests.support.factories import create_user, register_passkey
 from tests.support.recording_gateway import RecordingGateway
+from tests.support.soft_authenticator import SoftAuthenticator
 
 PHONE = "+16502531212"
 SESSION = 10
@@ -40,7 +41,7 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, OTP_MAX_ATTEMPTS="1000", OTP_SENDS_PER_HOUR_PER_USER="1000")
 
 
-@pytest.fixture(params=["sms", "totp", "recovery"])
+@pytest.fixture(params=["sms", "totp", "recovery", "passkey"])
 def factor(request: pytest.FixtureRequest, services: Services, gateway: RecordingGateway, clock: FakeClock) -> Factor:
     user = create_user(services, phone=PHONE)
     user_id = user.id or 0
@@ -88,6 +89,22 @@ def factor(request: pytest.FixtureRequest, services: Services, gateway: Recordin
             return next(g for g in ("000000", "111111", "222222", "333333") if g not in window)
 
         return Factor("totp", lambda code: services.totp.verify(user_id, code), fresh, wrong_totp)
+    if request.param == "passkey":
+        authenticator = SoftAuthenticator(services.settings.passkey_origin)
+        register_passkey(services, user_id, authenticator)
+
+        def assertion(**answer: object) -> str:
+            """A response to a fresh challenge of this session (the browser's side of one sign-in)."""
+            options = services.passkeys.authentication_options(user_id, SESSION)
+            assert options is not None
+            return authenticator.get(options, **answer)
+
+        return Factor(
+            "passkey",
+            lambda response: services.passkeys.verify(user_id, SESSION, response),
+            assertion,
+            lambda: assertion(tamper=True),
+        )
     codes = iter(services.recovery.generate(user_id))
     return Factor(
         "recovery", lambda code: services.recovery.redeem(user_id, code), lambda: next(codes), lambda: "zzzzz-zzzzz"
@@ -109,7 +126,7 @@ def test_the_threshold_locks_and_the_wait_doubles(factor: Factor, services: Serv
     assert services.lockout.wait(1) == 0 and services.redis.hmget(lockout_key(1), "n", "until") == [None, None]
 
 
-@pytest.mark.parametrize("other", ["sms", "totp", "recovery"])
+@pytest.mark.parametrize("other", ["sms", "totp", "recovery", "passkey"])
 def test_failures_of_any_factor_lock_every_factor(
     factor: Factor, services: Services, other: str, clock: FakeClock
 ) -> None:

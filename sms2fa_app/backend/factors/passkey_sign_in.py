@@ -1,0 +1,106 @@
+"""Sign in with a passkey on /login, in one step: no email, no password, no second factor to wait for.
+
+The browser is asked for a discoverable credential with user verification (no allow list), so the
+credential itself names the user. The challenge is bound to a random handle that the page's server-side
+state keeps (there is no login session yet). Until the credential is found among registered passkeys the
+attempt counts as a failed sign-in of the client IP (the window Accounts keeps for passwords): unknown
+credentials are refused, logged and rate-limited. Once it is found, checking it is a guess for its user's
+shared lockout, like every other factor; a right one starts a signed-in session under a new token.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from webauthn import generate_authentication_options
+from webauthn.helpers import options_to_json, parse_authentication_credential_json
+from webauthn.helpers.structs import UserVerificationRequirement
+
+from sms2fa_app.backend.factors.lockout import Lockout
+from sms2fa_app.backend.factors.passkey_challenges import Ceremony, Challenge, PasskeyChallenges, valid_handle
+from sms2fa_app.backend.factors.passkeys import Passkeys, parse_credential
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
+from sms2fa_app.backend.identity.accounts import Accounts, prefer_factor
+from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.events import log_event
+
+log = logging.getLogger("sms2fa.passkeys")
+
+
+@dataclass(frozen=True)
+class PasskeySignIn:
+    """How the sign-in ended (LOCKED with the wait when the user or the IP is throttled), and the new
+    signed-in session when it worked."""
+
+    result: VerifyResult
+    issued: IssuedSession | None = None
+
+
+class PasskeySignIns:
+    """The one-step sign-in's options and verification."""
+
+    def __init__(
+        self,
+        database: Database,
+        passkeys: Passkeys,
+        challenges: PasskeyChallenges,
+        lockout: Lockout,
+        accounts: Accounts,
+        sessions: SessionStore,
+    ):
+        self._db = database
+        self._passkeys = passkeys
+        self._challenges = challenges
+        self._lockout = lockout
+        self._accounts = accounts
+        self._sessions = sessions
+
+    def options(self, handle: str) -> str:
+        """Options for navigator.credentials.get() of a discoverable credential (JSON), bound to `handle`."""
+        if not valid_handle(handle):
+            raise ValueError("a sign-in handle is a random token")
+        options = generate_authentication_options(
+            rp_id=self._passkeys.relying_party.rp_id,
+            timeout=self._challenges.ttl_seconds * 1000,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        )
+        self._challenges.issue(Ceremony.SIGN_IN, handle, Challenge(options.challenge))
+        return options_to_json(options)
+
+    def sign_in(self, handle: str, response_json: str, client_ip: str = "", user_agent: str = "") -> PasskeySignIn:
+        """Check the browser's assertion against the handle's challenge; a right one signs its user in."""
+        credential = parse_credential(response_json, parse_authentication_credential_json)
+        if credential is None or not valid_handle(handle):
+            return PasskeySignIn(VerifyResult(VerifyStatus.MALFORMED))
+        wait, slot = self._accounts.reserve_ip_attempt(client_ip)  # a failure until the credential is known
+        if wait:
+            return PasskeySignIn(VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=wait))
+        challenge = self._challenges.consume(Ceremony.SIGN_IN, handle)
+        if challenge is None:
+            self._accounts.release_ip_attempt(client_ip, slot)
+            return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED))
+        row = self._passkeys.find(credential)
+        if row is None:
+            log_event(
+                log, logging.WARNING, "passkey_refused", ceremony="sign_in", reason="unknown_credential", ip=client_ip
+            )
+            return PasskeySignIn(VerifyResult(VerifyStatus.WRONG))
+        self._accounts.release_ip_attempt(client_ip, slot)
+        user_id = row.user_id
+        result = self._lockout.attempt(
+            user_id,
+            Factor.PASSKEY,
+            lambda: self._passkeys.check_assertion(row, credential, challenge, need_user_handle=True),
+        )
+        if not result.ok:
+            return PasskeySignIn(result)
+        user = self._accounts.get(user_id)
+        if user is None or not user.is_two_factor_enabled:  # passkeys go with 2FA; never a way around it
+            return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED))
+        with self._db.session() as db:
+            prefer_factor(db, user_id, Factor.PASSKEY)
+        issued = self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent)
+        log_event(log, logging.INFO, "login", user=user_id, method="passkey")
+        return PasskeySignIn(result, issued)
