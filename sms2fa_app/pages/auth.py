@@ -44,7 +44,7 @@ def signup_page() -> rx.Component:
 
 
 def login_page() -> rx.Component:
-    """Email and password."""
+    """Email and password, or a passkey in one step."""
     return card(
         "Log in",
         rx.form(
@@ -58,6 +58,23 @@ def login_page() -> rx.Component:
             ),
             on_submit=LoginState.log_in,
             width="100%",
+        ),
+        rx.hstack(
+            rx.separator(size="4"),
+            rx.text("or", size="2", color_scheme="gray"),
+            rx.separator(size="4"),
+            align="center",
+            width="100%",
+        ),
+        rx.button(
+            "Sign in with a passkey",
+            on_click=LoginState.start_passkey_sign_in,
+            loading=LoginState.passkey_busy,
+            disabled=LoginState.passkey_busy,
+            variant="soft",
+            size="3",
+            width="100%",
+            type="button",
         ),
         rx.text("New here? ", rx.link("Create an account", href="/signup"), size="2"),
     )

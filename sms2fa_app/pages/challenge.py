@@ -11,8 +11,12 @@ from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
 def _method_links() -> rx.Component:
-    """Switch factors: 'Text me a code', 'Use my authenticator app', 'Use a recovery code'."""
+    """Switch factors: 'Use a passkey' (first), 'Text me a code', 'Use my authenticator app', 'Use a recovery code'."""
     return rx.vstack(
+        rx.cond(
+            ChallengeState.has_passkey & (ChallengeState.method != Factor.PASSKEY),
+            rx.button("Use a passkey", on_click=ChallengeState.use_method(Factor.PASSKEY), variant="ghost", size="2"),
+        ),
         rx.cond(
             ChallengeState.method != Factor.SMS,
             rx.button("Text me a code", on_click=ChallengeState.use_method(Factor.SMS), variant="ghost", size="2"),
@@ -39,35 +43,62 @@ def _prompt() -> rx.Component:
         ChallengeState.method,
         (Factor.TOTP, rx.text("Enter the 6-digit code from your authenticator app.")),
         (Factor.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.")),
+        (
+            Factor.PASSKEY,
+            rx.text("Use your passkey: your device asks for your fingerprint, face, PIN or security key."),
+        ),
         rx.text("Enter the 6-digit code we sent to the number ending in ", ChallengeState.phone_ending, "."),
     )
 
 
+def _remember_box() -> rx.Component:
+    return rx.el.label(
+        rx.hstack(rx.checkbox(name="remember"), rx.text(ChallengeState.remember_label, size="2")),
+    )
+
+
+def _passkey_form() -> rx.Component:
+    """One button: the browser asks the user's authenticator (the server checks its answer)."""
+    return rx.form(
+        rx.vstack(
+            _remember_box(),
+            form_error(ChallengeState.error),
+            submit_button("Verify with a passkey", ChallengeState.verifying),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=ChallengeState.start_passkey,
+        width="100%",
+    )
+
+
+def _code_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.cond(
+                ChallengeState.method == Factor.RECOVERY,
+                labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+                otp_input(),
+            ),
+            _remember_box(),
+            form_error(ChallengeState.error),
+            rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
+            submit_button("Verify", ChallengeState.verifying),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=ChallengeState.verify,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
 def challenge_page() -> rx.Component:
-    """The code form for the chosen factor, a resend button for texts, and the other factors."""
+    """The form for the chosen factor, a resend button for texts, and the other factors."""
     return card(
         "Two-factor authentication",
         _prompt(),
-        rx.form(
-            rx.vstack(
-                rx.cond(
-                    ChallengeState.method == Factor.RECOVERY,
-                    labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                    otp_input(),
-                ),
-                rx.el.label(
-                    rx.hstack(rx.checkbox(name="remember"), rx.text(ChallengeState.remember_label, size="2")),
-                ),
-                form_error(ChallengeState.error),
-                rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
-                submit_button("Verify", ChallengeState.verifying),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=ChallengeState.verify,
-            reset_on_submit=True,
-            width="100%",
-        ),
+        rx.cond(ChallengeState.method == Factor.PASSKEY, _passkey_form(), _code_form()),
         rx.cond(
             ChallengeState.method == Factor.SMS,
             resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),

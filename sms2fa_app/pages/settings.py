@@ -9,6 +9,7 @@ from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
 from sms2fa_app.state.settings import (
     Operation,
+    PasskeySetupState,
     RecoveryCodesState,
     SettingsState,
     SmsSetupState,
@@ -37,6 +38,7 @@ def _status() -> rx.Component:
                 ),
                 rx.button("Change phone number", on_click=WizardState.start(Operation.CHANGE_NUMBER), variant="soft"),
                 _authenticator_status(),
+                _passkeys(),
                 _recovery_status(),
                 rx.button(
                     "Turn off two-factor authentication",
@@ -70,6 +72,98 @@ def _authenticator_status() -> rx.Component:
             align="center",
         ),
         rx.button("Set up an authenticator app", on_click=WizardState.start(Operation.ADD_TOTP), variant="soft"),
+    )
+
+
+def _passkey_row(passkey: rx.Var) -> rx.Component:
+    """One passkey: its name and dates, Rename and Remove (or the name field while renaming)."""
+    return rx.cond(
+        PasskeySetupState.renaming == passkey["id"],
+        rx.form(
+            rx.vstack(
+                labeled_input(
+                    "New name for " + passkey["name"], "name", default_value=passkey["name"], auto_focus=True
+                ),
+                form_error(SettingsState.error),
+                rx.hstack(
+                    rx.button("Save name", type="submit", size="2"),
+                    rx.button(
+                        "Cancel", type="button", variant="ghost", size="2", on_click=PasskeySetupState.cancel_rename
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=PasskeySetupState.rename_passkey,
+            width="100%",
+        ),
+        rx.hstack(
+            rx.text(
+                rx.text.strong(passkey["name"]),
+                " · added ",
+                passkey["added"],
+                " · last used ",
+                passkey["last_used"],
+                size="2",
+            ),
+            rx.button(
+                "Rename",
+                aria_label="Rename " + passkey["name"],
+                on_click=PasskeySetupState.start_rename(passkey["id"]),
+                variant="ghost",
+                size="1",
+            ),
+            rx.button(
+                "Remove",
+                aria_label="Remove " + passkey["name"],
+                on_click=PasskeySetupState.start_remove(passkey["id"]),
+                variant="ghost",
+                size="1",
+                color_scheme="red",
+            ),
+            align="center",
+            wrap="wrap",
+        ),
+    )
+
+
+def _passkeys() -> rx.Component:
+    """The user's passkeys (offered first at sign-in; texts stay the backup) and "Add a passkey"."""
+    return rx.vstack(
+        rx.heading("Passkeys", size="3", as_="h3"),
+        rx.cond(
+            SettingsState.passkeys.length() > 0,
+            rx.vstack(
+                rx.foreach(SettingsState.passkeys, _passkey_row),
+                rx.text("Sign-in asks for a passkey first; texted codes stay as a backup.", size="2"),
+                spacing="2",
+                width="100%",
+            ),
+            rx.text("Sign in with your fingerprint, face or screen lock instead of a code.", size="2"),
+        ),
+        rx.button("Add a passkey", on_click=WizardState.start(Operation.ADD_PASSKEY), variant="soft"),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _passkey_setup() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(
+                "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock "
+                "or security key. A name helps you tell your passkeys apart.",
+                size="2",
+            ),
+            labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
+            form_error(SettingsState.error),
+            submit_button("Create passkey", SettingsState.busy),
+            _nav_buttons(),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=PasskeySetupState.create_passkey,
+        width="100%",
     )
 
 
@@ -189,6 +283,10 @@ def _reauth_password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.cond(
+                WizardState.target_label != "",
+                rx.text("Removing the passkey ", rx.text.strong(WizardState.target_label), ".", size="2"),
+            ),
+            rx.cond(
                 SettingsState.two_factor_enabled,
                 rx.text(
                     "Confirm it's you: your password, then a code we text to the number ending in ",
@@ -249,6 +347,7 @@ def settings_page() -> rx.Component:
                 rx.vstack(_recovery_codes(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
             ),
             (Step.TOTP_SETUP, _totp_setup()),
+            (Step.PASSKEY_SETUP, _passkey_setup()),
             (
                 Step.REAUTH_CODE,
                 rx.vstack(

@@ -11,9 +11,10 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
-from sms2fa_app.state.guard import Access, Caller, guarded, resolve_caller
+from sms2fa_app.state.guard import Access, BrowserJson, Caller, guarded, resolve_caller
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, safe_next_path
+from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 __all__ = ["ChallengeState", "Factor"]
 
@@ -28,7 +29,9 @@ class ChallengeState(CooldownState):
     resending: bool = False
     method: str = Factor.SMS.value
     has_totp: bool = False
+    has_passkey: bool = False
     remember_label: str = ""
+    _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
 
     @property
     def _factor(self) -> Factor:
@@ -39,9 +42,14 @@ class ChallengeState(CooldownState):
         services = self._services()
         self.phone_ending = (user.phone_number or "")[-4:]
         self.has_totp = await run_backend(services.totp.is_enabled, session.user_id)
+        self.has_passkey = await run_backend(services.passkeys.count, session.user_id) > 0
         self.remember_label = messages.remember_device(services.settings.remember_device_days)
-        if self._factor is Factor.TOTP and not self.has_totp:
+        if not self._offered(self._factor):
             self.method = Factor.SMS.value
+
+    def _offered(self, factor: Factor) -> bool:
+        """Whether the user has this factor (SMS and recovery codes go with 2FA)."""
+        return {Factor.TOTP: self.has_totp, Factor.PASSKEY: self.has_passkey}.get(factor, True)
 
     async def _send_code(self, session: ActiveSession, phone: str):
         """Text a login code; returns the countdown event (errors land in self.error)."""
@@ -64,11 +72,12 @@ class ChallengeState(CooldownState):
         if caller is None:
             return rx.redirect(LOGIN_PATH)
         session, user = caller.signed_in
-        preferred = Factor.TOTP if user.preferred_factor == Factor.TOTP.value else Factor.SMS
-        self.method = preferred.value  # the factor used last time
         await self._show(session, user)
-        if self._factor is Factor.TOTP:
-            return None
+        # A passkey first whenever there is one; else the factor used last time.
+        preferred = Factor.TOTP if user.preferred_factor == Factor.TOTP.value and self.has_totp else Factor.SMS
+        self.method = (Factor.PASSKEY if self.has_passkey else preferred).value
+        if self._factor is not Factor.SMS:
+            return None  # nothing is texted unless texts are the way in
         return await self._send_code(session, user.phone_number or "")
 
     async def load(self):
@@ -97,21 +106,57 @@ class ChallengeState(CooldownState):
         services = self._services()
         factor = self._factor
         self.notice = ""
+        if factor is Factor.PASSKEY:
+            return []  # a passkey answers through start_passkey
         result = await self._check_factor(session, factor, form_data.get("code", ""))
         if not result.ok:
             self.error = messages.verify_failed(result, factor)
             return []
+        if factor is Factor.SMS:
+            await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
+        return await self._passed(session, remember=form_data.get("remember") in ("on", "true"))
+
+    async def _passed(self, session: ActiveSession, *, remember: bool) -> list:
+        """The second factor is right: the session moves on under a new token (and the device is remembered)."""
+        services = self._services()
         issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED)
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
-        if factor is Factor.SMS:
-            await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
-        if form_data.get("remember") in ("on", "true"):
+        if remember:
             self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
+
+    @guarded(access=Access.PENDING, busy="verifying")
+    async def start_passkey(self, caller: Caller, form_data: dict) -> list:
+        """Ask the browser for one of the user's passkeys (for this session's single-use challenge)."""
+        session, _user = caller.signed_in
+        self.notice = ""
+        options = await run_backend(
+            self._services().passkeys.authentication_options, session.user_id, session.session_id
+        )
+        if options is None:
+            self.has_passkey, self.method, self.error = False, Factor.SMS.value, messages.PASSKEY_NONE
+            return []
+        self.method = Factor.PASSKEY.value
+        self._remember = form_data.get("remember") in ("on", "true")
+        return [get_passkey(options, ChallengeState.finish_passkey)]
+
+    @guarded(access=Access.PENDING, busy="verifying")
+    async def finish_passkey(self, caller: Caller, answer: BrowserJson) -> list:
+        """The browser's answer: a refusal in words (the other factors stay offered), or the assertion checked."""
+        session, _user = caller.signed_in
+        refused, credential = browser_answer(answer)
+        if refused:
+            self.error = messages.passkey_browser_error(refused)
+            return []
+        result = await run_backend(self._services().passkeys.verify, session.user_id, session.session_id, credential)
+        if not result.ok:
+            self.error = messages.verify_failed(result, Factor.PASSKEY)
+            return []
+        return await self._passed(session, remember=self._remember)
 
     @guarded(access=Access.PENDING, busy="resending")
     async def resend(self, caller: Caller) -> list:
@@ -125,10 +170,10 @@ class ChallengeState(CooldownState):
 
     @guarded(access=Access.PENDING, busy="resending")
     async def use_method(self, caller: Caller, method: str) -> list:
-        """Switch between the texted code, the authenticator app and a recovery code."""
+        """Switch between a passkey, the texted code, the authenticator app and a recovery code."""
         session, user = caller.signed_in
         self.notice = ""
-        if method not in tuple(Factor) or (method == Factor.TOTP and not self.has_totp):
+        if method not in tuple(Factor) or not self._offered(Factor(method)):
             return []
         self.method = method
         if self._factor is not Factor.SMS:

@@ -5,7 +5,9 @@ Every public state method can be called from the browser with any arguments, so 
 as a handler that takes only `<args>`, and:
 
 - checks the type and size of every argument against the method's annotations (`dict` = a submitted
-  form of short strings, `str` = one short string) and refuses anything else with a short message;
+  form of short strings, `str` = one short string, `BrowserJson` = the JSON text one of our page scripts
+  returns, such as a WebAuthn credential: longer, still bounded) and refuses anything else with a short
+  message;
 - ignores a call while the same busy flag is up (one request at a time per button), shows the flag
   while working, and always lowers it;
 - resolves the caller on the server (never from event data): nobody, a session waiting for its second
@@ -29,6 +31,7 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
@@ -94,11 +97,25 @@ def clean_text(value: object) -> str:
     return value
 
 
+class BrowserJson(str):
+    """The annotation of an argument that is JSON text returned by one of our page scripts (a WebAuthn
+    credential): at most MAX_CREDENTIAL_JSON_LENGTH characters; its content is the backend's to parse."""
+
+
+def clean_browser_json(value: object) -> str:
+    """One bounded JSON text from our own page script."""
+    if not isinstance(value, str) or len(value) > MAX_CREDENTIAL_JSON_LENGTH:
+        raise BadArguments("json")
+    return value
+
+
 _CLEANERS: dict[Any, Callable[[object], Any]] = {
     dict: clean_form,
     "dict": clean_form,
     str: clean_text,
     "str": clean_text,
+    BrowserJson: clean_browser_json,
+    "BrowserJson": clean_browser_json,
 }
 
 
@@ -112,7 +129,9 @@ def _public_signature(method: Callable[..., Any]) -> tuple[inspect.Signature, li
             parameter.annotation.split("[")[0] if isinstance(parameter.annotation, str) else parameter.annotation
         )
         if annotation not in _CLEANERS:
-            raise TypeError(f"{method.__qualname__}: argument {parameter.name!r} needs a dict or str annotation")
+            raise TypeError(
+                f"{method.__qualname__}: argument {parameter.name!r} needs a dict, str or BrowserJson annotation"
+            )
         cleaners.append(_CLEANERS[annotation])
     return inspect.Signature([self_param, *arguments]), cleaners
 

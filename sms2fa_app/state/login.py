@@ -1,4 +1,4 @@
-"""The password step of logging in."""
+"""Logging in: the password step, or a passkey in one step."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import reflex as rx
 
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
+from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
-from sms2fa_app.state.guard import Access, Caller, guarded
+from sms2fa_app.state.guard import Access, BrowserJson, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState, safe_next_path
+from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
+
+SIGN_IN_ELSEWHERE = "log in with your email and password"
 
 
 class LoginState(SessionState):
@@ -19,11 +23,14 @@ class LoginState(SessionState):
 
     error: str = ""
     loading: bool = False
+    passkey_busy: bool = False
+    # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
+    _passkey_handle: str = ""
 
     def reset_form(self):
         """on_load: a fresh visit starts without the last attempt's message."""
         self.error = ""
-        self.loading = False
+        self.loading = self.passkey_busy = False
 
     @guarded(access=Access.ANYONE, busy="loading")
     async def log_in(self, _caller: Caller, form_data: dict) -> list:
@@ -54,6 +61,35 @@ class LoginState(SessionState):
         if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and not await self._remembered(result.issued):
             return await self._begin_challenge(next_path)
         return [rx.redirect(next_path or DASHBOARD_PATH)]
+
+    @guarded(access=Access.ANYONE, busy="passkey_busy")
+    async def start_passkey_sign_in(self, _caller: Caller) -> list:
+        """Ask the browser for a passkey of this site (any account): the first half of the one-step sign-in."""
+        self._passkey_handle = new_token()
+        options = await run_backend(self._services().passkey_sign_in.options, self._passkey_handle)
+        return [get_passkey(options, LoginState.finish_passkey_sign_in)]
+
+    @guarded(access=Access.ANYONE, busy="passkey_busy")
+    async def finish_passkey_sign_in(self, _caller: Caller, answer: BrowserJson) -> list:
+        """The browser's answer: signed in under a new session, or why not (the password form stays)."""
+        handle, self._passkey_handle = self._passkey_handle, ""
+        refused, credential = browser_answer(answer)
+        if refused:
+            self.error = messages.passkey_browser_error(refused, elsewhere=SIGN_IN_ELSEWHERE)
+            return []
+        services = self._services()
+        previous_token = self._token()
+        signed = await run_backend(
+            services.passkey_sign_in.sign_in, handle, credential, self._client_ip(), self._user_agent()
+        )
+        if signed.issued is None:
+            self.error = messages.passkey_sign_in_failed(signed.result)
+            return []
+        if previous_token:
+            await run_backend(services.sessions.end, previous_token)
+        self._adopt(signed.issued)
+        next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
+        return [rx.toast.success(messages.SIGNED_IN), rx.redirect(next_path or DASHBOARD_PATH)]
 
     async def _remembered(self, issued: IssuedSession) -> bool:
         """A remembered device skips the challenge: the session moves on under a new token."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from sms2fa_app.backend.factors.changes import FactorChange
+from sms2fa_app.backend.factors.passkeys import MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import SendRefusal, SendRefused
 from sms2fa_app.backend.identity.accounts import SignupProblem
@@ -70,11 +71,13 @@ _CODE_PROMPTS: dict[Factor, str] = {
     Factor.SMS: "Enter the 6-digit code from the text message.",
     Factor.TOTP: "Enter the 6-digit code from your authenticator app.",
     Factor.RECOVERY: "Enter a recovery code like abcde-fghjk.",
+    Factor.PASSKEY: "That passkey answer wasn't valid. Try again, or choose another way below.",
 }
 _ALREADY_USED: dict[Factor, str] = {
     Factor.SMS: "That code was already used. Request a new code.",
     Factor.TOTP: "That code was already used. Wait for the next one in your app.",
     Factor.RECOVERY: "That recovery code was already used. Try another one.",
+    Factor.PASSKEY: "That passkey was just used. Try again.",
 }
 
 
@@ -89,6 +92,10 @@ def verify_failed(result: VerifyResult, factor: Factor = Factor.SMS) -> str:
         return _ALREADY_USED[factor]
     if factor is Factor.RECOVERY:
         return "That recovery code isn't valid or was already used."
+    if factor is Factor.PASSKEY:
+        if status is VerifyStatus.EXPIRED:
+            return PASSKEY_EXPIRED
+        return "That passkey wasn't accepted. Try again, or choose another way below."
     if factor is Factor.TOTP:
         if status is VerifyStatus.EXPIRED:
             return "Set up your authenticator app first."
@@ -128,3 +135,43 @@ FACTOR_CHANGE_ERRORS: dict[FactorChange, str] = {
     FactorChange.REAUTH_REQUIRED: REAUTH_REQUIRED,
     FactorChange.NOT_ALLOWED: NOT_ALLOWED,
 }
+
+
+# ---- passkeys ----------------------------------------------------------------------------------------
+
+PASSKEY_EXPIRED = "The passkey request expired or was already answered. Try again."
+PASSKEY_ADDED = "Passkey added."
+PASSKEY_REMOVED = "Passkey removed. Texted codes still protect your account."
+PASSKEY_RENAMED = "Passkey renamed."
+PASSKEY_NAME_INVALID = f"Use a name of 1 to {MAX_PASSKEY_NAME_LENGTH} characters."
+PASSKEY_NONE = "You have no passkey yet. Choose another way to verify."
+PASSKEY_SIGN_IN_FAILED = "That passkey didn't sign you in. Log in with your email and password instead."
+
+PASSKEY_PROBLEMS: dict[PasskeyProblem, str] = {
+    PasskeyProblem.MALFORMED: "Your browser's answer wasn't valid. Try again.",
+    PasskeyProblem.EXPIRED: PASSKEY_EXPIRED,
+    PasskeyProblem.REFUSED: "That passkey couldn't be checked, so it wasn't added. Try again.",
+    PasskeyProblem.DUPLICATE: "That passkey is already added.",
+    PasskeyProblem.TOO_MANY: f"You can have at most {MAX_PASSKEYS_PER_USER} passkeys. Remove one first.",
+    PasskeyProblem.NAME_INVALID: PASSKEY_NAME_INVALID,
+}
+
+
+def passkey_browser_error(name: str, *, elsewhere: str = "choose another way to verify below") -> str:
+    """What the browser's refusal (a DOMException name, or "unsupported") means, and what to do instead."""
+    if name == "unsupported":
+        return f"This browser can't use passkeys here. Please {elsewhere}."
+    if name in ("NotAllowedError", "AbortError"):
+        return f"The passkey request was cancelled or timed out. Try again, or {elsewhere}."
+    if name == "InvalidStateError":
+        return "This device already holds a passkey for your account."
+    return f"The passkey didn't work in this browser. Try again, or {elsewhere}."
+
+
+def passkey_sign_in_failed(result: VerifyResult) -> str:
+    """Why the one-step sign-in on /login did not sign in."""
+    if result.status is VerifyStatus.LOCKED:
+        return verify_failed(result, Factor.PASSKEY)
+    if result.status is VerifyStatus.EXPIRED:
+        return PASSKEY_EXPIRED
+    return PASSKEY_SIGN_IN_FAILED

@@ -1,6 +1,7 @@
 """The settings page's states: the status, the wizard, and a substate per factor."""
 
 from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.state.settings.passkeys import PasskeySetupState
 from sms2fa_app.state.settings.recovery import RecoveryCodesState
 from sms2fa_app.state.settings.sms import SmsSetupState
 from sms2fa_app.state.settings.status import SettingsState
@@ -8,4 +9,13 @@ from sms2fa_app.state.settings.steps import Step
 from sms2fa_app.state.settings.totp import TotpSetupState
 from sms2fa_app.state.settings.wizard import WizardState
 
-__all__ = ["Operation", "RecoveryCodesState", "SettingsState", "SmsSetupState", "Step", "TotpSetupState", "WizardState"]
+__all__ = [
+    "Operation",
+    "PasskeySetupState",
+    "RecoveryCodesState",
+    "SettingsState",
+    "SmsSetupState",
+    "Step",
+    "TotpSetupState",
+    "WizardState",
+]

@@ -20,6 +20,7 @@ class SettingsState(CooldownState):
     phone_ending: str = ""
     recovery_left: int = 0
     totp_enabled: bool = False
+    passkeys: list[dict[str, str]] = []
     devices: list[dict[str, str]] = []
     notice: str = ""
     error: str = ""
@@ -34,6 +35,15 @@ class SettingsState(CooldownState):
         self.signed_in_email = user.email
         self.recovery_left = services.recovery.remaining(user.id)
         self.totp_enabled = services.totp.is_enabled(user.id)
+        self.passkeys = [
+            {
+                "id": str(passkey.passkey_id),
+                "name": passkey.name,
+                "added": _day(passkey.created_at),
+                "last_used": _day(passkey.last_used_at) if passkey.last_used_at else "never",
+            }
+            for passkey in services.passkeys.list(user.id)
+        ]
         self.devices = [
             {
                 "id": str(device.device_id),

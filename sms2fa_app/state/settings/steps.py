@@ -16,3 +16,4 @@ class Step(enum.StrEnum):
     DONE = "done"  # 2FA just turned on (first recovery codes below)
     RECOVERY_CODES = "recovery_codes"  # a new set, shown once
     TOTP_SETUP = "totp_setup"  # scan, then a current code
+    PASSKEY_SETUP = "passkey_setup"  # name it, then the browser creates it

@@ -31,6 +31,9 @@ class WizardState(SettingsState):
 
     step: str = Step.STATUS.value
     operation: str = ""
+    # What the operation is for, when it is for one item (the passkey to remove), chosen when it began.
+    target_label: str = ""
+    _target: int = 0
     # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
     handles: ClassVar[frozenset[Operation]] = frozenset()
 
@@ -62,26 +65,35 @@ class WizardState(SettingsState):
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
         await self._reset_wizard()
-        self.operation = ""
+        self._forget_operation()
         self.notice = ""
         self.busy = False
         return None
 
+    def _forget_operation(self) -> None:
+        self.operation = self.target_label = ""
+        self._target = 0
+
     @guarded()
     async def start(self, caller: Caller, operation: str) -> list:
         """Begin an operation: the password first (and, with 2FA on, a second factor)."""
+        if operation in tuple(Operation):
+            await self._start(caller, Operation(operation))
+        return []
+
+    async def _start(self, caller: Caller, operation: Operation) -> bool:
+        """Begin `operation` if it fits the account (True), else show the status as it is now."""
         session, user = caller.signed_in
         self.notice = ""
-        if operation not in tuple(Operation):
-            return []
-        begun = await run_backend(self._services().factor_changes.begin, session, user, Operation(operation))
+        self._forget_operation()
+        begun = await run_backend(self._services().factor_changes.begin, session, user, operation)
         if begun is not FactorChange.DONE:
             await run_backend(self._show_status, user)
             await self._reset_wizard()
-            return []
-        self.operation = operation
+            return False
+        self.operation = operation.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
-        return []
+        return True
 
     @guarded()
     async def cancel(self, caller: Caller) -> list:
@@ -102,7 +114,7 @@ class WizardState(SettingsState):
         session, _user = caller.signed_in
         await run_backend(self._services().factor_changes.cancel, session)
         await self._reset_wizard()
-        self.operation = ""
+        self._forget_operation()
         self.notice = ""
 
     @guarded()
@@ -196,7 +208,7 @@ class WizardState(SettingsState):
             self._adopt(result.issued)
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
-        self.operation = ""
+        self._forget_operation()
         self.notice = notice if step is Step.STATUS else ""
         return [rx.toast.success(notice)]
 
