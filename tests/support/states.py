@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import json
+import re
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -110,3 +112,26 @@ def settings_page() -> StatePage:
         for cls in (TotpSetupState, PasskeySetupState, RecoveryCodesState, WizardState, SettingsState)
     ]
     return StatePage(sms, *others)
+
+
+def browser_ceremony(events: list[Any]) -> tuple[str, str]:
+    """The passkey ceremony a handler asked the browser for: ("create" or "get", the options JSON it carries);
+    fails when there is none."""
+    for event in events:
+        if isinstance(event, EventSpec) and event.handler.fn.__qualname__ == "_call_script":
+            script = str(_spec_args(event)["javascript_code"])
+            call = re.search(r"navigator\.credentials\.(create|get)\(", script)
+            literal = re.search(r"JSON\.parse\((\"(?:[^\"\\]|\\.)*\")\)", script)
+            assert call and literal, "not a passkey ceremony"
+            return call.group(1), json.loads(literal.group(1))
+    raise AssertionError("no browser call among the events")
+
+
+def callback_handler(events: list[Any]) -> str:
+    """The name of the handler the browser's answer goes to (the end of its qualified name)."""
+    for event in events:
+        if isinstance(event, EventSpec) and event.handler.fn.__qualname__ == "_call_script":
+            found = re.search(r"\.([a-z_]+)\\?\", \{", str(_spec_args(event)["callback"]))
+            assert found, "no callback"
+            return found.group(1)
+    raise AssertionError("no browser call among the events")

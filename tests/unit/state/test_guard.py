@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sms2fa_app.backend.delivery import phone as phone_module
+from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
@@ -19,6 +20,7 @@ from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.errors import on_backend_error
+from sms2fa_app.state.guard import clean_browser_json
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, SettingsState, SmsSetupState, Step, WizardState
 from sms2fa_app.state.signup import SignupState
@@ -59,6 +61,15 @@ async def test_a_form_of_the_wrong_shape_gets_a_short_message_and_changes_nothin
     signup = make_state(SignupState)
     assert await run(signup.sign_up(form_data)) == []
     assert signup.form_error == messages.INVALID_REQUEST and signup.session_token == ""
+
+
+@pytest.mark.parametrize("answer", [None, 7, {"id": "x"}, ["a"], "x" * (MAX_CREDENTIAL_JSON_LENGTH + 1)])
+async def test_a_browser_answer_must_be_bounded_text(services: Services, answer: Any) -> None:
+    """A WebAuthn credential is longer than a form field, so it has its own bound (and only text passes)."""
+    state = make_state(LoginState)
+    assert await run(state.finish_passkey_sign_in(answer)) == []
+    assert state.error == messages.INVALID_REQUEST and not state.passkey_busy
+    assert clean_browser_json("x" * MAX_CREDENTIAL_JSON_LENGTH) == "x" * MAX_CREDENTIAL_JSON_LENGTH
 
 
 async def test_unknown_or_missing_arguments_are_refused(services: Services) -> None:
@@ -129,6 +140,8 @@ def test_reflex_sees_each_handler_with_its_public_arguments_only() -> None:
         (SettingsState, "forget_device", ["device_id"]),
         (ChallengeState, "resend", []),
         (LoginState, "log_in", ["form_data"]),
+        (LoginState, "finish_passkey_sign_in", ["answer"]),
+        (ChallengeState, "finish_passkey", ["answer"]),
     ]:
         handler = state_class.event_handlers[name]
         assert list(inspect.signature(handler.fn).parameters)[1:] == expected, name

@@ -1,0 +1,253 @@
+"""Passkeys through the state handlers: the challenge (offered first), the one-step sign-in on /login, and
+adding, renaming and removing in settings. The browser's side is the software authenticator, fed the
+options the handlers put into their `rx.call_script` events."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms2fa_app.backend.factors.passkeys import PasskeyProblem
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.services import Services
+from sms2fa_app.state import messages
+from sms2fa_app.state.challenge import ChallengeState, Factor
+from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.settings import Operation, Step
+from tests.support.factories import PASSWORD, create_user, register_passkey
+from tests.support.recording_gateway import RecordingGateway
+from tests.support.soft_authenticator import SoftAuthenticator
+from tests.support.states import (
+    StatePage,
+    browser_ceremony,
+    callback_handler,
+    client_dict,
+    make_state,
+    redirect_path,
+    run,
+    settings_page,
+)
+
+PHONE = "+14155551212"
+
+
+@pytest.fixture
+def authenticator(services: Services) -> SoftAuthenticator:
+    return SoftAuthenticator(services.settings.passkey_origin)
+
+
+@pytest.fixture
+def ada(services: Services, authenticator: SoftAuthenticator) -> int:
+    """An account with 2FA by SMS and one passkey."""
+    user_id = create_user(services, phone=PHONE).id or 0
+    register_passkey(services, user_id, authenticator)
+    return user_id
+
+
+async def at_challenge(services: Services) -> ChallengeState:
+    login = make_state(LoginState)
+    await run(login.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    return await login.get_state(ChallengeState)
+
+
+# ---- the challenge ----------------------------------------------------------------------------------
+
+
+async def test_a_passkey_is_the_default_and_nothing_is_texted(
+    services: Services, ada: int, gateway: RecordingGateway
+) -> None:
+    challenge = await at_challenge(services)
+    assert challenge.method == Factor.PASSKEY and challenge.has_passkey
+    assert gateway.sent == []  # the password step texts nothing when a passkey comes first
+    await run(challenge.use_method(Factor.SMS))  # the texted code stays offered
+    assert challenge.method == Factor.SMS and len(gateway.sent) == 1
+
+
+async def test_without_a_passkey_the_challenge_texts_as_before(services: Services, gateway: RecordingGateway) -> None:
+    create_user(services, phone=PHONE)
+    challenge = await at_challenge(services)
+    assert challenge.method == Factor.SMS and not challenge.has_passkey and len(gateway.sent) == 1
+    await run(challenge.use_method(Factor.PASSKEY))
+    assert challenge.method == Factor.SMS  # not offered
+
+
+async def test_the_passkey_passes_the_challenge_under_a_new_token(
+    services: Services, ada: int, authenticator: SoftAuthenticator
+) -> None:
+    challenge = await at_challenge(services)
+    pending_token = challenge.session_token
+    events = await run(challenge.start_passkey({"remember": "on"}))
+    ceremony, options = browser_ceremony(events)
+    assert ceremony == "get" and callback_handler(events) == "finish_passkey"
+    events = await run(challenge.finish_passkey(authenticator.get(options)))
+    assert redirect_path(events) == "/dashboard"
+    assert challenge.session_token != pending_token and services.sessions.resolve(pending_token) is None
+    session = services.sessions.resolve(challenge.session_token)
+    assert session is not None and session.stage is Stage.AUTHENTICATED
+    assert challenge.device_token  # "remember this device" was ticked on the passkey form
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("error:NotAllowedError", "The passkey request was cancelled or timed out."),
+        ("error:unsupported", "This browser can't use passkeys here."),
+        ("error:<script>", "The passkey didn't work in this browser."),
+    ],
+)
+async def test_a_cancelled_or_impossible_ceremony_says_so_and_keeps_the_other_factors(
+    services: Services, ada: int, answer: str, words: str
+) -> None:
+    challenge = await at_challenge(services)
+    await run(challenge.start_passkey({}))
+    events = await run(challenge.finish_passkey(answer))
+    assert redirect_path(events) is None and challenge.error.startswith(words)
+    assert "choose another way to verify below" in challenge.error
+    assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
+    await run(challenge.use_method(Factor.RECOVERY))
+    assert challenge.method == Factor.RECOVERY
+
+
+async def test_a_phished_assertion_is_refused_and_counted(
+    services: Services, ada: int, authenticator: SoftAuthenticator
+) -> None:
+    challenge = await at_challenge(services)
+    _, options = browser_ceremony(await run(challenge.start_passkey({})))
+    await run(challenge.finish_passkey(authenticator.get(options, origin="https://sms2fa.evil.example")))
+    assert challenge.error == "That passkey wasn't accepted. Try again, or choose another way below."
+    assert services.lockout._redis.hget("otp:fail:1", "n") == "1"
+
+
+async def test_an_oversized_answer_is_refused_by_the_guard(services: Services, ada: int) -> None:
+    challenge = await at_challenge(services)
+    await run(challenge.finish_passkey("{" + "x" * 20_000 + "}"))
+    assert challenge.error == messages.INVALID_REQUEST
+
+
+# ---- /login in one step ---------------------------------------------------------------------------
+
+
+async def test_sign_in_with_a_passkey_needs_no_password(
+    services: Services, ada: int, authenticator: SoftAuthenticator
+) -> None:
+    login = make_state(LoginState)
+    events = await run(login.start_passkey_sign_in())
+    ceremony, options = browser_ceremony(events)
+    assert ceremony == "get" and '"allowCredentials": []' in options
+    assert login._passkey_handle and login._passkey_handle not in str(client_dict(login))
+    events = await run(login.finish_passkey_sign_in(authenticator.get(options)))
+    assert redirect_path(events) == "/dashboard"
+    session = services.sessions.resolve(login.session_token)
+    assert session is not None and session.user_id == ada and session.stage is Stage.AUTHENTICATED
+    assert login._passkey_handle == ""  # the answer used it up
+
+
+async def test_an_unknown_passkey_or_a_replay_does_not_sign_in(
+    services: Services, ada: int, authenticator: SoftAuthenticator
+) -> None:
+    stranger = SoftAuthenticator(services.settings.passkey_origin)
+    stranger.create(services.passkeys.registration_options(ada, 5, "x@example.com"))
+    login = make_state(LoginState)
+    _, options = browser_ceremony(await run(login.start_passkey_sign_in()))
+    await run(login.finish_passkey_sign_in(stranger.get(options)))
+    assert login.error == messages.PASSKEY_SIGN_IN_FAILED and not login.session_token
+    _, options = browser_ceremony(await run(login.start_passkey_sign_in()))
+    answer = authenticator.get(options)
+    assert redirect_path(await run(login.finish_passkey_sign_in(answer))) == "/dashboard"
+    await run(login.log_out())
+    await run(login.finish_passkey_sign_in(answer))  # the same answer again: its challenge and handle are spent
+    assert login.error == messages.PASSKEY_SIGN_IN_FAILED and not login.session_token
+
+
+async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ada: int) -> None:
+    login = make_state(LoginState)
+    await run(login.start_passkey_sign_in())
+    await run(login.finish_passkey_sign_in("error:NotAllowedError"))
+    assert login.error.endswith("or log in with your email and password.")
+
+
+# ---- settings -----------------------------------------------------------------------------------
+
+
+async def signed_in_settings(services: Services) -> StatePage:
+    state = settings_page()
+    state.session_token = services.sessions.create(1, Stage.AUTHENTICATED).token
+    await run(state.load())
+    return state
+
+
+async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: FakeClock) -> None:
+    clock.advance(61)  # past the resend cooldown of the last text
+    await run(state.confirm_password({"password": PASSWORD}))
+    await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
+
+
+async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    create_user(services, phone=PHONE)
+    state = await signed_in_settings(services)
+    old_token, epoch = state.session_token, services.accounts.get(1).factor_epoch
+    await run(state.create_passkey({"name": "Laptop"}))  # no grant yet
+    assert state.step == Step.REAUTH_PASSWORD and state.error == messages.REAUTH_REQUIRED
+    await run(state.start(Operation.ADD_PASSKEY))
+    await reauthenticate(state, gateway, clock)
+    assert state.step == Step.PASSKEY_SETUP
+    events = await run(state.create_passkey({"name": " Work  laptop "}))
+    ceremony, options = browser_ceremony(events)
+    assert ceremony == "create" and callback_handler(events) == "finish_passkey"
+    await run(state.finish_passkey(authenticator.create(options)))
+    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED
+    assert [p["name"] for p in state.passkeys] == ["Work laptop"]
+    assert state.session_token != old_token and services.accounts.get(1).factor_epoch == epoch + 1
+
+
+async def test_a_refused_or_cancelled_creation_stays_on_the_step(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    create_user(services, phone=PHONE)
+    state = await signed_in_settings(services)
+    await run(state.start(Operation.ADD_PASSKEY))
+    await reauthenticate(state, gateway, clock)
+    assert (await run(state.create_passkey({"name": "x" * 65}))) == []
+    assert state.error == messages.PASSKEY_NAME_INVALID
+    _, options = browser_ceremony(await run(state.create_passkey({"name": ""})))
+    await run(state.finish_passkey("error:InvalidStateError"))
+    assert state.error == "This device already holds a passkey for your account."
+    await run(state.finish_passkey(authenticator.create(options, rp_id="evil.example")))
+    assert state.error == messages.PASSKEY_PROBLEMS[PasskeyProblem.REFUSED]
+    assert state.step == Step.PASSKEY_SETUP and state.passkeys == []
+
+
+async def test_removing_a_passkey_needs_reauthentication_and_leaves_sms_on(
+    services: Services, ada: int, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await signed_in_settings(services)
+    [passkey] = state.passkeys
+    await run(state.start_remove("999"))  # not theirs: nothing starts
+    assert state.step == Step.STATUS
+    await run(state.start_remove(passkey["id"]))
+    assert state.step == Step.REAUTH_PASSWORD and state.target_label == "Laptop"
+    await reauthenticate(state, gateway, clock)
+    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_REMOVED
+    assert state.passkeys == [] and state.two_factor_enabled
+    assert services.accounts.get(1).is_two_factor_enabled and services.passkeys.count(1) == 0
+
+
+async def test_renaming_is_a_guarded_action_on_ones_own_passkey_without_reauthentication(
+    services: Services, ada: int
+) -> None:
+    bob = create_user(services, "bob@example.com", phone="+14155550199").id or 0
+    bobs = register_passkey(services, bob, SoftAuthenticator(services.settings.passkey_origin), name="Bob's")
+    state = await signed_in_settings(services)
+    epoch = services.accounts.get(1).factor_epoch
+    [passkey] = state.passkeys
+    await run(state.start_rename(passkey["id"]))
+    await run(state.rename_passkey({"name": "  "}))
+    assert state.error == messages.PASSKEY_NAME_INVALID
+    await run(state.rename_passkey({"name": "Phone"}))
+    assert [p["name"] for p in state.passkeys] == ["Phone"] and state.notice == messages.PASSKEY_RENAMED
+    await run(state.start_rename(str(bobs)))
+    await run(state.rename_passkey({"name": "Stolen"}))
+    assert services.passkeys.list(bob)[0].name == "Bob's"
+    assert services.accounts.get(1).factor_epoch == epoch  # not a factor change
