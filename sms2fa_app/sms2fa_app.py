@@ -17,7 +17,8 @@ from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 
-app = rx.App(backend_exception_handler=on_backend_error)
+# Plain toasts: sonner's "rich colors" success green on pale green fails WCAG contrast (4.25:1 < 4.5:1).
+app = rx.App(backend_exception_handler=on_backend_error, toaster=rx.toast.provider(rich_colors=False))
 app.register_lifespan_task(start_worker)
 LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]
 app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LOGIN_LOAD)

@@ -6,20 +6,25 @@ import reflex as rx
 
 
 def page_shell(*children: rx.Component) -> rx.Component:
-    """Centers content on small and large screens, with a color-mode toggle."""
+    """Centers content on small and large screens, with a color-mode toggle; the header and the main
+    landmark let assistive technology jump to the page's content."""
     return rx.box(
-        rx.hstack(
-            rx.link(rx.heading("sms2fa", size="4"), href="/", underline="none"),
-            rx.spacer(),
-            rx.color_mode.button(aria_label="Toggle dark mode"),
-            width="100%",
-            padding="12px 16px",
-            align="center",
+        rx.el.header(
+            rx.hstack(
+                rx.link(rx.heading("sms2fa", size="4"), href="/", underline="none"),
+                rx.spacer(),
+                rx.color_mode.button(aria_label="Toggle dark mode"),
+                width="100%",
+                padding="12px 16px",
+                align="center",
+            ),
         ),
-        rx.center(
-            rx.box(*children, width="100%", max_width="440px"),
-            padding="16px",
-            width="100%",
+        rx.el.main(
+            rx.center(
+                rx.box(*children, width="100%", max_width="440px"),
+                padding="16px",
+                width="100%",
+            ),
         ),
         min_height="100vh",
         width="100%",

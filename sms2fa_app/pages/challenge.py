@@ -52,8 +52,12 @@ def _prompt() -> rx.Component:
 
 
 def _remember_box() -> rx.Component:
+    """'Remember this device': Radix draws the box as a button, which a wrapping <label> does not name."""
     return rx.el.label(
-        rx.hstack(rx.checkbox(name="remember"), rx.text(ChallengeState.remember_label, size="2")),
+        rx.hstack(
+            rx.checkbox(name="remember", aria_labelledby="remember-label"),
+            rx.text(ChallengeState.remember_label, id="remember-label", size="2"),
+        ),
     )
 
 

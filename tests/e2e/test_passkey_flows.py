@@ -1,0 +1,130 @@
+"""Passkeys (issue 16), the way a person meets them in Chromium, with Chromium's own virtual authenticator
+(DevTools Protocol, no hardware): register one in settings, pass the challenge with it, sign in with it
+from /login without a password, remove it and find texted codes in force again. axe-core checks every new
+screen. The app is reached as http://localhost:<port>: a passkey's relying-party id is a domain name.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sms2fa_app.backend.services import Services
+from tests.e2e.browser_tools import add_virtual_authenticator, assert_accessible
+from tests.e2e.conftest import RunningApp
+from tests.e2e.test_more_factors_flows import back_to_dashboard_and_log_out, open_settings, submit_password
+from tests.e2e.test_two_factor_flows import (
+    CHALLENGE,
+    DASHBOARD,
+    alert,
+    expect_dashboard,
+    log_in_to_challenge,
+    log_out,
+    seeded_account,
+    submit_code,
+    texts_to,
+    wait_for_code,
+)
+from tests.support.factories import PASSWORD, register_passkey
+from tests.support.plivo_server import LocalPlivo
+from tests.support.soft_authenticator import SoftAuthenticator
+
+pytestmark = pytest.mark.e2e
+
+PASSKEY_PROMPT = "Use your passkey: your device asks for your fingerprint, face, PIN or security key."
+NAME = "Test laptop"
+
+
+def reauthenticate(page: Page, sms: LocalPlivo, e164: str) -> None:
+    """The wizard's password step, then the code texted to the current number."""
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    sent = texts_to(sms, e164)
+    page.get_by_role("button", name="Send code").click()
+    submit_code(page, wait_for_code(sms, e164, after=sent))
+
+
+def signed_in(page: Page, sms: LocalPlivo, email: str, e164: str) -> None:
+    """In through the password and a texted code, on the dashboard."""
+    log_in_to_challenge(page, email, e164)
+    submit_code(page, wait_for_code(sms, e164))
+    expect_dashboard(page, email)
+
+
+def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: LocalPlivo, backend: Services) -> None:
+    email, e164 = seeded_account(backend)
+    authenticator = add_virtual_authenticator(page)
+    signed_in(page, sms, email, e164)
+
+    # Settings: add a passkey after re-authentication.
+    open_settings(page)
+    expect(page.get_by_role("heading", name="Passkeys")).to_be_visible()
+    assert_accessible(page, "settings with no passkey")
+    page.get_by_role("button", name="Add a passkey").click()
+    reauthenticate(page, sms, e164)
+    expect(page.get_by_role("button", name="Create passkey")).to_be_visible()
+    assert_accessible(page, "the passkey setup step")
+    page.get_by_label("Passkey name (optional)").fill(NAME)
+    page.get_by_role("button", name="Create passkey").click()
+    expect(page.get_by_text("Passkey added.").first).to_be_visible()
+    expect(page.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
+    assert_accessible(page, "settings with a passkey")
+    [credential] = authenticator.credentials()
+    assert credential["rpId"] == "localhost" and credential["isResidentCredential"]
+    back_to_dashboard_and_log_out(page)
+
+    # The challenge: a passkey first, nothing texted, the other factors still offered.
+    sent = texts_to(sms, e164)
+    submit_password(page, email)
+    expect(page).to_have_url(CHALLENGE)
+    expect(page.get_by_text(PASSKEY_PROMPT)).to_be_visible()
+    expect(page.get_by_role("button", name="Text me a code")).to_be_visible()
+    expect(page.get_by_role("button", name="Use a recovery code")).to_be_visible()
+    expect(page.get_by_role("button", name="Use a passkey")).to_have_count(0)  # it is the one shown
+    assert_accessible(page, "the challenge with a passkey")
+    page.get_by_role("button", name="Verify with a passkey").click()
+    expect_dashboard(page, email)
+    assert texts_to(sms, e164) == sent
+    log_out(page)
+
+    # /login: one step, no email, no password.
+    assert_accessible(page, "the login page")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect_dashboard(page, email)
+    assert authenticator.credentials()[0]["signCount"] >= 2
+
+    # Remove it (re-authentication first): texts are in force again.
+    open_settings(page)
+    page.get_by_role("button", name=f"Remove {NAME}").click()
+    expect(page.get_by_text(f"Removing the passkey {NAME}.")).to_be_visible()
+    reauthenticate(page, sms, e164)
+    expect(page.get_by_text("Passkey removed. Texted codes still protect your account.").first).to_be_visible()
+    expect(page.get_by_role("button", name=f"Remove {NAME}")).to_have_count(0)
+    back_to_dashboard_and_log_out(page)
+    page.get_by_role("button", name="Sign in with a passkey").click()  # the authenticator still has it
+    expect(alert(page, "That passkey didn't sign you in.")).to_be_visible()
+    expect(page).not_to_have_url(DASHBOARD)
+    sent = texts_to(sms, e164)
+    log_in_to_challenge(page, email, e164)  # texted code is the default again
+    expect(page.get_by_role("button", name="Use a passkey")).to_have_count(0)
+    submit_code(page, wait_for_code(sms, e164, after=sent))
+    expect_dashboard(page, email)
+
+
+def test_a_browser_without_webauthn_gets_words_and_the_other_factors(
+    page: Page, sms: LocalPlivo, backend: Services, app: RunningApp
+) -> None:
+    email, e164 = seeded_account(backend)
+    user = backend.accounts.find_by_email(email)
+    assert user is not None and user.id is not None
+    register_passkey(backend, user.id, SoftAuthenticator(app.environment["WEBAUTHN_ORIGIN"]))
+    page.add_init_script("delete window.PublicKeyCredential")
+    submit_password(page, email)
+    expect(page).to_have_url(CHALLENGE)
+    page.get_by_role("button", name="Verify with a passkey").click()
+    expect(
+        alert(page, "This browser can't use passkeys here. Please choose another way to verify below.")
+    ).to_be_visible()
+    assert_accessible(page, "the challenge after a passkey refusal")
+    page.get_by_role("button", name="Text me a code").click()
+    submit_code(page, wait_for_code(sms, e164))
+    expect_dashboard(page, email)
