@@ -63,11 +63,16 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
     reauthenticate(page, sms, e164)
     expect(page.get_by_role("button", name="Create passkey")).to_be_visible()
     assert_accessible(page, "the passkey setup step")
-    page.get_by_label("Passkey name (optional)").fill(NAME)
+    page.get_by_label("Passkey name (optional)").fill("Laptop")
     page.get_by_role("button", name="Create passkey").click()
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
-    expect(page.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
     assert_accessible(page, "settings with a passkey")
+    page.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
+    assert_accessible(page, "renaming a passkey")
+    page.get_by_label("New name for Laptop").fill(NAME)
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_text("Passkey renamed.")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
     [credential] = authenticator.credentials()
     assert credential["rpId"] == "localhost" and credential["isResidentCredential"]
     back_to_dashboard_and_log_out(page)
