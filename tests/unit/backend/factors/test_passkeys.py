@@ -135,7 +135,7 @@ def test_the_same_credential_twice_too_many_or_a_bad_name_is_refused(
     assert register(services, ada, authenticator.create(options)) is PasskeyProblem.TOO_MANY
 
 
-def test_a_blank_name_is_the_browser_label_and_names_are_bounded() -> None:
+def test_names_are_trimmed_printable_and_bounded() -> None:
     assert passkey_name("  a  b ") == "a b"
     assert passkey_name("x" * 64) == "x" * 64
     assert passkey_name("x" * 65) is None and passkey_name("") is None and passkey_name("tab\there") == "tab here"
