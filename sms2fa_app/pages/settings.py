@@ -104,6 +104,7 @@ def _passkey_row(passkey: rx.Var) -> rx.Component:
                 passkey["added"],
                 " · last used ",
                 passkey["last_used"],
+                rx.cond(passkey["one_step"] == "yes", " · signs in without a password", ""),
                 size="2",
             ),
             rx.button(

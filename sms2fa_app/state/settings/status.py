@@ -41,6 +41,7 @@ class SettingsState(CooldownState):
                 "name": passkey.name,
                 "added": _day(passkey.created_at),
                 "last_used": _day(passkey.last_used_at) if passkey.last_used_at else "never",
+                "one_step": "yes" if passkey.discoverable else "",  # signs in on /login without a password
             }
             for passkey in services.passkeys.list(user.id)
         ]

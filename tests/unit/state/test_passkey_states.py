@@ -198,7 +198,7 @@ async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
     assert ceremony == "create" and callback_handler(events) == "finish_passkey"
     await run(state.finish_passkey(authenticator.create(options)))
     assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED
-    assert [p["name"] for p in state.passkeys] == ["Work laptop"]
+    assert [(p["name"], p["one_step"]) for p in state.passkeys] == [("Work laptop", "yes")]
     assert state.session_token != old_token and services.accounts.get(1).factor_epoch == epoch + 1
 
 

@@ -143,8 +143,9 @@ def test_names_are_trimmed_printable_and_bounded() -> None:
 
 def test_a_blank_name_becomes_the_browser_label(services: Services, authenticator: SoftAuthenticator, ada: int) -> None:
     options = services.passkeys.registration_options(ada, SESSION, "ada@example.com")
-    added = register(services, ada, authenticator.create(options), name="")
+    added = register(services, ada, authenticator.create(options, resident_key=False), name="  ")
     assert not isinstance(added, PasskeyProblem) and added.name == "Chrome on Linux"
+    assert added.discoverable is False  # the browser said it is no resident key: no one-step sign-in with it
 
 
 def test_a_users_passkeys_share_one_user_handle_and_exclude_each_other(
