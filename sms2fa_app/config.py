@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +33,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
+DEVELOPMENT_APP_URL = "http://localhost:3000"
+SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 log = logging.getLogger("sms2fa.config")
 
@@ -94,6 +98,16 @@ _CountryCode = Annotated[
     str, _check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")
 ]
 _Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
+_SmtpSecurity = Annotated[Literal["starttls", "tls", "none"], BeforeValidator(_lower)]
+_Address = Annotated[
+    str, _check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "must be an email address such as sms2fa@example.com")
+]
+_Host = Annotated[str, _check(r"[A-Za-z0-9.:\[\]-]+", "must be a host name or IP address")]
+
+
+def _host_of(url: str) -> str:
+    """The host part of a URL, lower-cased ("" when it has none)."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 class Settings(BaseSettings):
@@ -141,6 +155,28 @@ class Settings(BaseSettings):
     otp_allow_voip: bool = False
     # Second factors beyond SMS
     remember_device_days: PositiveInt = 30
+    # Links in mails
+    app_url: _HttpUrl | None = None  # None: http://localhost:3000 (development only)
+    # Email (SMTP)
+    smtp_host: _Host | None = None  # None: mail goes to the development outbox (development only)
+    smtp_port: PositiveInt | None = None  # None: 587 for starttls, 465 for tls, 25 for none
+    smtp_security: _SmtpSecurity = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: _Address | None = None
+    smtp_timeout_seconds: float = Field(10.0, gt=0, allow_inf_nan=False)
+    smtp_ca_file: _DataDir | None = None  # None: the system's certificate authorities
+    # Accounts by email
+    email_verification_required: bool = True
+    email_verification_ttl_seconds: PositiveInt = 24 * 3600
+    password_reset_ttl_seconds: PositiveInt = 30 * 60
+    signups_per_hour_per_address: PositiveInt = 3
+    password_resets_per_hour_per_address: PositiveInt = 3
+    password_resets_per_hour_per_ip: PositiveInt = 10
+    # Security activity and notices
+    activity_retention_days: PositiveInt = 90
+    notice_max_attempts: PositiveInt = 6
+    notice_retry_base_seconds: PositiveInt = 30
 
     @property
     def is_production(self) -> bool:
@@ -151,6 +187,21 @@ class Settings(BaseSettings):
     def plivo_configured(self) -> bool:
         """True when real Plivo credentials are present."""
         return bool(self.plivo_auth_id and self.plivo_auth_token and self.plivo_phone_number)
+
+    @property
+    def smtp_configured(self) -> bool:
+        """True when mail goes to an SMTP server."""
+        return bool(self.smtp_host)
+
+    @property
+    def base_url(self) -> str:
+        """Where links in mails and texts point: APP_URL, or http://localhost:3000 in development."""
+        return self.app_url or DEVELOPMENT_APP_URL
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        """SMTP_PORT, or the usual port of SMTP_SECURITY."""
+        return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         """Never print secrets: repr() shows only the environment and the data directory."""
@@ -195,6 +246,32 @@ class Settings(BaseSettings):
         missing = [name for name, value in given.items() if not value]
         if missing and (len(missing) < len(given) or self.is_production):
             raise ValueError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_complete(self) -> Settings:
+        """Production needs an SMTP server and a sender; plain SMTP only to a relay on this machine."""
+        if self.is_production and not self.smtp_host:
+            raise ValueError("SMTP_HOST is required when APP_ENV=production")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("SMTP_FROM is required when SMTP_HOST is set")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            missing = "SMTP_PASSWORD" if self.smtp_username else "SMTP_USERNAME"
+            raise ValueError(f"{missing} is required when the other SMTP credential is set")
+        plain = self.smtp_security == "none" and (self.smtp_host or "").lower() not in LOOPBACK_HOSTS
+        if self.is_production and plain:
+            raise ValueError("SMTP_SECURITY=none is allowed in production only for a relay on localhost")
+        return self
+
+    @model_validator(mode="after")
+    def _app_url_safe(self) -> Settings:
+        """Production needs APP_URL, over https unless the app is only reached on this machine."""
+        if not self.is_production:
+            return self
+        if not self.app_url:
+            raise ValueError("APP_URL is required when APP_ENV=production")
+        if self.app_url.startswith("http://") and _host_of(self.app_url) not in LOOPBACK_HOSTS:
+            raise ValueError("APP_URL must start with https:// when APP_ENV=production")
         return self
 
 

@@ -11,6 +11,7 @@ from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.config import ConfigError, load_settings
 
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}
+MAIL = {"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "sms2fa@example.com", "APP_URL": "https://sms2fa.example.com"}
 
 
 def load(tmp_path: Path, **values: str):
@@ -117,7 +118,7 @@ def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
         load(tmp_path, APP_ENV="production", **PLIVO)
     with pytest.raises(ConfigError, match="PLIVO_AUTH_ID is required"):
         load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40)
-    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO)
+    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **MAIL)
     assert settings.is_production and settings.plivo_configured
 
 

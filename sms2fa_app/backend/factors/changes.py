@@ -1,11 +1,15 @@
-"""Every change of a user's second factors, each behind a single-use re-authentication grant.
+"""Every change of a user's second factors (and of the password), each behind a single-use re-authentication grant.
 
 One service owns the changes: turning SMS on, changing the number, turning 2FA off, regenerating
-recovery codes, adding and removing the authenticator app. Each operation checks its grant, commits
-the change, and ends in the same finish, in ONE database transaction: the factor epoch moves on (every
-remembered device is void), every other session of the user ends and this session gets a new token.
+recovery codes, adding and removing the authenticator app, changing the password. Each operation checks
+its grant, commits the change, and ends in the same finish, in ONE database transaction: the factor
+epoch moves on (every remembered device is void), every other session of the user ends, this session
+gets a new token and the security activity log gets its line (whose notice is mailed after the commit).
 The grant is consumed atomically inside that transaction, before the commit: a change happens at most
 once per re-authentication, and a failure anywhere rolls the whole change back (fail closed).
+
+Re-authentication takes the password, then (with 2FA on) any one enrolled factor: a code texted to the
+current number, an authenticator code or a recovery code (which is spent).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
@@ -25,6 +30,7 @@ from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose, RequestResult
 from sms2fa_app.backend.factors.totp import AuthenticatorApps, TotpSetup
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
+from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
@@ -42,6 +48,19 @@ class FactorChange(enum.Enum):
     NO_PROOF = "no_proof"  # no proof that this session verified a code sent to this number
     PHONE_TAKEN = "phone_taken"
     CODE_REJECTED = "code_rejected"  # see `verify`
+    PASSWORD_REFUSED = "password_refused"  # see `password_problem`
+
+
+# The line each operation writes to the activity log.
+_EVENTS: dict[Operation, EventKind] = {
+    Operation.ENABLE_SMS: EventKind.TWO_FACTOR_ON,
+    Operation.CHANGE_NUMBER: EventKind.PHONE_CHANGED,
+    Operation.DISABLE: EventKind.TWO_FACTOR_OFF,
+    Operation.REGENERATE_CODES: EventKind.RECOVERY_CODES_REGENERATED,
+    Operation.ADD_TOTP: EventKind.TOTP_ADDED,
+    Operation.REMOVE_TOTP: EventKind.TOTP_REMOVED,
+    Operation.CHANGE_PASSWORD: EventKind.PASSWORD_CHANGED,
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,7 @@ class ChangeResult:
     recovery_codes: tuple[str, ...] = ()
     verify: VerifyResult | None = None
     operation: Operation | None = None
+    password_problem: PasswordProblem | None = None
 
     @property
     def done(self) -> bool:
@@ -78,18 +98,23 @@ class FactorChanges:
         sessions: SessionStore,
         grants: ReauthGrants,
         factors: tuple[OtpService, AuthenticatorApps, RecoveryCodes],
+        activity: Activity,
+        hasher: PasswordHasher,
     ):
         self._db = database
         self._accounts = accounts
         self._sessions = sessions
         self.grants = grants
         self._otp, self._totp, self._recovery = factors
+        self._activity = activity
+        self._hasher = hasher
 
     # ---- re-authentication ---------------------------------------------------------------------
 
     def allowed(self, user: User, operation: Operation) -> bool:
         """Whether the operation fits the account's factors as they are."""
-        if operation.needs_two_factor_on != user.is_two_factor_enabled:
+        needs = operation.needs_two_factor_on
+        if needs is not None and needs != user.is_two_factor_enabled:
             return False
         if operation in (Operation.ADD_TOTP, Operation.REMOVE_TOTP):
             return self._totp.is_enabled(user.id or 0) is (operation is Operation.REMOVE_TOTP)
@@ -242,6 +267,28 @@ class FactorChanges:
 
         return self._change(session, Operation.REMOVE_TOTP, store)
 
+    # ---- the password ----------------------------------------------------------------------------
+
+    def change_password(self, session: ActiveSession, user: User, password: str, confirmation: str) -> ChangeResult:
+        """A new password (checked, then hashed outside the transaction) under this session's grant."""
+        two_factor_on = user.is_two_factor_enabled
+        if not self.grants.holds(session.user_id, session.session_id, Operation.CHANGE_PASSWORD, two_factor_on):
+            return ChangeResult(FactorChange.REAUTH_REQUIRED)
+        problem = new_password_problem(password, confirmation, email_words(user.email))
+        if problem is not None:
+            return ChangeResult(FactorChange.PASSWORD_REFUSED, password_problem=problem)
+        password_hash = self._hasher.hash(password)
+
+        def store(tx: Session) -> tuple[str, ...]:
+            stored = tx.get(User, session.user_id)
+            assert stored is not None
+            stored.password_hash = password_hash
+            stored.updated_at = utcnow()
+            tx.add(stored)
+            return ()
+
+        return self._change(session, Operation.CHANGE_PASSWORD, store)
+
     # ---- the one finish --------------------------------------------------------------------------
 
     def _change(
@@ -250,18 +297,27 @@ class FactorChanges:
         """Check the grant, then in one transaction: store, consume the grant, bump the epoch, end the
         other sessions and rotate this one."""
         user_id, session_id = session.user_id, session.session_id
-        if not self.grants.holds(user_id, session_id, operation):
-            return ChangeResult(FactorChange.REAUTH_REQUIRED)
         try:
             with self._db.session() as tx:
+                user = tx.get(User, user_id)
+                if user is None:
+                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                two_factor_on, old_phone = user.is_two_factor_enabled, user.phone_number
+                if not self.grants.holds(user_id, session_id, operation, two_factor_on):
+                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 shown_once = store(tx)
-                if not self.grants.consume(user_id, session_id, operation):
+                if not self.grants.consume(user_id, session_id, operation, two_factor_on):
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 bump_factor_epoch(tx, user_id)
                 ended = self._sessions.end_all_for_user(user_id, keep_session_id=session_id, db=tx)
                 issued = self._sessions.rotate(tx, session_id)
                 if issued is None:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                if operation is Operation.CHANGE_NUMBER:
+                    new_ending = (user.phone_number or "")[-4:]
+                    self._activity.record(tx, user_id, _EVENTS[operation], new_ending, old_phone=old_phone)
+                else:
+                    self._activity.record(tx, user_id, _EVENTS[operation])
         except _Abort as abort:
             return abort.result
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)

@@ -133,6 +133,8 @@ class Lockout:
 
     def __init__(self, client: redis.Redis, clock: Clock, policy: LockoutPolicy):
         self.policy = policy
+        # Told of every counted wrong guess: (user, factor, seconds of the lock it started, 0 for none).
+        self.on_failure: Callable[[int, str, int], None] | None = None
         self._redis = client
         self._clock = clock
         lua = policy.lua()
@@ -171,6 +173,7 @@ class Lockout:
             self.release(user_id, slot)
             log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
             return result
+        self.report_failure(user_id, factor, slot.lock_seconds)
         if slot.lock_seconds:
             log_event(
                 log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=slot.lock_seconds
@@ -178,6 +181,11 @@ class Lockout:
             return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, slot.lock_seconds)
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
         return result
+
+    def report_failure(self, user_id: int, factor: str, lock_seconds: int) -> None:
+        """Tell the listener (the activity log) of a counted wrong guess, and of the lock it started."""
+        if self.on_failure is not None:
+            self.on_failure(int(user_id), str(factor), int(lock_seconds))
 
     def release(self, user_id: int, slot: Slot) -> None:
         """Give back a slot whose attempt turned out to be no guess."""
