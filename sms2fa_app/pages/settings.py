@@ -1,12 +1,21 @@
-"""Settings: two-factor status and the enrollment / change / turn-off wizard."""
+"""Settings: two-factor status and the enrollment / change / turn-off wizard (the account's own sections
+and the re-authentication step are in settings_account.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.forms import form_error, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.pages.settings_account import (
+    account_sections,
+    action_heading,
+    confirm_delete_step,
+    nav_buttons,
+    new_password_step,
+    reauth_step,
+)
 from sms2fa_app.state.settings import (
     Operation,
     RecoveryCodesState,
@@ -16,14 +25,6 @@ from sms2fa_app.state.settings import (
     TotpSetupState,
     WizardState,
 )
-
-
-def _nav_buttons() -> rx.Component:
-    return rx.hstack(
-        rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
-        rx.button("Cancel", type="button", variant="ghost", on_click=WizardState.cancel),
-        spacing="3",
-    )
 
 
 def _status() -> rx.Component:
@@ -54,6 +55,7 @@ def _status() -> rx.Component:
         ),
         rx.cond(SettingsState.notice != "", rx.text(SettingsState.notice, role="status", size="2")),
         _devices(),
+        account_sections(),
         spacing="3",
         width="100%",
     )
@@ -163,7 +165,7 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             width="100%",
         ),
         *([resend_button(SettingsState.resend_seconds, WizardState.resend_code, SettingsState.busy)] if texted else []),
-        _nav_buttons(),
+        nav_buttons(),
         spacing="3",
         width="100%",
     )
@@ -176,7 +178,7 @@ def _phone_step() -> rx.Component:
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error),
             submit_button("Send code", SettingsState.busy),
-            _nav_buttons(),
+            nav_buttons(),
             spacing="3",
             width="100%",
         ),
@@ -185,37 +187,8 @@ def _phone_step() -> rx.Component:
     )
 
 
-def _reauth_password_step() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.cond(
-                SettingsState.two_factor_enabled,
-                rx.text(
-                    "Confirm it's you: your password, then a code we text to the number ending in ",
-                    SettingsState.phone_ending,
-                    ".",
-                    size="2",
-                ),
-                rx.text("Confirm it's you: enter your password.", size="2"),
-            ),
-            labeled_input("Password", "password", type_="password", autocomplete="current-password"),
-            form_error(SettingsState.error),
-            rx.cond(
-                SettingsState.two_factor_enabled,
-                submit_button("Send code", SettingsState.busy),
-                submit_button("Continue", SettingsState.busy),
-            ),
-            _nav_buttons(),
-            spacing="3",
-            width="100%",
-        ),
-        on_submit=WizardState.confirm_password,
-        width="100%",
-    )
-
-
 def settings_page() -> rx.Component:
-    """The 'Two-factor authentication' section, one step at a time."""
+    """The 'Two-factor authentication' section and the account's sections, one step at a time."""
     return card(
         "Settings",
         rx.heading("Two-factor authentication", size="4", as_="h2"),
@@ -243,7 +216,9 @@ def settings_page() -> rx.Component:
                     width="100%",
                 ),
             ),
-            (Step.REAUTH_PASSWORD, _reauth_password_step()),
+            (Step.REAUTH_PASSWORD, reauth_step()),
+            (Step.NEW_PASSWORD, new_password_step()),
+            (Step.CONFIRM_DELETE, confirm_delete_step()),
             (
                 Step.RECOVERY_CODES,
                 rx.vstack(_recovery_codes(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
@@ -252,6 +227,7 @@ def settings_page() -> rx.Component:
             (
                 Step.REAUTH_CODE,
                 rx.vstack(
+                    action_heading(),
                     rx.text(
                         "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
                     ),

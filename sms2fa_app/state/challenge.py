@@ -100,7 +100,7 @@ class ChallengeState(CooldownState):
         if not result.ok:
             self.error = messages.verify_failed(result, factor)
             return []
-        issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED)
+        issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED, factor.value)
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)

@@ -10,6 +10,7 @@ as a handler that takes only `<args>`, and:
   while working, and always lowers it;
 - resolves the caller on the server (never from event data): nobody, a session waiting for its second
   factor, or a signed-in user; anyone else is sent to /login;
+- names the calling client (IP, user agent) to the backend for what it records (infra/client.py);
 - turns an outage into a short message and any other exception into the same message plus a log line
   with the traceback: no exception text ever reaches the browser.
 
@@ -30,6 +31,7 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
@@ -159,8 +161,9 @@ def guarded(
             yield
             events: list | None = None
             try:
-                caller = await resolve_caller(self, access)
-                events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
+                with acting_client(ClientInfo(self._client_ip(), self._user_agent())):
+                    caller = await resolve_caller(self, access)
+                    events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
             except ServiceUnavailable:
                 setattr(self, error, messages.SERVICE_UNAVAILABLE)
             except Exception:

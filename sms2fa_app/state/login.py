@@ -18,12 +18,17 @@ class LoginState(SessionState):
     """Checks the password; with 2FA on, the session waits at the second factor."""
 
     error: str = ""
+    notice: str = ""
     loading: bool = False
+    throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
+    unverified: bool = False  # the right password for an unconfirmed address: offer a new link
+    _unverified_user: int = 0
 
     def reset_form(self):
         """on_load: a fresh visit starts without the last attempt's message."""
-        self.error = ""
-        self.loading = False
+        self.error = self.notice = ""
+        self.loading = self.throttled = self.unverified = False
+        self._unverified_user = 0
 
     @guarded(access=Access.ANYONE, busy="loading")
     async def log_in(self, _caller: Caller, form_data: dict) -> list:
@@ -39,8 +44,15 @@ class LoginState(SessionState):
         )
         if result.issued is not None and previous_token:
             await run_backend(services.sessions.end, previous_token)
+        self.notice = ""
+        self.throttled = result.outcome is LoginOutcome.THROTTLED
+        self.unverified = result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED
+        self._unverified_user = result.user_id or 0
         if result.outcome is LoginOutcome.THROTTLED:
             self.error = messages.login_throttled(result.retry_after_seconds)
+            return []
+        if result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED:
+            self.error = messages.EMAIL_NOT_VERIFIED
             return []
         if result.outcome is LoginOutcome.MISSING_FIELDS:
             self.error = messages.MISSING_CREDENTIALS
@@ -61,13 +73,26 @@ class LoginState(SessionState):
         try:
             if not await run_backend(services.devices.check, issued.session.user_id, self._device()):
                 return False
-            advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED)
+            advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED, "device")
         except ServiceUnavailable:
             return False
         if advanced is None:
             return False
         self._adopt(advanced)
         return True
+
+    @guarded(access=Access.ANYONE, busy="loading")
+    async def resend_verification(self, _caller: Caller) -> list:
+        """A new verification link for the account whose right password was just typed (its id stays here)."""
+        if not self._unverified_user:
+            return []
+        reached = await run_backend(self._services().verification.resend, self._unverified_user)
+        if reached is not None:
+            self.error = messages.too_many_requests(reached.retry_after_seconds)
+            return []
+        self.error, self.unverified, self._unverified_user = "", False, 0
+        self.notice = messages.VERIFICATION_RESENT
+        return []
 
     async def _begin_challenge(self, next_path: str) -> list:
         """Text the first code at once and go to the challenge page."""

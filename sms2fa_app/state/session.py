@@ -93,11 +93,11 @@ class SessionState(rx.State):
 
     async def require_authenticated(self):
         """on_load guard of protected pages: no session -> login; second factor pending -> challenge."""
-        redirect, _user = await self._guard_page()
+        redirect, _signed_in = await self._guard_page()
         return redirect
 
-    async def _guard_page(self) -> tuple[EventSpec | None, User | None]:
-        """(redirect, None) when the page must not show; (None, user) for a fully signed-in user."""
+    async def _guard_page(self) -> tuple[EventSpec | None, tuple[ActiveSession, User] | None]:
+        """(redirect, None) when the page must not show; (None, (session, user)) for a fully signed-in user."""
         try:
             session = await self._session()
             user = await run_backend(self._services().accounts.get, session.user_id) if session else None
@@ -109,7 +109,7 @@ class SessionState(rx.State):
         if session.stage is Stage.PASSWORD_VERIFIED:
             return rx.redirect(CHALLENGE_PATH), None
         self.signed_in_email = user.email
-        return None, user
+        return None, (session, user)
 
     async def redirect_if_signed_in(self):
         """on_load of login and sign-up: a signed-in user goes to the dashboard."""

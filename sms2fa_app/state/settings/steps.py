@@ -16,3 +16,5 @@ class Step(enum.StrEnum):
     DONE = "done"  # 2FA just turned on (first recovery codes below)
     RECOVERY_CODES = "recovery_codes"  # a new set, shown once
     TOTP_SETUP = "totp_setup"  # scan, then a current code
+    NEW_PASSWORD = "new_password"  # the new password, twice
+    CONFIRM_DELETE = "confirm_delete"  # the last word before the account goes

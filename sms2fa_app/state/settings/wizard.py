@@ -1,7 +1,9 @@
 """The settings wizard: pick an operation, re-authenticate for it, then hand over to the factor's step.
 
 The server decides every step: the password step grants this session the one operation it is for;
-the code step raises that grant; the operation consumes it when it commits; Cancel drops it.
+a code of any enrolled factor raises that grant; the operation consumes it when it commits; Cancel
+drops it. The screen names the operation. With the authenticator app or a recovery code, the password
+and the code go in one step; a texted code needs two (the code is sent after the password).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class WizardState(SettingsState):
 
     step: str = Step.STATUS.value
     operation: str = ""
+    action_title: str = ""  # the operation being confirmed, in words
+    reauth_method: str = Factor.SMS.value  # the factor that confirms it (with 2FA on)
     # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
     handles: ClassVar[frozenset[Operation]] = frozenset()
 
@@ -50,12 +54,13 @@ class WizardState(SettingsState):
 
     async def load(self):
         """on_load of /settings: the guard, then the current status, with no wizard open."""
-        redirect, user = await self._guard_page()
-        if user is None:
+        redirect, signed_in = await self._guard_page()
+        if signed_in is None:
             return redirect
-        await run_backend(self._show_status, user)
+        session, user = signed_in
+        await run_backend(self._show_status, user, session.session_id)
         await self._reset_wizard()
-        self.operation = ""
+        self.operation = self.action_title = ""
         self.notice = ""
         return None
 
@@ -72,7 +77,20 @@ class WizardState(SettingsState):
             await self._reset_wizard()
             return []
         self.operation = operation
+        self.action_title = messages.OPERATION_TITLES[Operation(operation)]
+        prefers_app = user.preferred_factor == Factor.TOTP.value and self.totp_enabled
+        self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
+        return []
+
+    @guarded()
+    async def use_reauth_method(self, caller: Caller, method: str) -> list:
+        """Confirm with a texted code, the authenticator app or a recovery code."""
+        if method in tuple(Factor) and (method != Factor.TOTP or self.totp_enabled):
+            self.reauth_method = method
+            self.error = ""
+            if self.step == Step.REAUTH_CODE:
+                self.step = Step.REAUTH_PASSWORD.value
         return []
 
     @guarded()
@@ -94,12 +112,13 @@ class WizardState(SettingsState):
         session, _user = caller.signed_in
         await run_backend(self._services().factor_changes.cancel, session)
         await self._reset_wizard()
-        self.operation = ""
+        self.operation = self.action_title = ""
         self.notice = ""
 
     @guarded()
     async def confirm_password(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 1: the current password; then a code to the current number."""
+        """Re-authentication: the current password; with 2FA on, then a code to the current number, or in
+        the same step an authenticator or recovery code."""
         session, user = caller.signed_in
         if self.operation not in tuple(Operation):
             await self._reset_wizard()
@@ -123,18 +142,24 @@ class WizardState(SettingsState):
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
             self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
             return []
-        if not user.is_two_factor_enabled:  # a first factor needs only the password
+        if not user.is_two_factor_enabled:  # without a second factor, the password is all there is
             return await self._after_reauth(session, user, Operation(self.operation))
-        return await self._send_reauth_code(session, user)
+        method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
+        if method is Factor.SMS:
+            return await self._send_reauth_code(session, user)
+        return await self._verify_reauth(session, user, method, form_data.get("code", ""))
 
     @guarded()
     async def verify_reauth_code(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 2: the code; then the operation the grant is for."""
+        """Re-authentication, part 2 with a texted code: the code; then the operation the grant is for."""
         session, user = caller.signed_in
-        changes = self._services().factor_changes
-        result = await run_backend(changes.verify_reauth, session, Factor.SMS, form_data.get("code", ""))
+        return await self._verify_reauth(session, user, Factor.SMS, form_data.get("code", ""))
+
+    async def _verify_reauth(self, session: ActiveSession, user: User, factor: Factor, code: str) -> list:
+        """A code of an enrolled factor raises the grant; then the operation it is for carries on."""
+        result = await run_backend(self._services().factor_changes.verify_reauth, session, factor, code)
         if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
-            self.error = messages.verify_failed(result.verify)
+            self.error = messages.verify_failed(result.verify, factor)
             return []
         if not result.done or result.operation is None:
             return await self._need_reauth()
@@ -188,7 +213,7 @@ class WizardState(SettingsState):
             self._adopt(result.issued)
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
-        self.operation = ""
+        self.operation = self.action_title = ""
         self.notice = notice if step is Step.STATUS else ""
         return [rx.toast.success(notice)]
 
