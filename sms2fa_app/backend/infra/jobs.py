@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -94,7 +95,7 @@ class JobQueue:
 
     def enqueue(self, kind: str, payload: dict[str, Any], *, delay_seconds: float = 0) -> str:
         """Store a job to run as soon as a worker is free (after `delay_seconds`); returns its id."""
-        job_id = uuid.uuid4().hex
+        job_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"  # jobs due at once run in the order queued
         sealed = self._seal({"kind": kind, "attempt": 0, "payload": payload})
         with redis_fail_closed():
             pipe = self._redis.pipeline(transaction=True)

@@ -208,3 +208,63 @@ def test_a_failure_inside_the_finish_changes_nothing(
         changes.verify_enroll_code(session, user(services), gateway.sent[-1].code, NEW_PHONE)
     assert user(services).phone_number == OLD_PHONE and user(services).factor_epoch == 0
     assert services.sessions.resolve(other_token) is not None and services.sessions.resolve(token) is not None
+
+
+# ---- re-authentication with any enrolled factor ------------------------------------------------------
+
+
+def test_a_lost_phone_is_no_dead_end_the_authenticator_confirms_a_new_number(
+    services: Services, enrolled: User, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    setup = services.totp.begin_setup(1, "ada@example.com")
+    assert services.totp.confirm_setup(1, pyotp.TOTP(setup.secret).at(clock.now())).ok
+    clock.advance(30)
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    assert changes.begin(session, user(services), Operation.CHANGE_NUMBER) is FactorChange.DONE
+    changes.confirm_password(session, user(services), Operation.CHANGE_NUMBER, PASSWORD, "203.0.113.7")
+    assert changes.verify_reauth(session, Factor.TOTP, pyotp.TOTP(setup.secret).at(clock.now())).done
+    assert gateway.texts == []  # nothing was texted to the lost phone
+    changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+    assert changes.verify_enroll_code(session, user(services), gateway.last_code(NEW_PHONE), NEW_PHONE).done
+    assert user(services).phone_number == NEW_PHONE
+
+
+def test_a_recovery_code_confirms_a_change_once_and_is_spent(
+    services: Services, enrolled: User, gateway: RecordingGateway
+) -> None:
+    codes = services.recovery.generate(1)
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    changes.begin(session, user(services), Operation.DISABLE)
+    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    assert changes.verify_reauth(session, Factor.RECOVERY, codes[0]).done
+    assert services.recovery.remaining(1) == 9
+    changes.begin(session, user(services), Operation.DISABLE)  # a second try with the same code
+    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    refused = changes.verify_reauth(session, Factor.RECOVERY, codes[0])
+    assert refused.status is FactorChange.CODE_REJECTED
+    assert changes.disable(session).status is FactorChange.REAUTH_REQUIRED
+
+
+def test_the_password_alone_does_not_confirm_a_change_when_2fa_is_on(services: Services, enrolled: User) -> None:
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    for operation in (Operation.CHANGE_PASSWORD, Operation.DISABLE, Operation.DELETE_ACCOUNT):
+        changes.begin(session, user(services), operation)
+        changes.confirm_password(session, user(services), operation, PASSWORD, "203.0.113.7")
+    changed = changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD)
+    assert changed.status is FactorChange.REAUTH_REQUIRED
+    assert services.accounts.confirm_password(1, PASSWORD).outcome.value == "authenticated"
+
+
+def test_without_2fa_the_password_confirms_a_password_change(services: Services) -> None:
+    create_user(services)
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    changes.begin(session, user(services), Operation.CHANGE_PASSWORD)
+    changes.confirm_password(session, user(services), Operation.CHANGE_PASSWORD, PASSWORD, "203.0.113.7")
+    weak = changes.change_password(session, user(services), "qwerty123", "qwerty123")
+    assert weak.status is FactorChange.PASSWORD_REFUSED and weak.password_problem.value == "too_common"
+    assert changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD).done
+    assert services.accounts.confirm_password(1, NEW_PASSWORD).outcome.value == "authenticated"
