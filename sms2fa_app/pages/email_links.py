@@ -36,7 +36,7 @@ def forgot_password_page() -> rx.Component:
                         type_="email",
                         autocomplete="username",
                         default_value=ForgotPasswordState.email_prefill,
-                        key=ForgotPasswordState.email_prefill,  # the prefill arrives after the first paint
+                        key=ForgotPasswordState.email_prefill,  # a prefill arrives after the first paint
                     ),
                     form_error(ForgotPasswordState.error),
                     submit_button("Send reset link", ForgotPasswordState.busy),

@@ -74,7 +74,8 @@ class BadArguments(ValueError):
 
 
 def clean_form(value: object) -> dict[str, str]:
-    """A submitted form: at most MAX_FORM_FIELDS short text fields (checkboxes become "on"/"")."""
+    """A submitted form: at most MAX_FORM_FIELDS short text fields (checkboxes become "on"/""; a field the page
+    did not render, which Reflex sends as null, becomes "")."""
     if not isinstance(value, dict) or len(value) > MAX_FORM_FIELDS:
         raise BadArguments("form")
     form: dict[str, str] = {}
@@ -83,6 +84,8 @@ def clean_form(value: object) -> dict[str, str]:
             raise BadArguments("field name")
         if isinstance(field, bool):
             field = "on" if field else ""
+        elif field is None:
+            field = ""
         if not isinstance(field, str) or len(field) > MAX_FIELD_LENGTH:
             raise BadArguments(name)
         form[name] = field

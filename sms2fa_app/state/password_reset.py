@@ -28,7 +28,7 @@ class ForgotPasswordState(SessionState):
     busy: bool = False
 
     def load(self):
-        """on_load: a fresh form, the address from the link (if any) filled in."""
+        """on_load: a fresh answer; the address from the link (if any) fills the field."""
         prefill = self.router.url.query_parameters.get("email", "")
         self.email_prefill = prefill[:MAX_PREFILL_LENGTH] if isinstance(prefill, str) else ""
         self.sent = self.error = ""

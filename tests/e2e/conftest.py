@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real Redis, the local Plivo, the app in production mode, and Chromium.
+"""End-to-end fixtures: a real Redis, the local Plivo, a real SMTP server, the app in production mode, and Chromium.
 
 One app server and one Chromium serve all of tests/e2e. Their fixtures are package-scoped, not
 session-scoped, so they stop as soon as the last e2e test ends: Playwright's sync API keeps an event
@@ -37,6 +37,7 @@ from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
@@ -69,6 +70,8 @@ TEST_SETTINGS = {
     "OTP_SENDS_PER_HOUR_GLOBAL": "10000",
     "LOGIN_MAX_FAILURES_PER_IP": "1000",
     "SIGNUPS_PER_HOUR_PER_IP": "1000",  # every test account signs up from 127.0.0.1
+    "PASSWORD_RESETS_PER_HOUR_PER_IP": "1000",
+    "NOTICE_RETRY_BASE_SECONDS": "2",
 }
 
 
@@ -116,6 +119,13 @@ def redis_server() -> Iterator[RedisServer]:
 def plivo() -> Iterator[LocalPlivo]:
     """The local Plivo-compatible server the app sends its texts to."""
     with LocalPlivo() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def smtp_server() -> Iterator[LocalSmtp]:
+    """The real SMTP server (aiosmtpd, a plain relay on 127.0.0.1) the app sends its mail to."""
+    with LocalSmtp() as server:
         yield server
 
 
@@ -201,7 +211,9 @@ def app_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="package")
-def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPlivo) -> dict[str, str]:
+def app_environment(
+    app_workdir: Path, redis_server: RedisServer, plivo: LocalPlivo, smtp_server: LocalSmtp
+) -> dict[str, str]:
     """Environment of the app process: production settings, temporary data, isolated Reflex work dirs."""
     work = app_workdir
     port = _free_port()
@@ -230,6 +242,8 @@ def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPl
             "PLIVO_AUTH_ID": plivo.auth_id,
             "PLIVO_AUTH_TOKEN": plivo.auth_token,
             "PLIVO_API_URL": plivo.url,
+            "APP_URL": f"http://127.0.0.1:{port}",  # links in mails
+            **smtp_server.settings(),
         }
     )
     return environment
@@ -365,6 +379,12 @@ def sms(plivo: LocalPlivo) -> LocalPlivo:
     return plivo
 
 
+@pytest.fixture
+def mail(smtp_server: LocalSmtp) -> LocalSmtp:
+    """The SMTP server's mailbox for this test (emptied before each test by `page`)."""
+    return smtp_server
+
+
 def _artifact_dir(item: pytest.Item) -> Path:
     return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
 
@@ -396,11 +416,13 @@ def page(
     context: BrowserContext,
     capture: BrowserCapture,
     plivo: LocalPlivo,
+    smtp_server: LocalSmtp,
     redis_server: RedisServer,
 ) -> Iterator[Page]:
-    """A captured page; the test starts with an empty Plivo outbox and an empty Redis (codes, limits)."""
+    """A captured page; the test starts with empty Plivo and SMTP outboxes and an empty Redis (codes, limits)."""
     shutil.rmtree(_artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
     plivo.clear()
+    smtp_server.clear()
     with redis_server.client() as client:
         client.flushdb()
     new_page = context.new_page()

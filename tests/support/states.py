@@ -109,3 +109,13 @@ def settings_page() -> StatePage:
         for cls in (TotpSetupState, RecoveryCodesState, WizardState, SettingsState)
     ]
     return StatePage(sms, *others)
+
+
+def open_at(state: rx.State, url: str) -> None:
+    """Make the page's URL (its query parameters are what on_load handlers read) `url`."""
+    from reflex.istate.data import ReflexURL, RouterData
+
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    root.router = RouterData(url=ReflexURL(url))

@@ -141,3 +141,50 @@ def test_app_logs_reach_stderr_once(capsys: pytest.CaptureFixture[str]) -> None:
     finally:
         logger.handlers[:] = saved_handlers
         logger.setLevel(saved_level)
+
+
+def test_env_example_documents_every_setting() -> None:
+    from sms2fa_app.config import PROJECT_ROOT, Settings
+
+    documented = (PROJECT_ROOT / ".env.example").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "SMTP_HOST is required when APP_ENV=production"),
+        ({"SMTP_HOST": "smtp.example.com"}, "SMTP_FROM is required when SMTP_HOST is set"),
+        ({**MAIL, "SMTP_USERNAME": "sms2fa"}, "SMTP_PASSWORD is required when the other SMTP credential is set"),
+        (
+            {**MAIL, "SMTP_SECURITY": "none"},
+            "SMTP_SECURITY=none is allowed in production only for a relay on localhost",
+        ),
+        ({**MAIL, "SMTP_SECURITY": "ssl"}, "SMTP_SECURITY must be 'starttls', 'tls' or 'none', got 'ssl'"),
+        ({**MAIL, "APP_URL": ""}, "APP_URL is required when APP_ENV=production"),
+        ({**MAIL, "APP_URL": "http://sms2fa.example.com"}, "APP_URL must start with https:// when APP_ENV=production"),
+        ({**MAIL, "SMTP_FROM": "not an address"}, "SMTP_FROM must be an email address such as sms2fa@example.com"),
+    ],
+)
+def test_production_refuses_missing_or_unsafe_mail_settings(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **values)
+    assert str(error.value) == message
+
+
+def test_mail_defaults_and_what_production_allows(tmp_path: Path) -> None:
+    development = load(tmp_path)
+    assert (development.base_url, development.smtp_configured) == ("http://localhost:3000", False)
+    assert development.email_verification_required and development.password_reset_ttl_seconds == 1800
+    relay = load(
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY="k" * 40,
+        **PLIVO,
+        **{**MAIL, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "APP_URL": "http://127.0.0.1:3000/"},
+    )
+    assert relay.smtp_port_or_default == 25 and relay.base_url == "http://127.0.0.1:3000"
+    assert load(tmp_path, SMTP_SECURITY="TLS").smtp_port_or_default == 465

@@ -61,6 +61,14 @@ async def test_a_form_of_the_wrong_shape_gets_a_short_message_and_changes_nothin
     assert signup.form_error == messages.INVALID_REQUEST and signup.session_token == ""
 
 
+async def test_a_field_the_page_did_not_render_is_empty(services: Services) -> None:
+    """Reflex sends a form input that is not on the page (a step's optional code field) as null."""
+    create_user(services)
+    state = make_state(LoginState)
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD, "code": None}))
+    assert state.error == "" and state.session_token != ""
+
+
 async def test_unknown_or_missing_arguments_are_refused(services: Services) -> None:
     state = make_state(LoginState)
     assert await run(state.log_in({"email": "a"}, {"extra": "b"})) == []
