@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
-from tests.e2e.conftest import BrowserCapture
 from tests.e2e.test_two_factor_flows import confirm_address
+from tests.support.browser_capture import BrowserCapture
 from tests.support.factories import PASSWORD, create_user
 from tests.support.smtp_server import LocalSmtp
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sms2fa_app.backend.services import Services
-from tests.e2e.conftest import BrowserCapture, RunningApp, whole_number_forms
+from tests.e2e.conftest import RunningApp
 from tests.e2e.test_more_factors_flows import (
     TOTP_STEP_SECONDS,
     open_settings,
@@ -39,6 +39,7 @@ from tests.e2e.test_two_factor_flows import (
     typed_form,
     wait_for_code,
 )
+from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.factories import PASSWORD
 from tests.support.plivo_server import LocalPlivo
 from tests.support.smtp_server import LocalSmtp

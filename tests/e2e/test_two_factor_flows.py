@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
-from tests.e2e.conftest import BrowserCapture, whole_number_forms
+from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer

@@ -93,6 +93,8 @@ class StatePage:
 def settings_page() -> StatePage:
     """A fresh state tree with the settings page's states (status, wizard and each factor's substate)."""
     from sms2fa_app.state.settings import (
+        DeleteAccountState,
+        PasswordChangeState,
         RecoveryCodesState,
         SettingsState,
         SmsSetupState,
@@ -106,7 +108,14 @@ def settings_page() -> StatePage:
         root = root.parent_state
     others = [
         root.get_substate(cls.get_full_name().split(".")[1:])
-        for cls in (TotpSetupState, RecoveryCodesState, WizardState, SettingsState)
+        for cls in (
+            TotpSetupState,
+            RecoveryCodesState,
+            PasswordChangeState,
+            DeleteAccountState,
+            WizardState,
+            SettingsState,
+        )
     ]
     return StatePage(sms, *others)
 

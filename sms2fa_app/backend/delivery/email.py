@@ -8,6 +8,7 @@ never the body (it holds the link it exists to deliver), the whole address or a 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from sms2fa_app.backend.infra.events import log_event
 log = logging.getLogger("sms2fa.email")
 
 Security = Literal["starttls", "tls", "none"]
+_ADDRESS = re.compile(r"[^@\s<>'\"]+@[^@\s<>'\"]+")
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class SmtpGateway:
 
     @staticmethod
     def _fail(masked: str, kind: DeliveryFailure, error: Exception) -> None:
-        detail = scrub(str(error))
+        detail = scrub(_ADDRESS.sub("[address]", str(error)))  # servers echo the recipient in their replies
         log_event(
             log,
             logging.WARNING,
