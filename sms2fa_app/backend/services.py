@@ -19,6 +19,7 @@ from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
+from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
@@ -56,6 +57,7 @@ class Services:
     recovery: RecoveryCodes
     totp: AuthenticatorApps
     devices: RememberedDevices
+    second_factors: SecondFactors
     jobs: JobQueue
     activity: Activity
     notices: Notices
@@ -135,7 +137,8 @@ def build_services(
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)
     totp = AuthenticatorApps(database, lockout, clock, settings.secret_key, settings.app_name)
     grants = ReauthGrants(redis_client, clock)
-    factor_changes = FactorChanges(database, accounts, sessions, grants, (otp, totp, recovery), activity, hasher)
+    second_factors = SecondFactors(otp, totp, recovery)
+    factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)
     password_resets = PasswordResets(
         database,
         clock,
@@ -146,7 +149,7 @@ def build_services(
         limiter,
         hasher,
         sessions,
-        (otp, totp, recovery),
+        second_factors,
         secret_key=settings.secret_key,
         policy=ResetPolicy(
             settings.password_reset_ttl_seconds,
@@ -168,6 +171,7 @@ def build_services(
         recovery=recovery,
         totp=totp,
         devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity),
+        second_factors=second_factors,
         jobs=jobs,
         activity=activity,
         notices=notices,

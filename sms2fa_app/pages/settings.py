@@ -29,6 +29,7 @@ from sms2fa_app.state.settings import (
 
 def _status() -> rx.Component:
     return rx.vstack(
+        rx.heading("Two-factor authentication", size="4", as_="h2"),
         rx.cond(
             SettingsState.two_factor_enabled,
             rx.vstack(
@@ -191,7 +192,6 @@ def settings_page() -> rx.Component:
     """The 'Two-factor authentication' section and the account's sections, one step at a time."""
     return card(
         "Settings",
-        rx.heading("Two-factor authentication", size="4", as_="h2"),
         rx.match(
             WizardState.step,
             (Step.PHONE, _phone_step()),

@@ -187,6 +187,7 @@ def _session_row(session: rx.Var) -> rx.Component:
                 " · ",
                 session["network"],
                 rx.cond(session["current"] != "", " · this browser", ""),
+                rx.cond(session["pending"] != "", " · waiting for its second factor", ""),
                 size="2",
             ),
             rx.text(

@@ -144,15 +144,11 @@ class ChallengeState(CooldownState):
         return [countdown] if countdown is not None else []
 
     async def _check_factor(self, session: ActiveSession, factor: Factor, code: str) -> VerifyResult:
-        services = self._services()
-        if factor is Factor.TOTP:
-            return await run_backend(services.totp.verify, session.user_id, code)
-        if factor is Factor.RECOVERY:
-            return await run_backend(services.recovery.redeem, session.user_id, code)
         return await run_backend(
-            services.otp.verify_code,
+            self._services().second_factors.verify,
+            session.user_id,
+            factor,
+            code,
             purpose=Purpose.LOGIN,
-            user_id=session.user_id,
-            session_id=session.session_id,
-            code=code,
+            binding=session.session_id,
         )

@@ -25,10 +25,10 @@ from sqlmodel import Session, select
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
-from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
-from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose, RequestResult
-from sms2fa_app.backend.factors.totp import AuthenticatorApps, TotpSetup
+from sms2fa_app.backend.factors.second_factors import SecondFactors
+from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
+from sms2fa_app.backend.factors.totp import TotpSetup
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
@@ -97,7 +97,7 @@ class FactorChanges:
         accounts: Accounts,
         sessions: SessionStore,
         grants: ReauthGrants,
-        factors: tuple[OtpService, AuthenticatorApps, RecoveryCodes],
+        factors: SecondFactors,
         activity: Activity,
         hasher: PasswordHasher,
     ):
@@ -105,7 +105,8 @@ class FactorChanges:
         self._accounts = accounts
         self._sessions = sessions
         self.grants = grants
-        self._otp, self._totp, self._recovery = factors
+        self._factors = factors
+        self._otp, self._totp, self._recovery = factors.otp, factors.totp, factors.recovery
         self._activity = activity
         self._hasher = hasher
 
@@ -158,14 +159,7 @@ class FactorChanges:
         grant = self.grants.current(session.user_id, session.session_id)
         if grant is None:
             return ChangeResult(FactorChange.REAUTH_REQUIRED)
-        if factor is Factor.TOTP:
-            result = self._totp.verify(session.user_id, code)
-        elif factor is Factor.RECOVERY:
-            result = self._recovery.redeem(session.user_id, code)
-        else:
-            result = self._otp.verify_code(
-                purpose=Purpose.REAUTH, user_id=session.user_id, session_id=session.session_id, code=code
-            )
+        result = self._factors.verify(session.user_id, factor, code, purpose=Purpose.REAUTH, binding=session.session_id)
         if not result.ok:
             return ChangeResult(FactorChange.CODE_REJECTED, verify=result)
         self.grants.grant(session.user_id, session.session_id, grant.operation, Reauth.PASSWORD_AND_CODE)

@@ -27,7 +27,7 @@ from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, per_ip_and_address
 from sms2fa_app.backend.models import User, utcnow
 
 log = logging.getLogger("sms2fa.accounts")
@@ -142,16 +142,14 @@ class Accounts:
         """Limits first, then the form; then "check your email" (verification on: the rest is queued) or a
         new signed-in account (verification off). Nothing changes on a problem."""
         email = normalize_email(email)
-        signups = [
-            Counter(
-                f"signup:ip:{client_ip or 'unknown'}", self._throttle.signups_per_hour_per_ip, SIGNUP_WINDOW_SECONDS
-            ),
-            Counter(
-                f"signup:addr:{keyed_digest(self._secret, 'email', email)}",
-                self._throttle.signups_per_hour_per_address,
-                SIGNUP_WINDOW_SECONDS,
-            ),
-        ]
+        signups = per_ip_and_address(
+            "signup",
+            client_ip,
+            keyed_digest(self._secret, "email", email),
+            self._throttle.signups_per_hour_per_ip,
+            self._throttle.signups_per_hour_per_address,
+            SIGNUP_WINDOW_SECONDS,
+        )
         if (reached := self._limiter.check_and_hit(signups)) is not None:
             log_event(
                 log,

@@ -25,10 +25,9 @@ from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.letters import Letter
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
-from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
-from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose, RequestResult
-from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.factors.second_factors import SecondFactors
+from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
 from sms2fa_app.backend.identity.accounts import normalize_email
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens, LiveLink
 from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
@@ -39,7 +38,7 @@ from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database, after_commit
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.jobs import JobQueue
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.limits import WindowLimiter, per_ip_and_address
 from sms2fa_app.backend.models import User, utcnow
 
 log = logging.getLogger("sms2fa.password_reset")
@@ -99,7 +98,7 @@ class PasswordResets:
         limiter: WindowLimiter,
         hasher: PasswordHasher,
         sessions: SessionStore,
-        factors: tuple[OtpService, AuthenticatorApps, RecoveryCodes],
+        factors: SecondFactors,
         *,
         secret_key: str,
         policy: ResetPolicy,
@@ -113,7 +112,7 @@ class PasswordResets:
         self._limiter = limiter
         self._hasher = hasher
         self._sessions = sessions
-        self._otp, self._totp, self._recovery = factors
+        self._factors = factors
         self._secret = secret_key
         self.policy = policy
         jobs.register(RESET_JOB, self._issue)
@@ -123,14 +122,14 @@ class PasswordResets:
     def request(self, email: str, client_ip: str = "") -> int:
         """Queue a reset link for the address, whoever owns it; returns 0, or the wait when a limit is full."""
         email = normalize_email(email)
-        counters = [
-            Counter(f"reset:ip:{client_ip or 'unknown'}", self.policy.per_hour_per_ip, REQUEST_WINDOW_SECONDS),
-            Counter(
-                f"reset:addr:{keyed_digest(self._secret, 'email', email)}",
-                self.policy.per_hour_per_address,
-                REQUEST_WINDOW_SECONDS,
-            ),
-        ]
+        counters = per_ip_and_address(
+            "reset",
+            client_ip,
+            keyed_digest(self._secret, "email", email),
+            self.policy.per_hour_per_ip,
+            self.policy.per_hour_per_address,
+            REQUEST_WINDOW_SECONDS,
+        )
         reached = self._limiter.check_and_hit(counters)
         if reached is not None:
             scope = "ip" if reached.counter is counters[0] else "address"
@@ -170,7 +169,7 @@ class PasswordResets:
             link=link,
             needs_second_factor=user.is_two_factor_enabled and not link.second_factor_done,
             phone_ending=(user.phone_number or "")[-4:],
-            has_totp=user.is_two_factor_enabled and self._totp.is_enabled(link.user_id),
+            has_totp=user.is_two_factor_enabled and self._factors.totp.is_enabled(link.user_id),
         )
 
     def send_code(self, raw_token: object, client_ip: str = "") -> RequestResult | None:
@@ -182,7 +181,7 @@ class PasswordResets:
             user = db.get(User, opened.link.user_id)
         if user is None or not user.phone_number:
             return None
-        return self._otp.request_code(
+        return self._factors.otp.request_code(
             purpose=Purpose.RESET,
             user_id=opened.link.user_id,
             session_id=opened.link.token_id,  # the link is the binding: no login session exists here
@@ -197,14 +196,7 @@ class PasswordResets:
         if opened is None or not opened.needs_second_factor:
             return None
         link = opened.link
-        if factor is Factor.TOTP:
-            result = self._totp.verify(link.user_id, code)
-        elif factor is Factor.RECOVERY:
-            result = self._recovery.redeem(link.user_id, code)
-        else:
-            result = self._otp.verify_code(
-                purpose=Purpose.RESET, user_id=link.user_id, session_id=link.token_id, code=code
-            )
+        result = self._factors.verify(link.user_id, factor, code, purpose=Purpose.RESET, binding=link.token_id)
         if result.ok and not self._tokens.mark_second_factor(link):
             return None  # the link expired or was used meanwhile
         return result

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.audit.notifications import Notices
@@ -94,7 +94,7 @@ class EmailVerification:
         self._notices.mail(Letter.SIGNUP_ATTEMPT, email, fields)
         log_event(log, logging.INFO, "signup_attempt_for_existing_account")
 
-    def _send_link(self, tx: Any, user_id: int, email: str) -> None:
+    def _send_link(self, tx: Session, user_id: int, email: str) -> None:
         """Issue a link in the transaction; its mail is queued once the transaction commits."""
         token = self._tokens.issue(user_id, LinkPurpose.VERIFY_EMAIL, self.ttl_seconds, db=tx)
         fields = {"link": f"{self._notices.site.base_url}{VERIFY_PATH}?token={token}", "ttl": self.ttl_seconds}

@@ -58,6 +58,7 @@ class SettingsState(CooldownState):
                 "started": when(listed.started_at),
                 "last_seen": when(listed.last_seen_at),
                 "current": "yes" if listed.session_id == self._session_id else "",
+                "pending": "" if listed.signed_in else "yes",
             }
             for listed in services.sessions.list_for_user(user.id)
         ]
