@@ -7,7 +7,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import otp_input, resend_button
+from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.password_reset import (
     DONE,
@@ -48,26 +48,6 @@ def forgot_password_page() -> rx.Component:
             ),
         ),
         rx.link("Back to log in", href="/login", size="2"),
-    )
-
-
-def _method_choice() -> rx.Component:
-    state = ResetPasswordState
-    return rx.vstack(
-        rx.cond(
-            state.method != Factor.SMS,
-            rx.button("Text me a code", on_click=state.use_method(Factor.SMS), variant="ghost", size="2"),
-        ),
-        rx.cond(
-            state.has_totp & (state.method != Factor.TOTP),
-            rx.button("Use my authenticator app", on_click=state.use_method(Factor.TOTP), variant="ghost", size="2"),
-        ),
-        rx.cond(
-            state.method != Factor.RECOVERY,
-            rx.button("Use a recovery code", on_click=state.use_method(Factor.RECOVERY), variant="ghost", size="2"),
-        ),
-        spacing="2",
-        align="start",
     )
 
 
@@ -118,7 +98,7 @@ def _factor_step() -> rx.Component:
             (state.method == Factor.SMS) & state.code_sent,
             resend_button(state.resend_seconds, state.send_code, state.busy),
         ),
-        _method_choice(),
+        factor_choices(state.method, state.has_totp, state.use_method),
         spacing="3",
         width="100%",
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
-from sms2fa_app.components.otp import otp_input
+from sms2fa_app.components.otp import factor_choices, otp_input
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordChangeState, SettingsState, WizardState
 
@@ -26,37 +26,6 @@ def action_heading() -> rx.Component:
 
 
 # ---- re-authentication -------------------------------------------------------------------------------
-
-
-def _reauth_methods() -> rx.Component:
-    """The other enrolled factors the user may confirm with."""
-    method = WizardState.reauth_method
-    return rx.vstack(
-        rx.cond(
-            method != Factor.SMS,
-            rx.button("Text me a code", on_click=WizardState.use_reauth_method(Factor.SMS), variant="ghost", size="2"),
-        ),
-        rx.cond(
-            SettingsState.totp_enabled & (method != Factor.TOTP),
-            rx.button(
-                "Use my authenticator app",
-                on_click=WizardState.use_reauth_method(Factor.TOTP),
-                variant="ghost",
-                size="2",
-            ),
-        ),
-        rx.cond(
-            method != Factor.RECOVERY,
-            rx.button(
-                "Use a recovery code",
-                on_click=WizardState.use_reauth_method(Factor.RECOVERY),
-                variant="ghost",
-                size="2",
-            ),
-        ),
-        spacing="2",
-        align="start",
-    )
 
 
 def _reauth_prompt() -> rx.Component:
@@ -111,7 +80,10 @@ def reauth_step() -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        rx.cond(two_factor, _reauth_methods()),
+        rx.cond(
+            two_factor,
+            factor_choices(WizardState.reauth_method, SettingsState.totp_enabled, WizardState.use_reauth_method),
+        ),
         spacing="3",
         width="100%",
     )

@@ -8,12 +8,12 @@ here ever undoes a change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sms2fa_app.backend.delivery.email import EmailDeliveryError, EmailGateway
+from sms2fa_app.backend.delivery.email import EmailGateway
 from sms2fa_app.backend.delivery.letters import Letter, Site, render_mail, render_text
-from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, SmsGateway
+from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
 from sms2fa_app.backend.infra.jobs import JobQueue, PermanentFailure
 
 MAIL_JOB = "mail"
@@ -42,18 +42,18 @@ class Notices:
 
     def _send_mail(self, payload: dict[str, Any]) -> None:
         mail = render_mail(Letter(payload["letter"]), payload["to"], payload["fields"], self.site)
-        try:
-            self._mailer.send_mail(mail)
-        except EmailDeliveryError as error:
-            if error.kind is DeliveryFailure.INVALID_DESTINATION:
-                raise PermanentFailure("address_refused") from error
-            raise
+        _deliver(lambda: self._mailer.send_mail(mail))
 
     def _send_text(self, payload: dict[str, Any]) -> None:
         text = render_text(Letter(payload["letter"]), payload["email"], payload["fields"], self.site)
-        try:
-            self._texts.send(payload["to"], text)
-        except SmsDeliveryError as error:
-            if error.kind is DeliveryFailure.INVALID_DESTINATION:
-                raise PermanentFailure("number_refused") from error
-            raise
+        _deliver(lambda: self._texts.send(payload["to"], text))
+
+
+def _deliver(send: Callable[[], str]) -> None:
+    """Send; a destination the provider refuses for good is a permanent failure (no retry), anything else retries."""
+    try:
+        send()
+    except DeliveryError as error:
+        if error.kind is DeliveryFailure.INVALID_DESTINATION:
+            raise PermanentFailure("destination_refused") from error
+        raise

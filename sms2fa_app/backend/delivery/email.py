@@ -18,9 +18,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Literal, Protocol
 
-from sms2fa_app.backend.delivery.sms import DeliveryFailure, scrub
+from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, scrub
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
-from sms2fa_app.backend.infra.errors import BackendError
 from sms2fa_app.backend.infra.events import log_event
 
 log = logging.getLogger("sms2fa.email")
@@ -39,13 +38,8 @@ class Mail:
     html: str
 
 
-class EmailDeliveryError(BackendError):
-    """The gateway could not send; `kind` says whether a retry may help, `detail` is for the log (scrubbed)."""
-
-    def __init__(self, kind: DeliveryFailure, detail: str = ""):
-        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
-        self.kind = kind
-        self.detail = detail
+class EmailDeliveryError(DeliveryError):
+    """The mail gateway could not send (INVALID_DESTINATION: the server refused the address for good)."""
 
 
 class EmailGateway(Protocol):

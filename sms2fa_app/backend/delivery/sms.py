@@ -32,13 +32,18 @@ class DeliveryFailure(enum.Enum):
     TEMPORARY = "temporary"  # credentials, geo permissions, provider outage, network, timeout: may retry later
 
 
-class SmsDeliveryError(BackendError):
-    """The gateway could not send; `kind` tells the caller what to do, `detail` is for the log (scrubbed)."""
+class DeliveryError(BackendError):
+    """A gateway (text or mail) could not send; `kind` tells the caller what to do, `detail` is for the log
+    (scrubbed)."""
 
     def __init__(self, kind: DeliveryFailure, detail: str = ""):
         super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
         self.kind = kind
         self.detail = detail
+
+
+class SmsDeliveryError(DeliveryError):
+    """The SMS gateway could not send."""
 
 
 class SmsGateway(Protocol):

@@ -159,3 +159,17 @@ def test_the_log_keeps_90_days(services: Services, clock: FakeClock, database) -
     assert services.activity.purge() == 1
     with database.session() as db:
         assert len(db.exec(select(SecurityEvent)).all()) == 1
+
+
+def test_an_address_refused_for_good_is_not_retried(
+    services: Services, mailer: RecordingMailer, clock: FakeClock
+) -> None:
+    user = create_user(services)
+    mailer.fail_next(DeliveryFailure.INVALID_DESTINATION)
+    with services.database.session() as tx:
+        services.activity.record(tx, user.id, EventKind.PASSWORD_CHANGED)
+    services.jobs.drain()
+    clock.advance(3600)
+    services.jobs.drain()
+    assert mailer.attempts == 1 and mailer.sent == [] and services.jobs.pending() == 0
+    assert kinds(services, user.id) == ["password_changed"]  # the change and its line stand
