@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
-    BeforeValidator,
     Field,
     NonNegativeInt,
     PositiveInt,
@@ -27,14 +24,35 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from sms2fa_app.config_fields import (
+    E164,
+    PROJECT_ROOT,
+    Address,
+    AppEnv,
+    Countries,
+    DataDir,
+    Host,
+    HttpUrl,
+    Origin,
+    PlivoAuthId,
+    RedisUrl,
+    Region,
+    RpId,
+    SmtpHost,
+    SmtpSecurity,
+    host_of,
+)
+
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
 DEFAULT_WEBAUTHN_RP_ID = "localhost"
 DEFAULT_WEBAUTHN_ORIGIN = "http://localhost:3000"
+DEVELOPMENT_APP_URL = "http://localhost:3000"
+SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 log = logging.getLogger("sms2fa.config")
 
@@ -55,83 +73,23 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
 
-def _check(pattern: str, reason: str) -> AfterValidator:
-    """A check that the whole value matches pattern; reason follows the variable's name and may show {value!r}."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(reason.format(value=value))
-        return value
-
-    return AfterValidator(check)
-
-
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _under_project(path: Path) -> Path:
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-def _comma_list(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    return tuple(item.strip().upper() for item in value.split(",") if item.strip())
-
-
-# Checked kinds of text, named for the fields below.
-_AppEnv = Annotated[Literal["development", "production"], BeforeValidator(_lower)]
-_DataDir = Annotated[Path, AfterValidator(_under_project)]
-_RedisUrl = Annotated[str, _check("(redis|rediss|unix)://.*", "must start with redis://, rediss:// or unix://")]
-_PlivoAuthId = Annotated[str, _check("(MA|SA).{18}", "must be 20 characters starting with MA or SA")]
-_E164 = Annotated[str, _check(r"\+[0-9]{7,15}", "must be an E.164 number such as +14155550100")]
-_HttpUrl = Annotated[
-    str, AfterValidator(lambda url: url.rstrip("/")), _check("https?://.*", "must start with http:// or https://")
-]
-_Region = Annotated[
-    str, AfterValidator(str.upper), _check("[A-Z]{2}", "must be a two-letter country code, got {value!r}")
-]
-_CountryCode = Annotated[
-    str, _check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")
-]
-_Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
-_Host = Annotated[str, _check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
-# A WebAuthn relying-party id is a domain name (browsers refuse an IP address): labels of letters, digits, hyphens.
-_RpId = Annotated[
-    str,
-    AfterValidator(str.lower),
-    _check(
-        r"(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
-        "must be a domain name such as example.com (no scheme, port or IP address), got {value!r}",
-    ),
-]
-# A web origin: scheme and host, an optional port, nothing after it.
-_Origin = Annotated[
-    str,
-    AfterValidator(lambda origin: origin.rstrip("/").lower()),
-    _check(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?", "must be an origin such as https://example.com, got {value!r}"),
-]
-
-
 class Settings(BaseSettings):
     """Every tunable of the app, validated. Build it with load_settings, which names the sources."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
-    app_env: _AppEnv = DEVELOPMENT
-    data_dir: _DataDir = PROJECT_ROOT / "data"  # a relative path is under PROJECT_ROOT
+    app_env: AppEnv = DEVELOPMENT
+    data_dir: DataDir = PROJECT_ROOT / "data"  # a relative path is under PROJECT_ROOT
     database_url: str = ""  # empty: SQLite in data_dir
-    redis_url: _RedisUrl | None = None  # None: an embedded Redis server in data_dir
+    redis_url: RedisUrl | None = None  # None: an embedded Redis server in data_dir
     secret_key: str = ""  # empty: generated in data_dir (development only)
     app_name: str = "sms2fa"
     trusted_proxy_hops: NonNegativeInt = 0
     # Plivo
-    plivo_auth_id: _PlivoAuthId | None = None
+    plivo_auth_id: PlivoAuthId | None = None
     plivo_auth_token: str | None = None
-    plivo_phone_number: _E164 | None = None
-    plivo_api_url: _HttpUrl = DEFAULT_PLIVO_API_URL
+    plivo_phone_number: E164 | None = None
+    plivo_api_url: HttpUrl = DEFAULT_PLIVO_API_URL
     plivo_timeout_seconds: float = Field(10.0, gt=0, allow_inf_nan=False)
     # Login sessions
     session_idle_seconds: PositiveInt = 30 * 60
@@ -150,8 +108,8 @@ class Settings(BaseSettings):
     otp_sends_per_hour_per_phone: PositiveInt = 5
     otp_sends_per_hour_per_ip: PositiveInt = 20
     otp_sends_per_hour_global: PositiveInt = 1000
-    otp_allowed_countries: _Countries = ()  # empty: every country
-    otp_default_region: _Region | None = None
+    otp_allowed_countries: Countries = ()  # empty: every country
+    otp_default_region: Region | None = None
     otp_lockout_threshold: PositiveInt = 10
     otp_lockout_base_seconds: PositiveInt = 60
     otp_lockout_max_seconds: PositiveInt = 3600
@@ -161,10 +119,32 @@ class Settings(BaseSettings):
     # Second factors beyond SMS
     remember_device_days: PositiveInt = 30
     # Where `reflex run` listens (the backend, and the development frontend)
-    listen_host: _Host = "127.0.0.1"
+    listen_host: Host = "127.0.0.1"
     # Passkeys (WebAuthn): the relying party's id and the origin the browser shows (required in production)
-    webauthn_rp_id: _RpId | None = None
-    webauthn_origin: _Origin | None = None
+    webauthn_rp_id: RpId | None = None
+    webauthn_origin: Origin | None = None
+    # Links in mails
+    app_url: HttpUrl | None = None  # None: http://localhost:3000 (development only)
+    # Email (SMTP)
+    smtp_host: SmtpHost | None = None  # None: mail goes to the development outbox (development only)
+    smtp_port: PositiveInt | None = None  # None: 587 for starttls, 465 for tls, 25 for none
+    smtp_security: SmtpSecurity = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: Address | None = None
+    smtp_timeout_seconds: float = Field(10.0, gt=0, allow_inf_nan=False)
+    smtp_ca_file: DataDir | None = None  # None: the system's certificate authorities
+    # Accounts by email
+    email_verification_required: bool = True
+    email_verification_ttl_seconds: PositiveInt = 24 * 3600
+    password_reset_ttl_seconds: PositiveInt = 30 * 60
+    signups_per_hour_per_address: PositiveInt = 3
+    password_resets_per_hour_per_address: PositiveInt = 3
+    password_resets_per_hour_per_ip: PositiveInt = 10
+    # Security activity and notices
+    activity_retention_days: PositiveInt = 90
+    notice_max_attempts: PositiveInt = 6
+    notice_retry_base_seconds: PositiveInt = 30
 
     @property
     def is_production(self) -> bool:
@@ -175,6 +155,21 @@ class Settings(BaseSettings):
     def plivo_configured(self) -> bool:
         """True when real Plivo credentials are present."""
         return bool(self.plivo_auth_id and self.plivo_auth_token and self.plivo_phone_number)
+
+    @property
+    def smtp_configured(self) -> bool:
+        """True when mail goes to an SMTP server."""
+        return bool(self.smtp_host)
+
+    @property
+    def base_url(self) -> str:
+        """Where links in mails and texts point: APP_URL, or http://localhost:3000 in development."""
+        return self.app_url or DEVELOPMENT_APP_URL
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        """SMTP_PORT, or the usual port of SMTP_SECURITY."""
+        return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         """Never print secrets: repr() shows only the environment and the data directory."""
@@ -249,6 +244,32 @@ class Settings(BaseSettings):
     def passkey_origin(self) -> str:
         """The origin passkey ceremonies must come from (development default: http://localhost:3000)."""
         return self.webauthn_origin or DEFAULT_WEBAUTHN_ORIGIN
+
+    @model_validator(mode="after")
+    def _smtp_complete(self) -> Settings:
+        """Production needs an SMTP server and a sender; plain SMTP only to a relay on this machine."""
+        if self.is_production and not self.smtp_host:
+            raise ValueError("SMTP_HOST is required when APP_ENV=production")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("SMTP_FROM is required when SMTP_HOST is set")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            missing = "SMTP_PASSWORD" if self.smtp_username else "SMTP_USERNAME"
+            raise ValueError(f"{missing} is required when the other SMTP credential is set")
+        plain = self.smtp_security == "none" and (self.smtp_host or "").lower() not in LOOPBACK_HOSTS
+        if self.is_production and plain:
+            raise ValueError("SMTP_SECURITY=none is allowed in production only for a relay on localhost")
+        return self
+
+    @model_validator(mode="after")
+    def _app_url_safe(self) -> Settings:
+        """Production needs APP_URL, over https unless the app is only reached on this machine."""
+        if not self.is_production:
+            return self
+        if not self.app_url:
+            raise ValueError("APP_URL is required when APP_ENV=production")
+        if self.app_url.startswith("http://") and host_of(self.app_url) not in LOOPBACK_HOSTS:
+            raise ValueError("APP_URL must start with https:// when APP_ENV=production")
+        return self
 
 
 class _MappingEnvSource(EnvSettingsSource):

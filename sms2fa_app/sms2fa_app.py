@@ -4,18 +4,23 @@ import reflex as rx
 
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.config import get_settings
+from sms2fa_app.pages.activity import activity_page
 from sms2fa_app.pages.auth import login_page, signup_page
 from sms2fa_app.pages.challenge import challenge_page
 from sms2fa_app.pages.dashboard import dashboard_page
 from sms2fa_app.pages.dev_outbox import dev_outbox_page
+from sms2fa_app.pages.email_links import forgot_password_page, reset_password_page, verify_email_page
 from sms2fa_app.pages.settings import settings_page
+from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error
 from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
+from sms2fa_app.state.verify_email import VerifyEmailState
 
 # Plain toasts: sonner's "rich colors" success green on pale green fails WCAG contrast (4.25:1 < 4.5:1).
 app = rx.App(backend_exception_handler=on_backend_error, toaster=rx.toast.provider(rich_colors=False))
@@ -32,5 +37,13 @@ app.add_page(
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · sms2fa", on_load=SessionState.require_authenticated)
 app.add_page(challenge_page, route="/2fa-challenge", title="Verify · sms2fa", on_load=ChallengeState.load)
 app.add_page(settings_page, route="/settings", title="Settings · sms2fa", on_load=WizardState.load)
+app.add_page(activity_page, route="/activity", title="Security activity · sms2fa", on_load=ActivityState.load)
+app.add_page(
+    forgot_password_page, route="/forgot-password", title="Reset password · sms2fa", on_load=ForgotPasswordState.load
+)
+app.add_page(
+    reset_password_page, route="/reset-password", title="New password · sms2fa", on_load=ResetPasswordState.load
+)
+app.add_page(verify_email_page, route="/verify-email", title="Confirm email · sms2fa", on_load=VerifyEmailState.load)
 if not get_settings().is_production:
     app.add_page(dev_outbox_page, route="/dev/outbox", title="Dev outbox · sms2fa", on_load=DevOutboxState.refresh)

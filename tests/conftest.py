@@ -15,6 +15,7 @@ from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.services import Services, build_services, set_services
 from sms2fa_app.config import Settings, load_settings
 from tests.support.recording_gateway import RecordingGateway
+from tests.support.recording_mailer import RecordingMailer
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -57,12 +58,30 @@ def gateway() -> RecordingGateway:
 
 
 @pytest.fixture
+def mailer() -> RecordingMailer:
+    return RecordingMailer()
+
+
+@pytest.fixture
 def services(
-    settings: Settings, clock: FakeClock, redis_client, database: Database, gateway: RecordingGateway
+    settings: Settings,
+    clock: FakeClock,
+    redis_client,
+    database: Database,
+    gateway: RecordingGateway,
+    mailer: RecordingMailer,
 ) -> Iterator[Services]:
-    """Backend services wired to the fakes, installed as the process-wide Services for state tests."""
+    """Backend services wired to the fakes, installed as the process-wide Services for state tests.
+
+    Queued jobs (mails, texts, sign-ups) run when a test calls `services.jobs.drain()`."""
     built = build_services(
-        settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER, gateway=gateway
+        settings,
+        clock=clock,
+        redis_client=redis_client,
+        database=database,
+        hasher=FAST_HASHER,
+        gateway=gateway,
+        mailer=mailer,
     )
     set_services(built)
     yield built

@@ -17,6 +17,8 @@ class User(SQLModel, table=True):
     """An account: email and password, and the SMS second factor when enrolled."""
 
     __tablename__ = "users"
+    # Ids are never reused (SQLite would reuse a deleted highest id): a deleted account's id names nobody else.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
@@ -29,6 +31,9 @@ class User(SQLModel, table=True):
     factor_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The factor used last ("sms", "totp" or "passkey"); the challenge offers a passkey first whenever there is one.
     preferred_factor: str = Field(default="sms", max_length=8, sa_column_kwargs={"server_default": "sms"})
+    # When the owner of the address opened the verification link (None: not yet; accounts made before
+    # verification existed count as verified from the migration on).
+    email_verified_at: float | None = Field(default=None)
 
 
 class LoginSession(SQLModel, table=True):
@@ -108,3 +113,38 @@ class Passkey(SQLModel, table=True):
     name: str = Field(max_length=64)
     created_at: float
     last_used_at: float | None = Field(default=None)
+
+
+class LinkToken(SQLModel, table=True):
+    """A single-use link sent by email (verify the address, reset the password); only its SHA-256 is stored."""
+
+    __tablename__ = "link_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids bind texted reset codes: never reused
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    purpose: str = Field(max_length=16)
+    token_digest: str = Field(max_length=64, unique=True, index=True)
+    created_at: float
+    expires_at: float
+    used_at: float | None = Field(default=None)
+    # Password reset with 2FA on: when a second factor was presented for this link (None: not yet).
+    second_factor_at: float | None = Field(default=None)
+
+
+class SecurityEvent(SQLModel, table=True):
+    """One line of a user's security activity, appended in the transaction of the change it records.
+
+    Rows are only inserted; the retention purge deletes old ones, and deleting an account keeps its rows
+    without the user, the browser or the network.
+    """
+
+    __tablename__ = "security_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    kind: str = Field(max_length=32)
+    at: float = Field(index=True)
+    browser: str = Field(default="", max_length=64)
+    network: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=32)

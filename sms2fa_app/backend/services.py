@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 import redis
 
-from sms2fa_app.backend.delivery.sms import DevOutbox, PlivoGateway, SmsGateway
+from sms2fa_app.backend.audit.activity import Activity
+from sms2fa_app.backend.audit.notifications import Notices
+from sms2fa_app.backend.delivery.email import EmailGateway, SmtpGateway
+from sms2fa_app.backend.delivery.letters import Site
+from sms2fa_app.backend.delivery.outbox import DevOutbox
+from sms2fa_app.backend.delivery.sms import PlivoGateway, SmsGateway
 from sms2fa_app.backend.factors.changes import FactorChanges
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
@@ -18,14 +23,20 @@ from sms2fa_app.backend.factors.passkey_challenges import PasskeyChallenges
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIns
 from sms2fa_app.backend.factors.passkeys import Passkeys, RelyingParty
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
+from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
+from sms2fa_app.backend.identity.deletion import AccountDeletion
+from sms2fa_app.backend.identity.link_tokens import LinkTokens
+from sms2fa_app.backend.identity.password_reset import PasswordResets, ResetPolicy
 from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
+from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.infra.events import log_event
+from sms2fa_app.backend.infra.jobs import JobQueue
 from sms2fa_app.backend.infra.limits import WindowLimiter
 from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.backend.infra.redis_store import connect
@@ -53,7 +64,15 @@ class Services:
     devices: RememberedDevices
     passkeys: Passkeys
     passkey_sign_in: PasskeySignIns
-    outbox: DevOutbox | None = None  # the development gateway, when texts are not really sent
+    second_factors: SecondFactors
+    jobs: JobQueue
+    activity: Activity
+    notices: Notices
+    mailer: EmailGateway
+    verification: EmailVerification
+    password_resets: PasswordResets
+    deletion: AccountDeletion
+    outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
 
 def build_services(
@@ -64,20 +83,49 @@ def build_services(
     database: Database | None = None,
     hasher: PasswordHasher | None = None,
     gateway: SmsGateway | None = None,
+    mailer: EmailGateway | None = None,
 ) -> Services:
-    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher or SMS gateway."""
+    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher, SMS gateway or mailer."""
     clock = clock or SystemClock()
     database = database or Database(make_engine(settings.database_url))
     redis_client = redis_client or connect(settings.redis_url, settings.data_dir)
+    hasher = hasher or PasswordHasher()
+    outbox = _outbox_for(gateway, mailer, settings, redis_client, clock)
+    gateway = gateway or _sms_gateway(settings, outbox)
+    mailer = mailer or _mailer(settings, outbox, clock)
+    jobs = JobQueue(
+        redis_client,
+        clock,
+        settings.secret_key,
+        max_attempts=settings.notice_max_attempts,
+        base_backoff_seconds=settings.notice_retry_base_seconds,
+    )
+    notices = Notices(jobs, mailer, gateway, Site(settings.app_name, settings.base_url))
+    activity = Activity(database, clock, notices, settings.activity_retention_days)
+    jobs.every(3600, activity.purge)
     sessions = SessionStore(
         database,
         clock,
         SessionPolicy(settings.session_idle_seconds, settings.session_absolute_seconds, settings.pending_2fa_seconds),
+        activity,
     )
     limiter = WindowLimiter(redis_client, clock)
+    tokens = LinkTokens(database, clock)
+    verification = EmailVerification(
+        database,
+        clock,
+        tokens,
+        jobs,
+        notices,
+        activity,
+        limiter,
+        secret_key=settings.secret_key,
+        ttl_seconds=settings.email_verification_ttl_seconds,
+        mails_per_hour_per_address=settings.signups_per_hour_per_address,
+    )
     accounts = Accounts(
         database,
-        hasher or PasswordHasher(),
+        hasher,
         sessions,
         limiter,
         LoginThrottlePolicy(
@@ -85,22 +133,39 @@ def build_services(
             settings.login_max_failures_per_account,
             settings.login_max_failures_per_ip,
             settings.signups_per_hour_per_ip,
+            settings.signups_per_hour_per_address,
         ),
         settings.secret_key,
+        verification if settings.email_verification_required else None,
     )
-    if gateway is None:
-        gateway, outbox = _default_gateway(settings, redis_client, clock)
-    else:
-        outbox = gateway if isinstance(gateway, DevOutbox) else None
     otp = OtpService(redis_client, gateway, clock, settings)
     lockout = otp.lockout  # one lockout for every factor
-    recovery = RecoveryCodes(database, lockout, clock, settings.secret_key)
+    lockout.on_failure = activity.failed_guess
+    recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)
     totp = AuthenticatorApps(database, lockout, clock, settings.secret_key, settings.app_name)
     challenges = PasskeyChallenges(redis_client, clock)
     relying_party = RelyingParty(settings.passkey_rp_id, settings.passkey_origin, settings.app_name)
     passkeys = Passkeys(database, challenges, lockout, clock, relying_party)
-    factor_changes = FactorChanges(
-        database, accounts, sessions, ReauthGrants(redis_client, clock), (otp, totp, recovery, passkeys)
+    grants = ReauthGrants(redis_client, clock)
+    second_factors = SecondFactors(otp, totp, recovery, passkeys)
+    factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)
+    password_resets = PasswordResets(
+        database,
+        clock,
+        tokens,
+        jobs,
+        notices,
+        activity,
+        limiter,
+        hasher,
+        sessions,
+        second_factors,
+        secret_key=settings.secret_key,
+        policy=ResetPolicy(
+            settings.password_reset_ttl_seconds,
+            settings.password_resets_per_hour_per_address,
+            settings.password_resets_per_hour_per_ip,
+        ),
     )
     return Services(
         settings,
@@ -115,29 +180,69 @@ def build_services(
         factor_changes=factor_changes,
         recovery=recovery,
         totp=totp,
-        devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days),
+        devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity),
         passkeys=passkeys,
         passkey_sign_in=PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions),
+        second_factors=second_factors,
+        jobs=jobs,
+        activity=activity,
+        notices=notices,
+        mailer=mailer,
+        verification=verification,
+        password_resets=password_resets,
+        deletion=AccountDeletion(database, grants, activity, lockout),
         outbox=outbox,
     )
 
 
-def _default_gateway(settings: Settings, client: redis.Redis, clock: Clock) -> tuple[SmsGateway, DevOutbox | None]:
+def _outbox_for(
+    gateway: SmsGateway | None, mailer: EmailGateway | None, settings: Settings, client: redis.Redis, clock: Clock
+) -> DevOutbox | None:
+    """The development outbox, when a channel has neither a given gateway nor a configured provider."""
+    for given in (gateway, mailer):
+        if isinstance(given, DevOutbox):
+            return given
+    needs_sms = gateway is None and not settings.plivo_configured
+    needs_mail = mailer is None and not settings.smtp_configured
+    if not (needs_sms or needs_mail):
+        return None
+    if settings.is_production:  # unreachable with validated settings; never fall back to the outbox here
+        raise RuntimeError("production needs Plivo credentials and an SMTP server")
+    return DevOutbox(client, settings.dev_outbox_size, clock)
+
+
+def _sms_gateway(settings: Settings, outbox: DevOutbox | None) -> SmsGateway:
     """Plivo when configured; otherwise the development outbox (config refuses production without Plivo)."""
     if settings.plivo_configured:
-        plivo = PlivoGateway(
+        return PlivoGateway(
             settings.plivo_auth_id or "",
             settings.plivo_auth_token or "",
             settings.plivo_phone_number or "",
             settings.plivo_api_url,
             settings.plivo_timeout_seconds,
         )
-        return plivo, None
-    if settings.is_production:  # unreachable with validated settings; never fall back to the outbox here
-        raise RuntimeError("production needs Plivo credentials")
-    outbox = DevOutbox(client, settings.dev_outbox_size, clock)
+    assert outbox is not None
     log.warning("Plivo is not configured: texts go to the development outbox")
-    return outbox, outbox
+    return outbox
+
+
+def _mailer(settings: Settings, outbox: DevOutbox | None, clock: Clock) -> EmailGateway:
+    """SMTP when configured; otherwise the development outbox (config refuses production without SMTP)."""
+    if settings.smtp_configured:
+        return SmtpGateway(
+            settings.smtp_host or "",
+            settings.smtp_port_or_default,
+            settings.smtp_from or "",
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout_seconds,
+            ca_file=settings.smtp_ca_file,
+            clock=clock,
+        )
+    assert outbox is not None
+    log.warning("SMTP is not configured: mail goes to the development outbox")
+    return outbox
 
 
 _lock = threading.Lock()
@@ -151,6 +256,7 @@ def get_services() -> Services:
         if _services is None:
             configure_logging()
             _services = build_services(get_settings())
+            _services.jobs.start()  # this process's worker: mails, texts and queued sign-ups and resets
         return _services
 
 

@@ -54,3 +54,34 @@ def form_error(message: rx.Var[str] | str) -> rx.Component:
 def submit_button(label: str, loading: rx.Var[bool] | bool) -> rx.Component:
     """The form's main button, with a loading state that also blocks double submits."""
     return rx.button(label, type="submit", loading=loading, disabled=loading, size="3", width="100%")
+
+
+def new_password_fields(
+    state: Any,
+    *,
+    label: str = "Password",
+    confirm_label: str = "Confirm password",
+    password_error: rx.Var[str] | str = "",
+    confirm_error: rx.Var[str] | str = "",
+) -> rx.Component:
+    """A new password and its confirmation; what is typed is rated on the server (`state.rate_password`,
+    debounced) and the strength hint shows under the field. The password itself is never kept in a state."""
+    return rx.vstack(
+        labeled_input(
+            label,
+            "password",
+            error=password_error,
+            type_="password",
+            autocomplete="new-password",
+            on_change=state.rate_password.debounce(300),
+        ),
+        rx.cond(
+            state.password_hint != "",
+            rx.text(state.password_hint, size="2", color_scheme="gray", aria_live="polite"),
+        ),
+        labeled_input(
+            confirm_label, "confirm_password", error=confirm_error, type_="password", autocomplete="new-password"
+        ),
+        spacing="3",
+        width="100%",
+    )

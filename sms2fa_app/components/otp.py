@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.components.forms import labeled_input
+from sms2fa_app.state.challenge import Factor
 
 
 def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
@@ -59,3 +60,28 @@ def phone_field(
         spacing="1",
         width="100%",
     )
+
+
+def factor_choices(
+    method: rx.Var[str], has_totp: rx.Var[bool] | bool, pick: Any, has_passkey: rx.Var[bool] | bool = False
+) -> rx.Component:
+    """The other factors the user may use instead of `method`: 'Use a passkey' (first, when the user has one and
+    the page can run the ceremony), 'Text me a code', 'Use my authenticator app' (when set up) and 'Use a
+    recovery code'; `pick(factor)` switches."""
+    choices = (
+        (Factor.PASSKEY, "Use a passkey", has_passkey),
+        (Factor.SMS, "Text me a code", True),
+        (Factor.TOTP, "Use my authenticator app", has_totp),
+        (Factor.RECOVERY, "Use a recovery code", True),
+    )
+    buttons = []
+    for factor, label, offered in choices:
+        shown = method != factor
+        if offered is False:
+            continue
+        if offered is not True:
+            shown = shown & offered
+        buttons.append(
+            rx.cond(shown, rx.button(label, on_click=pick(factor), variant="ghost", size="2", type="button"))
+        )
+    return rx.vstack(*buttons, spacing="2", align="start")

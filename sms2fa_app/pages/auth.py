@@ -4,60 +4,94 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
+FORGOT_PATH = "/forgot-password"
 
-def signup_page() -> rx.Component:
-    """Email, password, confirmation; errors next to their field."""
-    return card(
-        "Create your account",
-        rx.form(
-            rx.vstack(
-                labeled_input("Email", "email", error=SignupState.email_error, type_="email", autocomplete="email"),
-                labeled_input(
-                    "Password",
-                    "password",
-                    error=SignupState.password_error,
-                    type_="password",
-                    autocomplete="new-password",
-                ),
-                labeled_input(
-                    "Confirm password",
-                    "confirm_password",
-                    error=SignupState.confirm_error,
-                    type_="password",
-                    autocomplete="new-password",
-                ),
-                form_error(SignupState.form_error),
-                submit_button("Create account", SignupState.loading),
-                spacing="3",
-                width="100%",
+
+def _signup_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            labeled_input("Email", "email", error=SignupState.email_error, type_="email", autocomplete="email"),
+            new_password_fields(
+                SignupState,
+                password_error=SignupState.password_error,
+                confirm_error=SignupState.confirm_error,
             ),
-            on_submit=SignupState.sign_up,
+            form_error(SignupState.form_error),
+            submit_button("Create account", SignupState.loading),
+            spacing="3",
             width="100%",
         ),
+        on_submit=SignupState.sign_up,
+        width="100%",
+    )
+
+
+def _check_email() -> rx.Component:
+    """The one answer to every sign-up with email verification on."""
+    return rx.vstack(
+        rx.callout("Check your email to finish signing up.", icon="mail", color_scheme="green", role="status"),
+        rx.text(SignupState.check_email, size="2"),
+        rx.link("Back to log in", href="/login", size="2"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def signup_page() -> rx.Component:
+    """Email, password (with a strength hint), confirmation; errors next to their field."""
+    return card(
+        "Create your account",
+        rx.cond(SignupState.check_email != "", _check_email(), _signup_form()),
         rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
     )
 
 
+def _login_error() -> rx.Component:
+    """The form's error; the throttle and an unconfirmed address each offer a way on."""
+    return rx.cond(
+        LoginState.error != "",
+        rx.callout(
+            rx.text(
+                LoginState.error,
+                rx.cond(LoginState.throttled, rx.fragment(" ", rx.link("Forgot password?", href=FORGOT_PATH))),
+            ),
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            width="100%",
+        ),
+    )
+
+
 def login_page() -> rx.Component:
-    """Email and password, or a passkey in one step."""
+    """Email and password, "Forgot password?", a new verification link when the address is unconfirmed, or a
+    passkey in one step."""
     return card(
         "Log in",
         rx.form(
             rx.vstack(
                 labeled_input("Email", "email", type_="email", autocomplete="username"),
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
-                form_error(LoginState.error),
+                rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
+                _login_error(),
+                rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="mail", role="status")),
                 submit_button("Log in", LoginState.loading),
                 spacing="3",
                 width="100%",
             ),
             on_submit=LoginState.log_in,
             width="100%",
+        ),
+        rx.cond(
+            LoginState.unverified,
+            rx.button(
+                "Send a new link", on_click=LoginState.resend_verification, variant="soft", type="button", width="100%"
+            ),
         ),
         rx.hstack(
             rx.separator(size="4"),

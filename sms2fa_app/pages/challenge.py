@@ -6,36 +6,8 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import otp_input, resend_button
+from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
 from sms2fa_app.state.challenge import ChallengeState, Factor
-
-
-def _method_links() -> rx.Component:
-    """Switch factors: 'Use a passkey' (first), 'Text me a code', 'Use my authenticator app', 'Use a recovery code'."""
-    return rx.vstack(
-        rx.cond(
-            ChallengeState.has_passkey & (ChallengeState.method != Factor.PASSKEY),
-            rx.button("Use a passkey", on_click=ChallengeState.use_method(Factor.PASSKEY), variant="ghost", size="2"),
-        ),
-        rx.cond(
-            ChallengeState.method != Factor.SMS,
-            rx.button("Text me a code", on_click=ChallengeState.use_method(Factor.SMS), variant="ghost", size="2"),
-        ),
-        rx.cond(
-            ChallengeState.has_totp & (ChallengeState.method != Factor.TOTP),
-            rx.button(
-                "Use my authenticator app", on_click=ChallengeState.use_method(Factor.TOTP), variant="ghost", size="2"
-            ),
-        ),
-        rx.cond(
-            ChallengeState.method != Factor.RECOVERY,
-            rx.button(
-                "Use a recovery code", on_click=ChallengeState.use_method(Factor.RECOVERY), variant="ghost", size="2"
-            ),
-        ),
-        spacing="2",
-        align="start",
-    )
 
 
 def _prompt() -> rx.Component:
@@ -107,6 +79,8 @@ def challenge_page() -> rx.Component:
             ChallengeState.method == Factor.SMS,
             resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
         ),
-        _method_links(),
+        factor_choices(
+            ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
+        ),
         rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
     )

@@ -1,28 +1,32 @@
-"""/dev/outbox: development-only list of the texts the app sent."""
+"""/dev/outbox: development-only list of the texts and mails the app sent."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from sms2fa_app.components.layout import card
-from sms2fa_app.state.dev_outbox import DevOutboxState
+from sms2fa_app.state.dev_outbox import DevOutboxState, OutboxEntry
+
+
+def _message(message: OutboxEntry) -> rx.Component:
+    return rx.card(
+        rx.text(rx.badge(message.channel), " ", rx.text.strong(message.recipient), " · ", message.at, size="2"),
+        rx.cond(message.subject != "", rx.text(rx.text.strong(message.subject))),
+        rx.text(message.text, white_space="pre-wrap", size="2"),
+        rx.foreach(message.links, lambda link: rx.link(link, href=link, size="2", word_break="break-all")),
+        width="100%",
+    )
 
 
 def dev_outbox_page() -> rx.Component:
-    """Recipient, time and text of each development message."""
+    """Channel, recipient, time and text of each development message; links are clickable."""
     return card(
         "Development outbox",
         rx.text(
-            "Texts go here because no Plivo credentials are set. This page does not exist in production.", size="2"
+            "Texts and mails go here because Plivo or SMTP is not configured. This page does not exist in production.",
+            size="2",
         ),
         rx.button("Refresh", on_click=DevOutboxState.refresh, variant="soft"),
-        rx.foreach(
-            DevOutboxState.messages,
-            lambda message: rx.card(
-                rx.text(rx.text.strong(message["to"]), " · ", message["at"], size="2"),
-                rx.text(message["text"]),
-                width="100%",
-            ),
-        ),
+        rx.foreach(DevOutboxState.messages, _message),
         rx.cond(DevOutboxState.messages.length() == 0, rx.text("No messages yet.", color_scheme="gray")),
     )

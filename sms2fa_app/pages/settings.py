@@ -1,4 +1,5 @@
-"""Settings: two-factor status and the enrollment / change / turn-off wizard."""
+"""Settings: two-factor status (passkeys included) and the enrollment / change / turn-off wizard (the account's own
+sections and the re-authentication step are in settings_account.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.pages.settings_account import (
+    account_sections,
+    action_heading,
+    confirm_delete_step,
+    nav_buttons,
+    new_password_step,
+    reauth_step,
+)
 from sms2fa_app.state.settings import (
     Operation,
     PasskeySetupState,
@@ -19,16 +28,9 @@ from sms2fa_app.state.settings import (
 )
 
 
-def _nav_buttons() -> rx.Component:
-    return rx.hstack(
-        rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
-        rx.button("Cancel", type="button", variant="ghost", on_click=WizardState.cancel),
-        spacing="3",
-    )
-
-
 def _status() -> rx.Component:
     return rx.vstack(
+        rx.heading("Two-factor authentication", size="4", as_="h2"),
         rx.cond(
             SettingsState.two_factor_enabled,
             rx.vstack(
@@ -56,6 +58,7 @@ def _status() -> rx.Component:
         ),
         rx.cond(SettingsState.notice != "", rx.text(SettingsState.notice, role="status", size="2")),
         _devices(),
+        account_sections(),
         spacing="3",
         width="100%",
     )
@@ -159,7 +162,7 @@ def _passkey_setup() -> rx.Component:
             labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
             form_error(SettingsState.error),
             submit_button("Create passkey", SettingsState.busy),
-            _nav_buttons(),
+            nav_buttons(),
             spacing="3",
             width="100%",
         ),
@@ -258,7 +261,7 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             width="100%",
         ),
         *([resend_button(SettingsState.resend_seconds, WizardState.resend_code, SettingsState.busy)] if texted else []),
-        _nav_buttons(),
+        nav_buttons(),
         spacing="3",
         width="100%",
     )
@@ -271,7 +274,7 @@ def _phone_step() -> rx.Component:
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error),
             submit_button("Send code", SettingsState.busy),
-            _nav_buttons(),
+            nav_buttons(),
             spacing="3",
             width="100%",
         ),
@@ -280,44 +283,10 @@ def _phone_step() -> rx.Component:
     )
 
 
-def _reauth_password_step() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.cond(
-                WizardState.target_label != "",
-                rx.text("Removing the passkey ", rx.text.strong(WizardState.target_label), ".", size="2"),
-            ),
-            rx.cond(
-                SettingsState.two_factor_enabled,
-                rx.text(
-                    "Confirm it's you: your password, then a code we text to the number ending in ",
-                    SettingsState.phone_ending,
-                    ".",
-                    size="2",
-                ),
-                rx.text("Confirm it's you: enter your password.", size="2"),
-            ),
-            labeled_input("Password", "password", type_="password", autocomplete="current-password"),
-            form_error(SettingsState.error),
-            rx.cond(
-                SettingsState.two_factor_enabled,
-                submit_button("Send code", SettingsState.busy),
-                submit_button("Continue", SettingsState.busy),
-            ),
-            _nav_buttons(),
-            spacing="3",
-            width="100%",
-        ),
-        on_submit=WizardState.confirm_password,
-        width="100%",
-    )
-
-
 def settings_page() -> rx.Component:
-    """The 'Two-factor authentication' section, one step at a time."""
+    """The 'Two-factor authentication' section and the account's sections, one step at a time."""
     return card(
         "Settings",
-        rx.heading("Two-factor authentication", size="4", as_="h2"),
         rx.match(
             WizardState.step,
             (Step.PHONE, _phone_step()),
@@ -342,7 +311,9 @@ def settings_page() -> rx.Component:
                     width="100%",
                 ),
             ),
-            (Step.REAUTH_PASSWORD, _reauth_password_step()),
+            (Step.REAUTH_PASSWORD, reauth_step()),
+            (Step.NEW_PASSWORD, new_password_step()),
+            (Step.CONFIRM_DELETE, confirm_delete_step()),
             (
                 Step.RECOVERY_CODES,
                 rx.vstack(_recovery_codes(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
@@ -352,6 +323,7 @@ def settings_page() -> rx.Component:
             (
                 Step.REAUTH_CODE,
                 rx.vstack(
+                    action_heading(),
                     rx.text(
                         "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
                     ),

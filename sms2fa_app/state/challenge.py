@@ -114,12 +114,12 @@ class ChallengeState(CooldownState):
             return []
         if factor is Factor.SMS:
             await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
-        return await self._passed(session, remember=form_data.get("remember") in ("on", "true"))
+        return await self._passed(session, factor, remember=form_data.get("remember") in ("on", "true"))
 
-    async def _passed(self, session: ActiveSession, *, remember: bool) -> list:
+    async def _passed(self, session: ActiveSession, factor: Factor, *, remember: bool) -> list:
         """The second factor is right: the session moves on under a new token (and the device is remembered)."""
         services = self._services()
-        issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED)
+        issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED, factor.value)
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
@@ -152,11 +152,11 @@ class ChallengeState(CooldownState):
         if refused:
             self.error = messages.passkey_browser_error(refused)
             return []
-        result = await run_backend(self._services().passkeys.verify, session.user_id, session.session_id, credential)
+        result = await self._check_factor(session, Factor.PASSKEY, credential)
         if not result.ok:
             self.error = messages.verify_failed(result, Factor.PASSKEY)
             return []
-        return await self._passed(session, remember=self._remember)
+        return await self._passed(session, Factor.PASSKEY, remember=self._remember)
 
     @guarded(access=Access.PENDING, busy="resending")
     async def resend(self, caller: Caller) -> list:
@@ -190,15 +190,11 @@ class ChallengeState(CooldownState):
         return [countdown] if countdown is not None else []
 
     async def _check_factor(self, session: ActiveSession, factor: Factor, code: str) -> VerifyResult:
-        services = self._services()
-        if factor is Factor.TOTP:
-            return await run_backend(services.totp.verify, session.user_id, code)
-        if factor is Factor.RECOVERY:
-            return await run_backend(services.recovery.redeem, session.user_id, code)
         return await run_backend(
-            services.otp.verify_code,
+            self._services().second_factors.verify,
+            session.user_id,
+            factor,
+            code,
             purpose=Purpose.LOGIN,
-            user_id=session.user_id,
-            session_id=session.session_id,
-            code=code,
+            binding=session.session_id,
         )

@@ -1,33 +1,54 @@
-"""The development outbox: texts the app would have sent, for trying it without a Plivo account.
+"""The development outbox: texts and mails the app would have sent, for trying it without Plivo or SMTP.
 
-Registered only in development (never in production); it is the one place that shows codes on purpose.
+Registered only in development (never in production); it is the one place that shows codes and links on
+purpose: a developer clicks a verification or reset link here.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sms2fa_app.backend.delivery.outbox import EMAIL
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 
+_LINK = re.compile(r"https?://\S+")
+
+
+@dataclass
+class OutboxEntry:
+    """One message as the page shows it."""
+
+    channel: str
+    recipient: str
+    at: str
+    subject: str
+    text: str
+    links: list[str] = field(default_factory=list)
+
 
 class DevOutboxState(SessionState):
-    """Recent development texts, newest first."""
+    """Recent development texts and mails, newest first."""
 
-    messages: list[dict[str, str]] = []
+    messages: list[OutboxEntry] = []
 
     async def refresh(self):
-        """Reload the outbox (development only; empty when a real gateway is configured)."""
+        """Reload the outbox (development only; empty when real gateways are configured)."""
         services = self._services()
         if services.settings.is_production or services.outbox is None:
             self.messages = []
             return
         recent = await run_backend(services.outbox.recent)
         self.messages = [
-            {
-                "to": message.to,
-                "text": message.text,
-                "at": datetime.fromtimestamp(message.at, UTC).strftime("%H:%M:%S UTC"),
-            }
+            OutboxEntry(
+                channel="Mail" if message.channel == EMAIL else "Text",
+                recipient=message.to,
+                at=datetime.fromtimestamp(message.at, UTC).strftime("%H:%M:%S UTC"),
+                subject=message.subject,
+                text=message.text,
+                links=_LINK.findall(message.text),
+            )
             for message in recent
         ]

@@ -12,6 +12,7 @@ as a handler that takes only `<args>`, and:
   while working, and always lowers it;
 - resolves the caller on the server (never from event data): nobody, a session waiting for its second
   factor, or a signed-in user; anyone else is sent to /login;
+- names the calling client (IP, user agent) to the backend for what it records (infra/client.py);
 - turns an outage into a short message and any other exception into the same message plus a log line
   with the traceback: no exception text ever reaches the browser.
 
@@ -33,6 +34,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
@@ -75,7 +77,8 @@ class BadArguments(ValueError):
 
 
 def clean_form(value: object) -> dict[str, str]:
-    """A submitted form: at most MAX_FORM_FIELDS short text fields (checkboxes become "on"/"")."""
+    """A submitted form: at most MAX_FORM_FIELDS short text fields (checkboxes become "on"/""; a field the page
+    did not render, which Reflex sends as null, becomes "")."""
     if not isinstance(value, dict) or len(value) > MAX_FORM_FIELDS:
         raise BadArguments("form")
     form: dict[str, str] = {}
@@ -84,6 +87,8 @@ def clean_form(value: object) -> dict[str, str]:
             raise BadArguments("field name")
         if isinstance(field, bool):
             field = "on" if field else ""
+        elif field is None:
+            field = ""
         if not isinstance(field, str) or len(field) > MAX_FIELD_LENGTH:
             raise BadArguments(name)
         form[name] = field
@@ -178,8 +183,9 @@ def guarded(
             events: list | None = None
             try:
                 yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
-                caller = await resolve_caller(self, access)
-                events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
+                with acting_client(ClientInfo(self._client_ip(), self._user_agent())):
+                    caller = await resolve_caller(self, access)
+                    events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
             except ServiceUnavailable:
                 setattr(self, error, messages.SERVICE_UNAVAILABLE)
             except Exception:

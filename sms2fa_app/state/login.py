@@ -22,15 +22,20 @@ class LoginState(SessionState):
     """Checks the password; with 2FA on, the session waits at the second factor."""
 
     error: str = ""
+    notice: str = ""
     loading: bool = False
     passkey_busy: bool = False
+    throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
+    unverified: bool = False  # the right password for an unconfirmed address: offer a new link
+    _unverified_user: int = 0
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
     _passkey_handle: str = ""
 
     def reset_form(self):
         """on_load: a fresh visit starts without the last attempt's message."""
-        self.error = ""
-        self.loading = self.passkey_busy = False
+        self.error = self.notice = ""
+        self.loading = self.passkey_busy = self.throttled = self.unverified = False
+        self._unverified_user = 0
 
     @guarded(access=Access.ANYONE, busy="loading")
     async def log_in(self, _caller: Caller, form_data: dict) -> list:
@@ -46,8 +51,15 @@ class LoginState(SessionState):
         )
         if result.issued is not None and previous_token:
             await run_backend(services.sessions.end, previous_token)
+        self.notice = ""
+        self.throttled = result.outcome is LoginOutcome.THROTTLED
+        self.unverified = result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED
+        self._unverified_user = result.user_id or 0
         if result.outcome is LoginOutcome.THROTTLED:
             self.error = messages.login_throttled(result.retry_after_seconds)
+            return []
+        if result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED:
+            self.error = messages.EMAIL_NOT_VERIFIED
             return []
         if result.outcome is LoginOutcome.MISSING_FIELDS:
             self.error = messages.MISSING_CREDENTIALS
@@ -73,6 +85,7 @@ class LoginState(SessionState):
     async def finish_passkey_sign_in(self, _caller: Caller, answer: BrowserJson) -> list:
         """The browser's answer: signed in under a new session, or why not (the password form stays)."""
         handle, self._passkey_handle = self._passkey_handle, ""
+        self.notice, self.throttled, self.unverified = "", False, False
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused, elsewhere=SIGN_IN_ELSEWHERE)
@@ -97,13 +110,26 @@ class LoginState(SessionState):
         try:
             if not await run_backend(services.devices.check, issued.session.user_id, self._device()):
                 return False
-            advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED)
+            advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED, "device")
         except ServiceUnavailable:
             return False
         if advanced is None:
             return False
         self._adopt(advanced)
         return True
+
+    @guarded(access=Access.ANYONE, busy="loading")
+    async def resend_verification(self, _caller: Caller) -> list:
+        """A new verification link for the account whose right password was just typed (its id stays here)."""
+        if not self._unverified_user:
+            return []
+        reached = await run_backend(self._services().verification.resend, self._unverified_user)
+        if reached is not None:
+            self.error = messages.too_many_requests(reached.retry_after_seconds)
+            return []
+        self.error, self.unverified, self._unverified_user = "", False, 0
+        self.notice = messages.VERIFICATION_RESENT
+        return []
 
     async def _begin_challenge(self, next_path: str) -> list:
         """Text the first code at once and go to the challenge page."""

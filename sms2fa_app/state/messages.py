@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 
+from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
 from sms2fa_app.backend.factors.changes import FactorChange
+from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import SendRefusal, SendRefused
 from sms2fa_app.backend.identity.accounts import SignupProblem
-from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from sms2fa_app.backend.identity.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PasswordProblem,
+    PasswordStrength,
+    Weakness,
+)
 
 SERVICE_UNAVAILABLE = "Something went wrong on our side. Try again in a moment."
 INVALID_CREDENTIALS = "Incorrect email or password."
@@ -17,16 +25,20 @@ MISSING_CREDENTIALS = "Enter your email and password."
 SESSION_EXPIRED = "Your session has ended. Log in again."
 INVALID_REQUEST = "That request wasn't valid. Reload the page and try again."
 
+ENTER_EMAIL = "Enter your email address."
+TOO_COMMON = "This password is too easy to guess: it is common, or close to a common one. Choose another."
+
 SIGNUP_PROBLEMS: dict[SignupProblem, tuple[str, str]] = {
     # problem -> (field, message); field is "email", "password" or "confirm"
-    SignupProblem.EMAIL_MISSING: ("email", "Enter your email address."),
+    SignupProblem.EMAIL_MISSING: ("email", ENTER_EMAIL),
     SignupProblem.EMAIL_INVALID: ("email", "Enter a valid email address, like name@example.com."),
     SignupProblem.EMAIL_TAKEN: ("email", "An account with this email already exists. Log in instead."),
     SignupProblem.PASSWORD_EMPTY: ("password", "Choose a password."),
     SignupProblem.PASSWORD_TOO_SHORT: ("password", f"Use at least {MIN_PASSWORD_LENGTH} characters."),
     SignupProblem.PASSWORD_TOO_LONG: ("password", f"Use at most {MAX_PASSWORD_LENGTH} characters."),
+    SignupProblem.PASSWORD_TOO_COMMON: ("password", TOO_COMMON),
     SignupProblem.PASSWORDS_DIFFER: ("confirm", "The passwords don't match."),
-    SignupProblem.TOO_MANY_SIGNUPS: ("form", "Too many new accounts from your network. Try again later."),
+    SignupProblem.TOO_MANY_SIGNUPS: ("form", "Too many sign-ups from your network or for this address. Try later."),
 }
 
 
@@ -44,8 +56,13 @@ def wait_phrase(seconds: int) -> str:
 
 
 def login_throttled(seconds: int) -> str:
-    """Too many failed logins."""
+    """Too many failed logins (the page offers "Forgot password?" next to it)."""
     return f"Too many failed attempts. Try again in {minutes(seconds)}."
+
+
+def too_many_requests(seconds: int) -> str:
+    """A per-address or per-network limit of sign-ups or reset links."""
+    return f"Too many requests. Try again in {minutes(seconds)}."
 
 
 _SEND_REFUSALS: dict[SendRefusal, str] = {
@@ -175,3 +192,120 @@ def passkey_sign_in_failed(result: VerifyResult) -> str:
     if result.status is VerifyStatus.EXPIRED:
         return PASSKEY_EXPIRED
     return PASSKEY_SIGN_IN_FAILED
+
+
+# ---- accounts by email --------------------------------------------------------------------------
+
+CHECK_EMAIL = "Check your email to finish signing up."
+CHECK_EMAIL_DETAIL = "We sent a message to {email}. If you don't see it in a few minutes, look in your spam folder."
+EMAIL_NOT_VERIFIED = "Confirm your email address first: open the link we sent you."
+VERIFICATION_RESENT = "We sent you a new link. Check your email."
+EMAIL_VERIFIED = "Your email address is confirmed. You can log in now."
+VERIFY_LINK_INVALID = "This link has expired or was already used. Log in to get a new one."
+RESET_LINK_INVALID = "This link has expired or was already used. Ask for a new one."
+RESET_DONE = "Your password was changed and every session was signed out. Log in with your new password."
+RESET_SECOND_FACTOR = "Confirm it's you with your second factor before you choose a new password."
+ACCOUNT_DELETED = "Your account was deleted."
+CONFIRM_DELETE_MISSING = "Tick the box to confirm that you want to delete your account."
+
+
+def reset_sent(ttl_seconds: int) -> str:
+    """The same answer for every address."""
+    return (
+        "If an account uses that address, we sent it a link to choose a new password. "
+        f"The link works for {minutes(ttl_seconds)}."
+    )
+
+
+PASSWORD_PROBLEMS: dict[PasswordProblem, str] = {
+    PasswordProblem.EMPTY: "Choose a password.",
+    PasswordProblem.TOO_SHORT: f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+    PasswordProblem.TOO_LONG: f"Use at most {MAX_PASSWORD_LENGTH} characters.",
+    PasswordProblem.TOO_COMMON: TOO_COMMON,
+    PasswordProblem.MISMATCH: "The passwords don't match.",
+}
+_STRENGTH_LABELS = ("Very weak", "Weak", "Fair", "Good", "Strong")
+_WEAKNESSES: dict[Weakness, str] = {
+    Weakness.COMMON: "it is a commonly used password, word or name",
+    Weakness.PERSONAL: "it is made from your email address",
+    Weakness.PATTERN: "keyboard patterns, sequences and repeats are easy to guess",
+    Weakness.DATE: "dates are easy to guess",
+    Weakness.SHORT: "add more words or characters",
+}
+
+
+def password_strength(strength: PasswordStrength) -> str:
+    """The hint under a new-password field, e.g. "Strength: weak (it is a commonly used password, ...)"."""
+    label = _STRENGTH_LABELS[max(0, min(strength.score, 4))]
+    if strength.weakness is None:
+        return f"Strength: {label.lower()}."
+    return f"Strength: {label.lower()} ({_WEAKNESSES[strength.weakness]})."
+
+
+# ---- re-authentication and the settings page ----------------------------------------------------------
+
+OPERATION_TITLES: dict[Operation, str] = {
+    Operation.ENABLE_SMS: "Turn on two-factor authentication",
+    Operation.CHANGE_NUMBER: "Change your phone number",
+    Operation.DISABLE: "Turn off two-factor authentication",
+    Operation.REGENERATE_CODES: "Make new recovery codes",
+    Operation.ADD_TOTP: "Set up an authenticator app",
+    Operation.REMOVE_TOTP: "Remove your authenticator app",
+    Operation.ADD_PASSKEY: "Add a passkey",
+    Operation.REMOVE_PASSKEY: "Remove a passkey",
+    Operation.CHANGE_PASSWORD: "Change your password",
+    Operation.DELETE_ACCOUNT: "Delete your account",
+}
+PASSWORD_CHANGED = "Password changed. Your other sessions were signed out."
+SESSION_ENDED = "That session was signed out."
+OTHER_SESSIONS_ENDED = "Every other session was signed out."
+
+
+# ---- the activity page ----------------------------------------------------------------------------
+
+_SIGNED_IN_HOW = {
+    "password": "Signed in with your password",
+    Factor.SMS.value: "Signed in with a texted code",
+    Factor.TOTP.value: "Signed in with your authenticator app",
+    Factor.RECOVERY.value: "Signed in with a recovery code",
+    Factor.PASSKEY.value: "Signed in with a passkey",
+    "device": "Signed in on a remembered browser",
+}
+_FACTOR_NAMES = {
+    Factor.SMS.value: "texted code",
+    Factor.TOTP.value: "authenticator app",
+    Factor.RECOVERY.value: "recovery code",
+}
+_ACTIVITY: dict[EventKind, str] = {
+    EventKind.TWO_FACTOR_ON: "Two-factor authentication turned on",
+    EventKind.TWO_FACTOR_OFF: "Two-factor authentication turned off",
+    EventKind.TOTP_ADDED: "Authenticator app added",
+    EventKind.TOTP_REMOVED: "Authenticator app removed",
+    EventKind.PASSKEY_ADDED: "Passkey added",
+    EventKind.PASSKEY_REMOVED: "Passkey removed",
+    EventKind.RECOVERY_CODES_REGENERATED: "New recovery codes made",
+    EventKind.PASSWORD_CHANGED: "Password changed",
+    EventKind.PASSWORD_RESET: "Password reset by email link",
+    EventKind.EMAIL_VERIFIED: "Email address confirmed",
+    EventKind.ACCOUNT_DELETED: "Account deleted",
+}
+
+
+def activity_line(entry: ActivityEntry) -> str:
+    """What happened, in words (the time, browser and network are shown beside it)."""
+    detail = entry.detail
+    if entry.kind is EventKind.SIGNED_IN:
+        return _SIGNED_IN_HOW.get(detail, "Signed in")
+    if entry.kind is EventKind.SECOND_FACTOR_FAILED:
+        if detail == Factor.PASSKEY.value:
+            return "A passkey wasn't accepted"
+        return f"Wrong {_FACTOR_NAMES.get(detail, 'code')} entered"
+    if entry.kind is EventKind.LOCKOUT_STARTED:
+        return f"Codes locked for {wait_phrase(int(detail or 0))} after too many wrong tries"
+    if entry.kind is EventKind.PHONE_CHANGED:
+        return f"Phone number changed (now ending in {detail})"
+    if entry.kind is EventKind.RECOVERY_CODE_USED:
+        return f"Recovery code used ({detail} left)"
+    if entry.kind is EventKind.DEVICE_REMEMBERED:
+        return f"Browser remembered for {detail} days"
+    return _ACTIVITY[entry.kind]

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real Redis, the local Plivo, the app in production mode, and Chromium.
+"""End-to-end fixtures: a real Redis, the local Plivo, a real SMTP server, the app in production mode, and Chromium.
 
 One app server and one Chromium serve all of tests/e2e. Their fixtures are package-scoped, not
 session-scoped, so they stop as soon as the last e2e test ends: Playwright's sync API keeps an event
@@ -13,7 +13,6 @@ test-artifacts/<test-name>/.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -25,18 +24,19 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
+from tests.support.browser_capture import BrowserCapture
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
@@ -72,6 +72,8 @@ TEST_SETTINGS = {
     "OTP_SENDS_PER_HOUR_GLOBAL": "10000",
     "LOGIN_MAX_FAILURES_PER_IP": "1000",
     "SIGNUPS_PER_HOUR_PER_IP": "1000",  # every test account signs up from 127.0.0.1
+    "PASSWORD_RESETS_PER_HOUR_PER_IP": "1000",
+    "NOTICE_RETRY_BASE_SECONDS": "2",
 }
 
 
@@ -119,6 +121,13 @@ def redis_server() -> Iterator[RedisServer]:
 def plivo() -> Iterator[LocalPlivo]:
     """The local Plivo-compatible server the app sends its texts to."""
     with LocalPlivo() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def smtp_server() -> Iterator[LocalSmtp]:
+    """The real SMTP server (aiosmtpd, a plain relay on 127.0.0.1) the app sends its mail to."""
+    with LocalSmtp() as server:
         yield server
 
 
@@ -204,7 +213,9 @@ def app_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="package")
-def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPlivo) -> dict[str, str]:
+def app_environment(
+    app_workdir: Path, redis_server: RedisServer, plivo: LocalPlivo, smtp_server: LocalSmtp
+) -> dict[str, str]:
     """Environment of the app process: production settings, temporary data, isolated Reflex work dirs."""
     work = app_workdir
     port = _free_port()
@@ -236,6 +247,8 @@ def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPl
             "PLIVO_AUTH_ID": plivo.auth_id,
             "PLIVO_AUTH_TOKEN": plivo.auth_token,
             "PLIVO_API_URL": plivo.url,
+            "APP_URL": f"http://{APP_HOST}:{port}",  # links in mails, to the origin the browser uses
+            **smtp_server.settings(),
         }
     )
     return environment
@@ -302,63 +315,6 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
         chromium.close()
 
 
-@dataclass
-class BrowserCapture:
-    """What the browser received and kept: websocket frames, console lines, and storage snapshots."""
-
-    frames: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-    snapshots: list[str] = field(default_factory=list)
-    navigations: list[str] = field(default_factory=list)
-
-    def attach(self, page: Page) -> None:
-        """Record the page's console, its URLs (client-side route changes too) and every websocket frame it receives."""
-        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
-        page.on("framenavigated", self._navigated)
-        page.on("websocket", self._watch)
-
-    def _navigated(self, frame: Frame) -> None:
-        if frame.parent_frame is None:
-            self.navigations.append(frame.url)
-
-    def _watch(self, websocket: WebSocket) -> None:
-        def received(payload: str | bytes) -> None:
-            self.frames.append(payload.decode(errors="replace") if isinstance(payload, bytes) else payload)
-
-        websocket.on("framereceived", received)
-
-    def snapshot(self, page: Page) -> str:
-        """Record (and return) the page's URL, HTML, cookies, localStorage and sessionStorage as one text."""
-        storage = page.evaluate(
-            "() => JSON.stringify({local: {...window.localStorage}, session: {...window.sessionStorage}})"
-        )
-        cookies = json.dumps(page.context.cookies())
-        text = "\n".join([f"url: {page.url}", page.content(), f"cookies: {cookies}", f"storage: {storage}"])
-        self.snapshots.append(text)
-        return text
-
-    def everything(self) -> str:
-        """All frames and snapshots so far, as one text to search."""
-        return "\n".join([*self.frames, *self.snapshots])
-
-    def assert_absent(self, *needles: str, frames_from: int = 0) -> None:
-        """Fail if a needle is in a frame (from index `frames_from`) or a snapshot; name where, not the haystack."""
-        for needle in needles:
-            assert needle, "empty needle"
-            for index, frame in enumerate(self.frames[frames_from:], start=frames_from):
-                assert needle not in frame, f"{needle!r} leaked in websocket frame #{index}"
-            for index, snapshot in enumerate(self.snapshots):
-                assert needle not in snapshot, f"{needle!r} leaked in page snapshot #{index}"
-
-
-def whole_number_forms(e164: str) -> list[str]:
-    """The ways a whole phone number could leak: '+14155551212', '14155551212', '4155551212'."""
-    number = phonenumbers.parse(e164)
-    national = phonenumbers.national_significant_number(number)
-    return [e164, e164.lstrip("+"), national]
-
-
 @pytest.fixture
 def capture() -> BrowserCapture:
     """The current test's browser capture (the `page` fixture attaches it)."""
@@ -369,6 +325,12 @@ def capture() -> BrowserCapture:
 def sms(plivo: LocalPlivo) -> LocalPlivo:
     """The local Plivo's outbox for this test (emptied before each test by `page`)."""
     return plivo
+
+
+@pytest.fixture
+def mail(smtp_server: LocalSmtp) -> LocalSmtp:
+    """The SMTP server's mailbox for this test (emptied before each test by `page`)."""
+    return smtp_server
 
 
 def _artifact_dir(item: pytest.Item) -> Path:
@@ -402,11 +364,13 @@ def page(
     context: BrowserContext,
     capture: BrowserCapture,
     plivo: LocalPlivo,
+    smtp_server: LocalSmtp,
     redis_server: RedisServer,
 ) -> Iterator[Page]:
-    """A captured page; the test starts with an empty Plivo outbox and an empty Redis (codes, limits)."""
+    """A captured page; the test starts with empty Plivo and SMTP outboxes and an empty Redis (codes, limits)."""
     shutil.rmtree(_artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
     plivo.clear()
+    smtp_server.clear()
     with redis_server.client() as client:
         client.flushdb()
     new_page = context.new_page()

@@ -13,8 +13,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
-from tests.e2e.conftest import BrowserCapture
+from tests.e2e.test_two_factor_flows import confirm_address
+from tests.support.browser_capture import BrowserCapture
 from tests.support.factories import PASSWORD, create_user
+from tests.support.smtp_server import LocalSmtp
 
 DASHBOARD = re.compile(r"/dashboard/?$")
 LOGIN = re.compile(r"/login/?(\?.*)?$")  # the guard may add ?next=...
@@ -49,8 +51,9 @@ def expect_dashboard(page: Page, email: str) -> None:
     expect(page.get_by_text(email)).to_be_visible()
 
 
-def test_sign_up_log_out_and_log_in_again(page: Page, capture: BrowserCapture) -> None:
-    """A new account lands on the dashboard, logs out, and logs back in with its password."""
+def test_sign_up_log_out_and_log_in_again(page: Page, mail: LocalSmtp, capture: BrowserCapture) -> None:
+    """A new account confirms its address by the mailed link, lands on the dashboard, logs out, and logs back in
+    with its password."""
     email = new_email()
     password = f"pw-{secrets.token_hex(8)}"
     page.goto("/signup")
@@ -59,6 +62,9 @@ def test_sign_up_log_out_and_log_in_again(page: Page, capture: BrowserCapture) -
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Confirm password").fill(password)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Check your email to finish signing up.")).to_be_visible()
+    confirm_address(page, mail, email)
+    log_in(page, email, password)
     expect_dashboard(page, email)
     capture.snapshot(page)
 

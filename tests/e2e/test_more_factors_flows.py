@@ -34,6 +34,7 @@ from tests.e2e.test_two_factor_flows import (
 from tests.support.factories import PASSWORD
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 pytestmark = pytest.mark.e2e
 
@@ -129,10 +130,10 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
 
 
 def test_sign_in_with_a_recovery_code_that_then_is_used_up(
-    page: Page, sms: LocalPlivo, backend: Services, redis_server: RedisServer
+    page: Page, sms: LocalPlivo, mail: LocalSmtp, backend: Services, redis_server: RedisServer
 ) -> None:
     """Enroll and read the 10 codes; one signs in once, then is refused; settings counts 9 left."""
-    email, password = sign_up(page)
+    email, password = sign_up(page, mail)
     e164 = new_phone()
     enroll(page, sms, redis_server, e164, password)
     code_elements = page.locator("li code")

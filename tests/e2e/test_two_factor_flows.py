@@ -14,10 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
-from tests.e2e.conftest import BrowserCapture, whole_number_forms
+from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 pytestmark = pytest.mark.e2e
 
@@ -110,16 +111,46 @@ def submit_code(page: Page, code: str) -> None:
     page.get_by_role("button", name="Verify").click()
 
 
-def sign_up(page: Page) -> tuple[str, str]:
-    """A new account through /signup; returns (email, password), on the dashboard."""
+def confirm_address_at(page: Page, link: str) -> None:
+    """Open a verification link and press its button."""
+    page.goto(link)
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(page.get_by_text("Your email address is confirmed. You can log in now.")).to_be_visible()
+
+
+def confirm_address(page: Page, mail: LocalSmtp, email: str) -> None:
+    """Open the verification link mailed to `email` and press its button."""
+    confirm_address_at(page, mail.wait_for(email).link_to("/verify-email"))
+
+
+def fill_sign_up(page: Page) -> tuple[str, str]:
+    """A new account through /signup, up to "Check your email"; returns (email, password)."""
     email, password = new_email(), f"pw-{secrets.token_hex(8)}"
     page.goto("/signup")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Confirm password").fill(password)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Check your email to finish signing up.")).to_be_visible()
+    return email, password
+
+
+def log_in_after_confirming(page: Page, email: str, password: str) -> None:
+    """From the confirmed-address page: "Log in", the password, the dashboard (2FA is not on yet)."""
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(DASHBOARD)
     expect(page.get_by_text(email)).to_be_visible()
+
+
+def sign_up(page: Page, mail: LocalSmtp) -> tuple[str, str]:
+    """A new account through /signup, its address confirmed by the mailed link, then logged in; returns
+    (email, password), on the dashboard."""
+    email, password = fill_sign_up(page)
+    confirm_address(page, mail, email)
+    log_in_after_confirming(page, email, password)
     return email, password
 
 
@@ -176,10 +207,10 @@ def expect_dashboard(page: Page, email: str) -> None:
 
 
 def test_enroll_a_phone_then_log_out(
-    page: Page, sms: LocalPlivo, redis_server: RedisServer, capture: BrowserCapture
+    page: Page, sms: LocalPlivo, mail: LocalSmtp, redis_server: RedisServer, capture: BrowserCapture
 ) -> None:
     """Sign up, enroll a phone with the texted code, see 2FA on, log out; no code (or its hash) reaches the browser."""
-    _email, password = sign_up(page)
+    _email, password = sign_up(page, mail)
     e164 = new_phone()
     digests = enroll(page, sms, redis_server, e164, password)
     expect(page.get_by_role("button", name="Done")).to_be_visible()
@@ -226,14 +257,14 @@ def test_log_in_with_the_texted_code(
 
 
 def test_enrolled_in_the_browser_then_logged_in(
-    page: Page, sms: LocalPlivo, redis_server: RedisServer, capture: BrowserCapture
+    page: Page, sms: LocalPlivo, mail: LocalSmtp, redis_server: RedisServer, capture: BrowserCapture
 ) -> None:
     """The whole story in one account: enroll through settings, log out, log in with password and code.
 
     The phone number is typed and sent at once, as when pasted: the enrollment form may echo it, but from the
     logout on, the browser must not receive it again.
     """
-    email, password = sign_up(page)
+    email, password = sign_up(page, mail)
     e164 = new_phone()
     digests = enroll(page, sms, redis_server, e164, password)
     page.get_by_role("button", name="Done").click()

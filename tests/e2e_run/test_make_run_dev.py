@@ -1,10 +1,11 @@
 """`make run`, the README's run command, in development mode, as a new developer meets it.
 
-The app runs from a fresh mirror of the project with nothing configured: the dev outbox instead of Plivo, the
-embedded Redis, a generated secret key, SQLite in the mirror's data/. A person signs up, enrolls a phone with the
-code read from /dev/outbox, logs out and logs in through the challenge, in Chromium, while the test counts the
-backend restarts in the log: there must be none. Then: both servers listen on 127.0.0.1 only, editing a module
-still restarts the backend, and SIGTERM to `make run` leaves no process behind (the embedded Redis included).
+The app runs from a fresh mirror of the project with nothing configured: the dev outbox instead of Plivo and
+SMTP, the embedded Redis, a generated secret key, SQLite in the mirror's data/. A person signs up, confirms the
+address through the link in /dev/outbox, enrolls a phone with the code read from /dev/outbox, logs out and logs
+in through the challenge, in Chromium, while the test counts the backend restarts in the log: there must be
+none. Then: both servers listen on 127.0.0.1 only, editing a module still restarts the backend, and SIGTERM to
+`make run` leaves no process behind (the embedded Redis included).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Error, Page, expect
@@ -24,11 +26,13 @@ from playwright.sync_api import Browser, BrowserContext, Error, Page, expect
 from tests.e2e.conftest import UI_TIMEOUT_MS
 from tests.e2e.conftest import _free_port as free_port
 from tests.e2e.test_two_factor_flows import (
+    confirm_address_at,
     expect_dashboard,
+    fill_sign_up,
+    log_in_after_confirming,
     log_in_to_challenge,
     log_out,
     new_phone,
-    sign_up,
     submit_code,
     typed_form,
 )
@@ -109,12 +113,12 @@ def dev_context(browser: Browser, dev_app: DevApp) -> Iterator[BrowserContext]:
 # ---- the walk ------------------------------------------------------------------------------------
 
 CODE_AFTER_NUMBER = "{number}\\b.*?code is (\\d{{6}})"
+LINK_AFTER_ADDRESS = "{address}.*?(https?://\\S+{path}\\S*)"
 
 
-def code_from_outbox(context: BrowserContext, e164: str, seen: set[str]) -> str:
-    """Open /dev/outbox in another tab, as a developer does, and read the newest code texted to `e164`."""
+def from_outbox(context: BrowserContext, pattern: re.Pattern[str], seen: set[str], what: str) -> str:
+    """Open /dev/outbox in another tab, as a developer does, and read the newest match of `pattern` not seen."""
     outbox = context.new_page()
-    pattern = re.compile(CODE_AFTER_NUMBER.format(number=re.escape(e164)), re.DOTALL)
     try:
         outbox.goto("/dev/outbox")
         expect(outbox.get_by_role("heading", name="Development outbox")).to_be_visible()
@@ -125,9 +129,23 @@ def code_from_outbox(context: BrowserContext, e164: str, seen: set[str]) -> str:
                 return match.group(1)
             outbox.get_by_role("button", name="Refresh").click()
             outbox.wait_for_timeout(500)
-        raise AssertionError(f"no new code for {e164} in /dev/outbox within {OUTBOX_TIMEOUT_SECONDS:.0f}s")
+        raise AssertionError(f"no new {what} in /dev/outbox within {OUTBOX_TIMEOUT_SECONDS:.0f}s")
     finally:
         outbox.close()
+
+
+def code_from_outbox(context: BrowserContext, e164: str, seen: set[str]) -> str:
+    """The newest code texted to `e164`, read from /dev/outbox."""
+    pattern = re.compile(CODE_AFTER_NUMBER.format(number=re.escape(e164)), re.DOTALL)
+    return from_outbox(context, pattern, seen, f"code for {e164}")
+
+
+def link_from_outbox(context: BrowserContext, email: str, path: str) -> str:
+    """The link to `path` mailed to `email`, read from /dev/outbox, as a path on the app the browser reaches
+    (the mail names APP_URL's default, port 3000; the test's app has ports of its own)."""
+    pattern = re.compile(LINK_AFTER_ADDRESS.format(address=re.escape(email), path=re.escape(path)), re.DOTALL)
+    link = urlsplit(from_outbox(context, pattern, set(), f"link to {path} for {email}"))
+    return f"{link.path}?{link.query}"
 
 
 def enroll_through_outbox(page: Page, e164: str, password: str) -> str:
@@ -148,8 +166,11 @@ def enroll_through_outbox(page: Page, e164: str, password: str) -> str:
 
 
 def walk(page: Page) -> None:
-    """Sign up, enroll through the outbox, log out, log in through the challenge, land on the dashboard."""
-    email, password = sign_up(page)
+    """Sign up and confirm the address, enroll through the outbox, log out, log in through the challenge, land on
+    the dashboard."""
+    email, password = fill_sign_up(page)
+    confirm_address_at(page, link_from_outbox(page.context, email, "/verify-email"))
+    log_in_after_confirming(page, email, password)
     e164 = new_phone()
     enrollment_code = enroll_through_outbox(page, e164, password)
     log_out(page)

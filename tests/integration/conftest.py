@@ -1,5 +1,6 @@
-"""Integration fixtures: one real Redis server per test session (flushed before each test that uses it)
-and a local Plivo-compatible HTTP server per test. A server that cannot start fails the tests (no skip)."""
+"""Integration fixtures: one real Redis server per test session (flushed before each test that uses it),
+a local Plivo-compatible HTTP server and a real SMTP server (aiosmtpd) per test. A server that cannot
+start fails the tests (no skip)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import redis
 
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,4 +45,11 @@ def _flush_real_redis(request: pytest.FixtureRequest) -> None:
 def local_plivo() -> Iterator[LocalPlivo]:
     """A LocalPlivo on a free port, stopped after the test."""
     with LocalPlivo() as server:
+        yield server
+
+
+@pytest.fixture
+def local_smtp() -> Iterator[LocalSmtp]:
+    """A plain SMTP server on a free port of 127.0.0.1 (a local relay), stopped after the test."""
+    with LocalSmtp() as server:
         yield server

@@ -20,7 +20,7 @@ from tests.support.recording_gateway import RecordingGateway
 def test_login_throttle_on_real_redis(tmp_path: Path, real_redis: redis.Redis, database: Database) -> None:
     clock = FakeClock()
     services = build_services(
-        make_settings(tmp_path, LOGIN_MAX_FAILURES_PER_ACCOUNT="5"),
+        make_settings(tmp_path, LOGIN_MAX_FAILURES_PER_ACCOUNT="5", EMAIL_VERIFICATION_REQUIRED="false"),
         clock=clock,
         redis_client=real_redis,
         database=database,

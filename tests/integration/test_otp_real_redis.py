@@ -29,6 +29,7 @@ from tests.conftest import make_settings
 from tests.support.plivo_server import LocalPlivo
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.redis_server import RedisServer, counting_client
+from tests.support.smtp_server import LocalSmtp
 
 T = TypeVar("T")
 PHONE = "+16502531212"
@@ -37,8 +38,10 @@ PARALLEL = 20
 
 
 @pytest.fixture
-def make_services(tmp_path: Path, real_redis_server: RedisServer, local_plivo: LocalPlivo, clock: FakeClock):
-    """Services wired by build_services to the real Redis (a pooled client) and to LocalPlivo."""
+def make_services(
+    tmp_path: Path, real_redis_server: RedisServer, local_plivo: LocalPlivo, local_smtp: LocalSmtp, clock: FakeClock
+):
+    """Services wired by build_services to the real Redis (a pooled client), to LocalPlivo and to LocalSmtp."""
     clients: list[redis.Redis] = []
 
     def make(**overrides: str) -> Services:
@@ -48,6 +51,7 @@ def make_services(tmp_path: Path, real_redis_server: RedisServer, local_plivo: L
             PLIVO_AUTH_TOKEN=local_plivo.auth_token,
             PLIVO_PHONE_NUMBER="+14155550100",
             PLIVO_API_URL=local_plivo.url,
+            **local_smtp.settings(),
             **overrides,
         )
         pool = redis.BlockingConnectionPool.from_url(

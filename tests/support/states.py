@@ -95,7 +95,9 @@ class StatePage:
 def settings_page() -> StatePage:
     """A fresh state tree with the settings page's states (status, wizard and each factor's substate)."""
     from sms2fa_app.state.settings import (
+        DeleteAccountState,
         PasskeySetupState,
+        PasswordChangeState,
         RecoveryCodesState,
         SettingsState,
         SmsSetupState,
@@ -109,7 +111,15 @@ def settings_page() -> StatePage:
         root = root.parent_state
     others = [
         root.get_substate(cls.get_full_name().split(".")[1:])
-        for cls in (TotpSetupState, PasskeySetupState, RecoveryCodesState, WizardState, SettingsState)
+        for cls in (
+            TotpSetupState,
+            PasskeySetupState,
+            RecoveryCodesState,
+            PasswordChangeState,
+            DeleteAccountState,
+            WizardState,
+            SettingsState,
+        )
     ]
     return StatePage(sms, *others)
 
@@ -135,3 +145,13 @@ def callback_handler(events: list[Any]) -> str:
             assert found, "no callback"
             return found.group(1)
     raise AssertionError("no browser call among the events")
+
+
+def open_at(state: rx.State, url: str) -> None:
+    """Make the page's URL (its query parameters are what on_load handlers read) `url`."""
+    from reflex.istate.data import ReflexURL, RouterData
+
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    root.router = RouterData(url=ReflexURL(url))

@@ -12,6 +12,7 @@ from sms2fa_app.config import ConfigError, load_settings
 
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}
 PASSKEYS = {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://login.example.com"}
+MAIL = {"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "sms2fa@example.com", "APP_URL": "https://sms2fa.example.com"}
 
 
 def load(tmp_path: Path, **values: str):
@@ -134,10 +135,10 @@ def test_values_are_trimmed_and_blank_means_default(tmp_path: Path) -> None:
 
 def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is required"):
-        load(tmp_path, APP_ENV="production", **PLIVO, **PASSKEYS)
+        load(tmp_path, APP_ENV="production", **PLIVO, **PASSKEYS, **MAIL)
     with pytest.raises(ConfigError, match="PLIVO_AUTH_ID is required"):
-        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PASSKEYS)
-    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **PASSKEYS)
+        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PASSKEYS, **MAIL)
+    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **PASSKEYS, **MAIL)
     assert settings.is_production and settings.plivo_configured
 
 
@@ -181,7 +182,7 @@ def test_production_refuses_unsafe_or_missing_passkey_settings(
     tmp_path: Path, values: dict[str, str], line: str
 ) -> None:
     with pytest.raises(ConfigError) as error:
-        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **values)
+        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **MAIL, **values)
     assert str(error.value) == line
 
 
@@ -192,6 +193,7 @@ def test_a_local_production_build_may_use_http_localhost(tmp_path: Path) -> None
         APP_ENV="production",
         SECRET_KEY="k" * 40,
         **PLIVO,
+        **{**MAIL, "APP_URL": "http://localhost:8123"},
         WEBAUTHN_RP_ID="localhost",
         WEBAUTHN_ORIGIN="http://localhost:8123",
     )
@@ -217,3 +219,51 @@ def test_app_logs_reach_stderr_once(capsys: pytest.CaptureFixture[str]) -> None:
     finally:
         logger.handlers[:] = saved_handlers
         logger.setLevel(saved_level)
+
+
+def test_env_example_documents_every_setting() -> None:
+    from sms2fa_app.config import PROJECT_ROOT, Settings
+
+    documented = (PROJECT_ROOT / ".env.example").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "SMTP_HOST is required when APP_ENV=production"),
+        ({"SMTP_HOST": "smtp.example.com"}, "SMTP_FROM is required when SMTP_HOST is set"),
+        ({**MAIL, "SMTP_USERNAME": "sms2fa"}, "SMTP_PASSWORD is required when the other SMTP credential is set"),
+        (
+            {**MAIL, "SMTP_SECURITY": "none"},
+            "SMTP_SECURITY=none is allowed in production only for a relay on localhost",
+        ),
+        ({**MAIL, "SMTP_SECURITY": "ssl"}, "SMTP_SECURITY must be 'starttls', 'tls' or 'none', got 'ssl'"),
+        ({**MAIL, "APP_URL": ""}, "APP_URL is required when APP_ENV=production"),
+        ({**MAIL, "APP_URL": "http://sms2fa.example.com"}, "APP_URL must start with https:// when APP_ENV=production"),
+        ({**MAIL, "SMTP_FROM": "not an address"}, "SMTP_FROM must be an email address such as sms2fa@example.com"),
+    ],
+)
+def test_production_refuses_missing_or_unsafe_mail_settings(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **PASSKEYS, **values)
+    assert str(error.value) == message
+
+
+def test_mail_defaults_and_what_production_allows(tmp_path: Path) -> None:
+    development = load(tmp_path)
+    assert (development.base_url, development.smtp_configured) == ("http://localhost:3000", False)
+    assert development.email_verification_required and development.password_reset_ttl_seconds == 1800
+    relay = load(
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY="k" * 40,
+        **PLIVO,
+        **PASSKEYS,
+        **{**MAIL, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "APP_URL": "http://127.0.0.1:3000/"},
+    )
+    assert relay.smtp_port_or_default == 25 and relay.base_url == "http://127.0.0.1:3000"
+    assert load(tmp_path, SMTP_SECURITY="TLS").smtp_port_or_default == 465

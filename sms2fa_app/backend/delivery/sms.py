@@ -1,4 +1,4 @@
-"""Sending text messages: the SmsGateway protocol, Plivo, and a development outbox in Redis.
+"""Sending text messages: the SmsGateway protocol and Plivo (the development outbox is in outbox.py).
 
 Logs name the masked destination and the message id, never the text (it holds the code), the whole
 number or a credential.
@@ -7,28 +7,21 @@ number or a credential.
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import re
 import threading
-import uuid
-from dataclasses import dataclass
 from typing import Protocol
 
 import plivo
-import redis
 import requests
 from plivo import exceptions as plivo_errors
 
 from sms2fa_app.backend.delivery.phone import mask_phone
-from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.errors import BackendError
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
 log = logging.getLogger("sms2fa.sms")
 
-OUTBOX_KEY = "dev:outbox"
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{4,}\d")
 
 
@@ -39,13 +32,18 @@ class DeliveryFailure(enum.Enum):
     TEMPORARY = "temporary"  # credentials, geo permissions, provider outage, network, timeout: may retry later
 
 
-class SmsDeliveryError(BackendError):
-    """The gateway could not send; `kind` tells the caller what to do, `detail` is for the log (scrubbed)."""
+class DeliveryError(BackendError):
+    """A gateway (text or mail) could not send; `kind` tells the caller what to do, `detail` is for the log
+    (scrubbed)."""
 
     def __init__(self, kind: DeliveryFailure, detail: str = ""):
         super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
         self.kind = kind
         self.detail = detail
+
+
+class SmsDeliveryError(DeliveryError):
+    """The SMS gateway could not send."""
 
 
 class SmsGateway(Protocol):
@@ -58,13 +56,15 @@ class SmsGateway(Protocol):
 
 def message_text(app_name: str, code: str, ttl_seconds: int) -> str:
     """The SMS body, e.g. "Your sms2fa code is 123456. It expires in 5 minutes. Don't share it." """
-    return f"Your {app_name} code is {code}. It expires in {_duration(ttl_seconds)}. Don't share it."
+    return f"Your {app_name} code is {code}. It expires in {duration_words(ttl_seconds)}. Don't share it."
 
 
-def _duration(seconds: int) -> str:
-    if seconds % 60 == 0:
-        minutes = seconds // 60
-        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+def duration_words(seconds: int) -> str:
+    """ "24 hours", "30 minutes", "45 seconds": the largest unit that divides the time."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}" + ("" if count == 1 else "s")
     return f"{seconds} second" + ("" if seconds == 1 else "s")
 
 
@@ -157,56 +157,3 @@ def _message_uuid(response: object) -> str:
     if isinstance(uuids, list | tuple):
         return str(uuids[0]) if uuids else ""
     return str(uuids)
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A text kept by the development outbox."""
-
-    to: str
-    text: str
-    at: float
-    message_id: str = ""
-
-
-class DevOutbox:
-    """Development gateway: keeps the newest texts in the Redis list `dev:outbox` instead of sending them.
-
-    It holds codes in clear by design (a developer reads them at /dev/outbox); config refuses production
-    without Plivo, so it never runs there.
-    """
-
-    def __init__(self, client: redis.Redis, size: int = 50, clock: Clock | None = None):
-        self._redis = client
-        self._size = size
-        self._clock = clock or SystemClock()
-
-    def send(self, to_e164: str, text: str) -> str:
-        """Store the text as the newest outbox entry; return its id."""
-        message_id = f"dev-{uuid.uuid4()}"
-        entry = json.dumps({"to": to_e164, "text": text, "at": self._clock.now(), "message_id": message_id})
-        try:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.lpush(OUTBOX_KEY, entry)
-            pipe.ltrim(OUTBOX_KEY, 0, self._size - 1)
-            pipe.execute()
-        except redis.RedisError as error:
-            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "dev outbox unavailable") from error
-        log_event(log, logging.INFO, "sms_sent", provider="dev_outbox", to=mask_phone(to_e164), message_uuid=message_id)
-        return message_id
-
-    def recent(self, limit: int | None = None) -> list[OutboxMessage]:
-        """Newest first."""
-        stop = (self._size if limit is None else min(limit, self._size)) - 1
-        with redis_fail_closed():
-            entries = self._redis.lrange(OUTBOX_KEY, 0, stop)
-        messages = []
-        for entry in entries:
-            data = json.loads(entry)
-            messages.append(OutboxMessage(data["to"], data["text"], float(data["at"]), data.get("message_id", "")))
-        return messages
-
-    def clear(self) -> None:
-        """Forget every stored text."""
-        with redis_fail_closed():
-            self._redis.delete(OUTBOX_KEY)

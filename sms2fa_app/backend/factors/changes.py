@@ -1,12 +1,16 @@
-"""Every change of a user's second factors, each behind a single-use re-authentication grant.
+"""Every change of a user's second factors (and of the password), each behind a single-use re-authentication grant.
 
 One service owns the changes: turning SMS on, changing the number, turning 2FA off, regenerating
-recovery codes, adding and removing the authenticator app, adding and removing a passkey. Each operation
-checks its grant, commits the change, and ends in the same finish, in ONE database transaction: the factor
-epoch moves on (every remembered device is void), every other session of the user ends, this session gets
-a new token, and the `notify` hook hears of the change (the security notice's place: see FactorChanges).
+recovery codes, adding and removing the authenticator app, adding and removing a passkey, changing the
+password. Each operation checks its grant, commits the change, and ends in the same finish, in ONE
+database transaction: the factor epoch moves on (every remembered device is void), every other session
+of the user ends, this session gets a new token and the security activity log gets its line (whose
+notice is mailed after the commit: the activity record is the one notice mechanism).
 The grant is consumed atomically inside that transaction, before the commit: a change happens at most
 once per re-authentication, and a failure anywhere rolls the whole change back (fail closed).
+
+Re-authentication takes the password, then (with 2FA on) any one enrolled factor: a code texted to the
+current number, an authenticator code, a recovery code (which is spent) or a passkey.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
-from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem, Passkeys
-from sms2fa_app.backend.factors.recovery import RecoveryCodes
+from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
-from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose, RequestResult
-from sms2fa_app.backend.factors.totp import AuthenticatorApps, TotpSetup
+from sms2fa_app.backend.factors.second_factors import SecondFactors
+from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
+from sms2fa_app.backend.factors.totp import TotpSetup
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
+from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
@@ -44,7 +50,22 @@ class FactorChange(enum.Enum):
     NO_PROOF = "no_proof"  # no proof that this session verified a code sent to this number
     PHONE_TAKEN = "phone_taken"
     CODE_REJECTED = "code_rejected"  # see `verify`
+    PASSWORD_REFUSED = "password_refused"  # see `password_problem`
     PASSKEY_REJECTED = "passkey_rejected"  # see `passkey_problem`
+
+
+# The line each operation writes to the activity log.
+_EVENTS: dict[Operation, EventKind] = {
+    Operation.ENABLE_SMS: EventKind.TWO_FACTOR_ON,
+    Operation.CHANGE_NUMBER: EventKind.PHONE_CHANGED,
+    Operation.DISABLE: EventKind.TWO_FACTOR_OFF,
+    Operation.REGENERATE_CODES: EventKind.RECOVERY_CODES_REGENERATED,
+    Operation.ADD_TOTP: EventKind.TOTP_ADDED,
+    Operation.REMOVE_TOTP: EventKind.TOTP_REMOVED,
+    Operation.ADD_PASSKEY: EventKind.PASSKEY_ADDED,
+    Operation.REMOVE_PASSKEY: EventKind.PASSKEY_REMOVED,
+    Operation.CHANGE_PASSWORD: EventKind.PASSWORD_CHANGED,
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,7 @@ class ChangeResult:
     recovery_codes: tuple[str, ...] = ()
     verify: VerifyResult | None = None
     operation: Operation | None = None
+    password_problem: PasswordProblem | None = None
     passkey_problem: PasskeyProblem | None = None
 
     @property
@@ -72,11 +94,6 @@ class _Abort(Exception):
         self.result = result
 
 
-# Hears of every committed factor change, inside its transaction: (transaction, user id, operation). The
-# security notice (activity log and mail, built with issue 11) attaches here; raising rolls the change back.
-ChangeNotifier = Callable[[Session, int, Operation], None]
-
-
 class FactorChanges:
     """Re-authentication steps and factor operations for one signed-in session."""
 
@@ -86,21 +103,26 @@ class FactorChanges:
         accounts: Accounts,
         sessions: SessionStore,
         grants: ReauthGrants,
-        factors: tuple[OtpService, AuthenticatorApps, RecoveryCodes, Passkeys],
-        notify: ChangeNotifier | None = None,
+        factors: SecondFactors,
+        activity: Activity,
+        hasher: PasswordHasher,
     ):
         self._db = database
         self._accounts = accounts
         self._sessions = sessions
         self.grants = grants
-        self._otp, self._totp, self._recovery, self._passkeys = factors
-        self.notify = notify
+        self._factors = factors
+        self._otp, self._totp, self._recovery = factors.otp, factors.totp, factors.recovery
+        self._passkeys = factors.passkeys
+        self._activity = activity
+        self._hasher = hasher
 
     # ---- re-authentication ---------------------------------------------------------------------
 
     def allowed(self, user: User, operation: Operation) -> bool:
         """Whether the operation fits the account's factors as they are."""
-        if operation.needs_two_factor_on != user.is_two_factor_enabled:
+        needs = operation.needs_two_factor_on
+        if needs is not None and needs != user.is_two_factor_enabled:
             return False
         if operation in (Operation.ADD_TOTP, Operation.REMOVE_TOTP):
             return self._totp.is_enabled(user.id or 0) is (operation is Operation.REMOVE_TOTP)
@@ -143,19 +165,20 @@ class FactorChanges:
             client_ip=client_ip,
         )
 
+    def reauth_passkey_options(self, session: ActiveSession) -> str | FactorChange:
+        """Options for the browser to answer with one of the user's passkeys (JSON), after the password step."""
+        if self.grants.current(session.user_id, session.session_id) is None:
+            return FactorChange.REAUTH_REQUIRED
+        options = self._passkeys.authentication_options(session.user_id, session.session_id)
+        return FactorChange.NOT_ALLOWED if options is None else options
+
     def verify_reauth(self, session: ActiveSession, factor: Factor, code: str) -> ChangeResult:
-        """The second step: a code of an enrolled factor raises the grant to password-and-code."""
+        """The second step: a code of an enrolled factor (or a passkey's answer, as JSON) raises the grant to
+        password-and-code."""
         grant = self.grants.current(session.user_id, session.session_id)
         if grant is None:
             return ChangeResult(FactorChange.REAUTH_REQUIRED)
-        if factor is Factor.TOTP:
-            result = self._totp.verify(session.user_id, code)
-        elif factor is Factor.RECOVERY:
-            result = self._recovery.redeem(session.user_id, code)
-        else:
-            result = self._otp.verify_code(
-                purpose=Purpose.REAUTH, user_id=session.user_id, session_id=session.session_id, code=code
-            )
+        result = self._factors.verify(session.user_id, factor, code, purpose=Purpose.REAUTH, binding=session.session_id)
         if not result.ok:
             return ChangeResult(FactorChange.CODE_REJECTED, verify=result)
         if not self.grants.raise_to_code(session.user_id, session.session_id, grant.operation):
@@ -292,28 +315,58 @@ class FactorChanges:
 
         return self._change(session, Operation.REMOVE_PASSKEY, store)
 
+    # ---- the password ----------------------------------------------------------------------------
+
+    def change_password(self, session: ActiveSession, user: User, password: str, confirmation: str) -> ChangeResult:
+        """A new password (checked, then hashed outside the transaction) under this session's grant."""
+        two_factor_on = user.is_two_factor_enabled
+        if not self.grants.holds(session.user_id, session.session_id, Operation.CHANGE_PASSWORD, two_factor_on):
+            return ChangeResult(FactorChange.REAUTH_REQUIRED)
+        problem = new_password_problem(password, confirmation, email_words(user.email))
+        if problem is not None:
+            return ChangeResult(FactorChange.PASSWORD_REFUSED, password_problem=problem)
+        password_hash = self._hasher.hash(password)
+
+        def store(tx: Session) -> tuple[str, ...]:
+            stored = tx.get(User, session.user_id)
+            assert stored is not None
+            stored.password_hash = password_hash
+            stored.updated_at = utcnow()
+            tx.add(stored)
+            return ()
+
+        return self._change(session, Operation.CHANGE_PASSWORD, store)
+
     # ---- the one finish --------------------------------------------------------------------------
 
     def _change(
         self, session: ActiveSession, operation: Operation, store: Callable[[Session], tuple[str, ...]]
     ) -> ChangeResult:
         """Check the grant, then in one transaction: store, consume the grant, bump the epoch, end the
-        other sessions, rotate this one and tell `notify`."""
+        other sessions, rotate this one and record the change in the activity log (its notice is queued
+        after the commit)."""
         user_id, session_id = session.user_id, session.session_id
-        if not self.grants.holds(user_id, session_id, operation):
-            return ChangeResult(FactorChange.REAUTH_REQUIRED)
         try:
             with self._db.session() as tx:
+                user = tx.get(User, user_id)
+                if user is None:
+                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                two_factor_on, old_phone = user.is_two_factor_enabled, user.phone_number
+                if not self.grants.holds(user_id, session_id, operation, two_factor_on):
+                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 shown_once = store(tx)
-                if not self.grants.consume(user_id, session_id, operation):
+                if not self.grants.consume(user_id, session_id, operation, two_factor_on):
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 bump_factor_epoch(tx, user_id)
                 ended = self._sessions.end_all_for_user(user_id, keep_session_id=session_id, db=tx)
                 issued = self._sessions.rotate(tx, session_id)
                 if issued is None:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-                if self.notify is not None:
-                    self.notify(tx, user_id, operation)
+                if operation is Operation.CHANGE_NUMBER:
+                    new_ending = (user.phone_number or "")[-4:]
+                    self._activity.record(tx, user_id, _EVENTS[operation], new_ending, old_phone=old_phone)
+                else:
+                    self._activity.record(tx, user_id, _EVENTS[operation])
         except _Abort as abort:
             return abort.result
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)

@@ -9,12 +9,12 @@ epoch (bump_factor_epoch), which voids every remembered device of the user at on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select, update
-from ua_parser import OS, BasicResolver, Domain, Parser, UserAgent, load_lazy_builtins
 
+from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.infra.client import device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
@@ -23,26 +23,7 @@ from sms2fa_app.backend.models import RememberedDevice, User, utcnow
 REMEMBER_DAYS = 30
 MAX_DEVICES_PER_USER = 20  # remembering one more forgets the least recently used
 MAX_TOKEN_LENGTH = 128
-MAX_LABEL_LENGTH = 64
 DAY_SECONDS = 86_400
-
-MAX_AGENT_LENGTH = 512  # longer user agents are cut before parsing
-
-# ua-parser's family names where the label says less: the form factor shows in the OS already.
-_BROWSER_NAMES = {
-    "Chrome Mobile": "Chrome",
-    "Chrome Mobile iOS": "Chrome",
-    "Chrome Mobile WebView": "Chrome",
-    "HeadlessChrome": "Chrome",
-    "Mobile Safari": "Safari",
-    "Mobile Safari UI/WKWebView": "Safari",
-    "Firefox Mobile": "Firefox",
-    "Firefox iOS": "Firefox",
-    "Edge Mobile": "Edge",
-    "Opera Mobile": "Opera",
-}
-_SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
-_PARSER = Parser(BasicResolver(load_lazy_builtins()))  # uncached: _label caches by the cut string
 
 
 @dataclass(frozen=True)
@@ -53,31 +34,6 @@ class DeviceInfo:
     label: str
     first_seen: float
     last_used: float
-
-
-def device_label(user_agent: str) -> str:
-    """A short human label such as "Chrome on Linux" (at most 64 characters)."""
-    return _label((user_agent or "")[:MAX_AGENT_LENGTH])
-
-
-@lru_cache(maxsize=256)
-def _label(agent: str) -> str:
-    """The label of an already-cut user agent: "<browser> on <OS>", "Browser on <OS>" or "Unknown browser".
-
-    A client that names no OS (curl, wget, HTTP libraries, most crawlers) is not labelled as a browser.
-    """
-    result = _PARSER(agent, Domain.USER_AGENT | Domain.OS)
-    system = _name(result.os, _SYSTEM_NAMES)
-    if not system:
-        return "Unknown browser"
-    browser = _name(result.user_agent, _BROWSER_NAMES) or "Browser"
-    return f"{browser} on {system}"[:MAX_LABEL_LENGTH]
-
-
-def _name(found: UserAgent | OS | None, names: dict[str, str]) -> str:
-    """ua-parser's family name in the label's words; "" when it recognised nothing."""
-    family = found.family if found else ""
-    return "" if family == "Other" else names.get(family, family)
 
 
 def bump_factor_epoch(db: Session, user: User | int) -> int:
@@ -106,10 +62,15 @@ def bump_factor_epoch(db: Session, user: User | int) -> int:
 class RememberedDevices:
     """Issues, checks, lists and forgets remembered-device tokens."""
 
-    def __init__(self, database: Database, clock: Clock, *, remember_days: int = REMEMBER_DAYS):
+    def __init__(
+        self, database: Database, clock: Clock, *, remember_days: int = REMEMBER_DAYS, activity: Activity | None = None
+    ):
+        """With `activity`, remembering a device is logged (and noticed) in its transaction."""
         self._db = database
         self._clock = clock
+        self.remember_days = remember_days
         self.remember_seconds = remember_days * DAY_SECONDS
+        self._activity = activity
 
     def remember(self, user_id: int, user_agent: str) -> str:
         """A new device token for the user (the browser keeps it; it is never stored), bound to the current epoch."""
@@ -133,6 +94,8 @@ class RememberedDevices:
             )
             db.flush()
             self._evict_beyond_limit(db, user_id)
+            if self._activity is not None:
+                self._activity.record(db, user_id, EventKind.DEVICE_REMEMBERED, self.remember_days)
         return token
 
     def check(self, user_id: int, token: str | None) -> bool:

@@ -58,7 +58,7 @@ return 1
 
 
 class Operation(enum.StrEnum):
-    """A change of second factors that needs re-authentication."""
+    """A change of the account that needs re-authentication."""
 
     ENABLE_SMS = "enable_sms"
     CHANGE_NUMBER = "change_number"
@@ -68,10 +68,14 @@ class Operation(enum.StrEnum):
     REMOVE_TOTP = "remove_totp"
     ADD_PASSKEY = "add_passkey"
     REMOVE_PASSKEY = "remove_passkey"
+    CHANGE_PASSWORD = "change_password"
+    DELETE_ACCOUNT = "delete_account"
 
     @property
-    def needs_two_factor_on(self) -> bool:
-        """Every operation but the first enrollment needs 2FA to be on."""
+    def needs_two_factor_on(self) -> bool | None:
+        """Whether the operation needs 2FA on (True), off (False, the first enrollment) or either (None)."""
+        if self in (Operation.CHANGE_PASSWORD, Operation.DELETE_ACCOUNT):
+            return None
         return self is not Operation.ENABLE_SMS
 
 
@@ -82,9 +86,15 @@ class Reauth(enum.StrEnum):
     PASSWORD_AND_CODE = "password_and_code"
 
 
-def needed_reauth(operation: Operation) -> Reauth:
-    """The password to add a first factor; the password and a second factor for anything else."""
-    return Reauth.PASSWORD if operation is Operation.ENABLE_SMS else Reauth.PASSWORD_AND_CODE
+def needed_reauth(operation: Operation, two_factor_on: bool = True) -> Reauth:
+    """The password to add a first factor; the password and a second factor for anything else, whenever
+    the account has one. An operation that needs 2FA on (a passkey, the app, the number...) never takes the
+    password alone, whatever the account's state is said to be."""
+    if operation is Operation.ENABLE_SMS:
+        return Reauth.PASSWORD
+    if not two_factor_on and operation.needs_two_factor_on is None:
+        return Reauth.PASSWORD
+    return Reauth.PASSWORD_AND_CODE
 
 
 def _accepted(needed: Reauth) -> tuple[Reauth, ...]:
@@ -139,15 +149,15 @@ class ReauthGrants:
             return None
         return Grant(Operation(operation), Reauth(level))
 
-    def holds(self, user_id: int, session_id: int, operation: Operation, needed: Reauth | None = None) -> bool:
-        """True when this session may perform `operation` (at the level it needs, or `needed`)."""
+    def holds(self, user_id: int, session_id: int, operation: Operation, two_factor_on: bool = True) -> bool:
+        """True when this session may perform `operation` at the level it needs (given the account's 2FA)."""
         grant = self.current(user_id, session_id)
-        needed = needed or needed_reauth(operation)
+        needed = needed_reauth(operation, two_factor_on)
         return grant is not None and grant.operation is operation and grant.level in _accepted(needed)
 
-    def consume(self, user_id: int, session_id: int, operation: Operation) -> bool:
+    def consume(self, user_id: int, session_id: int, operation: Operation, two_factor_on: bool = True) -> bool:
         """Use the grant for `operation` once, atomically; False when there is none to use."""
-        accepted = ",".join(level.value for level in _accepted(needed_reauth(operation)))
+        accepted = ",".join(level.value for level in _accepted(needed_reauth(operation, two_factor_on)))
         with redis_fail_closed():
             used = self._consume_script(
                 keys=[self._key(user_id, session_id)], args=[repr(self._clock.now()), operation.value, accepted]

@@ -173,6 +173,8 @@ class Lockout:
 
     def __init__(self, client: redis.Redis, clock: Clock, policy: LockoutPolicy):
         self.policy = policy
+        # Told of every counted wrong guess: (user, factor, seconds of the lock it started, 0 for none).
+        self.on_failure: Callable[[int, str, int], None] | None = None
         self._redis = client
         self._clock = clock
         lua = policy.lua()
@@ -214,11 +216,17 @@ class Lockout:
             log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
             return result
         lock = self._settle(user_id, "recount", slot)  # the lock in force now (a release may have undone one)
+        self.report_failure(user_id, factor, lock)
         if lock:
             log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
             return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock)
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
         return result
+
+    def report_failure(self, user_id: int, factor: str, lock_seconds: int) -> None:
+        """Tell the listener (the activity log) of a counted wrong guess, and of the lock it started."""
+        if self.on_failure is not None:
+            self.on_failure(int(user_id), str(factor), int(lock_seconds))
 
     def release(self, user_id: int, slot: Slot) -> None:
         """Give back a slot whose attempt turned out to be no guess."""

@@ -101,6 +101,6 @@ class PasskeySignIns:
             return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED))
         with self._db.session() as db:
             prefer_factor(db, user_id, Factor.PASSKEY)
-        issued = self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent)
+        issued = self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent, how=Factor.PASSKEY.value)
         log_event(log, logging.INFO, "login", user=user_id, method="passkey")
         return PasskeySignIn(result, issued)

@@ -47,7 +47,6 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from sms2fa_app.backend.factors.devices import device_label
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.passkey_challenges import (
     Ceremony,
@@ -57,6 +56,7 @@ from sms2fa_app.backend.factors.passkey_challenges import (
 )
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.identity.accounts import forget_preference, prefer_factor
+from sms2fa_app.backend.infra.client import device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event

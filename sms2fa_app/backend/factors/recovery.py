@@ -14,6 +14,7 @@ import secrets
 
 from sqlmodel import Session, col, delete, func, select, update
 
+from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.infra.clock import Clock
@@ -50,13 +51,17 @@ def normalize_recovery_code(raw: object) -> str | None:
 class RecoveryCodes:
     """A user's recovery codes in the SQL database."""
 
-    def __init__(self, database: Database, lockout: Lockout, clock: Clock, secret_key: str):
+    def __init__(
+        self, database: Database, lockout: Lockout, clock: Clock, secret_key: str, activity: Activity | None = None
+    ):
+        """With `activity`, every code used is logged (with how many are left) in the transaction that spends it."""
         if not secret_key:
             raise ValueError("RecoveryCodes needs a secret_key")
         self._db = database
         self._lockout = lockout
         self._clock = clock
         self._secret = secret_key
+        self._activity = activity
 
     def _digest(self, user_id: int, normalized: str) -> str:
         return keyed_digest(self._secret, "recovery-code", str(int(user_id)), normalized)
@@ -82,10 +87,12 @@ class RecoveryCodes:
     def remaining(self, user_id: int) -> int:
         """How many unused codes the user has."""
         with self._db.session() as db:
-            query = select(func.count()).where(
-                RecoveryCode.user_id == int(user_id), col(RecoveryCode.used_at).is_(None)
-            )
-            return int(db.exec(query).one())
+            return self._count_unused(db, int(user_id))
+
+    @staticmethod
+    def _count_unused(db: Session, user_id: int) -> int:
+        query = select(func.count()).where(RecoveryCode.user_id == user_id, col(RecoveryCode.used_at).is_(None))
+        return int(db.exec(query).one())
 
     def redeem(self, user_id: int, raw: str) -> VerifyResult:
         """Use one code: OK once per code; MALFORMED is not a try; a wrong code counts toward the lockout,
@@ -96,10 +103,7 @@ class RecoveryCodes:
             log_event(log, logging.INFO, "verify_failed", user=user_id, factor="recovery", status="malformed")
             return VerifyResult(VerifyStatus.MALFORMED)
         digest = self._digest(user_id, normalized)
-        result = self._lockout.attempt(user_id, Factor.RECOVERY, lambda: self._spend(user_id, digest))
-        if result.ok:
-            log_event(log, logging.INFO, "recovery_code_used", user=user_id, remaining=self.remaining(user_id))
-        return result
+        return self._lockout.attempt(user_id, Factor.RECOVERY, lambda: self._spend(user_id, digest))
 
     def _spend(self, user_id: int, digest: str) -> VerifyResult:
         mine = (col(RecoveryCode.user_id) == user_id, col(RecoveryCode.code_digest) == digest)
@@ -111,6 +115,10 @@ class RecoveryCodes:
                 .execution_options(synchronize_session=False)
             )
             if (spent.rowcount or 0) == 1:
+                remaining = self._count_unused(db, user_id)
+                if self._activity is not None:
+                    self._activity.record(db, user_id, EventKind.RECOVERY_CODE_USED, remaining)
+                log_event(log, logging.INFO, "recovery_code_used", user=user_id, remaining=remaining)
                 return VerifyResult(VerifyStatus.OK)
             known = db.exec(select(func.count()).where(*mine)).one()
         return VerifyResult(VerifyStatus.ALREADY_USED if known else VerifyStatus.WRONG)

@@ -24,7 +24,7 @@ from sms2fa_app.backend.delivery.phone import PhonePolicy, PhoneProblem, PhoneRe
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
 from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
-from sms2fa_app.backend.factors.results import CODE_LENGTH, VerifyResult, VerifyStatus, normalize_code
+from sms2fa_app.backend.factors.results import CODE_LENGTH, Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
 from sms2fa_app.backend.infra.events import log_event
@@ -44,6 +44,7 @@ class Purpose(enum.StrEnum):
     LOGIN = "login"
     ENROLL = "enroll"
     REAUTH = "reauth"
+    RESET = "reset"  # the second factor of a password reset, bound to the reset link instead of a session
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,10 @@ class OtpService:
         with redis_fail_closed():
             status, left, wait = self._verify_script(keys=keys, args=args)
         result = VerifyResult(_VERIFY_STATUSES[status], int(left), whole_seconds(wait))
+        if status in ("wrong", "too_many", "locked_now"):  # a guess the lockout counted
+            self.lockout.report_failure(
+                user_id, Factor.SMS, result.retry_after_seconds if status == "locked_now" else 0
+            )
         if result.status is VerifyStatus.OK:
             log_event(log, logging.INFO, "otp_verified", **context, proof=purpose is Purpose.ENROLL)
         elif result.status is VerifyStatus.LOCKED:

@@ -1,27 +1,38 @@
-"""Sign-up and password login with failed-login throttling; typed results, no UI strings."""
+"""Sign-up and password login with failed-login throttling; typed results, no UI strings.
+
+Sign-up takes its limits (per client IP and per address) before anything else is decided, then checks
+the form, then hashes the password. With email verification on (the default) it then only queues the
+rest (verification.py): the answer and the work are the same whether or not the address has an account.
+"""
 
 from __future__ import annotations
 
 import enum
 import logging
-import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, PasswordProblem, password_problem
+from sms2fa_app.backend.identity.email_addresses import MAX_EMAIL_LENGTH, EmailProblem, canonical_email
+from sms2fa_app.backend.identity.passwords import (
+    MAX_PASSWORD_LENGTH,
+    PasswordHasher,
+    PasswordProblem,
+    email_words,
+    password_problem,
+)
 from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, per_ip_and_address
 from sms2fa_app.backend.models import User, utcnow
 
 log = logging.getLogger("sms2fa.accounts")
 
-MAX_EMAIL_LENGTH = 254
-_EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+SIGNUP_WINDOW_SECONDS = 3600
 
 
 class SignupProblem(enum.Enum):
@@ -32,6 +43,7 @@ class SignupProblem(enum.Enum):
     PASSWORD_EMPTY = "password_empty"
     PASSWORD_TOO_SHORT = "password_too_short"
     PASSWORD_TOO_LONG = "password_too_long"
+    PASSWORD_TOO_COMMON = "password_too_common"
     PASSWORDS_DIFFER = "passwords_differ"
     EMAIL_TAKEN = "email_taken"
     TOO_MANY_SIGNUPS = "too_many_signups"
@@ -45,14 +57,21 @@ class LoginOutcome(enum.Enum):
     INVALID_CREDENTIALS = "invalid_credentials"
     MISSING_FIELDS = "missing_fields"
     THROTTLED = "throttled"
+    EMAIL_NOT_VERIFIED = "email_not_verified"  # the right password, but the address was never confirmed
 
 
 @dataclass(frozen=True)
 class SignupResult:
-    """A new account's session, or the problem."""
+    """A new account's session (verification off), "check your email" (verification on), or the problem."""
 
     problem: SignupProblem | None = None
     issued: IssuedSession | None = None
+    retry_after_seconds: int = 0
+
+    @property
+    def check_email(self) -> bool:
+        """True when the answer is "check your email to finish signing up" (whatever the address)."""
+        return self.problem is None and self.issued is None
 
 
 @dataclass(frozen=True)
@@ -62,27 +81,26 @@ class LoginResult:
     outcome: LoginOutcome
     issued: IssuedSession | None = None
     retry_after_seconds: int = 0
+    user_id: int | None = None  # EMAIL_NOT_VERIFIED: whose link to send again
 
 
 _PASSWORD_TO_SIGNUP = {
     PasswordProblem.EMPTY: SignupProblem.PASSWORD_EMPTY,
     PasswordProblem.TOO_SHORT: SignupProblem.PASSWORD_TOO_SHORT,
     PasswordProblem.TOO_LONG: SignupProblem.PASSWORD_TOO_LONG,
+    PasswordProblem.TOO_COMMON: SignupProblem.PASSWORD_TOO_COMMON,
+}
+_EMAIL_TO_SIGNUP = {
+    EmailProblem.MISSING: SignupProblem.EMAIL_MISSING,
+    EmailProblem.INVALID: SignupProblem.EMAIL_INVALID,
 }
 
 
 def normalize_email(email: str) -> str:
-    """Trimmed and lower-cased, so one address is one account whatever its letter case."""
-    return email.strip().lower()
-
-
-def email_problem(email: str) -> SignupProblem | None:
-    """Whether a normalized email is acceptable."""
-    if not email:
-        return SignupProblem.EMAIL_MISSING
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL_PATTERN.match(email):
-        return SignupProblem.EMAIL_INVALID
-    return None
+    """The canonical address (email_addresses.py); for input that is no address, the input trimmed and
+    lower-cased (it then matches no account, and still keys its own limits)."""
+    canonical = canonical_email(email)
+    return canonical if isinstance(canonical, str) else str(email).strip().lower()[:1024]
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,7 @@ class LoginThrottlePolicy:
     max_failures_per_account: int
     max_failures_per_ip: int
     signups_per_hour_per_ip: int = 10
+    signups_per_hour_per_address: int = 3
 
 
 class Accounts:
@@ -106,33 +125,63 @@ class Accounts:
         limiter: WindowLimiter,
         throttle: LoginThrottlePolicy,
         secret_key: str,
+        verification: EmailVerification | None = None,
     ):
+        """`verification` None: sign-up signs in at once and login needs no verified address."""
         self._db = database
         self._hasher = hasher
         self._sessions = sessions
         self._limiter = limiter
         self._throttle = throttle
         self._secret = secret_key
+        self._verification = verification
 
     def sign_up(
         self, email: str, password: str, confirmation: str, client_ip: str = "", user_agent: str = ""
     ) -> SignupResult:
-        """Create an account and sign it in, or say what is wrong; nothing changes on a problem."""
+        """Limits first, then the form; then "check your email" (verification on: the rest is queued) or a
+        new signed-in account (verification off). Nothing changes on a problem."""
         email = normalize_email(email)
-        problem = email_problem(email)
-        if problem is None and (weak := password_problem(password)) is not None:
-            problem = _PASSWORD_TO_SIGNUP[weak]
-        if problem is None and password != confirmation:
-            problem = SignupProblem.PASSWORDS_DIFFER
-        if problem is None and self.find_by_email(email) is not None:
-            problem = SignupProblem.EMAIL_TAKEN
+        signups = per_ip_and_address(
+            "signup",
+            client_ip,
+            keyed_digest(self._secret, "email", email),
+            self._throttle.signups_per_hour_per_ip,
+            self._throttle.signups_per_hour_per_address,
+            SIGNUP_WINDOW_SECONDS,
+        )
+        if (reached := self._limiter.check_and_hit(signups)) is not None:
+            log_event(
+                log,
+                logging.WARNING,
+                "signup_throttled",
+                ip=client_ip,
+                scope="ip" if reached.counter is signups[0] else "address",
+            )
+            return SignupResult(SignupProblem.TOO_MANY_SIGNUPS, retry_after_seconds=reached.retry_after_seconds)
+        problem = self._signup_problem(email, password, confirmation)
         if problem is not None:
             return SignupResult(problem=problem)
-        signups = Counter(f"signup:ip:{client_ip or 'unknown'}", self._throttle.signups_per_hour_per_ip, 3600)
-        if self._limiter.check_and_hit([signups]) is not None:
-            log_event(log, logging.WARNING, "signup_throttled", ip=client_ip)
-            return SignupResult(problem=SignupProblem.TOO_MANY_SIGNUPS)
-        user = User(email=email, password_hash=self._hasher.hash(password))
+        password_hash = self._hasher.hash(password)  # in every branch: the answer costs the same
+        if self._verification is not None:
+            self._verification.request_signup(email, password_hash)
+            return SignupResult()
+        return self._create_signed_in(email, password_hash, client_ip, user_agent)
+
+    @staticmethod
+    def _signup_problem(email: str, password: str, confirmation: str) -> SignupProblem | None:
+        canonical = canonical_email(email)
+        if isinstance(canonical, EmailProblem):
+            return _EMAIL_TO_SIGNUP[canonical]
+        if (weak := password_problem(password, email_words(canonical))) is not None:
+            return _PASSWORD_TO_SIGNUP[weak]
+        return SignupProblem.PASSWORDS_DIFFER if password != confirmation else None
+
+    def _create_signed_in(self, email: str, password_hash: str, client_ip: str, user_agent: str) -> SignupResult:
+        """Verification off: the account is made and signed in at once (a taken address says so)."""
+        if self.find_by_email(email) is not None:
+            return SignupResult(problem=SignupProblem.EMAIL_TAKEN)
+        user = User(email=email, password_hash=password_hash)
         try:
             with self._db.session() as db:
                 db.add(user)
@@ -203,6 +252,9 @@ class Accounts:
             return checked
         user = checked
         assert user.id is not None
+        if self._verification is not None and user.email_verified_at is None:
+            log_event(log, logging.INFO, "login_refused", user=user.id, reason="email_not_verified")
+            return LoginResult(LoginOutcome.EMAIL_NOT_VERIFIED, user_id=user.id)
         if user.is_two_factor_enabled:
             issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
             log_event(log, logging.INFO, "login_password_ok", user=user.id, second_factor="required")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
+from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
@@ -53,6 +55,18 @@ class ActiveSession:
 
 
 @dataclass(frozen=True)
+class SessionInfo:
+    """A live session as the settings page lists it."""
+
+    session_id: int
+    browser: str
+    network: str
+    started_at: float
+    last_seen_at: float
+    signed_in: bool  # False while it waits for its second factor
+
+
+@dataclass(frozen=True)
 class IssuedSession:
     """A session together with the token the browser must keep."""
 
@@ -74,13 +88,21 @@ def _active(record: LoginSession) -> ActiveSession:
 class SessionStore:
     """Login sessions in the SQL database."""
 
-    def __init__(self, database: Database, clock: Clock, policy: SessionPolicy):
+    def __init__(self, database: Database, clock: Clock, policy: SessionPolicy, activity: Activity | None = None):
+        """With `activity`, every sign-in (a session reaching the authenticated stage) is logged in its transaction."""
         self._db = database
         self._clock = clock
         self._policy = policy
+        self._activity = activity
 
-    def create(self, user_id: int, stage: Stage, client_ip: str = "", user_agent: str = "") -> IssuedSession:
-        """Start a session at the given stage with a fresh token."""
+    def _signed_in(self, db: Session, user_id: int, how: str, client: ClientInfo | None = None) -> None:
+        if self._activity is not None:
+            self._activity.record(db, user_id, EventKind.SIGNED_IN, how, client=client)
+
+    def create(
+        self, user_id: int, stage: Stage, client_ip: str = "", user_agent: str = "", how: str = "password"
+    ) -> IssuedSession:
+        """Start a session at the given stage with a fresh token (`how`: what signed it in, for the log)."""
         now = self._clock.now()
         token = new_token()
         record = LoginSession(
@@ -96,6 +118,8 @@ class SessionStore:
         with self._db.session() as db:
             db.add(record)
             db.flush()
+            if stage is Stage.AUTHENTICATED:
+                self._signed_in(db, user_id, how, ClientInfo(client_ip, user_agent))
             return IssuedSession(token, _active(record))
 
     def _expired(self, record: LoginSession, now: float) -> bool:
@@ -123,8 +147,9 @@ class SessionStore:
                 db.add(record)
             return _active(record)
 
-    def advance(self, token: str, stage: Stage) -> IssuedSession | None:
-        """Move a live session to a stage under a new token; the old token stops working."""
+    def advance(self, token: str, stage: Stage, how: str = "") -> IssuedSession | None:
+        """Move a live session to a stage under a new token; the old token stops working. Reaching the
+        authenticated stage is a sign-in (`how`: the factor or "device")."""
         if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             return None
         now = self._clock.now()
@@ -137,6 +162,8 @@ class SessionStore:
             if record.stage != stage.value:
                 record.stage = stage.value
                 record.stage_started_at = now
+                if stage is Stage.AUTHENTICATED:
+                    self._signed_in(db, record.user_id, how)
             record.last_seen_at = now
             db.add(record)
             db.flush()
@@ -148,6 +175,38 @@ class SessionStore:
             return
         with self._db.session() as db:
             db.exec(delete(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+
+    def list_for_user(self, user_id: int) -> list[SessionInfo]:
+        """The user's live sessions, most recently seen first."""
+        now = self._clock.now()
+        with self._db.session() as db:
+            records = db.exec(
+                select(LoginSession)
+                .where(LoginSession.user_id == int(user_id))
+                .order_by(col(LoginSession.last_seen_at).desc(), col(LoginSession.id).desc())
+            ).all()
+            return [
+                SessionInfo(
+                    session_id=record.id or 0,
+                    browser=device_label(record.user_agent),
+                    network=approximate_network(record.client_ip),
+                    started_at=record.created_at,
+                    last_seen_at=record.last_seen_at,
+                    signed_in=record.stage == Stage.AUTHENTICATED.value,
+                )
+                for record in records
+                if not self._expired(record, now)
+            ]
+
+    def end_for_user(self, user_id: int, session_id: int) -> bool:
+        """End one session of the user ("Sign out" in the list); False if it is not theirs."""
+        with self._db.session() as db:
+            ended = db.exec(
+                delete(LoginSession).where(
+                    col(LoginSession.id) == int(session_id), col(LoginSession.user_id) == int(user_id)
+                )
+            )
+            return (ended.rowcount or 0) == 1
 
     def end_all_for_user(self, user_id: int, keep_session_id: int | None = None, db: Session | None = None) -> int:
         """Delete every session of a user but one; returns how many were ended. With `db`, in that transaction."""

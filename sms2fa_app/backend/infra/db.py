@@ -1,8 +1,9 @@
-"""Database engine and sessions from Settings.database_url."""
+"""Database engine and sessions from Settings.database_url; work to run once a transaction has committed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
@@ -10,6 +11,20 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.events import log_event
+
+log = logging.getLogger("sms2fa.db")
+
+_AFTER_COMMIT = "sms2fa_after_commit"
+
+
+def after_commit(db: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the transaction of `db` has committed (never after a rollback).
+
+    For what must follow a change but never undo it (a notice): a callback that raises is logged and
+    the others still run.
+    """
+    db.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -36,13 +51,19 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
+        """A session that commits on success and rolls back on error; then its after_commit callbacks run."""
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session
                 session.commit()
+                callbacks = session.info.pop(_AFTER_COMMIT, [])
         except OperationalError as error:
             raise ServiceUnavailable("database unavailable") from error
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception as error:  # the change stands; what follows it is best effort, and logged
+                log_event(log, logging.ERROR, "after_commit_failed", error=type(error).__name__)
 
     @contextmanager
     def within(self, db: Session | None) -> Iterator[Session]:

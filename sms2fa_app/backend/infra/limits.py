@@ -75,6 +75,17 @@ class Counter:
     window_seconds: int
 
 
+def per_ip_and_address(
+    scope: str, client_ip: str, address_key: str, per_ip: int, per_address: int, window_seconds: int
+) -> list[Counter]:
+    """The two counters of a request limited per client IP and per address (`address_key`: a keyed digest of
+    the address, never the address), IP first."""
+    return [
+        Counter(f"{scope}:ip:{client_ip or 'unknown'}", per_ip, window_seconds),
+        Counter(f"{scope}:addr:{address_key}", per_address, window_seconds),
+    ]
+
+
 @dataclass(frozen=True)
 class LimitReached:
     """The first full counter and how long until it has room."""

@@ -1,16 +1,20 @@
-"""Settings: the account's factors and remembered devices as the server knows them."""
+"""Settings: the account's factors, remembered devices and active sessions as the server knows them."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
+import reflex as rx
+
+from sms2fa_app.backend.delivery.letters import when
 from sms2fa_app.backend.models import User
+from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
 
-_DEVICE_ID = re.compile(r"[0-9]{1,12}")
+_ROW_ID = re.compile(r"[0-9]{1,12}")
 
 
 class SettingsState(CooldownState):
@@ -22,14 +26,17 @@ class SettingsState(CooldownState):
     totp_enabled: bool = False
     passkeys: list[dict[str, str]] = []
     devices: list[dict[str, str]] = []
+    sessions: list[dict[str, str]] = []
     notice: str = ""
     error: str = ""
     busy: bool = False
+    _session_id: int = 0  # this browser's session, marked in the list
 
-    def _show_status(self, user: User) -> None:
-        """The factors as the server knows them (blocking: call through run_backend)."""
+    def _show_status(self, user: User, session_id: int = 0) -> None:
+        """The factors, devices and sessions as the server knows them (blocking: call through run_backend)."""
         services = self._services()
         assert user.id is not None
+        self._session_id = session_id or self._session_id
         self.two_factor_enabled = user.is_two_factor_enabled
         self.phone_ending = (user.phone_number or "")[-4:]
         self.signed_in_email = user.email
@@ -54,6 +61,18 @@ class SettingsState(CooldownState):
             }
             for device in services.devices.list(user.id)
         ]
+        self.sessions = [
+            {
+                "id": str(listed.session_id),
+                "browser": listed.browser,
+                "network": listed.network or "unknown network",
+                "started": when(listed.started_at),
+                "last_seen": when(listed.last_seen_at),
+                "current": "yes" if listed.session_id == self._session_id else "",
+                "pending": "" if listed.signed_in else "yes",
+            }
+            for listed in services.sessions.list_for_user(user.id)
+        ]
 
     async def _refresh_status(self, user_id: int) -> None:
         user = await run_backend(self._services().accounts.get, user_id)
@@ -64,7 +83,7 @@ class SettingsState(CooldownState):
     async def forget_device(self, caller: Caller, device_id: str) -> list:
         """Forget one remembered device of this user."""
         _session, user = caller.signed_in
-        if _DEVICE_ID.fullmatch(device_id):
+        if _ROW_ID.fullmatch(device_id):
             await run_backend(self._services().devices.forget, user.id, int(device_id))
         await self._refresh_status(user.id or 0)
         return []
@@ -76,6 +95,28 @@ class SettingsState(CooldownState):
         await run_backend(self._services().devices.forget_all, user.id)
         await self._refresh_status(user.id or 0)
         return []
+
+    @guarded()
+    async def sign_out_session(self, caller: Caller, session_id: str) -> list:
+        """End one of this user's sessions (this browser's own: log out)."""
+        session, user = caller.signed_in
+        if not _ROW_ID.fullmatch(session_id):
+            return []
+        if int(session_id) == session.session_id:
+            return [await self.log_out()]
+        ended = await run_backend(self._services().sessions.end_for_user, user.id, int(session_id))
+        await self._refresh_status(user.id or 0)
+        self.notice = messages.SESSION_ENDED if ended else ""
+        return []
+
+    @guarded()
+    async def sign_out_everywhere_else(self, caller: Caller) -> list:
+        """End every session of this user but this one."""
+        session, user = caller.signed_in
+        await run_backend(self._services().sessions.end_all_for_user, user.id, session.session_id)
+        await self._refresh_status(user.id or 0)
+        self.notice = messages.OTHER_SESSIONS_ENDED
+        return [rx.toast.success(messages.OTHER_SESSIONS_ENDED)]
 
 
 def _day(timestamp: float) -> str:

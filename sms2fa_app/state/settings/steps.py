@@ -17,3 +17,5 @@ class Step(enum.StrEnum):
     RECOVERY_CODES = "recovery_codes"  # a new set, shown once
     TOTP_SETUP = "totp_setup"  # scan, then a current code
     PASSKEY_SETUP = "passkey_setup"  # name it, then the browser creates it
+    NEW_PASSWORD = "new_password"  # the new password, twice
+    CONFIRM_DELETE = "confirm_delete"  # the last word before the account goes

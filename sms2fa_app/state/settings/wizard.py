@@ -1,7 +1,10 @@
 """The settings wizard: pick an operation, re-authenticate for it, then hand over to the factor's step.
 
 The server decides every step: the password step grants this session the one operation it is for;
-the code step raises that grant; the operation consumes it when it commits; Cancel drops it.
+a code of any enrolled factor raises that grant; the operation consumes it when it commits; Cancel
+drops it. The screen names the operation. With the authenticator app or a recovery code, the password
+and the code go in one step; a texted code needs two (the code is sent after the password); a passkey
+is asked of the browser right after the password (its answer comes back to `finish_reauth_passkey`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.guard import BrowserJson, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.status import SettingsState
 from sms2fa_app.state.settings.steps import Step
+from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 _BACK = {Step.CODE: Step.PHONE, Step.REAUTH_CODE: Step.REAUTH_PASSWORD}
 
@@ -34,6 +38,8 @@ class WizardState(SettingsState):
     # What the operation is for, when it is for one item (the passkey to remove), chosen when it began.
     target_label: str = ""
     _target: int = 0
+    action_title: str = ""  # the operation being confirmed, in words
+    reauth_method: str = Factor.SMS.value  # the factor that confirms it (with 2FA on)
     # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
     handles: ClassVar[frozenset[Operation]] = frozenset()
 
@@ -61,7 +67,7 @@ class WizardState(SettingsState):
         session, user = signed_in
         try:
             await run_backend(self._services().factor_changes.cancel, session)
-            await run_backend(self._show_status, user)
+            await run_backend(self._show_status, user, session.session_id)
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
         await self._reset_wizard()
@@ -71,7 +77,7 @@ class WizardState(SettingsState):
         return None
 
     def _forget_operation(self) -> None:
-        self.operation = self.target_label = ""
+        self.operation = self.action_title = self.target_label = ""
         self._target = 0
 
     @guarded()
@@ -92,8 +98,22 @@ class WizardState(SettingsState):
             await self._reset_wizard()
             return False
         self.operation = operation.value
+        self.action_title = messages.OPERATION_TITLES[operation]
+        prefers_app = user.preferred_factor == Factor.TOTP.value and self.totp_enabled
+        self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
         return True
+
+    @guarded()
+    async def use_reauth_method(self, caller: Caller, method: str) -> list:
+        """Confirm with a texted code, the authenticator app, a recovery code or a passkey."""
+        offered = {Factor.TOTP.value: self.totp_enabled, Factor.PASSKEY.value: len(self.passkeys) > 0}
+        if method in tuple(Factor) and offered.get(method, True):
+            self.reauth_method = method
+            self.error = ""
+            if self.step == Step.REAUTH_CODE:
+                self.step = Step.REAUTH_PASSWORD.value
+        return []
 
     @guarded()
     async def cancel(self, caller: Caller) -> list:
@@ -119,7 +139,8 @@ class WizardState(SettingsState):
 
     @guarded()
     async def confirm_password(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 1: the current password; then a code to the current number."""
+        """Re-authentication: the current password; with 2FA on, then a code to the current number, or in
+        the same step an authenticator or recovery code."""
         session, user = caller.signed_in
         if self.operation not in tuple(Operation):
             await self._reset_wizard()
@@ -143,18 +164,40 @@ class WizardState(SettingsState):
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
             self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
             return []
-        if not user.is_two_factor_enabled:  # a first factor needs only the password
+        if not user.is_two_factor_enabled:  # without a second factor, the password is all there is
             return await self._after_reauth(session, user, Operation(self.operation))
-        return await self._send_reauth_code(session, user)
+        method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
+        if method is Factor.SMS:
+            return await self._send_reauth_code(session, user)
+        if method is Factor.PASSKEY:
+            options = await run_backend(self._services().factor_changes.reauth_passkey_options, session)
+            if isinstance(options, FactorChange):
+                return await self._need_reauth()
+            return [get_passkey(options, WizardState.finish_reauth_passkey)]
+        return await self._verify_reauth(session, user, method, form_data.get("code", ""))
+
+    @guarded()
+    async def finish_reauth_passkey(self, caller: Caller, answer: BrowserJson) -> list:
+        """Re-authentication with a passkey: the browser's answer raises the grant (a refusal is said in words,
+        and the other factors stay offered)."""
+        session, user = caller.signed_in
+        refused, credential = browser_answer(answer)
+        if refused:
+            self.error = messages.passkey_browser_error(refused)
+            return []
+        return await self._verify_reauth(session, user, Factor.PASSKEY, credential)
 
     @guarded()
     async def verify_reauth_code(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 2: the code; then the operation the grant is for."""
+        """Re-authentication, part 2 with a texted code: the code; then the operation the grant is for."""
         session, user = caller.signed_in
-        changes = self._services().factor_changes
-        result = await run_backend(changes.verify_reauth, session, Factor.SMS, form_data.get("code", ""))
+        return await self._verify_reauth(session, user, Factor.SMS, form_data.get("code", ""))
+
+    async def _verify_reauth(self, session: ActiveSession, user: User, factor: Factor, code: str) -> list:
+        """A code of an enrolled factor raises the grant; then the operation it is for carries on."""
+        result = await run_backend(self._services().factor_changes.verify_reauth, session, factor, code)
         if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
-            self.error = messages.verify_failed(result.verify)
+            self.error = messages.verify_failed(result.verify, factor)
             return []
         if not result.done or result.operation is None:
             return await self._need_reauth()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import func, select
 
@@ -9,12 +11,21 @@ from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import LoginSession, User
 from sms2fa_app.backend.services import Services
+from sms2fa_app.config import Settings
 from sms2fa_app.state import messages
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.signup import SignupState
+from tests.conftest import make_settings
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.states import make_state, redirect_path, run
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """These tests predate email verification: sign-up signs in at once (EMAIL_VERIFICATION_REQUIRED=false).
+    With verification on (the default), see test_verification.py."""
+    return make_settings(tmp_path, EMAIL_VERIFICATION_REQUIRED="false")
 
 
 def count(services: Services, model: type) -> int:

@@ -72,6 +72,14 @@ async def test_a_browser_answer_must_be_bounded_text(services: Services, answer:
     assert clean_browser_json("x" * MAX_CREDENTIAL_JSON_LENGTH) == "x" * MAX_CREDENTIAL_JSON_LENGTH
 
 
+async def test_a_field_the_page_did_not_render_is_empty(services: Services) -> None:
+    """Reflex sends a form input that is not on the page (a step's optional code field) as null."""
+    create_user(services)
+    state = make_state(LoginState)
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD, "code": None}))
+    assert state.error == "" and state.session_token != ""
+
+
 async def test_unknown_or_missing_arguments_are_refused(services: Services) -> None:
     state = make_state(LoginState)
     assert await run(state.log_in({"email": "a"}, {"extra": "b"})) == []

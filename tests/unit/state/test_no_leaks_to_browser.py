@@ -94,3 +94,27 @@ async def test_settings_wizard_echoes_only_the_number_being_typed(
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
     assert_clean(state, gateway, redis_client, phones=[OLD_PHONE, NEW_PHONE], drop_typed=True)
     assert state.two_factor_enabled and state.phone_ending == "2671"
+
+
+async def test_the_reset_page_sends_no_code_token_hash_or_whole_phone(
+    services: Services, gateway: RecordingGateway, mailer, redis_client
+) -> None:
+    from sms2fa_app.state.password_reset import ResetPasswordState
+    from tests.support.states import open_at
+
+    create_user(services, phone=OLD_PHONE)
+    services.password_resets.request("ada@example.com", "203.0.113.9")
+    services.jobs.drain()
+    link = mailer.last_link("ada@example.com", "/reset-password")
+    page = make_state(ResetPasswordState)
+    open_at(page, link)
+    steps = [page.load(), page.send_code(), page.verify_factor({"code": "000000"})]
+    for step in steps:
+        await run(step)
+        view = json.dumps(client_dict(page)[page.get_full_name()], default=str)
+        assert link.split("token=")[1] not in view
+        for sent in gateway.sent:
+            assert sent.code not in view
+        for secret in redis_values(redis_client):
+            assert secret not in view
+        assert OLD_PHONE not in view and OLD_PHONE[2:] not in view and page.phone_ending == "1212"

@@ -251,3 +251,57 @@ async def test_renaming_is_a_guarded_action_on_ones_own_passkey_without_reauthen
     await run(state.rename_passkey({"name": "Stolen"}))
     assert services.passkeys.list(bob)[0].name == "Bob's"
     assert services.accounts.get(1).factor_epoch == epoch  # not a factor change
+
+
+# ---- re-authentication with a passkey, and the activity log --------------------------------------------
+
+
+async def test_a_passkey_confirms_a_change_in_settings_after_the_password(
+    services: Services, ada: int, gateway: RecordingGateway, authenticator: SoftAuthenticator
+) -> None:
+    state = await signed_in_settings(services)
+    await run(state.start(Operation.DISABLE))
+    assert state.reauth_method == Factor.SMS  # texts stay the default; the passkey is one choice away
+    await run(state.use_reauth_method(Factor.PASSKEY))
+    assert state.reauth_method == Factor.PASSKEY
+    events = await run(state.confirm_password({"password": PASSWORD}))
+    ceremony, options = browser_ceremony(events)
+    assert ceremony == "get" and callback_handler(events) == "finish_reauth_passkey"
+    await run(state.finish_reauth_passkey("error:NotAllowedError"))
+    assert state.error.startswith("The passkey request was cancelled") and state.two_factor_enabled
+    events = await run(state.confirm_password({"password": PASSWORD}))
+    _, options = browser_ceremony(events)
+    await run(state.finish_reauth_passkey(authenticator.get(options)))
+    assert state.step == Step.STATUS and state.notice == messages.TWO_FACTOR_OFF
+    assert not services.accounts.get(1).is_two_factor_enabled and gateway.sent == []
+
+
+async def test_without_a_passkey_reauthentication_does_not_offer_one(services: Services) -> None:
+    create_user(services, phone=PHONE)
+    state = await signed_in_settings(services)
+    await run(state.start(Operation.DISABLE))
+    await run(state.use_reauth_method(Factor.PASSKEY))
+    assert state.reauth_method == Factor.SMS
+
+
+async def test_passkey_sign_ins_and_refusals_are_in_the_activity_log(
+    services: Services, ada: int, authenticator: SoftAuthenticator
+) -> None:
+    challenge = await at_challenge(services)
+    _, options = browser_ceremony(await run(challenge.start_passkey({})))
+    await run(challenge.finish_passkey(authenticator.get(options, origin="https://sms2fa.evil.example")))
+    _, options = browser_ceremony(await run(challenge.start_passkey({})))
+    await run(challenge.finish_passkey(authenticator.get(options)))
+    login = make_state(LoginState)
+    _, options = browser_ceremony(await run(login.start_passkey_sign_in()))
+    await run(login.finish_passkey_sign_in(authenticator.get(options)))
+    lines = [(entry.kind.value, entry.detail) for entry in services.activity.recent(ada)]
+    assert lines == [
+        ("signed_in", "passkey"),
+        ("signed_in", "passkey"),
+        ("second_factor_failed", "passkey"),
+    ]
+    assert [messages.activity_line(entry) for entry in services.activity.recent(ada)][1:] == [
+        "Signed in with a passkey",
+        "A passkey wasn't accepted",
+    ]

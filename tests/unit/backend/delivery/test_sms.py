@@ -10,11 +10,9 @@ import pytest
 import requests
 from plivo import exceptions as plivo_errors
 
+from sms2fa_app.backend.delivery.outbox import OUTBOX_KEY, DevOutbox, OutboxMessage
 from sms2fa_app.backend.delivery.sms import (
-    OUTBOX_KEY,
     DeliveryFailure,
-    DevOutbox,
-    OutboxMessage,
     PlivoGateway,
     SmsDeliveryError,
     message_text,
@@ -157,20 +155,33 @@ def test_recording_gateway_records_and_fails_on_demand() -> None:
 def test_build_services_picks_the_gateway(tmp_path, redis_client, clock: FakeClock, database) -> None:
     from sms2fa_app.backend.services import build_services
     from tests.conftest import FAST_HASHER, make_settings
+    from tests.support.recording_mailer import RecordingMailer
 
-    def build(gateway=None, **overrides: str):
+    def build(gateway=None, mailer=None, **overrides: str):
         settings = make_settings(tmp_path, **overrides)
         return build_services(
-            settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER, gateway=gateway
+            settings,
+            clock=clock,
+            redis_client=redis_client,
+            database=database,
+            hasher=FAST_HASHER,
+            gateway=gateway,
+            mailer=mailer,
         )
 
     development = build()
     assert isinstance(development.gateway, DevOutbox) and development.outbox is development.gateway
+    assert development.mailer is development.outbox  # texts and mails share the development outbox
     given = RecordingGateway()
-    tests_own = build(given)
+    tests_own = build(given, RecordingMailer())  # the outbox exists only for a channel with no gateway
     assert tests_own.gateway is given and tests_own.outbox is None
     plivo = build(
-        PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=TOKEN, PLIVO_PHONE_NUMBER=SENDER, PLIVO_API_URL="http://127.0.0.1:9"
+        PLIVO_AUTH_ID=AUTH_ID,
+        PLIVO_AUTH_TOKEN=TOKEN,
+        PLIVO_PHONE_NUMBER=SENDER,
+        PLIVO_API_URL="http://127.0.0.1:9",
+        SMTP_HOST="127.0.0.1",
+        SMTP_FROM="sms2fa@example.com",
     )
     assert isinstance(plivo.gateway, PlivoGateway) and plivo.outbox is None
     # the development outbox is where a dev-mode code lands

@@ -9,7 +9,6 @@ import pytest
 
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation, Reauth
-from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -21,6 +20,7 @@ from tests.support.recording_gateway import RecordingGateway
 from tests.support.soft_authenticator import SoftAuthenticator
 
 OLD_PHONE = "+16502531212"
+NEW_PASSWORD = "a new passphrase, 2026"
 NEW_PHONE = "+14155552671"
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
 
@@ -166,6 +166,8 @@ def _operation_runner(
     if operation is Operation.REMOVE_PASSKEY:
         passkey_id = register_passkey(services, 1, authenticator)
         return lambda session: changes.remove_passkey(session, passkey_id)
+    if operation is Operation.CHANGE_PASSWORD:
+        return lambda session: changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD)
     return {
         Operation.DISABLE: changes.disable,
         Operation.REGENERATE_CODES: changes.regenerate_codes,
@@ -173,7 +175,8 @@ def _operation_runner(
     }[operation]
 
 
-@pytest.mark.parametrize("operation", list(Operation))
+# Deleting the account has its own end (nothing is left to continue): tests/unit/backend/identity/test_deletion.py.
+@pytest.mark.parametrize("operation", [op for op in Operation if op is not Operation.DELETE_ACCOUNT])
 def test_every_operation_ends_in_the_same_finish(
     services: Services, gateway: RecordingGateway, clock: FakeClock, operation: Operation
 ) -> None:
@@ -254,75 +257,61 @@ def test_reauthentication_texts_have_a_budget_apart_from_new_numbers(
     assert gateway.sent[-1].to == OLD_PHONE
 
 
-# ---- passkeys ---------------------------------------------------------------------------------------
+# ---- re-authentication with any enrolled factor ------------------------------------------------------
 
 
-def test_every_change_is_told_to_notify_inside_its_transaction(
+def test_a_lost_phone_is_no_dead_end_the_authenticator_confirms_a_new_number(
+    services: Services, enrolled: User, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    setup = services.totp.begin_setup(1, "ada@example.com")
+    assert services.totp.confirm_setup(1, pyotp.TOTP(setup.secret).at(clock.now())).ok
+    clock.advance(30)
+    _token, session = signed_in(services)
+    changes = services.factor_changes
+    assert changes.begin(session, user(services), Operation.CHANGE_NUMBER) is FactorChange.DONE
+    changes.confirm_password(session, user(services), Operation.CHANGE_NUMBER, PASSWORD, "203.0.113.7")
+    assert changes.verify_reauth(session, Factor.TOTP, pyotp.TOTP(setup.secret).at(clock.now())).done
+    assert gateway.texts == []  # nothing was texted to the lost phone
+    changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+    assert changes.verify_enroll_code(session, user(services), gateway.last_code(NEW_PHONE), NEW_PHONE).done
+    assert user(services).phone_number == NEW_PHONE
+
+
+def test_a_recovery_code_confirms_a_change_once_and_is_spent(
     services: Services, enrolled: User, gateway: RecordingGateway
 ) -> None:
-    """The hook the security notice attaches to: one call per committed change, and its failure undoes it."""
-    heard: list[tuple[int, Operation]] = []
-    services.factor_changes.notify = lambda _tx, user_id, operation: heard.append((user_id, operation))
-    _token, session = signed_in(services)
-    authenticator = SoftAuthenticator(services.settings.passkey_origin)
-    granted(services, session, Operation.ADD_PASSKEY)
-    options = services.factor_changes.begin_passkey(session, user(services))
-    assert isinstance(options, str)
-    result = services.factor_changes.add_passkey(session, authenticator.create(options), "", CHROME)
-    assert result.done and heard == [(1, Operation.ADD_PASSKEY)]
-
-    def refuse(*_args: object) -> None:
-        raise ServiceUnavailable("the notice could not be queued")
-
-    services.factor_changes.notify = refuse
-    session = result.issued.session
-    granted(services, session, Operation.REMOVE_PASSKEY)
-    [passkey] = services.passkeys.list(1)
-    with pytest.raises(ServiceUnavailable):
-        services.factor_changes.remove_passkey(session, passkey.passkey_id)
-    assert services.passkeys.count(1) == 1 and user(services).factor_epoch == 1
-
-
-def test_a_refused_passkey_keeps_the_grant_and_stores_nothing(services: Services, enrolled: User) -> None:
-    _token, session = signed_in(services)
-    granted(services, session, Operation.ADD_PASSKEY)
-    options = services.factor_changes.begin_passkey(session, user(services))
-    assert isinstance(options, str)
-    phished = SoftAuthenticator("https://evil.example").create(options)
-    result = services.factor_changes.add_passkey(session, phished, "", CHROME)
-    assert result.status is FactorChange.PASSKEY_REJECTED and result.passkey_problem is PasskeyProblem.REFUSED
-    assert services.passkeys.count(1) == 0 and user(services).factor_epoch == 0
-    assert services.factor_changes.grants.holds(1, session.session_id, Operation.ADD_PASSKEY)
-
-
-def test_passkeys_need_their_grant_and_come_on_top_of_sms(services: Services) -> None:
-    create_user(services)  # 2FA off: no passkey without SMS under it
+    codes = services.recovery.generate(1)
     _token, session = signed_in(services)
     changes = services.factor_changes
-    assert changes.begin(session, user(services), Operation.ADD_PASSKEY) is FactorChange.NOT_ALLOWED
-    assert changes.begin_passkey(session, user(services)) is FactorChange.REAUTH_REQUIRED
+    changes.begin(session, user(services), Operation.DISABLE)
+    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    assert changes.verify_reauth(session, Factor.RECOVERY, codes[0]).done
+    assert services.recovery.remaining(1) == 9
+    changes.begin(session, user(services), Operation.DISABLE)  # a second try with the same code
+    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    refused = changes.verify_reauth(session, Factor.RECOVERY, codes[0])
+    assert refused.status is FactorChange.CODE_REJECTED
+    assert changes.disable(session).status is FactorChange.REAUTH_REQUIRED
 
 
-def test_removing_the_last_passkey_leaves_sms_in_force_and_only_the_users_own(
-    services: Services, enrolled: User
-) -> None:
-    mine = register_passkey(services, 1, SoftAuthenticator(services.settings.passkey_origin))
-    create_user(services, "bob@example.com", phone=NEW_PHONE)
-    bobs = register_passkey(services, 2, SoftAuthenticator(services.settings.passkey_origin))
+def test_the_password_alone_does_not_confirm_a_change_when_2fa_is_on(services: Services, enrolled: User) -> None:
     _token, session = signed_in(services)
     changes = services.factor_changes
-    granted(services, session, Operation.REMOVE_PASSKEY)
-    assert changes.remove_passkey(session, bobs).status is FactorChange.NOT_ALLOWED
-    assert services.passkeys.count(2) == 1
-    result = changes.remove_passkey(session, mine)
-    assert result.done and services.passkeys.count(1) == 0
-    assert user(services).is_two_factor_enabled and user(services).phone_number == OLD_PHONE
-    assert changes.begin(result.issued.session, user(services), Operation.REMOVE_PASSKEY) is FactorChange.NOT_ALLOWED
+    for operation in (Operation.CHANGE_PASSWORD, Operation.DISABLE, Operation.DELETE_ACCOUNT):
+        changes.begin(session, user(services), operation)
+        changes.confirm_password(session, user(services), operation, PASSWORD, "203.0.113.7")
+    changed = changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD)
+    assert changed.status is FactorChange.REAUTH_REQUIRED
+    assert services.accounts.confirm_password(1, PASSWORD).outcome.value == "authenticated"
 
 
-def test_turning_two_factor_off_removes_every_passkey(services: Services, enrolled: User) -> None:
-    register_passkey(services, 1, SoftAuthenticator(services.settings.passkey_origin))
+def test_without_2fa_the_password_confirms_a_password_change(services: Services) -> None:
+    create_user(services)
     _token, session = signed_in(services)
-    granted(services, session, Operation.DISABLE)
-    assert services.factor_changes.disable(session).done
-    assert services.passkeys.count(1) == 0
+    changes = services.factor_changes
+    changes.begin(session, user(services), Operation.CHANGE_PASSWORD)
+    changes.confirm_password(session, user(services), Operation.CHANGE_PASSWORD, PASSWORD, "203.0.113.7")
+    weak = changes.change_password(session, user(services), "qwerty123", "qwerty123")
+    assert weak.status is FactorChange.PASSWORD_REFUSED and weak.password_problem.value == "too_common"
+    assert changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD).done
+    assert services.accounts.confirm_password(1, NEW_PASSWORD).outcome.value == "authenticated"

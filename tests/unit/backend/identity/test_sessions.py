@@ -98,3 +98,49 @@ def test_session_ids_are_never_reused(services: Services) -> None:
     services.sessions.end(first.token)
     second = services.sessions.create(user.id, Stage.AUTHENTICATED)
     assert second.session.session_id > first.session.session_id
+
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
+
+
+def test_the_users_live_sessions_are_listed_with_browser_network_and_times(
+    services: Services, clock: FakeClock
+) -> None:
+    user = create_user(services)
+    other = create_user(services, "bob@example.com")
+    first = services.sessions.create(user.id, Stage.AUTHENTICATED, "203.0.113.77", CHROME)
+    clock.advance(60)
+    second = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED, "2001:db8:1:2::3", "curl/8")
+    services.sessions.create(other.id, Stage.AUTHENTICATED)
+    listed = services.sessions.list_for_user(user.id)
+    assert [(s.session_id, s.browser, s.network, s.signed_in) for s in listed] == [
+        (second.session.session_id, "Unknown browser", "2001:db8:1::/48", False),
+        (first.session.session_id, "Chrome on Linux", "203.0.113.0/24", True),
+    ]
+    assert listed[1].started_at == listed[1].last_seen_at == clock.now() - 60
+    clock.advance(services.settings.pending_2fa_seconds)  # the one waiting for its second factor expires
+    assert [s.session_id for s in services.sessions.list_for_user(user.id)] == [first.session.session_id]
+    clock.advance(services.settings.session_idle_seconds)
+    assert services.sessions.list_for_user(user.id) == []
+
+
+def test_a_user_ends_only_their_own_sessions(services: Services) -> None:
+    user = create_user(services)
+    other = create_user(services, "bob@example.com")
+    mine = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    theirs = services.sessions.create(other.id, Stage.AUTHENTICATED)
+    assert not services.sessions.end_for_user(user.id, theirs.session.session_id)
+    assert services.sessions.resolve(theirs.token) is not None
+    assert services.sessions.end_for_user(user.id, mine.session.session_id)
+    assert services.sessions.resolve(mine.token) is None
+
+
+def test_every_sign_in_is_logged_with_how_it_was_made(services: Services) -> None:
+    user = create_user(services)
+    pending = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
+    assert services.activity.recent(user.id) == []  # the password alone is no sign-in with 2FA on
+    services.sessions.advance(pending.token, Stage.AUTHENTICATED, "totp")
+    services.sessions.create(user.id, Stage.AUTHENTICATED, "203.0.113.77", CHROME)
+    entries = services.activity.recent(user.id)
+    assert [(e.kind.value, e.detail) for e in entries] == [("signed_in", "password"), ("signed_in", "totp")]
+    assert entries[0].browser == "Chrome on Linux" and entries[0].network == "203.0.113.0/24"

@@ -1,0 +1,59 @@
+"""Security notices and account mails, delivered by the job queue after the change they are about.
+
+`Notices.mail` and `Notices.text` only enqueue (called after a commit, see activity.py, or from a job);
+the queue's worker renders the letter and hands it to the gateway. A failed send is retried with
+backoff and logged; an address or number the provider refuses for good is dropped, logged. Nothing
+here ever undoes a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sms2fa_app.backend.delivery.email import EmailGateway
+from sms2fa_app.backend.delivery.letters import Letter, Site, render_mail, render_text
+from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
+from sms2fa_app.backend.infra.jobs import JobQueue, PermanentFailure
+
+MAIL_JOB = "mail"
+TEXT_JOB = "text"
+
+
+class Notices:
+    """Queues letters and sends them from the queue's worker."""
+
+    def __init__(self, jobs: JobQueue, mailer: EmailGateway, texts: SmsGateway, site: Site):
+        self._jobs = jobs
+        self._mailer = mailer
+        self._texts = texts
+        self.site = site
+        jobs.register(MAIL_JOB, self._send_mail)
+        jobs.register(TEXT_JOB, self._send_text)
+
+    def mail(self, letter: Letter, to: str, fields: Mapping[str, Any]) -> None:
+        """Queue a mail."""
+        self._jobs.enqueue(MAIL_JOB, {"letter": letter.value, "to": to, "fields": dict(fields)})
+
+    def text(self, letter: Letter, to_e164: str, account_email: str, fields: Mapping[str, Any]) -> None:
+        """Queue a text (to the old number after a change of number); its link names the account's address."""
+        payload = {"letter": letter.value, "to": to_e164, "email": account_email, "fields": dict(fields)}
+        self._jobs.enqueue(TEXT_JOB, payload)
+
+    def _send_mail(self, payload: dict[str, Any]) -> None:
+        mail = render_mail(Letter(payload["letter"]), payload["to"], payload["fields"], self.site)
+        _deliver(lambda: self._mailer.send_mail(mail))
+
+    def _send_text(self, payload: dict[str, Any]) -> None:
+        text = render_text(Letter(payload["letter"]), payload["email"], payload["fields"], self.site)
+        _deliver(lambda: self._texts.send(payload["to"], text))
+
+
+def _deliver(send: Callable[[], str]) -> None:
+    """Send; a destination the provider refuses for good is a permanent failure (no retry), anything else retries."""
+    try:
+        send()
+    except DeliveryError as error:
+        if error.kind is DeliveryFailure.INVALID_DESTINATION:
+            raise PermanentFailure("destination_refused") from error
+        raise

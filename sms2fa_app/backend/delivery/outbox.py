@@ -1,0 +1,103 @@
+"""The development outbox: texts and mails the app would have sent, kept in one Redis list.
+
+One gateway for both channels (it is an SmsGateway and an EmailGateway), so a developer finds codes,
+verification links and notices in one place, /dev/outbox. It holds codes and links in clear by design;
+config refuses production without Plivo and SMTP, so it never runs there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from sms2fa_app.backend.delivery.email import EmailDeliveryError, Mail, mask_email
+from sms2fa_app.backend.delivery.phone import mask_phone
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError
+from sms2fa_app.backend.infra.clock import Clock, SystemClock
+from sms2fa_app.backend.infra.events import log_event
+from sms2fa_app.backend.infra.redis_store import redis_fail_closed
+
+log = logging.getLogger("sms2fa.outbox")
+
+OUTBOX_KEY = "dev:outbox"
+SMS = "sms"
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A text or a mail kept by the development outbox (a mail's `text` is its plain-text part)."""
+
+    to: str
+    text: str
+    at: float
+    message_id: str = ""
+    channel: str = SMS
+    subject: str = ""
+
+
+class DevOutbox:
+    """Development gateway: keeps the newest messages in the Redis list `dev:outbox` instead of sending them."""
+
+    def __init__(self, client: redis.Redis, size: int = 50, clock: Clock | None = None):
+        self._redis = client
+        self._size = size
+        self._clock = clock or SystemClock()
+
+    def send(self, to_e164: str, text: str) -> str:
+        """Keep a text as the newest entry; return its id."""
+        message_id = self._keep({"channel": SMS, "to": to_e164, "text": text})
+        if message_id is None:
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "dev outbox unavailable")
+        log_event(log, logging.INFO, "sms_sent", provider="dev_outbox", to=mask_phone(to_e164), message_uuid=message_id)
+        return message_id
+
+    def send_mail(self, mail: Mail) -> str:
+        """Keep a mail (subject and plain text) as the newest entry; return its id."""
+        message_id = self._keep({"channel": EMAIL, "to": mail.to, "subject": mail.subject, "text": mail.text})
+        if message_id is None:
+            raise EmailDeliveryError(DeliveryFailure.TEMPORARY, "dev outbox unavailable")
+        log_event(log, logging.INFO, "mail_sent", provider="dev_outbox", to=mask_email(mail.to), message_id=message_id)
+        return message_id
+
+    def _keep(self, entry: dict[str, Any]) -> str | None:
+        message_id = f"dev-{uuid.uuid4()}"
+        record = json.dumps({**entry, "at": self._clock.now(), "message_id": message_id})
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.lpush(OUTBOX_KEY, record)
+            pipe.ltrim(OUTBOX_KEY, 0, self._size - 1)
+            pipe.execute()
+        except redis.RedisError:
+            return None
+        return message_id
+
+    def recent(self, limit: int | None = None) -> list[OutboxMessage]:
+        """Newest first."""
+        stop = (self._size if limit is None else min(limit, self._size)) - 1
+        with redis_fail_closed():
+            entries = self._redis.lrange(OUTBOX_KEY, 0, stop)
+        messages = []
+        for entry in entries:
+            data = json.loads(entry)
+            messages.append(
+                OutboxMessage(
+                    data["to"],
+                    data["text"],
+                    float(data["at"]),
+                    data.get("message_id", ""),
+                    data.get("channel", SMS),
+                    data.get("subject", ""),
+                )
+            )
+        return messages
+
+    def clear(self) -> None:
+        """Forget every stored message."""
+        with redis_fail_closed():
+            self._redis.delete(OUTBOX_KEY)

@@ -1,0 +1,64 @@
+"""Deleting an account, behind the same single-use re-authentication grant as every factor change.
+
+One transaction consumes the grant, logs the deletion (its last notice is mailed once it commits, to
+the address captured now), strips the account's activity rows down to their kind and time (kept for
+the retention period, then purged), and deletes its factors (passkeys included), sessions, remembered
+devices, links and the account row itself. Redis state keyed by the user (its lockout record) goes after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import col, delete
+
+from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.factors.grants import Operation, ReauthGrants
+from sms2fa_app.backend.factors.lockout import Lockout
+from sms2fa_app.backend.identity.sessions import ActiveSession
+from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.events import log_event
+from sms2fa_app.backend.models import (
+    AuthenticatorApp,
+    LinkToken,
+    LoginSession,
+    Passkey,
+    RecoveryCode,
+    RememberedDevice,
+    User,
+)
+
+log = logging.getLogger("sms2fa.deletion")
+
+# Every table holding rows of a user, besides the activity log (which keeps anonymous rows) and users.
+_USER_ROWS = (RecoveryCode, AuthenticatorApp, Passkey, RememberedDevice, LinkToken, LoginSession)
+
+
+class AccountDeletion:
+    """Deletes the account of a re-authenticated session."""
+
+    def __init__(self, database: Database, grants: ReauthGrants, activity: Activity, lockout: Lockout):
+        self._db = database
+        self._grants = grants
+        self._activity = activity
+        self._lockout = lockout
+
+    def delete(self, session: ActiveSession) -> bool:
+        """Delete the account; False (nothing changed) without a live grant for it."""
+        user_id = session.user_id
+        with self._db.session() as tx:
+            user = tx.get(User, user_id)
+            if user is None:
+                return False
+            operation = Operation.DELETE_ACCOUNT
+            if not self._grants.consume(user_id, session.session_id, operation, user.is_two_factor_enabled):
+                return False
+            self._activity.record(tx, user_id, EventKind.ACCOUNT_DELETED)
+            tx.flush()
+            self._activity.forget_user(tx, user_id)
+            for table in _USER_ROWS:
+                tx.exec(delete(table).where(col(table.user_id) == user_id))
+            tx.delete(user)
+        self._lockout.clear(user_id)
+        log_event(log, logging.INFO, "account_deleted", user=user_id)
+        return True

@@ -1,0 +1,183 @@
+"""The pages email links open: forgot password, reset password (second factor, then the new password), and
+email verification."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
+from sms2fa_app.components.layout import card
+from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
+from sms2fa_app.state.challenge import Factor
+from sms2fa_app.state.password_reset import (
+    DONE,
+    FACTOR,
+    INVALID,
+    NEW_PASSWORD,
+    ForgotPasswordState,
+    ResetPasswordState,
+)
+from sms2fa_app.state.verify_email import VerifyEmailState
+
+
+def forgot_password_page() -> rx.Component:
+    """The address; then the same answer whatever it is."""
+    return card(
+        "Reset your password",
+        rx.cond(
+            ForgotPasswordState.sent != "",
+            rx.callout(ForgotPasswordState.sent, icon="mail", color_scheme="green", role="status", width="100%"),
+            rx.form(
+                rx.vstack(
+                    rx.text("Enter the email address of your account. We'll send you a link.", size="2"),
+                    labeled_input(
+                        "Email",
+                        "email",
+                        type_="email",
+                        autocomplete="username",
+                        default_value=ForgotPasswordState.email_prefill,
+                        key=ForgotPasswordState.email_prefill,  # a prefill arrives after the first paint
+                    ),
+                    form_error(ForgotPasswordState.error),
+                    submit_button("Send reset link", ForgotPasswordState.busy),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ForgotPasswordState.request_reset,
+                width="100%",
+            ),
+        ),
+        rx.link("Back to log in", href="/login", size="2"),
+    )
+
+
+def _factor_form() -> rx.Component:
+    state = ResetPasswordState
+    return rx.form(
+        rx.vstack(
+            rx.cond(
+                state.method == Factor.RECOVERY,
+                labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+                otp_input(),
+            ),
+            form_error(state.error),
+            submit_button("Verify", state.busy),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=state.verify_factor,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _factor_step() -> rx.Component:
+    """Any enrolled factor: a texted code (sent on request), the authenticator app or a recovery code."""
+    state = ResetPasswordState
+    return rx.vstack(
+        rx.text(
+            "Your account has two-factor authentication. Confirm it's you before you choose a new password.", size="2"
+        ),
+        rx.match(
+            state.method,
+            (Factor.TOTP, rx.text("Enter the 6-digit code from your authenticator app.", size="2")),
+            (Factor.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.", size="2")),
+            rx.text("We'll text a code to the number ending in ", state.phone_ending, ".", size="2"),
+        ),
+        rx.cond(
+            (state.method == Factor.SMS) & ~state.code_sent,
+            rx.vstack(
+                form_error(state.error),
+                rx.button("Text me the code", on_click=state.send_code, loading=state.busy, size="3", width="100%"),
+                width="100%",
+            ),
+            _factor_form(),
+        ),
+        rx.cond(state.notice != "", rx.text(state.notice, size="2", role="status")),
+        rx.cond(
+            (state.method == Factor.SMS) & state.code_sent,
+            resend_button(state.resend_seconds, state.send_code, state.busy),
+        ),
+        factor_choices(state.method, state.has_totp, state.use_method),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _new_password_step() -> rx.Component:
+    state = ResetPasswordState
+    return rx.form(
+        rx.vstack(
+            new_password_fields(state, label="New password", confirm_label="Confirm new password"),
+            form_error(state.error),
+            submit_button("Set new password", state.busy),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=state.set_password,
+        width="100%",
+    )
+
+
+def reset_password_page() -> rx.Component:
+    """One step at a time, as the server says."""
+    state = ResetPasswordState
+    return card(
+        "Choose a new password",
+        rx.match(
+            state.step,
+            (
+                INVALID,
+                rx.vstack(
+                    rx.callout(
+                        "This link has expired or was already used. Ask for a new one.",
+                        icon="triangle_alert",
+                        color_scheme="red",
+                        role="alert",
+                        width="100%",
+                    ),
+                    rx.link("Ask for a new link", href="/forgot-password", size="2"),
+                    width="100%",
+                ),
+            ),
+            (FACTOR, _factor_step()),
+            (NEW_PASSWORD, _new_password_step()),
+            (
+                DONE,
+                rx.vstack(
+                    rx.callout(state.notice, icon="circle_check", color_scheme="green", role="status", width="100%"),
+                    rx.link("Log in", href="/login"),
+                    width="100%",
+                ),
+            ),
+            rx.spinner(),
+        ),
+    )
+
+
+def verify_email_page() -> rx.Component:
+    """A button confirms the address (opening the link alone does not)."""
+    state = VerifyEmailState
+    return card(
+        "Confirm your email address",
+        rx.cond(
+            state.done,
+            rx.vstack(
+                rx.cond(
+                    state.verified,
+                    rx.callout(state.message, icon="circle_check", color_scheme="green", role="status", width="100%"),
+                    rx.callout(state.message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+                ),
+                rx.link("Log in", href="/login"),
+                width="100%",
+            ),
+            rx.vstack(
+                rx.text("Confirm this address to finish signing up.", size="2"),
+                form_error(state.message),
+                rx.button(
+                    "Confirm my email address", on_click=state.confirm, loading=state.busy, size="3", width="100%"
+                ),
+                width="100%",
+            ),
+        ),
+    )

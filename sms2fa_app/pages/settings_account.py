@@ -1,0 +1,208 @@
+"""Settings: re-authentication with any factor, and the account's own sections (password, sessions, activity,
+deletion) with their steps."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
+from sms2fa_app.components.otp import factor_choices, otp_input
+from sms2fa_app.state.challenge import Factor
+from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordChangeState, SettingsState, WizardState
+
+
+def nav_buttons() -> rx.Component:
+    """Back and Cancel, under every step of the wizard."""
+    return rx.hstack(
+        rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
+        rx.button("Cancel", type="button", variant="ghost", on_click=WizardState.cancel),
+        spacing="3",
+    )
+
+
+def action_heading() -> rx.Component:
+    """The operation being confirmed, e.g. "Turn off two-factor authentication"."""
+    return rx.heading(WizardState.action_title, size="3", as_="h3")
+
+
+# ---- re-authentication -------------------------------------------------------------------------------
+
+
+def _reauth_prompt() -> rx.Component:
+    return rx.cond(
+        SettingsState.two_factor_enabled,
+        rx.match(
+            WizardState.reauth_method,
+            (Factor.TOTP, rx.text("Confirm it's you: your password and a code from your authenticator app.", size="2")),
+            (Factor.RECOVERY, rx.text("Confirm it's you: your password and one of your recovery codes.", size="2")),
+            (Factor.PASSKEY, rx.text("Confirm it's you: your password, then one of your passkeys.", size="2")),
+            rx.text(
+                "Confirm it's you: your password, then a code we text to the number ending in ",
+                SettingsState.phone_ending,
+                ".",
+                size="2",
+            ),
+        ),
+        rx.text("Confirm it's you: enter your password.", size="2"),
+    )
+
+
+def reauth_step() -> rx.Component:
+    """The password, and with 2FA on any enrolled factor: an app or recovery code in this same step, a passkey
+    right after it, or a texted code in the next one."""
+    two_factor = SettingsState.two_factor_enabled
+    method = WizardState.reauth_method
+    return rx.vstack(
+        action_heading(),
+        rx.cond(
+            WizardState.target_label != "",
+            rx.text("Removing the passkey ", rx.text.strong(WizardState.target_label), ".", size="2"),
+        ),
+        _reauth_prompt(),
+        rx.form(
+            rx.vstack(
+                labeled_input("Password", "password", type_="password", autocomplete="current-password"),
+                rx.cond(two_factor & (method == Factor.TOTP), otp_input()),
+                rx.cond(
+                    two_factor & (method == Factor.RECOVERY),
+                    labeled_input("Recovery code", "code", autocomplete="off"),
+                ),
+                form_error(SettingsState.error),
+                rx.cond(
+                    two_factor,
+                    rx.match(
+                        method,
+                        (Factor.SMS, submit_button("Send code", SettingsState.busy)),
+                        (Factor.PASSKEY, submit_button("Continue with a passkey", SettingsState.busy)),
+                        submit_button("Confirm", SettingsState.busy),
+                    ),
+                    submit_button("Continue", SettingsState.busy),
+                ),
+                nav_buttons(),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=WizardState.confirm_password,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        rx.cond(
+            two_factor,
+            factor_choices(
+                WizardState.reauth_method,
+                SettingsState.totp_enabled,
+                WizardState.use_reauth_method,
+                SettingsState.passkeys.length() > 0,
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+# ---- the account's steps -----------------------------------------------------------------------------
+
+
+def new_password_step() -> rx.Component:
+    """The new password, twice, with the strength hint."""
+    return rx.vstack(
+        action_heading(),
+        rx.form(
+            rx.vstack(
+                new_password_fields(PasswordChangeState, label="New password", confirm_label="Confirm new password"),
+                form_error(SettingsState.error),
+                submit_button("Change password", SettingsState.busy),
+                nav_buttons(),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=PasswordChangeState.change_password,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def confirm_delete_step() -> rx.Component:
+    """What goes, and one explicit confirmation."""
+    return rx.vstack(
+        action_heading(),
+        rx.callout(
+            "This deletes your account with its phone number, authenticator app, passkeys, recovery codes, "
+            "sessions and remembered devices. It cannot be undone. We'll send a last email to confirm it.",
+            icon="triangle_alert",
+            color_scheme="red",
+            width="100%",
+        ),
+        rx.form(
+            rx.vstack(
+                rx.el.label(
+                    rx.hstack(rx.checkbox(name="confirm"), rx.text("I understand that this cannot be undone", size="2"))
+                ),
+                form_error(SettingsState.error),
+                rx.button(
+                    "Delete my account permanently",
+                    type="submit",
+                    color_scheme="red",
+                    loading=SettingsState.busy,
+                    size="3",
+                    width="100%",
+                ),
+                nav_buttons(),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=DeleteAccountState.delete_account,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+# ---- the account's sections on the status page --------------------------------------------------------
+
+
+def _session_row(session: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(
+                rx.text.strong(session["browser"]),
+                " · ",
+                session["network"],
+                rx.cond(session["current"] != "", " · this browser", ""),
+                rx.cond(session["pending"] != "", " · waiting for its second factor", ""),
+                size="2",
+            ),
+            rx.text(
+                "Started ", session["started"], " · last seen ", session["last_seen"], size="1", color_scheme="gray"
+            ),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button("Sign out", on_click=SettingsState.sign_out_session(session["id"]), variant="ghost", size="1"),
+        align="center",
+        width="100%",
+    )
+
+
+def account_sections() -> rx.Component:
+    """Password, active sessions, the activity page and deleting the account."""
+    return rx.vstack(
+        rx.heading("Password", size="4", as_="h2"),
+        rx.button("Change password", on_click=WizardState.start(Operation.CHANGE_PASSWORD), variant="soft"),
+        rx.heading("Active sessions", size="4", as_="h2"),
+        rx.foreach(SettingsState.sessions, _session_row),
+        rx.button(
+            "Sign out everywhere else", on_click=SettingsState.sign_out_everywhere_else, variant="soft", size="2"
+        ),
+        rx.link("Security activity", href="/activity", size="2"),
+        rx.heading("Delete account", size="4", as_="h2"),
+        rx.button(
+            "Delete my account",
+            on_click=WizardState.start(Operation.DELETE_ACCOUNT),
+            variant="soft",
+            color_scheme="red",
+        ),
+        spacing="3",
+        width="100%",
+    )

@@ -1,0 +1,139 @@
+"""Forgot password: ask for a link (the same answer for every address), then the link's page: a second
+factor when 2FA is on, then the new password. The link's token stays on the server once the page read it."""
+
+from __future__ import annotations
+
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.identity.link_tokens import MAX_LINK_TOKEN_LENGTH
+from sms2fa_app.backend.identity.password_reset import ResetLink, ResetOutcome
+from sms2fa_app.state import messages
+from sms2fa_app.state.cooldown import CooldownState
+from sms2fa_app.state.guard import Access, Caller, guarded
+from sms2fa_app.state.password_hint import PasswordHintState
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import SessionState
+
+MAX_PREFILL_LENGTH = 254
+
+# The reset page's steps.
+LOADING, INVALID, FACTOR, NEW_PASSWORD, DONE = "loading", "invalid", "factor", "new_password", "done"
+
+
+class ForgotPasswordState(SessionState):
+    """The request form; "Wasn't you?" links fill the address in."""
+
+    email_prefill: str = ""
+    sent: str = ""
+    error: str = ""
+    busy: bool = False
+
+    def load(self):
+        """on_load: a fresh answer; the address from the link (if any) fills the field."""
+        prefill = self.router.url.query_parameters.get("email", "")
+        self.email_prefill = prefill[:MAX_PREFILL_LENGTH] if isinstance(prefill, str) else ""
+        self.sent = self.error = ""
+        self.busy = False
+
+    @guarded(access=Access.ANYONE)
+    async def request_reset(self, _caller: Caller, form_data: dict) -> list:
+        """Queue a link for the address; the answer never says whether it has an account."""
+        email = form_data.get("email", "")
+        if not email.strip():
+            self.error = messages.ENTER_EMAIL
+            return []
+        services = self._services()
+        wait = await run_backend(services.password_resets.request, email, self._client_ip())
+        if wait:
+            self.error = messages.too_many_requests(wait)
+            return []
+        self.sent = messages.reset_sent(services.settings.password_reset_ttl_seconds)
+        return []
+
+
+class ResetPasswordState(PasswordHintState, CooldownState):
+    """The link's page, one step at a time; the server decides whether the second factor is done."""
+
+    step: str = LOADING
+    method: str = Factor.SMS.value
+    phone_ending: str = ""
+    has_totp: bool = False
+    code_sent: bool = False
+    error: str = ""
+    notice: str = ""
+    busy: bool = False
+    _link: str = ""
+
+    def _show(self, opened: ResetLink | None) -> None:
+        """The step a live link is at (or INVALID)."""
+        if opened is None:
+            self.step, self._link = INVALID, ""
+            return
+        self.step = FACTOR if opened.needs_second_factor else NEW_PASSWORD
+        self.phone_ending, self.has_totp = opened.phone_ending, opened.has_totp
+
+    @guarded(access=Access.ANYONE)
+    async def load(self, _caller: Caller) -> list:
+        """on_load: read the link's token from the address bar and keep it here; show what it needs."""
+        token = self.router.url.query_parameters.get("token", "")
+        self._link = token if isinstance(token, str) and len(token) <= MAX_LINK_TOKEN_LENGTH else ""
+        self.error = self.notice = self.password_hint = ""
+        self.code_sent = False
+        self.method = Factor.SMS.value
+        self._show(await run_backend(self._services().password_resets.open, self._link))
+        return []
+
+    @guarded(access=Access.ANYONE)
+    async def use_method(self, _caller: Caller, method: str) -> list:
+        """Pick the factor: a texted code, the authenticator app or a recovery code."""
+        if method in tuple(Factor) and (method != Factor.TOTP or self.has_totp):
+            self.method, self.error, self.notice = method, "", ""
+        return []
+
+    @guarded(access=Access.ANYONE)
+    async def send_code(self, _caller: Caller) -> list:
+        """Text a code to the account's number."""
+        sent = await run_backend(self._services().password_resets.send_code, self._link, self._client_ip())
+        if sent is None:
+            self._show(await run_backend(self._services().password_resets.open, self._link))
+            return []
+        self.error, countdown = self._after_send(sent)
+        if not self.error:
+            self.code_sent = True
+            self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
+        return [countdown] if countdown is not None else []
+
+    @guarded(access=Access.ANYONE)
+    async def verify_factor(self, _caller: Caller, form_data: dict) -> list:
+        """The second factor; a right code lets the link set a new password."""
+        factor = Factor(self.method) if self.method in tuple(Factor) else Factor.SMS
+        resets = self._services().password_resets
+        result = await run_backend(resets.verify_factor, self._link, factor, form_data.get("code", ""))
+        if result is None:
+            self._show(await run_backend(resets.open, self._link))
+            return []
+        if not result.ok:
+            self.error = messages.verify_failed(result, factor)
+            return []
+        self.error = self.notice = ""
+        self.step = NEW_PASSWORD
+        return []
+
+    @guarded(access=Access.ANYONE)
+    async def set_password(self, _caller: Caller, form_data: dict) -> list:
+        """The new password: every session ends, remembered devices are void, a notice goes out."""
+        resets = self._services().password_resets
+        result = await run_backend(
+            resets.complete, self._link, form_data.get("password", ""), form_data.get("confirm_password", "")
+        )
+        if result.outcome is ResetOutcome.PASSWORD_REFUSED and result.problem is not None:
+            self.error = messages.PASSWORD_PROBLEMS[result.problem]
+            return []
+        if result.outcome is ResetOutcome.SECOND_FACTOR_REQUIRED:
+            self.step, self.error = FACTOR, messages.RESET_SECOND_FACTOR
+            return []
+        if result.outcome is not ResetOutcome.DONE:
+            self.step, self._link = INVALID, ""
+            return []
+        await self._forget()  # this browser's own session ended with the others
+        self.step, self.notice, self.error = DONE, messages.RESET_DONE, ""
+        return []

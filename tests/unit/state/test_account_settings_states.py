@@ -1,0 +1,144 @@
+"""Settings beyond the second factor: re-authentication with any enrolled factor naming the action, the
+password, sessions, deleting the account, and the activity page, through the state handlers."""
+
+from __future__ import annotations
+
+import pyotp
+
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.services import Services
+from sms2fa_app.state import messages
+from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state.settings import Operation, Step
+from tests.support.factories import PASSWORD, create_user, log_in
+from tests.support.recording_gateway import RecordingGateway
+from tests.support.states import StatePage, make_state, redirect_path, run, settings_page
+
+ADA = "ada@example.com"
+PHONE = "+14155551212"
+NEW_PHONE = "+14155552671"
+NEW_PASSWORD = "another good passphrase"
+
+
+async def signed_in(services: Services, *, phone: str | None = None) -> StatePage:
+    """The settings page of a fully signed-in user (the challenge skipped for 2FA accounts)."""
+    user = create_user(services, phone=phone)
+    issued = log_in(services)
+    if phone is not None:
+        issued = services.sessions.advance(issued.token, Stage.AUTHENTICATED)
+    state = settings_page()
+    state.session_token = issued.token
+    await run(state.load())
+    assert user.id == 1
+    return state
+
+
+def with_authenticator(services: Services, clock: FakeClock) -> pyotp.TOTP:
+    setup = services.totp.begin_setup(1, ADA)
+    totp = pyotp.TOTP(setup.secret)
+    assert services.totp.confirm_setup(1, totp.at(clock.now() - 30)).ok
+    return totp
+
+
+async def test_the_authenticator_confirms_a_new_number_in_one_step(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    state = await signed_in(services, phone=PHONE)
+    totp = with_authenticator(services, clock)
+    await run(state.load())
+    await run(state.start(Operation.CHANGE_NUMBER))
+    assert state.action_title == "Change your phone number" and state.reauth_method == Factor.SMS
+    await run(state.use_reauth_method(Factor.TOTP))
+    await run(state.confirm_password({"password": PASSWORD, "code": totp.at(clock.now())}))
+    assert state.step == Step.PHONE and state.error == ""
+    assert gateway.texts == []  # nothing went to the (lost) phone
+    await run(state.send_enroll_code({"phone": NEW_PHONE}))
+    await run(state.verify_enroll_code({"code": gateway.last_code(NEW_PHONE)}))
+    assert services.accounts.get(1).phone_number == NEW_PHONE
+
+
+async def test_a_wrong_code_in_the_one_step_form_stays_there(services: Services, clock: FakeClock) -> None:
+    state = await signed_in(services, phone=PHONE)
+    with_authenticator(services, clock)
+    await run(state.load())
+    await run(state.start(Operation.DISABLE))
+    await run(state.use_reauth_method(Factor.TOTP))
+    await run(state.confirm_password({"password": PASSWORD, "code": "000000"}))
+    assert state.step == Step.REAUTH_PASSWORD
+    assert state.error == "That code isn't right. Check the time on your phone and use the newest code."
+    await run(state.confirm_password({"password": "wrong", "code": "000000"}))
+    assert state.error == messages.PASSWORD_WRONG
+    assert services.accounts.get(1).is_two_factor_enabled
+
+
+async def test_a_recovery_code_confirms_turning_2fa_off_and_is_spent(services: Services) -> None:
+    state = await signed_in(services, phone=PHONE)
+    codes = services.recovery.generate(1)
+    await run(state.start(Operation.DISABLE))
+    assert state.action_title == "Turn off two-factor authentication"
+    await run(state.use_reauth_method(Factor.TOTP))  # no app: not offered
+    assert state.reauth_method == Factor.SMS
+    await run(state.use_reauth_method(Factor.RECOVERY))
+    await run(state.confirm_password({"password": PASSWORD, "code": codes[4]}))
+    assert state.step == Step.STATUS and state.notice == messages.TWO_FACTOR_OFF
+    assert not services.accounts.get(1).is_two_factor_enabled
+
+
+async def test_changing_the_password_ends_the_other_sessions(services: Services) -> None:
+    state = await signed_in(services)
+    other = log_in(services)
+    await run(state.start(Operation.CHANGE_PASSWORD))
+    await run(state.confirm_password({"password": PASSWORD}))
+    assert state.step == Step.NEW_PASSWORD
+    await run(state.rate_password("iloveyou"))
+    assert "commonly used" in state.password_hint
+    await run(state.change_password({"password": "iloveyou", "confirm_password": "iloveyou"}))
+    assert state.error == messages.TOO_COMMON and state.step == Step.NEW_PASSWORD
+    await run(state.change_password({"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}))
+    assert state.step == Step.STATUS and state.notice == messages.PASSWORD_CHANGED
+    assert services.sessions.resolve(other.token) is None
+    assert services.sessions.resolve(state.session_token) is not None
+    assert services.accounts.confirm_password(1, NEW_PASSWORD).outcome is LoginOutcome.AUTHENTICATED
+
+
+async def test_sessions_are_listed_and_signed_out(services: Services) -> None:
+    state = await signed_in(services)
+    other = log_in(services)
+    third = log_in(services)
+    await run(state.load())
+    assert len(state.sessions) == 3
+    assert [entry["current"] for entry in state.sessions].count("yes") == 1
+    await run(state.sign_out_session(str(other.session.session_id)))
+    assert services.sessions.resolve(other.token) is None and len(state.sessions) == 2
+    assert state.notice == messages.SESSION_ENDED
+    await run(state.sign_out_everywhere_else())
+    assert services.sessions.resolve(third.token) is None and len(state.sessions) == 1
+    assert services.sessions.resolve(state.session_token) is not None
+    assert redirect_path(await run(state.sign_out_session("not-a-number"))) is None
+
+
+async def test_deleting_the_account_needs_the_box_ticked(services: Services) -> None:
+    state = await signed_in(services)
+    await run(state.start(Operation.DELETE_ACCOUNT))
+    assert state.action_title == "Delete your account"
+    await run(state.confirm_password({"password": PASSWORD}))
+    assert state.step == Step.CONFIRM_DELETE
+    await run(state.delete_account({"confirm": ""}))
+    assert state.error == messages.CONFIRM_DELETE_MISSING and services.accounts.get(1) is not None
+    events = await run(state.delete_account({"confirm": "on"}))
+    assert redirect_path(events) == "/login" and services.accounts.get(1) is None
+    assert state.session_token == "" and state.signed_in_email == ""
+
+
+async def test_the_activity_page_lists_the_users_events_in_words(services: Services) -> None:
+    create_user(services)
+    issued = log_in(services)
+    page = make_state(ActivityState)
+    page.session_token = issued.token
+    assert await run(page.load()) == []
+    assert [entry["what"] for entry in page.entries] == ["Signed in with your password"]
+    page.session_token = ""
+    assert redirect_path(await run(page.load())) == "/login" and page.entries == []
