@@ -22,7 +22,7 @@ def nav_buttons() -> rx.Component:
 
 def action_heading() -> rx.Component:
     """The operation being confirmed, e.g. "Turn off two-factor authentication"."""
-    return rx.heading(WizardState.action_title, size="3", as_="h3")
+    return rx.heading(WizardState.action_title, size="3", as_="h2")
 
 
 # ---- re-authentication -------------------------------------------------------------------------------

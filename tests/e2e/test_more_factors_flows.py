@@ -78,14 +78,14 @@ def redeem_recovery_code(page: Page, code: str) -> None:
     page.get_by_role("button", name="Verify").click()
 
 
-def wait_out_login_cooldown(backend: Services, email: str) -> None:
-    """Wait (a few seconds) until the server lets the user's next login text a code: the resend cooldown is per
-    user, so a login right after another one would get "Please wait ..." instead of a code."""
+def wait_out_login_cooldown(backend: Services, email: str, purpose: Purpose = Purpose.LOGIN) -> None:
+    """Wait (a few seconds) until the server lets the user's next login (or `purpose`) text a code: the resend
+    cooldown is per user, so a login right after another one would get "Please wait ..." instead of a code."""
     user = backend.accounts.find_by_email(email)
     assert user is not None and user.id is not None
     deadline = time.monotonic() + 10
-    while backend.otp.resend_wait(user_id=user.id, purpose=Purpose.LOGIN) > 0:
-        assert time.monotonic() < deadline, "the login resend cooldown did not end"
+    while backend.otp.resend_wait(user_id=user.id, purpose=purpose) > 0:
+        assert time.monotonic() < deadline, f"the {purpose.value} resend cooldown did not end"
         time.sleep(0.2)
 
 
