@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +33,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
+DEVELOPMENT_APP_URL = "http://localhost:3000"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 log = logging.getLogger("sms2fa.config")
 
@@ -44,6 +47,7 @@ _REASONS = {
     "bool_parsing": "must be true or false",
     "greater_than": "must be greater than {gt}",
     "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
     "literal_error": "must be {expected}",
 }
 
@@ -78,6 +82,29 @@ def _comma_list(value: Any) -> Any:
     return tuple(item.strip().upper() for item in value.split(",") if item.strip())
 
 
+_CAP_PAIR = re.compile(r"([A-Z]{2})=([1-9][0-9]{0,8})")
+
+
+def _country_caps(value: Any) -> Any:
+    """ "LV=20, us=500" -> (("LV", 20), ("US", 500)); one line naming the bad pair otherwise."""
+    if not isinstance(value, str):
+        return value
+    caps: dict[str, int] = {}
+    for item in (part.strip().upper() for part in value.split(",")):
+        if not item:
+            continue
+        match = _CAP_PAIR.fullmatch(item.replace(" ", ""))
+        if match is None:
+            raise ValueError(f"must list COUNTRY=NUMBER pairs separated by commas, such as LV=20,US=500, got {item!r}")
+        caps[match[1]] = int(match[2])
+    return tuple(sorted(caps.items()))
+
+
+def _host_of(url: str) -> str:
+    """The host part of a URL, lower-cased ("" when it has none)."""
+    return (urlsplit(url).hostname or "").lower()
+
+
 # Checked kinds of text, named for the fields below.
 _AppEnv = Annotated[Literal["development", "production"], BeforeValidator(_lower)]
 _DataDir = Annotated[Path, AfterValidator(_under_project)]
@@ -94,6 +121,9 @@ _CountryCode = Annotated[
     str, _check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")
 ]
 _Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
+_CountryCaps = Annotated[tuple[tuple[str, int], ...], NoDecode, BeforeValidator(_country_caps)]
+_Address = Annotated[str, _check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "must be an email address such as ops@example.com")]
+_Percent = Annotated[int, Field(ge=0, le=100)]
 _Host = Annotated[str, _check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 
 
@@ -142,6 +172,22 @@ class Settings(BaseSettings):
     otp_allow_voip: bool = False
     # Second factors beyond SMS
     remember_device_days: PositiveInt = 30
+    # Where Plivo reaches the app (delivery reports, voice answers) and the host of the texts' `@host #code` line
+    app_url: _HttpUrl | None = None  # None: http://localhost:3000 (development only)
+    plivo_callback_max_age_seconds: PositiveInt = 3600
+    voice_calls_per_hour_per_user: PositiveInt = 3
+    # Against SMS pumping: hourly caps per destination country, the block they trigger, who hears about it
+    sms_country_caps_per_hour: _CountryCaps = ()
+    sms_country_cap_default_per_hour: PositiveInt = 100
+    sms_country_block_seconds: PositiveInt = 3600
+    operator_email: _Address | None = None
+    # Proof of work (ALTCHA) once the pressure on an IP, an account or a country crosses these (0 = never)
+    pow_difficulty: PositiveInt = 20_000
+    pow_after_sends_per_hour_per_user: NonNegativeInt = 3
+    pow_after_sends_per_hour_per_ip: NonNegativeInt = 5
+    pow_after_country_cap_percent: _Percent = 50
+    pow_after_login_failures_per_account: NonNegativeInt = 5
+    pow_after_login_failures_per_ip: NonNegativeInt = 10
     # Where `reflex run` listens (the backend, and the development frontend)
     listen_host: _Host = "127.0.0.1"
 
@@ -154,6 +200,20 @@ class Settings(BaseSettings):
     def plivo_configured(self) -> bool:
         """True when real Plivo credentials are present."""
         return bool(self.plivo_auth_id and self.plivo_auth_token and self.plivo_phone_number)
+
+    @property
+    def base_url(self) -> str:
+        """Where Plivo's callbacks and links point: APP_URL, or http://localhost:3000 in development."""
+        return self.app_url or DEVELOPMENT_APP_URL
+
+    @property
+    def site_host(self) -> str:
+        """The host of the `@host #123456` line that binds a texted code to this site (APP_URL's, no port)."""
+        return _host_of(self.base_url)
+
+    def country_cap(self, region: str) -> int:
+        """Texts and calls per hour to one destination country before it is blocked."""
+        return dict(self.sms_country_caps_per_hour).get(region, self.sms_country_cap_default_per_hour)
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         """Never print secrets: repr() shows only the environment and the data directory."""
@@ -198,6 +258,17 @@ class Settings(BaseSettings):
         missing = [name for name, value in given.items() if not value]
         if missing and (len(missing) < len(given) or self.is_production):
             raise ValueError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
+        return self
+
+    @model_validator(mode="after")
+    def _app_url_safe(self) -> Settings:
+        """Production needs APP_URL (Plivo calls it back), over https unless the app is only reached on this machine."""
+        if not self.is_production:
+            return self
+        if not self.app_url:
+            raise ValueError("APP_URL is required when APP_ENV=production")
+        if self.app_url.startswith("http://") and _host_of(self.app_url) not in LOOPBACK_HOSTS:
+            raise ValueError("APP_URL must start with https:// when APP_ENV=production")
         return self
 
 

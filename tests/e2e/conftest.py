@@ -230,6 +230,7 @@ def app_environment(app_workdir: Path, redis_server: RedisServer, plivo: LocalPl
             "PLIVO_AUTH_ID": plivo.auth_id,
             "PLIVO_AUTH_TOKEN": plivo.auth_token,
             "PLIVO_API_URL": plivo.url,
+            "APP_URL": f"http://127.0.0.1:{port}",  # where the local Plivo sends reports and fetches answers
         }
     )
     return environment

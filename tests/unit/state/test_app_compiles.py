@@ -27,6 +27,7 @@ def test_every_page_compiles(tmp_path: Path, app_env: str) -> None:
     }
     if app_env == "production":
         env.update(PLIVO_AUTH_ID="MA" + "B" * 18, PLIVO_AUTH_TOKEN="token", PLIVO_PHONE_NUMBER="+14155550100")
+        env.update(APP_URL="https://sms2fa.example.com")
     completed = subprocess.run(
         [sys.executable, "-c", COMPILE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
