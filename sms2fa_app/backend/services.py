@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 import redis
 
-from sms2fa_app.backend.delivery.sms import DevOutbox, PlivoGateway, SmsGateway
+from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
+from sms2fa_app.backend.delivery.inbound import PlivoInbound
+from sms2fa_app.backend.delivery.sms import DevOutbox, Gateway, PlivoGateway
+from sms2fa_app.backend.delivery.status import DeliveryStatuses
+from sms2fa_app.backend.delivery.voice import SpokenCodes
 from sms2fa_app.backend.factors.changes import FactorChanges
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
@@ -20,11 +24,13 @@ from sms2fa_app.backend.factors.totp import AuthenticatorApps
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
+from sms2fa_app.backend.infra.alerts import OperatorAlerts, OperatorMailer
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import WindowLimiter
 from sms2fa_app.backend.infra.logging_setup import configure_logging
+from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
 from sms2fa_app.config import Settings, get_settings
 
@@ -42,12 +48,17 @@ class Services:
     sessions: SessionStore
     accounts: Accounts
     otp: OtpService
-    gateway: SmsGateway
+    gateway: Gateway
     lockout: Lockout
     factor_changes: FactorChanges
     recovery: RecoveryCodes
     totp: AuthenticatorApps
     devices: RememberedDevices
+    pow: ProofOfWork
+    deliveries: DeliveryStatuses
+    spoken: SpokenCodes
+    alerts: OperatorAlerts
+    inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts are not really sent
 
 
@@ -58,9 +69,11 @@ def build_services(
     redis_client: redis.Redis | None = None,
     database: Database | None = None,
     hasher: PasswordHasher | None = None,
-    gateway: SmsGateway | None = None,
+    gateway: Gateway | None = None,
+    operator_mailer: OperatorMailer | None = None,
 ) -> Services:
-    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher or SMS gateway."""
+    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher, SMS gateway or
+    the operator's mailer (none yet: branch issue11 brings the email gateway)."""
     clock = clock or SystemClock()
     database = database or Database(make_engine(settings.database_url))
     redis_client = redis_client or connect(settings.redis_url, settings.data_dir)
@@ -70,6 +83,7 @@ def build_services(
         SessionPolicy(settings.session_idle_seconds, settings.session_absolute_seconds, settings.pending_2fa_seconds),
     )
     limiter = WindowLimiter(redis_client, clock)
+    pow = ProofOfWork(settings.secret_key, clock, settings.pow_difficulty)
     accounts = Accounts(
         database,
         hasher or PasswordHasher(),
@@ -80,14 +94,29 @@ def build_services(
             settings.login_max_failures_per_account,
             settings.login_max_failures_per_ip,
             settings.signups_per_hour_per_ip,
+            settings.pow_after_login_failures_per_account,
+            settings.pow_after_login_failures_per_ip,
         ),
         settings.secret_key,
+        pow,
     )
+    callbacks = None
+    if settings.plivo_configured:
+        callbacks = PlivoCallbacks(
+            redis_client,
+            clock,
+            settings.plivo_auth_token or "",
+            settings.base_url,
+            settings.plivo_callback_max_age_seconds,
+        )
+    spoken = SpokenCodes(redis_client, settings.secret_key)
     if gateway is None:
-        gateway, outbox = _default_gateway(settings, redis_client, clock)
+        gateway, outbox = _default_gateway(settings, redis_client, clock, callbacks, spoken)
     else:
         outbox = gateway if isinstance(gateway, DevOutbox) else None
-    otp = OtpService(redis_client, gateway, clock, settings)
+    deliveries = DeliveryStatuses(redis_client, clock, settings.plivo_callback_max_age_seconds)
+    alerts = OperatorAlerts(settings.app_name, settings.operator_email, operator_mailer)
+    otp = OtpService(redis_client, gateway, clock, settings, deliveries=deliveries, alerts=alerts, pow=pow)
     lockout = otp.lockout  # one lockout for every factor
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key)
     totp = AuthenticatorApps(database, lockout, clock, settings.secret_key, settings.app_name)
@@ -108,11 +137,18 @@ def build_services(
         recovery=recovery,
         totp=totp,
         devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days),
+        pow=pow,
+        deliveries=deliveries,
+        spoken=spoken,
+        alerts=alerts,
+        inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )
 
 
-def _default_gateway(settings: Settings, client: redis.Redis, clock: Clock) -> tuple[SmsGateway, DevOutbox | None]:
+def _default_gateway(
+    settings: Settings, client: redis.Redis, clock: Clock, callbacks: PlivoCallbacks | None, spoken: SpokenCodes
+) -> tuple[Gateway, DevOutbox | None]:
     """Plivo when configured; otherwise the development outbox (config refuses production without Plivo)."""
     if settings.plivo_configured:
         plivo = PlivoGateway(
@@ -121,11 +157,13 @@ def _default_gateway(settings: Settings, client: redis.Redis, clock: Clock) -> t
             settings.plivo_phone_number or "",
             settings.plivo_api_url,
             settings.plivo_timeout_seconds,
+            callbacks=callbacks,
+            spoken=spoken,
         )
         return plivo, None
     if settings.is_production:  # unreachable with validated settings; never fall back to the outbox here
         raise RuntimeError("production needs Plivo credentials")
-    outbox = DevOutbox(client, settings.dev_outbox_size, clock)
+    outbox = DevOutbox(client, settings.dev_outbox_size, clock, settings.app_name)
     log.warning("Plivo is not configured: texts go to the development outbox")
     return outbox, outbox
 

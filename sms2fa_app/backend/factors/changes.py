@@ -116,7 +116,9 @@ class FactorChanges:
             self.grants.grant(session.user_id, session.session_id, operation, Reauth.PASSWORD)
         return checked
 
-    def send_reauth_code(self, session: ActiveSession, user: User, client_ip: str) -> RequestResult | FactorChange:
+    def send_reauth_code(
+        self, session: ActiveSession, user: User, client_ip: str, proof: str = ""
+    ) -> RequestResult | FactorChange:
         """Text a re-authentication code to the current number (after the password step)."""
         if self.grants.current(session.user_id, session.session_id) is None or not user.phone_number:
             return FactorChange.REAUTH_REQUIRED
@@ -126,6 +128,7 @@ class FactorChanges:
             session_id=session.session_id,
             phone=user.phone_number,
             client_ip=client_ip,
+            proof=proof,
         )
 
     def verify_reauth(self, session: ActiveSession, factor: Factor, code: str) -> ChangeResult:
@@ -155,21 +158,33 @@ class FactorChanges:
         return Operation.CHANGE_NUMBER if user.is_two_factor_enabled else Operation.ENABLE_SMS
 
     def send_enroll_code(
-        self, session: ActiveSession, user: User, phone: str, phone_e164: str | None, client_ip: str
+        self,
+        session: ActiveSession,
+        user: User,
+        phone: str,
+        phone_e164: str | None,
+        client_ip: str,
+        proof: str = "",
     ) -> RequestResult | FactorChange:
-        """Text a setup code to a new number, under this session's grant."""
+        """Text a setup code to a new number, under this session's grant.
+
+        A number another account uses is not refused here: that answer would let anyone probe which
+        numbers are registered, for free. It goes through the same limits and the same provider call (its
+        owner gets a notice instead of a code) and answers exactly like a send; the code it "sent" can
+        never verify, and verify_enroll_code refuses the number anyway."""
         if not self.grants.holds(session.user_id, session.session_id, self.sms_operation(user)):
             return FactorChange.REAUTH_REQUIRED
         if phone_e164 and phone_e164 == user.phone_number:
             return FactorChange.NOT_ALLOWED
-        if phone_e164 and self._phone_taken(session.user_id, phone_e164):
-            return FactorChange.PHONE_TAKEN
+        taken = bool(phone_e164) and self._phone_taken(session.user_id, phone_e164 or "")
         return self._otp.request_code(
             purpose=Purpose.ENROLL,
             user_id=session.user_id,
             session_id=session.session_id,
             phone=phone,
             client_ip=client_ip,
+            proof=proof,
+            taken=taken,
         )
 
     def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:

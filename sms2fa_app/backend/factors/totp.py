@@ -10,7 +10,6 @@ decrypted. Confirming and removing an app are factor changes: FactorChanges call
 
 from __future__ import annotations
 
-import base64
 import hmac
 import logging
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from dataclasses import dataclass
 import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -27,6 +24,7 @@ from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.identity.accounts import prefer_factor
 from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.crypto import fernet_for as crypto_fernet_for
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import AuthenticatorApp, User
@@ -50,8 +48,7 @@ class TotpSetup:
 
 def fernet_for(secret_key: str) -> Fernet:
     """The Fernet that encrypts TOTP secrets, keyed by HKDF-SHA256 of the server secret."""
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return crypto_fernet_for(secret_key, _KEY_INFO)
 
 
 def qr_data_uri(text: str) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def keyed_digest(secret: str, *parts: str) -> str:
@@ -30,3 +35,9 @@ def new_token() -> str:
 def digests_equal(left: str, right: str) -> bool:
     """Constant-time comparison of two digests."""
     return hmac.compare_digest(left.encode(), right.encode())
+
+
+def fernet_for(secret_key: str, info: bytes) -> Fernet:
+    """A Fernet keyed by HKDF-SHA256 of the server secret; `info` names what it encrypts (one key per use)."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
