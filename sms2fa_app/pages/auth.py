@@ -6,6 +6,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
+from sms2fa_app.components.pow import proof_of_work
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -52,6 +53,7 @@ def login_page() -> rx.Component:
                 labeled_input("Email", "email", type_="email", autocomplete="username"),
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
                 form_error(LoginState.error),
+                proof_of_work(LoginState.pow_challenge),
                 submit_button("Log in", LoginState.loading),
                 spacing="3",
                 width="100%",

@@ -6,7 +6,8 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import otp_input, resend_button
+from sms2fa_app.components.otp import otp_input, resend_button, web_otp
+from sms2fa_app.components.pow import READ_PROOF, proof_of_work
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
@@ -43,11 +44,53 @@ def _prompt() -> rx.Component:
     )
 
 
+def _delivery() -> rx.Component:
+    """The newest code's live delivery status ("Delivered", "Not delivered: try a voice call", ...)."""
+    return rx.cond(
+        (ChallengeState.method == Factor.SMS) & (ChallengeState.delivery_status != ""),
+        rx.text(
+            ChallengeState.delivery_status,
+            size="2",
+            color_scheme=rx.cond(ChallengeState.delivery_lost, "red", "gray"),
+            aria_live="polite",
+            data_testid="delivery-status",
+        ),
+    )
+
+
+def _send_again() -> rx.Component:
+    """Resend the text, or be called instead; both wait for the same cooldown, and post the proof of work
+    when the widget above them is shown."""
+    return rx.cond(
+        ChallengeState.method == Factor.SMS,
+        rx.vstack(
+            proof_of_work(ChallengeState.pow_challenge),
+            resend_button(
+                ChallengeState.resend_seconds,
+                rx.call_script(READ_PROOF, callback=ChallengeState.resend),
+                ChallengeState.resending,
+            ),
+            rx.button(
+                "Call me instead",
+                type="button",
+                variant=rx.cond(ChallengeState.delivery_lost, "solid", "outline"),
+                size="3",
+                width="100%",
+                on_click=rx.call_script(READ_PROOF, callback=ChallengeState.call_me),
+                disabled=(ChallengeState.resend_seconds > 0) | ChallengeState.resending,
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
 def challenge_page() -> rx.Component:
     """The code form for the chosen factor, a resend button for texts, and the other factors."""
     return card(
         "Two-factor authentication",
         _prompt(),
+        _delivery(),
         rx.form(
             rx.vstack(
                 rx.cond(
@@ -55,6 +98,7 @@ def challenge_page() -> rx.Component:
                     labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                     otp_input(),
                 ),
+                rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
                 rx.el.label(
                     rx.hstack(rx.checkbox(name="remember"), rx.text(ChallengeState.remember_label, size="2")),
                 ),
@@ -68,10 +112,7 @@ def challenge_page() -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        rx.cond(
-            ChallengeState.method == Factor.SMS,
-            resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
-        ),
+        _send_again(),
         _method_links(),
         rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
     )

@@ -127,7 +127,9 @@ def test_reflex_sees_each_handler_with_its_public_arguments_only() -> None:
         (WizardState, "confirm_password", ["form_data"]),
         (SmsSetupState, "send_enroll_code", ["form_data"]),
         (SettingsState, "forget_device", ["device_id"]),
-        (ChallengeState, "resend", []),
+        (ChallengeState, "resend", ["form_data"]),
+        (ChallengeState, "call_me", ["form_data"]),
+        (WizardState, "resend_code", ["form_data"]),
         (LoginState, "log_in", ["form_data"]),
     ]:
         handler = state_class.event_handlers[name]

@@ -233,7 +233,7 @@ async def test_a_user_with_2fa_cannot_text_a_new_number_without_the_code_step(
 async def test_reauth_code_step_needs_the_password_on_the_server(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
     state.operation, state.step = Operation.DISABLE, Step.REAUTH_CODE  # a browser skipping the password
-    await run(state.resend_code())
+    await run(state.resend_code({}))
     assert gateway.sent == [] and state.step == Step.REAUTH_PASSWORD
     await run(state.verify_reauth_code({"code": "123456"}))
     assert services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
