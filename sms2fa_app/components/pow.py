@@ -9,6 +9,7 @@ handler's form argument).
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.element import Element
 
 from sms2fa_app.state.proof import PROOF_FIELD as FIELD
 
@@ -17,10 +18,15 @@ WIDGET_SCRIPT = "/vendor/altcha.min.js"
 READ_PROOF = f"({{{FIELD}: document.querySelector('altcha-widget input[name={FIELD}]')?.value ?? ''}})"
 
 
-class AltchaWidget(rx.Component):
-    """<altcha-widget>: the custom element the widget script defines."""
+class AltchaWidget(Element):
+    """<altcha-widget>: the custom element the widget script defines (rendered by its tag name, like an HTML
+    element, not imported)."""
 
-    tag = "altcha-widget"
+    tag = "AltchaWidget"  # an identifier: Reflex names memoized components after the tag
+
+    def _get_tag_name(self) -> str:
+        return '"altcha-widget"'
+
     challenge: rx.Var[str]
     auto: rx.Var[str]
     name: rx.Var[str]

@@ -13,7 +13,6 @@ test-artifacts/<test-name>/.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -25,18 +24,20 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
+from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+
+__all__ = ["BrowserCapture", "whole_number_forms"]  # the e2e tests import them from here
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
@@ -69,6 +70,15 @@ TEST_SETTINGS = {
     "OTP_SENDS_PER_HOUR_GLOBAL": "10000",
     "LOGIN_MAX_FAILURES_PER_IP": "1000",
     "SIGNUPS_PER_HOUR_PER_IP": "1000",  # every test account signs up from 127.0.0.1
+    # Proof of work: every test comes from 127.0.0.1, so no per-IP pressure; an account asks for it after two
+    # failed logins, texts to GB numbers (cap 4) after two sends; quick to solve.
+    "POW_AFTER_SENDS_PER_HOUR_PER_IP": "0",
+    "POW_AFTER_LOGIN_FAILURES_PER_IP": "0",
+    "POW_AFTER_SENDS_PER_HOUR_PER_USER": "0",
+    "POW_AFTER_LOGIN_FAILURES_PER_ACCOUNT": "2",
+    "SMS_COUNTRY_CAPS_PER_HOUR": "GB=4",
+    "SMS_COUNTRY_CAP_DEFAULT_PER_HOUR": "100000",
+    "POW_DIFFICULTY": "2000",
 }
 
 
@@ -195,6 +205,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="package")
 def app_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The app's temporary home: project/ (where Reflex runs), then web/, states/, data/ and the database."""
+    subprocess.run([str(ROOT / "scripts" / "vendor_altcha.sh")], check=True, timeout=300)  # as `make setup`
     work = tmp_path_factory.mktemp("app")
     _project_mirror(work / "project")
     return work
@@ -295,63 +306,6 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-@dataclass
-class BrowserCapture:
-    """What the browser received and kept: websocket frames, console lines, and storage snapshots."""
-
-    frames: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-    snapshots: list[str] = field(default_factory=list)
-    navigations: list[str] = field(default_factory=list)
-
-    def attach(self, page: Page) -> None:
-        """Record the page's console, its URLs (client-side route changes too) and every websocket frame it receives."""
-        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
-        page.on("framenavigated", self._navigated)
-        page.on("websocket", self._watch)
-
-    def _navigated(self, frame: Frame) -> None:
-        if frame.parent_frame is None:
-            self.navigations.append(frame.url)
-
-    def _watch(self, websocket: WebSocket) -> None:
-        def received(payload: str | bytes) -> None:
-            self.frames.append(payload.decode(errors="replace") if isinstance(payload, bytes) else payload)
-
-        websocket.on("framereceived", received)
-
-    def snapshot(self, page: Page) -> str:
-        """Record (and return) the page's URL, HTML, cookies, localStorage and sessionStorage as one text."""
-        storage = page.evaluate(
-            "() => JSON.stringify({local: {...window.localStorage}, session: {...window.sessionStorage}})"
-        )
-        cookies = json.dumps(page.context.cookies())
-        text = "\n".join([f"url: {page.url}", page.content(), f"cookies: {cookies}", f"storage: {storage}"])
-        self.snapshots.append(text)
-        return text
-
-    def everything(self) -> str:
-        """All frames and snapshots so far, as one text to search."""
-        return "\n".join([*self.frames, *self.snapshots])
-
-    def assert_absent(self, *needles: str, frames_from: int = 0) -> None:
-        """Fail if a needle is in a frame (from index `frames_from`) or a snapshot; name where, not the haystack."""
-        for needle in needles:
-            assert needle, "empty needle"
-            for index, frame in enumerate(self.frames[frames_from:], start=frames_from):
-                assert needle not in frame, f"{needle!r} leaked in websocket frame #{index}"
-            for index, snapshot in enumerate(self.snapshots):
-                assert needle not in snapshot, f"{needle!r} leaked in page snapshot #{index}"
-
-
-def whole_number_forms(e164: str) -> list[str]:
-    """The ways a whole phone number could leak: '+14155551212', '14155551212', '4155551212'."""
-    number = phonenumbers.parse(e164)
-    national = phonenumbers.national_significant_number(number)
-    return [e164, e164.lstrip("+"), national]
 
 
 @pytest.fixture
