@@ -211,10 +211,6 @@ class Settings(BaseSettings):
         """The host of the `@host #123456` line that binds a texted code to this site (APP_URL's, no port)."""
         return _host_of(self.base_url)
 
-    def country_cap(self, region: str) -> int:
-        """Texts and calls per hour to one destination country before it is blocked."""
-        return dict(self.sms_country_caps_per_hour).get(region, self.sms_country_cap_default_per_hour)
-
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         """Never print secrets: repr() shows only the environment and the data directory."""
         return [("app_env", self.app_env), ("data_dir", str(self.data_dir))]

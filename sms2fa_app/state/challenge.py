@@ -197,7 +197,7 @@ class ChallengeState(CooldownState):
                 self.delivery_lost = lost
                 if lost:  # the text will not come: its cooldown was given back, so a call can follow now
                     self._start_cooldown(wait)
-                if delivery is not None and delivery.state.final:
+                if delivery is None or delivery.state.final:  # nothing (more) to follow
                     self._watch_owner = ""
                     return
             await asyncio.sleep(POLL_SECONDS)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sms2fa_app.backend.factors.sms_policy import OtpPolicy
 from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.config import ConfigError, load_settings
 
@@ -158,7 +159,8 @@ def test_production_requires_an_app_url_plivo_can_reach_safely(tmp_path: Path) -
 def test_country_caps_parse_into_pairs_with_a_default(tmp_path: Path) -> None:
     settings = load(tmp_path, SMS_COUNTRY_CAPS_PER_HOUR=" lv=20, US=500 ,,", SMS_COUNTRY_CAP_DEFAULT_PER_HOUR="40")
     assert settings.sms_country_caps_per_hour == (("LV", 20), ("US", 500))
-    assert (settings.country_cap("LV"), settings.country_cap("US"), settings.country_cap("FR")) == (20, 500, 40)
+    policy = OtpPolicy.from_settings(settings)
+    assert (policy.country_cap("LV"), policy.country_cap("US"), policy.country_cap("FR")) == (20, 500, 40)
     assert load(tmp_path).sms_country_caps_per_hour == ()
 
 
