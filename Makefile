@@ -20,7 +20,11 @@ $(VENV)/.installed: requirements.txt
 .tools/node_modules/.bin/bun:
 	npm install --prefix .tools --no-save --no-fund --no-audit bun@$(BUN_VERSION)
 
-setup: $(VENV)/.installed .tools/node_modules/.bin/bun migrate
+## The proof-of-work widget the app serves (npm `altcha`, pinned by version and SHA-256)
+assets/vendor/altcha.min.js: scripts/vendor_altcha.sh
+	scripts/vendor_altcha.sh
+
+setup: $(VENV)/.installed .tools/node_modules/.bin/bun assets/vendor/altcha.min.js migrate
 
 ## Create the data directories, check the database and Redis answer (one line either way), apply migrations
 migrate: $(VENV)/.installed

@@ -32,10 +32,13 @@ from sms2fa_app.config_fields import (
     Address,
     AppEnv,
     Countries,
+    CountryCaps,
     DataDir,
     Host,
     HttpUrl,
+    OperatorAddress,
     Origin,
+    Percent,
     PlivoAuthId,
     RedisUrl,
     Region,
@@ -65,6 +68,7 @@ _REASONS = {
     "bool_parsing": "must be true or false",
     "greater_than": "must be greater than {gt}",
     "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
     "literal_error": "must be {expected}",
 }
 
@@ -118,12 +122,27 @@ class Settings(BaseSettings):
     otp_allow_voip: bool = False
     # Second factors beyond SMS
     remember_device_days: PositiveInt = 30
+    # Plivo's delivery reports and voice answers reach the app at APP_URL (below), the texts' `@host #code` line too
+    plivo_callback_max_age_seconds: PositiveInt = 3600
+    voice_calls_per_hour_per_user: PositiveInt = 3
+    # Against SMS pumping: hourly caps per destination country, the block they trigger, who hears about it
+    sms_country_caps_per_hour: CountryCaps = ()
+    sms_country_cap_default_per_hour: PositiveInt = 100
+    sms_country_block_seconds: PositiveInt = 3600
+    operator_email: OperatorAddress | None = None  # required in production
+    # Proof of work (ALTCHA) once the pressure on an IP, an account or a country crosses these (0 = never)
+    pow_difficulty: PositiveInt = 20_000
+    pow_after_sends_per_hour_per_user: NonNegativeInt = 3
+    pow_after_sends_per_hour_per_ip: NonNegativeInt = 5
+    pow_after_country_cap_percent: Percent = 50
+    pow_after_login_failures_per_account: NonNegativeInt = 5
+    pow_after_login_failures_per_ip: NonNegativeInt = 10
     # Where `reflex run` listens (the backend, and the development frontend)
     listen_host: Host = "127.0.0.1"
     # Passkeys (WebAuthn): the relying party's id and the origin the browser shows (required in production)
     webauthn_rp_id: RpId | None = None
     webauthn_origin: Origin | None = None
-    # Links in mails
+    # Links in mails and texts, Plivo's callbacks; its host binds texted codes to the site
     app_url: HttpUrl | None = None  # None: http://localhost:3000 (development only)
     # Email (SMTP)
     smtp_host: SmtpHost | None = None  # None: mail goes to the development outbox (development only)
@@ -170,6 +189,11 @@ class Settings(BaseSettings):
     def smtp_port_or_default(self) -> int:
         """SMTP_PORT, or the usual port of SMTP_SECURITY."""
         return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
+
+    @property
+    def site_host(self) -> str:
+        """The host of the `@host #123456` line that binds a texted code to this site (APP_URL's, no port)."""
+        return host_of(self.base_url)
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         """Never print secrets: repr() shows only the environment and the data directory."""
@@ -262,13 +286,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _app_url_safe(self) -> Settings:
-        """Production needs APP_URL, over https unless the app is only reached on this machine."""
+        """Production needs APP_URL (mail links, Plivo callbacks), over https unless only reached on this machine."""
         if not self.is_production:
             return self
         if not self.app_url:
             raise ValueError("APP_URL is required when APP_ENV=production")
         if self.app_url.startswith("http://") and host_of(self.app_url) not in LOOPBACK_HOSTS:
             raise ValueError("APP_URL must start with https:// when APP_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _operator_reachable(self) -> Settings:
+        """Every country has a cap, and reaching one alerts by mail: production names who reads the alerts."""
+        if self.is_production and not self.operator_email:
+            raise ValueError(
+                "OPERATOR_EMAIL is required when APP_ENV=production (country caps alert the operator by mail)"
+            )
         return self
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_settings import NoDecode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,29 @@ def comma_list(value: Any) -> Any:
     return tuple(item.strip().upper() for item in value.split(",") if item.strip())
 
 
+_CAP_PAIR = re.compile(r"([A-Z]{2})=([1-9][0-9]{0,8})")
+
+
+def country_caps(value: Any) -> Any:
+    """ "LV=20, us=500" -> (("LV", 20), ("US", 500)); one line naming the bad pair otherwise."""
+    if not isinstance(value, str):
+        return value
+    caps: dict[str, int] = {}
+    for item in (part.strip().upper() for part in value.split(",")):
+        if not item:
+            continue
+        match = _CAP_PAIR.fullmatch(item.replace(" ", ""))
+        if match is None:
+            raise ValueError(f"must list COUNTRY=NUMBER pairs separated by commas, such as LV=20,US=500, got {item!r}")
+        caps[match[1]] = int(match[2])
+    return tuple(sorted(caps.items()))
+
+
+def email_address(example: str) -> Any:
+    """An email address (loosely: the mail server has the last word); a bad one is named with `example`."""
+    return Annotated[str, check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", f"must be an email address such as {example}")]
+
+
 # The kinds themselves (config.Settings types each field with one of them).
 AppEnv = Annotated[Literal["development", "production"], BeforeValidator(lower)]
 DataDir = Annotated[Path, AfterValidator(under_project)]
@@ -57,6 +80,8 @@ Region = Annotated[
 ]
 CountryCode = Annotated[str, check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")]
 Countries = Annotated[tuple[CountryCode, ...], NoDecode, BeforeValidator(comma_list)]  # NoDecode: not JSON
+CountryCaps = Annotated[tuple[tuple[str, int], ...], NoDecode, BeforeValidator(country_caps)]  # "LV=20,US=500"
+Percent = Annotated[int, Field(ge=0, le=100)]
 Host = Annotated[str, check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 # A WebAuthn relying-party id is a domain name (browsers refuse an IP address): labels of letters, digits, hyphens.
 RpId = Annotated[
@@ -74,9 +99,8 @@ Origin = Annotated[
     check(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?", "must be an origin such as https://example.com, got {value!r}"),
 ]
 SmtpSecurity = Annotated[Literal["starttls", "tls", "none"], BeforeValidator(lower)]
-Address = Annotated[
-    str, check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "must be an email address such as sms2fa@example.com")
-]
+Address = email_address("sms2fa@example.com")
+OperatorAddress = email_address("ops@example.com")
 SmtpHost = Annotated[str, check(r"[A-Za-z0-9.:\[\]-]+", "must be a host name or IP address")]
 
 

@@ -1,7 +1,8 @@
-"""Builds the Reflex app and registers its pages; nothing more."""
+"""Builds the Reflex app and registers its pages and API routes; nothing more."""
 
 import reflex as rx
 
+from sms2fa_app.api.routes import api_app
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.activity import activity_page
@@ -23,7 +24,11 @@ from sms2fa_app.state.signup import SignupState
 from sms2fa_app.state.verify_email import VerifyEmailState
 
 # Plain toasts: sonner's "rich colors" success green on pale green fails WCAG contrast (4.25:1 < 4.5:1).
-app = rx.App(backend_exception_handler=on_backend_error, toaster=rx.toast.provider(rich_colors=False))
+app = rx.App(
+    backend_exception_handler=on_backend_error,
+    toaster=rx.toast.provider(rich_colors=False),
+    api_transformer=api_app(),
+)
 app.register_lifespan_task(start_worker)
 LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]
 app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LOGIN_LOAD)

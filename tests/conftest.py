@@ -23,9 +23,21 @@ TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost_kib=1024)
 
 
+# Proof of work stays out of the way unless a test turns it on (tests of pressure set their thresholds).
+NO_PRESSURE = {
+    "POW_AFTER_SENDS_PER_HOUR_PER_USER": "0",
+    "POW_AFTER_SENDS_PER_HOUR_PER_IP": "0",
+    "POW_AFTER_COUNTRY_CAP_PERCENT": "0",
+    "POW_AFTER_LOGIN_FAILURES_PER_ACCOUNT": "0",
+    "POW_AFTER_LOGIN_FAILURES_PER_IP": "0",
+    "POW_DIFFICULTY": "20",
+}
+
+
 def make_settings(tmp_path: Path, **overrides: str) -> Settings:
-    """Settings as a test wants them: temp data dir, fixed secret, no .env file."""
+    """Settings as a test wants them: temp data dir, fixed secret, no .env file, no proof-of-work pressure."""
     environ = {"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": TEST_SECRET, "APP_ENV": "development"}
+    environ.update(NO_PRESSURE)
     environ.update(overrides)
     return load_settings(environ, env_file=None)
 

@@ -11,10 +11,14 @@ import redis
 
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
+from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
 from sms2fa_app.backend.delivery.email import EmailGateway, SmtpGateway
+from sms2fa_app.backend.delivery.inbound import PlivoInbound
 from sms2fa_app.backend.delivery.letters import Site
 from sms2fa_app.backend.delivery.outbox import DevOutbox
-from sms2fa_app.backend.delivery.sms import PlivoGateway, SmsGateway
+from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
+from sms2fa_app.backend.delivery.status import DeliveryStatuses
+from sms2fa_app.backend.delivery.voice import SpokenCodes
 from sms2fa_app.backend.factors.changes import FactorChanges
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
@@ -33,12 +37,14 @@ from sms2fa_app.backend.identity.password_reset import PasswordResets, ResetPoli
 from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
 from sms2fa_app.backend.identity.verification import EmailVerification
+from sms2fa_app.backend.infra.alerts import OperatorAlerts, OperatorMailer
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.jobs import JobQueue
 from sms2fa_app.backend.infra.limits import WindowLimiter
 from sms2fa_app.backend.infra.logging_setup import configure_logging
+from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
 from sms2fa_app.config import Settings, get_settings
 
@@ -56,7 +62,7 @@ class Services:
     sessions: SessionStore
     accounts: Accounts
     otp: OtpService
-    gateway: SmsGateway
+    gateway: Gateway
     lockout: Lockout
     factor_changes: FactorChanges
     recovery: RecoveryCodes
@@ -72,6 +78,11 @@ class Services:
     verification: EmailVerification
     password_resets: PasswordResets
     deletion: AccountDeletion
+    pow: ProofOfWork
+    deliveries: DeliveryStatuses
+    spoken: SpokenCodes
+    alerts: OperatorAlerts
+    inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
 
@@ -82,16 +93,28 @@ def build_services(
     redis_client: redis.Redis | None = None,
     database: Database | None = None,
     hasher: PasswordHasher | None = None,
-    gateway: SmsGateway | None = None,
+    gateway: Gateway | None = None,
     mailer: EmailGateway | None = None,
+    operator_mailer: OperatorMailer | None = None,
 ) -> Services:
-    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher, SMS gateway or mailer."""
+    """Wire the backend from settings; tests pass their own clock, Redis, database, hasher, text and call
+    gateway, mailer, or the operator's alert mailer (default: the notices' mail queue)."""
     clock = clock or SystemClock()
     database = database or Database(make_engine(settings.database_url))
     redis_client = redis_client or connect(settings.redis_url, settings.data_dir)
     hasher = hasher or PasswordHasher()
+    callbacks = None
+    if settings.plivo_configured:
+        callbacks = PlivoCallbacks(
+            redis_client,
+            clock,
+            settings.plivo_auth_token or "",
+            settings.base_url,
+            settings.plivo_callback_max_age_seconds,
+        )
+    spoken = SpokenCodes(redis_client, settings.secret_key)
     outbox = _outbox_for(gateway, mailer, settings, redis_client, clock)
-    gateway = gateway or _sms_gateway(settings, outbox)
+    gateway = gateway or _sms_gateway(settings, outbox, callbacks, spoken)
     mailer = mailer or _mailer(settings, outbox, clock)
     jobs = JobQueue(
         redis_client,
@@ -123,6 +146,7 @@ def build_services(
         ttl_seconds=settings.email_verification_ttl_seconds,
         mails_per_hour_per_address=settings.signups_per_hour_per_address,
     )
+    pow = ProofOfWork(settings.secret_key, clock, settings.pow_difficulty)
     accounts = Accounts(
         database,
         hasher,
@@ -134,11 +158,16 @@ def build_services(
             settings.login_max_failures_per_ip,
             settings.signups_per_hour_per_ip,
             settings.signups_per_hour_per_address,
+            settings.pow_after_login_failures_per_account,
+            settings.pow_after_login_failures_per_ip,
         ),
         settings.secret_key,
         verification if settings.email_verification_required else None,
+        pow,
     )
-    otp = OtpService(redis_client, gateway, clock, settings)
+    deliveries = DeliveryStatuses(redis_client, clock, settings.plivo_callback_max_age_seconds)
+    alerts = OperatorAlerts(settings.app_name, settings.operator_email, operator_mailer or notices.mail_operator)
+    otp = OtpService(redis_client, gateway, clock, settings, deliveries=deliveries, alerts=alerts, pow=pow)
     lockout = otp.lockout  # one lockout for every factor
     lockout.on_failure = activity.failed_guess
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)
@@ -191,12 +220,17 @@ def build_services(
         verification=verification,
         password_resets=password_resets,
         deletion=AccountDeletion(database, grants, activity, lockout),
+        pow=pow,
+        deliveries=deliveries,
+        spoken=spoken,
+        alerts=alerts,
+        inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )
 
 
 def _outbox_for(
-    gateway: SmsGateway | None, mailer: EmailGateway | None, settings: Settings, client: redis.Redis, clock: Clock
+    gateway: Gateway | None, mailer: EmailGateway | None, settings: Settings, client: redis.Redis, clock: Clock
 ) -> DevOutbox | None:
     """The development outbox, when a channel has neither a given gateway nor a configured provider."""
     for given in (gateway, mailer):
@@ -208,11 +242,14 @@ def _outbox_for(
         return None
     if settings.is_production:  # unreachable with validated settings; never fall back to the outbox here
         raise RuntimeError("production needs Plivo credentials and an SMTP server")
-    return DevOutbox(client, settings.dev_outbox_size, clock)
+    return DevOutbox(client, settings.dev_outbox_size, clock, settings.app_name)
 
 
-def _sms_gateway(settings: Settings, outbox: DevOutbox | None) -> SmsGateway:
-    """Plivo when configured; otherwise the development outbox (config refuses production without Plivo)."""
+def _sms_gateway(
+    settings: Settings, outbox: DevOutbox | None, callbacks: PlivoCallbacks | None, spoken: SpokenCodes
+) -> Gateway:
+    """Plivo (texts with delivery reports, calls) when configured; otherwise the development outbox (config
+    refuses production without Plivo)."""
     if settings.plivo_configured:
         return PlivoGateway(
             settings.plivo_auth_id or "",
@@ -220,6 +257,8 @@ def _sms_gateway(settings: Settings, outbox: DevOutbox | None) -> SmsGateway:
             settings.plivo_phone_number or "",
             settings.plivo_api_url,
             settings.plivo_timeout_seconds,
+            callbacks=callbacks,
+            spoken=spoken,
         )
     assert outbox is not None
     log.warning("Plivo is not configured: texts go to the development outbox")

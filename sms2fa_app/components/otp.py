@@ -26,6 +26,27 @@ def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
     )
 
 
+# WebOTP: where the browser has it, wait for the text that ends with "@<this site> #<code>", fill the code in and
+# submit its form. The browser asks the person first; nothing happens elsewhere or when the text never comes.
+WEB_OTP = """
+if ('OTPCredential' in window && !window.__sms2faWebOtp) {
+  window.__sms2faWebOtp = true;
+  navigator.credentials.get({otp: {transport: ['sms']}}).then((otp) => {
+    const input = document.querySelector('input[name=code]');
+    if (otp && otp.code && input && input.form) {
+      input.value = otp.code;
+      input.form.requestSubmit();
+    }
+  }).catch(() => {}).finally(() => { window.__sms2faWebOtp = false; });
+}
+"""
+
+
+def web_otp() -> rx.Component:
+    """An invisible element that starts the WebOTP listener when the texted-code form appears."""
+    return rx.box(on_mount=rx.call_script(WEB_OTP), display="none")
+
+
 def resend_button(seconds: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
     """'Resend code', disabled with the seconds left while the server's cooldown runs."""
     return rx.button(

@@ -6,6 +6,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
+from sms2fa_app.components.pow import proof_of_work
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -80,6 +81,7 @@ def login_page() -> rx.Component:
                 rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
                 _login_error(),
                 rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="mail", role="status")),
+                proof_of_work(LoginState.pow_challenge),
                 submit_button("Log in", LoginState.loading),
                 spacing="3",
                 width="100%",

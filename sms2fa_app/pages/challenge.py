@@ -6,7 +6,8 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
+from sms2fa_app.components.otp import factor_choices, otp_input, resend_button, web_otp
+from sms2fa_app.components.pow import READ_PROOF, proof_of_work
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
@@ -20,6 +21,47 @@ def _prompt() -> rx.Component:
             rx.text("Use your passkey: your device asks for your fingerprint, face, PIN or security key."),
         ),
         rx.text("Enter the 6-digit code we sent to the number ending in ", ChallengeState.phone_ending, "."),
+    )
+
+
+def _delivery() -> rx.Component:
+    """The newest code's live delivery status ("Delivered", "Not delivered: try a voice call", ...)."""
+    return rx.cond(
+        (ChallengeState.method == Factor.SMS) & (ChallengeState.delivery_status != ""),
+        rx.text(
+            ChallengeState.delivery_status,
+            size="2",
+            color_scheme=rx.cond(ChallengeState.delivery_lost, "red", "gray"),
+            aria_live="polite",
+            data_testid="delivery-status",
+        ),
+    )
+
+
+def _send_again() -> rx.Component:
+    """Resend the text, or be called instead; both wait for the same cooldown, and post the proof of work
+    when the widget above them is shown."""
+    return rx.cond(
+        ChallengeState.method == Factor.SMS,
+        rx.vstack(
+            proof_of_work(ChallengeState.pow_challenge),
+            resend_button(
+                ChallengeState.resend_seconds,
+                rx.call_script(READ_PROOF, callback=ChallengeState.resend),
+                ChallengeState.resending,
+            ),
+            rx.button(
+                "Call me instead",
+                type="button",
+                variant=rx.cond(ChallengeState.delivery_lost, "solid", "outline"),
+                size="3",
+                width="100%",
+                on_click=rx.call_script(READ_PROOF, callback=ChallengeState.call_me),
+                disabled=(ChallengeState.resend_seconds > 0) | ChallengeState.resending,
+            ),
+            spacing="2",
+            width="100%",
+        ),
     )
 
 
@@ -56,6 +98,7 @@ def _code_form() -> rx.Component:
                 labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                 otp_input(),
             ),
+            rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
             form_error(ChallengeState.error),
             rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
@@ -70,15 +113,14 @@ def _code_form() -> rx.Component:
 
 
 def challenge_page() -> rx.Component:
-    """The form for the chosen factor, a resend button for texts, and the other factors."""
+    """The form for the chosen factor (a passkey first when the user has one); for texts, their live delivery
+    status, WebOTP, "Resend code" and "Call me instead"; and the other factors."""
     return card(
         "Two-factor authentication",
         _prompt(),
+        _delivery(),
         rx.cond(ChallengeState.method == Factor.PASSKEY, _passkey_form(), _code_form()),
-        rx.cond(
-            ChallengeState.method == Factor.SMS,
-            resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
-        ),
+        _send_again(),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
         ),

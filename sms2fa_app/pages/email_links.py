@@ -8,6 +8,7 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
+from sms2fa_app.components.pow import READ_PROOF, proof_of_work
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.password_reset import (
     DONE,
@@ -88,7 +89,14 @@ def _factor_step() -> rx.Component:
             (state.method == Factor.SMS) & ~state.code_sent,
             rx.vstack(
                 form_error(state.error),
-                rx.button("Text me the code", on_click=state.send_code, loading=state.busy, size="3", width="100%"),
+                proof_of_work(state.pow_challenge),
+                rx.button(
+                    "Text me the code",
+                    on_click=rx.call_script(READ_PROOF, callback=state.send_code),
+                    loading=state.busy,
+                    size="3",
+                    width="100%",
+                ),
                 width="100%",
             ),
             _factor_form(),
@@ -96,7 +104,11 @@ def _factor_step() -> rx.Component:
         rx.cond(state.notice != "", rx.text(state.notice, size="2", role="status")),
         rx.cond(
             (state.method == Factor.SMS) & state.code_sent,
-            resend_button(state.resend_seconds, state.send_code, state.busy),
+            rx.vstack(
+                proof_of_work(state.pow_challenge),
+                resend_button(state.resend_seconds, rx.call_script(READ_PROOF, callback=state.send_code), state.busy),
+                width="100%",
+            ),
         ),
         factor_choices(state.method, state.has_totp, state.use_method),
         spacing="3",

@@ -8,6 +8,7 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.components.pow import READ_PROOF, proof_of_work
 from sms2fa_app.pages.settings_account import (
     account_sections,
     action_heading,
@@ -260,7 +261,18 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        *([resend_button(SettingsState.resend_seconds, WizardState.resend_code, SettingsState.busy)] if texted else []),
+        *(
+            [
+                proof_of_work(SettingsState.pow_challenge),
+                resend_button(
+                    SettingsState.resend_seconds,
+                    rx.call_script(READ_PROOF, callback=WizardState.resend_code),
+                    SettingsState.busy,
+                ),
+            ]
+            if texted
+            else []
+        ),
         nav_buttons(),
         spacing="3",
         width="100%",
@@ -273,6 +285,7 @@ def _phone_step() -> rx.Component:
             rx.text("Step 1 of 3: the mobile number we should text.", size="2", color_scheme="gray"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error),
+            proof_of_work(SettingsState.pow_challenge),
             submit_button("Send code", SettingsState.busy),
             nav_buttons(),
             spacing="3",

@@ -7,6 +7,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.otp import factor_choices, otp_input
+from sms2fa_app.components.pow import proof_of_work
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordChangeState, SettingsState, WizardState
 
@@ -68,6 +69,7 @@ def reauth_step() -> rx.Component:
                     labeled_input("Recovery code", "code", autocomplete="off"),
                 ),
                 form_error(SettingsState.error),
+                proof_of_work(SettingsState.pow_challenge),
                 rx.cond(
                     two_factor,
                     rx.match(

@@ -1,22 +1,33 @@
-"""The second-factor challenge after the password step."""
+"""The second-factor challenge after the password step: the code by text or call, its live delivery status."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
+
 import reflex as rx
 
+from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
-from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, BrowserJson, Caller, guarded, resolve_caller
+from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, safe_next_path
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 __all__ = ["ChallengeState", "Factor"]
+
+# The delivery status is read from Redis this often while the page shows a code on its way, for at most
+# WATCH_SECONDS after the send (a report later than that no longer matters to this code).
+POLL_SECONDS = 2.0
+WATCH_SECONDS = 180.0
 
 
 class ChallengeState(CooldownState):
@@ -32,6 +43,10 @@ class ChallengeState(CooldownState):
     has_passkey: bool = False
     remember_label: str = ""
     _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
+    delivery_status: str = ""  # "Delivered", "Not delivered: try a voice call", ... ("" = nothing to show)
+    delivery_lost: bool = False
+    _watch_binding: str = ""  # purpose:user:session of the code whose delivery is shown
+    _watch_owner: str = ""  # the running watch's id: any other one stops at its next look
 
     @property
     def _factor(self) -> Factor:
@@ -51,33 +66,48 @@ class ChallengeState(CooldownState):
         """Whether the user has this factor (SMS and recovery codes go with 2FA)."""
         return {Factor.TOTP: self.has_totp, Factor.PASSKEY: self.has_passkey}.get(factor, True)
 
-    async def _send_code(self, session: ActiveSession, phone: str):
-        """Text a login code; returns the countdown event (errors land in self.error)."""
+    async def _send_code(
+        self, session: ActiveSession, phone: str, channel: Channel = Channel.SMS, proof: str = ""
+    ) -> list:
+        """Text (or call with) a login code; returns the countdown and delivery-watch events (errors land in
+        self.error)."""
+        services = self._services()
         result = await run_backend(
-            self._services().otp.request_code,
+            services.otp.request_code,
             purpose=Purpose.LOGIN,
             user_id=session.user_id,
             session_id=session.session_id,
             phone=phone,
             client_ip=self._client_ip(),
+            channel=channel,
+            proof=proof,
         )
-        self.error, countdown = self._after_send(result)
-        return countdown
+        self.error, countdown = self._after_send(result, proof)
+        events = [countdown] if countdown is not None else []
+        if isinstance(result, CodeSent) and getattr(services.gateway, "reports_status", False):
+            events.append(self._watch(session))
+        return events
 
-    async def _begin(self, next_path: str = ""):
-        """Right after the password step: text the first code (called by the login handler)."""
+    def _watch(self, session: ActiveSession):
+        """Show the delivery status of this session's newest login code, live."""
+        self._watch_binding = f"{Purpose.LOGIN.value}:{session.user_id}:{session.session_id}"
+        self.delivery_status, self.delivery_lost = "", False
+        return ChallengeState.watch_delivery
+
+    async def _begin(self, next_path: str = "") -> list:
+        """Right after the password step: text the first code (called by the login handler); its events."""
         self.error = self.notice = ""
         self.next_path = safe_next_path(next_path)
         caller = await resolve_caller(self, Access.PENDING)
         if caller is None:
-            return rx.redirect(LOGIN_PATH)
+            return [rx.redirect(LOGIN_PATH)]
         session, user = caller.signed_in
         await self._show(session, user)
         # A passkey first whenever there is one; else the factor used last time.
         preferred = Factor.TOTP if user.preferred_factor == Factor.TOTP.value and self.has_totp else Factor.SMS
         self.method = (Factor.PASSKEY if self.has_passkey else preferred).value
         if self._factor is not Factor.SMS:
-            return None  # nothing is texted unless texts are the way in
+            return []  # nothing is texted unless texts are the way in
         return await self._send_code(session, user.phone_number or "")
 
     async def load(self):
@@ -93,11 +123,15 @@ class ChallengeState(CooldownState):
                 return rx.redirect(LOGIN_PATH)
             session, user = caller.signed_in
             await self._show(session, user)
-            wait = await run_backend(self._services().otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
+            services = self._services()
+            wait = await run_backend(services.otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
         except ServiceUnavailable:
             self.error = messages.SERVICE_UNAVAILABLE
             return None
-        return self._start_cooldown(wait)
+        events = [self._start_cooldown(wait)]
+        if getattr(services.gateway, "reports_status", False):
+            events.append(self._watch(session))
+        return [event for event in events if event is not None]
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def verify(self, caller: Caller, form_data: dict) -> list:
@@ -123,6 +157,7 @@ class ChallengeState(CooldownState):
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
+        self._watch_owner = self._watch_binding = ""
         if remember:
             self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
@@ -159,14 +194,58 @@ class ChallengeState(CooldownState):
         return await self._passed(session, Factor.PASSKEY, remember=self._remember)
 
     @guarded(access=Access.PENDING, busy="resending")
-    async def resend(self, caller: Caller) -> list:
-        """Text a new code; the server refuses it during the cooldown whatever the browser shows."""
+    async def resend(self, caller: Caller, form_data: dict) -> list:
+        """Text a new code; the server refuses it during the cooldown whatever the browser shows.
+        `form_data` holds the proof of work when the widget is shown."""
         session, user = caller.signed_in
         self.notice = ""
-        countdown = await self._send_code(session, user.phone_number or "")
+        events = await self._send_code(session, user.phone_number or "", proof=form_data.get(PROOF_FIELD, ""))
         if not self.error:
             self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
-        return [countdown] if countdown is not None else []
+        return events
+
+    @guarded(access=Access.PENDING, busy="resending")
+    async def call_me(self, caller: Caller, form_data: dict) -> list:
+        """Call instead: a new code read out by a voice call, under the same cooldown and limits as a text."""
+        session, user = caller.signed_in
+        self.notice = ""
+        self.method = Factor.SMS.value
+        phone = user.phone_number or ""
+        events = await self._send_code(session, phone, Channel.VOICE, proof=form_data.get(PROOF_FIELD, ""))
+        if not self.error:
+            self.notice = messages.CALLING.format(ending=self.phone_ending)
+        return events
+
+    @rx.event(background=True)
+    async def watch_delivery(self):
+        """Follow the newest code's delivery reports (one Redis read every POLL_SECONDS) until the state is
+        final, the page moves on, a newer watch takes over or WATCH_SECONDS pass."""
+        owner = uuid.uuid4().hex
+        async with self:
+            binding, self._watch_owner = self._watch_binding, owner
+        deadline = time.monotonic() + WATCH_SECONDS
+        services = self._services()
+        while binding and time.monotonic() < deadline:
+            try:
+                delivery = await run_backend(services.deliveries.latest, binding)
+                lost = delivery is not None and delivery.state.lost
+                user_id = int(binding.split(":")[1])
+                wait = (
+                    await run_backend(services.otp.resend_wait, user_id=user_id, purpose=Purpose.LOGIN) if lost else 0
+                )
+            except ServiceUnavailable:
+                return
+            async with self:
+                if self._watch_owner != owner:
+                    return
+                self.delivery_status = messages.delivery_status(delivery)
+                self.delivery_lost = lost
+                if lost:  # the text will not come: its cooldown was given back, so a call can follow now
+                    self._start_cooldown(wait)
+                if delivery is None or delivery.state.final:  # nothing (more) to follow
+                    self._watch_owner = ""
+                    return
+            await asyncio.sleep(POLL_SECONDS)
 
     @guarded(access=Access.PENDING, busy="resending")
     async def use_method(self, caller: Caller, method: str) -> list:
@@ -186,8 +265,7 @@ class ChallengeState(CooldownState):
         )
         if pending:
             return []
-        countdown = await self._send_code(session, user.phone_number or "")
-        return [countdown] if countdown is not None else []
+        return await self._send_code(session, user.phone_number or "")
 
     async def _check_factor(self, session: ActiveSession, factor: Factor, code: str) -> VerifyResult:
         return await run_backend(

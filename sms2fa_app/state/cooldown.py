@@ -11,6 +11,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
 from sms2fa_app.state import messages
+from sms2fa_app.state.proof import next_challenge
 from sms2fa_app.state.session import SessionState
 
 # A running countdown touches its state once a second; one silent for this long is gone (its worker ended).
@@ -24,6 +25,7 @@ class CooldownState(SessionState):
     so a call while one runs is ignored, and the running one follows the newest deadline."""
 
     resend_seconds: int = 0
+    pow_challenge: str = ""  # a proof-of-work challenge for the widget, while sends need proofs
     _countdown_deadline: float = 0.0  # wall-clock time the cooldown ends
     _countdown_alive_at: float = 0.0  # last tick of the running countdown (0 = none runs)
     _countdown_owner: str = ""  # the running countdown's id: any other loop stops at its next tick
@@ -46,8 +48,11 @@ class CooldownState(SessionState):
     def _countdown_running(self) -> bool:
         return time.time() - self._countdown_alive_at < COUNTDOWN_STALE_SECONDS
 
-    def _after_send(self, result: CodeSent | SendRefused) -> tuple[str, object]:
-        """(error message or "", countdown event) for the result of a send."""
+    def _after_send(self, result: CodeSent | SendRefused, proof: str = "") -> tuple[str, object]:
+        """(error message or "", countdown event) for the result of a send; `proof` is the proof of work that
+        came with it (spent now), and the widget gets a new challenge when one is needed."""
+        needed = isinstance(result, SendRefused) and result.reason is SendRefusal.PROOF_REQUIRED
+        self.pow_challenge = next_challenge(self._services(), needed=needed, posted=proof)
         if isinstance(result, CodeSent):
             return "", self._start_cooldown(result.resend_after_seconds)
         countdown = None

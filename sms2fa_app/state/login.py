@@ -11,6 +11,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.guard import Access, BrowserJson, Caller, guarded
+from sms2fa_app.state.proof import PROOF_FIELD, next_challenge
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState, safe_next_path
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
@@ -27,13 +28,14 @@ class LoginState(SessionState):
     passkey_busy: bool = False
     throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
     unverified: bool = False  # the right password for an unconfirmed address: offer a new link
+    pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
     _unverified_user: int = 0
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
     _passkey_handle: str = ""
 
     def reset_form(self):
         """on_load: a fresh visit starts without the last attempt's message."""
-        self.error = self.notice = ""
+        self.error = self.notice = self.pow_challenge = ""
         self.loading = self.passkey_busy = self.throttled = self.unverified = False
         self._unverified_user = 0
 
@@ -42,12 +44,14 @@ class LoginState(SessionState):
         """Password step: same message for unknown email and wrong password."""
         services = self._services()
         previous_token = self._token()
+        proof = form_data.get(PROOF_FIELD, "")
         result = await run_backend(
             services.accounts.log_in,
             form_data.get("email", ""),
             form_data.get("password", ""),
             self._client_ip(),
             self._user_agent(),
+            proof,
         )
         if result.issued is not None and previous_token:
             await run_backend(services.sessions.end, previous_token)
@@ -55,6 +59,11 @@ class LoginState(SessionState):
         self.throttled = result.outcome is LoginOutcome.THROTTLED
         self.unverified = result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED
         self._unverified_user = result.user_id or 0
+        needed = result.outcome is LoginOutcome.PROOF_REQUIRED
+        self.pow_challenge = "" if result.issued is not None else next_challenge(services, needed=needed, posted=proof)
+        if needed:
+            self.error = messages.LOGIN_PROOF_REQUIRED
+            return []
         if result.outcome is LoginOutcome.THROTTLED:
             self.error = messages.login_throttled(result.retry_after_seconds)
             return []
@@ -135,8 +144,8 @@ class LoginState(SessionState):
         """Text the first code at once and go to the challenge page."""
         challenge = await self.get_state(ChallengeState)
         try:
-            countdown = await challenge._begin(next_path)
+            events = await challenge._begin(next_path)
         except ServiceUnavailable:
             challenge.error = messages.SERVICE_UNAVAILABLE
-            countdown = None
-        return [rx.redirect(CHALLENGE_PATH), *([countdown] if countdown is not None else [])]
+            events = []
+        return [rx.redirect(CHALLENGE_PATH), *events]

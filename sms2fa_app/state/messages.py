@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
+from sms2fa_app.backend.delivery.status import Channel, Delivery, DeliveryState
 from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_USER, PasskeyProblem
@@ -65,12 +66,18 @@ def too_many_requests(seconds: int) -> str:
     return f"Too many requests. Try again in {minutes(seconds)}."
 
 
+LOGIN_PROOF_REQUIRED = "One more step: wait for the check below to finish, then press Log in again."
+
+
 _SEND_REFUSALS: dict[SendRefusal, str] = {
     SendRefusal.COOLDOWN: "Please wait {wait} before asking for another code.",
     SendRefusal.USER_LIMIT: "You've asked for too many codes. Try again in {wait}.",
     SendRefusal.PHONE_LIMIT: "Too many codes were sent to this number. Try again in {wait}.",
     SendRefusal.IP_LIMIT: "Too many codes were requested from your network. Try again in {wait}.",
     SendRefusal.GLOBAL_BUDGET: "We can't send codes right now. Try again in {wait}.",
+    SendRefusal.VOICE_LIMIT: "You've asked for too many calls. Try again in {wait}.",
+    SendRefusal.COUNTRY_BLOCKED: "We can't send codes to numbers in this country right now. Try again in {wait}.",
+    SendRefusal.PROOF_REQUIRED: "One more step: wait for the check below to finish, then ask again.",
     SendRefusal.COUNTRY_NOT_ALLOWED: "We can't text numbers in that country yet.",
     SendRefusal.INVALID_NUMBER: "Enter a valid mobile number with its country code, like +1 415 555 2671.",
     SendRefusal.NUMBER_TYPE_NOT_ALLOWED: "That number can't receive our texts. Use a mobile number.",
@@ -126,6 +133,28 @@ def verify_failed(result: VerifyResult, factor: Factor = Factor.SMS) -> str:
 
 
 CODE_SENT = "We sent a new code to the number ending in {ending}."
+CALLING = "We're calling the number ending in {ending}. Listen for the 6-digit code."
+
+_DELIVERY: dict[tuple[Channel, DeliveryState], str] = {
+    (Channel.SMS, DeliveryState.QUEUED): "Text queued",
+    (Channel.SMS, DeliveryState.SENT): "Text sent to your carrier",
+    (Channel.SMS, DeliveryState.DELIVERED): "Delivered",
+    (Channel.SMS, DeliveryState.UNDELIVERED): "Not delivered: try a voice call",
+    (Channel.SMS, DeliveryState.FAILED): "Not delivered: try a voice call",
+    (Channel.VOICE, DeliveryState.QUEUED): "Calling you now",
+    (Channel.VOICE, DeliveryState.DELIVERED): "Call answered",
+}
+
+
+def delivery_status(delivery: Delivery | None) -> str:
+    """The live status of the newest code, e.g. "Delivered" or "Not delivered: try a voice call" ("" unknown)."""
+    if delivery is None:
+        return ""
+    return _DELIVERY.get(
+        (delivery.channel, delivery.state), "Calling you now" if delivery.channel is Channel.VOICE else ""
+    )
+
+
 PHONE_TAKEN = "This number can't be used. Try another one."
 NO_PROOF = "Verify a code sent to this number first."
 REAUTH_REQUIRED = "Confirm your password and a code first."

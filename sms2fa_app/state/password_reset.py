@@ -10,6 +10,7 @@ from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
+from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 
@@ -90,13 +91,15 @@ class ResetPasswordState(PasswordHintState, CooldownState):
         return []
 
     @guarded(access=Access.ANYONE)
-    async def send_code(self, _caller: Caller) -> list:
-        """Text a code to the account's number."""
-        sent = await run_backend(self._services().password_resets.send_code, self._link, self._client_ip())
+    async def send_code(self, _caller: Caller, form_data: dict) -> list:
+        """Text a code to the account's number; `form_data` holds the proof of work when the widget is shown."""
+        proof = form_data.get(PROOF_FIELD, "")
+        resets = self._services().password_resets
+        sent = await run_backend(resets.send_code, self._link, self._client_ip(), proof)
         if sent is None:
-            self._show(await run_backend(self._services().password_resets.open, self._link))
+            self._show(await run_backend(resets.open, self._link))
             return []
-        self.error, countdown = self._after_send(sent)
+        self.error, countdown = self._after_send(sent, proof)
         if not self.error:
             self.code_sent = True
             self.notice = messages.CODE_SENT.format(ending=self.phone_ending)

@@ -1,9 +1,17 @@
 """A local Plivo-compatible HTTP server for integration and end-to-end tests (stdlib only).
 
-It answers the one call the app makes, `POST /v1/Account/{auth_id}/Message/`, like Plivo does:
-Basic auth with the account's auth id and token, a JSON body with src, dst and text, and
-`202 {"api_id", "message": "message(s) queued", "message_uuid": [uuid]}`. Tests can script failures
-(400, 401, 403, 500 with Plivo-like JSON error bodies) and slow replies.
+It answers the two calls the app makes, like Plivo does, with Basic auth (the account's auth id and token):
+
+- `POST /v1/Account/{auth_id}/Message/` with src, dst, text (and optionally url, method): `202 {"api_id",
+  "message": "message(s) queued", "message_uuid": [uuid]}`. With a status `url`, it then POSTs signed delivery
+  reports there (MessageUUID, To, From, Status, ErrorCode, ...): queued, sent, then delivered unless a test
+  scripted another outcome (undelivered or failed with an error code).
+- `POST /v1/Account/{auth_id}/Call/` with from, to, answer_url: `201 {"api_id", "message": "call fired",
+  "request_uuid"}`; then, as if the callee picked up, it POSTs a signed request to the answer URL and keeps
+  the XML it gets: what the call said (tests read the code from it, like a person listening).
+
+Requests to the app are signed with X-Plivo-Signature-V3 (plivo_signing.py). Tests can script API failures
+(400, 401, 403, 500 with Plivo-like JSON error bodies), slow replies and delivery outcomes.
 
 Manual use:  python -m tests.support.plivo_server --port 8765
 """
@@ -18,13 +26,19 @@ import re
 import threading
 import time
 import uuid
+import xml.etree.ElementTree as ElementTree
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.plivo_signing import Reply, post_signed
+
 DEFAULT_AUTH_ID = "MALOCALPLIVOTEST0001"
 DEFAULT_AUTH_TOKEN = "local-plivo-auth-token-for-tests-only"
-_MESSAGE_PATH = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/Message/?$")
+_MESSAGE_PATH = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/(?P<kind>Message|Call)/?$")
+REPORT_DELAY_SECONDS = 0.3  # before the first delivery report (the app records the message id meanwhile)
+REPORT_GAP_SECONDS = 0.1
+ANSWER_DELAY_SECONDS = 0.3  # ringing, before the callee picks up
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 ERROR_BODIES = {
@@ -58,7 +72,12 @@ class LocalPlivo:
         self._messages: list[dict[str, Any]] = []
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
-        self.requests = 0  # every POST that reached the Message endpoint, accepted or not
+        self._outcomes: deque[tuple[str, str]] = deque()
+        self._reports: list[dict[str, Any]] = []
+        self._calls: list[dict[str, Any]] = []
+        self.hold_reports = False  # True: accept texts but send no delivery reports
+        self.hold_answers = False  # True: calls ring until a test calls `answer(request_uuid)`
+        self.requests = 0  # every POST that reached the Message or Call endpoint, accepted or not
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -121,12 +140,47 @@ class LocalPlivo:
                     return match.group(1) if match else None
         return None
 
+    @property
+    def reports(self) -> list[dict[str, Any]]:
+        """Delivery reports sent to the app: dicts with message_uuid, status, error_code, url, reply (status)."""
+        with self._lock:
+            return [dict(report) for report in self._reports]
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Calls placed: dicts with to, from, answer_url, request_uuid, and once answered: reply (HTTP status),
+        xml, and spoken (the texts of the Speak elements, in order)."""
+        with self._lock:
+            return [dict(call) for call in self._calls]
+
+    def last_call_code_for(self, dst: str) -> str | None:
+        """The code the newest answered call to `dst` read out (its one-digit Speak elements, said twice)."""
+        wanted = _digits(dst)
+        for call in reversed(self.calls):
+            if _digits(call["to"]) == wanted and "spoken" in call:
+                digits = "".join(text for text in call["spoken"] if len(text) == 1 and text.isdigit())
+                half = len(digits) // 2
+                if len(digits) == 12 and digits[:half] == digits[half:]:
+                    return digits[:half]
+                return None
+        return None
+
+    def deliver_next(self, status: str, error_code: str = "", count: int = 1) -> None:
+        """End the next `count` texts' reports with this status (delivered, undelivered, failed) and code."""
+        with self._lock:
+            self._outcomes.extend([(status, error_code)] * count)
+
     def clear(self) -> None:
-        """Forget messages, scripted failures and delays."""
+        """Forget messages, calls, reports, scripted failures, outcomes and delays."""
         with self._lock:
             self._messages.clear()
             self._failures.clear()
             self._delays.clear()
+            self._outcomes.clear()
+            self._reports.clear()
+            self._calls.clear()
+            self.hold_reports = False
+            self.hold_answers = False
             self.requests = 0
 
     def fail_next(self, status: int, count: int = 1) -> None:
@@ -150,7 +204,7 @@ class LocalPlivo:
             return False
         return user == self.auth_id and password == self.auth_token and path_auth_id == self.auth_id
 
-    def _handle_message(self, auth_header: str | None, path_auth_id: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def _handle(self, kind: str, auth_header: str | None, path_auth_id: str, body: bytes) -> tuple[int, dict[str, Any]]:
         api_id = str(uuid.uuid4())
         with self._lock:
             self.requests += 1
@@ -166,15 +220,104 @@ class LocalPlivo:
             payload = json.loads(body or b"{}")
         except ValueError:
             return 400, {"api_id": api_id, "error": "request body is not valid JSON"}
+        if kind == "Call":
+            return self._place_call(api_id, payload)
         missing = [name for name in ("src", "dst", "text") if not payload.get(name)]
         if missing:
             return 400, {"api_id": api_id, "error": f"missing parameter: {missing[0]}"}
         message_uuid = str(uuid.uuid4())
+        message = {"src": payload["src"], "dst": payload["dst"], "text": payload["text"], "message_uuid": message_uuid}
         with self._lock:
-            self._messages.append(
-                {"src": payload["src"], "dst": payload["dst"], "text": payload["text"], "message_uuid": message_uuid}
-            )
+            self._messages.append(message)
+            outcome = self._outcomes.popleft() if self._outcomes else ("delivered", "")
+            hold = self.hold_reports
+        if payload.get("url") and not hold:
+            self._in_background(self._report, message, payload["url"], outcome)
         return 202, {"api_id": api_id, "message": "message(s) queued", "message_uuid": [message_uuid]}
+
+    def _place_call(self, api_id: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        missing = [name for name in ("from", "to", "answer_url") if not payload.get(name)]
+        if missing:
+            return 400, {"api_id": api_id, "error": f"missing parameter: {missing[0]}"}
+        call = {
+            "from": payload["from"],
+            "to": payload["to"],
+            "answer_url": payload["answer_url"],
+            "request_uuid": str(uuid.uuid4()),
+        }
+        with self._lock:
+            self._calls.append(call)
+            hold = self.hold_answers
+        if not hold:
+            self._in_background(self._answer, call)
+        return 201, {"api_id": api_id, "message": "call fired", "request_uuid": call["request_uuid"]}
+
+    @staticmethod
+    def _in_background(target: Any, *args: Any) -> None:
+        threading.Thread(target=target, args=args, name="local-plivo-callback", daemon=True).start()
+
+    def _report(self, message: dict[str, Any], url: str, outcome: tuple[str, str]) -> None:
+        """Queued, sent, then the outcome: each a signed POST to the status URL, like Plivo's."""
+        time.sleep(REPORT_DELAY_SECONDS)
+        for sequence, (status, error_code) in enumerate([("queued", ""), ("sent", ""), outcome], start=1):
+            params = {
+                "MessageUUID": message["message_uuid"],
+                "To": message["dst"].lstrip("+"),
+                "From": message["src"].lstrip("+"),
+                "Type": "sms",
+                "Status": status,
+                "ErrorCode": error_code,
+                "Units": "1",
+                "Sequence": str(sequence),
+            }
+            reply = self._post(url, params)
+            with self._lock:
+                self._reports.append(
+                    {
+                        "message_uuid": message["message_uuid"],
+                        "status": status,
+                        "error_code": error_code,
+                        "url": url,
+                        "reply": reply.status,
+                    }
+                )
+            time.sleep(REPORT_GAP_SECONDS)
+
+    def answer(self, request_uuid: str) -> dict[str, Any]:
+        """Pick up a held call now (see `hold_answers`); returns the call as `calls` shows it."""
+        with self._lock:
+            call = next(call for call in self._calls if call["request_uuid"] == request_uuid)
+        self._answer(call, delay=0.0)
+        with self._lock:
+            return dict(call)
+
+    def _answer(self, call: dict[str, Any], delay: float = ANSWER_DELAY_SECONDS) -> None:
+        """The callee picks up: fetch the answer URL (signed) and keep what the XML says."""
+        time.sleep(delay)
+        params = {
+            "CallUUID": str(uuid.uuid4()),
+            "RequestUUID": call["request_uuid"],
+            "From": call["from"].lstrip("+"),
+            "To": call["to"].lstrip("+"),
+            "CallStatus": "in-progress",
+            "Direction": "outbound",
+            "Event": "StartApp",
+        }
+        reply = self._post(call["answer_url"], params)
+        spoken: list[str] = []
+        if reply.status == 200:
+            try:
+                spoken = [(element.text or "").strip() for element in ElementTree.fromstring(reply.body).iter("Speak")]
+            except ElementTree.ParseError:
+                spoken = []
+        with self._lock:
+            call.update(reply=reply.status, xml=reply.body, spoken=spoken)
+
+    def _post(self, url: str, params: dict[str, str]) -> Reply:
+        try:
+            return post_signed(self.auth_token, url, params, timeout=10)
+        except OSError as error:  # the app is down: Plivo would retry; tests see the failure
+            return Reply(0, "", str(error))
 
 
 def _handler_for(plivo: LocalPlivo) -> type[BaseHTTPRequestHandler]:
@@ -188,7 +331,7 @@ def _handler_for(plivo: LocalPlivo) -> type[BaseHTTPRequestHandler]:
             if match is None:
                 self._reply(404, {"api_id": str(uuid.uuid4()), "error": ERROR_BODIES[404]})
                 return
-            status, answer = plivo._handle_message(self.headers.get("Authorization"), match["auth_id"], body)
+            status, answer = plivo._handle(match["kind"], self.headers.get("Authorization"), match["auth_id"], body)
             self._reply(status, answer)
 
         def do_GET(self) -> None:

@@ -1,4 +1,4 @@
-"""An SmsGateway for tests: records every text, can be told to fail, and finds codes in texts."""
+"""A Gateway for tests: records every text and call, can be told to fail, and finds codes in texts."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ def extract_code(text: str) -> str:
 
 @dataclass(frozen=True)
 class SentText:
-    """One recorded send."""
+    """One recorded send (a call is recorded with the code it would say as its text)."""
 
     to: str
     text: str
     message_id: str
+    channel: str = "sms"
 
     @property
     def code(self) -> str:
@@ -34,22 +35,31 @@ class SentText:
 
 
 class RecordingGateway:
-    """Records (to, text) in order; `fail_next` makes the next sends raise SmsDeliveryError. Thread-safe."""
+    """Records (to, text) in order; `fail_next` makes the next sends raise SmsDeliveryError. Thread-safe.
+    With `reports_status`, the backend follows its messages as if delivery reports would come."""
 
-    def __init__(self) -> None:
+    def __init__(self, reports_status: bool = False) -> None:
         self._lock = threading.Lock()
         self._failures: deque[SmsDeliveryError] = deque()
         self.sent: list[SentText] = []
         self.attempts = 0
+        self.reports_status = reports_status
 
     def send(self, to_e164: str, text: str) -> str:
         """Record the text or raise the next scripted failure."""
+        return self._record(to_e164, text, "sms")
+
+    def call(self, to_e164: str, code: str) -> str:
+        """Record a call that would say `code` or raise the next scripted failure."""
+        return self._record(to_e164, f"(call) {code}", "voice")
+
+    def _record(self, to_e164: str, text: str, channel: str) -> str:
         with self._lock:
             self.attempts += 1
             if self._failures:
                 raise self._failures.popleft()
             message_id = f"rec-{len(self.sent) + 1}"
-            self.sent.append(SentText(to_e164, text, message_id))
+            self.sent.append(SentText(to_e164, text, message_id, channel))
             return message_id
 
     def fail_next(self, kind: DeliveryFailure = DeliveryFailure.TEMPORARY, count: int = 1, detail: str = "") -> None:

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from sms2fa_app.backend.factors.sms_policy import OtpPolicy
 from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.config import ConfigError, load_settings
 
+APP_URL = "https://sms2fa.example.com"
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}
 PASSKEYS = {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://login.example.com"}
-MAIL = {"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "sms2fa@example.com", "APP_URL": "https://sms2fa.example.com"}
+MAIL_WITHOUT_APP_URL = {
+    "SMTP_HOST": "smtp.example.com",
+    "SMTP_FROM": "sms2fa@example.com",
+    "OPERATOR_EMAIL": "ops@example.com",
+}
+MAIL = {**MAIL_WITHOUT_APP_URL, "APP_URL": APP_URL}
 
 
 def load(tmp_path: Path, **values: str):
@@ -200,6 +207,53 @@ def test_a_local_production_build_may_use_http_localhost(tmp_path: Path) -> None
     assert settings.passkey_origin == "http://localhost:8123"
 
 
+def test_production_requires_an_app_url_plivo_can_reach_safely(tmp_path: Path) -> None:
+    production = {"APP_ENV": "production", "SECRET_KEY": "k" * 40, **PLIVO, **PASSKEYS, **MAIL_WITHOUT_APP_URL}
+    with pytest.raises(ConfigError) as missing:
+        load(tmp_path, **production)
+    assert str(missing.value) == "APP_URL is required when APP_ENV=production"
+    with pytest.raises(ConfigError) as plain:
+        load(tmp_path, **production, APP_URL="http://sms2fa.example.com")
+    assert str(plain.value) == "APP_URL must start with https:// when APP_ENV=production"
+    assert load(tmp_path, **production, APP_URL="http://127.0.0.1:3000").site_host == "127.0.0.1"
+    settings = load(tmp_path, **production, APP_URL="https://Login.Example.com:8443/")
+    assert (settings.base_url, settings.site_host) == ("https://Login.Example.com:8443", "login.example.com")
+    assert load(tmp_path).base_url == "http://localhost:3000"  # development default
+
+
+def test_country_caps_parse_into_pairs_with_a_default(tmp_path: Path) -> None:
+    settings = load(tmp_path, SMS_COUNTRY_CAPS_PER_HOUR=" lv=20, US=500 ,,", SMS_COUNTRY_CAP_DEFAULT_PER_HOUR="40")
+    assert settings.sms_country_caps_per_hour == (("LV", 20), ("US", 500))
+    policy = OtpPolicy.from_settings(settings)
+    assert (policy.country_cap("LV"), policy.country_cap("US"), policy.country_cap("FR")) == (20, 500, 40)
+    assert load(tmp_path).sms_country_caps_per_hour == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"SMS_COUNTRY_CAPS_PER_HOUR": "LV=20,Latvia=5"},
+            "SMS_COUNTRY_CAPS_PER_HOUR must list COUNTRY=NUMBER pairs separated by commas, such as LV=20,US=500, "
+            "got 'LATVIA=5'",
+        ),
+        (
+            {"SMS_COUNTRY_CAPS_PER_HOUR": "LV=0"},
+            "SMS_COUNTRY_CAPS_PER_HOUR must list COUNTRY=NUMBER pairs separated by commas, such as LV=20,US=500, "
+            "got 'LV=0'",
+        ),
+        ({"POW_AFTER_COUNTRY_CAP_PERCENT": "150"}, "POW_AFTER_COUNTRY_CAP_PERCENT must be at most 100, got '150'"),
+        ({"POW_DIFFICULTY": "0"}, "POW_DIFFICULTY must be greater than 0, got '0'"),
+        ({"OPERATOR_EMAIL": "ops"}, "OPERATOR_EMAIL must be an email address such as ops@example.com"),
+        ({"APP_URL": "sms2fa.example.com"}, "APP_URL must start with http:// or https://"),
+    ],
+)
+def test_new_settings_refuse_bad_values_in_one_line(tmp_path: Path, values: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **values)
+    assert str(error.value) == message
+
+
 def test_settings_repr_hides_secrets(tmp_path: Path) -> None:
     settings = load(tmp_path, SECRET_KEY="s" * 40, **PLIVO)
     assert "s" * 40 not in repr(settings)
@@ -243,6 +297,10 @@ def test_env_example_documents_every_setting() -> None:
         ({**MAIL, "APP_URL": ""}, "APP_URL is required when APP_ENV=production"),
         ({**MAIL, "APP_URL": "http://sms2fa.example.com"}, "APP_URL must start with https:// when APP_ENV=production"),
         ({**MAIL, "SMTP_FROM": "not an address"}, "SMTP_FROM must be an email address such as sms2fa@example.com"),
+        (
+            {**MAIL, "OPERATOR_EMAIL": ""},
+            "OPERATOR_EMAIL is required when APP_ENV=production (country caps alert the operator by mail)",
+        ),
     ],
 )
 def test_production_refuses_missing_or_unsafe_mail_settings(

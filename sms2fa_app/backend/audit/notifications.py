@@ -1,4 +1,5 @@
-"""Security notices and account mails, delivered by the job queue after the change they are about.
+"""Security notices, account mails and the operator's alert mails, delivered by the job queue after the change
+(or the event) they are about.
 
 `Notices.mail` and `Notices.text` only enqueue (called after a commit, see activity.py, or from a job);
 the queue's worker renders the letter and hands it to the gateway. A failed send is retried with
@@ -39,6 +40,10 @@ class Notices:
         """Queue a text (to the old number after a change of number); its link names the account's address."""
         payload = {"letter": letter.value, "to": to_e164, "email": account_email, "fields": dict(fields)}
         self._jobs.enqueue(TEXT_JOB, payload)
+
+    def mail_operator(self, to: str, subject: str, text: str) -> None:
+        """Queue an alert mail to the operator (alerts.py words it; an OperatorMailer)."""
+        self.mail(Letter.OPERATOR_ALERT, to, {"subject": subject, "text": text})
 
     def _send_mail(self, payload: dict[str, Any]) -> None:
         mail = render_mail(Letter(payload["letter"]), payload["to"], payload["fields"], self.site)

@@ -1,8 +1,9 @@
-"""The words of every mail (and of the text to an old number): short plain text plus the same in simple HTML.
+"""The words of every mail (and of the texts that carry no code): short plain text plus the same in simple HTML.
 
 A letter is rendered when it is sent, from its kind and a few fields (`at`, `browser`, `network`,
 `detail`, `link`, ...). No letter holds a code, a token hash or a whole phone number; the verification
-and reset letters hold the one link each exists to deliver.
+and reset letters hold the one link each exists to deliver. The operator's alerts are mailed as letters
+too (to OPERATOR_EMAIL), in the words infra/alerts.py gives them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class Letter(enum.StrEnum):
     DEVICE_REMEMBERED = "device_remembered"
     LOCKOUT_STARTED = "lockout_started"
     ACCOUNT_DELETED = "account_deleted"
+    # Texts with no code
+    NUMBER_TAKEN = "number_taken"  # to a number another account tried to add (instead of a setup code)
+    # To the operator
+    OPERATOR_ALERT = "operator_alert"
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ def _notice_sentence(letter: Letter, app: str, fields: Mapping[str, Any]) -> str
 def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) -> Mail:
     """The mail `letter` for address `to`."""
     app = site.app_name
+    if letter is Letter.OPERATOR_ALERT:  # worded where it is raised (infra/alerts.py): subject and text as given
+        return _mail(to, str(fields["subject"]), [(str(fields["text"]),)])
     ttl = duration_words(int(fields.get("ttl", 0)))
     if letter is Letter.VERIFY_EMAIL:
         paragraphs = [
@@ -151,12 +158,26 @@ def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) 
 
 
 def render_text(letter: Letter, to_email: str, fields: Mapping[str, Any], site: Site) -> str:
-    """The text to the old number after a change of number (the only notice that is also texted)."""
+    """A text with no code: to the old number after a change of number (the only notice that is also
+    texted), or to a number another account tried to add (`to_email` unused: the owner is not named)."""
+    if letter is Letter.NUMBER_TAKEN:
+        return number_taken_text(site.app_name)
     if letter is not Letter.PHONE_CHANGED:
         raise ValueError(f"no text for {letter}")
     return (
         f"{site.app_name}: the number for your sign-in codes was changed on {when(float(fields['at']))}. "
         f"Wasn't you? Reset your password: {site.reset_link(to_email)}"
+    )
+
+
+def number_taken_text(app_name: str) -> str:
+    """What a number already in use by another account gets instead of a setup code (a notice, no code).
+
+    Sent by the code's own send (sms_codes.py), not queued: the request must cost and answer the same as a
+    send of a code, delivery report included."""
+    return (
+        f"Someone tried to add this number to another {app_name} account. "
+        "Nothing changed on your account; you can ignore this message."
     )
 
 

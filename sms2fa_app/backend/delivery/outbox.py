@@ -1,8 +1,8 @@
 """The development outbox: texts and mails the app would have sent, kept in one Redis list.
 
-One gateway for both channels (it is an SmsGateway and an EmailGateway), so a developer finds codes,
-verification links and notices in one place, /dev/outbox. It holds codes and links in clear by design;
-config refuses production without Plivo and SMTP, so it never runs there.
+One gateway for every channel (an SmsGateway, a VoiceGateway and an EmailGateway), so a developer finds
+codes, spoken codes, verification links and notices in one place, /dev/outbox. It holds codes and links in
+clear by design; config refuses production without Plivo and SMTP, so it never runs there.
 """
 
 from __future__ import annotations
@@ -44,10 +44,18 @@ class OutboxMessage:
 class DevOutbox:
     """Development gateway: keeps the newest messages in the Redis list `dev:outbox` instead of sending them."""
 
-    def __init__(self, client: redis.Redis, size: int = 50, clock: Clock | None = None):
+    reports_status = False  # nothing reports back: the outbox is the whole delivery
+
+    def __init__(self, client: redis.Redis, size: int = 50, clock: Clock | None = None, app_name: str = "sms2fa"):
         self._redis = client
         self._size = size
         self._clock = clock or SystemClock()
+        self._app_name = app_name
+
+    def call(self, to_e164: str, code: str) -> str:
+        """Keep what the call would say (digit by digit) as the newest outbox entry; return its id."""
+        spaced = " ".join(code)
+        return self.send(to_e164, f"(voice call) Your {self._app_name} code is {spaced}. Again: {spaced}.")
 
     def send(self, to_e164: str, text: str) -> str:
         """Keep a text as the newest entry; return its id."""

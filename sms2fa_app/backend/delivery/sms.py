@@ -1,7 +1,8 @@
-"""Sending text messages: the SmsGateway protocol and Plivo (the development outbox is in outbox.py).
+"""Sending codes: the text and voice gateway protocols and Plivo (the development outbox is in outbox.py).
 
-Logs name the masked destination and the message id, never the text (it holds the code), the whole
-number or a credential.
+Plivo texts carry a status callback URL (delivery reports, callbacks.py and status.py); Plivo calls
+fetch what to say from an answer URL (voice.py). Logs name the masked destination and the message id,
+never the text (it holds the code), the whole number or a credential.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import plivo
 import requests
 from plivo import exceptions as plivo_errors
 
+from sms2fa_app.backend.delivery.callbacks import MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH, PlivoCallbacks
 from sms2fa_app.backend.delivery.phone import mask_phone
+from sms2fa_app.backend.delivery.voice import SpokenCodes
 from sms2fa_app.backend.infra.errors import BackendError
 from sms2fa_app.backend.infra.events import log_event
 
@@ -49,14 +52,30 @@ class SmsDeliveryError(DeliveryError):
 class SmsGateway(Protocol):
     """Anything that sends one text and returns the provider's message id."""
 
+    reports_status: bool  # True when the provider reports deliveries back (DeliveryStatuses can follow them)
+
     def send(self, to_e164: str, text: str) -> str:
         """Send `text` to an E.164 number; raise SmsDeliveryError on failure."""
         ...
 
 
-def message_text(app_name: str, code: str, ttl_seconds: int) -> str:
-    """The SMS body, e.g. "Your sms2fa code is 123456. It expires in 5 minutes. Don't share it." """
-    return f"Your {app_name} code is {code}. It expires in {duration_words(ttl_seconds)}. Don't share it."
+class VoiceGateway(Protocol):
+    """Anything that places one call that reads a code out, and returns the provider's call id."""
+
+    def call(self, to_e164: str, code: str) -> str:
+        """Call an E.164 number to say `code`; raise SmsDeliveryError on failure."""
+        ...
+
+
+class Gateway(SmsGateway, VoiceGateway, Protocol):
+    """Texts and calls through one provider."""
+
+
+def message_text(app_name: str, code: str, ttl_seconds: int, site_host: str = "") -> str:
+    """The SMS body, e.g. "Your sms2fa code is 123456. It expires in 5 minutes. Don't share it.", then the
+    origin-bound line `@example.com #123456` (browsers and phones offer the code to that site only)."""
+    text = f"Your {app_name} code is {code}. It expires in {duration_words(ttl_seconds)}. Don't share it."
+    return f"{text}\n\n@{site_host} #{code}" if site_host else text
 
 
 def duration_words(seconds: int) -> str:
@@ -94,14 +113,28 @@ class _PlivoClient(plivo.RestClient):
 
 
 class PlivoGateway:
-    """Sends through Plivo's Message API with the official SDK; one SDK client per thread."""
+    """Texts through Plivo's Message API and calls through its Voice API, with the official SDK; one SDK
+    client per thread. With `callbacks`, each text asks for delivery reports; calls need `spoken`."""
 
-    def __init__(self, auth_id: str, auth_token: str, sender: str, api_url: str, timeout: float):
+    def __init__(
+        self,
+        auth_id: str,
+        auth_token: str,
+        sender: str,
+        api_url: str,
+        timeout: float,
+        *,
+        callbacks: PlivoCallbacks | None = None,
+        spoken: SpokenCodes | None = None,
+    ):
         self._auth_id = auth_id
         self._auth_token = auth_token
         self._sender = sender
         self._api_url = api_url
         self._timeout = timeout
+        self._callbacks = callbacks
+        self._spoken = spoken
+        self.reports_status = callbacks is not None
         self._local = threading.local()
         self._client()  # fail fast on malformed credentials
 
@@ -115,8 +148,11 @@ class PlivoGateway:
     def send(self, to_e164: str, text: str) -> str:
         """Send one SMS; return Plivo's message UUID."""
         masked = mask_phone(to_e164)
+        report: dict[str, str] = {}
+        if self._callbacks is not None:
+            report = {"url": self._callbacks.url(MESSAGE_STATUS_PATH), "method": "POST"}
         try:
-            response = self._client().messages.create(src=self._sender, dst=to_e164, text=text)
+            response = self._client().messages.create(src=self._sender, dst=to_e164, text=text, **report)
         except plivo_errors.ValidationError as error:
             self._log_failure(masked, DeliveryFailure.INVALID_DESTINATION, error)
             raise SmsDeliveryError(DeliveryFailure.INVALID_DESTINATION, _describe(error)) from error
@@ -130,12 +166,40 @@ class PlivoGateway:
         log_event(log, logging.INFO, "sms_sent", provider="plivo", to=masked, message_uuid=message_id or "-")
         return message_id
 
+    def call(self, to_e164: str, code: str) -> str:
+        """Place a call that reads `code` out (Plivo fetches the words from our answer URL); return its id."""
+        if self._callbacks is None or self._spoken is None:
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "voice calls are not configured")
+        masked = mask_phone(to_e164)
+        token = self._spoken.keep(code)
+        client = self._client()
+        client.voice_retry_count = 0  # the SDK never resets its fallback counter; each call starts afresh
+        try:
+            response = client.calls.create(
+                from_=self._sender,
+                to_=to_e164,
+                answer_url=self._callbacks.url(VOICE_ANSWER_PATH, call=token),
+                answer_method="POST",
+            )
+        except Exception as error:  # the SDK is a boundary: a refused or failed call is a failed delivery
+            self._spoken.discard(token)
+            kind = (
+                DeliveryFailure.INVALID_DESTINATION
+                if isinstance(error, plivo_errors.ValidationError)
+                else DeliveryFailure.TEMPORARY
+            )
+            self._log_failure(masked, kind, error, event="voice_failed")
+            raise SmsDeliveryError(kind, _describe(error)) from error
+        call_id = _field(response, "request_uuid")
+        log_event(log, logging.INFO, "voice_call_placed", provider="plivo", to=masked, call_uuid=call_id or "-")
+        return call_id
+
     @staticmethod
-    def _log_failure(masked: str, kind: DeliveryFailure, error: Exception) -> None:
+    def _log_failure(masked: str, kind: DeliveryFailure, error: Exception, event: str = "sms_failed") -> None:
         log_event(
             log,
             logging.WARNING,
-            "sms_failed",
+            event,
             provider="plivo",
             to=masked,
             kind=kind.value,
@@ -150,10 +214,15 @@ def _describe(error: Exception) -> str:
 
 def _message_uuid(response: object) -> str:
     """First UUID of Plivo's `{"message_uuid": [...]}` answer ("" when absent: the message was still queued)."""
+    return _field(response, "message_uuid")
+
+
+def _field(response: object, name: str) -> str:
+    """A field of an SDK response as text, the first one of a list ("" when absent)."""
     try:
-        uuids = response["message_uuid"]  # type: ignore[index]
+        value = response[name]  # type: ignore[index]
     except (KeyError, TypeError, AttributeError):
         return ""
-    if isinstance(uuids, list | tuple):
-        return str(uuids[0]) if uuids else ""
-    return str(uuids)
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else ""
+    return str(value)

@@ -153,7 +153,9 @@ class FactorChanges:
             self.grants.grant(session.user_id, session.session_id, operation, Reauth.PASSWORD)
         return checked
 
-    def send_reauth_code(self, session: ActiveSession, user: User, client_ip: str) -> RequestResult | FactorChange:
+    def send_reauth_code(
+        self, session: ActiveSession, user: User, client_ip: str, proof: str = ""
+    ) -> RequestResult | FactorChange:
         """Text a re-authentication code to the current number (after the password step)."""
         if self.grants.current(session.user_id, session.session_id) is None or not user.phone_number:
             return FactorChange.REAUTH_REQUIRED
@@ -163,6 +165,7 @@ class FactorChanges:
             session_id=session.session_id,
             phone=user.phone_number,
             client_ip=client_ip,
+            proof=proof,
         )
 
     def reauth_passkey_options(self, session: ActiveSession) -> str | FactorChange:
@@ -193,21 +196,25 @@ class FactorChanges:
         return Operation.CHANGE_NUMBER if user.is_two_factor_enabled else Operation.ENABLE_SMS
 
     def send_enroll_code(
-        self, session: ActiveSession, user: User, phone: str, phone_e164: str | None, client_ip: str
+        self, session: ActiveSession, user: User, phone: str, phone_e164: str | None, client_ip: str, proof: str = ""
     ) -> RequestResult | FactorChange:
-        """Text a setup code to a new number, under this session's grant."""
+        """Text a setup code to a new number, under this session's grant. A number another account uses is not
+        refused here (that would let anyone probe which numbers are registered, for free): it costs and answers
+        the same as a send (its owner gets a notice, no code); that code never verifies, and verify_enroll_code
+        refuses the number anyway."""
         if not self.grants.holds(session.user_id, session.session_id, self.sms_operation(user)):
             return FactorChange.REAUTH_REQUIRED
         if phone_e164 and phone_e164 == user.phone_number:
             return FactorChange.NOT_ALLOWED
-        if phone_e164 and self._phone_taken(session.user_id, phone_e164):
-            return FactorChange.PHONE_TAKEN
+        taken = bool(phone_e164) and self._phone_taken(session.user_id, phone_e164 or "")
         return self._otp.request_code(
             purpose=Purpose.ENROLL,
             user_id=session.user_id,
             session_id=session.session_id,
             phone=phone,
             client_ip=client_ip,
+            proof=proof,
+            taken=taken,
         )
 
     def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:

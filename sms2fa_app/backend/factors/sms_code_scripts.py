@@ -1,14 +1,17 @@
 """Lua scripts of the OTP service: each operation is one atomic Redis call.
 
 Times come from the injected clock as ARGV (seconds, float); Redis TTLs only collect garbage. The
-policy's numbers (limits, windows, TTLs, lockout curve) are written into the script text when the
-service starts, so a call carries only what changes per request.
+policy's fixed numbers (TTLs, lockout curve) are written into the script text when the service starts;
+the windows of a send depend on its channel and destination country, so each call carries them.
 
 Records:
   otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp
   otp:fail:{user}                      the lockout's record (lockout.py)
   otp:proof:{user}:{session}           string "{expires_at}:{HMAC(phone)}"
-  otp:cooldown:{user}, otp:sends:*     sliding windows (limits.WINDOW_LUA)
+  otp:cooldown:{user}, otp:sends:*,    sliding windows (limits.WINDOW_LUA)
+  otp:calls:*
+  otp:country-block:{region}           string "{blocked_until}" while a country is blocked
+  pow:spent:{nonce}                    a spent proof of work (limits.WINDOW_LUA's pow_gate)
 """
 
 from __future__ import annotations
@@ -20,32 +23,58 @@ from sms2fa_app.backend.infra.limits import WINDOW_LUA
 # Extra seconds a record outlives its logical expiry in Redis, so GC never beats the clock's decision.
 GC_MARGIN_SECONDS = 5
 
-# KEYS: code, then the windows (cooldown, user, phone, ip, global). ARGV: now, member, code digest,
-# phone digest. Returns {0, '0'} when every window counted the send and the code is stored, else
-# {i, wait} for the first full window (i = 1 is the cooldown); nothing is written on refusal.
+# KEYS: code, country block, then the windows (sms_policy.send_windows: cooldown first). ARGV: now, member,
+# code digest, phone digest, proof key ('' = none), proof TTL, position of the country window, block seconds,
+# then (limit, window seconds, pow_at) per window. Nothing is written on a refusal. Returns
+#   {'ok', '0', blocked}  the send is counted everywhere and the code stored; blocked = 1 when this send
+#                         reached the country's cap and blocked the country (raise the alert once)
+#   {'full', wait, i}     window i (1 = the cooldown) is full
+#   {'blocked', wait, 0}  the destination country is blocked (or its window is still full after a block)
+#   {'proof', '0', i}     window i is under pressure and no unspent proof of work came with the request
 # Running it twice with the same member (a client retry after a lost reply) is a success.
 _REQUEST_LUA = Template("""
-local limits = {$limits}
-local windows = {$windows}
 local now = tonumber(ARGV[1])
 local member = ARGV[2]
-if redis.call('ZSCORE', KEYS[2], member) then
-  return {0, '0'}
+local country = tonumber(ARGV[7])
+local block_seconds = tonumber(ARGV[8])
+local limits, windows, pow_ats = {}, {}, {}
+for i = 1, #KEYS - 2 do
+  limits[i] = tonumber(ARGV[6 + 3 * i])
+  windows[i] = tonumber(ARGV[7 + 3 * i])
+  pow_ats[i] = tonumber(ARGV[8 + 3 * i])
+end
+if redis.call('ZSCORE', KEYS[3], member) then
+  return {'ok', '0', 0}
+end
+local blocked_until = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked_until > now then
+  return {'blocked', tostring(blocked_until - now), 0}
 end
 for i = 1, #limits do
-  local key = KEYS[i + 1]
+  local key = KEYS[i + 2]
   window_prune(key, windows[i], now)
   local wait = window_wait(key, limits[i], windows[i], now)
   if wait then
-    return {i, tostring(wait)}
+    if i == country then
+      return {'blocked', tostring(wait), 0}
+    end
+    return {'full', tostring(wait), i}
   end
 end
+local pressed = pow_gate(2, pow_ats, ARGV[5], tonumber(ARGV[6]))
+if pressed > 0 then
+  return {'proof', '0', pressed}
+end
 for i = 1, #limits do
-  window_record(KEYS[i + 1], windows[i], now, member)
+  window_record(KEYS[i + 2], windows[i], now, member)
 end
 redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
 redis.call('EXPIRE', KEYS[1], $code_gc)
-return {0, '0'}
+if redis.call('ZCARD', KEYS[country + 2]) >= limits[country] then
+  redis.call('SET', KEYS[2], tostring(now + block_seconds), 'EX', math.ceil(block_seconds) + $gc)
+  return {'ok', '0', 1}
+end
+return {'ok', '0', 0}
 """)
 
 # A failed send: drop the code (only if it is still ours) and the cooldown entry. Quotas stay spent.
@@ -97,14 +126,9 @@ return {status, left, '0'}
 """)
 
 
-def request_script(windows: list[tuple[int, int]], ttl: int) -> str:
-    """The request script for these (limit, window seconds) pairs, cooldown first, and code TTL."""
-    body = _REQUEST_LUA.substitute(
-        limits=", ".join(str(int(limit)) for limit, _ in windows),
-        windows=", ".join(str(int(window)) for _, window in windows),
-        ttl=int(ttl),
-        code_gc=int(ttl) + GC_MARGIN_SECONDS,
-    )
+def request_script(ttl: int) -> str:
+    """The request script for this code TTL (the windows come with each call)."""
+    body = _REQUEST_LUA.substitute(ttl=int(ttl), code_gc=int(ttl) + GC_MARGIN_SECONDS, gc=GC_MARGIN_SECONDS)
     return WINDOW_LUA + body
 
 

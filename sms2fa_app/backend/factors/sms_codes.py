@@ -1,100 +1,78 @@
-"""One-time codes by SMS: request, verify, proof of a verified phone, send limits and lockouts.
+"""One-time codes by SMS or voice call: request, verify, proof of a verified phone, send limits and lockouts.
 
 Typed results only (no UI strings). Redis holds HMACs, never a code or a phone number, and every
 operation that decides something is one atomic Lua call with the clock's time passed in:
 
-- request_code: validate the phone (no Redis) -> one call that checks the resend cooldown and the
-  hourly send windows (user, phone, IP, global), counts them and stores the new code -> send the SMS ->
-  only if sending fails, a second call that removes the code and the cooldown. Quotas stay spent on a
-  failed send: the limits bound the calls made to the SMS provider, whatever their outcome.
+- request_code: validate the phone (no Redis) -> one call that checks the resend cooldown, the hourly
+  send windows (user, calls, phone, IP, destination country, global; sms_policy.py), the country's block
+  and, under pressure, the proof of work, counts them and stores the new code -> send the text or place
+  the call -> only if that fails, a second call that removes the code and the cooldown. Quotas stay
+  spent on a failed send: the limits bound the calls made to the provider, whatever their outcome. A
+  send that reaches a country's cap blocks the country and raises an operator alert.
 - verify_code: one call that checks the user's lockout, the code's expiry and the HMAC, counts a wrong
   try (per code and per user), consumes a match and, for enrollment, issues the proof of the phone.
+  A code verifies the same way whether it was texted or spoken.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import secrets
-from dataclasses import dataclass
 
 import redis
 
-from sms2fa_app.backend.delivery.phone import PhonePolicy, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
-from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, SmsGateway, message_text
+from sms2fa_app.backend.delivery.letters import number_taken_text
+from sms2fa_app.backend.delivery.phone import PhoneProblem, PhoneRejected, normalize_e164, parse_phone
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError, message_text
+from sms2fa_app.backend.delivery.status import Channel, DeliveryStatuses
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
-from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
+from sms2fa_app.backend.factors.lockout import Lockout, lockout_key
 from sms2fa_app.backend.factors.results import CODE_LENGTH, Factor, VerifyResult, VerifyStatus, normalize_code
+from sms2fa_app.backend.factors.sms_policy import (
+    GLOBAL_SENDS_KEY,
+    SEND_WINDOW_SECONDS,
+    CodeSent,
+    OtpPolicy,
+    Purpose,
+    RequestResult,
+    SendRefusal,
+    SendRefused,
+    SendWindows,
+    cooldown_counter,
+    send_windows,
+)
+from sms2fa_app.backend.infra.alerts import OperatorAlerts
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, whole_seconds
+from sms2fa_app.backend.infra.limits import WindowLimiter, whole_seconds
+from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 from sms2fa_app.config import Settings
 
+__all__ = [
+    "GLOBAL_SENDS_KEY",
+    "SEND_WINDOW_SECONDS",
+    "Channel",
+    "CodeSent",
+    "OtpPolicy",
+    "OtpService",
+    "Purpose",
+    "RequestResult",
+    "SendRefusal",
+    "SendRefused",
+    "VerifyStatus",
+    "new_code",
+    "normalize_code",
+]
+
 log = logging.getLogger("sms2fa.otp")
-
-SEND_WINDOW_SECONDS = 3600
-GLOBAL_SENDS_KEY = "otp:sends:global"
-
-
-class Purpose(enum.StrEnum):
-    """What a code is for; a code only verifies for the purpose it was sent for."""
-
-    LOGIN = "login"
-    ENROLL = "enroll"
-    REAUTH = "reauth"
-    RESET = "reset"  # the second factor of a password reset, bound to the reset link instead of a session
-
-
-@dataclass(frozen=True)
-class CodeSent:
-    """The code is on its way; the next send is possible after `resend_after_seconds`."""
-
-    resend_after_seconds: int
-    masked_phone: str
-    phone_e164: str = ""  # the normalized destination (enrollment stores it once the proof is consumed)
-
-
-class SendRefusal(enum.Enum):
-    """Why no code was sent."""
-
-    COOLDOWN = "cooldown"
-    USER_LIMIT = "user_limit"
-    PHONE_LIMIT = "phone_limit"
-    IP_LIMIT = "ip_limit"
-    GLOBAL_BUDGET = "global_budget"
-    COUNTRY_NOT_ALLOWED = "country_not_allowed"
-    INVALID_NUMBER = "invalid_number"
-    NUMBER_TYPE_NOT_ALLOWED = "number_type_not_allowed"
-    UNDELIVERABLE = "undeliverable"  # the provider refused the number (Plivo 400)
-    DELIVERY_FAILED = "delivery_failed"  # temporary provider or network failure; may retry now
-
-
-@dataclass(frozen=True)
-class SendRefused:
-    """No code was sent; `retry_after_seconds` > 0 for the cooldown and the limits."""
-
-    reason: SendRefusal
-    retry_after_seconds: int = 0
-
-
-RequestResult = CodeSent | SendRefused
-
 
 _PHONE_REFUSALS = {
     PhoneProblem.INVALID_NUMBER: SendRefusal.INVALID_NUMBER,
     PhoneProblem.COUNTRY_NOT_ALLOWED: SendRefusal.COUNTRY_NOT_ALLOWED,
     PhoneProblem.NUMBER_TYPE_NOT_ALLOWED: SendRefusal.NUMBER_TYPE_NOT_ALLOWED,
 }
-# Order of the windows in the request script: its answer `i` names the first full one.
-_WINDOW_REFUSALS = (
-    SendRefusal.COOLDOWN,
-    SendRefusal.USER_LIMIT,
-    SendRefusal.PHONE_LIMIT,
-    SendRefusal.IP_LIMIT,
-    SendRefusal.GLOBAL_BUDGET,
-)
 _VERIFY_STATUSES = {
     "ok": VerifyStatus.OK,
     "wrong": VerifyStatus.WRONG,
@@ -103,46 +81,6 @@ _VERIFY_STATUSES = {
     "locked": VerifyStatus.LOCKED,  # already locked: the code was not tried
     "locked_now": VerifyStatus.LOCKED,  # this wrong try started a lock
 }
-
-
-@dataclass(frozen=True)
-class OtpPolicy:
-    """The OTP settings, gathered from Settings (the one place their defaults live)."""
-
-    app_name: str
-    ttl_seconds: int
-    max_attempts: int
-    resend_cooldown_seconds: int
-    sends_per_hour_per_user: int
-    sends_per_hour_per_phone: int
-    sends_per_hour_per_ip: int
-    sends_per_hour_global: int
-    lockout: LockoutPolicy
-    phone_proof_ttl_seconds: int
-    phone: PhonePolicy
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OtpPolicy:
-        """The policy the settings describe."""
-        return cls(
-            app_name=settings.app_name,
-            ttl_seconds=settings.otp_ttl_seconds,
-            max_attempts=settings.otp_max_attempts,
-            resend_cooldown_seconds=settings.otp_resend_cooldown_seconds,
-            sends_per_hour_per_user=settings.otp_sends_per_hour_per_user,
-            sends_per_hour_per_phone=settings.otp_sends_per_hour_per_phone,
-            sends_per_hour_per_ip=settings.otp_sends_per_hour_per_ip,
-            sends_per_hour_global=settings.otp_sends_per_hour_global,
-            lockout=LockoutPolicy(
-                settings.otp_lockout_threshold, settings.otp_lockout_base_seconds, settings.otp_lockout_max_seconds
-            ),
-            phone_proof_ttl_seconds=settings.phone_proof_ttl_seconds,
-            phone=PhonePolicy(
-                default_region=settings.otp_default_region,
-                allowed_countries=frozenset(settings.otp_allowed_countries),
-                allow_voip=settings.otp_allow_voip,
-            ),
-        )
 
 
 def new_code() -> str:
@@ -156,15 +94,19 @@ class OtpService:
     def __init__(
         self,
         redis_client: redis.Redis,
-        gateway: SmsGateway,
+        gateway: Gateway,
         clock: Clock,
         settings: Settings | OtpPolicy,
         *,
         secret_key: str | None = None,
         lockout: Lockout | None = None,
+        deliveries: DeliveryStatuses | None = None,
+        alerts: OperatorAlerts | None = None,
+        pow: ProofOfWork | None = None,
     ):
         """Give Settings, or an OtpPolicy plus the secret_key that keys the HMACs; `lockout` is shared
-        with the other factors (one is made from the policy when none is given)."""
+        with the other factors (one is made from the policy when none is given). `deliveries` follows the
+        provider's delivery reports, `alerts` hears about blocked countries, `pow` checks proofs of work."""
         if isinstance(settings, Settings):
             self.policy = OtpPolicy.from_settings(settings)
             secret_key = secret_key or settings.secret_key
@@ -176,11 +118,13 @@ class OtpService:
         self._redis = redis_client
         self._gateway = gateway
         self._clock = clock
+        self._deliveries = deliveries
+        self._alerts = alerts or OperatorAlerts(self.policy.app_name)
+        self._pow = pow
         self._limiter = WindowLimiter(redis_client, clock)
         self.lockout = lockout or Lockout(redis_client, clock, self.policy.lockout)
         policy = self.policy
-        windows = [(window.limit, window.window_seconds) for window in self._send_windows(0, Purpose.LOGIN, "", "")]
-        self._request_script = redis_client.register_script(otp_scripts.request_script(windows, policy.ttl_seconds))
+        self._request_script = redis_client.register_script(otp_scripts.request_script(policy.ttl_seconds))
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
         self._verify_script = redis_client.register_script(
             self.lockout.policy.lua()
@@ -190,11 +134,23 @@ class OtpService:
     # ---- sending -------------------------------------------------------------------------------
 
     def request_code(
-        self, *, purpose: Purpose, user_id: int, session_id: int, phone: str, client_ip: str
+        self,
+        *,
+        purpose: Purpose,
+        user_id: int,
+        session_id: int,
+        phone: str,
+        client_ip: str,
+        channel: Channel = Channel.SMS,
+        proof: str = "",
+        taken: bool = False,
     ) -> RequestResult:
-        """Send a new code to `phone` (raw input or stored E.164), replacing any pending one for this binding."""
-        purpose, user_id, session_id = Purpose(purpose), int(user_id), int(session_id)
-        context = {"purpose": purpose.value, "user": user_id, "session": session_id}
+        """Send a new code to `phone` (raw input or stored E.164) by text or call, replacing any pending one
+        for this binding. `proof` is a posted proof-of-work payload (needed under pressure). `taken` (a
+        number another account uses) costs the same and answers the same, but the text is a notice
+        without the code."""
+        purpose, user_id, session_id, channel = Purpose(purpose), int(user_id), int(session_id), Channel(channel)
+        context = {"purpose": purpose.value, "user": user_id, "session": session_id, "channel": channel.value}
         parsed = parse_phone(phone, self.policy.phone)
         if isinstance(parsed, PhoneRejected):
             refusal = _PHONE_REFUSALS[parsed.problem]
@@ -205,58 +161,88 @@ class OtpService:
         code_digest = self._code_digest(purpose, user_id, session_id, code)
         code_key = self._code_key(purpose, user_id, session_id)
         phone_digest = self._phone_digest(parsed.e164)
-        windows = self._send_windows(user_id, purpose, phone_digest, client_ip)
+        windows = send_windows(
+            self.policy,
+            self._secret,
+            user_id=user_id,
+            purpose=purpose,
+            channel=channel,
+            phone_digest=phone_digest,
+            client_ip=client_ip,
+            region=parsed.region,
+        )
+        checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
-        args = [repr(self._clock.now()), member, code_digest, phone_digest]
+        args: list[str | int] = [
+            repr(self._clock.now()),
+            member,
+            code_digest,
+            phone_digest,
+            checked.key if checked else "",
+            checked.ttl_seconds if checked else 0,
+            windows.country_index + 1,
+            self.policy.country_block_seconds,
+        ]
+        for counter in windows.counters:
+            args += [counter.limit, counter.window_seconds, counter.pow_at]
+        keys = [code_key, windows.country_block_key, *[counter.key for counter in windows.counters]]
         with redis_fail_closed():
-            index, wait = self._request_script(keys=[code_key, *[w.key for w in windows]], args=args)
-        if int(index) != 0:
-            refused = SendRefused(_WINDOW_REFUSALS[int(index) - 1], whole_seconds(wait))
+            verdict, wait, detail = self._request_script(keys=keys, args=args)
+        refused = self._refusal(verdict, wait, int(detail), windows)
+        where = {"phone": parsed.masked, "region": parsed.region, "ip": client_ip}
+        if refused is not None:
             log_event(
-                log,
-                logging.INFO,
-                "otp_refused",
-                **context,
-                reason=refused.reason.value,
-                retry_after=refused.retry_after_seconds,
-                phone=parsed.masked,
-                ip=client_ip,
-            )
+                log, logging.INFO, "otp_refused", **context, reason=refused.reason.value,
+                retry_after=refused.retry_after_seconds, **where,
+            )  # fmt: skip
             return refused
+        if int(detail) == 1:  # this send reached the country's cap: the country is blocked from now on
+            cap = self.policy.country_cap(parsed.region)
+            self._alerts.country_blocked(parsed.region, cap, self.policy.country_block_seconds)
 
         try:
-            message_id = self._gateway.send(
-                parsed.e164, message_text(self.policy.app_name, code, self.policy.ttl_seconds)
-            )
+            message_id = self._deliver(channel, parsed.e164, code, taken)
         except SmsDeliveryError as error:
-            self._rollback(code_key, windows[0].key, code_digest, member)
+            self._rollback(code_key, windows.cooldown.key, code_digest, member)
             reason = (
                 SendRefusal.UNDELIVERABLE
                 if error.kind is DeliveryFailure.INVALID_DESTINATION
                 else SendRefusal.DELIVERY_FAILED
             )
-            log_event(
-                log, logging.WARNING, "otp_refused", **context, reason=reason.value, phone=parsed.masked, ip=client_ip
-            )
+            log_event(log, logging.WARNING, "otp_refused", **context, reason=reason.value, **where)
             return SendRefused(reason)
         except BaseException:
-            self._rollback(code_key, windows[0].key, code_digest, member)
+            self._rollback(code_key, windows.cooldown.key, code_digest, member)
             raise
-        log_event(
-            log,
-            logging.INFO,
-            "otp_sent",
-            **context,
-            phone=parsed.masked,
-            region=parsed.region,
-            ip=client_ip,
-            message_id=message_id or "-",
-        )
-        return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164)
+        if self._deliveries is not None and message_id and getattr(self._gateway, "reports_status", False):
+            binding = f"{purpose.value}:{user_id}:{session_id}"
+            self._deliveries.track(message_id, channel, binding, (windows.cooldown.key, member))
+        log_event(log, logging.INFO, "otp_sent", **context, **where, taken=taken, message_id=message_id or "-")
+        return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164, channel)
+
+    def _deliver(self, channel: Channel, e164: str, code: str, taken: bool) -> str:
+        """Hand the code (or, for a taken number, the notice) to the gateway; the provider's id."""
+        if channel is Channel.VOICE:
+            return self._gateway.call(e164, code)
+        if taken:
+            return self._gateway.send(e164, number_taken_text(self.policy.app_name))
+        policy = self.policy
+        return self._gateway.send(e164, message_text(policy.app_name, code, policy.ttl_seconds, policy.site_host))
+
+    @staticmethod
+    def _refusal(verdict: str, wait: object, detail: int, windows: SendWindows) -> SendRefused | None:
+        """The request script's answer as a refusal (None: sent)."""
+        if verdict == "ok":
+            return None
+        if verdict == "blocked":
+            return SendRefused(SendRefusal.COUNTRY_BLOCKED, whole_seconds(wait))
+        if verdict == "proof":
+            return SendRefused(SendRefusal.PROOF_REQUIRED)
+        return SendRefused(windows.refusals[detail - 1], whole_seconds(wait))
 
     def resend_wait(self, *, user_id: int, purpose: Purpose) -> int:
         """Seconds left on the user's resend cooldown for a purpose (0 = may send now)."""
-        reached = self._limiter.check([self._cooldown(int(user_id), purpose)])
+        reached = self._limiter.check([cooldown_counter(self.policy, int(user_id), Purpose(purpose))])
         return 0 if reached is None else reached.retry_after_seconds
 
     def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
@@ -342,30 +328,6 @@ class OtpService:
     def _rollback(self, code_key: str, cooldown_key: str, code_digest: str, member: str) -> None:
         with redis_fail_closed():
             self._rollback_script(keys=[code_key, cooldown_key], args=[code_digest, member])
-
-    def _send_windows(self, user_id: int, purpose: Purpose, phone_digest: str, client_ip: str) -> list[Counter]:
-        policy = self.policy
-        return [
-            self._cooldown(user_id, purpose),
-            Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, SEND_WINDOW_SECONDS),
-            Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, SEND_WINDOW_SECONDS),
-            Counter(
-                f"otp:sends:ip:{keyed_digest(self._secret, 'otp-ip', client_ip or '')}",
-                policy.sends_per_hour_per_ip,
-                SEND_WINDOW_SECONDS,
-            ),
-            # Codes to a number already enrolled (sign-in, re-authentication) have a budget apart from codes
-            # to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account down.
-            Counter(
-                GLOBAL_SENDS_KEY if purpose in (Purpose.LOGIN, Purpose.REAUTH) else f"{GLOBAL_SENDS_KEY}:setup",
-                policy.sends_per_hour_global,
-                SEND_WINDOW_SECONDS,
-            ),
-        ]
-
-    def _cooldown(self, user_id: int, purpose: Purpose) -> Counter:
-        """One cooldown per user and purpose, so enrolling does not block the next login's first code."""
-        return Counter(f"otp:cooldown:{purpose.value}:{user_id}", 1, self.policy.resend_cooldown_seconds)
 
     def _code_digest(self, purpose: Purpose, user_id: int, session_id: int, code: str) -> str:
         return keyed_digest(self._secret, "otp-code", purpose.value, str(user_id), str(session_id), code)

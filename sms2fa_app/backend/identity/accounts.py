@@ -3,6 +3,12 @@
 Sign-up takes its limits (per client IP and per address) before anything else is decided, then checks
 the form, then hashes the password. With email verification on (the default) it then only queues the
 rest (verification.py): the answer and the work are the same whether or not the address has an account.
+
+Failed logins are counted per account *and network* (infra/network.py: an IPv4 /24, an IPv6 /64) and per
+client IP, each with a hard limit; and per account across every network, without a limit: past a
+threshold, every further attempt on the account needs a proof of work (infra/pow.py). So a stranger
+failing from many networks slows down (each attempt costs work) but never locks the owner out: the
+owner's network has its own count, and the owner's browser solves the proof.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, per_ip_and_address
+from sms2fa_app.backend.infra.limits import Counter, ProofNeeded, WindowLimiter, per_ip_and_address
+from sms2fa_app.backend.infra.network import network_of
+from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.models import User, utcnow
 
 log = logging.getLogger("sms2fa.accounts")
@@ -58,6 +66,7 @@ class LoginOutcome(enum.Enum):
     MISSING_FIELDS = "missing_fields"
     THROTTLED = "throttled"
     EMAIL_NOT_VERIFIED = "email_not_verified"  # the right password, but the address was never confirmed
+    PROOF_REQUIRED = "proof_required"  # under pressure: post a solved proof of work with the attempt
 
 
 @dataclass(frozen=True)
@@ -105,13 +114,16 @@ def normalize_email(email: str) -> str:
 
 @dataclass(frozen=True)
 class LoginThrottlePolicy:
-    """Failed-login limits per account and per client IP within a window."""
+    """Failed-login limits per account and network and per client IP within a window, and the failures per
+    account (any network) and per IP after which an attempt needs a proof of work (0 = never)."""
 
     window_seconds: int
     max_failures_per_account: int
     max_failures_per_ip: int
     signups_per_hour_per_ip: int = 10
     signups_per_hour_per_address: int = 3
+    pow_after_failures_per_account: int = 0
+    pow_after_failures_per_ip: int = 0
 
 
 class Accounts:
@@ -126,6 +138,7 @@ class Accounts:
         throttle: LoginThrottlePolicy,
         secret_key: str,
         verification: EmailVerification | None = None,
+        pow: ProofOfWork | None = None,
     ):
         """`verification` None: sign-up signs in at once and login needs no verified address."""
         self._db = database
@@ -135,6 +148,7 @@ class Accounts:
         self._throttle = throttle
         self._secret = secret_key
         self._verification = verification
+        self._pow = pow
 
     def sign_up(
         self, email: str, password: str, confirmation: str, client_ip: str = "", user_agent: str = ""
@@ -193,21 +207,21 @@ class Accounts:
         log_event(log, logging.INFO, "signup", user=user_id)
         return SignupResult(issued=self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent))
 
-    def _counters(self, email: str, client_ip: str) -> list[Counter]:
-        window = self._throttle.window_seconds
+    def _counters(self, email: str, client_ip: str, pressure: bool) -> list[Counter]:
+        """This account from this network (limited), this IP (limited), this account anywhere (pressure only)."""
+        policy, window = self._throttle, self._throttle.window_seconds
+        account = f"login:fail:acct:{keyed_digest(self._secret, 'email', email)}"
         return [
-            Counter(
-                f"login:fail:acct:{keyed_digest(self._secret, 'email', email)}",
-                self._throttle.max_failures_per_account,
-                window,
-            ),
-            self._ip_counter(client_ip),
+            Counter(f"{account}:net:{network_of(client_ip)}", policy.max_failures_per_account, window),
+            self._ip_counter(client_ip, pow_at=policy.pow_after_failures_per_ip if pressure else 0),
+            Counter(account, 0, window, pow_at=policy.pow_after_failures_per_account if pressure else 0),
         ]
 
-    def _ip_counter(self, client_ip: str) -> Counter:
+    def _ip_counter(self, client_ip: str, pow_at: int = 0) -> Counter:
         """Failed sign-ins from one client IP, whatever the way in (password, passkey)."""
+        policy = self._throttle
         return Counter(
-            f"login:fail:ip:{client_ip or 'unknown'}", self._throttle.max_failures_per_ip, self._throttle.window_seconds
+            f"login:fail:ip:{client_ip or 'unknown'}", policy.max_failures_per_ip, policy.window_seconds, pow_at
         )
 
     def reserve_ip_attempt(self, client_ip: str) -> tuple[int, str]:
@@ -215,7 +229,7 @@ class Accounts:
         throttled, else 0; the slot, for `release_ip_attempt` when the credential turns out to be known)."""
         reached, slot = self._limiter.reserve([self._ip_counter(client_ip)])
         if reached is not None:
-            log_event(log, logging.WARNING, "login_throttled", scope="ip")
+            log_event(log, logging.WARNING, "login_throttled", scope="ip", network=network_of(client_ip))
             return reached.retry_after_seconds, slot
         return 0, slot
 
@@ -223,14 +237,23 @@ class Accounts:
         """Give back a slot of `reserve_ip_attempt`."""
         self._limiter.release([self._ip_counter(client_ip)], slot)
 
-    def _check_credentials(self, email: str, password: str, client_ip: str) -> User | LoginResult:
-        """The user when the password matches; otherwise the refusal. A throttle slot is taken before hashing."""
-        counters = self._counters(email, client_ip)
-        reached, attempt = self._limiter.reserve(counters)  # counted as a failure until the password matches
+    def _check_credentials(
+        self, email: str, password: str, client_ip: str, proof: str | None = None
+    ) -> User | LoginResult:
+        """The user when the password matches; otherwise the refusal. A throttle slot is taken before hashing.
+
+        `proof` is the posted proof-of-work payload; None means the caller is already signed in
+        (re-authentication), whose attempts count but never need a proof."""
+        counters = self._counters(email, client_ip, pressure=proof is not None)
+        checked = self._pow.check(proof) if self._pow is not None and proof else None
+        reached, attempt = self._limiter.reserve(counters, checked)  # a failure until the password matches
+        if isinstance(reached, ProofNeeded):
+            scope = "ip" if reached.counter is counters[1] else "account"
+            log_event(log, logging.INFO, "login_proof_required", scope=scope, network=network_of(client_ip))
+            return LoginResult(LoginOutcome.PROOF_REQUIRED)
         if reached is not None:
-            log_event(
-                log, logging.WARNING, "login_throttled", scope="account" if reached.counter is counters[0] else "ip"
-            )
+            scope = "account_network" if reached.counter is counters[0] else "ip"
+            log_event(log, logging.WARNING, "login_throttled", scope=scope, network=network_of(client_ip))
             return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
         user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
         too_long = len(password) > MAX_PASSWORD_LENGTH
@@ -242,12 +265,15 @@ class Accounts:
         self._limiter.release(counters[1:], attempt)
         return user
 
-    def log_in(self, email: str, password: str, client_ip: str = "", user_agent: str = "") -> LoginResult:
-        """Check the password (after the throttle) and start a session at the right stage."""
+    def log_in(
+        self, email: str, password: str, client_ip: str = "", user_agent: str = "", proof: str = ""
+    ) -> LoginResult:
+        """Check the password (after the throttle and, under pressure, the proof of work) and start a session
+        at the right stage."""
         email = normalize_email(email)
         if not email or not password:
             return LoginResult(LoginOutcome.MISSING_FIELDS)
-        checked = self._check_credentials(email, password, client_ip)
+        checked = self._check_credentials(email, password, client_ip, proof or "")
         if isinstance(checked, LoginResult):
             return checked
         user = checked

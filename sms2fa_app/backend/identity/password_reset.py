@@ -172,8 +172,9 @@ class PasswordResets:
             has_totp=user.is_two_factor_enabled and self._factors.totp.is_enabled(link.user_id),
         )
 
-    def send_code(self, raw_token: object, client_ip: str = "") -> RequestResult | None:
-        """Text a code to the account's number for this link; None when the link is not live or needs none."""
+    def send_code(self, raw_token: object, client_ip: str = "", proof: str = "") -> RequestResult | None:
+        """Text a code to the account's number for this link (`proof`: a proof of work, needed under pressure);
+        None when the link is not live or needs none."""
         opened = self.open(raw_token)
         if opened is None or not opened.needs_second_factor:
             return None
@@ -187,6 +188,7 @@ class PasswordResets:
             session_id=opened.link.token_id,  # the link is the binding: no login session exists here
             phone=user.phone_number,
             client_ip=client_ip,
+            proof=proof,
         )
 
     def verify_factor(self, raw_token: object, factor: Factor, code: str) -> VerifyResult | None:

@@ -8,7 +8,6 @@ factors need not pass it through every call. Outside a handler it is the empty c
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,10 +16,12 @@ from functools import lru_cache
 
 from ua_parser import OS, BasicResolver, Domain, Parser, UserAgent, load_lazy_builtins
 
+from sms2fa_app.backend.infra.network import network_prefix
+
 MAX_AGENT_LENGTH = 512  # longer user agents are cut before parsing
 MAX_LABEL_LENGTH = 64
-IPV4_PREFIX = 24  # the approximate network shown: 203.0.113.0/24
-IPV6_PREFIX = 48
+SHOWN_IPV4_PREFIX = 24  # the approximate network shown: 203.0.113.0/24, 2001:db8:1::/48
+SHOWN_IPV6_PREFIX = 48
 
 # ua-parser's family names where the label says less: the form factor shows in the OS already.
 _BROWSER_NAMES = {
@@ -66,14 +67,7 @@ def _name(found: UserAgent | OS | None, names: dict[str, str]) -> str:
 
 def approximate_network(ip: str) -> str:
     """The client's network, not its address: "203.0.113.0/24", "2001:db8:1::/48"; "" when unknown."""
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        return ""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    prefix = IPV4_PREFIX if address.version == 4 else IPV6_PREFIX
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    return network_prefix(ip, ipv4_prefix=SHOWN_IPV4_PREFIX, ipv6_prefix=SHOWN_IPV6_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,10 @@
 Each counter is a sorted set of event times. A call either only checks the counters,
 only records an event in all of them, or does both at once: when any counter is full,
 nothing is recorded anywhere, so a request refused by one limit spends no quota of the others.
+
+A counter may also have a proof-of-work threshold (`pow_at`): once it holds that many events, the next
+one is recorded only with a proof of work (infra/pow.py), spent in the same call. A counter whose
+`limit` is 0 never refuses by itself: it only measures pressure.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Literal
 import redis
 
 from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.pow import Proof
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
 Mode = Literal["check", "hit", "check_and_hit"]
@@ -37,6 +42,25 @@ local function window_record(key, window, now, member)
   redis.call('ZADD', key, now, member)
   redis.call('EXPIRE', key, math.ceil(window) + 1)
 end
+-- The first window (1-based, after `offset` keys) holding at least its pow_at events (0 = none), unless a
+-- proof is given and not yet spent. A given proof is spent either way: a solution pays for one request.
+local function pow_gate(offset, pow_ats, proof_key, proof_ttl)
+  local pressed = 0
+  for i = 1, #pow_ats do
+    if pow_ats[i] > 0 and redis.call('ZCARD', KEYS[i + offset]) >= pow_ats[i] then
+      pressed = i
+      break
+    end
+  end
+  local paid = false
+  if proof_key ~= '' then
+    paid = redis.call('SET', proof_key, '1', 'NX', 'EX', proof_ttl) and true or false
+  end
+  if paid then
+    return 0
+  end
+  return pressed
+end
 """
 
 _WINDOW_SCRIPT = (
@@ -45,20 +69,28 @@ _WINDOW_SCRIPT = (
 local now = tonumber(ARGV[1])
 local mode = ARGV[2]
 local member = ARGV[3]
+local pow_ats = {}
 for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 + 2 * i])
-  local window = tonumber(ARGV[3 + 2 * i])
+  local limit = tonumber(ARGV[3 + 3 * i])
+  local window = tonumber(ARGV[4 + 3 * i])
+  pow_ats[i] = tonumber(ARGV[5 + 3 * i])
   window_prune(key, window, now)
-  if mode ~= 'hit' then
+  if mode ~= 'hit' and limit > 0 then
     local wait = window_wait(key, limit, window, now)
     if wait then
       return {i, tostring(wait)}
     end
   end
 end
+if mode == 'check_and_hit' then
+  local pressed = pow_gate(0, pow_ats, ARGV[4], tonumber(ARGV[5]))
+  if pressed > 0 then
+    return {-pressed, '0'}
+  end
+end
 if mode ~= 'check' then
   for i, key in ipairs(KEYS) do
-    window_record(key, tonumber(ARGV[3 + 2 * i]), now, member)
+    window_record(key, tonumber(ARGV[4 + 3 * i]), now, member)
   end
 end
 return {0, '0'}
@@ -68,11 +100,13 @@ return {0, '0'}
 
 @dataclass(frozen=True)
 class Counter:
-    """One limit: at most `limit` events per `window_seconds` under `key`."""
+    """One limit: at most `limit` events per `window_seconds` under `key` (0: no limit), and from `pow_at`
+    events on (0: never), a proof of work for each further one."""
 
     key: str
     limit: int
     window_seconds: int
+    pow_at: int = 0
 
 
 def per_ip_and_address(
@@ -94,6 +128,16 @@ class LimitReached:
     retry_after_seconds: int
 
 
+@dataclass(frozen=True)
+class ProofNeeded:
+    """Nothing was recorded: `counter` is under pressure and no unspent proof of work came with the event."""
+
+    counter: Counter
+
+
+Refusal = LimitReached | ProofNeeded
+
+
 class WindowLimiter:
     """Runs the sliding-window script against a Redis client with an injected clock."""
 
@@ -102,36 +146,49 @@ class WindowLimiter:
         self._clock = clock
         self._script = client.register_script(_WINDOW_SCRIPT)
 
-    def apply(self, counters: list[Counter], mode: Mode, event_id: str | None = None) -> LimitReached | None:
-        """Check and/or record one event (named `event_id`, random by default) in every counter, atomically."""
-        args: list[str | int | float] = [repr(self._clock.now()), mode, event_id or uuid.uuid4().hex]
+    def apply(
+        self, counters: list[Counter], mode: Mode, event_id: str | None = None, proof: Proof | None = None
+    ) -> Refusal | None:
+        """Check and/or record one event (named `event_id`, random by default) in every counter, atomically;
+        with check_and_hit, a counter under pressure also needs `proof` (spent here)."""
+        args: list[str | int | float] = [
+            repr(self._clock.now()),
+            mode,
+            event_id or uuid.uuid4().hex,
+            proof.key if proof else "",
+            proof.ttl_seconds if proof else 0,
+        ]
         for counter in counters:
-            args += [counter.limit, counter.window_seconds]
+            args += [counter.limit, counter.window_seconds, counter.pow_at]
         with redis_fail_closed():
             index, wait = self._script(keys=[c.key for c in counters], args=args)
-        if int(index) == 0:
+        index = int(index)
+        if index == 0:
             return None
-        return LimitReached(counters[int(index) - 1], max(1, math.ceil(float(wait))))
+        if index < 0:
+            return ProofNeeded(counters[-index - 1])
+        return LimitReached(counters[index - 1], max(1, math.ceil(float(wait))))
 
     def check(self, counters: list[Counter]) -> LimitReached | None:
-        """The first full counter, recording nothing."""
-        return self.apply(counters, "check")
+        """The first full counter, recording nothing (pressure is not checked)."""
+        reached = self.apply(counters, "check")
+        return reached if isinstance(reached, LimitReached) else None
 
     def hit(self, counters: list[Counter]) -> None:
         """Record one event in every counter, whatever their state."""
         self.apply(counters, "hit")
 
-    def check_and_hit(self, counters: list[Counter]) -> LimitReached | None:
-        """Record one event in every counter only if none is full."""
-        return self.apply(counters, "check_and_hit")
+    def check_and_hit(self, counters: list[Counter], proof: Proof | None = None) -> Refusal | None:
+        """Record one event in every counter only if none is full (and pressure is paid for)."""
+        return self.apply(counters, "check_and_hit", proof=proof)
 
-    def reserve(self, counters: list[Counter]) -> tuple[LimitReached | None, str]:
+    def reserve(self, counters: list[Counter], proof: Proof | None = None) -> tuple[Refusal | None, str]:
         """Take a slot in every counter before doing the work they limit; `release` gives it back.
 
         Counting first closes the race where parallel attempts all pass a check before any is counted.
         """
         event_id = uuid.uuid4().hex
-        return self.apply(counters, "check_and_hit", event_id), event_id
+        return self.apply(counters, "check_and_hit", event_id, proof), event_id
 
     def release(self, counters: list[Counter], event_id: str) -> None:
         """Give back a slot taken by `reserve` (the limited thing turned out fine)."""

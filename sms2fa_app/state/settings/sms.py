@@ -11,6 +11,7 @@ from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.recovery import RecoveryCodesState
 from sms2fa_app.state.settings.steps import Step
@@ -31,8 +32,8 @@ class SmsSetupState(WizardState):
         await self._reset_wizard(Step.PHONE)
         return []
 
-    async def _resend(self, session: ActiveSession, user: User) -> list:
-        return await self._send_enroll_code(session, user, None)
+    async def _resend(self, session: ActiveSession, user: User, proof: str = "") -> list:
+        return await self._send_enroll_code(session, user, None, proof)
 
     def set_phone_input(self, value: str):
         """Echo what the user types and show the E.164 form we understood (only while on the phone step:
@@ -46,14 +47,16 @@ class SmsSetupState(WizardState):
     async def send_enroll_code(self, caller: Caller, form_data: dict) -> list:
         """Phone step: validate, refuse a number in use, text a code."""
         session, user = caller.signed_in
-        return await self._send_enroll_code(session, user, form_data.get("phone", self.phone_input))
+        proof = form_data.get(PROOF_FIELD, "")
+        return await self._send_enroll_code(session, user, form_data.get("phone", self.phone_input), proof)
 
-    async def _send_enroll_code(self, session: ActiveSession, user: User, raw: str | None) -> list:
+    async def _send_enroll_code(self, session: ActiveSession, user: User, raw: str | None, proof: str = "") -> list:
         """Text a setup code to `raw` (None: again to the pending number)."""
         services = self._services()
         raw = self._pending_phone if raw is None else raw
         e164 = normalize_e164(raw, services.settings.otp_default_region)
-        sent = await run_backend(services.factor_changes.send_enroll_code, session, user, raw, e164, self._client_ip())
+        changes = services.factor_changes
+        sent = await run_backend(changes.send_enroll_code, session, user, raw, e164, self._client_ip(), proof)
         if sent is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
         if sent is FactorChange.NOT_ALLOWED:
@@ -62,7 +65,7 @@ class SmsSetupState(WizardState):
         if isinstance(sent, FactorChange):
             self.error = messages.FACTOR_CHANGE_ERRORS[sent]
             return []
-        self.error, countdown = self._after_send(sent)
+        self.error, countdown = self._after_send(sent, proof)
         if not self.error:
             self._pending_phone = e164 or ""
             self.step = Step.CODE.value

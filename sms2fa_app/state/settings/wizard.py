@@ -22,6 +22,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.guard import BrowserJson, Caller, guarded
+from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.status import SettingsState
 from sms2fa_app.state.settings.steps import Step
@@ -168,7 +169,7 @@ class WizardState(SettingsState):
             return await self._after_reauth(session, user, Operation(self.operation))
         method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
         if method is Factor.SMS:
-            return await self._send_reauth_code(session, user)
+            return await self._send_reauth_code(session, user, form_data.get(PROOF_FIELD, ""))
         if method is Factor.PASSKEY:
             options = await run_backend(self._services().factor_changes.reauth_passkey_options, session)
             if isinstance(options, FactorChange):
@@ -206,20 +207,24 @@ class WizardState(SettingsState):
         return await self._after_reauth(session, user, result.operation)
 
     @guarded()
-    async def resend_code(self, caller: Caller) -> list:
-        """Text a new code for the current step (re-authentication, or the factor's own step)."""
+    async def resend_code(self, caller: Caller, form_data: dict) -> list:
+        """Text a new code for the current step (re-authentication, or the factor's own step); `form_data`
+        holds the proof of work when the widget is shown."""
         session, user = caller.signed_in
+        proof = form_data.get(PROOF_FIELD, "")
         if self.step == Step.REAUTH_CODE:
-            return await self._send_reauth_code(session, user)
+            return await self._send_reauth_code(session, user, proof)
         if self.operation in tuple(Operation) and (factor_state := await self._factor_state(Operation(self.operation))):
-            return await factor_state._resend(session, user)
+            return await factor_state._resend(session, user, proof)
         return []
 
-    async def _send_reauth_code(self, session: ActiveSession, user: User) -> list:
-        sent = await run_backend(self._services().factor_changes.send_reauth_code, session, user, self._client_ip())
+    async def _send_reauth_code(self, session: ActiveSession, user: User, proof: str = "") -> list:
+        sent = await run_backend(
+            self._services().factor_changes.send_reauth_code, session, user, self._client_ip(), proof
+        )
         if isinstance(sent, FactorChange):
             return await self._need_reauth()
-        self.error, countdown = self._after_send(sent)
+        self.error, countdown = self._after_send(sent, proof)
         if not self.error:
             self.step = Step.REAUTH_CODE.value
         return [countdown] if countdown is not None else []
@@ -238,8 +243,8 @@ class WizardState(SettingsState):
         """A factor's substate: show the operation's first step (or run it)."""
         raise NotImplementedError
 
-    async def _resend(self, session: ActiveSession, user: User) -> list:
-        """A factor's substate: text its step's code again."""
+    async def _resend(self, session: ActiveSession, user: User, proof: str = "") -> list:
+        """A factor's substate: text its step's code again (with this proof of work, if any)."""
         return []
 
     async def _finish(self, result: ChangeResult, notice: str, step: Step = Step.STATUS) -> list:

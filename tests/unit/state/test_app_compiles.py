@@ -29,6 +29,7 @@ def test_every_page_compiles(tmp_path: Path, app_env: str) -> None:
         env.update(PLIVO_AUTH_ID="MA" + "B" * 18, PLIVO_AUTH_TOKEN="token", PLIVO_PHONE_NUMBER="+14155550100")
         env.update(WEBAUTHN_RP_ID="example.com", WEBAUTHN_ORIGIN="https://example.com")
         env.update(SMTP_HOST="smtp.example.com", SMTP_FROM="sms2fa@example.com", APP_URL="https://sms2fa.example.com")
+        env.update(OPERATOR_EMAIL="ops@example.com")
     completed = subprocess.run(
         [sys.executable, "-c", COMPILE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )

@@ -104,7 +104,7 @@ async def test_resend_is_refused_by_the_server_during_the_cooldown(
 ) -> None:
     challenge = await login(services)
     clock.advance(20)
-    await run(challenge.resend())
+    await run(challenge.resend({}))
     assert challenge.error == "Please wait 40 seconds before asking for another code."
     assert challenge.resend_seconds == 40
     assert len(gateway.sent) == 1
@@ -116,7 +116,7 @@ async def test_resend_after_the_cooldown_replaces_the_code(
     challenge = await login(services)
     old = gateway.sent[-1].code
     clock.advance(services.settings.otp_resend_cooldown_seconds)
-    await run(challenge.resend())
+    await run(challenge.resend({}))
     assert challenge.error == ""
     assert challenge.notice == "We sent a new code to the number ending in 1212."
     assert challenge.resend_seconds == services.settings.otp_resend_cooldown_seconds
@@ -139,10 +139,10 @@ async def test_hourly_limit_message(services: Services, gateway: RecordingGatewa
     challenge = await login(services)
     for _ in range(services.settings.otp_sends_per_hour_per_user - 1):
         clock.advance(services.settings.otp_resend_cooldown_seconds)
-        await run(challenge.resend())
+        await run(challenge.resend({}))
         assert challenge.error == ""
     clock.advance(services.settings.otp_resend_cooldown_seconds)
-    await run(challenge.resend())
+    await run(challenge.resend({}))
     assert challenge.error.startswith("You've asked for too many codes. Try again in ")
 
 
@@ -153,7 +153,7 @@ async def test_sending_failure_message_and_retry(
     challenge = await login(services)
     assert challenge.error == "We couldn't send the code. Try again in a moment."
     assert challenge.resend_seconds == 0  # the cooldown did not start
-    await run(challenge.resend())
+    await run(challenge.resend({}))
     assert challenge.error == "" and len(gateway.sent) == 1
 
 
@@ -162,7 +162,7 @@ async def test_lockout_message(services: Services, gateway: RecordingGateway, cl
     for _ in range(services.settings.otp_lockout_threshold):
         if "Request a new code" in challenge.error:
             clock.advance(services.settings.otp_resend_cooldown_seconds)
-            await run(challenge.resend())
+            await run(challenge.resend({}))
         await run(challenge.verify({"code": wrong(gateway.sent[-1].code)}))
     assert challenge.error.startswith("Too many failed attempts. Try again in ")
 
@@ -172,7 +172,7 @@ async def test_double_submit_is_ignored(services: Services, gateway: RecordingGa
     challenge.verifying = True
     assert await run(challenge.verify({"code": gateway.sent[-1].code})) == []
     challenge.resending = True
-    assert await run(challenge.resend()) == []
+    assert await run(challenge.resend({})) == []
     assert len(gateway.sent) == 1
 
 
@@ -181,7 +181,7 @@ async def test_challenge_without_a_pending_session_goes_to_login(services: Servi
     assert redirect_path(await run(challenge.load())) == "/login"
     challenge.session_token = "forged"
     assert redirect_path(await run(challenge.verify({"code": "123456"}))) == "/login"
-    assert redirect_path(await run(challenge.resend())) == "/login"
+    assert redirect_path(await run(challenge.resend({}))) == "/login"
 
 
 async def test_authenticated_user_never_sees_the_challenge_again(

@@ -117,7 +117,7 @@ async def test_the_reset_page_asks_for_a_second_factor_then_the_password(
     assert page.step == FACTOR and page.phone_ending == "2671" and not page.has_totp
     await run(page.set_password({"password": NEW, "confirm_password": NEW}))  # skipping the factor fails
     assert page.step == FACTOR and page.error == messages.RESET_SECOND_FACTOR
-    await run(page.send_code())
+    await run(page.send_code({}))
     assert page.code_sent and gateway.last_code(PHONE)
     await run(page.use_method(Factor.TOTP))  # no app: stays
     assert page.method == Factor.SMS

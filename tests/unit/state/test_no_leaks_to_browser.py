@@ -108,7 +108,7 @@ async def test_the_reset_page_sends_no_code_token_hash_or_whole_phone(
     link = mailer.last_link("ada@example.com", "/reset-password")
     page = make_state(ResetPasswordState)
     open_at(page, link)
-    steps = [page.load(), page.send_code(), page.verify_factor({"code": "000000"})]
+    steps = [page.load(), page.send_code({}), page.verify_factor({"code": "000000"})]
     for step in steps:
         await run(step)
         view = json.dumps(client_dict(page)[page.get_full_name()], default=str)

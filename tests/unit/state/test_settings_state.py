@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
@@ -84,15 +86,31 @@ async def test_invalid_and_premium_numbers_are_refused_without_a_text(
     assert gateway.sent == [] and state.step == Step.PHONE
 
 
-async def test_a_number_used_by_another_account_is_refused_without_naming_it(
+async def test_a_number_used_by_another_account_answers_like_a_free_one_and_costs_a_send(
     services: Services, gateway: RecordingGateway
 ) -> None:
+    """Probing which numbers are registered costs a text and learns nothing: same words, same steps."""
     create_user(services, "bob@example.com", phone=NEW_PHONE)
-    state = await signed_in_settings(services)
-    await begin_enrollment(state)
-    await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    assert state.error == "This number can't be used. Try another one."
-    assert "bob" not in state.error and gateway.sent == []
+    free = await signed_in_settings(services)
+    await begin_enrollment(free)
+    await run(free.send_enroll_code({"phone": "+14155550199"}))
+    create_user(services, "eve@example.com")
+    taken = settings_page()
+    taken.session_token = services.accounts.log_in("eve@example.com", PASSWORD).issued.token
+    await run(taken.load())
+    await begin_enrollment(taken)
+    await run(taken.send_enroll_code({"phone": NEW_PHONE}))
+    for name in ("error", "notice", "step", "resend_seconds"):
+        assert getattr(taken, name) == getattr(free, name), name
+    assert taken.step == Step.CODE and taken.error == ""
+    notice = gateway.sent[-1]  # bob gets a notice, not a code; eve's sends count as usual
+    assert notice.to == NEW_PHONE and "another sms2fa account" in notice.text
+    assert re.search(r"\d{3,}", notice.text) is None  # no code in it
+    user = services.accounts.find_by_email("eve@example.com")
+    assert services.redis.zcard(f"otp:sends:user:{user.id}") == 1
+    await run(taken.verify_enroll_code({"code": "123456"}))  # nothing eve types can take bob's number
+    assert taken.error.startswith("That code isn't right.")
+    assert services.accounts.find_by_email("bob@example.com").phone_number == NEW_PHONE
 
 
 async def test_the_client_cannot_swap_the_number_after_verifying(services: Services, gateway: RecordingGateway) -> None:
@@ -215,7 +233,7 @@ async def test_a_user_with_2fa_cannot_text_a_new_number_without_the_code_step(
 async def test_reauth_code_step_needs_the_password_on_the_server(services: Services, gateway: RecordingGateway) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
     state.operation, state.step = Operation.DISABLE, Step.REAUTH_CODE  # a browser skipping the password
-    await run(state.resend_code())
+    await run(state.resend_code({}))
     assert gateway.sent == [] and state.step == Step.REAUTH_PASSWORD
     await run(state.verify_reauth_code({"code": "123456"}))
     assert services.accounts.find_by_email("ada@example.com").is_two_factor_enabled

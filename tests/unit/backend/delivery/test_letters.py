@@ -3,16 +3,25 @@ exists for, and never a code, a token hash or a whole phone number."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sms2fa_app.backend.delivery.email import build_message, mask_email
-from sms2fa_app.backend.delivery.letters import Letter, Site, render_mail, render_text, when
+from sms2fa_app.backend.delivery.letters import Letter, Site, number_taken_text, render_mail, render_text, when
 from sms2fa_app.backend.infra.clock import FakeClock
 
 SITE = Site("sms2fa", "https://sms2fa.example.com")
 AT = 1_800_000_000.0
 CONTEXT = {"at": AT, "browser": "Chrome on Linux", "network": "203.0.113.0/24"}
-NOTICES = [letter for letter in Letter if letter not in (Letter.VERIFY_EMAIL, Letter.SIGNUP_ATTEMPT, Letter.RESET_LINK)]
+NOT_NOTICES = (
+    Letter.VERIFY_EMAIL,
+    Letter.SIGNUP_ATTEMPT,
+    Letter.RESET_LINK,
+    Letter.NUMBER_TAKEN,
+    Letter.OPERATOR_ALERT,
+)
+NOTICES = [letter for letter in Letter if letter not in NOT_NOTICES]
 
 
 @pytest.mark.parametrize("letter", NOTICES)
@@ -46,6 +55,22 @@ def test_the_text_to_the_old_number_names_no_number() -> None:
     text = render_text(Letter.PHONE_CHANGED, "ada@example.com", {**CONTEXT, "detail": "2671"}, SITE)
     assert text.startswith("sms2fa: the number for your sign-in codes was changed on " + when(AT))
     assert "2671" not in text and "forgot-password?email=ada%40example.com" in text
+
+
+def test_a_taken_number_gets_a_text_without_code_or_owner() -> None:
+    text = render_text(Letter.NUMBER_TAKEN, "", {}, SITE)
+    assert text == number_taken_text("sms2fa") and "another sms2fa account" in text
+    assert re.search(r"\d{3,}", text) is None and "@" not in text and "#" not in text
+
+
+def test_the_operator_alert_is_mailed_in_the_words_it_was_raised_with() -> None:
+    fields = {
+        "subject": "[sms2fa] Texts to LV blocked for 30 minutes",
+        "text": "Raise SMS_COUNTRY_CAPS_PER_HOUR <now>.",
+    }
+    mail = render_mail(Letter.OPERATOR_ALERT, "ops@example.com", fields, SITE)
+    assert (mail.to, mail.subject) == ("ops@example.com", fields["subject"])
+    assert mail.text == "Raise SMS_COUNTRY_CAPS_PER_HOUR <now>.\n" and "&lt;now&gt;" in mail.html
 
 
 def test_the_mime_message_has_both_parts_and_no_injection() -> None:

@@ -80,7 +80,8 @@ def test_request_sends_a_code_and_reports_cooldown_and_masked_phone(otp: OtpServ
     assert result == CodeSent(resend_after_seconds=60, masked_phone="•••• 1212", phone_e164=PHONE)
     (sent,) = gateway.sent
     assert sent.to == PHONE
-    assert sent.text == message_text("sms2fa", sent.code, 300)
+    assert sent.text == message_text("sms2fa", sent.code, 300, "localhost")
+    assert sent.text.endswith(f"\n\n@localhost #{sent.code}")  # the origin-bound line, last (WebOTP's format)
     assert otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
     assert not otp.has_pending_code(purpose=Purpose.ENROLL, user_id=USER, session_id=SESSION)
 

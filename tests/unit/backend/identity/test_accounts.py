@@ -10,11 +10,13 @@ from sqlmodel import func, select
 from sms2fa_app.backend.identity.accounts import LoginOutcome, SignupProblem
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.pow import solve
 from sms2fa_app.backend.models import LoginSession, User
-from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import Settings
-from tests.conftest import make_settings
+from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import PASSWORD, create_user
+from tests.support.recording_gateway import RecordingGateway
 
 
 @pytest.fixture
@@ -97,22 +99,26 @@ def test_missing_fields(services: Services) -> None:
     assert services.accounts.log_in("ada@example.com", "").outcome is LoginOutcome.MISSING_FIELDS
 
 
-def test_account_throttle_is_checked_before_hashing(services: Services, clock: FakeClock, monkeypatch) -> None:
+def test_account_throttle_is_per_network_and_checked_before_hashing(
+    services: Services, clock: FakeClock, monkeypatch
+) -> None:
     create_user(services)
     limit = services.settings.login_max_failures_per_account
-    for attempt in range(limit):
+    for attempt in range(limit):  # many addresses, one /24: one network
         assert services.accounts.log_in("ada@example.com", "wrong", f"203.0.113.{attempt}").outcome is (
             LoginOutcome.INVALID_CREDENTIALS
         )
     calls = []
     monkeypatch.setattr(services.accounts._hasher, "verify", lambda *args: calls.append(args) or True)
-    throttled = services.accounts.log_in("ada@example.com", PASSWORD, "198.51.100.9")
+    throttled = services.accounts.log_in("ada@example.com", PASSWORD, "203.0.113.200")
     assert throttled.outcome is LoginOutcome.THROTTLED and throttled.issued is None
     assert 0 < throttled.retry_after_seconds <= services.settings.login_window_seconds
     assert calls == []  # no password hash computed while throttled
-    clock.advance(services.settings.login_window_seconds)
     monkeypatch.undo()
-    assert services.accounts.log_in("ada@example.com", PASSWORD).outcome is LoginOutcome.AUTHENTICATED
+    # Another network is not throttled for this account: the owner elsewhere still gets in.
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "198.51.100.9").outcome is LoginOutcome.AUTHENTICATED
+    clock.advance(services.settings.login_window_seconds)
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "203.0.113.9").outcome is LoginOutcome.AUTHENTICATED
 
 
 def test_ip_throttle_spans_accounts(services: Services) -> None:
@@ -151,3 +157,42 @@ def test_sign_ups_per_ip_are_limited(services: Services, clock: FakeClock) -> No
     assert services.accounts.sign_up("other@example.com", PASSWORD, PASSWORD, "203.0.113.10").problem is None
     clock.advance(3600)
     assert services.accounts.sign_up("one.more@example.com", PASSWORD, PASSWORD, "203.0.113.9").problem is None
+
+
+def pressured(tmp_path, clock, redis_client, database, **overrides: str) -> Services:
+    settings = make_settings(tmp_path, **overrides)
+    return build_services(
+        settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER,
+        gateway=RecordingGateway(),
+    )  # fmt: skip
+
+
+def test_failures_from_one_ip_across_accounts_ask_that_ip_for_proof(
+    tmp_path, clock: FakeClock, redis_client, database
+) -> None:
+    services = pressured(tmp_path, clock, redis_client, database, POW_AFTER_LOGIN_FAILURES_PER_IP="3")
+    create_user(services)
+    for index in range(3):
+        assert services.accounts.log_in(f"u{index}@example.com", "wrong", "192.0.2.44").outcome is (
+            LoginOutcome.INVALID_CREDENTIALS
+        )
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "192.0.2.44").outcome is LoginOutcome.PROOF_REQUIRED
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "192.0.2.45").outcome is LoginOutcome.AUTHENTICATED
+    proof = solve(services.pow.challenge())
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "192.0.2.44", "", proof).outcome is (
+        LoginOutcome.AUTHENTICATED
+    )
+
+
+def test_a_signed_in_password_check_counts_but_never_asks_for_proof(
+    tmp_path, clock: FakeClock, redis_client, database
+) -> None:
+    services = pressured(tmp_path, clock, redis_client, database, POW_AFTER_LOGIN_FAILURES_PER_ACCOUNT="2")
+    user = create_user(services)
+    for index in range(3):
+        services.accounts.log_in("ada@example.com", "wrong", f"198.51.{index}.1")
+    assert services.accounts.log_in("ada@example.com", PASSWORD, "203.0.113.1").outcome is LoginOutcome.PROOF_REQUIRED
+    assert services.accounts.confirm_password(user.id, PASSWORD, "203.0.113.1").outcome is LoginOutcome.AUTHENTICATED
+    assert services.accounts.confirm_password(user.id, "wrong", "203.0.113.1").outcome is (
+        LoginOutcome.INVALID_CREDENTIALS
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sms2fa_app.backend.infra.clock import FakeClock
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.limits import Counter, LimitReached, ProofNeeded, WindowLimiter
+from sms2fa_app.backend.infra.pow import Proof
 
 
 def test_limit_refuses_after_quota_and_recovers_as_window_slides(redis_client, clock: FakeClock) -> None:
@@ -52,3 +53,21 @@ def test_reserve_counts_before_the_work_and_release_gives_the_slot_back(redis_cl
     assert limiter.reserve([counter])[0] is not None  # full while both attempts are in flight
     limiter.release([counter], first_id)
     assert limiter.reserve([counter])[0] is None
+
+
+def test_pressure_needs_a_proof_and_a_refusal_records_nothing(redis_client, clock: FakeClock) -> None:
+    limiter = WindowLimiter(redis_client, clock)
+    hard = Counter("t:hard", limit=3, window_seconds=60)
+    pressure = Counter("t:soft", limit=0, window_seconds=60, pow_at=2)  # never full, only pressed
+    assert limiter.check_and_hit([hard, pressure]) is None
+    assert limiter.check_and_hit([hard, pressure]) is None
+    assert limiter.check_and_hit([hard, pressure]) == ProofNeeded(pressure)
+    assert (redis_client.zcard("t:hard"), redis_client.zcard("t:soft")) == (2, 2)
+    paid = Proof("pow:spent:abc", 60)
+    assert limiter.check_and_hit([hard, pressure], paid) is None
+    reached = limiter.check_and_hit([hard, pressure], Proof("pow:spent:def", 60))
+    assert isinstance(reached, LimitReached) and reached.counter == hard  # a hard limit wins over any proof
+    assert redis_client.exists("pow:spent:def") == 0  # and a refused event spends no proof
+    assert limiter.check([hard, pressure]) is not None  # check() never asks for proof
+    clock.advance(61)
+    assert limiter.check_and_hit([hard, pressure]) is None  # pressure slides away with the window

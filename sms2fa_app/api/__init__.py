@@ -1,0 +1,1 @@
+"""HTTP routes beside Reflex's own (requests from Plivo); thin: each one calls one backend operation."""

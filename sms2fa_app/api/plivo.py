@@ -1,0 +1,63 @@
+"""Plivo's requests to the app: delivery reports and voice answers.
+
+Each handler reads the request (bounded), hands query, headers and form to one backend operation
+(backend/delivery/inbound.py, which checks the signature, freshness and nonce) and turns its answer into
+HTTP: 403 for anything refused, 200 otherwise; 503 when Redis is down (Plivo retries later).
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sms2fa_app.backend.delivery.inbound import Inbound
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.services import get_services
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_FIELDS = 64
+XML = "application/xml"
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The POSTed form as a dict of strings, or None when it is too big or not a form."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        return None
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return None
+    try:
+        form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    except Exception:  # malformed body: refuse it like anything unsigned
+        return None
+    return {name: value for name, value in form.multi_items() if isinstance(value, str)}
+
+
+async def message_status(request: Request) -> Response:
+    """POST /api/plivo/message-status?t=...: a delivery report."""
+    params = await _form(request)
+    try:
+        inbound = get_services().inbound
+        if inbound is None or params is None:
+            return Response(status_code=403 if params is None else 404)
+        outcome = await run_in_threadpool(inbound.message_status, request.url.query, request.headers, params)
+    except ServiceUnavailable:
+        return Response(status_code=503)
+    return Response(status_code=403 if outcome is Inbound.REFUSED else 200)
+
+
+async def voice_answer(request: Request) -> Response:
+    """POST /api/plivo/voice-answer?call=...&t=...: what the answered call says."""
+    params = await _form(request)
+    try:
+        inbound = get_services().inbound
+        if inbound is None or params is None:
+            return Response(status_code=403 if params is None else 404)
+        answer = await run_in_threadpool(inbound.voice_answer, request.url.query, request.headers, params)
+    except ServiceUnavailable:
+        return Response(status_code=503)
+    if answer.outcome is Inbound.REFUSED:
+        return Response(status_code=403)
+    return Response(answer.xml, media_type=XML, headers={"Cache-Control": "no-store"})

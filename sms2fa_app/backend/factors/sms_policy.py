@@ -1,0 +1,203 @@
+"""What may be sent, and the typed answers of a send: purposes, results, the policy and its send windows.
+
+Every text and every call goes through the same windows, checked and counted in one atomic Lua call
+(sms_code_scripts.py), in this order: the resend cooldown (per user and purpose), sends per user,
+calls per user (calls only), sends per destination number, per client IP, per destination country (the
+country's cap: reaching it blocks the country), and the global budget. The user, IP and country windows
+also carry a proof-of-work threshold: past it, a send needs a solved ALTCHA challenge.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+from sms2fa_app.backend.delivery.phone import PhonePolicy
+from sms2fa_app.backend.delivery.status import Channel
+from sms2fa_app.backend.factors.lockout import LockoutPolicy
+from sms2fa_app.backend.infra.crypto import keyed_digest
+from sms2fa_app.backend.infra.limits import Counter
+from sms2fa_app.config import Settings
+
+SEND_WINDOW_SECONDS = 3600
+GLOBAL_SENDS_KEY = "otp:sends:global"
+COUNTRY_BLOCK_PREFIX = "otp:country-block:"
+
+
+class Purpose(enum.StrEnum):
+    """What a code is for; a code only verifies for the purpose it was sent for."""
+
+    LOGIN = "login"
+    ENROLL = "enroll"
+    REAUTH = "reauth"
+    RESET = "reset"  # the second factor of a password reset, bound to the reset link instead of a session
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """The code is on its way; the next send is possible after `resend_after_seconds`."""
+
+    resend_after_seconds: int
+    masked_phone: str
+    phone_e164: str = ""  # the normalized destination (enrollment stores it once the proof is consumed)
+    channel: Channel = Channel.SMS
+
+
+class SendRefusal(enum.Enum):
+    """Why no code was sent."""
+
+    COOLDOWN = "cooldown"
+    USER_LIMIT = "user_limit"
+    VOICE_LIMIT = "voice_limit"
+    PHONE_LIMIT = "phone_limit"
+    IP_LIMIT = "ip_limit"
+    COUNTRY_BLOCKED = "country_blocked"  # the destination country reached its hourly cap
+    GLOBAL_BUDGET = "global_budget"
+    PROOF_REQUIRED = "proof_required"  # under pressure: solve the proof of work, then ask again
+    COUNTRY_NOT_ALLOWED = "country_not_allowed"
+    INVALID_NUMBER = "invalid_number"
+    NUMBER_TYPE_NOT_ALLOWED = "number_type_not_allowed"
+    UNDELIVERABLE = "undeliverable"  # the provider refused the number (Plivo 400)
+    DELIVERY_FAILED = "delivery_failed"  # temporary provider or network failure; may retry now
+
+
+@dataclass(frozen=True)
+class SendRefused:
+    """No code was sent; `retry_after_seconds` > 0 for the cooldown and the limits."""
+
+    reason: SendRefusal
+    retry_after_seconds: int = 0
+
+
+RequestResult = CodeSent | SendRefused
+
+
+@dataclass(frozen=True)
+class OtpPolicy:
+    """The OTP settings, gathered from Settings (the one place their defaults live)."""
+
+    app_name: str
+    ttl_seconds: int
+    max_attempts: int
+    resend_cooldown_seconds: int
+    sends_per_hour_per_user: int
+    sends_per_hour_per_phone: int
+    sends_per_hour_per_ip: int
+    sends_per_hour_global: int
+    lockout: LockoutPolicy
+    phone_proof_ttl_seconds: int
+    phone: PhonePolicy
+    site_host: str = ""
+    voice_calls_per_hour_per_user: int = 3
+    country_caps: tuple[tuple[str, int], ...] = ()
+    country_cap_default: int = 100
+    country_block_seconds: int = 3600
+    pow_after_sends_per_user: int = 0
+    pow_after_sends_per_ip: int = 0
+    pow_after_country_cap_percent: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OtpPolicy:
+        """The policy the settings describe."""
+        return cls(
+            app_name=settings.app_name,
+            ttl_seconds=settings.otp_ttl_seconds,
+            max_attempts=settings.otp_max_attempts,
+            resend_cooldown_seconds=settings.otp_resend_cooldown_seconds,
+            sends_per_hour_per_user=settings.otp_sends_per_hour_per_user,
+            sends_per_hour_per_phone=settings.otp_sends_per_hour_per_phone,
+            sends_per_hour_per_ip=settings.otp_sends_per_hour_per_ip,
+            sends_per_hour_global=settings.otp_sends_per_hour_global,
+            lockout=LockoutPolicy(
+                settings.otp_lockout_threshold, settings.otp_lockout_base_seconds, settings.otp_lockout_max_seconds
+            ),
+            phone_proof_ttl_seconds=settings.phone_proof_ttl_seconds,
+            phone=PhonePolicy(
+                default_region=settings.otp_default_region,
+                allowed_countries=frozenset(settings.otp_allowed_countries),
+                allow_voip=settings.otp_allow_voip,
+            ),
+            site_host=settings.site_host,
+            voice_calls_per_hour_per_user=settings.voice_calls_per_hour_per_user,
+            country_caps=settings.sms_country_caps_per_hour,
+            country_cap_default=settings.sms_country_cap_default_per_hour,
+            country_block_seconds=settings.sms_country_block_seconds,
+            pow_after_sends_per_user=settings.pow_after_sends_per_hour_per_user,
+            pow_after_sends_per_ip=settings.pow_after_sends_per_hour_per_ip,
+            pow_after_country_cap_percent=settings.pow_after_country_cap_percent,
+        )
+
+    def country_cap(self, region: str) -> int:
+        """Sends per hour to a destination country before it is blocked."""
+        return dict(self.country_caps).get(region, self.country_cap_default)
+
+
+@dataclass(frozen=True)
+class SendWindows:
+    """The windows one send goes through, in refusal order, and which of them is the country's cap."""
+
+    counters: list[Counter]
+    refusals: list[SendRefusal]
+    country_index: int  # position of the country window in `counters`
+    country_block_key: str
+
+    @property
+    def cooldown(self) -> Counter:
+        """The resend cooldown (always first)."""
+        return self.counters[0]
+
+
+def cooldown_counter(policy: OtpPolicy, user_id: int, purpose: Purpose) -> Counter:
+    """One cooldown per user and purpose, so enrolling does not block the next login's first code; texts
+    and calls share it."""
+    return Counter(f"otp:cooldown:{purpose.value}:{user_id}", 1, policy.resend_cooldown_seconds)
+
+
+def send_windows(
+    policy: OtpPolicy,
+    secret: str,
+    *,
+    user_id: int,
+    purpose: Purpose,
+    channel: Channel,
+    phone_digest: str,
+    client_ip: str,
+    region: str,
+) -> SendWindows:
+    """Every window a send to `region` by this user from this IP goes through."""
+    hour = SEND_WINDOW_SECONDS
+    cap = policy.country_cap(region)
+    country_pow = (
+        math.ceil(cap * policy.pow_after_country_cap_percent / 100) if policy.pow_after_country_cap_percent else 0
+    )
+    windows: list[tuple[Counter, SendRefusal]] = [
+        (cooldown_counter(policy, user_id, purpose), SendRefusal.COOLDOWN),
+        (
+            Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, hour, policy.pow_after_sends_per_user),
+            SendRefusal.USER_LIMIT,
+        ),
+    ]
+    if channel is Channel.VOICE:
+        windows.append(
+            (Counter(f"otp:calls:user:{user_id}", policy.voice_calls_per_hour_per_user, hour), SendRefusal.VOICE_LIMIT)
+        )
+    ip_key = f"otp:sends:ip:{keyed_digest(secret, 'otp-ip', client_ip or '')}"
+    windows += [
+        (Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, hour), SendRefusal.PHONE_LIMIT),
+        (Counter(ip_key, policy.sends_per_hour_per_ip, hour, policy.pow_after_sends_per_ip), SendRefusal.IP_LIMIT),
+        (Counter(f"otp:sends:country:{region}", cap, hour, country_pow), SendRefusal.COUNTRY_BLOCKED),
+        # Codes to a number already enrolled (sign-in, re-authentication) have a budget apart from codes
+        # to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account down.
+        (
+            Counter(
+                GLOBAL_SENDS_KEY if purpose in (Purpose.LOGIN, Purpose.REAUTH) else f"{GLOBAL_SENDS_KEY}:setup",
+                policy.sends_per_hour_global,
+                hour,
+            ),
+            SendRefusal.GLOBAL_BUDGET,
+        ),
+    ]
+    counters = [counter for counter, _ in windows]
+    refusals = [refusal for _, refusal in windows]
+    return SendWindows(counters, refusals, refusals.index(SendRefusal.COUNTRY_BLOCKED), COUNTRY_BLOCK_PREFIX + region)

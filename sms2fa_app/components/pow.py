@@ -1,0 +1,46 @@
+"""The proof-of-work widget (ALTCHA, served from assets/vendor by scripts/vendor_altcha.sh).
+
+Shown only when the server asks for a proof: it gets the server's challenge, solves it in the browser as
+soon as it appears, and keeps the solution in a hidden `altcha` field. Inside a form, the field is posted
+with the form; buttons outside a form read it with READ_PROOF (rx.call_script, whose result is the
+handler's form argument).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.el.element import Element
+
+from sms2fa_app.state.proof import PROOF_FIELD as FIELD
+
+WIDGET_SCRIPT = "/vendor/altcha.min.js"
+# The solution as a one-field form, {"altcha": "..."} ("" while unsolved or when no widget is shown).
+READ_PROOF = f"({{{FIELD}: document.querySelector('altcha-widget input[name={FIELD}]')?.value ?? ''}})"
+
+
+class AltchaWidget(Element):
+    """<altcha-widget>: the custom element the widget script defines (rendered by its tag name, like an HTML
+    element, not imported)."""
+
+    tag = "AltchaWidget"  # an identifier: Reflex names memoized components after the tag
+
+    def _get_tag_name(self) -> str:
+        return '"altcha-widget"'
+
+    challenge: rx.Var[str]
+    auto: rx.Var[str]
+    name: rx.Var[str]
+    type: rx.Var[str]
+
+
+def proof_of_work(challenge: rx.Var[str]) -> rx.Component:
+    """The widget for `challenge` (a new challenge mounts a new widget), when there is one."""
+    return rx.cond(
+        challenge != "",
+        rx.box(
+            rx.el.script(src=WIDGET_SCRIPT, type="module", async_=True),
+            AltchaWidget.create(challenge=challenge, auto="onload", name=FIELD, type="checkbox", key=challenge),
+            width="100%",
+            data_testid="proof-of-work",
+        ),
+    )

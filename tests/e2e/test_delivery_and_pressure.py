@@ -1,0 +1,160 @@
+"""Issue 15 in Chromium: the live delivery status, "Call me instead", WebOTP, and proof of work under pressure.
+
+The local Plivo sends real signed delivery reports to the app and fetches the voice answer as Plivo would;
+the tests read codes from its texts and calls, the way a person reads or listens to their phone."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sms2fa_app.backend.services import Services
+from tests.e2e.conftest import APP_HOST, BrowserCapture, whole_number_forms
+from tests.e2e.test_two_factor_flows import (
+    expect_dashboard,
+    log_in_to_challenge,
+    new_email,
+    seeded_account,
+    submit_code,
+    texts_to,
+    wait_for_code,
+)
+from tests.support.factories import PASSWORD, create_user
+from tests.support.plivo_server import LocalPlivo
+
+pytestmark = pytest.mark.e2e
+
+CALL_TIMEOUT_SECONDS = 15.0
+WIDGET_SOLVED = "() => !!document.querySelector('altcha-widget input[name=altcha]')?.value"
+ONE_MORE_STEP = "One more step: wait for the check below to finish"
+
+
+def status(page: Page):
+    return page.get_by_test_id("delivery-status")
+
+
+def wait_for_call_code(sms: LocalPlivo, e164: str) -> str:
+    """The code the newest answered call to `e164` read out."""
+    deadline = time.monotonic() + CALL_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        code = sms.last_call_code_for(e164)
+        if code is not None:
+            return code
+        time.sleep(0.1)
+    raise AssertionError(f"no answered call to the phone within {CALL_TIMEOUT_SECONDS:.0f}s")
+
+
+def test_the_challenge_shows_the_delivery_status_live(page: Page, sms: LocalPlivo, backend: Services) -> None:
+    email, e164 = seeded_account(backend)
+    log_in_to_challenge(page, email, e164)
+    expect(status(page)).to_have_text("Delivered")
+    assert [report["reply"] for report in sms.reports] == [200, 200, 200]  # signed reports, all accepted
+    submit_code(page, wait_for_code(sms, e164))
+    expect_dashboard(page, email)
+
+
+def test_an_undelivered_text_offers_a_call_whose_code_signs_in(
+    page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
+) -> None:
+    email, e164 = seeded_account(backend)
+    sms.deliver_next("undelivered", error_code="30")
+    log_in_to_challenge(page, email, e164)
+    expect(status(page)).to_have_text("Not delivered: try a voice call")
+    call_button = page.get_by_role("button", name="Call me instead")
+    expect(call_button).to_be_enabled()
+    call_button.click()
+    expect(page.get_by_text("We're calling the number ending in")).to_be_visible()
+    code = wait_for_call_code(sms, e164)
+    expect(status(page)).to_have_text("Call answered")
+    capture.snapshot(page)
+    capture.assert_absent(code, *whole_number_forms(e164))  # the spoken code never travels to the browser
+    submit_code(page, code)
+    expect_dashboard(page, email)
+
+
+def test_call_me_instead_after_a_delivered_text(page: Page, sms: LocalPlivo, backend: Services) -> None:
+    email, e164 = seeded_account(backend)
+    log_in_to_challenge(page, email, e164)
+    texted = wait_for_code(sms, e164)
+    expect(status(page)).to_have_text("Delivered")
+    call_button = page.get_by_role("button", name="Call me instead")
+    expect(call_button).to_be_enabled()  # after the (3-second, in these tests) cooldown texts and calls share
+    call_button.click()
+    code = wait_for_call_code(sms, e164)
+    assert code != texted
+    (call,) = sms.calls
+    assert call["reply"] == 200 and code not in call["answer_url"]
+    submit_code(page, code)
+    expect_dashboard(page, email)
+
+
+WEB_OTP_STUB = """
+window.OTPCredential = function OTPCredential() {};
+window.__otpRequests = [];
+navigator.credentials.get = (options) => new Promise((resolve) => {
+  window.__otpRequests.push(JSON.stringify({transport: options && options.otp && options.otp.transport}));
+  window.__deliverOtp = (code) => resolve({type: 'otp', code});
+});
+"""
+
+
+def test_webotp_fills_in_the_site_bound_code(page: Page, sms: LocalPlivo, backend: Services) -> None:
+    """A browser with WebOTP (stubbed: headless Chromium has no SMS) gets the code from the site-bound text."""
+    page.add_init_script(WEB_OTP_STUB)
+    email, e164 = seeded_account(backend)
+    log_in_to_challenge(page, email, e164)
+    code = wait_for_code(sms, e164)
+    text = [message["text"] for message in sms.messages if message["dst"] == e164][-1]
+    assert text.splitlines()[-1] == f"@{APP_HOST} #{code}"  # the last line binds the code to this site
+    page.wait_for_function("() => window.__otpRequests.length > 0")
+    assert page.evaluate("window.__otpRequests") == ['{"transport":["sms"]}']
+    page.evaluate("code => window.__deliverOtp(code)", code)
+    expect_dashboard(page, email)
+
+
+def test_proof_of_work_appears_under_pressure_on_login_and_passes(page: Page, backend: Services) -> None:
+    email = new_email()
+    create_user(backend, email)
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    for _ in range(2):  # POW_AFTER_LOGIN_FAILURES_PER_ACCOUNT=2 in these tests
+        page.get_by_label("Password", exact=True).fill("not the password")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
+    expect(page.get_by_test_id("proof-of-work")).to_have_count(0)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
+    expect(page.locator("altcha-widget")).to_be_visible()
+    page.wait_for_function(WIDGET_SOLVED, timeout=60_000)  # solved in the browser, on its own
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+
+
+def test_proof_of_work_appears_under_country_pressure_on_resend_and_passes(
+    page: Page, sms: LocalPlivo, backend: Services
+) -> None:
+    """Texts to GB (cap 4 an hour in these tests) ask for proof after two: the challenge's resend shows the widget."""
+    email, e164 = new_email(), f"+447400{secrets.randbelow(1_000_000):06d}"
+    create_user(backend, email, phone=e164)
+    log_in_to_challenge(page, email, e164)
+    wait_for_code(sms, e164)
+    resend = page.get_by_role("button", name="Resend code")
+    expect(resend).to_be_enabled()
+    resend.click()
+    wait_for_code(sms, e164, after=1)
+    expect(resend).to_be_enabled()
+    resend.click()
+    expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
+    expect(page.locator("altcha-widget")).to_be_visible()
+    assert texts_to(sms, e164) == 2
+    page.wait_for_function(WIDGET_SOLVED, timeout=60_000)
+    resend.click()
+    code = wait_for_code(sms, e164, after=2)
+    submit_code(page, code)
+    expect_dashboard(page, email)
