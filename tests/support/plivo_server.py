@@ -56,6 +56,7 @@ class LocalPlivo:
         self._port = port
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
+        self._last_code: dict[str, str | None] = {}  # digits of dst -> code of its newest message
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
         self.requests = 0  # every POST that reached the Message endpoint, accepted or not
@@ -113,18 +114,14 @@ class LocalPlivo:
 
     def last_code_for(self, dst: str) -> str | None:
         """The 6-digit code of the newest message to `dst` (with or without +), or None."""
-        wanted = _digits(dst)
         with self._lock:
-            for message in reversed(self._messages):
-                if _digits(message["dst"]) == wanted:
-                    match = _CODE.search(message["text"])
-                    return match.group(1) if match else None
-        return None
+            return self._last_code.get(_digits(dst))
 
     def clear(self) -> None:
         """Forget messages, scripted failures and delays."""
         with self._lock:
             self._messages.clear()
+            self._last_code.clear()
             self._failures.clear()
             self._delays.clear()
             self.requests = 0
@@ -174,6 +171,8 @@ class LocalPlivo:
             self._messages.append(
                 {"src": payload["src"], "dst": payload["dst"], "text": payload["text"], "message_uuid": message_uuid}
             )
+            match = _CODE.search(payload["text"])
+            self._last_code[_digits(payload["dst"])] = match.group(1) if match else None
         return 202, {"api_id": api_id, "message": "message(s) queued", "message_uuid": [message_uuid]}
 
 
