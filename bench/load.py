@@ -1,0 +1,220 @@
+"""The whole login through Reflex's websocket under load, next to the same backend calls made directly.
+
+    python bench/load.py [--quick] [--configs single,redis] [--profile DIR]
+
+Starts a real Redis, the local Plivo and the production app (`reflex run --env prod`, in a mirror of the
+project) on 127.0.0.1: first with 1 worker (Reflex's default state manager), then with the Redis state
+manager and 2 workers. Simulated tabs (bench/load_client.py: the socket.io frames the browser sends) log in
+at 1, 10 and 50 concurrent clients: open /login, password, the code texted to the local Plivo, /dashboard.
+Each level is compared with a direct-backend baseline at the same concurrency, measured in the same run.
+It then idles 100 tabs on the challenge page and measures the app's CPU, and checks that memory does not
+grow per login once states expire. Send and throttle limits are raised for the run only; every loop is
+bounded in count and time. Exit 2 if any login failed, 1 if a target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.load_app import App, BenchUsers, Config, app_cpu, app_rss_mb, profile_worker  # noqa: E402
+from bench.load_client import Frontend  # noqa: E402
+from bench.load_flows import Level, Pages, WebsocketLogins, direct_level, drive  # noqa: E402
+from tests.support.plivo_server import LocalPlivo  # noqa: E402
+from tests.support.redis_server import RedisServer  # noqa: E402
+
+LEVEL_LIMIT_SECONDS = 90.0  # no level runs longer, whatever its count
+IDLE_TABS = 100
+
+
+@dataclass
+class Measured:
+    """One level: websocket and direct figures, app CPU and memory."""
+
+    ws: Level
+    direct: Level
+    cpu_ms_per_login: float
+    rss_mb: float
+
+
+@dataclass
+class ConfigResult:
+    config: Config
+    levels: dict[int, Measured] = field(default_factory=dict)
+    idle_ms_per_tab_second: float | None = None
+    memory_kb_per_login: float | None = None
+    lock_warnings: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def pages() -> Pages:
+    from sms2fa_app.state.challenge import ChallengeState
+    from sms2fa_app.state.login import LoginState
+    from sms2fa_app.state.session import SessionState
+
+    return Pages(
+        log_in=f"{LoginState.get_full_name()}.log_in",
+        verify=f"{ChallengeState.get_full_name()}.verify",
+        login_state=LoginState.get_full_name(),
+        challenge_state=ChallengeState.get_full_name(),
+        challenge_ready_var="phone_ending",
+        session_state=SessionState.get_full_name(),
+    )
+
+
+async def measure_level(app: App, logins: WebsocketLogins, users: BenchUsers, clients: int, count: int) -> Measured:
+    direct = direct_level(app.services, app.plivo, clients, users.take(count), LEVEL_LIMIT_SECONDS)
+    cpu_before = app_cpu(app.running)
+    ws = await drive(clients, users.take(count), logins.login, LEVEL_LIMIT_SECONDS)
+    cpu = app_cpu(app.running) - cpu_before
+    return Measured(ws, direct, 1000 * cpu / max(1, ws.completed), app_rss_mb(app.running))
+
+
+async def idle_tabs(app: App, logins: WebsocketLogins, users: BenchUsers, seconds: float) -> float:
+    """App CPU (ms per tab per second) while IDLE_TABS tabs sit on the challenge page."""
+    tabs = []
+    try:
+        for batch in range(0, IDLE_TABS, 10):
+            tabs += await asyncio.gather(*(logins.to_challenge(user) for user in users.take(10)))
+            if len(tabs) < batch + 10:
+                raise RuntimeError("idle tabs did not all reach the challenge page")
+        await asyncio.sleep(1.0)  # let the last pages settle
+        before = app_cpu(app.running)
+        await asyncio.sleep(seconds)
+        used = app_cpu(app.running) - before
+    finally:
+        await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
+    return 1000 * used / (len(tabs) * seconds)
+
+
+async def memory_per_login(app: App, logins: WebsocketLogins, users: BenchUsers, count: int, expiry: float) -> float:
+    """KB of app RSS per login across a second batch of logins, each batch measured after its states expired."""
+    await asyncio.sleep(expiry + 3)
+    before = app_rss_mb(app.running)
+    level = await drive(50, users.take(count), logins.login, LEVEL_LIMIT_SECONDS)
+    await asyncio.sleep(expiry + 3)
+    after = app_rss_mb(app.running)
+    return 1024 * (after - before) / max(1, level.completed)
+
+
+async def run_config(config: Config, options: argparse.Namespace, redis: RedisServer, plivo: LocalPlivo, work: Path):
+    result = ConfigResult(config)
+    counts = {1: 10, 10: 100, 50: 250} if options.quick else {1: 40, 10: 300, 50: 1000}
+    idle_count = IDLE_TABS if config.idle else 0
+    memory_count = counts[50] if config.memory else 0
+    needed = 2 * sum(counts.values()) + 20 + idle_count + memory_count
+    with App(config, work, redis, plivo, needed) as app:
+        frontend = Frontend.from_build(app.web_dir, app.reflex_version, app.root_state, pages().session_state)
+        logins = WebsocketLogins(app.running.url, frontend, pages(), plivo)
+        await drive(2, app.users.take(20), logins.login, LEVEL_LIMIT_SECONDS)  # warm up (not measured)
+        for clients, count in counts.items():
+            profiler = profile_worker(app.running, options.profile, config, clients) if options.profile else None
+            measured = await measure_level(app, logins, app.users, clients, count)
+            if profiler is not None:
+                profiler.wait(timeout=120)
+            result.levels[clients] = measured
+            result.failures += measured.ws.failures + measured.direct.failures
+            print(f"  {config.name}: {clients} clients done ({measured.ws.rate:.1f} logins/s)", flush=True)
+        if idle_count:
+            result.idle_ms_per_tab_second = await idle_tabs(app, logins, app.users, options.idle_seconds)
+        if memory_count:
+            result.memory_kb_per_login = await memory_per_login(
+                app, logins, app.users, memory_count, config.state_expiry_seconds
+            )
+        result.lock_warnings = app.count_in_log("held too long")
+    return result
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{1000 * seconds:.0f}"
+
+
+def report(results: list[ConfigResult], elapsed: float) -> list[tuple[str, bool]]:
+    print(f"\nwhole login through the websocket ({elapsed:.0f} s); times in ms; direct = same backend calls in-process")
+    header = f"{'config':<22}{'clients':>8}{'logins':>8}{'logins/s':>10}{'direct/s':>10}{'ratio':>7}"
+    header += "".join(f"{name + ' p50/95/99':>22}" for name in ("open", "password", "code", "whole"))
+    header += f"{'cpu ms/login':>14}{'rss MB':>8}{'frames':>8}"
+    print(header)
+    for result in results:
+        for clients, m in result.levels.items():
+            ratio = m.ws.rate / m.direct.rate if m.direct.rate else 0.0
+            row = f"{result.config.name:<22}{clients:>8}{m.ws.completed:>8}{m.ws.rate:>10.1f}{m.direct.rate:>10.1f}"
+            row += f"{ratio:>7.2f}"
+            for step in ("open", "password", "code", "whole"):
+                cell = "/".join(fmt_ms(m.ws.percentile(step, q)) for q in (0.5, 0.95, 0.99))
+                row += f"{cell:>22}"
+            frames = sum(m.ws.frames) / max(1, len(m.ws.frames))
+            row += f"{m.cpu_ms_per_login:>14.1f}{m.rss_mb:>8.0f}{frames:>8.1f}"
+            print(row)
+    single, redis = results[0], (results[1] if len(results) > 1 else None)
+    checks: list[tuple[str, bool]] = []
+    s10, s50 = single.levels[10], single.levels[50]
+    ratio10 = s10.ws.rate / s10.direct.rate if s10.direct.rate else 0.0
+    checks.append((f"ratio websocket/direct at 10 clients {ratio10:.2f} >= 0.6", ratio10 >= 0.6))
+    checks.append((f"logins/s at 50 clients, 1 worker {s50.ws.rate:.1f} >= 45", s50.ws.rate >= 45))
+    p95_50, p95_10 = s50.ws.percentile("whole", 0.95), s10.ws.percentile("whole", 0.95)
+    checks.append((f"whole-login p95 at 50 clients {fmt_ms(p95_50)} ms <= 1500 ms", p95_50 <= 1.5))
+    checks.append((f"whole-login p95 at 10 clients {fmt_ms(p95_10)} ms <= 350 ms", p95_10 <= 0.35))
+    cpu = s50.cpu_ms_per_login
+    checks.append((f"app CPU per login at 50 clients {cpu:.1f} ms <= 35 ms", cpu <= 35))
+    if single.idle_ms_per_tab_second is not None:
+        idle = single.idle_ms_per_tab_second
+        checks.append((f"idle challenge page: {idle:.3f} ms CPU per tab per second <= 0.05 (was 2.2)", idle <= 0.05))
+    if single.memory_kb_per_login is not None:
+        grow = single.memory_kb_per_login
+        checks.append((f"memory after states expire: {grow:+.1f} KB per login <= 2 KB", grow <= 2))
+    if redis is not None:
+        r50 = redis.levels[50]
+        scale = r50.ws.rate / s50.ws.rate if s50.ws.rate else 0.0
+        name = f"Redis state manager, 2 workers: {scale:.2f}x the 1-worker rate at 50 clients >= 1.0"
+        checks.append((name, scale >= 1))
+        warnings = redis.lock_warnings
+        checks.append((f"'lock held too long' warnings with the Redis state manager: {warnings} = 0", warnings == 0))
+    print()
+    for name, ok in checks:
+        print(f"  [{'ok' if ok else 'MISS'}] {name}")
+    return checks
+
+
+async def main_async(options: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    results: list[ConfigResult] = []
+    with RedisServer() as redis, LocalPlivo() as plivo, tempfile.TemporaryDirectory(prefix="sms2fa-load-") as tmp:
+        work = Path(tmp)
+        for name in options.configs.split(","):
+            config = Config.named(name, redis)
+            print(f"{config.name}: starting the app ({config.describe()})", flush=True)
+            results.append(await run_config(config, options, redis, plivo, work))
+    checks = report(results, time.perf_counter() - started)
+    failures = [failure for result in results for failure in result.failures]
+    if failures:
+        print(f"\n{len(failures)} logins FAILED, e.g.:")
+        for failure in failures[:5]:
+            print(f"  {failure}")
+        return 2
+    return 0 if all(ok for _name, ok in checks) else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer logins per level (a smoke run)")
+    parser.add_argument("--configs", default="single,redis", help="single,redis (default both)")
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--profile", type=Path, help="write a py-spy profile of a worker per level into DIR")
+    options = parser.parse_args()
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    return asyncio.run(main_async(options))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
