@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.forms import labeled_input
 
 
@@ -25,17 +26,21 @@ def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
     )
 
 
-def resend_button(seconds: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
-    """'Resend code', disabled with the seconds left while the server's cooldown runs."""
-    return rx.button(
-        rx.cond(seconds > 0, "Resend code in " + seconds.to_string() + "s", "Resend code"),
+def resend_button(
+    deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False, *, max_seconds: int = 0
+) -> rx.Component:
+    """'Resend code', disabled with the seconds left until the server's deadline (counted in the browser)."""
+    return countdown_button(
+        deadline,
+        on_click,
+        waiting="Resend code in {seconds}s",
+        ready="Resend code",
+        max_seconds=max_seconds,
+        busy=loading,
         type="button",
         variant="soft",
         size="3",
         width="100%",
-        on_click=on_click,
-        disabled=(seconds > 0) | loading,
-        loading=loading,
     )
 
 

@@ -7,6 +7,7 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, resend_button
+from sms2fa_app.config import get_settings
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
@@ -70,8 +71,15 @@ def challenge_page() -> rx.Component:
         ),
         rx.cond(
             ChallengeState.method == Factor.SMS,
-            resend_button(ChallengeState.resend_seconds, ChallengeState.resend, ChallengeState.resending),
+            resend_button(
+                ChallengeState.resend_at, ChallengeState.resend, ChallengeState.resending, max_seconds=_longest_wait()
+            ),
         ),
         _method_links(),
         rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
     )
+
+
+def _longest_wait() -> int:
+    """The longest wait a resend button can show: the server's cooldown (read when the page is compiled)."""
+    return get_settings().otp_resend_cooldown_seconds

@@ -7,6 +7,7 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.config import get_settings
 from sms2fa_app.state.settings import (
     Operation,
     RecoveryCodesState,
@@ -162,7 +163,15 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        *([resend_button(SettingsState.resend_seconds, WizardState.resend_code, SettingsState.busy)] if texted else []),
+        *(
+            [
+                resend_button(
+                    SettingsState.resend_at, WizardState.resend_code, SettingsState.busy, max_seconds=_longest_wait()
+                )
+            ]
+            if texted
+            else []
+        ),
         _nav_buttons(),
         spacing="3",
         width="100%",
@@ -263,3 +272,8 @@ def settings_page() -> rx.Component:
         ),
         rx.link("Back to dashboard", href="/dashboard", size="2"),
     )
+
+
+def _longest_wait() -> int:
+    """The longest wait a resend button can show: the server's cooldown (read when the page is compiled)."""
+    return get_settings().otp_resend_cooldown_seconds

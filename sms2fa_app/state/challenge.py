@@ -5,20 +5,25 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
-from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
-from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
-from sms2fa_app.state.guard import Access, Caller, guarded, resolve_caller
+from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.runner import run_backend
-from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, safe_next_path
+from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, SessionState, safe_next_path
 
 __all__ = ["ChallengeState", "Factor"]
 
 
-class ChallengeState(CooldownState):
+def _factor(method: str, has_totp: bool) -> Factor:
+    """The factor a method names (SMS for anything else, or for TOTP without an authenticator)."""
+    factor = Factor(method) if method in tuple(Factor) else Factor.SMS
+    return Factor.SMS if factor is Factor.TOTP and not has_totp else factor
+
+
+class ChallengeState(CooldownState, SessionState):
     """Checks the second factor; only the last 4 digits of the number ever reach the browser."""
 
     phone_ending: str = ""
@@ -29,23 +34,15 @@ class ChallengeState(CooldownState):
     method: str = Factor.SMS.value
     has_totp: bool = False
     remember_label: str = ""
+    _shown_session: int = 0  # the login session this page shows (its first visit picks the factor)
 
     @property
     def _factor(self) -> Factor:
-        return Factor(self.method) if self.method in tuple(Factor) else Factor.SMS
+        return _factor(self.method, self.has_totp)
 
-    async def _show(self, session: ActiveSession, user: User) -> None:
-        """What the page shows about the pending user (the number's last 4 digits only)."""
-        services = self._services()
-        self.phone_ending = (user.phone_number or "")[-4:]
-        self.has_totp = await run_backend(services.totp.is_enabled, session.user_id)
-        self.remember_label = messages.remember_device(services.settings.remember_device_days)
-        if self._factor is Factor.TOTP and not self.has_totp:
-            self.method = Factor.SMS.value
-
-    async def _send_code(self, session: ActiveSession, phone: str):
-        """Text a login code; returns the countdown event (errors land in self.error)."""
-        result = await run_backend(
+    async def _send_code(self, session: ActiveSession, phone: str) -> CodeSent | SendRefused:
+        """Text a login code (slow: call it outside the lock)."""
+        return await run_backend(
             self._services().otp.request_code,
             purpose=Purpose.LOGIN,
             user_id=session.user_id,
@@ -53,46 +50,64 @@ class ChallengeState(CooldownState):
             phone=phone,
             client_ip=self._client_ip(),
         )
-        self.error, countdown = self._after_send(result)
-        return countdown
 
-    async def _begin(self, next_path: str = ""):
-        """Right after the password step: text the first code (called by the login handler)."""
-        self.error = self.notice = ""
-        self.next_path = safe_next_path(next_path)
-        caller = await resolve_caller(self, Access.PENDING)
-        if caller is None:
-            return rx.redirect(LOGIN_PATH)
-        session, user = caller.signed_in
-        preferred = Factor.TOTP if user.preferred_factor == Factor.TOTP.value else Factor.SMS
-        self.method = preferred.value  # the factor used last time
-        await self._show(session, user)
-        if self._factor is Factor.TOTP:
-            return None
-        return await self._send_code(session, user.phone_number or "")
+    async def _code_or_wait(self, session: ActiveSession, phone: str) -> CodeSent | SendRefused | int:
+        """The session's first code (sent now), or the resend wait when one is already pending."""
+        otp = self._services().otp
+        binding = {"purpose": Purpose.LOGIN, "user_id": session.user_id, "session_id": session.session_id}
+        if await run_backend(otp.has_pending_code, **binding):
+            return await run_backend(otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
+        return await self._send_code(session, phone)
 
-    async def load(self):
-        """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
-        try:
-            session = await self._session()
-            if session is not None and session.is_authenticated:
-                return rx.redirect(DASHBOARD_PATH)
-            caller = await resolve_caller(self, Access.PENDING)
-            if caller is None:
+    @guarded(access=Access.ANYONE, busy=None, slow=True)
+    async def load(self, _caller: Caller) -> Apply:
+        """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
+        the session's first code unless one is pending (the text goes out without the lock)."""
+        services = self._services()
+        session = await self._session()
+        user = await run_backend(services.accounts.get, session.user_id) if session is not None else None
+        if session is None or user is None or session.stage is not Stage.PASSWORD_VERIFIED or not user.phone_number:
+            authenticated = session is not None and session.is_authenticated
+            return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
+        has_totp = await run_backend(services.totp.is_enabled, session.user_id)
+        first_visit = session.session_id != self._shown_session
+        method = user.preferred_factor if first_visit else self.method
+        sent = None
+        if _factor(method, has_totp) is Factor.SMS:
+            sent = await self._code_or_wait(session, user.phone_number)
+
+        async def apply() -> list:
+            if first_visit:
+                self.notice = ""
+            self._shown_session = session.session_id
+            self._show(user, has_totp, method)
+            if isinstance(sent, int):
+                self._start_cooldown(sent)
+            elif sent is not None:
+                self.error = self._after_send(sent)
+            return []
+
+        return apply
+
+    def _leave_to(self, path: str) -> Apply:
+        async def apply() -> list:
+            if path == LOGIN_PATH:
                 await self._forget()
-                return rx.redirect(LOGIN_PATH)
-            session, user = caller.signed_in
-            await self._show(session, user)
-            wait = await run_backend(self._services().otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return None
-        return self._start_cooldown(wait)
+            return [rx.redirect(path)]
+
+        return apply
+
+    def _show(self, user: User, has_totp: bool, method: str) -> None:
+        """What the page shows about the pending user (the number's last 4 digits only)."""
+        self.phone_ending = (user.phone_number or "")[-4:]
+        self.has_totp = has_totp
+        self.method = _factor(method, has_totp).value
+        self.remember_label = messages.remember_device(self._services().settings.remember_device_days)
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def verify(self, caller: Caller, form_data: dict) -> list:
         """Check the code; on success a new token at stage authenticated and a redirect."""
-        session, _user = caller.signed_in
+        session, user = caller.signed_in
         services = self._services()
         factor = self._factor
         self.notice = ""
@@ -104,7 +119,7 @@ class ChallengeState(CooldownState):
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
-        if factor is Factor.SMS:
+        if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:
             await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
         if form_data.get("remember") in ("on", "true"):
             self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
@@ -112,36 +127,40 @@ class ChallengeState(CooldownState):
         self.next_path = ""
         return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
 
-    @guarded(access=Access.PENDING, busy="resending")
-    async def resend(self, caller: Caller) -> list:
+    @guarded(access=Access.PENDING, busy="resending", slow=True)
+    async def resend(self, caller: Caller) -> Apply:
         """Text a new code; the server refuses it during the cooldown whatever the browser shows."""
         session, user = caller.signed_in
-        self.notice = ""
-        countdown = await self._send_code(session, user.phone_number or "")
-        if not self.error:
-            self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
-        return [countdown] if countdown is not None else []
+        sent = await self._send_code(session, user.phone_number or "")
 
-    @guarded(access=Access.PENDING, busy="resending")
-    async def use_method(self, caller: Caller, method: str) -> list:
+        async def apply() -> list:
+            self.error = self._after_send(sent)
+            self.notice = "" if self.error else messages.CODE_SENT.format(ending=self.phone_ending)
+            return []
+
+        return apply
+
+    @guarded(access=Access.PENDING, busy="resending", slow=True)
+    async def use_method(self, caller: Caller, method: str) -> Apply:
         """Switch between the texted code, the authenticator app and a recovery code."""
         session, user = caller.signed_in
-        self.notice = ""
-        if method not in tuple(Factor) or (method == Factor.TOTP and not self.has_totp):
+        valid = method in tuple(Factor) and (method != Factor.TOTP or self.has_totp)
+        sent = None
+        if valid and method == Factor.SMS:
+            sent = await self._code_or_wait(session, user.phone_number or "")
+
+        async def apply() -> list:
+            self.notice = ""
+            if not valid:
+                return []
+            self.method = method
+            if isinstance(sent, int):
+                self._start_cooldown(sent)
+            elif sent is not None:
+                self.error = self._after_send(sent)
             return []
-        self.method = method
-        if self._factor is not Factor.SMS:
-            return []
-        pending = await run_backend(
-            self._services().otp.has_pending_code,
-            purpose=Purpose.LOGIN,
-            user_id=session.user_id,
-            session_id=session.session_id,
-        )
-        if pending:
-            return []
-        countdown = await self._send_code(session, user.phone_number or "")
-        return [countdown] if countdown is not None else []
+
+        return apply
 
     async def _check_factor(self, session: ActiveSession, factor: Factor, code: str) -> VerifyResult:
         services = self._services()

@@ -8,6 +8,8 @@ as a handler that takes only `<args>`, and:
   form of short strings, `str` = one short string) and refuses anything else with a short message;
 - ignores a call while the same busy flag is up (one request at a time per button), shows the flag
   while working, and always lowers it;
+- with `slow=True`, runs the slow work (hashing, texts, other services) without holding the tab's state
+  lock, as a Reflex background event;
 - resolves the caller on the server (never from event data): nobody, a session waiting for its second
   factor, or a signed-in user; anyone else is sent to /login;
 - turns an outage into a short message and any other exception into the same message plus a log line
@@ -133,30 +135,45 @@ async def resolve_caller(state: Any, access: Access) -> Caller | None:
     return Caller(session, user)
 
 
-def guarded(
-    *, access: Access = Access.SIGNED_IN, busy: str = "busy", error: str = "error"
-) -> Callable[[Callable[..., Awaitable[list | None]]], Callable[..., AsyncIterator[Any]]]:
-    """Expose `work(self, caller, ...)` as a public handler behind the checks above (see the module doc)."""
+Apply = Callable[[], Awaitable[list | None]]
 
-    def decorate(work: Callable[..., Awaitable[list | None]]) -> Callable[..., AsyncIterator[Any]]:
+
+def guarded(
+    *, access: Access = Access.SIGNED_IN, busy: str | None = "busy", error: str = "error", slow: bool = False
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., AsyncIterator[Any]]]:
+    """Expose `work(self, caller, ...)` as a public handler behind the checks above (see the module doc).
+
+    `slow=True` is for handlers that hash a password, send a text or call another service: the handler runs
+    as a Reflex background event, and the state lock is held only to raise the busy flag and, at the end,
+    to lower it and apply the result. `work` runs without the lock: it may read the state as it was when
+    the event arrived, but writes nothing; it returns `apply`, an async function that makes the state
+    writes (and may make fast backend calls) under the lock and returns the events. `busy=None`: no busy
+    flag (page loads), which saves the first lock.
+    """
+
+    def decorate(work: Callable[..., Awaitable[Any]]) -> Callable[..., AsyncIterator[Any]]:
         signature, cleaners = _public_signature(work)
+
+        def arguments(self: Any, args: tuple, kwargs: dict) -> list[Any] | None:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+                return [clean(value) for clean, value in zip(cleaners, list(bound.arguments.values())[1:], strict=True)]
+            except (TypeError, BadArguments):
+                log_event(log, logging.WARNING, "bad_arguments", handler=work.__name__)
+                return None
 
         @functools.wraps(work)
         async def handler(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            try:
-                bound = signature.bind(self, *args, **kwargs)
-                values = [
-                    clean(value) for clean, value in zip(cleaners, list(bound.arguments.values())[1:], strict=True)
-                ]
-            except (TypeError, BadArguments):
-                log_event(log, logging.WARNING, "bad_arguments", handler=work.__name__)
+            values = arguments(self, args, kwargs)
+            if values is None:
                 setattr(self, error, messages.INVALID_REQUEST)
                 return
-            if getattr(self, busy):
+            if busy is not None and getattr(self, busy):
                 return
             setattr(self, error, "")
-            setattr(self, busy, True)
-            yield
+            if busy is not None:
+                setattr(self, busy, True)
+                yield
             events: list | None = None
             try:
                 caller = await resolve_caller(self, access)
@@ -167,15 +184,60 @@ def guarded(
                 log.exception("event=handler_failed handler=%s", work.__name__)
                 setattr(self, error, messages.SERVICE_UNAVAILABLE)
             finally:
-                setattr(self, busy, False)
+                if busy is not None:
+                    setattr(self, busy, False)
             for event in events or []:
                 yield event
 
-        handler.__signature__ = signature  # type: ignore[attr-defined]
-        handler.__annotations__ = {
+        @functools.wraps(work)
+        async def background(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            values = arguments(self, args, kwargs)
+            if values is None:
+                async with self:
+                    setattr(self, error, messages.INVALID_REQUEST)
+                return
+            if busy is not None:
+                async with self:
+                    if getattr(self, busy):
+                        return
+                    setattr(self, error, "")
+                    setattr(self, busy, True)
+            apply: Apply | None = None
+            failure = ""
+            try:
+                caller = await resolve_caller(self, access)
+                apply = _redirect_to_login if caller is None else await work(self, caller, *values)
+            except ServiceUnavailable:
+                failure = messages.SERVICE_UNAVAILABLE
+            except Exception:
+                log.exception("event=handler_failed handler=%s", work.__name__)
+                failure = messages.SERVICE_UNAVAILABLE
+            events: list | None = None
+            async with self:
+                if busy is not None:
+                    setattr(self, busy, False)
+                setattr(self, error, failure)
+                if apply is not None:
+                    try:
+                        events = await apply()
+                    except ServiceUnavailable:
+                        setattr(self, error, messages.SERVICE_UNAVAILABLE)
+                    except Exception:
+                        log.exception("event=handler_failed handler=%s", work.__name__)
+                        setattr(self, error, messages.SERVICE_UNAVAILABLE)
+            for event in events or []:
+                yield event
+
+        exposed = background if slow else handler
+        exposed.__signature__ = signature  # type: ignore[attr-defined]
+        exposed.__annotations__ = {
             name: value for name, value in work.__annotations__.items() if name not in ("caller", "return")
         }
-        del handler.__wrapped__  # introspection must see the public signature, not the inner signature
-        return handler
+        del exposed.__wrapped__  # introspection must see the public signature, not the inner signature
+        return rx.event(background=True)(exposed) if slow else exposed
 
     return decorate
+
+
+async def _redirect_to_login() -> list:
+    return [rx.redirect(LOGIN_PATH)]

@@ -80,8 +80,9 @@ class SessionState(rx.State):
         return self.device_token if isinstance(self.device_token, str) else ""
 
     async def _session(self) -> ActiveSession | None:
-        """The server-side session behind the browser's token, or None."""
-        return await run_backend(self._services().sessions.resolve, self._token())
+        """The server-side session behind the browser's token, or None (no thread hop without a token)."""
+        token = self._token()
+        return await run_backend(self._services().sessions.resolve, token) if token else None
 
     async def _signed_in(self) -> tuple[ActiveSession, User] | None:
         """The authenticated session and its user, checked on the server for every handler."""

@@ -6,6 +6,7 @@ the code step raises that grant; the operation consumes it when it commits; Canc
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import reflex as rx
@@ -13,14 +14,20 @@ import reflex as rx
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefused
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.guard import Caller, guarded
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.guard import Apply, Caller, guarded
+from sms2fa_app.state.runner import run_backend, run_hashing
 from sms2fa_app.state.settings.status import SettingsState
 from sms2fa_app.state.settings.steps import Step
+
+
+async def _nothing() -> list:
+    return []
+
 
 _BACK = {Step.CODE: Step.PHONE, Step.REAUTH_CODE: Step.REAUTH_PASSWORD}
 
@@ -37,7 +44,7 @@ class WizardState(SettingsState):
         """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
         self.step = step.value
         self.error = ""
-        self.resend_seconds = 0
+        self.resend_at = 0
         for substate_class in WizardState.get_substates():
             (await self.get_state(substate_class)).reset()
 
@@ -97,35 +104,27 @@ class WizardState(SettingsState):
         self.operation = ""
         self.notice = ""
 
-    @guarded()
-    async def confirm_password(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 1: the current password; then a code to the current number."""
+    @guarded(slow=True)
+    async def confirm_password(self, caller: Caller, form_data: dict) -> Apply:
+        """Re-authentication, part 1: the current password; then a code to the current number (both unlocked)."""
         session, user = caller.signed_in
         if self.operation not in tuple(Operation):
-            await self._reset_wizard()
-            return []
+            return self._applying(self._reset_wizard)
+        operation = Operation(self.operation)
         changes = self._services().factor_changes
-        checked = await run_backend(
-            changes.confirm_password,
-            session,
-            user,
-            Operation(self.operation),
-            form_data.get("password", ""),
-            self._client_ip(),
-        )
+        password, ip = form_data.get("password", ""), self._client_ip()
+        checked = await run_hashing(changes.confirm_password, session, user, operation, password, ip)
         if isinstance(checked, FactorChange):
-            self.error = messages.FACTOR_CHANGE_ERRORS[checked]
-            return []
+            return self._failing(messages.FACTOR_CHANGE_ERRORS[checked])
         if checked.outcome is LoginOutcome.THROTTLED:
-            self.error = messages.login_throttled(checked.retry_after_seconds)
-            return []
+            return self._failing(messages.login_throttled(checked.retry_after_seconds))
         if checked.outcome is not LoginOutcome.AUTHENTICATED:
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
-            self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
-            return []
+            return self._failing(messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG)
         if not user.is_two_factor_enabled:  # a first factor needs only the password
-            return await self._after_reauth(session, user, Operation(self.operation))
-        return await self._send_reauth_code(session, user)
+            return self._applying(lambda: self._after_reauth(session, user, operation))
+        sent = await self._reauth_code(session, user)
+        return self._applying(lambda: self._show_reauth_code(sent))
 
     @guarded()
     async def verify_reauth_code(self, caller: Caller, form_data: dict) -> list:
@@ -139,27 +138,52 @@ class WizardState(SettingsState):
         if not result.done or result.operation is None:
             return await self._need_reauth()
         self.operation = result.operation.value
-        self.resend_seconds = 0
+        self.resend_at = 0
         return await self._after_reauth(session, user, result.operation)
 
-    @guarded()
-    async def resend_code(self, caller: Caller) -> list:
-        """Text a new code for the current step (re-authentication, or the factor's own step)."""
+    @guarded(slow=True)
+    async def resend_code(self, caller: Caller) -> Apply:
+        """Text a new code for the current step (re-authentication, or the factor's own step), unlocked."""
         session, user = caller.signed_in
         if self.step == Step.REAUTH_CODE:
-            return await self._send_reauth_code(session, user)
+            sent = await self._reauth_code(session, user)
+            return self._applying(lambda: self._show_reauth_code(sent))
         if self.operation in tuple(Operation) and (factor_state := await self._factor_state(Operation(self.operation))):
-            return await factor_state._resend(session, user)
-        return []
+            operation = Operation(self.operation)
+            resent = await factor_state._resend(session, user)
 
-    async def _send_reauth_code(self, session: ActiveSession, user: User) -> list:
-        sent = await run_backend(self._services().factor_changes.send_reauth_code, session, user, self._client_ip())
+            async def apply() -> list:
+                return await (await self._factor_state(operation))._show_resent(resent)
+
+            return apply
+        return self._applying(_nothing)
+
+    async def _reauth_code(self, session: ActiveSession, user: User) -> CodeSent | SendRefused | FactorChange:
+        """Text a re-authentication code (slow: outside the lock)."""
+        return await run_backend(self._services().factor_changes.send_reauth_code, session, user, self._client_ip())
+
+    async def _show_reauth_code(self, sent: CodeSent | SendRefused | FactorChange) -> list:
         if isinstance(sent, FactorChange):
             return await self._need_reauth()
-        self.error, countdown = self._after_send(sent)
+        self.error = self._after_send(sent)
         if not self.error:
             self.step = Step.REAUTH_CODE.value
-        return [countdown] if countdown is not None else []
+        return []
+
+    def _applying(self, write: Callable[[], Awaitable[list | None]]) -> Apply:
+        """An apply step (see guard.guarded) that runs `write` under the lock."""
+
+        async def apply() -> list:
+            return await write() or []
+
+        return apply
+
+    def _failing(self, message: str) -> Apply:
+        async def apply() -> list:
+            self.error = message
+            return []
+
+        return apply
 
     async def _after_reauth(self, session: ActiveSession, user: User, operation: Operation) -> list:
         """The grant is complete: a factor's substate carries on, or the wizard finishes it here."""
@@ -175,8 +199,12 @@ class WizardState(SettingsState):
         """A factor's substate: show the operation's first step (or run it)."""
         raise NotImplementedError
 
-    async def _resend(self, session: ActiveSession, user: User) -> list:
-        """A factor's substate: text its step's code again."""
+    async def _resend(self, session: ActiveSession, user: User) -> Any:
+        """A factor's substate: text its step's code again (slow: outside the lock); what `_show_resent` shows."""
+        return None
+
+    async def _show_resent(self, resent: Any) -> list:
+        """A factor's substate: show what `_resend` got (under the lock)."""
         return []
 
     async def _finish(self, result: ChangeResult, notice: str, step: Step = Step.STATUS) -> list:
