@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.load_app import App, BenchUsers, Config, app_cpu, app_rss_mb, profile_worker  # noqa: E402
+from bench.load_app import App, BenchUsers, Config, app_cpu, app_rss_mb, profile_worker, thread_cpu  # noqa: E402
 from bench.load_client import Frontend  # noqa: E402
 from bench.load_flows import Level, Pages, WebsocketLogins, direct_level, drive  # noqa: E402
 from tests.support.plivo_server import LocalPlivo  # noqa: E402
@@ -45,6 +45,8 @@ class Measured:
     direct: Level
     cpu_ms_per_login: float
     rss_mb: float
+    client_ms_per_login: float  # this process: the simulated tabs and the local Plivo
+    threads_ms_per_login: dict[str, float]  # the app's CPU by kind of thread
 
 
 @dataclass
@@ -74,14 +76,19 @@ def pages() -> Pages:
 
 async def measure_level(app: App, logins: WebsocketLogins, users: BenchUsers, clients: int, count: int) -> Measured:
     direct = direct_level(app.services, app.plivo, clients, users.take(count), LEVEL_LIMIT_SECONDS)
-    cpu_before = app_cpu(app.running)
+    cpu_before, client_before, threads_before = app_cpu(app.running), time.process_time(), thread_cpu(app.running)
     ws = await drive(clients, users.take(count), logins.login, LEVEL_LIMIT_SECONDS)
-    cpu = app_cpu(app.running) - cpu_before
-    return Measured(ws, direct, 1000 * cpu / max(1, ws.completed), app_rss_mb(app.running))
+    cpu, client = app_cpu(app.running) - cpu_before, time.process_time() - client_before
+    per_login = 1000 / max(1, ws.completed)
+    threads = {name: (cpu - threads_before.get(name, 0.0)) * per_login for name, cpu in thread_cpu(app.running).items()}
+    return Measured(ws, direct, cpu * per_login, app_rss_mb(app.running), client * per_login, threads)
 
 
 async def idle_tabs(app: App, logins: WebsocketLogins, users: BenchUsers, seconds: float) -> float:
-    """App CPU (ms per tab per second) while IDLE_TABS tabs sit on the challenge page."""
+    """App CPU (ms per tab per second) while IDLE_TABS tabs sit on the challenge page, over the app's own idle."""
+    before = app_cpu(app.running)
+    await asyncio.sleep(seconds)
+    idle = app_cpu(app.running) - before
     tabs = []
     try:
         for batch in range(0, IDLE_TABS, 10):
@@ -94,7 +101,7 @@ async def idle_tabs(app: App, logins: WebsocketLogins, users: BenchUsers, second
         used = app_cpu(app.running) - before
     finally:
         await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
-    return 1000 * used / (len(tabs) * seconds)
+    return 1000 * max(0.0, used - idle) / (len(tabs) * seconds)
 
 
 async def memory_per_login(app: App, logins: WebsocketLogins, users: BenchUsers, count: int, expiry: float) -> float:
@@ -140,10 +147,11 @@ def fmt_ms(seconds: float) -> str:
 
 
 def report(results: list[ConfigResult], elapsed: float) -> list[tuple[str, bool]]:
-    print(f"\nwhole login through the websocket ({elapsed:.0f} s); times in ms; direct = same backend calls in-process")
+    print(f"\nwhole login through the websocket ({elapsed:.0f} s); times in ms; direct: same backend calls in-process")
+    print("cpu = the app's processes per completed login; bench = this process (tabs, local Plivo) per login")
     header = f"{'config':<22}{'clients':>8}{'logins':>8}{'logins/s':>10}{'direct/s':>10}{'ratio':>7}"
     header += "".join(f"{name + ' p50/95/99':>22}" for name in ("open", "password", "code", "whole"))
-    header += f"{'cpu ms/login':>14}{'rss MB':>8}{'frames':>8}"
+    header += f"{'cpu ms/login':>14}{'rss MB':>8}{'frames':>8}{'bench ms':>10}"
     print(header)
     for result in results:
         for clients, m in result.levels.items():
@@ -154,8 +162,14 @@ def report(results: list[ConfigResult], elapsed: float) -> list[tuple[str, bool]
                 cell = "/".join(fmt_ms(m.ws.percentile(step, q)) for q in (0.5, 0.95, 0.99))
                 row += f"{cell:>22}"
             frames = sum(m.ws.frames) / max(1, len(m.ws.frames))
-            row += f"{m.cpu_ms_per_login:>14.1f}{m.rss_mb:>8.0f}{frames:>8.1f}"
+            row += f"{m.cpu_ms_per_login:>14.1f}{m.rss_mb:>8.0f}{frames:>8.1f}{m.client_ms_per_login:>10.1f}"
             print(row)
+    print("\napp CPU per login by thread at 50 clients (ms): ", end="")
+    for result in results:
+        threads = sorted(result.levels[50].threads_ms_per_login.items(), key=lambda item: -item[1])
+        shown = ", ".join(f"{name} {ms:.1f}" for name, ms in threads if ms >= 0.5)
+        print(f"\n  {result.config.name}: {shown}", end="")
+    print()
     single, redis = results[0], (results[1] if len(results) > 1 else None)
     checks: list[tuple[str, bool]] = []
     s10, s50 = single.levels[10], single.levels[50]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -48,16 +49,16 @@ class Config:
     @classmethod
     def named(cls, name: str, redis: RedisServer) -> Config:
         expiry = {"REFLEX_REDIS_TOKEN_EXPIRATION": "20"}  # short, so the memory check sees states expire
-        if name == "single":
-            return cls(name, "1 worker", 1, {"GRANIAN_WORKERS": "1", **expiry}, idle=True, memory=True)
+        if name == "single":  # the defaults: one worker, tab states in its memory
+            return cls(name, "1 worker", 1, expiry, idle=True, memory=True)
         if name == "redis":
             state_redis = redis.url.rsplit("/", 1)[0] + "/1"  # the app's own keys stay in db 0
-            environment = {"GRANIAN_WORKERS": "2", "REFLEX_REDIS_URL": state_redis, **expiry}
+            environment = {"WEB_WORKERS": "2", "STATE_REDIS_URL": state_redis, **expiry}
             return cls(name, "Redis, 2 workers", 2, environment, idle=False, memory=False)
         raise SystemExit(f"unknown config {name!r} (single, redis)")
 
     def describe(self) -> str:
-        manager = "Redis state manager" if "REFLEX_REDIS_URL" in self.environment else "default state manager"
+        manager = "Redis state manager" if "STATE_REDIS_URL" in self.environment else "state in memory (default)"
         return f"{self.workers} worker{'s' if self.workers > 1 else ''}, {manager}"
 
 
@@ -165,6 +166,35 @@ def app_cpu(app: RunningApp | None) -> float:
     return total
 
 
+def _python_thread_names(pid: int) -> dict[int, str]:
+    """OS thread id -> Python thread name, as py-spy dump sees them (empty if py-spy cannot attach)."""
+    try:
+        dump = subprocess.run(["py-spy", "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    return {int(tid): name for tid, name in re.findall(r'^Thread (\d+) \([^)]*\): "(.*)"$', dump.stdout, re.M)}
+
+
+def thread_cpu(app: RunningApp | None) -> dict[str, float]:
+    """CPU seconds so far per kind of thread of the app's processes: the event loop (MainThread), argon2
+    (sms2fa-hashing), backend calls (asyncio), granian's I/O threads (tokio), ... (digits dropped)."""
+    totals: dict[str, float] = {}
+    for process in _processes(app):
+        try:
+            threads = process.threads()
+        except psutil.NoSuchProcess:
+            continue
+        names = _python_thread_names(process.pid) if len(threads) > 1 else {}
+        for thread in threads:
+            try:
+                name = names.get(thread.id) or Path(f"/proc/{process.pid}/task/{thread.id}/comm").read_text().strip()
+            except OSError:
+                continue
+            kind = re.sub(r"[-_ ]?\d+$", "", name) or "?"
+            totals[kind] = totals.get(kind, 0.0) + thread.user_time + thread.system_time
+    return totals
+
+
 def app_rss_mb(app: RunningApp | None) -> float:
     """Resident memory of the app's processes, in MB."""
     total = 0
@@ -177,11 +207,11 @@ def app_rss_mb(app: RunningApp | None) -> float:
 
 
 def profile_worker(app: RunningApp | None, directory: Path, config: Config, clients: int) -> subprocess.Popen[bytes]:
-    """py-spy, recording the busiest worker for 15 s (raw collapsed stacks) while a level runs."""
+    """py-spy, recording the busiest worker for 15 s while a level runs: the Python code holding the GIL (argon2
+    releases it, so it is not there), as raw collapsed stacks."""
     directory.mkdir(parents=True, exist_ok=True)
-    workers = [process for process in _processes(app) if "python" in process.name().lower()]
-    busiest = max(workers, key=lambda process: sum(process.cpu_times()[:2]))
+    busiest = max(_processes(app), key=lambda process: sum(process.cpu_times()[:2]))
     output = directory / f"{config.workers}w-{clients}c.txt"
-    command = ["py-spy", "record", "--pid", str(busiest.pid), "--duration", "15", "--rate", "250"]
+    command = ["py-spy", "record", "--pid", str(busiest.pid), "--duration", "15", "--rate", "250", "--gil"]
     command += ["--format", "raw", "--output", str(output), "--nonblocking"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
