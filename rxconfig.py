@@ -1,5 +1,6 @@
 """Reflex configuration; reads sms2fa_app.config, nothing else."""
 
+import os
 import sys
 
 import reflex as rx
@@ -12,8 +13,16 @@ except ConfigError as error:
     print(f"sms2fa: configuration error: {error}", file=sys.stderr)
     raise SystemExit(2) from None
 
+# Reflex starts `GRANIAN_WORKERS` backend workers (its own default, 2 x cores + 1 with Redis, suits no box here).
+os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
+
 config = rx.Config(
     app_name="sms2fa_app",
+    # One worker keeps each tab's state in memory (no pickling, no disk scans); several share it through Redis.
+    state_manager_mode=rx.constants.StateManagerMode.REDIS
+    if _settings.state_redis_url
+    else rx.constants.StateManagerMode.MEMORY,
+    redis_url=_settings.state_redis_url,
     db_url=_settings.database_url,
     telemetry_enabled=False,
     trusted_proxy_hops=_settings.trusted_proxy_hops,

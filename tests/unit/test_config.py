@@ -140,3 +140,14 @@ def test_app_logs_reach_stderr_once(capsys: pytest.CaptureFixture[str]) -> None:
     finally:
         logger.handlers[:] = saved_handlers
         logger.setLevel(saved_level)
+
+
+def test_one_worker_without_shared_tab_state_one_per_core_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sms2fa_app.config.os.cpu_count", lambda: 2)
+    assert load(tmp_path).workers == 1 and load(tmp_path).state_redis_url is None
+    assert load(tmp_path, STATE_REDIS_URL="redis://127.0.0.1:6379/1").workers == 2
+    assert load(tmp_path, STATE_REDIS_URL="redis://127.0.0.1:6379/1", WEB_WORKERS="3").workers == 3
+    with pytest.raises(ConfigError, match="^WEB_WORKERS above 1 needs STATE_REDIS_URL"):
+        load(tmp_path, WEB_WORKERS="2")
