@@ -51,30 +51,34 @@ class ChallengeState(CooldownState, SessionState):
             client_ip=self._client_ip(),
         )
 
-    async def _code_or_wait(self, session: ActiveSession, phone: str) -> CodeSent | SendRefused | int:
-        """The session's first code (sent now), or the resend wait when one is already pending."""
+    def _code_or_wait(self, session: ActiveSession, phone: str) -> CodeSent | SendRefused | int:
+        """The session's first code (sent now), or the resend wait when one is already pending (blocking)."""
         otp = self._services().otp
         binding = {"purpose": Purpose.LOGIN, "user_id": session.user_id, "session_id": session.session_id}
-        if await run_backend(otp.has_pending_code, **binding):
-            return await run_backend(otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
-        return await self._send_code(session, phone)
+        if otp.has_pending_code(**binding):
+            return otp.resend_wait(user_id=session.user_id, purpose=Purpose.LOGIN)
+        return otp.request_code(**binding, phone=phone, client_ip=self._client_ip())
+
+    def _page_facts(
+        self, session: ActiveSession, user: User, method: str
+    ) -> tuple[bool, CodeSent | SendRefused | int | None]:
+        """Whether the user has an authenticator, and for a texted code the send or the wait (blocking: one hop)."""
+        has_totp = self._services().totp.is_enabled(session.user_id)
+        if _factor(method, has_totp) is not Factor.SMS:
+            return has_totp, None
+        return has_totp, self._code_or_wait(session, user.phone_number or "")
 
     @guarded(access=Access.ANYONE, busy=None, slow=True)
     async def load(self, _caller: Caller) -> Apply:
         """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
         the session's first code unless one is pending (the text goes out without the lock)."""
-        services = self._services()
-        session = await self._session()
-        user = await run_backend(services.accounts.get, session.user_id) if session is not None else None
+        session, user = await self._session_and_user() or (None, None)
         if session is None or user is None or session.stage is not Stage.PASSWORD_VERIFIED or not user.phone_number:
             authenticated = session is not None and session.is_authenticated
             return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
-        has_totp = await run_backend(services.totp.is_enabled, session.user_id)
         first_visit = session.session_id != self._shown_session
         method = user.preferred_factor if first_visit else self.method
-        sent = None
-        if _factor(method, has_totp) is Factor.SMS:
-            sent = await self._code_or_wait(session, user.phone_number)
+        has_totp, sent = await run_backend(self._page_facts, session, user, method)
 
         async def apply() -> list:
             if first_visit:
@@ -147,7 +151,7 @@ class ChallengeState(CooldownState, SessionState):
         valid = method in tuple(Factor) and (method != Factor.TOTP or self.has_totp)
         sent = None
         if valid and method == Factor.SMS:
-            sent = await self._code_or_wait(session, user.phone_number or "")
+            sent = await run_backend(self._code_or_wait, session, user.phone_number or "")
 
         async def apply() -> list:
             self.notice = ""

@@ -36,7 +36,6 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
 
@@ -123,14 +122,11 @@ async def resolve_caller(state: Any, access: Access) -> Caller | None:
     """The caller a handler may serve, or None (send them to /login)."""
     if access is Access.ANYONE:
         return Caller()
-    session = await state._session()
-    if session is None:
-        return None
+    session, user = await state._session_and_user() or (None, None)
     wanted = Stage.PASSWORD_VERIFIED if access is Access.PENDING else Stage.AUTHENTICATED
-    if session.stage is not wanted:
+    if session is None or user is None or session.stage is not wanted:
         return None
-    user = await run_backend(state._services().accounts.get, session.user_id)
-    if user is None or (access is Access.PENDING and not user.phone_number):
+    if access is Access.PENDING and not user.phone_number:
         return None
     return Caller(session, user)
 

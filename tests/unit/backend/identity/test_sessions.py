@@ -98,3 +98,17 @@ def test_session_ids_are_never_reused(services: Services) -> None:
     services.sessions.end(first.token)
     second = services.sessions.create(user.id, Stage.AUTHENTICATED)
     assert second.session.session_id > first.session.session_id
+
+
+def test_a_session_and_its_user_resolve_in_one_query_under_the_same_rules(
+    services: Services, clock: FakeClock
+) -> None:
+    user = create_user(services, phone="+14155551212")
+    issued = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
+    session, found = services.sessions.resolve_with_user(issued.token)
+    assert session == services.sessions.resolve(issued.token)
+    assert found.id == user.id and found.phone_number == "+14155551212"
+    assert services.sessions.resolve_with_user("x" * 10_000) is None
+    clock.advance(services.settings.pending_2fa_seconds)
+    assert services.sessions.resolve_with_user(issued.token) is None  # expired, and deleted
+    assert services.sessions.resolve(issued.token) is None
