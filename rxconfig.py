@@ -15,6 +15,11 @@ except ConfigError as error:
 
 # Reflex starts `GRANIAN_WORKERS` backend workers (its own default, 2 x cores + 1 with Redis, suits no box here).
 os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
+if _settings.state_redis_url:
+    # A tab's events all reach the worker that holds its websocket: that worker keeps the tab's Redis lock and
+    # its state in memory while the tab is busy (Reflex's opportunistic lock) instead of a lock, a load and a
+    # save in Redis for every event; another worker that needs the state asks for the lock and gets it.
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="sms2fa_app",
