@@ -123,21 +123,24 @@ async def run_config(config: Config, options: argparse.Namespace, redis: RedisSe
     with App(config, work, redis, plivo, needed) as app:
         frontend = Frontend.from_build(app.web_dir, app.reflex_version, app.root_state, pages().session_state)
         logins = WebsocketLogins(app.running.url, frontend, pages(), plivo)
-        await drive(2, app.users.take(20), logins.login, LEVEL_LIMIT_SECONDS)  # warm up (not measured)
-        for clients, count in counts.items():
-            profiler = profile_worker(app.running, options.profile, config, clients) if options.profile else None
-            measured = await measure_level(app, logins, app.users, clients, count)
-            if profiler is not None:
-                profiler.wait(timeout=120)
-            result.levels[clients] = measured
-            result.failures += measured.ws.failures + measured.direct.failures
-            print(f"  {config.name}: {clients} clients done ({measured.ws.rate:.1f} logins/s)", flush=True)
-        if idle_count:
-            result.idle_ms_per_tab_second = await idle_tabs(app, logins, app.users, options.idle_seconds)
-        if memory_count:
-            result.memory_kb_per_login = await memory_per_login(
-                app, logins, app.users, memory_count, config.state_expiry_seconds
-            )
+        try:
+            await drive(2, app.users.take(20), logins.login, LEVEL_LIMIT_SECONDS)  # warm up (not measured)
+            for clients, count in counts.items():
+                profiler = profile_worker(app.running, options.profile, config, clients) if options.profile else None
+                measured = await measure_level(app, logins, app.users, clients, count)
+                if profiler is not None:
+                    profiler.wait(timeout=120)
+                result.levels[clients] = measured
+                result.failures += measured.ws.failures + measured.direct.failures
+                print(f"  {config.name}: {clients} clients done ({measured.ws.rate:.1f} logins/s)", flush=True)
+            if idle_count:
+                result.idle_ms_per_tab_second = await idle_tabs(app, logins, app.users, options.idle_seconds)
+            if memory_count:
+                expiry = config.state_expiry_seconds
+                result.memory_kb_per_login = await memory_per_login(app, logins, app.users, memory_count, expiry)
+        except (OSError, RuntimeError, TimeoutError) as error:  # the app died or stopped answering
+            result.failures.append(f"{config.name}: {type(error).__name__}: {error}")
+            print(f"{config.name} stopped: {error}\n--- the app's log ends with:\n{app.running.log_tail(40)}")
         result.lock_warnings = app.count_in_log("held too long")
     return result
 
@@ -165,7 +168,7 @@ def report(results: list[ConfigResult], elapsed: float) -> list[tuple[str, bool]
             row += f"{m.cpu_ms_per_login:>14.1f}{m.rss_mb:>8.0f}{frames:>8.1f}{m.client_ms_per_login:>10.1f}"
             print(row)
     print("\napp CPU per login by thread at 50 clients (ms): ", end="")
-    for result in results:
+    for result in (result for result in results if 50 in result.levels):
         threads = sorted(result.levels[50].threads_ms_per_login.items(), key=lambda item: -item[1])
         shown = ", ".join(f"{name} {ms:.1f}" for name, ms in threads if ms >= 0.5)
         print(f"\n  {result.config.name}: {shown}", end="")
@@ -180,7 +183,8 @@ def report(results: list[ConfigResult], elapsed: float) -> list[tuple[str, bool]
 def targets(by_key: dict[str, ConfigResult]) -> list[tuple[str, bool]]:
     """The issue's targets, for the configurations that ran."""
     checks: list[tuple[str, bool]] = []
-    single, redis = by_key.get("single"), by_key.get("redis")
+    complete = {key: result for key, result in by_key.items() if {1, 10, 50} <= result.levels.keys()}
+    single, redis = complete.get("single"), complete.get("redis")
     if single is not None:
         s10, s50 = single.levels[10], single.levels[50]
         ratio10 = s10.ws.rate / s10.direct.rate if s10.direct.rate else 0.0
