@@ -66,6 +66,14 @@ class Level:
     def rate(self) -> float:
         return self.completed / self.seconds if self.seconds else 0.0
 
+    def add(self, other: Level) -> None:
+        """Count another run at the same concurrency as part of this one."""
+        self.seconds += other.seconds
+        for name, values in other.steps.items():
+            self.steps[name] += values
+        self.failures += other.failures
+        self.frames += other.frames
+
     def percentile(self, step: str, q: float) -> float:
         values = sorted(self.steps[step])
         if not values:
