@@ -149,5 +149,5 @@ def test_one_worker_without_shared_tab_state_one_per_core_with_it(
     assert load(tmp_path).workers == 1 and load(tmp_path).state_redis_url is None
     assert load(tmp_path, STATE_REDIS_URL="redis://127.0.0.1:6379/1").workers == 2
     assert load(tmp_path, STATE_REDIS_URL="redis://127.0.0.1:6379/1", WEB_WORKERS="3").workers == 3
-    with pytest.raises(ConfigError, match="^WEB_WORKERS above 1 needs STATE_REDIS_URL"):
+    with pytest.raises(ConfigError, match=r"^WEB_WORKERS above 1 needs STATE_REDIS_URL"):
         load(tmp_path, WEB_WORKERS="2")

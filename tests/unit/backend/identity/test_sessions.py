@@ -100,9 +100,7 @@ def test_session_ids_are_never_reused(services: Services) -> None:
     assert second.session.session_id > first.session.session_id
 
 
-def test_a_session_and_its_user_resolve_in_one_query_under_the_same_rules(
-    services: Services, clock: FakeClock
-) -> None:
+def test_a_session_and_its_user_resolve_in_one_query_under_the_same_rules(services: Services, clock: FakeClock) -> None:
     user = create_user(services, phone="+14155551212")
     issued = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
     session, found = services.sessions.resolve_with_user(issued.token)
