@@ -6,7 +6,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
@@ -112,21 +112,20 @@ class ChallengeState(CooldownState, SessionState):
     async def verify(self, caller: Caller, form_data: dict) -> list:
         """Check the code; on success a new token at stage authenticated and a redirect."""
         session, user = caller.signed_in
-        services = self._services()
         factor = self._factor
         self.notice = ""
-        result = await self._check_factor(session, factor, form_data.get("code", ""))
+        remember = form_data.get("remember") in ("on", "true")
+        result, issued, device_token = await run_backend(
+            self._verify_and_advance, session, user, factor, form_data.get("code", ""), remember
+        )
         if not result.ok:
             self.error = messages.verify_failed(result, factor)
             return []
-        issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED)
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
-        if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:
-            await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
-        if form_data.get("remember") in ("on", "true"):
-            self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
+        if device_token:
+            self.device_token = device_token
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
@@ -166,16 +165,25 @@ class ChallengeState(CooldownState, SessionState):
 
         return apply
 
-    async def _check_factor(self, session: ActiveSession, factor: Factor, code: str) -> VerifyResult:
+    def _verify_and_advance(
+        self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool
+    ) -> tuple[VerifyResult, IssuedSession | None, str]:
+        """Check the code; when right, the session at stage authenticated under a new token, the factor used
+        remembered, and a device token when asked for (blocking: one hop for the whole verify)."""
         services = self._services()
         if factor is Factor.TOTP:
-            return await run_backend(services.totp.verify, session.user_id, code)
-        if factor is Factor.RECOVERY:
-            return await run_backend(services.recovery.redeem, session.user_id, code)
-        return await run_backend(
-            services.otp.verify_code,
-            purpose=Purpose.LOGIN,
-            user_id=session.user_id,
-            session_id=session.session_id,
-            code=code,
-        )
+            result = services.totp.verify(session.user_id, code)
+        elif factor is Factor.RECOVERY:
+            result = services.recovery.redeem(session.user_id, code)
+        else:
+            binding = {"purpose": Purpose.LOGIN, "user_id": session.user_id, "session_id": session.session_id}
+            result = services.otp.verify_code(**binding, code=code)
+        if not result.ok:
+            return result, None, ""
+        issued = services.sessions.advance(self._token(), Stage.AUTHENTICATED)
+        if issued is None:
+            return result, None, ""
+        if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:
+            services.accounts.set_preferred_factor(session.user_id, Factor.SMS)
+        device_token = services.devices.remember(session.user_id, self._user_agent()) if remember else ""
+        return result, issued, device_token

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from sms2fa_app.backend.infra.clock import Clock
@@ -71,6 +72,15 @@ def _active(record: LoginSession) -> ActiveSession:
     )
 
 
+# Built once: every event of a signed-in tab resolves its session.
+_SESSION = select(LoginSession).where(col(LoginSession.token_hash) == bindparam("token_hash"))
+_SESSION_AND_USER = (
+    select(LoginSession, User)
+    .join(User, col(User.id) == col(LoginSession.user_id))
+    .where(col(LoginSession.token_hash) == bindparam("token_hash"))
+)
+
+
 class SessionStore:
     """Login sessions in the SQL database."""
 
@@ -118,14 +128,13 @@ class SessionStore:
         if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             return None
         now = self._clock.now()
-        query = select(LoginSession, User).join(User, col(User.id) == col(LoginSession.user_id))
+        params = {"token_hash": token_digest(token)}
         with self._db.session() as db:
             if with_user:
-                row = db.exec(query.where(LoginSession.token_hash == token_digest(token))).first()
+                row = db.exec(_SESSION_AND_USER, params=params).first()
                 record, user = row if row is not None else (None, None)
             else:
-                record = db.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
-                user = None
+                record, user = db.exec(_SESSION, params=params).first(), None
             if record is None:
                 return None
             if self._expired(record, now):
