@@ -21,6 +21,7 @@ introspection sees the arguments the browser sends.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import functools
 import inspect
@@ -208,6 +209,11 @@ def guarded(
             except Exception:
                 log.exception("event=handler_failed handler=%s", work.__name__)
                 failure = messages.SERVICE_UNAVAILABLE
+            except asyncio.CancelledError:  # the worker is stopping: leave no busy flag up in a shared state
+                if busy is not None:
+                    async with self:
+                        setattr(self, busy, False)
+                raise
             events: list | None = None
             async with self:
                 if busy is not None:

@@ -249,3 +249,19 @@ def test_log_lines_name_the_handler_not_the_arguments(caplog: pytest.LogCaptureF
     state = make_state(LoginState)
     asyncio.run(run(state.log_in([PASSWORD])))
     assert "event=bad_arguments handler=log_in" in caplog.text and PASSWORD not in caplog.text
+
+
+async def test_a_cancelled_slow_handler_leaves_no_busy_flag_up(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_user(services)
+    login = make_state(LoginState)
+    proxy = _Locked(login)
+
+    def stopping(*_args: Any) -> Any:
+        raise asyncio.CancelledError  # as when the worker stops while the password is hashed
+
+    monkeypatch.setattr(services.accounts, "log_in", stopping)
+    with pytest.raises(asyncio.CancelledError):
+        await run(LoginState.event_handlers["log_in"].fn(proxy, {"email": "ada@example.com", "password": PASSWORD}))
+    assert not login.loading
