@@ -135,7 +135,7 @@ async def run_config(config: Config, options: argparse.Namespace, redis: RedisSe
     result = ConfigResult(config)
     counts = {1: 12, 10: 120, 50: 300} if options.quick else {1: 45, 10: 300, 50: 900}
     idle_count = IDLE_TABS if config.idle else 0
-    memory_count = (300 if options.quick else 500) if config.memory else 0
+    memory_count = 500 if config.memory else 0  # fewer would drown in the RSS noise (~2 MB)
     needed = 2 * sum(counts.values()) + 20 + idle_count + 3 * memory_count
     with App(config, work, redis, plivo, needed) as app:
         frontend = Frontend.from_build(app.web_dir, app.reflex_version, app.root_state, pages().session_state)
