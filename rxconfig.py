@@ -1,6 +1,7 @@
 """Reflex configuration from sms2fa_app.config; sms2fa_app.dev_server says what development mode watches and
 where its servers listen."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,8 +26,21 @@ except PreflightError as error:
 # `reflex run` reloads the backend when a watched file changes: watch the code, never data/ (see README).
 apply_environment_defaults(lambda environ: hot_reload_environment(PROJECT_DIR, environ))
 
+# Reflex starts `GRANIAN_WORKERS` backend workers (its own default, 2 x cores + 1 with Redis, suits no box here).
+os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
+if _settings.state_redis_url:
+    # A tab's events all reach the worker that holds its websocket: that worker keeps the tab's Redis lock and
+    # its state in memory while the tab is busy (Reflex's opportunistic lock) instead of a lock, a load and a
+    # save in Redis for every event; another worker that needs the state asks for the lock and gets it.
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+
 config = rx.Config(
     app_name="sms2fa_app",
+    # One worker keeps each tab's state in memory (no pickling, no disk scans); several share it through Redis.
+    state_manager_mode=rx.constants.StateManagerMode.REDIS
+    if _settings.state_redis_url
+    else rx.constants.StateManagerMode.MEMORY,
+    redis_url=_settings.state_redis_url,
     db_url=_settings.database_url,
     backend_host=_settings.listen_host,  # LISTEN_HOST; `reflex run --backend-host` still wins
     telemetry_enabled=False,

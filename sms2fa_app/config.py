@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     secret_key: str = ""  # empty: generated in data_dir (development only)
     app_name: str = "sms2fa"
     trusted_proxy_hops: NonNegativeInt = 0
+    # Web workers and where Reflex keeps each browser tab's state
+    state_redis_url: RedisUrl | None = None  # None: in the worker's memory (one worker)
+    web_workers: NonNegativeInt = 0  # 0: 1 without STATE_REDIS_URL, one per core with it
     # Plivo
     plivo_auth_id: PlivoAuthId | None = None
     plivo_auth_token: str | None = None
@@ -171,6 +174,14 @@ class Settings(BaseSettings):
         return self.app_env == PRODUCTION
 
     @property
+    def workers(self) -> int:
+        """Web worker processes: WEB_WORKERS, else 1 without STATE_REDIS_URL (tab states in memory cannot
+        be shared) and one per core with it (argon2 and the event loops of two workers fill two cores)."""
+        if self.web_workers:
+            return self.web_workers
+        return max(1, os.cpu_count() or 1) if self.state_redis_url else 1
+
+    @property
     def plivo_configured(self) -> bool:
         """True when real Plivo credentials are present."""
         return bool(self.plivo_auth_id and self.plivo_auth_token and self.plivo_phone_number)
@@ -226,6 +237,13 @@ class Settings(BaseSettings):
         if "app_env" not in info.data or "data_dir" not in info.data:
             return key  # an earlier setting is malformed, and that is what gets reported
         return _secret_key(key, info.data["app_env"], info.data["data_dir"])
+
+    @model_validator(mode="after")
+    def _workers_share_state(self) -> Settings:
+        """Several workers serve one tab's events only if its state is in Redis."""
+        if self.web_workers > 1 and not self.state_redis_url:
+            raise ValueError("WEB_WORKERS above 1 needs STATE_REDIS_URL (the workers must share the tabs' state)")
+        return self
 
     @model_validator(mode="after")
     def _plivo_complete(self) -> Settings:

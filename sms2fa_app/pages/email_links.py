@@ -106,7 +106,7 @@ def _factor_step() -> rx.Component:
             (state.method == Factor.SMS) & state.code_sent,
             rx.vstack(
                 proof_of_work(state.pow_challenge),
-                resend_button(state.resend_seconds, rx.call_script(READ_PROOF, callback=state.send_code), state.busy),
+                resend_button(state.resend_at, rx.call_script(READ_PROOF, callback=state.send_code), state.busy),
                 width="100%",
             ),
         ),

@@ -265,7 +265,7 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             [
                 proof_of_work(SettingsState.pow_challenge),
                 resend_button(
-                    SettingsState.resend_seconds,
+                    SettingsState.resend_at,
                     rx.call_script(READ_PROOF, callback=WizardState.resend_code),
                     SettingsState.busy,
                 ),

@@ -307,6 +307,22 @@ def test_resend_waits_for_the_countdown_and_replaces_the_code(page: Page, sms: L
     expect_dashboard(page, email)
 
 
+def test_the_countdown_ticks_in_the_browser_without_server_events(
+    page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
+) -> None:
+    """The server sends the resend deadline once: while the button counts down, no socket.io event arrives."""
+    email, e164 = seeded_account(backend)
+    log_in_to_challenge(page, email, e164)
+    counting = page.get_by_role("button", name=RESEND_COUNTING_DOWN)
+    expect(counting).to_be_disabled()
+    shown = counting.inner_text()
+    events_before = sum(frame.startswith("42") for frame in capture.frames)
+    expect(page.get_by_role("button", name=RESEND_COUNTING_DOWN)).not_to_have_text(shown)  # it ticked...
+    expect(page.get_by_role("button", name="Resend code", exact=True)).to_be_enabled()  # ...down to zero
+    assert sum(frame.startswith("42") for frame in capture.frames) == events_before
+    wait_for_code(sms, e164)
+
+
 def test_five_wrong_codes_burn_the_code(page: Page, sms: LocalPlivo, backend: Services) -> None:
     """After five wrong tries even the right code is refused; a new code is needed (and works)."""
     email, e164 = seeded_account(backend)
