@@ -1,11 +1,12 @@
 """The whole login through Reflex's websocket under load, next to the same backend calls made directly.
 
-    python bench/load.py [--quick] [--configs single,redis] [--profile DIR]
+    python bench/load.py [--quick] [--configs single,redis] [--levels 1,10,50] [--smoke] [--profile DIR]
 
-Starts a real Redis, the local Plivo and the production app (`reflex run --env prod`, in a mirror of the
-project) on 127.0.0.1: first with 1 worker (Reflex's default state manager), then with the Redis state
-manager and 2 workers. Simulated tabs (bench/load_client.py: the socket.io frames the browser sends) log in
-at 1, 10 and 50 concurrent clients: open /login, password, the code texted to the local Plivo, /dashboard.
+Starts a real Redis, the local Plivo, a local SMTP server and the production app (`reflex run --env prod`, in a
+mirror of the project) on 127.0.0.1, reached as localhost: first with 1 worker (Reflex's default state manager),
+then with the Redis state manager and 2 workers. Simulated tabs (bench/load_client.py: the socket.io frames the
+browser sends) log in at 1, 10 and 50 concurrent clients (--levels): open /login, password, the code texted to
+the local Plivo, /dashboard.
 Each level is compared with a direct-backend baseline at the same concurrency, measured in the same run.
 It then idles 100 tabs on the challenge page and measures the app's CPU, and checks that memory does not
 grow per login once states expire. Send and throttle limits are raised for the run only; every loop is
@@ -33,6 +34,7 @@ from bench.load_client import Frontend  # noqa: E402
 from bench.load_flows import Level, Pages, WebsocketLogins, direct_level, drive  # noqa: E402
 from tests.support.plivo_server import LocalPlivo  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
+from tests.support.smtp_server import LocalSmtp  # noqa: E402
 
 LEVEL_LIMIT_SECONDS = 90.0  # no level runs longer, whatever its count
 ROUNDS = 3  # each level: direct then websocket, three times
@@ -134,8 +136,9 @@ async def memory_per_login(app: App, logins: WebsocketLogins, users: BenchUsers,
 async def run_config(config: Config, options: argparse.Namespace, redis: RedisServer, plivo: LocalPlivo, work: Path):
     result = ConfigResult(config)
     counts = {1: 12, 10: 120, 50: 300} if options.quick else {1: 45, 10: 300, 50: 900}
-    idle_count = IDLE_TABS if config.idle else 0
-    memory_count = 500 if config.memory else 0  # fewer would drown in the RSS noise (~2 MB)
+    counts = {clients: counts.get(clients, 6 * clients) for clients in options.levels}
+    idle_count = IDLE_TABS if config.idle and not options.smoke else 0
+    memory_count = 500 if config.memory and not options.smoke else 0  # fewer would drown in the RSS noise (~2 MB)
     needed = 2 * sum(counts.values()) + 20 + idle_count + 3 * memory_count
     with App(config, work, redis, plivo, needed) as app:
         frontend = Frontend.from_build(app.web_dir, app.reflex_version, app.root_state, pages().session_state)
@@ -236,10 +239,15 @@ def targets(by_key: dict[str, ConfigResult]) -> list[tuple[str, bool]]:
 async def main_async(options: argparse.Namespace) -> int:
     started = time.perf_counter()
     results: list[ConfigResult] = []
-    with RedisServer() as redis, LocalPlivo() as plivo, tempfile.TemporaryDirectory(prefix="sms2fa-load-") as tmp:
+    with (
+        RedisServer() as redis,
+        LocalPlivo() as plivo,
+        LocalSmtp() as smtp,
+        tempfile.TemporaryDirectory(prefix="sms2fa-load-") as tmp,
+    ):
         work = Path(tmp)
         for name in options.configs.split(","):
-            config = Config.named(name, redis)
+            config = Config.named(name, redis, smtp.settings())
             print(f"{config.name}: starting the app ({config.describe()})", flush=True)
             results.append(await run_config(config, options, redis, plivo, work))
     checks = report(results, time.perf_counter() - started)
@@ -252,13 +260,34 @@ async def main_async(options: argparse.Namespace) -> int:
     return 0 if all(ok for _name, ok in checks) else 1
 
 
+def _levels(text: str) -> tuple[int, ...]:
+    """ "1,10,50" -> (1, 10, 50): positive client counts."""
+    try:
+        levels = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of client counts") from None
+    if not levels or min(levels) < 1:
+        raise argparse.ArgumentTypeError("client counts start at 1")
+    return levels
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer logins per level (a smoke run)")
     parser.add_argument("--configs", default="single,redis", help="single,redis (default both)")
+    parser.add_argument(
+        "--levels", type=_levels, default=(1, 10, 50), help="concurrent clients per level (default 1,10,50)"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a short check that the bench runs: --quick --configs single --levels 1, no idle or memory measures",
+    )
     parser.add_argument("--idle-seconds", type=float, default=12.0, help="each idle window (at most 12)")
     parser.add_argument("--profile", type=Path, help="write a py-spy profile of a worker per level into DIR")
     options = parser.parse_args()
+    if options.smoke:
+        options.quick, options.configs, options.levels = True, "single", (1,)
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     return asyncio.run(main_async(options))
 

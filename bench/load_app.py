@@ -16,7 +16,15 @@ from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
-from tests.support.app_server import RunningApp, app_environment, migrate, project_mirror, start_app, wait_until_ready
+from tests.support.app_server import (
+    ROOT,
+    RunningApp,
+    app_environment,
+    migrate,
+    project_mirror,
+    start_app,
+    wait_until_ready,
+)
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
 
@@ -30,7 +38,16 @@ RUN_SETTINGS = {
     "OTP_SENDS_PER_HOUR_PER_IP": HIGH,
     "OTP_SENDS_PER_HOUR_GLOBAL": HIGH,
     "LOGIN_MAX_FAILURES_PER_IP": HIGH,
+    # No proof of work and no country caps in the way of thousands of logins from one address to US numbers.
+    "POW_AFTER_SENDS_PER_HOUR_PER_USER": "0",
+    "POW_AFTER_SENDS_PER_HOUR_PER_IP": "0",
+    "POW_AFTER_LOGIN_FAILURES_PER_IP": "0",
+    "POW_AFTER_LOGIN_FAILURES_PER_ACCOUNT": "0",
+    "SMS_COUNTRY_CAPS_PER_HOUR": "US=" + HIGH,
+    "SMS_COUNTRY_CAP_DEFAULT_PER_HOUR": HIGH,
+    "OPERATOR_EMAIL": "ops@load.example",  # production needs it (mail goes to the bench's local SMTP server)
 }
+APP_HOST = "localhost"  # as the e2e tests: production wants an APP_URL and a WebAuthn origin on a domain name
 AREA_CODES = (650, 212, 312, 617, 206, 303, 512, 718)  # not 415: +14155550100 is the sender
 
 
@@ -47,8 +64,9 @@ class Config:
     state_expiry_seconds: int = 20
 
     @classmethod
-    def named(cls, name: str, redis: RedisServer) -> Config:
-        expiry = {"REFLEX_REDIS_TOKEN_EXPIRATION": "20"}  # short, so the memory check sees states expire
+    def named(cls, name: str, redis: RedisServer, mail: dict[str, str]) -> Config:
+        """A configuration by name; `mail` holds the local SMTP server's settings."""
+        expiry = {"REFLEX_REDIS_TOKEN_EXPIRATION": "20", **mail}  # short, so the memory check sees states expire
         if name == "single":  # the defaults: one worker, tab states in its memory
             return cls(name, "1 worker", 1, expiry, idle=True, memory=True)
         if name == "redis":
@@ -114,6 +132,7 @@ class App:
             plivo_url=plivo.url,
             plivo_auth=(plivo.auth_id, plivo.auth_token),
             settings=RUN_SETTINGS,
+            host=APP_HOST,
         )
         self.environment.update(config.environment)
         self.log_path = work / f"app-{config.workers}.log"
@@ -123,6 +142,7 @@ class App:
     def __enter__(self) -> App:
         from reflex_base.constants import Reflex
 
+        subprocess.run([str(ROOT / "scripts" / "vendor_altcha.sh")], check=True, timeout=300)  # as `make setup`
         migrate(self.work / "project", self.environment, self.log_path)
         self.services = build_services(load_settings(self.environment, env_file=None))
         self.users = seed(self.services, self.config.key, self._accounts)

@@ -264,8 +264,9 @@ class ChallengeState(CooldownState, SessionState):
             async with self:
                 if self._watch_owner != owner:
                     return
-                self.delivery_status = messages.delivery_status(delivery)
-                self.delivery_lost = lost
+                status = messages.delivery_status(delivery)
+                if (self.delivery_status, self.delivery_lost) != (status, lost):  # no update while nothing changed
+                    self.delivery_status, self.delivery_lost = status, lost
                 if lost:  # the text will not come: its cooldown was given back, so a call can follow now
                     self._start_cooldown(wait)
                 if delivery is None or delivery.state.final:  # nothing (more) to follow
