@@ -11,7 +11,7 @@ from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
 from sms2fa_app.state.proof import PROOF_FIELD
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.runner import run_backend, run_hashing
 from sms2fa_app.state.session import SessionState
 
 MAX_PREFILL_LENGTH = 254
@@ -128,22 +128,28 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
         self.step = NEW_PASSWORD
         return []
 
-    @guarded(access=Access.ANYONE)
-    async def set_password(self, _caller: Caller, form_data: dict) -> list:
-        """The new password: every session ends, remembered devices are void, a notice goes out."""
+    @guarded(access=Access.ANYONE, slow=True)
+    async def set_password(self, _caller: Caller, form_data: dict) -> Apply:
+        """The new password (hashed without the lock): every session ends, remembered devices are void, a notice
+        goes out."""
         resets = self._services().password_resets
-        result = await run_backend(
-            resets.complete, self._link, form_data.get("password", ""), form_data.get("confirm_password", "")
+        link = self._link
+        result = await run_hashing(
+            resets.complete, link, form_data.get("password", ""), form_data.get("confirm_password", "")
         )
-        if result.outcome is ResetOutcome.PASSWORD_REFUSED and result.problem is not None:
-            self.error = messages.PASSWORD_PROBLEMS[result.problem]
+
+        async def apply() -> list:
+            if result.outcome is ResetOutcome.PASSWORD_REFUSED and result.problem is not None:
+                self.error = messages.PASSWORD_PROBLEMS[result.problem]
+                return []
+            if result.outcome is ResetOutcome.SECOND_FACTOR_REQUIRED:
+                self.step, self.error = FACTOR, messages.RESET_SECOND_FACTOR
+                return []
+            if result.outcome is not ResetOutcome.DONE:
+                self.step, self._link = INVALID, ""
+                return []
+            await self._forget()  # this browser's own session ended with the others
+            self.step, self.notice, self.error = DONE, messages.RESET_DONE, ""
             return []
-        if result.outcome is ResetOutcome.SECOND_FACTOR_REQUIRED:
-            self.step, self.error = FACTOR, messages.RESET_SECOND_FACTOR
-            return []
-        if result.outcome is not ResetOutcome.DONE:
-            self.step, self._link = INVALID, ""
-            return []
-        await self._forget()  # this browser's own session ended with the others
-        self.step, self.notice, self.error = DONE, messages.RESET_DONE, ""
-        return []
+
+        return apply
