@@ -10,11 +10,18 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run run-prod test test-unit test-integration test-e2e lint bench migrate clean
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
+PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-$(VENV)/.installed: requirements.txt
+.PHONY: setup run run-prod test test-unit test-integration test-e2e lint bench migrate clean lock
+
+## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
+## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-pip.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) --upgrade -r requirements-pip.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 .tools/node_modules/.bin/bun:
@@ -56,6 +63,12 @@ lint: $(VENV)/.installed
 
 bench: setup
 	python bench/otp_bench.py
+
+## Re-pin requirements*.txt (with hashes, from PyPI only) after editing requirements*.in
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -o requirements-pip.txt requirements-pip.in
 
 clean:
 	rm -rf .web .states
