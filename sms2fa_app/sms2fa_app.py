@@ -13,12 +13,13 @@ from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.session import SessionState
+from sms2fa_app.state.session import BrowserTokens, SessionState
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 
 app = rx.App(backend_exception_handler=on_backend_error)
 app.register_lifespan_task(start_worker)
+app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]
 app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LOGIN_LOAD)
 app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=LOGIN_LOAD)

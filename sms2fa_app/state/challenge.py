@@ -108,7 +108,7 @@ class ChallengeState(CooldownState):
         if factor is Factor.SMS:
             await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
         if form_data.get("remember") in ("on", "true"):
-            self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
+            self._remember_device(await run_backend(services.devices.remember, session.user_id, self._user_agent()))
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]

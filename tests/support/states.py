@@ -109,3 +109,16 @@ def settings_page() -> StatePage:
         for cls in (TotpSetupState, RecoveryCodesState, WizardState, SettingsState)
     ]
     return StatePage(sms, *others)
+
+
+async def deliver(state: Any, **tokens: object) -> None:
+    """The browser sends its localStorage tokens (`session_token=`, `device_token=`), as at a page change: they go
+    through the BrowserTokens middleware to the state (a state or a StatePage holding a SessionState)."""
+    from reflex_base.constants.state import FIELD_MARKER
+    from reflex_base.event import Event
+
+    from sms2fa_app.state.session import _PAGE_CHANGE, SessionState
+
+    owner = SessionState.get_full_name()
+    storage = {f"{owner}.{name}{FIELD_MARKER}": value for name, value in tokens.items()}
+    await state._admit(Event(name=_PAGE_CHANGE, payload={"vars": storage}))
