@@ -6,14 +6,18 @@ ConfigError with one line naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import os
 import re
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +36,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
+ALL_COUNTRIES = "*"
+# SECRET_KEY values published with the project (.env.example); never accepted in production.
+SAMPLE_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string-of-48-characters"})
+MIN_SECRET_BITS = 96  # estimated from the key's own characters; a 32-character random key has far more
+SECRET_KEY_ADVICE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 log = logging.getLogger("sms2fa.config")
 
@@ -75,7 +84,32 @@ def _under_project(path: Path) -> Path:
 def _comma_list(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if value.strip() == ALL_COUNTRIES:
+        return ()  # every country, said explicitly
     return tuple(item.strip().upper() for item in value.split(",") if item.strip())
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether a URL's host name or address stays on this machine (localhost, 127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _estimated_bits(key: str) -> float:
+    """Entropy of a key estimated from its own character frequencies (repetition and few symbols score low)."""
+    counts = Counter(key)
+    return -sum(n * math.log2(n / len(key)) for n in counts.values())
+
+
+def _repeats(key: str) -> bool:
+    """Whether the key is a shorter string repeated ('abcabcabc...')."""
+    return any(key == (key[:period] * (len(key) // period + 1))[: len(key)] for period in range(1, len(key) // 2 + 1))
 
 
 # Checked kinds of text, named for the fields below.
@@ -93,7 +127,7 @@ _Region = Annotated[
 _CountryCode = Annotated[
     str, _check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")
 ]
-_Countries = Annotated[tuple[_CountryCode, ...], NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
+_Countries = Annotated[tuple[_CountryCode, ...] | None, NoDecode, BeforeValidator(_comma_list)]  # NoDecode: not JSON
 _Host = Annotated[str, _check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 
 
@@ -106,9 +140,13 @@ class Settings(BaseSettings):
     data_dir: _DataDir = PROJECT_ROOT / "data"  # a relative path is under PROJECT_ROOT
     database_url: str = ""  # empty: SQLite in data_dir
     redis_url: _RedisUrl | None = None  # None: an embedded Redis server in data_dir
+    reflex_redis_url: _RedisUrl | None = None  # Reflex's state (REFLEX_REDIS_URL): Redis for several workers
+    redis_allow_plaintext: bool = False  # a remote Redis without TLS, explicitly accepted
     secret_key: str = ""  # empty: generated in data_dir (development only)
     app_name: str = "sms2fa"
-    trusted_proxy_hops: NonNegativeInt = 0
+    trusted_proxy_hops: NonNegativeInt | None = None  # required in production; development: 0
+    reflex_env_mode: str = ""  # set by `reflex run --env prod`: production unless APP_ENV says otherwise
+    metrics_token: str | None = Field(None, min_length=32)  # GET /metrics with "Authorization: Bearer <token>"
     # Plivo
     plivo_auth_id: _PlivoAuthId | None = None
     plivo_auth_token: str | None = None
@@ -132,7 +170,7 @@ class Settings(BaseSettings):
     otp_sends_per_hour_per_phone: PositiveInt = 5
     otp_sends_per_hour_per_ip: PositiveInt = 20
     otp_sends_per_hour_global: PositiveInt = 1000
-    otp_allowed_countries: _Countries = ()  # empty: every country
+    otp_allowed_countries: _Countries = None  # "*" (empty tuple): every country; required in production
     otp_default_region: _Region | None = None
     otp_lockout_threshold: PositiveInt = 10
     otp_lockout_base_seconds: PositiveInt = 60
@@ -171,6 +209,19 @@ class Settings(BaseSettings):
         stripped = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
         return {name: value for name, value in stripped.items() if value != ""}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_defaults(cls, data: Any) -> Any:
+        """Without APP_ENV, `reflex run --env prod` means production. Development fills the settings that
+        production requires: no proxy in front, every country."""
+        if not isinstance(data, dict):
+            return data
+        if "app_env" not in data and str(data.get("reflex_env_mode", "")).lower() == "prod":
+            data = {**data, "app_env": PRODUCTION}
+        if str(data.get("app_env", DEVELOPMENT)).lower() != PRODUCTION:
+            data = {"trusted_proxy_hops": 0, "otp_allowed_countries": ALL_COUNTRIES, **data}
+        return data
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, url: str, info: ValidationInfo) -> str:
@@ -186,6 +237,35 @@ class Settings(BaseSettings):
         if "app_env" not in info.data or "data_dir" not in info.data:
             return key  # an earlier setting is malformed, and that is what gets reported
         return _secret_key(key, info.data["app_env"], info.data["data_dir"])
+
+    @model_validator(mode="after")
+    def _production_safe(self) -> Settings:
+        """Production refuses settings that would be unsafe if left at a development default or sample value."""
+        if self.is_production:
+            if self.trusted_proxy_hops is None:
+                raise ValueError(
+                    "TRUSTED_PROXY_HOPS is required when APP_ENV=production: the number of reverse proxies in front "
+                    "of the app that set X-Forwarded-For (0 = none)"
+                )
+            if self.otp_allowed_countries is None:
+                raise ValueError(
+                    "OTP_ALLOWED_COUNTRIES is required when APP_ENV=production: the countries to text, such as "
+                    "US,CA (* = every country)"
+                )
+            parts = urlsplit(self.plivo_api_url)
+            if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+                raise ValueError(
+                    f"PLIVO_API_URL must use https:// when APP_ENV=production (plain http only to this machine, "
+                    f"such as 127.0.0.1), got {self.plivo_api_url!r}"
+                )
+        for name, url in (("REDIS_URL", self.redis_url), ("REFLEX_REDIS_URL", self.reflex_redis_url)):
+            parts = urlsplit(url or "")
+            if parts.scheme == "redis" and not is_loopback_host(parts.hostname) and not self.redis_allow_plaintext:
+                raise ValueError(
+                    f"{name} points at a Redis on another machine ({parts.hostname}) without TLS: use rediss:// or "
+                    "set REDIS_ALLOW_PLAINTEXT=true"
+                )
+        return self
 
     @model_validator(mode="after")
     def _plivo_complete(self) -> Settings:
@@ -217,6 +297,10 @@ def _secret_key(key: str, app_env: str, data_dir: Path) -> str:
     if key:
         if len(key) < 32:
             raise ValueError("must be at least 32 characters")
+        if app_env == PRODUCTION and (key in SAMPLE_SECRET_KEYS or "change-me" in key.lower()):
+            raise ValueError(f"is the sample value from .env.example; {SECRET_KEY_ADVICE}")
+        if app_env == PRODUCTION and (_repeats(key) or _estimated_bits(key) < MIN_SECRET_BITS):
+            raise ValueError(f"is too weak for APP_ENV=production (a pattern, or few characters); {SECRET_KEY_ADVICE}")
         return key
     if app_env == PRODUCTION:
         raise ValueError("is required when APP_ENV=production")

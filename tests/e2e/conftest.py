@@ -35,6 +35,7 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, WebSocket,
 
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
+from tests.conftest import PRODUCTION_TEST_SETTINGS
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
 
@@ -60,6 +61,7 @@ NOT_MIRRORED = {".git", ".web", ".states", "data", "test-artifacts", ".pytest_ca
 # What the app under test runs with, besides the per-session values set in `app_environment`.
 TEST_SETTINGS = {
     "APP_ENV": "production",
+    **PRODUCTION_TEST_SETTINGS,  # the local Plivo is http on 127.0.0.1: production allows plain http to loopback
     "PLIVO_PHONE_NUMBER": SENDER_NUMBER,
     "PLIVO_TIMEOUT_SECONDS": "5",
     "OTP_RESEND_COOLDOWN_SECONDS": "3",

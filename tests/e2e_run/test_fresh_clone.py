@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PRODUCTION_TEST_SETTINGS
 from tests.e2e.conftest import ROOT, _free_port, _under_ci
 from tests.e2e_run.conftest import (
     MakeRun,
@@ -94,11 +95,23 @@ def test_make_run_serves_a_fresh_clone(clone: Path, run_artifacts: Path, secret_
         run.force_stop()
 
 
-def test_make_run_prod_serves_a_fresh_clone_with_secret_key(clone: Path, run_artifacts: Path) -> None:
-    """`make run-prod` with SECRET_KEY set (the setup used to stop at `reflex db migrate`), then SIGTERM."""
+def production_settings() -> dict[str, str]:
+    """What `make run-prod` needs, production being production: a random key, Plivo (here a loopback URL that
+    nothing calls), the proxy hops and the countries."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PLIVO_AUTH_ID": "MA" + "C" * 18,
+        "PLIVO_AUTH_TOKEN": secrets.token_hex(16),
+        "PLIVO_PHONE_NUMBER": "+14155550100",
+        "PLIVO_API_URL": f"http://127.0.0.1:{_free_port()}",
+        **PRODUCTION_TEST_SETTINGS,
+    }
+
+
+def test_make_run_prod_serves_a_fresh_clone_configured_for_production(clone: Path, run_artifacts: Path) -> None:
+    """`make run-prod` with production settings (the setup used to stop at `reflex db migrate`), then SIGTERM."""
     port = _free_port()
-    env = environment(REFLEX_FRONTEND_PORT=str(port), REFLEX_BACKEND_PORT=str(port))
-    env["SECRET_KEY"] = secrets.token_urlsafe(48)
+    env = environment(REFLEX_FRONTEND_PORT=str(port), REFLEX_BACKEND_PORT=str(port), **production_settings())
     run = start_make("run-prod", clone, clone.parent, env, run_artifacts / "fresh-clone-make-run-prod.log")
     try:
         wait_until_serving(run, [f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/ping"], START_TIMEOUT_SECONDS)
@@ -107,6 +120,18 @@ def test_make_run_prod_serves_a_fresh_clone_with_secret_key(clone: Path, run_art
         assert_clean_stop(run, signal.SIGTERM)
     finally:
         run.force_stop()
+
+
+def test_make_run_prod_without_production_settings_is_one_line(clone: Path) -> None:
+    """`reflex run --env prod` without APP_ENV is production: with only SECRET_KEY it refuses in one line."""
+    env = environment(SECRET_KEY=secrets.token_urlsafe(48), REFLEX_FRONTEND_PORT=str(_free_port()))
+    env["REFLEX_BACKEND_PORT"] = env["REFLEX_FRONTEND_PORT"]
+    completed = make("run-prod", clone, env)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    assert "Traceback" not in output, output
+    [line] = [line for line in output.splitlines() if line.startswith("sms2fa: configuration error")]
+    assert line.startswith("sms2fa: configuration error: TRUSTED_PROXY_HOPS is required when APP_ENV=production"), line
 
 
 @pytest.mark.parametrize(

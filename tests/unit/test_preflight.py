@@ -58,7 +58,7 @@ def test_sqlite_file_of_a_url() -> None:
 def test_only_the_directories_the_settings_use(tmp_path: Path) -> None:
     defaults = make_settings(tmp_path)
     assert [setting for setting, _, _ in required_directories(defaults)] == ["DATA_DIR", "DATABASE_URL"]
-    external = make_settings(tmp_path, REDIS_URL="redis://cache/0", DATABASE_URL="postgresql://u@db/app")
+    external = make_settings(tmp_path, REDIS_URL="rediss://cache/0", DATABASE_URL="postgresql://u@db/app")
     assert required_directories(external) == []
 
 

@@ -28,7 +28,7 @@ from sms2fa_app.backend.factors.results import CODE_LENGTH, VerifyResult, Verify
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, whole_seconds
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, ip_scope, whole_seconds
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 from sms2fa_app.config import Settings
 
@@ -138,7 +138,7 @@ class OtpPolicy:
             phone_proof_ttl_seconds=settings.phone_proof_ttl_seconds,
             phone=PhonePolicy(
                 default_region=settings.otp_default_region,
-                allowed_countries=frozenset(settings.otp_allowed_countries),
+                allowed_countries=frozenset(settings.otp_allowed_countries or ()),
                 allow_voip=settings.otp_allow_voip,
             ),
         )
@@ -345,7 +345,7 @@ class OtpService:
             Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, SEND_WINDOW_SECONDS),
             Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, SEND_WINDOW_SECONDS),
             Counter(
-                f"otp:sends:ip:{keyed_digest(self._secret, 'otp-ip', client_ip or '')}",
+                f"otp:sends:ip:{keyed_digest(self._secret, 'otp-ip', ip_scope(client_ip))}",
                 policy.sends_per_hour_per_ip,
                 SEND_WINDOW_SECONDS,
             ),

@@ -15,7 +15,7 @@ from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, St
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, WindowLimiter
+from sms2fa_app.backend.infra.limits import Counter, WindowLimiter, ip_scope
 from sms2fa_app.backend.models import User, utcnow
 
 log = logging.getLogger("sms2fa.accounts")
@@ -128,7 +128,7 @@ class Accounts:
             problem = SignupProblem.EMAIL_TAKEN
         if problem is not None:
             return SignupResult(problem=problem)
-        signups = Counter(f"signup:ip:{client_ip or 'unknown'}", self._throttle.signups_per_hour_per_ip, 3600)
+        signups = Counter(f"signup:ip:{ip_scope(client_ip)}", self._throttle.signups_per_hour_per_ip, 3600)
         if self._limiter.check_and_hit([signups]) is not None:
             log_event(log, logging.WARNING, "signup_throttled", ip=client_ip)
             return SignupResult(problem=SignupProblem.TOO_MANY_SIGNUPS)
@@ -152,7 +152,7 @@ class Accounts:
                 self._throttle.max_failures_per_account,
                 window,
             ),
-            Counter(f"login:fail:ip:{client_ip or 'unknown'}", self._throttle.max_failures_per_ip, window),
+            Counter(f"login:fail:ip:{ip_scope(client_ip)}", self._throttle.max_failures_per_ip, window),
         ]
 
     def _check_credentials(self, email: str, password: str, client_ip: str) -> User | LoginResult:

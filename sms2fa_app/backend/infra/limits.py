@@ -7,6 +7,7 @@ nothing is recorded anywhere, so a request refused by one limit spends no quota 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import uuid
 from dataclasses import dataclass
@@ -64,6 +65,20 @@ end
 return {0, '0'}
 """
 )
+
+
+def ip_scope(client_ip: str) -> str:
+    """What a per-IP limit counts by: an IPv4 address, or the /64 network of an IPv6 one (a subscriber gets a
+    whole /64, so counting single addresses would give one client 2**64 buckets); "unknown" without an address."""
+    try:
+        address = ipaddress.ip_address((client_ip or "").strip())
+    except ValueError:
+        return (client_ip or "").strip()[:64] or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True)
