@@ -1,7 +1,8 @@
-"""Builds the Reflex app and registers its pages; nothing more."""
+"""Builds the Reflex app and registers its pages and API routes; nothing more."""
 
 import reflex as rx
 
+from sms2fa_app.api import api
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.auth import login_page, signup_page
@@ -17,7 +18,7 @@ from sms2fa_app.state.session import BrowserTokens, SessionState
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 
-app = rx.App(backend_exception_handler=on_backend_error)
+app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api)  # /healthz, /readyz, /metrics
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]

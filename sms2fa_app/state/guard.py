@@ -23,6 +23,7 @@ import enum
 import functools
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
@@ -157,6 +159,7 @@ def guarded(
             setattr(self, error, "")
             setattr(self, busy, True)
             events: list | None = None
+            started = time.perf_counter()
             try:
                 yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
                 caller = await resolve_caller(self, access)
@@ -168,6 +171,7 @@ def guarded(
                 setattr(self, error, messages.SERVICE_UNAVAILABLE)
             finally:
                 setattr(self, busy, False)
+                metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
             for event in events or []:
                 yield event
 

@@ -25,6 +25,7 @@ from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError, S
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
 from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
 from sms2fa_app.backend.factors.results import CODE_LENGTH, VerifyResult, VerifyStatus, normalize_code
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
 from sms2fa_app.backend.infra.events import log_event
@@ -198,6 +199,7 @@ class OtpService:
         if isinstance(parsed, PhoneRejected):
             refusal = _PHONE_REFUSALS[parsed.problem]
             log_event(log, logging.INFO, "otp_refused", **context, reason=refusal.value)
+            metrics.count_text(parsed.region, refusal.value)
             return SendRefused(refusal)
 
         code = new_code()
@@ -221,6 +223,8 @@ class OtpService:
                 phone=parsed.masked,
                 ip=client_ip,
             )
+            metrics.count_text(parsed.region, refused.reason.value)
+            metrics.count_refusal(f"otp_{refused.reason.value}")
             return refused
 
         try:
@@ -237,6 +241,7 @@ class OtpService:
             log_event(
                 log, logging.WARNING, "otp_refused", **context, reason=reason.value, phone=parsed.masked, ip=client_ip
             )
+            metrics.count_text(parsed.region, reason.value)
             return SendRefused(reason)
         except BaseException:
             self._rollback(code_key, windows[0].key, code_digest, member)
@@ -251,6 +256,7 @@ class OtpService:
             ip=client_ip,
             message_id=message_id or "-",
         )
+        metrics.count_text(parsed.region, "sent")
         return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164)
 
     def resend_wait(self, *, user_id: int, purpose: Purpose) -> int:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select, update
 
 from sms2fa_app.backend.identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, PasswordProblem, password_problem
 from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
@@ -131,6 +132,7 @@ class Accounts:
         signups = Counter(f"signup:ip:{ip_scope(client_ip)}", self._throttle.signups_per_hour_per_ip, 3600)
         if self._limiter.check_and_hit([signups]) is not None:
             log_event(log, logging.WARNING, "signup_throttled", ip=client_ip)
+            metrics.count_refusal("signup_ip")
             return SignupResult(problem=SignupProblem.TOO_MANY_SIGNUPS)
         user = User(email=email, password_hash=self._hasher.hash(password))
         try:
@@ -160,9 +162,9 @@ class Accounts:
         counters = self._counters(email, client_ip)
         reached, attempt = self._limiter.reserve(counters)  # counted as a failure until the password matches
         if reached is not None:
-            log_event(
-                log, logging.WARNING, "login_throttled", scope="account" if reached.counter is counters[0] else "ip"
-            )
+            scope = "account" if reached.counter is counters[0] else "ip"
+            log_event(log, logging.WARNING, "login_throttled", scope=scope)
+            metrics.count_refusal(f"login_{scope}")
             return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
         user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
         too_long = len(password) > MAX_PASSWORD_LENGTH
@@ -176,6 +178,11 @@ class Accounts:
 
     def log_in(self, email: str, password: str, client_ip: str = "", user_agent: str = "") -> LoginResult:
         """Check the password (after the throttle) and start a session at the right stage."""
+        result = self._log_in(email, password, client_ip, user_agent)
+        metrics.count_login(result.outcome.value)
+        return result
+
+    def _log_in(self, email: str, password: str, client_ip: str, user_agent: str) -> LoginResult:
         email = normalize_email(email)
         if not email or not password:
             return LoginResult(LoginOutcome.MISSING_FIELDS)

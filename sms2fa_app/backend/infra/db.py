@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
+
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(database_url: str) -> Engine:
@@ -25,7 +27,9 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    # pool_pre_ping: a connection the server dropped (a database restart) is replaced, not handed to a request.
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if database_url.startswith("postgresql") else {}
+    return create_engine(database_url, pool_pre_ping=True, connect_args=connect_args)
 
 
 class Database:
@@ -41,8 +45,12 @@ class Database:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session
                 session.commit()
-        except OperationalError as error:
+        except (OperationalError, InterfaceError) as error:
             raise ServiceUnavailable("database unavailable") from error
+        except DBAPIError as error:  # a connection the server dropped while in use (a database restart)
+            if error.connection_invalidated:
+                raise ServiceUnavailable("database unavailable") from error
+            raise
 
     @contextmanager
     def within(self, db: Session | None) -> Iterator[Session]:
