@@ -13,7 +13,6 @@ test-artifacts/<test-name>/.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -25,35 +24,34 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from tests.conftest import PRODUCTION_TEST_SETTINGS
+from tests.support.browser import (  # noqa: F401 - fixtures and helpers shared by the browser tests
+    ARTIFACTS,
+    UI_TIMEOUT_MS,
+    BrowserCapture,
+    artifact_dir,
+    browser,
+    chromium_executable,
+    save_artifacts,
+    under_ci,
+    whole_number_forms,
+)
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.token_scan import tokens_in
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))  # Debian's; override for other systems
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 APP_START_TIMEOUT_SECONDS = 240.0
-UI_TIMEOUT_MS = 15_000  # generous: two cores share the app, its password hashing and Chromium
 SENDER_NUMBER = "+14155550100"
 # The app runs in a mirror of the project: links to the tree's top-level entries, except these.
 COPIED_INTO_MIRROR = {"reflex.lock", ".gitignore"}  # Reflex rewrites them in its working directory
@@ -74,8 +72,7 @@ TEST_SETTINGS = {
 }
 
 
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
+_under_ci = under_ci
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -94,17 +91,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # ---- servers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="package")
-def chromium_executable() -> str:
-    """Debian's Chromium; missing means skip, except under CI=true where it is an error."""
-    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
-        return str(CHROMIUM)
-    message = f"{CHROMIUM} is missing (run scripts/ensure_test_tools.sh as root)"
-    if _under_ci():
-        pytest.fail(f"CI=true: end-to-end tests must run, but {message}", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="package")
@@ -285,74 +271,10 @@ def backend(app: RunningApp) -> Services:
     return build_services(load_settings(app.environment, env_file=None))
 
 
-# ---- browser -------------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="package")
-def browser(chromium_executable: str) -> Iterator[Browser]:
-    """Chromium driven by Playwright's sync API, shared by all e2e tests."""
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class BrowserCapture:
-    """What the browser received and kept: websocket frames, console lines, and storage snapshots."""
-
-    frames: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-    snapshots: list[str] = field(default_factory=list)
-    navigations: list[str] = field(default_factory=list)
-
-    def attach(self, page: Page) -> None:
-        """Record the page's console, its URLs (client-side route changes too) and every websocket frame it receives."""
-        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
-        page.on("framenavigated", self._navigated)
-        page.on("websocket", self._watch)
-
-    def _navigated(self, frame: Frame) -> None:
-        if frame.parent_frame is None:
-            self.navigations.append(frame.url)
-
-    def _watch(self, websocket: WebSocket) -> None:
-        def received(payload: str | bytes) -> None:
-            self.frames.append(payload.decode(errors="replace") if isinstance(payload, bytes) else payload)
-
-        websocket.on("framereceived", received)
-
-    def snapshot(self, page: Page) -> str:
-        """Record (and return) the page's URL, HTML, cookies, localStorage and sessionStorage as one text."""
-        storage = page.evaluate(
-            "() => JSON.stringify({local: {...window.localStorage}, session: {...window.sessionStorage}})"
-        )
-        cookies = json.dumps(page.context.cookies())
-        text = "\n".join([f"url: {page.url}", page.content(), f"cookies: {cookies}", f"storage: {storage}"])
-        self.snapshots.append(text)
-        return text
-
-    def everything(self) -> str:
-        """All frames and snapshots so far, as one text to search."""
-        return "\n".join([*self.frames, *self.snapshots])
-
-    def assert_absent(self, *needles: str, frames_from: int = 0) -> None:
-        """Fail if a needle is in a frame (from index `frames_from`) or a snapshot; name where, not the haystack."""
-        for needle in needles:
-            assert needle, "empty needle"
-            for index, frame in enumerate(self.frames[frames_from:], start=frames_from):
-                assert needle not in frame, f"{needle!r} leaked in websocket frame #{index}"
-            for index, snapshot in enumerate(self.snapshots):
-                assert needle not in snapshot, f"{needle!r} leaked in page snapshot #{index}"
-
-
-def whole_number_forms(e164: str) -> list[str]:
-    """The ways a whole phone number could leak: '+14155551212', '14155551212', '4155551212'."""
-    number = phonenumbers.parse(e164)
-    national = phonenumbers.national_significant_number(number)
-    return [e164, e164.lstrip("+"), national]
+def seen_tokens() -> set[str]:
+    """Every session and device token the browsers of this package received (test_zz_tokens_on_disk.py)."""
+    return set()
 
 
 @pytest.fixture
@@ -365,22 +287,6 @@ def capture() -> BrowserCapture:
 def sms(plivo: LocalPlivo) -> LocalPlivo:
     """The local Plivo's outbox for this test (emptied before each test by `page`)."""
     return plivo
-
-
-def _artifact_dir(item: pytest.Item) -> Path:
-    return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
-
-
-def _save_artifacts(item: pytest.Item, page: Page, capture: BrowserCapture) -> None:
-    target = _artifact_dir(item)
-    target.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(target / "screenshot.png"), full_page=True)
-    except Exception as error:  # the page may be gone; keep the other artifacts
-        (target / "screenshot-error.txt").write_text(f"{error}\n")
-    (target / "console.log").write_text("".join(f"{line}\n" for line in capture.console))
-    (target / "websocket-frames.txt").write_text("".join(f"{frame}\n" for frame in capture.frames))
-    (target / "navigations.txt").write_text("".join(f"{url}\n" for url in capture.navigations))
 
 
 @pytest.fixture
@@ -399,15 +305,17 @@ def page(
     capture: BrowserCapture,
     plivo: LocalPlivo,
     redis_server: RedisServer,
+    seen_tokens: set[str],
 ) -> Iterator[Page]:
     """A captured page; the test starts with an empty Plivo outbox and an empty Redis (codes, limits)."""
-    shutil.rmtree(_artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
+    shutil.rmtree(artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
     plivo.clear()
     with redis_server.client() as client:
         client.flushdb()
     new_page = context.new_page()
     capture.attach(new_page)
     yield new_page
+    seen_tokens.update(tokens_in(capture.frames))
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        _save_artifacts(request.node, new_page, capture)
+        save_artifacts(request.node, new_page, capture)
