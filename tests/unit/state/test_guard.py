@@ -18,7 +18,7 @@ from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.cooldown import CooldownState
-from sms2fa_app.state.errors import on_backend_error
+from sms2fa_app.state.errors import AppErrorState, on_backend_error
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, SettingsState, SmsSetupState, Step, WizardState
 from sms2fa_app.state.signup import SignupState
@@ -116,9 +116,15 @@ async def test_a_bug_is_logged_and_shown_as_a_short_message(
     assert "event=handler_failed handler=start" in caplog.text and "deadbeef" in caplog.text
 
 
-def test_the_app_wide_error_handler_never_shows_the_exception() -> None:
+async def test_the_app_wide_error_handler_never_shows_the_exception() -> None:
     spec = on_backend_error(ValueError("secret detail 0xdeadbeef"))
-    assert "deadbeef" not in str(spec) and messages.SERVICE_UNAVAILABLE in str(spec)
+    assert "deadbeef" not in str(spec)
+    assert spec.handler.fn.__qualname__ == "AppErrorState.show_unavailable" and not spec.args
+    banner = make_state(AppErrorState)
+    banner.show_unavailable()
+    assert banner.message == messages.SERVICE_UNAVAILABLE
+    banner.dismiss()
+    assert banner.message == ""
 
 
 def test_reflex_sees_each_handler_with_its_public_arguments_only() -> None:
