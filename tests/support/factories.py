@@ -10,9 +10,12 @@ from sms2fa_app.backend.services import Services
 PASSWORD = "correct horse battery"
 
 
-def create_user(services: Services, email: str = "ada@example.com", *, phone: str | None = None) -> User:
-    """An account with PASSWORD; with a phone, 2FA is on."""
-    result = services.accounts.sign_up(email, PASSWORD, PASSWORD)
+def create_user(
+    services: Services, email: str = "ada@example.com", *, phone: str | None = None, client_ip: str = ""
+) -> User:
+    """An account with PASSWORD; with a phone, 2FA is on. Signed up from `client_ip` (sign-ups per address are
+    limited: many seeded accounts need as many addresses)."""
+    result = services.accounts.sign_up(email, PASSWORD, PASSWORD, client_ip)
     assert result.issued is not None, result.problem
     services.sessions.end(result.issued.token)
     user = services.accounts.find_by_email(email)

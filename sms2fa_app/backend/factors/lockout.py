@@ -207,9 +207,8 @@ class Lockout:
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
-        settled = self._settled(user_id, factor, slot, result)
-        metrics.count_verify(factor, settled.status.value)
-        return settled
+        metrics.count_verify(factor, result.status.value)  # what the guess was (a later lock does not change it)
+        return self._settled(user_id, factor, slot, result)
 
     def _settled(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         if result.ok:
@@ -222,8 +221,9 @@ class Lockout:
             return result
         lock = self._settle(user_id, "recount", slot)  # the lock in force now (a release may have undone one)
         if lock:
-            log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
-            metrics.count_lockout(factor)
+            if slot.lock_seconds:  # this failure earned the lock (parallel failures may only find it in force)
+                log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
+                metrics.count_lockout(factor)
             return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock)
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
         return result

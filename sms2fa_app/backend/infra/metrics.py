@@ -16,7 +16,8 @@ TEXTS = Counter(
 )
 VERIFIES = Counter(
     "sms2fa_verifies",
-    "Second-factor guesses evaluated, by factor (sms, totp, recovery) and outcome (ok, wrong, locked, ...).",
+    "Second-factor guesses by factor (sms, totp, recovery) and outcome: as judged (ok, wrong, ...), or locked "
+    "(refused unjudged while the user's verifies are locked).",
     ["factor", "outcome"],
 )
 LOCKOUTS = Counter("sms2fa_lockouts", "Lockouts started (a user's verifies locked after failures).", ["factor"])
