@@ -168,10 +168,10 @@ def page(
     assert not violations, f"the page broke its Content-Security-Policy: {violations}"
 
 
-def worker_metrics(stack: Stack) -> list[dict[tuple[str, frozenset[tuple[str, str]]], float]]:
-    """Each worker's metrics (scraped with the token, from the worker's own port)."""
+def worker_metrics(stack: Stack, only: int | None = None) -> list[dict[tuple[str, frozenset[tuple[str, str]]], float]]:
+    """Each worker's metrics, or worker `only`'s (scraped with the token, from the worker's own port)."""
     scraped = []
-    for worker in stack.backends:
+    for worker in stack.backends if only is None else [stack.backends[only]]:
         request = urllib.request.Request(
             f"{worker.url}/metrics", headers={"Authorization": f"Bearer {stack.metrics_token}"}
         )
