@@ -14,7 +14,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: setup run run-prod test test-unit test-integration test-e2e lint bench migrate clean lock
+.PHONY: setup run run-prod stack test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -42,7 +42,13 @@ run: setup
 run-prod: setup
 	reflex run --env prod
 
-## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium)
+## The production stack on this machine: PostgreSQL, Redis, 2 backend workers, the built frontend behind nginx
+## (Debian's packages, installed when missing and root), on 127.0.0.1 and free ports. Ctrl-C stops it all.
+stack: $(VENV)/.installed .tools/node_modules/.bin/bun
+	scripts/ensure_test_tools.sh
+	python -m scripts.stack
+
+## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium), the stack
 test: setup
 	scripts/ensure_test_tools.sh
 	pytest
@@ -56,6 +62,10 @@ test-integration: setup
 test-e2e: setup
 	scripts/ensure_test_tools.sh
 	pytest tests/e2e
+
+test-stack: setup
+	scripts/ensure_test_tools.sh
+	pytest tests/stack
 
 lint: $(VENV)/.installed
 	ruff check .

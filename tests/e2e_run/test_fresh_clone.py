@@ -6,18 +6,21 @@ what `git clone` gives: no data/, no .web/. Each run must serve the app, and sto
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PRODUCTION_TEST_SETTINGS
-from tests.e2e.conftest import ROOT, _free_port, _under_ci
+from tests.e2e.conftest import ROOT, _answers, _free_port, _under_ci
 from tests.e2e_run.conftest import (
+    STOP_TIMEOUT_SECONDS,
     MakeRun,
     assert_listens_on_loopback_only,
     clean_environment,
@@ -25,6 +28,7 @@ from tests.e2e_run.conftest import (
     start_make,
     wait_until_serving,
 )
+from tests.support.processes import run_processes, wait_until_gone
 
 START_TIMEOUT_SECONDS = 420.0  # `bun install` in the clone's .web, then the dev server or the production build
 SETUP_TIMEOUT_SECONDS = 300.0
@@ -153,3 +157,30 @@ def test_setup_says_in_one_line_what_cannot_be_opened(clone: Path, setting: str,
     [line] = [line for line in output.splitlines() if line.startswith("sms2fa: ")]
     assert setting in line, line
     assert "hunter2" not in output, output
+
+
+def test_make_stack_serves_a_fresh_clone_and_stops_everything(clone: Path, run_artifacts: Path) -> None:
+    """`make stack`: PostgreSQL, Redis, the workers and nginx come up behind one URL; Ctrl-C stops every one of
+    them (its own processes and the stack's, found by its directory) and removes the directory."""
+    run = start_make("stack", clone, clone.parent, environment(), run_artifacts / "fresh-clone-make-stack.log")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not (serving := re.search(r"serving (http://127\.0\.0\.1:\d+)", run.log.text())):
+            assert run.process.poll() is None, f"`make stack` exited:\n{run.log.tail()}"
+            assert time.monotonic() < deadline, f"`make stack` did not serve:\n{run.log.tail()}"
+            time.sleep(1)
+        url = serving.group(1)
+        root = Path(re.search(r"starting the stack in (\S+)", run.log.text()).group(1))  # type: ignore[union-attr]
+        assert _answers(f"{url}/login") and _answers(f"{url}/readyz")
+        assert_listens_on_loopback_only("proxy", int(url.rsplit(":", 1)[1]))
+        stack_processes = run_processes(root)
+        assert {"postgres", "nginx", "redis-server"} <= {
+            p.command.split()[0].rsplit("/", 1)[-1] for p in stack_processes
+        }
+        code, seconds, left = run.stop(signal.SIGINT)
+        assert code is not None, "make did not exit after Ctrl-C"
+        left += wait_until_gone(root, None, STOP_TIMEOUT_SECONDS)
+        assert not left, f"still running {seconds:.0f}s after Ctrl-C:\n" + "\n".join(map(str, left))
+        assert not root.exists()
+    finally:
+        run.force_stop()
