@@ -173,10 +173,8 @@ def test_make_stack_serves_a_fresh_clone_and_stops_everything(clone: Path, run_a
         root = Path(re.search(r"starting the stack in (\S+)", run.log.text()).group(1))  # type: ignore[union-attr]
         assert _answers(f"{url}/login") and _answers(f"{url}/readyz")
         assert_listens_on_loopback_only("proxy", int(url.rsplit(":", 1)[1]))
-        stack_processes = run_processes(root)
-        assert {"postgres", "nginx", "redis-server"} <= {
-            p.command.split()[0].rsplit("/", 1)[-1] for p in stack_processes
-        }
+        commands = " ".join(process.command for process in run_processes(root))
+        assert all(name in commands for name in ("postgres", "nginx", "redis-server")), commands
         code, seconds, left = run.stop(signal.SIGINT)
         assert code is not None, "make did not exit after Ctrl-C"
         left += wait_until_gone(root, None, STOP_TIMEOUT_SECONDS)
