@@ -52,16 +52,6 @@ def redirect_path(events: list[Any]) -> str | None:
     return path
 
 
-def toasts(events: list[Any]) -> list[str]:
-    """The texts of toasts among the events."""
-    texts = []
-    for event in events:
-        if isinstance(event, EventSpec) and "toast" in event.handler.fn.__qualname__:
-            args = _spec_args(event)
-            texts.extend(str(value) for value in args.values() if isinstance(value, str))
-    return texts
-
-
 def client_dict(state: rx.State) -> dict[str, Any]:
     """Everything the state tree would send to the browser (backend vars excluded)."""
     root = state

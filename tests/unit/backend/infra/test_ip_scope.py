@@ -8,8 +8,8 @@ import pytest
 
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose, SendRefusal
 from sms2fa_app.backend.identity.accounts import LoginOutcome, SignupProblem
+from sms2fa_app.backend.infra import limits
 from sms2fa_app.backend.infra.clock import FakeClock
-from sms2fa_app.backend.infra.limits import ip_scope
 from sms2fa_app.backend.services import Services
 from tests.conftest import make_settings
 from tests.support.factories import PASSWORD, create_user
@@ -29,7 +29,7 @@ from tests.support.recording_gateway import RecordingGateway
     ],
 )
 def test_ip_scope(address: str, scope: str) -> None:
-    assert ip_scope(address) == scope
+    assert limits.ip_scope(address) == scope
 
 
 def addresses_in_one_64(count: int) -> list[str]:
