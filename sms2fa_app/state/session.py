@@ -130,7 +130,8 @@ class SessionState(rx.State):
         for name, value in delivered.items():
             digest = TokenDigest.of(value)
             binding = (connection, digest.hex) if digest else UNBOUND
-            if name == "session_token" and self._session_binding[1] != binding[1]:
+            bound = self._session_binding[1]
+            if name == "session_token" and bound and bound != binding[1]:
                 await self._clear_private()  # the values shown so far were another credential's
             setattr(self, BROWSER_TOKENS[name], binding)
 

@@ -153,3 +153,14 @@ async def test_logging_out_wipes_the_browser_copy_only_on_the_connection_that_de
     on_connection(fresh, "sid-b")
     await fresh._forget()
     assert "session_token" not in fresh.dirty_vars
+
+
+async def test_the_first_token_a_state_sees_clears_nothing(services: Services) -> None:
+    """A fresh state (a new tab, or one that expired) holds nobody's values: binding its first token resets no
+    page state (with Redis that would load every page state of the tab)."""
+    token = signed_in(services)
+    login = make_state(LoginState)
+    login.error = "shown before the token arrived"
+    on_connection(login, "sid-a")
+    await receive(login, _HYDRATE, {SESSION_KEY: token})
+    assert login.error == "shown before the token arrived"
