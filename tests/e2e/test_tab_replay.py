@@ -7,7 +7,9 @@ tab id and calls what the signed-in page calls. It must neither act as the user 
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page
+from reflex.state import State
 
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.session import SessionState
@@ -28,9 +30,12 @@ def to_login(update: Update) -> bool:
     return any(path == "/login" or path.startswith("/login?") for path in update.redirects())
 
 
-def replay(base_url: str, tab: str, email: str) -> None:
-    """Connect with `tab` and call the protected pages' on_load handlers: redirected to /login, nothing of `email`."""
+def replay(base_url: str, tab: str, email: str, *, hydrate: bool = False) -> None:
+    """Connect with `tab` (first asking for the whole state, as a browser does, when `hydrate`) and call the
+    protected pages' on_load handlers: redirected to /login, and nothing of `email` received."""
     with ReflexClient(base_url, tab) as client:
+        if hydrate:  # no browser storage: the replaying browser has no session token
+            client.call(f"{State.get_full_name()}.hydrate_and_load", {"vars": {}}, path="/dashboard")
         dashboard = client.call(handler_name(SessionState, "require_authenticated"), path="/dashboard")
         settings = client.call(handler_name(WizardState, "load"), path="/settings")
         assert to_login(dashboard), f"the replayed tab id was let onto the dashboard: {dashboard.text()}"
@@ -38,9 +43,12 @@ def replay(base_url: str, tab: str, email: str) -> None:
         assert email not in client.everything(), "the replayed tab id received the user's email"
 
 
-def test_a_tab_id_replayed_after_the_tab_closed_gives_nothing(page: Page, app: RunningApp, backend: Services) -> None:
-    """Sign in, close the tab, replay its id from another connection: no session, no data; the user's own browser
-    still works."""
+@pytest.mark.parametrize("hydrate", [False, True], ids=["straight-to-a-handler", "hydrate-first"])
+def test_a_tab_id_replayed_after_the_tab_closed_gives_nothing(
+    page: Page, app: RunningApp, backend: Services, hydrate: bool
+) -> None:
+    """Sign in, close the tab, replay its id from another connection: no session, no data (not even in the whole
+    state a hydrate sends); the user's own browser still works."""
     email = new_email()
     create_user(backend, email)
     log_in(page, email)
@@ -49,7 +57,7 @@ def test_a_tab_id_replayed_after_the_tab_closed_gives_nothing(page: Page, app: R
     context = page.context
     page.close()
 
-    replay(app.url, tab, email)
+    replay(app.url, tab, email, hydrate=hydrate)
 
     again = context.new_page()  # the same browser (its localStorage) is still signed in
     again.goto("/dashboard")
