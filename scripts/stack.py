@@ -237,12 +237,16 @@ http {{
         self.stop()
 
 
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the stack as Ctrl-C does
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="backend workers (default 2)")
     parser.add_argument("--port", type=int, default=0, help="nginx's port on 127.0.0.1 (default: a free one)")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     from tests.support.plivo_server import LocalPlivo  # a Plivo double, when no real Plivo account is configured
 
     plivo = None
