@@ -123,7 +123,8 @@ def test_thirty_parallel_wrong_passwords_try_exactly_ten(stack: Stack, backend: 
 def test_twenty_five_users_from_one_address_get_exactly_twenty_texts(
     stack: Stack, backend: Services, plivo: LocalPlivo
 ) -> None:
-    """Every login texts a code; the per-IP hourly limit (20) holds for 25 simultaneous logins from one address."""
+    """Every login texts a code; the per-IP hourly limit (20) holds for 25 simultaneous logins from one address,
+    each claiming another address in X-Forwarded-For: nginx appends the address it saw, the one the app trusts."""
     limit = backend.settings.otp_sends_per_hour_per_ip
     users = [f"stack-ip-{n}-{secrets.token_hex(3)}@example.com" for n in range(limit + 5)]
     phones = set()
@@ -132,8 +133,8 @@ def test_twenty_five_users_from_one_address_get_exactly_twenty_texts(
     for n, (email, phone) in enumerate(zip(users, sorted(phones), strict=True)):
         create_user(backend, email, phone=phone, client_ip=f"198.51.100.{n}")
 
-    def connect(_n: int) -> ReflexClient:
-        client = ReflexClient(stack.url).__enter__()
+    def connect(n: int) -> ReflexClient:
+        client = ReflexClient(stack.url, headers={"X-Forwarded-For": f"203.0.113.{n}"}).__enter__()
         client.call(HYDRATE, {"vars": {}}, path="/login", quiet=0.3)
         return client
 
