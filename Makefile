@@ -14,7 +14,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: setup run run-prod stack test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+.PHONY: setup run run-prod stack frontend test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -47,6 +47,11 @@ run-prod: setup
 stack: $(VENV)/.installed .tools/node_modules/.bin/bun
 	scripts/ensure_test_tools.sh
 	python -m scripts.stack
+
+## The static frontend and its CSP hashes for nginx on real hosts (README, Production), with the settings in the
+## environment: make frontend PUBLIC_URL=https://sms2fa.example.com OUT=/srv/sms2fa
+frontend: $(VENV)/.installed .tools/node_modules/.bin/bun
+	python -m scripts.frontend --public-url "$(PUBLIC_URL)" --out "$(OUT)"
 
 ## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium), the stack
 test: setup
