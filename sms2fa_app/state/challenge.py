@@ -162,7 +162,7 @@ class ChallengeState(CooldownState):
             self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
-        return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
+        return [rx.redirect(target)]
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def start_passkey(self, caller: Caller, form_data: dict) -> list:

@@ -26,6 +26,7 @@ import enum
 import functools
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
@@ -181,6 +183,7 @@ def guarded(
             setattr(self, error, "")
             setattr(self, busy, True)
             events: list | None = None
+            started = time.perf_counter()
             try:
                 yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
                 with acting_client(ClientInfo(self._client_ip(), self._user_agent())):
@@ -193,6 +196,7 @@ def guarded(
                 setattr(self, error, messages.SERVICE_UNAVAILABLE)
             finally:
                 setattr(self, busy, False)
+                metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
             for event in events or []:
                 yield event
 

@@ -30,12 +30,14 @@ class LoginState(SessionState):
     unverified: bool = False  # the right password for an unconfirmed address: offer a new link
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
     _unverified_user: int = 0
+    _farewell: str = ""  # said once on the next visit (the account was deleted): a page message, never a toast
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
     _passkey_handle: str = ""
 
     def reset_form(self):
-        """on_load: a fresh visit starts without the last attempt's message."""
-        self.error = self.notice = self.pow_challenge = ""
+        """on_load: a fresh visit starts without the last attempt's message (only a farewell, once)."""
+        self.error = self.pow_challenge = ""
+        self.notice, self._farewell = self._farewell, ""
         self.loading = self.passkey_busy = self.throttled = self.unverified = False
         self._unverified_user = 0
 
@@ -111,7 +113,7 @@ class LoginState(SessionState):
             await run_backend(services.sessions.end, previous_token)
         self._adopt(signed.issued)
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-        return [rx.toast.success(messages.SIGNED_IN), rx.redirect(next_path or DASHBOARD_PATH)]
+        return [rx.redirect(next_path or DASHBOARD_PATH)]
 
     async def _remembered(self, issued: IssuedSession) -> bool:
         """A remembered device skips the challenge: the session moves on under a new token."""

@@ -54,16 +54,6 @@ def redirect_path(events: list[Any]) -> str | None:
     return path
 
 
-def toasts(events: list[Any]) -> list[str]:
-    """The texts of toasts among the events."""
-    texts = []
-    for event in events:
-        if isinstance(event, EventSpec) and "toast" in event.handler.fn.__qualname__:
-            args = _spec_args(event)
-            texts.extend(str(value) for value in args.values() if isinstance(value, str))
-    return texts
-
-
 def client_dict(state: rx.State) -> dict[str, Any]:
     """Everything the state tree would send to the browser (backend vars excluded)."""
     root = state
@@ -155,3 +145,16 @@ def open_at(state: rx.State, url: str) -> None:
     while root.parent_state is not None:
         root = root.parent_state
     root.router = RouterData(url=ReflexURL(url))
+
+
+async def deliver(state: Any, **tokens: object) -> None:
+    """The browser sends its localStorage tokens (`session_token=`, `device_token=`), as at a page change: they go
+    through the BrowserTokens middleware to the state (a state or a StatePage holding a SessionState)."""
+    from reflex_base.constants.state import FIELD_MARKER
+    from reflex_base.event import Event
+
+    from sms2fa_app.state.session import _PAGE_CHANGE, SessionState
+
+    owner = SessionState.get_full_name()
+    storage = {f"{owner}.{name}{FIELD_MARKER}": value for name, value in tokens.items()}
+    await state._admit(Event(name=_PAGE_CHANGE, payload={"vars": storage}))

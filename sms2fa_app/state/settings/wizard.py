@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import reflex as rx
-
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
@@ -257,8 +255,8 @@ class WizardState(SettingsState):
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
         self._forget_operation()
-        self.notice = notice if step is Step.STATUS else ""
-        return [rx.toast.success(notice)]
+        self.notice = notice if step is Step.STATUS else ""  # a page message, not a toast (the CSP forbids those)
+        return []
 
     async def _need_reauth(self) -> list:
         """The server holds no grant for this step: back to the password."""

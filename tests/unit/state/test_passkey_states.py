@@ -22,6 +22,7 @@ from tests.support.states import (
     browser_ceremony,
     callback_handler,
     client_dict,
+    deliver,
     make_state,
     redirect_path,
     run,
@@ -171,7 +172,7 @@ async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ad
 
 async def signed_in_settings(services: Services) -> StatePage:
     state = settings_page()
-    state.session_token = services.sessions.create(1, Stage.AUTHENTICATED).token
+    await deliver(state, session_token=services.sessions.create(1, Stage.AUTHENTICATED).token)
     await run(state.load())
     return state
 
