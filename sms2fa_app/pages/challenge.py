@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import factor_choices, otp_input, resend_button, web_otp
-from sms2fa_app.components.pow import READ_PROOF, proof_of_work
+from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
@@ -47,7 +48,7 @@ def _send_again() -> rx.Component:
             proof_of_work(ChallengeState.pow_challenge),
             resend_button(
                 ChallengeState.resend_seconds,
-                rx.call_script(READ_PROOF, callback=ChallengeState.resend),
+                with_proof(ChallengeState.resend),
                 ChallengeState.resending,
             ),
             rx.button(
@@ -56,7 +57,7 @@ def _send_again() -> rx.Component:
                 variant=rx.cond(ChallengeState.delivery_lost, "solid", "outline"),
                 size="3",
                 width="100%",
-                on_click=rx.call_script(READ_PROOF, callback=ChallengeState.call_me),
+                on_click=with_proof(ChallengeState.call_me),
                 disabled=(ChallengeState.resend_seconds > 0) | ChallengeState.resending,
             ),
             spacing="2",
@@ -82,6 +83,7 @@ def _passkey_form() -> rx.Component:
             _remember_box(),
             form_error(ChallengeState.error),
             submit_button("Verify with a passkey", ChallengeState.verifying),
+            passkey_ceremony(ChallengeState.passkey_request, ChallengeState.finish_passkey),
             spacing="3",
             width="100%",
         ),

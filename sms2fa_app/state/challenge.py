@@ -43,6 +43,7 @@ class ChallengeState(CooldownState):
     has_passkey: bool = False
     remember_label: str = ""
     _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
+    passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey
     delivery_status: str = ""  # "Delivered", "Not delivered: try a voice call", ... ("" = nothing to show)
     delivery_lost: bool = False
     _watch_binding: str = ""  # purpose:user:session of the code whose delivery is shown
@@ -113,6 +114,7 @@ class ChallengeState(CooldownState):
     async def load(self):
         """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
         self.verifying = self.resending = False
+        self.passkey_request = ""
         try:
             session = await self._session()
             if session is not None and session.is_authenticated:
@@ -177,12 +179,14 @@ class ChallengeState(CooldownState):
             return []
         self.method = Factor.PASSKEY.value
         self._remember = form_data.get("remember") in ("on", "true")
-        return [get_passkey(options, ChallengeState.finish_passkey)]
+        self.passkey_request = get_passkey(options)
+        return []
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def finish_passkey(self, caller: Caller, answer: BrowserJson) -> list:
         """The browser's answer: a refusal in words (the other factors stay offered), or the assertion checked."""
         session, _user = caller.signed_in
+        self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PRODUCTION_TEST_SETTINGS
-from tests.e2e.conftest import ROOT, _answers, _free_port, _under_ci
+from tests.e2e.conftest import ROOT, _answers, _free_port
 from tests.e2e_run.conftest import (
     STOP_TIMEOUT_SECONDS,
     MakeRun,
@@ -28,6 +28,7 @@ from tests.e2e_run.conftest import (
     start_make,
     wait_until_serving,
 )
+from tests.support.browser import under_ci
 from tests.support.processes import run_processes, wait_until_gone
 
 START_TIMEOUT_SECONDS = 420.0  # `bun install` in the clone's .web, then the dev server or the production build
@@ -42,7 +43,7 @@ def committed_head() -> str:
             ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError) as error:
-        if _under_ci():
+        if under_ci():
             pytest.fail(f"CI=true: the fresh-clone tests must run, but git cannot read the tree: {error}")
         pytest.skip(f"not a git checkout: {error}")
 

@@ -39,13 +39,14 @@ class WizardState(SettingsState):
     _target: int = 0
     action_title: str = ""  # the operation being confirmed, in words
     reauth_method: str = Factor.SMS.value  # the factor that confirms it (with 2FA on)
+    passkey_request: str = ""  # a passkey re-authentication the page runs, answered by finish_reauth_passkey
     # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
     handles: ClassVar[frozenset[Operation]] = frozenset()
 
     async def _reset_wizard(self, step: Step = Step.STATUS) -> None:
         """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
         self.step = step.value
-        self.error = ""
+        self.error = self.passkey_request = ""
         self._stop_cooldown()
         for substate_class in WizardState.get_substates():
             (await self.get_state(substate_class)).reset()
@@ -172,7 +173,8 @@ class WizardState(SettingsState):
             options = await run_backend(self._services().factor_changes.reauth_passkey_options, session)
             if isinstance(options, FactorChange):
                 return await self._need_reauth()
-            return [get_passkey(options, WizardState.finish_reauth_passkey)]
+            self.passkey_request = get_passkey(options)
+            return []
         return await self._verify_reauth(session, user, method, form_data.get("code", ""))
 
     @guarded()
@@ -180,6 +182,7 @@ class WizardState(SettingsState):
         """Re-authentication with a passkey: the browser's answer raises the grant (a refusal is said in words,
         and the other factors stay offered)."""
         session, user = caller.signed_in
+        self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused)
