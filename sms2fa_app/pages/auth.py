@@ -71,8 +71,8 @@ def _login_error() -> rx.Component:
 
 
 def login_page() -> rx.Component:
-    """Email and password, "Forgot password?", a new verification link when the address is unconfirmed, or a
-    passkey in one step."""
+    """Email and password, "Forgot password?", a new verification link when the address is unconfirmed, the
+    proof-of-work widget under pressure, or a passkey in one step."""
     return card(
         "Log in",
         rx.form(

@@ -1,5 +1,6 @@
 """Pumping defenses on a real Redis with the real SDK and LocalPlivo: hourly caps per destination country block
-the country and alert the operator (log line, metric, mail), and pressure on a country asks for proof of work.
+the country and alert the operator (log line, metric, mail: queued, then sent over SMTP), and pressure on a country
+asks for proof of work.
 
 The measured gap this closes: with the old defaults, 64 addresses of one IPv6 /64 sent 1,000 enrollment texts
 to 1,000 Latvian numbers before the global budget stopped them."""
@@ -24,6 +25,7 @@ from sms2fa_app.backend.infra.pow import solve
 from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import make_settings
 from tests.support.plivo_server import LocalPlivo
+from tests.support.smtp_server import LocalSmtp
 
 LV_CAP = 20
 BLOCK_SECONDS = 1800
@@ -138,3 +140,27 @@ def test_pressure_on_a_country_asks_for_proof_of_work_before_the_cap(make_servic
     again = enroll_text(services, 201, latvian(501), "192.0.2.2", proof)
     assert again == SendRefused(SendRefusal.PROOF_REQUIRED)  # a solution pays for one send
     assert isinstance(enroll_text(services, 300, "+447400123456", "192.0.2.3"), CodeSent)  # GB is not pressed
+
+
+def test_the_alert_mail_reaches_the_operator_over_smtp_through_the_queue(
+    tmp_path: Path, real_redis, local_plivo: LocalPlivo, local_smtp: LocalSmtp, clock: FakeClock
+) -> None:
+    """As the app wires it (no mailer injected): the alert is a queued mail that the SMTP server receives."""
+    settings = make_settings(
+        tmp_path,
+        PLIVO_AUTH_ID=local_plivo.auth_id,
+        PLIVO_AUTH_TOKEN=local_plivo.auth_token,
+        PLIVO_PHONE_NUMBER="+14155550100",
+        PLIVO_API_URL=local_plivo.url,
+        SMS_COUNTRY_CAPS_PER_HOUR="LV=2",
+        OPERATOR_EMAIL=OPERATOR,
+        **local_smtp.settings(),
+    )
+    database = Database(make_engine(f"sqlite:///{tmp_path / 'alert.db'}"))
+    services = build_services(settings, clock=clock, redis_client=real_redis, database=database)
+    results = [enroll_text(services, 7000 + index, latvian(index), "198.51.100.7") for index in range(3)]
+    assert [type(result) for result in results] == [CodeSent, CodeSent, SendRefused]
+    assert local_smtp.to(OPERATOR) == []  # the request only queued it
+    services.jobs.drain()
+    (mail,) = local_smtp.to(OPERATOR)
+    assert mail.sender == "sms2fa@example.com" and "LV" in mail.subject and "SMS_COUNTRY_CAPS_PER_HOUR" in mail.text

@@ -22,6 +22,7 @@ from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.errors import AppErrorState, on_backend_error
 from sms2fa_app.state.guard import clean_browser_json
 from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.password_reset import ResetPasswordState
 from sms2fa_app.state.settings import Operation, SettingsState, SmsSetupState, Step, WizardState
 from sms2fa_app.state.signup import SignupState
 from tests.support.factories import PASSWORD, create_user
@@ -155,6 +156,7 @@ def test_reflex_sees_each_handler_with_its_public_arguments_only() -> None:
         (ChallengeState, "resend", ["form_data"]),
         (ChallengeState, "call_me", ["form_data"]),
         (WizardState, "resend_code", ["form_data"]),
+        (ResetPasswordState, "send_code", ["form_data"]),
         (LoginState, "log_in", ["form_data"]),
         (LoginState, "finish_passkey_sign_in", ["answer"]),
         (ChallengeState, "finish_passkey", ["answer"]),
