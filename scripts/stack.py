@@ -107,11 +107,10 @@ class Stack:
             "REFLEX_WEB_WORKDIR": str(self.root / "web"),
             "REFLEX_API_URL": self.url,
             "REFLEX_DEPLOY_URL": self.url,
-            # Links in mails and Plivo's callbacks go through nginx; passkeys need a domain name, so they work when
-            # the stack is opened as http://localhost:<port> (a secure context, as 127.0.0.1 is).
+            # Links in mails, Plivo's callbacks and passkeys: the address browsers use (nginx, as localhost).
             "APP_URL": self.url,
             "WEBAUTHN_RP_ID": "localhost",
-            "WEBAUTHN_ORIGIN": f"http://localhost:{self.port}",
+            "WEBAUTHN_ORIGIN": self.url,
             "OPERATOR_EMAIL": "ops@example.com",
             **self.mail,
             **self.settings,
@@ -119,8 +118,9 @@ class Stack:
 
     @property
     def url(self) -> str:
-        """Where browsers reach the app: nginx."""
-        return f"http://127.0.0.1:{self.port}"
+        """Where browsers reach the app: nginx, on 127.0.0.1, by the name localhost (a domain name, as passkeys need
+        for their relying-party id; a secure context, as 127.0.0.1 is)."""
+        return f"http://localhost:{self.port}"
 
     def _timed(self, name: str, started: float) -> None:
         self.timings[name] = round(time.monotonic() - started, 1)

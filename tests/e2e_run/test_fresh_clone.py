@@ -166,7 +166,7 @@ def test_make_stack_serves_a_fresh_clone_and_stops_everything(clone: Path, run_a
     run = start_make("stack", clone, clone.parent, environment(), run_artifacts / "fresh-clone-make-stack.log")
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not (serving := re.search(r"serving (http://127\.0\.0\.1:\d+)", run.log.text())):
+        while not (serving := re.search(r"serving (http://localhost:\d+)", run.log.text())):
             assert run.process.poll() is None, f"`make stack` exited:\n{run.log.tail()}"
             assert time.monotonic() < deadline, f"`make stack` did not serve:\n{run.log.tail()}"
             time.sleep(1)

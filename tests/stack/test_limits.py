@@ -94,7 +94,9 @@ def test_twenty_parallel_resends_send_one_text(
     seen_tokens.add(pending.token)
     before = worker_metrics(stack)
     clients = connect_all(20, lambda _n: signed_in_client(stack, pending.token, "/2fa-challenge"))
-    at_once(clients, lambda _i, c: c.call(handler_name(ChallengeState, "resend"), path="/2fa-challenge"))
+    at_once(
+        clients, lambda _i, c: c.call(handler_name(ChallengeState, "resend"), {"form_data": {}}, path="/2fa-challenge")
+    )
     assert settle(plivo) == 1
     handled_by_every_worker(stack, "resend", before)
 
