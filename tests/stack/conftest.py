@@ -55,6 +55,9 @@ STACK_SETTINGS = {
     "SMS_COUNTRY_CAP_DEFAULT_PER_HOUR": "100000",
     "POW_AFTER_COUNTRY_CAP_PERCENT": "50",
     "POW_DIFFICULTY": "2000",
+    # Short enough for the passkey story's re-authentication text (it waits out the login's cooldown, up to 10 s),
+    # far longer than twenty parallel resends take.
+    "OTP_RESEND_COOLDOWN_SECONDS": "8",
 }
 STACK_ARTIFACTS = ARTIFACTS / "stack"
 WORKERS = 2

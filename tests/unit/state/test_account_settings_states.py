@@ -12,6 +12,7 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
 from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
@@ -131,6 +132,15 @@ async def test_deleting_the_account_needs_the_box_ticked(services: Services) -> 
     events = await run(state.delete_account({"confirm": "on"}))
     assert redirect_path(events) == "/login" and services.accounts.get(1) is None
     assert state.session_token == "" and state.signed_in_email == ""
+    # Said on the login page, once (a page message: the CSP forbids server-sent toasts).
+    root = state._owner("step")
+    while root.parent_state is not None:
+        root = root.parent_state
+    login = root.get_substate(LoginState.get_full_name().split(".")[1:])
+    await run(login.reset_form())
+    assert login.notice == messages.ACCOUNT_DELETED
+    await run(login.reset_form())
+    assert login.notice == ""
 
 
 async def test_the_activity_page_lists_the_users_events_in_words(services: Services) -> None:
