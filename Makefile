@@ -80,8 +80,10 @@ lint: $(VENV)/.installed
 	ruff check .
 	ruff format --check .
 
+## The OTP service against raw Redis, then the whole login through the websocket under load (a few minutes)
 bench: setup
 	python bench/otp_bench.py
+	python bench/load.py
 
 ## Re-pin requirements*.txt (with hashes, from PyPI only) after editing requirements*.in
 lock: $(VENV)/.installed

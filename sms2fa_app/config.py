@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     trusted_proxy_hops: NonNegativeInt | None = None  # required in production; development: 0
     reflex_env_mode: str = ""  # set by `reflex run --env prod`: production unless APP_ENV says otherwise
     metrics_token: str | None = Field(None, min_length=32)  # GET /metrics with "Authorization: Bearer <token>"
+    web_workers: NonNegativeInt = 0  # 0: 1 without REFLEX_REDIS_URL, one per core with it
     # Plivo
     plivo_auth_id: PlivoAuthId | None = None
     plivo_auth_token: str | None = None
@@ -162,6 +163,14 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         """True when APP_ENV is production."""
         return self.app_env == PRODUCTION
+
+    @property
+    def workers(self) -> int:
+        """Web worker processes: WEB_WORKERS, else 1 without REFLEX_REDIS_URL (tab states in memory cannot
+        be shared) and one per core with it (argon2 and the event loops of two workers fill two cores)."""
+        if self.web_workers:
+            return self.web_workers
+        return max(1, os.cpu_count() or 1) if self.reflex_redis_url else 1
 
     @property
     def plivo_configured(self) -> bool:
@@ -260,6 +269,13 @@ class Settings(BaseSettings):
                     f"{name} points at a Redis on another machine ({parts.hostname}) without TLS: use rediss:// or "
                     "set REDIS_ALLOW_PLAINTEXT=true"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _workers_share_state(self) -> Settings:
+        """Several workers serve one tab's events only if its state is in Redis."""
+        if self.web_workers > 1 and not self.reflex_redis_url:
+            raise ValueError("WEB_WORKERS above 1 needs REFLEX_REDIS_URL (the workers must share the tabs' state)")
         return self
 
     @model_validator(mode="after")

@@ -28,15 +28,9 @@ from sms2fa_app.state.verify_email import VerifyEmailState
 app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api_app())
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
-LOGIN_LOAD = [LoginState.reset_form, SessionState.redirect_if_signed_in]
-app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LOGIN_LOAD)
-app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=LOGIN_LOAD)
-app.add_page(
-    signup_page,
-    route="/signup",
-    title="Sign up · sms2fa",
-    on_load=[SignupState.reset_form, SessionState.redirect_if_signed_in],
-)
+app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LoginState.load)
+app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=LoginState.load)
+app.add_page(signup_page, route="/signup", title="Sign up · sms2fa", on_load=SignupState.load)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · sms2fa", on_load=SessionState.require_authenticated)
 app.add_page(challenge_page, route="/2fa-challenge", title="Verify · sms2fa", on_load=ChallengeState.load)
 app.add_page(settings_page, route="/settings", title="Settings · sms2fa", on_load=WizardState.load)

@@ -7,7 +7,9 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import run_in_browser
+from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.forms import labeled_input
+from sms2fa_app.config import get_settings
 from sms2fa_app.state.challenge import Factor
 
 
@@ -48,17 +50,24 @@ def web_otp() -> rx.Component:
     return rx.box(on_mount=run_in_browser(WEB_OTP), display="none")
 
 
-def resend_button(seconds: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
-    """'Resend code', disabled with the seconds left while the server's cooldown runs."""
-    return rx.button(
-        rx.cond(seconds > 0, "Resend code in " + seconds.to_string() + "s", "Resend code"),
+def longest_resend_wait() -> int:
+    """The longest wait a resend button can show: the server's cooldown (read when the page is compiled)."""
+    return get_settings().otp_resend_cooldown_seconds
+
+
+def resend_button(deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
+    """'Resend code', disabled with the seconds left until the server's deadline (counted in the browser)."""
+    return countdown_button(
+        deadline,
+        on_click,
+        waiting="Resend code in {seconds}s",
+        ready="Resend code",
+        max_seconds=longest_resend_wait(),
+        busy=loading,
         type="button",
         variant="soft",
         size="3",
         width="100%",
-        on_click=on_click,
-        disabled=(seconds > 0) | loading,
-        loading=loading,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, otp_input, resend_button, web_otp
+from sms2fa_app.components.otp import factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
@@ -47,18 +48,21 @@ def _send_again() -> rx.Component:
         rx.vstack(
             proof_of_work(ChallengeState.pow_challenge),
             resend_button(
-                ChallengeState.resend_seconds,
+                ChallengeState.resend_at,
                 with_proof(ChallengeState.resend),
                 ChallengeState.resending,
             ),
-            rx.button(
-                "Call me instead",
+            countdown_button(
+                ChallengeState.resend_at,
+                with_proof(ChallengeState.call_me),
+                waiting="Call me instead",
+                ready="Call me instead",
+                max_seconds=longest_resend_wait(),
+                busy=ChallengeState.resending,
                 type="button",
                 variant=rx.cond(ChallengeState.delivery_lost, "solid", "outline"),
                 size="3",
                 width="100%",
-                on_click=with_proof(ChallengeState.call_me),
-                disabled=(ChallengeState.resend_seconds > 0) | ChallengeState.resending,
             ),
             spacing="2",
             width="100%",

@@ -106,7 +106,7 @@ def _factor_step() -> rx.Component:
             (state.method == Factor.SMS) & state.code_sent,
             rx.vstack(
                 proof_of_work(state.pow_challenge),
-                resend_button(state.resend_seconds, with_proof(state.send_code), state.busy),
+                resend_button(state.resend_at, with_proof(state.send_code), state.busy),
                 width="100%",
             ),
         ),

@@ -267,7 +267,7 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
             [
                 proof_of_work(SettingsState.pow_challenge),
                 resend_button(
-                    SettingsState.resend_seconds,
+                    SettingsState.resend_at,
                     with_proof(WizardState.resend_code),
                     SettingsState.busy,
                 ),

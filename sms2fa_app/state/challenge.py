@@ -10,16 +10,16 @@ import reflex as rx
 
 from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
-from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
-from sms2fa_app.state.guard import Access, BrowserJson, Caller, guarded, resolve_caller
+from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
-from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, safe_next_path
+from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, SessionState, safe_next_path
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 __all__ = ["ChallengeState", "Factor"]
@@ -30,7 +30,21 @@ POLL_SECONDS = 2.0
 WATCH_SECONDS = 180.0
 
 
-class ChallengeState(CooldownState):
+def _factor(method: str, has_totp: bool, has_passkey: bool = False) -> Factor:
+    """The factor a method names (SMS for anything else, or for a factor the user does not have)."""
+    factor = Factor(method) if method in tuple(Factor) else Factor.SMS
+    offered = {Factor.TOTP: has_totp, Factor.PASSKEY: has_passkey}.get(factor, True)
+    return factor if offered else Factor.SMS
+
+
+class PageFacts:
+    """What the challenge page shows, gathered in one backend call (blocking)."""
+
+    def __init__(self, has_totp: bool, has_passkey: bool, method: str, sent: CodeSent | SendRefused | int | None):
+        self.has_totp, self.has_passkey, self.method, self.sent = has_totp, has_passkey, method, sent
+
+
+class ChallengeState(CooldownState, SessionState):
     """Checks the second factor; only the last 4 digits of the number ever reach the browser."""
 
     phone_ending: str = ""
@@ -48,33 +62,25 @@ class ChallengeState(CooldownState):
     delivery_lost: bool = False
     _watch_binding: str = ""  # purpose:user:session of the code whose delivery is shown
     _watch_owner: str = ""  # the running watch's id: any other one stops at its next look
+    _shown_session: int = 0  # the login session this page shows (its first visit picks the factor)
 
     @property
     def _factor(self) -> Factor:
-        return Factor(self.method) if self.method in tuple(Factor) else Factor.SMS
-
-    async def _show(self, session: ActiveSession, user: User) -> None:
-        """What the page shows about the pending user (the number's last 4 digits only)."""
-        services = self._services()
-        self.phone_ending = (user.phone_number or "")[-4:]
-        self.has_totp = await run_backend(services.totp.is_enabled, session.user_id)
-        self.has_passkey = await run_backend(services.passkeys.count, session.user_id) > 0
-        self.remember_label = messages.remember_device(services.settings.remember_device_days)
-        if not self._offered(self._factor):
-            self.method = Factor.SMS.value
+        return _factor(self.method, self.has_totp, self.has_passkey)
 
     def _offered(self, factor: Factor) -> bool:
         """Whether the user has this factor (SMS and recovery codes go with 2FA)."""
         return {Factor.TOTP: self.has_totp, Factor.PASSKEY: self.has_passkey}.get(factor, True)
 
+    def _reports_status(self) -> bool:
+        return bool(getattr(self._services().gateway, "reports_status", False))
+
     async def _send_code(
         self, session: ActiveSession, phone: str, channel: Channel = Channel.SMS, proof: str = ""
-    ) -> list:
-        """Text (or call with) a login code; returns the countdown and delivery-watch events (errors land in
-        self.error)."""
-        services = self._services()
-        result = await run_backend(
-            services.otp.request_code,
+    ) -> CodeSent | SendRefused:
+        """Text (or call with) a login code (slow: call it outside the lock)."""
+        return await run_backend(
+            self._services().otp.request_code,
             purpose=Purpose.LOGIN,
             user_id=session.user_id,
             session_id=session.session_id,
@@ -83,11 +89,68 @@ class ChallengeState(CooldownState):
             channel=channel,
             proof=proof,
         )
-        self.error, countdown = self._after_send(result, proof)
-        events = [countdown] if countdown is not None else []
-        if isinstance(result, CodeSent) and getattr(services.gateway, "reports_status", False):
-            events.append(self._watch(session))
-        return events
+
+    def _code_or_wait(self, session: ActiveSession, phone: str) -> CodeSent | SendRefused | int:
+        """The session's first code (sent now), or the resend wait when one is already pending (blocking)."""
+        otp = self._services().otp
+        binding = {"purpose": Purpose.LOGIN, "user_id": session.user_id, "session_id": session.session_id}
+        if otp.has_pending_code(**binding):
+            return otp.resend_wait(user_id=session.user_id, purpose=Purpose.LOGIN)
+        return otp.request_code(**binding, phone=phone, client_ip=self._client_ip())
+
+    def _page_facts(self, session: ActiveSession, user: User, method: str, first_visit: bool) -> PageFacts:
+        """The user's factors, the factor shown (on the first visit a passkey whenever there is one, else the
+        factor used last time) and, for a texted code, the send or the wait (blocking: one hop)."""
+        services = self._services()
+        has_totp = services.totp.is_enabled(session.user_id)
+        has_passkey = services.passkeys.count(session.user_id) > 0
+        if first_visit:
+            method = Factor.PASSKEY.value if has_passkey else method
+        factor = _factor(method, has_totp, has_passkey)
+        sent = self._code_or_wait(session, user.phone_number or "") if factor is Factor.SMS else None
+        return PageFacts(has_totp, has_passkey, factor.value, sent)
+
+    @guarded(access=Access.ANYONE, busy=None, slow=True)
+    async def load(self, _caller: Caller) -> Apply:
+        """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
+        the session's first code unless one is pending (the text goes out without the lock)."""
+        session, user = await self._session_and_user() or (None, None)
+        if session is None or user is None or session.stage is not Stage.PASSWORD_VERIFIED or not user.phone_number:
+            authenticated = session is not None and session.is_authenticated
+            return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
+        first_visit = session.session_id != self._shown_session
+        method = user.preferred_factor if first_visit else self.method
+        facts = await run_backend(self._page_facts, session, user, method, first_visit)
+
+        async def apply() -> list:
+            self.verifying = self.resending = False
+            self.passkey_request = ""
+            if first_visit:
+                self.notice = ""
+            self._shown_session = session.session_id
+            self._show(user, facts)
+            if isinstance(facts.sent, int):
+                self._start_cooldown(facts.sent)
+            elif facts.sent is not None:
+                self.error = self._after_send(facts.sent)
+            watch = facts.sent is not None and not isinstance(facts.sent, SendRefused) and self._reports_status()
+            return [self._watch(session)] if watch else []
+
+        return apply
+
+    def _leave_to(self, path: str) -> Apply:
+        async def apply() -> list:
+            if path == LOGIN_PATH:
+                await self._forget()
+            return [rx.redirect(path)]
+
+        return apply
+
+    def _show(self, user: User, facts: PageFacts) -> None:
+        """What the page shows about the pending user (the number's last 4 digits only)."""
+        self.phone_ending = (user.phone_number or "")[-4:]
+        self.has_totp, self.has_passkey, self.method = facts.has_totp, facts.has_passkey, facts.method
+        self.remember_label = messages.remember_device(self._services().settings.remember_device_days)
 
     def _watch(self, session: ActiveSession):
         """Show the delivery status of this session's newest login code, live."""
@@ -95,73 +158,37 @@ class ChallengeState(CooldownState):
         self.delivery_status, self.delivery_lost = "", False
         return ChallengeState.watch_delivery
 
-    async def _begin(self, next_path: str = "") -> list:
-        """Right after the password step: text the first code (called by the login handler); its events."""
-        self.error = self.notice = ""
-        self.next_path = safe_next_path(next_path)
-        caller = await resolve_caller(self, Access.PENDING)
-        if caller is None:
-            return [rx.redirect(LOGIN_PATH)]
-        session, user = caller.signed_in
-        await self._show(session, user)
-        # A passkey first whenever there is one; else the factor used last time.
-        preferred = Factor.TOTP if user.preferred_factor == Factor.TOTP.value and self.has_totp else Factor.SMS
-        self.method = (Factor.PASSKEY if self.has_passkey else preferred).value
-        if self._factor is not Factor.SMS:
-            return []  # nothing is texted unless texts are the way in
-        return await self._send_code(session, user.phone_number or "")
-
-    async def load(self):
-        """on_load: no pending session -> login; already signed in -> dashboard; else show the true cooldown."""
-        self.verifying = self.resending = False
-        self.passkey_request = ""
-        try:
-            session = await self._session()
-            if session is not None and session.is_authenticated:
-                return rx.redirect(DASHBOARD_PATH)
-            caller = await resolve_caller(self, Access.PENDING)
-            if caller is None:
-                await self._forget()
-                return rx.redirect(LOGIN_PATH)
-            session, user = caller.signed_in
-            await self._show(session, user)
-            services = self._services()
-            wait = await run_backend(services.otp.resend_wait, user_id=session.user_id, purpose=Purpose.LOGIN)
-        except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
-            return None
-        events = [self._start_cooldown(wait)]
-        if getattr(services.gateway, "reports_status", False):
-            events.append(self._watch(session))
-        return [event for event in events if event is not None]
+    def _sent_events(self, session: ActiveSession, sent: CodeSent | SendRefused, proof: str, notice: str) -> list:
+        """Show the result of a send (under the lock); the delivery watch's event when a code went out."""
+        self.error = self._after_send(sent, proof)
+        self.notice = "" if self.error else notice.format(ending=self.phone_ending)
+        return [self._watch(session)] if isinstance(sent, CodeSent) and self._reports_status() else []
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def verify(self, caller: Caller, form_data: dict) -> list:
         """Check the code; on success a new token at stage authenticated and a redirect."""
-        session, _user = caller.signed_in
-        services = self._services()
+        session, user = caller.signed_in
         factor = self._factor
         self.notice = ""
         if factor is Factor.PASSKEY:
             return []  # a passkey answers through start_passkey
-        result = await self._check_factor(session, factor, form_data.get("code", ""))
+        remember = form_data.get("remember") in ("on", "true")
+        return await self._check(session, user, factor, form_data.get("code", ""), remember)
+
+    async def _check(self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool) -> list:
+        """Check the factor, advance the session and remember the device in one backend call."""
+        result, issued, device_token = await run_backend(
+            self._verify_and_advance, session, user, factor, code, remember
+        )
         if not result.ok:
             self.error = messages.verify_failed(result, factor)
             return []
-        if factor is Factor.SMS:
-            await run_backend(services.accounts.set_preferred_factor, session.user_id, Factor.SMS)
-        return await self._passed(session, factor, remember=form_data.get("remember") in ("on", "true"))
-
-    async def _passed(self, session: ActiveSession, factor: Factor, *, remember: bool) -> list:
-        """The second factor is right: the session moves on under a new token (and the device is remembered)."""
-        services = self._services()
-        issued = await run_backend(services.sessions.advance, self._token(), Stage.AUTHENTICATED, factor.value)
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
         self._adopt(issued)
         self._watch_owner = self._watch_binding = ""
-        if remember:
-            self.device_token = await run_backend(services.devices.remember, session.user_id, self._user_agent())
+        if device_token:
+            self._remember_device(device_token)
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.redirect(target)]
@@ -185,40 +212,39 @@ class ChallengeState(CooldownState):
     @guarded(access=Access.PENDING, busy="verifying")
     async def finish_passkey(self, caller: Caller, answer: BrowserJson) -> list:
         """The browser's answer: a refusal in words (the other factors stay offered), or the assertion checked."""
-        session, _user = caller.signed_in
+        session, user = caller.signed_in
         self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused)
             return []
-        result = await self._check_factor(session, Factor.PASSKEY, credential)
-        if not result.ok:
-            self.error = messages.verify_failed(result, Factor.PASSKEY)
-            return []
-        return await self._passed(session, Factor.PASSKEY, remember=self._remember)
+        return await self._check(session, user, Factor.PASSKEY, credential, self._remember)
 
-    @guarded(access=Access.PENDING, busy="resending")
-    async def resend(self, caller: Caller, form_data: dict) -> list:
+    @guarded(access=Access.PENDING, busy="resending", slow=True)
+    async def resend(self, caller: Caller, form_data: dict) -> Apply:
         """Text a new code; the server refuses it during the cooldown whatever the browser shows.
         `form_data` holds the proof of work when the widget is shown."""
         session, user = caller.signed_in
-        self.notice = ""
-        events = await self._send_code(session, user.phone_number or "", proof=form_data.get(PROOF_FIELD, ""))
-        if not self.error:
-            self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
-        return events
+        proof = form_data.get(PROOF_FIELD, "")
+        sent = await self._send_code(session, user.phone_number or "", proof=proof)
 
-    @guarded(access=Access.PENDING, busy="resending")
-    async def call_me(self, caller: Caller, form_data: dict) -> list:
+        async def apply() -> list:
+            return self._sent_events(session, sent, proof, messages.CODE_SENT)
+
+        return apply
+
+    @guarded(access=Access.PENDING, busy="resending", slow=True)
+    async def call_me(self, caller: Caller, form_data: dict) -> Apply:
         """Call instead: a new code read out by a voice call, under the same cooldown and limits as a text."""
         session, user = caller.signed_in
-        self.notice = ""
-        self.method = Factor.SMS.value
-        phone = user.phone_number or ""
-        events = await self._send_code(session, phone, Channel.VOICE, proof=form_data.get(PROOF_FIELD, ""))
-        if not self.error:
-            self.notice = messages.CALLING.format(ending=self.phone_ending)
-        return events
+        proof = form_data.get(PROOF_FIELD, "")
+        sent = await self._send_code(session, user.phone_number or "", Channel.VOICE, proof=proof)
+
+        async def apply() -> list:
+            self.method = Factor.SMS.value
+            return self._sent_events(session, sent, proof, messages.CALLING)
+
+        return apply
 
     @rx.event(background=True)
     async def watch_delivery(self):
@@ -242,8 +268,9 @@ class ChallengeState(CooldownState):
             async with self:
                 if self._watch_owner != owner:
                     return
-                self.delivery_status = messages.delivery_status(delivery)
-                self.delivery_lost = lost
+                status = messages.delivery_status(delivery)
+                if (self.delivery_status, self.delivery_lost) != (status, lost):  # no update while nothing changed
+                    self.delivery_status, self.delivery_lost = status, lost
                 if lost:  # the text will not come: its cooldown was given back, so a call can follow now
                     self._start_cooldown(wait)
                 if delivery is None or delivery.state.final:  # nothing (more) to follow
@@ -251,32 +278,43 @@ class ChallengeState(CooldownState):
                     return
             await asyncio.sleep(POLL_SECONDS)
 
-    @guarded(access=Access.PENDING, busy="resending")
-    async def use_method(self, caller: Caller, method: str) -> list:
+    @guarded(access=Access.PENDING, busy="resending", slow=True)
+    async def use_method(self, caller: Caller, method: str) -> Apply:
         """Switch between a passkey, the texted code, the authenticator app and a recovery code."""
         session, user = caller.signed_in
-        self.notice = ""
-        if method not in tuple(Factor) or not self._offered(Factor(method)):
-            return []
-        self.method = method
-        if self._factor is not Factor.SMS:
-            return []
-        pending = await run_backend(
-            self._services().otp.has_pending_code,
-            purpose=Purpose.LOGIN,
-            user_id=session.user_id,
-            session_id=session.session_id,
-        )
-        if pending:
-            return []
-        return await self._send_code(session, user.phone_number or "")
+        valid = method in tuple(Factor) and self._offered(Factor(method))
+        sent = None
+        if valid and method == Factor.SMS:
+            sent = await run_backend(self._code_or_wait, session, user.phone_number or "")
 
-    async def _check_factor(self, session: ActiveSession, factor: Factor, code: str) -> VerifyResult:
-        return await run_backend(
-            self._services().second_factors.verify,
-            session.user_id,
-            factor,
-            code,
-            purpose=Purpose.LOGIN,
-            binding=session.session_id,
+        async def apply() -> list:
+            self.notice = ""
+            if not valid:
+                return []
+            self.method = method
+            if isinstance(sent, int):
+                self._start_cooldown(sent)
+            elif sent is not None:
+                return self._sent_events(session, sent, "", "")
+            return []
+
+        return apply
+
+    def _verify_and_advance(
+        self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool
+    ) -> tuple[VerifyResult, IssuedSession | None, str]:
+        """Check the factor; when right, the session at stage authenticated under a new token, the factor used
+        remembered, and a device token when asked for (blocking: one hop for the whole verify)."""
+        services = self._services()
+        result = services.second_factors.verify(
+            session.user_id, factor, code, purpose=Purpose.LOGIN, binding=session.session_id
         )
+        if not result.ok:
+            return result, None, ""
+        issued = services.sessions.advance(self._token(), Stage.AUTHENTICATED, factor.value)
+        if issued is None:
+            return result, None, ""
+        if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:
+            services.accounts.set_preferred_factor(session.user_id, Factor.SMS)
+        device_token = services.devices.remember(session.user_id, self._user_agent()) if remember else ""
+        return result, issued, device_token

@@ -10,6 +10,8 @@ as a handler that takes only `<args>`, and:
   message;
 - ignores a call while the same busy flag is up (one request at a time per button), shows the flag
   while working, and always lowers it;
+- with `slow=True`, runs the slow work (hashing, texts, other services) without holding the tab's state
+  lock, as a Reflex background event;
 - resolves the caller on the server (never from event data): nobody, a session waiting for its second
   factor, or a signed-in user; anyone else is sent to /login;
 - names the calling client (IP, user agent) to the backend for what it records (infra/client.py);
@@ -22,6 +24,7 @@ introspection sees the arguments the browser sends.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import functools
 import inspect
@@ -41,7 +44,6 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
 
@@ -147,45 +149,58 @@ async def resolve_caller(state: Any, access: Access) -> Caller | None:
     """The caller a handler may serve, or None (send them to /login)."""
     if access is Access.ANYONE:
         return Caller()
-    session = await state._session()
-    if session is None:
-        return None
+    session, user = await state._session_and_user() or (None, None)
     wanted = Stage.PASSWORD_VERIFIED if access is Access.PENDING else Stage.AUTHENTICATED
-    if session.stage is not wanted:
+    if session is None or user is None or session.stage is not wanted:
         return None
-    user = await run_backend(state._services().accounts.get, session.user_id)
-    if user is None or (access is Access.PENDING and not user.phone_number):
+    if access is Access.PENDING and not user.phone_number:
         return None
     return Caller(session, user)
 
 
-def guarded(
-    *, access: Access = Access.SIGNED_IN, busy: str = "busy", error: str = "error"
-) -> Callable[[Callable[..., Awaitable[list | None]]], Callable[..., AsyncIterator[Any]]]:
-    """Expose `work(self, caller, ...)` as a public handler behind the checks above (see the module doc)."""
+Apply = Callable[[], Awaitable[list | None]]
 
-    def decorate(work: Callable[..., Awaitable[list | None]]) -> Callable[..., AsyncIterator[Any]]:
+
+def guarded(
+    *, access: Access = Access.SIGNED_IN, busy: str | None = "busy", error: str = "error", slow: bool = False
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., AsyncIterator[Any]]]:
+    """Expose `work(self, caller, ...)` as a public handler behind the checks above (see the module doc).
+
+    `slow=True` is for handlers that hash a password, send a text or call another service: the handler runs
+    as a Reflex background event, and the state lock is held only to raise the busy flag and, at the end,
+    to lower it and apply the result. `work` runs without the lock: it may read the state as it was when
+    the event arrived, but writes nothing; it returns `apply`, an async function that makes the state
+    writes (and may make fast backend calls) under the lock and returns the events. `busy=None`: no busy
+    flag (page loads), which saves the first lock.
+    """
+
+    def decorate(work: Callable[..., Awaitable[Any]]) -> Callable[..., AsyncIterator[Any]]:
         signature, cleaners = _public_signature(work)
+
+        def arguments(self: Any, args: tuple, kwargs: dict) -> list[Any] | None:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+                return [clean(value) for clean, value in zip(cleaners, list(bound.arguments.values())[1:], strict=True)]
+            except (TypeError, BadArguments):
+                log_event(log, logging.WARNING, "bad_arguments", handler=work.__name__)
+                return None
 
         @functools.wraps(work)
         async def handler(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            try:
-                bound = signature.bind(self, *args, **kwargs)
-                values = [
-                    clean(value) for clean, value in zip(cleaners, list(bound.arguments.values())[1:], strict=True)
-                ]
-            except (TypeError, BadArguments):
-                log_event(log, logging.WARNING, "bad_arguments", handler=work.__name__)
+            values = arguments(self, args, kwargs)
+            if values is None:
                 setattr(self, error, messages.INVALID_REQUEST)
                 return
-            if getattr(self, busy):
+            if busy is not None and getattr(self, busy):
                 return
             setattr(self, error, "")
-            setattr(self, busy, True)
+            if busy is not None:
+                setattr(self, busy, True)
             events: list | None = None
             started = time.perf_counter()
             try:
-                yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
+                if busy is not None:
+                    yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
                 with acting_client(ClientInfo(self._client_ip(), self._user_agent())):
                     caller = await resolve_caller(self, access)
                     events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
@@ -195,16 +210,71 @@ def guarded(
                 log.exception("event=handler_failed handler=%s", work.__name__)
                 setattr(self, error, messages.SERVICE_UNAVAILABLE)
             finally:
-                setattr(self, busy, False)
+                if busy is not None:
+                    setattr(self, busy, False)
                 metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
             for event in events or []:
                 yield event
 
-        handler.__signature__ = signature  # type: ignore[attr-defined]
-        handler.__annotations__ = {
+        @functools.wraps(work)
+        async def background(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            values = arguments(self, args, kwargs)
+            if values is None:
+                async with self:
+                    setattr(self, error, messages.INVALID_REQUEST)
+                return
+            if busy is not None:
+                async with self:
+                    if getattr(self, busy):
+                        return
+                    setattr(self, error, "")
+                    setattr(self, busy, True)
+            apply: Apply | None = None
+            failure = ""
+            client = ClientInfo(self._client_ip(), self._user_agent())
+            started = time.perf_counter()
+            try:
+                with acting_client(client):
+                    caller = await resolve_caller(self, access)
+                    apply = _redirect_to_login if caller is None else await work(self, caller, *values)
+            except ServiceUnavailable:
+                failure = messages.SERVICE_UNAVAILABLE
+            except Exception:
+                log.exception("event=handler_failed handler=%s", work.__name__)
+                failure = messages.SERVICE_UNAVAILABLE
+            except asyncio.CancelledError:  # the worker is stopping: leave no busy flag up in a shared state
+                if busy is not None:
+                    async with self:
+                        setattr(self, busy, False)
+                raise
+            events: list | None = None
+            async with self:
+                if busy is not None:
+                    setattr(self, busy, False)
+                setattr(self, error, failure)
+                if apply is not None:
+                    try:
+                        with acting_client(client):
+                            events = await apply()
+                    except ServiceUnavailable:
+                        setattr(self, error, messages.SERVICE_UNAVAILABLE)
+                    except Exception:
+                        log.exception("event=handler_failed handler=%s", work.__name__)
+                        setattr(self, error, messages.SERVICE_UNAVAILABLE)
+            metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
+            for event in events or []:
+                yield event
+
+        exposed = background if slow else handler
+        exposed.__signature__ = signature  # type: ignore[attr-defined]
+        exposed.__annotations__ = {
             name: value for name, value in work.__annotations__.items() if name not in ("caller", "return")
         }
-        del handler.__wrapped__  # introspection must see the public signature, not the inner signature
-        return handler
+        del exposed.__wrapped__  # introspection must see the public signature, not the inner signature
+        return rx.event(background=True)(exposed) if slow else exposed
 
     return decorate
+
+
+async def _redirect_to_login() -> list:
+    return [rx.redirect(LOGIN_PATH)]

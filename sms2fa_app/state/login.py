@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
-from sms2fa_app.state.challenge import ChallengeState
-from sms2fa_app.state.guard import Access, BrowserJson, Caller, guarded
+from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD, next_challenge
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.runner import run_backend, run_hashing
 from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState, safe_next_path
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
@@ -20,7 +19,7 @@ SIGN_IN_ELSEWHERE = "log in with your email and password"
 
 
 class LoginState(SessionState):
-    """Checks the password; with 2FA on, the session waits at the second factor."""
+    """Checks the password; with 2FA on, the session waits at the second factor (whose page texts the code)."""
 
     error: str = ""
     notice: str = ""
@@ -36,19 +35,27 @@ class LoginState(SessionState):
     _passkey_handle: str = ""
 
     def reset_form(self):
-        """on_load: a fresh visit starts without the last attempt's message (only a farewell, once)."""
-        self.error = self.pow_challenge = self.passkey_request = ""
-        self.notice, self._farewell = self._farewell, ""
-        self.loading = self.passkey_busy = self.throttled = self.unverified = False
+        """A fresh visit starts without the last attempt's message, only a farewell, once (only what changed is
+        written)."""
+        if self.error or self.notice or self.pow_challenge or self.passkey_request or self._farewell:
+            self.error = self.pow_challenge = self.passkey_request = ""
+            self.notice, self._farewell = self._farewell, ""
+        if self.loading or self.passkey_busy or self.throttled or self.unverified:
+            self.loading = self.passkey_busy = self.throttled = self.unverified = False
         self._unverified_user = 0
 
-    @guarded(access=Access.ANYONE, busy="loading")
-    async def log_in(self, _caller: Caller, form_data: dict) -> list:
-        """Password step: same message for unknown email and wrong password."""
+    async def load(self):
+        """on_load of /login: a fresh form; a signed-in user goes to the dashboard (one event, not two)."""
+        self.reset_form()
+        return await self.redirect_if_signed_in()
+
+    @guarded(access=Access.ANYONE, busy="loading", slow=True)
+    async def log_in(self, _caller: Caller, form_data: dict) -> Apply:
+        """Password step: same message for unknown email and wrong password. Hashing runs without the lock."""
         services = self._services()
         previous_token = self._token()
         proof = form_data.get(PROOF_FIELD, "")
-        result = await run_backend(
+        result = await run_hashing(
             services.accounts.log_in,
             form_data.get("email", ""),
             form_data.get("password", ""),
@@ -58,11 +65,23 @@ class LoginState(SessionState):
         )
         if result.issued is not None and previous_token:
             await run_backend(services.sessions.end, previous_token)
+        issued = result.issued
+        if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and issued is not None:
+            issued = await self._remembered(issued) or issued
+        next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
+
+        async def apply() -> list:
+            return self._after_password(result, issued, next_path, proof)
+
+        return apply
+
+    def _after_password(self, result: LoginResult, issued: IssuedSession | None, next_path: str, proof: str) -> list:
         self.notice = ""
         self.throttled = result.outcome is LoginOutcome.THROTTLED
         self.unverified = result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED
         self._unverified_user = result.user_id or 0
         needed = result.outcome is LoginOutcome.PROOF_REQUIRED
+        services = self._services()
         self.pow_challenge = "" if result.issued is not None else next_challenge(services, needed=needed, posted=proof)
         if needed:
             self.error = messages.LOGIN_PROOF_REQUIRED
@@ -76,14 +95,13 @@ class LoginState(SessionState):
         if result.outcome is LoginOutcome.MISSING_FIELDS:
             self.error = messages.MISSING_CREDENTIALS
             return []
-        if result.outcome is LoginOutcome.INVALID_CREDENTIALS:
+        if result.outcome is LoginOutcome.INVALID_CREDENTIALS or issued is None:
             self.error = messages.INVALID_CREDENTIALS
             return []
-        assert result.issued is not None
-        self._adopt(result.issued)
-        next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-        if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and not await self._remembered(result.issued):
-            return await self._begin_challenge(next_path)
+        self._adopt(issued)
+        if issued.session.stage is Stage.PASSWORD_VERIFIED:
+            self.next_path = next_path  # the challenge goes there once the second factor is in
+            return [rx.redirect(CHALLENGE_PATH)]
         return [rx.redirect(next_path or DASHBOARD_PATH)]
 
     @guarded(access=Access.ANYONE, busy="passkey_busy")
@@ -117,19 +135,15 @@ class LoginState(SessionState):
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
         return [rx.redirect(next_path or DASHBOARD_PATH)]
 
-    async def _remembered(self, issued: IssuedSession) -> bool:
-        """A remembered device skips the challenge: the session moves on under a new token."""
+    async def _remembered(self, issued: IssuedSession) -> IssuedSession | None:
+        """A remembered device skips the challenge: the session, moved on under a new token, or None."""
         services = self._services()
         try:
             if not await run_backend(services.devices.check, issued.session.user_id, self._device()):
-                return False
-            advanced = await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED, "device")
+                return None
+            return await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED, "device")
         except ServiceUnavailable:
-            return False
-        if advanced is None:
-            return False
-        self._adopt(advanced)
-        return True
+            return None
 
     @guarded(access=Access.ANYONE, busy="loading")
     async def resend_verification(self, _caller: Caller) -> list:
@@ -143,13 +157,3 @@ class LoginState(SessionState):
         self.error, self.unverified, self._unverified_user = "", False, 0
         self.notice = messages.VERIFICATION_RESENT
         return []
-
-    async def _begin_challenge(self, next_path: str) -> list:
-        """Text the first code at once and go to the challenge page."""
-        challenge = await self.get_state(ChallengeState)
-        try:
-            events = await challenge._begin(next_path)
-        except ServiceUnavailable:
-            challenge.error = messages.SERVICE_UNAVAILABLE
-            events = []
-        return [rx.redirect(CHALLENGE_PATH), *events]

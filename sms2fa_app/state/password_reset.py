@@ -8,10 +8,10 @@ from sms2fa_app.backend.identity.link_tokens import MAX_LINK_TOKEN_LENGTH
 from sms2fa_app.backend.identity.password_reset import ResetLink, ResetOutcome
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
-from sms2fa_app.state.guard import Access, Caller, guarded
+from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
 from sms2fa_app.state.proof import PROOF_FIELD
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.runner import run_backend, run_hashing
 from sms2fa_app.state.session import SessionState
 
 MAX_PREFILL_LENGTH = 254
@@ -51,7 +51,7 @@ class ForgotPasswordState(SessionState):
         return []
 
 
-class ResetPasswordState(PasswordHintState, CooldownState):
+class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
     """The link's page, one step at a time; the server decides whether the second factor is done."""
 
     step: str = LOADING
@@ -90,20 +90,27 @@ class ResetPasswordState(PasswordHintState, CooldownState):
             self.method, self.error, self.notice = method, "", ""
         return []
 
-    @guarded(access=Access.ANYONE)
-    async def send_code(self, _caller: Caller, form_data: dict) -> list:
-        """Text a code to the account's number; `form_data` holds the proof of work when the widget is shown."""
+    @guarded(access=Access.ANYONE, slow=True)
+    async def send_code(self, _caller: Caller, form_data: dict) -> Apply:
+        """Text a code to the account's number (without the lock); `form_data` holds the proof of work when the
+        widget is shown."""
         proof = form_data.get(PROOF_FIELD, "")
         resets = self._services().password_resets
-        sent = await run_backend(resets.send_code, self._link, self._client_ip(), proof)
-        if sent is None:
-            self._show(await run_backend(resets.open, self._link))
+        link = self._link
+        sent = await run_backend(resets.send_code, link, self._client_ip(), proof)
+        opened = await run_backend(resets.open, link) if sent is None else None
+
+        async def apply() -> list:
+            if sent is None:
+                self._show(opened)
+                return []
+            self.error = self._after_send(sent, proof)
+            if not self.error:
+                self.code_sent = True
+                self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
             return []
-        self.error, countdown = self._after_send(sent, proof)
-        if not self.error:
-            self.code_sent = True
-            self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
-        return [countdown] if countdown is not None else []
+
+        return apply
 
     @guarded(access=Access.ANYONE)
     async def verify_factor(self, _caller: Caller, form_data: dict) -> list:
@@ -121,22 +128,28 @@ class ResetPasswordState(PasswordHintState, CooldownState):
         self.step = NEW_PASSWORD
         return []
 
-    @guarded(access=Access.ANYONE)
-    async def set_password(self, _caller: Caller, form_data: dict) -> list:
-        """The new password: every session ends, remembered devices are void, a notice goes out."""
+    @guarded(access=Access.ANYONE, slow=True)
+    async def set_password(self, _caller: Caller, form_data: dict) -> Apply:
+        """The new password (hashed without the lock): every session ends, remembered devices are void, a notice
+        goes out."""
         resets = self._services().password_resets
-        result = await run_backend(
-            resets.complete, self._link, form_data.get("password", ""), form_data.get("confirm_password", "")
+        link = self._link
+        result = await run_hashing(
+            resets.complete, link, form_data.get("password", ""), form_data.get("confirm_password", "")
         )
-        if result.outcome is ResetOutcome.PASSWORD_REFUSED and result.problem is not None:
-            self.error = messages.PASSWORD_PROBLEMS[result.problem]
+
+        async def apply() -> list:
+            if result.outcome is ResetOutcome.PASSWORD_REFUSED and result.problem is not None:
+                self.error = messages.PASSWORD_PROBLEMS[result.problem]
+                return []
+            if result.outcome is ResetOutcome.SECOND_FACTOR_REQUIRED:
+                self.step, self.error = FACTOR, messages.RESET_SECOND_FACTOR
+                return []
+            if result.outcome is not ResetOutcome.DONE:
+                self.step, self._link = INVALID, ""
+                return []
+            await self._forget()  # this browser's own session ended with the others
+            self.step, self.notice, self.error = DONE, messages.RESET_DONE, ""
             return []
-        if result.outcome is ResetOutcome.SECOND_FACTOR_REQUIRED:
-            self.step, self.error = FACTOR, messages.RESET_SECOND_FACTOR
-            return []
-        if result.outcome is not ResetOutcome.DONE:
-            self.step, self._link = INVALID, ""
-            return []
-        await self._forget()  # this browser's own session ended with the others
-        self.step, self.notice, self.error = DONE, messages.RESET_DONE, ""
-        return []
+
+        return apply

@@ -167,16 +167,21 @@ class SessionState(rx.State):
         return self._bound("device_token")
 
     async def _session(self) -> ActiveSession | None:
-        """The server-side session behind the browser's token, or None."""
-        return await run_backend(self._services().sessions.resolve, self._token())
+        """The server-side session behind the browser's token, or None (no thread hop without a token)."""
+        token = self._token()
+        return await run_backend(self._services().sessions.resolve, token) if token else None
+
+    async def _session_and_user(self) -> tuple[ActiveSession, User | None] | None:
+        """The server-side session behind the browser's token and its user, in one query, or None."""
+        token = self._token()
+        return await run_backend(self._services().sessions.resolve_with_user, token) if token else None
 
     async def _signed_in(self) -> tuple[ActiveSession, User] | None:
         """The authenticated session and its user, checked on the server for every handler."""
-        session = await self._session()
-        if session is None or not session.is_authenticated:
+        found = await self._session_and_user()
+        if found is None or not found[0].is_authenticated or found[1] is None:
             return None
-        user = await run_backend(self._services().accounts.get, session.user_id)
-        return None if user is None else (session, user)
+        return found[0], found[1]
 
     async def require_authenticated(self):
         """on_load guard of protected pages: no session -> login; second factor pending -> challenge."""
@@ -186,8 +191,7 @@ class SessionState(rx.State):
     async def _guard_page(self) -> tuple[EventSpec | None, tuple[ActiveSession, User] | None]:
         """(redirect, None) when the page must not show; (None, (session, user)) for a fully signed-in user."""
         try:
-            session = await self._session()
-            user = await run_backend(self._services().accounts.get, session.user_id) if session else None
+            session, user = await self._session_and_user() or (None, None)
         except ServiceUnavailable:
             return rx.redirect(LOGIN_PATH), None
         if session is None or user is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.state import messages
-from sms2fa_app.state.guard import Access, Caller, guarded
+from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.runner import run_hashing
 from sms2fa_app.state.session import DASHBOARD_PATH, SessionState
 
 
@@ -25,17 +25,27 @@ class SignupState(PasswordHintState, SessionState):
         self.email_error = self.password_error = self.confirm_error = self.form_error = ""
 
     def reset_form(self):
-        """on_load: a fresh visit starts without the last attempt's messages."""
-        self._clear_errors()
-        self.loading = False
-        self.check_email = ""
-        self.password_hint = ""
+        """A fresh visit starts without the last attempt's messages (only what changed is written)."""
+        if self.email_error or self.password_error or self.confirm_error or self.form_error:
+            self._clear_errors()
+        if self.loading:
+            self.loading = False
+        if self.check_email:
+            self.check_email = ""
+        if self.password_hint:
+            self.password_hint = ""
 
-    @guarded(access=Access.ANYONE, busy="loading", error="form_error")
-    async def sign_up(self, _caller: Caller, form_data: dict) -> list:
-        """Validate on the server; then "check your email" (verification on) or the new account signed in."""
-        self._clear_errors()
-        result = await run_backend(
+    async def load(self):
+        """on_load of /signup: a fresh form; a signed-in user goes to the dashboard (one event, not two)."""
+        self.reset_form()
+        return await self.redirect_if_signed_in()
+
+    @guarded(access=Access.ANYONE, busy="loading", error="form_error", slow=True)
+    async def sign_up(self, _caller: Caller, form_data: dict) -> Apply:
+        """Validate on the server; then "check your email" (verification on) or the new account signed in (the
+        hashing runs without the lock)."""
+        email = form_data.get("email", "").strip()[:254]
+        result = await run_hashing(
             self._services().accounts.sign_up,
             form_data.get("email", ""),
             form_data.get("password", ""),
@@ -43,15 +53,20 @@ class SignupState(PasswordHintState, SessionState):
             self._client_ip(),
             self._user_agent(),
         )
-        if result.problem is not None:
-            field, text = messages.SIGNUP_PROBLEMS[result.problem]
-            if result.retry_after_seconds:
-                text = messages.too_many_requests(result.retry_after_seconds)
-            setattr(self, f"{field}_error", text)
-            return []
-        if result.check_email:
-            self.check_email = messages.CHECK_EMAIL_DETAIL.format(email=form_data.get("email", "").strip()[:254])
-            return []
-        assert result.issued is not None
-        self._adopt(result.issued)
-        return [rx.redirect(DASHBOARD_PATH)]
+
+        async def apply() -> list:
+            self._clear_errors()
+            if result.problem is not None:
+                field, text = messages.SIGNUP_PROBLEMS[result.problem]
+                if result.retry_after_seconds:
+                    text = messages.too_many_requests(result.retry_after_seconds)
+                setattr(self, f"{field}_error", text)
+                return []
+            if result.check_email:
+                self.check_email = messages.CHECK_EMAIL_DETAIL.format(email=email)
+                return []
+            assert result.issued is not None
+            self._adopt(result.issued)
+            return [rx.redirect(DASHBOARD_PATH)]
+
+        return apply

@@ -12,19 +12,9 @@ test-artifacts/<test-name>/.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +24,17 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from tests.conftest import PRODUCTION_TEST_SETTINGS
+from tests.support.app_server import (
+    ROOT,
+    SENDER_NUMBER,
+    RunningApp,
+    migrate,
+    project_mirror,
+    start_app,
+    wait_until_ready,
+)
+from tests.support.app_server import app_environment as app_environment_for
+from tests.support.app_server import free_port as _free_port
 from tests.support.browser import (  # noqa: F401 - fixtures and helpers shared by the browser tests
     ARTIFACTS,
     UI_TIMEOUT_MS,
@@ -50,15 +51,11 @@ from tests.support.redis_server import RedisServer
 from tests.support.smtp_server import LocalSmtp
 from tests.support.token_scan import tokens_in
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["ROOT", "BrowserCapture", "RunningApp", "_free_port", "whole_number_forms"]  # imported from here
+
 E2E_DIR = Path(__file__).resolve().parent
 # The name the browser uses for the app: a secure context, and a valid WebAuthn relying-party id (an IP is not).
 APP_HOST = "localhost"
-APP_START_TIMEOUT_SECONDS = 240.0
-SENDER_NUMBER = "+14155550100"
-# The app runs in a mirror of the project: links to the tree's top-level entries, except these.
-COPIED_INTO_MIRROR = {"reflex.lock", ".gitignore"}  # Reflex rewrites them in its working directory
-NOT_MIRRORED = {".git", ".web", ".states", "data", "test-artifacts", ".pytest_cache", ".ruff_cache"}
 # What the app under test runs with, besides the per-session values set in `app_environment`.
 TEST_SETTINGS = {
     "APP_ENV": "production",
@@ -127,85 +124,12 @@ def smtp_server() -> Iterator[LocalSmtp]:
         yield server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _project_mirror(target: Path) -> Path:
-    """A directory that is the project to Reflex, which writes lockfiles and .gitignore into its working
-    directory: running there leaves the tracked tree untouched."""
-    target.mkdir()
-    for entry in ROOT.iterdir():
-        if entry.name in COPIED_INTO_MIRROR:
-            copy = shutil.copytree if entry.is_dir() else shutil.copy2
-            copy(entry, target / entry.name)
-        elif entry.name not in NOT_MIRRORED:
-            (target / entry.name).symlink_to(entry)
-    return target
-
-
-def _documented_settings() -> list[str]:
-    """Every variable named in .env.example (so a developer's .env cannot leak into the test app)."""
-    text = (ROOT / ".env.example").read_text()
-    return re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE)
-
-
-@dataclass
-class RunningApp:
-    """The app under test, served on one port (frontend and backend)."""
-
-    url: str
-    cwd: Path
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    environment: dict[str, str]
-
-    def log_tail(self, lines: int = 60) -> str:
-        """The end of the app's log, for error messages."""
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return 200 <= response.status < 400
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _wait_until_ready(app: RunningApp, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            raise RuntimeError(f"the app exited with code {app.process.returncode}:\n{app.log_tail()}")
-        if _answers(f"{app.url}/ping") and _answers(f"{app.url}/"):
-            return
-        time.sleep(1)
-    raise RuntimeError(f"the app did not answer /ping and / within {timeout:.0f}s:\n{app.log_tail()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the app's process group (reflex, granian and its workers): TERM, then KILL whatever is left."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # its group id is ours alone: the leader was reaped just now
-    process.wait(timeout=5)
-
-
 @pytest.fixture(scope="package")
 def app_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The app's temporary home: project/ (where Reflex runs), then web/, states/, data/ and the database."""
     subprocess.run([str(ROOT / "scripts" / "vendor_altcha.sh")], check=True, timeout=300)  # as `make setup`
     work = tmp_path_factory.mktemp("app")
-    _project_mirror(work / "project")
+    project_mirror(work / "project")
     return work
 
 
@@ -214,43 +138,16 @@ def app_environment(
     app_workdir: Path, redis_server: RedisServer, plivo: LocalPlivo, smtp_server: LocalSmtp
 ) -> dict[str, str]:
     """Environment of the app process: production settings, temporary data, isolated Reflex work dirs."""
-    work = app_workdir
-    port = _free_port()
-    # Nothing inherited from pytest (Reflex behaves differently under PYTEST_CURRENT_TEST) or a developer's Reflex.
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "REFLEX_"))}
-    environment.update(dict.fromkeys(_documented_settings(), ""))  # empty = the setting's default
-    environment.update(TEST_SETTINGS)
-    environment.update(
-        {
-            "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{os.environ.get('PATH', '')}",
-            "REFLEX_USE_SYSTEM_BUN": "1",
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false",
-            # Own .web and .states, so a developer's `reflex run` in the same tree is left alone.
-            "REFLEX_WEB_WORKDIR": str(work / "web"),
-            "REFLEX_STATES_WORKDIR": str(work / "states"),
-            # The app listens on 127.0.0.1 only; the browser calls it localhost (Chromium maps that name to
-            # 127.0.0.1, see CHROMIUM_ARGS): passkeys need a domain name as relying-party id, never an IP address.
-            "REFLEX_API_URL": f"http://{APP_HOST}:{port}",
-            "REFLEX_DEPLOY_URL": f"http://{APP_HOST}:{port}",
-            "WEBAUTHN_RP_ID": APP_HOST,
-            "WEBAUTHN_ORIGIN": f"http://{APP_HOST}:{port}",
-            "REFLEX_FRONTEND_PORT": str(port),
-            "REFLEX_BACKEND_PORT": str(port),
-            "DATA_DIR": str(work / "data"),
-            "DATABASE_URL": f"sqlite:///{work / 'sms2fa.db'}",
-            "REDIS_URL": redis_server.url,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "PLIVO_AUTH_ID": plivo.auth_id,
-            "PLIVO_AUTH_TOKEN": plivo.auth_token,
-            "PLIVO_API_URL": plivo.url,
-            # Links in mails go to the origin the browser uses; the local Plivo reports deliveries and fetches voice
-            # answers there too (localhost is 127.0.0.1 here), and texts end with "@localhost #<code>".
-            "APP_URL": f"http://{APP_HOST}:{port}",
-            **smtp_server.settings(),
-        }
+    # The browser calls the app localhost (Chromium maps that name to 127.0.0.1, see CHROMIUM_ARGS): passkeys need
+    # a domain name as relying-party id, never an IP address. Mail links, Plivo's reports and voice answers go there.
+    return app_environment_for(
+        app_workdir,
+        redis_url=redis_server.url,
+        plivo_url=plivo.url,
+        plivo_auth=(plivo.auth_id, plivo.auth_token),
+        settings={**TEST_SETTINGS, **smtp_server.settings()},
+        host=APP_HOST,
     )
-    return environment
 
 
 @pytest.fixture(scope="package")
@@ -261,37 +158,14 @@ def app(chromium_executable: str, app_workdir: Path, app_environment: dict[str, 
     """
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "e2e-app.log"
-    port = app_environment["REFLEX_FRONTEND_PORT"]
     cwd = app_workdir / "project"
-    with log_path.open("wb") as log:
-        migrate = subprocess.run(
-            ["reflex", "db", "migrate"],
-            cwd=cwd,
-            env=app_environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=120,
-        )
-    if migrate.returncode != 0:
-        raise RuntimeError(f"`reflex db migrate` failed:\n{log_path.read_text(errors='replace')[-4000:]}")
-    log = log_path.open("ab")
-    command = ["reflex", "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
-    process = subprocess.Popen(
-        [*command, "--backend-host", "127.0.0.1"],
-        cwd=cwd,
-        env=app_environment,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, stopped as a whole
-    )
-    running = RunningApp(f"http://{APP_HOST}:{port}", cwd, process, log_path, app_environment)
+    migrate(cwd, app_environment, log_path)
+    running = start_app(cwd, app_environment, log_path)
     try:
-        _wait_until_ready(running, APP_START_TIMEOUT_SECONDS)
+        wait_until_ready(running)
         yield running
     finally:
-        _stop(process)
-        log.close()
+        running.stop()
         shutil.rmtree(app_environment["REFLEX_WEB_WORKDIR"], ignore_errors=True)  # ~150 MB of node_modules
 
 

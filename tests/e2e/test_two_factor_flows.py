@@ -285,28 +285,6 @@ def test_enrolled_in_the_browser_then_logged_in(
     capture.assert_absent(*whole_number_forms(e164), frames_from=frames_before_login)
 
 
-def test_resend_waits_for_the_countdown_and_replaces_the_code(page: Page, sms: LocalPlivo, backend: Services) -> None:
-    """'Resend code in Ns' is disabled, 'Resend code' at zero; the new code works and the old one no longer does."""
-    email, e164 = seeded_account(backend)
-    log_in_to_challenge(page, email, e164)
-    old_code = wait_for_code(sms, e164)
-
-    expect(page.get_by_role("button", name=RESEND_COUNTING_DOWN)).to_be_disabled()
-    resend = page.get_by_role("button", name="Resend code", exact=True)
-    expect(resend).to_be_enabled()  # OTP_RESEND_COOLDOWN_SECONDS is 3 in TEST_SETTINGS
-    resend.click()
-    new_code = wait_for_code(sms, e164, after=1)
-    expect(page.get_by_text(f"We sent a new code to the number ending in {e164[-4:]}.")).to_be_visible()
-    expect(page.get_by_role("button", name=RESEND_COUNTING_DOWN)).to_be_disabled()  # a new countdown
-
-    if new_code != old_code:  # one chance in a million they are equal
-        submit_code(page, old_code)
-        expect(page.get_by_role("alert").filter(has_text=OLD_CODE_REFUSED)).to_be_visible()
-        expect(page).to_have_url(CHALLENGE)
-    submit_code(page, new_code)
-    expect_dashboard(page, email)
-
-
 def test_five_wrong_codes_burn_the_code(page: Page, sms: LocalPlivo, backend: Services) -> None:
     """After five wrong tries even the right code is refused; a new code is needed (and works)."""
     email, e164 = seeded_account(backend)

@@ -21,13 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401 - fixtures shared with tests/e2e
+from tests.support.app_server import ROOT, _answers
+from tests.support.app_server import documented_settings as _documented_settings
+from tests.support.app_server import project_mirror as _project_mirror
+from tests.support.browser import (  # noqa: F401 - fixtures shared with tests/e2e
     ARTIFACTS,
-    ROOT,
-    _answers,
-    _documented_settings,
-    _free_port,
-    _project_mirror,
     browser,
     chromium_executable,
 )

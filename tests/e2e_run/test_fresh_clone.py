@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PRODUCTION_TEST_SETTINGS
-from tests.e2e.conftest import ROOT, _answers, _free_port
 from tests.e2e_run.conftest import (
     STOP_TIMEOUT_SECONDS,
     MakeRun,
@@ -28,6 +27,8 @@ from tests.e2e_run.conftest import (
     start_make,
     wait_until_serving,
 )
+from tests.support.app_server import ROOT, _answers
+from tests.support.app_server import free_port as _free_port
 from tests.support.browser import under_ci
 from tests.support.processes import run_processes, wait_until_gone
 

@@ -29,7 +29,7 @@ from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from sms2fa_app.state.session import SessionState
 from tests.conftest import NO_PRESSURE
-from tests.e2e.conftest import _project_mirror
+from tests.support.app_server import project_mirror as _project_mirror
 from tests.support.browser import (  # noqa: F401 - fixtures shared by the browser tests
     ARTIFACTS,
     CSP_WATCH,

@@ -70,6 +70,7 @@ class LocalPlivo:
         self._port = port
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
+        self._last_code: dict[str, str | None] = {}  # digits of dst -> code of its newest message
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
         self._outcomes: deque[tuple[str, str]] = deque()
@@ -132,13 +133,8 @@ class LocalPlivo:
 
     def last_code_for(self, dst: str) -> str | None:
         """The 6-digit code of the newest message to `dst` (with or without +), or None."""
-        wanted = _digits(dst)
         with self._lock:
-            for message in reversed(self._messages):
-                if _digits(message["dst"]) == wanted:
-                    match = _CODE.search(message["text"])
-                    return match.group(1) if match else None
-        return None
+            return self._last_code.get(_digits(dst))
 
     @property
     def reports(self) -> list[dict[str, Any]]:
@@ -174,6 +170,7 @@ class LocalPlivo:
         """Forget messages, calls, reports, scripted failures, outcomes and delays."""
         with self._lock:
             self._messages.clear()
+            self._last_code.clear()
             self._failures.clear()
             self._delays.clear()
             self._outcomes.clear()
@@ -229,6 +226,8 @@ class LocalPlivo:
         message = {"src": payload["src"], "dst": payload["dst"], "text": payload["text"], "message_uuid": message_uuid}
         with self._lock:
             self._messages.append(message)
+            match = _CODE.search(payload["text"])
+            self._last_code[_digits(payload["dst"])] = match.group(1) if match else None
             outcome = self._outcomes.popleft() if self._outcomes else ("delivered", "")
             hold = self.hold_reports
         if payload.get("url") and not hold:

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import inspect
 import json
+import types
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pytest
 import reflex as rx
-from reflex_base.event import EventSpec
+from reflex_base.event import EventHandler, EventSpec
 
 S = TypeVar("S", bound=rx.State)
+
+
+def call_background_handlers_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let tests call background handlers (guarded slow handlers) on a state like any handler.
+
+    Reflex refuses a direct call (outside its event processor, a background handler has no lock to take);
+    on a plain state `async with self` does nothing, so the handler runs as the processor would run it,
+    with every lock taken at once."""
+
+    def bind(state: rx.State, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return types.MethodType(fn, state)
+
+    # reflex_base.event replaces its module object in sys.modules: patch the globals the handler descriptor reads.
+    monkeypatch.setitem(EventHandler.__get__.__globals__, "_no_chain_background_task", bind)
 
 
 def make_state(state_class: type[S]) -> S:
@@ -51,6 +68,11 @@ def redirect_path(events: list[Any]) -> str | None:
         if isinstance(event, EventSpec) and event.handler.fn.__qualname__.startswith("_redirect"):
             path = _spec_args(event)["path"]
     return path
+
+
+def resend_wait(state: Any, clock: Any) -> int:
+    """Seconds from the clock's now to the resend deadline the state sends the browser (0 for none)."""
+    return round(state.resend_at / 1000 - clock.now()) if state.resend_at else 0
 
 
 def client_dict(state: rx.State) -> dict[str, Any]:

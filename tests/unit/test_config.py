@@ -391,3 +391,14 @@ def test_mail_defaults_and_what_production_allows(tmp_path: Path) -> None:
     )
     assert relay.smtp_port_or_default == 25 and relay.base_url == "http://127.0.0.1:3000"
     assert load(tmp_path, SMTP_SECURITY="TLS").smtp_port_or_default == 465
+
+
+def test_one_worker_without_shared_tab_state_one_per_core_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sms2fa_app.config.os.cpu_count", lambda: 2)
+    assert load(tmp_path).workers == 1 and load(tmp_path).reflex_redis_url is None
+    assert load(tmp_path, REFLEX_REDIS_URL="redis://127.0.0.1:6379/1").workers == 2
+    assert load(tmp_path, REFLEX_REDIS_URL="redis://127.0.0.1:6379/1", WEB_WORKERS="3").workers == 3
+    with pytest.raises(ConfigError, match=r"^WEB_WORKERS above 1 needs REFLEX_REDIS_URL"):
+        load(tmp_path, WEB_WORKERS="2")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
@@ -16,7 +17,7 @@ from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, dev
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
-from sms2fa_app.backend.models import LoginSession
+from sms2fa_app.backend.models import LoginSession, User
 
 TOUCH_INTERVAL_SECONDS = 30
 
@@ -84,6 +85,15 @@ def _active(record: LoginSession) -> ActiveSession:
     )
 
 
+# Built once: every event of a signed-in tab resolves its session.
+_SESSION = select(LoginSession).where(col(LoginSession.token_hash) == bindparam("token_hash"))
+_SESSION_AND_USER = (
+    select(LoginSession, User)
+    .join(User, col(User.id) == col(LoginSession.user_id))
+    .where(col(LoginSession.token_hash) == bindparam("token_hash"))
+)
+
+
 class SessionStore:
     """Login sessions in the SQL database."""
 
@@ -132,12 +142,24 @@ class SessionStore:
     def resolve(self, token: str | TokenDigest | None) -> ActiveSession | None:
         """The live session for a token (or its digest), or None (unknown, tampered or expired; expired ones are
         deleted)."""
+        found = self.resolve_with_user(token, with_user=False)
+        return None if found is None else found[0]
+
+    def resolve_with_user(
+        self, token: str | TokenDigest | None, *, with_user: bool = True
+    ) -> tuple[ActiveSession, User | None] | None:
+        """The live session for a token (or its digest) and its user, read in one query (None as for `resolve`)."""
         digest = lookup_digest(token)
         if digest is None:
             return None
         now = self._clock.now()
+        params = {"token_hash": digest}
         with self._db.session() as db:
-            record = db.exec(select(LoginSession).where(LoginSession.token_hash == digest)).first()
+            if with_user:
+                row = db.exec(_SESSION_AND_USER, params=params).first()
+                record, user = row if row is not None else (None, None)
+            else:
+                record, user = db.exec(_SESSION, params=params).first(), None
             if record is None:
                 return None
             if self._expired(record, now):
@@ -146,7 +168,7 @@ class SessionStore:
             if now - record.last_seen_at >= TOUCH_INTERVAL_SECONDS:
                 record.last_seen_at = now
                 db.add(record)
-            return _active(record)
+            return _active(record), user
 
     def advance(self, token: str | TokenDigest | None, stage: Stage, how: str = "") -> IssuedSession | None:
         """Move a live session to a stage under a new token; the old token (given itself or as its digest) stops

@@ -9,9 +9,9 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.guard import Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.runner import run_hashing
 from sms2fa_app.state.settings.steps import Step
 from sms2fa_app.state.settings.wizard import WizardState
 
@@ -25,20 +25,25 @@ class PasswordChangeState(PasswordHintState, WizardState):
         await self._reset_wizard(Step.NEW_PASSWORD)
         return []
 
-    @guarded()
-    async def change_password(self, caller: Caller, form_data: dict) -> list:
-        """Check and store the new password; other sessions end, this one continues under a new token."""
+    @guarded(slow=True)
+    async def change_password(self, caller: Caller, form_data: dict) -> Apply:
+        """Check and store the new password (hashed without the lock); other sessions end, this one continues
+        under a new token."""
         session, user = caller.signed_in
-        result = await run_backend(
+        result = await run_hashing(
             self._services().factor_changes.change_password,
             session,
             user,
             form_data.get("password", ""),
             form_data.get("confirm_password", ""),
         )
-        if result.status is FactorChange.PASSWORD_REFUSED and result.password_problem is not None:
-            self.error = messages.PASSWORD_PROBLEMS[result.password_problem]
-            return []
-        if result.status is FactorChange.REAUTH_REQUIRED:
-            return await self._need_reauth()
-        return await self._finish(result, messages.PASSWORD_CHANGED)
+
+        async def apply() -> list:
+            if result.status is FactorChange.PASSWORD_REFUSED and result.password_problem is not None:
+                self.error = messages.PASSWORD_PROBLEMS[result.password_problem]
+                return []
+            if result.status is FactorChange.REAUTH_REQUIRED:
+                return await self._need_reauth()
+            return await self._finish(result, messages.PASSWORD_CHANGED)
+
+        return apply

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sms2fa_app.backend.delivery.phone import normalize_e164
 from sms2fa_app.backend.factors.changes import FactorChange
@@ -10,7 +10,7 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.guard import Apply, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.recovery import RecoveryCodesState
@@ -32,8 +32,11 @@ class SmsSetupState(WizardState):
         await self._reset_wizard(Step.PHONE)
         return []
 
-    async def _resend(self, session: ActiveSession, user: User, proof: str = "") -> list:
-        return await self._send_enroll_code(session, user, None, proof)
+    async def _resend(self, session: ActiveSession, user: User, proof: str = "") -> Any:
+        return await self._enroll_code(session, user, None, proof)
+
+    async def _show_resent(self, resent: Any) -> list:
+        return await self._show_enroll_code(*resent)
 
     def set_phone_input(self, value: str):
         """Echo what the user types and show the E.164 form we understood (only while on the phone step:
@@ -43,20 +46,31 @@ class SmsSetupState(WizardState):
         self.phone_input = value[:MAX_PHONE_INPUT_LENGTH]
         self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
 
-    @guarded()
-    async def send_enroll_code(self, caller: Caller, form_data: dict) -> list:
-        """Phone step: validate, refuse a number in use, text a code."""
+    @guarded(slow=True)
+    async def send_enroll_code(self, caller: Caller, form_data: dict) -> Apply:
+        """Phone step: validate, refuse a number in use, text a code (the text goes out without the lock)."""
         session, user = caller.signed_in
         proof = form_data.get(PROOF_FIELD, "")
-        return await self._send_enroll_code(session, user, form_data.get("phone", self.phone_input), proof)
+        e164, sent, proof = await self._enroll_code(session, user, form_data.get("phone", self.phone_input), proof)
 
-    async def _send_enroll_code(self, session: ActiveSession, user: User, raw: str | None, proof: str = "") -> list:
-        """Text a setup code to `raw` (None: again to the pending number)."""
+        async def apply() -> list:
+            return await self._show_enroll_code(e164, sent, proof)
+
+        return apply
+
+    async def _enroll_code(
+        self, session: ActiveSession, user: User, raw: str | None, proof: str = ""
+    ) -> tuple[str, Any, str]:
+        """Text a setup code to `raw` (None: again to the pending number) with the posted proof of work; slow:
+        outside the lock. (number, result, proof) for `_show_enroll_code`."""
         services = self._services()
         raw = self._pending_phone if raw is None else raw
         e164 = normalize_e164(raw, services.settings.otp_default_region)
         changes = services.factor_changes
         sent = await run_backend(changes.send_enroll_code, session, user, raw, e164, self._client_ip(), proof)
+        return e164 or "", sent, proof
+
+    async def _show_enroll_code(self, e164: str, sent: Any, proof: str = "") -> list:
         if sent is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
         if sent is FactorChange.NOT_ALLOWED:
@@ -65,11 +79,11 @@ class SmsSetupState(WizardState):
         if isinstance(sent, FactorChange):
             self.error = messages.FACTOR_CHANGE_ERRORS[sent]
             return []
-        self.error, countdown = self._after_send(sent, proof)
+        self.error = self._after_send(sent, proof)
         if not self.error:
-            self._pending_phone = e164 or ""
+            self._pending_phone = e164
             self.step = Step.CODE.value
-        return [countdown] if countdown is not None else []
+        return []
 
     @guarded()
     async def verify_enroll_code(self, caller: Caller, form_data: dict) -> list:

@@ -11,11 +11,12 @@ from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import SessionState
 
 _ROW_ID = re.compile(r"[0-9]{1,12}")
 
 
-class SettingsState(CooldownState):
+class SettingsState(CooldownState, SessionState):
     """The status part of the settings page (the wizard lives in its substates)."""
 
     two_factor_enabled: bool = False

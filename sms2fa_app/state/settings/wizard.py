@@ -9,22 +9,29 @@ is asked of the browser right after the password (its answer comes back to `fini
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefused
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.guard import BrowserJson, Caller, guarded
+from sms2fa_app.state.guard import Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
-from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.runner import run_backend, run_hashing
 from sms2fa_app.state.settings.status import SettingsState
 from sms2fa_app.state.settings.steps import Step
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
+
+
+async def _nothing() -> list:
+    return []
+
 
 _BACK = {Step.CODE: Step.PHONE, Step.REAUTH_CODE: Step.REAUTH_PASSWORD}
 
@@ -137,45 +144,43 @@ class WizardState(SettingsState):
         self._forget_operation()
         self.notice = ""
 
-    @guarded()
-    async def confirm_password(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication: the current password; with 2FA on, then a code to the current number, or in
-        the same step an authenticator or recovery code."""
+    @guarded(slow=True)
+    async def confirm_password(self, caller: Caller, form_data: dict) -> Apply:
+        """Re-authentication: the current password (hashed without the lock); with 2FA on, then a code to the
+        current number (texted without the lock), or in the same step an authenticator or recovery code, or a
+        passkey asked of the browser."""
         session, user = caller.signed_in
         if self.operation not in tuple(Operation):
-            await self._reset_wizard()
-            return []
+            return self._applying(self._reset_wizard)
+        operation = Operation(self.operation)
         changes = self._services().factor_changes
-        checked = await run_backend(
-            changes.confirm_password,
-            session,
-            user,
-            Operation(self.operation),
-            form_data.get("password", ""),
-            self._client_ip(),
-        )
+        password, ip = form_data.get("password", ""), self._client_ip()
+        checked = await run_hashing(changes.confirm_password, session, user, operation, password, ip)
         if isinstance(checked, FactorChange):
-            self.error = messages.FACTOR_CHANGE_ERRORS[checked]
-            return []
+            return self._failing(messages.FACTOR_CHANGE_ERRORS[checked])
         if checked.outcome is LoginOutcome.THROTTLED:
-            self.error = messages.login_throttled(checked.retry_after_seconds)
-            return []
+            return self._failing(messages.login_throttled(checked.retry_after_seconds))
         if checked.outcome is not LoginOutcome.AUTHENTICATED:
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
-            self.error = messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG
-            return []
+            return self._failing(messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG)
         if not user.is_two_factor_enabled:  # without a second factor, the password is all there is
-            return await self._after_reauth(session, user, Operation(self.operation))
+            return self._applying(lambda: self._after_reauth(session, user, operation))
         method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
         if method is Factor.SMS:
-            return await self._send_reauth_code(session, user, form_data.get(PROOF_FIELD, ""))
+            proof = form_data.get(PROOF_FIELD, "")
+            sent = await self._reauth_code(session, user, proof)
+            return self._applying(lambda: self._show_reauth_code(sent, proof))
         if method is Factor.PASSKEY:
             options = await run_backend(self._services().factor_changes.reauth_passkey_options, session)
-            if isinstance(options, FactorChange):
-                return await self._need_reauth()
-            self.passkey_request = get_passkey(options)
-            return []
-        return await self._verify_reauth(session, user, method, form_data.get("code", ""))
+            return self._applying(lambda: self._ask_reauth_passkey(options))
+        code = form_data.get("code", "")
+        return self._applying(lambda: self._verify_reauth(session, user, method, code))
+
+    async def _ask_reauth_passkey(self, options: Any) -> list:
+        if isinstance(options, FactorChange):
+            return await self._need_reauth()
+        self.passkey_request = get_passkey(options)
+        return []
 
     @guarded()
     async def finish_reauth_passkey(self, caller: Caller, answer: BrowserJson) -> list:
@@ -207,28 +212,54 @@ class WizardState(SettingsState):
         self._stop_cooldown()
         return await self._after_reauth(session, user, result.operation)
 
-    @guarded()
-    async def resend_code(self, caller: Caller, form_data: dict) -> list:
-        """Text a new code for the current step (re-authentication, or the factor's own step); `form_data`
-        holds the proof of work when the widget is shown."""
+    @guarded(slow=True)
+    async def resend_code(self, caller: Caller, form_data: dict) -> Apply:
+        """Text a new code for the current step (re-authentication, or the factor's own step), unlocked;
+        `form_data` holds the proof of work when the widget is shown."""
         session, user = caller.signed_in
         proof = form_data.get(PROOF_FIELD, "")
         if self.step == Step.REAUTH_CODE:
-            return await self._send_reauth_code(session, user, proof)
+            sent = await self._reauth_code(session, user, proof)
+            return self._applying(lambda: self._show_reauth_code(sent, proof))
         if self.operation in tuple(Operation) and (factor_state := await self._factor_state(Operation(self.operation))):
-            return await factor_state._resend(session, user, proof)
-        return []
+            operation = Operation(self.operation)
+            resent = await factor_state._resend(session, user, proof)
 
-    async def _send_reauth_code(self, session: ActiveSession, user: User, proof: str = "") -> list:
-        sent = await run_backend(
-            self._services().factor_changes.send_reauth_code, session, user, self._client_ip(), proof
-        )
+            async def apply() -> list:
+                return await (await self._factor_state(operation))._show_resent(resent)
+
+            return apply
+        return self._applying(_nothing)
+
+    async def _reauth_code(
+        self, session: ActiveSession, user: User, proof: str = ""
+    ) -> CodeSent | SendRefused | FactorChange:
+        """Text a re-authentication code (slow: outside the lock)."""
+        changes = self._services().factor_changes
+        return await run_backend(changes.send_reauth_code, session, user, self._client_ip(), proof)
+
+    async def _show_reauth_code(self, sent: CodeSent | SendRefused | FactorChange, proof: str = "") -> list:
         if isinstance(sent, FactorChange):
             return await self._need_reauth()
-        self.error, countdown = self._after_send(sent, proof)
+        self.error = self._after_send(sent, proof)
         if not self.error:
             self.step = Step.REAUTH_CODE.value
-        return [countdown] if countdown is not None else []
+        return []
+
+    def _applying(self, write: Callable[[], Awaitable[list | None]]) -> Apply:
+        """An apply step (see guard.guarded) that runs `write` under the lock."""
+
+        async def apply() -> list:
+            return await write() or []
+
+        return apply
+
+    def _failing(self, message: str) -> Apply:
+        async def apply() -> list:
+            self.error = message
+            return []
+
+        return apply
 
     async def _after_reauth(self, session: ActiveSession, user: User, operation: Operation) -> list:
         """The grant is complete: a factor's substate carries on, or the wizard finishes it here."""
@@ -244,8 +275,13 @@ class WizardState(SettingsState):
         """A factor's substate: show the operation's first step (or run it)."""
         raise NotImplementedError
 
-    async def _resend(self, session: ActiveSession, user: User, proof: str = "") -> list:
-        """A factor's substate: text its step's code again (with this proof of work, if any)."""
+    async def _resend(self, session: ActiveSession, user: User, proof: str = "") -> Any:
+        """A factor's substate: text its step's code again with this proof of work, if any (slow: outside the
+        lock); what `_show_resent` shows."""
+        return None
+
+    async def _show_resent(self, resent: Any) -> list:
+        """A factor's substate: show what `_resend` got (under the lock)."""
         return []
 
     async def _finish(self, result: ChangeResult, notice: str, step: Step = Step.STATUS) -> list:

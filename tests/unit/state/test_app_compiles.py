@@ -46,3 +46,30 @@ def test_production_refuses_to_start_without_plivo(tmp_path: Path) -> None:
     assert completed.stderr.strip() == (
         "sms2fa: configuration error: PLIVO_AUTH_ID is required when APP_ENV=production or Plivo is partly configured"
     )
+
+
+CONFIG_PROBE = (
+    "import os, rxconfig; c = rxconfig.config; "
+    "print(c.state_manager_mode.value, c.redis_url, os.environ['GRANIAN_WORKERS'], "
+    "os.environ.get('REFLEX_OPLOCK_ENABLED', '-'))"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, "memory None 1 -"),
+        ({"REFLEX_REDIS_URL": "redis://127.0.0.1:6399/1"}, "redis redis://127.0.0.1:6399/1 {cores} true"),
+        ({"REFLEX_REDIS_URL": "redis://127.0.0.1:6399/1", "WEB_WORKERS": "3"}, "redis redis://127.0.0.1:6399/1 3 true"),
+    ],
+)
+def test_reflex_runs_one_worker_with_states_in_memory_or_shares_them_through_redis(
+    tmp_path: Path, extra: dict[str, str], expected: str
+) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("REFLEX_", "GRANIAN_"))}
+    env.update({"DATA_DIR": str(tmp_path), "SECRET_KEY": TEST_SECRET, **extra})
+    completed = subprocess.run(
+        [sys.executable, "-c", CONFIG_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.split() == expected.format(cores=max(1, os.cpu_count() or 1)).split()

@@ -177,6 +177,7 @@ async def test_guard_fails_closed_when_the_backend_is_down(services: Services, m
         raise ServiceUnavailable("database unavailable")
 
     monkeypatch.setattr(services.sessions, "resolve", down)
+    monkeypatch.setattr(services.sessions, "resolve_with_user", down)
     assert redirect_path(await run(state.require_authenticated())) == "/login"
     assert state.signed_in_email == ""
 
@@ -205,10 +206,19 @@ async def test_a_new_visit_to_login_or_signup_starts_without_old_errors(services
     login = make_state(LoginState)
     await run(login.log_in({"email": "nobody@example.com", "password": "wrong password"}))
     assert login.error
-    login.reset_form()
+    assert await run(login.load()) == []
     assert login.error == "" and not login.loading
     signup = make_state(SignupState)
     await run(signup.sign_up(signup_form(email="nope")))
     assert signup.email_error
-    signup.reset_form()
+    assert await run(signup.load()) == []
     assert signup.email_error == signup.password_error == signup.confirm_error == signup.form_error == ""
+
+
+async def test_login_and_signup_pages_send_a_signed_in_user_to_the_dashboard(services: Services) -> None:
+    create_user(services)
+    login = make_state(LoginState)
+    await deliver(login, session_token=log_in(services).token)
+    assert redirect_path(await run(login.load())) == "/dashboard"
+    signup = await login.get_state(SignupState)
+    assert redirect_path(await run(signup.load())) == "/dashboard"

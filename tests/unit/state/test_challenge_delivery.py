@@ -66,7 +66,7 @@ async def test_an_undelivered_text_offers_a_call_at_once_and_the_spoken_code_sig
     services.deliveries.record(gateway.sent[-1].message_id, "undelivered", "30")
     await watched(challenge)
     assert challenge.delivery_status == "Not delivered: try a voice call" and challenge.delivery_lost
-    assert challenge.resend_seconds == 0  # the lost text's cooldown was given back
+    assert challenge.resend_at == 0  # the lost text's cooldown was given back
     events = await run(challenge.call_me({}))
     call = gateway.sent[-1]
     assert call.channel == "voice" and call.to == PHONE and challenge.error == ""

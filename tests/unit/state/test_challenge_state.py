@@ -13,7 +13,7 @@ from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import deliver, make_state, redirect_path, run
+from tests.support.states import deliver, make_state, redirect_path, resend_wait, run
 
 PHONE = "+14155551212"
 
@@ -23,11 +23,15 @@ def wrong(code: str) -> str:
 
 
 async def login(services: Services) -> ChallengeState:
-    """Password step through LoginState; returns the ChallengeState of the same tree."""
+    """Password step through LoginState, then the challenge page's load (which texts the first code);
+    returns the ChallengeState of the same tree."""
     state = make_state(LoginState)
     events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert redirect_path(events) == "/2fa-challenge"
-    return await state.get_state(ChallengeState)
+    challenge = await state.get_state(ChallengeState)
+    # No events but the live delivery status's watch, where the gateway reports deliveries (issue 15).
+    assert await run(challenge.load()) in ([], [ChallengeState.watch_delivery])
+    return challenge
 
 
 @pytest.fixture
@@ -35,14 +39,20 @@ def enrolled(services: Services):
     return create_user(services, phone=PHONE)
 
 
-async def test_password_step_texts_a_code_at_once_and_shows_only_the_ending(
-    services: Services, gateway: RecordingGateway, enrolled
+async def test_the_challenge_page_texts_a_code_at_once_and_shows_only_the_ending(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, enrolled
 ) -> None:
-    challenge = await login(services)
+    state = make_state(LoginState)
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    assert gateway.sent == []  # the password step only hashes; the page it leads to texts the code
+    challenge = await state.get_state(ChallengeState)
+    await run(challenge.load())
     assert [text.to for text in gateway.sent] == [PHONE]
     assert challenge.phone_ending == "1212"
-    assert challenge.resend_seconds == services.settings.otp_resend_cooldown_seconds
+    assert resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
     assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
+    await run(challenge.load())  # a reload texts nothing new while the code is pending
+    assert len(gateway.sent) == 1 and resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
 
 
 async def test_right_code_rotates_the_token_and_redirects(
@@ -106,7 +116,7 @@ async def test_resend_is_refused_by_the_server_during_the_cooldown(
     clock.advance(20)
     await run(challenge.resend({}))
     assert challenge.error == "Please wait 40 seconds before asking for another code."
-    assert challenge.resend_seconds == 40
+    assert resend_wait(challenge, clock) == 40
     assert len(gateway.sent) == 1
 
 
@@ -119,7 +129,7 @@ async def test_resend_after_the_cooldown_replaces_the_code(
     await run(challenge.resend({}))
     assert challenge.error == ""
     assert challenge.notice == "We sent a new code to the number ending in 1212."
-    assert challenge.resend_seconds == services.settings.otp_resend_cooldown_seconds
+    assert resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
     new = gateway.sent[-1].code
     if new != old:
         await run(challenge.verify({"code": old}))
@@ -130,9 +140,9 @@ async def test_resend_after_the_cooldown_replaces_the_code(
 async def test_reload_shows_the_true_remaining_cooldown(services: Services, clock: FakeClock, enrolled) -> None:
     challenge = await login(services)
     clock.advance(17)
-    challenge.resend_seconds = 0  # a fresh page knows nothing
+    challenge.resend_at = 0  # a fresh page knows nothing
     await run(challenge.load())
-    assert challenge.resend_seconds == services.settings.otp_resend_cooldown_seconds - 17
+    assert resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds - 17
 
 
 async def test_hourly_limit_message(services: Services, gateway: RecordingGateway, clock: FakeClock, enrolled) -> None:
@@ -152,7 +162,7 @@ async def test_sending_failure_message_and_retry(
     gateway.fail_next(DeliveryFailure.TEMPORARY)
     challenge = await login(services)
     assert challenge.error == "We couldn't send the code. Try again in a moment."
-    assert challenge.resend_seconds == 0  # the cooldown did not start
+    assert challenge.resend_at == 0  # the cooldown did not start
     await run(challenge.resend({}))
     assert challenge.error == "" and len(gateway.sent) == 1
 
@@ -208,10 +218,9 @@ async def test_pending_stage_expires_after_ten_minutes(
 async def test_redirects_to_the_page_first_asked_for(services: Services, gateway: RecordingGateway, enrolled) -> None:
     state = make_state(LoginState)
     challenge = await state.get_state(ChallengeState)
-    await deliver(state, session_token="")
-    result = services.accounts.log_in("ada@example.com", PASSWORD)
-    await deliver(state, session_token=result.issued.token)
-    await challenge._begin("/settings")
+    await deliver(state, session_token=services.accounts.log_in("ada@example.com", PASSWORD).issued.token)
+    state.next_path = "/settings"  # what the password step kept from /login?next=/settings
+    await run(challenge.load())
     assert redirect_path(await run(challenge.verify({"code": gateway.sent[-1].code}))) == "/settings"
 
 
@@ -220,7 +229,8 @@ async def test_next_path_must_be_same_site(services: Services, gateway: Recordin
     state = make_state(LoginState)
     challenge = await state.get_state(ChallengeState)
     await deliver(state, session_token=services.accounts.log_in("ada@example.com", PASSWORD).issued.token)
-    await challenge._begin(target)
+    state.next_path = target  # whatever the state holds, only a same-site path is followed
+    await run(challenge.load())
     assert redirect_path(await run(challenge.verify({"code": gateway.sent[-1].code}))) == "/dashboard"
 
 

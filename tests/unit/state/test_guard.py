@@ -1,12 +1,11 @@
 """The one handler guard: arguments of the wrong type or size, outages and bugs never reach the browser as
-exceptions; the countdown runs once per state however often the browser asks."""
+exceptions; slow work runs without the state lock; waits are deadlines the server sends once."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
-import time
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
-from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.errors import AppErrorState, on_backend_error
 from sms2fa_app.state.guard import clean_browser_json
 from sms2fa_app.state.login import LoginState
@@ -183,53 +181,91 @@ def test_the_phone_cache_holds_only_bounded_input() -> None:
     assert phone_module._parse_phone_cached.cache_info().currsize == 0
 
 
-# ---- the countdown -------------------------------------------------------------------------------
+# ---- slow handlers and the countdown ------------------------------------------------------------
 
 
 class _Locked:
-    """Stands in for Reflex's state proxy around a background task: `async with` and attribute access."""
+    """Stands in for Reflex's state proxy around a background handler: `async with self` takes the lock,
+    writes outside it fail (as Reflex's ImmutableStateError does), and the lock cycles are counted."""
 
-    def __init__(self, state: CooldownState):
+    def __init__(self, state: Any):
         object.__setattr__(self, "_state", state)
+        object.__setattr__(self, "locked", False)
+        object.__setattr__(self, "cycles", 0)
 
     async def __aenter__(self) -> _Locked:
+        object.__setattr__(self, "locked", True)
+        object.__setattr__(self, "cycles", self.cycles + 1)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        return None
+        object.__setattr__(self, "locked", False)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._state, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        assert self.locked, f"{name} written without the state lock"
         setattr(self._state, name, value)
 
 
-async def test_many_countdown_calls_run_one_countdown(monkeypatch: pytest.MonkeyPatch) -> None:
+SLOW = {
+    LoginState: ["log_in"],
+    SignupState: ["sign_up"],
+    ChallengeState: ["load", "resend", "use_method"],
+    WizardState: ["confirm_password", "resend_code"],
+    SmsSetupState: ["send_enroll_code"],
+}
+
+
+def test_handlers_that_hash_or_text_run_as_background_events_and_no_countdown_handler_is_left() -> None:
+    for state_class, names in SLOW.items():
+        for name in names:
+            assert state_class.event_handlers[name].is_background, name
+    assert not ChallengeState.event_handlers["verify"].is_background  # quick calls keep the lock
+    for state_class in (ChallengeState, SettingsState, WizardState, SmsSetupState):
+        assert "count_down" not in state_class.event_handlers  # no public handler ticks on the server
+
+
+async def test_the_password_is_hashed_and_the_code_texted_without_the_state_lock(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_user(services, phone=PHONE)
+    login = make_state(LoginState)
+    proxy = _Locked(login)
+    real_log_in, real_request = services.accounts.log_in, services.otp.request_code
+
+    def log_in(*args: Any) -> Any:
+        assert not proxy.locked, "hashed under the state lock"
+        return real_log_in(*args)
+
+    def request_code(**kwargs: Any) -> Any:
+        assert not challenge_proxy.locked, "texted under the state lock"
+        return real_request(**kwargs)
+
+    monkeypatch.setattr(services.accounts, "log_in", log_in)
+    monkeypatch.setattr(services.otp, "request_code", request_code)
+    form = {"email": "ada@example.com", "password": PASSWORD}
+    events = await run(LoginState.event_handlers["log_in"].fn(proxy, form))
+    assert redirect_path(events) == "/2fa-challenge" and login.session_token and not login.loading
+    assert proxy.cycles == 2  # raise the busy flag; lower it and apply the result
+    challenge = await login.get_state(ChallengeState)
+    challenge_proxy = _Locked(challenge)
+    assert await run(ChallengeState.event_handlers["load"].fn(challenge_proxy)) == []
+    assert challenge.phone_ending == "1212" and challenge.resend_at and challenge_proxy.cycles == 1
+
+
+async def test_the_deadline_is_sent_once_not_ticked(services: Services, clock: Any) -> None:
     state = make_state(ChallengeState)
-    assert state._start_cooldown(1) is CooldownState.count_down
-    sleepers: set[int] = set()
-    real_sleep = asyncio.sleep
-
-    async def sleep(seconds: float) -> None:
-        task = asyncio.current_task()
-        sleepers.add(id(task))
-        await real_sleep(min(seconds, 0.05))
-
-    monkeypatch.setattr("sms2fa_app.state.cooldown.asyncio.sleep", sleep)
-    count_down = CooldownState.event_handlers["count_down"].fn
-    proxy = _Locked(state)
-    started = time.monotonic()
-    await asyncio.gather(*(count_down(proxy) for _ in range(2000)))
-    assert len(sleepers) == 1  # one loop ran; the other 1999 calls returned at once
-    assert state.resend_seconds == 0 and time.monotonic() - started < 5
-    assert state._start_cooldown(5) is CooldownState.count_down  # none runs any more: a new one may start
-
-
-def test_a_new_deadline_while_counting_starts_no_second_countdown() -> None:
-    state = make_state(ChallengeState)
-    state._countdown_alive_at = time.time()  # a countdown is running
-    assert state._start_cooldown(30) is None and state.resend_seconds == 30
+    state._start_cooldown(30)
+    deadline = state.resend_at
+    assert deadline == int((clock.now() + 30) * 1000)
+    state._clean()
+    clock.advance(10)
+    state._start_cooldown(20)  # the same deadline, seen again later (a reload): nothing to send
+    assert state.resend_at == deadline and not state.dirty_vars
+    state._start_cooldown(0)
+    assert state.resend_at == 0
 
 
 async def test_late_keystrokes_of_any_type_are_ignored(services: Services) -> None:
@@ -271,3 +307,19 @@ async def test_leaving_the_settings_page_drops_the_grant(services: Services, gat
     texts = len(gateway.sent)
     await run(page.send_enroll_code({"phone": "+14155552671"}))
     assert len(gateway.sent) == texts and page.step == Step.REAUTH_PASSWORD
+
+
+async def test_a_cancelled_slow_handler_leaves_no_busy_flag_up(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_user(services)
+    login = make_state(LoginState)
+    proxy = _Locked(login)
+
+    def stopping(*_args: Any) -> Any:
+        raise asyncio.CancelledError  # as when the worker stops while the password is hashed
+
+    monkeypatch.setattr(services.accounts, "log_in", stopping)
+    with pytest.raises(asyncio.CancelledError):
+        await run(LoginState.event_handlers["log_in"].fn(proxy, {"email": "ada@example.com", "password": PASSWORD}))
+    assert not login.loading

@@ -46,7 +46,7 @@ def assert_clean(
     state, gateway: RecordingGateway, redis_client, *, phones: list[str], drop_typed: bool = False
 ) -> None:
     text = browser_view(state, drop_typed=drop_typed)
-    assert "phone_ending" in text or "resend_seconds" in text  # the view really holds the states' vars
+    assert "phone_ending" in text or "resend_at" in text  # the view really holds the states' vars
     for sent in gateway.sent:
         assert sent.code not in text
     for secret in redis_values(redis_client):

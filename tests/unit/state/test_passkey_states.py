@@ -48,7 +48,9 @@ def ada(services: Services, authenticator: SoftAuthenticator) -> int:
 async def at_challenge(services: Services) -> ChallengeState:
     login = make_state(LoginState)
     await run(login.log_in({"email": "ada@example.com", "password": PASSWORD}))
-    return await login.get_state(ChallengeState)
+    challenge = await login.get_state(ChallengeState)
+    await run(challenge.load())  # the challenge page's on_load picks the factor (and texts the first code)
+    return challenge
 
 
 # ---- the challenge ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sms2fa_app.backend.services import Services
 from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import StatePage, deliver, redirect_path, run, settings_page
+from tests.support.states import StatePage, deliver, redirect_path, resend_wait, run, settings_page
 
 NEW_PHONE = "+14155552671"
 OLD_PHONE = "+14155551212"
@@ -54,7 +54,7 @@ async def test_enrollment_turns_2fa_on_for_the_verified_number(services: Service
     assert state.phone_preview == NEW_PHONE
     await run(state.send_enroll_code({"phone": "+1 415-555-2671"}))
     assert gateway.sent[-1].to == NEW_PHONE and state.step == Step.CODE
-    assert state.resend_seconds == services.settings.otp_resend_cooldown_seconds
+    assert resend_wait(state, services.clock) == services.settings.otp_resend_cooldown_seconds
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
     assert state.step == Step.DONE and state.two_factor_enabled and state.phone_ending == "2671"
     user = services.accounts.find_by_email("ada@example.com")
@@ -100,7 +100,7 @@ async def test_a_number_used_by_another_account_answers_like_a_free_one_and_cost
     await run(taken.load())
     await begin_enrollment(taken)
     await run(taken.send_enroll_code({"phone": NEW_PHONE}))
-    for name in ("error", "notice", "step", "resend_seconds"):
+    for name in ("error", "notice", "step", "resend_at"):
         assert getattr(taken, name) == getattr(free, name), name
     assert taken.step == Step.CODE and taken.error == ""
     notice = gateway.sent[-1]  # bob gets a notice, not a code; eve's sends count as usual

@@ -144,3 +144,15 @@ def test_every_sign_in_is_logged_with_how_it_was_made(services: Services) -> Non
     entries = services.activity.recent(user.id)
     assert [(e.kind.value, e.detail) for e in entries] == [("signed_in", "password"), ("signed_in", "totp")]
     assert entries[0].browser == "Chrome on Linux" and entries[0].network == "203.0.113.0/24"
+
+
+def test_a_session_and_its_user_resolve_in_one_query_under_the_same_rules(services: Services, clock: FakeClock) -> None:
+    user = create_user(services, phone="+14155551212")
+    issued = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
+    session, found = services.sessions.resolve_with_user(issued.token)
+    assert session == services.sessions.resolve(issued.token)
+    assert found.id == user.id and found.phone_number == "+14155551212"
+    assert services.sessions.resolve_with_user("x" * 10_000) is None
+    clock.advance(services.settings.pending_2fa_seconds)
+    assert services.sessions.resolve_with_user(issued.token) is None  # expired, and deleted
+    assert services.sessions.resolve(issued.token) is None

@@ -1,0 +1,73 @@
+"""Waits counted down in the browser: the server sends a deadline once, these tick with no server event.
+
+`deadline` is epoch milliseconds on the server's clock (0 = no wait); `max_seconds` caps what is shown, so a
+browser whose clock runs behind never shows a longer wait than the server imposes. `waiting` is the text
+while the wait runs, with `{seconds}` filled in; `ready` is the text after it. The server refuses early
+requests whatever the browser shows. Reusable for every wait: resend cooldowns, lockouts, throttles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import EventHandler, no_args_event_spec
+
+_LIBRARY = rx.asset("countdown.js", shared=True).importable_path
+
+
+class Countdown(rx.Component):
+    """`waiting` with the seconds left, then `ready` (a span with role=timer)."""
+
+    library = _LIBRARY
+    tag = "Countdown"
+
+    deadline: rx.Var[int]
+    max_seconds: rx.Var[int]
+    waiting: rx.Var[str]
+    ready: rx.Var[str]
+
+
+class CountdownButton(rx.Component):
+    """A Radix button, disabled and labelled `waiting` while the wait runs (or while `busy`), then `ready`."""
+
+    library = _LIBRARY
+    tag = "CountdownButton"
+
+    deadline: rx.Var[int]
+    max_seconds: rx.Var[int]
+    waiting: rx.Var[str]
+    ready: rx.Var[str]
+    busy: rx.Var[bool]
+    type: rx.Var[str]
+    variant: rx.Var[str]
+    size: rx.Var[str]
+
+    on_click: EventHandler[no_args_event_spec]
+
+
+def countdown(deadline: rx.Var[int] | int, *, waiting: str, ready: str = "", max_seconds: int = 0) -> rx.Component:
+    """Text that counts down to `deadline` (see the module doc)."""
+    return Countdown.create(deadline=deadline, max_seconds=max_seconds, waiting=waiting, ready=ready)
+
+
+def countdown_button(
+    deadline: rx.Var[int] | int,
+    on_click: Any,
+    *,
+    waiting: str,
+    ready: str,
+    max_seconds: int = 0,
+    busy: rx.Var[bool] | bool = False,
+    **props: Any,
+) -> rx.Component:
+    """A button enabled once `deadline` passed (see the module doc)."""
+    return CountdownButton.create(
+        deadline=deadline,
+        max_seconds=max_seconds,
+        waiting=waiting,
+        ready=ready,
+        busy=busy,
+        on_click=on_click,
+        **props,
+    )
