@@ -125,8 +125,9 @@ def test_thirty_parallel_wrong_passwords_try_exactly_ten(stack: Stack, backend: 
 def test_twenty_five_users_from_one_address_get_exactly_twenty_texts(
     stack: Stack, backend: Services, plivo: LocalPlivo
 ) -> None:
-    """Every login texts a code; the per-IP hourly limit (20) holds for 25 simultaneous logins from one address,
-    each claiming another address in X-Forwarded-For: nginx appends the address it saw, the one the app trusts."""
+    """Every login texts a code (the challenge page's on_load sends it); the per-IP hourly limit (20) holds for 25
+    simultaneous logins from one address, each claiming another address in X-Forwarded-For: nginx appends the
+    address it saw, the one the app trusts."""
     limit = backend.settings.otp_sends_per_hour_per_ip
     users = [f"stack-ip-{n}-{secrets.token_hex(3)}@example.com" for n in range(limit + 5)]
     phones = set()
@@ -140,15 +141,12 @@ def test_twenty_five_users_from_one_address_get_exactly_twenty_texts(
         client.call(HYDRATE, {"vars": {}}, path="/login", quiet=0.3)
         return client
 
-    at_once(
-        connect_all(len(users), connect),
-        lambda i, c: c.call(
-            handler_name(LoginState, "log_in"),
-            {"form_data": {"email": users[i], "password": PASSWORD}},
-            path="/login",
-            timeout=60,
-        ),
-    )
+    def log_in_and_open_the_challenge(index: int, client: ReflexClient) -> Update:
+        form = {"form_data": {"email": users[index], "password": PASSWORD}}
+        client.call(handler_name(LoginState, "log_in"), form, path="/login", timeout=60)
+        return client.call(handler_name(ChallengeState, "load"), {}, path="/2fa-challenge", timeout=60)
+
+    at_once(connect_all(len(users), connect), log_in_and_open_the_challenge)
     assert settle(plivo) == limit
 
 
