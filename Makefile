@@ -10,11 +10,18 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run run-prod test test-unit test-integration test-e2e lint bench migrate clean
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
+PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-$(VENV)/.installed: requirements.txt
+.PHONY: setup run run-prod stack frontend test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+
+## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
+## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-pip.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) --upgrade -r requirements-pip.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 .tools/node_modules/.bin/bun:
@@ -39,7 +46,18 @@ run: setup
 run-prod: setup
 	reflex run --env prod
 
-## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium)
+## The production stack on this machine: PostgreSQL, Redis, 2 backend workers, the built frontend behind nginx
+## (Debian's packages, installed when missing and root), on 127.0.0.1 and free ports. Ctrl-C stops it all.
+stack: $(VENV)/.installed .tools/node_modules/.bin/bun
+	scripts/ensure_test_tools.sh
+	python -m scripts.stack
+
+## The static frontend and its CSP hashes for nginx on real hosts (README, Production), with the settings in the
+## environment: make frontend PUBLIC_URL=https://sms2fa.example.com OUT=/srv/sms2fa
+frontend: $(VENV)/.installed .tools/node_modules/.bin/bun
+	python -m scripts.frontend --public-url "$(PUBLIC_URL)" --out "$(OUT)"
+
+## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium), the stack
 test: setup
 	scripts/ensure_test_tools.sh
 	pytest
@@ -54,6 +72,10 @@ test-e2e: setup
 	scripts/ensure_test_tools.sh
 	pytest tests/e2e
 
+test-stack: setup
+	scripts/ensure_test_tools.sh
+	pytest tests/stack
+
 lint: $(VENV)/.installed
 	ruff check .
 	ruff format --check .
@@ -62,6 +84,12 @@ lint: $(VENV)/.installed
 bench: setup
 	python bench/otp_bench.py
 	python bench/load.py
+
+## Re-pin requirements*.txt (with hashes, from PyPI only) after editing requirements*.in
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -o requirements-pip.txt requirements-pip.in
 
 clean:
 	rm -rf .web .states

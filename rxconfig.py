@@ -9,9 +9,11 @@ import reflex as rx
 
 from sms2fa_app.backend.preflight import PreflightError, prepare_directories
 from sms2fa_app.config import ConfigError, apply_environment_defaults, get_settings
-from sms2fa_app.dev_server import ListenHostPlugin, hot_reload_environment
+from sms2fa_app.dev_server import ListenHostPlugin, cli_environment, hot_reload_environment
 
 PROJECT_DIR = Path(__file__).absolute().parent
+
+apply_environment_defaults(lambda _environ: cli_environment(sys.argv))  # `reflex run --env prod` is production
 
 try:
     _settings = get_settings()
@@ -28,7 +30,7 @@ apply_environment_defaults(lambda environ: hot_reload_environment(PROJECT_DIR, e
 
 # Reflex starts `GRANIAN_WORKERS` backend workers (its own default, 2 x cores + 1 with Redis, suits no box here).
 os.environ.setdefault("GRANIAN_WORKERS", str(_settings.workers))
-if _settings.state_redis_url:
+if _settings.reflex_redis_url:
     # A tab's events all reach the worker that holds its websocket: that worker keeps the tab's Redis lock and
     # its state in memory while the tab is busy (Reflex's opportunistic lock) instead of a lock, a load and a
     # save in Redis for every event; another worker that needs the state asks for the lock and gets it.
@@ -36,15 +38,18 @@ if _settings.state_redis_url:
 
 config = rx.Config(
     app_name="sms2fa_app",
-    # One worker keeps each tab's state in memory (no pickling, no disk scans); several share it through Redis.
-    state_manager_mode=rx.constants.StateManagerMode.REDIS
-    if _settings.state_redis_url
-    else rx.constants.StateManagerMode.MEMORY,
-    redis_url=_settings.state_redis_url,
     db_url=_settings.database_url,
+    # Reflex state never goes to disk: in memory for one worker (no pickling, no disk scans), in Redis
+    # (REFLEX_REDIS_URL) for several. It holds no secret (state/session.py) and lives as long as a login session
+    # may stay idle, not Reflex's hour.
+    state_manager_mode=rx.constants.StateManagerMode.REDIS
+    if _settings.reflex_redis_url
+    else rx.constants.StateManagerMode.MEMORY,
+    redis_url=_settings.reflex_redis_url,
+    redis_token_expiration=_settings.session_idle_seconds,
     backend_host=_settings.listen_host,  # LISTEN_HOST; `reflex run --backend-host` still wins
     telemetry_enabled=False,
-    trusted_proxy_hops=_settings.trusted_proxy_hops,
+    trusted_proxy_hops=_settings.trusted_proxy_hops or 0,
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large")),

@@ -71,12 +71,12 @@ class Config:
             return cls(name, "1 worker", 1, expiry, idle=True, memory=True)
         if name == "redis":
             state_redis = redis.url.rsplit("/", 1)[0] + "/1"  # the app's own keys stay in db 0
-            environment = {"WEB_WORKERS": "2", "STATE_REDIS_URL": state_redis, **expiry}
+            environment = {"WEB_WORKERS": "2", "REFLEX_REDIS_URL": state_redis, **expiry}
             return cls(name, "Redis, 2 workers", 2, environment, idle=False, memory=False)
         raise SystemExit(f"unknown config {name!r} (single, redis)")
 
     def describe(self) -> str:
-        manager = "Redis state manager" if "STATE_REDIS_URL" in self.environment else "state in memory (default)"
+        manager = "Redis state manager" if "REFLEX_REDIS_URL" in self.environment else "state in memory (default)"
         return f"{self.workers} worker{'s' if self.workers > 1 else ''}, {manager}"
 
 

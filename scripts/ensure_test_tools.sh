@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end tests need: Chromium from Debian's packages (when missing and we are root), and
-# axe-core from npm into .tools/axe (its own prefix, so bun's install in .tools is never touched).
+# Installs what the end-to-end and stack tests (and `make stack`) need from Debian's packages, when missing and we
+# are root: Chromium, PostgreSQL, Redis and nginx. Their services are not started: the tests and `make stack` run
+# private instances on 127.0.0.1 and free ports, and stop them. Also axe-core from npm into .tools/axe (its own
+# prefix, so bun's install in .tools is never touched) for the accessibility checks.
 set -euo pipefail
 AXE_VERSION=4.14.1
 cd "$(dirname "$0")/.."
@@ -8,14 +10,29 @@ if [ ! -f .tools/axe/node_modules/axe-core/axe.min.js ]; then
   echo "Installing axe-core ${AXE_VERSION} for the accessibility checks (npm)..."
   npm install --prefix .tools/axe --no-save --no-fund --no-audit "axe-core@${AXE_VERSION}" >/dev/null
 fi
-if command -v chromium >/dev/null 2>&1; then
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing Chromium for the end-to-end tests (apt-get)..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
-else
-  echo "Chromium is missing and we are not root: end-to-end tests will be skipped (they never skip under CI=true)." >&2
+if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing ${missing[*]} and not root: the tests that need them skip (they never skip under CI=true)." >&2
+  exit 0
 fi
+
+echo "Installing ${missing[*]} for the tests (apt-get)..."
+export DEBIAN_FRONTEND=noninteractive
+# Debian starts a package's service when it is installed; these are used as private instances only, so keep
+# invoke-rc.d from starting them (unless the machine already has its own policy).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, SettingsConfigDict
 
 from sms2fa_app.config_fields import (
+    ALL_COUNTRIES,
     E164,
     PROJECT_ROOT,
     Address,
@@ -45,7 +45,10 @@ from sms2fa_app.config_fields import (
     RpId,
     SmtpHost,
     SmtpSecurity,
+    checked_secret_key,
+    config_error_line,
     host_of,
+    is_loopback_host,
 )
 
 DEVELOPMENT = "development"
@@ -55,22 +58,8 @@ DEFAULT_WEBAUTHN_RP_ID = "localhost"
 DEFAULT_WEBAUTHN_ORIGIN = "http://localhost:3000"
 DEVELOPMENT_APP_URL = "http://localhost:3000"
 SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 log = logging.getLogger("sms2fa.config")
-
-# What pydantic's own checks mean, worded to follow the variable's name; a validator's ValueError says it itself.
-_REASONS = {
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "bool_parsing": "must be true or false",
-    "greater_than": "must be greater than {gt}",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "literal_error": "must be {expected}",
-}
 
 
 class ConfigError(Exception):
@@ -86,12 +75,14 @@ class Settings(BaseSettings):
     data_dir: DataDir = PROJECT_ROOT / "data"  # a relative path is under PROJECT_ROOT
     database_url: str = ""  # empty: SQLite in data_dir
     redis_url: RedisUrl | None = None  # None: an embedded Redis server in data_dir
+    reflex_redis_url: RedisUrl | None = None  # Reflex's state (REFLEX_REDIS_URL): Redis for several workers
+    redis_allow_plaintext: bool = False  # a remote Redis without TLS, explicitly accepted
     secret_key: str = ""  # empty: generated in data_dir (development only)
     app_name: str = "sms2fa"
-    trusted_proxy_hops: NonNegativeInt = 0
-    # Web workers and where Reflex keeps each browser tab's state
-    state_redis_url: RedisUrl | None = None  # None: in the worker's memory (one worker)
-    web_workers: NonNegativeInt = 0  # 0: 1 without STATE_REDIS_URL, one per core with it
+    trusted_proxy_hops: NonNegativeInt | None = None  # required in production; development: 0
+    reflex_env_mode: str = ""  # set by `reflex run --env prod`: production unless APP_ENV says otherwise
+    metrics_token: str | None = Field(None, min_length=32)  # GET /metrics with "Authorization: Bearer <token>"
+    web_workers: NonNegativeInt = 0  # 0: 1 without REFLEX_REDIS_URL, one per core with it
     # Plivo
     plivo_auth_id: PlivoAuthId | None = None
     plivo_auth_token: str | None = None
@@ -115,7 +106,7 @@ class Settings(BaseSettings):
     otp_sends_per_hour_per_phone: PositiveInt = 5
     otp_sends_per_hour_per_ip: PositiveInt = 20
     otp_sends_per_hour_global: PositiveInt = 1000
-    otp_allowed_countries: Countries = ()  # empty: every country
+    otp_allowed_countries: Countries = None  # "*" (empty tuple): every country; required in production
     otp_default_region: Region | None = None
     otp_lockout_threshold: PositiveInt = 10
     otp_lockout_base_seconds: PositiveInt = 60
@@ -175,11 +166,11 @@ class Settings(BaseSettings):
 
     @property
     def workers(self) -> int:
-        """Web worker processes: WEB_WORKERS, else 1 without STATE_REDIS_URL (tab states in memory cannot
+        """Web worker processes: WEB_WORKERS, else 1 without REFLEX_REDIS_URL (tab states in memory cannot
         be shared) and one per core with it (argon2 and the event loops of two workers fill two cores)."""
         if self.web_workers:
             return self.web_workers
-        return max(1, os.cpu_count() or 1) if self.state_redis_url else 1
+        return max(1, os.cpu_count() or 1) if self.reflex_redis_url else 1
 
     @property
     def plivo_configured(self) -> bool:
@@ -222,6 +213,19 @@ class Settings(BaseSettings):
         stripped = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
         return {name: value for name, value in stripped.items() if value != ""}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_defaults(cls, data: Any) -> Any:
+        """Without APP_ENV, `reflex run --env prod` means production. Development fills the settings that
+        production requires: no proxy in front, every country."""
+        if not isinstance(data, dict):
+            return data
+        if "app_env" not in data and str(data.get("reflex_env_mode", "")).lower() == "prod":
+            data = {**data, "app_env": PRODUCTION}
+        if str(data.get("app_env", DEVELOPMENT)).lower() != PRODUCTION:
+            data = {"trusted_proxy_hops": 0, "otp_allowed_countries": ALL_COUNTRIES, **data}
+        return data
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, url: str, info: ValidationInfo) -> str:
@@ -236,13 +240,42 @@ class Settings(BaseSettings):
     def _secret(cls, key: str, info: ValidationInfo) -> str:
         if "app_env" not in info.data or "data_dir" not in info.data:
             return key  # an earlier setting is malformed, and that is what gets reported
-        return _secret_key(key, info.data["app_env"], info.data["data_dir"])
+        return checked_secret_key(key, info.data["app_env"] == PRODUCTION, info.data["data_dir"])
+
+    @model_validator(mode="after")
+    def _production_safe(self) -> Settings:
+        """Production refuses settings that would be unsafe if left at a development default or sample value."""
+        if self.is_production:
+            if self.trusted_proxy_hops is None:
+                raise ValueError(
+                    "TRUSTED_PROXY_HOPS is required when APP_ENV=production: the number of reverse proxies in front "
+                    "of the app that set X-Forwarded-For (0 = none)"
+                )
+            if self.otp_allowed_countries is None:
+                raise ValueError(
+                    "OTP_ALLOWED_COUNTRIES is required when APP_ENV=production: the countries to text, such as "
+                    "US,CA (* = every country)"
+                )
+            parts = urlsplit(self.plivo_api_url)
+            if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+                raise ValueError(
+                    f"PLIVO_API_URL must use https:// when APP_ENV=production (plain http only to this machine, "
+                    f"such as 127.0.0.1), got {self.plivo_api_url!r}"
+                )
+        for name, url in (("REDIS_URL", self.redis_url), ("REFLEX_REDIS_URL", self.reflex_redis_url)):
+            parts = urlsplit(url or "")
+            if parts.scheme == "redis" and not is_loopback_host(parts.hostname) and not self.redis_allow_plaintext:
+                raise ValueError(
+                    f"{name} points at a Redis on another machine ({parts.hostname}) without TLS: use rediss:// or "
+                    "set REDIS_ALLOW_PLAINTEXT=true"
+                )
+        return self
 
     @model_validator(mode="after")
     def _workers_share_state(self) -> Settings:
         """Several workers serve one tab's events only if its state is in Redis."""
-        if self.web_workers > 1 and not self.state_redis_url:
-            raise ValueError("WEB_WORKERS above 1 needs STATE_REDIS_URL (the workers must share the tabs' state)")
+        if self.web_workers > 1 and not self.reflex_redis_url:
+            raise ValueError("WEB_WORKERS above 1 needs REFLEX_REDIS_URL (the workers must share the tabs' state)")
         return self
 
     @model_validator(mode="after")
@@ -297,7 +330,7 @@ class Settings(BaseSettings):
         if bool(self.smtp_username) != bool(self.smtp_password):
             missing = "SMTP_PASSWORD" if self.smtp_username else "SMTP_USERNAME"
             raise ValueError(f"{missing} is required when the other SMTP credential is set")
-        plain = self.smtp_security == "none" and (self.smtp_host or "").lower() not in LOOPBACK_HOSTS
+        plain = self.smtp_security == "none" and not is_loopback_host(self.smtp_host)
         if self.is_production and plain:
             raise ValueError("SMTP_SECURITY=none is allowed in production only for a relay on localhost")
         return self
@@ -309,7 +342,7 @@ class Settings(BaseSettings):
             return self
         if not self.app_url:
             raise ValueError("APP_URL is required when APP_ENV=production")
-        if self.app_url.startswith("http://") and host_of(self.app_url) not in LOOPBACK_HOSTS:
+        if self.app_url.startswith("http://") and not is_loopback_host(host_of(self.app_url)):
             raise ValueError("APP_URL must start with https:// when APP_ENV=production")
         return self
 
@@ -334,45 +367,6 @@ class _MappingEnvSource(EnvSettingsSource):
         return {name.lower(): value for name, value in self._environ.items()}
 
 
-def _secret_key(key: str, app_env: str, data_dir: Path) -> str:
-    """The given key, checked; else (development only) the one kept in data_dir, made on first use."""
-    if key:
-        if len(key) < 32:
-            raise ValueError("must be at least 32 characters")
-        return key
-    if app_env == PRODUCTION:
-        raise ValueError("is required when APP_ENV=production")
-    key_file = data_dir / "secret_key"
-    try:
-        if key_file.is_file():
-            return key_file.read_text().strip()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-    except OSError as error:
-        raise ValueError(
-            f"is not set, and DATA_DIR ({data_dir}) must then be a writable directory for the development key: "
-            f"{error.strerror or error}"
-        ) from None
-    log.warning("SECRET_KEY not set: generated a development key in %s", key_file)
-    return key
-
-
-def _config_error(error: ValidationError) -> ConfigError:
-    """The first problem as one line that starts with the variable's name (a whole-model problem names its own)."""
-    first = error.errors(include_url=False)[0]
-    variable = str(first["loc"][0]).upper() if first["loc"] else ""
-    context = first.get("ctx", {})
-    if first["type"] == "value_error":
-        reason = str(context["error"])
-    elif first["type"] in _REASONS:
-        reason = f"{_REASONS[first['type']].format(**context)}, got {first['input']!r}"
-    else:  # not echoing the input, which may be a secret
-        reason = f"is invalid: {first['msg']}"
-    return ConfigError(f"{variable} {reason}".strip().replace("\n", " "))
-
-
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Build Settings from a mapping (default: os.environ plus the project's `.env`); the mapping wins over `.env`."""
     if environ is None:
@@ -382,7 +376,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     try:
         return Settings(_build_sources=(sources, {}))
     except ValidationError as error:
-        raise _config_error(error) from None
+        raise ConfigError(config_error_line(error)) from None
 
 
 @lru_cache(maxsize=1)

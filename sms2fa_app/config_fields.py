@@ -1,4 +1,5 @@
-"""The checked kinds of text the settings are made of (config.py's Settings names a field by each).
+"""The checked kinds of text the settings are made of (config.py's Settings names a field by each), the secret
+key's checks, and the one line a bad setting is reported in.
 
 Each is a type with its validators: a value that does not fit raises a ValueError whose words follow the
 variable's name in the one-line ConfigError.
@@ -6,15 +7,26 @@ variable's name in the one-line ConfigError.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import math
 import re
+import secrets
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import NoDecode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("sms2fa.config")
+ALL_COUNTRIES = "*"
+# SECRET_KEY values published with the project (.env.example); never accepted in production.
+SAMPLE_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string-of-48-characters"})
+SECRET_KEY_ADVICE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MIN_SECRET_BITS = 96  # estimated from the key's own characters; a 32-character random key has far more
 
 
 def check(pattern: str, reason: str) -> AfterValidator:
@@ -40,6 +52,8 @@ def under_project(path: Path) -> Path:
 def comma_list(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if value.strip() == ALL_COUNTRIES:
+        return ()  # every country, said explicitly
     return tuple(item.strip().upper() for item in value.split(",") if item.strip())
 
 
@@ -79,7 +93,7 @@ Region = Annotated[
     str, AfterValidator(str.upper), check("[A-Z]{2}", "must be a two-letter country code, got {value!r}")
 ]
 CountryCode = Annotated[str, check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")]
-Countries = Annotated[tuple[CountryCode, ...], NoDecode, BeforeValidator(comma_list)]  # NoDecode: not JSON
+Countries = Annotated[tuple[CountryCode, ...] | None, NoDecode, BeforeValidator(comma_list)]  # NoDecode: not JSON
 CountryCaps = Annotated[tuple[tuple[str, int], ...], NoDecode, BeforeValidator(country_caps)]  # "LV=20,US=500"
 Percent = Annotated[int, Field(ge=0, le=100)]
 Host = Annotated[str, check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
@@ -107,3 +121,83 @@ SmtpHost = Annotated[str, check(r"[A-Za-z0-9.:\[\]-]+", "must be a host name or 
 def host_of(url: str) -> str:
     """The host part of a URL, lower-cased ("" when it has none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether a URL's host name or address stays on this machine (localhost, 127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def weak_key(key: str) -> bool:
+    """Whether a secret key is a shorter string repeated ('abcabc...') or has few bits, estimated from its own
+    character frequencies (repetition and few symbols score low)."""
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    repeats = any(
+        key == (key[:period] * (len(key) // period + 1))[: len(key)] for period in range(1, len(key) // 2 + 1)
+    )
+    return repeats or bits < MIN_SECRET_BITS
+
+
+def checked_secret_key(key: str, production: bool, data_dir: Path) -> str:
+    """The given key, checked; else (development only) the one kept in data_dir, made on first use."""
+    if key:
+        if len(key) < 32:
+            raise ValueError("must be at least 32 characters")
+        if production and (key in SAMPLE_SECRET_KEYS or "change-me" in key.lower()):
+            raise ValueError(f"is the sample value from .env.example; {SECRET_KEY_ADVICE}")
+        if production and weak_key(key):
+            raise ValueError(f"is too weak for APP_ENV=production (a pattern, or few characters); {SECRET_KEY_ADVICE}")
+        return key
+    if production:
+        raise ValueError("is required when APP_ENV=production")
+    key_file = data_dir / "secret_key"
+    try:
+        if key_file.is_file():
+            return key_file.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+    except OSError as error:
+        raise ValueError(
+            f"is not set, and DATA_DIR ({data_dir}) must then be a writable directory for the development key: "
+            f"{error.strerror or error}"
+        ) from None
+    log.warning("SECRET_KEY not set: generated a development key in %s", key_file)
+    return key
+
+
+# What pydantic's own checks mean, worded to follow the variable's name; a validator's ValueError says it itself.
+_REASONS = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be {expected}",
+}
+
+
+def config_error_line(error: ValidationError) -> str:
+    """The first problem as one line that starts with the variable's name (a whole-model problem names its own)."""
+    first = error.errors(include_url=False)[0]
+    variable = str(first["loc"][0]).upper() if first["loc"] else ""
+    context = first.get("ctx", {})
+    if first["type"] == "value_error":
+        reason = str(context["error"])
+    elif first["type"] in _REASONS:
+        reason = f"{_REASONS[first['type']].format(**context)}, got {first['input']!r}"
+    else:  # not echoing the input, which may be a secret
+        reason = f"is invalid: {first['msg']}"
+    return f"{variable} {reason}".strip().replace("\n", " ")

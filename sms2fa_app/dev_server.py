@@ -1,4 +1,5 @@
-"""What `reflex run` (development mode) watches and where its servers listen; used by rxconfig.py only.
+"""What `reflex run` (development mode) watches and where its servers listen, and which mode the Reflex command
+runs in; used by rxconfig.py only.
 
 Reflex reloads the backend when a watched file changes, and by default it watches every entry at the top of
 the project, data/ included, so each database write restarted the backend. `hot_reload_environment` points
@@ -28,6 +29,24 @@ _DEFINE_ANCHOR = "export default defineConfig"
 _PLUGINS_ANCHOR = "plugins: ["
 _BEGIN = "// sms2fa-listen-host begin"
 _END = "// sms2fa-listen-host end"
+
+
+def cli_environment(argv: list[str]) -> dict[str, str]:
+    """REFLEX_ENV_MODE=prod for `reflex run --env prod` and `reflex export` (production unless `--env dev`).
+
+    Reflex sets that variable itself, but only after it has read rxconfig.py, which loads the settings: set it
+    first, so that without APP_ENV a production run is production from its first line (the settings say so).
+    """
+    command = argv[1:] if argv and Path(argv[0]).name in ("reflex", "__main__.py") else []
+    if not command or command[0] not in ("run", "export"):
+        return {}
+    mode = "prod" if command[0] == "export" else "dev"
+    for index, argument in enumerate(command):
+        if argument == "--env" and index + 1 < len(command):
+            mode = command[index + 1].lower()
+        elif argument.startswith("--env="):
+            mode = argument.split("=", 1)[1].lower()
+    return {"REFLEX_ENV_MODE": "prod"} if mode == "prod" else {}
 
 
 def watched_paths(project_root: Path, environ: Mapping[str, str]) -> list[Path]:

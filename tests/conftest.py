@@ -18,6 +18,19 @@ from tests.support.recording_gateway import RecordingGateway
 from tests.support.recording_mailer import RecordingMailer
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+# What production refuses to start without, besides SECRET_KEY and Plivo: explicit, safe values on this machine
+# (each harness overrides what it runs: its port in APP_URL and WEBAUTHN_ORIGIN, its SMTP server).
+PRODUCTION_TEST_SETTINGS = {
+    "TRUSTED_PROXY_HOPS": "0",  # the test apps are reached on 127.0.0.1 directly
+    "OTP_ALLOWED_COUNTRIES": "US",  # the country of the tests' numbers
+    "APP_URL": "http://localhost:3000",
+    "WEBAUTHN_RP_ID": "localhost",
+    "WEBAUTHN_ORIGIN": "http://localhost:3000",
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_SECURITY": "none",
+    "SMTP_FROM": "sms2fa@example.com",
+    "OPERATOR_EMAIL": "ops@example.com",
+}
 
 # Cheap argon2 parameters keep the suite fast; production parameters are tested in test_passwords.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost_kib=1024)

@@ -110,19 +110,25 @@ def _check_writable(directory: Path) -> None:
         pass
 
 
+def _ping(setting: str, url: str) -> None:
+    client = redis.Redis.from_url(
+        url, socket_timeout=CHECK_TIMEOUT_SECONDS, socket_connect_timeout=CHECK_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        raise PreflightError(f"cannot reach Redis ({setting}={masked_url(url)}): {_reason(error)}") from None
+    finally:
+        client.close()
+
+
 def check_redis(settings: Settings) -> None:
-    """REDIS_URL answers PING; or, embedded, its binary exists and DATA_DIR can hold its files and socket."""
+    """REDIS_URL (and REFLEX_REDIS_URL, Reflex's state) answer PING; or, embedded, its binary exists and DATA_DIR
+    can hold its files and socket."""
+    if settings.reflex_redis_url:
+        _ping("REFLEX_REDIS_URL", settings.reflex_redis_url)
     if settings.redis_url:
-        client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=CHECK_TIMEOUT_SECONDS, socket_connect_timeout=CHECK_TIMEOUT_SECONDS
-        )
-        try:
-            client.ping()
-        except (redis.RedisError, OSError) as error:
-            shown = masked_url(settings.redis_url)
-            raise PreflightError(f"cannot reach Redis (REDIS_URL={shown}): {_reason(error)}") from None
-        finally:
-            client.close()
+        _ping("REDIS_URL", settings.redis_url)
         return
     where = f"DATA_DIR={settings.data_dir}"
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.state.errors import AppErrorState
+
 
 def page_shell(*children: rx.Component) -> rx.Component:
     """Centers content on small and large screens, with a color-mode toggle; the header and the main
@@ -21,7 +23,25 @@ def page_shell(*children: rx.Component) -> rx.Component:
         ),
         rx.el.main(
             rx.center(
-                rx.box(*children, width="100%", max_width="440px"),
+                rx.box(
+                    rx.cond(
+                        AppErrorState.message != "",
+                        rx.callout(
+                            rx.hstack(
+                                rx.text(AppErrorState.message),
+                                rx.spacer(),
+                                rx.button("Dismiss", on_click=AppErrorState.dismiss, variant="ghost", size="1"),
+                                width="100%",
+                            ),
+                            color_scheme="red",
+                            role="alert",
+                            margin_bottom="12px",
+                        ),
+                    ),
+                    *children,
+                    width="100%",
+                    max_width="440px",
+                ),
                 padding="16px",
                 width="100%",
             ),

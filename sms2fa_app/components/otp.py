@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.forms import labeled_input
 from sms2fa_app.config import get_settings
@@ -46,7 +47,7 @@ if ('OTPCredential' in window && !window.__sms2faWebOtp) {
 
 def web_otp() -> rx.Component:
     """An invisible element that starts the WebOTP listener when the texted-code form appears."""
-    return rx.box(on_mount=rx.call_script(WEB_OTP), display="none")
+    return rx.box(on_mount=run_in_browser(WEB_OTP), display="none")
 
 
 def longest_resend_wait() -> int:

@@ -2,20 +2,29 @@
 
 Shown only when the server asks for a proof: it gets the server's challenge, solves it in the browser as
 soon as it appears, and keeps the solution in a hidden `altcha` field. Inside a form, the field is posted
-with the form; buttons outside a form read it with READ_PROOF (rx.call_script, whose result is the
-handler's form argument).
+with the form; buttons outside a form read it with `with_proof` (compiled JavaScript whose result is the
+handler's form argument: no rx.call_script, which the Content-Security-Policy refuses).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex_base.event import EventSpec
 from reflex_components_core.el.element import Element
 
+from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.state.proof import PROOF_FIELD as FIELD
 
 WIDGET_SCRIPT = "/vendor/altcha.min.js"
 # The solution as a one-field form, {"altcha": "..."} ("" while unsolved or when no widget is shown).
 READ_PROOF = f"({{{FIELD}: document.querySelector('altcha-widget input[name={FIELD}]')?.value ?? ''}})"
+
+
+def with_proof(handler: Any) -> EventSpec:
+    """Call `handler` with the form {"altcha": the widget's solution} (a button outside any form)."""
+    return run_in_browser(f"return {READ_PROOF};", handler)
 
 
 class AltchaWidget(Element):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work
@@ -112,5 +113,6 @@ def login_page() -> rx.Component:
             width="100%",
             type="button",
         ),
+        passkey_ceremony(LoginState.passkey_request, LoginState.finish_passkey_sign_in),
         rx.text("New here? ", rx.link("Create an account", href="/signup"), size="2"),
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
-from sms2fa_app.components.pow import READ_PROOF, proof_of_work
+from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
@@ -48,12 +49,12 @@ def _send_again() -> rx.Component:
             proof_of_work(ChallengeState.pow_challenge),
             resend_button(
                 ChallengeState.resend_at,
-                rx.call_script(READ_PROOF, callback=ChallengeState.resend),
+                with_proof(ChallengeState.resend),
                 ChallengeState.resending,
             ),
             countdown_button(
                 ChallengeState.resend_at,
-                rx.call_script(READ_PROOF, callback=ChallengeState.call_me),
+                with_proof(ChallengeState.call_me),
                 waiting="Call me instead",
                 ready="Call me instead",
                 max_seconds=longest_resend_wait(),
@@ -86,6 +87,7 @@ def _passkey_form() -> rx.Component:
             _remember_box(),
             form_error(ChallengeState.error),
             submit_button("Verify with a passkey", ChallengeState.verifying),
+            passkey_ceremony(ChallengeState.passkey_request, ChallengeState.finish_passkey),
             spacing="3",
             width="100%",
         ),

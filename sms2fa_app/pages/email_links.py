@@ -8,7 +8,7 @@ import reflex as rx
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
-from sms2fa_app.components.pow import READ_PROOF, proof_of_work
+from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.password_reset import (
     DONE,
@@ -92,7 +92,7 @@ def _factor_step() -> rx.Component:
                 proof_of_work(state.pow_challenge),
                 rx.button(
                     "Text me the code",
-                    on_click=rx.call_script(READ_PROOF, callback=state.send_code),
+                    on_click=with_proof(state.send_code),
                     loading=state.busy,
                     size="3",
                     width="100%",
@@ -106,7 +106,7 @@ def _factor_step() -> rx.Component:
             (state.method == Factor.SMS) & state.code_sent,
             rx.vstack(
                 proof_of_work(state.pow_challenge),
-                resend_button(state.resend_at, rx.call_script(READ_PROOF, callback=state.send_code), state.busy),
+                resend_button(state.resend_at, with_proof(state.send_code), state.busy),
                 width="100%",
             ),
         ),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
-from sms2fa_app.components.pow import READ_PROOF, proof_of_work
+from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.pages.settings_account import (
     account_sections,
     action_heading,
@@ -163,6 +164,7 @@ def _passkey_setup() -> rx.Component:
             labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
             form_error(SettingsState.error),
             submit_button("Create passkey", SettingsState.busy),
+            passkey_ceremony(PasskeySetupState.passkey_creation, PasskeySetupState.finish_passkey),
             nav_buttons(),
             spacing="3",
             width="100%",
@@ -266,7 +268,7 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
                 proof_of_work(SettingsState.pow_challenge),
                 resend_button(
                     SettingsState.resend_at,
-                    rx.call_script(READ_PROOF, callback=WizardState.resend_code),
+                    with_proof(WizardState.resend_code),
                     SettingsState.busy,
                 ),
             ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.otp import factor_choices, otp_input
 from sms2fa_app.components.pow import proof_of_work
@@ -88,6 +89,7 @@ def reauth_step() -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
+        passkey_ceremony(WizardState.passkey_request, WizardState.finish_reauth_passkey),
         rx.cond(
             two_factor,
             factor_choices(

@@ -57,6 +57,7 @@ class ChallengeState(CooldownState, SessionState):
     has_passkey: bool = False
     remember_label: str = ""
     _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
+    passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey
     delivery_status: str = ""  # "Delivered", "Not delivered: try a voice call", ... ("" = nothing to show)
     delivery_lost: bool = False
     _watch_binding: str = ""  # purpose:user:session of the code whose delivery is shown
@@ -123,6 +124,7 @@ class ChallengeState(CooldownState, SessionState):
 
         async def apply() -> list:
             self.verifying = self.resending = False
+            self.passkey_request = ""
             if first_visit:
                 self.notice = ""
             self._shown_session = session.session_id
@@ -186,10 +188,10 @@ class ChallengeState(CooldownState, SessionState):
         self._adopt(issued)
         self._watch_owner = self._watch_binding = ""
         if device_token:
-            self.device_token = device_token
+            self._remember_device(device_token)
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
-        return [rx.toast.success(messages.SIGNED_IN), rx.redirect(target)]
+        return [rx.redirect(target)]
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def start_passkey(self, caller: Caller, form_data: dict) -> list:
@@ -204,12 +206,14 @@ class ChallengeState(CooldownState, SessionState):
             return []
         self.method = Factor.PASSKEY.value
         self._remember = form_data.get("remember") in ("on", "true")
-        return [get_passkey(options, ChallengeState.finish_passkey)]
+        self.passkey_request = get_passkey(options)
+        return []
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def finish_passkey(self, caller: Caller, answer: BrowserJson) -> list:
         """The browser's answer: a refusal in words (the other factors stay offered), or the assertion checked."""
         session, user = caller.signed_in
+        self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused)

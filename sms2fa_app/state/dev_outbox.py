@@ -1,7 +1,8 @@
 """The development outbox: texts and mails the app would have sent, for trying it without Plivo or SMTP.
 
-Registered only in development (never in production); it is the one place that shows codes and links on
-purpose: a developer clicks a verification or reset link here.
+Registered only in development (never in production), and it answers only a browser on this machine (a loopback
+client address, after TRUSTED_PROXY_HOPS): it is the one place that shows codes and links on purpose (a developer
+clicks a verification or reset link here).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sms2fa_app.backend.delivery.outbox import EMAIL
+from sms2fa_app.config import is_loopback_host
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 
@@ -37,7 +39,7 @@ class DevOutboxState(SessionState):
     async def refresh(self):
         """Reload the outbox (development only; empty when real gateways are configured)."""
         services = self._services()
-        if services.settings.is_production or services.outbox is None:
+        if services.settings.is_production or services.outbox is None or not is_loopback_host(self._client_ip()):
             self.messages = []
             return
         recent = await run_backend(services.outbox.recent)

@@ -29,6 +29,7 @@ import enum
 import functools
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
 from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
@@ -195,6 +197,7 @@ def guarded(
             if busy is not None:
                 setattr(self, busy, True)
             events: list | None = None
+            started = time.perf_counter()
             try:
                 if busy is not None:
                     yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
@@ -209,6 +212,7 @@ def guarded(
             finally:
                 if busy is not None:
                     setattr(self, busy, False)
+                metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
             for event in events or []:
                 yield event
 
@@ -228,6 +232,7 @@ def guarded(
             apply: Apply | None = None
             failure = ""
             client = ClientInfo(self._client_ip(), self._user_agent())
+            started = time.perf_counter()
             try:
                 with acting_client(client):
                     caller = await resolve_caller(self, access)
@@ -256,6 +261,7 @@ def guarded(
                     except Exception:
                         log.exception("event=handler_failed handler=%s", work.__name__)
                         setattr(self, error, messages.SERVICE_UNAVAILABLE)
+            metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
             for event in events or []:
                 yield event
 

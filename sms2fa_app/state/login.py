@@ -28,14 +28,18 @@ class LoginState(SessionState):
     throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
     unverified: bool = False  # the right password for an unconfirmed address: offer a new link
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
+    passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey_sign_in
     _unverified_user: int = 0
+    _farewell: str = ""  # said once on the next visit (the account was deleted): a page message, never a toast
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
     _passkey_handle: str = ""
 
     def reset_form(self):
-        """A fresh visit starts without the last attempt's message (only what changed is written)."""
-        if self.error or self.notice or self.pow_challenge:
-            self.error = self.notice = self.pow_challenge = ""
+        """A fresh visit starts without the last attempt's message, only a farewell, once (only what changed is
+        written)."""
+        if self.error or self.notice or self.pow_challenge or self.passkey_request or self._farewell:
+            self.error = self.pow_challenge = self.passkey_request = ""
+            self.notice, self._farewell = self._farewell, ""
         if self.loading or self.passkey_busy or self.throttled or self.unverified:
             self.loading = self.passkey_busy = self.throttled = self.unverified = False
         self._unverified_user = 0
@@ -105,12 +109,13 @@ class LoginState(SessionState):
         """Ask the browser for a passkey of this site (any account): the first half of the one-step sign-in."""
         self._passkey_handle = new_token()
         options = await run_backend(self._services().passkey_sign_in.options, self._passkey_handle)
-        return [get_passkey(options, LoginState.finish_passkey_sign_in)]
+        self.passkey_request = get_passkey(options)
+        return []
 
     @guarded(access=Access.ANYONE, busy="passkey_busy")
     async def finish_passkey_sign_in(self, _caller: Caller, answer: BrowserJson) -> list:
         """The browser's answer: signed in under a new session, or why not (the password form stays)."""
-        handle, self._passkey_handle = self._passkey_handle, ""
+        handle, self._passkey_handle, self.passkey_request = self._passkey_handle, "", ""
         self.notice, self.throttled, self.unverified = "", False, False
         refused, credential = browser_answer(answer)
         if refused:
@@ -128,7 +133,7 @@ class LoginState(SessionState):
             await run_backend(services.sessions.end, previous_token)
         self._adopt(signed.issued)
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-        return [rx.toast.success(messages.SIGNED_IN), rx.redirect(next_path or DASHBOARD_PATH)]
+        return [rx.redirect(next_path or DASHBOARD_PATH)]
 
     async def _remembered(self, issued: IssuedSession) -> IssuedSession | None:
         """A remembered device skips the challenge: the session, moved on under a new token, or None."""

@@ -1,14 +1,29 @@
-"""The base state: the browser's session token, resolved on the server for every guard and handler."""
+"""The base state: the browser's tokens, bound to the connection that delivered them, resolved on the server for
+every guard and handler. This module alone decides whose tokens a handler sees.
+
+The browser keeps its session token and its remembered-device token in localStorage and sends them when its
+websocket connects (Reflex's hydrate event) and at every page change. `BrowserTokens`, a Reflex middleware, takes
+them out of those events before Reflex stores them: Reflex state (memory or Redis) keeps only their SHA-256 digests,
+each with the id of the connection (socket.io session) that delivered it. A handler sees a token only when its own
+event came over that connection, so a Reflex tab id replayed from another connection (it travels in the websocket
+URL) reaches nothing, during or after the tab's life. A token the server issues travels to the browser in the
+handler's own update and is dropped from the state as soon as that update is built (`get_delta`).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
-from reflex_base.event import EventSpec
+from reflex.middleware import Middleware
+from reflex.state import State, UpdateVarsInternalState, _override_base_method
+from reflex_base.constants.state import FIELD_MARKER
+from reflex_base.event import Event, EventSpec
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
@@ -31,13 +46,22 @@ def safe_next_path(path: str | None) -> str:
     return path
 
 
-class SessionState(rx.State):
-    """Holds the login token in localStorage (never sent with HTTP requests, so no CSRF surface;
-    the server keeps only its hash) and resolves it on the server."""
+# The browser's tokens (localStorage vars) and the backend var holding each one's (connection, digest) binding.
+BROWSER_TOKENS = {"session_token": "_session_binding", "device_token": "_device_binding"}
+UNBOUND = ("", "")
 
+
+class SessionState(rx.State):
+    """The login token lives in the browser's localStorage (never sent with HTTP requests, so no CSRF surface);
+    the server keeps its digest, bound to the delivering connection, and resolves it for every handler."""
+
+    # Written to the browser only: the server-side value is "" except while an issued token is on its way.
     session_token: str = rx.LocalStorage("", name="sms2fa_session")
     # A remembered device's random token (its hash is on the server); kept across logouts on purpose.
     device_token: str = rx.LocalStorage("", name="sms2fa_device")
+    # (connection id, SHA-256) of each token as the browser delivered it or the server issued it.
+    _session_binding: tuple[str, str] = UNBOUND
+    _device_binding: tuple[str, str] = UNBOUND
     signed_in_email: str = ""
     next_path: str = ""
 
@@ -51,13 +75,31 @@ class SessionState(rx.State):
     def _user_agent(self) -> str:
         return self.router.headers.user_agent or ""
 
-    def _adopt(self, issued: IssuedSession) -> None:
-        """Keep a newly issued token in the browser."""
-        self.session_token = issued.token
+    def _connection(self) -> str:
+        """The id of the websocket connection (socket.io session) this event came over."""
+        return self.router.session.session_id or ""
 
-    async def _forget(self) -> None:
-        """Drop the token and every per-user value the page states hold, so the next page shows nothing private."""
-        self.session_token = ""
+    def _issue(self, name: str, token: str) -> None:
+        """Send a token the server just made to the browser, bound to this connection; the state keeps its digest."""
+        digest = TokenDigest.of(token)
+        setattr(self, BROWSER_TOKENS[name], (self._connection(), digest.hex) if digest else UNBOUND)
+        setattr(self, name, token)  # in this handler's update only: get_delta drops it from the state
+
+    def _adopt(self, issued: IssuedSession) -> None:
+        """Keep a newly issued session token in the browser."""
+        self._issue("session_token", issued.token)
+
+    def _remember_device(self, token: str) -> None:
+        """Keep a newly issued remembered-device token in the browser."""
+        self._issue("device_token", token)
+
+    def _bound(self, name: str) -> TokenDigest | None:
+        """The digest of the browser's token `name`, if this connection delivered it (or was issued it)."""
+        connection, digest = getattr(self, BROWSER_TOKENS[name])
+        return TokenDigest(digest) if digest and connection == self._connection() else None
+
+    async def _clear_private(self) -> None:
+        """Reset every per-user value this state and the page states hold (not the browser's tokens)."""
         self.signed_in_email = ""
         self.next_path = ""
         pending = list(SessionState.get_substates())
@@ -66,18 +108,63 @@ class SessionState(rx.State):
             pending.extend(state_class.get_substates())
             (await self.get_state(state_class)).reset()
 
+    async def _forget(self) -> None:
+        """Sign this browser out: drop its session token (when it had delivered one) and every per-user value the
+        page states hold, so the next page shows nothing private. A connection that delivered no token leaves the
+        browser's storage alone: its state may just have expired."""
+        if self._bound("session_token") is not None:
+            self.session_token = ""  # the browser removes its copy
+        self._session_binding = UNBOUND
+        await self._clear_private()
+
+    async def _admit(self, event: Event) -> None:
+        """Before every event (BrowserTokens): take the browser's tokens out of a hydrate or page-change event and
+        bind their digests to this connection; forget bindings and private values that belong to another."""
+        connection = self._connection()
+        delivered = _take_browser_tokens(event)
+        if delivered is None:  # any other event: a binding made on another connection is void here
+            if any(getattr(self, binding)[0] not in ("", connection) for binding in BROWSER_TOKENS.values()):
+                self._session_binding = self._device_binding = UNBOUND
+                await self._clear_private()
+            return
+        for name, value in delivered.items():
+            digest = TokenDigest.of(value)
+            binding = (connection, digest.hex) if digest else UNBOUND
+            bound = self._session_binding[1]
+            if name == "session_token" and bound and bound != binding[1]:
+                await self._clear_private()  # the values shown so far were another credential's
+            setattr(self, BROWSER_TOKENS[name], binding)
+
+    @_override_base_method  # Reflex builds each update through get_delta, so overriding it is supported
+    def get_delta(self) -> dict[str, dict[str, Any]]:
+        """The update for the browser; an issued token is in it once and then gone from the state."""
+        delta = super().get_delta()
+        for name in BROWSER_TOKENS:
+            if self.__dict__.get(name):
+                self.__dict__[name] = ""  # not marked dirty: the browser keeps what it was just sent
+        return delta
+
+    @_override_base_method
+    def __getstate__(self) -> dict[str, Any]:
+        """What Redis stores: never a raw token (get_delta has dropped it already; this holds if it has not)."""
+        fields = dict(super().__getstate__())
+        for name in BROWSER_TOKENS:
+            if fields.get(name):
+                fields[name] = ""
+        return fields
+
     def _login_path_back_to_here(self) -> str:
         """/login, remembering the protected page that was asked for."""
         here = safe_next_path(self.router.url.path)
         return f"{LOGIN_PATH}?next={quote(here)}" if here and here != DASHBOARD_PATH else LOGIN_PATH
 
-    def _token(self) -> str:
-        """The browser's session token, if it is a string at all (the browser can send anything)."""
-        return self.session_token if isinstance(self.session_token, str) else ""
+    def _token(self) -> TokenDigest | None:
+        """The digest of the session token this connection delivered, if any."""
+        return self._bound("session_token")
 
-    def _device(self) -> str:
-        """The browser's remembered-device token, if it is a string at all."""
-        return self.device_token if isinstance(self.device_token, str) else ""
+    def _device(self) -> TokenDigest | None:
+        """The digest of the remembered-device token this connection delivered, if any."""
+        return self._bound("device_token")
 
     async def _session(self) -> ActiveSession | None:
         """The server-side session behind the browser's token, or None (no thread hop without a token)."""
@@ -133,3 +220,32 @@ class SessionState(rx.State):
             log_event(log, logging.WARNING, "logout_failed", reason="unavailable")
         await self._forget()
         return rx.redirect(LOGIN_PATH)
+
+
+_HYDRATE = f"{State.get_full_name()}.hydrate_and_load"  # the first event of every (re)connection
+_PAGE_CHANGE = f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal"  # storage sent at each page change
+
+
+def _take_browser_tokens(event: Event) -> dict[str, object] | None:
+    """The browser's tokens from a hydrate or page-change event, removed from it so Reflex never stores them
+    (a hydrate names every token: one the browser lacks is ""); None for any other event."""
+    if event.name not in (_HYDRATE, _PAGE_CHANGE):
+        return None
+    storage = event.payload.get("vars") if isinstance(event.payload, dict) else None
+    storage = storage if isinstance(storage, dict) else {}
+    delivered: dict[str, object] = dict.fromkeys(BROWSER_TOKENS, "") if event.name == _HYDRATE else {}
+    owner = SessionState.get_full_name()
+    for key in list(storage):
+        state_name, _, var = str(key).rpartition(".")
+        name = var.removesuffix(FIELD_MARKER)
+        if state_name == owner and name in BROWSER_TOKENS:
+            delivered[name] = storage.pop(key)
+    return delivered
+
+
+class BrowserTokens(Middleware):
+    """Runs SessionState._admit before every event (registered by sms2fa_app.py)."""
+
+    async def preprocess(self, app: Any, state: Any, event: Event) -> None:
+        """Bind or void the browser's tokens for this event's connection; never answers the event itself."""
+        await (await state.get_state(SessionState))._admit(event)

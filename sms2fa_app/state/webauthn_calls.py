@@ -1,6 +1,9 @@
-"""The browser's side of a passkey ceremony, run through Reflex's `rx.call_script`.
+"""The server's side of a passkey ceremony the browser runs (components/passkey_ceremony.py).
 
-The server's options (py_webauthn's `options_to_json`) go in as a JSON string literal; the browser's own
+A handler does not send a script (`rx.call_script` reaches the browser as a string that Reflex's event loop
+passes to eval(), which the Content-Security-Policy forbids): it keeps a ceremony request in a state var,
+and the page's `passkey_ceremony` component, compiled into the bundle, runs it once and answers the handler
+the page names. The server's options (py_webauthn's `options_to_json`) go in as JSON text; the browser's own
 `PublicKeyCredential.parseCreationOptionsFromJSON` / `parseRequestOptionsFromJSON` turn them into what
 `navigator.credentials.create/get` take, and the credential's `toJSON()` comes back as JSON text for
 py_webauthn's `parse_*_credential_json`: no base64url code of ours on either side. The script always
@@ -13,49 +16,26 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-import reflex as rx
-from reflex_base.event import EventSpec
 
 ERROR_PREFIX = "error:"
 UNSUPPORTED = "unsupported"
 _ERROR_NAME = re.compile(r"[A-Za-z]{1,40}")
 
-_CEREMONY = """(async () => {
-  const api = window.PublicKeyCredential;
-  if (!window.isSecureContext || !navigator.credentials || !api || typeof api.%(parse)s !== "function") {
-    return "%(prefix)s%(unsupported)s";
-  }
-  try {
-    const publicKey = api.%(parse)s(JSON.parse(%(options)s));
-    const credential = await navigator.credentials.%(call)s({publicKey});
-    return credential ? JSON.stringify(credential.toJSON()) : "%(prefix)sNotAllowedError";
-  } catch (error) {
-    return "%(prefix)s" + String((error && error.name) || "Error");
-  }
-})()"""
+
+def ceremony_request(call: str, options_json: str) -> str:
+    """What a state keeps for the page's `passkey_ceremony` to run: the ceremony ("create" or "get") and the
+    server's options JSON, as one JSON text (a new challenge makes a new request, which the page runs once)."""
+    return json.dumps({"call": call, "options": options_json})
 
 
-def _ceremony(call: str, parse: str, options_json: str, callback: Any) -> EventSpec:
-    script = _CEREMONY % {
-        "parse": parse,
-        "call": call,
-        "options": json.dumps(options_json),  # a JS string literal (ASCII-only, quotes escaped)
-        "prefix": ERROR_PREFIX,
-        "unsupported": UNSUPPORTED,
-    }
-    return rx.call_script(script, callback=callback)
+def create_passkey(options_json: str) -> str:
+    """The request to create a credential for the registration options."""
+    return ceremony_request("create", options_json)
 
 
-def create_passkey(options_json: str, callback: Any) -> EventSpec:
-    """Ask the browser to create a credential for the registration options; `callback` gets the answer."""
-    return _ceremony("create", "parseCreationOptionsFromJSON", options_json, callback)
-
-
-def get_passkey(options_json: str, callback: Any) -> EventSpec:
-    """Ask the browser for an assertion for the authentication options; `callback` gets the answer."""
-    return _ceremony("get", "parseRequestOptionsFromJSON", options_json, callback)
+def get_passkey(options_json: str) -> str:
+    """The request for an assertion for the authentication options."""
+    return ceremony_request("get", options_json)
 
 
 def browser_answer(answer: str) -> tuple[str, str]:

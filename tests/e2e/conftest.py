@@ -12,8 +12,6 @@ test-artifacts/<test-name>/.
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -21,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
+from tests.conftest import PRODUCTION_TEST_SETTINGS
 from tests.support.app_server import (
     ROOT,
     SENDER_NUMBER,
@@ -36,32 +35,31 @@ from tests.support.app_server import (
 )
 from tests.support.app_server import app_environment as app_environment_for
 from tests.support.app_server import free_port as _free_port
-from tests.support.browser_capture import BrowserCapture, whole_number_forms
+from tests.support.browser import (  # noqa: F401 - fixtures and helpers shared by the browser tests
+    ARTIFACTS,
+    UI_TIMEOUT_MS,
+    BrowserCapture,
+    artifact_dir,
+    browser,
+    chromium_executable,
+    save_artifacts,
+    under_ci,
+    whole_number_forms,
+)
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
 from tests.support.smtp_server import LocalSmtp
+from tests.support.token_scan import tokens_in
 
 __all__ = ["ROOT", "BrowserCapture", "RunningApp", "_free_port", "whole_number_forms"]  # imported from here
 
 E2E_DIR = Path(__file__).resolve().parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))  # Debian's; override for other systems
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--host-resolver-rules=MAP localhost 127.0.0.1",  # the app listens on IPv4 only; never try ::1 first
-]
 # The name the browser uses for the app: a secure context, and a valid WebAuthn relying-party id (an IP is not).
 APP_HOST = "localhost"
-UI_TIMEOUT_MS = 15_000  # generous: two cores share the app, its password hashing and Chromium
 # What the app under test runs with, besides the per-session values set in `app_environment`.
 TEST_SETTINGS = {
     "APP_ENV": "production",
+    **PRODUCTION_TEST_SETTINGS,  # the local Plivo is http on 127.0.0.1: production allows plain http to loopback
     "PLIVO_PHONE_NUMBER": SENDER_NUMBER,
     "PLIVO_TIMEOUT_SECONDS": "5",
     "OTP_RESEND_COOLDOWN_SECONDS": "3",
@@ -83,11 +81,8 @@ TEST_SETTINGS = {
     "SMS_COUNTRY_CAP_DEFAULT_PER_HOUR": "100000",
     "POW_DIFFICULTY": "2000",
     "OPERATOR_EMAIL": "ops@example.com",  # production needs it: country alerts are mailed to the SMTP server
+    "OTP_ALLOWED_COUNTRIES": "US,GB",  # the tests text US and GB numbers
 }
-
-
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -106,17 +101,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # ---- servers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="package")
-def chromium_executable() -> str:
-    """Debian's Chromium; missing means skip, except under CI=true where it is an error."""
-    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
-        return str(CHROMIUM)
-    message = f"{CHROMIUM} is missing (run scripts/ensure_test_tools.sh as root)"
-    if _under_ci():
-        pytest.fail(f"CI=true: end-to-end tests must run, but {message}", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="package")
@@ -191,17 +175,10 @@ def backend(app: RunningApp) -> Services:
     return build_services(load_settings(app.environment, env_file=None))
 
 
-# ---- browser -------------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="package")
-def browser(chromium_executable: str) -> Iterator[Browser]:
-    """Chromium driven by Playwright's sync API, shared by all e2e tests."""
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def seen_tokens() -> set[str]:
+    """Every session and device token the browsers of this package received (test_zz_tokens_on_disk.py)."""
+    return set()
 
 
 @pytest.fixture
@@ -222,22 +199,6 @@ def mail(smtp_server: LocalSmtp) -> LocalSmtp:
     return smtp_server
 
 
-def _artifact_dir(item: pytest.Item) -> Path:
-    return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
-
-
-def _save_artifacts(item: pytest.Item, page: Page, capture: BrowserCapture) -> None:
-    target = _artifact_dir(item)
-    target.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(target / "screenshot.png"), full_page=True)
-    except Exception as error:  # the page may be gone; keep the other artifacts
-        (target / "screenshot-error.txt").write_text(f"{error}\n")
-    (target / "console.log").write_text("".join(f"{line}\n" for line in capture.console))
-    (target / "websocket-frames.txt").write_text("".join(f"{frame}\n" for frame in capture.frames))
-    (target / "navigations.txt").write_text("".join(f"{url}\n" for url in capture.navigations))
-
-
 @pytest.fixture
 def context(browser: Browser, app: RunningApp) -> Iterator[BrowserContext]:
     """A fresh browser context (no cookies, no storage) whose relative URLs go to the app."""
@@ -255,9 +216,10 @@ def page(
     plivo: LocalPlivo,
     smtp_server: LocalSmtp,
     redis_server: RedisServer,
+    seen_tokens: set[str],
 ) -> Iterator[Page]:
     """A captured page; the test starts with empty Plivo and SMTP outboxes and an empty Redis (codes, limits)."""
-    shutil.rmtree(_artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
+    shutil.rmtree(artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
     plivo.clear()
     smtp_server.clear()
     with redis_server.client() as client:
@@ -265,6 +227,7 @@ def page(
     new_page = context.new_page()
     capture.attach(new_page)
     yield new_page
+    seen_tokens.update(tokens_in(capture.frames))
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        _save_artifacts(request.node, new_page, capture)
+        save_artifacts(request.node, new_page, capture)

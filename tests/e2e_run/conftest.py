@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401 - fixtures shared with tests/e2e
+from tests.support.app_server import ROOT, _answers
+from tests.support.app_server import documented_settings as _documented_settings
+from tests.support.app_server import project_mirror as _project_mirror
+from tests.support.browser import (  # noqa: F401 - fixtures shared with tests/e2e
     ARTIFACTS,
     browser,
     chromium_executable,
 )
-from tests.support.app_server import ROOT, _answers
-from tests.support.app_server import documented_settings as _documented_settings
-from tests.support.app_server import project_mirror as _project_mirror
 from tests.support.processes import RunProcess, kill, run_processes, wait_until_gone
 
 E2E_RUN_DIR = Path(__file__).resolve().parent

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import re
 import types
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -69,16 +68,6 @@ def redirect_path(events: list[Any]) -> str | None:
         if isinstance(event, EventSpec) and event.handler.fn.__qualname__.startswith("_redirect"):
             path = _spec_args(event)["path"]
     return path
-
-
-def toasts(events: list[Any]) -> list[str]:
-    """The texts of toasts among the events."""
-    texts = []
-    for event in events:
-        if isinstance(event, EventSpec) and "toast" in event.handler.fn.__qualname__:
-            args = _spec_args(event)
-            texts.extend(str(value) for value in args.values() if isinstance(value, str))
-    return texts
 
 
 def resend_wait(state: Any, clock: Any) -> int:
@@ -146,27 +135,36 @@ def settings_page() -> StatePage:
     return StatePage(sms, *others)
 
 
-def browser_ceremony(events: list[Any]) -> tuple[str, str]:
-    """The passkey ceremony a handler asked the browser for: ("create" or "get", the options JSON it carries);
+# The state vars a handler puts a passkey ceremony in, and the handler its page has answer it (pages/).
+_CEREMONY_VARS = {
+    ("ChallengeState", "passkey_request"): "finish_passkey",
+    ("LoginState", "passkey_request"): "finish_passkey_sign_in",
+    ("WizardState", "passkey_request"): "finish_reauth_passkey",
+    ("PasskeySetupState", "passkey_creation"): "finish_passkey",
+}
+
+
+def _asked_ceremony(state: Any) -> tuple[str, str]:
+    """(the handler that gets the answer, the request JSON) of the ceremony the state asks the page to run."""
+    states = state._states if isinstance(state, StatePage) else (state,)
+    for one in states:
+        for cls in type(one).__mro__:
+            for (owner, var), handler in _CEREMONY_VARS.items():
+                if cls.__name__ == owner and getattr(one, var, ""):
+                    return handler, getattr(one, var)
+    raise AssertionError("no passkey ceremony asked for")
+
+
+def browser_ceremony(state: Any) -> tuple[str, str]:
+    """The passkey ceremony a handler asked the page to run: ("create" or "get", the options JSON it carries);
     fails when there is none."""
-    for event in events:
-        if isinstance(event, EventSpec) and event.handler.fn.__qualname__ == "_call_script":
-            script = str(_spec_args(event)["javascript_code"])
-            call = re.search(r"navigator\.credentials\.(create|get)\(", script)
-            literal = re.search(r"JSON\.parse\((\"(?:[^\"\\]|\\.)*\")\)", script)
-            assert call and literal, "not a passkey ceremony"
-            return call.group(1), json.loads(literal.group(1))
-    raise AssertionError("no browser call among the events")
+    request = json.loads(_asked_ceremony(state)[1])
+    return request["call"], request["options"]
 
 
-def callback_handler(events: list[Any]) -> str:
-    """The name of the handler the browser's answer goes to (the end of its qualified name)."""
-    for event in events:
-        if isinstance(event, EventSpec) and event.handler.fn.__qualname__ == "_call_script":
-            found = re.search(r"\.([a-z_]+)\\?\", \{", str(_spec_args(event)["callback"]))
-            assert found, "no callback"
-            return found.group(1)
-    raise AssertionError("no browser call among the events")
+def callback_handler(state: Any) -> str:
+    """The name of the handler the browser's answer goes to."""
+    return _asked_ceremony(state)[0]
 
 
 def open_at(state: rx.State, url: str) -> None:
@@ -177,3 +175,16 @@ def open_at(state: rx.State, url: str) -> None:
     while root.parent_state is not None:
         root = root.parent_state
     root.router = RouterData(url=ReflexURL(url))
+
+
+async def deliver(state: Any, **tokens: object) -> None:
+    """The browser sends its localStorage tokens (`session_token=`, `device_token=`), as at a page change: they go
+    through the BrowserTokens middleware to the state (a state or a StatePage holding a SessionState)."""
+    from reflex_base.constants.state import FIELD_MARKER
+    from reflex_base.event import Event
+
+    from sms2fa_app.state.session import _PAGE_CHANGE, SessionState
+
+    owner = SessionState.get_full_name()
+    storage = {f"{owner}.{name}{FIELD_MARKER}": value for name, value in tokens.items()}
+    await state._admit(Event(name=_PAGE_CHANGE, payload={"vars": storage}))

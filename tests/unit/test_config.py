@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 
 import pytest
 
 from sms2fa_app.backend.factors.sms_policy import OtpPolicy
 from sms2fa_app.backend.infra.logging_setup import configure_logging
-from sms2fa_app.config import ConfigError, load_settings
+from sms2fa_app.config import ConfigError, Settings, load_settings
 
 APP_URL = "https://sms2fa.example.com"
 PLIVO = {"PLIVO_AUTH_ID": "MA" + "A" * 18, "PLIVO_AUTH_TOKEN": "token", "PLIVO_PHONE_NUMBER": "+14155550100"}
@@ -20,6 +21,16 @@ MAIL_WITHOUT_APP_URL = {
     "OPERATOR_EMAIL": "ops@example.com",
 }
 MAIL = {**MAIL_WITHOUT_APP_URL, "APP_URL": APP_URL}
+STRONG_KEY = "Zq3-vT8pLm0_xW5rK2yB9nC4hJ7dF1gS6aE"  # 35 characters, no pattern
+# Production's own refusals (issue 13) satisfied; the tests of the other settings add theirs to it.
+PRODUCTION_CORE = {
+    "APP_ENV": "production",
+    "SECRET_KEY": STRONG_KEY,
+    "TRUSTED_PROXY_HOPS": "1",
+    "OTP_ALLOWED_COUNTRIES": "US,CA",
+}
+# A production configuration that passes every check; each test below spoils one thing.
+PRODUCTION = {**PRODUCTION_CORE, **PLIVO, **PASSKEYS, **MAIL}
 
 
 def load(tmp_path: Path, **values: str):
@@ -142,11 +153,68 @@ def test_values_are_trimmed_and_blank_means_default(tmp_path: Path) -> None:
 
 def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is required"):
-        load(tmp_path, APP_ENV="production", **PLIVO, **PASSKEYS, **MAIL)
+        load(tmp_path, **{**PRODUCTION, "SECRET_KEY": ""})
     with pytest.raises(ConfigError, match="PLIVO_AUTH_ID is required"):
-        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PASSKEYS, **MAIL)
-    settings = load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **PASSKEYS, **MAIL)
+        load(tmp_path, **{**PRODUCTION, "PLIVO_AUTH_ID": ""})
+    settings = load(tmp_path, **PRODUCTION)
     assert settings.is_production and settings.plivo_configured
+    assert settings.trusted_proxy_hops == 1 and settings.otp_allowed_countries == ("US", "CA")
+
+
+@pytest.mark.parametrize(
+    ("spoiled", "line"),
+    [
+        ({"OTP_ALLOWED_COUNTRIES": ""}, "OTP_ALLOWED_COUNTRIES is required when APP_ENV=production"),
+        ({"TRUSTED_PROXY_HOPS": ""}, "TRUSTED_PROXY_HOPS is required when APP_ENV=production"),
+        ({"SECRET_KEY": "change-me-to-a-long-random-string-of-48-characters"}, "SECRET_KEY is the sample value"),
+        ({"SECRET_KEY": "a" * 32}, "SECRET_KEY is too weak"),
+        ({"SECRET_KEY": "abcdefghijklmnop" * 2}, "SECRET_KEY is too weak"),
+        ({"SECRET_KEY": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}, "SECRET_KEY is too weak"),
+        ({"PLIVO_API_URL": "http://api.plivo.com"}, "PLIVO_API_URL must use https://"),
+        ({"PLIVO_API_URL": "http://10.0.0.5:8080"}, "PLIVO_API_URL must use https://"),
+    ],
+)
+def test_production_refuses_unsafe_settings_in_one_line(tmp_path: Path, spoiled: dict[str, str], line: str) -> None:
+    """Each unsafe or missing production setting stops startup with one line that starts with its name."""
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **{**PRODUCTION, **spoiled})
+    assert str(error.value).startswith(line)
+    assert "\n" not in str(error.value)
+
+
+def test_production_accepts_every_country_only_when_told(tmp_path: Path) -> None:
+    assert load(tmp_path, **{**PRODUCTION, "OTP_ALLOWED_COUNTRIES": "*"}).otp_allowed_countries == ()
+    assert load(tmp_path).otp_allowed_countries == ()  # development: every country by default
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"])
+def test_plain_http_to_plivo_is_allowed_only_to_this_machine(tmp_path: Path, url: str) -> None:
+    """The local Plivo-compatible test server is plain http on loopback: traffic that never leaves the machine."""
+    assert load(tmp_path, **{**PRODUCTION, "PLIVO_API_URL": url}).plivo_api_url == url
+
+
+def test_strong_keys_pass_in_production(tmp_path: Path) -> None:
+    for key in (secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(48)):
+        assert load(tmp_path, **{**PRODUCTION, "SECRET_KEY": key}).secret_key == key
+
+
+def test_reflex_prod_mode_without_app_env_is_production(tmp_path: Path) -> None:
+    """`reflex run --env prod` sets REFLEX_ENV_MODE=prod: without APP_ENV that is production, and its checks apply."""
+    production = {name: value for name, value in PRODUCTION.items() if name != "APP_ENV"}
+    assert load(tmp_path, REFLEX_ENV_MODE="prod", **production).is_production
+    with pytest.raises(ConfigError, match=r"^TRUSTED_PROXY_HOPS is required"):
+        load(tmp_path, REFLEX_ENV_MODE="prod", **{**production, "TRUSTED_PROXY_HOPS": ""})
+    assert not load(tmp_path, REFLEX_ENV_MODE="prod", APP_ENV="development").is_production
+    assert not load(tmp_path, REFLEX_ENV_MODE="dev").is_production
+
+
+@pytest.mark.parametrize("name", ["REDIS_URL", "REFLEX_REDIS_URL"])
+def test_a_remote_redis_without_tls_needs_an_explicit_yes(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{name} points at a Redis on another machine"):
+        load(tmp_path, **{name: "redis://cache.internal:6379/0"})
+    assert load(tmp_path, **{name: "redis://cache.internal:6379/0", "REDIS_ALLOW_PLAINTEXT": "true"})
+    for url in ("rediss://cache.internal:6379/0", "redis://127.0.0.1:6379/0", "unix:///run/redis.sock"):
+        assert load(tmp_path, **{name: url})
 
 
 def test_passkeys_default_to_localhost_in_development(tmp_path: Path) -> None:
@@ -189,7 +257,7 @@ def test_production_refuses_unsafe_or_missing_passkey_settings(
     tmp_path: Path, values: dict[str, str], line: str
 ) -> None:
     with pytest.raises(ConfigError) as error:
-        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **MAIL, **values)
+        load(tmp_path, **PRODUCTION_CORE, **PLIVO, **MAIL, **values)
     assert str(error.value) == line
 
 
@@ -197,8 +265,7 @@ def test_a_local_production_build_may_use_http_localhost(tmp_path: Path) -> None
     """Browsers treat http://localhost as a secure context (the end-to-end tests run production there)."""
     settings = load(
         tmp_path,
-        APP_ENV="production",
-        SECRET_KEY="k" * 40,
+        **PRODUCTION_CORE,
         **PLIVO,
         **{**MAIL, "APP_URL": "http://localhost:8123"},
         WEBAUTHN_RP_ID="localhost",
@@ -208,7 +275,7 @@ def test_a_local_production_build_may_use_http_localhost(tmp_path: Path) -> None
 
 
 def test_production_requires_an_app_url_plivo_can_reach_safely(tmp_path: Path) -> None:
-    production = {"APP_ENV": "production", "SECRET_KEY": "k" * 40, **PLIVO, **PASSKEYS, **MAIL_WITHOUT_APP_URL}
+    production = {**PRODUCTION_CORE, **PLIVO, **PASSKEYS, **MAIL_WITHOUT_APP_URL}
     with pytest.raises(ConfigError) as missing:
         load(tmp_path, **production)
     assert str(missing.value) == "APP_URL is required when APP_ENV=production"
@@ -276,7 +343,7 @@ def test_app_logs_reach_stderr_once(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_env_example_documents_every_setting() -> None:
-    from sms2fa_app.config import PROJECT_ROOT, Settings
+    from sms2fa_app.config import PROJECT_ROOT
 
     documented = (PROJECT_ROOT / ".env.example").read_text()
     missing = [name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented]
@@ -307,7 +374,7 @@ def test_production_refuses_missing_or_unsafe_mail_settings(
     tmp_path: Path, values: dict[str, str], message: str
 ) -> None:
     with pytest.raises(ConfigError) as error:
-        load(tmp_path, APP_ENV="production", SECRET_KEY="k" * 40, **PLIVO, **PASSKEYS, **values)
+        load(tmp_path, **PRODUCTION_CORE, **PLIVO, **PASSKEYS, **values)
     assert str(error.value) == message
 
 
@@ -317,8 +384,7 @@ def test_mail_defaults_and_what_production_allows(tmp_path: Path) -> None:
     assert development.email_verification_required and development.password_reset_ttl_seconds == 1800
     relay = load(
         tmp_path,
-        APP_ENV="production",
-        SECRET_KEY="k" * 40,
+        **PRODUCTION_CORE,
         **PLIVO,
         **PASSKEYS,
         **{**MAIL, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "APP_URL": "http://127.0.0.1:3000/"},
@@ -331,8 +397,8 @@ def test_one_worker_without_shared_tab_state_one_per_core_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sms2fa_app.config.os.cpu_count", lambda: 2)
-    assert load(tmp_path).workers == 1 and load(tmp_path).state_redis_url is None
-    assert load(tmp_path, STATE_REDIS_URL="redis://127.0.0.1:6379/1").workers == 2
-    assert load(tmp_path, STATE_REDIS_URL="redis://127.0.0.1:6379/1", WEB_WORKERS="3").workers == 3
-    with pytest.raises(ConfigError, match=r"^WEB_WORKERS above 1 needs STATE_REDIS_URL"):
+    assert load(tmp_path).workers == 1 and load(tmp_path).reflex_redis_url is None
+    assert load(tmp_path, REFLEX_REDIS_URL="redis://127.0.0.1:6379/1").workers == 2
+    assert load(tmp_path, REFLEX_REDIS_URL="redis://127.0.0.1:6379/1", WEB_WORKERS="3").workers == 3
+    with pytest.raises(ConfigError, match=r"^WEB_WORKERS above 1 needs REFLEX_REDIS_URL"):
         load(tmp_path, WEB_WORKERS="2")

@@ -15,6 +15,7 @@ from sms2fa_app.dev_server import (
     OVERRIDE_PATHS,
     ListenHostPlugin,
     add_listen_host,
+    cli_environment,
     hot_reload_environment,
     watched_paths,
 )
@@ -144,3 +145,21 @@ def test_rxconfig_binds_the_backend_to_listen_host(tmp_path: Path) -> None:
         host, *plugins = completed.stdout.split()
         assert host == expected
         assert "ListenHostPlugin" in plugins
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["/venv/bin/reflex", "run", "--env", "prod"], {"REFLEX_ENV_MODE": "prod"}),
+        (["/venv/bin/reflex", "run", "--env=PROD", "--backend-only"], {"REFLEX_ENV_MODE": "prod"}),
+        (["/venv/bin/reflex", "export", "--frontend-only"], {"REFLEX_ENV_MODE": "prod"}),
+        (["/venv/lib/reflex/__main__.py", "run", "--env", "prod"], {"REFLEX_ENV_MODE": "prod"}),
+        (["/venv/bin/reflex", "export", "--env", "dev"], {}),
+        (["/venv/bin/reflex", "run"], {}),
+        (["/venv/bin/reflex", "db", "migrate"], {}),
+        (["/venv/bin/pytest", "run", "--env", "prod"], {}),
+        ([], {}),
+    ],
+)
+def test_a_production_reflex_command_is_known_before_the_settings_load(argv: list[str], expected: dict) -> None:
+    assert cli_environment(argv) == expected

@@ -58,7 +58,7 @@ def test_sqlite_file_of_a_url() -> None:
 def test_only_the_directories_the_settings_use(tmp_path: Path) -> None:
     defaults = make_settings(tmp_path)
     assert [setting for setting, _, _ in required_directories(defaults)] == ["DATA_DIR", "DATABASE_URL"]
-    external = make_settings(tmp_path, REDIS_URL="redis://cache/0", DATABASE_URL="postgresql://u@db/app")
+    external = make_settings(tmp_path, REDIS_URL="rediss://cache/0", DATABASE_URL="postgresql://u@db/app")
     assert required_directories(external) == []
 
 
@@ -100,12 +100,13 @@ def test_a_database_password_never_shows(tmp_path: Path) -> None:
     assert "s3cret" not in message and "\n" not in message
 
 
-def test_redis_that_does_not_answer_names_the_setting_without_password(tmp_path: Path) -> None:
+@pytest.mark.parametrize("setting", ["REDIS_URL", "REFLEX_REDIS_URL"])
+def test_redis_that_does_not_answer_names_the_setting_without_password(tmp_path: Path, setting: str) -> None:
     url = f"redis://:s3cret@127.0.0.1:{closed_port()}/0"
     with pytest.raises(PreflightError) as error:
-        check_redis(make_settings(tmp_path, REDIS_URL=url))
+        check_redis(make_settings(tmp_path, **{setting: url}))
     message = str(error.value)
-    assert message.startswith(f"cannot reach Redis (REDIS_URL={masked_url(url)}): ")
+    assert message.startswith(f"cannot reach Redis ({setting}={masked_url(url)}): ")
     assert "s3cret" not in message and "\n" not in message
 
 

@@ -93,9 +93,10 @@ class PhoneNumber:
 
 @dataclass(frozen=True)
 class PhoneRejected:
-    """A number we refuse, and why."""
+    """A number we refuse, and why (and its country, when it is a valid number: metrics count by it)."""
 
     problem: PhoneProblem
+    region: str | None = field(default=None, compare=False)
 
 
 def _parse_valid(raw: str, default_region: str | None) -> tuple[phonenumbers.PhoneNumber, str] | None:
@@ -133,10 +134,10 @@ def _parse_phone_cached(raw: str, policy: PhonePolicy) -> PhoneNumber | PhoneRej
         return PhoneRejected(PhoneProblem.INVALID_NUMBER)
     number, region = parsed
     if policy.allowed_countries and region not in policy.allowed_countries:
-        return PhoneRejected(PhoneProblem.COUNTRY_NOT_ALLOWED)
+        return PhoneRejected(PhoneProblem.COUNTRY_NOT_ALLOWED, region)
     line_type = _LINE_TYPES.get(phonenumbers.number_type(number), LineType.UNKNOWN)
     if line_type not in policy.line_types:
-        return PhoneRejected(PhoneProblem.NUMBER_TYPE_NOT_ALLOWED)
+        return PhoneRejected(PhoneProblem.NUMBER_TYPE_NOT_ALLOWED, region)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, region=region, line_type=line_type, masked=mask_phone(e164))
 

@@ -16,13 +16,12 @@ from sqlmodel import Session, col, delete, select, update
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.infra.client import device_label
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.crypto import new_token, token_digest
+from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import RememberedDevice, User, utcnow
 
 REMEMBER_DAYS = 30
 MAX_DEVICES_PER_USER = 20  # remembering one more forgets the least recently used
-MAX_TOKEN_LENGTH = 128
 DAY_SECONDS = 86_400
 
 
@@ -98,15 +97,14 @@ class RememberedDevices:
                 self._activity.record(db, user_id, EventKind.DEVICE_REMEMBERED, self.remember_days)
         return token
 
-    def check(self, user_id: int, token: str | None) -> bool:
-        """True if the token is this user's live device (unexpired, current epoch); records the use."""
-        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+    def check(self, user_id: int, token: str | TokenDigest | None) -> bool:
+        """True if the token (or its digest) is this user's live device (unexpired, current epoch); records the use."""
+        digest = lookup_digest(token)
+        if digest is None:
             return False
         now = self._clock.now()
         with self._db.session() as db:
-            device = db.exec(
-                select(RememberedDevice).where(RememberedDevice.token_digest == token_digest(token))
-            ).first()
+            device = db.exec(select(RememberedDevice).where(RememberedDevice.token_digest == digest)).first()
             if device is None or device.user_id != user_id:
                 return False
             user = db.get(User, user_id)

@@ -25,6 +25,7 @@ from string import Template
 import redis
 
 from sms2fa_app.backend.factors.results import GUESS_FAILURES, VerifyResult, VerifyStatus
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import whole_seconds
@@ -187,6 +188,7 @@ class Lockout:
         reserved = self.reserve(user_id)
         if isinstance(reserved, VerifyResult):
             log_event(log, logging.INFO, "verify_refused", user=user_id, factor=factor, status="locked")
+            metrics.count_verify(factor, reserved.status.value)
             return reserved
         try:
             result = check()
@@ -207,6 +209,10 @@ class Lockout:
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
+        metrics.count_verify(factor, result.status.value)  # what the guess was (a later lock does not change it)
+        return self._settled(user_id, factor, slot, result)
+
+    def _settled(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         if result.ok:
             self.clear(user_id)
             log_event(log, logging.INFO, "verify_ok", user=user_id, factor=factor)
@@ -218,7 +224,9 @@ class Lockout:
         lock = self._settle(user_id, "recount", slot)  # the lock in force now (a release may have undone one)
         self.report_failure(user_id, factor, lock)
         if lock:
-            log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
+            if slot.lock_seconds:  # this failure earned the lock (parallel failures may only find it in force)
+                log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
+                metrics.count_lockout(factor)
             return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock)
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
         return result

@@ -41,6 +41,7 @@ from sms2fa_app.backend.factors.sms_policy import (
     cooldown_counter,
     send_windows,
 )
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.alerts import OperatorAlerts
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
@@ -155,6 +156,7 @@ class OtpService:
         if isinstance(parsed, PhoneRejected):
             refusal = _PHONE_REFUSALS[parsed.problem]
             log_event(log, logging.INFO, "otp_refused", **context, reason=refusal.value)
+            metrics.count_text(parsed.region, refusal.value)
             return SendRefused(refusal)
 
         code = new_code()
@@ -195,6 +197,8 @@ class OtpService:
                 log, logging.INFO, "otp_refused", **context, reason=refused.reason.value,
                 retry_after=refused.retry_after_seconds, **where,
             )  # fmt: skip
+            metrics.count_text(parsed.region, refused.reason.value)
+            metrics.count_refusal(f"otp_{refused.reason.value}")
             return refused
         if int(detail) == 1:  # this send reached the country's cap: the country is blocked from now on
             cap = self.policy.country_cap(parsed.region)
@@ -210,6 +214,7 @@ class OtpService:
                 else SendRefusal.DELIVERY_FAILED
             )
             log_event(log, logging.WARNING, "otp_refused", **context, reason=reason.value, **where)
+            metrics.count_text(parsed.region, reason.value)
             return SendRefused(reason)
         except BaseException:
             self._rollback(code_key, windows.cooldown.key, code_digest, member)
@@ -218,6 +223,7 @@ class OtpService:
             binding = f"{purpose.value}:{user_id}:{session_id}"
             self._deliveries.track(message_id, channel, binding, (windows.cooldown.key, member))
         log_event(log, logging.INFO, "otp_sent", **context, **where, taken=taken, message_id=message_id or "-")
+        metrics.count_text(parsed.region, "sent")
         return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164, channel)
 
     def _deliver(self, channel: Channel, e164: str, code: str, taken: bool) -> str:

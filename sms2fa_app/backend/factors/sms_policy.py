@@ -18,6 +18,7 @@ from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.lockout import LockoutPolicy
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.limits import Counter
+from sms2fa_app.backend.infra.network import ip_scope
 from sms2fa_app.config import Settings
 
 SEND_WINDOW_SECONDS = 3600
@@ -115,7 +116,7 @@ class OtpPolicy:
             phone_proof_ttl_seconds=settings.phone_proof_ttl_seconds,
             phone=PhonePolicy(
                 default_region=settings.otp_default_region,
-                allowed_countries=frozenset(settings.otp_allowed_countries),
+                allowed_countries=frozenset(settings.otp_allowed_countries or ()),
                 allow_voip=settings.otp_allow_voip,
             ),
             site_host=settings.site_host,
@@ -182,7 +183,7 @@ def send_windows(
         windows.append(
             (Counter(f"otp:calls:user:{user_id}", policy.voice_calls_per_hour_per_user, hour), SendRefusal.VOICE_LIMIT)
         )
-    ip_key = f"otp:sends:ip:{keyed_digest(secret, 'otp-ip', client_ip or '')}"
+    ip_key = f"otp:sends:ip:{keyed_digest(secret, 'otp-ip', ip_scope(client_ip))}"
     windows += [
         (Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, hour), SendRefusal.PHONE_LIMIT),
         (Counter(ip_key, policy.sends_per_hour_per_ip, hour, policy.pow_after_sends_per_ip), SendRefusal.IP_LIMIT),

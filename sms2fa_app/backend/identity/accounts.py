@@ -30,11 +30,12 @@ from sms2fa_app.backend.identity.passwords import (
 )
 from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
 from sms2fa_app.backend.identity.verification import EmailVerification
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import Counter, ProofNeeded, WindowLimiter, per_ip_and_address
-from sms2fa_app.backend.infra.network import network_of
+from sms2fa_app.backend.infra.network import ip_scope, network_of
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.models import User, utcnow
 
@@ -172,6 +173,7 @@ class Accounts:
                 ip=client_ip,
                 scope="ip" if reached.counter is signups[0] else "address",
             )
+            metrics.count_refusal("signup_ip" if reached.counter is signups[0] else "signup_address")
             return SignupResult(SignupProblem.TOO_MANY_SIGNUPS, retry_after_seconds=reached.retry_after_seconds)
         problem = self._signup_problem(email, password, confirmation)
         if problem is not None:
@@ -221,7 +223,7 @@ class Accounts:
         """Failed sign-ins from one client IP, whatever the way in (password, passkey)."""
         policy = self._throttle
         return Counter(
-            f"login:fail:ip:{client_ip or 'unknown'}", policy.max_failures_per_ip, policy.window_seconds, pow_at
+            f"login:fail:ip:{ip_scope(client_ip)}", policy.max_failures_per_ip, policy.window_seconds, pow_at
         )
 
     def reserve_ip_attempt(self, client_ip: str) -> tuple[int, str]:
@@ -230,6 +232,7 @@ class Accounts:
         reached, slot = self._limiter.reserve([self._ip_counter(client_ip)])
         if reached is not None:
             log_event(log, logging.WARNING, "login_throttled", scope="ip", network=network_of(client_ip))
+            metrics.count_refusal("login_ip")
             return reached.retry_after_seconds, slot
         return 0, slot
 
@@ -254,6 +257,7 @@ class Accounts:
         if reached is not None:
             scope = "account_network" if reached.counter is counters[0] else "ip"
             log_event(log, logging.WARNING, "login_throttled", scope=scope, network=network_of(client_ip))
+            metrics.count_refusal("login_account" if scope == "account_network" else "login_ip")
             return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
         user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
         too_long = len(password) > MAX_PASSWORD_LENGTH
@@ -270,6 +274,11 @@ class Accounts:
     ) -> LoginResult:
         """Check the password (after the throttle and, under pressure, the proof of work) and start a session
         at the right stage."""
+        result = self._log_in(email, password, client_ip, user_agent, proof)
+        metrics.count_login(result.outcome.value)
+        return result
+
+    def _log_in(self, email: str, password: str, client_ip: str, user_agent: str, proof: str) -> LoginResult:
         email = normalize_email(email)
         if not email or not password:
             return LoginResult(LoginOutcome.MISSING_FIELDS)

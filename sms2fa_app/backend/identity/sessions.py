@@ -15,11 +15,10 @@ from sqlmodel import Session, col, delete, select
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.crypto import new_token, token_digest
+from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import LoginSession, User
 
-MAX_TOKEN_LENGTH = 128
 TOUCH_INTERVAL_SECONDS = 30
 
 
@@ -140,19 +139,21 @@ class SessionStore:
             return True
         return record.stage == Stage.PASSWORD_VERIFIED.value and now - record.stage_started_at >= policy.pending_seconds
 
-    def resolve(self, token: str | None) -> ActiveSession | None:
-        """The live session for a token, or None (unknown, tampered or expired; expired ones are deleted)."""
+    def resolve(self, token: str | TokenDigest | None) -> ActiveSession | None:
+        """The live session for a token (or its digest), or None (unknown, tampered or expired; expired ones are
+        deleted)."""
         found = self.resolve_with_user(token, with_user=False)
         return None if found is None else found[0]
 
     def resolve_with_user(
-        self, token: str | None, *, with_user: bool = True
+        self, token: str | TokenDigest | None, *, with_user: bool = True
     ) -> tuple[ActiveSession, User | None] | None:
-        """The live session for a token and its user, read in one query (None as for `resolve`)."""
-        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        """The live session for a token (or its digest) and its user, read in one query (None as for `resolve`)."""
+        digest = lookup_digest(token)
+        if digest is None:
             return None
         now = self._clock.now()
-        params = {"token_hash": token_digest(token)}
+        params = {"token_hash": digest}
         with self._db.session() as db:
             if with_user:
                 row = db.exec(_SESSION_AND_USER, params=params).first()
@@ -169,14 +170,15 @@ class SessionStore:
                 db.add(record)
             return _active(record), user
 
-    def advance(self, token: str, stage: Stage, how: str = "") -> IssuedSession | None:
-        """Move a live session to a stage under a new token; the old token stops working. Reaching the
-        authenticated stage is a sign-in (`how`: the factor or "device")."""
-        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+    def advance(self, token: str | TokenDigest | None, stage: Stage, how: str = "") -> IssuedSession | None:
+        """Move a live session to a stage under a new token; the old token (given itself or as its digest) stops
+        working. Reaching the authenticated stage is a sign-in (`how`: the factor or "device")."""
+        digest = lookup_digest(token)
+        if digest is None:
             return None
         now = self._clock.now()
         with self._db.session() as db:
-            record = db.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(token))).first()
+            record = db.exec(select(LoginSession).where(LoginSession.token_hash == digest)).first()
             if record is None or self._expired(record, now):
                 return None
             fresh = new_token()
@@ -191,12 +193,13 @@ class SessionStore:
             db.flush()
             return IssuedSession(fresh, _active(record))
 
-    def end(self, token: str | None) -> None:
-        """Delete the session behind a token (logout)."""
-        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+    def end(self, token: str | TokenDigest | None) -> None:
+        """Delete the session behind a token or its digest (logout)."""
+        digest = lookup_digest(token)
+        if digest is None:
             return
         with self._db.session() as db:
-            db.exec(delete(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+            db.exec(delete(LoginSession).where(LoginSession.token_hash == digest))
 
     def list_for_user(self, user_id: int) -> list[SessionInfo]:
         """The user's live sessions, most recently seen first."""

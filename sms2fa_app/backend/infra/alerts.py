@@ -16,13 +16,10 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from prometheus_client import Counter
-
+from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.events import log_event
 
 log = logging.getLogger("sms2fa.alerts")
-
-ALERTS = Counter("sms2fa_operator_alerts", "Alerts raised for the operator, by kind.", ["kind"])
 
 
 class AlertKind(enum.StrEnum):
@@ -75,7 +72,7 @@ class OperatorAlerts:
 
     def raise_alert(self, alert: Alert, **fields: object) -> None:
         """Log, count and mail one alert."""
-        ALERTS.labels(kind=alert.kind.value).inc()
+        metrics.count_operator_alert(alert.kind.value)
         mailed = "no_operator_email" if not self._to else "no_mail_sender" if self._mailer is None else "sent"
         if self._to and self._mailer is not None:
             try:

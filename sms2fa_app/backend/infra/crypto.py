@@ -6,10 +6,13 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+MAX_TOKEN_LENGTH = 128  # a browser token is 43 characters; anything much longer is not one
 
 
 def keyed_digest(secret: str, *parts: str) -> str:
@@ -25,6 +28,28 @@ def keyed_digest(secret: str, *parts: str) -> str:
 def token_digest(token: str) -> str:
     """SHA-256 of a high-entropy random token (no key needed for 256-bit tokens)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenDigest:
+    """The SHA-256 of a browser token, standing in for it where the server keeps it (its database, Reflex state)."""
+
+    hex: str
+
+    @classmethod
+    def of(cls, token: object) -> TokenDigest | None:
+        """The digest of something a browser sent, or None when it cannot be a token."""
+        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        return cls(token_digest(token))
+
+
+def lookup_digest(token: str | TokenDigest | None) -> str | None:
+    """The hex digest to find a browser token by, given the token or its digest; None for anything else."""
+    if isinstance(token, TokenDigest):
+        return token.hex
+    found = TokenDigest.of(token)
+    return None if found is None else found.hex
 
 
 def new_token() -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -27,6 +27,9 @@ def after_commit(db: Session, callback: Callable[[], None]) -> None:
     db.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def make_engine(database_url: str) -> Engine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout."""
     if database_url.startswith("sqlite"):
@@ -40,7 +43,9 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    # pool_pre_ping: a connection the server dropped (a database restart) is replaced, not handed to a request.
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if database_url.startswith("postgresql") else {}
+    return create_engine(database_url, pool_pre_ping=True, connect_args=connect_args)
 
 
 class Database:
@@ -57,8 +62,12 @@ class Database:
                 yield session
                 session.commit()
                 callbacks = session.info.pop(_AFTER_COMMIT, [])
-        except OperationalError as error:
+        except (OperationalError, InterfaceError) as error:
             raise ServiceUnavailable("database unavailable") from error
+        except DBAPIError as error:  # a connection the server dropped while in use (a database restart)
+            if error.connection_invalidated:
+                raise ServiceUnavailable("database unavailable") from error
+            raise
         for callback in callbacks:
             try:
                 callback()

@@ -19,6 +19,7 @@ from typing import Literal
 import redis
 
 from sms2fa_app.backend.infra.clock import Clock
+from sms2fa_app.backend.infra.network import ip_scope
 from sms2fa_app.backend.infra.pow import Proof
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
@@ -115,7 +116,7 @@ def per_ip_and_address(
     """The two counters of a request limited per client IP and per address (`address_key`: a keyed digest of
     the address, never the address), IP first."""
     return [
-        Counter(f"{scope}:ip:{client_ip or 'unknown'}", per_ip, window_seconds),
+        Counter(f"{scope}:ip:{ip_scope(client_ip)}", per_ip, window_seconds),
         Counter(f"{scope}:addr:{address_key}", per_address, window_seconds),
     ]
 

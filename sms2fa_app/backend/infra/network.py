@@ -3,7 +3,9 @@
 - Limits (`network_of`): an IPv4 address stands for its /24 and an IPv6 address for its /64, so a person
   cannot dodge a throttle by changing one address: a home, an office or a phone usually gets a whole /64
   (and can pick any address in it at will), and the addresses of one ISP customer or NAT pool rarely span
-  more than a /24. Per-IP windows that group IPv6 clients use this one too.
+  more than a /24.
+- Per-IP windows (`ip_scope`): an IPv4 address itself, an IPv6 address its /64 (a subscriber gets a whole
+  /64, so counting single addresses would give one client 2**64 buckets).
 - Display (`client.approximate_network`, the activity log and notices): the /24 or the /48, which names
   where a sign-in came from without naming the client's address.
 """
@@ -35,3 +37,12 @@ def network_of(ip: str) -> str:
     """The network limits count by: '203.0.113.0/24' for '203.0.113.7', '2001:db8:1:2::/64' for
     '2001:db8:1:2::99'; anything unparsable is one shared 'unknown' network."""
     return network_prefix(ip) or UNKNOWN_NETWORK
+
+
+def ip_scope(ip: str) -> str:
+    """What a per-IP window counts by: '203.0.113.7' itself, '2001:db8:1:2::/64' for '2001:db8:1:2::99' (an
+    IPv4-mapped address as its IPv4 address); an unparsable value itself (cut to 64), "unknown" when empty."""
+    scope = network_prefix(ip, ipv4_prefix=32)
+    if not scope:
+        return (ip or "").strip()[:64] or UNKNOWN_NETWORK
+    return scope.removesuffix("/32")

@@ -11,6 +11,7 @@ from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import LOGIN_PATH
 from sms2fa_app.state.settings.steps import Step
@@ -36,4 +37,5 @@ class DeleteAccountState(WizardState):
         if not await run_backend(self._services().deletion.delete, session):
             return await self._need_reauth()
         await self._forget()
-        return [rx.toast.success(messages.ACCOUNT_DELETED), rx.redirect(LOGIN_PATH)]
+        (await self.get_state(LoginState))._farewell = messages.ACCOUNT_DELETED  # the login page says it, once
+        return [rx.redirect(LOGIN_PATH)]

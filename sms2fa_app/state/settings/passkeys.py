@@ -30,6 +30,7 @@ class PasskeySetupState(WizardState):
     handles: ClassVar[frozenset[Operation]] = frozenset({Operation.ADD_PASSKEY, Operation.REMOVE_PASSKEY})
     renaming: str = ""  # the id of the passkey whose name is being edited
     _name: str = ""  # the name chosen for the passkey being created
+    passkey_creation: str = ""  # the creation ceremony the page runs (webauthn_calls), answered by finish_passkey
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         changes = self._services().factor_changes
@@ -52,12 +53,14 @@ class PasskeySetupState(WizardState):
             return await self._need_reauth()
         self.error = ""
         self._name = name
-        return [create_passkey(options, PasskeySetupState.finish_passkey)]
+        self.passkey_creation = create_passkey(options)
+        return []
 
     @guarded()
     async def finish_passkey(self, caller: Caller, answer: BrowserJson) -> list:
         """The browser's new credential is verified and stored (the grant is used), or why not in words."""
         session, _user = caller.signed_in
+        self.passkey_creation = ""
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused, elsewhere="cancel")

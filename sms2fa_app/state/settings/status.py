@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import reflex as rx
-
 from sms2fa_app.backend.delivery.letters import when
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
@@ -116,8 +114,8 @@ class SettingsState(CooldownState, SessionState):
         session, user = caller.signed_in
         await run_backend(self._services().sessions.end_all_for_user, user.id, session.session_id)
         await self._refresh_status(user.id or 0)
-        self.notice = messages.OTHER_SESSIONS_ENDED
-        return [rx.toast.success(messages.OTHER_SESSIONS_ENDED)]
+        self.notice = messages.OTHER_SESSIONS_ENDED  # a page message, not a toast (the CSP forbids those)
+        return []
 
 
 def _day(timestamp: float) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-import reflex as rx
-
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
@@ -48,13 +46,14 @@ class WizardState(SettingsState):
     _target: int = 0
     action_title: str = ""  # the operation being confirmed, in words
     reauth_method: str = Factor.SMS.value  # the factor that confirms it (with 2FA on)
+    passkey_request: str = ""  # a passkey re-authentication the page runs, answered by finish_reauth_passkey
     # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
     handles: ClassVar[frozenset[Operation]] = frozenset()
 
     async def _reset_wizard(self, step: Step = Step.STATUS) -> None:
         """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
         self.step = step.value
-        self.error = ""
+        self.error = self.passkey_request = ""
         self._stop_cooldown()
         for substate_class in WizardState.get_substates():
             (await self.get_state(substate_class)).reset()
@@ -180,13 +179,15 @@ class WizardState(SettingsState):
     async def _ask_reauth_passkey(self, options: Any) -> list:
         if isinstance(options, FactorChange):
             return await self._need_reauth()
-        return [get_passkey(options, WizardState.finish_reauth_passkey)]
+        self.passkey_request = get_passkey(options)
+        return []
 
     @guarded()
     async def finish_reauth_passkey(self, caller: Caller, answer: BrowserJson) -> list:
         """Re-authentication with a passkey: the browser's answer raises the grant (a refusal is said in words,
         and the other factors stay offered)."""
         session, user = caller.signed_in
+        self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused)
@@ -293,8 +294,8 @@ class WizardState(SettingsState):
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
         self._forget_operation()
-        self.notice = notice if step is Step.STATUS else ""
-        return [rx.toast.success(notice)]
+        self.notice = notice if step is Step.STATUS else ""  # a page message, not a toast (the CSP forbids those)
+        return []
 
     async def _need_reauth(self) -> list:
         """The server holds no grant for this step: back to the password."""

@@ -12,10 +12,11 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
 from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import StatePage, make_state, redirect_path, run, settings_page
+from tests.support.states import StatePage, deliver, make_state, redirect_path, run, settings_page
 
 ADA = "ada@example.com"
 PHONE = "+14155551212"
@@ -30,7 +31,7 @@ async def signed_in(services: Services, *, phone: str | None = None) -> StatePag
     if phone is not None:
         issued = services.sessions.advance(issued.token, Stage.AUTHENTICATED)
     state = settings_page()
-    state.session_token = issued.token
+    await deliver(state, session_token=issued.token)
     await run(state.load())
     assert user.id == 1
     return state
@@ -100,7 +101,7 @@ async def test_changing_the_password_ends_the_other_sessions(services: Services)
     await run(state.change_password({"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}))
     assert state.step == Step.STATUS and state.notice == messages.PASSWORD_CHANGED
     assert services.sessions.resolve(other.token) is None
-    assert services.sessions.resolve(state.session_token) is not None
+    assert services.sessions.resolve(state._token()) is not None
     assert services.accounts.confirm_password(1, NEW_PASSWORD).outcome is LoginOutcome.AUTHENTICATED
 
 
@@ -116,7 +117,7 @@ async def test_sessions_are_listed_and_signed_out(services: Services) -> None:
     assert state.notice == messages.SESSION_ENDED
     await run(state.sign_out_everywhere_else())
     assert services.sessions.resolve(third.token) is None and len(state.sessions) == 1
-    assert services.sessions.resolve(state.session_token) is not None
+    assert services.sessions.resolve(state._token()) is not None
     assert redirect_path(await run(state.sign_out_session("not-a-number"))) is None
 
 
@@ -131,14 +132,23 @@ async def test_deleting_the_account_needs_the_box_ticked(services: Services) -> 
     events = await run(state.delete_account({"confirm": "on"}))
     assert redirect_path(events) == "/login" and services.accounts.get(1) is None
     assert state.session_token == "" and state.signed_in_email == ""
+    # Said on the login page, once (a page message: the CSP forbids server-sent toasts).
+    root = state._owner("step")
+    while root.parent_state is not None:
+        root = root.parent_state
+    login = root.get_substate(LoginState.get_full_name().split(".")[1:])
+    await run(login.reset_form())
+    assert login.notice == messages.ACCOUNT_DELETED
+    await run(login.reset_form())
+    assert login.notice == ""
 
 
 async def test_the_activity_page_lists_the_users_events_in_words(services: Services) -> None:
     create_user(services)
     issued = log_in(services)
     page = make_state(ActivityState)
-    page.session_token = issued.token
+    await deliver(page, session_token=issued.token)
     assert await run(page.load()) == []
     assert [entry["what"] for entry in page.entries] == ["Signed in with your password"]
-    page.session_token = ""
+    await deliver(page, session_token="")
     assert redirect_path(await run(page.load())) == "/login" and page.entries == []

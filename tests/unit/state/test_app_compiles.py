@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import PRODUCTION_TEST_SETTINGS, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,9 +27,7 @@ def test_every_page_compiles(tmp_path: Path, app_env: str) -> None:
     }
     if app_env == "production":
         env.update(PLIVO_AUTH_ID="MA" + "B" * 18, PLIVO_AUTH_TOKEN="token", PLIVO_PHONE_NUMBER="+14155550100")
-        env.update(WEBAUTHN_RP_ID="example.com", WEBAUTHN_ORIGIN="https://example.com")
-        env.update(SMTP_HOST="smtp.example.com", SMTP_FROM="sms2fa@example.com", APP_URL="https://sms2fa.example.com")
-        env.update(OPERATOR_EMAIL="ops@example.com")
+        env.update(PRODUCTION_TEST_SETTINGS)
     completed = subprocess.run(
         [sys.executable, "-c", COMPILE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -38,6 +36,7 @@ def test_every_page_compiles(tmp_path: Path, app_env: str) -> None:
 
 def test_production_refuses_to_start_without_plivo(tmp_path: Path) -> None:
     env = {**os.environ, "APP_ENV": "production", "DATA_DIR": str(tmp_path), "SECRET_KEY": TEST_SECRET}
+    env.update(PRODUCTION_TEST_SETTINGS)
     for name in ("PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PLIVO_PHONE_NUMBER"):
         env.pop(name, None)
     completed = subprocess.run(
@@ -60,8 +59,8 @@ CONFIG_PROBE = (
     ("extra", "expected"),
     [
         ({}, "memory None 1 -"),
-        ({"STATE_REDIS_URL": "redis://127.0.0.1:6399/1"}, "redis redis://127.0.0.1:6399/1 {cores} true"),
-        ({"STATE_REDIS_URL": "redis://127.0.0.1:6399/1", "WEB_WORKERS": "3"}, "redis redis://127.0.0.1:6399/1 3 true"),
+        ({"REFLEX_REDIS_URL": "redis://127.0.0.1:6399/1"}, "redis redis://127.0.0.1:6399/1 {cores} true"),
+        ({"REFLEX_REDIS_URL": "redis://127.0.0.1:6399/1", "WEB_WORKERS": "3"}, "redis redis://127.0.0.1:6399/1 3 true"),
     ],
 )
 def test_reflex_runs_one_worker_with_states_in_memory_or_shares_them_through_redis(

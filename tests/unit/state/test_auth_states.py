@@ -18,7 +18,7 @@ from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.signup import SignupState
 from tests.conftest import make_settings
 from tests.support.factories import PASSWORD, create_user, log_in
-from tests.support.states import make_state, redirect_path, run
+from tests.support.states import deliver, make_state, redirect_path, run
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ async def test_log_in_throttled_says_when_to_try_again(services: Services) -> No
 async def test_log_in_replaces_an_earlier_session(services: Services) -> None:
     create_user(services)
     state = make_state(LoginState)
-    state.session_token = log_in(services).token
+    await deliver(state, session_token=log_in(services).token)
     earlier = state.session_token
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert state.session_token != earlier
@@ -147,7 +147,7 @@ async def test_log_in_replaces_an_earlier_session(services: Services) -> None:
 async def test_dashboard_guard_shows_the_email_for_a_live_session(services: Services) -> None:
     create_user(services)
     state = make_state(SessionState)
-    state.session_token = log_in(services).token
+    await deliver(state, session_token=log_in(services).token)
     assert await run(state.require_authenticated()) == []
     assert state.signed_in_email == "ada@example.com"
 
@@ -155,7 +155,7 @@ async def test_dashboard_guard_shows_the_email_for_a_live_session(services: Serv
 @pytest.mark.parametrize("token", ["", "tampered-token", "x" * 500])
 async def test_dashboard_guard_sends_unknown_tokens_to_login(services: Services, token: str) -> None:
     state = make_state(SessionState)
-    state.session_token = token
+    await deliver(state, session_token=token)
     assert redirect_path(await run(state.require_authenticated())) == "/login"
     assert state.signed_in_email == "" and state.session_token == ""
 
@@ -163,7 +163,7 @@ async def test_dashboard_guard_sends_unknown_tokens_to_login(services: Services,
 async def test_dashboard_guard_after_expiry(services: Services, clock) -> None:
     create_user(services)
     state = make_state(SessionState)
-    state.session_token = log_in(services).token
+    await deliver(state, session_token=log_in(services).token)
     clock.advance(services.settings.session_idle_seconds + 1)
     assert redirect_path(await run(state.require_authenticated())) == "/login"
 
@@ -171,7 +171,7 @@ async def test_dashboard_guard_after_expiry(services: Services, clock) -> None:
 async def test_guard_fails_closed_when_the_backend_is_down(services: Services, monkeypatch) -> None:
     create_user(services)
     state = make_state(SessionState)
-    state.session_token = log_in(services).token
+    await deliver(state, session_token=log_in(services).token)
 
     def down(*_args):
         raise ServiceUnavailable("database unavailable")
@@ -186,7 +186,7 @@ async def test_login_page_sends_a_signed_in_user_to_the_dashboard(services: Serv
     create_user(services)
     state = make_state(SessionState)
     assert await run(state.redirect_if_signed_in()) == []
-    state.session_token = log_in(services).token
+    await deliver(state, session_token=log_in(services).token)
     assert redirect_path(await run(state.redirect_if_signed_in())) == "/dashboard"
 
 
@@ -194,7 +194,7 @@ async def test_log_out_deletes_the_server_session(services: Services) -> None:
     create_user(services)
     state = make_state(SessionState)
     token = log_in(services).token
-    state.session_token = token
+    await deliver(state, session_token=token)
     state.signed_in_email = "ada@example.com"
     assert redirect_path(await run(state.log_out())) == "/login"
     assert services.sessions.resolve(token) is None
@@ -218,7 +218,7 @@ async def test_a_new_visit_to_login_or_signup_starts_without_old_errors(services
 async def test_login_and_signup_pages_send_a_signed_in_user_to_the_dashboard(services: Services) -> None:
     create_user(services)
     login = make_state(LoginState)
-    login.session_token = log_in(services).token
+    await deliver(login, session_token=log_in(services).token)
     assert redirect_path(await run(login.load())) == "/dashboard"
     signup = await login.get_state(SignupState)
     assert redirect_path(await run(signup.load())) == "/dashboard"

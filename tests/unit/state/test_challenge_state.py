@@ -13,7 +13,7 @@ from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import make_state, redirect_path, resend_wait, run
+from tests.support.states import deliver, make_state, redirect_path, resend_wait, run
 
 PHONE = "+14155551212"
 
@@ -189,7 +189,7 @@ async def test_double_submit_is_ignored(services: Services, gateway: RecordingGa
 async def test_challenge_without_a_pending_session_goes_to_login(services: Services) -> None:
     challenge = make_state(ChallengeState)
     assert redirect_path(await run(challenge.load())) == "/login"
-    challenge.session_token = "forged"
+    await deliver(challenge, session_token="forged")
     assert redirect_path(await run(challenge.verify({"code": "123456"}))) == "/login"
     assert redirect_path(await run(challenge.resend({}))) == "/login"
 
@@ -218,7 +218,7 @@ async def test_pending_stage_expires_after_ten_minutes(
 async def test_redirects_to_the_page_first_asked_for(services: Services, gateway: RecordingGateway, enrolled) -> None:
     state = make_state(LoginState)
     challenge = await state.get_state(ChallengeState)
-    state.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+    await deliver(state, session_token=services.accounts.log_in("ada@example.com", PASSWORD).issued.token)
     state.next_path = "/settings"  # what the password step kept from /login?next=/settings
     await run(challenge.load())
     assert redirect_path(await run(challenge.verify({"code": gateway.sent[-1].code}))) == "/settings"
@@ -228,7 +228,7 @@ async def test_redirects_to_the_page_first_asked_for(services: Services, gateway
 async def test_next_path_must_be_same_site(services: Services, gateway: RecordingGateway, enrolled, target) -> None:
     state = make_state(LoginState)
     challenge = await state.get_state(ChallengeState)
-    state.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+    await deliver(state, session_token=services.accounts.log_in("ada@example.com", PASSWORD).issued.token)
     state.next_path = target  # whatever the state holds, only a same-site path is followed
     await run(challenge.load())
     assert redirect_path(await run(challenge.verify({"code": gateway.sent[-1].code}))) == "/dashboard"

@@ -17,14 +17,14 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
-from sms2fa_app.state.errors import on_backend_error
+from sms2fa_app.state.errors import AppErrorState, on_backend_error
 from sms2fa_app.state.guard import clean_browser_json
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ResetPasswordState
 from sms2fa_app.state.settings import Operation, SettingsState, SmsSetupState, Step, WizardState
 from sms2fa_app.state.signup import SignupState
 from tests.support.factories import PASSWORD, create_user
-from tests.support.states import StatePage, make_state, redirect_path, run, settings_page
+from tests.support.states import StatePage, deliver, make_state, redirect_path, run, settings_page
 
 PHONE = "+14155551212"
 
@@ -32,7 +32,7 @@ PHONE = "+14155551212"
 async def signed_in_page(services: Services) -> StatePage:
     create_user(services)
     page = settings_page()
-    page.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+    await deliver(page, session_token=services.accounts.log_in("ada@example.com", PASSWORD).issued.token)
     assert await run(page.load()) == []
     return page
 
@@ -90,11 +90,11 @@ async def test_unknown_or_missing_arguments_are_refused(services: Services) -> N
 
 async def test_a_token_that_is_not_text_is_no_session(services: Services) -> None:
     page = await signed_in_page(services)
-    page.session_token = {"$ne": ""}  # the browser can put anything in localStorage
+    await deliver(page, session_token={"$ne": ""})  # the browser can put anything in localStorage
     events = await run(page.start(Operation.ENABLE_SMS))
     assert redirect_path(events) == "/login" and page.step == Step.STATUS
     challenge = make_state(ChallengeState)
-    challenge.session_token = ["token"]
+    await deliver(challenge, session_token=["token"])
     assert redirect_path(await run(challenge.load())) == "/login"
 
 
@@ -134,9 +134,15 @@ async def test_a_bug_is_logged_and_shown_as_a_short_message(
     assert "event=handler_failed handler=start" in caplog.text and "deadbeef" in caplog.text
 
 
-def test_the_app_wide_error_handler_never_shows_the_exception() -> None:
+async def test_the_app_wide_error_handler_never_shows_the_exception() -> None:
     spec = on_backend_error(ValueError("secret detail 0xdeadbeef"))
-    assert "deadbeef" not in str(spec) and messages.SERVICE_UNAVAILABLE in str(spec)
+    assert "deadbeef" not in str(spec)
+    assert spec.handler.fn.__qualname__ == "AppErrorState.show_unavailable" and not spec.args
+    banner = make_state(AppErrorState)
+    banner.show_unavailable()
+    assert banner.message == messages.SERVICE_UNAVAILABLE
+    banner.dismiss()
+    assert banner.message == ""
 
 
 def test_reflex_sees_each_handler_with_its_public_arguments_only() -> None:
@@ -266,7 +272,7 @@ async def test_late_keystrokes_of_any_type_are_ignored(services: Services) -> No
     page = await signed_in_page(services)
     page.set_phone_input({"not": "text"})
     assert page.phone_input == ""
-    assert services.sessions.resolve(page.session_token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(page._token()).stage is Stage.AUTHENTICATED
 
 
 def test_log_lines_name_the_handler_not_the_arguments(caplog: pytest.LogCaptureFixture) -> None:
@@ -291,7 +297,7 @@ async def test_leaving_the_settings_page_drops_the_grant(services: Services, gat
     create_user(services, phone=PHONE)
     page = settings_page()
     issued = services.accounts.log_in("ada@example.com", PASSWORD).issued
-    page.session_token = services.sessions.advance(issued.token, Stage.AUTHENTICATED).token
+    await deliver(page, session_token=services.sessions.advance(issued.token, Stage.AUTHENTICATED).token)
     await run(page.load())
     await run(page.start(Operation.CHANGE_NUMBER))
     await run(page.confirm_password({"password": PASSWORD}))

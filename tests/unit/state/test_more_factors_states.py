@@ -12,7 +12,7 @@ from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import StatePage, make_state, redirect_path, run, settings_page
+from tests.support.states import StatePage, deliver, make_state, redirect_path, run, settings_page
 
 PHONE = "+14155551212"
 
@@ -21,7 +21,7 @@ async def enrolled_settings(services: Services, gateway: RecordingGateway) -> St
     """A signed-in user who enrolled through the wizard (and got recovery codes)."""
     create_user(services)
     state = settings_page()
-    state.session_token = services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+    await deliver(state, session_token=services.accounts.log_in("ada@example.com", PASSWORD).issued.token)
     await run(state.load())
     await run(state.start(Operation.ENABLE_SMS))
     await run(state.confirm_password({"password": PASSWORD}))
@@ -40,7 +40,7 @@ async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: Fak
 
 async def challenge_for(services: Services, device_token: str = "") -> tuple[LoginState, ChallengeState, list]:
     login = make_state(LoginState)
-    login.device_token = device_token
+    await deliver(login, device_token=device_token)
     events = await run(login.log_in({"email": "ada@example.com", "password": PASSWORD}))
     challenge = await login.get_state(ChallengeState)
     if redirect_path(events) == "/2fa-challenge":
@@ -140,7 +140,7 @@ async def test_a_factor_change_voids_remembered_devices(
     state = await enrolled_settings(services, gateway)
     challenge = await sign_in_remembering_the_device(services, gateway, clock)
     device_token = challenge.device_token
-    state.session_token = challenge.session_token
+    await deliver(state, session_token=challenge.session_token)
     await reauthenticate(state, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155552671"}))

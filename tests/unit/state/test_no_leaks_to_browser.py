@@ -10,7 +10,7 @@ from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import client_dict, make_state, run, settings_page
+from tests.support.states import client_dict, deliver, make_state, run, settings_page
 
 OLD_PHONE = "+14155551212"
 NEW_PHONE = "+14155552671"
@@ -77,7 +77,8 @@ async def test_settings_wizard_echoes_only_the_number_being_typed(
     create_user(services, phone=OLD_PHONE)
     state = settings_page()
     pending = services.accounts.log_in("ada@example.com", PASSWORD).issued
-    state.session_token = services.sessions.advance(pending.token, pending.session.stage.AUTHENTICATED).token
+    signed_in = services.sessions.advance(pending.token, pending.session.stage.AUTHENTICATED)
+    await deliver(state, session_token=signed_in.token)
     checks = [
         state.load(),
         state.start(Operation.CHANGE_NUMBER),

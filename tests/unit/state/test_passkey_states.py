@@ -1,6 +1,6 @@
 """Passkeys through the state handlers: the challenge (offered first), the one-step sign-in on /login, and
 adding, renaming and removing in settings. The browser's side is the software authenticator, fed the
-options the handlers put into their `rx.call_script` events."""
+options the handlers put into the ceremony request their page runs."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tests.support.states import (
     browser_ceremony,
     callback_handler,
     client_dict,
+    deliver,
     make_state,
     redirect_path,
     run,
@@ -78,9 +79,9 @@ async def test_the_passkey_passes_the_challenge_under_a_new_token(
 ) -> None:
     challenge = await at_challenge(services)
     pending_token = challenge.session_token
-    events = await run(challenge.start_passkey({"remember": "on"}))
-    ceremony, options = browser_ceremony(events)
-    assert ceremony == "get" and callback_handler(events) == "finish_passkey"
+    await run(challenge.start_passkey({"remember": "on"}))
+    ceremony, options = browser_ceremony(challenge)
+    assert ceremony == "get" and callback_handler(challenge) == "finish_passkey"
     events = await run(challenge.finish_passkey(authenticator.get(options)))
     assert redirect_path(events) == "/dashboard"
     assert challenge.session_token != pending_token and services.sessions.resolve(pending_token) is None
@@ -114,7 +115,8 @@ async def test_a_phished_assertion_is_refused_and_counted(
     services: Services, ada: int, authenticator: SoftAuthenticator
 ) -> None:
     challenge = await at_challenge(services)
-    _, options = browser_ceremony(await run(challenge.start_passkey({})))
+    await run(challenge.start_passkey({}))
+    _, options = browser_ceremony(challenge)
     await run(challenge.finish_passkey(authenticator.get(options, origin="https://sms2fa.evil.example")))
     assert challenge.error == "That passkey wasn't accepted. Try again, or choose another way below."
     assert services.lockout._redis.hget("otp:fail:1", "n") == "1"
@@ -133,8 +135,8 @@ async def test_sign_in_with_a_passkey_needs_no_password(
     services: Services, ada: int, authenticator: SoftAuthenticator
 ) -> None:
     login = make_state(LoginState)
-    events = await run(login.start_passkey_sign_in())
-    ceremony, options = browser_ceremony(events)
+    await run(login.start_passkey_sign_in())
+    ceremony, options = browser_ceremony(login)
     assert ceremony == "get" and '"allowCredentials": []' in options
     assert login._passkey_handle and login._passkey_handle not in str(client_dict(login))
     events = await run(login.finish_passkey_sign_in(authenticator.get(options)))
@@ -150,10 +152,12 @@ async def test_an_unknown_passkey_or_a_replay_does_not_sign_in(
     stranger = SoftAuthenticator(services.settings.passkey_origin)
     stranger.create(services.passkeys.registration_options(ada, 5, "x@example.com"))
     login = make_state(LoginState)
-    _, options = browser_ceremony(await run(login.start_passkey_sign_in()))
+    await run(login.start_passkey_sign_in())
+    _, options = browser_ceremony(login)
     await run(login.finish_passkey_sign_in(stranger.get(options)))
     assert login.error == messages.PASSKEY_SIGN_IN_FAILED and not login.session_token
-    _, options = browser_ceremony(await run(login.start_passkey_sign_in()))
+    await run(login.start_passkey_sign_in())
+    _, options = browser_ceremony(login)
     answer = authenticator.get(options)
     assert redirect_path(await run(login.finish_passkey_sign_in(answer))) == "/dashboard"
     await run(login.log_out())
@@ -173,7 +177,7 @@ async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ad
 
 async def signed_in_settings(services: Services) -> StatePage:
     state = settings_page()
-    state.session_token = services.sessions.create(1, Stage.AUTHENTICATED).token
+    await deliver(state, session_token=services.sessions.create(1, Stage.AUTHENTICATED).token)
     await run(state.load())
     return state
 
@@ -195,9 +199,9 @@ async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
     await run(state.start(Operation.ADD_PASSKEY))
     await reauthenticate(state, gateway, clock)
     assert state.step == Step.PASSKEY_SETUP
-    events = await run(state.create_passkey({"name": " Work  laptop "}))
-    ceremony, options = browser_ceremony(events)
-    assert ceremony == "create" and callback_handler(events) == "finish_passkey"
+    await run(state.create_passkey({"name": " Work  laptop "}))
+    ceremony, options = browser_ceremony(state)
+    assert ceremony == "create" and callback_handler(state) == "finish_passkey"
     await run(state.finish_passkey(authenticator.create(options)))
     assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED
     assert [(p["name"], p["one_step"]) for p in state.passkeys] == [("Work laptop", "yes")]
@@ -213,7 +217,8 @@ async def test_a_refused_or_cancelled_creation_stays_on_the_step(
     await reauthenticate(state, gateway, clock)
     assert (await run(state.create_passkey({"name": "x" * 65}))) == []
     assert state.error == messages.PASSKEY_NAME_INVALID
-    _, options = browser_ceremony(await run(state.create_passkey({"name": ""})))
+    await run(state.create_passkey({"name": ""}))
+    _, options = browser_ceremony(state)
     await run(state.finish_passkey("error:InvalidStateError"))
     assert state.error == "This device already holds a passkey for your account."
     await run(state.finish_passkey(authenticator.create(options, rp_id="evil.example")))
@@ -266,13 +271,13 @@ async def test_a_passkey_confirms_a_change_in_settings_after_the_password(
     assert state.reauth_method == Factor.SMS  # texts stay the default; the passkey is one choice away
     await run(state.use_reauth_method(Factor.PASSKEY))
     assert state.reauth_method == Factor.PASSKEY
-    events = await run(state.confirm_password({"password": PASSWORD}))
-    ceremony, options = browser_ceremony(events)
-    assert ceremony == "get" and callback_handler(events) == "finish_reauth_passkey"
+    await run(state.confirm_password({"password": PASSWORD}))
+    ceremony, options = browser_ceremony(state)
+    assert ceremony == "get" and callback_handler(state) == "finish_reauth_passkey"
     await run(state.finish_reauth_passkey("error:NotAllowedError"))
     assert state.error.startswith("The passkey request was cancelled") and state.two_factor_enabled
-    events = await run(state.confirm_password({"password": PASSWORD}))
-    _, options = browser_ceremony(events)
+    await run(state.confirm_password({"password": PASSWORD}))
+    _, options = browser_ceremony(state)
     await run(state.finish_reauth_passkey(authenticator.get(options)))
     assert state.step == Step.STATUS and state.notice == messages.TWO_FACTOR_OFF
     assert not services.accounts.get(1).is_two_factor_enabled and gateway.sent == []
@@ -290,12 +295,15 @@ async def test_passkey_sign_ins_and_refusals_are_in_the_activity_log(
     services: Services, ada: int, authenticator: SoftAuthenticator
 ) -> None:
     challenge = await at_challenge(services)
-    _, options = browser_ceremony(await run(challenge.start_passkey({})))
+    await run(challenge.start_passkey({}))
+    _, options = browser_ceremony(challenge)
     await run(challenge.finish_passkey(authenticator.get(options, origin="https://sms2fa.evil.example")))
-    _, options = browser_ceremony(await run(challenge.start_passkey({})))
+    await run(challenge.start_passkey({}))
+    _, options = browser_ceremony(challenge)
     await run(challenge.finish_passkey(authenticator.get(options)))
     login = make_state(LoginState)
-    _, options = browser_ceremony(await run(login.start_passkey_sign_in()))
+    await run(login.start_passkey_sign_in())
+    _, options = browser_ceremony(login)
     await run(login.finish_passkey_sign_in(authenticator.get(options)))
     lines = [(entry.kind.value, entry.detail) for entry in services.activity.recent(ada)]
     assert lines == [

@@ -10,7 +10,7 @@ from sms2fa_app.backend.services import Services
 from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import StatePage, redirect_path, resend_wait, run, settings_page
+from tests.support.states import StatePage, deliver, redirect_path, resend_wait, run, settings_page
 
 NEW_PHONE = "+14155552671"
 OLD_PHONE = "+14155551212"
@@ -22,9 +22,9 @@ async def signed_in_settings(services: Services, phone: str | None = None) -> St
     issued = services.accounts.log_in("ada@example.com", PASSWORD)
     if phone is not None:  # skip the challenge: advance the session directly for settings tests
         issued = services.sessions.advance(issued.issued.token, Stage.AUTHENTICATED)
-        state.session_token = issued.token
+        await deliver(state, session_token=issued.token)
     else:
-        state.session_token = issued.issued.token
+        await deliver(state, session_token=issued.issued.token)
     assert await run(state.load()) == []
     return state
 
@@ -96,7 +96,7 @@ async def test_a_number_used_by_another_account_answers_like_a_free_one_and_cost
     await run(free.send_enroll_code({"phone": "+14155550199"}))
     create_user(services, "eve@example.com")
     taken = settings_page()
-    taken.session_token = services.accounts.log_in("eve@example.com", PASSWORD).issued.token
+    await deliver(taken, session_token=services.accounts.log_in("eve@example.com", PASSWORD).issued.token)
     await run(taken.load())
     await begin_enrollment(taken)
     await run(taken.send_enroll_code({"phone": NEW_PHONE}))
@@ -188,7 +188,7 @@ async def test_settings_requires_a_full_session(services: Services) -> None:
     assert redirect_path(await run(state.load())) == "/login?next=/settings" or redirect_path(
         await run(state.load())
     ).startswith("/login")
-    state.session_token = log_in(services).token  # password step only: 2FA still pending
+    await deliver(state, session_token=log_in(services).token)  # password step only: 2FA still pending
     assert redirect_path(await run(state.load())) == "/2fa-challenge"
     assert redirect_path(await run(state.start(Operation.DISABLE))) == "/login"
     assert redirect_path(await run(state.verify_reauth_code({"code": "123456"}))) == "/login"

@@ -1,0 +1,61 @@
+"""JavaScript the pages run in the browser, compiled into the bundle: never a string the browser evaluates.
+
+The Content-Security-Policy allows scripts only from the site and by hash (no 'unsafe-eval'). Reflex's
+`rx.call_script` and the callback of `rx.call_function` reach its event loop as strings that it passes to eval(),
+which that policy refuses: the call throws and nothing happens. `run_in_browser` builds the same `_call_function`
+event with the function and the callback as code of the bundle, which Reflex calls without eval. A handler on the
+server cannot send code at all: it keeps a request in state, and a component here runs it (`passkey_ceremony`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import EventSpec, server_side
+from reflex_base.utils import format
+from reflex_base.vars.base import Var, VarData
+
+from sms2fa_app.state.webauthn_calls import ERROR_PREFIX, UNSUPPORTED
+
+# The body of the ceremony's function: `request` is webauthn_calls' JSON text ({"call", "options"}). It always
+# resolves: with the credential's JSON, or with "error:<name>" (the DOMException's name, or "unsupported").
+_CEREMONY = """
+const request = JSON.parse(%(request)s);
+const call = request.call === "create" ? "create" : "get";
+const parse = call === "create" ? "parseCreationOptionsFromJSON" : "parseRequestOptionsFromJSON";
+const api = window.PublicKeyCredential;
+if (!window.isSecureContext || !navigator.credentials || !api || typeof api[parse] !== "function") {
+  return Promise.resolve("%(prefix)s%(unsupported)s");
+}
+return (async () => {
+  try {
+    const credential = await navigator.credentials[call]({publicKey: api[parse](JSON.parse(request.options))});
+    return credential ? JSON.stringify(credential.toJSON()) : "%(prefix)sNotAllowedError";
+  } catch (error) {
+    return "%(prefix)s" + String((error && error.name) || "Error");
+  }
+})();
+"""
+
+
+def run_in_browser(body: str, callback: Any = None, uses: Var | None = None) -> EventSpec:
+    """An event that runs the JavaScript function `body` (statements; `return` gives `callback` its value) in the
+    browser, from the bundle. `uses`: a state var the body names by its JavaScript expression."""
+    var_data = VarData.merge(uses._get_all_var_data()) if uses is not None else None
+    function = Var(_js_expr=f"(() => {{{body}}})", _var_data=var_data)
+    arguments: dict[str, Any] = {"function": function, "callback": None}
+    if callback is not None:
+        arguments["callback"] = format.format_queue_events(callback, args_spec=lambda result: [result])
+    return server_side("_call_function", inspect.signature(rx.call_function), **arguments)
+
+
+def passkey_ceremony(request: Var[str], callback: Any) -> rx.Component:
+    """Runs the passkey ceremony a handler put in `request` (once per request: a new one mounts anew) and sends
+    the browser's answer to `callback`. Invisible."""
+    body = _CEREMONY % {"request": request._js_expr, "prefix": ERROR_PREFIX, "unsupported": UNSUPPORTED}
+    return rx.cond(
+        request != "",
+        rx.box(key=request, on_mount=run_in_browser(body, callback, uses=request), display="none"),
+    )

@@ -1,0 +1,228 @@
+"""The stack suite: the production stack of scripts/stack.py (PostgreSQL, Redis, WORKERS backend workers on
+Reflex's Redis state manager, the built frontend behind nginx), started once for this package, driven in Chromium
+through nginx and by bare websocket clients (tests/support/reflex_client.py) for parallel requests.
+
+The app runs with production's own limits; each test starts with the app's Redis database emptied (limits,
+codes, lockouts; Reflex's state lives in another database) and an empty outbox. The stack's timings and logs are
+left in test-artifacts/stack/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+from prometheus_client.parser import text_string_to_metric_families
+from reflex.state import State
+
+from scripts.stack import Sms, Stack
+from scripts.stack_parts import Postgres
+from sms2fa_app.backend.services import Services, build_services
+from sms2fa_app.config import load_settings
+from sms2fa_app.state.session import SessionState
+from tests.conftest import NO_PRESSURE
+from tests.support.app_server import project_mirror as _project_mirror
+from tests.support.browser import (  # noqa: F401 - fixtures shared by the browser tests
+    ARTIFACTS,
+    CSP_WATCH,
+    UI_TIMEOUT_MS,
+    BrowserCapture,
+    artifact_dir,
+    browser,
+    chromium_executable,
+    save_artifacts,
+    under_ci,
+)
+from tests.support.plivo_server import LocalPlivo
+from tests.support.reflex_client import ReflexClient
+from tests.support.smtp_server import LocalSmtp
+from tests.support.token_scan import tokens_in
+
+STACK_TESTS = Path(__file__).resolve().parent
+# The limits suite counts exact numbers of tries: no proof of work in its way, except for texts to GB (4 an hour,
+# a proof from the third on), where test_browser_calls.py solves the widget under nginx's CSP.
+STACK_SETTINGS = {
+    **NO_PRESSURE,
+    "SMS_COUNTRY_CAPS_PER_HOUR": "GB=4",
+    "SMS_COUNTRY_CAP_DEFAULT_PER_HOUR": "100000",
+    "POW_AFTER_COUNTRY_CAP_PERCENT": "50",
+    "POW_DIFFICULTY": "2000",
+    # Short enough for the passkey story's re-authentication text (it waits out the login's cooldown, up to 10 s),
+    # far longer than twenty parallel resends take.
+    "OTP_RESEND_COOLDOWN_SECONDS": "8",
+}
+STACK_ARTIFACTS = ARTIFACTS / "stack"
+WORKERS = 2
+SUMMARY: dict[str, Any] = {}  # the stack's start and the suite's time, for the terminal summary
+SESSION_KEY = f"{SessionState.get_full_name()}.session_token_rx_state_"
+HYDRATE = f"{State.get_full_name()}.hydrate_and_load"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if STACK_TESTS in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.stack)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _missing_tools() -> list[str]:
+    missing = [] if Path("/usr/sbin/nginx").exists() else ["nginx"]
+    missing += [] if Path("/usr/bin/redis-server").exists() else ["redis-server"]
+    try:
+        Postgres.bin_dir()
+    except RuntimeError:
+        missing.append("postgresql")
+    return missing
+
+
+@pytest.fixture(scope="package")
+def plivo() -> Iterator[LocalPlivo]:
+    with LocalPlivo() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def smtp_server() -> Iterator[LocalSmtp]:
+    """The mail server the stack's workers send to (a plain relay on 127.0.0.1)."""
+    with LocalSmtp() as server:
+        yield server
+
+
+@pytest.fixture
+def mail(smtp_server: LocalSmtp) -> LocalSmtp:
+    """The mail server's mailbox for this test (emptied before each test by `fresh`)."""
+    return smtp_server
+
+
+@pytest.fixture(scope="package")
+def stack(chromium_executable: str, plivo: LocalPlivo, smtp_server: LocalSmtp) -> Iterator[Stack]:
+    """The whole stack, once for the package; its logs are copied to test-artifacts/stack/ at the end."""
+    if missing := _missing_tools():
+        message = f"{', '.join(missing)} missing (run scripts/ensure_test_tools.sh as root)"
+        if under_ci():
+            pytest.fail(f"CI=true: the stack tests must run, but {message}", pytrace=False)
+        pytest.skip(message)
+    root = Path(tempfile.mkdtemp(prefix="sms2fa-stack-test-"))
+    root.chmod(0o755)  # nginx's workers read the build from here
+    sms = Sms(plivo.url, plivo.auth_id, plivo.auth_token)
+    mail = smtp_server.settings()
+    running = Stack(root, _project_mirror(root / "project"), sms, countries="US,GB", mail=mail, settings=STACK_SETTINGS)
+    running.workers = WORKERS
+    suite_started = time.monotonic()
+    try:
+        running.start()
+        SUMMARY["stack start (s)"] = running.timings
+        yield running
+    finally:
+        SUMMARY["stack suite (s)"] = round(time.monotonic() - suite_started, 1)
+        SUMMARY["workers"] = running.workers
+        running.stop()
+        STACK_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for log in [*running.logs.glob("*.log"), running.nginx.access_log, running.nginx.error_log]:
+            if log.exists():
+                shutil.copy2(log, STACK_ARTIFACTS / f"{log.parent.name}-{log.name}")
+        (STACK_ARTIFACTS / "summary.json").write_text(json.dumps(SUMMARY, indent=2))
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUMMARY:
+        terminalreporter.write_line(f"sms2fa stack: {json.dumps(SUMMARY)}")
+
+
+@pytest.fixture(scope="package")
+def backend(stack: Stack) -> Services:
+    """The app's backend on the stack's PostgreSQL and Redis, to seed accounts and sessions directly."""
+    return build_services(load_settings(stack.app_environment, env_file=None))
+
+
+@pytest.fixture(scope="package")
+def seen_tokens() -> set[str]:
+    """Every session and device token issued in this package (test_zz_tokens_on_disk.py searches for them)."""
+    return set()
+
+
+@pytest.fixture(autouse=True)
+def fresh(backend: Services, plivo: LocalPlivo, smtp_server: LocalSmtp) -> None:
+    """Each test starts with no limits, codes or lockouts counted, and empty outboxes."""
+    backend.redis.flushdb()
+    plivo.clear()
+    smtp_server.clear()
+
+
+@pytest.fixture
+def capture() -> BrowserCapture:
+    return BrowserCapture()
+
+
+@pytest.fixture
+def context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
+    """A fresh browser context whose relative URLs go to nginx, watching for CSP violations."""
+    new_context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 800})
+    new_context.set_default_timeout(UI_TIMEOUT_MS)
+    new_context.add_init_script(CSP_WATCH)
+    yield new_context
+    new_context.close()
+
+
+@pytest.fixture
+def page(
+    request: pytest.FixtureRequest, context: BrowserContext, capture: BrowserCapture, seen_tokens: set[str]
+) -> Iterator[Page]:
+    """A captured page; after the test, no Content-Security-Policy violation may have happened in it."""
+    shutil.rmtree(artifact_dir(request.node), ignore_errors=True)
+    new_page = context.new_page()
+    capture.attach(new_page)
+    yield new_page
+    seen_tokens.update(tokens_in(capture.frames))
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        save_artifacts(request.node, new_page, capture)
+        return
+    violations = [] if new_page.is_closed() else new_page.evaluate("() => window.__cspViolations")
+    violations += [line for line in capture.console if "Content Security Policy" in line]
+    assert not violations, f"the page broke its Content-Security-Policy: {violations}"
+
+
+def worker_metrics(stack: Stack, only: int | None = None) -> list[dict[tuple[str, frozenset[tuple[str, str]]], float]]:
+    """Each worker's metrics, or worker `only`'s (scraped with the token, from the worker's own port)."""
+    scraped = []
+    for worker in stack.backends if only is None else [stack.backends[only]]:
+        request = urllib.request.Request(
+            f"{worker.url}/metrics", headers={"Authorization": f"Bearer {stack.metrics_token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+        scraped.append(samples)
+    return scraped
+
+
+def metric(scraped: list[dict[tuple[str, frozenset[tuple[str, str]]], float]], name: str, **labels: str) -> float:
+    """One sample summed over the workers (0 where a worker has none yet)."""
+    key = (name, frozenset(labels.items()))
+    return sum(worker.get(key, 0.0) for worker in scraped)
+
+
+def signed_in_client(stack: Stack, token: str, path: str) -> ReflexClient:
+    """A bare websocket connection through nginx whose browser storage holds `token` (sent in its hydrate)."""
+    client = ReflexClient(stack.url).__enter__()
+    client.call(HYDRATE, {"vars": {SESSION_KEY: token}}, path=path, quiet=0.3)
+    return client

@@ -1,0 +1,52 @@
+"""Search the files a run left behind for raw browser tokens (session and remembered-device tokens).
+
+The tokens are collected from what the browser received (websocket frames, localStorage) and from the sessions
+tests created directly; their SHA-256 digests are expected on the server, the tokens themselves nowhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+SKIPPED_DIRECTORIES = {".git", ".venv", ".tools", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
+# A browser token as Reflex delivers it in a state delta: "session_token_rx_state_":"<43 characters>".
+_DELIVERED = re.compile(r'"(?:session|device)_token_rx_state_"\s*:\s*"([A-Za-z0-9_-]{43})"')
+
+
+def tokens_in(texts: Iterable[str]) -> set[str]:
+    """The browser tokens delivered in these websocket frames (or any text quoting a state delta)."""
+    return {token for text in texts for token in _DELIVERED.findall(text)}
+
+
+def digest(token: str) -> str:
+    """What the server keeps instead of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def files_under(roots: Iterable[Path]) -> list[Path]:
+    """Every regular file under the roots, not following links, skipping tool and cache directories."""
+    found = []
+    for root in roots:
+        for directory, subdirectories, files in os.walk(root):
+            subdirectories[:] = [name for name in subdirectories if name not in SKIPPED_DIRECTORIES]
+            found.extend(Path(directory) / name for name in files if not (Path(directory) / name).is_symlink())
+    return found
+
+
+def files_containing(needles: Iterable[str], roots: Iterable[Path]) -> dict[str, list[Path]]:
+    """For each needle, the files whose bytes contain it (only needles that were found)."""
+    wanted = {needle: needle.encode() for needle in needles if needle}
+    hits: dict[str, list[Path]] = {}
+    for path in files_under(roots):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for needle, raw in wanted.items():
+            if raw in data:
+                hits.setdefault(needle, []).append(path)
+    return hits
