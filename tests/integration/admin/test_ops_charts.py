@@ -4,7 +4,7 @@ reports (the real Plivo SDK against LocalPlivo, which POSTs signed reports to th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.models import SmsOpsEvent
 from sms2fa_app.backend.services import Services, build_services, set_services
 from tests.conftest import make_settings
+from tests.integration.test_plivo_callbacks import wait_for
 from tests.support.asgi_server import AsgiServer
 from tests.support.plivo_server import LocalPlivo
 
@@ -96,15 +97,6 @@ def plivo_services(tmp_path: Path, real_redis: redis.Redis, local_plivo: LocalPl
         set_services(built)
         yield built
         set_services(None)
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_sends_refusals_blocks_and_signed_reports_become_chart_events(
