@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import col, update
+from sqlmodel import col, delete, update
 
 from sms2fa_app.backend.delivery.status import Channel, DeliveryState
 from sms2fa_app.backend.infra.clock import Clock
@@ -26,9 +26,10 @@ BLOCKED = "blocked"  # this send reached its country's cap: the country is block
 class OpsEvents:
     """Appends and updates the stored operations events (OtpService.on_text, DeliveryStatuses.on_report)."""
 
-    def __init__(self, database: Database, clock: Clock):
+    def __init__(self, database: Database, clock: Clock, retention_seconds: int):
         self._db = database
         self._clock = clock
+        self.retention_seconds = int(retention_seconds)
 
     def text(self, channel: Channel, country: str, outcome: str, message_id: str = "") -> None:
         """A text or call was asked for: `outcome` is "sent", "blocked" or the refusal's name."""
@@ -58,3 +59,9 @@ class OpsEvents:
                 )
         except Exception as error:
             log_event(log, logging.ERROR, "ops_event_not_updated", state=str(state), error=type(error).__name__)
+
+    def purge(self) -> int:
+        """Delete the events older than the retention period (the activity log's); returns how many went."""
+        cutoff = self._clock.now() - self.retention_seconds
+        with self._db.session() as db:
+            return db.exec(delete(SmsOpsEvent).where(col(SmsOpsEvent.at) < cutoff)).rowcount or 0

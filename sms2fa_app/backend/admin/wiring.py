@@ -55,7 +55,8 @@ def build_admin(
         settings.admin_reset_wait_seconds,
     )
     jobs.every(settings.admin_reset_sweep_seconds, resets.apply_due)
-    ops_events = OpsEvents(database, clock)
+    ops_events = OpsEvents(database, clock, activity.retention_seconds)
+    jobs.every(3600, ops_events.purge)
     factors.otp.on_text = ops_events.text
     deliveries.on_report = ops_events.report
     console = AdminConsole(database, clock, sessions, factors.otp.lockout, factors, activity, resets)

@@ -69,6 +69,16 @@ def test_older_events_fall_out_of_the_window(admin_services: Services) -> None:
     assert charts.texts.series == () and charts.refusals == () and charts.spend == ()
 
 
+def test_events_older_than_the_retention_period_are_purged(admin_services: Services) -> None:
+    seed(admin_services)
+    ops = admin_services.admin.ops_events
+    assert ops.purge() == 0
+    admin_services.clock.advance(ops.retention_seconds - HOUR)
+    assert ops.purge() == 9  # the first hour's texts
+    with admin_services.database.session() as db:
+        assert len(db.exec(select(SmsOpsEvent)).all()) == 8  # the second hour's events stay
+
+
 def test_the_price_table_prices_other_countries_with_the_star() -> None:
     table = (("*", 0.05), ("US", 0.0079))
     assert price_of(table, "US") == 0.0079 and price_of(table, "JP") == 0.05 and price_of((), "JP") == 0.0
