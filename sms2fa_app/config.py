@@ -40,6 +40,7 @@ from sms2fa_app.config_fields import (
     Origin,
     Percent,
     PlivoAuthId,
+    PriceTable,
     RedisUrl,
     Region,
     RpId,
@@ -158,6 +159,12 @@ class Settings(BaseSettings):
     activity_retention_days: PositiveInt = 90
     notice_max_attempts: PositiveInt = 6
     notice_retry_base_seconds: PositiveInt = 30
+    # Admin console: a 2FA reset's waiting period (the user may cancel), how often due resets are applied, and
+    # the prices its spend chart estimates with (per text, per call; "*" for other countries)
+    admin_reset_wait_seconds: PositiveInt = 72 * 3600
+    admin_reset_sweep_seconds: PositiveInt = 60
+    sms_price_table: PriceTable = (("*", 0.05),)
+    voice_price_table: PriceTable = (("*", 0.1),)
 
     @property
     def is_production(self) -> bool:

@@ -6,6 +6,9 @@ from sms2fa_app.api.routes import api_app
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.activity import activity_page
+from sms2fa_app.pages.admin import admin_page
+from sms2fa_app.pages.admin_cancel import cancel_reset_page
+from sms2fa_app.pages.admin_ops import admin_ops_page
 from sms2fa_app.pages.auth import login_page, signup_page
 from sms2fa_app.pages.challenge import challenge_page
 from sms2fa_app.pages.dashboard import dashboard_page
@@ -13,6 +16,7 @@ from sms2fa_app.pages.dev_outbox import dev_outbox_page
 from sms2fa_app.pages.email_links import forgot_password_page, reset_password_page, verify_email_page
 from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error
@@ -42,5 +46,10 @@ app.add_page(
     reset_password_page, route="/reset-password", title="New password · sms2fa", on_load=ResetPasswordState.load
 )
 app.add_page(verify_email_page, route="/verify-email", title="Confirm email · sms2fa", on_load=VerifyEmailState.load)
+app.add_page(admin_page, route="/admin", title="Admin · sms2fa", on_load=AdminUsersState.load)
+app.add_page(admin_ops_page, route="/admin/sms", title="SMS operations · sms2fa", on_load=AdminOpsState.load)
+app.add_page(
+    cancel_reset_page, route="/cancel-2fa-reset", title="Cancel the reset · sms2fa", on_load=CancelResetState.load
+)
 if not get_settings().is_production:
     app.add_page(dev_outbox_page, route="/dev/outbox", title="Dev outbox · sms2fa", on_load=DevOutboxState.refresh)

@@ -34,6 +34,8 @@ class User(SQLModel, table=True):
     # When the owner of the address opened the verification link (None: not yet; accounts made before
     # verification existed count as verified from the migration on).
     email_verified_at: float | None = Field(default=None)
+    # May enter /admin (with 2FA on); granted only by the CLI (backend/admin/cli.py).
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class LoginSession(SQLModel, table=True):
@@ -148,3 +150,48 @@ class SecurityEvent(SQLModel, table=True):
     browser: str = Field(default="", max_length=64)
     network: str = Field(default="", max_length=64)
     detail: str = Field(default="", max_length=32)
+
+
+class AdminAction(SQLModel, table=True):
+    """The admins' audit log: who did what to which account, and when (only inserted)."""
+
+    __tablename__ = "admin_actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admin_id: int | None = Field(default=None, index=True)  # None: the CLI (no account acted)
+    user_id: int | None = Field(default=None, index=True)  # no foreign key: the log outlives the account
+    action: str = Field(max_length=32)
+    detail: str = Field(default="", max_length=200)
+    at: float = Field(index=True)
+
+
+class TwoFactorReset(SQLModel, table=True):
+    """An admin's reset of a user's 2FA: pending until `due_at`, then applied, unless cancelled first."""
+
+    __tablename__ = "two_factor_resets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    admin_id: int | None = Field(default=None)
+    identity_check: str = Field(max_length=200)  # how the admin verified the person's identity
+    requested_at: float
+    due_at: float = Field(index=True)
+    state: str = Field(default="pending", max_length=16, index=True)  # pending | cancelled | applied
+    resolved_at: float | None = Field(default=None)
+
+
+class SmsOpsEvent(SQLModel, table=True):
+    """One text or call asked for: sent (then its delivery state) or refused, by destination country.
+
+    Written by the send path and the delivery reports; the admin console's charts read only these rows.
+    Holds no number, user or code."""
+
+    __tablename__ = "sms_ops_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: float = Field(index=True)
+    channel: str = Field(max_length=8)  # sms | voice
+    country: str = Field(default="", max_length=8)  # ISO region, "" when the number did not parse
+    outcome: str = Field(max_length=32)  # "sent", "blocked" (a country's cap was reached) or the refusal
+    message_id: str = Field(default="", max_length=64, index=True)
+    state: str = Field(default="", max_length=16)  # the newest delivery state of a sent message

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
+from sms2fa_app.backend.admin.wiring import AdminServices, build_admin
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
@@ -82,6 +83,7 @@ class Services:
     deliveries: DeliveryStatuses
     spoken: SpokenCodes
     alerts: OperatorAlerts
+    admin: AdminServices
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -224,6 +226,17 @@ def build_services(
         deliveries=deliveries,
         spoken=spoken,
         alerts=alerts,
+        admin=build_admin(
+            settings,
+            clock,
+            database,
+            jobs=jobs,
+            notices=notices,
+            activity=activity,
+            sessions=sessions,
+            factors=second_factors,
+            deliveries=deliveries,
+        ),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )
