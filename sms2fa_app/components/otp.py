@@ -7,12 +7,16 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import run_in_browser
+from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import labeled_input
 from sms2fa_app.state.challenge import Factor
 
+CODE_FIELD = "field-code"
 
-def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
-    """'Verification code': numeric keyboard, one-time-code autofill, focused."""
+
+def otp_input(error: rx.Var[str] | str = "", key: rx.Var[str] | str = "") -> rx.Component:
+    """'Verification code': numeric keyboard, one-time-code autofill, focused (again whenever `key`, the factor it
+    is for, changes: the button that switched is gone)."""
     return labeled_input(
         "Verification code",
         "code",
@@ -23,6 +27,7 @@ def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
         max_length=9,
         placeholder="123456",
         auto_focus=True,
+        key=key,
         style={"letter-spacing": "0.3em", "font-variant-numeric": "tabular-nums"},
     )
 
@@ -49,14 +54,15 @@ def web_otp() -> rx.Component:
 
 
 def resend_button(seconds: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
-    """'Resend code', disabled with the seconds left while the server's cooldown runs."""
+    """'Resend code', disabled with the seconds left while the server's cooldown runs (the focus goes to the code
+    field, not to <body> under the disabled button)."""
     return rx.button(
         rx.cond(seconds > 0, "Resend code in " + seconds.to_string() + "s", "Resend code"),
         type="button",
         variant="soft",
         size="3",
         width="100%",
-        on_click=on_click,
+        on_click=[focus_element(CODE_FIELD), on_click],
         disabled=(seconds > 0) | loading,
         loading=loading,
     )
