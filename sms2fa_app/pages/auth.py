@@ -17,7 +17,9 @@ FORGOT_PATH = "/forgot-password"
 def _signup_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            labeled_input("Email", "email", error=SignupState.email_error, type_="email", autocomplete="email"),
+            labeled_input(
+                "Email", "email", error=SignupState.email_error, type_="email", autocomplete="email", auto_focus=True
+            ),
             new_password_fields(
                 SignupState,
                 password_error=SignupState.password_error,
@@ -49,7 +51,7 @@ def signup_page() -> rx.Component:
     return card(
         "Create your account",
         rx.cond(SignupState.check_email != "", _check_email(), _signup_form()),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text("Already have an account? ", rx.link("Log in instead", href="/login", underline="always"), size="2"),
     )
 
 
@@ -60,7 +62,10 @@ def _login_error() -> rx.Component:
         rx.callout(
             rx.text(
                 LoginState.error,
-                rx.cond(LoginState.throttled, rx.fragment(" ", rx.link("Forgot password?", href=FORGOT_PATH))),
+                rx.cond(
+                    LoginState.throttled,
+                    rx.fragment(" ", rx.link("Forgot password?", href=FORGOT_PATH, underline="always")),
+                ),
             ),
             icon="triangle_alert",
             color_scheme="red",
@@ -77,7 +82,7 @@ def login_page() -> rx.Component:
         "Log in",
         rx.form(
             rx.vstack(
-                labeled_input("Email", "email", type_="email", autocomplete="username"),
+                labeled_input("Email", "email", type_="email", autocomplete="username", auto_focus=True),
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
                 rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
                 _login_error(),
@@ -114,5 +119,5 @@ def login_page() -> rx.Component:
             type="button",
         ),
         passkey_ceremony(LoginState.passkey_request, LoginState.finish_passkey_sign_in),
-        rx.text("New here? ", rx.link("Create an account", href="/signup"), size="2"),
+        rx.text("New here? ", rx.link("Create an account", href="/signup", underline="always"), size="2"),
     )

@@ -6,9 +6,10 @@ import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.countdown import countdown_button
+from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
+from sms2fa_app.components.otp import CODE_FIELD, factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
@@ -54,7 +55,7 @@ def _send_again() -> rx.Component:
             ),
             countdown_button(
                 ChallengeState.resend_at,
-                with_proof(ChallengeState.call_me),
+                [focus_element(CODE_FIELD), with_proof(ChallengeState.call_me)],
                 waiting="Call me instead",
                 ready="Call me instead",
                 max_seconds=longest_resend_wait(),
@@ -86,7 +87,15 @@ def _passkey_form() -> rx.Component:
         rx.vstack(
             _remember_box(),
             form_error(ChallengeState.error),
-            submit_button("Verify with a passkey", ChallengeState.verifying),
+            rx.button(
+                "Verify with a passkey",
+                type="submit",
+                loading=ChallengeState.verifying,
+                disabled=ChallengeState.verifying,
+                size="3",
+                width="100%",
+                auto_focus=True,
+            ),
             passkey_ceremony(ChallengeState.passkey_request, ChallengeState.finish_passkey),
             spacing="3",
             width="100%",
@@ -102,7 +111,7 @@ def _code_form() -> rx.Component:
             rx.cond(
                 ChallengeState.method == Factor.RECOVERY,
                 labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                otp_input(),
+                otp_input(key=ChallengeState.method),
             ),
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
@@ -187,11 +188,20 @@ def _recovery_status() -> rx.Component:
     )
 
 
+DEVICES_HEADING = "devices-heading"
+
+
 def _devices() -> rx.Component:
+    """The remembered devices; after "Forget" the focus goes to the heading (the button is gone)."""
+    forget_focus = focus_element(DEVICES_HEADING)
     return rx.cond(
-        SettingsState.devices.length() > 0,
+        SettingsState.two_factor_enabled | (SettingsState.devices.length() > 0),
         rx.vstack(
-            rx.heading("Remembered devices", size="3", as_="h3"),
+            rx.heading("Remembered devices", size="3", as_="h3", id=DEVICES_HEADING, tab_index=-1),
+            rx.cond(
+                SettingsState.devices.length() == 0,
+                rx.text("No remembered devices. Tick “Remember this device” when you sign in.", size="2"),
+            ),
             rx.foreach(
                 SettingsState.devices,
                 lambda device: rx.hstack(
@@ -203,11 +213,21 @@ def _devices() -> rx.Component:
                         device["last_used"],
                         size="2",
                     ),
-                    rx.button("Forget", on_click=SettingsState.forget_device(device["id"]), variant="ghost", size="1"),
+                    rx.button(
+                        "Forget",
+                        on_click=[forget_focus, SettingsState.forget_device(device["id"])],
+                        variant="ghost",
+                        size="1",
+                    ),
                     align="center",
                 ),
             ),
-            rx.button("Forget all", on_click=SettingsState.forget_all_devices, variant="soft", size="2"),
+            rx.cond(
+                SettingsState.devices.length() > 0,
+                rx.button(
+                    "Forget all", on_click=[forget_focus, SettingsState.forget_all_devices], variant="soft", size="2"
+                ),
+            ),
             spacing="2",
             width="100%",
         ),

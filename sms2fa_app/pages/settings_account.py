@@ -3,9 +3,12 @@ deletion) with their steps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.focus import focus_element, focus_on_mount
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.otp import factor_choices, otp_input
 from sms2fa_app.components.pow import proof_of_work
@@ -49,6 +52,16 @@ def _reauth_prompt() -> rx.Component:
     )
 
 
+PASSWORD_FIELD = "field-password"
+
+
+def _use_reauth_method(factor: Factor) -> Any:
+    """Switch the factor; the focus goes to the field that comes with it (the code fields focus themselves)."""
+    if factor in (Factor.SMS, Factor.PASSKEY):
+        return [WizardState.use_reauth_method(factor), focus_element(PASSWORD_FIELD)]
+    return WizardState.use_reauth_method(factor)
+
+
 def reauth_step() -> rx.Component:
     """The password, and with 2FA on any enrolled factor: an app or recovery code in this same step, a passkey
     right after it, or a texted code in the next one."""
@@ -64,10 +77,11 @@ def reauth_step() -> rx.Component:
         rx.form(
             rx.vstack(
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
+                focus_on_mount(PASSWORD_FIELD),  # after the code fields' autofocus: the step opens on the password
                 rx.cond(two_factor & (method == Factor.TOTP), otp_input()),
                 rx.cond(
                     two_factor & (method == Factor.RECOVERY),
-                    labeled_input("Recovery code", "code", autocomplete="off"),
+                    labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                 ),
                 form_error(SettingsState.error),
                 proof_of_work(SettingsState.pow_challenge),
@@ -95,7 +109,7 @@ def reauth_step() -> rx.Component:
             factor_choices(
                 WizardState.reauth_method,
                 SettingsState.totp_enabled,
-                WizardState.use_reauth_method,
+                _use_reauth_method,
                 SettingsState.passkeys.length() > 0,
             ),
         ),
@@ -113,7 +127,9 @@ def new_password_step() -> rx.Component:
         action_heading(),
         rx.form(
             rx.vstack(
-                new_password_fields(PasswordChangeState, label="New password", confirm_label="Confirm new password"),
+                new_password_fields(
+                    PasswordChangeState, label="New password", confirm_label="Confirm new password", auto_focus=True
+                ),
                 form_error(SettingsState.error),
                 submit_button("Change password", SettingsState.busy),
                 nav_buttons(),
@@ -141,7 +157,10 @@ def confirm_delete_step() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.el.label(
-                    rx.hstack(rx.checkbox(name="confirm"), rx.text("I understand that this cannot be undone", size="2"))
+                    rx.hstack(
+                        rx.checkbox(name="confirm", auto_focus=True, aria_labelledby="confirm-delete-label"),
+                        rx.text("I understand that this cannot be undone", id="confirm-delete-label", size="2"),
+                    )
                 ),
                 form_error(SettingsState.error),
                 rx.button(

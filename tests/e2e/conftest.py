@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from tests.conftest import PRODUCTION_TEST_SETTINGS
+from tests.e2e.audit import note_visits
 from tests.support.app_server import (
     ROOT,
     SENDER_NUMBER,
@@ -232,6 +233,7 @@ def page(
     capture.attach(new_page)
     yield new_page
     seen_tokens.update(tokens_in(capture.frames))
+    note_visits(capture.navigations)
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         save_artifacts(request.node, new_page, capture)

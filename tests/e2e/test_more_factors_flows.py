@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.e2e.test_two_factor_flows import (
     CHALLENGE,
     DASHBOARD,
@@ -74,6 +75,7 @@ def redeem_recovery_code(page: Page, code: str) -> None:
     """On the challenge: switch to recovery codes, type `code`, press Verify."""
     page.get_by_role("button", name="Use a recovery code").click()
     expect(page.get_by_text(RECOVERY_PROMPT)).to_be_visible()
+    audit(page, "challenge, a recovery code")
     page.get_by_label("Recovery code").fill(code)
     page.get_by_role("button", name="Verify").click()
 
@@ -116,6 +118,7 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     key_line = page.get_by_text(KEY_LINE)
     expect(key_line).to_be_visible()
+    audit(page, "authenticator setup")
     match = KEY_LINE.match(key_line.inner_text().strip())
     assert match is not None, "no base32 key next to the QR code"
     totp = pyotp.TOTP(match.group(1))
@@ -123,6 +126,7 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
     submit_code(page, totp.at(step * TOTP_STEP_SECONDS))
     expect(page.get_by_text("Authenticator app added.").first).to_be_visible()
     expect(page.get_by_text("Authenticator app: on")).to_be_visible()
+    audit(page, "settings, authenticator added")
     return totp, step
 
 
@@ -158,6 +162,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
     login_code = wait_for_code(sms, e164, after=sent)
     redeem_recovery_code(page, codes[0])
     expect(alert(page, RECOVERY_SPENT)).to_be_visible()
+    audit(page, "challenge, a spent recovery code")
     expect(page).to_have_url(CHALLENGE)
 
     # In with the texted code instead, not with a second recovery code.
@@ -182,6 +187,7 @@ def test_set_up_an_authenticator_app_and_sign_in_with_it(page: Page, sms: LocalP
     log_in_to_challenge(page, email, e164)  # texts stay the default until the app is used once
     page.get_by_role("button", name="Use my authenticator app").click()
     expect(page.get_by_text(TOTP_PROMPT)).to_be_visible()
+    audit(page, "challenge, an authenticator code")
     wait_for_step_after(setup_step)  # the setup code's step is used up
     submit_code(page, totp.now())
     expect_dashboard(page, email)
@@ -218,10 +224,14 @@ def test_a_remembered_device_skips_the_challenge_until_forgotten(
 
     open_settings(page)
     expect(page.get_by_role("heading", name="Remembered devices")).to_be_visible()
+    audit(page, "settings, a remembered device")
     forget = page.get_by_role("button", name="Forget", exact=True)
     expect(forget).to_have_count(1)
     forget.click()
-    expect(page.get_by_role("heading", name="Remembered devices")).to_have_count(0)
+    expect(page.get_by_text("No remembered devices.", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="Forget", exact=True)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Remembered devices")).to_be_focused()  # not <body>: the button is gone
+    audit(page, "settings, no remembered device")
     back_to_dashboard_and_log_out(page)
 
     log_in_to_challenge(page, email, e164)  # the challenge again, not the dashboard
