@@ -19,6 +19,7 @@ from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
+from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_two_factor_flows import (
     DASHBOARD,
@@ -68,6 +69,7 @@ def schedule_reset(page: Page) -> None:
     page.get_by_role("button", name="Schedule reset").click()
     expect(page.locator("#admin-notice")).to_have_text(messages.admin_action("reset", "scheduled"))
     expect(page.locator("#admin-pending-reset")).to_be_visible()
+    audit(page, "admin, a reset scheduled")
 
 
 def password_hash(backend: Services, email: str) -> str:
@@ -94,6 +96,7 @@ def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can
     open_account(page, user_email)
     expect(page.locator("#admin-2fa")).to_have_text("Two-factor authentication: on")
     expect(page.locator("#admin-factors")).to_contain_text(f"•••• {user_e164[-4:]}")
+    audit(page, "admin, an account")
     capture.snapshot(page)
 
     # First reset: the user cancels it from the mail's link, in their own browser.
@@ -105,8 +108,10 @@ def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can
     try:
         user_page = user_context.new_page()
         user_page.goto(link)
+        audit(user_page, "cancel the reset")
         user_page.get_by_role("button", name="Cancel the reset").click()
         expect(user_page.locator("#cancel-result")).to_have_text(messages.RESET_CANCELLED_BY_LINK)
+        audit(user_page, "the reset cancelled")
     finally:
         user_context.close()
     assert "cancelled" in mail.wait_for(user_email, after=1).subject
@@ -161,6 +166,7 @@ def test_the_sms_charts_render_from_seeded_events(
     expect(page.locator("#chart-spend")).to_contain_text("GB")
     expect(page.locator("#admin-delivery-summary")).to_contain_text("% delivered")
     expect(page.locator("#admin-total-spend")).not_to_have_text("Estimated spend: 0.00")
+    audit(page, "admin, SMS operations")
     capture.snapshot(page)
     assert not [line for line in capture.console if "Content Security Policy" in line or "pageerror" in line]
     capture.assert_absent(*all_codes(sms))
@@ -179,9 +185,11 @@ def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
     page.goto("/admin")
     expect(page.locator("#admin-refusal")).to_have_text(messages.ADMIN_ONLY)
     expect(page.get_by_label("Email contains")).to_have_count(0)
+    audit(page, "admin, refused")
     page.goto("/admin/sms")
     expect(page.locator("#admin-refusal")).to_have_text(messages.ADMIN_ONLY)
     expect(page.locator("svg.recharts-surface")).to_have_count(0)
+    audit(page, "admin SMS operations, refused")
     page.goto("/dashboard")
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(LOGIN)
