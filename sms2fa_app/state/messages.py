@@ -59,7 +59,6 @@ def wait_phrase(seconds: int) -> str:
 LOGIN_THROTTLED = "Too many failed attempts, so password checks are paused."  # the page counts the wait down
 
 
-
 def too_many_requests(seconds: int) -> str:
     """A per-address or per-network limit of sign-ups or reset links."""
     return f"Too many requests. Try again in {minutes(seconds)}."
