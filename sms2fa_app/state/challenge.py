@@ -142,6 +142,8 @@ class ChallengeState(CooldownState, SessionState):
             self._shown_session = session.session_id
             self._show(user, facts)
             self._start_lock(facts.lock_seconds)
+            if facts.lock_seconds:  # say why Verify waits
+                self.error = messages.locked(self._factor)
             self.code_expires_at = int(facts.code_expires_at * 1000)
             if isinstance(facts.sent, int):
                 self._start_cooldown(facts.sent)

@@ -126,8 +126,9 @@ class WizardState(SettingsState):
         prefers_app = user.preferred_factor == Factor.TOTP.value and self.totp_enabled
         self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
-        if user.is_two_factor_enabled:  # the lockout in force counts down on the screen
+        if user.is_two_factor_enabled and lock_seconds:  # the lockout in force counts down on the screen
             self._start_lock(lock_seconds)
+            self.error = messages.locked(Factor(self.reauth_method))
         return True
 
     @guarded()
