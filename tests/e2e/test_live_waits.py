@@ -134,6 +134,7 @@ def test_the_settings_wizard_numbers_its_steps_and_counts_the_cooldown_per_numbe
     expect(send).to_be_enabled()
     send.click()
     submit_code(page, wait_for_code(sms, second))
+    page.get_by_role("button", name="Done").click()
     expect(page.get_by_text(f"•••• {second[-4:]}")).to_be_visible()
 
 
