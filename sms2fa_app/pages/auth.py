@@ -8,6 +8,8 @@ from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work
+from sms2fa_app.components.waits import lock_countdown, verify_button
+from sms2fa_app.config import get_settings
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -88,7 +90,10 @@ def login_page() -> rx.Component:
                 _login_error(),
                 rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="mail", role="status")),
                 proof_of_work(LoginState.pow_challenge),
-                submit_button("Log in", LoginState.loading),
+                lock_countdown(LoginState.throttled_until, get_settings().login_window_seconds),
+                verify_button(
+                    "Log in", LoginState.throttled_until, LoginState.loading, get_settings().login_window_seconds
+                ),
                 spacing="3",
                 width="100%",
             ),

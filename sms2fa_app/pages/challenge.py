@@ -5,13 +5,48 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
-from sms2fa_app.components.countdown import countdown_button
+from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.components.focus import focus_element
-from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.forms import form_error, labeled_input
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import CODE_FIELD, factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
+from sms2fa_app.components.waits import lock_countdown, verify_button
+from sms2fa_app.config import get_settings
+from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState, Factor
+
+
+def _signing_in_as() -> rx.Component:
+    """Whose sign-in this is, and a way out when it isn't theirs."""
+    return rx.text(
+        "Signing in as ",
+        rx.text.strong(ChallengeState.email_hint),
+        " · ",
+        rx.button(
+            "Not you?", on_click=ChallengeState.log_out, variant="ghost", size="1", type="button", data_testid="not-you"
+        ),
+        size="2",
+        color_scheme="gray",
+    )
+
+
+def _expiry() -> rx.Component:
+    """The texted code's expiry, counted down live; once it passed, a prompt to ask for a new one."""
+    return rx.cond(
+        (ChallengeState.method == Factor.SMS) & (ChallengeState.code_expires_at != 0),
+        rx.text(
+            countdown(
+                ChallengeState.code_expires_at,
+                waiting=messages.CODE_EXPIRES,
+                ready=messages.CODE_EXPIRED,
+                max_seconds=get_settings().otp_ttl_seconds,
+            ),
+            size="2",
+            color_scheme="gray",
+            data_testid="code-expiry",
+        ),
+    )
 
 
 def _prompt() -> rx.Component:
@@ -87,14 +122,9 @@ def _passkey_form() -> rx.Component:
         rx.vstack(
             _remember_box(),
             form_error(ChallengeState.error),
-            rx.button(
-                "Verify with a passkey",
-                type="submit",
-                loading=ChallengeState.verifying,
-                disabled=ChallengeState.verifying,
-                size="3",
-                width="100%",
-                auto_focus=True,
+            lock_countdown(ChallengeState.locked_until),
+            verify_button(
+                "Verify with a passkey", ChallengeState.locked_until, ChallengeState.verifying, auto_focus=True
             ),
             passkey_ceremony(ChallengeState.passkey_request, ChallengeState.finish_passkey),
             spacing="3",
@@ -116,8 +146,9 @@ def _code_form() -> rx.Component:
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
             form_error(ChallengeState.error),
+            lock_countdown(ChallengeState.locked_until),
             rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
-            submit_button("Verify", ChallengeState.verifying),
+            verify_button("Verify", ChallengeState.locked_until, ChallengeState.verifying),
             spacing="3",
             width="100%",
         ),
@@ -131,13 +162,15 @@ def challenge_page() -> rx.Component:
     """The form for the chosen factor (a passkey first when the user has one); for texts, their live delivery
     status, WebOTP, "Resend code" and "Call me instead"; and the other factors."""
     return card(
-        "Two-factor authentication",
+        "Verify it's you",  # one line at 375 px
         _prompt(),
         _delivery(),
+        _expiry(),
         rx.cond(ChallengeState.method == Factor.PASSKEY, _passkey_form(), _code_form()),
         _send_again(),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
         ),
         rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
+        subtitle=_signing_in_as(),
     )

@@ -11,6 +11,7 @@ from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
+from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
 from sms2fa_app.pages.settings_account import (
     account_sections,
     action_heading,
@@ -157,6 +158,7 @@ def _passkeys() -> rx.Component:
 def _passkey_setup() -> rx.Component:
     return rx.form(
         rx.vstack(
+            action_heading(),
             rx.text(
                 "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock "
                 "or security key. A name helps you tell your passkeys apart.",
@@ -258,6 +260,7 @@ def _recovery_codes() -> rx.Component:
 
 def _totp_setup() -> rx.Component:
     return rx.vstack(
+        action_heading(),
         rx.text(
             "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
         ),
@@ -268,14 +271,16 @@ def _totp_setup() -> rx.Component:
     )
 
 
-def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
-    """The code form; `texted` adds the countdown resend button (not for authenticator codes)."""
+def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Verify") -> rx.Component:
+    """The code form; `texted` adds the countdown resend button (not for authenticator codes). Verify waits
+    for a lockout, counted down live."""
     return rx.vstack(
         rx.form(
             rx.vstack(
                 otp_input(),
                 form_error(SettingsState.error),
-                submit_button("Verify", SettingsState.busy),
+                lock_countdown(SettingsState.locked_until),
+                verify_button(label, SettingsState.locked_until, SettingsState.busy),
                 spacing="3",
                 width="100%",
             ),
@@ -304,11 +309,12 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
 def _phone_step() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text("Step 1 of 3: the mobile number we should text.", size="2", color_scheme="gray"),
+            action_heading(),
+            rx.text("The mobile number we should text.", size="2"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error),
             proof_of_work(SettingsState.pow_challenge),
-            submit_button("Send code", SettingsState.busy),
+            send_button("Send code", SettingsState.resend_at, SettingsState.busy),
             nav_buttons(),
             spacing="3",
             width="100%",
@@ -328,9 +334,8 @@ def settings_page() -> rx.Component:
             (
                 Step.CODE,
                 rx.vstack(
-                    rx.text(
-                        "Step 2 of 3: enter the code we sent to ", rx.code(SmsSetupState.phone_preview), ".", size="2"
-                    ),
+                    action_heading(),
+                    rx.text("Enter the code we sent to ", rx.code(SmsSetupState.phone_preview), ".", size="2"),
                     _code_form(SmsSetupState.verify_enroll_code),
                     width="100%",
                 ),
@@ -362,7 +367,7 @@ def settings_page() -> rx.Component:
                     rx.text(
                         "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
                     ),
-                    _code_form(WizardState.verify_reauth_code),
+                    _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
                     width="100%",
                 ),
             ),

@@ -12,6 +12,7 @@ from sms2fa_app.components.focus import focus_element, focus_on_mount
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.otp import factor_choices, otp_input
 from sms2fa_app.components.pow import proof_of_work
+from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordChangeState, SettingsState, WizardState
 
@@ -26,8 +27,15 @@ def nav_buttons() -> rx.Component:
 
 
 def action_heading() -> rx.Component:
-    """The operation being confirmed, e.g. "Turn off two-factor authentication"."""
-    return rx.heading(WizardState.action_title, size="3", as_="h2")
+    """The operation being confirmed, e.g. "Turn off two-factor authentication", and which step of how many."""
+    return rx.vstack(
+        rx.cond(
+            WizardState.step_label != "",
+            rx.text(WizardState.step_label, size="1", color_scheme="gray", data_testid="step-label"),
+        ),
+        rx.heading(WizardState.action_title, size="3", as_="h2"),
+        spacing="1",
+    )
 
 
 # ---- re-authentication -------------------------------------------------------------------------------
@@ -38,17 +46,17 @@ def _reauth_prompt() -> rx.Component:
         SettingsState.two_factor_enabled,
         rx.match(
             WizardState.reauth_method,
-            (Factor.TOTP, rx.text("Confirm it's you: your password and a code from your authenticator app.", size="2")),
-            (Factor.RECOVERY, rx.text("Confirm it's you: your password and one of your recovery codes.", size="2")),
-            (Factor.PASSKEY, rx.text("Confirm it's you: your password, then one of your passkeys.", size="2")),
+            (Factor.TOTP, rx.text("To confirm, enter your password and a code from your authenticator app.", size="2")),
+            (Factor.RECOVERY, rx.text("To confirm, enter your password and one of your recovery codes.", size="2")),
+            (Factor.PASSKEY, rx.text("To confirm, enter your password, then use one of your passkeys.", size="2")),
             rx.text(
-                "Confirm it's you: your password, then a code we text to the number ending in ",
+                "To confirm, enter your password, then a code we text to the number ending in ",
                 SettingsState.phone_ending,
                 ".",
                 size="2",
             ),
         ),
-        rx.text("Confirm it's you: enter your password.", size="2"),
+        rx.text("To confirm, enter your password.", size="2"),
     )
 
 
@@ -73,6 +81,7 @@ def reauth_step() -> rx.Component:
             WizardState.target_label != "",
             rx.text("Removing the passkey ", rx.text.strong(WizardState.target_label), ".", size="2"),
         ),
+        rx.text(WizardState.action_consequence, size="2", data_testid="action-consequence"),
         _reauth_prompt(),
         rx.form(
             rx.vstack(
@@ -84,16 +93,20 @@ def reauth_step() -> rx.Component:
                     labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                 ),
                 form_error(SettingsState.error),
+                lock_countdown(SettingsState.locked_until),
                 proof_of_work(SettingsState.pow_challenge),
                 rx.cond(
-                    two_factor,
-                    rx.match(
-                        method,
-                        (Factor.SMS, submit_button("Send code", SettingsState.busy)),
-                        (Factor.PASSKEY, submit_button("Continue with a passkey", SettingsState.busy)),
-                        submit_button("Confirm", SettingsState.busy),
+                    two_factor & (method == Factor.SMS),
+                    send_button("Text me a code", SettingsState.resend_at, SettingsState.busy),
+                    verify_button(
+                        rx.cond(
+                            two_factor & (method == Factor.PASSKEY),
+                            "Continue with a passkey",
+                            WizardState.action_confirm,
+                        ),
+                        SettingsState.locked_until,
+                        SettingsState.busy,
                     ),
-                    submit_button("Continue", SettingsState.busy),
                 ),
                 nav_buttons(),
                 spacing="3",

@@ -9,6 +9,7 @@ from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
+from sms2fa_app.state.cooldown import deadline_ms
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD, next_challenge
 from sms2fa_app.state.runner import run_backend, run_hashing
@@ -26,6 +27,7 @@ class LoginState(SessionState):
     loading: bool = False
     passkey_busy: bool = False
     throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
+    throttled_until: int = 0  # epoch ms when the throttle ends (counted down by the page)
     unverified: bool = False  # the right password for an unconfirmed address: offer a new link
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey_sign_in
@@ -87,7 +89,8 @@ class LoginState(SessionState):
             self.error = messages.LOGIN_PROOF_REQUIRED
             return []
         if result.outcome is LoginOutcome.THROTTLED:
-            self.error = messages.login_throttled(result.retry_after_seconds)
+            self.error = messages.LOGIN_THROTTLED
+            self.throttled_until = deadline_ms(services.clock.now(), result.retry_after_seconds)
             return []
         if result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED:
             self.error = messages.EMAIL_NOT_VERIFIED

@@ -40,7 +40,7 @@ from tests.support.smtp_server import LocalSmtp
 pytestmark = pytest.mark.e2e
 
 RECOVERY_CODE = re.compile(r"^[a-z0-9]{5}-[a-z0-9]{5}$")
-RECOVERY_SPENT = "That recovery code was already used. Try another one."  # spent: refused, not a guess
+RECOVERY_SPENT = "That recovery code was already used. Each works once: try another one."  # spent: refused, not a guess
 TOTP_PROMPT = "Enter the 6-digit code from your authenticator app."
 RECOVERY_PROMPT = "Enter one of your recovery codes. Each works once."
 KEY_LINE = re.compile(r"^Key: ([A-Z2-7]+=*)$")
@@ -112,7 +112,7 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
     page.get_by_role("button", name="Set up an authenticator app").click()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     sent = texts_to(sms, e164)
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     submit_code(page, wait_for_code(sms, e164, after=sent))
 
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()

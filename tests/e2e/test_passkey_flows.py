@@ -50,7 +50,7 @@ def reauthenticate(page: Page, sms: LocalPlivo, backend: Services, email: str, e
     wait_out_login_cooldown(backend, email, Purpose.REAUTH)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     sent = texts_to(sms, e164)
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     submit_code(page, wait_for_code(sms, e164, after=sent))
 
 
@@ -166,7 +166,7 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
     sent = texts_to(sms, e164)
     page.get_by_role("button", name="Regenerate recovery codes").click()
     page.get_by_role("button", name="Use a passkey").click()
-    expect(page.get_by_text("Confirm it's you: your password, then one of your passkeys.")).to_be_visible()
+    expect(page.get_by_text("To confirm, enter your password, then use one of your passkeys.")).to_be_visible()
     audit(page, "re-authentication with a passkey")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Continue with a passkey").click()

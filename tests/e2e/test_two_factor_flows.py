@@ -31,8 +31,8 @@ RESEND_COUNTING_DOWN = re.compile(r"^Resend code in \d+s$")
 SMS_TIMEOUT_SECONDS = 15.0
 
 WRONG_TRIES_LEFT = "That code isn't right. {tries} left."
-TOO_MANY_WRONG = "Too many wrong tries. Request a new code."
-EXPIRED_OR_REPLACED = "That code has expired or was replaced. Request a new code."
+TOO_MANY_WRONG = "That code stopped working after too many wrong tries. Request a new code below."
+EXPIRED_OR_REPLACED = "That code has expired or was replaced. Request a new code below."
 DELIVERY_FAILED = "We couldn't send the code. Try again in a moment."
 # A replaced code is simply not the current one (today: "That code isn't right. 4 tries left.").
 OLD_CODE_REFUSED = re.compile(r"^That code isn't right\. \d tries left\.$|^That code has expired or was replaced\.")
@@ -107,9 +107,11 @@ def alert(page: Page, text: str):
 
 
 def submit_code(page: Page, code: str) -> None:
-    """Type a code into 'Verification code' and press Verify."""
-    page.get_by_label("Verification code").fill(code)
-    page.get_by_role("button", name="Verify").click()
+    """Type a code into 'Verification code' and press its form's button ("Verify", or on a re-authentication
+    step the operation it confirms)."""
+    field = page.get_by_label("Verification code")
+    field.fill(code)
+    page.locator("form").filter(has=field).locator("button[type=submit]").click()
 
 
 def confirm_address_at(page: Page, link: str) -> None:
@@ -176,7 +178,7 @@ def enroll(page: Page, sms: LocalPlivo, redis_server: RedisServer, e164: str, pa
     expect(page.get_by_label("Password")).to_be_visible()
     audit(page, "re-authentication, password only")
     page.get_by_label("Password").fill(password)  # re-authentication before any factor change
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue to your phone number").click()
     expect(page.get_by_label("Phone number")).to_be_visible()
     audit(page, "enrollment, phone number")
     page.get_by_label("Phone number").fill(typed_form(e164))
@@ -379,13 +381,13 @@ def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPl
     expect(page.get_by_text(f"number ending in {e164[-4:]}")).to_be_visible()
     audit(page, "re-authentication, password then a texted code")
     page.get_by_label("Password", exact=True).fill("not-the-password")
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     expect(alert(page, "That password isn't right.")).to_be_visible()
     audit(page, "re-authentication, a wrong password")
     assert texts_to(sms, e164) == 1  # no code for a wrong password
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     code = wait_for_code(sms, e164, after=1)
     expect(page.get_by_label("Verification code")).to_be_visible()
     audit(page, "re-authentication, the texted code")

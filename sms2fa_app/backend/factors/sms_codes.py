@@ -260,17 +260,25 @@ class OtpService:
             return SendRefused(SendRefusal.PROOF_REQUIRED)
         return SendRefused(windows.refusals[detail - 1], whole_seconds(wait))
 
-    def resend_wait(self, *, user_id: int, purpose: Purpose) -> int:
-        """Seconds left on the user's resend cooldown for a purpose (0 = may send now)."""
-        reached = self._limiter.check([cooldown_counter(self.policy, int(user_id), Purpose(purpose))])
+    def resend_wait(self, *, user_id: int, purpose: Purpose, phone: str = "") -> int:
+        """Seconds left on the user's resend cooldown for a purpose (0 = may send now); a setup code's
+        cooldown is per number (`phone`, E.164)."""
+        digest = self._phone_digest(phone) if phone else ""
+        reached = self._limiter.check([cooldown_counter(self.policy, int(user_id), Purpose(purpose), digest)])
         return 0 if reached is None else reached.retry_after_seconds
 
-    def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
-        """True while a sent code for this binding can still be verified."""
+    def code_expires_at(self, *, purpose: Purpose, user_id: int, session_id: int) -> float:
+        """When the pending code for this binding stops working (the clock's seconds), 0 when none is pending."""
         key = self._code_key(Purpose(purpose), int(user_id), int(session_id))
         with redis_fail_closed():
             expires_at = self._redis.hget(key, "exp")
-        return expires_at is not None and float(expires_at) > self._clock.now()
+        if expires_at is None or float(expires_at) <= self._clock.now():
+            return 0.0
+        return float(expires_at)
+
+    def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
+        """True while a sent code for this binding can still be verified."""
+        return self.code_expires_at(purpose=purpose, user_id=user_id, session_id=session_id) > 0
 
     def discard(self, *, purpose: Purpose, user_id: int, session_id: int) -> None:
         """Drop the pending code for this binding (e.g. the wizard was cancelled); limits are unchanged."""

@@ -37,7 +37,7 @@ class TotpSetupState(WizardState):
         session, _user = caller.signed_in
         result = await run_backend(self._services().factor_changes.confirm_totp, session, form_data.get("code", ""))
         if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
-            self.error = messages.verify_failed(result.verify, Factor.TOTP)
+            self.error = self._verify_failed(result.verify, Factor.TOTP)
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()

@@ -69,7 +69,10 @@ async def test_a_wrong_code_in_the_one_step_form_stays_there(services: Services,
     await run(state.use_reauth_method(Factor.TOTP))
     await run(state.confirm_password({"password": PASSWORD, "code": "000000"}))
     assert state.step == Step.REAUTH_PASSWORD
-    assert state.error == "That code isn't right. Check the time on your phone and use the newest code."
+    assert state.error == (
+        "That code isn't right. Use the newest code in your authenticator app, and check that your phone sets its "
+        "clock automatically. 9 tries left."
+    )
     await run(state.confirm_password({"password": "wrong", "code": "000000"}))
     assert state.error == messages.PASSWORD_WRONG
     assert services.accounts.get(1).is_two_factor_enabled
