@@ -33,6 +33,7 @@ from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.identity.deletion import AccountDeletion
+from sms2fa_app.backend.identity.email_links import EmailLinks
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
 from sms2fa_app.backend.identity.password_reset import PasswordResets, ResetPolicy
 from sms2fa_app.backend.identity.passwords import PasswordHasher
@@ -136,15 +137,9 @@ def build_services(
     )
     limiter = WindowLimiter(redis_client, clock)
     tokens = LinkTokens(database, clock)
+    links = EmailLinks(database, clock, tokens, jobs, notices, activity, limiter, settings.secret_key)
     verification = EmailVerification(
-        database,
-        clock,
-        tokens,
-        jobs,
-        notices,
-        activity,
-        limiter,
-        secret_key=settings.secret_key,
+        links,
         ttl_seconds=settings.email_verification_ttl_seconds,
         mails_per_hour_per_address=settings.signups_per_hour_per_address,
     )
@@ -181,17 +176,10 @@ def build_services(
     second_factors = SecondFactors(otp, totp, recovery, passkeys)
     factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)
     password_resets = PasswordResets(
-        database,
-        clock,
-        tokens,
-        jobs,
-        notices,
-        activity,
-        limiter,
+        links,
         hasher,
         sessions,
         second_factors,
-        secret_key=settings.secret_key,
         policy=ResetPolicy(
             settings.password_reset_ttl_seconds,
             settings.password_resets_per_hour_per_address,
