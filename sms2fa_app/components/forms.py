@@ -63,10 +63,13 @@ def new_password_fields(
     confirm_label: str = "Confirm password",
     password_error: rx.Var[str] | str = "",
     confirm_error: rx.Var[str] | str = "",
+    rule: str = "",
 ) -> rx.Component:
-    """A new password and its confirmation; what is typed is rated on the server (`state.rate_password`,
-    debounced) and the strength hint shows under the field. The password itself is never kept in a state."""
+    """A new password and its confirmation; `rule` (the length rule) is said up front, what is typed is rated on
+    the server (`state.rate_password`, debounced) and the strength hint shows under the field. The password
+    itself is never kept in a state."""
     return rx.vstack(
+        *([rx.text(rule, size="2", color_scheme="gray", id="password-rule")] if rule else []),
         labeled_input(
             label,
             "password",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.copy import select_on_focus
 from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
@@ -96,14 +97,13 @@ def _passkey_form() -> rx.Component:
     )
 
 
-def _code_form() -> rx.Component:
+def _code_form(recovery: bool = False) -> rx.Component:
+    """The code's form; a recovery code is not cleared on submit: a refused one stays, selected on focus."""
     return rx.form(
         rx.vstack(
-            rx.cond(
-                ChallengeState.method == Factor.RECOVERY,
-                labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                otp_input(),
-            ),
+            labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True, on_focus=select_on_focus())
+            if recovery
+            else otp_input(),
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
             form_error(ChallengeState.error),
@@ -113,7 +113,7 @@ def _code_form() -> rx.Component:
             width="100%",
         ),
         on_submit=ChallengeState.verify,
-        reset_on_submit=True,
+        reset_on_submit=not recovery,
         width="100%",
     )
 
@@ -125,7 +125,12 @@ def challenge_page() -> rx.Component:
         "Two-factor authentication",
         _prompt(),
         _delivery(),
-        rx.cond(ChallengeState.method == Factor.PASSKEY, _passkey_form(), _code_form()),
+        rx.match(
+            ChallengeState.method,
+            (Factor.PASSKEY, _passkey_form()),
+            (Factor.RECOVERY, _code_form(recovery=True)),
+            _code_form(),
+        ),
         _send_again(),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
