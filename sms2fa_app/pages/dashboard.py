@@ -45,7 +45,7 @@ def _security_card() -> rx.Component:
                     align="center",
                 ),
                 rx.text(words.TWO_FACTOR_OFF_PROMPT, size="2"),
-                rx.link(rx.button("Turn on two-factor authentication"), href="/settings"),
+                rx.link("Turn on two-factor authentication", href="/settings", weight="bold", underline="always"),
                 spacing="2",
             ),
         ),
