@@ -201,7 +201,7 @@ def recovery_codes() -> rx.Component:
         rx.el.label(
             rx.hstack(
                 rx.checkbox(
-                    checked=state.codes_saved,
+                    default_checked=False,
                     on_change=lambda checked: RecoveryCodesState.confirm_saved(rx.cond(checked, "yes", "")),
                     aria_labelledby="codes-saved-label",
                 ),
