@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyotp
 import pytest
@@ -20,7 +21,12 @@ from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages_results as words
 from tests.e2e.conftest import ARTIFACTS, RunningApp
-from tests.e2e.test_more_factors_flows import RECOVERY_CODE, submit_password, wait_out_login_cooldown
+from tests.e2e.test_more_factors_flows import (
+    RECOVERY_CODE,
+    RECOVERY_PROMPT,
+    submit_password,
+    wait_out_login_cooldown,
+)
 from tests.e2e.test_passkey_flows import reauthenticate, signed_in
 from tests.e2e.test_two_factor_flows import (
     CHALLENGE,
@@ -29,6 +35,7 @@ from tests.e2e.test_two_factor_flows import (
     alert,
     enroll,
     expect_dashboard,
+    log_in_to_challenge,
     new_email,
     new_phone,
     seeded_account,
@@ -134,9 +141,9 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     shoot(page, "login-logged-out")
 
     # A refused recovery code stays in its field, selected; a good one signs in with the banner.
-    log_in(page, email)
-    expect(page).to_have_url(CHALLENGE)
+    log_in_to_challenge(page, email, e164)
     page.get_by_role("button", name="Use a recovery code").click()
+    expect(page.get_by_text(RECOVERY_PROMPT)).to_be_visible()
     field = page.get_by_label("Recovery code")
     field.fill("zzzzz-zzzzz")
     page.get_by_role("button", name="Verify").click()
@@ -174,7 +181,8 @@ def test_authenticator_setup_in_dark_mode(
     tile = page.get_by_test_id("qr-tile")
     assert tile.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
     assert tile.evaluate("e => parseFloat(getComputedStyle(e).paddingTop)") >= 16  # the quiet zone
-    assert 'fill="#fff"' in (qr.get_attribute("src") or "").replace("%23", "#").replace("%22", '"')
+    svg = unquote(qr.get_attribute("src") or "")
+    assert "<path fill='#fff' d='M0 0h" in svg and "stroke='#000'" in svg  # black on its own white square
 
     key_line = page.get_by_text(KEY_GROUPS)
     match = KEY_GROUPS.match(key_line.inner_text().strip())
