@@ -65,19 +65,22 @@ def new_password_fields(
     confirm_error: rx.Var[str] | str = "",
     rule: str = "",
 ) -> rx.Component:
-    """A new password and its confirmation; `rule` (the length rule) is said up front, what is typed is rated on
+    """A new password and its confirmation; `rule` (the length rule) shows under the field before anything is
+    typed, what is typed is rated on
     the server (`state.rate_password`, debounced) and the strength hint shows under the field. The password
     itself is never kept in a state."""
+    password = labeled_input(
+        label,
+        "password",
+        error=password_error,
+        type_="password",
+        autocomplete="new-password",
+        on_change=state.rate_password.debounce(300),
+    )
     return rx.vstack(
-        *([rx.text(rule, size="2", color_scheme="gray", id="password-rule")] if rule else []),
-        labeled_input(
-            label,
-            "password",
-            error=password_error,
-            type_="password",
-            autocomplete="new-password",
-            on_change=state.rate_password.debounce(300),
-        ),
+        rx.vstack(password, rx.text(rule, size="1", color_scheme="gray"), spacing="1", width="100%")
+        if rule
+        else password,
         rx.cond(
             state.password_hint != "",
             rx.text(state.password_hint, size="2", color_scheme="gray", aria_live="polite"),
