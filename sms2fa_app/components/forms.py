@@ -66,9 +66,8 @@ def new_password_fields(
     rule: str = "",
 ) -> rx.Component:
     """A new password and its confirmation; `rule` (the length rule) shows under the field before anything is
-    typed, what is typed is rated on
-    the server (`state.rate_password`, debounced) and the strength hint shows under the field. The password
-    itself is never kept in a state."""
+    typed; what is typed is rated on the server (`state.rate_password`, debounced) and the strength hint shows
+    under it. The password itself is never kept in a state."""
     password = labeled_input(
         label,
         "password",

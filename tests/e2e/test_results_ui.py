@@ -274,6 +274,6 @@ def test_sign_up_shows_every_error_at_once_and_login_notices(page: Page, backend
     shoot(page, "login-failed")
 
     page.goto("/settings")
-    expect(page).to_have_url(re.compile(r"/login\?next=/settings$"))
+    expect(page).to_have_url(re.compile(r"/login\?next=/settings/?$"))
     expect(status(page, words.LOG_IN_TO_CONTINUE)).to_be_visible()
     shoot(page, "login-to-continue")
