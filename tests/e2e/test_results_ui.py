@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages_results as words
+from tests.e2e.browser_tools import assert_accessible
 from tests.e2e.conftest import ARTIFACTS, RunningApp
 from tests.e2e.test_more_factors_flows import (
     RECOVERY_CODE,
@@ -56,7 +57,8 @@ KEY_GROUPS = re.compile(r"^Key: ((?:[A-Z2-7]{4} )*[A-Z2-7]{1,4})$")
 
 
 def shoot(page: Page, name: str) -> None:
-    """Save the page as it is at both widths (then back to 1280x800)."""
+    """Check the page with axe-core, then save it as it is at both widths (then back to 1280x800)."""
+    assert_accessible(page, name)
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
