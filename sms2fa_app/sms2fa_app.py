@@ -20,11 +20,12 @@ from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
-from sms2fa_app.state.session import BrowserTokens, SessionState
+from sms2fa_app.state.session import BrowserTokens
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 from sms2fa_app.state.verify_email import VerifyEmailState
@@ -45,9 +46,7 @@ def _meta(title: str) -> dict:
 app.add_page(login_page, route="/", **_meta("Log in · sms2fa"), on_load=LoginState.load)
 app.add_page(login_page, route="/login", **_meta("Log in · sms2fa"), on_load=LoginState.load)
 app.add_page(signup_page, route="/signup", **_meta("Sign up · sms2fa"), on_load=SignupState.load)
-app.add_page(
-    dashboard_page, route="/dashboard", **_meta("Dashboard · sms2fa"), on_load=SessionState.require_authenticated
-)
+app.add_page(dashboard_page, route="/dashboard", **_meta("Dashboard · sms2fa"), on_load=DashboardState.load)
 app.add_page(challenge_page, route="/2fa-challenge", **_meta("Verify · sms2fa"), on_load=ChallengeState.load)
 app.add_page(settings_page, route="/settings", **_meta("Settings · sms2fa"), on_load=WizardState.load)
 app.add_page(activity_page, route="/activity", **_meta("Security activity · sms2fa"), on_load=ActivityState.load)

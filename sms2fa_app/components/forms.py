@@ -139,19 +139,24 @@ def new_password_fields(
     password_error: rx.Var[str] | str = "",
     confirm_error: rx.Var[str] | str = "",
     auto_focus: bool = False,
+    rule: str = "",
 ) -> rx.Component:
-    """A new password and its confirmation; what is typed is rated on the server (`state.rate_password`,
-    debounced) and the strength hint shows under the field. The password itself is never kept in a state."""
+    """A new password and its confirmation; `rule` (the length rule) shows under the field before anything is
+    typed; what is typed is rated on the server (`state.rate_password`, debounced) and the strength hint shows
+    under it. The password itself is never kept in a state."""
+    password = labeled_input(
+        label,
+        "password",
+        error=password_error,
+        type_="password",
+        autocomplete="new-password",
+        on_change=state.rate_password.debounce(300),
+        auto_focus=auto_focus,
+    )
     return rx.vstack(
-        labeled_input(
-            label,
-            "password",
-            error=password_error,
-            type_="password",
-            autocomplete="new-password",
-            on_change=state.rate_password.debounce(300),
-            auto_focus=auto_focus,
-        ),
+        rx.vstack(password, rx.text(rule, size="1", color_scheme="gray"), spacing="1", width="100%")
+        if rule
+        else password,
         rx.cond(
             state.password_hint != "",
             rx.text(state.password_hint, size="2", color_scheme="gray", aria_live="polite"),

@@ -10,6 +10,7 @@ from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work
 from sms2fa_app.components.waits import lock_countdown, verify_button
 from sms2fa_app.config import get_settings
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -22,10 +23,12 @@ def _signup_form() -> rx.Component:
             labeled_input(
                 "Email", "email", error=SignupState.email_error, type_="email", autocomplete="email", auto_focus=True
             ),
+            rx.cond(SignupState.email_taken, rx.link("Log in instead", href="/login", size="2", underline="always")),
             new_password_fields(
                 SignupState,
                 password_error=SignupState.password_error,
                 confirm_error=SignupState.confirm_error,
+                rule=words.PASSWORD_RULE,
             ),
             form_error(SignupState.form_error),
             submit_button("Create account", SignupState.loading),
@@ -88,7 +91,7 @@ def login_page() -> rx.Component:
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
                 rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
                 _login_error(),
-                rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="mail", role="status")),
+                rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="info", role="status")),
                 proof_of_work(LoginState.pow_challenge),
                 lock_countdown(LoginState.throttled_until, get_settings().login_window_seconds),
                 verify_button(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.copy import select_on_focus
 from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input
@@ -135,14 +136,13 @@ def _passkey_form() -> rx.Component:
     )
 
 
-def _code_form() -> rx.Component:
+def _code_form(recovery: bool = False) -> rx.Component:
+    """The code's form; a recovery code is not cleared on submit: a refused one stays, selected on focus."""
     return rx.form(
         rx.vstack(
-            rx.cond(
-                ChallengeState.method == Factor.RECOVERY,
-                labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                otp_input(key=ChallengeState.method),
-            ),
+            labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True, on_focus=select_on_focus())
+            if recovery
+            else otp_input(key=ChallengeState.method),
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
             form_error(ChallengeState.error),
@@ -153,7 +153,7 @@ def _code_form() -> rx.Component:
             width="100%",
         ),
         on_submit=ChallengeState.verify,
-        reset_on_submit=True,
+        reset_on_submit=not recovery,
         width="100%",
     )
 
@@ -166,7 +166,12 @@ def challenge_page() -> rx.Component:
         _prompt(),
         _delivery(),
         _expiry(),
-        rx.cond(ChallengeState.method == Factor.PASSKEY, _passkey_form(), _code_form()),
+        rx.match(
+            ChallengeState.method,
+            (Factor.PASSKEY, _passkey_form()),
+            (Factor.RECOVERY, _code_form(recovery=True)),
+            _code_form(),
+        ),
         _send_again(),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey

@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
-from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
@@ -19,6 +18,13 @@ from sms2fa_app.pages.settings_account import (
     nav_buttons,
     new_password_step,
     reauth_step,
+)
+from sms2fa_app.pages.settings_methods import (
+    devices,
+    disable_button,
+    method_rows,
+    recovery_codes,
+    totp_setup_intro,
 )
 from sms2fa_app.state.settings import (
     Operation,
@@ -35,24 +41,15 @@ from sms2fa_app.state.settings import (
 def _status() -> rx.Component:
     return rx.vstack(
         rx.heading("Two-factor authentication", size="4", as_="h2"),
+        rx.cond(SettingsState.notice != "", rx.callout(SettingsState.notice, icon="circle_check", role="status")),
         rx.cond(
             SettingsState.two_factor_enabled,
             rx.vstack(
-                rx.hstack(
-                    rx.badge("On", color_scheme="green"),
-                    rx.text("Codes go to ", rx.code("•••• " + SettingsState.phone_ending)),
-                ),
-                rx.button("Change phone number", on_click=WizardState.start(Operation.CHANGE_NUMBER), variant="soft"),
-                _authenticator_status(),
+                method_rows(),
                 _passkeys(),
-                _recovery_status(),
-                rx.button(
-                    "Turn off two-factor authentication",
-                    on_click=WizardState.start(Operation.DISABLE),
-                    variant="soft",
-                    color_scheme="red",
-                ),
+                disable_button(),
                 spacing="3",
+                width="100%",
             ),
             rx.vstack(
                 rx.hstack(rx.badge("Off", color_scheme="gray"), rx.text("Only your password protects this account.")),
@@ -60,25 +57,10 @@ def _status() -> rx.Component:
                 spacing="3",
             ),
         ),
-        rx.cond(SettingsState.notice != "", rx.text(SettingsState.notice, role="status", size="2")),
-        _devices(),
+        devices(),
         account_sections(),
         spacing="3",
         width="100%",
-    )
-
-
-def _authenticator_status() -> rx.Component:
-    return rx.cond(
-        SettingsState.totp_enabled,
-        rx.hstack(
-            rx.text("Authenticator app: on"),
-            rx.button(
-                "Remove authenticator app", on_click=WizardState.start(Operation.REMOVE_TOTP), variant="ghost", size="2"
-            ),
-            align="center",
-        ),
-        rx.button("Set up an authenticator app", on_click=WizardState.start(Operation.ADD_TOTP), variant="soft"),
     )
 
 
@@ -149,7 +131,6 @@ def _passkeys() -> rx.Component:
             ),
             rx.text("Sign in with your fingerprint, face or screen lock instead of a code.", size="2"),
         ),
-        rx.button("Add a passkey", on_click=WizardState.start(Operation.ADD_PASSKEY), variant="soft"),
         spacing="2",
         width="100%",
     )
@@ -177,97 +158,9 @@ def _passkey_setup() -> rx.Component:
     )
 
 
-def _recovery_status() -> rx.Component:
-    return rx.hstack(
-        rx.text(SettingsState.recovery_left, " recovery codes left"),
-        rx.button(
-            "Regenerate recovery codes",
-            on_click=WizardState.start(Operation.REGENERATE_CODES),
-            variant="ghost",
-            size="2",
-        ),
-        align="center",
-    )
-
-
-DEVICES_HEADING = "devices-heading"
-
-
-def _devices() -> rx.Component:
-    """The remembered devices; after "Forget" the focus goes to the heading (the button is gone)."""
-    forget_focus = focus_element(DEVICES_HEADING)
-    return rx.cond(
-        SettingsState.two_factor_enabled | (SettingsState.devices.length() > 0),
-        rx.vstack(
-            rx.heading("Remembered devices", size="3", as_="h3", id=DEVICES_HEADING, tab_index=-1),
-            rx.cond(
-                SettingsState.devices.length() == 0,
-                rx.text("No remembered devices. Tick “Remember this device” when you sign in.", size="2"),
-            ),
-            rx.foreach(
-                SettingsState.devices,
-                lambda device: rx.hstack(
-                    rx.text(
-                        device["label"],
-                        " · first seen ",
-                        device["first_seen"],
-                        " · last used ",
-                        device["last_used"],
-                        size="2",
-                    ),
-                    rx.button(
-                        "Forget",
-                        on_click=[forget_focus, SettingsState.forget_device(device["id"])],
-                        variant="ghost",
-                        size="1",
-                    ),
-                    align="center",
-                ),
-            ),
-            rx.cond(
-                SettingsState.devices.length() > 0,
-                rx.button(
-                    "Forget all", on_click=[forget_focus, SettingsState.forget_all_devices], variant="soft", size="2"
-                ),
-            ),
-            spacing="2",
-            width="100%",
-        ),
-    )
-
-
-def _recovery_codes() -> rx.Component:
-    """The new recovery codes, shown once, with Copy and Download."""
-    codes_text = RecoveryCodesState.new_recovery_codes.join("\n")
-    return rx.vstack(
-        rx.text("Save these recovery codes somewhere safe. Each works once; we won't show them again.", size="2"),
-        rx.el.ul(
-            rx.foreach(RecoveryCodesState.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
-            style={"columns": "2", "list-style": "none", "padding": "0"},
-        ),
-        rx.hstack(
-            rx.button("Copy", on_click=rx.set_clipboard(codes_text), variant="soft", type="button"),
-            rx.button(
-                "Download",
-                on_click=rx.download(data=codes_text, filename="sms2fa-recovery-codes.txt"),
-                variant="soft",
-                type="button",
-            ),
-        ),
-        width="100%",
-    )
-
-
 def _totp_setup() -> rx.Component:
     return rx.vstack(
-        action_heading(),
-        rx.text(
-            "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
-        ),
-        rx.image(src=TotpSetupState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"),
-        rx.text("Key: ", rx.code(TotpSetupState.totp_secret), size="2"),
-        _code_form(TotpSetupState.verify_totp_setup, texted=False),
-        width="100%",
+        action_heading(), totp_setup_intro(), _code_form(TotpSetupState.verify_totp_setup, texted=False), width="100%"
     )
 
 
@@ -335,7 +228,7 @@ def settings_page() -> rx.Component:
                 Step.CODE,
                 rx.vstack(
                     action_heading(),
-                    rx.text("Enter the code we sent to ", rx.code(SmsSetupState.phone_preview), ".", size="2"),
+                    rx.text("Enter the code we sent to ", rx.text.strong(SmsSetupState.phone_preview), ".", size="2"),
                     _code_form(SmsSetupState.verify_enroll_code),
                     width="100%",
                 ),
@@ -343,11 +236,12 @@ def settings_page() -> rx.Component:
             (
                 Step.DONE,
                 rx.vstack(
-                    rx.callout(
-                        "Two-factor authentication is on.", icon="circle_check", color_scheme="green", width="100%"
+                    rx.callout(SettingsState.notice, icon="circle_check", color_scheme="green", width="100%"),
+                    rx.cond(
+                        RecoveryCodesState.new_recovery_codes.length() > 0,
+                        recovery_codes(),
+                        rx.button("Done", on_click=WizardState.cancel),
                     ),
-                    rx.cond(RecoveryCodesState.new_recovery_codes.length() > 0, _recovery_codes()),
-                    rx.button("Done", on_click=WizardState.cancel),
                     width="100%",
                 ),
             ),
@@ -356,7 +250,7 @@ def settings_page() -> rx.Component:
             (Step.CONFIRM_DELETE, confirm_delete_step()),
             (
                 Step.RECOVERY_CODES,
-                rx.vstack(_recovery_codes(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
+                recovery_codes(),
             ),
             (Step.TOTP_SETUP, _totp_setup()),
             (Step.PASSKEY_SETUP, _passkey_setup()),

@@ -19,10 +19,12 @@ from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordCha
 
 def nav_buttons() -> rx.Component:
     """Back and Cancel, under every step of the wizard."""
-    return rx.hstack(
+    return rx.hstack(  # same variant and size: a ghost button's negative margin would pull Cancel out of line
         rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
-        rx.button("Cancel", type="button", variant="ghost", on_click=WizardState.cancel),
+        rx.button("Cancel", type="button", variant="outline", color_scheme="gray", on_click=WizardState.cancel),
         spacing="3",
+        justify="between",
+        width="100%",
     )
 
 

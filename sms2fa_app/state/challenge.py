@@ -16,6 +16,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState, deadline_ms
+from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
@@ -28,6 +29,7 @@ __all__ = ["ChallengeState", "Factor"]
 # WATCH_SECONDS after the send (a report later than that no longer matters to this code).
 POLL_SECONDS = 2.0
 WATCH_SECONDS = 180.0
+RECOVERY_FIELD = "field-code"  # the recovery code's input (its id)
 
 
 def _factor(method: str, has_totp: bool, has_passkey: bool = False) -> Factor:
@@ -204,9 +206,12 @@ class ChallengeState(CooldownState, SessionState):
             self.error = self._verify_failed(result, factor)
             if factor is Factor.SMS and result.status in (VerifyStatus.TOO_MANY_ATTEMPTS, VerifyStatus.EXPIRED):
                 self.code_expires_at = 0  # the code is gone: the page asks for a new one
-            return []
+            # A recovery code stays in its field (the page selects it on focus), to be corrected.
+            return [rx.set_focus(RECOVERY_FIELD)] if factor is Factor.RECOVERY else []
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
+        if factor is Factor.RECOVERY:  # the dashboard says how many are left, once
+            (await self.get_state(DashboardState))._recovery_used = True
         self._adopt(issued)
         self._watch_owner = self._watch_binding = ""
         if device_token:

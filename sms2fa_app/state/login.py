@@ -17,6 +17,7 @@ from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionStat
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 SIGN_IN_ELSEWHERE = "log in with your email and password"
+PASSWORD_FIELD = "field-password"  # the password input's id
 
 
 class LoginState(SessionState):
@@ -47,8 +48,13 @@ class LoginState(SessionState):
         self._unverified_user = 0
 
     async def load(self):
-        """on_load of /login: a fresh form; a signed-in user goes to the dashboard (one event, not two)."""
+        """on_load of /login: a fresh form, with a notice once ("You've been logged out.", "Log in to
+        continue."); a signed-in user goes to the dashboard (one event, not two)."""
         self.reset_form()
+        base = await self.get_state(SessionState)
+        if base._login_notice:
+            self.notice = self.notice or base._login_notice
+            base._login_notice = ""
         return await self.redirect_if_signed_in()
 
     @guarded(access=Access.ANYONE, busy="loading", slow=True)
@@ -73,7 +79,8 @@ class LoginState(SessionState):
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
 
         async def apply() -> list:
-            return self._after_password(result, issued, next_path, proof)
+            events = self._after_password(result, issued, next_path, proof)
+            return [*events, rx.set_value(PASSWORD_FIELD, "")] if self.error else events  # the email stays
 
         return apply
 

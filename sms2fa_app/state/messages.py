@@ -33,7 +33,7 @@ SIGNUP_PROBLEMS: dict[SignupProblem, tuple[str, str]] = {
     # problem -> (field, message); field is "email", "password" or "confirm"
     SignupProblem.EMAIL_MISSING: ("email", ENTER_EMAIL),
     SignupProblem.EMAIL_INVALID: ("email", "Enter a valid email address, like name@example.com."),
-    SignupProblem.EMAIL_TAKEN: ("email", "An account with this email already exists. Log in instead."),
+    SignupProblem.EMAIL_TAKEN: ("email", "An account with this email already exists."),  # + "Log in instead"
     SignupProblem.PASSWORD_EMPTY: ("password", "Choose a password."),
     SignupProblem.PASSWORD_TOO_SHORT: ("password", f"Use at least {MIN_PASSWORD_LENGTH} characters."),
     SignupProblem.PASSWORD_TOO_LONG: ("password", f"Use at most {MAX_PASSWORD_LENGTH} characters."),

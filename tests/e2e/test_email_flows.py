@@ -231,7 +231,7 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
     page.get_by_label("Phone number").fill(typed_form(new))
     page.get_by_role("button", name="Send code").click()
     submit_code(page, wait_for_code(sms, new))
-    expect(page.get_by_text("Two-factor authentication is on.").first).to_be_visible()
+    expect(page.get_by_text(f"Codes now go to •••• {new[-4:]}").first).to_be_visible()
     page.get_by_role("button", name="Done").click()
     expect(page.get_by_text(f"•••• {new[-4:]}")).to_be_visible()
 

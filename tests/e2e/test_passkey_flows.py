@@ -25,6 +25,7 @@ from tests.e2e.test_two_factor_flows import (
     CHALLENGE,
     DASHBOARD,
     alert,
+    done_with_recovery_codes,
     expect_dashboard,
     log_in_to_challenge,
     log_out,
@@ -171,7 +172,7 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Continue with a passkey").click()
     expect(page.get_by_text("Save these recovery codes somewhere safe.", exact=False)).to_be_visible()
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     assert texts_to(sms, e164) == sent
     back_to_dashboard_and_log_out(page)
 

@@ -194,6 +194,15 @@ def enroll(page: Page, sms: LocalPlivo, redis_server: RedisServer, e164: str, pa
     return digests
 
 
+def done_with_recovery_codes(page: Page) -> None:
+    """The new recovery codes: Done waits for "I saved these codes", then leaves the step."""
+    done = page.get_by_role("button", name="Done")
+    expect(done).to_be_disabled()
+    page.get_by_role("checkbox", name="I saved these codes").check()
+    expect(done).to_be_enabled()
+    done.click()
+
+
 def log_out(page: Page) -> None:
     """Press 'Log out' on the dashboard."""
     page.get_by_role("button", name="Log out").click()
@@ -237,7 +246,7 @@ def test_enroll_a_phone_then_log_out(
     expect(page.get_by_role("button", name="Done")).to_be_visible()
     capture.snapshot(page)
 
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     expect(page.get_by_role("button", name="Turn off two-factor authentication")).to_be_visible()
     expect(page.get_by_text(f"•••• {e164[-4:]}")).to_be_visible()
     audit(page, "settings, two-factor on")
@@ -290,7 +299,7 @@ def test_enrolled_in_the_browser_then_logged_in(
     email, password = sign_up(page, mail)
     e164 = new_phone()
     digests = enroll(page, sms, redis_server, e164, password)
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     page.get_by_role("link", name="Back to dashboard").click()
     log_out(page)
     frames_before_login = len(capture.frames)
@@ -378,6 +387,8 @@ def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPl
 
     page.get_by_role("link", name="Security settings").click()
     page.get_by_role("button", name="Turn off two-factor authentication").click()
+    expect(page.get_by_role("alert").filter(has_text="Only your password will protect this account.")).to_be_visible()
+    page.get_by_role("button", name="Continue to turn off").click()
     expect(page.get_by_text(f"number ending in {e164[-4:]}")).to_be_visible()
     audit(page, "re-authentication, password then a texted code")
     page.get_by_label("Password", exact=True).fill("not-the-password")

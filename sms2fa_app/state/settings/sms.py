@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sms2fa_app.backend.delivery.phone import normalize_e164
+from sms2fa_app.backend.delivery.phone import format_phone, normalize_e164
 from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
@@ -47,8 +47,9 @@ class SmsSetupState(WizardState):
         if self.step != Step.PHONE or not isinstance(value, str):
             return
         self.phone_input = value[:MAX_PHONE_INPUT_LENGTH]
-        self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
-        if self.resend_at and self.phone_preview != self._cooldown_phone:  # another number may have a code at once
+        e164 = normalize_e164(self.phone_input, self._services().settings.otp_default_region)
+        self.phone_preview = format_phone(e164) if e164 else ""  # the user's own number, as people write it
+        if self.resend_at and (e164 or "") != self._cooldown_phone:  # another number may have a code at once
             self._stop_cooldown()
 
     @guarded(slow=True)
@@ -111,5 +112,5 @@ class SmsSetupState(WizardState):
             return await self._need_reauth()
         events = await self._finish(result, messages.TWO_FACTOR_ON, Step.DONE)
         if result.done:  # the first set of recovery codes, shown once
-            (await self.get_state(RecoveryCodesState)).new_recovery_codes = list(result.recovery_codes)
+            (await self.get_state(RecoveryCodesState))._show_codes(list(result.recovery_codes))
         return events

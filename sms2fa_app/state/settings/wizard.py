@@ -23,6 +23,7 @@ from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.guard import Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend, run_hashing
@@ -113,6 +114,7 @@ class WizardState(SettingsState):
         """Begin `operation` if it fits the account (True), else show the status as it is now."""
         session, user = caller.signed_in
         self.notice = ""
+        self.confirming_disable = self.confirming_forget_all = False
         self._forget_operation()
         begun = await run_backend(self._services().factor_changes.begin, session, user, operation)
         lock_seconds = await run_backend(self._services().lockout.wait, session.user_id)
@@ -317,12 +319,15 @@ class WizardState(SettingsState):
         if not result.done:
             self.error = messages.FACTOR_CHANGE_ERRORS.get(result.status, messages.REAUTH_REQUIRED)
             return []
+        # What the change also ended (every factor change forgets remembered devices and other sessions).
+        devices, sessions = len(self.devices), sum(1 for listed in self.sessions if not listed.get("current"))
         if result.issued is not None:
             self._adopt(result.issued)
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
         self._forget_operation()
-        self.notice = notice if step is Step.STATUS else ""  # a page message, not a toast (the CSP forbids those)
+        said = words.change_done(result.operation, self.phone_ending, devices, sessions) if result.operation else ""
+        self.notice = said or notice  # a page message, not a toast (the CSP forbids those)
         return []
 
     async def _need_reauth(self) -> list:

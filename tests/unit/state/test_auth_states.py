@@ -72,7 +72,8 @@ async def test_sign_up_with_a_taken_email_in_other_case(services: Services) -> N
     create_user(services)
     state = make_state(SignupState)
     await run(state.sign_up(signup_form("ADA@example.COM")))
-    assert state.email_error == "An account with this email already exists. Log in instead."
+    assert state.email_error == "An account with this email already exists."
+    assert state.email_taken  # the page links to "Log in instead"
     assert count(services, User) == 1
 
 

@@ -303,3 +303,13 @@ def test_sms_and_recovery_failures_lock_totp(
     assert services.totp.verify(user_id, wrong_code(secret, clock)).status is VerifyStatus.LOCKED
     assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.LOCKED
     assert services.totp.confirm_setup(user_id, "123456").status is VerifyStatus.LOCKED
+
+
+def test_the_qr_code_is_black_on_white_with_a_four_module_quiet_zone() -> None:
+    from urllib.parse import unquote
+
+    from sms2fa_app.backend.factors.totp import qr_data_uri
+
+    svg = unquote(qr_data_uri("otpauth://totp/sms2fa:ada@example.com?secret=JBSWY3DPEHPK3PXP"))
+    assert "<path fill='#fff' d='M0 0h" in svg and "stroke='#000'" in svg  # a white square, not transparent
+    assert "M4 4.5h" in svg  # the first dark module starts 4 modules in
