@@ -201,3 +201,17 @@ def test_the_user_sees_an_administrator_not_the_admins_browser_or_network(
     services.jobs.drain()
     mails = local_smtp.wait_for("ada@example.com", after=3) and local_smtp.to("ada@example.com")
     assert len(mails) >= 4 and all("203.0.113" not in m.text and "Chrome" not in m.text for m in mails)
+
+
+# 9 ------------------------------------------------------------------------------------------------------------------
+def test_the_charts_count_in_sql_every_event_of_a_busy_hour(admin_services: Services) -> None:
+    services = admin_services
+    ops = services.admin.ops_events
+    for index in range(300):
+        ops.text("sms", "US" if index % 3 else "GB", "sent", f"m{index}")
+    for _ in range(7):
+        ops.text("voice", "GB", "cooldown")
+    charts = services.admin.charts.read(24)
+    assert dict(zip(charts.texts.series, charts.texts.hours[-1][1], strict=True)) == {"US": 200, "GB": 100}
+    assert charts.refusals == (("cooldown", 7),)
+    assert {entry.country: entry.texts for entry in charts.spend} == {"US": 200, "GB": 100}
