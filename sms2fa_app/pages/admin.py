@@ -132,7 +132,9 @@ def admin_page() -> rx.Component:
         _search(),
         rx.cond(
             S.notice != "",
-            rx.callout(S.notice, icon="check", color_scheme="green", role="status", id="admin-notice"),
+            rx.callout(
+                S.notice, icon="check", color_scheme="green", high_contrast=True, role="status", id="admin-notice"
+            ),
         ),
         form_error(S.error),
         _results(),
