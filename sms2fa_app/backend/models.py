@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -54,6 +54,9 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: float
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=255)
+    # What took it to the authenticated stage: a Factor value, "device" (a remembered browser), "password"
+    # (an account without 2FA) or "" (not yet, or made before this was stored). The admin console needs a factor.
+    how: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -169,6 +172,16 @@ class TwoFactorReset(SQLModel, table=True):
     """An admin's reset of a user's 2FA: pending until `due_at`, then applied, unless cancelled first."""
 
     __tablename__ = "two_factor_resets"
+    # At most one pending reset per user, whatever two admins (or two workers) do at once.
+    __table_args__ = (
+        Index(
+            "uq_two_factor_resets_pending",
+            "user_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True)

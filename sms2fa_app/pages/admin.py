@@ -56,7 +56,7 @@ def _reset_form() -> rx.Component:
             rx.heading("Reset two-factor authentication", size="3", as_="h3"),
             rx.text(
                 "Only after you have verified the person's identity. The reset takes effect after a waiting period; "
-                "the user is mailed a link to cancel it.",
+                "the user is mailed and texted a link to cancel it.",
                 size="2",
             ),
             rx.el.label("How you verified their identity", html_for="admin-check", style={"font-weight": "500"}),
@@ -68,9 +68,9 @@ def _reset_form() -> rx.Component:
             ),
             rx.el.label("What you checked (10 to 120 characters)", html_for="admin-note", style={"font-weight": "500"}),
             rx.input(id="admin-note", name="note", max_length=120, width="100%", auto_complete="off"),
-            rx.el.label(
-                rx.checkbox(name="confirmed", id="admin-confirmed"),
-                " I verified this person's identity as described above.",
+            rx.el.label(  # Radix draws the box as a button, which a wrapping <label> does not name
+                rx.checkbox(name="confirmed", id="admin-confirmed", aria_labelledby="admin-confirmed-label"),
+                rx.el.span("I verified this person's identity as described above.", id="admin-confirmed-label"),
                 style={"display": "flex", "gap": "8px", "align-items": "center"},
             ),
             rx.button("Schedule reset", type="submit", color_scheme="red", loading=S.busy),
@@ -132,7 +132,9 @@ def admin_page() -> rx.Component:
         _search(),
         rx.cond(
             S.notice != "",
-            rx.callout(S.notice, icon="check", color_scheme="green", role="status", id="admin-notice"),
+            rx.callout(
+                S.notice, icon="check", color_scheme="green", high_contrast=True, role="status", id="admin-notice"
+            ),
         ),
         form_error(S.error),
         _results(),

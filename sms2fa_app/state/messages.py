@@ -397,37 +397,3 @@ def activity_line(entry: ActivityEntry) -> str:
     if entry.kind is EventKind.DEVICE_REMEMBERED:
         return f"Browser remembered for {detail} days"
     return _ACTIVITY[entry.kind]
-
-
-# ---- the admin console --------------------------------------------------------------------------------------------
-
-ADMIN_ONLY = "This page is for administrators. Your account can't open it."
-ADMIN_NEEDS_2FA = "Administrators must turn on two-factor authentication before they can use the admin console."
-ADMIN_SEARCH_EMPTY = "No account matches."
-ADMIN_UNKNOWN_USER = "That account no longer exists."
-ADMIN_ACTIONS: dict[tuple[str, str], str] = {
-    ("end_sessions", "done"): "Every session of this account was signed out. The user was told by email.",
-    ("end_sessions", "nothing_to_do"): "This account has no session to end.",
-    ("clear_lockout", "done"): "The lock was cleared. The user was told by email.",
-    ("clear_lockout", "nothing_to_do"): "This account's codes are not locked.",
-    ("reset", "scheduled"): "Reset scheduled. The user was mailed a link to cancel it before it takes effect.",
-    ("reset", "cancelled"): "The pending reset was cancelled. The user was told by email.",
-    ("reset", "two_factor_off"): "Two-factor authentication is already off for this account.",
-    ("reset", "already_pending"): "A reset is already pending for this account.",
-    ("reset", "not_pending"): "No reset is pending for this account.",
-    ("reset", "check_not_confirmed"): "Choose how you verified the person's identity, describe it in a few words "
-    "(10 to 120 characters), and tick the confirmation.",
-    ("reset", "self"): "Your own factors can't be reset from the console.",
-}
-RESET_CANCELLED_BY_LINK = "The reset was cancelled. Your two-factor authentication stays as it is."
-RESET_CANCEL_LINK_INVALID = "This link no longer works: the reset was cancelled or done already, or it expired."
-
-
-def admin_action(action: str, outcome: str) -> str:
-    """What an admin action did, in words."""
-    return ADMIN_ACTIONS.get((action, outcome), ADMIN_UNKNOWN_USER)
-
-
-def refusal_label(refusal: str) -> str:
-    """A refusal's name on a chart: "country_blocked" -> "country blocked"."""
-    return refusal.replace("_", " ")

@@ -14,15 +14,16 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from sms2fa_app.backend.admin.audit import Action, recent_actions, record_action
+from sms2fa_app.backend.admin.audit import ADMIN_CLIENT, Action, recent_actions, record_action
 from sms2fa_app.backend.admin.resets import PendingReset, TwoFactorResets
 from sms2fa_app.backend.audit.activity import Activity, ActivityEntry, EventKind
 from sms2fa_app.backend.delivery.phone import mask_phone
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.identity.sessions import SessionStore
+from sms2fa_app.backend.infra.client import acting_client
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.db import Database, after_commit
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 
@@ -40,6 +41,7 @@ class ActionOutcome(enum.Enum):
     DONE = "done"
     UNKNOWN_USER = "unknown_user"
     NOTHING_TO_DO = "nothing_to_do"  # no session to end, no lock to clear
+    TARGET_ADMIN = "target_admin"  # an admin's account is unlocked from the command line, never from the console
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,9 @@ class AdminConsole:
         self._activity = activity
         self._resets = resets
 
-    def search(self, query: str) -> list[UserRow]:
-        """Accounts whose address contains `query` (case-insensitive), at most MAX_RESULTS, by address."""
+    def search(self, admin_id: int, query: str) -> list[UserRow]:
+        """Accounts whose address contains `query` (case-insensitive), at most MAX_RESULTS, by address. Audited as
+        one row with the query's length and the number of results (not the query: it may be a whole address)."""
         needle = query.strip().lower()[:MAX_QUERY_LENGTH]
         if not needle:
             return []
@@ -106,7 +109,18 @@ class AdminConsole:
                 .order_by(col(User.email))
                 .limit(MAX_RESULTS)
             ).all()
-            return [UserRow(row.id or 0, row.email, row.is_two_factor_enabled, row.is_admin) for row in rows]
+            found = [UserRow(row.id or 0, row.email, row.is_two_factor_enabled, row.is_admin) for row in rows]
+            detail = f"query of {len(needle)} characters, {len(found)} results"
+            record_action(db, self._clock.now(), int(admin_id), None, Action.SEARCH, detail)
+            return found
+
+    def open(self, admin_id: int, user_id: int) -> UserOverview | None:
+        """An admin opens one account: the overview, audited (an unknown account is not)."""
+        overview = self.overview(user_id)
+        if overview is not None:
+            with self._db.session() as tx:
+                record_action(tx, self._clock.now(), int(admin_id), int(user_id), Action.OPEN_ACCOUNT)
+        return overview
 
     def overview(self, user_id: int) -> UserOverview | None:
         """Everything the console shows of one account, or None."""
@@ -141,8 +155,8 @@ class AdminConsole:
         )
 
     def end_sessions(self, admin_id: int, user_id: int) -> ActionOutcome:
-        """Sign the account out everywhere (the admin's own sessions are not theirs to end here)."""
-        with self._db.session() as tx:
+        """Sign the account out everywhere (the user's activity names "an administrator", not the admin's client)."""
+        with acting_client(ADMIN_CLIENT), self._db.session() as tx:
             if tx.get(User, int(user_id)) is None:
                 return ActionOutcome.UNKNOWN_USER
             ended = self._sessions.end_all_for_user(int(user_id), db=tx)
@@ -154,14 +168,19 @@ class AdminConsole:
         return ActionOutcome.DONE
 
     def clear_lockout(self, admin_id: int, user_id: int) -> ActionOutcome:
-        """Clear the account's second-factor lock and its count of wrong guesses (the lockout's own clear)."""
-        with self._db.session() as tx:
-            if tx.get(User, int(user_id)) is None:
+        """Clear the account's second-factor lock and its count of wrong guesses (the lockout's own clear), once
+        the audit row and the user's activity line have committed: a failed commit clears nothing. An admin's
+        account is refused (a stolen admin session must not unlock another admin's codes)."""
+        with acting_client(ADMIN_CLIENT), self._db.session() as tx:
+            user = tx.get(User, int(user_id))
+            if user is None:
                 return ActionOutcome.UNKNOWN_USER
+            if user.is_admin:
+                return ActionOutcome.TARGET_ADMIN
             if not self._lockout.wait(int(user_id)):
                 return ActionOutcome.NOTHING_TO_DO
             self._activity.record(tx, int(user_id), EventKind.ADMIN_LOCKOUT_CLEARED)
             record_action(tx, self._clock.now(), int(admin_id), int(user_id), Action.CLEAR_LOCKOUT)
-            self._lockout.clear(int(user_id))  # last: a failure here rolls the log lines back
+            after_commit(tx, lambda: self._lockout.clear(int(user_id)))
         log_event(log, logging.INFO, "admin_lockout_cleared", admin=admin_id, user=user_id)
         return ActionOutcome.DONE

@@ -8,8 +8,10 @@ limit, blocked countries, and the estimated spend by country from the price tabl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import Integer, cast, func
 from sqlmodel import col, select
 
 from sms2fa_app.backend.admin.ops_events import BLOCKED, SENT
@@ -23,7 +25,7 @@ HOUR = 3600
 TOP_COUNTRIES = 4  # named series per traffic chart; the rest add up to OTHER
 OTHER = "other"
 UNKNOWN = "unknown"  # a number that did not parse has no country
-MAX_ROWS = 200_000  # a bound on one chart read (the global budget keeps real traffic far below it)
+MAX_GROUPS = 50_000  # a bound on one chart read: groups of (hour, channel, country, outcome, state), not events
 
 PriceTable = tuple[tuple[str, float], ...]
 
@@ -82,28 +84,34 @@ class OpsChartsReader:
         """The charts of the last `hours` whole hours (the current one included)."""
         hours = max(1, min(int(hours), 24 * 14))
         first = (int(self._clock.now()) // HOUR - hours + 1) * HOUR
-        with self._db.session() as db:
-            rows = db.exec(
-                select(SmsOpsEvent.at, SmsOpsEvent.channel, SmsOpsEvent.country, SmsOpsEvent.outcome, SmsOpsEvent.state)
+        offset = (col(SmsOpsEvent.at) - first) / HOUR  # >= 0: the SQLite cast truncates, Postgres' would round
+        hour = func.floor(offset) if self._db.engine.dialect.name == "postgresql" else cast(offset, Integer)
+        keys = (hour, SmsOpsEvent.channel, SmsOpsEvent.country, SmsOpsEvent.outcome, SmsOpsEvent.state)
+        with self._db.session() as db:  # counted in SQL: one row per group, whatever the traffic was
+            grouped = db.exec(
+                select(*keys, func.count())
                 .where(col(SmsOpsEvent.at) >= first)
-                .limit(MAX_ROWS)
+                .group_by(*keys)
+                .order_by(*keys)
+                .limit(MAX_GROUPS)
             ).all()
         starts = [first + index * HOUR for index in range(hours)]
+        rows = [(first + int(index) * HOUR, *rest) for index, *rest in grouped]  # (hour start, ..., count)
         sent = [row for row in rows if row[3] == SENT]
         return OpsCharts(
             since=first,
             texts=_traffic(starts, [row for row in sent if row[1] == Channel.SMS.value]),
             calls=_traffic(starts, [row for row in sent if row[1] == Channel.VOICE.value]),
             delivery=_delivery(starts, sent),
-            refusals=tuple(Counter(row[3] for row in rows if row[3] in _REFUSALS).most_common()),
+            refusals=tuple(_count(rows, lambda row: row[3] if row[3] in _REFUSALS else None).most_common()),
             blocked=_blocked(rows),
             spend=self._spend(sent),
         )
 
     def _spend(self, sent: list) -> tuple[Spend, ...]:
         counts: dict[str, Counter] = {}
-        for _at, channel, country, _outcome, _state in sent:
-            counts.setdefault(country or UNKNOWN, Counter())[channel] += 1
+        for _at, channel, country, _outcome, _state, n in sent:
+            counts.setdefault(country or UNKNOWN, Counter())[channel] += n
         spend = [
             Spend(
                 country,
@@ -124,18 +132,27 @@ _REFUSALS = frozenset(refusal.value for refusal in SendRefusal)
 _KNOWN_FATES = frozenset(state.value for state in DeliveryState if state.final)
 
 
+def _count(rows: list, key: Callable[[tuple], str | None]) -> Counter:
+    """The events of the grouped rows (their last field counts them) by `key` (None: not counted)."""
+    counts: Counter = Counter()
+    for row in rows:
+        if (name := key(row)) is not None:
+            counts[name] += row[-1]
+    return counts
+
+
 def _hour(starts: list[int], at: float) -> int:
     return min(len(starts) - 1, max(0, int((at - starts[0]) // HOUR)))
 
 
 def _traffic(starts: list[int], sent: list) -> Traffic:
-    by_country = Counter(row[2] or UNKNOWN for row in sent)
+    by_country = _count(sent, lambda row: row[2] or UNKNOWN)
     named = [country for country, _count in by_country.most_common(TOP_COUNTRIES)]
     series = (*named, OTHER) if len(by_country) > len(named) else tuple(named)
     counts = [[0] * len(series) for _ in starts]
     for row in sent:
         country = row[2] or UNKNOWN
-        counts[_hour(starts, row[0])][series.index(country if country in named else OTHER)] += 1
+        counts[_hour(starts, row[0])][series.index(country if country in named else OTHER)] += row[-1]
     return Traffic(series, tuple((float(start), tuple(hour)) for start, hour in zip(starts, counts, strict=True)))
 
 
@@ -145,13 +162,13 @@ def _delivery(starts: list[int], sent: list) -> tuple[tuple[float, int, int], ..
     for row in sent:
         if row[4] in _KNOWN_FATES:
             hour = _hour(starts, row[0])
-            known[hour] += 1
-            delivered[hour] += row[4] == DeliveryState.DELIVERED.value
+            known[hour] += row[-1]
+            delivered[hour] += row[-1] if row[4] == DeliveryState.DELIVERED.value else 0
     return tuple((float(start), delivered[index], known[index]) for index, start in enumerate(starts))
 
 
 def _blocked(rows: list) -> tuple[tuple[str, int, int], ...]:
-    blocks = Counter(row[2] for row in rows if row[3] == BLOCKED)
-    refused = Counter(row[2] for row in rows if row[3] == SendRefusal.COUNTRY_BLOCKED.value)
+    blocks = _count(rows, lambda row: row[2] if row[3] == BLOCKED else None)
+    refused = _count(rows, lambda row: row[2] if row[3] == SendRefusal.COUNTRY_BLOCKED.value else None)
     countries = sorted(set(blocks) | set(refused), key=lambda country: (-blocks[country] - refused[country], country))
     return tuple((country or UNKNOWN, blocks[country], refused[country]) for country in countries)

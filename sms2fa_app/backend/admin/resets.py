@@ -1,7 +1,10 @@
 """An admin's reset of a user's 2FA, after an identity check the admin confirms, with a waiting period.
 
 `schedule` stores a pending reset due ADMIN_RESET_WAIT_SECONDS later and mails the user a single-use link that
-cancels it (link_tokens.py); the user can cancel until it is due, and an admin can too. `apply_due` applies every
+cancels it (link_tokens.py), and texts the same link to the number on file (a mailbox alone may be the attacker's);
+the user can cancel until it is due (by the link, or signed in, from the app), and an admin can too. At most one
+reset is pending per user (a partial unique index). An admin's account is never reset from the console (the CLI
+revokes the role first), and applying a reset revokes the role anyway. `apply_due` applies every
 reset whose time has come: each backend worker's job queue runs it every ADMIN_RESET_SWEEP_SECONDS (infra/jobs.py),
 so a reset takes effect whether or not anyone signs in, and a worker that was down catches up at its next sweep.
 Each reset changes state through ONE conditional UPDATE (pending -> applied or cancelled), so two workers, or a
@@ -15,9 +18,10 @@ import enum
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from sms2fa_app.backend.admin.audit import Action, record_action
+from sms2fa_app.backend.admin.audit import ADMIN_CLIENT, Action, record_action
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.letters import Letter
@@ -25,7 +29,7 @@ from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.identity.sessions import SessionStore
-from sms2fa_app.backend.infra.client import current_client
+from sms2fa_app.backend.infra.client import acting_client
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database, after_commit
 from sms2fa_app.backend.infra.events import log_event
@@ -67,6 +71,7 @@ class ResetOutcome(enum.Enum):
     NOT_PENDING = "not_pending"
     CHECK_NOT_CONFIRMED = "check_not_confirmed"  # no identity check named, or not confirmed
     SELF = "self"  # an admin resets no factor of their own account here
+    TARGET_ADMIN = "target_admin"  # an admin's account: the CLI revokes the role first, never the console
 
 
 @dataclass(frozen=True)
@@ -110,12 +115,21 @@ class TwoFactorResets:
             return ResetOutcome.CHECK_NOT_CONFIRMED
         if int(admin_id) == int(user_id):
             return ResetOutcome.SELF
+        try:
+            with acting_client(ADMIN_CLIENT):
+                return self._schedule(int(admin_id), int(user_id), IdentityCheck(check), note)
+        except IntegrityError:  # another schedule for this user committed first (the partial unique index)
+            return ResetOutcome.ALREADY_PENDING
+
+    def _schedule(self, admin_id: int, user_id: int, check: IdentityCheck, note: str) -> ResetOutcome:
         now = self._clock.now()
         due = now + self.wait_seconds
         with self._db.session() as tx:
             user = tx.get(User, int(user_id))
             if user is None:
                 return ResetOutcome.UNKNOWN_USER
+            if user.is_admin:
+                return ResetOutcome.TARGET_ADMIN
             if not user.is_two_factor_enabled:
                 return ResetOutcome.TWO_FACTOR_OFF
             if self._pending_row(tx, int(user_id)) is not None:
@@ -129,17 +143,19 @@ class TwoFactorResets:
             token = self._tokens.issue(int(user_id), LinkPurpose.CANCEL_2FA_RESET, self.wait_seconds, db=tx)
             self._activity.record(tx, int(user_id), EventKind.TWO_FACTOR_RESET_SCHEDULED, int(due))
             record_action(tx, now, int(admin_id), int(user_id), Action.SCHEDULE_RESET, identity)
-            client = current_client()
             fields = {
                 "link": f"{self._notices.site.base_url}{CANCEL_PATH}?token={token}",
                 "due_at": due,
                 "check": CHECK_WORDS[IdentityCheck(check)],
                 "at": now,
-                "browser": client.browser,
-                "network": client.network,
+                "browser": ADMIN_CLIENT.browser,
+                "network": ADMIN_CLIENT.network,
             }
-            email = user.email
+            email, phone = user.email, user.phone_number
+            tx.flush()  # a second pending reset fails here, before anything is queued
             after_commit(tx, lambda: self._notices.mail(Letter.TWO_FACTOR_RESET_SCHEDULED, email, fields))
+            if phone:  # the same link by text: the mail alone is best effort, and the mailbox may be the attacker's
+                after_commit(tx, lambda: self._notices.text(Letter.TWO_FACTOR_RESET_SCHEDULED, phone, email, fields))
         log_event(log, logging.INFO, "admin_reset_scheduled", admin=admin_id, user=user_id, due=int(due))
         return ResetOutcome.SCHEDULED
 
@@ -154,9 +170,20 @@ class TwoFactorResets:
         log_event(log, logging.INFO, "admin_reset_cancelled", user=link.user_id, by="user")
         return ResetOutcome.CANCELLED
 
+    def cancel_by_user(self, user_id: int) -> ResetOutcome:
+        """The signed-in user cancels their own pending reset from the app."""
+        with self._db.session() as tx:
+            if not self._settle(tx, int(user_id), CANCELLED):
+                return ResetOutcome.NOT_PENDING
+            self._tokens.void_for_user(tx, int(user_id), LinkPurpose.CANCEL_2FA_RESET)
+            self._activity.record(tx, int(user_id), EventKind.TWO_FACTOR_RESET_CANCELLED, "by_user")
+            record_action(tx, self._clock.now(), None, int(user_id), Action.CANCEL_RESET, "by the user, signed in")
+        log_event(log, logging.INFO, "admin_reset_cancelled", user=user_id, by="user_signed_in")
+        return ResetOutcome.CANCELLED
+
     def cancel_by_admin(self, admin_id: int, user_id: int) -> ResetOutcome:
         """An admin withdraws a pending reset."""
-        with self._db.session() as tx:
+        with acting_client(ADMIN_CLIENT), self._db.session() as tx:
             if not self._settle(tx, int(user_id), CANCELLED):
                 return ResetOutcome.NOT_PENDING
             self._tokens.void_for_user(tx, int(user_id), LinkPurpose.CANCEL_2FA_RESET)
@@ -190,12 +217,16 @@ class TwoFactorResets:
 
     def _apply(self, reset_id: int, user_id: int, admin_id: int | None) -> int:
         ended = 0
-        with self._db.session() as tx:
+        with acting_client(ADMIN_CLIENT), self._db.session() as tx:
             if not self._settle(tx, user_id, APPLIED, reset_id=reset_id):
                 return 0  # cancelled, or applied by another worker, in the meantime
             user = tx.get(User, user_id)
             if user is None:
                 return 0
+            if user.is_admin:  # granted after the reset was scheduled: a reset account holds no admin role
+                user.is_admin = False
+                tx.add(user)
+                record_action(tx, self._clock.now(), None, user_id, Action.REVOKE_ADMIN, "2FA reset applied")
             self._factors.remove_all(tx, user)
             bump_factor_epoch(tx, user_id)
             ended = self._sessions.end_all_for_user(user_id, db=tx)

@@ -190,10 +190,16 @@ def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) 
 
 
 def render_text(letter: Letter, to_email: str, fields: Mapping[str, Any], site: Site) -> str:
-    """A text with no code: to the old number after a change of number (the only notice that is also
-    texted), or to a number another account tried to add (`to_email` unused: the owner is not named)."""
+    """A text with no code: to the old number after a change of number, to the number on file when an admin
+    schedules a reset of 2FA (with the link that cancels it), or to a number another account tried to add
+    (`to_email` unused: the owner is not named)."""
     if letter is Letter.NUMBER_TAKEN:
         return number_taken_text(site.app_name)
+    if letter is Letter.TWO_FACTOR_RESET_SCHEDULED:
+        return (
+            f"{site.app_name}: an administrator will reset two-factor authentication on your account on "
+            f"{when(float(fields['due_at']))}. Didn't ask for it? Cancel it: {fields['link']}"
+        )
     if letter is not Letter.PHONE_CHANGED:
         raise ValueError(f"no text for {letter}")
     return (

@@ -99,7 +99,8 @@ class RememberedDevices:
         return token
 
     def check(self, user_id: int, token: str | TokenDigest | None) -> bool:
-        """True if the token (or its digest) is this user's live device (unexpired, current epoch); records the use."""
+        """True if the token (or its digest) is this user's live device (unexpired, current epoch) and the user is no
+        admin; records the use."""
         digest = lookup_digest(token)
         if digest is None:
             return False
@@ -111,6 +112,8 @@ class RememberedDevices:
             user = db.get(User, user_id)
             if user is None or not self._live(device, user, now):
                 db.delete(device)
+                return False
+            if user.is_admin:  # an admin presents a second factor at every sign-in (the console needs one)
                 return False
             device.last_used_at = now
             db.add(device)

@@ -1,5 +1,6 @@
 """The admin console's guard: every page load and every handler checks, on the server and fresh from the database,
-that the caller is signed in (both factors), has the admin role and has 2FA on (backend/admin/audit.admin_access).
+that the caller is signed in (both factors, the second presented in THIS session: not a remembered browser), has the
+admin role and has 2FA on (backend/admin/audit.admin_access).
 
 `admin_guarded(...)` is `guarded(...)` (argument checks, busy flag, session resolved on the server, errors) plus
 that check: a refused caller gets the refusal in words and nothing else, whatever page or tab the call came from.
@@ -16,11 +17,9 @@ from reflex_base.event import EventSpec
 from sms2fa_app.backend.admin.audit import AdminAccess, admin_access
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state.admin.words import REFUSALS
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.session import SessionState
-
-_REFUSALS = {AdminAccess.NOT_ADMIN: messages.ADMIN_ONLY, AdminAccess.TWO_FACTOR_OFF: messages.ADMIN_NEEDS_2FA}
 
 
 class AdminState(SessionState):
@@ -29,11 +28,11 @@ class AdminState(SessionState):
     refusal: str = ""
     admitted: bool = False
 
-    def _admit_admin(self, user: User | None) -> bool:
-        """Record whether `user` may use the console; False (with the refusal in words) when not."""
-        access = admin_access(user)
+    def _admit_admin(self, session: ActiveSession | None, user: User | None) -> bool:
+        """Record whether `user`, in `session`, may use the console; False (with the refusal in words) when not."""
+        access = admin_access(user, session.how if session is not None else "")
         self.admitted = access is AdminAccess.ALLOWED
-        self.refusal = _REFUSALS.get(access, "")
+        self.refusal = REFUSALS.get(access, "")
         return self.admitted
 
     async def _admin_page(self) -> tuple[EventSpec | None, tuple[ActiveSession, User] | None]:
@@ -42,7 +41,7 @@ class AdminState(SessionState):
         if signed_in is None:
             self.admitted = False
             return redirect, None
-        return None, signed_in if self._admit_admin(signed_in[1]) else None
+        return None, signed_in if self._admit_admin(*signed_in) else None
 
 
 def admin_guarded(
@@ -53,7 +52,7 @@ def admin_guarded(
     def decorate(work: Callable[..., Awaitable[list | None]]) -> Callable[..., AsyncIterator[Any]]:
         @functools.wraps(work)
         async def checked(self: AdminState, caller: Caller, *args: Any) -> list | None:
-            if not self._admit_admin(caller.user):
+            if not self._admit_admin(caller.session, caller.user):
                 refusal = self.refusal
                 self.reset()  # nothing an admin saw stays on this page
                 self.refusal = refusal

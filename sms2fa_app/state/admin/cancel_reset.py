@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sms2fa_app.backend.admin.resets import ResetOutcome
 from sms2fa_app.backend.identity.link_tokens import MAX_LINK_TOKEN_LENGTH
-from sms2fa_app.state import messages
+from sms2fa_app.state.admin import words
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
@@ -32,6 +32,6 @@ class CancelResetState(SessionState):
         """Use the link (single use); say whether the reset is cancelled."""
         outcome = await run_backend(self._services().admin.resets.cancel_by_link, self._link)
         self.cancelled = outcome is ResetOutcome.CANCELLED
-        self.message = messages.RESET_CANCELLED_BY_LINK if self.cancelled else messages.RESET_CANCEL_LINK_INVALID
+        self.message = words.RESET_CANCELLED_BY_LINK if self.cancelled else words.RESET_CANCEL_LINK_INVALID
         self.done, self._link = True, ""
         return []

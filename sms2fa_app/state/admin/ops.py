@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sms2fa_app.backend.admin.ops_charts import OpsCharts, Traffic
-from sms2fa_app.state import messages
+from sms2fa_app.state.admin import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
 from sms2fa_app.state.guard import Caller
 from sms2fa_app.state.runner import run_backend
@@ -76,7 +76,7 @@ class AdminOpsState(AdminState):
             if known
             else "No delivery report yet."
         )
-        self.refusals = [{"limit": messages.refusal_label(name), "count": count} for name, count in charts.refusals]
+        self.refusals = [{"limit": words.refusal_label(name), "count": count} for name, count in charts.refusals]
         self.blocked = [{"country": c, "blocks": blocks, "refused": refused} for c, blocks, refused in charts.blocked]
         self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]
         self.total_spend = f"{charts.total_spend:.2f}"

@@ -10,6 +10,7 @@ from sms2fa_app.backend.admin.console import ActionOutcome, UserOverview
 from sms2fa_app.backend.admin.resets import CHECK_WORDS, ResetOutcome
 from sms2fa_app.backend.delivery.letters import when
 from sms2fa_app.state import messages
+from sms2fa_app.state.admin import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
 from sms2fa_app.state.guard import Caller
 from sms2fa_app.state.runner import run_backend
@@ -27,7 +28,7 @@ class AdminUsersState(AdminState):
     lockouts: list[dict[str, str]] = []
     audit: list[dict[str, str]] = []
     pending_reset: str = ""  # when the pending reset takes effect, in words ("" = none)
-    check_options: list[list[str]] = [[value.value, words] for value, words in CHECK_WORDS.items()]
+    check_options: list[list[str]] = [[value.value, said] for value, said in CHECK_WORDS.items()]
     notice: str = ""
     error: str = ""
     busy: bool = False
@@ -43,7 +44,8 @@ class AdminUsersState(AdminState):
     @admin_guarded()
     async def search(self, caller: Caller, form: dict) -> list:
         """Accounts whose address contains the query."""
-        rows = await run_backend(self._services().admin.console.search, form.get("query", ""))
+        _session, admin = caller.signed_in
+        rows = await run_backend(self._services().admin.console.search, admin.id or 0, form.get("query", ""))
         self.results = [
             {"id": str(row.user_id), "email": row.email, "two_factor": "on" if row.two_factor_on else "off"}
             for row in rows
@@ -55,12 +57,14 @@ class AdminUsersState(AdminState):
     @admin_guarded()
     async def choose(self, caller: Caller, user_id: str) -> list:
         """Show one of the listed accounts."""
-        chosen = int(user_id) if user_id.isdigit() else 0
+        # ASCII digits only: "²".isdigit() is True and int("²") raises.
+        chosen = int(user_id) if user_id.isascii() and user_id.isdecimal() and len(user_id) <= 18 else 0
         if chosen not in self._listed:
             self.error = messages.INVALID_REQUEST
             return []
+        _session, admin = caller.signed_in
         self._user_id, self.notice = chosen, ""
-        await self._show()
+        await self._show(opened_by=admin.id or 0)
         return []
 
     @admin_guarded()
@@ -110,14 +114,20 @@ class AdminUsersState(AdminState):
         return []
 
     def _say(self, action: str, outcome: str, *, done: bool) -> None:
-        words = messages.admin_action(action, outcome)
-        self.notice, self.error = (words, "") if done else ("", words)
+        said = words.admin_action(action, outcome)
+        self.notice, self.error = (said, "") if done else ("", said)
 
-    async def _show(self) -> None:
-        overview: UserOverview | None = await run_backend(self._services().admin.console.overview, self._user_id)
+    async def _show(self, opened_by: int = 0) -> None:
+        """Show the chosen account as it is now; `opened_by`: the admin opening it (audited), 0 after an action."""
+        console = self._services().admin.console
+        overview: UserOverview | None = await (
+            run_backend(console.open, opened_by, self._user_id)
+            if opened_by
+            else run_backend(console.overview, self._user_id)
+        )
         if overview is None:
             self.user, self.sign_ins, self.lockouts, self.audit, self.pending_reset = {}, [], [], [], ""
-            self.error = messages.ADMIN_UNKNOWN_USER
+            self.error = words.ADMIN_UNKNOWN_USER
             return
         factors = [f"text messages to {overview.masked_phone}"] if overview.masked_phone else []
         factors += ["authenticator app"] if overview.totp else []

@@ -31,12 +31,15 @@ def audit(services: Services) -> list[tuple[int | None, int | None, str]]:
 
 def test_only_an_admin_with_2fa_on_may_enter(admin_services: Services) -> None:
     admin = make_admin(admin_services)
-    assert admin_access(admin) is AdminAccess.ALLOWED
-    assert admin_access(create_user(admin_services, "bob@example.com", phone="+16502539999")) is AdminAccess.NOT_ADMIN
+    assert admin_access(admin, "sms") is AdminAccess.ALLOWED
+    assert (
+        admin_access(create_user(admin_services, "bob@example.com", phone="+16502539999"), "sms")
+        is AdminAccess.NOT_ADMIN
+    )
     no_2fa = create_user(admin_services, "eve@example.com")
     no_2fa.is_admin = True
-    assert admin_access(no_2fa) is AdminAccess.TWO_FACTOR_OFF
-    assert admin_access(None) is AdminAccess.NOT_ADMIN
+    assert admin_access(no_2fa, "sms") is AdminAccess.TWO_FACTOR_OFF
+    assert admin_access(None, "sms") is AdminAccess.NOT_ADMIN
 
 
 def test_ending_sessions_signs_the_user_out_everywhere_audits_and_mails(
@@ -82,9 +85,9 @@ def test_search_and_overview_show_state_but_never_a_whole_number(admin_services:
     create_user(services, "bob@example.com")
     services.recovery.generate(user.id)
     signed_in(services, user, 2)
-    assert [row.email for row in services.admin.console.search("LOVE")] == ["ada.lovelace@example.com"]
-    assert [row.email for row in services.admin.console.search("%")] == []  # a wildcard is a plain character
-    assert services.admin.console.search("   ") == []
+    assert [row.email for row in services.admin.console.search(1, "LOVE")] == ["ada.lovelace@example.com"]
+    assert [row.email for row in services.admin.console.search(1, "%")] == []  # a wildcard is a plain character
+    assert services.admin.console.search(1, "   ") == []
     overview = services.admin.console.overview(user.id)
     assert overview is not None and overview.two_factor_on and overview.masked_phone.endswith("1212")
     assert overview.recovery_codes_left == 10 and overview.live_sessions == 2 and len(overview.sign_ins) == 2
