@@ -23,6 +23,35 @@ def _recovery_banner() -> rx.Component:
     )
 
 
+def _pending_reset_banner() -> rx.Component:
+    """While an administrator's reset of this account's 2FA waits: what will happen, and Cancel."""
+    return rx.fragment(
+        rx.cond(
+            DashboardState.pending_reset != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text(DashboardState.pending_reset),
+                    rx.button(
+                        "Cancel the reset",
+                        on_click=DashboardState.cancel_pending_reset,
+                        loading=DashboardState.busy,
+                        color_scheme="red",
+                        size="2",
+                    ),
+                    spacing="2",
+                ),
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                width="100%",
+                data_testid="pending-reset",
+            ),
+        ),
+        rx.cond(DashboardState.reset_notice != "", rx.text(DashboardState.reset_notice, role="status", size="2")),
+        rx.cond(DashboardState.error != "", rx.text(DashboardState.error, role="alert", color_scheme="red", size="2")),
+    )
+
+
 def _security_card() -> rx.Component:
     """The account's two-factor status: a prompt to turn it on, or the methods that are on."""
     return rx.card(
@@ -61,6 +90,7 @@ def dashboard_page() -> rx.Component:
         rx.cond(
             DashboardState.signed_in_email != "",
             rx.vstack(
+                _pending_reset_banner(),
                 _recovery_banner(),
                 rx.text("Signed in as ", rx.text.strong(DashboardState.signed_in_email)),
                 _security_card(),
