@@ -128,6 +128,7 @@ def test_proof_of_work_appears_under_pressure_on_login_and_passes(page: Page, ba
         page.get_by_label("Password", exact=True).fill("not the password")
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
+        expect(page.get_by_label("Password", exact=True)).to_have_value("")  # this answer came: it clears it
     expect(page.get_by_test_id("proof-of-work")).to_have_count(0)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

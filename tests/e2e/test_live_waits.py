@@ -155,6 +155,7 @@ def test_settings_re_authentication_counts_a_lockout_down(
     for _ in range(backend.settings.otp_lockout_threshold):
         backend.lockout.register_failure(user_id, "sms")
     page.get_by_role("button", name="Turn off two-factor authentication").click()
+    page.get_by_role("button", name="Continue to turn off").click()  # after the warning of what it loses
     expect(page.get_by_role("heading", name="Turn off two-factor authentication")).to_be_visible()
     expect(page.get_by_role("alert").filter(has_text="Too many wrong codes.")).to_be_visible()
     audit(page, "re-authentication, locked with a live countdown")

@@ -150,7 +150,7 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     field = page.get_by_label("Recovery code")
     field.fill("zzzzz-zzzzz")
     page.get_by_role("button", name="Verify").click()
-    expect(alert(page, "That recovery code isn't valid or was already used.")).to_be_visible()
+    expect(alert(page, "That recovery code isn't one of yours.")).to_be_visible()
     expect(field).to_have_value("zzzzz-zzzzz")
     expect(field).to_be_focused()
     selected = field.evaluate("f => [f.selectionStart, f.selectionEnd]")
