@@ -37,9 +37,7 @@ def signed_in_admin(page: Page, sms: LocalPlivo, backend: Services) -> tuple[str
     """An admin with 2FA on (granted as the CLI does), signed in with the texted code; (email, phone)."""
     email, e164 = flows.seeded_account(backend)
     assert "is now an admin" in set_admin(backend.database, backend.clock, email, True)
-    flows.log_in_to_challenge(page, email, e164)
-    flows.submit_code(page, flows.wait_for_code(sms, e164))
-    flows.expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
     return email, e164
 
 
@@ -169,9 +167,7 @@ def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
     expect(page).to_have_url(flows.LOGIN)  # nobody signed in: log in first
 
     email, e164 = flows.seeded_account(backend)  # 2FA on, no role
-    flows.log_in_to_challenge(page, email, e164)
-    flows.submit_code(page, flows.wait_for_code(sms, e164))
-    flows.expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
     page.goto("/admin")
     expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_ONLY)
     expect(page.get_by_label("Email contains")).to_have_count(0)

@@ -94,9 +94,7 @@ def test_the_settings_wizard_numbers_its_steps_and_counts_the_cooldown_per_numbe
     page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
 ) -> None:
     email, e164 = flows.seeded_account(backend)
-    flows.log_in_to_challenge(page, email, e164)
-    flows.submit_code(page, flows.wait_for_code(sms, e164))
-    flows.expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
     flows.open_settings(page)
 
     page.get_by_role("button", name="Change phone number").click()
@@ -138,9 +136,7 @@ def test_settings_re_authentication_counts_a_lockout_down(
 ) -> None:
     email, e164 = flows.seeded_account(backend)
     user_id = backend.accounts.find_by_email(email).id or 0
-    flows.log_in_to_challenge(page, email, e164)
-    flows.submit_code(page, flows.wait_for_code(sms, e164))
-    flows.expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
     flows.open_settings(page)
     for _ in range(backend.settings.otp_lockout_threshold):
         backend.lockout.register_failure(user_id, "sms")

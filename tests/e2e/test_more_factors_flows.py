@@ -70,9 +70,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
 def test_set_up_an_authenticator_app_and_sign_in_with_it(page: Page, sms: LocalPlivo, backend: Services) -> None:
     """Set up TOTP from the key shown; sign in with a current code; the next login defaults to the app."""
     email, e164 = flows.seeded_account(backend)
-    flows.log_in_to_challenge(page, email, e164)
-    flows.submit_code(page, flows.wait_for_code(sms, e164))
-    flows.expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
     flows.open_settings(page)
     totp, setup_step = flows.add_authenticator(page, sms, e164)
     flows.back_to_dashboard_and_log_out(page)

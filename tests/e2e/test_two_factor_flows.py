@@ -169,9 +169,7 @@ def test_delivery_failure_then_resend(page: Page, sms: LocalPlivo, backend: Serv
 def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPlivo, backend: Services) -> None:
     """Settings asks for the password (a wrong one is refused), then a texted code, then 2FA is off."""
     email, e164 = flows.seeded_account(backend)
-    flows.log_in_to_challenge(page, email, e164)
-    flows.submit_code(page, flows.wait_for_code(sms, e164))
-    flows.expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
 
     page.get_by_role("link", name="Security settings").click()
     page.get_by_role("button", name="Turn off two-factor authentication").click()
