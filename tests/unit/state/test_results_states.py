@@ -26,6 +26,7 @@ from tests.unit.state.test_more_factors_states import (
     challenge_for,
     enrolled_settings,
     reauthenticate,
+    reauthenticated_settings,
     sign_in_remembering_the_device,
 )
 
@@ -72,9 +73,7 @@ async def test_done_waits_for_i_saved_these_codes_and_copy_says_copied(
 async def test_regenerating_says_the_old_codes_no_longer_work(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.REGENERATE_CODES)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.REGENERATE_CODES)
     assert state.step == Step.RECOVERY_CODES and state.replaced
     assert state.notice == "New recovery codes made. The old ones no longer work."
 
@@ -115,9 +114,7 @@ async def test_the_dashboard_prompts_to_turn_2fa_on(services: Services) -> None:
 async def test_the_authenticator_key_is_shown_in_groups_of_four(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.ADD_TOTP)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.ADD_TOTP)
     groups = state.totp_key_groups.split(" ")
     assert "".join(groups) == state.totp_secret and all(len(group) == 4 for group in groups[:-1])
     await run(state.mark_key_copied())
@@ -144,9 +141,7 @@ async def test_changing_the_number_says_where_codes_go_and_what_was_signed_out(
 async def test_changing_to_the_same_number_is_refused(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.CHANGE_NUMBER)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155551212"}))
     assert state.error == "Codes already go to this number. Enter a different one." and state.step == Step.PHONE
