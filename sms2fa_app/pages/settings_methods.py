@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.state import messages_results as words
@@ -93,34 +94,18 @@ def method_rows() -> rx.Component:
 
 def disable_button() -> rx.Component:
     """'Turn off two-factor authentication', which first says what the user loses."""
-    return rx.cond(
+    return ask_first(
         SettingsState.confirming_disable,
-        rx.callout(
-            rx.vstack(
-                rx.text(words.DISABLE_WARNING),
-                rx.hstack(
-                    rx.button(
-                        "Continue to turn off",
-                        on_click=WizardState.start(Operation.DISABLE),
-                        color_scheme="red",
-                        size="2",
-                    ),
-                    rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
-                    spacing="3",
-                ),
-                spacing="3",
-            ),
-            icon="triangle_alert",
-            color_scheme="red",
-            role="alert",
-            width="100%",
-        ),
         rx.button(
             "Turn off two-factor authentication",
             on_click=SettingsState.ask("disable"),
             variant="soft",
             color_scheme="red",
         ),
+        words.DISABLE_WARNING,
+        rx.button("Continue to turn off", on_click=WizardState.start(Operation.DISABLE), color_scheme="red", size="2"),
+        rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
+        color_scheme="red",
     )
 
 
@@ -163,26 +148,16 @@ def devices() -> rx.Component:
             rx.cond(
                 SettingsState.devices.length() == 0,
                 rx.fragment(),
-                rx.cond(
+                ask_first(
                     SettingsState.confirming_forget_all,
-                    rx.callout(
-                        rx.vstack(
-                            rx.text(words.FORGET_ALL_CONFIRM),
-                            rx.hstack(
-                                rx.button(
-                                    "Forget all devices",
-                                    on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
-                                    size="2",
-                                ),
-                                rx.button("Cancel", on_click=SettingsState.ask(""), variant="outline", size="2"),
-                                spacing="3",
-                            ),
-                        ),
-                        icon="triangle_alert",
-                        role="alert",
-                        width="100%",
-                    ),
                     rx.button("Forget all", on_click=SettingsState.ask("forget_all"), variant="soft", size="2"),
+                    words.FORGET_ALL_CONFIRM,
+                    rx.button(
+                        "Forget all devices",
+                        on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
+                        size="2",
+                    ),
+                    rx.button("Cancel", on_click=SettingsState.ask(""), variant="outline", size="2"),
                 ),
             ),
             spacing="2",
