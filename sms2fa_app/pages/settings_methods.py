@@ -10,6 +10,7 @@ import reflex as rx
 from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element
+from sms2fa_app.pages.settings_passkeys import passkey_list
 from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.settings import (
     Operation,
@@ -20,17 +21,25 @@ from sms2fa_app.state.settings import (
 )
 
 
-def method_row(name: str, status: rx.Component, used: Any, action: rx.Component) -> rx.Component:
-    """One method: its name and status, when it was last used, and its action on the right."""
-    return rx.hstack(
-        rx.vstack(
-            rx.hstack(rx.text(name, weight="medium"), status, align="center", wrap="wrap"),
-            rx.text(used, size="1", color_scheme="gray"),
-            spacing="1",
+def method_row(
+    name: str, status: rx.Component, used: Any, action: rx.Component, detail: rx.Component | None = None
+) -> rx.Component:
+    """One method: its name and status, when it was last used, and its action on the right; `detail` (the
+    passkeys) below them, in the same row."""
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(rx.text(name, weight="medium"), status, align="center", wrap="wrap"),
+                rx.text(used, size="1", color_scheme="gray"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            action,
+            align="center",
+            width="100%",
         ),
-        rx.spacer(),
-        action,
-        align="center",
+        *([detail] if detail is not None else []),
+        spacing="2",
         width="100%",
         padding_y="8px",
         border_bottom="1px solid var(--gray-a5)",
@@ -56,7 +65,8 @@ def _action(shown: str, label: str, operation: Operation, *, danger: bool = Fals
 
 
 def method_rows() -> rx.Component:
-    """Text message, authenticator app, passkeys and recovery codes, as GitHub's 2FA settings list them."""
+    """Text message, authenticator app, passkeys (each listed in its row) and recovery codes, as GitHub's 2FA
+    settings list them."""
     last = SettingsState.last_used
     return rx.vstack(
         method_row(
@@ -80,6 +90,7 @@ def method_rows() -> rx.Component:
             _badge(SettingsState.passkeys.length() > 0, SettingsState.passkeys.length().to_string() + " added"),
             last["passkey"],
             _action("Add", "Add a passkey", Operation.ADD_PASSKEY),
+            passkey_list(),
         ),
         method_row(
             words.METHOD_RECOVERY,
@@ -117,7 +128,7 @@ def _device_row(device: rx.Var) -> rx.Component:
                 rx.cond(device["current"] == "yes", rx.badge("This device", color_scheme="blue")),
                 align="center",
             ),
-            rx.text("Remembered ", device["first_seen"], " · last used ", device["last_used"], size="1"),
+            rx.text(device["times"], size="1"),
             spacing="1",
         ),
         rx.spacer(),
@@ -186,7 +197,9 @@ def recovery_codes() -> rx.Component:
                 variant="soft",
                 type="button",
             ),
-            copy_button("Copy", state.new_recovery_codes.join("\n"), state.mark_copied, state.copied, words.COPIED),
+            copy_button(
+                "Copy", state.new_recovery_codes.join("\n"), state.mark_copied, state.copied, failed=state.copy_failed
+            ),
             align="center",
         ),
         rx.el.label(
@@ -227,7 +240,7 @@ def totp_setup_intro() -> rx.Component:
             TotpSetupState.totp_secret,
             TotpSetupState.mark_key_copied,
             TotpSetupState.key_copied,
-            words.KEY_COPIED,
+            failed=TotpSetupState.key_copy_failed,
         ),
         width="100%",
     )

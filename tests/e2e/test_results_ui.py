@@ -191,7 +191,7 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
 
     # Remembered devices: this browser marked, readable dates, "Forget <browser>" names, Forget all asks first.
     expect(page.get_by_text("This device")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^Remembered Today · last used Today$"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Remembered today · last used today$"))).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Forget \S.* on \S"))).to_have_count(1)
     page.get_by_role("button", name="Forget all").click()
     expect(page.get_by_role("alert").filter(has_text=words.FORGET_ALL_CONFIRM)).to_be_visible()
