@@ -68,6 +68,8 @@ def test_the_challenge_counts_the_code_expiry_and_a_lockout_down(
     heading = page.get_by_role("heading", name="Verify it's you")
     box = heading.bounding_box()
     assert box is not None and box.get("height", 0) < 48
+    # "· Not you?" wraps as one piece: one line box, the separator on the button's line.
+    assert page.get_by_test_id("not-you-group").evaluate("e => e.getClientRects().length") == 1
     shoot(page, "challenge-expiry")
 
     for _ in range(backend.settings.otp_lockout_threshold):  # another factor's wrong guesses lock every factor

@@ -6,10 +6,13 @@ screen. The app is reached as http://localhost:<port>: a passkey's relying-party
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import messages_results as words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.browser_tools import add_virtual_authenticator
@@ -33,7 +36,9 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
 
     # Settings: add a passkey after re-authentication.
     flows.open_settings(page)
-    expect(page.get_by_role("heading", name="Passkeys")).to_be_visible()
+    row = page.get_by_test_id("method-row").filter(has_text=words.METHOD_PASSKEYS)
+    expect(row).to_contain_text(words.PASSKEYS_NONE)  # the Passkeys row says what one is: the one place for them
+    expect(page.get_by_text(words.METHOD_PASSKEYS, exact=True)).to_have_count(1)
     audit(page, "settings with no passkey")
     page.get_by_role("button", name="Add a passkey").click()
     flows.reauthenticate(page, sms, backend, email, e164)
@@ -42,13 +47,17 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
     page.get_by_label("Passkey name (optional)").fill("Laptop")
     page.get_by_role("button", name="Create passkey").click()
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
+    listed = row.get_by_test_id("passkey")  # listed under the Passkeys row, with readable dates
+    expect(listed).to_have_text(re.compile(r"^Laptop · added today · (never used|last used today)"))
+    expect(row).to_contain_text(words.PASSKEYS_FIRST)
+    expect(page.get_by_text(words.METHOD_PASSKEYS, exact=True)).to_have_count(1)
     audit(page, "settings with a passkey")
-    page.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
+    row.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
     audit(page, "renaming a passkey")
     page.get_by_label("New name for Laptop").fill(NAME)
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_text("Passkey renamed.")).to_be_visible()
-    expect(page.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
+    expect(row.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
     [credential] = authenticator.credentials()
     assert credential["rpId"] == "localhost" and credential["isResidentCredential"]
     flows.back_to_dashboard_and_log_out(page)
@@ -75,11 +84,12 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
 
     # Remove it (re-authentication first): texts are in force again.
     flows.open_settings(page)
-    page.get_by_role("button", name=f"Remove {NAME}").click()
+    row.get_by_role("button", name=f"Remove {NAME}").click()
     expect(page.get_by_text(f"Removing the passkey {NAME}.")).to_be_visible()
     flows.reauthenticate(page, sms, backend, email, e164)
     expect(page.get_by_text("Passkey removed. Texted codes still protect your account.").first).to_be_visible()
     expect(page.get_by_role("button", name=f"Remove {NAME}")).to_have_count(0)
+    expect(row).to_contain_text(words.PASSKEYS_NONE)
     flows.back_to_dashboard_and_log_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()  # the authenticator still has it
     expect(flows.alert(page, "That passkey didn't sign you in.")).to_be_visible()

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 import pyotp
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
@@ -53,9 +53,28 @@ def clipboard(page: Page) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
 
+# Keep the browser's own write, then make the page's write refuse.
+REFUSE_CLIPBOARD_WRITE = """() => {
+  window.__write = navigator.clipboard.writeText.bind(navigator.clipboard);
+  navigator.clipboard.writeText = () => Promise.reject(new DOMException("refused", "NotAllowedError"));
+}"""
+# Make the page's write wait for window.__releaseCopy(), then write with the browser's own.
+HOLD_CLIPBOARD_WRITE = """() => {
+  navigator.clipboard.writeText = (text) =>
+    new Promise((resolve) => { window.__releaseCopy = () => resolve(window.__write(text)); });
+}"""
+
+
 def status(page: Page, text: str):
     """The live region (role=status) saying `text`."""
     return page.get_by_role("status").filter(has_text=text)
+
+
+def below(lower: Locator, upper: Locator) -> bool:
+    """`lower` starts below where `upper` ends on the page."""
+    low, up = lower.bounding_box(), upper.bounding_box()
+    assert low is not None and up is not None
+    return low["y"] >= up["y"] + up["height"]
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -91,9 +110,21 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     assert lines[:3] == ["sms2fa recovery codes", f"Account: {email}", f"Created: {words.calendar_day(time.time())}"]
     assert lines[-10:] == codes and not any("\\n" in line or '"' in line for line in lines)
 
-    # Copy: the codes, one a line, and "Copied" said in a live region.
+    # Copy: a refused clipboard write says how to copy by hand; "Copied" is said in a live region only once the
+    # write resolved, and the clipboard then holds the codes, one a line. The test replaces the page's write
+    # (DevTools evaluation, outside the page's CSP).
+    copy = page.get_by_role("button", name="Copy", exact=True)
     expect(status(page, words.COPIED)).to_have_count(0)
-    page.get_by_role("button", name="Copy", exact=True).click()
+    page.evaluate(REFUSE_CLIPBOARD_WRITE)
+    copy.click()
+    expect(status(page, words.COPY_FAILED)).to_be_visible()
+    assert_accessible(page, "recovery codes, copy refused")
+    page.evaluate(HOLD_CLIPBOARD_WRITE)
+    copy.click()
+    page.wait_for_function("window.__releaseCopy !== undefined")
+    page.wait_for_timeout(700)  # long enough for a "Copied" sent on the click to come back from the server
+    expect(status(page, words.COPIED)).to_have_count(0)
+    page.evaluate("window.__releaseCopy()")
     expect(status(page, words.COPIED)).to_be_visible()
     assert clipboard(page) == "\n".join(codes)
 
@@ -192,6 +223,15 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
     # Remembered devices: this browser marked, readable dates, "Forget <browser>" names, Forget all asks first.
     expect(page.get_by_text("This device")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Remembered today · last used today$"))).to_be_visible()
+    # Active sessions read their dates the same way, with the time of day.
+    expect(
+        page.get_by_text(re.compile(r"^Started today at \d\d:\d\d UTC · last seen today at \d\d:\d\d UTC$")).first
+    ).to_be_visible()
+    # "Turn off" is the two-factor section's last control: after the rows and the remembered devices.
+    turn_off = page.get_by_role("button", name="Turn off two-factor authentication")
+    assert below(turn_off, page.get_by_role("heading", name="Remembered devices"))
+    assert below(turn_off, page.get_by_role("button", name="Forget all"))
+    assert below(page.get_by_role("heading", name="Password"), turn_off)
     expect(page.get_by_role("button", name=re.compile(r"^Forget \S.* on \S"))).to_have_count(1)
     page.get_by_role("button", name="Forget all").click()
     expect(page.get_by_role("alert").filter(has_text=words.FORGET_ALL_CONFIRM)).to_be_visible()
