@@ -14,7 +14,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: setup run run-prod stack frontend test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+.PHONY: setup run run-prod stack frontend admin test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -56,6 +56,11 @@ stack: $(VENV)/.installed .tools/node_modules/.bin/bun
 ## environment: make frontend PUBLIC_URL=https://sms2fa.example.com OUT=/srv/sms2fa
 frontend: $(VENV)/.installed .tools/node_modules/.bin/bun
 	python -m scripts.frontend --public-url "$(PUBLIC_URL)" --out "$(OUT)"
+
+## The first admin (and any other), from the command line only: make admin EMAIL=ops@example.com (the account must
+## exist; it can open /admin once 2FA is on)
+admin: $(VENV)/.installed
+	python -m sms2fa_app.backend.admin.cli grant-admin "$(EMAIL)"
 
 ## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium), the stack
 test: setup

@@ -40,6 +40,7 @@ from sms2fa_app.config_fields import (
     Origin,
     Percent,
     PlivoAuthId,
+    PriceTable,
     RedisUrl,
     Region,
     RpId,
@@ -158,6 +159,11 @@ class Settings(BaseSettings):
     activity_retention_days: PositiveInt = 90
     notice_max_attempts: PositiveInt = 6
     notice_retry_base_seconds: PositiveInt = 30
+    admin_reset_wait_seconds: PositiveInt = 72 * 3600  # admin console (.env.example); >= 1 day in production
+    admin_reset_sweep_seconds: PositiveInt = 60
+    admin_reset_wait_short_for_tests: bool = False  # TEST ONLY: lifts the production floor of the wait (1 day)
+    sms_price_table: PriceTable = (("*", 0.05),)
+    voice_price_table: PriceTable = (("*", 0.1),)
 
     @property
     def is_production(self) -> bool:
@@ -348,11 +354,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _operator_reachable(self) -> Settings:
-        """Every country has a cap, and reaching one alerts by mail: production names who reads the alerts."""
+        """Production names who reads the caps' alert mails, and a 2FA reset waits at least a day there."""
         if self.is_production and not self.operator_email:
             raise ValueError(
                 "OPERATOR_EMAIL is required when APP_ENV=production (country caps alert the operator by mail)"
             )
+        if self.is_production and self.admin_reset_wait_seconds < 86400 and not self.admin_reset_wait_short_for_tests:
+            raise ValueError("ADMIN_RESET_WAIT_SECONDS must be at least 86400 (a day) when APP_ENV=production")
         return self
 
 

@@ -75,6 +75,27 @@ def country_caps(value: Any) -> Any:
     return tuple(sorted(caps.items()))
 
 
+_PRICE_PAIR = re.compile(r"([A-Z]{2}|\*)=([0-9]{1,4}(\.[0-9]{1,6})?)")
+
+
+def price_table(value: Any) -> Any:
+    """ "US=0.0079, gb=0.04, *=0.05" -> (("*", 0.05), ("GB", 0.04), ("US", 0.0079)): a price per message by
+    destination country, "*" for every other one; one line naming the bad pair otherwise."""
+    if not isinstance(value, str):
+        return value
+    prices: dict[str, float] = {}
+    for item in (part.strip().upper() for part in value.split(",")):
+        if not item:
+            continue
+        match = _PRICE_PAIR.fullmatch(item.replace(" ", ""))
+        if match is None:
+            raise ValueError(
+                f"must list COUNTRY=PRICE pairs separated by commas, such as US=0.0079,*=0.05, got {item!r}"
+            )
+        prices[match[1]] = float(match[2])
+    return tuple(sorted(prices.items()))
+
+
 def email_address(example: str) -> Any:
     """An email address (loosely: the mail server has the last word); a bad one is named with `example`."""
     return Annotated[str, check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", f"must be an email address such as {example}")]
@@ -95,6 +116,7 @@ Region = Annotated[
 CountryCode = Annotated[str, check("[A-Z]{2}", "must list two-letter country codes separated by commas, got {value!r}")]
 Countries = Annotated[tuple[CountryCode, ...] | None, NoDecode, BeforeValidator(comma_list)]  # NoDecode: not JSON
 CountryCaps = Annotated[tuple[tuple[str, int], ...], NoDecode, BeforeValidator(country_caps)]  # "LV=20,US=500"
+PriceTable = Annotated[tuple[tuple[str, float], ...], NoDecode, BeforeValidator(price_table)]  # "US=0.0079,*=0.05"
 Percent = Annotated[int, Field(ge=0, le=100)]
 Host = Annotated[str, check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 # A WebAuthn relying-party id is a domain name (browsers refuse an IP address): labels of letters, digits, hyphens.

@@ -4,43 +4,64 @@ import reflex as rx
 
 from sms2fa_app.api.routes import api_app
 from sms2fa_app.backend.services import start_worker
+from sms2fa_app.components.brand import head_components, page_meta
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.activity import activity_page
+from sms2fa_app.pages.admin import admin_page
+from sms2fa_app.pages.admin_cancel import cancel_reset_page
+from sms2fa_app.pages.admin_ops import admin_ops_page
 from sms2fa_app.pages.auth import login_page, signup_page
 from sms2fa_app.pages.challenge import challenge_page
 from sms2fa_app.pages.dashboard import dashboard_page
 from sms2fa_app.pages.dev_outbox import dev_outbox_page
 from sms2fa_app.pages.email_links import forgot_password_page, reset_password_page, verify_email_page
+from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
+from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
-from sms2fa_app.state.session import BrowserTokens, SessionState
+from sms2fa_app.state.session import BrowserTokens
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 from sms2fa_app.state.verify_email import VerifyEmailState
 
 # No toaster: the strict CSP forbids server-sent toasts, so notices are drawn from state. api_app(): Plivo's
 # callbacks, /healthz, /readyz and /metrics.
-app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api_app())
+app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api_app(), head_components=head_components())
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
-app.add_page(login_page, route="/", title="Log in · sms2fa", on_load=LoginState.load)
-app.add_page(login_page, route="/login", title="Log in · sms2fa", on_load=LoginState.load)
-app.add_page(signup_page, route="/signup", title="Sign up · sms2fa", on_load=SignupState.load)
-app.add_page(dashboard_page, route="/dashboard", title="Dashboard · sms2fa", on_load=SessionState.require_authenticated)
-app.add_page(challenge_page, route="/2fa-challenge", title="Verify · sms2fa", on_load=ChallengeState.load)
-app.add_page(settings_page, route="/settings", title="Settings · sms2fa", on_load=WizardState.load)
-app.add_page(activity_page, route="/activity", title="Security activity · sms2fa", on_load=ActivityState.load)
+_BASE_URL = get_settings().base_url
+
+
+def _meta(title: str) -> dict:
+    """A page's title with the description and link-preview tags every page has."""
+    return page_meta(_BASE_URL, title)
+
+
+app.add_page(login_page, route="/", **_meta("Log in · sms2fa"), on_load=LoginState.load)
+app.add_page(login_page, route="/login", **_meta("Log in · sms2fa"), on_load=LoginState.load)
+app.add_page(signup_page, route="/signup", **_meta("Sign up · sms2fa"), on_load=SignupState.load)
+app.add_page(dashboard_page, route="/dashboard", **_meta("Dashboard · sms2fa"), on_load=DashboardState.load)
+app.add_page(challenge_page, route="/2fa-challenge", **_meta("Verify · sms2fa"), on_load=ChallengeState.load)
+app.add_page(settings_page, route="/settings", **_meta("Settings · sms2fa"), on_load=WizardState.load)
+app.add_page(activity_page, route="/activity", **_meta("Security activity · sms2fa"), on_load=ActivityState.load)
 app.add_page(
-    forgot_password_page, route="/forgot-password", title="Reset password · sms2fa", on_load=ForgotPasswordState.load
+    forgot_password_page, route="/forgot-password", **_meta("Reset password · sms2fa"), on_load=ForgotPasswordState.load
 )
 app.add_page(
-    reset_password_page, route="/reset-password", title="New password · sms2fa", on_load=ResetPasswordState.load
+    reset_password_page, route="/reset-password", **_meta("New password · sms2fa"), on_load=ResetPasswordState.load
 )
-app.add_page(verify_email_page, route="/verify-email", title="Confirm email · sms2fa", on_load=VerifyEmailState.load)
+app.add_page(verify_email_page, route="/verify-email", **_meta("Confirm email · sms2fa"), on_load=VerifyEmailState.load)
+app.add_page(admin_page, route="/admin", **_meta("Admin · sms2fa"), on_load=AdminUsersState.load)
+app.add_page(admin_ops_page, route="/admin/sms", **_meta("SMS operations · sms2fa"), on_load=AdminOpsState.load)
+app.add_page(
+    cancel_reset_page, route="/cancel-2fa-reset", **_meta("Cancel the reset · sms2fa"), on_load=CancelResetState.load
+)
+app.add_page(not_found_page, route="404", **_meta("Page not found · sms2fa"))
 if not get_settings().is_production:
-    app.add_page(dev_outbox_page, route="/dev/outbox", title="Dev outbox · sms2fa", on_load=DevOutboxState.refresh)
+    app.add_page(dev_outbox_page, route="/dev/outbox", **_meta("Dev outbox · sms2fa"), on_load=DevOutboxState.refresh)

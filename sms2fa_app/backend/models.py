@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -34,6 +34,8 @@ class User(SQLModel, table=True):
     # When the owner of the address opened the verification link (None: not yet; accounts made before
     # verification existed count as verified from the migration on).
     email_verified_at: float | None = Field(default=None)
+    # May enter /admin (with 2FA on); granted only by the CLI (backend/admin/cli.py).
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class LoginSession(SQLModel, table=True):
@@ -52,6 +54,9 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: float
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=255)
+    # What took it to the authenticated stage: a Factor value, "device" (a remembered browser), "password"
+    # (an account without 2FA) or "" (not yet, or made before this was stored). The admin console needs a factor.
+    how: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class RecoveryCode(SQLModel, table=True):
@@ -148,3 +153,58 @@ class SecurityEvent(SQLModel, table=True):
     browser: str = Field(default="", max_length=64)
     network: str = Field(default="", max_length=64)
     detail: str = Field(default="", max_length=32)
+
+
+class AdminAction(SQLModel, table=True):
+    """The admins' audit log: who did what to which account, and when (only inserted)."""
+
+    __tablename__ = "admin_actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admin_id: int | None = Field(default=None, index=True)  # None: the CLI (no account acted)
+    user_id: int | None = Field(default=None, index=True)  # no foreign key: the log outlives the account
+    action: str = Field(max_length=32)
+    detail: str = Field(default="", max_length=200)
+    at: float = Field(index=True)
+
+
+class TwoFactorReset(SQLModel, table=True):
+    """An admin's reset of a user's 2FA: pending until `due_at`, then applied, unless cancelled first."""
+
+    __tablename__ = "two_factor_resets"
+    # At most one pending reset per user, whatever two admins (or two workers) do at once.
+    __table_args__ = (
+        Index(
+            "uq_two_factor_resets_pending",
+            "user_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    admin_id: int | None = Field(default=None)
+    identity_check: str = Field(max_length=200)  # how the admin verified the person's identity
+    requested_at: float
+    due_at: float = Field(index=True)
+    state: str = Field(default="pending", max_length=16, index=True)  # pending | cancelled | applied
+    resolved_at: float | None = Field(default=None)
+
+
+class SmsOpsEvent(SQLModel, table=True):
+    """One text or call asked for: sent (then its delivery state) or refused, by destination country.
+
+    Written by the send path and the delivery reports; the admin console's charts read only these rows.
+    Holds no number, user or code."""
+
+    __tablename__ = "sms_ops_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: float = Field(index=True)
+    channel: str = Field(max_length=8)  # sms | voice
+    country: str = Field(default="", max_length=8)  # ISO region, "" when the number did not parse
+    outcome: str = Field(max_length=32)  # "sent", "blocked" (a country's cap was reached) or the refusal
+    message_id: str = Field(default="", max_length=64, index=True)
+    state: str = Field(default="", max_length=16)  # the newest delivery state of a sent message

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
+from sms2fa_app.backend.admin.wiring import AdminServices, build_admin
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
@@ -32,6 +33,7 @@ from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.identity.deletion import AccountDeletion
+from sms2fa_app.backend.identity.email_links import EmailLinks
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
 from sms2fa_app.backend.identity.password_reset import PasswordResets, ResetPolicy
 from sms2fa_app.backend.identity.passwords import PasswordHasher
@@ -82,6 +84,7 @@ class Services:
     deliveries: DeliveryStatuses
     spoken: SpokenCodes
     alerts: OperatorAlerts
+    admin: AdminServices
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -134,15 +137,9 @@ def build_services(
     )
     limiter = WindowLimiter(redis_client, clock)
     tokens = LinkTokens(database, clock)
+    links = EmailLinks(database, clock, tokens, jobs, notices, activity, limiter, settings.secret_key)
     verification = EmailVerification(
-        database,
-        clock,
-        tokens,
-        jobs,
-        notices,
-        activity,
-        limiter,
-        secret_key=settings.secret_key,
+        links,
         ttl_seconds=settings.email_verification_ttl_seconds,
         mails_per_hour_per_address=settings.signups_per_hour_per_address,
     )
@@ -179,17 +176,10 @@ def build_services(
     second_factors = SecondFactors(otp, totp, recovery, passkeys)
     factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)
     password_resets = PasswordResets(
-        database,
-        clock,
-        tokens,
-        jobs,
-        notices,
-        activity,
-        limiter,
+        links,
         hasher,
         sessions,
         second_factors,
-        secret_key=settings.secret_key,
         policy=ResetPolicy(
             settings.password_reset_ttl_seconds,
             settings.password_resets_per_hour_per_address,
@@ -224,6 +214,17 @@ def build_services(
         deliveries=deliveries,
         spoken=spoken,
         alerts=alerts,
+        admin=build_admin(
+            settings,
+            clock,
+            database,
+            jobs=jobs,
+            notices=notices,
+            activity=activity,
+            sessions=sessions,
+            factors=second_factors,
+            deliveries=deliveries,
+        ),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )

@@ -28,7 +28,10 @@ export function useSecondsLeft(deadline, maxSeconds) {
   return seconds;
 }
 
-const fill = (template, seconds) => String(template ?? "").replaceAll("{seconds}", String(seconds));
+// {seconds}: the whole seconds left; {clock}: the same as m:ss (4:32).
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+const fill = (template, seconds) =>
+  String(template ?? "").replaceAll("{seconds}", String(seconds)).replaceAll("{clock}", clock(seconds));
 
 // Text: `waiting` with {seconds} filled in while the wait runs, then `ready`.
 export function Countdown({ deadline, maxSeconds, waiting, ready }) {

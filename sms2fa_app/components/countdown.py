@@ -2,8 +2,9 @@
 
 `deadline` is epoch milliseconds on the server's clock (0 = no wait); `max_seconds` caps what is shown, so a
 browser whose clock runs behind never shows a longer wait than the server imposes. `waiting` is the text
-while the wait runs, with `{seconds}` filled in; `ready` is the text after it. The server refuses early
-requests whatever the browser shows. Reusable for every wait: resend cooldowns, lockouts, throttles.
+while the wait runs, with `{seconds}` (57) or `{clock}` (0:57) filled in; `ready` is the text after it. The
+server refuses early requests whatever the browser shows. Reusable for every wait: resend cooldowns, lockouts,
+throttles.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class CountdownButton(rx.Component):
     type: rx.Var[str]
     variant: rx.Var[str]
     size: rx.Var[str]
+    form_no_validate: rx.Var[bool]  # a submit button: only the app's messages, never the browser's own
+    auto_focus: rx.Var[bool]
 
     on_click: EventHandler[no_args_event_spec]
 
@@ -53,7 +56,7 @@ def countdown(deadline: rx.Var[int] | int, *, waiting: str, ready: str = "", max
 
 def countdown_button(
     deadline: rx.Var[int] | int,
-    on_click: Any,
+    on_click: Any | None,
     *,
     waiting: str,
     ready: str,
@@ -62,12 +65,8 @@ def countdown_button(
     **props: Any,
 ) -> rx.Component:
     """A button enabled once `deadline` passed (see the module doc)."""
+    if on_click is not None:  # None: a form's submit button
+        props["on_click"] = on_click
     return CountdownButton.create(
-        deadline=deadline,
-        max_seconds=max_seconds,
-        waiting=waiting,
-        ready=ready,
-        busy=busy,
-        on_click=on_click,
-        **props,
+        deadline=deadline, max_seconds=max_seconds, waiting=waiting, ready=ready, busy=busy, **props
     )

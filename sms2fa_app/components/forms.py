@@ -1,18 +1,75 @@
-"""Form parts: labelled fields with their error, form-level errors, submit buttons."""
+"""Form parts: labelled fields with their error, form-level errors, submit buttons.
+
+A field in error is marked for assistive technology (aria-invalid, aria-describedby naming its message), and the
+first such field of the form gets the focus when the errors appear. Editing the field hides its error and marks it
+valid until the next answer; pressing the form's submit button shows the server's answer again. The submit button
+turns off the browser's own validation (formnovalidate, which also covers Enter), so only the app's messages show.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.browser_calls import run_in_browser
+
+# On edit: hide the field's error (the CSS of the field's wrapper) and mark its input valid.
+_EDITED = """
+const input = document.getElementById(%(input)s);
+const field = input && input.closest("[data-field]");
+if (field && input.getAttribute("aria-invalid") === "true") {
+  field.setAttribute("data-edited", "");
+  input.setAttribute("aria-invalid", "false");
+}
+"""
+# A new error: shown and marked again, and the focus goes to the form's first invalid field.
+_SHOWN = """
+const input = document.getElementById(%(input)s);
+const field = input && input.closest("[data-field]");
+if (field) { field.removeAttribute("data-edited"); input.setAttribute("aria-invalid", "true"); }
+const first = (input && input.form && input.form.querySelector('[aria-invalid="true"]')) || input;
+if (first && document.activeElement !== first) { first.focus(); }
+"""
+# A submit: every edited field shows what the server says about it again.
+_SUBMITTING = """
+for (const field of document.querySelectorAll("[data-field][data-edited]")) {
+  field.removeAttribute("data-edited");
+  const error = field.querySelector(".field-error");
+  const input = field.querySelector("input");
+  if (input && error && error.textContent) { input.setAttribute("aria-invalid", "true"); }
+}
+"""
+_FIELD_STYLE = {"&[data-edited] .field-error": {"display": "none"}}
+
+
+def error_id(field_id: str) -> str:
+    """The id of a field's error message."""
+    return f"{field_id}-error"
+
 
 def field_error(message: rx.Var[str] | str, field_id: str) -> rx.Component:
-    """An error shown under its field and announced to screen readers."""
-    return rx.cond(
-        message != "",
-        rx.text(message, id=f"{field_id}-error", color_scheme="red", size="2", role="alert"),
+    """An error shown under its field and announced to screen readers (always in the page, empty without an
+    error, so that the field's aria-describedby names an element that exists)."""
+    return rx.text(
+        message,
+        id=error_id(field_id),
+        class_name="field-error",
+        color_scheme="red",
+        size="2",
+        role="alert",
+        display=rx.cond(message != "", "block", "none"),
     )
+
+
+def _call(body: str, field_id: str) -> Any:
+    return run_in_browser(body % {"input": json.dumps(field_id)})
+
+
+def _when_shown(error: rx.Var[str], field_id: str) -> rx.Component:
+    """Invisible: runs _SHOWN for each new error of the field."""
+    return rx.cond(error != "", rx.box(key=error, on_mount=_call(_SHOWN, field_id), display="none"))
 
 
 def labeled_input(
@@ -26,6 +83,12 @@ def labeled_input(
 ) -> rx.Component:
     """A visible label bound to its input, with the input's error below it."""
     field_id = f"field-{name}"
+    checked = isinstance(error, rx.Var)
+    if checked:
+        on_change = props.pop("on_change", None)
+        props["on_change"] = [*([on_change] if on_change is not None else []), _call(_EDITED, field_id)]
+        props["aria_invalid"] = rx.cond(error != "", "true", "false")
+        props["aria_describedby"] = error_id(field_id)
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style={"font-weight": "500", "font-size": "14px"}),
         rx.input(
@@ -37,9 +100,12 @@ def labeled_input(
             size="3",
             **props,
         ),
-        field_error(error, field_id),
+        *([field_error(error, field_id)] if checked else []),
+        *([_when_shown(error, field_id)] if checked else []),
         spacing="1",
         width="100%",
+        data_field=name,
+        style=_FIELD_STYLE,
     )
 
 
@@ -53,7 +119,16 @@ def form_error(message: rx.Var[str] | str) -> rx.Component:
 
 def submit_button(label: str, loading: rx.Var[bool] | bool) -> rx.Component:
     """The form's main button, with a loading state that also blocks double submits."""
-    return rx.button(label, type="submit", loading=loading, disabled=loading, size="3", width="100%")
+    return rx.button(
+        label,
+        type="submit",
+        loading=loading,
+        disabled=loading,
+        size="3",
+        width="100%",
+        form_no_validate=True,
+        on_click=run_in_browser(_SUBMITTING),
+    )
 
 
 def new_password_fields(
@@ -63,18 +138,25 @@ def new_password_fields(
     confirm_label: str = "Confirm password",
     password_error: rx.Var[str] | str = "",
     confirm_error: rx.Var[str] | str = "",
+    auto_focus: bool = False,
+    rule: str = "",
 ) -> rx.Component:
-    """A new password and its confirmation; what is typed is rated on the server (`state.rate_password`,
-    debounced) and the strength hint shows under the field. The password itself is never kept in a state."""
+    """A new password and its confirmation; `rule` (the length rule) shows under the field before anything is
+    typed; what is typed is rated on the server (`state.rate_password`, debounced) and the strength hint shows
+    under it. The password itself is never kept in a state."""
+    password = labeled_input(
+        label,
+        "password",
+        error=password_error,
+        type_="password",
+        autocomplete="new-password",
+        on_change=state.rate_password.debounce(300),
+        auto_focus=auto_focus,
+    )
     return rx.vstack(
-        labeled_input(
-            label,
-            "password",
-            error=password_error,
-            type_="password",
-            autocomplete="new-password",
-            on_change=state.rate_password.debounce(300),
-        ),
+        rx.vstack(password, rx.text(rule, size="1", color_scheme="gray"), spacing="1", width="100%")
+        if rule
+        else password,
         rx.cond(
             state.password_hint != "",
             rx.text(state.password_hint, size="2", color_scheme="gray", aria_live="polite"),

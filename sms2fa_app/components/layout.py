@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.brand import logo_link
 from sms2fa_app.state.errors import AppErrorState
 
 
@@ -13,7 +14,7 @@ def page_shell(*children: rx.Component) -> rx.Component:
     return rx.box(
         rx.el.header(
             rx.hstack(
-                rx.link(rx.heading("sms2fa", size="4"), href="/", underline="none"),
+                logo_link(),
                 rx.spacer(),
                 rx.color_mode.button(aria_label="Toggle dark mode"),
                 width="100%",

@@ -8,13 +8,17 @@ import reflex as rx
 
 from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.components.countdown import countdown_button
+from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import labeled_input
 from sms2fa_app.config import get_settings
 from sms2fa_app.state.challenge import Factor
 
+CODE_FIELD = "field-code"
 
-def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
-    """'Verification code': numeric keyboard, one-time-code autofill, focused."""
+
+def otp_input(error: rx.Var[str] | str = "", key: rx.Var[str] | str = "") -> rx.Component:
+    """'Verification code': numeric keyboard, one-time-code autofill, focused (again whenever `key`, the factor it
+    is for, changes: the button that switched is gone)."""
     return labeled_input(
         "Verification code",
         "code",
@@ -25,6 +29,7 @@ def otp_input(error: rx.Var[str] | str = "") -> rx.Component:
         max_length=9,
         placeholder="123456",
         auto_focus=True,
+        key=key,
         style={"letter-spacing": "0.3em", "font-variant-numeric": "tabular-nums"},
     )
 
@@ -56,10 +61,11 @@ def longest_resend_wait() -> int:
 
 
 def resend_button(deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
-    """'Resend code', disabled with the seconds left until the server's deadline (counted in the browser)."""
+    """'Resend code', disabled with the seconds left until the server's deadline (counted in the browser); the
+    focus goes to the code field, not to <body> under the disabled button."""
     return countdown_button(
         deadline,
-        on_click,
+        [focus_element(CODE_FIELD), on_click],
         waiting="Resend code in {seconds}s",
         ready="Resend code",
         max_seconds=longest_resend_wait(),

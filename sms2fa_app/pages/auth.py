@@ -8,6 +8,9 @@ from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work
+from sms2fa_app.components.waits import lock_countdown, verify_button
+from sms2fa_app.config import get_settings
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -17,11 +20,15 @@ FORGOT_PATH = "/forgot-password"
 def _signup_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            labeled_input("Email", "email", error=SignupState.email_error, type_="email", autocomplete="email"),
+            labeled_input(
+                "Email", "email", error=SignupState.email_error, type_="email", autocomplete="email", auto_focus=True
+            ),
+            rx.cond(SignupState.email_taken, rx.link("Log in instead", href="/login", size="2", underline="always")),
             new_password_fields(
                 SignupState,
                 password_error=SignupState.password_error,
                 confirm_error=SignupState.confirm_error,
+                rule=words.PASSWORD_RULE,
             ),
             form_error(SignupState.form_error),
             submit_button("Create account", SignupState.loading),
@@ -49,7 +56,7 @@ def signup_page() -> rx.Component:
     return card(
         "Create your account",
         rx.cond(SignupState.check_email != "", _check_email(), _signup_form()),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text("Already have an account? ", rx.link("Log in instead", href="/login", underline="always"), size="2"),
     )
 
 
@@ -60,7 +67,10 @@ def _login_error() -> rx.Component:
         rx.callout(
             rx.text(
                 LoginState.error,
-                rx.cond(LoginState.throttled, rx.fragment(" ", rx.link("Forgot password?", href=FORGOT_PATH))),
+                rx.cond(
+                    LoginState.throttled,
+                    rx.fragment(" ", rx.link("Forgot password?", href=FORGOT_PATH, underline="always")),
+                ),
             ),
             icon="triangle_alert",
             color_scheme="red",
@@ -77,13 +87,16 @@ def login_page() -> rx.Component:
         "Log in",
         rx.form(
             rx.vstack(
-                labeled_input("Email", "email", type_="email", autocomplete="username"),
+                labeled_input("Email", "email", type_="email", autocomplete="username", auto_focus=True),
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
                 rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
                 _login_error(),
-                rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="mail", role="status")),
+                rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="info", role="status")),
                 proof_of_work(LoginState.pow_challenge),
-                submit_button("Log in", LoginState.loading),
+                lock_countdown(LoginState.throttled_until, get_settings().login_window_seconds),
+                verify_button(
+                    "Log in", LoginState.throttled_until, LoginState.loading, get_settings().login_window_seconds
+                ),
                 spacing="3",
                 width="100%",
             ),
@@ -114,5 +127,5 @@ def login_page() -> rx.Component:
             type="button",
         ),
         passkey_ceremony(LoginState.passkey_request, LoginState.finish_passkey_sign_in),
-        rx.text("New here? ", rx.link("Create an account", href="/signup"), size="2"),
+        rx.text("New here? ", rx.link("Create an account", href="/signup", underline="always"), size="2"),
     )

@@ -5,12 +5,49 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
-from sms2fa_app.components.countdown import countdown_button
-from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.copy import select_on_focus
+from sms2fa_app.components.countdown import countdown, countdown_button
+from sms2fa_app.components.focus import focus_element
+from sms2fa_app.components.forms import form_error, labeled_input
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
+from sms2fa_app.components.otp import CODE_FIELD, factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
+from sms2fa_app.components.waits import lock_countdown, verify_button
+from sms2fa_app.config import get_settings
+from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState, Factor
+
+
+def _signing_in_as() -> rx.Component:
+    """Whose sign-in this is, and a way out when it isn't theirs."""
+    return rx.text(
+        "Signing in as ",
+        rx.text.strong(ChallengeState.email_hint),
+        " · ",
+        rx.button(
+            "Not you?", on_click=ChallengeState.log_out, variant="ghost", size="1", type="button", data_testid="not-you"
+        ),
+        size="2",
+        color_scheme="gray",
+    )
+
+
+def _expiry() -> rx.Component:
+    """The texted code's expiry, counted down live; once it passed, a prompt to ask for a new one."""
+    return rx.cond(
+        (ChallengeState.method == Factor.SMS) & (ChallengeState.code_expires_at != 0),
+        rx.text(
+            countdown(
+                ChallengeState.code_expires_at,
+                waiting=messages.CODE_EXPIRES,
+                ready=messages.CODE_EXPIRED,
+                max_seconds=get_settings().otp_ttl_seconds,
+            ),
+            size="2",
+            color_scheme="gray",
+            data_testid="code-expiry",
+        ),
+    )
 
 
 def _prompt() -> rx.Component:
@@ -54,7 +91,7 @@ def _send_again() -> rx.Component:
             ),
             countdown_button(
                 ChallengeState.resend_at,
-                with_proof(ChallengeState.call_me),
+                [focus_element(CODE_FIELD), with_proof(ChallengeState.call_me)],
                 waiting="Call me instead",
                 ready="Call me instead",
                 max_seconds=longest_resend_wait(),
@@ -86,7 +123,10 @@ def _passkey_form() -> rx.Component:
         rx.vstack(
             _remember_box(),
             form_error(ChallengeState.error),
-            submit_button("Verify with a passkey", ChallengeState.verifying),
+            lock_countdown(ChallengeState.locked_until),
+            verify_button(
+                "Verify with a passkey", ChallengeState.locked_until, ChallengeState.verifying, auto_focus=True
+            ),
             passkey_ceremony(ChallengeState.passkey_request, ChallengeState.finish_passkey),
             spacing="3",
             width="100%",
@@ -96,24 +136,24 @@ def _passkey_form() -> rx.Component:
     )
 
 
-def _code_form() -> rx.Component:
+def _code_form(recovery: bool = False) -> rx.Component:
+    """The code's form; a recovery code is not cleared on submit: a refused one stays, selected on focus."""
     return rx.form(
         rx.vstack(
-            rx.cond(
-                ChallengeState.method == Factor.RECOVERY,
-                labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                otp_input(),
-            ),
+            labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True, on_focus=select_on_focus())
+            if recovery
+            else otp_input(key=ChallengeState.method),
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
             form_error(ChallengeState.error),
+            lock_countdown(ChallengeState.locked_until),
             rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
-            submit_button("Verify", ChallengeState.verifying),
+            verify_button("Verify", ChallengeState.locked_until, ChallengeState.verifying),
             spacing="3",
             width="100%",
         ),
         on_submit=ChallengeState.verify,
-        reset_on_submit=True,
+        reset_on_submit=not recovery,
         width="100%",
     )
 
@@ -122,13 +162,20 @@ def challenge_page() -> rx.Component:
     """The form for the chosen factor (a passkey first when the user has one); for texts, their live delivery
     status, WebOTP, "Resend code" and "Call me instead"; and the other factors."""
     return card(
-        "Two-factor authentication",
+        "Verify it's you",  # one line at 375 px
         _prompt(),
         _delivery(),
-        rx.cond(ChallengeState.method == Factor.PASSKEY, _passkey_form(), _code_form()),
+        _expiry(),
+        rx.match(
+            ChallengeState.method,
+            (Factor.PASSKEY, _passkey_form()),
+            (Factor.RECOVERY, _code_form(recovery=True)),
+            _code_form(),
+        ),
         _send_again(),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
         ),
         rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
+        subtitle=_signing_in_as(),
     )

@@ -5,19 +5,97 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.layout import card
-from sms2fa_app.state.session import SessionState
+from sms2fa_app.state import messages_results as words
+from sms2fa_app.state.dashboard import DashboardState
+
+
+def _recovery_banner() -> rx.Component:
+    """After a sign-in with a recovery code: how many are left, and a way to make new ones."""
+    return rx.cond(
+        DashboardState.recovery_banner != "",
+        rx.callout(
+            rx.text(DashboardState.recovery_banner, " ", rx.link("Make new recovery codes", href="/settings")),
+            icon="info",
+            color_scheme="orange",
+            role="status",
+            width="100%",
+        ),
+    )
+
+
+def _pending_reset_banner() -> rx.Component:
+    """While an administrator's reset of this account's 2FA waits: what will happen, and Cancel."""
+    return rx.fragment(
+        rx.cond(
+            DashboardState.pending_reset != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text(DashboardState.pending_reset),
+                    rx.button(
+                        "Cancel the reset",
+                        on_click=DashboardState.cancel_pending_reset,
+                        loading=DashboardState.busy,
+                        color_scheme="red",
+                        size="2",
+                    ),
+                    spacing="2",
+                ),
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                width="100%",
+                data_testid="pending-reset",
+            ),
+        ),
+        rx.cond(DashboardState.reset_notice != "", rx.text(DashboardState.reset_notice, role="status", size="2")),
+        rx.cond(DashboardState.error != "", rx.text(DashboardState.error, role="alert", color_scheme="red", size="2")),
+    )
+
+
+def _security_card() -> rx.Component:
+    """The account's two-factor status: a prompt to turn it on, or the methods that are on."""
+    return rx.card(
+        rx.cond(
+            DashboardState.two_factor_enabled,
+            rx.vstack(
+                rx.hstack(
+                    rx.badge("On", color_scheme="green"),
+                    rx.heading(words.TWO_FACTOR_ON_CARD, size="3", as_="h2"),
+                    align="center",
+                ),
+                rx.text(DashboardState.methods_on, size="2"),
+                rx.link("Manage two-factor authentication", href="/settings", size="2"),
+                spacing="2",
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.badge("Off", color_scheme="orange"),
+                    rx.heading(words.TWO_FACTOR_OFF_CARD, size="3", as_="h2"),
+                    align="center",
+                ),
+                rx.text(words.TWO_FACTOR_OFF_PROMPT, size="2"),
+                rx.link("Turn on two-factor authentication", href="/settings", weight="bold", underline="always"),
+                spacing="2",
+            ),
+        ),
+        width="100%",
+        data_testid="security-card",
+    )
 
 
 def dashboard_page() -> rx.Component:
-    """Shows who is signed in; drawn only after the server-side guard passed."""
+    """Shows who is signed in and how the account is protected; drawn only after the server-side guard passed."""
     return card(
         "Dashboard",
         rx.cond(
-            SessionState.signed_in_email != "",
+            DashboardState.signed_in_email != "",
             rx.vstack(
-                rx.text("Signed in as ", rx.text.strong(SessionState.signed_in_email)),
+                _pending_reset_banner(),
+                _recovery_banner(),
+                rx.text("Signed in as ", rx.text.strong(DashboardState.signed_in_email)),
+                _security_card(),
                 rx.link("Security settings", href="/settings"),
-                rx.button("Log out", on_click=SessionState.log_out, variant="soft", size="3"),
+                rx.button("Log out", on_click=DashboardState.log_out, variant="soft", size="3"),
                 spacing="3",
                 width="100%",
             ),

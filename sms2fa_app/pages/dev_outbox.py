@@ -18,8 +18,12 @@ def _message(message: OutboxEntry) -> rx.Component:
     )
 
 
+REFRESH_MS = 2000
+
+
 def dev_outbox_page() -> rx.Component:
-    """Channel, recipient, time and text of each development message; links are clickable."""
+    """Channel, recipient, time and text of each development message; links are clickable. It reloads by itself
+    every REFRESH_MS while it is open (a timer of the bundle: no script text under the CSP; it stops with the page)."""
     return card(
         "Development outbox",
         rx.text(
@@ -27,6 +31,7 @@ def dev_outbox_page() -> rx.Component:
             size="2",
         ),
         rx.button("Refresh", on_click=DevOutboxState.refresh, variant="soft"),
+        rx.moment(interval=REFRESH_MS, on_change=DevOutboxState.tick, display="none", data_testid="outbox-timer"),
         rx.foreach(DevOutboxState.messages, _message),
         rx.cond(DevOutboxState.messages.length() == 0, rx.text("No messages yet.", color_scheme="gray")),
     )

@@ -59,7 +59,7 @@ def _factor_form() -> rx.Component:
             rx.cond(
                 state.method == Factor.RECOVERY,
                 labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                otp_input(),
+                otp_input(key=state.method),
             ),
             form_error(state.error),
             submit_button("Verify", state.busy),
@@ -96,6 +96,7 @@ def _factor_step() -> rx.Component:
                     loading=state.busy,
                     size="3",
                     width="100%",
+                    auto_focus=True,
                 ),
                 width="100%",
             ),

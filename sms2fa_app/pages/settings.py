@@ -10,6 +10,7 @@ from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
+from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
 from sms2fa_app.pages.settings_account import (
     account_sections,
     action_heading,
@@ -17,6 +18,13 @@ from sms2fa_app.pages.settings_account import (
     nav_buttons,
     new_password_step,
     reauth_step,
+)
+from sms2fa_app.pages.settings_methods import (
+    devices,
+    disable_button,
+    method_rows,
+    recovery_codes,
+    totp_setup_intro,
 )
 from sms2fa_app.state.settings import (
     Operation,
@@ -33,24 +41,15 @@ from sms2fa_app.state.settings import (
 def _status() -> rx.Component:
     return rx.vstack(
         rx.heading("Two-factor authentication", size="4", as_="h2"),
+        rx.cond(SettingsState.notice != "", rx.callout(SettingsState.notice, icon="circle_check", role="status")),
         rx.cond(
             SettingsState.two_factor_enabled,
             rx.vstack(
-                rx.hstack(
-                    rx.badge("On", color_scheme="green"),
-                    rx.text("Codes go to ", rx.code("•••• " + SettingsState.phone_ending)),
-                ),
-                rx.button("Change phone number", on_click=WizardState.start(Operation.CHANGE_NUMBER), variant="soft"),
-                _authenticator_status(),
+                method_rows(),
                 _passkeys(),
-                _recovery_status(),
-                rx.button(
-                    "Turn off two-factor authentication",
-                    on_click=WizardState.start(Operation.DISABLE),
-                    variant="soft",
-                    color_scheme="red",
-                ),
+                disable_button(),
                 spacing="3",
+                width="100%",
             ),
             rx.vstack(
                 rx.hstack(rx.badge("Off", color_scheme="gray"), rx.text("Only your password protects this account.")),
@@ -58,25 +57,10 @@ def _status() -> rx.Component:
                 spacing="3",
             ),
         ),
-        rx.cond(SettingsState.notice != "", rx.text(SettingsState.notice, role="status", size="2")),
-        _devices(),
+        devices(),
         account_sections(),
         spacing="3",
         width="100%",
-    )
-
-
-def _authenticator_status() -> rx.Component:
-    return rx.cond(
-        SettingsState.totp_enabled,
-        rx.hstack(
-            rx.text("Authenticator app: on"),
-            rx.button(
-                "Remove authenticator app", on_click=WizardState.start(Operation.REMOVE_TOTP), variant="ghost", size="2"
-            ),
-            align="center",
-        ),
-        rx.button("Set up an authenticator app", on_click=WizardState.start(Operation.ADD_TOTP), variant="soft"),
     )
 
 
@@ -147,7 +131,6 @@ def _passkeys() -> rx.Component:
             ),
             rx.text("Sign in with your fingerprint, face or screen lock instead of a code.", size="2"),
         ),
-        rx.button("Add a passkey", on_click=WizardState.start(Operation.ADD_PASSKEY), variant="soft"),
         spacing="2",
         width="100%",
     )
@@ -156,6 +139,7 @@ def _passkeys() -> rx.Component:
 def _passkey_setup() -> rx.Component:
     return rx.form(
         rx.vstack(
+            action_heading(),
             rx.text(
                 "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock "
                 "or security key. A name helps you tell your passkeys apart.",
@@ -174,88 +158,22 @@ def _passkey_setup() -> rx.Component:
     )
 
 
-def _recovery_status() -> rx.Component:
-    return rx.hstack(
-        rx.text(SettingsState.recovery_left, " recovery codes left"),
-        rx.button(
-            "Regenerate recovery codes",
-            on_click=WizardState.start(Operation.REGENERATE_CODES),
-            variant="ghost",
-            size="2",
-        ),
-        align="center",
-    )
-
-
-def _devices() -> rx.Component:
-    return rx.cond(
-        SettingsState.devices.length() > 0,
-        rx.vstack(
-            rx.heading("Remembered devices", size="3", as_="h3"),
-            rx.foreach(
-                SettingsState.devices,
-                lambda device: rx.hstack(
-                    rx.text(
-                        device["label"],
-                        " · first seen ",
-                        device["first_seen"],
-                        " · last used ",
-                        device["last_used"],
-                        size="2",
-                    ),
-                    rx.button("Forget", on_click=SettingsState.forget_device(device["id"]), variant="ghost", size="1"),
-                    align="center",
-                ),
-            ),
-            rx.button("Forget all", on_click=SettingsState.forget_all_devices, variant="soft", size="2"),
-            spacing="2",
-            width="100%",
-        ),
-    )
-
-
-def _recovery_codes() -> rx.Component:
-    """The new recovery codes, shown once, with Copy and Download."""
-    codes_text = RecoveryCodesState.new_recovery_codes.join("\n")
-    return rx.vstack(
-        rx.text("Save these recovery codes somewhere safe. Each works once; we won't show them again.", size="2"),
-        rx.el.ul(
-            rx.foreach(RecoveryCodesState.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
-            style={"columns": "2", "list-style": "none", "padding": "0"},
-        ),
-        rx.hstack(
-            rx.button("Copy", on_click=rx.set_clipboard(codes_text), variant="soft", type="button"),
-            rx.button(
-                "Download",
-                on_click=rx.download(data=codes_text, filename="sms2fa-recovery-codes.txt"),
-                variant="soft",
-                type="button",
-            ),
-        ),
-        width="100%",
-    )
-
-
 def _totp_setup() -> rx.Component:
     return rx.vstack(
-        rx.text(
-            "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
-        ),
-        rx.image(src=TotpSetupState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"),
-        rx.text("Key: ", rx.code(TotpSetupState.totp_secret), size="2"),
-        _code_form(TotpSetupState.verify_totp_setup, texted=False),
-        width="100%",
+        action_heading(), totp_setup_intro(), _code_form(TotpSetupState.verify_totp_setup, texted=False), width="100%"
     )
 
 
-def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
-    """The code form; `texted` adds the countdown resend button (not for authenticator codes)."""
+def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Verify") -> rx.Component:
+    """The code form; `texted` adds the countdown resend button (not for authenticator codes). Verify waits
+    for a lockout, counted down live."""
     return rx.vstack(
         rx.form(
             rx.vstack(
                 otp_input(),
                 form_error(SettingsState.error),
-                submit_button("Verify", SettingsState.busy),
+                lock_countdown(SettingsState.locked_until),
+                verify_button(label, SettingsState.locked_until, SettingsState.busy),
                 spacing="3",
                 width="100%",
             ),
@@ -284,11 +202,12 @@ def _code_form(on_submit, *, texted: bool = True) -> rx.Component:
 def _phone_step() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text("Step 1 of 3: the mobile number we should text.", size="2", color_scheme="gray"),
+            action_heading(),
+            rx.text("The mobile number we should text.", size="2"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error),
             proof_of_work(SettingsState.pow_challenge),
-            submit_button("Send code", SettingsState.busy),
+            send_button("Send code", SettingsState.resend_at, SettingsState.busy),
             nav_buttons(),
             spacing="3",
             width="100%",
@@ -308,9 +227,8 @@ def settings_page() -> rx.Component:
             (
                 Step.CODE,
                 rx.vstack(
-                    rx.text(
-                        "Step 2 of 3: enter the code we sent to ", rx.code(SmsSetupState.phone_preview), ".", size="2"
-                    ),
+                    action_heading(),
+                    rx.text("Enter the code we sent to ", rx.text.strong(SmsSetupState.phone_preview), ".", size="2"),
                     _code_form(SmsSetupState.verify_enroll_code),
                     width="100%",
                 ),
@@ -318,11 +236,12 @@ def settings_page() -> rx.Component:
             (
                 Step.DONE,
                 rx.vstack(
-                    rx.callout(
-                        "Two-factor authentication is on.", icon="circle_check", color_scheme="green", width="100%"
+                    rx.callout(SettingsState.notice, icon="circle_check", color_scheme="green", width="100%"),
+                    rx.cond(
+                        RecoveryCodesState.new_recovery_codes.length() > 0,
+                        recovery_codes(),
+                        rx.button("Done", on_click=WizardState.cancel),
                     ),
-                    rx.cond(RecoveryCodesState.new_recovery_codes.length() > 0, _recovery_codes()),
-                    rx.button("Done", on_click=WizardState.cancel),
                     width="100%",
                 ),
             ),
@@ -331,7 +250,7 @@ def settings_page() -> rx.Component:
             (Step.CONFIRM_DELETE, confirm_delete_step()),
             (
                 Step.RECOVERY_CODES,
-                rx.vstack(_recovery_codes(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
+                recovery_codes(),
             ),
             (Step.TOTP_SETUP, _totp_setup()),
             (Step.PASSKEY_SETUP, _passkey_setup()),
@@ -342,7 +261,7 @@ def settings_page() -> rx.Component:
                     rx.text(
                         "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
                     ),
-                    _code_form(WizardState.verify_reauth_code),
+                    _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
                     width="100%",
                 ),
             ),

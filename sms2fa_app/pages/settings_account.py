@@ -3,28 +3,41 @@ deletion) with their steps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.focus import focus_element, focus_on_mount
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.otp import factor_choices, otp_input
 from sms2fa_app.components.pow import proof_of_work
+from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordChangeState, SettingsState, WizardState
 
 
 def nav_buttons() -> rx.Component:
     """Back and Cancel, under every step of the wizard."""
-    return rx.hstack(
+    return rx.hstack(  # same variant and size: a ghost button's negative margin would pull Cancel out of line
         rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
-        rx.button("Cancel", type="button", variant="ghost", on_click=WizardState.cancel),
+        rx.button("Cancel", type="button", variant="outline", color_scheme="gray", on_click=WizardState.cancel),
         spacing="3",
+        justify="between",
+        width="100%",
     )
 
 
 def action_heading() -> rx.Component:
-    """The operation being confirmed, e.g. "Turn off two-factor authentication"."""
-    return rx.heading(WizardState.action_title, size="3", as_="h2")
+    """The operation being confirmed, e.g. "Turn off two-factor authentication", and which step of how many."""
+    return rx.vstack(
+        rx.cond(
+            WizardState.step_label != "",
+            rx.text(WizardState.step_label, size="1", color_scheme="gray", data_testid="step-label"),
+        ),
+        rx.heading(WizardState.action_title, size="3", as_="h2"),
+        spacing="1",
+    )
 
 
 # ---- re-authentication -------------------------------------------------------------------------------
@@ -35,18 +48,28 @@ def _reauth_prompt() -> rx.Component:
         SettingsState.two_factor_enabled,
         rx.match(
             WizardState.reauth_method,
-            (Factor.TOTP, rx.text("Confirm it's you: your password and a code from your authenticator app.", size="2")),
-            (Factor.RECOVERY, rx.text("Confirm it's you: your password and one of your recovery codes.", size="2")),
-            (Factor.PASSKEY, rx.text("Confirm it's you: your password, then one of your passkeys.", size="2")),
+            (Factor.TOTP, rx.text("To confirm, enter your password and a code from your authenticator app.", size="2")),
+            (Factor.RECOVERY, rx.text("To confirm, enter your password and one of your recovery codes.", size="2")),
+            (Factor.PASSKEY, rx.text("To confirm, enter your password, then use one of your passkeys.", size="2")),
             rx.text(
-                "Confirm it's you: your password, then a code we text to the number ending in ",
+                "To confirm, enter your password, then a code we text to the number ending in ",
                 SettingsState.phone_ending,
                 ".",
                 size="2",
             ),
         ),
-        rx.text("Confirm it's you: enter your password.", size="2"),
+        rx.text("To confirm, enter your password.", size="2"),
     )
+
+
+PASSWORD_FIELD = "field-password"
+
+
+def _use_reauth_method(factor: Factor) -> Any:
+    """Switch the factor; the focus goes to the field that comes with it (the code fields focus themselves)."""
+    if factor in (Factor.SMS, Factor.PASSKEY):
+        return [WizardState.use_reauth_method(factor), focus_element(PASSWORD_FIELD)]
+    return WizardState.use_reauth_method(factor)
 
 
 def reauth_step() -> rx.Component:
@@ -60,26 +83,32 @@ def reauth_step() -> rx.Component:
             WizardState.target_label != "",
             rx.text("Removing the passkey ", rx.text.strong(WizardState.target_label), ".", size="2"),
         ),
+        rx.text(WizardState.action_consequence, size="2", data_testid="action-consequence"),
         _reauth_prompt(),
         rx.form(
             rx.vstack(
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
+                focus_on_mount(PASSWORD_FIELD),  # after the code fields' autofocus: the step opens on the password
                 rx.cond(two_factor & (method == Factor.TOTP), otp_input()),
                 rx.cond(
                     two_factor & (method == Factor.RECOVERY),
-                    labeled_input("Recovery code", "code", autocomplete="off"),
+                    labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                 ),
                 form_error(SettingsState.error),
+                lock_countdown(SettingsState.locked_until),
                 proof_of_work(SettingsState.pow_challenge),
                 rx.cond(
-                    two_factor,
-                    rx.match(
-                        method,
-                        (Factor.SMS, submit_button("Send code", SettingsState.busy)),
-                        (Factor.PASSKEY, submit_button("Continue with a passkey", SettingsState.busy)),
-                        submit_button("Confirm", SettingsState.busy),
+                    two_factor & (method == Factor.SMS),
+                    send_button("Text me a code", SettingsState.resend_at, SettingsState.busy),
+                    verify_button(
+                        rx.cond(
+                            two_factor & (method == Factor.PASSKEY),
+                            "Continue with a passkey",
+                            WizardState.action_confirm,
+                        ),
+                        SettingsState.locked_until,
+                        SettingsState.busy,
                     ),
-                    submit_button("Continue", SettingsState.busy),
                 ),
                 nav_buttons(),
                 spacing="3",
@@ -95,7 +124,7 @@ def reauth_step() -> rx.Component:
             factor_choices(
                 WizardState.reauth_method,
                 SettingsState.totp_enabled,
-                WizardState.use_reauth_method,
+                _use_reauth_method,
                 SettingsState.passkeys.length() > 0,
             ),
         ),
@@ -113,7 +142,9 @@ def new_password_step() -> rx.Component:
         action_heading(),
         rx.form(
             rx.vstack(
-                new_password_fields(PasswordChangeState, label="New password", confirm_label="Confirm new password"),
+                new_password_fields(
+                    PasswordChangeState, label="New password", confirm_label="Confirm new password", auto_focus=True
+                ),
                 form_error(SettingsState.error),
                 submit_button("Change password", SettingsState.busy),
                 nav_buttons(),
@@ -141,7 +172,10 @@ def confirm_delete_step() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.el.label(
-                    rx.hstack(rx.checkbox(name="confirm"), rx.text("I understand that this cannot be undone", size="2"))
+                    rx.hstack(
+                        rx.checkbox(name="confirm", auto_focus=True, aria_labelledby="confirm-delete-label"),
+                        rx.text("I understand that this cannot be undone", id="confirm-delete-label", size="2"),
+                    )
                 ),
                 form_error(SettingsState.error),
                 rx.button(

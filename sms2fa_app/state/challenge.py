@@ -9,13 +9,14 @@ import uuid
 import reflex as rx
 
 from sms2fa_app.backend.delivery.status import Channel
-from sms2fa_app.backend.factors.results import Factor, VerifyResult
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
-from sms2fa_app.state.cooldown import CooldownState
+from sms2fa_app.state.cooldown import CooldownState, deadline_ms
+from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
@@ -28,6 +29,7 @@ __all__ = ["ChallengeState", "Factor"]
 # WATCH_SECONDS after the send (a report later than that no longer matters to this code).
 POLL_SECONDS = 2.0
 WATCH_SECONDS = 180.0
+RECOVERY_FIELD = "field-code"  # the recovery code's input (its id)
 
 
 def _factor(method: str, has_totp: bool, has_passkey: bool = False) -> Factor:
@@ -42,12 +44,16 @@ class PageFacts:
 
     def __init__(self, has_totp: bool, has_passkey: bool, method: str, sent: CodeSent | SendRefused | int | None):
         self.has_totp, self.has_passkey, self.method, self.sent = has_totp, has_passkey, method, sent
+        self.lock_seconds = 0  # the lockout in force
+        self.code_expires_at = 0.0  # when the pending texted code stops working (0: none)
 
 
 class ChallengeState(CooldownState, SessionState):
     """Checks the second factor; only the last 4 digits of the number ever reach the browser."""
 
     phone_ending: str = ""
+    email_hint: str = ""  # "a…@example.com": whose sign-in this is
+    code_expires_at: int = 0  # epoch ms when the pending texted code stops working (0 = none known)
     error: str = ""
     notice: str = ""
     verifying: bool = False
@@ -108,7 +114,15 @@ class ChallengeState(CooldownState, SessionState):
             method = Factor.PASSKEY.value if has_passkey else method
         factor = _factor(method, has_totp, has_passkey)
         sent = self._code_or_wait(session, user.phone_number or "") if factor is Factor.SMS else None
-        return PageFacts(has_totp, has_passkey, factor.value, sent)
+        facts = PageFacts(has_totp, has_passkey, factor.value, sent)
+        facts.lock_seconds = services.lockout.wait(session.user_id)
+        facts.code_expires_at = self._code_deadline(session)
+        return facts
+
+    def _code_deadline(self, session: ActiveSession) -> float:
+        """When the session's pending login code stops working (blocking; 0: none)."""
+        otp = self._services().otp
+        return otp.code_expires_at(purpose=Purpose.LOGIN, user_id=session.user_id, session_id=session.session_id)
 
     @guarded(access=Access.ANYONE, busy=None, slow=True)
     async def load(self, _caller: Caller) -> Apply:
@@ -129,6 +143,10 @@ class ChallengeState(CooldownState, SessionState):
                 self.notice = ""
             self._shown_session = session.session_id
             self._show(user, facts)
+            self._start_lock(facts.lock_seconds)
+            if facts.lock_seconds:  # say why Verify waits
+                self.error = messages.locked(self._factor)
+            self.code_expires_at = int(facts.code_expires_at * 1000)
             if isinstance(facts.sent, int):
                 self._start_cooldown(facts.sent)
             elif facts.sent is not None:
@@ -149,6 +167,7 @@ class ChallengeState(CooldownState, SessionState):
     def _show(self, user: User, facts: PageFacts) -> None:
         """What the page shows about the pending user (the number's last 4 digits only)."""
         self.phone_ending = (user.phone_number or "")[-4:]
+        self.email_hint = messages.masked_email(user.email)
         self.has_totp, self.has_passkey, self.method = facts.has_totp, facts.has_passkey, facts.method
         self.remember_label = messages.remember_device(self._services().settings.remember_device_days)
 
@@ -162,6 +181,9 @@ class ChallengeState(CooldownState, SessionState):
         """Show the result of a send (under the lock); the delivery watch's event when a code went out."""
         self.error = self._after_send(sent, proof)
         self.notice = "" if self.error else notice.format(ending=self.phone_ending)
+        if isinstance(sent, CodeSent):  # the new code replaced the old one: its own expiry counts down
+            settings = self._services().settings
+            self.code_expires_at = deadline_ms(self._services().clock.now(), settings.otp_ttl_seconds)
         return [self._watch(session)] if isinstance(sent, CodeSent) and self._reports_status() else []
 
     @guarded(access=Access.PENDING, busy="verifying")
@@ -181,10 +203,15 @@ class ChallengeState(CooldownState, SessionState):
             self._verify_and_advance, session, user, factor, code, remember
         )
         if not result.ok:
-            self.error = messages.verify_failed(result, factor)
-            return []
+            self.error = self._verify_failed(result, factor)
+            if factor is Factor.SMS and result.status in (VerifyStatus.TOO_MANY_ATTEMPTS, VerifyStatus.EXPIRED):
+                self.code_expires_at = 0  # the code is gone: the page asks for a new one
+            # A recovery code stays in its field (the page selects it on focus), to be corrected.
+            return [rx.set_focus(RECOVERY_FIELD)] if factor is Factor.RECOVERY else []
         if issued is None:
             return [rx.redirect(LOGIN_PATH)]
+        if factor is Factor.RECOVERY:  # the dashboard says how many are left, once
+            (await self.get_state(DashboardState))._recovery_used = True
         self._adopt(issued)
         self._watch_owner = self._watch_binding = ""
         if device_token:
@@ -283,15 +310,18 @@ class ChallengeState(CooldownState, SessionState):
         """Switch between a passkey, the texted code, the authenticator app and a recovery code."""
         session, user = caller.signed_in
         valid = method in tuple(Factor) and self._offered(Factor(method))
-        sent = None
+        sent, expires_at = None, 0.0
         if valid and method == Factor.SMS:
             sent = await run_backend(self._code_or_wait, session, user.phone_number or "")
+            expires_at = await run_backend(self._code_deadline, session)
 
         async def apply() -> list:
             self.notice = ""
             if not valid:
                 return []
             self.method = method
+            if method == Factor.SMS:
+                self.code_expires_at = int(expires_at * 1000)
             if isinstance(sent, int):
                 self._start_cooldown(sent)
             elif sent is not None:

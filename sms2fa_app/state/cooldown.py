@@ -1,10 +1,12 @@
-"""The resend cooldown of every code form: the server decides the deadline and sends it once; the browser
-counts it down (components/countdown.py) and the server refuses early resends whatever the browser shows."""
+"""The waits of every code form, the resend cooldown and the lockout: the server decides the deadline and
+sends it once; the browser counts it down (components/countdown.py) and the server refuses early requests
+whatever the browser shows."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
 from sms2fa_app.state import messages
 from sms2fa_app.state.proof import next_challenge
@@ -20,6 +22,18 @@ class CooldownState(rx.State, mixin=True):
 
     resend_at: int = 0  # epoch ms when "Resend code" is allowed again (0 = now)
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while sends need proofs
+    locked_until: int = 0  # epoch ms when the form may be tried again (a lockout or throttle; 0 = now)
+
+    def _start_lock(self, seconds: int) -> None:
+        """Count the server's lockout (or throttle) down in the browser; Verify waits for it."""
+        clock = self._services().clock  # type: ignore[attr-defined]
+        self.locked_until = deadline_ms(clock.now(), max(0, int(seconds)))
+
+    def _verify_failed(self, result: VerifyResult, factor: Factor) -> str:
+        """Why a code was refused, in words; a lockout starts its countdown."""
+        if result.status is VerifyStatus.LOCKED:
+            self._start_lock(result.retry_after_seconds)
+        return messages.verify_failed(result, factor)
 
     def _start_cooldown(self, seconds: int) -> None:
         """Show the server's remaining wait (a new deadline only when it changes what the browser counts)."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sms2fa_app.backend.delivery.outbox import EMAIL
 from sms2fa_app.config import is_loopback_host
+from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 
@@ -35,9 +36,20 @@ class DevOutboxState(SessionState):
     """Recent development texts and mails, newest first."""
 
     messages: list[OutboxEntry] = []
+    refreshing: bool = False
+    refresh_error: str = ""
 
     async def refresh(self):
         """Reload the outbox (development only; empty when real gateways are configured)."""
+        await self._reload()
+
+    @guarded(access=Access.ANYONE, busy="refreshing", error="refresh_error")
+    async def tick(self, _caller: Caller, _now: str) -> list:
+        """The open page's timer: reload (a tick while the last one still runs is dropped)."""
+        await self._reload()
+        return []
+
+    async def _reload(self) -> None:
         services = self._services()
         if services.settings.is_production or services.outbox is None or not is_loopback_host(self._client_ip()):
             self.messages = []

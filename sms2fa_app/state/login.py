@@ -9,6 +9,7 @@ from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
+from sms2fa_app.state.cooldown import deadline_ms
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD, next_challenge
 from sms2fa_app.state.runner import run_backend, run_hashing
@@ -16,6 +17,7 @@ from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionStat
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 SIGN_IN_ELSEWHERE = "log in with your email and password"
+PASSWORD_FIELD = "field-password"  # the password input's id
 
 
 class LoginState(SessionState):
@@ -26,6 +28,7 @@ class LoginState(SessionState):
     loading: bool = False
     passkey_busy: bool = False
     throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
+    throttled_until: int = 0  # epoch ms when the throttle ends (counted down by the page)
     unverified: bool = False  # the right password for an unconfirmed address: offer a new link
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey_sign_in
@@ -45,8 +48,13 @@ class LoginState(SessionState):
         self._unverified_user = 0
 
     async def load(self):
-        """on_load of /login: a fresh form; a signed-in user goes to the dashboard (one event, not two)."""
+        """on_load of /login: a fresh form, with a notice once ("You've been logged out.", "Log in to
+        continue."); a signed-in user goes to the dashboard (one event, not two)."""
         self.reset_form()
+        base = await self.get_state(SessionState)
+        if base._login_notice:
+            self.notice = self.notice or base._login_notice
+            base._login_notice = ""
         return await self.redirect_if_signed_in()
 
     @guarded(access=Access.ANYONE, busy="loading", slow=True)
@@ -71,7 +79,8 @@ class LoginState(SessionState):
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
 
         async def apply() -> list:
-            return self._after_password(result, issued, next_path, proof)
+            events = self._after_password(result, issued, next_path, proof)
+            return [*events, rx.set_value(PASSWORD_FIELD, "")] if self.error else events  # the email stays
 
         return apply
 
@@ -87,7 +96,8 @@ class LoginState(SessionState):
             self.error = messages.LOGIN_PROOF_REQUIRED
             return []
         if result.outcome is LoginOutcome.THROTTLED:
-            self.error = messages.login_throttled(result.retry_after_seconds)
+            self.error = messages.LOGIN_THROTTLED
+            self.throttled_until = deadline_ms(services.clock.now(), result.retry_after_seconds)
             return []
         if result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED:
             self.error = messages.EMAIL_NOT_VERIFIED

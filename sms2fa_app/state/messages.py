@@ -33,7 +33,7 @@ SIGNUP_PROBLEMS: dict[SignupProblem, tuple[str, str]] = {
     # problem -> (field, message); field is "email", "password" or "confirm"
     SignupProblem.EMAIL_MISSING: ("email", ENTER_EMAIL),
     SignupProblem.EMAIL_INVALID: ("email", "Enter a valid email address, like name@example.com."),
-    SignupProblem.EMAIL_TAKEN: ("email", "An account with this email already exists. Log in instead."),
+    SignupProblem.EMAIL_TAKEN: ("email", "An account with this email already exists."),  # + "Log in instead"
     SignupProblem.PASSWORD_EMPTY: ("password", "Choose a password."),
     SignupProblem.PASSWORD_TOO_SHORT: ("password", f"Use at least {MIN_PASSWORD_LENGTH} characters."),
     SignupProblem.PASSWORD_TOO_LONG: ("password", f"Use at most {MAX_PASSWORD_LENGTH} characters."),
@@ -56,9 +56,7 @@ def wait_phrase(seconds: int) -> str:
     return minutes(seconds)
 
 
-def login_throttled(seconds: int) -> str:
-    """Too many failed logins (the page offers "Forgot password?" next to it)."""
-    return f"Too many failed attempts. Try again in {minutes(seconds)}."
+LOGIN_THROTTLED = "Too many failed attempts, so password checks are paused."  # the page counts the wait down
 
 
 def too_many_requests(seconds: int) -> str:
@@ -70,7 +68,7 @@ LOGIN_PROOF_REQUIRED = "One more step: wait for the check below to finish, then 
 
 
 _SEND_REFUSALS: dict[SendRefusal, str] = {
-    SendRefusal.COOLDOWN: "Please wait {wait} before asking for another code.",
+    SendRefusal.COOLDOWN: "A code was just sent to this number. The button below counts down to the next one.",
     SendRefusal.USER_LIMIT: "You've asked for too many codes. Try again in {wait}.",
     SendRefusal.PHONE_LIMIT: "Too many codes were sent to this number. Try again in {wait}.",
     SendRefusal.IP_LIMIT: "Too many codes were requested from your network. Try again in {wait}.",
@@ -91,45 +89,85 @@ def send_refused(refused: SendRefused) -> str:
     return _SEND_REFUSALS[refused.reason].format(wait=wait_phrase(max(1, refused.retry_after_seconds)))
 
 
-_CODE_PROMPTS: dict[Factor, str] = {
-    Factor.SMS: "Enter the 6-digit code from the text message.",
-    Factor.TOTP: "Enter the 6-digit code from your authenticator app.",
-    Factor.RECOVERY: "Enter a recovery code like abcde-fghjk.",
-    Factor.PASSKEY: "That passkey answer wasn't valid. Try again, or choose another way below.",
+# Per factor: (wrong guess, malformed input, right but already used); "{tries}" is filled in.
+_VERIFY_WORDS: dict[Factor, tuple[str, str, str]] = {
+    Factor.SMS: (
+        "That code isn't right. {tries} left.",
+        "Enter the 6 digits from the text message.",
+        "That code was already used. Request a new code.",
+    ),
+    Factor.TOTP: (
+        "That code isn't right. Use the newest code in your authenticator app, and check that your phone "
+        "sets its clock automatically. {tries} left.",
+        "Enter the 6 digits your authenticator app shows for this account.",
+        "That code was already used. Wait for the next one in your app.",
+    ),
+    Factor.RECOVERY: (
+        "That recovery code isn't one of yours. {tries} left.",
+        "A recovery code has 10 letters and digits, like k7m2p-x9qrt.",
+        "That recovery code was already used. Each works once: try another one.",
+    ),
+    Factor.PASSKEY: (
+        "That passkey wasn't accepted. Try again, or choose another way below.",
+        "That passkey answer wasn't valid. Try again, or choose another way below.",
+        "That passkey was just used. Try again.",
+    ),
 }
-_ALREADY_USED: dict[Factor, str] = {
-    Factor.SMS: "That code was already used. Request a new code.",
-    Factor.TOTP: "That code was already used. Wait for the next one in your app.",
-    Factor.RECOVERY: "That recovery code was already used. Try another one.",
-    Factor.PASSKEY: "That passkey was just used. Try again.",
+# Per factor: what was tried too often (the lock itself is counted down live by the page).
+_LOCKED_WHAT: dict[Factor, str] = {
+    Factor.SMS: "Too many wrong codes.",
+    Factor.TOTP: "Too many wrong authenticator codes.",
+    Factor.RECOVERY: "Too many wrong recovery codes.",
+    Factor.PASSKEY: "Too many passkeys were refused.",
 }
+# Every factor shares one lock (a recovery code is a second factor too): say so, so nobody retries in vain.
+LOCKED_SHARED = "Every way to verify, recovery codes included, is paused until the countdown ends."
+LOCK_WAITING = "Try again in {clock}."  # the live countdown under a lock ({clock}: 0:57)
+LOCK_READY = "You can try again now."
+VERIFY_LOCKED = "Wait {clock}"  # a Verify (or Log in) button while locked
+SEND_WAITING = "Send code in {clock}"  # a "Send code" button while this number's cooldown runs
+
+
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"
+
+
+def locked(factor: Factor) -> str:
+    """The lock, in words (the page counts its wait down next to it)."""
+    return f"{_LOCKED_WHAT[factor]} {LOCKED_SHARED}"
 
 
 def verify_failed(result: VerifyResult, factor: Factor = Factor.SMS) -> str:
-    """Why a code of this factor was not accepted."""
+    """Why a code of this factor was not accepted (a LOCKED result: see `locked`, counted down by the page)."""
     status = result.status
+    wrong, malformed, used = _VERIFY_WORDS[factor]
     if status is VerifyStatus.LOCKED:
-        return f"Too many failed attempts. Try again in {wait_phrase(max(1, result.retry_after_seconds))}."
+        return locked(factor)
     if status is VerifyStatus.MALFORMED:
-        return _CODE_PROMPTS[factor]
+        return malformed
     if status is VerifyStatus.ALREADY_USED:
-        return _ALREADY_USED[factor]
-    if factor is Factor.RECOVERY:
-        return "That recovery code isn't valid or was already used."
-    if factor is Factor.PASSKEY:
-        if status is VerifyStatus.EXPIRED:
-            return PASSKEY_EXPIRED
-        return "That passkey wasn't accepted. Try again, or choose another way below."
-    if factor is Factor.TOTP:
-        if status is VerifyStatus.EXPIRED:
-            return "Set up your authenticator app first."
-        return "That code isn't right. Check the time on your phone and use the newest code."
+        return used
     if status is VerifyStatus.WRONG:
-        tries = "1 try" if result.attempts_left == 1 else f"{result.attempts_left} tries"
-        return f"That code isn't right. {tries} left."
+        return wrong.format(tries=_tries(max(1, result.attempts_left)))
+    if factor is Factor.PASSKEY:
+        return PASSKEY_EXPIRED if status is VerifyStatus.EXPIRED else wrong
+    if factor is Factor.TOTP:
+        return "Set up your authenticator app first."
+    if factor is Factor.RECOVERY:
+        return "You have no recovery codes left. Choose another way below."
     if status is VerifyStatus.EXPIRED:
-        return "That code has expired or was replaced. Request a new code."
-    return "Too many wrong tries. Request a new code."
+        return CODE_EXPIRED
+    return "That code stopped working after too many wrong tries. Request a new code below."
+
+
+CODE_EXPIRES = "Code expires in {clock}."  # the live countdown of a texted code
+CODE_EXPIRED = "That code has expired or was replaced. Request a new code below."
+
+
+def masked_email(email: str) -> str:
+    """'a…@example.com': enough to recognise one's account, not to read the address off a shared screen."""
+    local, at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if at and local else "…"
 
 
 CODE_SENT = "We sent a new code to the number ending in {ending}."
@@ -284,6 +322,23 @@ OPERATION_TITLES: dict[Operation, str] = {
     Operation.CHANGE_PASSWORD: "Change your password",
     Operation.DELETE_ACCOUNT: "Delete your account",
 }
+# What the re-authentication step's button says, and what the operation will do (shown under the heading).
+OPERATION_CONFIRMS: dict[Operation, tuple[str, str]] = {
+    Operation.ENABLE_SMS: ("Continue to your phone number", "Sign-ins will also need a code texted to you."),
+    Operation.CHANGE_NUMBER: ("Continue to the new number", "Codes will go to the new number, not this one."),
+    Operation.DISABLE: (
+        "Turn off two-factor authentication",
+        "Your password alone will protect your account; recovery codes and remembered devices stop working.",
+    ),
+    Operation.REGENERATE_CODES: ("Make new recovery codes", "Your current recovery codes will stop working."),
+    Operation.ADD_TOTP: ("Continue to the QR code", "Sign-ins can then use a code from the app."),
+    Operation.REMOVE_TOTP: ("Remove the authenticator app", "Its codes will stop working for sign-in."),
+    Operation.ADD_PASSKEY: ("Continue to the passkey", "Sign-ins can then use this device's screen lock."),
+    Operation.REMOVE_PASSKEY: ("Remove the passkey", "It will no longer sign you in."),
+    Operation.CHANGE_PASSWORD: ("Continue to the new password", "Your other sessions will be signed out."),
+    Operation.DELETE_ACCOUNT: ("Continue to deletion", "You confirm once more on the next screen."),
+}
+STEP_OF = "Step {number} of {total}"
 PASSWORD_CHANGED = "Password changed. Your other sessions were signed out."
 SESSION_ENDED = "That session was signed out."
 OTHER_SESSIONS_ENDED = "Every other session was signed out."
@@ -316,6 +371,11 @@ _ACTIVITY: dict[EventKind, str] = {
     EventKind.PASSWORD_RESET: "Password reset by email link",
     EventKind.EMAIL_VERIFIED: "Email address confirmed",
     EventKind.ACCOUNT_DELETED: "Account deleted",
+    EventKind.ADMIN_SESSIONS_ENDED: "An administrator signed you out everywhere",
+    EventKind.ADMIN_LOCKOUT_CLEARED: "An administrator cleared the lock on your codes",
+    EventKind.TWO_FACTOR_RESET_SCHEDULED: "An administrator scheduled a reset of two-factor authentication",
+    EventKind.TWO_FACTOR_RESET_CANCELLED: "The reset of two-factor authentication was cancelled",
+    EventKind.TWO_FACTOR_RESET: "Two-factor authentication was reset by an administrator",
 }
 
 

@@ -28,6 +28,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
@@ -64,6 +65,8 @@ class SessionState(rx.State):
     _device_binding: tuple[str, str] = UNBOUND
     signed_in_email: str = ""
     next_path: str = ""
+    # Said once by the login page: "You've been logged out." or "Log in to continue." (kept across _forget).
+    _login_notice: str = ""
 
     @staticmethod
     def _services() -> Services:
@@ -196,6 +199,7 @@ class SessionState(rx.State):
             return rx.redirect(LOGIN_PATH), None
         if session is None or user is None:
             await self._forget()
+            self._login_notice = words.LOG_IN_TO_CONTINUE
             return rx.redirect(self._login_path_back_to_here()), None
         if session.stage is Stage.PASSWORD_VERIFIED:
             return rx.redirect(CHALLENGE_PATH), None
@@ -219,6 +223,7 @@ class SessionState(rx.State):
         except ServiceUnavailable:
             log_event(log, logging.WARNING, "logout_failed", reason="unavailable")
         await self._forget()
+        self._login_notice = words.LOGGED_OUT
         return rx.redirect(LOGIN_PATH)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.backend.identity.accounts import SignupProblem
 from sms2fa_app.state import messages
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
@@ -20,13 +21,15 @@ class SignupState(PasswordHintState, SessionState):
     form_error: str = ""
     loading: bool = False
     check_email: str = ""  # after a sign-up with verification on: "We sent a message to ..."
+    email_taken: bool = False  # the address has an account: the page links to "Log in instead"
 
     def _clear_errors(self) -> None:
         self.email_error = self.password_error = self.confirm_error = self.form_error = ""
+        self.email_taken = False
 
     def reset_form(self):
         """A fresh visit starts without the last attempt's messages (only what changed is written)."""
-        if self.email_error or self.password_error or self.confirm_error or self.form_error:
+        if self.email_error or self.password_error or self.confirm_error or self.form_error or self.email_taken:
             self._clear_errors()
         if self.loading:
             self.loading = False
@@ -57,10 +60,12 @@ class SignupState(PasswordHintState, SessionState):
         async def apply() -> list:
             self._clear_errors()
             if result.problem is not None:
-                field, text = messages.SIGNUP_PROBLEMS[result.problem]
-                if result.retry_after_seconds:
-                    text = messages.too_many_requests(result.retry_after_seconds)
-                setattr(self, f"{field}_error", text)
+                for problem in result.problems or (result.problem,):  # every field's error at once
+                    field, text = messages.SIGNUP_PROBLEMS[problem]
+                    if result.retry_after_seconds:
+                        text = messages.too_many_requests(result.retry_after_seconds)
+                    setattr(self, f"{field}_error", text)
+                self.email_taken = result.problem is SignupProblem.EMAIL_TAKEN
                 return []
             if result.check_email:
                 self.check_email = messages.CHECK_EMAIL_DETAIL.format(email=email)

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -24,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from tests.conftest import PRODUCTION_TEST_SETTINGS
+from tests.e2e.audit import note_visits
 from tests.support.app_server import (
     ROOT,
     SENDER_NUMBER,
@@ -46,10 +46,20 @@ from tests.support.browser import (  # noqa: F401 - fixtures and helpers shared 
     under_ci,
     whole_number_forms,
 )
+from tests.support.browser_suite import (  # noqa: F401 - fixtures and the report hook shared with tests/stack
+    capture,
+    captured_page,
+    fresh_context,
+    mail,
+    mark_suite,
+    plivo,
+    pytest_runtest_makereport,
+    seen_tokens,
+    smtp_server,
+)
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
 from tests.support.smtp_server import LocalSmtp
-from tests.support.token_scan import tokens_in
 
 __all__ = ["ROOT", "BrowserCapture", "RunningApp", "_free_port", "whole_number_forms"]  # imported from here
 
@@ -82,22 +92,17 @@ TEST_SETTINGS = {
     "POW_DIFFICULTY": "2000",
     "OPERATOR_EMAIL": "ops@example.com",  # production needs it: country alerts are mailed to the SMTP server
     "OTP_ALLOWED_COUNTRIES": "US,GB",  # the tests text US and GB numbers
+    # The admin console: a reset takes effect 20 s after it is scheduled; each worker sweeps every second.
+    "ADMIN_RESET_WAIT_SECONDS": "20",
+    "ADMIN_RESET_WAIT_SHORT_FOR_TESTS": "true",  # production refuses a wait under a day otherwise
+    "ADMIN_RESET_SWEEP_SECONDS": "1",
+    "SMS_PRICE_TABLE": "US=0.0079,GB=0.04,*=0.05",
 }
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test in tests/e2e carries the e2e marker."""
-    for item in items:
-        if E2E_DIR in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.e2e)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Keep each phase's report on the item so fixtures can tell whether the test failed."""
-    report = yield
-    setattr(item, f"report_{report.when}", report)
-    return report
+    mark_suite(items, E2E_DIR, pytest.mark.e2e)
 
 
 # ---- servers -------------------------------------------------------------------------------------
@@ -107,20 +112,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def redis_server() -> Iterator[RedisServer]:
     """A real Redis server for the app."""
     with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="package")
-def plivo() -> Iterator[LocalPlivo]:
-    """The local Plivo-compatible server the app sends its texts to."""
-    with LocalPlivo() as server:
-        yield server
-
-
-@pytest.fixture(scope="package")
-def smtp_server() -> Iterator[LocalSmtp]:
-    """The real SMTP server (aiosmtpd, a plain relay on 127.0.0.1) the app sends its mail to."""
-    with LocalSmtp() as server:
         yield server
 
 
@@ -175,18 +166,6 @@ def backend(app: RunningApp) -> Services:
     return build_services(load_settings(app.environment, env_file=None))
 
 
-@pytest.fixture(scope="package")
-def seen_tokens() -> set[str]:
-    """Every session and device token the browsers of this package received (test_zz_tokens_on_disk.py)."""
-    return set()
-
-
-@pytest.fixture
-def capture() -> BrowserCapture:
-    """The current test's browser capture (the `page` fixture attaches it)."""
-    return BrowserCapture()
-
-
 @pytest.fixture
 def sms(plivo: LocalPlivo) -> LocalPlivo:
     """The local Plivo's outbox for this test (emptied before each test by `page`)."""
@@ -194,18 +173,10 @@ def sms(plivo: LocalPlivo) -> LocalPlivo:
 
 
 @pytest.fixture
-def mail(smtp_server: LocalSmtp) -> LocalSmtp:
-    """The SMTP server's mailbox for this test (emptied before each test by `page`)."""
-    return smtp_server
-
-
-@pytest.fixture
 def context(browser: Browser, app: RunningApp) -> Iterator[BrowserContext]:
     """A fresh browser context (no cookies, no storage) whose relative URLs go to the app."""
-    new_context = browser.new_context(base_url=app.url, viewport={"width": 1280, "height": 800})
-    new_context.set_default_timeout(UI_TIMEOUT_MS)
-    yield new_context
-    new_context.close()
+    with fresh_context(browser, app.url) as new_context:
+        yield new_context
 
 
 @pytest.fixture
@@ -219,15 +190,10 @@ def page(
     seen_tokens: set[str],
 ) -> Iterator[Page]:
     """A captured page; the test starts with empty Plivo and SMTP outboxes and an empty Redis (codes, limits)."""
-    shutil.rmtree(artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
     plivo.clear()
     smtp_server.clear()
     with redis_server.client() as client:
         client.flushdb()
-    new_page = context.new_page()
-    capture.attach(new_page)
-    yield new_page
-    seen_tokens.update(tokens_in(capture.frames))
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        save_artifacts(request.node, new_page, capture)
+    with captured_page(request, context, capture, seen_tokens) as new_page:
+        yield new_page
+    note_visits(capture.navigations)

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.e2e.test_two_factor_flows import confirm_address
 from tests.support.browser_capture import BrowserCapture
 from tests.support.factories import PASSWORD, create_user
@@ -90,6 +91,7 @@ def test_failed_login_says_incorrect_email_or_password(page: Page, backend: Serv
         log_in(page, new_email())
     expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
     expect(page).to_have_url(LOGIN)
+    audit(page, "log in, incorrect email or password")
     log_in(page, email)
     expect_dashboard(page, email)
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.e2e.conftest import APP_HOST, BrowserCapture, whole_number_forms
 from tests.e2e.test_two_factor_flows import (
     expect_dashboard,
@@ -66,8 +67,10 @@ def test_an_undelivered_text_offers_a_call_whose_code_signs_in(
     expect(status(page)).to_have_text("Not delivered: try a voice call")
     call_button = page.get_by_role("button", name="Call me instead")
     expect(call_button).to_be_enabled()
+    audit(page, "challenge, the text was not delivered")
     call_button.click()
     expect(page.get_by_text("We're calling the number ending in")).to_be_visible()
+    audit(page, "challenge, calling")
     code = wait_for_call_code(sms, e164)
     expect(status(page)).to_have_text("Call answered")
     capture.snapshot(page)
@@ -125,12 +128,14 @@ def test_proof_of_work_appears_under_pressure_on_login_and_passes(page: Page, ba
         page.get_by_label("Password", exact=True).fill("not the password")
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
+        expect(page.get_by_label("Password", exact=True)).to_have_value("")  # this answer came: it clears it
     expect(page.get_by_test_id("proof-of-work")).to_have_count(0)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
     expect(page.locator("altcha-widget")).to_be_visible()
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)  # solved in the browser, on its own
+    audit(page, "log in, proof of work")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
@@ -154,6 +159,7 @@ def test_proof_of_work_appears_under_country_pressure_on_resend_and_passes(
     expect(page.locator("altcha-widget")).to_be_visible()
     assert texts_to(sms, e164) == 2
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)
+    audit(page, "challenge, proof of work")
     resend.click()
     code = wait_for_code(sms, e164, after=2)
     submit_code(page, code)

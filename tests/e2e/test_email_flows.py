@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_more_factors_flows import (
     TOTP_STEP_SECONDS,
@@ -62,6 +63,7 @@ def activity_lines(page: Page) -> list[str]:
     expect(page.get_by_role("heading", name="Security activity")).to_be_visible()
     items = page.get_by_role("listitem")
     expect(items.first).to_be_visible()
+    audit(page, "security activity")
     return [text.splitlines()[0].strip() for text in items.all_inner_texts()]
 
 
@@ -104,11 +106,13 @@ def test_sign_up_needs_the_mailed_link_and_a_taken_address_gets_the_same_answer(
     expect(alert(page, "Confirm your email address first: open the link we sent you.")).to_be_visible()
     page.get_by_role("button", name="Send a new link").click()
     expect(page.get_by_text("We sent you a new link. Check your email.")).to_be_visible()
+    audit(page, "log in, the address is not confirmed yet")
     second = mail.wait_for(email, after=1)
     assert second.link_to("/verify-email") != first.link_to("/verify-email")
     page.goto(first.link_to("/verify-email"))  # the old link no longer works
     page.get_by_role("button", name="Confirm my email address").click()
     expect(page.get_by_text("This link has expired or was already used.")).to_be_visible()
+    audit(page, "confirm email, an old link")
 
     confirm_address(page, mail, email)
     page.goto("/login")
@@ -148,22 +152,30 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
         page.goto("/login")
         page.get_by_role("link", name="Forgot password?").click()
         expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()  # /login has an Email too
+        audit(page, "forgot password")
         page.get_by_label("Email").fill(email)
         page.get_by_role("button", name="Send reset link").click()
         expect(page.get_by_role("status")).to_contain_text("If an account uses that address, we sent it a link")
+        audit(page, "forgot password, link sent")
         link = mail.wait_for(email).link_to("/reset-password")
 
         page.goto(link)
         expect(page.get_by_text("Confirm it's you before you choose a new password.", exact=False)).to_be_visible()
         expect(page.get_by_label("New password")).to_have_count(0)  # no way around the second factor
+        audit(page, "reset password, the second factor")
         sent = texts_to(sms, e164)
         page.get_by_role("button", name="Text me the code").click()
-        submit_code(page, wait_for_code(sms, e164, after=sent))
+        code = wait_for_code(sms, e164, after=sent)
+        expect(page.get_by_label("Verification code")).to_be_visible()
+        audit(page, "reset password, the texted code")
+        submit_code(page, code)
         page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
         expect(page.get_by_text(re.compile(r"^Strength: "))).to_be_visible()
+        audit(page, "reset password, the new password")
         page.get_by_role("button", name="Set new password").click()
         expect(page.get_by_text("Your password was changed and every session was signed out.")).to_be_visible()
+        audit(page, "reset password, done")
 
         other.goto("/dashboard")  # the old session is gone
         expect(other).to_have_url(LOGIN)
@@ -174,6 +186,7 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
     assert "Your password was reset" in notice.subject and "Wasn't you?" in notice.text
     page.goto(link)  # the link was single use
     expect(page.get_by_text("This link has expired or was already used. Ask for a new one.")).to_be_visible()
+    audit(page, "reset password, a used link")
 
     page.goto("/login")
     fill_login(page, email, PASSWORD)
@@ -209,15 +222,16 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
     page.get_by_role("button", name="Change phone number").click()
     expect(page.get_by_role("heading", name="Change your phone number")).to_be_visible()
     page.get_by_role("button", name="Use my authenticator app").click()
-    expect(page.get_by_text("Confirm it's you: your password and a code from your authenticator app.")).to_be_visible()
+    expect(page.get_by_text("To confirm, enter your password and a code from your authenticator app.")).to_be_visible()
+    audit(page, "re-authentication, password and an authenticator code")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Verification code").fill(totp.now())
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Continue to the new number").click()
     new = new_phone()
     page.get_by_label("Phone number").fill(typed_form(new))
     page.get_by_role("button", name="Send code").click()
     submit_code(page, wait_for_code(sms, new))
-    expect(page.get_by_text("Two-factor authentication is on.").first).to_be_visible()
+    expect(page.get_by_text(f"Codes now go to •••• {new[-4:]}").first).to_be_visible()
     page.get_by_role("button", name="Done").click()
     expect(page.get_by_text(f"•••• {new[-4:]}")).to_be_visible()
 

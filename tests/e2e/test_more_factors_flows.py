@@ -16,10 +16,12 @@ from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.e2e.test_two_factor_flows import (
     CHALLENGE,
     DASHBOARD,
     alert,
+    done_with_recovery_codes,
     enroll,
     expect_dashboard,
     log_in_to_challenge,
@@ -39,10 +41,10 @@ from tests.support.smtp_server import LocalSmtp
 pytestmark = pytest.mark.e2e
 
 RECOVERY_CODE = re.compile(r"^[a-z0-9]{5}-[a-z0-9]{5}$")
-RECOVERY_SPENT = "That recovery code was already used. Try another one."  # spent: refused, not a guess
+RECOVERY_SPENT = "That recovery code was already used. Each works once: try another one."  # spent: refused, not a guess
 TOTP_PROMPT = "Enter the 6-digit code from your authenticator app."
 RECOVERY_PROMPT = "Enter one of your recovery codes. Each works once."
-KEY_LINE = re.compile(r"^Key: ([A-Z2-7]+=*)$")
+KEY_LINE = re.compile(r"^Key: ((?:[A-Z2-7]{1,4} ?)+)$")  # in groups of four
 TOTP_STEP_SECONDS = 30
 
 
@@ -74,6 +76,7 @@ def redeem_recovery_code(page: Page, code: str) -> None:
     """On the challenge: switch to recovery codes, type `code`, press Verify."""
     page.get_by_role("button", name="Use a recovery code").click()
     expect(page.get_by_text(RECOVERY_PROMPT)).to_be_visible()
+    audit(page, "challenge, a recovery code")
     page.get_by_label("Recovery code").fill(code)
     page.get_by_role("button", name="Verify").click()
 
@@ -110,19 +113,22 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
     page.get_by_role("button", name="Set up an authenticator app").click()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     sent = texts_to(sms, e164)
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     submit_code(page, wait_for_code(sms, e164, after=sent))
 
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     key_line = page.get_by_text(KEY_LINE)
     expect(key_line).to_be_visible()
+    audit(page, "authenticator setup")
     match = KEY_LINE.match(key_line.inner_text().strip())
     assert match is not None, "no base32 key next to the QR code"
-    totp = pyotp.TOTP(match.group(1))
+    totp = pyotp.TOTP(match.group(1).replace(" ", ""))
     step = time_step()
     submit_code(page, totp.at(step * TOTP_STEP_SECONDS))
     expect(page.get_by_text("Authenticator app added.").first).to_be_visible()
-    expect(page.get_by_text("Authenticator app: on")).to_be_visible()
+    row = page.get_by_test_id("method-row").filter(has_text="Authenticator app")
+    expect(row.get_by_text("On", exact=True)).to_be_visible()
+    audit(page, "settings, authenticator added")
     return totp, step
 
 
@@ -143,7 +149,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
     assert len(set(codes)) == 10
     expect(page.get_by_role("button", name="Copy")).to_be_visible()
     expect(page.get_by_role("button", name="Download")).to_be_visible()
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     expect(page.get_by_text("10 recovery codes left")).to_be_visible()
     back_to_dashboard_and_log_out(page)
 
@@ -158,6 +164,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
     login_code = wait_for_code(sms, e164, after=sent)
     redeem_recovery_code(page, codes[0])
     expect(alert(page, RECOVERY_SPENT)).to_be_visible()
+    audit(page, "challenge, a spent recovery code")
     expect(page).to_have_url(CHALLENGE)
 
     # In with the texted code instead, not with a second recovery code.
@@ -182,6 +189,7 @@ def test_set_up_an_authenticator_app_and_sign_in_with_it(page: Page, sms: LocalP
     log_in_to_challenge(page, email, e164)  # texts stay the default until the app is used once
     page.get_by_role("button", name="Use my authenticator app").click()
     expect(page.get_by_text(TOTP_PROMPT)).to_be_visible()
+    audit(page, "challenge, an authenticator code")
     wait_for_step_after(setup_step)  # the setup code's step is used up
     submit_code(page, totp.now())
     expect_dashboard(page, email)
@@ -218,10 +226,14 @@ def test_a_remembered_device_skips_the_challenge_until_forgotten(
 
     open_settings(page)
     expect(page.get_by_role("heading", name="Remembered devices")).to_be_visible()
-    forget = page.get_by_role("button", name="Forget", exact=True)
+    audit(page, "settings, a remembered device")
+    forget = page.get_by_role("button", name=re.compile(r"^Forget .+ on .+$"))  # "Forget Chrome on Linux"
     expect(forget).to_have_count(1)
     forget.click()
-    expect(page.get_by_role("heading", name="Remembered devices")).to_have_count(0)
+    expect(page.get_by_text("No remembered devices.", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Forget .+ on .+$"))).to_have_count(0)
+    expect(page.get_by_role("heading", name="Remembered devices")).to_be_focused()  # not <body>: the button is gone
+    audit(page, "settings, no remembered device")
     back_to_dashboard_and_log_out(page)
 
     log_in_to_challenge(page, email, e164)  # the challenge again, not the dashboard

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
-from tests.e2e.browser_tools import add_virtual_authenticator, assert_accessible
+from tests.e2e.audit import audit
+from tests.e2e.browser_tools import add_virtual_authenticator
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_email_flows import activity_lines
 from tests.e2e.test_more_factors_flows import (
@@ -24,6 +25,7 @@ from tests.e2e.test_two_factor_flows import (
     CHALLENGE,
     DASHBOARD,
     alert,
+    done_with_recovery_codes,
     expect_dashboard,
     log_in_to_challenge,
     log_out,
@@ -49,7 +51,7 @@ def reauthenticate(page: Page, sms: LocalPlivo, backend: Services, email: str, e
     wait_out_login_cooldown(backend, email, Purpose.REAUTH)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     sent = texts_to(sms, e164)
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     submit_code(page, wait_for_code(sms, e164, after=sent))
 
 
@@ -68,17 +70,17 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
     # Settings: add a passkey after re-authentication.
     open_settings(page)
     expect(page.get_by_role("heading", name="Passkeys")).to_be_visible()
-    assert_accessible(page, "settings with no passkey")
+    audit(page, "settings with no passkey")
     page.get_by_role("button", name="Add a passkey").click()
     reauthenticate(page, sms, backend, email, e164)
     expect(page.get_by_role("button", name="Create passkey")).to_be_visible()
-    assert_accessible(page, "the passkey setup step")
+    audit(page, "the passkey setup step")
     page.get_by_label("Passkey name (optional)").fill("Laptop")
     page.get_by_role("button", name="Create passkey").click()
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
-    assert_accessible(page, "settings with a passkey")
+    audit(page, "settings with a passkey")
     page.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
-    assert_accessible(page, "renaming a passkey")
+    audit(page, "renaming a passkey")
     page.get_by_label("New name for Laptop").fill(NAME)
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_text("Passkey renamed.")).to_be_visible()
@@ -95,14 +97,14 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
     expect(page.get_by_role("button", name="Text me a code")).to_be_visible()
     expect(page.get_by_role("button", name="Use a recovery code")).to_be_visible()
     expect(page.get_by_role("button", name="Use a passkey")).to_have_count(0)  # it is the one shown
-    assert_accessible(page, "the challenge with a passkey")
+    audit(page, "the challenge with a passkey")
     page.get_by_role("button", name="Verify with a passkey").click()
     expect_dashboard(page, email)
     assert texts_to(sms, e164) == sent
     log_out(page)
 
     # /login: one step, no email, no password.
-    assert_accessible(page, "the login page")
+    audit(page, "the login page")
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect_dashboard(page, email)
     assert authenticator.credentials()[0]["signCount"] >= 2
@@ -139,7 +141,7 @@ def test_a_browser_without_webauthn_gets_words_and_the_other_factors(
     expect(
         alert(page, "This browser can't use passkeys here. Please choose another way to verify below.")
     ).to_be_visible()
-    assert_accessible(page, "the challenge after a passkey refusal")
+    audit(page, "the challenge after a passkey refusal")
     page.get_by_role("button", name="Text me a code").click()
     submit_code(page, wait_for_code(sms, e164))
     expect_dashboard(page, email)
@@ -165,12 +167,12 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
     sent = texts_to(sms, e164)
     page.get_by_role("button", name="Regenerate recovery codes").click()
     page.get_by_role("button", name="Use a passkey").click()
-    expect(page.get_by_text("Confirm it's you: your password, then one of your passkeys.")).to_be_visible()
-    assert_accessible(page, "re-authentication with a passkey")
+    expect(page.get_by_text("To confirm, enter your password, then use one of your passkeys.")).to_be_visible()
+    audit(page, "re-authentication with a passkey")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Continue with a passkey").click()
     expect(page.get_by_text("Save these recovery codes somewhere safe.", exact=False)).to_be_visible()
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     assert texts_to(sms, e164) == sent
     back_to_dashboard_and_log_out(page)
 

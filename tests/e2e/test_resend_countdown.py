@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.e2e.test_two_factor_flows import (
     CHALLENGE,
     OLD_CODE_REFUSED,
@@ -32,6 +33,7 @@ def test_resend_waits_for_the_countdown_and_replaces_the_code(page: Page, sms: L
     new_code = wait_for_code(sms, e164, after=1)
     expect(page.get_by_text(f"We sent a new code to the number ending in {e164[-4:]}.")).to_be_visible()
     expect(page.get_by_role("button", name=RESEND_COUNTING_DOWN)).to_be_disabled()  # a new countdown
+    audit(page, "challenge, a new code sent")
 
     if new_code != old_code:  # one chance in a million they are equal
         submit_code(page, old_code)

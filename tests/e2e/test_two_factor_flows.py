@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e.audit import audit
 from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
@@ -30,8 +31,8 @@ RESEND_COUNTING_DOWN = re.compile(r"^Resend code in \d+s$")
 SMS_TIMEOUT_SECONDS = 15.0
 
 WRONG_TRIES_LEFT = "That code isn't right. {tries} left."
-TOO_MANY_WRONG = "Too many wrong tries. Request a new code."
-EXPIRED_OR_REPLACED = "That code has expired or was replaced. Request a new code."
+TOO_MANY_WRONG = "That code stopped working after too many wrong tries. Request a new code below."
+EXPIRED_OR_REPLACED = "That code has expired or was replaced. Request a new code below."
 DELIVERY_FAILED = "We couldn't send the code. Try again in a moment."
 # A replaced code is simply not the current one (today: "That code isn't right. 4 tries left.").
 OLD_CODE_REFUSED = re.compile(r"^That code isn't right\. \d tries left\.$|^That code has expired or was replaced\.")
@@ -106,16 +107,21 @@ def alert(page: Page, text: str):
 
 
 def submit_code(page: Page, code: str) -> None:
-    """Type a code into 'Verification code' and press Verify."""
-    page.get_by_label("Verification code").fill(code)
-    page.get_by_role("button", name="Verify").click()
+    """Type a code into 'Verification code' and press its form's button ("Verify", or on a re-authentication
+    step the operation it confirms)."""
+    field = page.get_by_label("Verification code")
+    field.fill(code)
+    page.locator("form").filter(has=field).locator("button[type=submit]").click()
 
 
 def confirm_address_at(page: Page, link: str) -> None:
     """Open a verification link and press its button."""
     page.goto(link)
+    expect(page.get_by_role("button", name="Confirm my email address")).to_be_visible()
+    audit(page, "confirm email")
     page.get_by_role("button", name="Confirm my email address").click()
     expect(page.get_by_text("Your email address is confirmed. You can log in now.")).to_be_visible()
+    audit(page, "email confirmed")
 
 
 def confirm_address(page: Page, mail: LocalSmtp, email: str) -> None:
@@ -127,22 +133,28 @@ def fill_sign_up(page: Page) -> tuple[str, str]:
     """A new account through /signup, up to "Check your email"; returns (email, password)."""
     email, password = new_email(), f"pw-{secrets.token_hex(8)}"
     page.goto("/signup")
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    audit(page, "sign up")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Confirm password").fill(password)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("Check your email to finish signing up.")).to_be_visible()
+    audit(page, "sign up, check your email")
     return email, password
 
 
 def log_in_after_confirming(page: Page, email: str, password: str) -> None:
     """From the confirmed-address page: "Log in", the password, the dashboard (2FA is not on yet)."""
     page.get_by_role("link", name="Log in").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    audit(page, "log in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(DASHBOARD)
     expect(page.get_by_text(email)).to_be_visible()
+    audit(page, "dashboard")
 
 
 def sign_up(page: Page, mail: LocalSmtp) -> tuple[str, str]:
@@ -160,18 +172,35 @@ def enroll(page: Page, sms: LocalPlivo, redis_server: RedisServer, e164: str, pa
     Returns the digest of the enrollment code as Redis held it, for the leak checks.
     """
     page.get_by_role("link", name="Security settings").click()
+    expect(page.get_by_role("button", name="Enable two-factor authentication")).to_be_visible()
+    audit(page, "settings, two-factor off")
     page.get_by_role("button", name="Enable two-factor authentication").click()
+    expect(page.get_by_label("Password")).to_be_visible()
+    audit(page, "re-authentication, password only")
     page.get_by_label("Password").fill(password)  # re-authentication before any factor change
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue to your phone number").click()
+    expect(page.get_by_label("Phone number")).to_be_visible()
+    audit(page, "enrollment, phone number")
     page.get_by_label("Phone number").fill(typed_form(e164))
     before = texts_to(sms, e164)
     page.get_by_role("button", name="Send code").click()
     code = wait_for_code(sms, e164, after=before)
     expect(page.get_by_label("Verification code")).to_be_visible()
+    audit(page, "enrollment, texted code")
     digests = pending_code_digests(redis_server)
     submit_code(page, code)
     expect(page.get_by_text("Two-factor authentication is on.").first).to_be_visible()
+    audit(page, "enrollment done, recovery codes")
     return digests
+
+
+def done_with_recovery_codes(page: Page) -> None:
+    """The new recovery codes: Done waits for "I saved these codes", then leaves the step."""
+    done = page.get_by_role("button", name="Done")
+    expect(done).to_be_disabled()
+    page.get_by_role("checkbox", name="I saved these codes").check()
+    expect(done).to_be_enabled()
+    done.click()
 
 
 def log_out(page: Page) -> None:
@@ -188,6 +217,7 @@ def log_in_to_challenge(page: Page, email: str, e164: str, password: str = PASSW
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(CHALLENGE)
     expect(page.get_by_text(f"Enter the 6-digit code we sent to the number ending in {e164[-4:]}.")).to_be_visible()
+    audit(page, "challenge, texted code")
 
 
 def seeded_account(backend: Services) -> tuple[str, str]:
@@ -216,9 +246,10 @@ def test_enroll_a_phone_then_log_out(
     expect(page.get_by_role("button", name="Done")).to_be_visible()
     capture.snapshot(page)
 
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     expect(page.get_by_role("button", name="Turn off two-factor authentication")).to_be_visible()
     expect(page.get_by_text(f"•••• {e164[-4:]}")).to_be_visible()
+    audit(page, "settings, two-factor on")
     capture.snapshot(page)
 
     page.get_by_role("link", name="Back to dashboard").click()
@@ -245,6 +276,7 @@ def test_log_in_with_the_texted_code(
     submit_code(page, a_wrong_code(code))
     expect(alert(page, WRONG_TRIES_LEFT.format(tries="4 tries"))).to_be_visible()
     expect(page).to_have_url(CHALLENGE)
+    audit(page, "challenge, a wrong code")
     capture.snapshot(page)
 
     submit_code(page, code)
@@ -267,7 +299,7 @@ def test_enrolled_in_the_browser_then_logged_in(
     email, password = sign_up(page, mail)
     e164 = new_phone()
     digests = enroll(page, sms, redis_server, e164, password)
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     page.get_by_role("link", name="Back to dashboard").click()
     log_out(page)
     frames_before_login = len(capture.frames)
@@ -296,6 +328,7 @@ def test_five_wrong_codes_burn_the_code(page: Page, sms: LocalPlivo, backend: Se
         expect(alert(page, WRONG_TRIES_LEFT.format(tries=tries_left))).to_be_visible()
     submit_code(page, a_wrong_code(code))
     expect(alert(page, TOO_MANY_WRONG)).to_be_visible()
+    audit(page, "challenge, too many wrong codes")
 
     submit_code(page, code)
     expect(alert(page, EXPIRED_OR_REPLACED)).to_be_visible()
@@ -332,6 +365,7 @@ def test_delivery_failure_then_resend(page: Page, sms: LocalPlivo, backend: Serv
     sms.fail_next(500)
     log_in_to_challenge(page, email, e164)
     expect(alert(page, DELIVERY_FAILED)).to_be_visible()
+    audit(page, "challenge, the text failed")
     assert texts_to(sms, e164) == 0
 
     resend = page.get_by_role("button", name="Resend code", exact=True)
@@ -353,16 +387,21 @@ def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPl
 
     page.get_by_role("link", name="Security settings").click()
     page.get_by_role("button", name="Turn off two-factor authentication").click()
+    expect(page.get_by_role("alert").filter(has_text="Only your password will protect this account.")).to_be_visible()
+    page.get_by_role("button", name="Continue to turn off").click()
     expect(page.get_by_text(f"number ending in {e164[-4:]}")).to_be_visible()
+    audit(page, "re-authentication, password then a texted code")
     page.get_by_label("Password", exact=True).fill("not-the-password")
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     expect(alert(page, "That password isn't right.")).to_be_visible()
+    audit(page, "re-authentication, a wrong password")
     assert texts_to(sms, e164) == 1  # no code for a wrong password
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Send code").click()
+    page.get_by_role("button", name="Text me a code").click()
     code = wait_for_code(sms, e164, after=1)
     expect(page.get_by_label("Verification code")).to_be_visible()
+    audit(page, "re-authentication, the texted code")
     submit_code(page, a_wrong_code(code))
     expect(alert(page, WRONG_TRIES_LEFT.format(tries="4 tries"))).to_be_visible()
     user = backend.accounts.find_by_email(email)
@@ -371,5 +410,6 @@ def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPl
     submit_code(page, code)
     expect(page.get_by_text("Two-factor authentication is off.").first).to_be_visible()
     expect(page.get_by_role("button", name="Enable two-factor authentication")).to_be_visible()
+    audit(page, "settings, two-factor turned off")
     user = backend.accounts.find_by_email(email)
     assert user is not None and not user.is_two_factor_enabled and not user.phone_number

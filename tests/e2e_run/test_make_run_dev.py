@@ -27,6 +27,7 @@ from tests.e2e.conftest import UI_TIMEOUT_MS
 from tests.e2e.conftest import _free_port as free_port
 from tests.e2e.test_two_factor_flows import (
     confirm_address_at,
+    done_with_recovery_codes,
     expect_dashboard,
     fill_sign_up,
     log_in_after_confirming,
@@ -160,7 +161,7 @@ def enroll_through_outbox(page: Page, e164: str, password: str) -> str:
     code = code_from_outbox(page.context, e164, seen=set())
     submit_code(page, code)
     expect(page.get_by_text("Two-factor authentication is on.").first).to_be_visible()
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     page.get_by_role("link", name="Back to dashboard").click()
     return code
 

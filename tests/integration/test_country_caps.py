@@ -63,10 +63,7 @@ def make_services(
     def make(**overrides: str) -> Services:
         settings = make_settings(
             tmp_path,
-            PLIVO_AUTH_ID=local_plivo.auth_id,
-            PLIVO_AUTH_TOKEN=local_plivo.auth_token,
-            PLIVO_PHONE_NUMBER="+14155550100",
-            PLIVO_API_URL=local_plivo.url,
+            **local_plivo.settings(),
             OTP_SENDS_PER_HOUR_PER_IP="1000",  # the old defaults let this through; the country cap must not
             SMS_COUNTRY_CAPS_PER_HOUR=f"LV={LV_CAP}",
             SMS_COUNTRY_CAP_DEFAULT_PER_HOUR="500",
@@ -148,10 +145,7 @@ def test_the_alert_mail_reaches_the_operator_over_smtp_through_the_queue(
     """As the app wires it (no mailer injected): the alert is a queued mail that the SMTP server receives."""
     settings = make_settings(
         tmp_path,
-        PLIVO_AUTH_ID=local_plivo.auth_id,
-        PLIVO_AUTH_TOKEN=local_plivo.auth_token,
-        PLIVO_PHONE_NUMBER="+14155550100",
-        PLIVO_API_URL=local_plivo.url,
+        **local_plivo.settings(),
         SMS_COUNTRY_CAPS_PER_HOUR="LV=2",
         OPERATOR_EMAIL=OPERATOR,
         **local_smtp.settings(),

@@ -47,10 +47,7 @@ def make_services(
     def make(**overrides: str) -> Services:
         settings = make_settings(
             tmp_path,
-            PLIVO_AUTH_ID=local_plivo.auth_id,
-            PLIVO_AUTH_TOKEN=local_plivo.auth_token,
-            PLIVO_PHONE_NUMBER="+14155550100",
-            PLIVO_API_URL=local_plivo.url,
+            **local_plivo.settings(),
             **local_smtp.settings(),
             **overrides,
         )

@@ -44,10 +44,7 @@ def services(
     """The app's backend, reached by Plivo at the served routes (APP_URL), sending through LocalPlivo."""
     settings = make_settings(
         tmp_path,
-        PLIVO_AUTH_ID=local_plivo.auth_id,
-        PLIVO_AUTH_TOKEN=local_plivo.auth_token,
-        PLIVO_PHONE_NUMBER="+14155550100",
-        PLIVO_API_URL=local_plivo.url,
+        **local_plivo.settings(),
         APP_URL=app_server.url,
         PLIVO_CALLBACK_MAX_AGE_SECONDS=str(MAX_AGE),
     )

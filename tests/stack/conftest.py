@@ -41,10 +41,21 @@ from tests.support.browser import (  # noqa: F401 - fixtures shared by the brows
     save_artifacts,
     under_ci,
 )
+from tests.support.browser_suite import (  # noqa: F401 - fixtures and the report hook shared with tests/e2e
+    capture,
+    captured_page,
+    failed,
+    fresh_context,
+    mail,
+    mark_suite,
+    plivo,
+    pytest_runtest_makereport,
+    seen_tokens,
+    smtp_server,
+)
 from tests.support.plivo_server import LocalPlivo
 from tests.support.reflex_client import ReflexClient
 from tests.support.smtp_server import LocalSmtp
-from tests.support.token_scan import tokens_in
 
 STACK_TESTS = Path(__file__).resolve().parent
 # The limits suite counts exact numbers of tries: no proof of work in its way, except for texts to GB (4 an hour,
@@ -67,16 +78,8 @@ HYDRATE = f"{State.get_full_name()}.hydrate_and_load"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if STACK_TESTS in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.stack)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    setattr(item, f"report_{report.when}", report)
-    return report
+    """Every test in tests/stack carries the stack marker."""
+    mark_suite(items, STACK_TESTS, pytest.mark.stack)
 
 
 def _missing_tools() -> list[str]:
@@ -87,25 +90,6 @@ def _missing_tools() -> list[str]:
     except RuntimeError:
         missing.append("postgresql")
     return missing
-
-
-@pytest.fixture(scope="package")
-def plivo() -> Iterator[LocalPlivo]:
-    with LocalPlivo() as server:
-        yield server
-
-
-@pytest.fixture(scope="package")
-def smtp_server() -> Iterator[LocalSmtp]:
-    """The mail server the stack's workers send to (a plain relay on 127.0.0.1)."""
-    with LocalSmtp() as server:
-        yield server
-
-
-@pytest.fixture
-def mail(smtp_server: LocalSmtp) -> LocalSmtp:
-    """The mail server's mailbox for this test (emptied before each test by `fresh`)."""
-    return smtp_server
 
 
 @pytest.fixture(scope="package")
@@ -150,12 +134,6 @@ def backend(stack: Stack) -> Services:
     return build_services(load_settings(stack.app_environment, env_file=None))
 
 
-@pytest.fixture(scope="package")
-def seen_tokens() -> set[str]:
-    """Every session and device token issued in this package (test_zz_tokens_on_disk.py searches for them)."""
-    return set()
-
-
 @pytest.fixture(autouse=True)
 def fresh(backend: Services, plivo: LocalPlivo, smtp_server: LocalSmtp) -> None:
     """Each test starts with no limits, codes or lockouts counted, and empty outboxes."""
@@ -165,18 +143,10 @@ def fresh(backend: Services, plivo: LocalPlivo, smtp_server: LocalSmtp) -> None:
 
 
 @pytest.fixture
-def capture() -> BrowserCapture:
-    return BrowserCapture()
-
-
-@pytest.fixture
 def context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
     """A fresh browser context whose relative URLs go to nginx, watching for CSP violations."""
-    new_context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 800})
-    new_context.set_default_timeout(UI_TIMEOUT_MS)
-    new_context.add_init_script(CSP_WATCH)
-    yield new_context
-    new_context.close()
+    with fresh_context(browser, stack.url, init_script=CSP_WATCH) as new_context:
+        yield new_context
 
 
 @pytest.fixture
@@ -184,14 +154,9 @@ def page(
     request: pytest.FixtureRequest, context: BrowserContext, capture: BrowserCapture, seen_tokens: set[str]
 ) -> Iterator[Page]:
     """A captured page; after the test, no Content-Security-Policy violation may have happened in it."""
-    shutil.rmtree(artifact_dir(request.node), ignore_errors=True)
-    new_page = context.new_page()
-    capture.attach(new_page)
-    yield new_page
-    seen_tokens.update(tokens_in(capture.frames))
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        save_artifacts(request.node, new_page, capture)
+    with captured_page(request, context, capture, seen_tokens) as new_page:
+        yield new_page
+    if failed(request.node):
         return
     violations = [] if new_page.is_closed() else new_page.evaluate("() => window.__cspViolations")
     violations += [line for line in capture.console if "Content Security Policy" in line]

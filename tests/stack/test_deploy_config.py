@@ -3,44 +3,17 @@ with the shared parts, once its host-specific paths point at a test certificate 
 
 from __future__ import annotations
 
-import datetime
 import subprocess
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from scripts.stack import NGINX_DIR
 from scripts.stack_parts import free_port
-
-
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sms2fa.example.com")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert, private = directory / "cert.pem", directory / "key.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert, private
+from tests.support.certificates import self_signed_certificate
 
 
 def test_the_site_configuration_for_real_hosts_is_valid(tmp_path: Path, stack: object) -> None:
     """(`stack` only so that a machine without nginx skips, or fails under CI=true, like the rest of the suite.)"""
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed_certificate(tmp_path, "sms2fa.example.com")
     (tmp_path / "client").mkdir()
     (tmp_path / "csp.conf").write_text("set $sms2fa_script_hashes \"'sha256-test'\";\n")
     site = (NGINX_DIR / "sms2fa.conf").read_text()

@@ -15,6 +15,7 @@ from scripts.stack import Stack
 from scripts.stack_parts import answers
 from sms2fa_app.backend.services import Services
 from tests.e2e.test_two_factor_flows import (
+    done_with_recovery_codes,
     enroll,
     expect_dashboard,
     log_in_to_challenge,
@@ -62,7 +63,7 @@ def test_sign_up_enroll_log_out_and_log_in_with_the_texted_code(
     email, password = sign_up(page, mail)
     e164 = new_phone()
     enroll(page, plivo, AppRedis(stack), e164, password)
-    page.get_by_role("button", name="Done").click()
+    done_with_recovery_codes(page)
     page.get_by_role("link", name="Back to dashboard").click()
     log_out(page)
     sent = len(plivo.messages)

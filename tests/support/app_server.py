@@ -16,7 +16,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,19 +23,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.stack_parts import free_port as free_port  # re-exported for the browser suites
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_START_TIMEOUT_SECONDS = 240.0
 SENDER_NUMBER = "+14155550100"
 # The app runs in a mirror of the project: links to the tree's top-level entries, except these.
 COPIED_INTO_MIRROR = {"reflex.lock", ".gitignore"}  # Reflex rewrites them in its working directory
 NOT_MIRRORED = {".git", ".web", ".states", "data", "test-artifacts", ".pytest_cache", ".ruff_cache"}
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def project_mirror(target: Path) -> Path:

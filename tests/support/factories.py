@@ -6,12 +6,15 @@ from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.identity.email_addresses import canonical_email
 from sms2fa_app.backend.identity.passwords import PasswordHasher
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 from tests.support.soft_authenticator import SoftAuthenticator
 
 PASSWORD = "correct horse battery"
+OLD_PHONE = "+16502531212"  # the number an account enrolled for a factor-change test starts with
+NEW_PHONE = "+14155552671"
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
 
 
 # Accounts are written directly (sign-up itself is tested through its own path); argon2 hashes carry their
@@ -35,6 +38,19 @@ def create_user(
     with services.database.session() as db:
         db.add(user)
     return user
+
+
+def account(services: Services, user_id: int = 1) -> User:
+    """The stored account (it must exist)."""
+    found = services.accounts.get(user_id)
+    assert found is not None
+    return found
+
+
+def signed_in(services: Services, user_id: int = 1) -> tuple[str, ActiveSession]:
+    """A fully signed-in session of the user: (token, session)."""
+    issued = services.sessions.create(user_id, Stage.AUTHENTICATED)
+    return issued.token, issued.session
 
 
 def log_in(services: Services, email: str = "ada@example.com") -> IssuedSession:

@@ -31,10 +31,12 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.local_server import LocalServer
 from tests.support.plivo_signing import Reply, post_signed
 
 DEFAULT_AUTH_ID = "MALOCALPLIVOTEST0001"
 DEFAULT_AUTH_TOKEN = "local-plivo-auth-token-for-tests-only"
+DEFAULT_SENDER = "+14155550100"  # any E.164 sender is accepted
 _MESSAGE_PATH = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/(?P<kind>Message|Call)/?$")
 REPORT_DELAY_SECONDS = 0.3  # before the first delivery report (the app records the message id meanwhile)
 REPORT_GAP_SECONDS = 0.1
@@ -59,7 +61,7 @@ def _digits(number: str) -> str:
     return "".join(ch for ch in number if ch.isdigit())
 
 
-class LocalPlivo:
+class LocalPlivo(LocalServer[dict[str, Any]]):
     """A Plivo Message API double on 127.0.0.1 and a free port. Thread-safe."""
 
     def __init__(self, auth_id: str = DEFAULT_AUTH_ID, auth_token: str = DEFAULT_AUTH_TOKEN, port: int = 0):
@@ -84,17 +86,16 @@ class LocalPlivo:
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> LocalPlivo:
-        """Serve in a background thread."""
-        if self._server is not None:
-            return self
+    def _serving(self) -> bool:
+        return self._server is not None
+
+    def _serve(self) -> None:
         server = _Server(("127.0.0.1", self._port), _handler_for(self))
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-plivo", daemon=True
         )
         self._thread.start()
-        return self
 
     def stop(self) -> None:
         """Stop serving and free the port."""
@@ -106,12 +107,6 @@ class LocalPlivo:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> LocalPlivo:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     @property
     def port(self) -> int:
         """The bound port (after start)."""
@@ -122,6 +117,15 @@ class LocalPlivo:
     def url(self) -> str:
         """Base URL for PLIVO_API_URL, e.g. http://127.0.0.1:41234 (the SDK appends /v1/Account/...)."""
         return f"http://127.0.0.1:{self.port}"
+
+    def settings(self, sender: str = DEFAULT_SENDER) -> dict[str, str]:
+        """The PLIVO_* settings that point the app here."""
+        return {
+            "PLIVO_AUTH_ID": self.auth_id,
+            "PLIVO_AUTH_TOKEN": self.auth_token,
+            "PLIVO_PHONE_NUMBER": sender,
+            "PLIVO_API_URL": self.url,
+        }
 
     # ---- what tests read and script ------------------------------------------------------------
 
@@ -361,23 +365,11 @@ def main() -> None:
     parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
     options = parser.parse_args()
     plivo = LocalPlivo(options.auth_id, options.auth_token, port=options.port).start()
-    print(f"LocalPlivo listening on {plivo.url}")
-    print(f"PLIVO_API_URL={plivo.url}")
-    print(f"PLIVO_AUTH_ID={plivo.auth_id}")
-    print(f"PLIVO_AUTH_TOKEN={plivo.auth_token}")
-    print("PLIVO_PHONE_NUMBER=+14155550100  (any E.164 sender is accepted)", flush=True)
-    seen = 0
-    try:
-        while True:
-            time.sleep(0.5)
-            messages = plivo.messages
-            for message in messages[seen:]:
-                print(f"message {message['message_uuid']} to {message['dst']}: {message['text']}", flush=True)
-            seen = len(messages)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        plivo.stop()
+    settings = [f"{name}={value}" for name, value in plivo.settings().items()]
+    settings.insert(0, f"LocalPlivo listening on {plivo.url}")
+    plivo.print_until_interrupted(
+        settings, lambda message: f"message {message['message_uuid']} to {message['dst']}: {message['text']}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ must fail, never skip.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import redis
 
+from scripts.stack_parts import free_port
 from sms2fa_app.backend.infra.redis_store import redis_server_binary
 
 START_TIMEOUT_SECONDS = 10.0
@@ -23,12 +23,6 @@ START_TIMEOUT_SECONDS = 10.0
 
 class RedisServerError(RuntimeError):
     """The Redis server could not be started."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:
@@ -50,7 +44,7 @@ class RedisServer:
         self._dir = Path(tempfile.mkdtemp(prefix="sms2fa-redis-"))
         error = ""
         for _ in range(attempts):
-            self.port = _free_port()
+            self.port = free_port()
             log_file = self._dir / "redis.log"
             self._process = subprocess.Popen(
                 [

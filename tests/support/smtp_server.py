@@ -11,10 +11,7 @@ Manual use:  python -m tests.support.smtp_server --port 8025
 from __future__ import annotations
 
 import argparse
-import datetime
-import ipaddress
 import re
-import socket
 import ssl
 import tempfile
 import threading
@@ -28,10 +25,9 @@ from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.support.certificates import self_signed_certificate
+from tests.support.local_server import LocalServer, free_port
 
 Security = Literal["none", "starttls", "tls"]
 LINK = re.compile(r"https?://\S+")
@@ -56,40 +52,6 @@ class ReceivedMail:
         return found[0]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and localhost and its key, as PEM files in `directory`."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sms2fa test SMTP")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
 class _Handler:
     def __init__(self, server: LocalSmtp):
         self._server = server
@@ -109,7 +71,7 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-class LocalSmtp:
+class LocalSmtp(LocalServer[ReceivedMail]):
     """An SMTP server on 127.0.0.1 that keeps what it receives. Thread-safe."""
 
     def __init__(self, security: Security = "none", login: tuple[str, str] | None = None, port: int = 0):
@@ -126,13 +88,13 @@ class LocalSmtp:
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> LocalSmtp:
-        """Serve in a background thread."""
-        if self._controller is not None:
-            return self
+    def _serving(self) -> bool:
+        return self._controller is not None
+
+    def _serve(self) -> None:
         kwargs: dict[str, Any] = {}
         if self.security != "none":
-            cert, key = self_signed_certificate(self._directory)
+            cert, key = self_signed_certificate(self._directory, "sms2fa test SMTP", prefix="smtp-")
             self.ca_file = cert
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
@@ -144,22 +106,15 @@ class LocalSmtp:
             # Only after STARTTLS; aiosmtpd does not know an implicit-TLS connection is encrypted, and a
             # plain server is for tests only.
             kwargs["auth_require_tls"] = self.security == "starttls"
-        self.port = self._requested_port or _free_port()
+        self.port = self._requested_port or free_port()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
         self._controller.start()
-        return self
 
     def stop(self) -> None:
         """Stop serving and free the port."""
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
-
-    def __enter__(self) -> LocalSmtp:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def settings(self, sender: str = "sms2fa@example.com") -> dict[str, str]:
         """The SMTP_* settings that point the app here."""
@@ -246,20 +201,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     options = parser.parse_args()
     server = LocalSmtp(port=options.port).start()
-    for name, value in server.settings().items():
-        print(f"{name}={value}", flush=True)
-    seen = 0
-    try:
-        while True:
-            time.sleep(0.5)
-            messages = server.messages
-            for mail in messages[seen:]:
-                print(f"--- to {', '.join(mail.recipients)}: {mail.subject}\n{mail.text}", flush=True)
-            seen = len(messages)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.print_until_interrupted(
+        [f"{name}={value}" for name, value in server.settings().items()],
+        lambda mail: f"--- to {', '.join(mail.recipients)}: {mail.subject}\n{mail.text}",
+    )
 
 
 if __name__ == "__main__":

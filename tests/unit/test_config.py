@@ -402,3 +402,15 @@ def test_one_worker_without_shared_tab_state_one_per_core_with_it(
     assert load(tmp_path, REFLEX_REDIS_URL="redis://127.0.0.1:6379/1", WEB_WORKERS="3").workers == 3
     with pytest.raises(ConfigError, match=r"^WEB_WORKERS above 1 needs REFLEX_REDIS_URL"):
         load(tmp_path, WEB_WORKERS="2")
+
+
+def test_production_waits_at_least_a_day_before_an_admins_2fa_reset(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **{**PRODUCTION, "ADMIN_RESET_WAIT_SECONDS": "3600"})
+    assert str(error.value).startswith("ADMIN_RESET_WAIT_SECONDS must be at least 86400") and "\n" not in str(
+        error.value
+    )
+    assert load(tmp_path, **{**PRODUCTION, "ADMIN_RESET_WAIT_SECONDS": "86400"}).admin_reset_wait_seconds == 86400
+    short = {**PRODUCTION, "ADMIN_RESET_WAIT_SECONDS": "20", "ADMIN_RESET_WAIT_SHORT_FOR_TESTS": "true"}
+    assert load(tmp_path, **short).admin_reset_wait_seconds == 20  # the e2e suite's production-mode run
+    assert load(tmp_path, ADMIN_RESET_WAIT_SECONDS="20").admin_reset_wait_seconds == 20  # development

@@ -52,6 +52,12 @@ class EventKind(enum.StrEnum):
     DEVICE_REMEMBERED = "device_remembered"  # detail: for how many days
     EMAIL_VERIFIED = "email_verified"
     ACCOUNT_DELETED = "account_deleted"
+    # An admin's actions (admin/): the user is told of each
+    ADMIN_SESSIONS_ENDED = "admin_sessions_ended"  # detail: how many
+    ADMIN_LOCKOUT_CLEARED = "admin_lockout_cleared"
+    TWO_FACTOR_RESET_SCHEDULED = "two_factor_reset_scheduled"  # detail: when it takes effect (epoch seconds)
+    TWO_FACTOR_RESET_CANCELLED = "two_factor_reset_cancelled"  # detail: by_user | by_admin
+    TWO_FACTOR_RESET = "two_factor_reset"  # the waiting period ended: every factor removed
 
 
 # The events the user is told about by mail, and the letter that tells them.
@@ -70,7 +76,11 @@ NOTICES: dict[EventKind, Letter] = {
     EventKind.PASSWORD_RESET: Letter.PASSWORD_RESET,
     EventKind.DEVICE_REMEMBERED: Letter.DEVICE_REMEMBERED,
     EventKind.ACCOUNT_DELETED: Letter.ACCOUNT_DELETED,
-}
+    EventKind.ADMIN_SESSIONS_ENDED: Letter.ADMIN_SESSIONS_ENDED,
+    EventKind.ADMIN_LOCKOUT_CLEARED: Letter.ADMIN_LOCKOUT_CLEARED,
+    EventKind.TWO_FACTOR_RESET_CANCELLED: Letter.TWO_FACTOR_RESET_CANCELLED,
+    EventKind.TWO_FACTOR_RESET: Letter.TWO_FACTOR_RESET,
+}  # TWO_FACTOR_RESET_SCHEDULED has a letter of its own, with the link that cancels it (admin/resets.py)
 
 
 @dataclass(frozen=True)

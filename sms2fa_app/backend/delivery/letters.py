@@ -41,6 +41,12 @@ class Letter(enum.StrEnum):
     DEVICE_REMEMBERED = "device_remembered"
     LOCKOUT_STARTED = "lockout_started"
     ACCOUNT_DELETED = "account_deleted"
+    # An admin's actions
+    ADMIN_SESSIONS_ENDED = "admin_sessions_ended"
+    ADMIN_LOCKOUT_CLEARED = "admin_lockout_cleared"
+    TWO_FACTOR_RESET_SCHEDULED = "two_factor_reset_scheduled"  # with the link that cancels it
+    TWO_FACTOR_RESET_CANCELLED = "two_factor_reset_cancelled"
+    TWO_FACTOR_RESET = "two_factor_reset"
     # Texts with no code
     NUMBER_TAKEN = "number_taken"  # to a number another account tried to add (instead of a setup code)
     # To the operator
@@ -79,11 +85,26 @@ _NOTICE_SUBJECTS: dict[Letter, str] = {
     Letter.DEVICE_REMEMBERED: "A browser was remembered",
     Letter.LOCKOUT_STARTED: "Sign-in codes are locked after too many wrong tries",
     Letter.ACCOUNT_DELETED: "Your account was deleted",
+    Letter.ADMIN_SESSIONS_ENDED: "An administrator signed you out",
+    Letter.ADMIN_LOCKOUT_CLEARED: "An administrator unlocked your sign-in codes",
+    Letter.TWO_FACTOR_RESET_CANCELLED: "The reset of your two-factor authentication was cancelled",
+    Letter.TWO_FACTOR_RESET: "Your two-factor authentication was reset",
+}
+_ADMIN_SENTENCES: dict[Letter, str] = {
+    Letter.ADMIN_SESSIONS_ENDED: "An administrator signed your {app} account out of every browser.",
+    Letter.ADMIN_LOCKOUT_CLEARED: "An administrator cleared the lock on your {app} sign-in codes.",
+    Letter.TWO_FACTOR_RESET_CANCELLED: "The reset of two-factor authentication on your {app} account was cancelled: "
+    "nothing changed.",
+    Letter.TWO_FACTOR_RESET: "As an administrator arranged, two-factor authentication on your {app} account was reset: "
+    "every second factor was removed and every session signed out. Only your password protects it now; set up "
+    "two-factor authentication again in settings.",
 }
 
 
 def _notice_sentence(letter: Letter, app: str, fields: Mapping[str, Any]) -> str:
     detail = str(fields.get("detail", ""))
+    if letter in _ADMIN_SENTENCES:
+        return _ADMIN_SENTENCES[letter].format(app=app)
     if letter is Letter.TWO_FACTOR_ON:
         return f"Two-factor authentication was turned on for your {app} account."
     if letter is Letter.TWO_FACTOR_OFF:
@@ -149,6 +170,17 @@ def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) 
             (f"The link works once, for {ttl}. If you didn't ask, ignore this mail: your password stays the same.",),
         ]
         return _mail(to, f"Reset your {app} password", paragraphs)
+    if letter is Letter.TWO_FACTOR_RESET_SCHEDULED:
+        paragraphs = [
+            (
+                f"An administrator will reset two-factor authentication on your {app} account on "
+                f"{when(float(fields['due_at']))}, after checking your identity ({fields['check']}). The reset "
+                "removes every second factor and signs you out everywhere.",
+            ),
+            ("Didn't ask for this? Cancel the reset here before then (the link works once):", fields["link"]),
+            _context(fields),
+        ]
+        return _mail(to, f"{app}: Your two-factor authentication will be reset", paragraphs)
     paragraphs = [(_notice_sentence(letter, app, fields),), _context(fields)]
     if letter is not Letter.ACCOUNT_DELETED:
         paragraphs.append(
@@ -158,10 +190,16 @@ def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) 
 
 
 def render_text(letter: Letter, to_email: str, fields: Mapping[str, Any], site: Site) -> str:
-    """A text with no code: to the old number after a change of number (the only notice that is also
-    texted), or to a number another account tried to add (`to_email` unused: the owner is not named)."""
+    """A text with no code: to the old number after a change of number, to the number on file when an admin
+    schedules a reset of 2FA (with the link that cancels it), or to a number another account tried to add
+    (`to_email` unused: the owner is not named)."""
     if letter is Letter.NUMBER_TAKEN:
         return number_taken_text(site.app_name)
+    if letter is Letter.TWO_FACTOR_RESET_SCHEDULED:
+        return (
+            f"{site.app_name}: an administrator will reset two-factor authentication on your account on "
+            f"{when(float(fields['due_at']))}. Didn't ask for it? Cancel it: {fields['link']}"
+        )
     if letter is not Letter.PHONE_CHANGED:
         raise ValueError(f"no text for {letter}")
     return (

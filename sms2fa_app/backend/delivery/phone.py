@@ -148,6 +148,15 @@ def normalize_e164(raw: str, default_region: str | None = None) -> str | None:
     return None if parsed is None else phonenumbers.format_number(parsed[0], phonenumbers.PhoneNumberFormat.E164)
 
 
+def format_phone(e164: str) -> str:
+    """The number as people write it, e.g. "+1 415-555-1007" (the input back when it does not parse)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def mask_phone(phone: str) -> str:
     """Four bullets, a space and the last four digits: `•••• 1212` (just `••••` with fewer digits)."""
     digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit())

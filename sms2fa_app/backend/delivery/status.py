@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -100,6 +101,7 @@ class DeliveryStatuses:
         self._clock = clock
         self._ttl = int(ttl_seconds)
         self._record = client.register_script(_RECORD_LUA)
+        self.on_report: Callable[[str, DeliveryState], None] | None = None  # told of each state that moved
 
     def track(self, message_id: str, channel: Channel, binding: str, cooldown: tuple[str, str] | None = None) -> None:
         """Start following a message just handed to the provider (queued), as the newest of its binding;
@@ -132,6 +134,8 @@ class DeliveryStatuses:
             log_event(
                 log, logging.INFO, "delivery_report", message_id=message_id, state=parsed.value, error=error_code or "-"
             )
+            if self.on_report is not None:
+                self.on_report(message_id, parsed)
         return moved
 
     def latest(self, binding: str) -> Delivery | None:

@@ -247,10 +247,10 @@ class FactorChanges:
         """Turn 2FA off: every factor goes (number, authenticator app, recovery codes, passkeys)."""
 
         def store(tx: Session) -> tuple[str, ...]:
-            _set_phone(tx, session.user_id, None)
-            self._totp.remove(session.user_id, db=tx)
-            self._recovery.void_all(session.user_id, db=tx)
-            self._passkeys.remove_all(session.user_id, db=tx)
+            user = tx.get(User, session.user_id)
+            if user is None:
+                raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+            self._factors.remove_all(tx, user)
             return ()
 
         return self._change(session, Operation.DISABLE, store)

@@ -33,6 +33,7 @@ class DeviceInfo:
     label: str
     first_seen: float
     last_used: float
+    current: bool = False  # the browser that asked for the list
 
 
 def bump_factor_epoch(db: Session, user: User | int) -> int:
@@ -98,7 +99,8 @@ class RememberedDevices:
         return token
 
     def check(self, user_id: int, token: str | TokenDigest | None) -> bool:
-        """True if the token (or its digest) is this user's live device (unexpired, current epoch); records the use."""
+        """True if the token (or its digest) is this user's live device (unexpired, current epoch) and the user is no
+        admin; records the use."""
         digest = lookup_digest(token)
         if digest is None:
             return False
@@ -111,13 +113,16 @@ class RememberedDevices:
             if user is None or not self._live(device, user, now):
                 db.delete(device)
                 return False
+            if user.is_admin:  # an admin presents a second factor at every sign-in (the console needs one)
+                return False
             device.last_used_at = now
             db.add(device)
             return True
 
-    def list(self, user_id: int) -> list[DeviceInfo]:
-        """The user's live remembered devices, newest first."""
+    def list(self, user_id: int, current: str | TokenDigest | None = None) -> list[DeviceInfo]:
+        """The user's live remembered devices, newest first; the one whose token is `current` is marked."""
         now = self._clock.now()
+        mine = lookup_digest(current)
         with self._db.session() as db:
             user = db.get(User, user_id)
             if user is None:
@@ -132,7 +137,13 @@ class RememberedDevices:
                 .order_by(col(RememberedDevice.created_at).desc(), col(RememberedDevice.id).desc())
             ).all()
             return [
-                DeviceInfo(device_id=d.id or 0, label=d.label, first_seen=d.created_at, last_used=d.last_used_at)
+                DeviceInfo(
+                    device_id=d.id or 0,
+                    label=d.label,
+                    first_seen=d.created_at,
+                    last_used=d.last_used_at,
+                    current=mine is not None and d.token_digest == mine,
+                )
                 for d in devices
             ]
 

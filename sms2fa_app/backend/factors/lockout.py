@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from string import Template
 
 import redis
@@ -48,14 +48,19 @@ local function lockout_seconds(failures)
   end
   return math.min($base * 2 ^ exponent, $cap)
 end
--- Take a slot: returns (wait, lock, written, generation). wait > 0: locked, nothing counted. Else the
--- attempt is counted as a failure in advance; `lock` is what that failure earns, already in force
--- (until = written); `generation` names the count it was taken from (a success starts a new one).
+-- Wrong guesses left before `failures` consecutive failures earn a lock (at least 1 below the threshold).
+local function lockout_tries_left(failures)
+  return math.max($threshold - failures, 0)
+end
+-- Take a slot: returns (wait, lock, written, generation, failures). wait > 0: locked, nothing counted. Else
+-- the attempt is counted as a failure in advance; `lock` is what that failure earns, already in force
+-- (until = written); `generation` names the count it was taken from (a success starts a new one);
+-- `failures` is the count with this attempt in it.
 local function lockout_reserve(key, now)
   local record = redis.call('HMGET', key, 'until', 'g')
   local locked_until = tonumber(record[1])
   if locked_until and locked_until > now then
-    return locked_until - now, 0, '', ''
+    return locked_until - now, 0, '', '', 0
   end
   local failures = redis.call('HINCRBY', key, 'n', 1)
   local lock = lockout_seconds(failures)
@@ -65,7 +70,7 @@ local function lockout_reserve(key, now)
     redis.call('HSET', key, 'until', written)
   end
   redis.call('EXPIRE', key, $gc)
-  return 0, lock, written, record[2] or '0'
+  return 0, lock, written, record[2] or '0', failures
 end
 -- Give back a slot whose attempt was no guess: uncount it and drop a lock the count no longer earns.
 -- A slot from an earlier generation (a success cleared the count since) has nothing left to give back.
@@ -114,10 +119,10 @@ local function lockout_recount(key, now, generation)
 end
 """)
 
-# KEYS: record. ARGV: now. Returns {wait, lock, written, generation}.
+# KEYS: record. ARGV: now. Returns {wait, lock, written, generation, tries left before a lock}.
 _RESERVE_LUA = """
-local wait, lock, written, generation = lockout_reserve(KEYS[1], tonumber(ARGV[1]))
-return {tostring(wait), tostring(lock), written, generation}
+local wait, lock, written, generation, failures = lockout_reserve(KEYS[1], tonumber(ARGV[1]))
+return {tostring(wait), tostring(lock), written, generation, tostring(lockout_tries_left(failures))}
 """
 # KEYS: record. ARGV: operation (release | clear | recount), now, written, generation. Returns a lock.
 _SETTLE_LUA = """
@@ -157,11 +162,22 @@ class LockoutPolicy:
 
 @dataclass(frozen=True)
 class Slot:
-    """A reserved attempt: the lock its failure earns (0 = none), the `until` it wrote, its generation."""
+    """A reserved attempt: the lock its failure earns (0 = none), the `until` it wrote, its generation, and the
+    wrong guesses the user has left before a lock once this one is counted."""
 
     lock_seconds: int
     written: str
     generation: str = "0"
+    tries_left: int = 0
+
+
+def with_tries_left(result: VerifyResult, before_lock: int) -> VerifyResult:
+    """A wrong guess with the tries the user really has left: those on the code (SMS; 0 = no such limit) or
+    those before the lockout, whichever run out first."""
+    if result.status is not VerifyStatus.WRONG:
+        return result
+    left = min(result.attempts_left, before_lock) if result.attempts_left else before_lock
+    return replace(result, attempts_left=max(1, left))
 
 
 def lockout_key(user_id: int) -> str:
@@ -200,12 +216,12 @@ class Lockout:
     def reserve(self, user_id: int) -> Slot | VerifyResult:
         """Take a slot before checking a secret, or LOCKED (with the wait) while locked."""
         with redis_fail_closed():
-            wait, lock, written, generation = self._reserve_script(
+            wait, lock, written, generation, tries_left = self._reserve_script(
                 keys=[lockout_key(user_id)], args=[repr(self._clock.now())]
             )
         if whole_seconds(wait):
             return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=whole_seconds(wait))
-        return Slot(whole_seconds(lock), written or "", str(generation))
+        return Slot(whole_seconds(lock), written or "", str(generation), whole_seconds(tries_left))
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
@@ -229,7 +245,7 @@ class Lockout:
                 metrics.count_lockout(factor)
             return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock)
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
-        return result
+        return with_tries_left(result, slot.tries_left)
 
     def report_failure(self, user_id: int, factor: str, lock_seconds: int) -> None:
         """Tell the listener (the activity log) of a counted wrong guess, and of the lock it started."""

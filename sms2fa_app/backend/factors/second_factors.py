@@ -9,11 +9,14 @@ and so through the one lockout.
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from sms2fa_app.backend.factors.passkeys import Passkeys
 from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.models import User, utcnow
 
 # Where `binding` is a login session, whose passkey challenge an answer can be checked against.
 _SESSION_PURPOSES = frozenset({Purpose.LOGIN, Purpose.REAUTH})
@@ -41,3 +44,16 @@ class SecondFactors:
                 return VerifyResult(VerifyStatus.MALFORMED)  # a reset link has no passkey challenge
             return self.passkeys.verify(user_id, binding, code)
         return self.otp.verify_code(purpose=purpose, user_id=user_id, session_id=binding, code=code)
+
+    def remove_all(self, tx: Session, user: User) -> None:
+        """Turn 2FA off in the caller's transaction: every factor goes (number, authenticator app, recovery codes,
+        passkeys). Turning 2FA off and an admin's reset both end this way."""
+        assert user.id is not None
+        user.phone_number = None
+        user.is_two_factor_enabled = False
+        user.updated_at = utcnow()
+        tx.add(user)
+        tx.flush()
+        self.totp.remove(user.id, db=tx)
+        self.recovery.void_all(user.id, db=tx)
+        self.passkeys.remove_all(user.id, db=tx)

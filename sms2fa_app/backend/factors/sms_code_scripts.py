@@ -91,10 +91,11 @@ return 1
 # Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it: the attempt takes its lockout
 # slot first, so deciding is one atomic call. Returns {status, attempts_left, wait}; status is ok | wrong |
 # too_many | expired | locked (the code was not tried) | locked_now (this wrong try started a lock;
-# attempts_left is what the code has left).
+# attempts_left is what the code has left). For `wrong`, attempts_left is the tries the user really has:
+# those on the code or those before the lockout, whichever run out first.
 _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
-local wait, lock, written, generation = lockout_reserve(KEYS[2], now)
+local wait, lock, written, generation, failures = lockout_reserve(KEYS[2], now)
 if wait > 0 then
   return {'locked', 0, tostring(wait)}
 end
@@ -121,6 +122,9 @@ if left <= 0 then
 end
 if lock > 0 then
   return {'locked_now', left, tostring(lock)}
+end
+if status == 'wrong' then
+  left = math.max(math.min(left, lockout_tries_left(failures)), 1)
 end
 return {status, left, '0'}
 """)

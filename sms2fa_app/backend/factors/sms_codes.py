@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 
 import redis
 
@@ -124,6 +125,9 @@ class OtpService:
         self._pow = pow
         self._limiter = WindowLimiter(redis_client, clock)
         self.lockout = lockout or Lockout(redis_client, clock, self.policy.lockout)
+        # Told of every text or call asked for: (channel, country, outcome, provider's message id); the admin
+        # console's stored operations events (admin/ops_events.py).
+        self.on_text: Callable[[Channel, str, str, str], None] | None = None
         policy = self.policy
         self._request_script = redis_client.register_script(otp_scripts.request_script(policy.ttl_seconds))
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
@@ -156,7 +160,7 @@ class OtpService:
         if isinstance(parsed, PhoneRejected):
             refusal = _PHONE_REFUSALS[parsed.problem]
             log_event(log, logging.INFO, "otp_refused", **context, reason=refusal.value)
-            metrics.count_text(parsed.region, refusal.value)
+            self._count(channel, parsed.region, refusal.value)
             return SendRefused(refusal)
 
         code = new_code()
@@ -197,12 +201,13 @@ class OtpService:
                 log, logging.INFO, "otp_refused", **context, reason=refused.reason.value,
                 retry_after=refused.retry_after_seconds, **where,
             )  # fmt: skip
-            metrics.count_text(parsed.region, refused.reason.value)
+            self._count(channel, parsed.region, refused.reason.value)
             metrics.count_refusal(f"otp_{refused.reason.value}")
             return refused
         if int(detail) == 1:  # this send reached the country's cap: the country is blocked from now on
             cap = self.policy.country_cap(parsed.region)
             self._alerts.country_blocked(parsed.region, cap, self.policy.country_block_seconds)
+            self._count(channel, parsed.region, "blocked", metric=False)
 
         try:
             message_id = self._deliver(channel, parsed.e164, code, taken)
@@ -214,7 +219,7 @@ class OtpService:
                 else SendRefusal.DELIVERY_FAILED
             )
             log_event(log, logging.WARNING, "otp_refused", **context, reason=reason.value, **where)
-            metrics.count_text(parsed.region, reason.value)
+            self._count(channel, parsed.region, reason.value)
             return SendRefused(reason)
         except BaseException:
             self._rollback(code_key, windows.cooldown.key, code_digest, member)
@@ -223,8 +228,17 @@ class OtpService:
             binding = f"{purpose.value}:{user_id}:{session_id}"
             self._deliveries.track(message_id, channel, binding, (windows.cooldown.key, member))
         log_event(log, logging.INFO, "otp_sent", **context, **where, taken=taken, message_id=message_id or "-")
-        metrics.count_text(parsed.region, "sent")
+        self._count(channel, parsed.region, "sent", message_id or "")
         return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164, channel)
+
+    def _count(
+        self, channel: Channel, region: str | None, outcome: str, message_id: str = "", metric: bool = True
+    ) -> None:
+        """One text or call asked for, by outcome: the metric, and the listener's stored event."""
+        if metric:
+            metrics.count_text(region, outcome)
+        if self.on_text is not None:
+            self.on_text(channel, region or "", outcome, message_id)
 
     def _deliver(self, channel: Channel, e164: str, code: str, taken: bool) -> str:
         """Hand the code (or, for a taken number, the notice) to the gateway; the provider's id."""
@@ -246,17 +260,25 @@ class OtpService:
             return SendRefused(SendRefusal.PROOF_REQUIRED)
         return SendRefused(windows.refusals[detail - 1], whole_seconds(wait))
 
-    def resend_wait(self, *, user_id: int, purpose: Purpose) -> int:
-        """Seconds left on the user's resend cooldown for a purpose (0 = may send now)."""
-        reached = self._limiter.check([cooldown_counter(self.policy, int(user_id), Purpose(purpose))])
+    def resend_wait(self, *, user_id: int, purpose: Purpose, phone: str = "") -> int:
+        """Seconds left on the user's resend cooldown for a purpose (0 = may send now); a setup code's
+        cooldown is per number (`phone`, E.164)."""
+        digest = self._phone_digest(phone) if phone else ""
+        reached = self._limiter.check([cooldown_counter(self.policy, int(user_id), Purpose(purpose), digest)])
         return 0 if reached is None else reached.retry_after_seconds
 
-    def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
-        """True while a sent code for this binding can still be verified."""
+    def code_expires_at(self, *, purpose: Purpose, user_id: int, session_id: int) -> float:
+        """When the pending code for this binding stops working (the clock's seconds), 0 when none is pending."""
         key = self._code_key(Purpose(purpose), int(user_id), int(session_id))
         with redis_fail_closed():
             expires_at = self._redis.hget(key, "exp")
-        return expires_at is not None and float(expires_at) > self._clock.now()
+        if expires_at is None or float(expires_at) <= self._clock.now():
+            return 0.0
+        return float(expires_at)
+
+    def has_pending_code(self, *, purpose: Purpose, user_id: int, session_id: int) -> bool:
+        """True while a sent code for this binding can still be verified."""
+        return self.code_expires_at(purpose=purpose, user_id=user_id, session_id=session_id) > 0
 
     def discard(self, *, purpose: Purpose, user_id: int, session_id: int) -> None:
         """Drop the pending code for this binding (e.g. the wizard was cancelled); limits are unchanged."""

@@ -149,9 +149,12 @@ class SendWindows:
         return self.counters[0]
 
 
-def cooldown_counter(policy: OtpPolicy, user_id: int, purpose: Purpose) -> Counter:
-    """One cooldown per user and purpose, so enrolling does not block the next login's first code; texts
-    and calls share it."""
+def cooldown_counter(policy: OtpPolicy, user_id: int, purpose: Purpose, phone_digest: str = "") -> Counter:
+    """One cooldown per user, purpose and number, so enrolling does not block the next login's first code,
+    and a code may go to a different new number at once (a typo fixed); texts and calls share it. Sign-in and
+    re-authentication codes only ever go to the user's one number: their cooldown is the user's."""
+    if purpose is Purpose.ENROLL:
+        return Counter(f"otp:cooldown:{purpose.value}:{user_id}:{phone_digest}", 1, policy.resend_cooldown_seconds)
     return Counter(f"otp:cooldown:{purpose.value}:{user_id}", 1, policy.resend_cooldown_seconds)
 
 
@@ -173,7 +176,7 @@ def send_windows(
         math.ceil(cap * policy.pow_after_country_cap_percent / 100) if policy.pow_after_country_cap_percent else 0
     )
     windows: list[tuple[Counter, SendRefusal]] = [
-        (cooldown_counter(policy, user_id, purpose), SendRefusal.COOLDOWN),
+        (cooldown_counter(policy, user_id, purpose, phone_digest), SendRefusal.COOLDOWN),
         (
             Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, hour, policy.pow_after_sends_per_user),
             SendRefusal.USER_LIMIT,

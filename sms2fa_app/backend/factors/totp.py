@@ -53,7 +53,7 @@ def fernet_for(secret_key: str) -> Fernet:
 
 def qr_data_uri(text: str) -> str:
     """A QR code of the text as an SVG data URI (rendered on the server, usable as an <img> src)."""
-    return segno.make(text, error="m", micro=False).svg_data_uri(scale=5, border=2)
+    return segno.make(text, error="m", micro=False).svg_data_uri(scale=5, border=4, dark="#000", light="#fff")
 
 
 class AuthenticatorApps:

@@ -74,9 +74,10 @@ class LoginOutcome(enum.Enum):
 class SignupResult:
     """A new account's session (verification off), "check your email" (verification on), or the problem."""
 
-    problem: SignupProblem | None = None
+    problem: SignupProblem | None = None  # the first of `problems`
     issued: IssuedSession | None = None
     retry_after_seconds: int = 0
+    problems: tuple[SignupProblem, ...] = ()  # every problem of the form, one per field at most
 
     @property
     def check_email(self) -> bool:
@@ -175,9 +176,9 @@ class Accounts:
             )
             metrics.count_refusal("signup_ip" if reached.counter is signups[0] else "signup_address")
             return SignupResult(SignupProblem.TOO_MANY_SIGNUPS, retry_after_seconds=reached.retry_after_seconds)
-        problem = self._signup_problem(email, password, confirmation)
-        if problem is not None:
-            return SignupResult(problem=problem)
+        problems = self._signup_problems(email, password, confirmation)
+        if problems:
+            return SignupResult(problem=problems[0], problems=problems)
         password_hash = self._hasher.hash(password)  # in every branch: the answer costs the same
         if self._verification is not None:
             self._verification.request_signup(email, password_hash)
@@ -185,13 +186,16 @@ class Accounts:
         return self._create_signed_in(email, password_hash, client_ip, user_agent)
 
     @staticmethod
-    def _signup_problem(email: str, password: str, confirmation: str) -> SignupProblem | None:
+    def _signup_problems(email: str, password: str, confirmation: str) -> tuple[SignupProblem, ...]:
+        """Every field's problem at once (email, password, confirmation), in the form's order."""
         canonical = canonical_email(email)
-        if isinstance(canonical, EmailProblem):
-            return _EMAIL_TO_SIGNUP[canonical]
-        if (weak := password_problem(password, email_words(canonical))) is not None:
-            return _PASSWORD_TO_SIGNUP[weak]
-        return SignupProblem.PASSWORDS_DIFFER if password != confirmation else None
+        problems = [_EMAIL_TO_SIGNUP[canonical]] if isinstance(canonical, EmailProblem) else []
+        words = email_words(canonical) if isinstance(canonical, str) else ()
+        if (weak := password_problem(password, words)) is not None:
+            problems.append(_PASSWORD_TO_SIGNUP[weak])
+        if password != confirmation:
+            problems.append(SignupProblem.PASSWORDS_DIFFER)
+        return tuple(problems)
 
     def _create_signed_in(self, email: str, password_hash: str, client_ip: str, user_agent: str) -> SignupResult:
         """Verification off: the account is made and signed in at once (a taken address says so)."""

@@ -25,13 +25,15 @@ from sms2fa_app.backend.models import (
     Passkey,
     RecoveryCode,
     RememberedDevice,
+    TwoFactorReset,
     User,
 )
 
 log = logging.getLogger("sms2fa.deletion")
 
-# Every table holding rows of a user, besides the activity log (which keeps anonymous rows) and users.
-_USER_ROWS = (RecoveryCode, AuthenticatorApp, Passkey, RememberedDevice, LinkToken, LoginSession)
+# Every table with a foreign key to users, besides the activity log (which keeps anonymous rows) and users itself.
+# The admins' audit log (admin_actions) has no foreign key: it outlives the account.
+_USER_ROWS = (RecoveryCode, AuthenticatorApp, Passkey, RememberedDevice, LinkToken, LoginSession, TwoFactorReset)
 
 
 class AccountDeletion:

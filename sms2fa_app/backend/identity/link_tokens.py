@@ -27,6 +27,7 @@ class LinkPurpose(enum.StrEnum):
 
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
+    CANCEL_2FA_RESET = "cancel_reset"  # cancels an admin's pending 2FA reset (admin/resets.py)
 
 
 @dataclass(frozen=True)

@@ -21,24 +21,19 @@ from typing import Any
 
 from sqlmodel import select
 
-from sms2fa_app.backend.audit.activity import Activity, EventKind
-from sms2fa_app.backend.audit.notifications import Notices
+from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.delivery.letters import Letter
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
 from sms2fa_app.backend.identity.accounts import normalize_email
-from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens, LiveLink
+from sms2fa_app.backend.identity.email_links import CLIENT_FIELDS, EmailLinks, LinkKind
+from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LiveLink
 from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
 from sms2fa_app.backend.identity.sessions import SessionStore
-from sms2fa_app.backend.identity.verification import client_fields
-from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.crypto import keyed_digest
-from sms2fa_app.backend.infra.db import Database, after_commit
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.jobs import JobQueue
-from sms2fa_app.backend.infra.limits import WindowLimiter, per_ip_and_address
+from sms2fa_app.backend.infra.limits import per_ip_and_address
 from sms2fa_app.backend.models import User, utcnow
 
 log = logging.getLogger("sms2fa.password_reset")
@@ -46,6 +41,7 @@ log = logging.getLogger("sms2fa.password_reset")
 RESET_JOB = "reset_request"
 RESET_PATH = "/reset-password"
 REQUEST_WINDOW_SECONDS = 3600
+RESET_LINK = LinkKind(LinkPurpose.RESET_PASSWORD, RESET_PATH, Letter.RESET_LINK)
 
 
 @dataclass(frozen=True)
@@ -89,33 +85,21 @@ class PasswordResets:
 
     def __init__(
         self,
-        database: Database,
-        clock: Clock,
-        tokens: LinkTokens,
-        jobs: JobQueue,
-        notices: Notices,
-        activity: Activity,
-        limiter: WindowLimiter,
+        links: EmailLinks,
         hasher: PasswordHasher,
         sessions: SessionStore,
         factors: SecondFactors,
         *,
-        secret_key: str,
         policy: ResetPolicy,
     ):
-        self._db = database
-        self._clock = clock
-        self._tokens = tokens
-        self._jobs = jobs
-        self._notices = notices
-        self._activity = activity
-        self._limiter = limiter
+        self._links = links
+        self._db = links.database
+        self._tokens = links.tokens
         self._hasher = hasher
         self._sessions = sessions
         self._factors = factors
-        self._secret = secret_key
         self.policy = policy
-        jobs.register(RESET_JOB, self._issue)
+        links.jobs.register(RESET_JOB, self._issue)
 
     # ---- 1. the request ----------------------------------------------------------------------------
 
@@ -125,17 +109,17 @@ class PasswordResets:
         counters = per_ip_and_address(
             "reset",
             client_ip,
-            keyed_digest(self._secret, "email", email),
+            self._links.address_key(email),
             self.policy.per_hour_per_ip,
             self.policy.per_hour_per_address,
             REQUEST_WINDOW_SECONDS,
         )
-        reached = self._limiter.check_and_hit(counters)
+        reached = self._links.limiter.check_and_hit(counters)
         if reached is not None:
             scope = "ip" if reached.counter is counters[0] else "address"
             log_event(log, logging.WARNING, "reset_throttled", ip=client_ip, scope=scope)
             return reached.retry_after_seconds
-        self._jobs.enqueue(RESET_JOB, {"email": email, **client_fields(self._clock.now())})
+        self._links.jobs.enqueue(RESET_JOB, {"email": email, **self._links.client_fields()})
         return 0
 
     def _issue(self, payload: dict[str, Any]) -> None:
@@ -144,14 +128,8 @@ class PasswordResets:
             user = tx.exec(select(User).where(User.email == str(payload["email"]))).first()
             if user is None or user.id is None:
                 return
-            token = self._tokens.issue(user.id, LinkPurpose.RESET_PASSWORD, self.policy.ttl_seconds, db=tx)
-            fields = {
-                **{name: payload[name] for name in ("at", "browser", "network")},
-                "link": f"{self._notices.site.base_url}{RESET_PATH}?token={token}",
-                "ttl": self.policy.ttl_seconds,
-            }
-            email = user.email
-            after_commit(tx, lambda: self._notices.mail(Letter.RESET_LINK, email, fields))
+            fields = {name: payload[name] for name in CLIENT_FIELDS}
+            self._links.send(tx, RESET_LINK, user.id, user.email, self.policy.ttl_seconds, **fields)
         log_event(log, logging.INFO, "reset_link_issued", user=user.id)
 
     # ---- 2. and 3. the link and the second factor ---------------------------------------------------
@@ -230,12 +208,12 @@ class PasswordResets:
             if link is None:  # used, expired, or 2FA turned on meanwhile: nothing changes
                 return ResetResult(ResetOutcome.INVALID_LINK)
             user.password_hash = password_hash
-            user.email_verified_at = user.email_verified_at or self._clock.now()  # the mailbox answered
+            user.email_verified_at = user.email_verified_at or self._links.clock.now()  # the mailbox answered
             user.updated_at = utcnow()
             tx.add(user)
             bump_factor_epoch(tx, user)
             ended = self._sessions.end_all_for_user(link.user_id, db=tx)
             self._tokens.void_for_user(tx, link.user_id)
-            self._activity.record(tx, link.user_id, EventKind.PASSWORD_RESET)
+            self._links.activity.record(tx, link.user_id, EventKind.PASSWORD_RESET)
         log_event(log, logging.INFO, "password_reset", user=link.user_id, sessions_ended=ended)
         return ResetResult(ResetOutcome.DONE)

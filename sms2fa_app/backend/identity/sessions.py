@@ -47,6 +47,7 @@ class ActiveSession:
     stage: Stage
     created_at: float
     stage_started_at: float
+    how: str = ""  # what took it to the authenticated stage (LoginSession.how)
 
     @property
     def is_authenticated(self) -> bool:
@@ -82,6 +83,7 @@ def _active(record: LoginSession) -> ActiveSession:
         stage=Stage(record.stage),
         created_at=record.created_at,
         stage_started_at=record.stage_started_at,
+        how=record.how,
     )
 
 
@@ -123,6 +125,7 @@ class SessionStore:
             last_seen_at=now,
             client_ip=client_ip[:64],
             user_agent=user_agent[:255],
+            how=how[:16] if stage is Stage.AUTHENTICATED else "",
         )
         with self._db.session() as db:
             db.add(record)
@@ -187,6 +190,7 @@ class SessionStore:
                 record.stage = stage.value
                 record.stage_started_at = now
                 if stage is Stage.AUTHENTICATED:
+                    record.how = how[:16]
                     self._signed_in(db, record.user_id, how)
             record.last_seen_at = now
             db.add(record)

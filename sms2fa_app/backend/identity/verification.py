@@ -15,17 +15,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from sms2fa_app.backend.audit.activity import Activity, EventKind
-from sms2fa_app.backend.audit.notifications import Notices
+from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.delivery.letters import Letter
-from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
-from sms2fa_app.backend.infra.client import current_client
-from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.crypto import keyed_digest
-from sms2fa_app.backend.infra.db import Database, after_commit
+from sms2fa_app.backend.identity.email_links import CLIENT_FIELDS, EmailLinks, LinkKind
+from sms2fa_app.backend.identity.link_tokens import LinkPurpose
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.jobs import JobQueue
-from sms2fa_app.backend.infra.limits import Counter, LimitReached, WindowLimiter
+from sms2fa_app.backend.infra.limits import Counter, LimitReached
 from sms2fa_app.backend.models import User
 
 log = logging.getLogger("sms2fa.verification")
@@ -33,52 +28,28 @@ log = logging.getLogger("sms2fa.verification")
 SIGNUP_JOB = "signup"
 VERIFY_PATH = "/verify-email"
 MAIL_WINDOW_SECONDS = 3600
-
-
-def client_fields(now: float) -> dict[str, Any]:
-    """When, and from which browser and network, for a mail about a request (the calling client)."""
-    client = current_client()
-    return {"at": now, "browser": client.browser, "network": client.network}
+VERIFY_LINK = LinkKind(LinkPurpose.VERIFY_EMAIL, VERIFY_PATH, Letter.VERIFY_EMAIL)
 
 
 class EmailVerification:
     """Completes sign-ups out of the request, sends and checks verification links."""
 
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        tokens: LinkTokens,
-        jobs: JobQueue,
-        notices: Notices,
-        activity: Activity,
-        limiter: WindowLimiter,
-        *,
-        secret_key: str,
-        ttl_seconds: int,
-        mails_per_hour_per_address: int,
-    ):
-        self._db = database
-        self._clock = clock
-        self._tokens = tokens
-        self._jobs = jobs
-        self._notices = notices
-        self._activity = activity
-        self._limiter = limiter
-        self._secret = secret_key
+    def __init__(self, links: EmailLinks, *, ttl_seconds: int, mails_per_hour_per_address: int):
+        self._links = links
+        self._db = links.database
         self.ttl_seconds = ttl_seconds
         self._per_address = mails_per_hour_per_address
-        jobs.register(SIGNUP_JOB, self._complete_signup)
+        links.jobs.register(SIGNUP_JOB, self._complete_signup)
 
     def request_signup(self, email: str, password_hash: str) -> None:
         """Queue the decision about a sign-up (the request knows nothing of the address's account)."""
-        payload = {"email": email, "password_hash": password_hash, **client_fields(self._clock.now())}
-        self._jobs.enqueue(SIGNUP_JOB, payload)
+        payload = {"email": email, "password_hash": password_hash, **self._links.client_fields()}
+        self._links.jobs.enqueue(SIGNUP_JOB, payload)
 
     def _complete_signup(self, payload: dict[str, Any]) -> None:
         """The job: a new, unverified account and its link; or, for a taken address, a mail to its owner."""
         email = str(payload["email"])
-        fields = {name: payload[name] for name in ("at", "browser", "network")}
+        fields = {name: payload[name] for name in CLIENT_FIELDS}
         if self._find(email) is None:
             try:
                 with self._db.session() as tx:
@@ -91,14 +62,12 @@ class EmailVerification:
                 return
             except IntegrityError:  # the address was taken in the meantime
                 pass
-        self._notices.mail(Letter.SIGNUP_ATTEMPT, email, fields)
+        self._links.notices.mail(Letter.SIGNUP_ATTEMPT, email, fields)
         log_event(log, logging.INFO, "signup_attempt_for_existing_account")
 
     def _send_link(self, tx: Session, user_id: int, email: str) -> None:
         """Issue a link in the transaction; its mail is queued once the transaction commits."""
-        token = self._tokens.issue(user_id, LinkPurpose.VERIFY_EMAIL, self.ttl_seconds, db=tx)
-        fields = {"link": f"{self._notices.site.base_url}{VERIFY_PATH}?token={token}", "ttl": self.ttl_seconds}
-        after_commit(tx, lambda: self._notices.mail(Letter.VERIFY_EMAIL, email, fields))
+        self._links.send(tx, VERIFY_LINK, user_id, email, self.ttl_seconds)
 
     def resend(self, user_id: int) -> LimitReached | None:
         """A new link for an unverified account (the old one stops working), within the per-address limit."""
@@ -107,11 +76,11 @@ class EmailVerification:
             if user is None or user.email_verified_at is not None:
                 return None
             counter = Counter(
-                f"verify:mail:{keyed_digest(self._secret, 'email', user.email)}",
+                f"verify:mail:{self._links.address_key(user.email)}",
                 self._per_address,
                 MAIL_WINDOW_SECONDS,
             )
-            reached = self._limiter.check_and_hit([counter])
+            reached = self._links.limiter.check_and_hit([counter])
             if reached is None:
                 self._send_link(tx, int(user_id), user.email)
         log_event(log, logging.INFO, "verification_resent", user=user_id, refused=reached is not None)
@@ -120,7 +89,7 @@ class EmailVerification:
     def confirm(self, raw_token: object) -> bool:
         """Open a verification link: the address is verified (once); False for an unknown, used or expired link."""
         with self._db.session() as tx:
-            link = self._tokens.consume(tx, LinkPurpose.VERIFY_EMAIL, raw_token)
+            link = self._links.tokens.consume(tx, LinkPurpose.VERIFY_EMAIL, raw_token)
             if link is None:
                 log_event(log, logging.INFO, "verification_refused")
                 return False
@@ -128,9 +97,9 @@ class EmailVerification:
             if user is None:
                 return False
             if user.email_verified_at is None:
-                user.email_verified_at = self._clock.now()
+                user.email_verified_at = self._links.clock.now()
                 tx.add(user)
-                self._activity.record(tx, link.user_id, EventKind.EMAIL_VERIFIED)
+                self._links.activity.record(tx, link.user_id, EventKind.EMAIL_VERIFIED)
         log_event(log, logging.INFO, "email_verified", user=link.user_id)
         return True
 

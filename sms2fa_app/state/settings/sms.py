@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sms2fa_app.backend.delivery.phone import normalize_e164
+from sms2fa_app.backend.delivery.phone import format_phone, normalize_e164
 from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
@@ -27,6 +29,7 @@ class SmsSetupState(WizardState):
     phone_input: str = ""
     phone_preview: str = ""
     _pending_phone: str = ""
+    _cooldown_phone: str = ""  # the number whose resend cooldown `resend_at` shows (the cooldown is per number)
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         await self._reset_wizard(Step.PHONE)
@@ -44,7 +47,10 @@ class SmsSetupState(WizardState):
         if self.step != Step.PHONE or not isinstance(value, str):
             return
         self.phone_input = value[:MAX_PHONE_INPUT_LENGTH]
-        self.phone_preview = normalize_e164(self.phone_input, self._services().settings.otp_default_region) or ""
+        e164 = normalize_e164(self.phone_input, self._services().settings.otp_default_region)
+        self.phone_preview = format_phone(e164) if e164 else ""  # the user's own number, as people write it
+        if self.resend_at and (e164 or "") != self._cooldown_phone:  # another number may have a code at once
+            self._stop_cooldown()
 
     @guarded(slow=True)
     async def send_enroll_code(self, caller: Caller, form_data: dict) -> Apply:
@@ -80,6 +86,9 @@ class SmsSetupState(WizardState):
             self.error = messages.FACTOR_CHANGE_ERRORS[sent]
             return []
         self.error = self._after_send(sent, proof)
+        cooling = isinstance(sent, SendRefused) and sent.reason is SendRefusal.COOLDOWN
+        if isinstance(sent, CodeSent) or cooling:
+            self._cooldown_phone = e164
         if not self.error:
             self._pending_phone = e164
             self.step = Step.CODE.value
@@ -97,11 +106,11 @@ class SmsSetupState(WizardState):
             self._pending_phone,
         )
         if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
-            self.error = messages.verify_failed(result.verify)
+            self.error = self._verify_failed(result.verify, Factor.SMS)
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
         events = await self._finish(result, messages.TWO_FACTOR_ON, Step.DONE)
         if result.done:  # the first set of recovery codes, shown once
-            (await self.get_state(RecoveryCodesState)).new_recovery_codes = list(result.recovery_codes)
+            (await self.get_state(RecoveryCodesState))._show_codes(list(result.recovery_codes))
         return events

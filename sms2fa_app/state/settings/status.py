@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
 from sms2fa_app.backend.delivery.letters import when
+from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
@@ -29,6 +32,10 @@ class SettingsState(CooldownState, SessionState):
     notice: str = ""
     error: str = ""
     busy: bool = False
+    # "Last used today" (or "Never used") per method row: sms, totp, passkey, recovery.
+    last_used: dict[str, str] = {}
+    confirming_disable: bool = False  # the warning before "Turn off two-factor authentication"
+    confirming_forget_all: bool = False  # the question before "Forget all"
     _session_id: int = 0  # this browser's session, marked in the list
 
     def _show_status(self, user: User, session_id: int = 0) -> None:
@@ -41,6 +48,8 @@ class SettingsState(CooldownState, SessionState):
         self.signed_in_email = user.email
         self.recovery_left = services.recovery.remaining(user.id)
         self.totp_enabled = services.totp.is_enabled(user.id)
+        now = services.clock.now()
+        self.last_used = _last_used(services.activity.recent(user.id), now)
         self.passkeys = [
             {
                 "id": str(passkey.passkey_id),
@@ -55,11 +64,14 @@ class SettingsState(CooldownState, SessionState):
             {
                 "id": str(device.device_id),
                 "label": device.label,
-                "first_seen": _day(device.first_seen),
-                "last_used": _day(device.last_used),
+                "first_seen": words.readable_day(device.first_seen, now),
+                "last_used": words.readable_day(device.last_used, now),
+                "forget": words.forget_label(device.label),
+                "current": "yes" if device.current else "",
             }
-            for device in services.devices.list(user.id)
+            for device in services.devices.list(user.id, self._device())
         ]
+        self.confirming_disable = self.confirming_forget_all = False
         self.sessions = [
             {
                 "id": str(listed.session_id),
@@ -88,8 +100,15 @@ class SettingsState(CooldownState, SessionState):
         return []
 
     @guarded()
+    async def ask(self, caller: Caller, question: str) -> list:
+        """Ask before a step that loses something: "disable" (2FA off) or "forget_all" ("" takes both back)."""
+        self.confirming_disable = question == "disable"
+        self.confirming_forget_all = question == "forget_all"
+        return []
+
+    @guarded()
     async def forget_all_devices(self, caller: Caller) -> list:
-        """Forget every remembered device of this user."""
+        """Forget every remembered device of this user (after "Forget all" was confirmed)."""
         _session, user = caller.signed_in
         await run_backend(self._services().devices.forget_all, user.id)
         await self._refresh_status(user.id or 0)
@@ -119,5 +138,23 @@ class SettingsState(CooldownState, SessionState):
 
 
 def _day(timestamp: float) -> str:
-    """A date for the devices list."""
+    """A date for the passkeys list."""
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+_USES = {
+    (EventKind.SIGNED_IN, Factor.SMS.value): "sms",
+    (EventKind.SIGNED_IN, Factor.TOTP.value): "totp",
+    (EventKind.SIGNED_IN, Factor.PASSKEY.value): "passkey",
+    (EventKind.RECOVERY_CODE_USED, None): "recovery",
+}
+
+
+def _last_used(entries: list[ActivityEntry], now: float) -> dict[str, str]:
+    """Each method's newest use in the activity log (newest first), in words."""
+    newest: dict[str, float] = {}
+    for entry in entries:
+        method = _USES.get((entry.kind, entry.detail)) or _USES.get((entry.kind, None))
+        if method is not None:
+            newest.setdefault(method, entry.at)
+    return {method: words.last_used(newest.get(method), now) for method in ("sms", "totp", "passkey", "recovery")}

@@ -21,7 +21,9 @@ class TotpSetupState(WizardState):
 
     handles: ClassVar[frozenset[Operation]] = frozenset({Operation.ADD_TOTP})
     totp_secret: str = ""
+    totp_key_groups: str = ""  # the key in groups of four, to read and type
     totp_qr: str = ""
+    key_copied: bool = False  # Copy was pressed: "Key copied" is announced
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         setup = await run_backend(self._services().factor_changes.begin_totp, session, user)
@@ -29,6 +31,13 @@ class TotpSetupState(WizardState):
             return await self._need_reauth()
         await self._reset_wizard(Step.TOTP_SETUP)
         self.totp_secret, self.totp_qr = setup.secret, setup.qr_data_uri
+        self.totp_key_groups = " ".join(setup.secret[i : i + 4] for i in range(0, len(setup.secret), 4))
+        return []
+
+    @guarded()
+    async def mark_key_copied(self, caller: Caller) -> list:
+        """Copy was pressed (the browser wrote the clipboard): say so."""
+        self.key_copied = bool(self.totp_secret)
         return []
 
     @guarded()
@@ -37,7 +46,7 @@ class TotpSetupState(WizardState):
         session, _user = caller.signed_in
         result = await run_backend(self._services().factor_changes.confirm_totp, session, form_data.get("code", ""))
         if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
-            self.error = messages.verify_failed(result.verify, Factor.TOTP)
+            self.error = self._verify_failed(result.verify, Factor.TOTP)
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+import reflex as rx
+
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
@@ -21,11 +23,12 @@ from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.guard import Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend, run_hashing
 from sms2fa_app.state.settings.status import SettingsState
-from sms2fa_app.state.settings.steps import Step
+from sms2fa_app.state.settings.steps import Step, step_number
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 
@@ -45,16 +48,28 @@ class WizardState(SettingsState):
     target_label: str = ""
     _target: int = 0
     action_title: str = ""  # the operation being confirmed, in words
+    action_confirm: str = ""  # the label of the button that confirms it
+    action_consequence: str = ""  # what it will do
     reauth_method: str = Factor.SMS.value  # the factor that confirms it (with 2FA on)
     passkey_request: str = ""  # a passkey re-authentication the page runs, answered by finish_reauth_passkey
     # The operations a factor's substate carries on with after re-authentication (each substate sets its own).
     handles: ClassVar[frozenset[Operation]] = frozenset()
+
+    @rx.var
+    def step_label(self) -> str:
+        """'Step 2 of 4' on every step of a flow of two or more ("" on a result screen)."""
+        if self.operation not in tuple(Operation) or self.step not in tuple(Step):
+            return ""
+        method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
+        numbered = step_number(Operation(self.operation), self.two_factor_enabled, method, Step(self.step))
+        return "" if numbered is None else messages.STEP_OF.format(number=numbered[0], total=numbered[1])
 
     async def _reset_wizard(self, step: Step = Step.STATUS) -> None:
         """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
         self.step = step.value
         self.error = self.passkey_request = ""
         self._stop_cooldown()
+        self.locked_until = 0
         for substate_class in WizardState.get_substates():
             (await self.get_state(substate_class)).reset()
 
@@ -85,6 +100,7 @@ class WizardState(SettingsState):
 
     def _forget_operation(self) -> None:
         self.operation = self.action_title = self.target_label = ""
+        self.action_confirm = self.action_consequence = ""
         self._target = 0
 
     @guarded()
@@ -98,17 +114,23 @@ class WizardState(SettingsState):
         """Begin `operation` if it fits the account (True), else show the status as it is now."""
         session, user = caller.signed_in
         self.notice = ""
+        self.confirming_disable = self.confirming_forget_all = False
         self._forget_operation()
         begun = await run_backend(self._services().factor_changes.begin, session, user, operation)
+        lock_seconds = await run_backend(self._services().lockout.wait, session.user_id)
         if begun is not FactorChange.DONE:
             await run_backend(self._show_status, user)
             await self._reset_wizard()
             return False
         self.operation = operation.value
         self.action_title = messages.OPERATION_TITLES[operation]
+        self.action_confirm, self.action_consequence = messages.OPERATION_CONFIRMS[operation]
         prefers_app = user.preferred_factor == Factor.TOTP.value and self.totp_enabled
         self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
+        if user.is_two_factor_enabled and lock_seconds:  # the lockout in force counts down on the screen
+            self._start_lock(lock_seconds)
+            self.error = messages.locked(Factor(self.reauth_method))
         return True
 
     @guarded()
@@ -159,7 +181,7 @@ class WizardState(SettingsState):
         if isinstance(checked, FactorChange):
             return self._failing(messages.FACTOR_CHANGE_ERRORS[checked])
         if checked.outcome is LoginOutcome.THROTTLED:
-            return self._failing(messages.login_throttled(checked.retry_after_seconds))
+            return self._throttled(checked.retry_after_seconds)
         if checked.outcome is not LoginOutcome.AUTHENTICATED:
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
             return self._failing(messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG)
@@ -204,7 +226,7 @@ class WizardState(SettingsState):
         """A code of an enrolled factor raises the grant; then the operation it is for carries on."""
         result = await run_backend(self._services().factor_changes.verify_reauth, session, factor, code)
         if result.status is FactorChange.CODE_REJECTED and result.verify is not None:
-            self.error = messages.verify_failed(result.verify, factor)
+            self.error = self._verify_failed(result.verify, factor)
             return []
         if not result.done or result.operation is None:
             return await self._need_reauth()
@@ -254,6 +276,14 @@ class WizardState(SettingsState):
 
         return apply
 
+    def _throttled(self, seconds: int) -> Apply:
+        async def apply() -> list:
+            self.error = messages.LOGIN_THROTTLED
+            self._start_lock(seconds)
+            return []
+
+        return apply
+
     def _failing(self, message: str) -> Apply:
         async def apply() -> list:
             self.error = message
@@ -289,12 +319,15 @@ class WizardState(SettingsState):
         if not result.done:
             self.error = messages.FACTOR_CHANGE_ERRORS.get(result.status, messages.REAUTH_REQUIRED)
             return []
+        # What the change also ended (every factor change forgets remembered devices and other sessions).
+        devices, sessions = len(self.devices), sum(1 for listed in self.sessions if not listed.get("current"))
         if result.issued is not None:
             self._adopt(result.issued)
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
         self._forget_operation()
-        self.notice = notice if step is Step.STATUS else ""  # a page message, not a toast (the CSP forbids those)
+        said = words.change_done(result.operation, self.phone_ending, devices, sessions) if result.operation else ""
+        self.notice = said or notice  # a page message, not a toast (the CSP forbids those)
         return []
 
     async def _need_reauth(self) -> list:

@@ -11,6 +11,7 @@ from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
@@ -69,7 +70,10 @@ async def test_a_wrong_code_in_the_one_step_form_stays_there(services: Services,
     await run(state.use_reauth_method(Factor.TOTP))
     await run(state.confirm_password({"password": PASSWORD, "code": "000000"}))
     assert state.step == Step.REAUTH_PASSWORD
-    assert state.error == "That code isn't right. Check the time on your phone and use the newest code."
+    assert state.error == (
+        "That code isn't right. Use the newest code in your authenticator app, and check that your phone sets its "
+        "clock automatically. 9 tries left."
+    )
     await run(state.confirm_password({"password": "wrong", "code": "000000"}))
     assert state.error == messages.PASSWORD_WRONG
     assert services.accounts.get(1).is_two_factor_enabled
@@ -84,7 +88,7 @@ async def test_a_recovery_code_confirms_turning_2fa_off_and_is_spent(services: S
     assert state.reauth_method == Factor.SMS
     await run(state.use_reauth_method(Factor.RECOVERY))
     await run(state.confirm_password({"password": PASSWORD, "code": codes[4]}))
-    assert state.step == Step.STATUS and state.notice == messages.TWO_FACTOR_OFF
+    assert state.step == Step.STATUS and state.notice == words.change_done(Operation.DISABLE, "")
     assert not services.accounts.get(1).is_two_factor_enabled
 
 

@@ -72,7 +72,8 @@ async def test_sign_up_with_a_taken_email_in_other_case(services: Services) -> N
     create_user(services)
     state = make_state(SignupState)
     await run(state.sign_up(signup_form("ADA@example.COM")))
-    assert state.email_error == "An account with this email already exists. Log in instead."
+    assert state.email_error == "An account with this email already exists."
+    assert state.email_taken  # the page links to "Log in instead"
     assert count(services, User) == 1
 
 
@@ -130,7 +131,9 @@ async def test_log_in_throttled_says_when_to_try_again(services: Services) -> No
     for _ in range(services.settings.login_max_failures_per_account):
         await run(state.log_in({"email": "ada@example.com", "password": "wrong password"}))
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
-    assert state.error == "Too many failed attempts. Try again in 15 minutes."
+    assert state.error == "Too many failed attempts, so password checks are paused."
+    # the page counts the throttle's 15 minutes down from this deadline (epoch ms)
+    assert state.throttled_until == round((services.clock.now() + 15 * 60) * 1000)
     assert state.session_token == ""
 
 

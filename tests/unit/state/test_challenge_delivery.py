@@ -62,7 +62,7 @@ async def test_an_undelivered_text_offers_a_call_at_once_and_the_spoken_code_sig
 ) -> None:
     create_user(services, phone=PHONE)
     challenge = await login(services)
-    assert (await run(challenge.call_me({}))) is not None and challenge.error.startswith("Please wait")
+    assert (await run(challenge.call_me({}))) is not None and challenge.error.startswith("A code was just sent")
     services.deliveries.record(gateway.sent[-1].message_id, "undelivered", "30")
     await watched(challenge)
     assert challenge.delivery_status == "Not delivered: try a voice call" and challenge.delivery_lost

@@ -84,10 +84,11 @@ async def test_wrong_code_says_tries_left_then_burns(services: Services, gateway
     await run(challenge.verify({"code": wrong(code)}))
     assert challenge.error == "That code isn't right. 1 try left."
     await run(challenge.verify({"code": wrong(code)}))
-    assert challenge.error == "Too many wrong tries. Request a new code."
+    assert challenge.error == "That code stopped working after too many wrong tries. Request a new code below."
+    assert challenge.code_expires_at == 0  # the page asks for a new code instead of counting its expiry
     events = await run(challenge.verify({"code": code}))
     assert redirect_path(events) is None
-    assert challenge.error == "That code has expired or was replaced. Request a new code."
+    assert challenge.error == "That code has expired or was replaced. Request a new code below."
     assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
 
 
@@ -97,7 +98,7 @@ async def test_malformed_code_is_refused_and_costs_no_try(
 ) -> None:
     challenge = await login(services)
     await run(challenge.verify({"code": typed}))
-    assert challenge.error == "Enter the 6-digit code from the text message."
+    assert challenge.error == "Enter the 6 digits from the text message."
     await run(challenge.verify({"code": wrong(gateway.sent[-1].code)}))
     assert challenge.error == "That code isn't right. 4 tries left."
 
@@ -106,7 +107,7 @@ async def test_expired_code(services: Services, gateway: RecordingGateway, clock
     challenge = await login(services)
     clock.advance(services.settings.otp_ttl_seconds + 1)
     await run(challenge.verify({"code": gateway.sent[-1].code}))
-    assert challenge.error == "That code has expired or was replaced. Request a new code."
+    assert challenge.error == "That code has expired or was replaced. Request a new code below."
 
 
 async def test_resend_is_refused_by_the_server_during_the_cooldown(
@@ -115,7 +116,7 @@ async def test_resend_is_refused_by_the_server_during_the_cooldown(
     challenge = await login(services)
     clock.advance(20)
     await run(challenge.resend({}))
-    assert challenge.error == "Please wait 40 seconds before asking for another code."
+    assert challenge.error == "A code was just sent to this number. The button below counts down to the next one."
     assert resend_wait(challenge, clock) == 40
     assert len(gateway.sent) == 1
 
@@ -174,7 +175,11 @@ async def test_lockout_message(services: Services, gateway: RecordingGateway, cl
             clock.advance(services.settings.otp_resend_cooldown_seconds)
             await run(challenge.resend({}))
         await run(challenge.verify({"code": wrong(gateway.sent[-1].code)}))
-    assert challenge.error.startswith("Too many failed attempts. Try again in ")
+    assert challenge.error == (
+        "Too many wrong codes. Every way to verify, recovery codes included, is paused until the countdown ends."
+    )
+    lock = services.settings.otp_lockout_base_seconds
+    assert challenge.locked_until == round((clock.now() + lock) * 1000)  # the page counts it down, Verify waits
 
 
 async def test_double_submit_is_ignored(services: Services, gateway: RecordingGateway, enrolled) -> None:

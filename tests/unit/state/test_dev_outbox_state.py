@@ -50,3 +50,25 @@ async def test_any_other_client_sees_nothing(outbox_services: Services, address:
     state = from_address(make_state(DevOutboxState), address)
     await run(state.refresh())
     assert state.messages == []
+
+
+async def test_the_page_timer_reloads_what_was_sent_since(outbox_services: Services) -> None:
+    """The open page's periodic tick shows a message sent after the page loaded."""
+    state = from_address(make_state(DevOutboxState), "127.0.0.1")
+    await run(state.refresh())
+    assert outbox_services.outbox is not None
+    outbox_services.outbox.send("+16502531212", "Your sms2fa code is 654321")
+    await run(state.tick("2025-01-01T00:00:00Z"))
+    assert [message.text for message in state.messages][:2] == [
+        "Your sms2fa code is 654321",
+        "Your sms2fa code is 123456",
+    ]
+    assert state.refreshing is False
+
+
+def test_the_page_reloads_by_itself_while_open() -> None:
+    """/dev/outbox has a timer (react-moment's interval) whose every change calls the tick."""
+    from sms2fa_app.pages.dev_outbox import REFRESH_MS, dev_outbox_page
+
+    rendered = str(dev_outbox_page())
+    assert f"interval:{REFRESH_MS}" in rendered.replace(" ", "") and "tick" in rendered

@@ -68,7 +68,7 @@ async def test_the_throttle_message_offers_forgot_password(services: Services) -
     login = make_state(LoginState)
     for _ in range(services.settings.login_max_failures_per_account + 1):
         await run(login.log_in({"email": ADA, "password": "wrong password"}))
-    assert login.throttled and login.error.startswith("Too many failed attempts.")
+    assert login.throttled and login.error.startswith("Too many failed attempts")
     login.reset_form()
     assert not login.throttled
 
@@ -123,7 +123,7 @@ async def test_the_reset_page_asks_for_a_second_factor_then_the_password(
     assert page.method == Factor.SMS
     await run(page.use_method(Factor.RECOVERY))
     await run(page.verify_factor({"code": "aaaaa-bbbbb"}))
-    assert page.step == FACTOR and page.error == "That recovery code isn't valid or was already used."
+    assert page.step == FACTOR and page.error == "That recovery code isn't one of yours. 9 tries left."
     await run(page.verify_factor({"code": codes[1]}))
     assert page.step == NEW_PASSWORD
     await run(page.set_password({"password": "12345678", "confirm_password": "12345678"}))

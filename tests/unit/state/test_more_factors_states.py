@@ -66,7 +66,7 @@ async def test_a_recovery_code_signs_in_once(services: Services, gateway: Record
     _login, again, _ = await challenge_for(services)
     await run(again.use_method(Factor.RECOVERY))
     await run(again.verify({"code": codes[0]}))
-    assert again.error == "That recovery code was already used. Try another one."  # spent: no guess
+    assert again.error == "That recovery code was already used. Each works once: try another one."  # spent: no guess
     assert services.recovery.remaining(1) == 9
 
 
@@ -82,7 +82,7 @@ async def test_regenerating_needs_reauth_and_voids_the_old_set(
     _login, challenge, _ = await challenge_for(services)
     await run(challenge.use_method(Factor.RECOVERY))
     await run(challenge.verify({"code": old[1]}))
-    assert "isn't valid" in challenge.error
+    assert "isn't one of yours" in challenge.error
 
 
 async def test_authenticator_setup_then_sign_in_with_it(

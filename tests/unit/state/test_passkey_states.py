@@ -11,6 +11,7 @@ from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.challenge import ChallengeState, Factor
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
@@ -279,7 +280,7 @@ async def test_a_passkey_confirms_a_change_in_settings_after_the_password(
     await run(state.confirm_password({"password": PASSWORD}))
     _, options = browser_ceremony(state)
     await run(state.finish_reauth_passkey(authenticator.get(options)))
-    assert state.step == Step.STATUS and state.notice == messages.TWO_FACTOR_OFF
+    assert state.step == Step.STATUS and state.notice == words.change_done(Operation.DISABLE, "")
     assert not services.accounts.get(1).is_two_factor_enabled and gateway.sent == []
 
 

@@ -51,7 +51,7 @@ async def test_enrollment_turns_2fa_on_for_the_verified_number(services: Service
     state.set_phone_input("(415) 555-2671")
     assert state.phone_preview == ""  # no region configured: national format is not understood
     state.set_phone_input("+1 415-555-2671")
-    assert state.phone_preview == NEW_PHONE
+    assert state.phone_preview == "+1 415-555-2671"  # as people write it, never raw E.164
     await run(state.send_enroll_code({"phone": "+1 415-555-2671"}))
     assert gateway.sent[-1].to == NEW_PHONE and state.step == Step.CODE
     assert resend_wait(state, services.clock) == services.settings.otp_resend_cooldown_seconds
@@ -149,7 +149,9 @@ async def test_turning_off_needs_password_and_code(
     assert state.step == Step.REAUTH_CODE and gateway.sent[-1].to == OLD_PHONE
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
     assert state.step == Step.STATUS and not state.two_factor_enabled
-    assert state.notice == "Two-factor authentication is off."
+    assert state.notice == (
+        "Two-factor authentication is off. Your number, authenticator app, recovery codes and passkeys were removed."
+    )
     user = services.accounts.find_by_email("ada@example.com")
     assert not user.is_two_factor_enabled and user.phone_number is None
 

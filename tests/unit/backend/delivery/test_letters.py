@@ -20,6 +20,7 @@ NOT_NOTICES = (
     Letter.RESET_LINK,
     Letter.NUMBER_TAKEN,
     Letter.OPERATOR_ALERT,
+    Letter.TWO_FACTOR_RESET_SCHEDULED,  # a link letter (tests/unit/backend/admin)
 )
 NOTICES = [letter for letter in Letter if letter not in NOT_NOTICES]
 

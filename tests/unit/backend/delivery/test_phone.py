@@ -106,3 +106,11 @@ def test_normalize_to_e164() -> None:
 )
 def test_mask_shows_only_the_last_four_digits(phone: str, masked: str) -> None:
     assert mask_phone(phone) == masked
+
+
+def test_format_phone_writes_a_number_as_people_do() -> None:
+    from sms2fa_app.backend.delivery.phone import format_phone
+
+    assert format_phone("+14155551007") == "+1 415-555-1007"
+    assert format_phone("+447700900123") == "+44 7700 900123"
+    assert format_phone("not a number") == "not a number"

@@ -1,4 +1,5 @@
-"""Fixtures of the factor tests: an OtpService on the test's fakeredis, clock and recording gateway."""
+"""Fixtures of the factor tests: an OtpService on the test's fakeredis, clock and recording gateway; an account
+enrolled for SMS."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import pytest
 
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.models import User
+from sms2fa_app.backend.services import Services
 from tests.conftest import make_settings
+from tests.support.factories import OLD_PHONE, create_user
 from tests.support.recording_gateway import RecordingGateway
 
 
@@ -24,3 +28,9 @@ def make_otp(tmp_path: Path, redis_client, gateway: RecordingGateway, clock: Fak
 @pytest.fixture
 def otp(make_otp) -> OtpService:
     return make_otp()
+
+
+@pytest.fixture
+def enrolled(services: Services) -> User:
+    """User 1 (ada@example.com) with 2FA on by a text to OLD_PHONE."""
+    return create_user(services, phone=OLD_PHONE)

@@ -10,47 +10,37 @@ import pytest
 from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation, Reauth
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
-from tests.support.factories import PASSWORD, create_user, granted, register_passkey
+from tests.support.factories import (
+    CHROME,
+    NEW_PHONE,
+    OLD_PHONE,
+    PASSWORD,
+    account,
+    create_user,
+    granted,
+    register_passkey,
+    signed_in,
+)
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.soft_authenticator import SoftAuthenticator
 
-OLD_PHONE = "+16502531212"
 NEW_PASSWORD = "a new passphrase, 2026"
-NEW_PHONE = "+14155552671"
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
-
-
-def signed_in(services: Services) -> tuple[str, ActiveSession]:
-    """A fully signed-in session of user 1: (token, session)."""
-    issued = services.sessions.create(1, Stage.AUTHENTICATED)
-    return issued.token, issued.session
-
-
-def user(services: Services) -> User:
-    found = services.accounts.get(1)
-    assert found is not None
-    return found
 
 
 def reauthenticate(services: Services, session: ActiveSession, operation: Operation, gateway: RecordingGateway):
     """The password step, then (with 2FA on) a texted code, through the service as the wizard does."""
     changes = services.factor_changes
-    assert changes.begin(session, user(services), operation) is FactorChange.DONE
-    checked = changes.confirm_password(session, user(services), operation, PASSWORD, "203.0.113.7")
+    assert changes.begin(session, account(services), operation) is FactorChange.DONE
+    checked = changes.confirm_password(session, account(services), operation, PASSWORD, "203.0.113.7")
     assert not isinstance(checked, FactorChange)
-    if user(services).is_two_factor_enabled:
-        changes.send_reauth_code(session, user(services), "203.0.113.7")
+    if account(services).is_two_factor_enabled:
+        changes.send_reauth_code(session, account(services), "203.0.113.7")
         assert changes.verify_reauth(session, Factor.SMS, gateway.sent[-1].code).done
-
-
-@pytest.fixture
-def enrolled(services: Services) -> User:
-    return create_user(services, phone=OLD_PHONE)
 
 
 def test_a_grant_used_for_codes_leaves_nothing_to_move_the_number_with(
@@ -61,13 +51,13 @@ def test_a_grant_used_for_codes_leaves_nothing_to_move_the_number_with(
     assert services.factor_changes.regenerate_codes(session).done
     texts = len(gateway.sent)
     changes = services.factor_changes
-    assert changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7") is (
+    assert changes.send_enroll_code(session, account(services), NEW_PHONE, NEW_PHONE, "203.0.113.7") is (
         FactorChange.REAUTH_REQUIRED
     )
-    assert changes.verify_enroll_code(session, user(services), "123456", NEW_PHONE).status is (
+    assert changes.verify_enroll_code(session, account(services), "123456", NEW_PHONE).status is (
         FactorChange.REAUTH_REQUIRED
     )
-    assert len(gateway.sent) == texts and user(services).phone_number == OLD_PHONE
+    assert len(gateway.sent) == texts and account(services).phone_number == OLD_PHONE
 
 
 def test_a_grant_is_used_once(services: Services, enrolled: User, gateway: RecordingGateway) -> None:
@@ -82,7 +72,7 @@ def test_a_grant_allows_only_its_operation(services: Services, enrolled: User, g
     reauthenticate(services, session, Operation.REGENERATE_CODES, gateway)
     assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
     assert services.factor_changes.remove_totp(session).status is FactorChange.REAUTH_REQUIRED
-    assert user(services).is_two_factor_enabled
+    assert account(services).is_two_factor_enabled
     assert services.factor_changes.regenerate_codes(session).done  # still there for its own operation
 
 
@@ -92,7 +82,7 @@ def test_the_password_alone_is_not_enough_to_change_a_factor(
     _token, session = signed_in(services)
     granted(services, session, Operation.DISABLE, Reauth.PASSWORD)
     assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
-    assert user(services).is_two_factor_enabled
+    assert account(services).is_two_factor_enabled
 
 
 def test_cancel_drops_the_grant(services: Services, enrolled: User, gateway: RecordingGateway) -> None:
@@ -100,7 +90,7 @@ def test_cancel_drops_the_grant(services: Services, enrolled: User, gateway: Rec
     reauthenticate(services, session, Operation.DISABLE, gateway)
     services.factor_changes.cancel(session)
     assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
-    assert user(services).is_two_factor_enabled
+    assert account(services).is_two_factor_enabled
 
 
 def test_the_code_step_keeps_the_operation_the_password_step_granted(
@@ -108,8 +98,8 @@ def test_the_code_step_keeps_the_operation_the_password_step_granted(
 ) -> None:
     _token, session = signed_in(services)
     changes = services.factor_changes
-    changes.confirm_password(session, user(services), Operation.REGENERATE_CODES, PASSWORD, "203.0.113.7")
-    changes.send_reauth_code(session, user(services), "203.0.113.7")
+    changes.confirm_password(session, account(services), Operation.REGENERATE_CODES, PASSWORD, "203.0.113.7")
+    changes.send_reauth_code(session, account(services), "203.0.113.7")
     result = changes.verify_reauth(session, Factor.SMS, gateway.sent[-1].code)
     assert result.done and result.operation is Operation.REGENERATE_CODES
 
@@ -117,9 +107,9 @@ def test_the_code_step_keeps_the_operation_the_password_step_granted(
 def test_an_operation_that_does_not_fit_the_account_is_refused(services: Services, enrolled: User) -> None:
     _token, session = signed_in(services)
     changes = services.factor_changes
-    assert changes.begin(session, user(services), Operation.ENABLE_SMS) is FactorChange.NOT_ALLOWED
-    assert changes.begin(session, user(services), Operation.REMOVE_TOTP) is FactorChange.NOT_ALLOWED
-    refused = changes.confirm_password(session, user(services), Operation.ENABLE_SMS, PASSWORD, "")
+    assert changes.begin(session, account(services), Operation.ENABLE_SMS) is FactorChange.NOT_ALLOWED
+    assert changes.begin(session, account(services), Operation.REMOVE_TOTP) is FactorChange.NOT_ALLOWED
+    refused = changes.confirm_password(session, account(services), Operation.ENABLE_SMS, PASSWORD, "")
     assert refused is FactorChange.NOT_ALLOWED
     assert services.factor_changes.grants.current(1, session.session_id) is None
 
@@ -142,14 +132,14 @@ def _operation_runner(
     if operation in (Operation.ENABLE_SMS, Operation.CHANGE_NUMBER):
 
         def enroll(session: ActiveSession) -> ChangeResult:
-            changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
-            return changes.verify_enroll_code(session, user(services), gateway.sent[-1].code, NEW_PHONE)
+            changes.send_enroll_code(session, account(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+            return changes.verify_enroll_code(session, account(services), gateway.sent[-1].code, NEW_PHONE)
 
         return enroll
     if operation is Operation.ADD_TOTP:
 
         def add(session: ActiveSession) -> ChangeResult:
-            setup = changes.begin_totp(session, user(services))
+            setup = changes.begin_totp(session, account(services))
             assert not isinstance(setup, FactorChange)
             return changes.confirm_totp(session, pyotp.TOTP(setup.secret).at(clock.now()))
 
@@ -158,7 +148,7 @@ def _operation_runner(
     if operation is Operation.ADD_PASSKEY:
 
         def add_passkey(session: ActiveSession) -> ChangeResult:
-            options = changes.begin_passkey(session, user(services))
+            options = changes.begin_passkey(session, account(services))
             assert isinstance(options, str)
             return changes.add_passkey(session, authenticator.create(options), "Laptop", CHROME)
 
@@ -167,7 +157,7 @@ def _operation_runner(
         passkey_id = register_passkey(services, 1, authenticator)
         return lambda session: changes.remove_passkey(session, passkey_id)
     if operation is Operation.CHANGE_PASSWORD:
-        return lambda session: changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD)
+        return lambda session: changes.change_password(session, account(services), NEW_PASSWORD, NEW_PASSWORD)
     return {
         Operation.DISABLE: changes.disable,
         Operation.REGENERATE_CODES: changes.regenerate_codes,
@@ -183,7 +173,7 @@ def test_every_operation_ends_in_the_same_finish(
     finish = _operation_runner(services, gateway, clock, operation)
     other_token, _other = signed_in(services)  # e.g. an intruder's session
     device = services.devices.remember(1, CHROME)
-    epoch = user(services).factor_epoch
+    epoch = account(services).factor_epoch
     token, session = signed_in(services)
     granted(services, session, operation)
 
@@ -193,7 +183,7 @@ def test_every_operation_ends_in_the_same_finish(
     assert services.sessions.resolve(other_token) is None  # every other session ended
     assert services.sessions.resolve(token) is None  # this one continues under a new token
     assert services.sessions.resolve(result.issued.token).session_id == session.session_id
-    assert user(services).factor_epoch == epoch + 1  # remembered devices are void
+    assert account(services).factor_epoch == epoch + 1  # remembered devices are void
     assert not services.devices.check(1, device)
     assert services.factor_changes.grants.current(1, session.session_id) is None  # the grant is used up
 
@@ -208,7 +198,7 @@ def test_a_failure_inside_the_finish_changes_nothing(
     token, session = signed_in(services)
     granted(services, session, Operation.CHANGE_NUMBER)
     changes = services.factor_changes
-    changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+    changes.send_enroll_code(session, account(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
 
     def down(*_args: object, **_kwargs: object) -> None:
         raise ServiceUnavailable("down")
@@ -218,8 +208,8 @@ def test_a_failure_inside_the_finish_changes_nothing(
     else:
         monkeypatch.setattr(services.sessions, "rotate", down)
     with pytest.raises(ServiceUnavailable):
-        changes.verify_enroll_code(session, user(services), gateway.sent[-1].code, NEW_PHONE)
-    assert user(services).phone_number == OLD_PHONE and user(services).factor_epoch == 0
+        changes.verify_enroll_code(session, account(services), gateway.sent[-1].code, NEW_PHONE)
+    assert account(services).phone_number == OLD_PHONE and account(services).factor_epoch == 0
     assert services.sessions.resolve(other_token) is not None and services.sessions.resolve(token) is not None
 
 
@@ -228,8 +218,8 @@ def test_a_cancel_while_the_code_is_checked_is_not_undone(
 ) -> None:
     _token, session = signed_in(services)
     changes = services.factor_changes
-    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
-    changes.send_reauth_code(session, user(services), "203.0.113.7")
+    changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    changes.send_reauth_code(session, account(services), "203.0.113.7")
     verify = services.otp.verify_code
 
     def verify_then_cancel_elsewhere(**kwargs: object):
@@ -251,8 +241,8 @@ def test_reauthentication_texts_have_a_budget_apart_from_new_numbers(
     budget = services.otp.policy.sends_per_hour_global
     services.redis.zadd("otp:sends:global:setup", {f"spent-{n}": services.clock.now() for n in range(budget)})
     _token, session = signed_in(services)
-    services.factor_changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
-    sent = services.factor_changes.send_reauth_code(session, user(services), "203.0.113.7")
+    services.factor_changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    sent = services.factor_changes.send_reauth_code(session, account(services), "203.0.113.7")
     assert not isinstance(sent, FactorChange) and sent.resend_after_seconds > 0
     assert gateway.sent[-1].to == OLD_PHONE
 
@@ -268,13 +258,13 @@ def test_a_lost_phone_is_no_dead_end_the_authenticator_confirms_a_new_number(
     clock.advance(30)
     _token, session = signed_in(services)
     changes = services.factor_changes
-    assert changes.begin(session, user(services), Operation.CHANGE_NUMBER) is FactorChange.DONE
-    changes.confirm_password(session, user(services), Operation.CHANGE_NUMBER, PASSWORD, "203.0.113.7")
+    assert changes.begin(session, account(services), Operation.CHANGE_NUMBER) is FactorChange.DONE
+    changes.confirm_password(session, account(services), Operation.CHANGE_NUMBER, PASSWORD, "203.0.113.7")
     assert changes.verify_reauth(session, Factor.TOTP, pyotp.TOTP(setup.secret).at(clock.now())).done
     assert gateway.texts == []  # nothing was texted to the lost phone
-    changes.send_enroll_code(session, user(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
-    assert changes.verify_enroll_code(session, user(services), gateway.last_code(NEW_PHONE), NEW_PHONE).done
-    assert user(services).phone_number == NEW_PHONE
+    changes.send_enroll_code(session, account(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+    assert changes.verify_enroll_code(session, account(services), gateway.last_code(NEW_PHONE), NEW_PHONE).done
+    assert account(services).phone_number == NEW_PHONE
 
 
 def test_a_recovery_code_confirms_a_change_once_and_is_spent(
@@ -283,12 +273,12 @@ def test_a_recovery_code_confirms_a_change_once_and_is_spent(
     codes = services.recovery.generate(1)
     _token, session = signed_in(services)
     changes = services.factor_changes
-    changes.begin(session, user(services), Operation.DISABLE)
-    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    changes.begin(session, account(services), Operation.DISABLE)
+    changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
     assert changes.verify_reauth(session, Factor.RECOVERY, codes[0]).done
     assert services.recovery.remaining(1) == 9
-    changes.begin(session, user(services), Operation.DISABLE)  # a second try with the same code
-    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    changes.begin(session, account(services), Operation.DISABLE)  # a second try with the same code
+    changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
     refused = changes.verify_reauth(session, Factor.RECOVERY, codes[0])
     assert refused.status is FactorChange.CODE_REJECTED
     assert changes.disable(session).status is FactorChange.REAUTH_REQUIRED
@@ -298,9 +288,9 @@ def test_the_password_alone_does_not_confirm_a_change_when_2fa_is_on(services: S
     _token, session = signed_in(services)
     changes = services.factor_changes
     for operation in (Operation.CHANGE_PASSWORD, Operation.DISABLE, Operation.DELETE_ACCOUNT):
-        changes.begin(session, user(services), operation)
-        changes.confirm_password(session, user(services), operation, PASSWORD, "203.0.113.7")
-    changed = changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD)
+        changes.begin(session, account(services), operation)
+        changes.confirm_password(session, account(services), operation, PASSWORD, "203.0.113.7")
+    changed = changes.change_password(session, account(services), NEW_PASSWORD, NEW_PASSWORD)
     assert changed.status is FactorChange.REAUTH_REQUIRED
     assert services.accounts.confirm_password(1, PASSWORD).outcome.value == "authenticated"
 
@@ -309,9 +299,9 @@ def test_without_2fa_the_password_confirms_a_password_change(services: Services)
     create_user(services)
     _token, session = signed_in(services)
     changes = services.factor_changes
-    changes.begin(session, user(services), Operation.CHANGE_PASSWORD)
-    changes.confirm_password(session, user(services), Operation.CHANGE_PASSWORD, PASSWORD, "203.0.113.7")
-    weak = changes.change_password(session, user(services), "qwerty123", "qwerty123")
+    changes.begin(session, account(services), Operation.CHANGE_PASSWORD)
+    changes.confirm_password(session, account(services), Operation.CHANGE_PASSWORD, PASSWORD, "203.0.113.7")
+    weak = changes.change_password(session, account(services), "qwerty123", "qwerty123")
     assert weak.status is FactorChange.PASSWORD_REFUSED and weak.password_problem.value == "too_common"
-    assert changes.change_password(session, user(services), NEW_PASSWORD, NEW_PASSWORD).done
+    assert changes.change_password(session, account(services), NEW_PASSWORD, NEW_PASSWORD).done
     assert services.accounts.confirm_password(1, NEW_PASSWORD).outcome.value == "authenticated"

@@ -233,3 +233,11 @@ def test_remember_for_an_unknown_user_raises(database: Database, clock: FakeCloc
 
 
 # ---- labels --------------------------------------------------------------------------------------
+
+
+def test_list_marks_the_device_of_the_token_given(services: Services, user_id: int, clock: FakeClock) -> None:
+    mine = services.devices.remember(user_id, "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0")
+    clock.advance(1)
+    services.devices.remember(user_id, "Mozilla/5.0 (Windows NT 10.0; rv:120.0) Firefox/120.0")
+    assert [device.current for device in services.devices.list(user_id, mine)] == [False, True]
+    assert not any(device.current for device in services.devices.list(user_id))

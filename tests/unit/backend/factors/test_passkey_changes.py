@@ -11,40 +11,28 @@ from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
-from tests.support.factories import PASSWORD, create_user, granted, register_passkey
+from tests.support.factories import (
+    CHROME,
+    NEW_PHONE,
+    OLD_PHONE,
+    PASSWORD,
+    account,
+    create_user,
+    granted,
+    register_passkey,
+    signed_in,
+)
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.recording_mailer import RecordingMailer
 from tests.support.soft_authenticator import SoftAuthenticator
-
-OLD_PHONE = "+16502531212"
-NEW_PHONE = "+14155552671"
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
-
-
-def signed_in(services: Services) -> tuple[str, ActiveSession]:
-    """A fully signed-in session of user 1: (token, session)."""
-    issued = services.sessions.create(1, Stage.AUTHENTICATED)
-    return issued.token, issued.session
-
-
-def user(services: Services) -> User:
-    found = services.accounts.get(1)
-    assert found is not None
-    return found
 
 
 def kinds(services: Services) -> list[EventKind]:
     """User 1's activity, newest first."""
     return [entry.kind for entry in services.activity.recent(1)]
-
-
-@pytest.fixture
-def enrolled(services: Services) -> User:
-    return create_user(services, phone=OLD_PHONE)
 
 
 def test_every_passkey_change_is_logged_and_noticed_inside_its_transaction(
@@ -59,7 +47,7 @@ def test_every_passkey_change_is_logged_and_noticed_inside_its_transaction(
     _token, session = signed_in(services)
     authenticator = SoftAuthenticator(services.settings.passkey_origin)
     granted(services, session, Operation.ADD_PASSKEY)
-    options = services.factor_changes.begin_passkey(session, user(services))
+    options = services.factor_changes.begin_passkey(session, account(services))
     assert isinstance(options, str)
     result = services.factor_changes.add_passkey(session, authenticator.create(options), "", CHROME)
     assert result.done and kinds(services)[0] is EventKind.PASSKEY_ADDED
@@ -77,7 +65,7 @@ def test_every_passkey_change_is_logged_and_noticed_inside_its_transaction(
     [passkey] = services.passkeys.list(1)
     with pytest.raises(ServiceUnavailable):
         services.factor_changes.remove_passkey(session, passkey.passkey_id)
-    assert services.passkeys.count(1) == 1 and user(services).factor_epoch == 1
+    assert services.passkeys.count(1) == 1 and account(services).factor_epoch == 1
     monkeypatch.undo()
     assert EventKind.PASSKEY_REMOVED not in kinds(services) and services.jobs.pending() == 0
     granted(services, session, Operation.REMOVE_PASSKEY)  # (the failed try used its grant up)
@@ -90,12 +78,12 @@ def test_every_passkey_change_is_logged_and_noticed_inside_its_transaction(
 def test_a_refused_passkey_keeps_the_grant_and_stores_nothing(services: Services, enrolled: User) -> None:
     _token, session = signed_in(services)
     granted(services, session, Operation.ADD_PASSKEY)
-    options = services.factor_changes.begin_passkey(session, user(services))
+    options = services.factor_changes.begin_passkey(session, account(services))
     assert isinstance(options, str)
     phished = SoftAuthenticator("https://evil.example").create(options)
     result = services.factor_changes.add_passkey(session, phished, "", CHROME)
     assert result.status is FactorChange.PASSKEY_REJECTED and result.passkey_problem is PasskeyProblem.REFUSED
-    assert services.passkeys.count(1) == 0 and user(services).factor_epoch == 0
+    assert services.passkeys.count(1) == 0 and account(services).factor_epoch == 0
     assert services.factor_changes.grants.holds(1, session.session_id, Operation.ADD_PASSKEY)
 
 
@@ -103,8 +91,8 @@ def test_passkeys_need_their_grant_and_come_on_top_of_sms(services: Services) ->
     create_user(services)  # 2FA off: no passkey without SMS under it
     _token, session = signed_in(services)
     changes = services.factor_changes
-    assert changes.begin(session, user(services), Operation.ADD_PASSKEY) is FactorChange.NOT_ALLOWED
-    assert changes.begin_passkey(session, user(services)) is FactorChange.REAUTH_REQUIRED
+    assert changes.begin(session, account(services), Operation.ADD_PASSKEY) is FactorChange.NOT_ALLOWED
+    assert changes.begin_passkey(session, account(services)) is FactorChange.REAUTH_REQUIRED
 
 
 def test_removing_the_last_passkey_leaves_sms_in_force_and_only_the_users_own(
@@ -120,8 +108,8 @@ def test_removing_the_last_passkey_leaves_sms_in_force_and_only_the_users_own(
     assert services.passkeys.count(2) == 1
     result = changes.remove_passkey(session, mine)
     assert result.done and services.passkeys.count(1) == 0
-    assert user(services).is_two_factor_enabled and user(services).phone_number == OLD_PHONE
-    assert changes.begin(result.issued.session, user(services), Operation.REMOVE_PASSKEY) is FactorChange.NOT_ALLOWED
+    assert account(services).is_two_factor_enabled and account(services).phone_number == OLD_PHONE
+    assert changes.begin(result.issued.session, account(services), Operation.REMOVE_PASSKEY) is FactorChange.NOT_ALLOWED
 
 
 def test_turning_two_factor_off_removes_every_passkey(services: Services, enrolled: User) -> None:
@@ -143,14 +131,14 @@ def test_a_passkey_confirms_a_change_after_the_password(
     _token, session = signed_in(services)
     changes = services.factor_changes
     assert changes.reauth_passkey_options(session) is FactorChange.REAUTH_REQUIRED  # the password comes first
-    assert changes.begin(session, user(services), Operation.DISABLE) is FactorChange.DONE
-    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    assert changes.begin(session, account(services), Operation.DISABLE) is FactorChange.DONE
+    changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
     options = changes.reauth_passkey_options(session)
     assert isinstance(options, str)
     result = changes.verify_reauth(session, Factor.PASSKEY, authenticator.get(options))
     assert result.done and result.operation is Operation.DISABLE
     assert gateway.texts == []  # nothing was texted
-    assert changes.disable(session).done and not user(services).is_two_factor_enabled
+    assert changes.disable(session).done and not account(services).is_two_factor_enabled
 
 
 def test_a_passkey_answer_for_another_challenge_does_not_confirm_a_change(services: Services, enrolled: User) -> None:
@@ -158,7 +146,7 @@ def test_a_passkey_answer_for_another_challenge_does_not_confirm_a_change(servic
     register_passkey(services, 1, authenticator)
     _token, session = signed_in(services)
     changes = services.factor_changes
-    changes.confirm_password(session, user(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
+    changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
     stale = authenticator.get(changes.reauth_passkey_options(session))
     fresh_options = changes.reauth_passkey_options(session)  # a new challenge replaces the first
     refused = changes.verify_reauth(session, Factor.PASSKEY, stale)

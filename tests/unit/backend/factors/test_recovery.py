@@ -65,7 +65,8 @@ def test_a_code_works_once(services: Services, user_id: int) -> None:
     assert services.recovery.remaining(user_id) == 9
     assert services.recovery.redeem(user_id, codes[3]) == VerifyResult(VerifyStatus.ALREADY_USED)
     assert failures(services, user_id) == 0  # a spent code is refused, but it is no guess
-    assert services.recovery.redeem(user_id, "zzzzz-zzzzz") == VerifyResult(VerifyStatus.WRONG)
+    # a wrong code: 9 tries left before the lockout (threshold 10)
+    assert services.recovery.redeem(user_id, "zzzzz-zzzzz") == VerifyResult(VerifyStatus.WRONG, attempts_left=9)
     assert failures(services, user_id) == 1
     assert services.recovery.remaining(user_id) == 9
     assert services.recovery.redeem(user_id, codes[4]).status is VerifyStatus.OK
@@ -148,8 +149,8 @@ def test_recovery_failures_lock_recovery_and_sms_verifies(
 ) -> None:
     codes = services.recovery.generate(user_id)
     session_id = log_in(services).session.session_id
-    for _ in range(9):
-        assert services.recovery.redeem(user_id, "zzzzz-zzzzz") == VerifyResult(VerifyStatus.WRONG)
+    for tried in range(1, 10):  # the tries left count down to the lock, never to 0
+        assert services.recovery.redeem(user_id, "zzzzz-zzzzz") == VerifyResult(VerifyStatus.WRONG, 10 - tried)
     assert services.recovery.redeem(user_id, "zzzzz-zzzzz") == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     # locked: a right recovery code is not even tried (and stays unused)
     assert services.recovery.redeem(user_id, codes[0]) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)

@@ -114,11 +114,24 @@ def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
 
 
 def test_lockout_hooks_for_other_second_factors(otp: OtpService, gateway, clock: FakeClock) -> None:
-    for _ in range(9):
-        assert otp.lockout.register_failure(USER) == VerifyResult(VerifyStatus.WRONG)
+    for tried in range(1, 10):
+        assert otp.lockout.register_failure(USER) == VerifyResult(VerifyStatus.WRONG, attempts_left=10 - tried)
     assert otp.lockout.register_failure(USER) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     request(otp)
     assert verify(otp, gateway.sent[-1].code).status is VerifyStatus.LOCKED  # the lock is shared
     otp.lockout.clear(USER)
     assert otp.lockout.check(USER) is None and otp.lockout.wait(USER) == 0
     assert verify(otp, gateway.sent[-1].code).status is VerifyStatus.OK
+
+
+def test_tries_left_are_the_fewer_of_the_codes_and_the_lockouts(otp: OtpService, gateway) -> None:
+    """Seven wrong guesses of another factor leave three before the lock: a fresh code says so, not "4 tries
+    left", and the count never reaches 0 while the next try would still be checked."""
+    for _ in range(7):
+        otp.lockout.register_failure(USER, "totp")
+    request(otp)
+    code = gateway.sent[-1].code
+    assert verify(otp, wrong(code)) == VerifyResult(VerifyStatus.WRONG, attempts_left=2)
+    assert verify(otp, wrong(code)) == VerifyResult(VerifyStatus.WRONG, attempts_left=1)
+    locked = verify(otp, wrong(code))
+    assert locked.status is VerifyStatus.LOCKED and locked.retry_after_seconds == 60

@@ -111,6 +111,7 @@ def test_default_region_and_voip_settings(make_otp, gateway) -> None:
 
 
 def test_cooldown_is_per_user_and_purpose_and_counts_down_with_the_clock(otp: OtpService, clock: FakeClock) -> None:
+    """Setup codes wait per number (test_a_setup_code_may_go_to_another_number_at_once)."""
     assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 0
     assert isinstance(request(otp), CodeSent)
     assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 60
@@ -118,7 +119,7 @@ def test_cooldown_is_per_user_and_purpose_and_counts_down_with_the_clock(otp: Ot
     # another session of the same user waits too; another purpose (enrolling, then logging in) or user does not
     assert request(otp, session=71) == SendRefused(SendRefusal.COOLDOWN, 60)
     assert isinstance(request(otp, purpose=Purpose.ENROLL, session=71), CodeSent)
-    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL) == 60
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL, phone=PHONE) == 60
     assert isinstance(request(otp, user=8), CodeSent)
     clock.advance(59.5)
     assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 1
@@ -282,7 +283,20 @@ def test_discard_drops_the_pending_code(otp: OtpService, gateway) -> None:
     otp.discard(purpose=Purpose.ENROLL, user_id=USER, session_id=SESSION)
     assert not otp.has_pending_code(purpose=Purpose.ENROLL, user_id=USER, session_id=SESSION)
     assert verify(otp, code, purpose=Purpose.ENROLL).status is VerifyStatus.EXPIRED
-    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL) == 60  # discarding does not reset the cooldown
+    # discarding does not reset the cooldown
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL, phone=PHONE) == 60
+
+
+def test_a_setup_code_may_go_to_another_number_at_once(otp: OtpService, clock: FakeClock) -> None:
+    """A typo fixed: the cooldown of setup codes is per number; sign-in codes wait per user."""
+    assert isinstance(request(otp, purpose=Purpose.ENROLL), CodeSent)
+    assert request(otp, purpose=Purpose.ENROLL) == SendRefused(SendRefusal.COOLDOWN, 60)
+    other = "+16502531213"
+    assert otp.resend_wait(user_id=USER, purpose=Purpose.ENROLL, phone=other) == 0
+    assert isinstance(request(otp, purpose=Purpose.ENROLL, phone=other), CodeSent)
+    assert request(otp, purpose=Purpose.ENROLL, phone=other) == SendRefused(SendRefusal.COOLDOWN, 60)
+    clock.advance(60)
+    assert isinstance(request(otp, purpose=Purpose.ENROLL), CodeSent)
 
 
 def test_redis_holds_no_code_and_no_phone(otp: OtpService, gateway, redis_client, clock: FakeClock) -> None:

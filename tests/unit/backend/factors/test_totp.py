@@ -84,7 +84,8 @@ def test_setup_gives_the_secret_its_uri_and_a_server_rendered_qr(services: Servi
 def test_a_current_code_confirms_the_setup(services: Services, user_id: int, clock: FakeClock) -> None:
     setup = services.totp.begin_setup(user_id, EMAIL)
     assert services.totp.verify(user_id, code_at(setup.secret, clock.now())).status is VerifyStatus.EXPIRED
-    assert services.totp.confirm_setup(user_id, wrong_code(setup.secret, clock)) == VerifyResult(VerifyStatus.WRONG)
+    wrong = services.totp.confirm_setup(user_id, wrong_code(setup.secret, clock))
+    assert wrong == VerifyResult(VerifyStatus.WRONG, attempts_left=9)
     assert failures(services, user_id) == 1
     assert services.totp.confirm_setup(user_id, code_at(setup.secret, clock.now())) == VerifyResult(VerifyStatus.OK)
     assert services.totp.is_enabled(user_id) and not services.totp.has_pending_setup(user_id)
@@ -166,7 +167,7 @@ def test_codes_two_or_more_steps_off_are_refused(
     window = {code_at(secret, clock.now() + delta) for delta in (-30, 0, 30)}
     if code in window:  # a one-in-a-million collision of the fixed secret's codes
         pytest.skip("code collides with the window")
-    assert services.totp.verify(user_id, code) == VerifyResult(VerifyStatus.WRONG)
+    assert services.totp.verify(user_id, code) == VerifyResult(VerifyStatus.WRONG, attempts_left=9)
 
 
 @pytest.mark.parametrize("raw", ["", "12345", "1234567", "abcdef", "12 34 5", None])
@@ -268,8 +269,8 @@ def test_totp_failures_lock_totp_and_sms_verifies(
     secret = enabled(services, user_id, clock)
     session_id = log_in(services).session.session_id
     wrong = wrong_code(secret, clock)
-    for _ in range(9):
-        assert services.totp.verify(user_id, wrong) == VerifyResult(VerifyStatus.WRONG)
+    for tried in range(1, 10):
+        assert services.totp.verify(user_id, wrong) == VerifyResult(VerifyStatus.WRONG, attempts_left=10 - tried)
     assert services.totp.verify(user_id, wrong) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.LOCKED
     services.otp.request_code(
@@ -302,3 +303,13 @@ def test_sms_and_recovery_failures_lock_totp(
     assert services.totp.verify(user_id, wrong_code(secret, clock)).status is VerifyStatus.LOCKED
     assert services.totp.verify(user_id, code_at(secret, clock.now())).status is VerifyStatus.LOCKED
     assert services.totp.confirm_setup(user_id, "123456").status is VerifyStatus.LOCKED
+
+
+def test_the_qr_code_is_black_on_white_with_a_four_module_quiet_zone() -> None:
+    from urllib.parse import unquote
+
+    from sms2fa_app.backend.factors.totp import qr_data_uri
+
+    svg = unquote(qr_data_uri("otpauth://totp/sms2fa:ada@example.com?secret=JBSWY3DPEHPK3PXP"))
+    assert "<path fill='#fff' d='M0 0h" in svg and "stroke='#000'" in svg  # a white square, not transparent
+    assert "M4 4.5h" in svg  # the first dark module starts 4 modules in

@@ -196,3 +196,13 @@ def test_a_signed_in_password_check_counts_but_never_asks_for_proof(
     assert services.accounts.confirm_password(user.id, "wrong", "203.0.113.1").outcome is (
         LoginOutcome.INVALID_CREDENTIALS
     )
+
+
+def test_sign_up_reports_every_field_problem_at_once(services: Services) -> None:
+    result = services.accounts.sign_up("not-an-address", "short", "different")
+    assert result.problems == (
+        SignupProblem.EMAIL_INVALID,
+        SignupProblem.PASSWORD_TOO_SHORT,
+        SignupProblem.PASSWORDS_DIFFER,
+    )
+    assert result.problem is SignupProblem.EMAIL_INVALID and count(services, User) == 0

@@ -1,0 +1,47 @@
+"""The admin console's frame: wider than the user pages (charts), with its own navigation and the refusal shown
+to anyone who may not use it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.state.admin import AdminState
+
+
+def admin_shell(title: str, state: type[AdminState], *children: rx.Component) -> rx.Component:
+    """A titled admin page; its content shows only to an admitted admin, the refusal to anyone else."""
+    return rx.box(
+        rx.el.header(
+            rx.hstack(
+                rx.link(rx.heading("sms2fa admin", size="4"), href="/admin", underline="none"),
+                rx.link("Accounts", href="/admin", size="2"),
+                rx.link("SMS operations", href="/admin/sms", size="2"),
+                rx.spacer(),
+                rx.link("Back to the app", href="/dashboard", size="2"),
+                rx.color_mode.button(aria_label="Toggle dark mode"),
+                spacing="4",
+                width="100%",
+                padding="12px 16px",
+                align="center",
+            ),
+        ),
+        rx.el.main(
+            rx.vstack(
+                rx.heading(title, size="6", as_="h1"),
+                rx.cond(
+                    state.refusal != "",
+                    rx.callout(
+                        state.refusal, icon="shield_alert", color_scheme="red", role="alert", id="admin-refusal"
+                    ),
+                ),
+                rx.cond(state.admitted, rx.vstack(*children, spacing="5", width="100%")),
+                spacing="4",
+                width="100%",
+                max_width="1100px",
+                margin="0 auto",
+                padding="16px",
+            ),
+        ),
+        min_height="100vh",
+        width="100%",
+    )

@@ -1,0 +1,103 @@
+"""/admin/sms: SMS operations as charts (Reflex's recharts), drawn from the events the server stored."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.pages.admin_layout import admin_shell
+from sms2fa_app.state.admin import AdminOpsState as S
+
+HEIGHT = 260
+
+
+def _chart_card(title: str, chart_id: str, chart: rx.Component, note: rx.Component | None = None) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="3", as_="h2"),
+            *([note] if note is not None else []),
+            rx.box(chart, width="100%", id=chart_id, class_name="admin-chart"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _traffic(rows: rx.Var, series: rx.Var) -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key="hour"),
+        rx.recharts.y_axis(allow_decimals=False),
+        rx.recharts.legend(),
+        rx.recharts.graphing_tooltip(),
+        rx.foreach(
+            series,
+            lambda s: rx.recharts.bar(data_key=s["key"], name=s["key"], fill=s["color"], stack_id="sent"),
+        ),
+        data=rows,
+        width="100%",
+        height=HEIGHT,
+    )
+
+
+def _bars(rows: rx.Var, category: str, *bars: tuple[str, str, str]) -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key=category),
+        rx.recharts.y_axis(),
+        rx.recharts.legend(),
+        rx.recharts.graphing_tooltip(),
+        *[rx.recharts.bar(data_key=key, name=name, fill=color) for key, name, color in bars],
+        data=rows,
+        width="100%",
+        height=HEIGHT,
+    )
+
+
+def admin_ops_page() -> rx.Component:
+    """Texts and calls per hour by country, delivery rate, refusals by limit, blocked countries, estimated spend."""
+    return admin_shell(
+        "SMS operations (last 24 hours, UTC)",
+        S,
+        rx.hstack(
+            rx.button("Refresh", on_click=S.refresh, loading=S.busy, variant="outline"),
+            rx.text("Estimated spend: ", rx.text.strong(S.total_spend), id="admin-total-spend"),
+            spacing="4",
+            align="center",
+        ),
+        _chart_card("Texts per hour by country", "chart-texts", _traffic(S.texts, S.texts_series)),
+        _chart_card("Calls per hour by country", "chart-calls", _traffic(S.calls, S.calls_series)),
+        _chart_card(
+            "Delivery rate per hour (%)",
+            "chart-delivery",
+            rx.recharts.line_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+                rx.recharts.x_axis(data_key="hour"),
+                rx.recharts.y_axis(domain=[0, 100]),
+                rx.recharts.graphing_tooltip(),
+                rx.recharts.line(data_key="rate", name="delivered %", stroke="#22c55e", connect_nulls=True),
+                data=S.delivery,
+                width="100%",
+                height=HEIGHT,
+            ),
+            rx.text(S.delivery_summary, size="2", id="admin-delivery-summary"),
+        ),
+        rx.grid(
+            _chart_card(
+                "Refusals by limit", "chart-refusals", _bars(S.refusals, "limit", ("count", "refused", "#f59e0b"))
+            ),
+            _chart_card(
+                "Blocked countries",
+                "chart-blocked",
+                _bars(
+                    S.blocked, "country", ("blocks", "caps reached", "#ef4444"), ("refused", "sends refused", "#94a3b8")
+                ),
+            ),
+            _chart_card(
+                "Estimated spend by country", "chart-spend", _bars(S.spend, "country", ("amount", "spend", "#6366f1"))
+            ),
+            columns="3",
+            spacing="4",
+            width="100%",
+        ),
+    )

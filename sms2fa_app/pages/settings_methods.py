@@ -1,0 +1,258 @@
+"""Settings: one row per two-factor method (name, status, last used, action), the remembered devices, the new
+recovery codes (copy, download, "I saved these codes") and the authenticator's QR code and key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from sms2fa_app.components.copy import copy_button
+from sms2fa_app.components.focus import focus_element
+from sms2fa_app.state import messages_results as words
+from sms2fa_app.state.settings import (
+    Operation,
+    RecoveryCodesState,
+    SettingsState,
+    TotpSetupState,
+    WizardState,
+)
+
+
+def method_row(name: str, status: rx.Component, used: Any, action: rx.Component) -> rx.Component:
+    """One method: its name and status, when it was last used, and its action on the right."""
+    return rx.hstack(
+        rx.vstack(
+            rx.hstack(rx.text(name, weight="medium"), status, align="center", wrap="wrap"),
+            rx.text(used, size="1", color_scheme="gray"),
+            spacing="1",
+        ),
+        rx.spacer(),
+        action,
+        align="center",
+        width="100%",
+        padding_y="8px",
+        border_bottom="1px solid var(--gray-a5)",
+        data_testid="method-row",
+    )
+
+
+def _badge(on: Any, on_text: Any = "On", off_text: str = "Off") -> rx.Component:
+    return rx.cond(on, rx.badge(on_text, color_scheme="green"), rx.badge(off_text, color_scheme="gray"))
+
+
+def _action(shown: str, label: str, operation: Operation, *, danger: bool = False) -> rx.Component:
+    """The row's button: a short word shown (it fits at 375 px), the whole action as its accessible name, which
+    starts with the word shown (WCAG 2.5.3, label in name)."""
+    return rx.button(
+        shown,
+        on_click=WizardState.start(operation),
+        variant="soft",
+        size="2",
+        color_scheme="red" if danger else None,
+        aria_label=label,
+    )
+
+
+def method_rows() -> rx.Component:
+    """Text message, authenticator app, passkeys and recovery codes, as GitHub's 2FA settings list them."""
+    last = SettingsState.last_used
+    return rx.vstack(
+        method_row(
+            words.METHOD_SMS,
+            rx.badge(f"On · {words.masked('')}{SettingsState.phone_ending}", color_scheme="green"),
+            last["sms"],
+            _action("Change", "Change phone number", Operation.CHANGE_NUMBER),
+        ),
+        method_row(
+            words.METHOD_TOTP,
+            _badge(SettingsState.totp_enabled),
+            last["totp"],
+            rx.cond(
+                SettingsState.totp_enabled,
+                _action("Remove", "Remove authenticator app", Operation.REMOVE_TOTP, danger=True),
+                _action("Set up", "Set up an authenticator app", Operation.ADD_TOTP),
+            ),
+        ),
+        method_row(
+            words.METHOD_PASSKEYS,
+            _badge(SettingsState.passkeys.length() > 0, SettingsState.passkeys.length().to_string() + " added"),
+            last["passkey"],
+            _action("Add", "Add a passkey", Operation.ADD_PASSKEY),
+        ),
+        method_row(
+            words.METHOD_RECOVERY,
+            rx.badge(SettingsState.recovery_left.to_string() + " recovery codes left", color_scheme="gray"),
+            last["recovery"],
+            _action("Regenerate", "Regenerate recovery codes", Operation.REGENERATE_CODES),
+        ),
+        spacing="0",
+        width="100%",
+    )
+
+
+def disable_button() -> rx.Component:
+    """'Turn off two-factor authentication', which first says what the user loses."""
+    return rx.cond(
+        SettingsState.confirming_disable,
+        rx.callout(
+            rx.vstack(
+                rx.text(words.DISABLE_WARNING),
+                rx.hstack(
+                    rx.button(
+                        "Continue to turn off",
+                        on_click=WizardState.start(Operation.DISABLE),
+                        color_scheme="red",
+                        size="2",
+                    ),
+                    rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
+                    spacing="3",
+                ),
+                spacing="3",
+            ),
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            width="100%",
+        ),
+        rx.button(
+            "Turn off two-factor authentication",
+            on_click=SettingsState.ask("disable"),
+            variant="soft",
+            color_scheme="red",
+        ),
+    )
+
+
+def _device_row(device: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.hstack(
+                rx.text(device["label"], weight="medium", size="2"),
+                rx.cond(device["current"] == "yes", rx.badge("This device", color_scheme="blue")),
+                align="center",
+            ),
+            rx.text("Remembered ", device["first_seen"], " · last used ", device["last_used"], size="1"),
+            spacing="1",
+        ),
+        rx.spacer(),
+        rx.button(
+            "Forget",
+            aria_label=device["forget"],
+            on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_device(device["id"])],
+            variant="soft",
+            size="1",
+        ),
+        align="center",
+        width="100%",
+    )
+
+
+DEVICES_HEADING = "devices-heading"
+
+
+def devices() -> rx.Component:
+    """Remembered devices ("This device" marked), each with Forget; "Forget all" asks first. After a Forget the
+    focus goes to the heading (the button is gone)."""
+    return rx.cond(
+        SettingsState.two_factor_enabled | (SettingsState.devices.length() > 0),
+        rx.vstack(
+            rx.heading("Remembered devices", size="3", as_="h3", id=DEVICES_HEADING, tab_index=-1),
+            rx.cond(SettingsState.devices.length() == 0, rx.text(words.NO_REMEMBERED_DEVICES, size="2")),
+            rx.foreach(SettingsState.devices, _device_row),
+            rx.cond(
+                SettingsState.devices.length() == 0,
+                rx.fragment(),
+                rx.cond(
+                    SettingsState.confirming_forget_all,
+                    rx.callout(
+                        rx.vstack(
+                            rx.text(words.FORGET_ALL_CONFIRM),
+                            rx.hstack(
+                                rx.button(
+                                    "Forget all devices",
+                                    on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
+                                    size="2",
+                                ),
+                                rx.button("Cancel", on_click=SettingsState.ask(""), variant="outline", size="2"),
+                                spacing="3",
+                            ),
+                        ),
+                        icon="triangle_alert",
+                        role="alert",
+                        width="100%",
+                    ),
+                    rx.button("Forget all", on_click=SettingsState.ask("forget_all"), variant="soft", size="2"),
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def recovery_codes() -> rx.Component:
+    """The new recovery codes, shown once: Copy, Download (a text file), and "I saved these codes"."""
+    state = RecoveryCodesState
+    return rx.vstack(
+        rx.cond(
+            state.replaced,
+            rx.callout(words.RECOVERY_OLD_VOID, icon="triangle_alert", color_scheme="orange", width="100%"),
+        ),
+        rx.text(words.RECOVERY_SAVE, size="2"),
+        rx.el.ul(
+            rx.foreach(state.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
+            style={"columns": "2", "list-style": "none", "padding": "0"},
+        ),
+        rx.hstack(
+            rx.button(
+                "Download",
+                on_click=rx.download(data=state.recovery_download, filename=words.RECOVERY_FILE_NAME),
+                variant="soft",
+                type="button",
+            ),
+            copy_button("Copy", state.new_recovery_codes.join("\n"), state.mark_copied, state.copied, words.COPIED),
+            align="center",
+        ),
+        rx.el.label(
+            rx.hstack(
+                rx.checkbox(
+                    default_checked=False,
+                    on_change=lambda checked: RecoveryCodesState.confirm_saved(rx.cond(checked, "yes", "")),
+                    aria_labelledby="codes-saved-label",
+                ),
+                rx.text(words.RECOVERY_SAVED_LABEL, id="codes-saved-label", size="2"),
+                align="center",
+            ),
+        ),
+        rx.button("Done", on_click=WizardState.cancel, disabled=~state.codes_saved),
+        width="100%",
+    )
+
+
+def totp_setup_intro() -> rx.Component:
+    """The QR code on a white tile with a quiet zone (it scans in dark mode too), and the key in groups of four."""
+    return rx.vstack(
+        rx.text(
+            "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
+        ),
+        rx.box(
+            rx.image(
+                src=TotpSetupState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"
+            ),
+            background_color="#ffffff",
+            padding="16px",
+            border_radius="8px",
+            width="fit-content",
+            data_testid="qr-tile",
+        ),
+        rx.text("Key: ", rx.code(TotpSetupState.totp_key_groups), size="2"),
+        copy_button(
+            "Copy key",
+            TotpSetupState.totp_secret,
+            TotpSetupState.mark_key_copied,
+            TotpSetupState.key_copied,
+            words.KEY_COPIED,
+        ),
+        width="100%",
+    )

@@ -1,0 +1,83 @@
+"""/admin/sms: SMS operations as charts, from the events stored on the server (backend/admin/ops_charts.py).
+
+The browser gets numbers per hour and per country, never a number, a user or a code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sms2fa_app.backend.admin.ops_charts import OpsCharts, Traffic
+from sms2fa_app.state.admin import words
+from sms2fa_app.state.admin.base import AdminState, admin_guarded
+from sms2fa_app.state.guard import Caller
+from sms2fa_app.state.runner import run_backend
+
+PALETTE = ("#6366f1", "#0ea5e9", "#22c55e", "#f59e0b", "#94a3b8")
+WINDOW_HOURS = 24
+
+
+def _hour_label(start: float) -> str:
+    return datetime.fromtimestamp(start, UTC).strftime("%H:00")
+
+
+def _traffic(traffic: Traffic) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Rows per hour ({"hour": "14:00", "US": 3, ...}) and the series to stack (key, color)."""
+    rows = [
+        {"hour": _hour_label(start), **dict(zip(traffic.series, counts, strict=True))}
+        for start, counts in traffic.hours
+    ]
+    series = [{"key": name, "color": PALETTE[index % len(PALETTE)]} for index, name in enumerate(traffic.series)]
+    return rows, series
+
+
+class AdminOpsState(AdminState):
+    """The charts' data, read on page load and on "Refresh"."""
+
+    texts: list[dict[str, Any]] = []
+    texts_series: list[dict[str, str]] = []
+    calls: list[dict[str, Any]] = []
+    calls_series: list[dict[str, str]] = []
+    delivery: list[dict[str, Any]] = []
+    delivery_summary: str = ""
+    refusals: list[dict[str, Any]] = []
+    blocked: list[dict[str, Any]] = []
+    spend: list[dict[str, Any]] = []
+    total_spend: str = ""
+    loaded: bool = False
+    error: str = ""
+    busy: bool = False
+
+    async def load(self):
+        """on_load: sign-in and admin checks, then the charts."""
+        self.reset()
+        redirect, admitted = await self._admin_page()
+        if admitted is not None:
+            self._show(await run_backend(self._services().admin.charts.read, WINDOW_HOURS))
+        return redirect
+
+    @admin_guarded()
+    async def refresh(self, caller: Caller) -> list:
+        """Read the charts again."""
+        self._show(await run_backend(self._services().admin.charts.read, WINDOW_HOURS))
+        return []
+
+    def _show(self, charts: OpsCharts) -> None:
+        self.texts, self.texts_series = _traffic(charts.texts)
+        self.calls, self.calls_series = _traffic(charts.calls)
+        self.delivery = [
+            {"hour": _hour_label(start), "rate": round(100 * delivered / known, 1) if known else None}
+            for start, delivered, known in charts.delivery
+        ]
+        delivered = sum(entry[1] for entry in charts.delivery)
+        known = sum(entry[2] for entry in charts.delivery)
+        self.delivery_summary = (
+            f"{round(100 * delivered / known, 1)}% delivered ({delivered} of {known} with a known outcome)"
+            if known
+            else "No delivery report yet."
+        )
+        self.refusals = [{"limit": words.refusal_label(name), "count": count} for name, count in charts.refusals]
+        self.blocked = [{"country": c, "blocks": blocks, "refused": refused} for c, blocks, refused in charts.blocked]
+        self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]
+        self.total_spend = f"{charts.total_spend:.2f}"
+        self.loaded = True

@@ -1,0 +1,65 @@
+"""The dashboard: who is signed in, the account's security status, and the banner after a recovery code."""
+
+from __future__ import annotations
+
+from sms2fa_app.backend.admin.resets import ResetOutcome
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.models import User
+from sms2fa_app.state import messages_results as words
+from sms2fa_app.state.admin import words as admin_words
+from sms2fa_app.state.guard import Caller, guarded
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import SessionState
+
+
+class DashboardState(SessionState):
+    """The security-status card and, once after a sign-in with a recovery code, how many are left."""
+
+    two_factor_enabled: bool = False
+    methods_on: str = ""  # "Text message to •••• 3100 · Authenticator app · 9 recovery codes left"
+    recovery_banner: str = ""  # "You used a recovery code. 9 left."
+    _recovery_used: bool = False  # set by the challenge when a recovery code signed this browser in
+    pending_reset: str = ""  # an administrator's pending reset of this account's 2FA, with its date
+    reset_notice: str = ""  # what cancelling it did
+    busy: bool = False
+    error: str = ""
+
+    async def load(self):
+        """on_load of /dashboard: the guard, then the status as the server knows it."""
+        redirect, signed_in = await self._guard_page()
+        if signed_in is None:
+            return redirect
+        _session, user = signed_in
+        try:
+            await run_backend(self._show, user)
+        except ServiceUnavailable:
+            self.methods_on = ""
+        return None
+
+    def _show(self, user: User) -> None:
+        """The card's facts (blocking: call through run_backend)."""
+        services = self._services()
+        assert user.id is not None
+        self.two_factor_enabled = user.is_two_factor_enabled
+        left = services.recovery.remaining(user.id)
+        if user.is_two_factor_enabled:
+            ending = (user.phone_number or "")[-4:]
+            passkeys = len(services.passkeys.list(user.id))
+            self.methods_on = words.methods_on(ending, services.totp.is_enabled(user.id), passkeys, left)
+        else:
+            self.methods_on = ""
+        self.recovery_banner = words.recovery_used(left) if self._recovery_used else ""
+        self._recovery_used = False  # said once
+        pending = services.admin.resets.pending(user.id)
+        self.pending_reset = admin_words.pending_reset_banner(words.calendar_day(pending.due_at)) if pending else ""
+
+    @guarded()
+    async def cancel_pending_reset(self, caller: Caller) -> list:
+        """The signed-in user cancels an administrator's pending reset of their 2FA (told by mail and text too)."""
+        _session, user = caller.signed_in
+        assert user.id is not None
+        outcome = await run_backend(self._services().admin.resets.cancel_by_user, user.id)
+        self.pending_reset = ""
+        cancelled = outcome is ResetOutcome.CANCELLED
+        self.reset_notice = admin_words.RESET_CANCELLED_IN_APP if cancelled else admin_words.RESET_NOT_PENDING
+        return []

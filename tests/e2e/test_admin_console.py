@@ -1,0 +1,207 @@
+"""The admin console in Chromium (issue 15, item 5): who may enter, a 2FA reset with its waiting period and mails
+(cancelled once by the user's link, then applied), and the SMS operations charts drawn from seeded events.
+
+No page or websocket frame the admin sees holds a code, a hash or a whole phone number."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
+
+from sms2fa_app.backend.admin.cli import set_admin
+from sms2fa_app.backend.admin.resets import CANCEL_PATH
+from sms2fa_app.backend.delivery.status import Channel, DeliveryState
+from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.models import User
+from sms2fa_app.backend.services import Services
+from sms2fa_app.state.admin import words
+from tests.e2e.audit import audit
+from tests.e2e.conftest import RunningApp
+from tests.e2e.test_two_factor_flows import (
+    DASHBOARD,
+    LOGIN,
+    all_codes,
+    expect_dashboard,
+    log_in_to_challenge,
+    new_email,
+    seeded_account,
+    submit_code,
+    wait_for_code,
+)
+from tests.support.browser_capture import BrowserCapture, whole_number_forms
+from tests.support.factories import PASSWORD, create_user
+from tests.support.plivo_server import LocalPlivo
+from tests.support.smtp_server import LocalSmtp
+
+pytestmark = pytest.mark.e2e
+
+WAIT_SECONDS = 20  # ADMIN_RESET_WAIT_SECONDS in tests/e2e/conftest.py
+NOTE = "Video call; face matched the passport on file"
+
+
+def signed_in_admin(page: Page, sms: LocalPlivo, backend: Services) -> tuple[str, str]:
+    """An admin with 2FA on (granted as the CLI does), signed in with the texted code; (email, phone)."""
+    email, e164 = seeded_account(backend)
+    assert "is now an admin" in set_admin(backend.database, backend.clock, email, True)
+    log_in_to_challenge(page, email, e164)
+    submit_code(page, wait_for_code(sms, e164))
+    expect_dashboard(page, email)
+    return email, e164
+
+
+def open_account(page: Page, email: str) -> None:
+    page.get_by_label("Email contains").fill(email.split("@")[0])
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("#admin-results")
+    expect(results.get_by_text(email)).to_be_visible()
+    results.get_by_role("button", name="Open").click()
+    expect(page.locator("#admin-account")).to_have_text(email)
+
+
+def schedule_reset(page: Page) -> None:
+    page.locator("#admin-check").select_option("video_call")
+    page.get_by_label("What you checked").fill(NOTE)
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Schedule reset").click()
+    expect(page.locator("#admin-notice")).to_have_text(words.admin_action("reset", "scheduled"))
+    expect(page.locator("#admin-pending-reset")).to_be_visible()
+    audit(page, "admin, a reset scheduled")
+
+
+def password_hash(backend: Services, email: str) -> str:
+    with backend.database.session() as db:
+        return db.exec(select(User.password_hash).where(User.email == email)).one()
+
+
+def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can_cancel(
+    page: Page,
+    browser: Browser,
+    app: RunningApp,
+    sms: LocalPlivo,
+    mail: LocalSmtp,
+    backend: Services,
+    capture: BrowserCapture,
+) -> None:
+    admin_email, admin_e164 = signed_in_admin(page, sms, backend)
+    user_email, user_e164 = seeded_account(backend)
+    with backend.database.session() as db:
+        user_id = db.exec(select(User.id).where(User.email == user_email)).one()
+    backend.sessions.create(user_id, Stage.AUTHENTICATED)  # the user is signed in somewhere
+
+    page.goto("/admin")
+    open_account(page, user_email)
+    expect(page.locator("#admin-2fa")).to_have_text("Two-factor authentication: on")
+    expect(page.locator("#admin-factors")).to_contain_text(f"•••• {user_e164[-4:]}")
+    audit(page, "admin, an account")
+    capture.snapshot(page)
+
+    # First reset: the user cancels it from the mail's link, in their own browser.
+    schedule_reset(page)
+    scheduled = mail.wait_for(user_email)
+    assert "will be reset" in scheduled.subject and "a video call" in scheduled.text
+    link = scheduled.link_to(CANCEL_PATH)
+    user_context = browser.new_context(base_url=app.url)
+    try:
+        user_page = user_context.new_page()
+        user_page.goto(link)
+        audit(user_page, "cancel the reset")
+        user_page.get_by_role("button", name="Cancel the reset").click()
+        expect(user_page.locator("#cancel-result")).to_have_text(words.RESET_CANCELLED_BY_LINK)
+        audit(user_page, "the reset cancelled")
+    finally:
+        user_context.close()
+    assert "cancelled" in mail.wait_for(user_email, after=1).subject
+    page.locator("#admin-results").get_by_role("button", name="Open").click()
+    expect(page.locator("#admin-pending-reset")).to_have_count(0)
+
+    # Second reset: nobody cancels it; after the waiting period the sweep applies it.
+    schedule_reset(page)
+    scheduled_again = mail.wait_for(user_email, after=2)
+    assert "will be reset" in scheduled_again.subject
+    time.sleep(WAIT_SECONDS / 2)
+    assert backend.accounts.get(user_id).is_two_factor_enabled  # still waiting
+    done = mail.wait_for(user_email, after=3, timeout=WAIT_SECONDS + 15)
+    assert "was reset" in done.subject
+    after = backend.accounts.get(user_id)
+    assert after is not None and not after.is_two_factor_enabled and after.phone_number is None
+    assert backend.sessions.list_for_user(user_id) == []
+    page.locator("#admin-results").get_by_role("button", name="Open").click()
+    expect(page.locator("#admin-2fa")).to_have_text("Two-factor authentication: off")
+    expect(page.get_by_text("apply 2fa reset")).to_be_visible()  # the audit row
+    capture.snapshot(page)
+
+    capture.assert_absent(*whole_number_forms(user_e164), *whole_number_forms(admin_e164), *all_codes(sms))
+    capture.assert_absent(password_hash(backend, user_email), password_hash(backend, admin_email))
+    capture.assert_absent(link.split("token=", 1)[1])
+
+
+def test_the_sms_charts_render_from_seeded_events(
+    page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
+) -> None:
+    ops = backend.admin.ops_events
+    for index in range(6):
+        ops.text(Channel.SMS, "US", "sent", f"seeded-us-{index}")
+        ops.report(f"seeded-us-{index}", DeliveryState.DELIVERED if index else DeliveryState.UNDELIVERED)
+    for index in range(3):
+        ops.text(Channel.SMS, "GB", "sent", f"seeded-gb-{index}")
+    ops.text(Channel.VOICE, "US", "sent", "seeded-call")
+    ops.text(Channel.SMS, "LV", "blocked")
+    ops.text(Channel.SMS, "LV", "country_blocked")
+    ops.text(Channel.SMS, "US", "global_budget")
+    signed_in_admin(page, sms, backend)
+    page.goto("/admin/sms")
+    for chart in ("texts", "calls", "delivery", "refusals", "blocked", "spend"):
+        expect(page.locator(f"#chart-{chart} svg.recharts-surface").first).to_be_visible()
+    texts = page.locator("#chart-texts")
+    expect(texts.locator(".recharts-legend-item-text", has_text=re.compile("^US$"))).to_be_visible()
+    expect(texts.locator(".recharts-legend-item-text", has_text=re.compile("^GB$"))).to_be_visible()
+    assert texts.locator(".recharts-bar-rectangle").count() >= 2
+    assert page.locator("#chart-calls .recharts-bar-rectangle").count() >= 1
+    expect(page.locator("#chart-refusals")).to_contain_text("global budget")
+    expect(page.locator("#chart-blocked")).to_contain_text("LV")
+    expect(page.locator("#chart-spend")).to_contain_text("GB")
+    expect(page.locator("#admin-delivery-summary")).to_contain_text("% delivered")
+    expect(page.locator("#admin-total-spend")).not_to_have_text("Estimated spend: 0.00")
+    audit(page, "admin, SMS operations")
+    capture.snapshot(page)
+    assert not [line for line in capture.console if "Content Security Policy" in line or "pageerror" in line]
+    capture.assert_absent(*all_codes(sms))
+
+
+def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
+    page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
+) -> None:
+    page.goto("/admin")
+    expect(page).to_have_url(LOGIN)  # nobody signed in: log in first
+
+    email, e164 = seeded_account(backend)  # 2FA on, no role
+    log_in_to_challenge(page, email, e164)
+    submit_code(page, wait_for_code(sms, e164))
+    expect_dashboard(page, email)
+    page.goto("/admin")
+    expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_ONLY)
+    expect(page.get_by_label("Email contains")).to_have_count(0)
+    audit(page, "admin, refused")
+    page.goto("/admin/sms")
+    expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_ONLY)
+    expect(page.locator("svg.recharts-surface")).to_have_count(0)
+    audit(page, "admin SMS operations, refused")
+    page.goto("/dashboard")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(LOGIN)
+
+    no_2fa = new_email()
+    create_user(backend, no_2fa)
+    set_admin(backend.database, backend.clock, no_2fa, True)
+    page.get_by_label("Email").fill(no_2fa)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(DASHBOARD)
+    page.goto("/admin")
+    expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_NEEDS_2FA)
+    expect(page.get_by_label("Email contains")).to_have_count(0)
+    capture.assert_absent(*whole_number_forms(e164))

@@ -1,0 +1,104 @@
+"""The fixtures and hooks that both browser suites (tests/e2e, tests/stack) share: the local Plivo and SMTP
+servers, the per-test capture, fresh browser contexts, and captured pages that leave artifacts when a test fails.
+
+A suite's conftest imports the fixtures and the report hook it uses (package-scoped fixtures then live once per
+suite), and marks its tests with `mark_suite`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+
+from tests.support.browser import UI_TIMEOUT_MS, BrowserCapture, artifact_dir, save_artifacts
+from tests.support.plivo_server import LocalPlivo
+from tests.support.smtp_server import LocalSmtp
+from tests.support.token_scan import tokens_in
+
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+
+
+def mark_suite(items: list[pytest.Item], folder: Path, mark: pytest.MarkDecorator) -> None:
+    """Give every collected test below `folder` the suite's marker."""
+    for item in items:
+        if folder in Path(str(item.path)).parents:
+            item.add_marker(mark)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def failed(item: pytest.Item) -> bool:
+    """Whether the test's call phase failed (the report hook keeps it)."""
+    report = getattr(item, "report_call", None)
+    return report is not None and report.failed
+
+
+@pytest.fixture(scope="package")
+def plivo() -> Iterator[LocalPlivo]:
+    """The local Plivo-compatible server the app sends its texts to."""
+    with LocalPlivo() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def smtp_server() -> Iterator[LocalSmtp]:
+    """The real SMTP server (aiosmtpd, a plain relay on 127.0.0.1) the app sends its mail to."""
+    with LocalSmtp() as server:
+        yield server
+
+
+@pytest.fixture
+def mail(smtp_server: LocalSmtp) -> LocalSmtp:
+    """The SMTP server's mailbox for this test (emptied before each test)."""
+    return smtp_server
+
+
+@pytest.fixture(scope="package")
+def seen_tokens() -> set[str]:
+    """Every session and device token the browsers of this package received (test_zz_tokens_on_disk.py)."""
+    return set()
+
+
+@pytest.fixture
+def capture() -> BrowserCapture:
+    """The current test's browser capture (the `page` fixture attaches it)."""
+    return BrowserCapture()
+
+
+@contextmanager
+def fresh_context(browser: Browser, base_url: str, init_script: str | None = None) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies, no storage) whose relative URLs go to `base_url`."""
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORT)
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    if init_script is not None:
+        context.add_init_script(init_script)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@contextmanager
+def captured_page(
+    request: pytest.FixtureRequest, context: BrowserContext, capture: BrowserCapture, seen_tokens: set[str]
+) -> Iterator[Page]:
+    """A new page of the context, captured; afterwards its tokens are noted, and a failed test's artifacts saved."""
+    shutil.rmtree(artifact_dir(request.node), ignore_errors=True)  # no stale artifacts from an earlier run
+    page = context.new_page()
+    capture.attach(page)
+    yield page
+    seen_tokens.update(tokens_in(capture.frames))
+    if failed(request.node):
+        save_artifacts(request.node, page, capture)
