@@ -19,8 +19,10 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import State, UpdateVarsInternalState, _override_base_method
+from reflex_base.constants import RouteVar
 from reflex_base.constants.state import FIELD_MARKER
 from reflex_base.event import Event, EventSpec
+from reflex_base.event.context import EventContext
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import TokenDigest
@@ -79,8 +81,21 @@ class SessionState(rx.State):
         return self.router.headers.user_agent or ""
 
     def _connection(self) -> str:
-        """The id of the websocket connection (socket.io session) this event came over."""
-        return self.router.session.session_id or ""
+        """The id of the websocket connection (socket.io session) this event came over.
+
+        Read from the event's own context where Reflex set one: a background handler's state, reloaded under
+        `async with self`, names the connection of the tab's latest event, which may be another's."""
+        try:
+            connection = EventContext.get().router_data.get(RouteVar.SESSION_ID)
+        except LookupError:  # no event being processed (tests call handlers directly)
+            connection = None
+        return connection if isinstance(connection, str) and connection else self.router.session.session_id or ""
+
+    def _tab_served_by(self, connection: str) -> bool:
+        """Whether the tab's state (read under the lock) still serves `connection`: no event of another connection
+        has come since. A slow handler's `apply` writes nothing otherwise: its update would go to that other
+        connection's socket, and what it wrote would stay in a state that connection reads."""
+        return (self.router.session.session_id or "") == connection
 
     def _issue(self, name: str, token: str) -> None:
         """Send a token the server just made to the browser, bound to this connection; the state keeps its digest."""
