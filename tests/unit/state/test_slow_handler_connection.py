@@ -21,7 +21,7 @@ from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import _HYDRATE, SessionState
 from tests.support.factories import PASSWORD, create_user
 from tests.support.states import make_state, run
-from tests.unit.state.test_session_binding import SESSION_KEY, on_connection, receive, root_of
+from tests.unit.state.test_session_binding import on_connection, receive, root_of
 
 ATTACKER = "sid-replay"
 
@@ -71,3 +71,40 @@ async def test_the_same_connection_still_signs_in(services: Services) -> None:
     assert state._session_binding[0] == "sid-victim"
     session = await state._session()
     assert session is not None and session.stage is Stage.AUTHENTICATED
+
+
+async def test_an_issued_token_goes_only_to_the_socket_it_was_issued_to(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reflex sends an update to whichever socket holds the tab id at that moment: if another connection took the
+    tab after the victim's socket went away (no event of its own yet), the issued token is withheld."""
+    from sms2fa_app.state import session as session_module
+
+    create_user(services)
+    state = make_state(LoginState)
+    on_connection(state, "sid-victim")
+    sockets = {"now": "sid-victim"}
+    monkeypatch.setattr(session_module, "_socket_of_tab_is", lambda _tab, connection: connection == sockets["now"])
+
+    async def hashing_then_the_socket_changes(*args: Any, **kwargs: Any) -> Any:
+        result = await real(*args, **kwargs)
+        sockets["now"] = ATTACKER  # the tab id's socket is now the replaying connection's; no event from it yet
+        return result
+
+    real = login_module.run_hashing
+    monkeypatch.setattr(login_module, "run_hashing", hashing_then_the_socket_changes)
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+
+    delta = root_of(state).get_delta()
+    assert not delta.get(SessionState.get_full_name(), {}).get(f"session_token{FIELD_MARKER}", "")
+    assert state._token() is None, "a token nobody received must not stay bound"
+    assert state.__dict__.get("session_token", "") == ""
+
+
+async def test_the_issued_token_reaches_the_socket_that_asked(services: Services) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    on_connection(state, "sid-victim")
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    delta = root_of(state).get_delta()
+    assert delta.get(SessionState.get_full_name(), {}).get(f"session_token{FIELD_MARKER}", "")
