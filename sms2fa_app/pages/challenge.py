@@ -23,9 +23,19 @@ def _signing_in_as() -> rx.Component:
     return rx.text(
         "Signing in as ",
         rx.text.strong(ChallengeState.email_hint),
-        " · ",
-        rx.button(
-            "Not you?", on_click=ChallengeState.log_out, variant="ghost", size="1", type="button", data_testid="not-you"
+        " ",  # the line may break here, outside the group
+        rx.el.span(  # "· Not you?" wraps as one piece: never the button alone on a line
+            "· ",
+            rx.button(
+                "Not you?",
+                on_click=ChallengeState.log_out,
+                variant="ghost",
+                size="1",
+                type="button",
+                data_testid="not-you",
+            ),
+            style={"white_space": "nowrap"},
+            data_testid="not-you-group",
         ),
         size="2",
         color_scheme="gray",

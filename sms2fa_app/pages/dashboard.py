@@ -52,30 +52,34 @@ def _pending_reset_banner() -> rx.Component:
     )
 
 
+def _status(badge: str, color: str, heading: str, said: rx.Var[str] | str, link: rx.Component) -> rx.Component:
+    """One state of the security card: a badge and heading, a line, a link to settings."""
+    return rx.vstack(
+        rx.hstack(rx.badge(badge, color_scheme=color), rx.heading(heading, size="3", as_="h2"), align="center"),
+        rx.text(said, size="2"),
+        link,
+        spacing="2",
+    )
+
+
 def _security_card() -> rx.Component:
     """The account's two-factor status: a prompt to turn it on, or the methods that are on."""
     return rx.card(
         rx.cond(
             DashboardState.two_factor_enabled,
-            rx.vstack(
-                rx.hstack(
-                    rx.badge("On", color_scheme="green"),
-                    rx.heading(words.TWO_FACTOR_ON_CARD, size="3", as_="h2"),
-                    align="center",
-                ),
-                rx.text(DashboardState.methods_on, size="2"),
+            _status(
+                "On",
+                "green",
+                words.TWO_FACTOR_ON_CARD,
+                DashboardState.methods_on,
                 rx.link("Manage two-factor authentication", href="/settings", size="2"),
-                spacing="2",
             ),
-            rx.vstack(
-                rx.hstack(
-                    rx.badge("Off", color_scheme="orange"),
-                    rx.heading(words.TWO_FACTOR_OFF_CARD, size="3", as_="h2"),
-                    align="center",
-                ),
-                rx.text(words.TWO_FACTOR_OFF_PROMPT, size="2"),
+            _status(
+                "Off",
+                "orange",
+                words.TWO_FACTOR_OFF_CARD,
+                words.TWO_FACTOR_OFF_PROMPT,
                 rx.link("Turn on two-factor authentication", href="/settings", weight="bold", underline="always"),
-                spacing="2",
             ),
         ),
         width="100%",

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.browser_calls import passkey_ceremony
-from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.forms import form_error
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
@@ -26,9 +25,9 @@ from sms2fa_app.pages.settings_methods import (
     recovery_codes,
     totp_setup_intro,
 )
+from sms2fa_app.pages.settings_passkeys import passkey_setup
 from sms2fa_app.state.settings import (
     Operation,
-    PasskeySetupState,
     RecoveryCodesState,
     SettingsState,
     SmsSetupState,
@@ -44,13 +43,7 @@ def _status() -> rx.Component:
         rx.cond(SettingsState.notice != "", rx.callout(SettingsState.notice, icon="circle_check", role="status")),
         rx.cond(
             SettingsState.two_factor_enabled,
-            rx.vstack(
-                method_rows(),
-                _passkeys(),
-                disable_button(),
-                spacing="3",
-                width="100%",
-            ),
+            method_rows(),
             rx.vstack(
                 rx.hstack(rx.badge("Off", color_scheme="gray"), rx.text("Only your password protects this account.")),
                 rx.button("Enable two-factor authentication", on_click=WizardState.start(Operation.ENABLE_SMS)),
@@ -58,102 +51,9 @@ def _status() -> rx.Component:
             ),
         ),
         devices(),
+        rx.cond(SettingsState.two_factor_enabled, disable_button()),  # the section's last word: what turns it off
         account_sections(),
         spacing="3",
-        width="100%",
-    )
-
-
-def _passkey_row(passkey: rx.Var) -> rx.Component:
-    """One passkey: its name and dates, Rename and Remove (or the name field while renaming)."""
-    return rx.cond(
-        PasskeySetupState.renaming == passkey["id"],
-        rx.form(
-            rx.vstack(
-                labeled_input(
-                    "New name for " + passkey["name"], "name", default_value=passkey["name"], auto_focus=True
-                ),
-                form_error(SettingsState.error),
-                rx.hstack(
-                    rx.button("Save name", type="submit", size="2"),
-                    rx.button(
-                        "Cancel", type="button", variant="ghost", size="2", on_click=PasskeySetupState.cancel_rename
-                    ),
-                ),
-                spacing="2",
-                width="100%",
-            ),
-            on_submit=PasskeySetupState.rename_passkey,
-            width="100%",
-        ),
-        rx.hstack(
-            rx.text(
-                rx.text.strong(passkey["name"]),
-                " · added ",
-                passkey["added"],
-                " · last used ",
-                passkey["last_used"],
-                rx.cond(passkey["one_step"] == "yes", " · signs in without a password", ""),
-                size="2",
-            ),
-            rx.button(
-                "Rename",
-                aria_label="Rename " + passkey["name"],
-                on_click=PasskeySetupState.start_rename(passkey["id"]),
-                variant="ghost",
-                size="1",
-            ),
-            rx.button(
-                "Remove",
-                aria_label="Remove " + passkey["name"],
-                on_click=PasskeySetupState.start_remove(passkey["id"]),
-                variant="ghost",
-                size="1",
-                color_scheme="red",
-            ),
-            align="center",
-            wrap="wrap",
-        ),
-    )
-
-
-def _passkeys() -> rx.Component:
-    """The user's passkeys (offered first at sign-in; texts stay the backup) and "Add a passkey"."""
-    return rx.vstack(
-        rx.heading("Passkeys", size="3", as_="h3"),
-        rx.cond(
-            SettingsState.passkeys.length() > 0,
-            rx.vstack(
-                rx.foreach(SettingsState.passkeys, _passkey_row),
-                rx.text("Sign-in asks for a passkey first; texted codes stay as a backup.", size="2"),
-                spacing="2",
-                width="100%",
-            ),
-            rx.text("Sign in with your fingerprint, face or screen lock instead of a code.", size="2"),
-        ),
-        spacing="2",
-        width="100%",
-    )
-
-
-def _passkey_setup() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            action_heading(),
-            rx.text(
-                "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock "
-                "or security key. A name helps you tell your passkeys apart.",
-                size="2",
-            ),
-            labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
-            form_error(SettingsState.error),
-            submit_button("Create passkey", SettingsState.busy),
-            passkey_ceremony(PasskeySetupState.passkey_creation, PasskeySetupState.finish_passkey),
-            nav_buttons(),
-            spacing="3",
-            width="100%",
-        ),
-        on_submit=PasskeySetupState.create_passkey,
         width="100%",
     )
 
@@ -253,7 +153,7 @@ def settings_page() -> rx.Component:
                 recovery_codes(),
             ),
             (Step.TOTP_SETUP, _totp_setup()),
-            (Step.PASSKEY_SETUP, _passkey_setup()),
+            (Step.PASSKEY_SETUP, passkey_setup()),
             (
                 Step.REAUTH_CODE,
                 rx.vstack(

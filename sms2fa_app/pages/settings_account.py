@@ -211,9 +211,7 @@ def _session_row(session: rx.Var) -> rx.Component:
                 rx.cond(session["pending"] != "", " · waiting for its second factor", ""),
                 size="2",
             ),
-            rx.text(
-                "Started ", session["started"], " · last seen ", session["last_seen"], size="1", color_scheme="gray"
-            ),
+            rx.text(session["times"], size="1", color_scheme="gray"),
             spacing="0",
         ),
         rx.spacer(),

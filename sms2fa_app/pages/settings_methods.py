@@ -7,8 +7,10 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element
+from sms2fa_app.pages.settings_passkeys import passkey_list
 from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.settings import (
     Operation,
@@ -19,17 +21,25 @@ from sms2fa_app.state.settings import (
 )
 
 
-def method_row(name: str, status: rx.Component, used: Any, action: rx.Component) -> rx.Component:
-    """One method: its name and status, when it was last used, and its action on the right."""
-    return rx.hstack(
-        rx.vstack(
-            rx.hstack(rx.text(name, weight="medium"), status, align="center", wrap="wrap"),
-            rx.text(used, size="1", color_scheme="gray"),
-            spacing="1",
+def method_row(
+    name: str, status: rx.Component, used: Any, action: rx.Component, detail: rx.Component | None = None
+) -> rx.Component:
+    """One method: its name and status, when it was last used, and its action on the right; `detail` (the
+    passkeys) below them, in the same row."""
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(rx.text(name, weight="medium"), status, align="center", wrap="wrap"),
+                rx.text(used, size="1", color_scheme="gray"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            action,
+            align="center",
+            width="100%",
         ),
-        rx.spacer(),
-        action,
-        align="center",
+        *([detail] if detail is not None else []),
+        spacing="2",
         width="100%",
         padding_y="8px",
         border_bottom="1px solid var(--gray-a5)",
@@ -55,7 +65,8 @@ def _action(shown: str, label: str, operation: Operation, *, danger: bool = Fals
 
 
 def method_rows() -> rx.Component:
-    """Text message, authenticator app, passkeys and recovery codes, as GitHub's 2FA settings list them."""
+    """Text message, authenticator app, passkeys (each listed in its row) and recovery codes, as GitHub's 2FA
+    settings list them."""
     last = SettingsState.last_used
     return rx.vstack(
         method_row(
@@ -79,6 +90,7 @@ def method_rows() -> rx.Component:
             _badge(SettingsState.passkeys.length() > 0, SettingsState.passkeys.length().to_string() + " added"),
             last["passkey"],
             _action("Add", "Add a passkey", Operation.ADD_PASSKEY),
+            passkey_list(),
         ),
         method_row(
             words.METHOD_RECOVERY,
@@ -93,34 +105,18 @@ def method_rows() -> rx.Component:
 
 def disable_button() -> rx.Component:
     """'Turn off two-factor authentication', which first says what the user loses."""
-    return rx.cond(
+    return ask_first(
         SettingsState.confirming_disable,
-        rx.callout(
-            rx.vstack(
-                rx.text(words.DISABLE_WARNING),
-                rx.hstack(
-                    rx.button(
-                        "Continue to turn off",
-                        on_click=WizardState.start(Operation.DISABLE),
-                        color_scheme="red",
-                        size="2",
-                    ),
-                    rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
-                    spacing="3",
-                ),
-                spacing="3",
-            ),
-            icon="triangle_alert",
-            color_scheme="red",
-            role="alert",
-            width="100%",
-        ),
         rx.button(
             "Turn off two-factor authentication",
             on_click=SettingsState.ask("disable"),
             variant="soft",
             color_scheme="red",
         ),
+        words.DISABLE_WARNING,
+        rx.button("Continue to turn off", on_click=WizardState.start(Operation.DISABLE), color_scheme="red", size="2"),
+        rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
+        color_scheme="red",
     )
 
 
@@ -132,7 +128,7 @@ def _device_row(device: rx.Var) -> rx.Component:
                 rx.cond(device["current"] == "yes", rx.badge("This device", color_scheme="blue")),
                 align="center",
             ),
-            rx.text("Remembered ", device["first_seen"], " · last used ", device["last_used"], size="1"),
+            rx.text(device["times"], size="1"),
             spacing="1",
         ),
         rx.spacer(),
@@ -163,26 +159,16 @@ def devices() -> rx.Component:
             rx.cond(
                 SettingsState.devices.length() == 0,
                 rx.fragment(),
-                rx.cond(
+                ask_first(
                     SettingsState.confirming_forget_all,
-                    rx.callout(
-                        rx.vstack(
-                            rx.text(words.FORGET_ALL_CONFIRM),
-                            rx.hstack(
-                                rx.button(
-                                    "Forget all devices",
-                                    on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
-                                    size="2",
-                                ),
-                                rx.button("Cancel", on_click=SettingsState.ask(""), variant="outline", size="2"),
-                                spacing="3",
-                            ),
-                        ),
-                        icon="triangle_alert",
-                        role="alert",
-                        width="100%",
-                    ),
                     rx.button("Forget all", on_click=SettingsState.ask("forget_all"), variant="soft", size="2"),
+                    words.FORGET_ALL_CONFIRM,
+                    rx.button(
+                        "Forget all devices",
+                        on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
+                        size="2",
+                    ),
+                    rx.button("Cancel", on_click=SettingsState.ask(""), variant="outline", size="2"),
                 ),
             ),
             spacing="2",
@@ -211,7 +197,9 @@ def recovery_codes() -> rx.Component:
                 variant="soft",
                 type="button",
             ),
-            copy_button("Copy", state.new_recovery_codes.join("\n"), state.mark_copied, state.copied, words.COPIED),
+            copy_button(
+                "Copy", state.new_recovery_codes.join("\n"), state.mark_copied, state.copied, failed=state.copy_failed
+            ),
             align="center",
         ),
         rx.el.label(
@@ -252,7 +240,7 @@ def totp_setup_intro() -> rx.Component:
             TotpSetupState.totp_secret,
             TotpSetupState.mark_key_copied,
             TotpSetupState.key_copied,
-            words.KEY_COPIED,
+            failed=TotpSetupState.key_copy_failed,
         ),
         width="100%",
     )

@@ -218,6 +218,7 @@ def guarded(
 
         @functools.wraps(work)
         async def background(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            started_on = self._connection()  # before any await: the connection whose event started this
             values = arguments(self, args, kwargs)
             if values is None:
                 async with self:
@@ -252,6 +253,11 @@ def guarded(
                 if busy is not None:
                     setattr(self, busy, False)
                 setattr(self, error, failure)
+                if apply is not None and not self._tab_served_by(started_on):
+                    # Another connection's event took the tab while `work` ran (a replayed tab id, or this
+                    # browser's own reconnect): the result is for nobody here. Not a token, not a private value.
+                    log_event(log, logging.WARNING, "result_dropped", handler=work.__name__, reason="connection")
+                    apply = None
                 if apply is not None:
                     try:
                         with acting_client(client):

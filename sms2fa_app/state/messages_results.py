@@ -24,6 +24,19 @@ RECOVERY_OLD_VOID = "Your old recovery codes no longer work. Only the codes belo
 RECOVERY_SAVED_LABEL = "I saved these codes"
 COPIED = "Copied"
 KEY_COPIED = "Key copied"
+COPY_FAILED = "Couldn't copy: select the codes and copy them yourself."
+KEY_COPY_FAILED = "Couldn't copy: select the key and copy it yourself."
+# What the browser answers the Copy button's clipboard write with (components/copy.py): tokens, not words.
+CLIPBOARD_WRITTEN = "written"
+CLIPBOARD_FAILED = "failed"
+
+
+def copy_said(outcome: object, done: str, failed: str) -> tuple[str, bool]:
+    """What the Copy button's live region says once the browser answered, and whether the copy failed."""
+    written = outcome == CLIPBOARD_WRITTEN
+    return (done if written else failed), not written
+
+
 RECOVERY_FILE_NAME = "sms2fa-recovery-codes.txt"
 
 
@@ -95,20 +108,37 @@ TWO_FACTOR_ON_CARD = "Two-factor authentication is on"
 
 def last_used(timestamp: float | None, now: float) -> str:
     """'Last used today' ... or 'Never used'."""
-    return f"Last used {readable_day(timestamp, now).lower()}" if timestamp else NEVER_USED
+    return f"Last used {day_in_sentence(timestamp, now)}" if timestamp else NEVER_USED
+
+
+def _relative_day(timestamp: float, now: float) -> str:
+    """'today', 'yesterday', '3 days ago' within a week, else "" (UTC)."""
+    day = datetime.fromtimestamp(timestamp, UTC).date()
+    days = (datetime.fromtimestamp(now, UTC).date() - day).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago" if days < 7 else ""
 
 
 def readable_day(timestamp: float, now: float) -> str:
     """'Today', 'Yesterday', '3 days ago' within a week, else 'Nov 25, 2026' (UTC)."""
-    day = datetime.fromtimestamp(timestamp, UTC).date()
-    days = (datetime.fromtimestamp(now, UTC).date() - day).days
-    if days <= 0:
-        return "Today"
-    if days == 1:
-        return "Yesterday"
-    if days < 7:
-        return f"{days} days ago"
-    return calendar_day(timestamp)
+    relative = _relative_day(timestamp, now)
+    return relative.capitalize() if relative else calendar_day(timestamp)
+
+
+def day_in_sentence(timestamp: float, now: float) -> str:
+    """readable_day inside a sentence: 'today', 'yesterday', '3 days ago', 'Nov 25, 2026'."""
+    return _relative_day(timestamp, now) or calendar_day(timestamp)
+
+
+def moment_in_sentence(timestamp: float, now: float) -> str:
+    """day_in_sentence with the time for today and yesterday: 'today at 21:30 UTC', '3 days ago'."""
+    day = day_in_sentence(timestamp, now)
+    if day in ("today", "yesterday"):
+        return f"{day} at {datetime.fromtimestamp(timestamp, UTC):%H:%M} UTC"
+    return day
 
 
 def calendar_day(timestamp: float) -> str:
@@ -136,6 +166,27 @@ def recovery_count(left: int) -> str:
 def forget_label(device: str) -> str:
     """The accessible name of a device's Forget button, e.g. "Forget Chrome on Linux"."""
     return f"Forget {device}"
+
+
+def session_times(started: float, last_seen: float, now: float) -> str:
+    """An active session's line, e.g. "Started today at 21:30 UTC · last seen today at 21:45 UTC"."""
+    return f"Started {moment_in_sentence(started, now)} · last seen {moment_in_sentence(last_seen, now)}"
+
+
+def device_times(first_seen: float, last_used: float, now: float) -> str:
+    """A remembered device's line, e.g. "Remembered yesterday · last used today"."""
+    return f"Remembered {day_in_sentence(first_seen, now)} · last used {day_in_sentence(last_used, now)}"
+
+
+PASSKEYS_NONE = "Sign in with your fingerprint, face or screen lock instead of a code."
+PASSKEYS_FIRST = "Sign-in asks for a passkey first; texted codes stay as a backup."
+
+
+def passkey_times(added: float, last_used: float | None, now: float, one_step: bool) -> str:
+    """A passkey's line after its name, e.g. "added yesterday · last used today · signs in without a password"."""
+    used = f"last used {day_in_sentence(last_used, now)}" if last_used else NEVER_USED.lower()
+    line = f"added {day_in_sentence(added, now)} · {used}"
+    return line + " · signs in without a password" if one_step else line
 
 
 NO_REMEMBERED_DEVICES = "No remembered devices. Tick “Remember this device” when you sign in."

@@ -13,14 +13,17 @@ handler's own update and is dropped from the state as soon as that update is bui
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import State, UpdateVarsInternalState, _override_base_method
+from reflex_base.constants import RouteVar
 from reflex_base.constants.state import FIELD_MARKER
 from reflex_base.event import Event, EventSpec
+from reflex_base.event.context import EventContext
 
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import TokenDigest
@@ -79,8 +82,21 @@ class SessionState(rx.State):
         return self.router.headers.user_agent or ""
 
     def _connection(self) -> str:
-        """The id of the websocket connection (socket.io session) this event came over."""
-        return self.router.session.session_id or ""
+        """The id of the websocket connection (socket.io session) this event came over.
+
+        Read from the event's own context where Reflex set one: a background handler's state, reloaded under
+        `async with self`, names the connection of the tab's latest event, which may be another's."""
+        try:
+            connection = EventContext.get().router_data.get(RouteVar.SESSION_ID)
+        except LookupError:  # no event being processed (tests call handlers directly)
+            connection = None
+        return connection if isinstance(connection, str) and connection else self.router.session.session_id or ""
+
+    def _tab_served_by(self, connection: str) -> bool:
+        """Whether the tab's state (read under the lock) still serves `connection`: no event of another connection
+        has come since. A slow handler's `apply` writes nothing otherwise: its update would go to that other
+        connection's socket, and what it wrote would stay in a state that connection reads."""
+        return (self.router.session.session_id or "") == connection
 
     def _issue(self, name: str, token: str) -> None:
         """Send a token the server just made to the browser, bound to this connection; the state keeps its digest."""
@@ -140,11 +156,20 @@ class SessionState(rx.State):
 
     @_override_base_method  # Reflex builds each update through get_delta, so overriding it is supported
     def get_delta(self) -> dict[str, dict[str, Any]]:
-        """The update for the browser; an issued token is in it once and then gone from the state."""
+        """The update for the browser; an issued token is in it once and then gone from the state. Reflex sends
+        an update to whichever socket holds the tab id when it is sent: an issued token goes only while that is
+        still the connection it was issued to (else a replayed tab id that just took the tab would get it)."""
         delta = super().get_delta()
-        for name in BROWSER_TOKENS:
+        for name, binding in BROWSER_TOKENS.items():
             if self.__dict__.get(name):
                 self.__dict__[name] = ""  # not marked dirty: the browser keeps what it was just sent
+                connection = getattr(self, binding)[0]
+                if not _socket_of_tab_is(self.router.session.client_token, connection):
+                    mine = delta.get(self.get_full_name(), {})
+                    for key in (name, f"{name}{FIELD_MARKER}"):
+                        mine.pop(key, None)
+                    setattr(self, binding, UNBOUND)
+                    log_event(log, logging.WARNING, "token_withheld", reason="tab_taken_by_another_connection")
         return delta
 
     @_override_base_method
@@ -229,6 +254,15 @@ class SessionState(rx.State):
 
 _HYDRATE = f"{State.get_full_name()}.hydrate_and_load"  # the first event of every (re)connection
 _PAGE_CHANGE = f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal"  # storage sent at each page change
+
+
+def _socket_of_tab_is(tab: str, connection: str) -> bool:
+    """Whether this worker's websocket for the tab is `connection` (True when no app serves sockets: tests)."""
+    app = getattr(sys.modules.get(rx.config.get_config().module), "app", None)  # imported by Reflex at start
+    namespace = getattr(app, "event_namespace", None)
+    if namespace is None:  # no app serving sockets in this process (unit tests build states without one)
+        return True
+    return namespace.token_to_sid.get(tab) == connection
 
 
 def _take_browser_tokens(event: Event) -> dict[str, object] | None:

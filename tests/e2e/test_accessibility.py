@@ -13,17 +13,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_email_flows import with_authenticator_and_codes
-from tests.e2e.test_more_factors_flows import RECOVERY_PROMPT, TOTP_PROMPT, open_settings
-from tests.e2e.test_two_factor_flows import (
-    expect_dashboard,
-    log_in_to_challenge,
-    seeded_account,
-    submit_code,
-    wait_for_code,
-)
 from tests.support.browser_capture import BrowserCapture
 from tests.support.plivo_server import LocalPlivo
 
@@ -115,17 +108,17 @@ def test_the_first_field_has_the_focus_on_login_and_signup(page: Page) -> None:
 
 def test_the_focus_follows_each_switch_of_factor_and_the_resend(page: Page, sms: LocalPlivo, backend: Services) -> None:
     """On the challenge, the focus lands on the new field after every switch and after "Resend code"."""
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     totp, _codes = with_authenticator_and_codes(backend, email)
-    log_in_to_challenge(page, email, e164)
+    flows.log_in_to_challenge(page, email, e164)
     code = page.get_by_label("Verification code")
     expect(code).to_be_focused()
 
     page.get_by_role("button", name="Use my authenticator app").click()
-    expect(page.get_by_text(TOTP_PROMPT)).to_be_visible()
+    expect(page.get_by_text(flows.TOTP_PROMPT)).to_be_visible()
     expect(code).to_be_focused()
     page.get_by_role("button", name="Use a recovery code").click()
-    expect(page.get_by_text(RECOVERY_PROMPT)).to_be_visible()
+    expect(page.get_by_text(flows.RECOVERY_PROMPT)).to_be_visible()
     expect(page.get_by_label("Recovery code")).to_be_focused()
     page.get_by_role("button", name="Text me a code").click()
     expect(code).to_be_focused()
@@ -133,14 +126,14 @@ def test_the_focus_follows_each_switch_of_factor_and_the_resend(page: Page, sms:
     resend = page.get_by_role("button", name="Resend code", exact=True)
     expect(resend).to_be_enabled()  # after the 3-second cooldown of these tests
     resend.click()
-    new_code = wait_for_code(sms, e164, after=1)
+    new_code = flows.wait_for_code(sms, e164, after=1)
     expect(page.get_by_text(f"We sent a new code to the number ending in {e164[-4:]}.")).to_be_visible()
     expect(code).to_be_focused()
     assert focused_id(page) == "field-code"
-    submit_code(page, new_code)
-    expect_dashboard(page, email)
+    flows.submit_code(page, new_code)
+    flows.expect_dashboard(page, email)
 
-    open_settings(page)
+    flows.open_settings(page)
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_label("Password", exact=True)).to_be_focused()  # the step opens on its first field
     audit(page, "re-authentication for a new password")

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e import flows
 from tests.e2e.audit import audit
-from tests.e2e.test_two_factor_flows import confirm_address
 from tests.support.browser_capture import BrowserCapture
 from tests.support.factories import PASSWORD, create_user
 from tests.support.smtp_server import LocalSmtp
@@ -64,7 +64,7 @@ def test_sign_up_log_out_and_log_in_again(page: Page, mail: LocalSmtp, capture: 
     page.get_by_label("Confirm password").fill(password)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("Check your email to finish signing up.")).to_be_visible()
-    confirm_address(page, mail, email)
+    flows.confirm_address(page, mail, email)
     log_in(page, email, password)
     expect_dashboard(page, email)
     capture.snapshot(page)

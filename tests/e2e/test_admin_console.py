@@ -19,19 +19,9 @@ from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.admin import words
+from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
-from tests.e2e.test_two_factor_flows import (
-    DASHBOARD,
-    LOGIN,
-    all_codes,
-    expect_dashboard,
-    log_in_to_challenge,
-    new_email,
-    seeded_account,
-    submit_code,
-    wait_for_code,
-)
 from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
@@ -45,11 +35,9 @@ NOTE = "Video call; face matched the passport on file"
 
 def signed_in_admin(page: Page, sms: LocalPlivo, backend: Services) -> tuple[str, str]:
     """An admin with 2FA on (granted as the CLI does), signed in with the texted code; (email, phone)."""
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     assert "is now an admin" in set_admin(backend.database, backend.clock, email, True)
-    log_in_to_challenge(page, email, e164)
-    submit_code(page, wait_for_code(sms, e164))
-    expect_dashboard(page, email)
+    flows.signed_in(page, sms, email, e164)
     return email, e164
 
 
@@ -87,7 +75,7 @@ def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can
     capture: BrowserCapture,
 ) -> None:
     admin_email, admin_e164 = signed_in_admin(page, sms, backend)
-    user_email, user_e164 = seeded_account(backend)
+    user_email, user_e164 = flows.seeded_account(backend)
     with backend.database.session() as db:
         user_id = db.exec(select(User.id).where(User.email == user_email)).one()
     backend.sessions.create(user_id, Stage.AUTHENTICATED)  # the user is signed in somewhere
@@ -134,7 +122,7 @@ def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can
     expect(page.get_by_text("apply 2fa reset")).to_be_visible()  # the audit row
     capture.snapshot(page)
 
-    capture.assert_absent(*whole_number_forms(user_e164), *whole_number_forms(admin_e164), *all_codes(sms))
+    capture.assert_absent(*whole_number_forms(user_e164), *whole_number_forms(admin_e164), *flows.all_codes(sms))
     capture.assert_absent(password_hash(backend, user_email), password_hash(backend, admin_email))
     capture.assert_absent(link.split("token=", 1)[1])
 
@@ -169,19 +157,17 @@ def test_the_sms_charts_render_from_seeded_events(
     audit(page, "admin, SMS operations")
     capture.snapshot(page)
     assert not [line for line in capture.console if "Content Security Policy" in line or "pageerror" in line]
-    capture.assert_absent(*all_codes(sms))
+    capture.assert_absent(*flows.all_codes(sms))
 
 
 def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
     page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
 ) -> None:
     page.goto("/admin")
-    expect(page).to_have_url(LOGIN)  # nobody signed in: log in first
+    expect(page).to_have_url(flows.LOGIN)  # nobody signed in: log in first
 
-    email, e164 = seeded_account(backend)  # 2FA on, no role
-    log_in_to_challenge(page, email, e164)
-    submit_code(page, wait_for_code(sms, e164))
-    expect_dashboard(page, email)
+    email, e164 = flows.seeded_account(backend)  # 2FA on, no role
+    flows.signed_in(page, sms, email, e164)
     page.goto("/admin")
     expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_ONLY)
     expect(page.get_by_label("Email contains")).to_have_count(0)
@@ -192,15 +178,15 @@ def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
     audit(page, "admin SMS operations, refused")
     page.goto("/dashboard")
     page.get_by_role("button", name="Log out").click()
-    expect(page).to_have_url(LOGIN)
+    expect(page).to_have_url(flows.LOGIN)
 
-    no_2fa = new_email()
+    no_2fa = flows.new_email()
     create_user(backend, no_2fa)
     set_admin(backend.database, backend.clock, no_2fa, True)
     page.get_by_label("Email").fill(no_2fa)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(DASHBOARD)
+    expect(page).to_have_url(flows.DASHBOARD)
     page.goto("/admin")
     expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_NEEDS_2FA)
     expect(page.get_by_label("Email contains")).to_have_count(0)

@@ -13,17 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import APP_HOST, BrowserCapture, whole_number_forms
-from tests.e2e.test_two_factor_flows import (
-    expect_dashboard,
-    log_in_to_challenge,
-    new_email,
-    seeded_account,
-    submit_code,
-    texts_to,
-    wait_for_code,
-)
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
 
@@ -50,20 +42,20 @@ def wait_for_call_code(sms: LocalPlivo, e164: str) -> str:
 
 
 def test_the_challenge_shows_the_delivery_status_live(page: Page, sms: LocalPlivo, backend: Services) -> None:
-    email, e164 = seeded_account(backend)
-    log_in_to_challenge(page, email, e164)
+    email, e164 = flows.seeded_account(backend)
+    flows.log_in_to_challenge(page, email, e164)
     expect(status(page)).to_have_text("Delivered")
     assert [report["reply"] for report in sms.reports] == [200, 200, 200]  # signed reports, all accepted
-    submit_code(page, wait_for_code(sms, e164))
-    expect_dashboard(page, email)
+    flows.submit_code(page, flows.wait_for_code(sms, e164))
+    flows.expect_dashboard(page, email)
 
 
 def test_an_undelivered_text_offers_a_call_whose_code_signs_in(
     page: Page, sms: LocalPlivo, backend: Services, capture: BrowserCapture
 ) -> None:
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     sms.deliver_next("undelivered", error_code="30")
-    log_in_to_challenge(page, email, e164)
+    flows.log_in_to_challenge(page, email, e164)
     expect(status(page)).to_have_text("Not delivered: try a voice call")
     call_button = page.get_by_role("button", name="Call me instead")
     expect(call_button).to_be_enabled()
@@ -75,14 +67,14 @@ def test_an_undelivered_text_offers_a_call_whose_code_signs_in(
     expect(status(page)).to_have_text("Call answered")
     capture.snapshot(page)
     capture.assert_absent(code, *whole_number_forms(e164))  # the spoken code never travels to the browser
-    submit_code(page, code)
-    expect_dashboard(page, email)
+    flows.submit_code(page, code)
+    flows.expect_dashboard(page, email)
 
 
 def test_call_me_instead_after_a_delivered_text(page: Page, sms: LocalPlivo, backend: Services) -> None:
-    email, e164 = seeded_account(backend)
-    log_in_to_challenge(page, email, e164)
-    texted = wait_for_code(sms, e164)
+    email, e164 = flows.seeded_account(backend)
+    flows.log_in_to_challenge(page, email, e164)
+    texted = flows.wait_for_code(sms, e164)
     expect(status(page)).to_have_text("Delivered")
     call_button = page.get_by_role("button", name="Call me instead")
     expect(call_button).to_be_enabled()  # after the (3-second, in these tests) cooldown texts and calls share
@@ -91,8 +83,8 @@ def test_call_me_instead_after_a_delivered_text(page: Page, sms: LocalPlivo, bac
     assert code != texted
     (call,) = sms.calls
     assert call["reply"] == 200 and code not in call["answer_url"]
-    submit_code(page, code)
-    expect_dashboard(page, email)
+    flows.submit_code(page, code)
+    flows.expect_dashboard(page, email)
 
 
 WEB_OTP_STUB = """
@@ -108,19 +100,19 @@ navigator.credentials.get = (options) => new Promise((resolve) => {
 def test_webotp_fills_in_the_site_bound_code(page: Page, sms: LocalPlivo, backend: Services) -> None:
     """A browser with WebOTP (stubbed: headless Chromium has no SMS) gets the code from the site-bound text."""
     page.add_init_script(WEB_OTP_STUB)
-    email, e164 = seeded_account(backend)
-    log_in_to_challenge(page, email, e164)
-    code = wait_for_code(sms, e164)
+    email, e164 = flows.seeded_account(backend)
+    flows.log_in_to_challenge(page, email, e164)
+    code = flows.wait_for_code(sms, e164)
     text = [message["text"] for message in sms.messages if message["dst"] == e164][-1]
     assert text.splitlines()[-1] == f"@{APP_HOST} #{code}"  # the last line binds the code to this site
     page.wait_for_function("() => window.__otpRequests.length > 0")
     assert page.evaluate("window.__otpRequests") == ['{"transport":["sms"]}']
     page.evaluate("code => window.__deliverOtp(code)", code)
-    expect_dashboard(page, email)
+    flows.expect_dashboard(page, email)
 
 
 def test_proof_of_work_appears_under_pressure_on_login_and_passes(page: Page, backend: Services) -> None:
-    email = new_email()
+    email = flows.new_email()
     create_user(backend, email)
     page.goto("/login")
     page.get_by_label("Email").fill(email)
@@ -145,22 +137,22 @@ def test_proof_of_work_appears_under_country_pressure_on_resend_and_passes(
     page: Page, sms: LocalPlivo, backend: Services
 ) -> None:
     """Texts to GB (cap 4 an hour in these tests) ask for proof after two: the challenge's resend shows the widget."""
-    email, e164 = new_email(), f"+447400{secrets.randbelow(1_000_000):06d}"
+    email, e164 = flows.new_email(), f"+447400{secrets.randbelow(1_000_000):06d}"
     create_user(backend, email, phone=e164)
-    log_in_to_challenge(page, email, e164)
-    wait_for_code(sms, e164)
+    flows.log_in_to_challenge(page, email, e164)
+    flows.wait_for_code(sms, e164)
     resend = page.get_by_role("button", name="Resend code")
     expect(resend).to_be_enabled()
     resend.click()
-    wait_for_code(sms, e164, after=1)
+    flows.wait_for_code(sms, e164, after=1)
     expect(resend).to_be_enabled()
     resend.click()
     expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
     expect(page.locator("altcha-widget")).to_be_visible()
-    assert texts_to(sms, e164) == 2
+    assert flows.texts_to(sms, e164) == 2
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)
     audit(page, "challenge, proof of work")
     resend.click()
-    code = wait_for_code(sms, e164, after=2)
-    submit_code(page, code)
-    expect_dashboard(page, email)
+    code = flows.wait_for_code(sms, e164, after=2)
+    flows.submit_code(page, code)
+    flows.expect_dashboard(page, email)

@@ -14,32 +14,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sms2fa_app.backend.services import Services
+from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
-from tests.e2e.test_more_factors_flows import (
-    TOTP_STEP_SECONDS,
-    open_settings,
-    redeem_recovery_code,
-    wait_out_login_cooldown,
-)
-from tests.e2e.test_two_factor_flows import (
-    CHALLENGE,
-    DASHBOARD,
-    LOGIN,
-    alert,
-    all_codes,
-    confirm_address,
-    expect_dashboard,
-    log_in_to_challenge,
-    log_out,
-    new_email,
-    new_phone,
-    seeded_account,
-    submit_code,
-    texts_to,
-    typed_form,
-    wait_for_code,
-)
 from tests.support.browser_capture import BrowserCapture, whole_number_forms
 from tests.support.factories import PASSWORD
 from tests.support.plivo_server import LocalPlivo
@@ -84,7 +61,7 @@ def with_authenticator_and_codes(backend: Services, email: str) -> tuple[pyotp.T
     setup = backend.totp.begin_setup(user.id, email)
     totp = pyotp.TOTP(setup.secret)
     # Confirmed with the previous step's code, so the current step is still unused for the test.
-    assert backend.totp.confirm_setup(user.id, totp.at(time.time() - TOTP_STEP_SECONDS)).ok
+    assert backend.totp.confirm_setup(user.id, totp.at(time.time() - flows.TOTP_STEP_SECONDS)).ok
     return totp, codes
 
 
@@ -96,14 +73,14 @@ def test_sign_up_needs_the_mailed_link_and_a_taken_address_gets_the_same_answer(
 ) -> None:
     """Sign up, be refused at login until the link is opened (a new link on request), then log in. Signing up
     again with the same address answers the same way, and its owner is told by mail instead."""
-    email, password = new_email(), "an e2e passphrase of mine"
+    email, password = flows.new_email(), "an e2e passphrase of mine"
     sign_up_form(page, email, password)
     first = mail.wait_for(email)
     assert "Confirm your email address" in first.subject and first.html
 
     page.goto("/login")
     fill_login(page, email, password)
-    expect(alert(page, "Confirm your email address first: open the link we sent you.")).to_be_visible()
+    expect(flows.alert(page, "Confirm your email address first: open the link we sent you.")).to_be_visible()
     page.get_by_role("button", name="Send a new link").click()
     expect(page.get_by_text("We sent you a new link. Check your email.")).to_be_visible()
     audit(page, "log in, the address is not confirmed yet")
@@ -114,13 +91,13 @@ def test_sign_up_needs_the_mailed_link_and_a_taken_address_gets_the_same_answer(
     expect(page.get_by_text("This link has expired or was already used.")).to_be_visible()
     audit(page, "confirm email, an old link")
 
-    confirm_address(page, mail, email)
+    flows.confirm_address(page, mail, email)
     page.goto("/login")
     fill_login(page, email, password)
-    expect_dashboard(page, email)
+    flows.expect_dashboard(page, email)
     assert activity_lines(page)[:2] == ["Signed in with your password", "Email address confirmed"]
     page.goto("/dashboard")
-    log_out(page)
+    flows.log_out(page)
 
     sign_up_form(page, email, "somebody else's passphrase")  # the same answer for a taken address
     attempt = mail.wait_for(email, after=2)
@@ -141,13 +118,13 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
     backend: Services,
     capture: BrowserCapture,
 ) -> None:
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     other_context = browser.new_context(base_url=app.url)  # the account's session elsewhere
     try:
         other = other_context.new_page()
-        log_in_to_challenge(other, email, e164)
-        submit_code(other, wait_for_code(sms, e164))
-        expect_dashboard(other, email)
+        flows.log_in_to_challenge(other, email, e164)
+        flows.submit_code(other, flows.wait_for_code(sms, e164))
+        flows.expect_dashboard(other, email)
 
         page.goto("/login")
         page.get_by_role("link", name="Forgot password?").click()
@@ -163,12 +140,12 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
         expect(page.get_by_text("Confirm it's you before you choose a new password.", exact=False)).to_be_visible()
         expect(page.get_by_label("New password")).to_have_count(0)  # no way around the second factor
         audit(page, "reset password, the second factor")
-        sent = texts_to(sms, e164)
+        sent = flows.texts_to(sms, e164)
         page.get_by_role("button", name="Text me the code").click()
-        code = wait_for_code(sms, e164, after=sent)
+        code = flows.wait_for_code(sms, e164, after=sent)
         expect(page.get_by_label("Verification code")).to_be_visible()
         audit(page, "reset password, the texted code")
-        submit_code(page, code)
+        flows.submit_code(page, code)
         page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
         expect(page.get_by_text(re.compile(r"^Strength: "))).to_be_visible()
@@ -178,7 +155,7 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
         audit(page, "reset password, done")
 
         other.goto("/dashboard")  # the old session is gone
-        expect(other).to_have_url(LOGIN)
+        expect(other).to_have_url(flows.LOGIN)
     finally:
         other_context.close()
 
@@ -190,17 +167,17 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
 
     page.goto("/login")
     fill_login(page, email, PASSWORD)
-    expect(alert(page, "Incorrect email or password.")).to_be_visible()
-    wait_out_login_cooldown(backend, email)  # the other session's login texted a code moments ago
-    sent = texts_to(sms, e164)
+    expect(flows.alert(page, "Incorrect email or password.")).to_be_visible()
+    flows.wait_out_login_cooldown(backend, email)  # the other session's login texted a code moments ago
+    sent = flows.texts_to(sms, e164)
     fill_login(page, email, NEW_PASSWORD)
-    expect(page).to_have_url(CHALLENGE)
-    submit_code(page, wait_for_code(sms, e164, after=sent))
-    expect_dashboard(page, email)
+    expect(page).to_have_url(flows.CHALLENGE)
+    flows.submit_code(page, flows.wait_for_code(sms, e164, after=sent))
+    flows.expect_dashboard(page, email)
     lines = activity_lines(page)
     assert lines[0] == "Signed in with a texted code" and "Password reset by email link" in lines
     capture.snapshot(page)
-    capture.assert_absent(*all_codes(sms), NEW_PASSWORD)
+    capture.assert_absent(*flows.all_codes(sms), NEW_PASSWORD)
 
 
 # ---- a lost phone ----------------------------------------------------------------------------------------
@@ -211,14 +188,14 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
 ) -> None:
     """Sign in with a recovery code; change the number, confirming with the authenticator app (nothing goes to
     the lost phone but the notice); the owner gets the notices and the old number a text."""
-    email, old = seeded_account(backend)
+    email, old = flows.seeded_account(backend)
     totp, codes = with_authenticator_and_codes(backend, email)
-    log_in_to_challenge(page, email, old)
-    redeem_recovery_code(page, codes[0])
-    expect_dashboard(page, email)
-    texts_to_old_phone = texts_to(sms, old)  # the login texted the lost phone once
+    flows.log_in_to_challenge(page, email, old)
+    flows.redeem_recovery_code(page, codes[0])
+    flows.expect_dashboard(page, email)
+    texts_to_old_phone = flows.texts_to(sms, old)  # the login texted the lost phone once
 
-    open_settings(page)
+    flows.open_settings(page)
     page.get_by_role("button", name="Change phone number").click()
     expect(page.get_by_role("heading", name="Change your phone number")).to_be_visible()
     page.get_by_role("button", name="Use my authenticator app").click()
@@ -227,10 +204,10 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Verification code").fill(totp.now())
     page.get_by_role("button", name="Continue to the new number").click()
-    new = new_phone()
-    page.get_by_label("Phone number").fill(typed_form(new))
+    new = flows.new_phone()
+    page.get_by_label("Phone number").fill(flows.typed_form(new))
     page.get_by_role("button", name="Send code").click()
-    submit_code(page, wait_for_code(sms, new))
+    flows.submit_code(page, flows.wait_for_code(sms, new))
     expect(page.get_by_text(f"Codes now go to •••• {new[-4:]}").first).to_be_visible()
     page.get_by_role("button", name="Done").click()
     expect(page.get_by_text(f"•••• {new[-4:]}")).to_be_visible()
@@ -240,12 +217,12 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
     assert any("A recovery code was used" in subject for subject in subjects)
     assert "phone number for sign-in codes was changed" in notice.subject and f"ending in {new[-4:]}" in notice.text
     deadline = time.monotonic() + 15
-    while texts_to(sms, old) == texts_to_old_phone and time.monotonic() < deadline:
+    while flows.texts_to(sms, old) == texts_to_old_phone and time.monotonic() < deadline:
         time.sleep(0.1)
     (to_old,) = [message for message in sms.messages if message["dst"].lstrip("+") == old.lstrip("+")][-1:]
     # no code in it (digits inside the address in the reset link are not a code)
     assert "was changed" in to_old["text"] and not re.search(r"\b\d{6}\b", to_old["text"])
-    assert texts_to(sms, old) == texts_to_old_phone + 1  # the notice only: no code went to the lost phone
+    assert flows.texts_to(sms, old) == texts_to_old_phone + 1  # the notice only: no code went to the lost phone
     for received in mail.to(email):
         for whole in (*whole_number_forms(old), *whole_number_forms(new)):
             assert whole not in received.text and whole not in received.html
@@ -254,6 +231,6 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
     assert lines[0] == f"Phone number changed (now ending in {new[-4:]})"
     assert "Recovery code used (9 left)" in lines and "Signed in with a recovery code" in lines
     page.goto("/dashboard")
-    expect(page).to_have_url(DASHBOARD)
+    expect(page).to_have_url(flows.DASHBOARD)
     capture.snapshot(page)
-    capture.assert_absent(*codes, *all_codes(sms), *whole_number_forms(old), *whole_number_forms(new))
+    capture.assert_absent(*codes, *flows.all_codes(sms), *whole_number_forms(old), *whole_number_forms(new))

@@ -6,34 +6,18 @@ screen. The app is reached as http://localhost:<port>: a passkey's relying-party
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import messages_results as words
+from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.browser_tools import add_virtual_authenticator
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_email_flows import activity_lines
-from tests.e2e.test_more_factors_flows import (
-    back_to_dashboard_and_log_out,
-    open_settings,
-    submit_password,
-    wait_out_login_cooldown,
-)
-from tests.e2e.test_two_factor_flows import (
-    CHALLENGE,
-    DASHBOARD,
-    alert,
-    done_with_recovery_codes,
-    expect_dashboard,
-    log_in_to_challenge,
-    log_out,
-    seeded_account,
-    submit_code,
-    texts_to,
-    wait_for_code,
-)
 from tests.support.factories import PASSWORD, register_passkey
 from tests.support.plivo_server import LocalPlivo
 from tests.support.smtp_server import LocalSmtp
@@ -45,106 +29,96 @@ PASSKEY_PROMPT = "Use your passkey: your device asks for your fingerprint, face,
 NAME = "Test laptop"
 
 
-def reauthenticate(page: Page, sms: LocalPlivo, backend: Services, email: str, e164: str) -> None:
-    """The wizard's password step, then the code texted to the current number (once the last re-authentication
-    text's resend cooldown is over: a fast run may come back within it)."""
-    wait_out_login_cooldown(backend, email, Purpose.REAUTH)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    sent = texts_to(sms, e164)
-    page.get_by_role("button", name="Text me a code").click()
-    submit_code(page, wait_for_code(sms, e164, after=sent))
-
-
-def signed_in(page: Page, sms: LocalPlivo, email: str, e164: str) -> None:
-    """In through the password and a texted code, on the dashboard."""
-    log_in_to_challenge(page, email, e164)
-    submit_code(page, wait_for_code(sms, e164))
-    expect_dashboard(page, email)
-
-
 def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: LocalPlivo, backend: Services) -> None:
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     authenticator = add_virtual_authenticator(page)
-    signed_in(page, sms, email, e164)
+    flows.signed_in(page, sms, email, e164)
 
     # Settings: add a passkey after re-authentication.
-    open_settings(page)
-    expect(page.get_by_role("heading", name="Passkeys")).to_be_visible()
+    flows.open_settings(page)
+    row = page.get_by_test_id("method-row").filter(has_text=words.METHOD_PASSKEYS)
+    expect(row).to_contain_text(words.PASSKEYS_NONE)  # the Passkeys row says what one is: the one place for them
+    expect(page.get_by_text(words.METHOD_PASSKEYS, exact=True)).to_have_count(1)
     audit(page, "settings with no passkey")
     page.get_by_role("button", name="Add a passkey").click()
-    reauthenticate(page, sms, backend, email, e164)
+    flows.reauthenticate(page, sms, backend, email, e164)
     expect(page.get_by_role("button", name="Create passkey")).to_be_visible()
     audit(page, "the passkey setup step")
     page.get_by_label("Passkey name (optional)").fill("Laptop")
     page.get_by_role("button", name="Create passkey").click()
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
+    listed = row.get_by_test_id("passkey")  # listed under the Passkeys row, with readable dates
+    expect(listed).to_have_text(re.compile(r"^Laptop · added today · (never used|last used today)"))
+    expect(row).to_contain_text(words.PASSKEYS_FIRST)
+    expect(page.get_by_text(words.METHOD_PASSKEYS, exact=True)).to_have_count(1)
     audit(page, "settings with a passkey")
-    page.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
+    row.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
     audit(page, "renaming a passkey")
     page.get_by_label("New name for Laptop").fill(NAME)
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_text("Passkey renamed.")).to_be_visible()
-    expect(page.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
+    expect(row.get_by_role("button", name=f"Remove {NAME}")).to_be_visible()
     [credential] = authenticator.credentials()
     assert credential["rpId"] == "localhost" and credential["isResidentCredential"]
-    back_to_dashboard_and_log_out(page)
+    flows.back_to_dashboard_and_log_out(page)
 
     # The challenge: a passkey first, nothing texted, the other factors still offered.
-    sent = texts_to(sms, e164)
-    submit_password(page, email)
-    expect(page).to_have_url(CHALLENGE)
+    sent = flows.texts_to(sms, e164)
+    flows.submit_password(page, email)
+    expect(page).to_have_url(flows.CHALLENGE)
     expect(page.get_by_text(PASSKEY_PROMPT)).to_be_visible()
     expect(page.get_by_role("button", name="Text me a code")).to_be_visible()
     expect(page.get_by_role("button", name="Use a recovery code")).to_be_visible()
     expect(page.get_by_role("button", name="Use a passkey")).to_have_count(0)  # it is the one shown
     audit(page, "the challenge with a passkey")
     page.get_by_role("button", name="Verify with a passkey").click()
-    expect_dashboard(page, email)
-    assert texts_to(sms, e164) == sent
-    log_out(page)
+    flows.expect_dashboard(page, email)
+    assert flows.texts_to(sms, e164) == sent
+    flows.log_out(page)
 
     # /login: one step, no email, no password.
     audit(page, "the login page")
     page.get_by_role("button", name="Sign in with a passkey").click()
-    expect_dashboard(page, email)
+    flows.expect_dashboard(page, email)
     assert authenticator.credentials()[0]["signCount"] >= 2
 
     # Remove it (re-authentication first): texts are in force again.
-    open_settings(page)
-    page.get_by_role("button", name=f"Remove {NAME}").click()
+    flows.open_settings(page)
+    row.get_by_role("button", name=f"Remove {NAME}").click()
     expect(page.get_by_text(f"Removing the passkey {NAME}.")).to_be_visible()
-    reauthenticate(page, sms, backend, email, e164)
+    flows.reauthenticate(page, sms, backend, email, e164)
     expect(page.get_by_text("Passkey removed. Texted codes still protect your account.").first).to_be_visible()
     expect(page.get_by_role("button", name=f"Remove {NAME}")).to_have_count(0)
-    back_to_dashboard_and_log_out(page)
+    expect(row).to_contain_text(words.PASSKEYS_NONE)
+    flows.back_to_dashboard_and_log_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()  # the authenticator still has it
-    expect(alert(page, "That passkey didn't sign you in.")).to_be_visible()
-    expect(page).not_to_have_url(DASHBOARD)
-    sent = texts_to(sms, e164)
-    log_in_to_challenge(page, email, e164)  # texted code is the default again
+    expect(flows.alert(page, "That passkey didn't sign you in.")).to_be_visible()
+    expect(page).not_to_have_url(flows.DASHBOARD)
+    sent = flows.texts_to(sms, e164)
+    flows.log_in_to_challenge(page, email, e164)  # texted code is the default again
     expect(page.get_by_role("button", name="Use a passkey")).to_have_count(0)
-    submit_code(page, wait_for_code(sms, e164, after=sent))
-    expect_dashboard(page, email)
+    flows.submit_code(page, flows.wait_for_code(sms, e164, after=sent))
+    flows.expect_dashboard(page, email)
 
 
 def test_a_browser_without_webauthn_gets_words_and_the_other_factors(
     page: Page, sms: LocalPlivo, backend: Services, app: RunningApp
 ) -> None:
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     user = backend.accounts.find_by_email(email)
     assert user is not None and user.id is not None
     register_passkey(backend, user.id, SoftAuthenticator(app.environment["WEBAUTHN_ORIGIN"]))
     page.add_init_script("delete window.PublicKeyCredential")
-    submit_password(page, email)
-    expect(page).to_have_url(CHALLENGE)
+    flows.submit_password(page, email)
+    expect(page).to_have_url(flows.CHALLENGE)
     page.get_by_role("button", name="Verify with a passkey").click()
     expect(
-        alert(page, "This browser can't use passkeys here. Please choose another way to verify below.")
+        flows.alert(page, "This browser can't use passkeys here. Please choose another way to verify below.")
     ).to_be_visible()
     audit(page, "the challenge after a passkey refusal")
     page.get_by_role("button", name="Text me a code").click()
-    submit_code(page, wait_for_code(sms, e164))
-    expect_dashboard(page, email)
+    flows.submit_code(page, flows.wait_for_code(sms, e164))
+    flows.expect_dashboard(page, email)
 
 
 def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
@@ -152,19 +126,19 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
 ) -> None:
     """Issue 11 meets issue 16: adding a passkey is mailed and logged; re-authentication takes the passkey
     (no text sent); the activity page names the passkey sign-in and the changes."""
-    email, e164 = seeded_account(backend)
+    email, e164 = flows.seeded_account(backend)
     add_virtual_authenticator(page)
-    signed_in(page, sms, email, e164)
-    open_settings(page)
+    flows.signed_in(page, sms, email, e164)
+    flows.open_settings(page)
     page.get_by_role("button", name="Add a passkey").click()
-    reauthenticate(page, sms, backend, email, e164)
+    flows.reauthenticate(page, sms, backend, email, e164)
     page.get_by_label("Passkey name (optional)").fill("Laptop")
     page.get_by_role("button", name="Create passkey").click()
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
     assert "A passkey was added" in mail.wait_for(email).subject
 
     # Re-authentication with the passkey: the password, then the browser's ceremony; nothing is texted.
-    sent = texts_to(sms, e164)
+    sent = flows.texts_to(sms, e164)
     page.get_by_role("button", name="Regenerate recovery codes").click()
     page.get_by_role("button", name="Use a passkey").click()
     expect(page.get_by_text("To confirm, enter your password, then use one of your passkeys.")).to_be_visible()
@@ -172,12 +146,12 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Continue with a passkey").click()
     expect(page.get_by_text("Save these recovery codes somewhere safe.", exact=False)).to_be_visible()
-    done_with_recovery_codes(page)
-    assert texts_to(sms, e164) == sent
-    back_to_dashboard_and_log_out(page)
+    flows.done_with_recovery_codes(page)
+    assert flows.texts_to(sms, e164) == sent
+    flows.back_to_dashboard_and_log_out(page)
 
     # A passkey sign-in, then the activity page says how.
     page.get_by_role("button", name="Sign in with a passkey").click()
-    expect_dashboard(page, email)
+    flows.expect_dashboard(page, email)
     lines = activity_lines(page)
     assert lines[:3] == ["Signed in with a passkey", "New recovery codes made", "Passkey added"], lines

@@ -23,20 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Error, Page, expect
 
+from tests.e2e import flows
 from tests.e2e.conftest import UI_TIMEOUT_MS
 from tests.e2e.conftest import _free_port as free_port
-from tests.e2e.test_two_factor_flows import (
-    confirm_address_at,
-    done_with_recovery_codes,
-    expect_dashboard,
-    fill_sign_up,
-    log_in_after_confirming,
-    log_in_to_challenge,
-    log_out,
-    new_phone,
-    submit_code,
-    typed_form,
-)
 from tests.e2e_run.conftest import (
     MakeRun,
     assert_listens_on_loopback_only,
@@ -155,13 +144,13 @@ def enroll_through_outbox(page: Page, e164: str, password: str) -> str:
     page.get_by_role("button", name="Enable two-factor authentication").click()
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Phone number").fill(typed_form(e164))
+    page.get_by_label("Phone number").fill(flows.typed_form(e164))
     page.get_by_role("button", name="Send code").click()
     expect(page.get_by_label("Verification code")).to_be_visible()
     code = code_from_outbox(page.context, e164, seen=set())
-    submit_code(page, code)
+    flows.submit_code(page, code)
     expect(page.get_by_text("Two-factor authentication is on.").first).to_be_visible()
-    done_with_recovery_codes(page)
+    flows.done_with_recovery_codes(page)
     page.get_by_role("link", name="Back to dashboard").click()
     return code
 
@@ -169,15 +158,15 @@ def enroll_through_outbox(page: Page, e164: str, password: str) -> str:
 def walk(page: Page) -> None:
     """Sign up and confirm the address, enroll through the outbox, log out, log in through the challenge, land on
     the dashboard."""
-    email, password = fill_sign_up(page)
-    confirm_address_at(page, link_from_outbox(page.context, email, "/verify-email"))
-    log_in_after_confirming(page, email, password)
-    e164 = new_phone()
+    email, password = flows.fill_sign_up(page)
+    flows.confirm_address_at(page, link_from_outbox(page.context, email, "/verify-email"))
+    flows.log_in_after_confirming(page, email, password)
+    e164 = flows.new_phone()
     enrollment_code = enroll_through_outbox(page, e164, password)
-    log_out(page)
-    log_in_to_challenge(page, email, e164, password)
-    submit_code(page, code_from_outbox(page.context, e164, seen={enrollment_code}))
-    expect_dashboard(page, email)
+    flows.log_out(page)
+    flows.log_in_to_challenge(page, email, e164, password)
+    flows.submit_code(page, code_from_outbox(page.context, e164, seen={enrollment_code}))
+    flows.expect_dashboard(page, email)
 
 
 def wait_for_worker_start(app: DevApp, at_least: int, timeout: float) -> bool:

@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 from scripts.stack import Stack
 from sms2fa_app.backend.factors.sms_policy import CodeSent, Purpose
 from sms2fa_app.backend.services import Services
+from tests.e2e import flows
 from tests.e2e.test_delivery_and_pressure import ONE_MORE_STEP, WIDGET_SOLVED
 from tests.e2e.test_passkey_flows import test_register_a_passkey_sign_in_with_it_then_remove_it as passkey_story
-from tests.e2e.test_two_factor_flows import expect_dashboard, log_in_to_challenge, submit_code, wait_for_code
 from tests.support.factories import create_user
 from tests.support.plivo_server import LocalPlivo
 
@@ -33,13 +33,13 @@ def test_the_proof_of_work_widget_solves_under_the_csp(
         assert isinstance(sent, CodeSent), sent
     email, e164 = f"stack-pow-{secrets.token_hex(4)}@example.com", gb_number()
     create_user(backend, email, phone=e164)
-    log_in_to_challenge(page, email, e164)
+    flows.log_in_to_challenge(page, email, e164)
     expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
     expect(page.locator("altcha-widget")).to_be_visible()
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)
     page.get_by_role("button", name="Resend code").click()
-    submit_code(page, wait_for_code(plivo, e164))
-    expect_dashboard(page, email)
+    flows.submit_code(page, flows.wait_for_code(plivo, e164))
+    flows.expect_dashboard(page, email)
 
 
 def test_passkeys_are_added_used_and_removed_under_the_csp(page: Page, plivo: LocalPlivo, backend: Services) -> None:

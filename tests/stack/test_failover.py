@@ -16,15 +16,8 @@ from playwright.sync_api import Page, expect
 from scripts.stack import Stack
 from scripts.stack_parts import answers
 from sms2fa_app.backend.services import Services
+from tests.e2e import flows
 from tests.e2e.test_account_flows import log_in
-from tests.e2e.test_two_factor_flows import (
-    CHALLENGE,
-    expect_dashboard,
-    log_in_to_challenge,
-    new_phone,
-    submit_code,
-    wait_for_code,
-)
 from tests.stack.conftest import metric, worker_metrics
 from tests.support.factories import create_user
 from tests.support.plivo_server import LocalPlivo
@@ -63,7 +56,7 @@ def handled(stack: Stack, worker: int, handler: str) -> float:
 
 
 def seeded_two_factor_account(backend: Services) -> tuple[str, str]:
-    email, e164 = f"stack-move-{secrets.token_hex(4)}@example.com", new_phone()
+    email, e164 = f"stack-move-{secrets.token_hex(4)}@example.com", flows.new_phone()
     create_user(backend, email, phone=e164)
     return email, e164
 
@@ -72,21 +65,21 @@ def test_a_login_started_on_one_worker_is_finished_on_another(
     page: Page, stack: Stack, backend: Services, plivo: LocalPlivo
 ) -> None:
     email, e164 = seeded_two_factor_account(backend)
-    log_in_to_challenge(page, email, e164)
-    code = wait_for_code(plivo, e164)
+    flows.log_in_to_challenge(page, email, e164)
+    code = flows.wait_for_code(plivo, e164)
     first = worker_of_the_page(stack)
     assert handled(stack, first, "log_in") >= 1
     for _ in range(6):  # nginx hands each new connection to the next worker
         page.reload()
-        expect(page).to_have_url(CHALLENGE)
+        expect(page).to_have_url(flows.CHALLENGE)
         time.sleep(0.5)
         if worker_of_the_page(stack) != first:
             break
     second = worker_of_the_page(stack)
     assert second != first
     verified_before = handled(stack, second, "verify")
-    submit_code(page, code)
-    expect_dashboard(page, email)
+    flows.submit_code(page, code)
+    flows.expect_dashboard(page, email)
     assert handled(stack, second, "verify") == verified_before + 1
     assert len(plivo.messages) == 1
 
@@ -97,15 +90,15 @@ def test_a_worker_killed_mid_login_loses_nothing(
     """The code is texted, the worker holding the page crashes; the page reconnects through nginx to another
     worker and the same code signs in."""
     email, e164 = seeded_two_factor_account(backend)
-    log_in_to_challenge(page, email, e164)
-    code = wait_for_code(plivo, e164)
+    flows.log_in_to_challenge(page, email, e164)
+    code = flows.wait_for_code(plivo, e164)
     victim = worker_of_the_page(stack)
     stack.kill_backend(victim)
     try:
         survivor = worker_of_the_page(stack, not_this=victim)
         expect(page.get_by_label("Verification code")).to_be_visible()
-        submit_code(page, code)
-        expect_dashboard(page, email)
+        flows.submit_code(page, code)
+        flows.expect_dashboard(page, email)
         assert handled(stack, survivor, "verify") >= 1
         assert len(plivo.messages) == 1  # nothing was sent again
     finally:
@@ -118,7 +111,7 @@ def test_postgresql_restarts_and_the_app_recovers_without_a_500(page: Page, stac
     email = f"stack-pg-{secrets.token_hex(4)}@example.com"
     create_user(backend, email)
     log_in(page, email)
-    expect_dashboard(page, email)
+    flows.expect_dashboard(page, email)
     logs = {worker.log: worker.log.stat().st_size for worker in stack.backends}
     answered: list[tuple[str, int | None]] = []
     done = threading.Event()
@@ -148,7 +141,7 @@ def test_postgresql_restarts_and_the_app_recovers_without_a_500(page: Page, stac
     page.goto("/dashboard")
     page.get_by_role("button", name="Log out").click()
     log_in(page, email)
-    expect_dashboard(page, email)
+    flows.expect_dashboard(page, email)
 
     unexpected = [(path, status) for path, status in answered if status != 200 and (path, status) != ("/readyz", 503)]
     assert not unexpected, f"answers other than 200 (or 503 from /readyz): {unexpected[:10]}"

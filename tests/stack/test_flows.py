@@ -14,17 +14,7 @@ from playwright.sync_api import Page
 from scripts.stack import Stack
 from scripts.stack_parts import answers
 from sms2fa_app.backend.services import Services
-from tests.e2e.test_two_factor_flows import (
-    done_with_recovery_codes,
-    enroll,
-    expect_dashboard,
-    log_in_to_challenge,
-    log_out,
-    new_phone,
-    sign_up,
-    submit_code,
-    wait_for_code,
-)
+from tests.e2e import flows
 from tests.support.plivo_server import LocalPlivo
 from tests.support.smtp_server import LocalSmtp
 
@@ -60,16 +50,16 @@ def test_sign_up_enroll_log_out_and_log_in_with_the_texted_code(
 ) -> None:
     """The whole story through nginx and several workers: sign up (the address confirmed by the mailed link),
     enroll a phone, log out, log in with a code."""
-    email, password = sign_up(page, mail)
-    e164 = new_phone()
-    enroll(page, plivo, AppRedis(stack), e164, password)
-    done_with_recovery_codes(page)
+    email, password = flows.sign_up(page, mail)
+    e164 = flows.new_phone()
+    flows.enroll(page, plivo, AppRedis(stack), e164, password)
+    flows.done_with_recovery_codes(page)
     page.get_by_role("link", name="Back to dashboard").click()
-    log_out(page)
+    flows.log_out(page)
     sent = len(plivo.messages)
-    log_in_to_challenge(page, email, e164, password)
-    submit_code(page, wait_for_code(plivo, e164, after=sent))
-    expect_dashboard(page, email)
+    flows.log_in_to_challenge(page, email, e164, password)
+    flows.submit_code(page, flows.wait_for_code(plivo, e164, after=sent))
+    flows.expect_dashboard(page, email)
 
 
 def test_security_headers_on_every_kind_of_answer(stack: Stack) -> None:

@@ -188,3 +188,18 @@ async def deliver(state: Any, **tokens: object) -> None:
     owner = SessionState.get_full_name()
     storage = {f"{owner}.{name}{FIELD_MARKER}": value for name, value in tokens.items()}
     await state._admit(Event(name=_PAGE_CHANGE, payload={"vars": storage}))
+
+
+async def settings_signed_in(services: Any, *, two_factor: bool) -> StatePage:
+    """The loaded settings page of the test user, just signed in with their password (a 2FA user's challenge is
+    skipped: the session is advanced directly)."""
+    from sms2fa_app.backend.identity.sessions import Stage
+    from tests.support.factories import log_in
+
+    issued = log_in(services)
+    if two_factor:
+        issued = services.sessions.advance(issued.token, Stage.AUTHENTICATED)
+    state = settings_page()
+    await deliver(state, session_token=issued.token)
+    await run(state.load())
+    return state

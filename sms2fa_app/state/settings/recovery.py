@@ -25,7 +25,8 @@ class RecoveryCodesState(WizardState):
     # The same codes as the downloaded file (a data: URI, so the browser saves the text exactly as built here).
     recovery_download: str = ""
     codes_saved: bool = False  # "I saved these codes" is ticked: Done is enabled
-    copied: bool = False  # Copy was pressed: "Copied" is announced
+    copied: str = ""  # said once the browser answered Copy: "Copied", or how to copy by hand
+    copy_failed: bool = False  # the clipboard write failed (said in red)
     replaced: bool = False  # a regeneration: the old codes no longer work (said on the page)
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
@@ -42,13 +43,16 @@ class RecoveryCodesState(WizardState):
         text = words.recovery_file(services.settings.app_name, self.signed_in_email, day, codes)
         self.new_recovery_codes = codes
         self.recovery_download = "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
-        self.codes_saved = self.copied = False
+        self.codes_saved = self.copy_failed = False
+        self.copied = ""
         self.replaced = replaced
 
     @guarded()
-    async def mark_copied(self, caller: Caller) -> list:
-        """Copy was pressed (the browser wrote the clipboard): say so."""
-        self.copied = bool(self.new_recovery_codes)
+    async def mark_copied(self, caller: Caller, outcome: str) -> list:
+        """The browser answered Copy (words.CLIPBOARD_WRITTEN once the clipboard holds the codes): say what
+        happened."""
+        if self.new_recovery_codes:
+            self.copied, self.copy_failed = words.copy_said(outcome, words.COPIED, words.COPY_FAILED)
         return []
 
     @guarded()

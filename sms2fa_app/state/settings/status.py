@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
-from sms2fa_app.backend.delivery.letters import when
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
@@ -54,8 +52,7 @@ class SettingsState(CooldownState, SessionState):
             {
                 "id": str(passkey.passkey_id),
                 "name": passkey.name,
-                "added": _day(passkey.created_at),
-                "last_used": _day(passkey.last_used_at) if passkey.last_used_at else "never",
+                "times": words.passkey_times(passkey.created_at, passkey.last_used_at, now, passkey.discoverable),
                 "one_step": "yes" if passkey.discoverable else "",  # signs in on /login without a password
             }
             for passkey in services.passkeys.list(user.id)
@@ -64,8 +61,7 @@ class SettingsState(CooldownState, SessionState):
             {
                 "id": str(device.device_id),
                 "label": device.label,
-                "first_seen": words.readable_day(device.first_seen, now),
-                "last_used": words.readable_day(device.last_used, now),
+                "times": words.device_times(device.first_seen, device.last_used, now),
                 "forget": words.forget_label(device.label),
                 "current": "yes" if device.current else "",
             }
@@ -77,8 +73,7 @@ class SettingsState(CooldownState, SessionState):
                 "id": str(listed.session_id),
                 "browser": listed.browser,
                 "network": listed.network or "unknown network",
-                "started": when(listed.started_at),
-                "last_seen": when(listed.last_seen_at),
+                "times": words.session_times(listed.started_at, listed.last_seen_at, now),
                 "current": "yes" if listed.session_id == self._session_id else "",
                 "pending": "" if listed.signed_in else "yes",
             }
@@ -135,11 +130,6 @@ class SettingsState(CooldownState, SessionState):
         await self._refresh_status(user.id or 0)
         self.notice = messages.OTHER_SESSIONS_ENDED  # a page message, not a toast (the CSP forbids those)
         return []
-
-
-def _day(timestamp: float) -> str:
-    """A date for the passkeys list."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
 
 
 _USES = {

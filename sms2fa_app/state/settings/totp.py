@@ -10,6 +10,7 @@ from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
+from sms2fa_app.state import messages_results as words
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.steps import Step
@@ -23,7 +24,8 @@ class TotpSetupState(WizardState):
     totp_secret: str = ""
     totp_key_groups: str = ""  # the key in groups of four, to read and type
     totp_qr: str = ""
-    key_copied: bool = False  # Copy was pressed: "Key copied" is announced
+    key_copied: str = ""  # said once the browser answered Copy key: "Key copied", or how to copy by hand
+    key_copy_failed: bool = False  # the clipboard write failed (said in red)
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         setup = await run_backend(self._services().factor_changes.begin_totp, session, user)
@@ -35,9 +37,11 @@ class TotpSetupState(WizardState):
         return []
 
     @guarded()
-    async def mark_key_copied(self, caller: Caller) -> list:
-        """Copy was pressed (the browser wrote the clipboard): say so."""
-        self.key_copied = bool(self.totp_secret)
+    async def mark_key_copied(self, caller: Caller, outcome: str) -> list:
+        """The browser answered Copy key (words.CLIPBOARD_WRITTEN once the clipboard holds the key): say what
+        happened."""
+        if self.totp_secret:
+            self.key_copied, self.key_copy_failed = words.copy_said(outcome, words.KEY_COPIED, words.KEY_COPY_FAILED)
         return []
 
     @guarded()

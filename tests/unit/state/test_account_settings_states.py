@@ -7,7 +7,6 @@ import pyotp
 
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.identity.accounts import LoginOutcome
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
@@ -17,7 +16,7 @@ from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
 from tests.support.factories import PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import StatePage, deliver, make_state, redirect_path, run, settings_page
+from tests.support.states import StatePage, deliver, make_state, redirect_path, run, settings_signed_in
 
 ADA = "ada@example.com"
 PHONE = "+14155551212"
@@ -28,12 +27,7 @@ NEW_PASSWORD = "another good passphrase"
 async def signed_in(services: Services, *, phone: str | None = None) -> StatePage:
     """The settings page of a fully signed-in user (the challenge skipped for 2FA accounts)."""
     user = create_user(services, phone=phone)
-    issued = log_in(services)
-    if phone is not None:
-        issued = services.sessions.advance(issued.token, Stage.AUTHENTICATED)
-    state = settings_page()
-    await deliver(state, session_token=issued.token)
-    await run(state.load())
+    state = await settings_signed_in(services, two_factor=phone is not None)
     assert user.id == 1
     return state
 

@@ -19,6 +19,21 @@ def test_readable_days_are_relative_within_a_week_then_calendar_dates() -> None:
     assert words.calendar_day(datetime(2026, 11, 5, tzinfo=UTC).timestamp()) == "Nov 5, 2026"
     assert words.last_used(None, NOV_25) == "Never used"
     assert words.last_used(NOV_25, NOV_25) == "Last used today"
+    assert words.last_used(NOV_25 - 30 * DAY, NOV_25) == "Last used Oct 26, 2026"  # a month keeps its capital
+
+
+def test_sessions_devices_and_passkeys_read_their_dates_inside_a_sentence() -> None:
+    late = datetime(2026, 11, 25, 21, 30, tzinfo=UTC).timestamp()
+    assert words.session_times(late, late, late) == "Started today at 21:30 UTC · last seen today at 21:30 UTC"
+    assert words.session_times(late - DAY, late, late) == (
+        "Started yesterday at 21:30 UTC · last seen today at 21:30 UTC"
+    )
+    assert words.session_times(late - 3 * DAY, late - 30 * DAY, late) == ("Started 3 days ago · last seen Oct 26, 2026")
+    assert words.device_times(NOV_25 - DAY, NOV_25, NOV_25) == "Remembered yesterday · last used today"
+    assert words.passkey_times(NOV_25, None, NOV_25, False) == "added today · never used"
+    assert words.passkey_times(NOV_25 - 3 * DAY, NOV_25, NOV_25, True) == (
+        "added 3 days ago · last used today · signs in without a password"
+    )
 
 
 def test_a_change_says_what_changed_and_what_was_signed_out() -> None:

@@ -38,6 +38,16 @@ async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: Fak
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
 
 
+async def reauthenticated_settings(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, mode: str
+) -> StatePage:
+    """An enrolled user's settings, the wizard closed, then re-authenticated for `mode`."""
+    state = await enrolled_settings(services, gateway)
+    await run(state.cancel())
+    await reauthenticate(state, gateway, clock, mode)
+    return state
+
+
 async def challenge_for(services: Services, device_token: str = "") -> tuple[LoginState, ChallengeState, list]:
     login = make_state(LoginState)
     await deliver(login, device_token=device_token)
@@ -88,9 +98,7 @@ async def test_regenerating_needs_reauth_and_voids_the_old_set(
 async def test_authenticator_setup_then_sign_in_with_it(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.ADD_TOTP)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.ADD_TOTP)
     assert state.step == Step.TOTP_SETUP and state.totp_secret and state.totp_qr.startswith("data:image/svg")
     totp = pyotp.TOTP(state.totp_secret)
     await run(state.verify_totp_setup({"code": totp.at(clock.now())}))
@@ -153,9 +161,7 @@ async def test_a_factor_change_voids_remembered_devices(
 async def test_turning_2fa_off_removes_every_factor(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.ADD_TOTP)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.ADD_TOTP)
     await run(state.verify_totp_setup({"code": pyotp.TOTP(state.totp_secret).at(clock.now())}))
     assert state.totp_enabled
     await reauthenticate(state, gateway, clock, Operation.DISABLE)

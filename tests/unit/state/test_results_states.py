@@ -26,6 +26,7 @@ from tests.unit.state.test_more_factors_states import (
     challenge_for,
     enrolled_settings,
     reauthenticate,
+    reauthenticated_settings,
     sign_in_remembering_the_device,
 )
 
@@ -58,23 +59,23 @@ async def test_done_waits_for_i_saved_these_codes_and_copy_says_copied(
     services: Services, gateway: RecordingGateway
 ) -> None:
     state = await enrolled_settings(services, gateway)
-    assert not state.codes_saved and not state.copied
-    await run(state.mark_copied())
-    assert state.copied
+    assert not state.codes_saved and state.copied == ""
+    await run(state.mark_copied(words.CLIPBOARD_FAILED))  # the browser refused the write: how to copy by hand
+    assert state.copied == words.COPY_FAILED and state.copy_failed
+    await run(state.mark_copied(words.CLIPBOARD_WRITTEN))  # said only once the clipboard holds the codes
+    assert state.copied == words.COPIED and not state.copy_failed
     await run(state.confirm_saved("yes"))
     assert state.codes_saved
     await run(state.confirm_saved(""))
     assert not state.codes_saved
     await run(state.cancel())
-    assert state.recovery_download == "" and not state.copied and state.new_recovery_codes == []
+    assert state.recovery_download == "" and state.copied == "" and state.new_recovery_codes == []
 
 
 async def test_regenerating_says_the_old_codes_no_longer_work(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.REGENERATE_CODES)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.REGENERATE_CODES)
     assert state.step == Step.RECOVERY_CODES and state.replaced
     assert state.notice == "New recovery codes made. The old ones no longer work."
 
@@ -115,13 +116,13 @@ async def test_the_dashboard_prompts_to_turn_2fa_on(services: Services) -> None:
 async def test_the_authenticator_key_is_shown_in_groups_of_four(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.ADD_TOTP)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.ADD_TOTP)
     groups = state.totp_key_groups.split(" ")
     assert "".join(groups) == state.totp_secret and all(len(group) == 4 for group in groups[:-1])
-    await run(state.mark_key_copied())
-    assert state.key_copied
+    await run(state.mark_key_copied("anything else"))  # only the written token counts as copied
+    assert state.key_copied == words.KEY_COPY_FAILED and state.key_copy_failed
+    await run(state.mark_key_copied(words.CLIPBOARD_WRITTEN))
+    assert state.key_copied == words.KEY_COPIED and not state.key_copy_failed
 
 
 async def test_changing_the_number_says_where_codes_go_and_what_was_signed_out(
@@ -132,7 +133,8 @@ async def test_changing_the_number_says_where_codes_go_and_what_was_signed_out(
     await deliver(state, session_token=challenge.session_token, device_token=challenge.device_token)
     await run(state.load())
     assert [device["current"] for device in state.devices] == ["yes"]
-    assert state.devices[0]["first_seen"] == "Today" and state.devices[0]["forget"].startswith("Forget ")
+    assert state.devices[0]["times"] == "Remembered today · last used today"
+    assert state.devices[0]["forget"].startswith("Forget ")
     await reauthenticate(state, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155553100"}))
@@ -144,9 +146,7 @@ async def test_changing_the_number_says_where_codes_go_and_what_was_signed_out(
 async def test_changing_to_the_same_number_is_refused(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
-    state = await enrolled_settings(services, gateway)
-    await run(state.cancel())
-    await reauthenticate(state, gateway, clock, Operation.CHANGE_NUMBER)
+    state = await reauthenticated_settings(services, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155551212"}))
     assert state.error == "Codes already go to this number. Enter a different one." and state.step == Step.PHONE

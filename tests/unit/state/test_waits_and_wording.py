@@ -10,7 +10,6 @@ import pytest
 
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
@@ -18,9 +17,9 @@ from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Step
 from sms2fa_app.state.settings.steps import flow, step_number
-from tests.support.factories import PASSWORD, create_user, log_in
+from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.states import StatePage, deliver, make_state, redirect_path, resend_wait, run, settings_page
+from tests.support.states import StatePage, make_state, redirect_path, resend_wait, run, settings_signed_in
 
 PHONE = "+14155551212"
 NEW_PHONE = "+14155552671"
@@ -65,13 +64,7 @@ def test_change_number_counts_its_re_authentication() -> None:
 
 async def settings_of(services: Services, phone: str | None = None) -> StatePage:
     create_user(services, phone=phone)
-    issued = log_in(services)
-    if phone is not None:
-        issued = services.sessions.advance(issued.token, Stage.AUTHENTICATED)
-    state = settings_page()
-    await deliver(state, session_token=issued.token)
-    await run(state.load())
-    return state
+    return await settings_signed_in(services, two_factor=phone is not None)
 
 
 async def test_the_wizard_shows_each_step_of_changing_the_number(services: Services, gateway: RecordingGateway) -> None:

@@ -1,0 +1,100 @@
+"""Settings, passkeys: the list under the Passkeys row (name, dates, Rename and Remove) and the setup step."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.pages.settings_account import action_heading, nav_buttons
+from sms2fa_app.state import messages_results as words
+from sms2fa_app.state.settings import PasskeySetupState, SettingsState
+
+
+def _rename_form(passkey: rx.Var) -> rx.Component:
+    """The name field that replaces a passkey's line while it is renamed."""
+    return rx.form(
+        rx.vstack(
+            labeled_input("New name for " + passkey["name"], "name", default_value=passkey["name"], auto_focus=True),
+            form_error(SettingsState.error),
+            rx.hstack(
+                rx.button("Save name", type="submit", size="2"),
+                rx.button("Cancel", type="button", variant="ghost", size="2", on_click=PasskeySetupState.cancel_rename),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=PasskeySetupState.rename_passkey,
+        width="100%",
+    )
+
+
+def _passkey(passkey: rx.Var) -> rx.Component:
+    """One passkey: its name and dates, Rename and Remove (or the name field while renaming)."""
+    return rx.el.li(
+        rx.cond(
+            PasskeySetupState.renaming == passkey["id"],
+            _rename_form(passkey),
+            rx.hstack(
+                rx.text(rx.text.strong(passkey["name"]), " · ", passkey["times"], size="2"),
+                rx.button(
+                    "Rename",
+                    aria_label="Rename " + passkey["name"],
+                    on_click=PasskeySetupState.start_rename(passkey["id"]),
+                    variant="ghost",
+                    size="1",
+                ),
+                rx.button(
+                    "Remove",
+                    aria_label="Remove " + passkey["name"],
+                    on_click=PasskeySetupState.start_remove(passkey["id"]),
+                    variant="ghost",
+                    size="1",
+                    color_scheme="red",
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        data_testid="passkey",
+    )
+
+
+def passkey_list() -> rx.Component:
+    """The Passkeys row's detail: each passkey (offered first at sign-in; texts stay the backup), or what one is."""
+    return rx.cond(
+        SettingsState.passkeys.length() > 0,
+        rx.vstack(
+            rx.el.ul(
+                rx.foreach(SettingsState.passkeys, _passkey),
+                style={"list-style": "none", "padding": "0", "margin": "0", "width": "100%"},
+            ),
+            rx.text(words.PASSKEYS_FIRST, size="1", color_scheme="gray"),
+            spacing="1",
+            width="100%",
+        ),
+        rx.text(words.PASSKEYS_NONE, size="1", color_scheme="gray"),
+    )
+
+
+def passkey_setup() -> rx.Component:
+    """The setup step: a name, then the browser's passkey ceremony."""
+    return rx.form(
+        rx.vstack(
+            action_heading(),
+            rx.text(
+                "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock "
+                "or security key. A name helps you tell your passkeys apart.",
+                size="2",
+            ),
+            labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
+            form_error(SettingsState.error),
+            submit_button("Create passkey", SettingsState.busy),
+            passkey_ceremony(PasskeySetupState.passkey_creation, PasskeySetupState.finish_passkey),
+            nav_buttons(),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=PasskeySetupState.create_passkey,
+        width="100%",
+    )

@@ -1,0 +1,42 @@
+"""The page a single-use emailed link opens: the token is read from the URL on load and spent by one button, once.
+
+Opening the page spends nothing by itself: mail scanners and link previews open links too, and the link must be
+used by the person reading the mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import reflex as rx
+
+from sms2fa_app.backend.identity.link_tokens import MAX_LINK_TOKEN_LENGTH
+from sms2fa_app.state.runner import run_backend
+
+
+class EmailLinkState(rx.State, mixin=True):
+    """Mixed into the state of a link's page (no state of its own in the tree); the subclass names in `OUTCOME`
+    its bool var that says the link did its work."""
+
+    OUTCOME: ClassVar[str]
+    done: bool = False
+    message: str = ""
+    busy: bool = False
+    _link: str = ""
+
+    def load(self):
+        """on_load: keep the link's token on the server; nothing is spent yet."""
+        token = self.router.url.query_parameters.get("token", "")
+        self._link = token if isinstance(token, str) and len(token) <= MAX_LINK_TOKEN_LENGTH else ""
+        setattr(self, self.OUTCOME, False)
+        self.done = self.busy = False
+        self.message = ""
+
+    async def _spend_link(self, use: Callable[[str], bool], worked: str, refused: str) -> list:
+        """Spend the link through `use` (True: it did its work); say so in `worked` or `refused`. No events."""
+        outcome = await run_backend(use, self._link)
+        setattr(self, self.OUTCOME, outcome)
+        self.message = worked if outcome else refused
+        self.done, self._link = True, ""
+        return []

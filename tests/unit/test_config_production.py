@@ -1,0 +1,148 @@
+"""Production's refusals: every unsafe or missing setting stops the app with one line naming the variable."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from sms2fa_app.config import ConfigError
+from tests.unit.test_config import MAIL, MAIL_WITHOUT_APP_URL, PASSKEYS, PLIVO, PRODUCTION, PRODUCTION_CORE, load
+
+
+def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY is required"):
+        load(tmp_path, **{**PRODUCTION, "SECRET_KEY": ""})
+    with pytest.raises(ConfigError, match="PLIVO_AUTH_ID is required"):
+        load(tmp_path, **{**PRODUCTION, "PLIVO_AUTH_ID": ""})
+    settings = load(tmp_path, **PRODUCTION)
+    assert settings.is_production and settings.plivo_configured
+    assert settings.trusted_proxy_hops == 1 and settings.otp_allowed_countries == ("US", "CA")
+
+
+@pytest.mark.parametrize(
+    ("spoiled", "line"),
+    [
+        ({"OTP_ALLOWED_COUNTRIES": ""}, "OTP_ALLOWED_COUNTRIES is required when APP_ENV=production"),
+        ({"TRUSTED_PROXY_HOPS": ""}, "TRUSTED_PROXY_HOPS is required when APP_ENV=production"),
+        ({"SECRET_KEY": "change-me-to-a-long-random-string-of-48-characters"}, "SECRET_KEY is the sample value"),
+        ({"SECRET_KEY": "a" * 32}, "SECRET_KEY is too weak"),
+        ({"SECRET_KEY": "abcdefghijklmnop" * 2}, "SECRET_KEY is too weak"),
+        ({"SECRET_KEY": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}, "SECRET_KEY is too weak"),
+        ({"PLIVO_API_URL": "http://api.plivo.com"}, "PLIVO_API_URL must use https://"),
+        ({"PLIVO_API_URL": "http://10.0.0.5:8080"}, "PLIVO_API_URL must use https://"),
+    ],
+)
+def test_production_refuses_unsafe_settings_in_one_line(tmp_path: Path, spoiled: dict[str, str], line: str) -> None:
+    """Each unsafe or missing production setting stops startup with one line that starts with its name."""
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **{**PRODUCTION, **spoiled})
+    assert str(error.value).startswith(line)
+    assert "\n" not in str(error.value)
+
+
+def test_production_accepts_every_country_only_when_told(tmp_path: Path) -> None:
+    assert load(tmp_path, **{**PRODUCTION, "OTP_ALLOWED_COUNTRIES": "*"}).otp_allowed_countries == ()
+    assert load(tmp_path).otp_allowed_countries == ()  # development: every country by default
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"])
+def test_plain_http_to_plivo_is_allowed_only_to_this_machine(tmp_path: Path, url: str) -> None:
+    """The local Plivo-compatible test server is plain http on loopback: traffic that never leaves the machine."""
+    assert load(tmp_path, **{**PRODUCTION, "PLIVO_API_URL": url}).plivo_api_url == url
+
+
+def test_strong_keys_pass_in_production(tmp_path: Path) -> None:
+    for key in (secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(48)):
+        assert load(tmp_path, **{**PRODUCTION, "SECRET_KEY": key}).secret_key == key
+
+
+def test_reflex_prod_mode_without_app_env_is_production(tmp_path: Path) -> None:
+    """`reflex run --env prod` sets REFLEX_ENV_MODE=prod: without APP_ENV that is production, and its checks apply."""
+    production = {name: value for name, value in PRODUCTION.items() if name != "APP_ENV"}
+    assert load(tmp_path, REFLEX_ENV_MODE="prod", **production).is_production
+    with pytest.raises(ConfigError, match=r"^TRUSTED_PROXY_HOPS is required"):
+        load(tmp_path, REFLEX_ENV_MODE="prod", **{**production, "TRUSTED_PROXY_HOPS": ""})
+    assert not load(tmp_path, REFLEX_ENV_MODE="prod", APP_ENV="development").is_production
+    assert not load(tmp_path, REFLEX_ENV_MODE="dev").is_production
+
+
+@pytest.mark.parametrize("name", ["REDIS_URL", "REFLEX_REDIS_URL"])
+def test_a_remote_redis_without_tls_needs_an_explicit_yes(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{name} points at a Redis on another machine"):
+        load(tmp_path, **{name: "redis://cache.internal:6379/0"})
+    assert load(tmp_path, **{name: "redis://cache.internal:6379/0", "REDIS_ALLOW_PLAINTEXT": "true"})
+    for url in ("rediss://cache.internal:6379/0", "redis://127.0.0.1:6379/0", "unix:///run/redis.sock"):
+        assert load(tmp_path, **{name: url})
+
+
+def test_passkeys_default_to_localhost_in_development(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+    assert (settings.passkey_rp_id, settings.passkey_origin) == ("localhost", "http://localhost:3000")
+    settings = load(tmp_path, WEBAUTHN_RP_ID="Example.COM", WEBAUTHN_ORIGIN="https://Login.Example.com/")
+    assert (settings.passkey_rp_id, settings.passkey_origin) == ("example.com", "https://login.example.com")
+
+
+@pytest.mark.parametrize(
+    ("values", "line"),
+    [
+        ({}, "WEBAUTHN_RP_ID is required when APP_ENV=production"),
+        ({"WEBAUTHN_RP_ID": "example.com"}, "WEBAUTHN_ORIGIN is required when APP_ENV=production"),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "http://example.com"},
+            "WEBAUTHN_ORIGIN must start with https:// when APP_ENV=production (http is allowed for localhost only)",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://example.com.evil.test"},
+            "WEBAUTHN_ORIGIN must be on WEBAUTHN_RP_ID (example.com) or a subdomain of it, "
+            "got 'https://example.com.evil.test'",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://notexample.com"},
+            "WEBAUTHN_ORIGIN must be on WEBAUTHN_RP_ID (example.com) or a subdomain of it, "
+            "got 'https://notexample.com'",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "127.0.0.1", "WEBAUTHN_ORIGIN": "https://127.0.0.1"},
+            "WEBAUTHN_RP_ID must be a domain name such as example.com (no scheme, port or IP address), got '127.0.0.1'",
+        ),
+        (
+            {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGIN": "https://example.com/login"},
+            "WEBAUTHN_ORIGIN must be an origin such as https://example.com, got 'https://example.com/login'",
+        ),
+    ],
+)
+def test_production_refuses_unsafe_or_missing_passkey_settings(
+    tmp_path: Path, values: dict[str, str], line: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **PRODUCTION_CORE, **PLIVO, **MAIL, **values)
+    assert str(error.value) == line
+
+
+def test_a_local_production_build_may_use_http_localhost(tmp_path: Path) -> None:
+    """Browsers treat http://localhost as a secure context (the end-to-end tests run production there)."""
+    settings = load(
+        tmp_path,
+        **PRODUCTION_CORE,
+        **PLIVO,
+        **{**MAIL, "APP_URL": "http://localhost:8123"},
+        WEBAUTHN_RP_ID="localhost",
+        WEBAUTHN_ORIGIN="http://localhost:8123",
+    )
+    assert settings.passkey_origin == "http://localhost:8123"
+
+
+def test_production_requires_an_app_url_plivo_can_reach_safely(tmp_path: Path) -> None:
+    production = {**PRODUCTION_CORE, **PLIVO, **PASSKEYS, **MAIL_WITHOUT_APP_URL}
+    with pytest.raises(ConfigError) as missing:
+        load(tmp_path, **production)
+    assert str(missing.value) == "APP_URL is required when APP_ENV=production"
+    with pytest.raises(ConfigError) as plain:
+        load(tmp_path, **production, APP_URL="http://sms2fa.example.com")
+    assert str(plain.value) == "APP_URL must start with https:// when APP_ENV=production"
+    assert load(tmp_path, **production, APP_URL="http://127.0.0.1:3000").site_host == "127.0.0.1"
+    settings = load(tmp_path, **production, APP_URL="https://Login.Example.com:8443/")
+    assert (settings.base_url, settings.site_host) == ("https://Login.Example.com:8443", "login.example.com")
+    assert load(tmp_path).base_url == "http://localhost:3000"  # development default
