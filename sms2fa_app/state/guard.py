@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import reflex as rx
 
@@ -46,6 +46,7 @@ from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
 
 log = logging.getLogger("sms2fa.state")
+T = TypeVar("T")
 
 LOGIN_PATH = "/login"
 MAX_FORM_FIELDS = 16
@@ -198,17 +199,18 @@ def guarded(
                 setattr(self, busy, True)
             events: list | None = None
             started = time.perf_counter()
+
+            async def act() -> list | None:
+                caller = await resolve_caller(self, access)
+                return [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
+
             try:
                 if busy is not None:
                     yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
                 with acting_client(ClientInfo(self._client_ip(), self._user_agent())):
-                    caller = await resolve_caller(self, access)
-                    events = [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
-            except ServiceUnavailable:
-                setattr(self, error, messages.SERVICE_UNAVAILABLE)
-            except Exception:
-                log.exception("event=handler_failed handler=%s", work.__name__)
-                setattr(self, error, messages.SERVICE_UNAVAILABLE)
+                    events, failure = await _reported(work.__name__, act)
+                if failure:
+                    setattr(self, error, failure)
             finally:
                 if busy is not None:
                     setattr(self, busy, False)
@@ -230,19 +232,16 @@ def guarded(
                         return
                     setattr(self, error, "")
                     setattr(self, busy, True)
-            apply: Apply | None = None
-            failure = ""
             client = ClientInfo(self._client_ip(), self._user_agent())
             started = time.perf_counter()
+
+            async def act() -> Apply:
+                caller = await resolve_caller(self, access)
+                return _redirect_to_login if caller is None else await work(self, caller, *values)
+
             try:
                 with acting_client(client):
-                    caller = await resolve_caller(self, access)
-                    apply = _redirect_to_login if caller is None else await work(self, caller, *values)
-            except ServiceUnavailable:
-                failure = messages.SERVICE_UNAVAILABLE
-            except Exception:
-                log.exception("event=handler_failed handler=%s", work.__name__)
-                failure = messages.SERVICE_UNAVAILABLE
+                    apply, failure = await _reported(work.__name__, act)
             except asyncio.CancelledError:  # the worker is stopping: leave no busy flag up in a shared state
                 if busy is not None:
                     async with self:
@@ -259,14 +258,10 @@ def guarded(
                     log_event(log, logging.WARNING, "result_dropped", handler=work.__name__, reason="connection")
                     apply = None
                 if apply is not None:
-                    try:
-                        with acting_client(client):
-                            events = await apply()
-                    except ServiceUnavailable:
-                        setattr(self, error, messages.SERVICE_UNAVAILABLE)
-                    except Exception:
-                        log.exception("event=handler_failed handler=%s", work.__name__)
-                        setattr(self, error, messages.SERVICE_UNAVAILABLE)
+                    with acting_client(client):
+                        events, failure = await _reported(work.__name__, apply)
+                    if failure:
+                        setattr(self, error, failure)
             metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
             for event in events or []:
                 yield event
@@ -280,6 +275,17 @@ def guarded(
         return rx.event(background=True)(exposed) if slow else exposed
 
     return decorate
+
+
+async def _reported(handler: str, call: Callable[[], Awaitable[T]]) -> tuple[T | None, str]:
+    """`call()`'s result and ""; or None and the words for an outage or a bug (a bug is logged, never shown)."""
+    try:
+        return await call(), ""
+    except ServiceUnavailable:
+        return None, messages.SERVICE_UNAVAILABLE
+    except Exception:
+        log.exception("event=handler_failed handler=%s", handler)
+        return None, messages.SERVICE_UNAVAILABLE
 
 
 async def _redirect_to_login() -> list:
