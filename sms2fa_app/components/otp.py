@@ -10,7 +10,7 @@ from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import labeled_input
-from sms2fa_app.config import get_settings
+from sms2fa_app.components.waits import longest_resend_wait
 from sms2fa_app.state.challenge import Factor
 
 CODE_FIELD = "field-code"
@@ -53,11 +53,6 @@ if ('OTPCredential' in window && !window.__sms2faWebOtp) {
 def web_otp() -> rx.Component:
     """An invisible element that starts the WebOTP listener when the texted-code form appears."""
     return rx.box(on_mount=run_in_browser(WEB_OTP), display="none")
-
-
-def longest_resend_wait() -> int:
-    """The longest wait a resend button can show: the server's cooldown (read when the page is compiled)."""
-    return get_settings().otp_resend_cooldown_seconds
 
 
 def resend_button(deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:

@@ -17,6 +17,11 @@ def _longest_lock() -> int:
     return get_settings().otp_lockout_max_seconds
 
 
+def longest_resend_wait() -> int:
+    """The longest wait a resend button can show: the server's cooldown (read when the page is compiled)."""
+    return get_settings().otp_resend_cooldown_seconds
+
+
 def lock_countdown(locked_until: rx.Var[int], max_seconds: int = 0) -> rx.Component:
     """The lockout's (or a throttle's) wait, counted down live under the form's error (nothing when not
     locked); `max_seconds` caps it (default: the longest lockout)."""
@@ -67,7 +72,7 @@ def send_button(label: str, resend_at: rx.Var[int], busy: rx.Var[bool], on_click
         on_click,
         waiting=messages.SEND_WAITING,
         ready=label,
-        max_seconds=get_settings().otp_resend_cooldown_seconds,
+        max_seconds=longest_resend_wait(),
         busy=busy,
         type="submit",
         size="3",

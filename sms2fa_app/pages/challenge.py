@@ -10,9 +10,9 @@ from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import CODE_FIELD, factor_choices, longest_resend_wait, otp_input, resend_button, web_otp
+from sms2fa_app.components.otp import CODE_FIELD, factor_choices, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
-from sms2fa_app.components.waits import lock_countdown, verify_button
+from sms2fa_app.components.waits import lock_countdown, longest_resend_wait, verify_button
 from sms2fa_app.config import get_settings
 from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState, Factor
