@@ -8,6 +8,9 @@ each with the id of the connection (socket.io session) that delivered it. A hand
 event came over that connection, so a Reflex tab id replayed from another connection (it travels in the websocket
 URL) reaches nothing, during or after the tab's life. A token the server issues travels to the browser in the
 handler's own update and is dropped from the state as soon as that update is built (`get_delta`).
+
+The same middleware refuses Reflex's generic `setvar` handler before any handler runs: every state has it, it sets
+any var that has a setter by a name the browser picks, and each call for one without a setter logged a traceback.
 """
 
 from __future__ import annotations
