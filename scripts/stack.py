@@ -78,7 +78,7 @@ class Stack:
     port: int = 0
     mail: Mapping[str, str] = field(default_factory=dict)  # the SMTP_* settings of the mail server
     settings: Mapping[str, str] = field(default_factory=dict)  # more app settings (limits, ...)
-    metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    metrics_token: str = field(default_factory=lambda: secrets.token_hex(32))
     backends: list[Backend] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -46,7 +46,7 @@ from sms2fa_app.config_fields import (
     RpId,
     SmtpHost,
     SmtpSecurity,
-    checked_secret_key,
+    checked_secret,
     config_error_line,
     host_of,
     is_loopback_host,
@@ -161,7 +161,6 @@ class Settings(BaseSettings):
     notice_retry_base_seconds: PositiveInt = 30
     admin_reset_wait_seconds: PositiveInt = 72 * 3600  # admin console (.env.example); >= 1 day in production
     admin_reset_sweep_seconds: PositiveInt = 60
-    admin_reset_wait_short_for_tests: bool = False  # TEST ONLY: lifts the production floor of the wait (1 day)
     sms_price_table: PriceTable = (("*", 0.05),)
     voice_price_table: PriceTable = (("*", 0.1),)
 
@@ -241,12 +240,12 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a URL such as sqlite:///data/sms2fa.db, got {url!r}")
         return url
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "metrics_token")
     @classmethod
-    def _secret(cls, key: str, info: ValidationInfo) -> str:
+    def _secret(cls, secret: str | None, info: ValidationInfo) -> str | None:
         if "app_env" not in info.data or "data_dir" not in info.data:
-            return key  # an earlier setting is malformed, and that is what gets reported
-        return checked_secret_key(key, info.data["app_env"] == PRODUCTION, info.data["data_dir"])
+            return secret  # an earlier setting is malformed, and that is what gets reported
+        return checked_secret(secret, info.data["app_env"] == PRODUCTION, info.data["data_dir"])
 
     @model_validator(mode="after")
     def _production_safe(self) -> Settings:
@@ -359,7 +358,7 @@ class Settings(BaseSettings):
             raise ValueError(
                 "OPERATOR_EMAIL is required when APP_ENV=production (country caps alert the operator by mail)"
             )
-        if self.is_production and self.admin_reset_wait_seconds < 86400 and not self.admin_reset_wait_short_for_tests:
+        if self.is_production and self.admin_reset_wait_seconds < 86400:  # no switch lifts it (tests move the row)
             raise ValueError("ADMIN_RESET_WAIT_SECONDS must be at least 86400 (a day) when APP_ENV=production")
         return self
 

@@ -12,21 +12,26 @@ import logging
 import math
 import re
 import secrets
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import NoDecode
+from zxcvbn import zxcvbn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("sms2fa.config")
 ALL_COUNTRIES = "*"
 # SECRET_KEY values published with the project (.env.example); never accepted in production.
 SAMPLE_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string-of-48-characters"})
-SECRET_KEY_ADVICE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-MIN_SECRET_BITS = 96  # estimated from the key's own characters; a 32-character random key has far more
+SECRET_ADVICE = 'generate one with: python -c "import secrets; print(secrets.token_hex(32))"'
+# A secret the operator chooses must be generated, not made up: zxcvbn's estimate of the guesses an attacker needs
+# (words, names, years, keyboard runs, repeats and sequences score low) must reach 2**128. zxcvbn reads at most
+# SCORED_SECRET_LENGTH characters, so a longer secret is judged by its start: guessing the whole secret takes at
+# least the guesses of its start. 64 random hex characters score about 200 bits, a sentence-like key under 90.
+MIN_SECRET_BITS = 128
+SCORED_SECRET_LENGTH = 72
 
 
 def check(pattern: str, reason: str) -> AfterValidator:
@@ -157,27 +162,33 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
-def weak_key(key: str) -> bool:
-    """Whether a secret key is a shorter string repeated ('abcabc...') or has few bits, estimated from its own
-    character frequencies (repetition and few symbols score low)."""
-    counts = Counter(key)
-    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
-    repeats = any(
-        key == (key[:period] * (len(key) // period + 1))[: len(key)] for period in range(1, len(key) // 2 + 1)
-    )
-    return repeats or bits < MIN_SECRET_BITS
+def secret_bits(secret: str) -> float:
+    """log2 of zxcvbn's estimate of the guesses the secret's first SCORED_SECRET_LENGTH characters take."""
+    return math.log2(zxcvbn(secret[:SCORED_SECRET_LENGTH])["guesses"])
 
 
-def checked_secret_key(key: str, production: bool, data_dir: Path) -> str:
-    """The given key, checked; else (development only) the one kept in data_dir, made on first use."""
-    if key:
-        if len(key) < 32:
-            raise ValueError("must be at least 32 characters")
-        if production and (key in SAMPLE_SECRET_KEYS or "change-me" in key.lower()):
-            raise ValueError(f"is the sample value from .env.example; {SECRET_KEY_ADVICE}")
-        if production and weak_key(key):
-            raise ValueError(f"is too weak for APP_ENV=production (a pattern, or few characters); {SECRET_KEY_ADVICE}")
-        return key
+def checked_secret(secret: str | None, production: bool, data_dir: Path) -> str | None:
+    """A secret the operator chooses (SECRET_KEY, METRICS_TOKEN; not one Plivo or a mail provider issues), checked:
+    production takes only a generated-looking one. An empty SECRET_KEY is, in development only, the key kept in
+    data_dir, made on first use."""
+    if secret is None:  # an optional one left unset (METRICS_TOKEN: /metrics answers 404)
+        return None
+    if not secret:
+        return development_key(production, data_dir)
+    if len(secret) < 32:
+        raise ValueError("must be at least 32 characters")
+    if production and (secret in SAMPLE_SECRET_KEYS or "change-me" in secret.lower()):
+        raise ValueError(f"is the sample value from .env.example; {SECRET_ADVICE}")
+    if production and secret_bits(secret) < MIN_SECRET_BITS:
+        raise ValueError(
+            f"is too weak for APP_ENV=production (a made-up phrase or a pattern; {MIN_SECRET_BITS} random bits "
+            f"needed): {SECRET_ADVICE}"
+        )
+    return secret
+
+
+def development_key(production: bool, data_dir: Path) -> str:
+    """The development SECRET_KEY kept in data_dir, made on first use; production must be given one."""
     if production:
         raise ValueError("is required when APP_ENV=production")
     key_file = data_dir / "secret_key"

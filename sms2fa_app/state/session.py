@@ -8,18 +8,22 @@ each with the id of the connection (socket.io session) that delivered it. A hand
 event came over that connection, so a Reflex tab id replayed from another connection (it travels in the websocket
 URL) reaches nothing, during or after the tab's life. A token the server issues travels to the browser in the
 handler's own update and is dropped from the state as soon as that update is built (`get_delta`).
+
+The same middleware refuses Reflex's generic `setvar` handler before any handler runs: every state has it, it sets
+any var that has a setter by a name the browser picks, and each call for one without a setter logged a traceback.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
 from reflex.middleware import Middleware
-from reflex.state import State, UpdateVarsInternalState, _override_base_method
+from reflex.state import State, StateUpdate, UpdateVarsInternalState, _override_base_method
 from reflex_base.constants import RouteVar
 from reflex_base.constants.state import FIELD_MARKER
 from reflex_base.event import Event, EventSpec
@@ -282,9 +286,38 @@ def _take_browser_tokens(event: Event) -> dict[str, object] | None:
     return delivered
 
 
-class BrowserTokens(Middleware):
-    """Runs SessionState._admit before every event (registered by sms2fa_app.py)."""
+SETVAR = "setvar"  # Reflex's generic setter, on every state; the app never calls it
+REFUSAL_LOG_SECONDS = 60.0  # at most one line per worker this often, however many are refused
 
-    async def preprocess(self, app: Any, state: Any, event: Event) -> None:
-        """Bind or void the browser's tokens for this event's connection; never answers the event itself."""
+
+class _RefusedSetvars:
+    """Counts refused `setvar` events and says so in one short line at most every REFUSAL_LOG_SECONDS: a flood of
+    them must not become a flood of log lines."""
+
+    def __init__(self) -> None:
+        self.unlogged = 0
+        self.logged_at = -REFUSAL_LOG_SECONDS
+
+    def refuse(self, event: Event) -> StateUpdate:
+        self.unlogged += 1
+        now = time.monotonic()
+        if now - self.logged_at >= REFUSAL_LOG_SECONDS:
+            state_name = event.name.rpartition(".")[0].rpartition(".")[2]
+            log_event(log, logging.WARNING, "setvar_refused", state=state_name, count=self.unlogged)
+            self.unlogged, self.logged_at = 0, now
+        return StateUpdate()  # answers the event: no handler runs, nothing changes
+
+
+_REFUSED_SETVARS = _RefusedSetvars()
+
+
+class BrowserTokens(Middleware):
+    """Runs before every event (registered by sms2fa_app.py): refuses Reflex's `setvar` (any state var by name,
+    and a traceback in the log for each one without a setter), then runs SessionState._admit."""
+
+    async def preprocess(self, app: Any, state: Any, event: Event) -> StateUpdate | None:
+        """Refuse a `setvar`; else bind or void the browser's tokens for this event's connection."""
+        if event.name.rpartition(".")[2] == SETVAR:
+            return _REFUSED_SETVARS.refuse(event)
         await (await state.get_state(SessionState))._admit(event)
+        return None

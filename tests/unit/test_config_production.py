@@ -10,6 +10,8 @@ import pytest
 from sms2fa_app.config import ConfigError
 from tests.unit.test_config import MAIL, MAIL_WITHOUT_APP_URL, PASSKEYS, PLIVO, PRODUCTION, PRODUCTION_CORE, load
 
+SECRET_ADVICE = 'python -c "import secrets; print(secrets.token_hex(32))"'  # in every refusal
+
 
 def test_production_requires_secret_key_and_plivo(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is required"):
@@ -54,8 +56,57 @@ def test_plain_http_to_plivo_is_allowed_only_to_this_machine(tmp_path: Path, url
 
 
 def test_strong_keys_pass_in_production(tmp_path: Path) -> None:
-    for key in (secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(48)):
+    for key in (secrets.token_hex(32), secrets.token_urlsafe(48), secrets.token_hex(64)):
         assert load(tmp_path, **{**PRODUCTION, "SECRET_KEY": key}).secret_key == key
+
+
+# Issue 20, finding 7: secrets a person made up, or a pattern, are refused; only generated-looking ones pass.
+GUESSABLE_SECRETS = [
+    ("SECRET_KEY", "sms2fa-production-secret-key-2026!"),
+    ("SECRET_KEY", "Zq3-vT8pLm0_xW5rK2yB9nC4hJ7dF1gS6aE"),  # 35 random-looking characters: under 128 bits
+    ("SECRET_KEY", "ThisIsTheProductionSecretKeyOfSms2fa2026"),
+    ("SECRET_KEY", "correcthorsebatterystaple-correcthorsebatterystaple"),  # repeated
+    ("METRICS_TOKEN", "a" * 32),
+    ("METRICS_TOKEN", "metrics-token-0123456789-abcdefghijklmnop"),
+    ("METRICS_TOKEN", "our-metrics-token-for-prometheus-scrapes-2026"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), GUESSABLE_SECRETS)
+def test_production_refuses_a_guessable_secret_in_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **{**PRODUCTION, name: value})
+    line = str(error.value)
+    assert line.startswith(f"{name} is too weak for APP_ENV=production") and "\n" not in line
+    assert SECRET_ADVICE in line and value not in line  # how to make one; never the secret itself
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "METRICS_TOKEN"])
+def test_a_generated_secret_passes_in_production(tmp_path: Path, name: str) -> None:
+    value = secrets.token_hex(32)
+    assert getattr(load(tmp_path, **{**PRODUCTION, name: value}), name.lower()) == value
+
+
+@pytest.mark.parametrize(("name", "value"), GUESSABLE_SECRETS)
+def test_development_accepts_any_long_enough_secret(tmp_path: Path, name: str, value: str) -> None:
+    assert getattr(load(tmp_path, **{name: value}), name.lower()) == value
+
+
+def test_a_secret_longer_than_the_estimates_reach_is_judged_by_its_start(tmp_path: Path) -> None:
+    """zxcvbn scores at most 72 characters; the start of a longer secret must already be generated-looking."""
+    long_key = secrets.token_hex(100)
+    assert load(tmp_path, **{**PRODUCTION, "SECRET_KEY": long_key}).secret_key == long_key
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY is too weak"):
+        load(tmp_path, **{**PRODUCTION, "SECRET_KEY": "x" * 72 + secrets.token_hex(32)})
+
+
+# Issue 20, finding 8: no setting lets production wait less than a day before an admin's 2FA reset.
+def test_production_has_no_switch_that_shortens_the_reset_wait(tmp_path: Path) -> None:
+    short = {**PRODUCTION, "ADMIN_RESET_WAIT_SECONDS": "20", "ADMIN_RESET_WAIT_SHORT_FOR_TESTS": "true"}
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **short)
+    assert str(error.value).startswith("ADMIN_RESET_WAIT_SECONDS must be at least 86400")
+    assert not hasattr(load(tmp_path, **PRODUCTION), "admin_reset_wait_short_for_tests")
 
 
 def test_reflex_prod_mode_without_app_env_is_production(tmp_path: Path) -> None:
