@@ -27,6 +27,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
+from webauthn.authentication.verify_authentication_response import VerifiedAuthentication
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
@@ -46,7 +47,6 @@ from webauthn.helpers.structs import (
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
-from webauthn.authentication.verify_authentication_response import VerifiedAuthentication
 
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.passkey_challenges import (

@@ -31,9 +31,7 @@ ATTEMPTS = 12  # more than the lockout threshold (10)
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return make_settings(
-        tmp_path, LOGIN_MAX_FAILURES_PER_IP="50", POW_AFTER_LOGIN_FAILURES_PER_IP=str(FREE_FAILURES)
-    )
+    return make_settings(tmp_path, LOGIN_MAX_FAILURES_PER_IP="50", POW_AFTER_LOGIN_FAILURES_PER_IP=str(FREE_FAILURES))
 
 
 @pytest.fixture
