@@ -14,20 +14,18 @@ from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState, Factor
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.proof import PROOF_FIELD
-from tests.conftest import make_settings
 from tests.support.factories import PASSWORD, create_user, register_passkey
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.soft_authenticator import SoftAuthenticator
 from tests.support.states import browser_ceremony, make_state, redirect_path, run
+from tests.unit.backend.factors.test_passkey_sign_in_pressure import ATTEMPTS, pressure_settings
 
 PHONE = "+14155551212"
-FREE_FAILURES = 3  # POW_AFTER_LOGIN_FAILURES_PER_IP
-ATTEMPTS = 12  # more than the lockout threshold (10)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, LOGIN_MAX_FAILURES_PER_IP="50", POW_AFTER_LOGIN_FAILURES_PER_IP=str(FREE_FAILURES))
+    return pressure_settings(tmp_path)
 
 
 @pytest.fixture

@@ -31,11 +31,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def authenticator(services: Services) -> SoftAuthenticator:
-    return SoftAuthenticator(services.settings.passkey_origin)
-
-
-@pytest.fixture
 def ada(services: Services, authenticator: SoftAuthenticator) -> int:
     user_id = create_user(services, phone=PHONE).id or 0
     register_passkey(services, user_id, authenticator)

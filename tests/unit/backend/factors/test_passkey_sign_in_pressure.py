@@ -29,18 +29,19 @@ FREE_FAILURES = 3  # POW_AFTER_LOGIN_FAILURES_PER_IP
 ATTEMPTS = 12  # more than the lockout threshold (10)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def pressure_settings(tmp_path: Path) -> Settings:
+    """Room for many failures per IP, and a proof of work for each past the first few."""
     return make_settings(tmp_path, LOGIN_MAX_FAILURES_PER_IP="50", POW_AFTER_LOGIN_FAILURES_PER_IP=str(FREE_FAILURES))
 
 
 @pytest.fixture
-def authenticator(services: Services) -> SoftAuthenticator:
-    return SoftAuthenticator(services.settings.passkey_origin)
+def settings(tmp_path: Path) -> Settings:
+    return pressure_settings(tmp_path)
 
 
 @pytest.fixture
 def ada(services: Services, authenticator: SoftAuthenticator) -> int:
+    """An account with 2FA by SMS and one passkey."""
     user_id = create_user(services, phone=PHONE).id or 0
     register_passkey(services, user_id, authenticator)
     return user_id
