@@ -7,7 +7,7 @@ import reflex as rx
 from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.pow import proof_of_work
+from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, verify_button
 from sms2fa_app.config import get_settings
 from sms2fa_app.state import messages_results as words
@@ -118,7 +118,7 @@ def login_page() -> rx.Component:
         ),
         rx.button(
             "Sign in with a passkey",
-            on_click=LoginState.start_passkey_sign_in,
+            on_click=with_proof(LoginState.start_passkey_sign_in),
             loading=LoginState.passkey_busy,
             disabled=LoginState.passkey_busy,
             variant="soft",

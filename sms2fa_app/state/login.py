@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import new_token
@@ -36,6 +37,7 @@ class LoginState(SessionState):
     _farewell: str = ""  # said once on the next visit (the account was deleted): a page message, never a toast
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
     _passkey_handle: str = ""
+    _passkey_proof: str = ""  # the widget's proof of work posted with the passkey button, spent by the answer
 
     def reset_form(self):
         """A fresh visit starts without the last attempt's message, only a farewell, once (only what changed is
@@ -115,9 +117,11 @@ class LoginState(SessionState):
         return [rx.redirect(next_path or DASHBOARD_PATH)]
 
     @guarded(access=Access.ANYONE, busy="passkey_busy")
-    async def start_passkey_sign_in(self, _caller: Caller) -> list:
-        """Ask the browser for a passkey of this site (any account): the first half of the one-step sign-in."""
+    async def start_passkey_sign_in(self, _caller: Caller, form_data: dict) -> list:
+        """Ask the browser for a passkey of this site (any account): the first half of the one-step sign-in.
+        `form_data` carries the widget's proof of work (with_proof), kept here for the answer to spend."""
         self._passkey_handle = new_token()
+        self._passkey_proof = str(form_data.get(PROOF_FIELD, ""))
         options = await run_backend(self._services().passkey_sign_in.options, self._passkey_handle)
         self.passkey_request = get_passkey(options)
         return []
@@ -126,7 +130,8 @@ class LoginState(SessionState):
     async def finish_passkey_sign_in(self, _caller: Caller, answer: BrowserJson) -> list:
         """The browser's answer: signed in under a new session, or why not (the password form stays)."""
         handle, self._passkey_handle, self.passkey_request = self._passkey_handle, "", ""
-        self.notice, self.throttled, self.unverified = "", False, False
+        proof, self._passkey_proof = self._passkey_proof, ""
+        self.notice, self.throttled, self.unverified, self._unverified_user = "", False, False, 0
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused, elsewhere=SIGN_IN_ELSEWHERE)
@@ -134,16 +139,27 @@ class LoginState(SessionState):
         services = self._services()
         previous_token = self._token()
         signed = await run_backend(
-            services.passkey_sign_in.sign_in, handle, credential, self._client_ip(), self._user_agent()
+            services.passkey_sign_in.sign_in, handle, credential, self._client_ip(), self._user_agent(), proof
         )
+        needed = signed.refusal is LoginOutcome.PROOF_REQUIRED
+        self.pow_challenge = "" if signed.issued is not None else next_challenge(services, needed=needed, posted=proof)
         if signed.issued is None:
-            self.error = messages.passkey_sign_in_failed(signed.result)
+            self.error = self._passkey_refused(signed)
             return []
         if previous_token:
             await run_backend(services.sessions.end, previous_token)
         self._adopt(signed.issued)
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
         return [rx.redirect(next_path or DASHBOARD_PATH)]
+
+    def _passkey_refused(self, signed: PasskeySignIn) -> str:
+        """What a refused passkey sign-in says; an unconfirmed address is offered a new link, as after a password."""
+        if signed.refusal is LoginOutcome.PROOF_REQUIRED:
+            return messages.PASSKEY_PROOF_REQUIRED
+        if signed.refusal is LoginOutcome.EMAIL_NOT_VERIFIED:
+            self.unverified, self._unverified_user = True, signed.user_id or 0
+            return messages.EMAIL_NOT_VERIFIED
+        return messages.passkey_sign_in_failed(signed.result)
 
     async def _remembered(self, issued: IssuedSession) -> IssuedSession | None:
         """A remembered device skips the challenge: the session, moved on under a new token, or None."""

@@ -65,6 +65,7 @@ def too_many_requests(seconds: int) -> str:
 
 
 LOGIN_PROOF_REQUIRED = "One more step: wait for the check below to finish, then press Log in again."
+PASSKEY_PROOF_REQUIRED = "One more step: wait for the check above to finish, then sign in with the passkey again."
 
 
 _SEND_REFUSALS: dict[SendRefusal, str] = {

@@ -2,10 +2,12 @@
 
 The browser is asked for a discoverable credential with user verification (no allow list), so the
 credential itself names the user. The challenge is bound to a random handle that the page's server-side
-state keeps (there is no login session yet). Until the credential is found among registered passkeys the
-attempt counts as a failed sign-in of the client IP (the window Accounts keeps for passwords): unknown
-credentials are refused, logged and rate-limited. Once it is found, checking it is a guess for its user's
-shared lockout, like every other factor; a right one starts a signed-in session under a new token.
+state keeps (there is no login session yet). A credential id or user handle proves nothing (issue 20,
+finding 2): until the signature verifies, the attempt is a failed sign-in of the client IP (the window
+Accounts keeps for passwords, with a proof of work under pressure), never a guess against the user it
+names, so a forger cannot lock anyone out. Once the signature holds, the sign count is the user's guess
+for the shared lockout (a count gone backwards is a cloned authenticator); a right one passes the account
+check every way in shares (Accounts.sign_in_refusal) and starts a signed-in session under a new token.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.passkey_challenges import Ceremony, Challenge, PasskeyChallenges, valid_handle
 from sms2fa_app.backend.factors.passkeys import Passkeys, parse_credential
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
-from sms2fa_app.backend.identity.accounts import Accounts, prefer_factor
+from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, prefer_factor
 from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
@@ -31,11 +33,13 @@ log = logging.getLogger("sms2fa.passkeys")
 
 @dataclass(frozen=True)
 class PasskeySignIn:
-    """How the sign-in ended (LOCKED with the wait when the user or the IP is throttled), and the new
-    signed-in session when it worked."""
+    """How the sign-in ended (LOCKED with the wait when the user or the IP is throttled), why the account or the
+    IP's pressure refused it, and the new signed-in session when it worked."""
 
     result: VerifyResult
     issued: IssuedSession | None = None
+    refusal: LoginOutcome | None = None  # PROOF_REQUIRED (nothing checked) or EMAIL_NOT_VERIFIED (a right passkey)
+    user_id: int | None = None  # EMAIL_NOT_VERIFIED: whose link to send again
 
 
 class PasskeySignIns:
@@ -69,14 +73,19 @@ class PasskeySignIns:
         self._challenges.issue(Ceremony.SIGN_IN, handle, Challenge(options.challenge))
         return options_to_json(options)
 
-    def sign_in(self, handle: str, response_json: str, client_ip: str = "", user_agent: str = "") -> PasskeySignIn:
-        """Check the browser's assertion against the handle's challenge; a right one signs its user in."""
+    def sign_in(
+        self, handle: str, response_json: str, client_ip: str = "", user_agent: str = "", proof: str = ""
+    ) -> PasskeySignIn:
+        """Check the browser's assertion against the handle's challenge; a right one signs its user in. `proof` is
+        the posted proof-of-work payload, needed while the IP has failed many sign-ins."""
         credential = parse_credential(response_json, parse_authentication_credential_json)
         if credential is None or not valid_handle(handle):
             return PasskeySignIn(VerifyResult(VerifyStatus.MALFORMED))
-        wait, slot = self._accounts.reserve_ip_attempt(client_ip)  # a failure until the credential is known
-        if wait:
-            return PasskeySignIn(VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=wait))
+        refused, slot = self._accounts.reserve_ip_attempt(client_ip, proof)  # a failure until the signature holds
+        if refused is not None and refused.outcome is LoginOutcome.PROOF_REQUIRED:
+            return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED), refusal=LoginOutcome.PROOF_REQUIRED)
+        if refused is not None:
+            return PasskeySignIn(VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=refused.retry_after_seconds))
         challenge = self._challenges.consume(Ceremony.SIGN_IN, handle)
         if challenge is None:
             self._accounts.release_ip_attempt(client_ip, slot)
@@ -87,16 +96,17 @@ class PasskeySignIns:
                 log, logging.WARNING, "passkey_refused", ceremony="sign_in", reason="unknown_credential", ip=client_ip
             )
             return PasskeySignIn(VerifyResult(VerifyStatus.WRONG))
+        verified = self._passkeys.verify_signature(row, credential, challenge, need_user_handle=True)
+        if verified is None:  # a forged or foreign assertion: the IP keeps the failure, the owner is not touched
+            return PasskeySignIn(VerifyResult(VerifyStatus.WRONG))
         self._accounts.release_ip_attempt(client_ip, slot)
         user_id = row.user_id
-        result = self._lockout.attempt(
-            user_id,
-            Factor.PASSKEY,
-            lambda: self._passkeys.check_assertion(row, credential, challenge, need_user_handle=True),
-        )
+        result = self._lockout.attempt(user_id, Factor.PASSKEY, lambda: self._passkeys.record_use(row, verified))
         if not result.ok:
             return PasskeySignIn(result)
         user = self._accounts.get(user_id)
+        if (refusal := self._accounts.sign_in_refusal(user)) is not None:
+            return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED), refusal=refusal, user_id=user_id)
         if user is None or not user.is_two_factor_enabled:  # passkeys go with 2FA; never a way around it
             return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED))
         with self._db.session() as db:

@@ -27,6 +27,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
+from webauthn.authentication.verify_authentication_response import VerifiedAuthentication
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
@@ -335,27 +336,38 @@ class Passkeys:
     def check_assertion(
         self, row: Passkey, credential: AuthenticationCredential, challenge: Challenge, *, need_user_handle: bool
     ) -> VerifyResult:
-        """Verify the signature (challenge, origin, RP id, user verification), then that the sign count moved
-        on; store the new count with one conditional UPDATE (the count we checked must still be there)."""
+        """The signature (`verify_signature`), then the sign count (`record_use`): WRONG when either fails."""
+        verified = self.verify_signature(row, credential, challenge, need_user_handle=need_user_handle)
+        return VerifyResult(VerifyStatus.WRONG) if verified is None else self.record_use(row, verified)
+
+    def verify_signature(
+        self, row: Passkey, credential: AuthenticationCredential, challenge: Challenge, *, need_user_handle: bool
+    ) -> VerifiedAuthentication | None:
+        """The verified assertion when the user handle matches and the signature holds (challenge, origin, RP id,
+        user verification); None (logged) otherwise. Proves the authenticator is there; the count is not looked at."""
         handle = credential.response.user_handle
         if (handle is None and need_user_handle) or (
             handle is not None and bytes_to_base64url(handle) != row.user_handle
         ):
             log_event(log, logging.WARNING, "passkey_refused", user=row.user_id, reason="user_handle_mismatch")
-            return VerifyResult(VerifyStatus.WRONG)
+            return None
         try:
-            verified = verify_authentication_response(
+            return verify_authentication_response(
                 credential=credential,
                 expected_challenge=challenge.value,
                 expected_rp_id=self.relying_party.rp_id,
                 expected_origin=self.relying_party.origin,
                 credential_public_key=base64url_to_bytes(row.public_key),
-                credential_current_sign_count=0,  # the count is compared below, after the signature is known good
+                credential_current_sign_count=0,  # the count is compared in record_use, once the signature is good
                 require_user_verification=True,
             )
         except WebAuthnException as error:
             log_event(log, logging.WARNING, "passkey_refused", user=row.user_id, passkey=row.id, reason=str(error))
-            return VerifyResult(VerifyStatus.WRONG)
+            return None
+
+    def record_use(self, row: Passkey, verified: VerifiedAuthentication) -> VerifyResult:
+        """A verified assertion's sign count must have moved on (else WRONG: a cloned authenticator); the new
+        count is stored with one conditional UPDATE (the count we checked must still be there)."""
         new_count = verified.new_sign_count
         if (new_count or row.sign_count) and new_count <= row.sign_count:
             log_event(

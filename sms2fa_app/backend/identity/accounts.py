@@ -34,7 +34,7 @@ from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import Counter, ProofNeeded, WindowLimiter, per_ip_and_address
+from sms2fa_app.backend.infra.limits import Counter, ProofNeeded, Refusal, WindowLimiter, per_ip_and_address
 from sms2fa_app.backend.infra.network import ip_scope, network_of
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.models import User, utcnow
@@ -230,19 +230,33 @@ class Accounts:
             f"login:fail:ip:{ip_scope(client_ip)}", policy.max_failures_per_ip, policy.window_seconds, pow_at
         )
 
-    def reserve_ip_attempt(self, client_ip: str) -> tuple[int, str]:
-        """A failed-sign-in slot of this IP, taken before a credential is looked at: (the wait while the IP is
-        throttled, else 0; the slot, for `release_ip_attempt` when the credential turns out to be known)."""
-        reached, slot = self._limiter.reserve([self._ip_counter(client_ip)])
-        if reached is not None:
-            log_event(log, logging.WARNING, "login_throttled", scope="ip", network=network_of(client_ip))
-            metrics.count_refusal("login_ip")
-            return reached.retry_after_seconds, slot
-        return 0, slot
+    def reserve_ip_attempt(self, client_ip: str, proof: str = "") -> tuple[LoginResult | None, str]:
+        """A failed-sign-in slot of this IP, taken before an anonymous credential (a passkey) is checked: a
+        failure until its signature verifies, so forging one costs the forger's IP, never the account it names.
+        Returns the refusal (THROTTLED with the wait; PROOF_REQUIRED under pressure without an unspent `proof`)
+        or None, and the slot, for `release_ip_attempt`."""
+        counters = [self._ip_counter(client_ip, pow_at=self._throttle.pow_after_failures_per_ip)]
+        checked = self._pow.check(proof) if self._pow is not None and proof else None
+        reached, slot = self._limiter.reserve(counters, checked)
+        return self._refusal(reached, client_ip), slot
 
     def release_ip_attempt(self, client_ip: str, slot: str) -> None:
         """Give back a slot of `reserve_ip_attempt`."""
         self._limiter.release([self._ip_counter(client_ip)], slot)
+
+    def _refusal(self, reached: Refusal | None, client_ip: str) -> LoginResult | None:
+        """A refused failed-sign-in slot as the login's answer (logged and counted), None when it was taken."""
+        if reached is None:
+            return None
+        by_ip = reached.counter.key == self._ip_counter(client_ip).key
+        if isinstance(reached, ProofNeeded):
+            scope = "ip" if by_ip else "account"
+            log_event(log, logging.INFO, "login_proof_required", scope=scope, network=network_of(client_ip))
+            return LoginResult(LoginOutcome.PROOF_REQUIRED)
+        scope = "ip" if by_ip else "account_network"  # the account-anywhere count only asks for proofs
+        log_event(log, logging.WARNING, "login_throttled", scope=scope, network=network_of(client_ip))
+        metrics.count_refusal("login_account" if scope == "account_network" else "login_ip")
+        return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
 
     def _check_credentials(
         self, email: str, password: str, client_ip: str, proof: str | None = None
@@ -254,15 +268,8 @@ class Accounts:
         counters = self._counters(email, client_ip, pressure=proof is not None)
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         reached, attempt = self._limiter.reserve(counters, checked)  # a failure until the password matches
-        if isinstance(reached, ProofNeeded):
-            scope = "ip" if reached.counter is counters[1] else "account"
-            log_event(log, logging.INFO, "login_proof_required", scope=scope, network=network_of(client_ip))
-            return LoginResult(LoginOutcome.PROOF_REQUIRED)
-        if reached is not None:
-            scope = "account_network" if reached.counter is counters[0] else "ip"
-            log_event(log, logging.WARNING, "login_throttled", scope=scope, network=network_of(client_ip))
-            metrics.count_refusal("login_account" if scope == "account_network" else "login_ip")
-            return LoginResult(LoginOutcome.THROTTLED, retry_after_seconds=reached.retry_after_seconds)
+        if (refused := self._refusal(reached, client_ip)) is not None:
+            return refused
         user = self.find_by_email(email) if len(email) <= MAX_EMAIL_LENGTH else None
         too_long = len(password) > MAX_PASSWORD_LENGTH
         stored_hash = user.password_hash if user is not None and not too_long else None
@@ -291,9 +298,8 @@ class Accounts:
             return checked
         user = checked
         assert user.id is not None
-        if self._verification is not None and user.email_verified_at is None:
-            log_event(log, logging.INFO, "login_refused", user=user.id, reason="email_not_verified")
-            return LoginResult(LoginOutcome.EMAIL_NOT_VERIFIED, user_id=user.id)
+        if (refused := self.sign_in_refusal(user)) is not None:
+            return LoginResult(refused, user_id=user.id)
         if user.is_two_factor_enabled:
             issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
             log_event(log, logging.INFO, "login_password_ok", user=user.id, second_factor="required")
@@ -301,6 +307,17 @@ class Accounts:
         issued = self._sessions.create(user.id, Stage.AUTHENTICATED, client_ip, user_agent)
         log_event(log, logging.INFO, "login", user=user.id)
         return LoginResult(LoginOutcome.AUTHENTICATED, issued)
+
+    def sign_in_refusal(self, user: User | None) -> LoginOutcome | None:
+        """The one account check of every way in (the password step, a passkey on /login; a remembered device
+        and the second factor only follow the password step): None when `user` may get a session, else why not:
+        INVALID_CREDENTIALS for an account that is gone, EMAIL_NOT_VERIFIED for an address never confirmed."""
+        if user is None or user.id is None:
+            return LoginOutcome.INVALID_CREDENTIALS
+        if self._verification is not None and user.email_verified_at is None:
+            log_event(log, logging.INFO, "login_refused", user=user.id, reason="email_not_verified")
+            return LoginOutcome.EMAIL_NOT_VERIFIED
+        return None
 
     def confirm_password(self, user_id: int, password: str, client_ip: str = "") -> LoginResult:
         """Re-authentication: outcome AUTHENTICATED when the user's password matches, under the same throttle."""

@@ -136,7 +136,7 @@ async def test_sign_in_with_a_passkey_needs_no_password(
     services: Services, ada: int, authenticator: SoftAuthenticator
 ) -> None:
     login = make_state(LoginState)
-    await run(login.start_passkey_sign_in())
+    await run(login.start_passkey_sign_in({}))
     ceremony, options = browser_ceremony(login)
     assert ceremony == "get" and '"allowCredentials": []' in options
     assert login._passkey_handle and login._passkey_handle not in str(client_dict(login))
@@ -153,11 +153,11 @@ async def test_an_unknown_passkey_or_a_replay_does_not_sign_in(
     stranger = SoftAuthenticator(services.settings.passkey_origin)
     stranger.create(services.passkeys.registration_options(ada, 5, "x@example.com"))
     login = make_state(LoginState)
-    await run(login.start_passkey_sign_in())
+    await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     await run(login.finish_passkey_sign_in(stranger.get(options)))
     assert login.error == messages.PASSKEY_SIGN_IN_FAILED and not login.session_token
-    await run(login.start_passkey_sign_in())
+    await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     answer = authenticator.get(options)
     assert redirect_path(await run(login.finish_passkey_sign_in(answer))) == "/dashboard"
@@ -168,7 +168,7 @@ async def test_an_unknown_passkey_or_a_replay_does_not_sign_in(
 
 async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ada: int) -> None:
     login = make_state(LoginState)
-    await run(login.start_passkey_sign_in())
+    await run(login.start_passkey_sign_in({}))
     await run(login.finish_passkey_sign_in("error:NotAllowedError"))
     assert login.error.endswith("or log in with your email and password.")
 
@@ -303,7 +303,7 @@ async def test_passkey_sign_ins_and_refusals_are_in_the_activity_log(
     _, options = browser_ceremony(challenge)
     await run(challenge.finish_passkey(authenticator.get(options)))
     login = make_state(LoginState)
-    await run(login.start_passkey_sign_in())
+    await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     await run(login.finish_passkey_sign_in(authenticator.get(options)))
     lines = [(entry.kind.value, entry.detail) for entry in services.activity.recent(ada)]

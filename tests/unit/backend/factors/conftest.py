@@ -1,5 +1,5 @@
 """Fixtures of the factor tests: an OtpService on the test's fakeredis, clock and recording gateway; an account
-enrolled for SMS."""
+enrolled for SMS; a software passkey authenticator."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sms2fa_app.backend.services import Services
 from tests.conftest import make_settings
 from tests.support.factories import OLD_PHONE, create_user
 from tests.support.recording_gateway import RecordingGateway
+from tests.support.soft_authenticator import SoftAuthenticator
 
 
 @pytest.fixture
@@ -34,3 +35,9 @@ def otp(make_otp) -> OtpService:
 def enrolled(services: Services) -> User:
     """User 1 (ada@example.com) with 2FA on by a text to OLD_PHONE."""
     return create_user(services, phone=OLD_PHONE)
+
+
+@pytest.fixture
+def authenticator(services: Services) -> SoftAuthenticator:
+    """The browser's passkey provider, for this site's origin."""
+    return SoftAuthenticator(services.settings.passkey_origin)

@@ -30,11 +30,6 @@ CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)
 
 
 @pytest.fixture
-def authenticator(services: Services) -> SoftAuthenticator:
-    return SoftAuthenticator(services.settings.passkey_origin)
-
-
-@pytest.fixture
 def ada(services: Services) -> int:
     return create_user(services, phone=PHONE).id or 0
 
