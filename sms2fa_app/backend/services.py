@@ -44,9 +44,9 @@ from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.jobs import JobQueue
-from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.limits import WindowLimiter
 from sms2fa_app.backend.infra.logging_setup import configure_logging
+from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
 from sms2fa_app.config import Settings, get_settings
@@ -300,7 +300,7 @@ def get_services() -> Services:
         if _services is None:
             configure_logging()
             _services = build_services(get_settings())
-            _services.jobs.start()  # this process's worker: mails, texts and queued sign-ups and resets
+            _services.jobs.start()  # this process's worker: relays the outbox, sends mails and texts, runs sign-ups
         return _services
 
 

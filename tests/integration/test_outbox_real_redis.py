@@ -1,5 +1,6 @@
 """The transactional outbox on a real Redis server that stops just after a factor change commits: the change
-stands, and once the server is back the process's job worker relays the notice and sends it, exactly once."""
+stands, and once the server is back the process's job worker relays the notice and a real SMTP server receives
+it, exactly once."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from sqlalchemy import event
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
-from sms2fa_app.backend.services import Services, build_services
+from sms2fa_app.backend.services import build_services
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import create_user, granted, log_in
 from tests.support.recording_gateway import RecordingGateway
-from tests.support.recording_mailer import RecordingMailer
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 ADA = "ada@example.com"
 
@@ -30,34 +31,23 @@ def own_redis() -> Iterator[RedisServer]:
         yield server
 
 
-def wait_for(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_notice_committed_as_redis_stops_is_sent_once_it_restarts(
-    tmp_path: Path, own_redis: RedisServer, database: Database
+    tmp_path: Path, own_redis: RedisServer, database: Database, local_smtp: LocalSmtp
 ) -> None:
-    mailer = RecordingMailer()
-    services: Services = build_services(
-        make_settings(tmp_path),
+    services = build_services(
+        make_settings(tmp_path, **local_smtp.settings()),
         clock=FakeClock(),
         redis_client=own_redis.client(socket_timeout=1, socket_connect_timeout=1),
         database=database,
         hasher=FAST_HASHER,
         gateway=RecordingGateway(),
-        mailer=mailer,
     )
     create_user(services, phone="+16502531212")
     session = granted(services, log_in(services).session, Operation.REGENERATE_CODES)
-    stop_at_commit = [True]
+    stop_at_next_commit = [True]
 
     def stop_redis(_connection) -> None:
-        if stop_at_commit.pop() if stop_at_commit else False:
+        if stop_at_next_commit and stop_at_next_commit.pop():
             own_redis.kill()
 
     event.listen(database.engine, "commit", stop_redis)
@@ -68,13 +58,12 @@ def test_a_notice_committed_as_redis_stops_is_sent_once_it_restarts(
     assert services.recovery.remaining(1) == 10  # the change stands
     services.jobs.start(poll_seconds=0.1)
     try:
-        time.sleep(0.5)  # the worker polls while Redis is down: nothing is lost, nothing is sent
-        assert mailer.to(ADA) == []
+        time.sleep(0.5)  # the worker polls while Redis is down: nothing is sent, nothing is lost
+        assert local_smtp.to(ADA) == []
         own_redis.restart()
-        assert wait_for(lambda: len(mailer.to(ADA)) == 1)
+        mail = local_smtp.wait_for(ADA)
         time.sleep(0.5)  # more polls: no second copy
     finally:
         services.jobs.stop()
-    (mail,) = mailer.to(ADA)
-    assert "New recovery codes were made" in mail.subject
+    assert "New recovery codes were made" in mail.subject and len(local_smtp.to(ADA)) == 1
     assert services.notice_outbox.waiting() == 0 and services.jobs.pending() == 0

@@ -45,7 +45,9 @@ class Outbox:
 
     def add(self, tx: Session, kind: str, payload: dict[str, Any]) -> str:
         """Write a job in the caller's transaction; it is queued once (and only if) that transaction commits."""
-        row = OutboxJob(id=new_job_id(), kind=kind, payload=self._jobs.seal(kind, payload), created_at=self._clock.now())
+        row = OutboxJob(
+            id=new_job_id(), kind=kind, payload=self._jobs.seal(kind, payload), created_at=self._clock.now()
+        )
         tx.add(row)
         row_id = row.id
         after_commit(tx, lambda: self._relay(row_id, self._clock.now()))
@@ -91,7 +93,13 @@ class Outbox:
         except ServiceUnavailable as error:
             self._release(row_id)
             log_event(
-                log, logging.WARNING, "outbox_relay_failed", row=row_id, kind=row.kind, attempts=row.attempts, error=str(error)
+                log,
+                logging.WARNING,
+                "outbox_relay_failed",
+                row=row_id,
+                kind=row.kind,
+                attempts=row.attempts,
+                error=str(error),
             )
             return None
         with self._db.session() as tx:

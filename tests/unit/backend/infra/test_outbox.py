@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select, update
 
+from sms2fa_app.backend.admin.resets import CANCEL_PATH, ResetOutcome
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database, make_engine
@@ -24,6 +25,7 @@ from sms2fa_app.backend.models import OutboxJob
 from sms2fa_app.backend.services import Services
 from tests.conftest import TEST_SECRET
 from tests.support.factories import create_user, granted, log_in
+from tests.support.recording_gateway import RecordingGateway
 from tests.support.recording_mailer import RecordingMailer
 
 ADA = "ada@example.com"
@@ -77,6 +79,26 @@ def test_a_notice_of_a_change_committed_while_redis_fails_is_sent_once_redis_is_
     assert len(mailer.to(ADA)) == 1  # exactly once
 
 
+def test_an_admin_reset_scheduled_while_redis_fails_still_mails_and_texts_its_cancel_link(
+    services: Services,
+    mailer: RecordingMailer,
+    gateway: RecordingGateway,
+    redis_server: fakeredis.FakeServer,
+    redis_down_after_next_commit: threading.Event,
+) -> None:
+    user = create_user(services, phone=OLD_PHONE)
+    admin = create_user(services, "root@example.com", phone="+16502530000")
+    redis_down_after_next_commit.set()
+    outcome = services.admin.resets.schedule(admin.id, user.id, "video_call", "called back on file", confirmed=True)
+    assert outcome is ResetOutcome.SCHEDULED and not redis_server.connected
+    redis_server.connected = True
+    services.jobs.drain()
+    services.jobs.drain()
+    (mail,) = mailer.to(ADA)
+    (text,) = [sent for sent in gateway.sent if sent.to == OLD_PHONE]
+    assert CANCEL_PATH in mail.text and CANCEL_PATH in text.text
+
+
 class Process:
     """One app process's relay and job queue (its own engine and Redis connection), sharing the database
     file and the Redis server with the others; its worker records the probe jobs it runs."""
@@ -90,7 +112,9 @@ class Process:
 
 
 @pytest.fixture
-def processes(tmp_path: Path, database: Database, redis_server: fakeredis.FakeServer, clock: FakeClock) -> list[Process]:
+def processes(
+    tmp_path: Path, database: Database, redis_server: fakeredis.FakeServer, clock: FakeClock
+) -> list[Process]:
     """Two app processes on the test's database (its tables exist) and Redis server."""
     return [Process(tmp_path / "test.db", redis_server, clock) for _ in range(2)]
 
