@@ -208,3 +208,20 @@ class SmsOpsEvent(SQLModel, table=True):
     outcome: str = Field(max_length=32)  # "sent", "blocked" (a country's cap was reached) or the refusal
     message_id: str = Field(default="", max_length=64, index=True)
     state: str = Field(default="", max_length=16)  # the newest delivery state of a sent message
+
+
+class OutboxJob(SQLModel, table=True):
+    """A job whose loss matters (a security notice, an operator alert), written in its change's transaction and
+    relayed to the Redis job queue, then deleted (backend/infra/outbox.py).
+
+    `payload` is the job sealed as the queue stores it (Fernet, key from SECRET_KEY): it may hold an address,
+    a number or a link."""
+
+    __tablename__ = "outbox"
+
+    id: str = Field(primary_key=True, max_length=40)  # also the job's id in Redis: relaying twice queues it once
+    kind: str = Field(max_length=32)
+    payload: str
+    created_at: float = Field(index=True)
+    claimed_until: float = Field(default=0, index=True)  # a relay's lease: others leave the row alone until then
+    attempts: int = Field(default=0)  # how many relays claimed it (more than one: Redis was failing)

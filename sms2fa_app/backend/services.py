@@ -46,6 +46,7 @@ from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.jobs import JobQueue
 from sms2fa_app.backend.infra.limits import WindowLimiter
 from sms2fa_app.backend.infra.logging_setup import configure_logging
+from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
 from sms2fa_app.config import Settings, get_settings
@@ -74,6 +75,7 @@ class Services:
     passkey_sign_in: PasskeySignIns
     second_factors: SecondFactors
     jobs: JobQueue
+    notice_outbox: Outbox
     activity: Activity
     notices: Notices
     mailer: EmailGateway
@@ -126,7 +128,8 @@ def build_services(
         max_attempts=settings.notice_max_attempts,
         base_backoff_seconds=settings.notice_retry_base_seconds,
     )
-    notices = Notices(jobs, mailer, gateway, Site(settings.app_name, settings.base_url))
+    notice_outbox = Outbox(database, jobs, clock)  # relayed by the worker before each drain
+    notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url))
     activity = Activity(database, clock, notices, settings.activity_retention_days)
     jobs.every(3600, activity.purge)
     sessions = SessionStore(
@@ -204,6 +207,7 @@ def build_services(
         passkey_sign_in=PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions),
         second_factors=second_factors,
         jobs=jobs,
+        notice_outbox=notice_outbox,
         activity=activity,
         notices=notices,
         mailer=mailer,
@@ -296,7 +300,7 @@ def get_services() -> Services:
         if _services is None:
             configure_logging()
             _services = build_services(get_settings())
-            _services.jobs.start()  # this process's worker: mails, texts and queued sign-ups and resets
+            _services.jobs.start()  # this process's worker: relays the outbox, sends mails and texts, runs sign-ups
         return _services
 
 

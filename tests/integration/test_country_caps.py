@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 from prometheus_client import REGISTRY
+from sqlmodel import SQLModel
 
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefusal, SendRefused
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -151,6 +152,7 @@ def test_the_alert_mail_reaches_the_operator_over_smtp_through_the_queue(
         **local_smtp.settings(),
     )
     database = Database(make_engine(f"sqlite:///{tmp_path / 'alert.db'}"))
+    SQLModel.metadata.create_all(database.engine)  # the alert waits in the outbox table until relayed
     services = build_services(settings, clock=clock, redis_client=real_redis, database=database)
     results = [enroll_text(services, 7000 + index, latvian(index), "198.51.100.7") for index in range(3)]
     assert [type(result) for result in results] == [CodeSent, CodeSent, SendRefused]

@@ -45,34 +45,52 @@ class RedisServer:
         error = ""
         for _ in range(attempts):
             self.port = free_port()
-            log_file = self._dir / "redis.log"
-            self._process = subprocess.Popen(
-                [
-                    self.binary,
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self._dir),
-                    "--logfile",
-                    str(log_file),
-                    "--daemonize",
-                    "no",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            if self._wait_until_ready():
+            error = self._launch()
+            if not error:
                 return self
-            error = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else "no log"
-            self._kill()
         self.stop()
         raise RedisServerError(f"redis-server ({self.binary}) did not start: {error}")
+
+    def kill(self) -> None:
+        """Stop the server process, keeping its port for `restart` (an outage, as clients see it)."""
+        self._kill()
+
+    def restart(self) -> None:
+        """Start a server again on the same port, empty (no persistence), after `kill`."""
+        error = self._launch()
+        if error:
+            raise RedisServerError(f"redis-server ({self.binary}) did not restart: {error}")
+
+    def _launch(self) -> str:
+        """Run redis-server on `self.port`: "" once it answers, else the end of its log (and it is killed)."""
+        assert self._dir is not None
+        log_file = self._dir / "redis.log"
+        self._process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._dir),
+                "--logfile",
+                str(log_file),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if self._wait_until_ready():
+            return ""
+        error = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else "no log"
+        self._kill()
+        return error
 
     def _wait_until_ready(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

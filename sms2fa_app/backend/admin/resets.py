@@ -31,7 +31,7 @@ from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.identity.sessions import SessionStore
 from sms2fa_app.backend.infra.client import acting_client
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.db import Database, after_commit
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import TwoFactorReset, User
 
@@ -153,9 +153,9 @@ class TwoFactorResets:
             }
             email, phone = user.email, user.phone_number
             tx.flush()  # a second pending reset fails here, before anything is queued
-            after_commit(tx, lambda: self._notices.mail(Letter.TWO_FACTOR_RESET_SCHEDULED, email, fields))
+            self._notices.mail(tx, Letter.TWO_FACTOR_RESET_SCHEDULED, email, fields)
             if phone:  # the same link by text: the mail alone is best effort, and the mailbox may be the attacker's
-                after_commit(tx, lambda: self._notices.text(Letter.TWO_FACTOR_RESET_SCHEDULED, phone, email, fields))
+                self._notices.text(tx, Letter.TWO_FACTOR_RESET_SCHEDULED, phone, email, fields)
         log_event(log, logging.INFO, "admin_reset_scheduled", admin=admin_id, user=user_id, due=int(due))
         return ResetOutcome.SCHEDULED
 

@@ -1,8 +1,9 @@
 """The security activity log: one append-only SQL row per sign-in, failed guess, lockout and account change.
 
 `record(tx, ...)` inserts the row in the caller's transaction, so the log says exactly what committed:
-a change that rolls back leaves no line. Events that warrant a notice queue it with `after_commit`: the
-mail goes out only once the change stands, and a failed send never undoes it (notifications.py). The
+a change that rolls back leaves no line. Events that warrant a notice write it to the outbox in the same
+transaction: the mail goes out only once the change stands, even if Redis fails at that moment, and a failed
+send never undoes it (notifications.py, infra/outbox.py). The
 client (browser, approximate network) is the one the running handler serves (infra/client.py).
 
 Rows are only inserted. Two things remove data: the retention purge (rows older than
@@ -22,7 +23,7 @@ from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.letters import Letter
 from sms2fa_app.backend.infra.client import ClientInfo, current_client
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.db import Database, after_commit
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import SecurityEvent, User
 
@@ -113,8 +114,8 @@ class Activity:
         client: ClientInfo | None = None,
         old_phone: str | None = None,
     ) -> None:
-        """Append an event in the caller's transaction; its notice (and, given `old_phone`, a text to the old
-        number) is queued once that transaction commits."""
+        """Append an event in the caller's transaction, with its notice (and, given `old_phone`, a text to the old
+        number), queued once that transaction commits."""
         client = client or current_client()
         now = self._clock.now()
         event = SecurityEvent(
@@ -131,10 +132,9 @@ class Activity:
         if letter is None or user is None:
             return
         fields = {"at": now, "browser": event.browser, "network": event.network, "detail": event.detail}
-        email = user.email
-        after_commit(tx, lambda: self._notices.mail(letter, email, fields))
+        self._notices.mail(tx, letter, user.email, fields)
         if old_phone:
-            after_commit(tx, lambda: self._notices.text(letter, old_phone, email, fields))
+            self._notices.text(tx, letter, old_phone, user.email, fields)
 
     def failed_guess(self, user_id: int, factor: str, lock_seconds: int) -> None:
         """A wrong second-factor guess counted by the lockout; `lock_seconds` > 0 when it started a lock."""

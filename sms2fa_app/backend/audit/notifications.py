@@ -1,10 +1,12 @@
 """Security notices, account mails and the operator's alert mails, delivered by the job queue after the change
 (or the event) they are about.
 
-`Notices.mail` and `Notices.text` only enqueue (called after a commit, see activity.py, or from a job);
-the queue's worker renders the letter and hands it to the gateway. A failed send is retried with
-backoff and logged; an address or number the provider refuses for good is dropped, logged. Nothing
-here ever undoes a change.
+`Notices.mail` and `Notices.text` write the job to the outbox in the change's own transaction (see activity.py;
+infra/outbox.py relays it to the queue once it commits, and again after a Redis outage, so a change never stands
+without its notice); `mail_operator` writes one in a transaction of its own; `mail_now` queues directly, for a
+mail that is no change's consequence, sent from a job (which is retried if queuing fails). The queue's worker
+renders the letter and hands it to the gateway. A failed send is retried with backoff and logged; an address or
+number the provider refuses for good is dropped, logged. Nothing here ever undoes a change.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlmodel import Session
+
 from sms2fa_app.backend.delivery.email import EmailGateway
 from sms2fa_app.backend.delivery.letters import Letter, Site, render_mail, render_text
 from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
 from sms2fa_app.backend.infra.jobs import JobQueue, PermanentFailure
+from sms2fa_app.backend.infra.outbox import Outbox
 
 MAIL_JOB = "mail"
 TEXT_JOB = "text"
@@ -24,26 +29,33 @@ TEXT_JOB = "text"
 class Notices:
     """Queues letters and sends them from the queue's worker."""
 
-    def __init__(self, jobs: JobQueue, mailer: EmailGateway, texts: SmsGateway, site: Site):
+    def __init__(self, jobs: JobQueue, outbox: Outbox, mailer: EmailGateway, texts: SmsGateway, site: Site):
         self._jobs = jobs
+        self._outbox = outbox
         self._mailer = mailer
         self._texts = texts
         self.site = site
         jobs.register(MAIL_JOB, self._send_mail)
         jobs.register(TEXT_JOB, self._send_text)
 
-    def mail(self, letter: Letter, to: str, fields: Mapping[str, Any]) -> None:
-        """Queue a mail."""
-        self._jobs.enqueue(MAIL_JOB, {"letter": letter.value, "to": to, "fields": dict(fields)})
+    def mail(self, tx: Session, letter: Letter, to: str, fields: Mapping[str, Any]) -> None:
+        """Queue a mail about the change of `tx`, once (and only if) it commits."""
+        self._outbox.add(tx, MAIL_JOB, _mail_payload(letter, to, fields))
 
-    def text(self, letter: Letter, to_e164: str, account_email: str, fields: Mapping[str, Any]) -> None:
-        """Queue a text (to the old number after a change of number); its link names the account's address."""
+    def text(self, tx: Session, letter: Letter, to_e164: str, account_email: str, fields: Mapping[str, Any]) -> None:
+        """Queue a text (to the old number after a change of number) about the change of `tx`, once it commits;
+        its link names the account's address."""
         payload = {"letter": letter.value, "to": to_e164, "email": account_email, "fields": dict(fields)}
-        self._jobs.enqueue(TEXT_JOB, payload)
+        self._outbox.add(tx, TEXT_JOB, payload)
+
+    def mail_now(self, letter: Letter, to: str, fields: Mapping[str, Any]) -> None:
+        """Queue a mail that no database change stands for (from a job: a failure fails, and retries, the job)."""
+        self._jobs.enqueue(MAIL_JOB, _mail_payload(letter, to, fields))
 
     def mail_operator(self, to: str, subject: str, text: str) -> None:
-        """Queue an alert mail to the operator (alerts.py words it; an OperatorMailer)."""
-        self.mail(Letter.OPERATOR_ALERT, to, {"subject": subject, "text": text})
+        """Queue an alert mail to the operator through the outbox, so a Redis outage delays it but never loses it
+        (alerts.py words it; an OperatorMailer)."""
+        self._outbox.add_now(MAIL_JOB, _mail_payload(Letter.OPERATOR_ALERT, to, {"subject": subject, "text": text}))
 
     def _send_mail(self, payload: dict[str, Any]) -> None:
         mail = render_mail(Letter(payload["letter"]), payload["to"], payload["fields"], self.site)
@@ -52,6 +64,10 @@ class Notices:
     def _send_text(self, payload: dict[str, Any]) -> None:
         text = render_text(Letter(payload["letter"]), payload["email"], payload["fields"], self.site)
         _deliver(lambda: self._texts.send(payload["to"], text))
+
+
+def _mail_payload(letter: Letter, to: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {"letter": letter.value, "to": to, "fields": dict(fields)}
 
 
 def _deliver(send: Callable[[], str]) -> None:

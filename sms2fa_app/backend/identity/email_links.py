@@ -19,7 +19,7 @@ from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.infra.client import current_client
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_digest
-from sms2fa_app.backend.infra.db import Database, after_commit
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.jobs import JobQueue
 from sms2fa_app.backend.infra.limits import WindowLimiter
 
@@ -58,8 +58,8 @@ class EmailLinks:
         return keyed_digest(self.secret_key, "email", email)
 
     def send(self, tx: Session, kind: LinkKind, user_id: int, email: str, ttl_seconds: int, **fields: Any) -> None:
-        """Issue a link in the transaction; its mail (with `fields`, the link and its lifetime) is queued once
+        """Issue a link in the transaction, with its mail (`fields`, the link and its lifetime), queued once
         the transaction commits."""
         token = self.tokens.issue(user_id, kind.purpose, ttl_seconds, db=tx)
         letter_fields = {**fields, "link": f"{self.notices.site.base_url}{kind.path}?token={token}", "ttl": ttl_seconds}
-        after_commit(tx, lambda: self.notices.mail(kind.letter, email, letter_fields))
+        self.notices.mail(tx, kind.letter, email, letter_fields)

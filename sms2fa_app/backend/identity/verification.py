@@ -62,7 +62,7 @@ class EmailVerification:
                 return
             except IntegrityError:  # the address was taken in the meantime
                 pass
-        self._links.notices.mail(Letter.SIGNUP_ATTEMPT, email, fields)
+        self._links.notices.mail_now(Letter.SIGNUP_ATTEMPT, email, fields)
         log_event(log, logging.INFO, "signup_attempt_for_existing_account")
 
     def _send_link(self, tx: Session, user_id: int, email: str) -> None:

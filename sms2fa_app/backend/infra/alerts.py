@@ -3,7 +3,7 @@
 Each alert is three things at once: a WARNING log line (`event=operator_alert`), a Prometheus counter
 (`sms2fa_operator_alerts_total{kind=...}`, exposed wherever the app serves metrics), and a mail to
 OPERATOR_EMAIL through a pluggable sender: the composition root passes the notices' mail queue
-(`Notices.mail_operator`: the job queue sends it through the mail gateway, SMTP in production and the
+(`Notices.mail_operator`: the outbox, then the job queue, send it through the mail gateway, SMTP in production and the
 development outbox otherwise), as the letter OPERATOR_ALERT (delivery/letters.py). The log line says what
 became of the mail: `sent` (handed to the sender), `no_operator_email`, `no_mail_sender` or
 `failed:<error>`; a failing mail never fails the request that raised the alert.

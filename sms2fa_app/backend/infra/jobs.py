@@ -12,7 +12,11 @@ A handler that raises is retried after `base_backoff * 2^(attempt-1)` seconds, u
 runs; `PermanentFailure` (or an unknown kind) drops the job at once. Every outcome is logged, without
 the payload.
 
-Keys: `jobs:due` (sorted set: id -> due time), `jobs:data` (hash: id -> encrypted payload).
+A job whose loss matters is not enqueued here directly but written to the database outbox in its change's
+transaction (outbox.py); the outbox is a `feed` that `drain` relays first, through `enqueue_once`.
+
+Keys: `jobs:due` (sorted set: id -> due time), `jobs:data` (hash: id -> encrypted payload), `jobs:once:<id>`
+(a relayed job's marker, so relaying it again enqueues nothing).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ DUE_KEY = "jobs:due"
 DATA_KEY = "jobs:data"
 LEASE_SECONDS = 120
 CLAIM_BATCH = 20
+ONCE_KEY_PREFIX = "jobs:once:"
+ONCE_TTL_SECONDS = 7 * 86_400  # far longer than any relay can take to mark a row it enqueued
 _KEY_INFO = b"sms2fa job payload encryption v1"
 
 # KEYS: due, data. ARGV: now, lease until, batch. Claims the due jobs: returns {id, data, id, data, ...}.
@@ -53,7 +59,22 @@ end
 return claimed
 """
 
+# KEYS: due, data, once marker. ARGV: id, sealed job, due time, marker ttl. Enqueues unless the marker exists.
+_ENQUEUE_ONCE_LUA = """
+if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', tonumber(ARGV[4])) then
+  return 0
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""
+
 Handler = Callable[[dict[str, Any]], None]
+
+
+def new_job_id() -> str:
+    """A unique id that sorts by creation time (jobs due at once run in the order queued)."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
 
 
 class PermanentFailure(Exception):
@@ -77,10 +98,12 @@ class JobQueue:
         self._fernet = keyed_fernet(secret_key, _KEY_INFO)
         self._handlers: dict[str, Handler] = {}
         self._periodic: list[tuple[float, Callable[[], object]]] = []
+        self._feeds: list[Callable[[], object]] = []
         self._last_run: dict[int, float] = {}
         self.max_attempts = max_attempts
         self.base_backoff_seconds = base_backoff_seconds
         self._claim = client.register_script(_CLAIM_LUA)
+        self._enqueue_once_script = client.register_script(_ENQUEUE_ONCE_LUA)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -93,10 +116,34 @@ class JobQueue:
         """Also run `task` from the worker at most once per `seconds` (housekeeping such as retention)."""
         self._periodic.append((seconds, task))
 
+    def feed(self, source: Callable[[], object]) -> None:
+        """Run `source` before each drain: it moves work stored elsewhere (the outbox) into the queue."""
+        self._feeds.append(source)
+
+    def seal(self, kind: str, payload: dict[str, Any]) -> str:
+        """A new job, encrypted as the queue stores it (the outbox keeps it so until it is relayed)."""
+        return self._seal({"kind": kind, "attempt": 0, "payload": payload})
+
+    def enqueue_once(self, job_id: str, kind: str, sealed: str) -> bool:
+        """Queue a sealed job under `job_id` unless that id was queued before; True when it was queued now."""
+        with redis_fail_closed():
+            queued = self._enqueue_once_script(
+                keys=[DUE_KEY, DATA_KEY, ONCE_KEY_PREFIX + job_id],
+                args=[job_id, sealed, repr(self._clock.now()), ONCE_TTL_SECONDS],
+            )
+        if queued:
+            log_event(log, logging.INFO, "job_queued", kind=kind, job=job_id)
+            self._wake.set()
+        return bool(queued)
+
+    def wake(self) -> None:
+        """Have the worker thread drain (and feed) now rather than at its next poll."""
+        self._wake.set()
+
     def enqueue(self, kind: str, payload: dict[str, Any], *, delay_seconds: float = 0) -> str:
         """Store a job to run as soon as a worker is free (after `delay_seconds`); returns its id."""
-        job_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"  # jobs due at once run in the order queued
-        sealed = self._seal({"kind": kind, "attempt": 0, "payload": payload})
+        job_id = new_job_id()
+        sealed = self.seal(kind, payload)
         with redis_fail_closed():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(DATA_KEY, job_id, sealed)
@@ -111,8 +158,12 @@ class JobQueue:
         with redis_fail_closed():
             return int(self._redis.zcard(DUE_KEY))
 
-    def drain(self, limit: int = 1000) -> int:
-        """Run the jobs that are due now, at most `limit`; returns how many ran (whatever their outcome)."""
+    def drain(self, limit: int = 1000, *, feed: bool = True) -> int:
+        """Feed the queue (the outbox), then run the jobs that are due now, at most `limit`; returns how many ran
+        (whatever their outcome)."""
+        if feed:
+            for source in self._feeds:
+                source()
         done = 0
         while done < limit:
             now = self._clock.now()
@@ -150,8 +201,13 @@ class JobQueue:
         while not self._stopping.is_set():
             self._wake.wait(poll_seconds)
             self._wake.clear()
+            for source in self._feeds:  # apart: a database outage must not stop the jobs already in Redis
+                try:
+                    source()
+                except Exception as error:
+                    log_event(log, logging.WARNING, "jobs_feed_failed", error=type(error).__name__)
             try:
-                self.drain()
+                self.drain(feed=False)
                 self._run_periodic()
             except Exception as error:  # an outage must not end the thread: try again at the next poll
                 log_event(log, logging.WARNING, "jobs_worker_failed", error=type(error).__name__)

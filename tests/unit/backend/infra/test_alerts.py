@@ -1,5 +1,6 @@
 """The operator's alert as the app wires it: a log line, the metric, and a mail queued like every other mail
-(the letter OPERATOR_ALERT through the job queue and the mail gateway), never failing the send that raised it."""
+(the letter OPERATOR_ALERT through the outbox, the job queue and the mail gateway), never failing the send that
+raised it, and never lost to a Redis outage."""
 
 from __future__ import annotations
 
@@ -71,11 +72,28 @@ def test_in_development_the_alert_lands_in_the_dev_outbox(
     assert mail.to == OPERATOR and mail.subject.startswith("[sms2fa] Texts to US blocked")
 
 
-def test_a_queue_outage_is_logged_and_the_send_still_answers(services: Services, monkeypatch, caplog) -> None:
+def test_a_queue_outage_delays_the_alert_mail_but_never_loses_it(
+    services: Services, mailer: RecordingMailer, monkeypatch, caplog
+) -> None:
     def down(*_args, **_kwargs):
         raise ServiceUnavailable("redis down")
 
-    monkeypatch.setattr(services.jobs, "enqueue", down)
+    for name in ("enqueue", "enqueue_once"):
+        monkeypatch.setattr(services.jobs, name, down, raising=False)
+    with caplog.at_level(logging.WARNING, logger="sms2fa.alerts"):
+        *sent, refused = fill_the_us_cap(services)
+    assert isinstance(sent[-1], CodeSent) and isinstance(refused, SendRefused)
+    monkeypatch.undo()  # Redis is back
+    services.jobs.drain()
+    (mail,) = mailer.to(OPERATOR)
+    assert mail.subject.startswith("[sms2fa] Texts to US blocked")
+
+
+def test_a_database_outage_is_logged_and_the_send_still_answers(services: Services, monkeypatch, caplog) -> None:
+    def down(*_args, **_kwargs):
+        raise ServiceUnavailable("database down")
+
+    monkeypatch.setattr(services.notice_outbox, "add_now", down)
     with caplog.at_level(logging.WARNING, logger="sms2fa.alerts"):
         *sent, refused = fill_the_us_cap(services)
     assert isinstance(sent[-1], CodeSent) and isinstance(refused, SendRefused)
