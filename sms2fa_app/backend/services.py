@@ -31,6 +31,7 @@ from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.housekeeping import Housekeeping
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.identity.deletion import AccountDeletion
 from sms2fa_app.backend.identity.email_links import EmailLinks
@@ -87,6 +88,7 @@ class Services:
     spoken: SpokenCodes
     alerts: OperatorAlerts
     admin: AdminServices
+    housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -135,9 +137,16 @@ def build_services(
     sessions = SessionStore(
         database,
         clock,
-        SessionPolicy(settings.session_idle_seconds, settings.session_absolute_seconds, settings.pending_2fa_seconds),
+        SessionPolicy(
+            settings.session_idle_seconds,
+            settings.session_absolute_seconds,
+            settings.pending_2fa_seconds,
+            settings.max_sessions_per_user,
+        ),
         activity,
     )
+    housekeeping = Housekeeping(database, redis_client, clock, sessions)
+    jobs.every(Housekeeping.CHECK_SECONDS, housekeeping.run)
     limiter = WindowLimiter(redis_client, clock)
     tokens = LinkTokens(database, clock)
     links = EmailLinks(database, clock, tokens, jobs, notices, activity, limiter, settings.secret_key)
@@ -229,6 +238,7 @@ def build_services(
             factors=second_factors,
             deliveries=deliveries,
         ),
+        housekeeping=housekeeping,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )

@@ -30,6 +30,8 @@ __all__ = ["ChallengeState", "Factor"]
 POLL_SECONDS = 2.0
 WATCH_SECONDS = 180.0
 RECOVERY_FIELD = "field-code"  # the recovery code's input (its id)
+# A texted code that can no longer be used: the page stops its countdown and asks for a new one.
+_CODE_GONE = frozenset({VerifyStatus.TOO_MANY_ATTEMPTS, VerifyStatus.EXPIRED, VerifyStatus.ALREADY_USED})
 
 
 def _factor(method: str, has_totp: bool, has_passkey: bool = False) -> Factor:
@@ -204,7 +206,7 @@ class ChallengeState(CooldownState, SessionState):
         )
         if not result.ok:
             self.error = self._verify_failed(result, factor)
-            if factor is Factor.SMS and result.status in (VerifyStatus.TOO_MANY_ATTEMPTS, VerifyStatus.EXPIRED):
+            if factor is Factor.SMS and result.status in _CODE_GONE:
                 self.code_expires_at = 0  # the code is gone: the page asks for a new one
             # A recovery code stays in its field (the page selects it on focus), to be corrected.
             return [rx.set_focus(RECOVERY_FIELD)] if factor is Factor.RECOVERY else []

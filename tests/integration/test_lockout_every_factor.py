@@ -2,7 +2,8 @@
 
 For each factor (SMS code, authenticator code, recovery code, passkey):
 - N parallel wrong guesses: exactly `threshold` reach the secret check, and the user is locked;
-- N parallel copies of one right code: one success, no failure counted, no lock left behind.
+- N parallel copies of one right code: one success, the others told the code was used (never "locked"), no
+  failure counted, no lock left behind.
 
 A passkey's challenge is single use per session, so each parallel wrong passkey guess is a session of its
 own with its own challenge (an attacker with many pending logins); the copies of one right assertion
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -203,8 +205,10 @@ def test_parallel_copies_of_one_right_code_succeed_once_and_count_no_failure(
     right = factor.right_code()
     results = in_parallel(lambda: factor.guess(right), 20)
     statuses = [result.status for result in results]
-    assert statuses.count(VerifyStatus.OK) == 1, (factor.name, statuses)
-    assert VerifyStatus.WRONG not in statuses and VerifyStatus.TOO_MANY_ATTEMPTS not in statuses
+    # Issue 20, finding 13: the copies that lost the race are told the code was used (a passkey: its challenge
+    # was answered), never "locked": their slots made a lock for a moment, the success cleared it.
+    beaten = VerifyStatus.EXPIRED if factor.name == "passkey" else VerifyStatus.ALREADY_USED
+    assert Tally(statuses) == {VerifyStatus.OK: 1, beaten: 19}, (factor.name, statuses)
     assert failures(real_redis) == 0
     assert services.lockout.wait(1) == 0
     assert real_redis.hmget(lockout_key(1), "n", "until") == [None, None]

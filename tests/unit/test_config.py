@@ -115,6 +115,7 @@ def test_malformed_setting_names_the_variable(tmp_path: Path, values: dict[str, 
         ({"PLIVO_TIMEOUT_SECONDS": "nan"}, "PLIVO_TIMEOUT_SECONDS"),
         ({"OTP_TTL_SECONDS": "1.5"}, "OTP_TTL_SECONDS"),
         ({"OTP_ALLOWED_COUNTRIES": '["US"]'}, "OTP_ALLOWED_COUNTRIES"),
+        ({"MAX_SESSIONS_PER_USER": "0"}, "MAX_SESSIONS_PER_USER"),
     ],
 )
 def test_type_errors_are_one_line_naming_the_variable(tmp_path: Path, values: dict[str, str], named: str) -> None:

@@ -41,7 +41,7 @@ class ActionOutcome(enum.Enum):
     DONE = "done"
     UNKNOWN_USER = "unknown_user"
     NOTHING_TO_DO = "nothing_to_do"  # no session to end, no lock to clear
-    TARGET_ADMIN = "target_admin"  # an admin's account is unlocked from the command line, never from the console
+    TARGET_ADMIN = "target_admin"  # an admin's account is acted on from the command line, never from the console
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,15 @@ class AdminConsole:
         )
 
     def end_sessions(self, admin_id: int, user_id: int) -> ActionOutcome:
-        """Sign the account out everywhere (the user's activity names "an administrator", not the admin's client)."""
+        """Sign the account out everywhere (the user's activity names "an administrator", not the admin's client).
+        An admin's account is refused, as by every other action: a stolen admin session must not sign the other
+        admins out."""
         with acting_client(ADMIN_CLIENT), self._db.session() as tx:
-            if tx.get(User, int(user_id)) is None:
+            user = tx.get(User, int(user_id))
+            if user is None:
                 return ActionOutcome.UNKNOWN_USER
+            if user.is_admin:
+                return ActionOutcome.TARGET_ADMIN
             ended = self._sessions.end_all_for_user(int(user_id), db=tx)
             if not ended:
                 return ActionOutcome.NOTHING_TO_DO

@@ -186,6 +186,14 @@ class RememberedDevices:
         )
 
     @staticmethod
+    def purge_expired(db: Session, now: float) -> int:
+        """Delete every user's expired and voided devices (the periodic purge; `_purge` does one user's at each
+        sign-in); returns how many went."""
+        epoch = select(User.factor_epoch).where(col(User.id) == col(RememberedDevice.user_id)).scalar_subquery()
+        voided = (col(RememberedDevice.expires_at) <= now) | (col(RememberedDevice.factor_epoch) != epoch)
+        return db.exec(delete(RememberedDevice).where(voided)).rowcount or 0
+
+    @staticmethod
     def _evict_beyond_limit(db: Session, user_id: int) -> None:
         """Keep at most MAX_DEVICES_PER_USER devices, dropping the least recently used."""
         keep = select(RememberedDevice.id).where(RememberedDevice.user_id == user_id)

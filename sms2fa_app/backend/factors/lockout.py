@@ -8,19 +8,29 @@ check found. A success clears the record; a result that was no guess (nothing to
 that was already used) gives the slot back; a wrong guess keeps it. So N parallel wrong guesses
 evaluate exactly `threshold` of them, and N parallel copies of one right code count no failure.
 
+Slots in flight can make a lock for a moment that their settling undoes (N copies of one right code: the
+threshold-th slot locks, the success clears it). An attempt that finds a lock while slots are in flight
+therefore waits (up to SETTLE_WAIT_SECONDS) for them to settle before it answers LOCKED: the copies that
+lost the race are told the code was used, not "locked" while no lock is left. It never checks a secret
+while the lock stands.
+
 The Lua functions are shared with scripts that decide a whole verify in one call (SMS codes).
 
 Record `otp:fail:{user}`: hash n = consecutive failures (reserved ones included), until = locked until
 (present only while a lock was earned), g = generation (a success starts a new one: slots taken before
-it can neither give back nor lose a failure of the new count).
+it can neither give back nor lose a failure of the new count), r = slots in flight (of any generation;
+SMS codes decide in one call and take none) and rt = when the newest was taken (a worker that died
+mid-check leaves r behind: after SETTLE_LEASE_SECONDS it no longer counts).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from string import Template
+from typing import TypeVar
 
 import redis
 
@@ -36,6 +46,12 @@ log = logging.getLogger("sms2fa.lockout")
 # Failure records are dropped this long after the last failed verify (garbage collection only:
 # consecutive failures are reset by a success, not by time).
 FAILURE_RECORD_GC_SECONDS = 7 * 24 * 3600
+# How long an attempt that meets a lock waits for the slots in flight to settle, and how often it looks again.
+SETTLE_WAIT_SECONDS = 3.0
+SETTLE_POLL_SECONDS = 0.02
+SETTLE_LEASE_SECONDS = 30  # slots in flight older than this (a worker died mid-check) no longer count
+
+T = TypeVar("T")
 
 _LOCKOUT_LUA = Template("""
 local function lockout_seconds(failures)
@@ -93,6 +109,22 @@ local function lockout_release(key, written, generation)
     redis.call('HDEL', key, 'until')
   end
 end
+-- True while slots taken by other attempts are in flight: a lock found now may be undone by their settling.
+local function lockout_settling(key, now)
+  local record = redis.call('HMGET', key, 'r', 'rt')
+  return tonumber(record[1] or '0') > 0 and now - tonumber(record[2] or '0') < $lease
+end
+-- A slot taken by `lockout_reserve` for a check outside this script (Lockout.attempt): in flight until settled.
+local function lockout_hold(key, now)
+  redis.call('HINCRBY', key, 'r', 1)
+  redis.call('HSET', key, 'rt', tostring(now))
+end
+-- That slot settled (whatever the outcome): no longer in flight.
+local function lockout_unhold(key)
+  if redis.call('HINCRBY', key, 'r', -1) <= 0 then
+    redis.call('HDEL', key, 'r', 'rt')
+  end
+end
 -- A success: the count starts over in a new generation (so older slots cannot touch the new count).
 local function lockout_clear(key)
   redis.call('HDEL', key, 'n', 'until')
@@ -119,13 +151,23 @@ local function lockout_recount(key, now, generation)
 end
 """)
 
-# KEYS: record. ARGV: now. Returns {wait, lock, written, generation, tries left before a lock}.
+# KEYS: record. ARGV: now. Returns {wait, lock, written, generation, tries left before a lock, settling}:
+# settling = '1' when locked while other slots are in flight (try again shortly), else '0'.
 _RESERVE_LUA = """
-local wait, lock, written, generation, failures = lockout_reserve(KEYS[1], tonumber(ARGV[1]))
-return {tostring(wait), tostring(lock), written, generation, tostring(lockout_tries_left(failures))}
+local now = tonumber(ARGV[1])
+local wait, lock, written, generation, failures = lockout_reserve(KEYS[1], now)
+if wait > 0 then
+  return {tostring(wait), '0', '', '', '0', lockout_settling(KEYS[1], now) and '1' or '0'}
+end
+lockout_hold(KEYS[1], now)
+return {tostring(wait), tostring(lock), written, generation, tostring(lockout_tries_left(failures)), '0'}
 """
-# KEYS: record. ARGV: operation (release | clear | recount), now, written, generation. Returns a lock.
+# KEYS: record. ARGV: operation (release | clear | recount), now, written, generation, '1' when a reserved
+# slot settles (it is no longer in flight; '0': a clear with no slot, by an admin or a deletion). Returns a lock.
 _SETTLE_LUA = """
+if ARGV[5] == '1' then
+  lockout_unhold(KEYS[1])
+end
 if ARGV[1] == 'release' then
   lockout_release(KEYS[1], ARGV[3], ARGV[4])
 elseif ARGV[1] == 'clear' then
@@ -156,7 +198,11 @@ class LockoutPolicy:
         """The shared Lua functions (lockout_seconds, lockout_reserve, lockout_release) for this curve."""
         gc = max(FAILURE_RECORD_GC_SECONDS, 4 * self.max_seconds)
         return _LOCKOUT_LUA.substitute(
-            threshold=int(self.threshold), base=int(self.base_seconds), cap=int(self.max_seconds), gc=int(gc)
+            threshold=int(self.threshold),
+            base=int(self.base_seconds),
+            cap=int(self.max_seconds),
+            gc=int(gc),
+            lease=SETTLE_LEASE_SECONDS,
         )
 
 
@@ -178,6 +224,17 @@ def with_tries_left(result: VerifyResult, before_lock: int) -> VerifyResult:
         return result
     left = min(result.attempts_left, before_lock) if result.attempts_left else before_lock
     return replace(result, attempts_left=max(1, left))
+
+
+def while_settling(call: Callable[[], T], settling: Callable[[T], bool]) -> T:
+    """`call()`, made again while its answer is a lock that slots in flight may still undo (`settling`), for up to
+    SETTLE_WAIT_SECONDS; then the answer as it is (a lock that stays is a lock)."""
+    deadline = time.monotonic() + SETTLE_WAIT_SECONDS
+    answer = call()
+    while settling(answer) and time.monotonic() < deadline:
+        time.sleep(SETTLE_POLL_SECONDS)
+        answer = call()
+    return answer
 
 
 def lockout_key(user_id: int) -> str:
@@ -215,13 +272,16 @@ class Lockout:
 
     def reserve(self, user_id: int) -> Slot | VerifyResult:
         """Take a slot before checking a secret, or LOCKED (with the wait) while locked."""
-        with redis_fail_closed():
-            wait, lock, written, generation, tries_left = self._reserve_script(
-                keys=[lockout_key(user_id)], args=[repr(self._clock.now())]
-            )
+        wait, lock, written, generation, tries_left, _settling = while_settling(
+            lambda: self._reserve_once(user_id), lambda answer: answer[5] == "1"
+        )
         if whole_seconds(wait):
             return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=whole_seconds(wait))
         return Slot(whole_seconds(lock), written or "", str(generation), whole_seconds(tries_left))
+
+    def _reserve_once(self, user_id: int) -> list:
+        with redis_fail_closed():
+            return list(self._reserve_script(keys=[lockout_key(user_id)], args=[repr(self._clock.now())]))
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
@@ -230,14 +290,15 @@ class Lockout:
 
     def _settled(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         if result.ok:
-            self.clear(user_id)
+            self._settle(user_id, "clear", slot, held=True)
             log_event(log, logging.INFO, "verify_ok", user=user_id, factor=factor)
             return result
         if result.status not in GUESS_FAILURES:
             self.release(user_id, slot)
             log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
             return result
-        lock = self._settle(user_id, "recount", slot)  # the lock in force now (a release may have undone one)
+        # the lock in force now (a release may have undone one)
+        lock = self._settle(user_id, "recount", slot, held=True)
         self.report_failure(user_id, factor, lock)
         if lock:
             if slot.lock_seconds:  # this failure earned the lock (parallel failures may only find it in force)
@@ -254,11 +315,12 @@ class Lockout:
 
     def release(self, user_id: int, slot: Slot) -> None:
         """Give back a slot whose attempt turned out to be no guess."""
-        self._settle(user_id, "release", slot)
+        self._settle(user_id, "release", slot, held=True)
 
-    def _settle(self, user_id: int, operation: str, slot: Slot) -> int:
-        """Run one settle operation; returns the lock in force after a recount (whole seconds), else 0."""
-        args = [operation, repr(self._clock.now()), slot.written, slot.generation]
+    def _settle(self, user_id: int, operation: str, slot: Slot, *, held: bool = False) -> int:
+        """Run one settle operation (`held`: of a reserved slot, no longer in flight); returns the lock in force
+        after a recount (whole seconds), else 0."""
+        args = [operation, repr(self._clock.now()), slot.written, slot.generation, "1" if held else "0"]
         with redis_fail_closed():
             return whole_seconds(self._settle_script(keys=[lockout_key(user_id)], args=args))
 

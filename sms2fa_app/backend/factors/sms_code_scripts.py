@@ -5,7 +5,9 @@ policy's fixed numbers (TTLs, lockout curve) are written into the script text wh
 the windows of a send depend on its channel and destination country, so each call carries them.
 
 Records:
-  otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp
+  otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp;
+                                       once accepted only h and u = when it would have expired (a copy of
+                                       the right code that lost the race is told "already used")
   otp:fail:{user}                      the lockout's record (lockout.py)
   otp:proof:{user}:{session}           string "{expires_at}:{HMAC(phone)}"
   otp:cooldown:{user}, otp:sends:*,    sliding windows (limits.WINDOW_LUA)
@@ -68,6 +70,7 @@ end
 for i = 1, #limits do
   window_record(KEYS[i + 2], windows[i], now, member)
 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
 redis.call('EXPIRE', KEYS[1], $code_gc)
 if redis.call('ZCARD', KEYS[country + 2]) >= limits[country] then
@@ -90,23 +93,36 @@ return 1
 # KEYS: code, failures, proof. ARGV: now, code digest, '1' to issue the enrollment proof on success.
 # Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it: the attempt takes its lockout
 # slot first, so deciding is one atomic call. Returns {status, attempts_left, wait}; status is ok | wrong |
-# too_many | expired | locked (the code was not tried) | locked_now (this wrong try started a lock;
+# too_many | expired | used (the right code, accepted before: a replay or a parallel copy that lost the race;
+# no guess, the slot is given back) | busy (locked while another factor's slots are in flight: ask again) |
+# locked (the code was not tried) | locked_now (this wrong try started a lock;
 # attempts_left is what the code has left). For `wrong`, attempts_left is the tries the user really has:
 # those on the code or those before the lockout, whichever run out first.
 _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
 local wait, lock, written, generation, failures = lockout_reserve(KEYS[2], now)
 if wait > 0 then
+  if lockout_settling(KEYS[2], now) then
+    return {'busy', 0, tostring(wait)}
+  end
   return {'locked', 0, tostring(wait)}
 end
-local record = redis.call('HMGET', KEYS[1], 'h', 'p', 'a', 'exp')
+local record = redis.call('HMGET', KEYS[1], 'h', 'p', 'a', 'exp', 'u')
+if record[5] then
+  lockout_release(KEYS[2], written, generation)
+  if record[1] == ARGV[2] and tonumber(record[5]) > now then
+    return {'used', 0, '0'}
+  end
+  return {'expired', 0, '0'}
+end
 if not record[1] or tonumber(record[4]) <= now then
   redis.call('DEL', KEYS[1])
   lockout_release(KEYS[2], written, generation)
   return {'expired', 0, '0'}
 end
 if record[1] == ARGV[2] then
-  redis.call('DEL', KEYS[1])
+  redis.call('HDEL', KEYS[1], 'p', 'a', 'exp')
+  redis.call('HSET', KEYS[1], 'u', record[4])
   lockout_clear(KEYS[2])
   if ARGV[3] == '1' then
     redis.call('SET', KEYS[3], tostring(now + $proof_ttl) .. ':' .. record[2], 'EX', $proof_gc)

@@ -27,7 +27,7 @@ from sms2fa_app.backend.delivery.phone import PhoneProblem, PhoneRejected, norma
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError, message_text
 from sms2fa_app.backend.delivery.status import Channel, DeliveryStatuses
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
-from sms2fa_app.backend.factors.lockout import Lockout, lockout_key
+from sms2fa_app.backend.factors.lockout import Lockout, lockout_key, while_settling
 from sms2fa_app.backend.factors.results import CODE_LENGTH, Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.factors.sms_policy import (
     GLOBAL_SENDS_KEY,
@@ -80,7 +80,9 @@ _VERIFY_STATUSES = {
     "wrong": VerifyStatus.WRONG,
     "too_many": VerifyStatus.TOO_MANY_ATTEMPTS,
     "expired": VerifyStatus.EXPIRED,
+    "used": VerifyStatus.ALREADY_USED,  # the right code, accepted before (a replay, a copy that lost the race)
     "locked": VerifyStatus.LOCKED,  # already locked: the code was not tried
+    "busy": VerifyStatus.LOCKED,  # still locked after waiting for the slots in flight: the code was not tried
     "locked_now": VerifyStatus.LOCKED,  # this wrong try started a lock
 }
 
@@ -306,8 +308,7 @@ class OtpService:
             self._code_digest(purpose, user_id, session_id, normalized),
             "1" if purpose is Purpose.ENROLL else "0",
         ]
-        with redis_fail_closed():
-            status, left, wait = self._verify_script(keys=keys, args=args)
+        status, left, wait = while_settling(lambda: self._verify_once(keys, args), lambda answer: answer[0] == "busy")
         result = VerifyResult(_VERIFY_STATUSES[status], int(left), whole_seconds(wait))
         if status in ("wrong", "too_many", "locked_now"):  # a guess the lockout counted
             self.lockout.report_failure(
@@ -352,6 +353,10 @@ class OtpService:
         return float(expires_at) > self._clock.now() and digests_equal(phone_digest, self._phone_digest(e164))
 
     # ---- internals -----------------------------------------------------------------------------
+
+    def _verify_once(self, keys: list[str], args: list[str]) -> list:
+        with redis_fail_closed():
+            return list(self._verify_script(keys=keys, args=args))
 
     def _rollback(self, code_key: str, cooldown_key: str, code_digest: str, member: str) -> None:
         with redis_fail_closed():

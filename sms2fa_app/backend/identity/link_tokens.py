@@ -121,6 +121,13 @@ class LinkTokens:
             query = query.where(col(LinkToken.purpose) == purpose.value)
         tx.exec(query)
 
+    @staticmethod
+    def purge_dead(tx: Session, now: float) -> int:
+        """Delete every used or expired link, in the caller's transaction (the periodic purge): such a link and an
+        unknown one look the same to the caller already. Returns how many went."""
+        dead = col(LinkToken.used_at).is_not(None) | (col(LinkToken.expires_at) <= now)
+        return tx.exec(delete(LinkToken).where(dead)).rowcount or 0
+
     def _live(self) -> tuple:
         return (col(LinkToken.used_at).is_(None), col(LinkToken.expires_at) > self._clock.now())
 

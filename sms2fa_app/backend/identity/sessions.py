@@ -2,14 +2,17 @@
 
 The browser holds a random 256-bit token; the database holds only its SHA-256, the user,
 the stage and the times. Every stage change issues a new token and voids the old one.
+An account keeps at most `max_per_user` sessions: a new one ends the oldest in its transaction,
+so logging in again and again can neither grow the table nor the settings page's list without end.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, delete, select
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
@@ -17,7 +20,10 @@ from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, dev
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import LoginSession, User
+
+log = logging.getLogger("sms2fa.sessions")
 
 TOUCH_INTERVAL_SECONDS = 30
 
@@ -36,6 +42,7 @@ class SessionPolicy:
     idle_seconds: int
     absolute_seconds: int
     pending_seconds: int
+    max_per_user: int = 20  # MAX_SESSIONS_PER_USER: the newest sessions an account keeps
 
 
 @dataclass(frozen=True)
@@ -130,9 +137,37 @@ class SessionStore:
         with self._db.session() as db:
             db.add(record)
             db.flush()
+            self._end_beyond_cap(db, user_id)
             if stage is Stage.AUTHENTICATED:
                 self._signed_in(db, user_id, how, ClientInfo(client_ip, user_agent))
             return IssuedSession(token, _active(record))
+
+    def _end_beyond_cap(self, db: Session, user_id: int) -> None:
+        """End the user's oldest sessions beyond the cap, in the caller's transaction (the newest are kept)."""
+        oldest = (
+            select(LoginSession.id)
+            .where(col(LoginSession.user_id) == int(user_id))
+            .order_by(col(LoginSession.created_at).desc(), col(LoginSession.id).desc())
+            .offset(self._policy.max_per_user)
+        )
+        stale = list(db.exec(oldest).all())
+        if stale:
+            db.exec(delete(LoginSession).where(col(LoginSession.id).in_(stale)))
+            log_event(log, logging.INFO, "sessions_capped", user=user_id, ended=len(stale))
+
+    def purge_expired(self, db: Session, now: float) -> int:
+        """Delete every expired session in the caller's transaction (the periodic purge: `resolve` deletes only
+        the ones still presented); the same rules as `_expired`. Returns how many went."""
+        policy = self._policy
+        expired = or_(
+            col(LoginSession.created_at) <= now - policy.absolute_seconds,
+            col(LoginSession.last_seen_at) <= now - policy.idle_seconds,
+            and_(
+                col(LoginSession.stage) == Stage.PASSWORD_VERIFIED.value,
+                col(LoginSession.stage_started_at) <= now - policy.pending_seconds,
+            ),
+        )
+        return db.exec(delete(LoginSession).where(expired)).rowcount or 0
 
     def _expired(self, record: LoginSession, now: float) -> bool:
         policy = self._policy

@@ -12,12 +12,13 @@ ADMIN_NEEDS_FRESH_FACTOR = (
 ADMIN_SEARCH_EMPTY = "No account matches."
 ADMIN_UNKNOWN_USER = "That account no longer exists."
 _ADMIN_TARGET = (
-    "This is an administrator's account: the console can't reset or unlock it. Use the command line "
+    "This is an administrator's account: the console can't reset, unlock or sign it out. Use the command line "
     "(python -m sms2fa_app.backend.admin.cli revoke-admin EMAIL first)."
 )
 ADMIN_ACTIONS: dict[tuple[str, str], str] = {
     ("end_sessions", "done"): "Every session of this account was signed out. The user was told by email.",
     ("end_sessions", "nothing_to_do"): "This account has no session to end.",
+    ("end_sessions", "target_admin"): _ADMIN_TARGET,
     ("clear_lockout", "done"): "The lock was cleared. The user was told by email.",
     ("clear_lockout", "nothing_to_do"): "This account's codes are not locked.",
     ("clear_lockout", "target_admin"): _ADMIN_TARGET,

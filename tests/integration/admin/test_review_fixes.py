@@ -215,3 +215,15 @@ def test_the_charts_count_in_sql_every_event_of_a_busy_hour(admin_services: Serv
     assert dict(zip(charts.texts.series, charts.texts.hours[-1][1], strict=True)) == {"US": 200, "GB": 100}
     assert charts.refusals == (("cooldown", 7),)
     assert {entry.country: entry.texts for entry in charts.spend} == {"US": 200, "GB": 100}
+
+
+# Issue 20, finding 9 ---------------------------------------------------------------------------------------------
+def test_an_admin_cannot_end_another_admins_sessions_from_the_console(admin_services: Services) -> None:
+    services = admin_services
+    admin = make_admin(services)
+    other = make_admin(services, "second@example.com", phone=PHONE)
+    sessions = signed_in(services, other, count=2)
+    assert services.admin.console.end_sessions(admin.id, other.id) is ActionOutcome.TARGET_ADMIN
+    assert [info.session_id for info in services.sessions.list_for_user(other.id)] == sessions[::-1]
+    assert audit(services) == []
+    assert EventKind.ADMIN_SESSIONS_ENDED not in {entry.kind for entry in services.activity.recent(other.id)}

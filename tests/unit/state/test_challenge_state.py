@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sms2fa_app.backend.delivery.sms import DeliveryFailure
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import messages
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.support.factories import PASSWORD, create_user
@@ -101,6 +104,22 @@ async def test_malformed_code_is_refused_and_costs_no_try(
     assert challenge.error == "Enter the 6 digits from the text message."
     await run(challenge.verify({"code": wrong(gateway.sent[-1].code)}))
     assert challenge.error == "That code isn't right. 4 tries left."
+
+
+async def test_a_copy_of_the_code_that_lost_the_race_is_told_it_was_used_not_locked(
+    services: Services, gateway: RecordingGateway, enrolled
+) -> None:
+    challenge = await login(services)
+    code = gateway.sent[-1].code
+    session = services.sessions.resolve(challenge.session_token)
+    winner = services.otp.verify_code(
+        purpose=Purpose.LOGIN, user_id=session.user_id, session_id=session.session_id, code=code
+    )  # a parallel request with the same code got there first
+    assert winner.ok
+    await run(challenge.verify({"code": code}))
+    assert challenge.error == messages.verify_failed(VerifyResult(VerifyStatus.ALREADY_USED), Factor.SMS)
+    assert challenge.error not in (messages.locked(Factor.SMS), messages.CODE_EXPIRED)
+    assert challenge.locked_until == 0 and challenge.code_expires_at == 0
 
 
 async def test_expired_code(services: Services, gateway: RecordingGateway, clock: FakeClock, enrolled) -> None:

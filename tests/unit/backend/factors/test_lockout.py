@@ -10,7 +10,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from sms2fa_app.backend.factors.lockout import Lockout, LockoutPolicy, lockout_key
+from sms2fa_app.backend.factors import lockout as lockout_module
+from sms2fa_app.backend.factors.lockout import SETTLE_LEASE_SECONDS, Lockout, LockoutPolicy, lockout_key
 from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -170,11 +171,14 @@ def test_below_the_threshold_no_lock_is_stored(services: Services, clock: FakeCl
     assert result.status is VerifyStatus.OK
 
 
-def test_a_slot_given_back_undoes_only_its_own_lock(services: Services, clock: FakeClock) -> None:
+def test_a_slot_given_back_undoes_only_its_own_lock(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lockout = Lockout(services.redis, clock, LockoutPolicy(threshold=2, base_seconds=60, max_seconds=600))
     first = lockout.reserve(7)
     second = lockout.reserve(7)  # reaches the threshold: its failure's lock is in force at once
     assert not isinstance(second, VerifyResult) and second.lock_seconds == 60
+    monkeypatch.setattr(lockout_module, "SETTLE_WAIT_SECONDS", 0)  # nobody settles the two slots while it waits
     assert lockout.reserve(7) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     lockout.release(7, second)  # that attempt was no guess: its lock goes with it
     assert lockout.wait(7) == 0
@@ -182,6 +186,26 @@ def test_a_slot_given_back_undoes_only_its_own_lock(services: Services, clock: F
     assert not isinstance(first, VerifyResult)
     lockout.release(7, first)
     assert not services.redis.exists(lockout_key(7))
+
+
+def test_a_lock_met_while_slots_are_in_flight_waits_for_them_and_a_dead_workers_slot_stops_counting(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lockout = Lockout(services.redis, clock, LockoutPolicy(threshold=1, base_seconds=60, max_seconds=600))
+    monkeypatch.setattr(lockout_module, "SETTLE_WAIT_SECONDS", 0.2)
+    reserves: list[int] = []
+    real_reserve = lockout._reserve_once
+    monkeypatch.setattr(lockout, "_reserve_once", lambda user_id: reserves.append(1) or real_reserve(user_id))
+    slot = lockout.reserve(7)  # in flight, and its failure locks for now (threshold 1)
+    assert not isinstance(slot, VerifyResult)
+    assert lockout.reserve(7) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    assert len(reserves) > 2  # it asked again while the slot was in flight
+    reserves.clear()
+    clock.advance(SETTLE_LEASE_SECONDS)  # the slot's worker died: it no longer counts as in flight
+    assert lockout.reserve(7) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60 - SETTLE_LEASE_SECONDS)
+    assert len(reserves) == 1
+    lockout.settle(7, "totp", slot, VerifyResult(VerifyStatus.ALREADY_USED))  # settled late: the lock goes
+    assert lockout.wait(7) == 0 and not services.redis.exists(lockout_key(7))
 
 
 def test_an_exception_in_the_check_gives_the_slot_back(services: Services, clock: FakeClock) -> None:

@@ -230,8 +230,24 @@ def test_correct_code_verifies_once(otp: OtpService, gateway) -> None:
     request(otp)
     code = gateway.sent[-1].code
     assert verify(otp, f"{code[:3]} {code[3:]}") == VerifyResult(VerifyStatus.OK)
-    assert verify(otp, code) == VerifyResult(VerifyStatus.EXPIRED)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.ALREADY_USED)  # a replay is told so, not counted
+    assert verify(otp, "000000" if code != "000000" else "111111") == VerifyResult(VerifyStatus.EXPIRED)
     assert not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    assert otp.lockout.wait(USER) == 0
+
+
+def test_a_used_code_is_already_used_until_it_would_have_expired_and_a_new_one_replaces_it(
+    otp: OtpService, gateway, clock: FakeClock
+) -> None:
+    request(otp)
+    code = gateway.sent[-1].code
+    assert verify(otp, code).ok
+    clock.advance(otp.policy.ttl_seconds)
+    assert verify(otp, code) == VerifyResult(VerifyStatus.EXPIRED)
+    request(otp)
+    fresh = gateway.sent[-1].code
+    assert otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
+    assert verify(otp, fresh).ok
 
 
 def test_without_a_code_verify_is_expired(otp: OtpService) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from fakeredis import FakeRedis
 from sqlmodel import select
 
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import LoginSession
-from sms2fa_app.backend.services import Services
-from tests.support.factories import create_user
+from sms2fa_app.backend.services import Services, build_services
+from tests.conftest import make_settings
+from tests.support.factories import PASSWORD, create_user
 
 
 def test_token_is_random_and_only_its_hash_is_stored(services: Services) -> None:
@@ -156,3 +161,34 @@ def test_a_session_and_its_user_resolve_in_one_query_under_the_same_rules(servic
     clock.advance(services.settings.pending_2fa_seconds)
     assert services.sessions.resolve_with_user(issued.token) is None  # expired, and deleted
     assert services.sessions.resolve(issued.token) is None
+
+
+def test_25_logins_leave_the_20_newest_sessions_and_end_the_oldest(services: Services, clock: FakeClock) -> None:
+    user = create_user(services)
+    issued = []
+    for _ in range(25):
+        result = services.accounts.log_in(user.email, PASSWORD, "203.0.113.7", "Mozilla/5.0")
+        assert result.issued is not None
+        issued.append(result.issued)
+        clock.advance(1)
+    assert len(services.sessions.list_for_user(user.id)) == 20
+    with services.database.session() as db:
+        assert len(db.exec(select(LoginSession).where(LoginSession.user_id == user.id)).all()) == 20
+    assert [services.sessions.resolve(old.token) for old in issued[:5]] == [None] * 5
+    assert all(services.sessions.resolve(new.token) is not None for new in issued[5:])
+
+
+def test_the_cap_is_max_sessions_per_user(tmp_path: Path, clock: FakeClock, database: Database) -> None:
+    settings = make_settings(tmp_path, MAX_SESSIONS_PER_USER="3")
+    services = build_services(settings, clock=clock, redis_client=FakeRedis(decode_responses=True), database=database)
+    user = create_user(services)
+    issued = [services.sessions.create(user.id, Stage.AUTHENTICATED) for _ in range(4)]
+    assert [services.sessions.resolve(each.token) is not None for each in issued] == [False, True, True, True]
+
+
+def test_the_cap_counts_one_account_only(services: Services) -> None:
+    ada, bob = create_user(services), create_user(services, "bob@example.com")
+    bob_session = services.sessions.create(bob.id, Stage.AUTHENTICATED)
+    for _ in range(25):
+        services.sessions.create(ada.id, Stage.AUTHENTICATED)
+    assert services.sessions.resolve(bob_session.token) is not None

@@ -174,3 +174,17 @@ async def test_an_admin_cannot_reset_or_unlock_another_admin_from_the_console(se
     assert state.error == words.admin_action("reset", "target_admin") and state.pending_reset == ""
     await run(state.clear_lockout())
     assert "command line" in state.error
+
+
+async def test_an_admin_cannot_end_another_admins_sessions_from_the_console(services: Services) -> None:
+    admin = account(services, "root@example.com", phone="+16502530000", admin=True)
+    other = account(services, "other@example.com", phone=PHONE, admin=True)
+    services.sessions.create(other.id, Stage.AUTHENTICATED, how="sms")
+    state = await signed_in_as(services, admin)
+    await run(state.load())
+    await run(state.search({"query": "other"}))
+    await run(state.choose(state.results[0]["id"]))
+    await run(state.end_sessions())
+    assert state.error == words.admin_action("end_sessions", "target_admin") and state.notice == ""
+    assert state.error != words.ADMIN_UNKNOWN_USER
+    assert len(services.sessions.list_for_user(other.id)) == 1 and state.user["sessions"] == "1"
