@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STOP_TIMEOUT_SECONDS = 15.0
+# What the app's Redis must keep through a crash (appendfsync always, ...): the file shipped for real hosts.
+REDIS_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "redis" / "sms2fa-redis.conf"
 
 
 class StackError(RuntimeError):
@@ -145,7 +147,8 @@ class Postgres:
 
 @dataclass
 class Redis:
-    """Debian's redis-server on 127.0.0.1:port with a password, saving snapshots in `directory`."""
+    """Debian's redis-server on 127.0.0.1:port with a password, persisting to `directory` as
+    deploy/redis/sms2fa-redis.conf says (an append-only file fsynced at every write, and snapshots)."""
 
     directory: Path
     password: str
@@ -156,18 +159,18 @@ class Redis:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
+        """Start on `port` with `directory` as its data directory; a restart after a crash reads its files back."""
         binary = "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else shutil.which("redis-server")
         if not binary:
             raise StackError("redis-server is not installed (run scripts/ensure_test_tools.sh as root)")
-        self.directory.mkdir(parents=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
         config = "\n".join(
             [
                 f"port {self.port}",
                 "bind 127.0.0.1",
                 f"dir {self.directory}",
                 f"logfile {self.directory / 'redis.log'}",
-                "save 60 1",
-                "appendonly no",
+                f"include {REDIS_CONFIG}",
                 f"requirepass {self.password}",
             ]
         )
@@ -196,7 +199,28 @@ class Redis:
             client.save()
         return self.directory / "dump.rdb"
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no final snapshot, only what is on disk survives."""
+        stop_group(self.process, signal.SIGKILL)
+
+    def restart(self) -> None:
+        """Start again on the same port and data directory (after `kill` or `stop`) and wait until it answers."""
+        self.stop()
+        self.start()
+
+    def pause(self) -> None:
+        """SIGSTOP: the server holds its connections but answers nothing (a hung host, a long fork)."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after `pause` (nothing when not paused)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        self.resume()  # a paused server cannot act on SIGTERM
         stop_group(self.process)
 
 

@@ -28,6 +28,7 @@ from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordSt
 from sms2fa_app.state.session import BrowserTokens
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
+from sms2fa_app.state.store_watch import watch_state_store
 from sms2fa_app.state.verify_email import VerifyEmailState
 
 # No toaster: the strict CSP forbids server-sent toasts, so notices are drawn from state. api_app(): Plivo's
@@ -35,6 +36,7 @@ from sms2fa_app.state.verify_email import VerifyEmailState
 app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api_app(), head_components=head_components())
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
+watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
 _BASE_URL = get_settings().base_url
 
 
