@@ -32,6 +32,7 @@ from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state import messages_results as words
+from sms2fa_app.state.link_address import take_link_token
 from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
@@ -70,6 +71,8 @@ class SessionState(rx.State):
     next_path: str = ""
     # Said once by the login page: "You've been logged out." or "Log in to continue." (kept across _forget).
     _login_notice: str = ""
+    # (path, SHA-256) of the emailed link's token the page's address carried: the raw token is never stored.
+    _link_binding: tuple[str, str] = UNBOUND
 
     @staticmethod
     def _services() -> Services:
@@ -135,6 +138,20 @@ class SessionState(rx.State):
             self.session_token = ""  # the browser removes its copy
         self._session_binding = UNBOUND
         await self._clear_private()
+
+    def _take_link_token(self) -> None:
+        """Take an emailed link's token out of the router data Reflex keeps of the page's address; keep its digest
+        for the page's on_load (link_address.py)."""
+        raw = take_link_token(self._get_root_state())
+        if raw is not None:
+            digest = TokenDigest.of(raw)
+            self._link_binding = (self.router.url.path, digest.hex) if digest else UNBOUND
+
+    def _opened_link(self) -> str:
+        """on_load of a link's page: the digest (hex) of the token its address carried, or ""."""
+        self._take_link_token()  # (BrowserTokens has done it already for an event that came through Reflex)
+        path, digest = self._link_binding
+        return digest if path == self.router.url.path else ""
 
     async def _admit(self, event: Event) -> None:
         """Before every event (BrowserTokens): take the browser's tokens out of a hydrate or page-change event and
@@ -283,8 +300,11 @@ def _take_browser_tokens(event: Event) -> dict[str, object] | None:
 
 
 class BrowserTokens(Middleware):
-    """Runs SessionState._admit before every event (registered by sms2fa_app.py)."""
+    """Before every event (registered by sms2fa_app.py): takes a link's token out of the router data, then runs
+    SessionState._admit."""
 
     async def preprocess(self, app: Any, state: Any, event: Event) -> None:
         """Bind or void the browser's tokens for this event's connection; never answers the event itself."""
-        await (await state.get_state(SessionState))._admit(event)
+        session = await state.get_state(SessionState)
+        session._take_link_token()
+        await session._admit(event)
