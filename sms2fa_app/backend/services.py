@@ -142,6 +142,8 @@ def build_services(
         links,
         ttl_seconds=settings.email_verification_ttl_seconds,
         mails_per_hour_per_address=settings.signups_per_hour_per_address,
+        pending_ttl_seconds=settings.unverified_account_ttl_hours * 3600,
+        required=settings.email_verification_required,
     )
     pow = ProofOfWork(settings.secret_key, clock, settings.pow_difficulty)
     accounts = Accounts(

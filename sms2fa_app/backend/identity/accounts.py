@@ -3,6 +3,7 @@
 Sign-up takes its limits (per client IP and per address) before anything else is decided, then checks
 the form, then hashes the password. With email verification on (the default) it then only queues the
 rest (verification.py): the answer and the work are the same whether or not the address has an account.
+Login, likewise, answers the right password for an address never confirmed as it answers a wrong one.
 
 Failed logins are counted per account *and network* (infra/network.py: an IPv4 /24, an IPv6 /64) and per
 client IP, each with a hard limit; and per account across every network, without a limit: past a
@@ -66,7 +67,6 @@ class LoginOutcome(enum.Enum):
     INVALID_CREDENTIALS = "invalid_credentials"
     MISSING_FIELDS = "missing_fields"
     THROTTLED = "throttled"
-    EMAIL_NOT_VERIFIED = "email_not_verified"  # the right password, but the address was never confirmed
     PROOF_REQUIRED = "proof_required"  # under pressure: post a solved proof of work with the attempt
 
 
@@ -92,7 +92,6 @@ class LoginResult:
     outcome: LoginOutcome
     issued: IssuedSession | None = None
     retry_after_seconds: int = 0
-    user_id: int | None = None  # EMAIL_NOT_VERIFIED: whose link to send again
 
 
 _PASSWORD_TO_SIGNUP = {
@@ -269,6 +268,14 @@ class Accounts:
         if not self._hasher.verify(password[:MAX_PASSWORD_LENGTH], stored_hash) or user is None:
             log_event(log, logging.INFO, "login_failed", known_account=user is not None)
             return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
+        if self._verification is not None and user.email_verified_at is None:
+            # The right password for an address never confirmed. Whoever signed up may not own the mailbox, and
+            # "confirm first" would tell them the address had no account: the answer (and the failure it counts)
+            # is a wrong password's, and the owner of the address gets a new link by mail.
+            assert user.id is not None
+            self._verification.request_resend(user.id)
+            log_event(log, logging.INFO, "login_refused", user=user.id, reason="email_not_verified")
+            return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
         self._limiter.clear(counters[:1])
         self._limiter.release(counters[1:], attempt)
         return user
@@ -291,9 +298,6 @@ class Accounts:
             return checked
         user = checked
         assert user.id is not None
-        if self._verification is not None and user.email_verified_at is None:
-            log_event(log, logging.INFO, "login_refused", user=user.id, reason="email_not_verified")
-            return LoginResult(LoginOutcome.EMAIL_NOT_VERIFIED, user_id=user.id)
         if user.is_two_factor_enabled:
             issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
             log_event(log, logging.INFO, "login_password_ok", user=user.id, second_factor="required")
