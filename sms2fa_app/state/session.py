@@ -140,16 +140,13 @@ class SessionState(rx.State):
         await self._clear_private()
 
     def _take_link_token(self) -> None:
-        """Take an emailed link's token out of the router data Reflex keeps of the page's address; keep its digest
-        for the page's on_load (link_address.py)."""
-        raw = take_link_token(self._get_root_state())
-        if raw is not None:
-            digest = TokenDigest.of(raw)
-            self._link_binding = (self.router.url.path, digest.hex) if digest else UNBOUND
+        """Before every event (BrowserTokens): take an emailed link's token out of the router data Reflex keeps of
+        the page's address, and keep its digest for the page's on_load (none when the address has no token)."""
+        digest = TokenDigest.of(take_link_token(self._get_root_state()))
+        self._link_binding = (self.router.url.path, digest.hex) if digest else UNBOUND
 
     def _opened_link(self) -> str:
         """on_load of a link's page: the digest (hex) of the token its address carried, or ""."""
-        self._take_link_token()  # (BrowserTokens has done it already for an event that came through Reflex)
         path, digest = self._link_binding
         return digest if path == self.router.url.path else ""
 

@@ -1,5 +1,6 @@
-"""After the stack suite, no file of the project or of the stack holds a raw session or device token: not the
-PostgreSQL cluster, not Redis's snapshot (taken now, with Reflex's state in it), not the build or any log.
+"""After the stack suite, no file of the project or of the stack holds a raw session or device token, or the raw
+token of an emailed link the browsers opened: not the PostgreSQL cluster, not Redis's snapshot (taken now, with
+Reflex's state in it), not the build or any log.
 
 Named to run last in tests/stack, while the stack still runs.
 """

@@ -1,7 +1,9 @@
-"""Search the files a run left behind for raw browser tokens (session and remembered-device tokens).
+"""Search the files a run left behind for raw browser tokens (session and remembered-device tokens) and raw tokens
+of emailed links (verify, reset, cancel a 2FA reset).
 
-The tokens are collected from what the browser received (websocket frames, localStorage) and from the sessions
-tests created directly; their SHA-256 digests are expected on the server, the tokens themselves nowhere.
+The tokens are collected from what the browser received (websocket frames, localStorage), from the link pages it
+opened, and from the sessions tests created directly; their SHA-256 digests are expected on the server, the tokens
+themselves nowhere (a link's page keeps only its digest in Reflex's state).
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ from pathlib import Path
 SKIPPED_DIRECTORIES = {".git", ".venv", ".tools", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
 # A browser token as Reflex delivers it in a state delta: "session_token_rx_state_":"<43 characters>".
 _DELIVERED = re.compile(r'"(?:session|device)_token_rx_state_"\s*:\s*"([A-Za-z0-9_-]{43})"')
+
+
+# An emailed link's token in a page address the browser opened: /verify-email?token=<43 characters>.
+_LINK = re.compile(r"[?&]token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+
+
+def link_tokens_in(addresses: Iterable[str]) -> set[str]:
+    """The emailed links' tokens in these page addresses (the browser's navigations)."""
+    return {token for address in addresses for token in _LINK.findall(address)}
 
 
 def tokens_in(texts: Iterable[str]) -> set[str]:

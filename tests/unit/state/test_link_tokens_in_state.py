@@ -16,7 +16,7 @@ from reflex_base.event import Event
 from sms2fa_app.backend.admin.resets import CANCEL_PATH, IdentityCheck, ResetOutcome
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.admin import CancelResetState
-from sms2fa_app.state.password_reset import FACTOR, NEW_PASSWORD, ResetPasswordState
+from sms2fa_app.state.password_reset import FACTOR, INVALID, NEW_PASSWORD, ResetPasswordState
 from sms2fa_app.state.session import _HYDRATE, BrowserTokens
 from sms2fa_app.state.verify_email import VerifyEmailState
 from tests.support.factories import create_user
@@ -130,3 +130,18 @@ async def test_the_cancel_page_keeps_only_a_digest_of_its_link(services: Service
     assert stored_anywhere(page, token_of(link)) == []
     await run(page.cancel())
     assert page.cancelled
+
+
+async def test_a_link_page_opened_without_a_token_forgets_the_last_one(
+    services: Services, mailer: RecordingMailer
+) -> None:
+    create_user(services)
+    services.password_resets.request(ADA, "203.0.113.9")
+    services.jobs.drain()
+    page = make_state(ResetPasswordState)
+    await open_through_reflex(page, mailer.last_link(ADA, "/reset-password"))
+    await run(page.load())
+    assert page.step == NEW_PASSWORD
+    await open_through_reflex(page, f"{ORIGIN}/reset-password")  # the same tab, the address without its token
+    await run(page.load())
+    assert page.step == INVALID
