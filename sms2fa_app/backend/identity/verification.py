@@ -3,9 +3,9 @@
 Sign-up with verification on answers the same way whether or not the address has an account: the
 request (after its limits and the form's checks, see accounts.py) hashes the password and only queues a
 SIGNUP_JOB. The job decides, out of the request's sight: a new address gets an unverified account and a
-link (24 h, single use, stored hashed: link_tokens.py); an address whose account is still unverified has
-that pending account replaced (the new password; its earlier links void), since whoever signed up first
-may not own the mailbox; a confirmed account gets a "someone tried to sign up with your address" mail
+link (24 h, single use, stored hashed: link_tokens.py); an address whose account is still pending (never
+confirmed, never used) has it replaced (the new password; its earlier links void), since whoever signed
+up first may not own the mailbox; a confirmed account gets a "someone tried to sign up with your address" mail
 instead, and nothing else changes.
 
 Login never says that an account waits for its link (accounts.py answers as for a wrong password): the
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -29,7 +30,7 @@ from sms2fa_app.backend.identity.email_links import CLIENT_FIELDS, EmailLinks, L
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkRef
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import Counter, LimitReached
-from sms2fa_app.backend.models import LinkToken, User, utcnow
+from sms2fa_app.backend.models import LinkToken, SecurityEvent, User, utcnow
 
 log = logging.getLogger("sms2fa.verification")
 
@@ -38,6 +39,14 @@ RESEND_JOB = "verification_resend"
 VERIFY_PATH = "/verify-email"
 MAIL_WINDOW_SECONDS = 3600
 VERIFY_LINK = LinkKind(LinkPurpose.VERIFY_EMAIL, VERIFY_PATH, Letter.VERIFY_EMAIL)
+
+
+# A pending account: its address was never confirmed and it was never used (no line of security activity: made
+# with verification on, it cannot have signed in). An account made while verification was off, and used, is not.
+_PENDING = (
+    col(User.email_verified_at).is_(None),
+    ~exists().where(col(SecurityEvent.user_id) == col(User.id)),
+)
 
 
 class EmailVerification:
@@ -78,7 +87,7 @@ class EmailVerification:
         try:
             with self._db.session() as tx:
                 user = tx.exec(select(User).where(User.email == email)).first()
-                if user is None or user.email_verified_at is None:
+                if user is None or tx.exec(select(User.id).where(User.id == user.id, *_PENDING)).first():
                     user_id = self._pending_account(tx, user, email, password_hash)
                     log_event(log, logging.INFO, "signup", user=user_id, verified=False, replaced=user is not None)
                     return
@@ -128,7 +137,7 @@ class EmailVerification:
 
     def purge_expired_unverified(self, now: float) -> int:
         """Delete the unverified accounts whose last link was mailed more than the pending lifetime before `now`;
-        returns how many went. Accounts that never had a link (made with verification off) are left alone."""
+        returns how many went. Accounts that never had a link or were used (made with verification off) stay."""
         if not self._required:
             return 0
         last_link = (
@@ -141,7 +150,7 @@ class EmailVerification:
             expired = tx.exec(
                 select(User.id)
                 .join(last_link, last_link.c.user_id == User.id)
-                .where(col(User.email_verified_at).is_(None), last_link.c.mailed_at < now - self._pending_ttl)
+                .where(*_PENDING, last_link.c.mailed_at < now - self._pending_ttl)
             ).all()
             for user_id in expired:
                 delete_account_rows(tx, int(user_id or 0))

@@ -74,14 +74,22 @@ def token_of(link: str) -> str:
     return link.split("token=", 1)[1]
 
 
-async def test_the_reset_page_keeps_only_a_digest_of_its_link(services: Services, mailer: RecordingMailer) -> None:
-    create_user(services)
+async def reset_page_opened(
+    services: Services, mailer: RecordingMailer, phone: str | None = None
+) -> tuple[ResetPasswordState, str]:
+    """Ada's reset link, mailed and opened through Reflex: (the loaded page, the link)."""
+    create_user(services, phone=phone)
     services.password_resets.request(ADA, "203.0.113.9")
     services.jobs.drain()
     link = mailer.last_link(ADA, "/reset-password")
     page = make_state(ResetPasswordState)
     await open_through_reflex(page, link)
     await run(page.load())
+    return page, link
+
+
+async def test_the_reset_page_keeps_only_a_digest_of_its_link(services: Services, mailer: RecordingMailer) -> None:
+    page, link = await reset_page_opened(services, mailer)
     assert page.step == NEW_PASSWORD  # the link still works, through its digest
     assert stored_anywhere(page, token_of(link)) == []
     await run(page.set_password({"password": NEW_PASSPHRASE, "confirm_password": NEW_PASSPHRASE}))
@@ -89,13 +97,7 @@ async def test_the_reset_page_keeps_only_a_digest_of_its_link(services: Services
 
 
 async def test_the_reset_page_of_a_2fa_account_keeps_only_a_digest(services: Services, mailer: RecordingMailer) -> None:
-    create_user(services, phone="+14155552671")
-    services.password_resets.request(ADA, "203.0.113.9")
-    services.jobs.drain()
-    link = mailer.last_link(ADA, "/reset-password")
-    page = make_state(ResetPasswordState)
-    await open_through_reflex(page, link)
-    await run(page.load())
+    page, link = await reset_page_opened(services, mailer, phone="+14155552671")
     assert page.step == FACTOR
     await run(page.send_code({}))
     assert page.code_sent
@@ -135,12 +137,7 @@ async def test_the_cancel_page_keeps_only_a_digest_of_its_link(services: Service
 async def test_a_link_page_opened_without_a_token_forgets_the_last_one(
     services: Services, mailer: RecordingMailer
 ) -> None:
-    create_user(services)
-    services.password_resets.request(ADA, "203.0.113.9")
-    services.jobs.drain()
-    page = make_state(ResetPasswordState)
-    await open_through_reflex(page, mailer.last_link(ADA, "/reset-password"))
-    await run(page.load())
+    page, _link = await reset_page_opened(services, mailer)
     assert page.step == NEW_PASSWORD
     await open_through_reflex(page, f"{ORIGIN}/reset-password")  # the same tab, the address without its token
     await run(page.load())

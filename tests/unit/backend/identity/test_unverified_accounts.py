@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
+from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
@@ -119,3 +120,18 @@ def test_an_expired_pending_account_gets_no_new_link_and_the_address_is_free_aga
     services.jobs.drain()
     assert services.verification.confirm(token_of(mailer, VICTIM))
     assert services.accounts.log_in(VICTIM, OWNER).outcome is LoginOutcome.AUTHENTICATED
+
+
+def test_an_unconfirmed_account_in_use_is_neither_replaced_nor_purged(
+    services: Services, mailer: RecordingMailer, clock: FakeClock
+) -> None:
+    """An account made while verification was off and used since (it has security activity) is nobody's to take."""
+    user = create_user(services, VICTIM, verified=False)
+    services.sessions.create(user.id, Stage.AUTHENTICATED, how="password")  # it signed in back then
+    services.verification.resend(user.id)  # and has a link now: its owner logged in with verification on
+    services.accounts.sign_up(VICTIM, MINE, MINE)
+    services.jobs.drain()
+    assert "tried to sign up" in mailer.to(VICTIM)[-1].subject
+    clock.advance(services.settings.unverified_account_ttl_hours * 3600 + 1)
+    assert services.verification.purge_expired_unverified(clock.now()) == 0
+    assert services.accounts.find_by_email(VICTIM) is not None
