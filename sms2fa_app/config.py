@@ -152,6 +152,7 @@ class Settings(BaseSettings):
     # Accounts by email
     email_verification_required: bool = True
     email_verification_ttl_seconds: PositiveInt = 24 * 3600
+    unverified_account_ttl_hours: PositiveInt = 48  # a pending account goes this long after its last link
     password_reset_ttl_seconds: PositiveInt = 30 * 60
     signups_per_hour_per_address: PositiveInt = 3
     password_resets_per_hour_per_address: PositiveInt = 3

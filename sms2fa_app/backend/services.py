@@ -145,8 +145,6 @@ def build_services(
         ),
         activity,
     )
-    housekeeping = Housekeeping(database, redis_client, clock, sessions)
-    jobs.every(Housekeeping.CHECK_SECONDS, housekeeping.run)
     limiter = WindowLimiter(redis_client, clock)
     tokens = LinkTokens(database, clock)
     links = EmailLinks(database, clock, tokens, jobs, notices, activity, limiter, settings.secret_key)
@@ -154,7 +152,11 @@ def build_services(
         links,
         ttl_seconds=settings.email_verification_ttl_seconds,
         mails_per_hour_per_address=settings.signups_per_hour_per_address,
+        pending_ttl_seconds=settings.unverified_account_ttl_hours * 3600,
+        required=settings.email_verification_required,
     )
+    housekeeping = Housekeeping(database, redis_client, clock, sessions, verification.purge_expired_unverified)
+    jobs.every(Housekeeping.CHECK_SECONDS, housekeeping.run)
     pow = ProofOfWork(settings.secret_key, clock, settings.pow_difficulty)
     accounts = Accounts(
         database,

@@ -103,12 +103,6 @@ def login_page() -> rx.Component:
             on_submit=LoginState.log_in,
             width="100%",
         ),
-        rx.cond(
-            LoginState.unverified,
-            rx.button(
-                "Send a new link", on_click=LoginState.resend_verification, variant="soft", type="button", width="100%"
-            ),
-        ),
         rx.hstack(
             rx.separator(size="4"),
             rx.text("or", size="2", color_scheme="gray"),

@@ -11,31 +11,32 @@ from typing import ClassVar
 
 import reflex as rx
 
-from sms2fa_app.backend.identity.link_tokens import MAX_LINK_TOKEN_LENGTH
+from sms2fa_app.backend.infra.crypto import TokenDigest
+from sms2fa_app.state.link_address import link_digest
 from sms2fa_app.state.runner import run_backend
 
 
 class EmailLinkState(rx.State, mixin=True):
     """Mixed into the state of a link's page (no state of its own in the tree); the subclass names in `OUTCOME`
-    its bool var that says the link did its work."""
+    its bool var that says the link did its work. The subclass is a SessionState, whose `_opened_link` gives the
+    digest of the address's token: the state never holds the token itself."""
 
     OUTCOME: ClassVar[str]
     done: bool = False
     message: str = ""
     busy: bool = False
-    _link: str = ""
+    _link: str = ""  # the digest of the link's token
 
     def load(self):
-        """on_load: keep the link's token on the server; nothing is spent yet."""
-        token = self.router.url.query_parameters.get("token", "")
-        self._link = token if isinstance(token, str) and len(token) <= MAX_LINK_TOKEN_LENGTH else ""
+        """on_load: keep the digest of the link's token on the server; nothing is spent yet."""
+        self._link = self._opened_link()  # type: ignore[attr-defined]  # (SessionState, see the class doc)
         setattr(self, self.OUTCOME, False)
         self.done = self.busy = False
         self.message = ""
 
-    async def _spend_link(self, use: Callable[[str], bool], worked: str, refused: str) -> list:
+    async def _spend_link(self, use: Callable[[TokenDigest | None], bool], worked: str, refused: str) -> list:
         """Spend the link through `use` (True: it did its work); say so in `worked` or `refused`. No events."""
-        outcome = await run_backend(use, self._link)
+        outcome = await run_backend(use, link_digest(self._link))
         setattr(self, self.OUTCOME, outcome)
         self.message = worked if outcome else refused
         self.done, self._link = True, ""

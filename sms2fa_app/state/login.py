@@ -30,10 +30,8 @@ class LoginState(SessionState):
     passkey_busy: bool = False
     throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
     throttled_until: int = 0  # epoch ms when the throttle ends (counted down by the page)
-    unverified: bool = False  # the right password for an unconfirmed address: offer a new link
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey_sign_in
-    _unverified_user: int = 0
     _farewell: str = ""  # said once on the next visit (the account was deleted): a page message, never a toast
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
     _passkey_handle: str = ""
@@ -45,9 +43,8 @@ class LoginState(SessionState):
         if self.error or self.notice or self.pow_challenge or self.passkey_request or self._farewell:
             self.error = self.pow_challenge = self.passkey_request = ""
             self.notice, self._farewell = self._farewell, ""
-        if self.loading or self.passkey_busy or self.throttled or self.unverified:
-            self.loading = self.passkey_busy = self.throttled = self.unverified = False
-        self._unverified_user = 0
+        if self.loading or self.passkey_busy or self.throttled:
+            self.loading = self.passkey_busy = self.throttled = False
 
     async def load(self):
         """on_load of /login: a fresh form, with a notice once ("You've been logged out.", "Log in to
@@ -89,8 +86,6 @@ class LoginState(SessionState):
     def _after_password(self, result: LoginResult, issued: IssuedSession | None, next_path: str, proof: str) -> list:
         self.notice = ""
         self.throttled = result.outcome is LoginOutcome.THROTTLED
-        self.unverified = result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED
-        self._unverified_user = result.user_id or 0
         needed = result.outcome is LoginOutcome.PROOF_REQUIRED
         services = self._services()
         self.pow_challenge = "" if result.issued is not None else next_challenge(services, needed=needed, posted=proof)
@@ -100,9 +95,6 @@ class LoginState(SessionState):
         if result.outcome is LoginOutcome.THROTTLED:
             self.error = messages.LOGIN_THROTTLED
             self.throttled_until = deadline_ms(services.clock.now(), result.retry_after_seconds)
-            return []
-        if result.outcome is LoginOutcome.EMAIL_NOT_VERIFIED:
-            self.error = messages.EMAIL_NOT_VERIFIED
             return []
         if result.outcome is LoginOutcome.MISSING_FIELDS:
             self.error = messages.MISSING_CREDENTIALS
@@ -131,7 +123,7 @@ class LoginState(SessionState):
         """The browser's answer: signed in under a new session, or why not (the password form stays)."""
         handle, self._passkey_handle, self.passkey_request = self._passkey_handle, "", ""
         proof, self._passkey_proof = self._passkey_proof, ""
-        self.notice, self.throttled, self.unverified, self._unverified_user = "", False, False, 0
+        self.notice, self.throttled = "", False
         refused, credential = browser_answer(answer)
         if refused:
             self.error = messages.passkey_browser_error(refused, elsewhere=SIGN_IN_ELSEWHERE)
@@ -153,12 +145,9 @@ class LoginState(SessionState):
         return [rx.redirect(next_path or DASHBOARD_PATH)]
 
     def _passkey_refused(self, signed: PasskeySignIn) -> str:
-        """What a refused passkey sign-in says; an unconfirmed address is offered a new link, as after a password."""
+        """What a refused passkey sign-in says (an unconfirmed address: what a passkey that didn't sign in says)."""
         if signed.refusal is LoginOutcome.PROOF_REQUIRED:
             return messages.PASSKEY_PROOF_REQUIRED
-        if signed.refusal is LoginOutcome.EMAIL_NOT_VERIFIED:
-            self.unverified, self._unverified_user = True, signed.user_id or 0
-            return messages.EMAIL_NOT_VERIFIED
         return messages.passkey_sign_in_failed(signed.result)
 
     async def _remembered(self, issued: IssuedSession) -> IssuedSession | None:
@@ -170,16 +159,3 @@ class LoginState(SessionState):
             return await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED, "device")
         except ServiceUnavailable:
             return None
-
-    @guarded(access=Access.ANYONE, busy="loading")
-    async def resend_verification(self, _caller: Caller) -> list:
-        """A new verification link for the account whose right password was just typed (its id stays here)."""
-        if not self._unverified_user:
-            return []
-        reached = await run_backend(self._services().verification.resend, self._unverified_user)
-        if reached is not None:
-            self.error = messages.too_many_requests(reached.retry_after_seconds)
-            return []
-        self.error, self.unverified, self._unverified_user = "", False, 0
-        self.notice = messages.VERIFICATION_RESENT
-        return []

@@ -265,8 +265,6 @@ def passkey_sign_in_failed(result: VerifyResult) -> str:
 
 CHECK_EMAIL = "Check your email to finish signing up."
 CHECK_EMAIL_DETAIL = "We sent a message to {email}. If you don't see it in a few minutes, look in your spam folder."
-EMAIL_NOT_VERIFIED = "Confirm your email address first: open the link we sent you."
-VERIFICATION_RESENT = "We sent you a new link. Check your email."
 EMAIL_VERIFIED = "Your email address is confirmed. You can log in now."
 VERIFY_LINK_INVALID = "This link has expired or was already used. Log in to get a new one."
 RESET_LINK_INVALID = "This link has expired or was already used. Ask for a new one."

@@ -1,14 +1,14 @@
 """Forgot password: ask for a link (the same answer for every address), then the link's page: a second
-factor when 2FA is on, then the new password. The link's token stays on the server once the page read it."""
+factor when 2FA is on, then the new password. The state keeps only the digest of the link's token (link_address.py)."""
 
 from __future__ import annotations
 
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.identity.link_tokens import MAX_LINK_TOKEN_LENGTH
 from sms2fa_app.backend.identity.password_reset import ResetLink, ResetOutcome
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded
+from sms2fa_app.state.link_address import link_digest
 from sms2fa_app.state.password_hint import PasswordHintState
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend, run_hashing
@@ -62,7 +62,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
     error: str = ""
     notice: str = ""
     busy: bool = False
-    _link: str = ""
+    _link: str = ""  # the digest of the link's token
 
     def _show(self, opened: ResetLink | None) -> None:
         """The step a live link is at (or INVALID)."""
@@ -74,13 +74,12 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
 
     @guarded(access=Access.ANYONE)
     async def load(self, _caller: Caller) -> list:
-        """on_load: read the link's token from the address bar and keep it here; show what it needs."""
-        token = self.router.url.query_parameters.get("token", "")
-        self._link = token if isinstance(token, str) and len(token) <= MAX_LINK_TOKEN_LENGTH else ""
+        """on_load: keep the digest of the link's token from the address bar; show what the link needs."""
+        self._link = self._opened_link()
         self.error = self.notice = self.password_hint = ""
         self.code_sent = False
         self.method = Factor.SMS.value
-        self._show(await run_backend(self._services().password_resets.open, self._link))
+        self._show(await run_backend(self._services().password_resets.open, link_digest(self._link)))
         return []
 
     @guarded(access=Access.ANYONE)
@@ -96,7 +95,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
         widget is shown."""
         proof = form_data.get(PROOF_FIELD, "")
         resets = self._services().password_resets
-        link = self._link
+        link = link_digest(self._link)
         sent = await run_backend(resets.send_code, link, self._client_ip(), proof)
         opened = await run_backend(resets.open, link) if sent is None else None
 
@@ -117,9 +116,9 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
         """The second factor; a right code lets the link set a new password."""
         factor = Factor(self.method) if self.method in tuple(Factor) else Factor.SMS
         resets = self._services().password_resets
-        result = await run_backend(resets.verify_factor, self._link, factor, form_data.get("code", ""))
+        result = await run_backend(resets.verify_factor, link_digest(self._link), factor, form_data.get("code", ""))
         if result is None:
-            self._show(await run_backend(resets.open, self._link))
+            self._show(await run_backend(resets.open, link_digest(self._link)))
             return []
         if not result.ok:
             self.error = messages.verify_failed(result, factor)
@@ -133,7 +132,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
         """The new password (hashed without the lock): every session ends, remembered devices are void, a notice
         goes out."""
         resets = self._services().password_resets
-        link = self._link
+        link = link_digest(self._link)
         result = await run_hashing(
             resets.complete, link, form_data.get("password", ""), form_data.get("confirm_password", "")
         )

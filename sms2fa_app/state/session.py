@@ -36,6 +36,7 @@ from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state import messages_results as words
+from sms2fa_app.state.link_address import take_link_token
 from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
@@ -74,6 +75,8 @@ class SessionState(rx.State):
     next_path: str = ""
     # Said once by the login page: "You've been logged out." or "Log in to continue." (kept across _forget).
     _login_notice: str = ""
+    # (path, SHA-256) of the emailed link's token the page's address carried: the raw token is never stored.
+    _link_binding: tuple[str, str] = UNBOUND
 
     @staticmethod
     def _services() -> Services:
@@ -139,6 +142,17 @@ class SessionState(rx.State):
             self.session_token = ""  # the browser removes its copy
         self._session_binding = UNBOUND
         await self._clear_private()
+
+    def _take_link_token(self) -> None:
+        """Before every event (BrowserTokens): take an emailed link's token out of the router data Reflex keeps of
+        the page's address, and keep its digest for the page's on_load (none when the address has no token)."""
+        digest = TokenDigest.of(take_link_token(self._get_root_state()))
+        self._link_binding = (self.router.url.path, digest.hex) if digest else UNBOUND
+
+    def _opened_link(self) -> str:
+        """on_load of a link's page: the digest (hex) of the token its address carried, or ""."""
+        path, digest = self._link_binding
+        return digest if path == self.router.url.path else ""
 
     async def _admit(self, event: Event) -> None:
         """Before every event (BrowserTokens): take the browser's tokens out of a hydrate or page-change event and
@@ -312,12 +326,16 @@ _REFUSED_SETVARS = _RefusedSetvars()
 
 
 class BrowserTokens(Middleware):
-    """Runs before every event (registered by sms2fa_app.py): refuses Reflex's `setvar` (any state var by name,
-    and a traceback in the log for each one without a setter), then runs SessionState._admit."""
+    """Runs before every event (registered by sms2fa_app.py): takes a link's token out of the router data, refuses
+    Reflex's `setvar` (any state var by name, and a traceback in the log for each one without a setter), then runs
+    SessionState._admit."""
 
     async def preprocess(self, app: Any, state: Any, event: Event) -> StateUpdate | None:
-        """Refuse a `setvar`; else bind or void the browser's tokens for this event's connection."""
+        """Forget a link's raw token first (the state is stored whatever the answer); refuse a `setvar`; else bind
+        or void the browser's tokens for this event's connection."""
+        session = await state.get_state(SessionState)
+        session._take_link_token()
         if event.name.rpartition(".")[2] == SETVAR:
             return _REFUSED_SETVARS.refuse(event)
-        await (await state.get_state(SessionState))._admit(event)
+        await session._admit(event)
         return None

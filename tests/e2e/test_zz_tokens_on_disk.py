@@ -1,4 +1,5 @@
-"""After the end-to-end run, no file of the project or of the app's data holds a raw session or device token.
+"""After the end-to-end run, no file of the project or of the app's data holds a raw session or device token, or
+the raw token of an emailed link the browsers opened.
 
 Named to run last in tests/e2e: it searches for every token the browsers received in this package, while the app
 still runs (Reflex state in memory; the database, the data directory, the build and the project on disk).

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 from tests.support.browser import UI_TIMEOUT_MS, BrowserCapture, artifact_dir, save_artifacts
 from tests.support.plivo_server import LocalPlivo
 from tests.support.smtp_server import LocalSmtp
-from tests.support.token_scan import tokens_in
+from tests.support.token_scan import link_tokens_in, tokens_in
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
@@ -67,7 +67,8 @@ def mail(smtp_server: LocalSmtp) -> LocalSmtp:
 
 @pytest.fixture(scope="package")
 def seen_tokens() -> set[str]:
-    """Every session and device token the browsers of this package received (test_zz_tokens_on_disk.py)."""
+    """Every session and device token the browsers of this package received, and every emailed link's token they
+    opened (test_zz_tokens_on_disk.py)."""
     return set()
 
 
@@ -99,6 +100,6 @@ def captured_page(
     page = context.new_page()
     capture.attach(page)
     yield page
-    seen_tokens.update(tokens_in(capture.frames))
+    seen_tokens.update(tokens_in(capture.frames), link_tokens_in(capture.navigations))
     if failed(request.node):
         save_artifacts(request.node, page, capture)

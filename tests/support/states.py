@@ -168,13 +168,17 @@ def callback_handler(state: Any) -> str:
 
 
 def open_at(state: rx.State, url: str) -> None:
-    """Make the page's URL (its query parameters are what on_load handlers read) `url`."""
+    """Make the page's URL (its query parameters are what on_load handlers read) `url`; an emailed link's token is
+    taken out of it as the BrowserTokens middleware does before every event."""
     from reflex.istate.data import ReflexURL, RouterData
+
+    from sms2fa_app.state.session import SessionState
 
     root = state
     while root.parent_state is not None:
         root = root.parent_state
     root.router = RouterData(url=ReflexURL(url))
+    root.get_substate(SessionState.get_full_name().split(".")[1:])._take_link_token()
 
 
 async def deliver(state: Any, **tokens: object) -> None:

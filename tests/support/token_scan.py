@@ -1,7 +1,9 @@
-"""Search the files a run left behind for raw browser tokens (session and remembered-device tokens).
+"""Search the files a run left behind for raw browser tokens (session and remembered-device tokens) and raw tokens
+of emailed links (verify, reset, cancel a 2FA reset).
 
-The tokens are collected from what the browser received (websocket frames, localStorage) and from the sessions
-tests created directly; their SHA-256 digests are expected on the server, the tokens themselves nowhere.
+The tokens are collected from what the browser received (websocket frames, localStorage), from the link pages it
+opened, and from the sessions tests created directly; their SHA-256 digests are expected on the server, the tokens
+themselves nowhere (a link's page keeps only its digest in Reflex's state).
 """
 
 from __future__ import annotations
@@ -9,12 +11,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 SKIPPED_DIRECTORIES = {".git", ".venv", ".tools", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
 # A browser token as Reflex delivers it in a state delta: "session_token_rx_state_":"<43 characters>".
 _DELIVERED = re.compile(r'"(?:session|device)_token_rx_state_"\s*:\s*"([A-Za-z0-9_-]{43})"')
+
+
+# An emailed link's token in a page address the browser opened: /verify-email?token=<43 characters>.
+_LINK = re.compile(r"[?&]token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+
+
+def link_tokens_in(addresses: Iterable[str]) -> set[str]:
+    """The emailed links' tokens in these page addresses (the browser's navigations)."""
+    return {token for address in addresses for token in _LINK.findall(address)}
 
 
 def tokens_in(texts: Iterable[str]) -> set[str]:
@@ -49,4 +61,33 @@ def files_containing(needles: Iterable[str], roots: Iterable[Path]) -> dict[str,
         for needle, raw in wanted.items():
             if raw in data:
                 hits.setdefault(needle, []).append(path)
+    return hits
+
+
+_REDIS_READERS: dict[bytes, Callable[[Any, bytes], Iterable[bytes]]] = {
+    b"string": lambda client, key: [client.get(key) or b""],
+    b"hash": lambda client, key: [*client.hkeys(key), *client.hvals(key)],
+    b"list": lambda client, key: client.lrange(key, 0, -1),
+    b"set": lambda client, key: client.smembers(key),
+    b"zset": lambda client, key: client.zrange(key, 0, -1),
+}
+
+
+def redis_keys_containing(
+    url_of: Callable[[int], str], needles: Iterable[str], databases: int = 16
+) -> dict[str, list[str]]:
+    """For each needle, the Redis keys ("db/key") whose name or value holds it raw, in every database: a snapshot
+    file compresses the values (LZF), so a search of the files alone would not see a token kept in Redis."""
+    import redis
+
+    wanted = {needle: needle.encode() for needle in needles if needle}
+    hits: dict[str, list[str]] = {}
+    for db in range(databases):
+        with redis.Redis.from_url(url_of(db)) as client:
+            for key in client.scan_iter(count=500):
+                read = _REDIS_READERS.get(client.type(key), lambda _client, _key: [])
+                held = [key, *read(client, key)]
+                for needle, raw in wanted.items():
+                    if any(raw in value for value in held):
+                        hits.setdefault(needle, []).append(f"{db}/{key.decode(errors='replace')}")
     return hits

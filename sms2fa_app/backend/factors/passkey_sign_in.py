@@ -38,8 +38,7 @@ class PasskeySignIn:
 
     result: VerifyResult
     issued: IssuedSession | None = None
-    refusal: LoginOutcome | None = None  # PROOF_REQUIRED (nothing checked) or EMAIL_NOT_VERIFIED (a right passkey)
-    user_id: int | None = None  # EMAIL_NOT_VERIFIED: whose link to send again
+    refusal: LoginOutcome | None = None  # PROOF_REQUIRED (nothing checked) or INVALID_CREDENTIALS (the account's)
 
 
 class PasskeySignIns:
@@ -106,7 +105,7 @@ class PasskeySignIns:
             return PasskeySignIn(result)
         user = self._accounts.get(user_id)
         if (refusal := self._accounts.sign_in_refusal(user)) is not None:
-            return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED), refusal=refusal, user_id=user_id)
+            return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED), refusal=refusal)
         if user is None or not user.is_two_factor_enabled:  # passkeys go with 2FA; never a way around it
             return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED))
         with self._db.session() as db:

@@ -3,6 +3,7 @@
 Sign-up takes its limits (per client IP and per address) before anything else is decided, then checks
 the form, then hashes the password. With email verification on (the default) it then only queues the
 rest (verification.py): the answer and the work are the same whether or not the address has an account.
+Login, likewise, answers the right password for an address never confirmed as it answers a wrong one.
 
 Failed logins are counted per account *and network* (infra/network.py: an IPv4 /24, an IPv6 /64) and per
 client IP, each with a hard limit; and per account across every network, without a limit: past a
@@ -66,7 +67,6 @@ class LoginOutcome(enum.Enum):
     INVALID_CREDENTIALS = "invalid_credentials"
     MISSING_FIELDS = "missing_fields"
     THROTTLED = "throttled"
-    EMAIL_NOT_VERIFIED = "email_not_verified"  # the right password, but the address was never confirmed
     PROOF_REQUIRED = "proof_required"  # under pressure: post a solved proof of work with the attempt
 
 
@@ -92,7 +92,6 @@ class LoginResult:
     outcome: LoginOutcome
     issued: IssuedSession | None = None
     retry_after_seconds: int = 0
-    user_id: int | None = None  # EMAIL_NOT_VERIFIED: whose link to send again
 
 
 _PASSWORD_TO_SIGNUP = {
@@ -276,6 +275,8 @@ class Accounts:
         if not self._hasher.verify(password[:MAX_PASSWORD_LENGTH], stored_hash) or user is None:
             log_event(log, logging.INFO, "login_failed", known_account=user is not None)
             return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
+        if (refused := self.sign_in_refusal(user)) is not None:
+            return LoginResult(refused)  # the failure stays counted, as a wrong password's
         self._limiter.clear(counters[:1])
         self._limiter.release(counters[1:], attempt)
         return user
@@ -298,8 +299,6 @@ class Accounts:
             return checked
         user = checked
         assert user.id is not None
-        if (refused := self.sign_in_refusal(user)) is not None:
-            return LoginResult(refused, user_id=user.id)
         if user.is_two_factor_enabled:
             issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
             log_event(log, logging.INFO, "login_password_ok", user=user.id, second_factor="required")
@@ -310,13 +309,18 @@ class Accounts:
 
     def sign_in_refusal(self, user: User | None) -> LoginOutcome | None:
         """The one account check of every way in (the password step, a passkey on /login; a remembered device
-        and the second factor only follow the password step): None when `user` may get a session, else why not:
-        INVALID_CREDENTIALS for an account that is gone, EMAIL_NOT_VERIFIED for an address never confirmed."""
+        and the second factor only follow the password step): None when `user` may get a session, else
+        INVALID_CREDENTIALS, for an account that is gone or an address never confirmed.
+
+        Whoever proved the password may not own the mailbox, and "confirm first" would tell them the address had
+        no account: an unconfirmed address answers as a wrong password does, and its owner gets a new link by
+        mail (within the per-address mail limit)."""
         if user is None or user.id is None:
             return LoginOutcome.INVALID_CREDENTIALS
         if self._verification is not None and user.email_verified_at is None:
+            self._verification.request_resend(user.id)
             log_event(log, logging.INFO, "login_refused", user=user.id, reason="email_not_verified")
-            return LoginOutcome.EMAIL_NOT_VERIFIED
+            return LoginOutcome.INVALID_CREDENTIALS
         return None
 
     def confirm_password(self, user_id: int, password: str, client_ip: str = "") -> LoginResult:

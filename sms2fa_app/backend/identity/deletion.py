@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import col, delete
+from sqlmodel import Session, col, delete
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.factors.grants import Operation, ReauthGrants
@@ -36,6 +36,15 @@ log = logging.getLogger("sms2fa.deletion")
 _USER_ROWS = (RecoveryCode, AuthenticatorApp, Passkey, RememberedDevice, LinkToken, LoginSession, TwoFactorReset)
 
 
+def delete_account_rows(tx: Session, user_id: int) -> None:
+    """In the caller's transaction: the account's activity rows keep only their kind and time; its factors,
+    sessions, remembered devices, links, pending reset and the account row itself go."""
+    Activity.forget_user(tx, user_id)
+    for table in _USER_ROWS:
+        tx.exec(delete(table).where(col(table.user_id) == user_id))
+    tx.exec(delete(User).where(col(User.id) == user_id))
+
+
 class AccountDeletion:
     """Deletes the account of a re-authenticated session."""
 
@@ -57,10 +66,7 @@ class AccountDeletion:
                 return False
             self._activity.record(tx, user_id, EventKind.ACCOUNT_DELETED)
             tx.flush()
-            self._activity.forget_user(tx, user_id)
-            for table in _USER_ROWS:
-                tx.exec(delete(table).where(col(table.user_id) == user_id))
-            tx.delete(user)
+            delete_account_rows(tx, user_id)
         self._lockout.clear(user_id)
         log_event(log, logging.INFO, "account_deleted", user=user_id)
         return True

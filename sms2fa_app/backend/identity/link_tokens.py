@@ -1,9 +1,10 @@
 """Single-use links sent by email: the one mechanism behind email verification and password reset.
 
 A link carries a random 256-bit token; the database keeps only its SHA-256, the user, the purpose and
-the times. Issuing a link voids the user's earlier unused links of the same purpose. A link is used
-with ONE conditional UPDATE (unused, unexpired, right purpose; for a reset with 2FA on, also after a
-second factor), so two clicks, two tabs or two racing requests use it at most once. An unknown, used
+the times. Callers name a link by its token or by its digest (a page's state keeps only the digest:
+state/link_address.py). Issuing a link voids the user's earlier unused links of the same purpose. A link
+is used with ONE conditional UPDATE (unused, unexpired, right purpose; for a reset with 2FA on, also after
+a second factor), so two clicks, two tabs or two racing requests use it at most once. An unknown, used
 and expired link all look the same to the caller.
 """
 
@@ -15,11 +16,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.crypto import new_token, token_digest
+from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import LinkToken
-
-MAX_LINK_TOKEN_LENGTH = 128
 
 
 class LinkPurpose(enum.StrEnum):
@@ -40,8 +39,7 @@ class LiveLink:
     second_factor_done: bool
 
 
-def _well_formed(raw: object) -> bool:
-    return isinstance(raw, str) and 0 < len(raw) <= MAX_LINK_TOKEN_LENGTH
+LinkRef = str | TokenDigest | None  # a link's raw token (from the mail) or its digest (kept by a page's state)
 
 
 class LinkTokens:
@@ -69,12 +67,13 @@ class LinkTokens:
             )
         return token
 
-    def peek(self, purpose: LinkPurpose, raw: object) -> LiveLink | None:
-        """The link behind a token if it is unused and unexpired; uses nothing."""
-        if not _well_formed(raw):
+    def peek(self, purpose: LinkPurpose, link: LinkRef) -> LiveLink | None:
+        """The link behind a token (or its digest) if it is unused and unexpired; uses nothing."""
+        digest = lookup_digest(link)
+        if digest is None:
             return None
         with self._db.session() as db:
-            row = db.exec(select(LinkToken).where(*self._usable(purpose, str(raw)))).first()
+            row = db.exec(select(LinkToken).where(*self._usable(purpose, digest))).first()
             if row is None or row.id is None:
                 return None
             return LiveLink(row.id, row.user_id, row.expires_at, row.second_factor_at is not None)
@@ -91,13 +90,14 @@ class LinkTokens:
             return (marked.rowcount or 0) == 1
 
     def consume(
-        self, tx: Session, purpose: LinkPurpose, raw: object, *, require_second_factor: bool = False
+        self, tx: Session, purpose: LinkPurpose, link: LinkRef, *, require_second_factor: bool = False
     ) -> LiveLink | None:
-        """Use the link once, in the caller's transaction; None when it is unknown, used, expired, or (with
-        `require_second_factor`) no second factor was presented for it."""
-        if not _well_formed(raw):
+        """Use the link (named by its token or digest) once, in the caller's transaction; None when it is unknown,
+        used, expired, or (with `require_second_factor`) no second factor was presented for it."""
+        digest = lookup_digest(link)
+        if digest is None:
             return None
-        conditions = list(self._usable(purpose, str(raw)))
+        conditions = list(self._usable(purpose, digest))
         if require_second_factor:
             conditions.append(col(LinkToken.second_factor_at).is_not(None))
         row = tx.exec(select(LinkToken).where(*conditions)).first()
@@ -124,16 +124,20 @@ class LinkTokens:
     @staticmethod
     def purge_dead(tx: Session, now: float) -> int:
         """Delete every used or expired link, in the caller's transaction (the periodic purge): such a link and an
-        unknown one look the same to the caller already. Returns how many went."""
-        dead = col(LinkToken.used_at).is_not(None) | (col(LinkToken.expires_at) <= now)
+        unknown one look the same to the caller already. Returns how many went.
+
+        An unused verification link stays after it expires: it records when a pending account was last mailed,
+        which is when that account expires (verification.purge_expired_unverified deletes both together)."""
+        expired = (col(LinkToken.expires_at) <= now) & (col(LinkToken.purpose) != LinkPurpose.VERIFY_EMAIL.value)
+        dead = col(LinkToken.used_at).is_not(None) | expired
         return tx.exec(delete(LinkToken).where(dead)).rowcount or 0
 
     def _live(self) -> tuple:
         return (col(LinkToken.used_at).is_(None), col(LinkToken.expires_at) > self._clock.now())
 
-    def _usable(self, purpose: LinkPurpose, raw: str) -> tuple:
+    def _usable(self, purpose: LinkPurpose, digest: str) -> tuple:
         return (
-            col(LinkToken.token_digest) == token_digest(raw),
+            col(LinkToken.token_digest) == digest,
             col(LinkToken.purpose) == purpose.value,
             *self._live(),
         )

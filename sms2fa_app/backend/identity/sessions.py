@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, delete, select
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
@@ -273,8 +274,11 @@ class SessionStore:
             return (ended.rowcount or 0) == 1
 
     def end_all_for_user(self, user_id: int, keep_session_id: int | None = None, db: Session | None = None) -> int:
-        """Delete every session of a user but one; returns how many were ended. With `db`, in that transaction."""
+        """Delete every session of a user but one, and the user's unused password-reset links (a mailed link is a
+        way in that outlives every session: a password change, a reset, "sign out everywhere" and an admin's
+        reset all come through here); returns how many sessions were ended. With `db`, in that transaction."""
         with self._db.within(db) as tx:
+            LinkTokens.void_for_user(tx, user_id, LinkPurpose.RESET_PASSWORD)
             query = delete(LoginSession).where(col(LoginSession.user_id) == user_id)
             if keep_session_id is not None:
                 query = query.where(col(LoginSession.id) != keep_session_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sms2fa_app.backend.admin.resets import ResetOutcome
+from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.state.admin import words
 from sms2fa_app.state.email_link import EmailLinkState
 from sms2fa_app.state.guard import Access, Caller, guarded
@@ -23,7 +24,7 @@ class CancelResetState(EmailLinkState, SessionState):
         """Use the link (single use); say whether the reset is cancelled."""
         resets = self._services().admin.resets
 
-        def cancel(link: str) -> bool:
+        def cancel(link: TokenDigest | None) -> bool:
             return resets.cancel_by_link(link) is ResetOutcome.CANCELLED
 
         return await self._spend_link(cancel, words.RESET_CANCELLED_BY_LINK, words.RESET_CANCEL_LINK_INVALID)

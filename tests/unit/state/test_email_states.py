@@ -48,19 +48,20 @@ async def test_a_common_password_is_refused_with_a_hint(services: Services) -> N
     assert state.password_error == messages.TOO_COMMON and state.check_email == ""
 
 
-async def test_an_unconfirmed_address_is_told_and_can_get_a_new_link(
+async def test_an_unconfirmed_address_reads_as_a_wrong_password_and_its_owner_gets_a_new_link(
     services: Services, mailer: RecordingMailer
 ) -> None:
     await run(make_state(SignupState).sign_up(form()))
     services.jobs.drain()
     login = make_state(LoginState)
     await run(login.log_in({"email": ADA, "password": PASSWORD}))
-    assert login.error == messages.EMAIL_NOT_VERIFIED and login.unverified and login.session_token == ""
-    await run(login.resend_verification())
-    assert login.notice == messages.VERIFICATION_RESENT and not login.unverified
+    unconfirmed = (login.error, login.notice, login.session_token)
+    wrong = make_state(LoginState)
+    await run(wrong.log_in({"email": ADA, "password": "not the passphrase"}))
+    assert unconfirmed == (wrong.error, wrong.notice, wrong.session_token) == (messages.INVALID_CREDENTIALS, "", "")
+    assert client_dict(login) == client_dict(wrong)  # nothing on the page tells them apart
     services.jobs.drain()
     assert len(mailer.to(ADA)) == 2
-    assert "_unverified_user" not in str(client_dict(login))
 
 
 async def test_the_throttle_message_offers_forgot_password(services: Services) -> None:
@@ -79,7 +80,7 @@ async def test_the_verification_page_confirms_on_the_button_only(services: Servi
     page = make_state(VerifyEmailState)
     open_at(page, mailer.last_link(ADA, "/verify-email"))
     page.load()
-    assert services.accounts.log_in(ADA, PASSWORD).outcome is LoginOutcome.EMAIL_NOT_VERIFIED  # not yet
+    assert services.accounts.log_in(ADA, PASSWORD).outcome is LoginOutcome.INVALID_CREDENTIALS  # not yet
     await run(page.confirm())
     assert page.verified and page.message == messages.EMAIL_VERIFIED
     assert services.accounts.log_in(ADA, PASSWORD).outcome is LoginOutcome.AUTHENTICATED
