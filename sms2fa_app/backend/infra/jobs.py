@@ -9,8 +9,10 @@ link. Every process runs a worker thread that drains the due jobs (`start`); tes
 A job is claimed with a lease (one Lua call moves its due time `LEASE_SECONDS` ahead), so two workers
 never run it at once and a worker that dies mid-job leaves it to be retried: delivery is at least once.
 A handler that raises is retried after `base_backoff * 2^(attempt-1)` seconds, up to `max_attempts`
-runs; `PermanentFailure` (or an unknown kind) drops the job at once. Every outcome is logged, without
-the payload.
+runs; `PermanentFailure` (or an unknown kind) drops the job at once. An outage (`ServiceUnavailable`: Redis or
+the database down) is not the job's fault: it is due again in OUTAGE_RETRY_SECONDS with no attempt spent, and
+the jobs a Redis failure left claimed by this worker are made due again as soon as Redis answers, rather than after
+their lease. Every outcome is logged, without the payload.
 
 A job whose loss matters is not enqueued here directly but written to the database outbox in its change's
 transaction (outbox.py); the outbox is a `feed` that `drain` relays first, through `enqueue_once`.
@@ -34,6 +36,7 @@ from cryptography.fernet import InvalidToken
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_fernet
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
@@ -42,6 +45,7 @@ log = logging.getLogger("sms2fa.jobs")
 DUE_KEY = "jobs:due"
 DATA_KEY = "jobs:data"
 LEASE_SECONDS = 120
+OUTAGE_RETRY_SECONDS = 2  # a job an outage interrupted is due again this soon (no attempt spent)
 CLAIM_BATCH = 20
 ONCE_KEY_PREFIX = "jobs:once:"
 ONCE_TTL_SECONDS = 7 * 86_400  # far longer than any relay can take to mark a row it enqueued
@@ -100,6 +104,7 @@ class JobQueue:
         self._periodic: list[tuple[float, Callable[[], object]]] = []
         self._feeds: list[Callable[[], object]] = []
         self._last_run: dict[int, float] = {}
+        self._held: set[str] = set()  # claimed here, neither run nor handed back when Redis failed
         self.max_attempts = max_attempts
         self.base_backoff_seconds = base_backoff_seconds
         self._claim = client.register_script(_CLAIM_LUA)
@@ -164,6 +169,7 @@ class JobQueue:
         if feed:
             for source in self._feeds:
                 source()
+        self._hand_back_held()
         done = 0
         while done < limit:
             now = self._clock.now()
@@ -173,10 +179,35 @@ class JobQueue:
                 )
             if not claimed:
                 break
-            for job_id, sealed in zip(claimed[0::2], claimed[1::2], strict=True):
-                self._run(str(job_id), sealed)
+            batch = [(str(job_id), sealed) for job_id, sealed in zip(claimed[0::2], claimed[1::2], strict=True)]
+            for index, (job_id, sealed) in enumerate(batch):
+                try:
+                    self._run(job_id, sealed)
+                except ServiceUnavailable:  # Redis went away mid-batch: the rest wait for it, not for their lease
+                    self._held.update(later for later, _sealed in batch[index + 1 :])
+                    raise
                 done += 1
         return done
+
+    def _hand_back(self, job_id: str) -> None:
+        """An outage stopped this job (not its own fault): due again soon, its attempts unspent. When Redis itself
+        is down, it is held until Redis answers, instead of waiting out the claim's lease (LEASE_SECONDS)."""
+        try:
+            with redis_fail_closed():
+                self._redis.zadd(DUE_KEY, {job_id: self._clock.now() + OUTAGE_RETRY_SECONDS}, xx=True)
+        except ServiceUnavailable:
+            self._held.add(job_id)
+            raise
+        log_event(log, logging.WARNING, "job_interrupted", job=job_id, retry=OUTAGE_RETRY_SECONDS)
+
+    def _hand_back_held(self) -> None:
+        """Make the jobs an outage left claimed here due now (XX: one another worker finished stays gone)."""
+        while self._held:
+            job_id = next(iter(self._held))
+            with redis_fail_closed():
+                self._redis.zadd(DUE_KEY, {job_id: self._clock.now()}, xx=True)
+            self._held.discard(job_id)
+            log_event(log, logging.INFO, "job_handed_back", job=job_id)
 
     # ---- the worker thread -----------------------------------------------------------------------
 
@@ -238,6 +269,9 @@ class JobQueue:
         except PermanentFailure as error:
             log_event(log, logging.WARNING, "job_dropped", job=job_id, kind=kind, attempt=attempt, reason=str(error))
             self._forget(job_id)
+            return
+        except ServiceUnavailable:  # Redis or the database is down: the job is not at fault
+            self._hand_back(job_id)
             return
         except Exception as error:  # any failure of a handler: retry later (the text may hold an address)
             self._retry(job_id, job, attempt, type(error).__name__)

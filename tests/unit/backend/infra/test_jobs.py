@@ -10,7 +10,15 @@ import fakeredis
 import pytest
 
 from sms2fa_app.backend.infra.clock import FakeClock
-from sms2fa_app.backend.infra.jobs import DATA_KEY, DUE_KEY, LEASE_SECONDS, JobQueue, PermanentFailure
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.infra.jobs import (
+    DATA_KEY,
+    DUE_KEY,
+    LEASE_SECONDS,
+    OUTAGE_RETRY_SECONDS,
+    JobQueue,
+    PermanentFailure,
+)
 from tests.conftest import TEST_SECRET
 
 
@@ -131,3 +139,49 @@ def test_the_worker_thread_drains_when_woken(jobs: JobQueue) -> None:
         assert done.wait(5), "the worker did not run the job"
     finally:
         jobs.stop()
+
+
+def test_an_outage_is_not_the_jobs_fault_its_attempts_stay_and_it_is_due_again_soon(
+    jobs: JobQueue, clock: FakeClock
+) -> None:
+    """A database (or Redis) outage inside a handler hands the job back for OUTAGE_RETRY_SECONDS, attempt unspent:
+    a long outage must neither burn the job's retries nor make it wait out a backoff once the outage is over."""
+    runs: list[int] = []
+
+    def handler(payload: dict) -> None:
+        runs.append(1)
+        if len(runs) <= jobs.max_attempts + 2:
+            raise ServiceUnavailable("database unavailable")
+
+    jobs.register("mail", handler)
+    jobs.enqueue("mail", {"to": "ada@example.com"})
+    for _ in range(jobs.max_attempts + 3):
+        jobs.drain()
+        clock.advance(OUTAGE_RETRY_SECONDS)
+    assert len(runs) == jobs.max_attempts + 3  # never dropped, and ran again every OUTAGE_RETRY_SECONDS
+    assert jobs.pending() == 0
+
+
+def test_jobs_left_claimed_when_redis_died_mid_batch_run_as_soon_as_it_answers(clock: FakeClock) -> None:
+    """Redis killed while a worker holds a claimed batch: those jobs must not wait out their LEASE_SECONDS."""
+    server = fakeredis.FakeServer()
+    jobs = JobQueue(fakeredis.FakeRedis(server=server, decode_responses=True), clock, TEST_SECRET)
+    ran: list[str] = []
+
+    def handler(payload: dict) -> None:
+        if payload["n"] == 0 and not ran:
+            ran.append("died")
+            server.connected = False  # Redis dies while the first job runs
+            raise ServiceUnavailable("redis unavailable")
+        ran.append(str(payload["n"]))
+
+    jobs.register("mail", handler)
+    for n in range(3):
+        jobs.enqueue("mail", {"n": n})
+    with pytest.raises(ServiceUnavailable):
+        jobs.drain()
+    server.connected = True  # Redis is back at once: no lease has run out
+    clock.advance(1)
+    jobs.drain()
+    assert sorted(ran) == ["0", "1", "2", "died"]
+    assert jobs.pending() == 0
