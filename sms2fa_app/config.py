@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     session_idle_seconds: PositiveInt = 30 * 60
     session_absolute_seconds: PositiveInt = 12 * 3600
     pending_2fa_seconds: PositiveInt = 10 * 60
-    max_sessions_per_user: PositiveInt = 20  # a new session beyond it ends the account's oldest
+    max_sessions_per_user: PositiveInt = 20  # signed-in ones: one more ends the least recently used
     # Failed-login throttling
     login_window_seconds: PositiveInt = 15 * 60
     login_max_failures_per_account: PositiveInt = 10

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,12 @@ import pytest
 import redis
 from sqlmodel import SQLModel
 
-from sms2fa_app.backend.factors.lockout import lockout_key
+from sms2fa_app.backend.factors.lockout import (
+    SETTLE_LEASE_SECONDS,
+    SETTLE_WAIT_SECONDS,
+    lockout_key,
+    lockout_slots_key,
+)
 from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -193,6 +199,7 @@ def test_parallel_wrong_guesses_reach_the_check_exactly_threshold_times(
     # after it may say LOCKED too: the lock is in force by then)
     assert statuses.count(VerifyStatus.LOCKED) >= PARALLEL - THRESHOLD + 1
     assert services.lockout.wait(1) == 60
+    assert not real_redis.exists(lockout_slots_key(1))  # every slot settled
     # locked: even the right code is not tried now
     before = factor.evaluated()
     assert factor.guess(factor.right_code()).status is VerifyStatus.LOCKED
@@ -212,3 +219,20 @@ def test_parallel_copies_of_one_right_code_succeed_once_and_count_no_failure(
     assert failures(real_redis) == 0
     assert services.lockout.wait(1) == 0
     assert real_redis.hmget(lockout_key(1), "n", "until") == [None, None]
+    assert not real_redis.exists(lockout_slots_key(1))
+
+
+def test_a_slot_that_never_settles_stops_counting_after_its_lease(
+    services: Services, real_redis: redis.Redis, clock: FakeClock
+) -> None:
+    """Review L1: a leaked slot (its worker died), then new slots that settle: a locked attempt answers at once
+    instead of waiting SETTLE_WAIT_SECONDS for a slot that will never settle."""
+    for _ in range(THRESHOLD - 2):
+        services.lockout.register_failure(1)
+    assert not isinstance(services.lockout.reserve(1), VerifyResult)  # leaked: never settled
+    clock.advance(SETTLE_LEASE_SECONDS + 1)
+    assert services.lockout.register_failure(1).status is VerifyStatus.LOCKED  # a new slot, settled
+    assert real_redis.zcard(lockout_slots_key(1)) == 0  # the leaked one was pruned, the new one removed
+    started = time.monotonic()
+    assert services.lockout.reserve(1) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    assert time.monotonic() - started < SETTLE_WAIT_SECONDS / 2

@@ -271,6 +271,7 @@ class FactorChanges:
 
     def confirm_totp(self, session: ActiveSession, code: str) -> ChangeResult:
         """A current code from the app confirms it; the grant is used only when the code is right."""
+        self._otp.lockout.await_settled(session.user_id)  # never wait for the lockout with the transaction open
 
         def store(tx: Session) -> tuple[str, ...]:
             result = self._totp.confirm_setup(session.user_id, code, db=tx)

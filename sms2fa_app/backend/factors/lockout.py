@@ -18,14 +18,20 @@ The Lua functions are shared with scripts that decide a whole verify in one call
 
 Record `otp:fail:{user}`: hash n = consecutive failures (reserved ones included), until = locked until
 (present only while a lock was earned), g = generation (a success starts a new one: slots taken before
-it can neither give back nor lose a failure of the new count), r = slots in flight (of any generation;
-SMS codes decide in one call and take none) and rt = when the newest was taken (a worker that died
-mid-check leaves r behind: after SETTLE_LEASE_SECONDS it no longer counts).
+it can neither give back nor lose a failure of the new count). Slots in flight (of any generation; SMS
+codes decide in one call and take none) are the sorted set `otp:fail:{user}:slots`, slot id -> when it
+was taken: a slot is added when taken and removed when settled, and every script first prunes the ones
+older than SETTLE_LEASE_SECONDS, so a slot that never settles (a worker killed mid-check, a Redis error
+while settling) stops counting after its lease, whatever other slots come and go after it.
+
+A caller about to make an attempt inside an open database transaction waits for settling slots first
+(`await_settled`) and attempts without waiting (`wait=False`): no transaction stays open while it sleeps.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -109,21 +115,27 @@ local function lockout_release(key, written, generation)
     redis.call('HDEL', key, 'until')
   end
 end
+-- The slots in flight (`slots`: slot id -> when taken), after dropping those whose lease is over.
+local function lockout_in_flight(slots, now)
+  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now - $lease)
+  return redis.call('ZCARD', slots)
+end
 -- True while slots taken by other attempts are in flight: a lock found now may be undone by their settling.
-local function lockout_settling(key, now)
-  local record = redis.call('HMGET', key, 'r', 'rt')
-  return tonumber(record[1] or '0') > 0 and now - tonumber(record[2] or '0') < $lease
+local function lockout_settling(slots, now)
+  return lockout_in_flight(slots, now) > 0
 end
 -- A slot taken by `lockout_reserve` for a check outside this script (Lockout.attempt): in flight until settled.
-local function lockout_hold(key, now)
-  redis.call('HINCRBY', key, 'r', 1)
-  redis.call('HSET', key, 'rt', tostring(now))
+local function lockout_hold(slots, now, slot_id)
+  lockout_in_flight(slots, now)
+  redis.call('ZADD', slots, now, slot_id)
+  redis.call('EXPIRE', slots, $lease)
 end
--- That slot settled (whatever the outcome): no longer in flight.
-local function lockout_unhold(key)
-  if redis.call('HINCRBY', key, 'r', -1) <= 0 then
-    redis.call('HDEL', key, 'r', 'rt')
+-- That slot settled (whatever the outcome): no longer in flight ('': no slot was taken).
+local function lockout_unhold(slots, now, slot_id)
+  if slot_id ~= '' then
+    redis.call('ZREM', slots, slot_id)
   end
+  lockout_in_flight(slots, now)
 end
 -- A success: the count starts over in a new generation (so older slots cannot touch the new count).
 local function lockout_clear(key)
@@ -151,29 +163,37 @@ local function lockout_recount(key, now, generation)
 end
 """)
 
-# KEYS: record. ARGV: now. Returns {wait, lock, written, generation, tries left before a lock, settling}:
-# settling = '1' when locked while other slots are in flight (try again shortly), else '0'.
+# KEYS: record, slots. ARGV: now, slot id. Returns {wait, lock, written, generation, tries left before a lock,
+# settling}: settling = '1' when locked while other slots are in flight (try again shortly), else '0'.
 _RESERVE_LUA = """
 local now = tonumber(ARGV[1])
 local wait, lock, written, generation, failures = lockout_reserve(KEYS[1], now)
 if wait > 0 then
-  return {tostring(wait), '0', '', '', '0', lockout_settling(KEYS[1], now) and '1' or '0'}
+  return {tostring(wait), '0', '', '', '0', lockout_settling(KEYS[2], now) and '1' or '0'}
 end
-lockout_hold(KEYS[1], now)
+lockout_hold(KEYS[2], now, ARGV[2])
 return {tostring(wait), tostring(lock), written, generation, tostring(lockout_tries_left(failures)), '0'}
 """
-# KEYS: record. ARGV: operation (release | clear | recount), now, written, generation, '1' when a reserved
-# slot settles (it is no longer in flight; '0': a clear with no slot, by an admin or a deletion). Returns a lock.
+# KEYS: record, slots. ARGV: operation (release | clear | recount), now, written, generation, the id of the
+# reserved slot that settles (no longer in flight; '': a clear with no slot, by an admin or a deletion).
+# Returns a lock.
 _SETTLE_LUA = """
-if ARGV[5] == '1' then
-  lockout_unhold(KEYS[1])
-end
+lockout_unhold(KEYS[2], tonumber(ARGV[2]), ARGV[5])
 if ARGV[1] == 'release' then
   lockout_release(KEYS[1], ARGV[3], ARGV[4])
 elseif ARGV[1] == 'clear' then
   lockout_clear(KEYS[1])
 else
   return tostring(lockout_recount(KEYS[1], tonumber(ARGV[2]), ARGV[4]))
+end
+return '0'
+"""
+
+# KEYS: record, slots. ARGV: now. Returns '1' while the user is locked and slots in flight may undo the lock.
+_SETTLING_LUA = """
+local locked_until = tonumber(redis.call('HGET', KEYS[1], 'until'))
+if locked_until and locked_until > tonumber(ARGV[1]) and lockout_settling(KEYS[2], tonumber(ARGV[1])) then
+  return '1'
 end
 return '0'
 """
@@ -215,6 +235,7 @@ class Slot:
     written: str
     generation: str = "0"
     tries_left: int = 0
+    slot_id: str = ""  # its entry among the slots in flight ("": none, as for an admin's clear)
 
 
 def with_tries_left(result: VerifyResult, before_lock: int) -> VerifyResult:
@@ -242,6 +263,11 @@ def lockout_key(user_id: int) -> str:
     return f"otp:fail:{int(user_id)}"
 
 
+def lockout_slots_key(user_id: int) -> str:
+    """The user's slots in flight (sorted set: slot id -> when taken)."""
+    return f"{lockout_key(user_id)}:slots"
+
+
 class Lockout:
     """Reserve, check, settle: the one way any factor's guess is counted."""
 
@@ -254,11 +280,16 @@ class Lockout:
         lua = policy.lua()
         self._reserve_script = client.register_script(lua + _RESERVE_LUA)
         self._settle_script = client.register_script(lua + _SETTLE_LUA)
+        self._settling_script = client.register_script(lua + _SETTLING_LUA)
 
-    def attempt(self, user_id: int, factor: str, check: Callable[[], VerifyResult]) -> VerifyResult:
-        """Run `check` inside a reserved slot; LOCKED without calling it while the user is locked."""
+    def attempt(
+        self, user_id: int, factor: str, check: Callable[[], VerifyResult], *, wait: bool = True
+    ) -> VerifyResult:
+        """Run `check` inside a reserved slot; LOCKED without calling it while the user is locked. `wait=False`
+        answers a lock at once even while slots in flight may undo it (inside a database transaction: the caller
+        ran `await_settled` before opening it)."""
         user_id = int(user_id)
-        reserved = self.reserve(user_id)
+        reserved = self.reserve(user_id, wait=wait)
         if isinstance(reserved, VerifyResult):
             log_event(log, logging.INFO, "verify_refused", user=user_id, factor=factor, status="locked")
             metrics.count_verify(factor, reserved.status.value)
@@ -270,18 +301,34 @@ class Lockout:
             raise
         return self.settle(user_id, factor, reserved, result)
 
-    def reserve(self, user_id: int) -> Slot | VerifyResult:
-        """Take a slot before checking a secret, or LOCKED (with the wait) while locked."""
-        wait, lock, written, generation, tries_left, _settling = while_settling(
-            lambda: self._reserve_once(user_id), lambda answer: answer[5] == "1"
+    def reserve(self, user_id: int, *, wait: bool = True) -> Slot | VerifyResult:
+        """Take a slot before checking a secret, or LOCKED (with the wait) while locked; with `wait`, a lock that
+        slots in flight may still undo is asked again (up to SETTLE_WAIT_SECONDS) before it is answered."""
+        slot_id = secrets.token_hex(8)
+        settling = (lambda answer: answer[5] == "1") if wait else (lambda answer: False)
+        locked, lock, written, generation, tries_left, _settling = while_settling(
+            lambda: self._reserve_once(user_id, slot_id), settling
         )
-        if whole_seconds(wait):
-            return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=whole_seconds(wait))
-        return Slot(whole_seconds(lock), written or "", str(generation), whole_seconds(tries_left))
+        if whole_seconds(locked):
+            return VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=whole_seconds(locked))
+        return Slot(whole_seconds(lock), written or "", str(generation), whole_seconds(tries_left), slot_id)
 
-    def _reserve_once(self, user_id: int) -> list:
+    def _reserve_once(self, user_id: int, slot_id: str) -> list:
+        keys = [lockout_key(user_id), lockout_slots_key(user_id)]
         with redis_fail_closed():
-            return list(self._reserve_script(keys=[lockout_key(user_id)], args=[repr(self._clock.now())]))
+            return list(self._reserve_script(keys=keys, args=[repr(self._clock.now()), slot_id]))
+
+    def await_settled(self, user_id: int) -> None:
+        """Wait (up to SETTLE_WAIT_SECONDS) while the user is locked and slots in flight may still undo the lock:
+        for a caller about to attempt inside a database transaction (`attempt(wait=False)`), so that it never
+        sleeps with the transaction open."""
+        keys = [lockout_key(user_id), lockout_slots_key(user_id)]
+
+        def settling_once() -> bool:
+            with redis_fail_closed():
+                return str(self._settling_script(keys=keys, args=[repr(self._clock.now())])) == "1"
+
+        while_settling(settling_once, bool)
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
@@ -290,7 +337,7 @@ class Lockout:
 
     def _settled(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
         if result.ok:
-            self._settle(user_id, "clear", slot, held=True)
+            self._settle(user_id, "clear", slot)
             log_event(log, logging.INFO, "verify_ok", user=user_id, factor=factor)
             return result
         if result.status not in GUESS_FAILURES:
@@ -298,7 +345,7 @@ class Lockout:
             log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
             return result
         # the lock in force now (a release may have undone one)
-        lock = self._settle(user_id, "recount", slot, held=True)
+        lock = self._settle(user_id, "recount", slot)
         self.report_failure(user_id, factor, lock)
         if lock:
             if slot.lock_seconds:  # this failure earned the lock (parallel failures may only find it in force)
@@ -315,14 +362,15 @@ class Lockout:
 
     def release(self, user_id: int, slot: Slot) -> None:
         """Give back a slot whose attempt turned out to be no guess."""
-        self._settle(user_id, "release", slot, held=True)
+        self._settle(user_id, "release", slot)
 
-    def _settle(self, user_id: int, operation: str, slot: Slot, *, held: bool = False) -> int:
-        """Run one settle operation (`held`: of a reserved slot, no longer in flight); returns the lock in force
+    def _settle(self, user_id: int, operation: str, slot: Slot) -> int:
+        """Run one settle operation (the slot, if reserved, is no longer in flight); returns the lock in force
         after a recount (whole seconds), else 0."""
-        args = [operation, repr(self._clock.now()), slot.written, slot.generation, "1" if held else "0"]
+        args = [operation, repr(self._clock.now()), slot.written, slot.generation, slot.slot_id]
+        keys = [lockout_key(user_id), lockout_slots_key(user_id)]
         with redis_fail_closed():
-            return whole_seconds(self._settle_script(keys=[lockout_key(user_id)], args=args))
+            return whole_seconds(self._settle_script(keys=keys, args=args))
 
     def register_failure(self, user_id: int, factor: str = "other") -> VerifyResult:
         """Count one wrong guess made elsewhere: WRONG, or LOCKED once it earns a lock (or while locked)."""

@@ -6,8 +6,10 @@ state keeps (there is no login session yet). A credential id or user handle prov
 finding 2): until the signature verifies, the attempt is a failed sign-in of the client IP (the window
 Accounts keeps for passwords, with a proof of work under pressure), never a guess against the user it
 names, so a forger cannot lock anyone out. Once the signature holds, the sign count is the user's guess
-for the shared lockout (a count gone backwards is a cloned authenticator); a right one passes the account
-check every way in shares (Accounts.sign_in_refusal) and starts a signed-in session under a new token.
+for the shared lockout (a count gone backwards is a cloned authenticator). The account check every way in
+shares (Accounts.sign_in_refusal) and the 2FA check come first, right after the signature: a refused account's
+passkey neither clears the user's lockout nor counts a use. A right one starts a signed-in session under a new
+token.
 """
 
 from __future__ import annotations
@@ -100,14 +102,14 @@ class PasskeySignIns:
             return PasskeySignIn(VerifyResult(VerifyStatus.WRONG))
         self._accounts.release_ip_attempt(client_ip, slot)
         user_id = row.user_id
-        result = self._lockout.attempt(user_id, Factor.PASSKEY, lambda: self._passkeys.record_use(row, verified))
-        if not result.ok:
-            return PasskeySignIn(result)
-        user = self._accounts.get(user_id)
+        user = self._accounts.get(user_id)  # the account first: a refused one neither clears a lock nor uses the key
         if (refusal := self._accounts.sign_in_refusal(user)) is not None:
             return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED), refusal=refusal)
         if user is None or not user.is_two_factor_enabled:  # passkeys go with 2FA; never a way around it
             return PasskeySignIn(VerifyResult(VerifyStatus.EXPIRED))
+        result = self._lockout.attempt(user_id, Factor.PASSKEY, lambda: self._passkeys.record_use(row, verified))
+        if not result.ok:
+            return PasskeySignIn(result)
         with self._db.session() as db:
             prefer_factor(db, user_id, Factor.PASSKEY)
         issued = self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent, how=Factor.PASSKEY.value)

@@ -9,6 +9,7 @@ Records:
                                        once accepted only h and u = when it would have expired (a copy of
                                        the right code that lost the race is told "already used")
   otp:fail:{user}                      the lockout's record (lockout.py)
+  otp:fail:{user}:slots                zset  the lockout's slots in flight (lockout.py)
   otp:proof:{user}:{session}           string "{expires_at}:{HMAC(phone)}"
   otp:cooldown:{user}, otp:sends:*,    sliding windows (limits.WINDOW_LUA)
   otp:calls:*
@@ -90,7 +91,8 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: code, failures, proof. ARGV: now, code digest, '1' to issue the enrollment proof on success.
+# KEYS: code, failures, proof, the lockout's slots in flight. ARGV: now, code digest, '1' to issue the
+# enrollment proof on success.
 # Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it: the attempt takes its lockout
 # slot first, so deciding is one atomic call. Returns {status, attempts_left, wait}; status is ok | wrong |
 # too_many | expired | used (the right code, accepted before: a replay or a parallel copy that lost the race;
@@ -102,7 +104,7 @@ _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
 local wait, lock, written, generation, failures = lockout_reserve(KEYS[2], now)
 if wait > 0 then
-  if lockout_settling(KEYS[2], now) then
+  if lockout_settling(KEYS[4], now) then
     return {'busy', 0, tostring(wait)}
   end
   return {'locked', 0, tostring(wait)}

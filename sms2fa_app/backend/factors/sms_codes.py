@@ -27,7 +27,7 @@ from sms2fa_app.backend.delivery.phone import PhoneProblem, PhoneRejected, norma
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError, message_text
 from sms2fa_app.backend.delivery.status import Channel, DeliveryStatuses
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
-from sms2fa_app.backend.factors.lockout import Lockout, lockout_key, while_settling
+from sms2fa_app.backend.factors.lockout import Lockout, lockout_key, lockout_slots_key, while_settling
 from sms2fa_app.backend.factors.results import CODE_LENGTH, Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.factors.sms_policy import (
     GLOBAL_SENDS_KEY,
@@ -302,6 +302,7 @@ class OtpService:
             self._code_key(purpose, user_id, session_id),
             lockout_key(user_id),
             self._proof_key(user_id, session_id),
+            lockout_slots_key(user_id),
         ]
         args = [
             repr(self._clock.now()),

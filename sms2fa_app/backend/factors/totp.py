@@ -102,12 +102,15 @@ class AuthenticatorApps:
     def confirm_setup(self, user_id: int, code: str, db: Session | None = None) -> VerifyResult:
         """Enable the pending app with a current code; EXPIRED when no setup is pending (not a try).
 
-        With `db`, the confirmation is written in that transaction (a factor change's finish)."""
+        With `db`, the confirmation is written in that transaction (a factor change's finish) and a lock is
+        answered without waiting for slots in flight: the caller waited before opening it (Lockout.await_settled)."""
         normalized = normalize_code(code)
         if normalized is None:
             return VerifyResult(VerifyStatus.MALFORMED)
         user_id = int(user_id)
-        return self._lockout.attempt(user_id, Factor.TOTP, lambda: self._confirm(user_id, normalized, db))
+        return self._lockout.attempt(
+            user_id, Factor.TOTP, lambda: self._confirm(user_id, normalized, db), wait=db is None
+        )
 
     def verify(self, user_id: int, code: str) -> VerifyResult:
         """Check a code of the confirmed app (EXPIRED if none): one step either way, never a used step again."""

@@ -2,8 +2,12 @@
 
 The browser holds a random 256-bit token; the database holds only its SHA-256, the user,
 the stage and the times. Every stage change issues a new token and voids the old one.
-An account keeps at most `max_per_user` sessions: a new one ends the oldest in its transaction,
-so logging in again and again can neither grow the table nor the settings page's list without end.
+An account keeps at most `max_per_user` signed-in sessions and `max_pending_per_user` sessions waiting for
+their second factor, each capped on its own in the transaction that adds one, so logging in again and again can
+neither grow the table nor the settings page's list without end. The two caps are apart because a password alone
+starts a pending session as often as it likes (a right password releases the login throttles): pending logins
+only ever push out older pending ones, and a signed-in session is ended only to make room for another session
+*reaching* the signed-in stage (the least recently seen one goes), never by someone who stops at the second factor.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sms2fa_app.backend.models import LoginSession, User
 log = logging.getLogger("sms2fa.sessions")
 
 TOUCH_INTERVAL_SECONDS = 30
+PENDING_SESSIONS_PER_USER = 5  # logins waiting for their second factor an account keeps (the newest)
 
 
 class Stage(enum.StrEnum):
@@ -43,7 +48,8 @@ class SessionPolicy:
     idle_seconds: int
     absolute_seconds: int
     pending_seconds: int
-    max_per_user: int = 20  # MAX_SESSIONS_PER_USER: the newest sessions an account keeps
+    max_per_user: int = 20  # MAX_SESSIONS_PER_USER: the most recently seen signed-in sessions an account keeps
+    max_pending_per_user: int = PENDING_SESSIONS_PER_USER
 
 
 @dataclass(frozen=True)
@@ -138,23 +144,31 @@ class SessionStore:
         with self._db.session() as db:
             db.add(record)
             db.flush()
-            self._end_beyond_cap(db, user_id)
+            self._end_beyond_cap(db, record, stage)
             if stage is Stage.AUTHENTICATED:
                 self._signed_in(db, user_id, how, ClientInfo(client_ip, user_agent))
             return IssuedSession(token, _active(record))
 
-    def _end_beyond_cap(self, db: Session, user_id: int) -> None:
-        """End the user's oldest sessions beyond the cap, in the caller's transaction (the newest are kept)."""
-        oldest = (
+    def _end_beyond_cap(self, db: Session, arrived: LoginSession, stage: Stage) -> None:
+        """Make room for `arrived`, which just reached `stage`: end the user's least recently seen sessions of that
+        stage beyond its cap, in the caller's transaction. Only sessions of the same stage are counted, so a
+        login stopping at its second factor never ends a signed-in session."""
+        policy = self._policy
+        keep = policy.max_per_user if stage is Stage.AUTHENTICATED else policy.max_pending_per_user
+        beyond = (
             select(LoginSession.id)
-            .where(col(LoginSession.user_id) == int(user_id))
-            .order_by(col(LoginSession.created_at).desc(), col(LoginSession.id).desc())
-            .offset(self._policy.max_per_user)
+            .where(
+                col(LoginSession.user_id) == int(arrived.user_id),
+                col(LoginSession.stage) == stage.value,
+                col(LoginSession.id) != arrived.id,
+            )
+            .order_by(col(LoginSession.last_seen_at).desc(), col(LoginSession.id).desc())
+            .offset(max(keep - 1, 0))
         )
-        stale = list(db.exec(oldest).all())
+        stale = list(db.exec(beyond).all())
         if stale:
             db.exec(delete(LoginSession).where(col(LoginSession.id).in_(stale)))
-            log_event(log, logging.INFO, "sessions_capped", user=user_id, ended=len(stale))
+            log_event(log, logging.INFO, "sessions_capped", user=arrived.user_id, stage=stage.value, ended=len(stale))
 
     def purge_expired(self, db: Session, now: float) -> int:
         """Delete every expired session in the caller's transaction (the periodic purge: `resolve` deletes only
@@ -222,7 +236,8 @@ class SessionStore:
                 return None
             fresh = new_token()
             record.token_hash = token_digest(fresh)
-            if record.stage != stage.value:
+            reached = record.stage != stage.value
+            if reached:
                 record.stage = stage.value
                 record.stage_started_at = now
                 if stage is Stage.AUTHENTICATED:
@@ -231,6 +246,8 @@ class SessionStore:
             record.last_seen_at = now
             db.add(record)
             db.flush()
+            if reached:  # a session reaching the signed-in stage makes room among the signed-in ones
+                self._end_beyond_cap(db, record, stage)
             return IssuedSession(fresh, _active(record))
 
     def end(self, token: str | TokenDigest | None) -> None:

@@ -195,7 +195,7 @@ def test_a_lock_met_while_slots_are_in_flight_waits_for_them_and_a_dead_workers_
     monkeypatch.setattr(lockout_module, "SETTLE_WAIT_SECONDS", 0.2)
     reserves: list[int] = []
     real_reserve = lockout._reserve_once
-    monkeypatch.setattr(lockout, "_reserve_once", lambda user_id: reserves.append(1) or real_reserve(user_id))
+    monkeypatch.setattr(lockout, "_reserve_once", lambda *args: reserves.append(1) or real_reserve(*args))
     slot = lockout.reserve(7)  # in flight, and its failure locks for now (threshold 1)
     assert not isinstance(slot, VerifyResult)
     assert lockout.reserve(7) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
@@ -206,6 +206,26 @@ def test_a_lock_met_while_slots_are_in_flight_waits_for_them_and_a_dead_workers_
     assert len(reserves) == 1
     lockout.settle(7, "totp", slot, VerifyResult(VerifyStatus.ALREADY_USED))  # settled late: the lock goes
     assert lockout.wait(7) == 0 and not services.redis.exists(lockout_key(7))
+
+
+def test_a_leaked_slot_then_new_slots_a_locked_attempt_answers_at_once(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review L1: a slot that never settles (its worker died) must not keep later locked attempts waiting once
+    its lease is over, however many slots come and settle after it."""
+    lockout = _policy_lockout(services, clock, threshold=2)
+    monkeypatch.setattr(lockout_module, "SETTLE_WAIT_SECONDS", 0.2)
+    reserves: list[int] = []
+    real_reserve = lockout._reserve_once
+    monkeypatch.setattr(lockout, "_reserve_once", lambda *args: reserves.append(1) or real_reserve(*args))
+    leaked = lockout.reserve(7)  # never settled
+    assert not isinstance(leaked, VerifyResult)
+    clock.advance(SETTLE_LEASE_SECONDS + 1)
+    assert lockout.register_failure(7).status is VerifyStatus.LOCKED  # a new slot, settled: the lock stands
+    clock.advance(1)
+    reserves.clear()
+    assert lockout.reserve(7) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=59)
+    assert len(reserves) == 1  # answered at once: no slot is in flight
 
 
 def test_an_exception_in_the_check_gives_the_slot_back(services: Services, clock: FakeClock) -> None:

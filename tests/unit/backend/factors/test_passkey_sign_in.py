@@ -7,13 +7,16 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from sms2fa_app.backend.factors.lockout import lockout_key
 from sms2fa_app.backend.factors.passkey_challenges import PASSKEY_CHALLENGE_SECONDS
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.factors.results import VerifyStatus
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import new_token
+from sms2fa_app.backend.models import Passkey, User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
 from tests.conftest import make_settings
@@ -117,3 +120,31 @@ def test_malformed_responses_are_no_try(services: Services, ada: int) -> None:
     for junk in ("", "{}", "x" * 20_000):
         assert services.passkey_sign_in.sign_in(handle, junk, IP).result.status is VerifyStatus.MALFORMED
     assert services.redis.zcard(f"login:fail:ip:{IP}") == 0
+
+
+@pytest.mark.parametrize("account_change", ["address_unconfirmed", "two_factor_off"])
+def test_a_right_passkey_of_a_refused_account_neither_clears_the_lockout_nor_counts_a_use(
+    services: Services, authenticator: SoftAuthenticator, ada: int, account_change: str
+) -> None:
+    """Review L4: the account and 2FA checks come right after the signature, before the lockout attempt that
+    would clear the user's failures and bump the sign count."""
+    with services.database.session() as db:
+        user = db.get(User, ada)
+        assert user is not None
+        if account_change == "address_unconfirmed":
+            user.email_verified_at = None
+        else:
+            user.is_two_factor_enabled = False
+        db.add(user)
+    for _ in range(3):
+        services.lockout.register_failure(ada)
+    counts = sign_counts(services, ada)
+    refused = sign_in(services, authenticator)
+    assert refused.issued is None and not refused.result.ok
+    assert services.redis.hget(lockout_key(ada), "n") == "3"  # the failures stand
+    assert sign_counts(services, ada) == counts  # no use was recorded
+
+
+def sign_counts(services: Services, user_id: int) -> list[int]:
+    with services.database.session() as db:
+        return [row.sign_count for row in db.exec(select(Passkey).where(Passkey.user_id == user_id)).all()]

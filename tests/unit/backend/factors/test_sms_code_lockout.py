@@ -3,7 +3,10 @@ hour, the hooks the other second factors use."""
 
 from __future__ import annotations
 
-from sms2fa_app.backend.factors.lockout import LockoutPolicy
+import pytest
+
+from sms2fa_app.backend.factors import lockout as lockout_module
+from sms2fa_app.backend.factors.lockout import SETTLE_LEASE_SECONDS, LockoutPolicy
 from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -135,3 +138,30 @@ def test_tries_left_are_the_fewer_of_the_codes_and_the_lockouts(otp: OtpService,
     assert verify(otp, wrong(code)) == VerifyResult(VerifyStatus.WRONG, attempts_left=1)
     locked = verify(otp, wrong(code))
     assert locked.status is VerifyStatus.LOCKED and locked.retry_after_seconds == 60
+
+
+def test_a_texted_code_waits_for_another_factors_slot_in_flight_only_until_its_lease_is_over(
+    make_otp, gateway, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock met while another factor's check is in flight is asked again; a slot that never settles (a leak)
+    stops counting after its lease, even when other slots came and settled after it (review L1)."""
+    otp = make_otp(**LOCKOUT_SETTINGS)
+    monkeypatch.setattr(lockout_module, "SETTLE_WAIT_SECONDS", 0.2)
+    calls: list[int] = []
+    real_verify = otp._verify_once
+    monkeypatch.setattr(otp, "_verify_once", lambda *args: calls.append(1) or real_verify(*args))
+    request(otp)
+    code = gateway.sent[-1].code
+    for _ in range(otp.lockout.policy.threshold - 2):
+        otp.lockout.register_failure(USER)
+    leaked = otp.lockout.reserve(USER)  # another factor's check whose worker dies: it never settles
+    assert not isinstance(leaked, VerifyResult) and leaked.lock_seconds == 0
+    clock.advance(SETTLE_LEASE_SECONDS + 1)
+    in_flight = otp.lockout.reserve(USER)  # a new check, in flight: its failure locks for now
+    assert not isinstance(in_flight, VerifyResult) and in_flight.lock_seconds == 60
+    assert verify(otp, code).status is VerifyStatus.LOCKED
+    assert len(calls) > 2  # asked again while that slot was in flight
+    otp.lockout.settle(USER, "totp", in_flight, VerifyResult(VerifyStatus.WRONG))  # settled: the lock stands
+    calls.clear()
+    assert verify(otp, code) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
+    assert len(calls) == 1  # answered at once: the leaked slot's lease is over

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pyotp
 import pytest
+from sqlmodel import Session
 
+from sms2fa_app.backend.factors import lockout as lockout_module
+from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
@@ -313,3 +318,38 @@ def test_the_qr_code_is_black_on_white_with_a_four_module_quiet_zone() -> None:
     svg = unquote(qr_data_uri("otpauth://totp/sms2fa:ada@example.com?secret=JBSWY3DPEHPK3PXP"))
     assert "<path fill='#fff' d='M0 0h" in svg and "stroke='#000'" in svg  # a white square, not transparent
     assert "M4 4.5h" in svg  # the first dark module starts 4 modules in
+
+
+def test_confirming_in_a_factor_change_never_waits_with_its_transaction_open(
+    services: Services, user_id: int, clock: FakeClock, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review L1: a lock met while another check is in flight is waited out before the change's transaction
+    opens, never inside it (the wait sleeps in the shared thread pool, holding whatever it holds)."""
+    setup = services.totp.begin_setup(user_id, EMAIL)
+    session = granted(services, log_in(services).session, Operation.ADD_TOTP)
+    for _ in range(services.lockout.policy.threshold - 1):
+        services.lockout.register_failure(user_id)
+    in_flight = services.lockout.reserve(user_id)  # reaches the threshold: locked while it is being checked
+    assert not isinstance(in_flight, VerifyResult) and in_flight.lock_seconds
+    open_transactions: list[int] = []
+    real_session = database.session
+
+    @contextmanager
+    def tracked_session() -> Iterator[Session]:
+        open_transactions.append(1)
+        try:
+            with real_session() as db:
+                yield db
+        finally:
+            open_transactions.pop()
+
+    sleeps_with_transactions_open: list[int] = []
+    monkeypatch.setattr(database, "session", tracked_session)
+    monkeypatch.setattr(lockout_module, "SETTLE_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(
+        lockout_module.time, "sleep", lambda _: sleeps_with_transactions_open.append(len(open_transactions))
+    )
+    result = services.factor_changes.confirm_totp(session, code_at(setup.secret, clock.now()))
+    assert result.status is FactorChange.CODE_REJECTED
+    assert result.verify is not None and result.verify.status is VerifyStatus.LOCKED
+    assert sleeps_with_transactions_open and set(sleeps_with_transactions_open) == {0}

@@ -7,6 +7,7 @@ from pathlib import Path
 from fakeredis import FakeRedis
 from sqlmodel import select
 
+from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
@@ -192,3 +193,56 @@ def test_the_cap_counts_one_account_only(services: Services) -> None:
     for _ in range(25):
         services.sessions.create(ada.id, Stage.AUTHENTICATED)
     assert services.sessions.resolve(bob_session.token) is not None
+
+
+def test_25_password_only_logins_of_a_2fa_account_leave_its_signed_in_session(
+    services: Services, clock: FakeClock
+) -> None:
+    """Review M1: someone who knows only the password must not sign the owner out by logging in again and again
+    (each stops at the second factor); only the oldest pending sessions make way for new ones."""
+    user = create_user(services, phone="+16502531212")
+    owner = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    pending = []
+    for _ in range(25):
+        clock.advance(1)
+        result = services.accounts.log_in(user.email, PASSWORD, "198.51.100.9", "curl/8")
+        assert result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and result.issued is not None
+        pending.append(result.issued)
+    assert services.sessions.resolve(owner.token) is not None
+    newest_pending = pending[-5:]  # the pending cap
+    assert [services.sessions.resolve(each.token) is not None for each in pending] == [
+        each in newest_pending for each in pending
+    ]
+
+
+def test_25_full_sign_ins_leave_the_20_newest_and_a_new_pending_login_ends_none(
+    services: Services, clock: FakeClock
+) -> None:
+    user = create_user(services, phone="+16502531212")
+    signed_in = []
+    for _ in range(25):
+        clock.advance(1)
+        pending = services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)
+        advanced = services.sessions.advance(pending.token, Stage.AUTHENTICATED, how="sms")
+        assert advanced is not None
+        signed_in.append(advanced)
+    alive = [services.sessions.resolve(each.token) is not None for each in signed_in]
+    assert alive == [False] * 5 + [True] * 20
+    services.sessions.create(user.id, Stage.PASSWORD_VERIFIED)  # waits for its second factor: ends nobody
+    assert len([each for each in services.sessions.list_for_user(user.id) if each.signed_in]) == 20
+
+
+def test_the_cap_ends_the_least_recently_seen_signed_in_session(
+    tmp_path: Path, clock: FakeClock, database: Database
+) -> None:
+    settings = make_settings(tmp_path, MAX_SESSIONS_PER_USER="2")
+    services = build_services(settings, clock=clock, redis_client=FakeRedis(decode_responses=True), database=database)
+    user = create_user(services)
+    first = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    clock.advance(60)
+    second = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    clock.advance(60)
+    assert services.sessions.resolve(first.token) is not None  # the oldest, but the one in use
+    third = services.sessions.create(user.id, Stage.AUTHENTICATED)
+    alive = [services.sessions.resolve(each.token) is not None for each in (first, second, third)]
+    assert alive == [True, False, True]
