@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from prometheus_client.parser import text_string_to_metric_families
-from reflex.state import State
 
 from scripts.stack import Sms, Stack
 from scripts.stack_parts import Postgres
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
+from sms2fa_app.reflex_adapter import delta_key, hydrate_event_name
 from sms2fa_app.state.session import SessionState
 from tests.conftest import NO_PRESSURE
 from tests.support.app_server import project_mirror as _project_mirror
@@ -73,8 +73,8 @@ STACK_SETTINGS = {
 STACK_ARTIFACTS = ARTIFACTS / "stack"
 WORKERS = 2
 SUMMARY: dict[str, Any] = {}  # the stack's start and the suite's time, for the terminal summary
-SESSION_KEY = f"{SessionState.get_full_name()}.session_token_rx_state_"
-HYDRATE = f"{State.get_full_name()}.hydrate_and_load"
+SESSION_KEY = f"{SessionState.get_full_name()}.{delta_key('session_token')}"
+HYDRATE = hydrate_event_name()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
