@@ -29,6 +29,7 @@ from sms2fa_app.config import load_settings
 from sms2fa_app.reflex_adapter import delta_key, hydrate_event_name
 from sms2fa_app.state.session import SessionState
 from tests.conftest import NO_PRESSURE
+from tests.stack.after_suite import no_raw_token_anywhere
 from tests.support.app_server import project_mirror as _project_mirror
 from tests.support.browser import (  # noqa: F401 - fixtures shared by the browser tests
     ARTIFACTS,
@@ -42,6 +43,7 @@ from tests.support.browser import (  # noqa: F401 - fixtures shared by the brows
     under_ci,
 )
 from tests.support.browser_suite import (  # noqa: F401 - fixtures and the report hook shared with tests/e2e
+    after_the_suite,
     capture,
     captured_page,
     failed,
@@ -134,6 +136,22 @@ def backend(stack: Stack) -> Services:
     return build_services(load_settings(stack.app_environment, env_file=None))
 
 
+@pytest.fixture(scope="package")
+def after_the_stack_suite(
+    request: pytest.FixtureRequest,
+    stack: Stack,
+    seen_tokens: set[str],
+    browser: Browser,
+    backend: Services,
+    smtp_server: LocalSmtp,
+) -> Iterator[None]:
+    """Set up with the first page, torn down after the last stack test while the stack still runs: no raw token
+    in any file of the stack or in Redis (after_suite.py)."""
+    yield from after_the_suite(
+        request, STACK_TESTS, lambda: no_raw_token_anywhere(stack, seen_tokens, browser, backend, smtp_server)
+    )
+
+
 @pytest.fixture(autouse=True)
 def fresh(backend: Services, plivo: LocalPlivo, smtp_server: LocalSmtp) -> None:
     """Each test starts with no limits, codes or lockouts counted, and empty outboxes."""
@@ -151,7 +169,11 @@ def context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def page(
-    request: pytest.FixtureRequest, context: BrowserContext, capture: BrowserCapture, seen_tokens: set[str]
+    request: pytest.FixtureRequest,
+    context: BrowserContext,
+    capture: BrowserCapture,
+    seen_tokens: set[str],
+    after_the_stack_suite: None,
 ) -> Iterator[Page]:
     """A captured page; after the test, no Content-Security-Policy violation may have happened in it."""
     with captured_page(request, context, capture, seen_tokens) as new_page:

@@ -181,14 +181,6 @@ APP_INTERNALS: dict[str, Callable[[], None]] = {
 }
 
 
-@pytest.mark.parametrize("functions", list(APP_INTERNALS))
-def test_each_internal_the_app_adapter_touches_keeps_its_shape(functions: str) -> None:
-    try:
-        contextvars.copy_context().run(APP_INTERNALS[functions])  # an event context set here stays here
-    except Exception as error:
-        pytest.fail(f"sms2fa_app/reflex_adapter.py {functions}: Reflex changed ({error!r})", pytrace=True)
-
-
 # ---- the tests' adapter (tests/support/reflex_internals.py) -----------------------------------------------------
 
 
@@ -243,10 +235,19 @@ TEST_INTERNALS: dict[str, Callable[[], None]] = {
     "compile_app_script, print_reload_paths_script, rendered_vite_config": check_subprocess_scripts,
 }
 
+# ---- both ---------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("functions", list(TEST_INTERNALS))
-def test_each_internal_the_tests_adapter_touches_keeps_its_shape(functions: str) -> None:
+SHAPES = [
+    *[("sms2fa_app/reflex_adapter.py", functions, check) for functions, check in APP_INTERNALS.items()],
+    *[("tests/support/reflex_internals.py", functions, check) for functions, check in TEST_INTERNALS.items()],
+]
+
+
+@pytest.mark.parametrize(("adapter", "functions", "check"), SHAPES, ids=[functions for _, functions, _ in SHAPES])
+def test_each_internal_an_adapter_touches_keeps_its_shape(
+    adapter: str, functions: str, check: Callable[[], None]
+) -> None:
     try:
-        TEST_INTERNALS[functions]()
+        contextvars.copy_context().run(check)  # an event context a check sets stays in it
     except Exception as error:
-        pytest.fail(f"tests/support/reflex_internals.py {functions}: Reflex changed ({error!r})", pytrace=True)
+        pytest.fail(f"{adapter} {functions}: Reflex changed ({error!r})", pytrace=True)
