@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from reflex_base.plugins.base import Plugin, PreCompileContext
+import reflex as rx
 from typing_extensions import Unpack
 
 APP_PACKAGE = "sms2fa_app"
@@ -98,12 +98,12 @@ def add_listen_host(content: str, host: str) -> str:
 
 
 @dataclasses.dataclass
-class ListenHostPlugin(Plugin):
+class ListenHostPlugin(rx.plugins.Plugin):
     """Reflex plugin: the Vite dev server listens on `host` (LISTEN_HOST)."""
 
     host: str = "127.0.0.1"
 
-    def pre_compile(self, **context: Unpack[PreCompileContext]) -> None:
+    def pre_compile(self, **context: Unpack[rx.plugins.PreCompileContext]) -> None:
         """Patch vite.config.js after Reflex renders it (every compile renders it afresh)."""
         host = self.host
         context["add_modify_task"](VITE_CONFIG, lambda content: add_listen_host(content, host))

@@ -9,14 +9,11 @@ server cannot send code at all: it keeps a request in state, and a component her
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import reflex as rx
-from reflex_base.event import EventSpec, server_side
-from reflex_base.utils import format
-from reflex_base.vars.base import Var, VarData
 
+from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.state.webauthn_calls import ERROR_PREFIX, UNSUPPORTED
 
 # The body of the ceremony's function: `request` is webauthn_calls' JSON text ({"call", "options"}). It always
@@ -40,21 +37,16 @@ return (async () => {
 """
 
 
-def run_in_browser(body: str, callback: Any = None, uses: Var | None = None) -> EventSpec:
+def run_in_browser(body: str, callback: Any = None, uses: rx.Var | None = None) -> rx.event.EventSpec:
     """An event that runs the JavaScript function `body` (statements; `return` gives `callback` its value) in the
     browser, from the bundle. `uses`: a state var the body names by its JavaScript expression."""
-    var_data = VarData.merge(uses._get_all_var_data()) if uses is not None else None
-    function = Var(_js_expr=f"(() => {{{body}}})", _var_data=var_data)
-    arguments: dict[str, Any] = {"function": function, "callback": None}
-    if callback is not None:
-        arguments["callback"] = format.format_queue_events(callback, args_spec=lambda result: [result])
-    return server_side("_call_function", inspect.signature(rx.call_function), **arguments)
+    return internals.call_function_event(internals.bundled_function(body, uses), callback)
 
 
-def passkey_ceremony(request: Var[str], callback: Any) -> rx.Component:
+def passkey_ceremony(request: rx.Var[str], callback: Any) -> rx.Component:
     """Runs the passkey ceremony a handler put in `request` (once per request: a new one mounts anew) and sends
     the browser's answer to `callback`. Invisible."""
-    body = _CEREMONY % {"request": request._js_expr, "prefix": ERROR_PREFIX, "unsupported": UNSUPPORTED}
+    body = _CEREMONY % {"request": internals.js_expression(request), "prefix": ERROR_PREFIX, "unsupported": UNSUPPORTED}
     return rx.cond(
         request != "",
         rx.box(key=request, on_mount=run_in_browser(body, callback, uses=request), display="none"),

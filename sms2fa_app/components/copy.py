@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.vars.base import Var
 
+from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.state.messages_results import CLIPBOARD_FAILED, CLIPBOARD_WRITTEN
 
@@ -28,11 +28,13 @@ def select_on_focus() -> Any:
     return run_in_browser(_SELECT_ON_FOCUS)
 
 
-def copy_button(label: str, text: Var[str], on_result: Any, said: Var[str], *, failed: Var[bool]) -> rx.Component:
+def copy_button(
+    label: str, text: rx.Var[str], on_result: Any, said: rx.Var[str], *, failed: rx.Var[bool]
+) -> rx.Component:
     """Copy `text` to the clipboard; once the write resolved, `on_result` gets CLIPBOARD_WRITTEN or
     CLIPBOARD_FAILED and the state says `said` from a live region that is always in the page (a region added with
     its text is not announced); red while `failed`."""
-    body = _WRITE % {"text": text._js_expr, "written": CLIPBOARD_WRITTEN, "failed": CLIPBOARD_FAILED}
+    body = _WRITE % {"text": internals.js_expression(text), "written": CLIPBOARD_WRITTEN, "failed": CLIPBOARD_FAILED}
     return rx.hstack(
         rx.button(label, on_click=run_in_browser(body, on_result, uses=text), variant="soft", type="button"),
         rx.text(said, aria_live="polite", role="status", size="2", color_scheme=rx.cond(failed, "red", "green")),

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.event import EventHandler, no_args_event_spec
 
 _LIBRARY = rx.asset("countdown.js", shared=True).importable_path
 
@@ -46,7 +45,7 @@ class CountdownButton(rx.Component):
     form_no_validate: rx.Var[bool]  # a submit button: only the app's messages, never the browser's own
     auto_focus: rx.Var[bool]
 
-    on_click: EventHandler[no_args_event_spec]
+    on_click: rx.EventHandler[rx.event.no_args_event_spec]
 
 
 def countdown(deadline: rx.Var[int] | int, *, waiting: str, ready: str = "", max_seconds: int = 0) -> rx.Component:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.event import EventSpec
-from reflex_components_core.el.element import Element
 
 from sms2fa_app.components.browser_calls import run_in_browser
+from sms2fa_app.reflex_adapter import HtmlElement
 from sms2fa_app.state.proof import PROOF_FIELD as FIELD
 
 WIDGET_SCRIPT = "/vendor/altcha.min.js"
@@ -22,12 +21,12 @@ WIDGET_SCRIPT = "/vendor/altcha.min.js"
 READ_PROOF = f"({{{FIELD}: document.querySelector('altcha-widget input[name={FIELD}]')?.value ?? ''}})"
 
 
-def with_proof(handler: Any) -> EventSpec:
+def with_proof(handler: Any) -> rx.event.EventSpec:
     """Call `handler` with the form {"altcha": the widget's solution} (a button outside any form)."""
     return run_in_browser(f"return {READ_PROOF};", handler)
 
 
-class AltchaWidget(Element):
+class AltchaWidget(HtmlElement):
     """<altcha-widget>: the custom element the widget script defines (rendered by its tag name, like an HTML
     element, not imported)."""
 

@@ -11,7 +11,6 @@ browser evaluates, which the Content-Security-Policy forbids.
 import logging
 
 import reflex as rx
-from reflex_base.event import EventSpec
 
 from sms2fa_app.state import messages
 
@@ -32,7 +31,7 @@ class AppErrorState(rx.State):
         self.message = ""
 
 
-def on_backend_error(exception: Exception) -> EventSpec:
+def on_backend_error(exception: Exception) -> rx.event.EventSpec:
     """Log the error with its traceback; tell the browser only that something went wrong."""
     log.error("event=backend_error type=%s", type(exception).__name__, exc_info=exception)
     return AppErrorState.show_unavailable()

@@ -6,13 +6,11 @@ with every event the page sends. `take_link_token` takes the token out of every 
 
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import reflex as rx
-from reflex.istate.data import ReflexURL, URLData
-from reflex_base.constants import RouteVar
 
+from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.infra.crypto import TokenDigest
 
 LINK_PARAM = "token"  # the query parameter of every emailed link (verify, reset, cancel a 2FA reset)
@@ -32,26 +30,20 @@ def _has_link_token(address: str) -> bool:
 def take_link_token(root: rx.State) -> str | None:
     """The link token in the page's address, taken out of the root state's router data and router vars (only
     what holds one is rewritten); None when the address has none."""
-    data = root.router_data
-    query = data.get(RouteVar.QUERY) or {}
-    href = str(root.rx_router_url.href)
-    page = root.rx_router_page
-    raw = query.get(LINK_PARAM) or ReflexURL(href).query_parameters.get(LINK_PARAM) or page.params.get(LINK_PARAM)
-    if LINK_PARAM in query or _has_link_token(str(data.get(RouteVar.ORIGIN, ""))):
-        root.router_data = {
-            **data,
-            RouteVar.QUERY: {name: value for name, value in query.items() if name != LINK_PARAM},
-            RouteVar.ORIGIN: _without_link_token(str(data.get(RouteVar.ORIGIN, ""))),
-        }
-    if LINK_PARAM in page.params or _has_link_token(page.raw_path):
-        root.rx_router_page = dataclasses.replace(
-            page,
-            raw_path=_without_link_token(page.raw_path),
-            full_raw_path=_without_link_token(page.full_raw_path),
-            params={name: value for name, value in page.params.items() if name != LINK_PARAM},
+    address = internals.page_address(root)
+    raw = address.query.get(LINK_PARAM) or address.href_query.get(LINK_PARAM) or address.params.get(LINK_PARAM)
+    if LINK_PARAM in address.query or _has_link_token(address.origin):
+        kept_query = {name: value for name, value in address.query.items() if name != LINK_PARAM}
+        internals.replace_router_data_address(root, kept_query, _without_link_token(address.origin))
+    if LINK_PARAM in address.params or _has_link_token(address.raw_path):
+        internals.replace_router_page(
+            root,
+            raw_path=_without_link_token(address.raw_path),
+            full_raw_path=_without_link_token(address.full_raw_path),
+            params={name: value for name, value in address.params.items() if name != LINK_PARAM},
         )
-    if _has_link_token(href):
-        root.rx_router_url = URLData.from_url(ReflexURL(_without_link_token(href)))
+    if _has_link_token(address.href):
+        internals.replace_router_href(root, _without_link_token(address.href))
     return raw if isinstance(raw, str) and raw else None
 
 

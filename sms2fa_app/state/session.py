@@ -16,19 +16,13 @@ any var that has a setter by a name the browser picks, and each call for one wit
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
-from reflex.middleware import Middleware
-from reflex.state import State, StateUpdate, UpdateVarsInternalState, _override_base_method
-from reflex_base.constants import RouteVar
-from reflex_base.constants.state import FIELD_MARKER
-from reflex_base.event import Event, EventSpec
-from reflex_base.event.context import EventContext
 
+from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -93,11 +87,8 @@ class SessionState(rx.State):
 
         Read from the event's own context where Reflex set one: a background handler's state, reloaded under
         `async with self`, names the connection of the tab's latest event, which may be another's."""
-        try:
-            connection = EventContext.get().router_data.get(RouteVar.SESSION_ID)
-        except LookupError:  # no event being processed (tests call handlers directly)
-            connection = None
-        return connection if isinstance(connection, str) and connection else self.router.session.session_id or ""
+        connection = internals.event_connection_id()  # None outside an event: tests call handlers directly
+        return connection or self.router.session.session_id or ""
 
     def _tab_served_by(self, connection: str) -> bool:
         """Whether the tab's state (read under the lock) still serves `connection`: no event of another connection
@@ -146,7 +137,7 @@ class SessionState(rx.State):
     def _take_link_token(self) -> None:
         """Before every event (BrowserTokens): take an emailed link's token out of the router data Reflex keeps of
         the page's address, and keep its digest for the page's on_load (none when the address has no token)."""
-        digest = TokenDigest.of(take_link_token(self._get_root_state()))
+        digest = TokenDigest.of(take_link_token(internals.root_state(self)))
         self._link_binding = (self.router.url.path, digest.hex) if digest else UNBOUND
 
     def _opened_link(self) -> str:
@@ -154,7 +145,7 @@ class SessionState(rx.State):
         path, digest = self._link_binding
         return digest if path == self.router.url.path else ""
 
-    async def _admit(self, event: Event) -> None:
+    async def _admit(self, event: rx.event.Event) -> None:
         """Before every event (BrowserTokens): take the browser's tokens out of a hydrate or page-change event and
         bind their digests to this connection; forget bindings and private values that belong to another."""
         connection = self._connection()
@@ -172,25 +163,25 @@ class SessionState(rx.State):
                 await self._clear_private()  # the values shown so far were another credential's
             setattr(self, BROWSER_TOKENS[name], binding)
 
-    @_override_base_method  # Reflex builds each update through get_delta, so overriding it is supported
+    @internals.override_base_method  # Reflex builds each update through get_delta, so overriding it is supported
     def get_delta(self) -> dict[str, dict[str, Any]]:
         """The update for the browser; an issued token is in it once and then gone from the state. Reflex sends
         an update to whichever socket holds the tab id when it is sent: an issued token goes only while that is
         still the connection it was issued to (else a replayed tab id that just took the tab would get it)."""
         delta = super().get_delta()
         for name, binding in BROWSER_TOKENS.items():
-            if self.__dict__.get(name):
-                self.__dict__[name] = ""  # not marked dirty: the browser keeps what it was just sent
+            if internals.stored_value(self, name):
+                internals.store_quietly(self, name, "")  # not marked dirty: the browser keeps what it was just sent
                 connection = getattr(self, binding)[0]
                 if not _socket_of_tab_is(self.router.session.client_token, connection):
                     mine = delta.get(self.get_full_name(), {})
-                    for key in (name, f"{name}{FIELD_MARKER}"):
+                    for key in (name, internals.delta_key(name)):
                         mine.pop(key, None)
                     setattr(self, binding, UNBOUND)
                     log_event(log, logging.WARNING, "token_withheld", reason="tab_taken_by_another_connection")
         return delta
 
-    @_override_base_method
+    @internals.override_base_method
     def __getstate__(self) -> dict[str, Any]:
         """What Redis stores: never a raw token (get_delta has dropped it already; this holds if it has not)."""
         fields = dict(super().__getstate__())
@@ -234,7 +225,7 @@ class SessionState(rx.State):
         redirect, _signed_in = await self._guard_page()
         return redirect
 
-    async def _guard_page(self) -> tuple[EventSpec | None, tuple[ActiveSession, User] | None]:
+    async def _guard_page(self) -> tuple[rx.event.EventSpec | None, tuple[ActiveSession, User] | None]:
         """(redirect, None) when the page must not show; (None, (session, user)) for a fully signed-in user."""
         try:
             session, user = await self._session_and_user() or (None, None)
@@ -270,20 +261,17 @@ class SessionState(rx.State):
         return rx.redirect(LOGIN_PATH)
 
 
-_HYDRATE = f"{State.get_full_name()}.hydrate_and_load"  # the first event of every (re)connection
-_PAGE_CHANGE = f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal"  # storage sent at each page change
+_HYDRATE = internals.hydrate_event_name()  # the first event of every (re)connection
+_PAGE_CHANGE = internals.page_change_event_name()  # storage sent at each page change
 
 
 def _socket_of_tab_is(tab: str, connection: str) -> bool:
     """Whether this worker's websocket for the tab is `connection` (True when no app serves sockets: tests)."""
-    app = getattr(sys.modules.get(rx.config.get_config().module), "app", None)  # imported by Reflex at start
-    namespace = getattr(app, "event_namespace", None)
-    if namespace is None:  # no app serving sockets in this process (unit tests build states without one)
-        return True
-    return namespace.token_to_sid.get(tab) == connection
+    sockets = internals.tab_sockets()
+    return sockets is None or sockets.get(tab) == connection
 
 
-def _take_browser_tokens(event: Event) -> dict[str, object] | None:
+def _take_browser_tokens(event: rx.event.Event) -> dict[str, object] | None:
     """The browser's tokens from a hydrate or page-change event, removed from it so Reflex never stores them
     (a hydrate names every token: one the browser lacks is ""); None for any other event."""
     if event.name not in (_HYDRATE, _PAGE_CHANGE):
@@ -294,7 +282,7 @@ def _take_browser_tokens(event: Event) -> dict[str, object] | None:
     owner = SessionState.get_full_name()
     for key in list(storage):
         state_name, _, var = str(key).rpartition(".")
-        name = var.removesuffix(FIELD_MARKER)
+        name = internals.var_of_delta_key(var)
         if state_name == owner and name in BROWSER_TOKENS:
             delivered[name] = storage.pop(key)
     return delivered
@@ -312,25 +300,25 @@ class _RefusedSetvars:
         self.unlogged = 0
         self.logged_at = -REFUSAL_LOG_SECONDS
 
-    def refuse(self, event: Event) -> StateUpdate:
+    def refuse(self, event: rx.event.Event) -> internals.StateUpdate:
         self.unlogged += 1
         now = time.monotonic()
         if now - self.logged_at >= REFUSAL_LOG_SECONDS:
             state_name = event.name.rpartition(".")[0].rpartition(".")[2]
             log_event(log, logging.WARNING, "setvar_refused", state=state_name, count=self.unlogged)
             self.unlogged, self.logged_at = 0, now
-        return StateUpdate()  # answers the event: no handler runs, nothing changes
+        return internals.answered_without_change()  # no handler runs, nothing changes
 
 
 _REFUSED_SETVARS = _RefusedSetvars()
 
 
-class BrowserTokens(Middleware):
+class BrowserTokens(rx.Middleware):
     """Runs before every event (registered by sms2fa_app.py): takes a link's token out of the router data, refuses
     Reflex's `setvar` (any state var by name, and a traceback in the log for each one without a setter), then runs
     SessionState._admit."""
 
-    async def preprocess(self, app: Any, state: Any, event: Event) -> StateUpdate | None:
+    async def preprocess(self, app: Any, state: Any, event: rx.event.Event) -> internals.StateUpdate | None:
         """Forget a link's raw token first (the state is stored whatever the answer); refuse a `setvar`; else bind
         or void the browser's tokens for this event's connection."""
         session = await state.get_state(SessionState)

@@ -22,11 +22,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.exceptions import RedisError
-from reflex.istate.manager.redis import StateManagerRedis
-from reflex.utils.token_manager import LocalTokenManager, RedisTokenManager
-from reflex_base.constants.state import FIELD_MARKER
-from reflex_base.event.context import EventContext
 
+from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.state import messages
 from sms2fa_app.state.errors import AppErrorState
@@ -40,18 +37,16 @@ TOKEN_LINK_SECONDS = 2.0  # Reflex's tab record in Redis is one round trip
 
 def outage_notice() -> dict[str, dict[str, Any]]:
     """The delta that shows the outage sentence at the top of any page (page_shell draws AppErrorState)."""
-    return {AppErrorState.get_full_name(): {f"message{FIELD_MARKER}": messages.SERVICE_UNAVAILABLE}}
+    return {AppErrorState.get_full_name(): {internals.delta_key("message"): messages.SERVICE_UNAVAILABLE}}
 
 
 async def _tell_the_page(reason: str) -> None:
     """Send the outage sentence to the page of the event being processed (nothing outside an event)."""
-    try:
-        context = EventContext.get()
-    except LookupError:
+    if not internals.in_event():
         return
     log_event(log, logging.WARNING, "state_store_unavailable", reason=reason)
     with contextlib.suppress(Exception):  # the page may be gone: the notice is best effort, the event goes on
-        await context.emit_delta(outage_notice())
+        await internals.emit_delta_to_event_page(outage_notice())
 
 
 async def _notice_after(seconds: float) -> None:
@@ -59,29 +54,21 @@ async def _notice_after(seconds: float) -> None:
     await _tell_the_page("slow")
 
 
-def _link_tabs_without_waiting(token_manager: Any) -> None:
+def _link_tabs_without_waiting(link_in_redis: internals.LinkTab, link_here: internals.LinkTab) -> internals.LinkTab:
     """A new connection's tab is recorded in this worker alone when Redis does not answer in time."""
-    if not isinstance(token_manager, RedisTokenManager):
-        return
-    link_in_redis = token_manager.link_token_to_sid
 
     async def link_token_to_sid(token: str, sid: str) -> str | None:
         try:
             return await asyncio.wait_for(link_in_redis(token, sid), TOKEN_LINK_SECONDS)
         except TimeoutError:
             log_event(log, logging.WARNING, "state_store_unavailable", reason="tab_record")
-            return await LocalTokenManager.link_token_to_sid(token_manager, token, sid)
+            return await link_here(token, sid)
 
-    token_manager.link_token_to_sid = link_token_to_sid  # type: ignore[method-assign]
+    return link_token_to_sid
 
 
-def watch_state_store(app: Any, notice_after: float = STATE_WAIT_NOTICE_SECONDS) -> None:
-    """Wrap the app's Redis state manager and tab records (once, after rx.App is built); in memory, nothing waits."""
-    manager = app.state_manager
-    if not isinstance(manager, StateManagerRedis):
-        return
-    _link_tabs_without_waiting(getattr(app.event_namespace, "_token_manager", None))
-    load_under_lock = manager.modify_state
+def _notice_while_waiting(load_under_lock: internals.LoadUnderLock, notice_after: float) -> internals.LoadUnderLock:
+    """`load_under_lock` that tells the page when the state takes longer than `notice_after` or fails."""
 
     @contextlib.asynccontextmanager
     async def modify_state(token: Any, **context: Any) -> AsyncIterator[Any]:
@@ -96,4 +83,10 @@ def watch_state_store(app: Any, notice_after: float = STATE_WAIT_NOTICE_SECONDS)
         finally:
             waiting.cancel()
 
-    manager.modify_state = modify_state  # type: ignore[method-assign]
+    return modify_state
+
+
+def watch_state_store(app: Any, notice_after: float = STATE_WAIT_NOTICE_SECONDS) -> None:
+    """Wrap the app's Redis state manager and tab records (once, after rx.App is built); in memory, nothing waits."""
+    if internals.wrap_state_loading(app, lambda load: _notice_while_waiting(load, notice_after)):
+        internals.wrap_tab_linking(app, _link_tabs_without_waiting)

@@ -7,7 +7,7 @@ which Reflex's color mode follows while the visitor has not picked one), and the
 mode and size. A state met again with the same structure is not checked twice in a run.
 
 The `page` fixture registers each test's page here; the routes the flows visit and the routes audited are kept for
-test_zz_accessibility_coverage.py, which fails if a visited page was never audited.
+after_suite.py, which fails the run (after the whole suite) if a visited page was never audited.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
 from tests.conftest import PRODUCTION_TEST_SETTINGS
+from tests.e2e.after_suite import check_after_the_suite
 from tests.e2e.audit import note_visits
 from tests.support.app_server import (
     ROOT,
@@ -47,6 +48,7 @@ from tests.support.browser import (  # noqa: F401 - fixtures and helpers shared 
     whole_number_forms,
 )
 from tests.support.browser_suite import (  # noqa: F401 - fixtures and the report hook shared with tests/stack
+    after_the_suite,
     capture,
     captured_page,
     fresh_context,
@@ -161,6 +163,13 @@ def app(chromium_executable: str, app_workdir: Path, app_environment: dict[str, 
 
 
 @pytest.fixture(scope="package")
+def after_the_e2e_suite(request: pytest.FixtureRequest, app: RunningApp, seen_tokens: set[str]) -> Iterator[None]:
+    """Set up with the first page, torn down after the last e2e test while the app still runs: every visited page
+    was audited, no raw token in any file (after_suite.py)."""
+    yield from after_the_suite(request, E2E_DIR, lambda: check_after_the_suite(app, seen_tokens))
+
+
+@pytest.fixture(scope="package")
 def backend(app: RunningApp) -> Services:
     """The app's backend (same database and Redis), to seed accounts without clicking through sign-up."""
     return build_services(load_settings(app.environment, env_file=None))
@@ -188,6 +197,7 @@ def page(
     smtp_server: LocalSmtp,
     redis_server: RedisServer,
     seen_tokens: set[str],
+    after_the_e2e_suite: None,
 ) -> Iterator[Page]:
     """A captured page; the test starts with empty Plivo and SMTP outboxes and an empty Redis (codes, limits)."""
     plivo.clear()

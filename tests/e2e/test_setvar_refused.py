@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from reflex.state import State
+import reflex as rx
 
+from sms2fa_app.reflex_adapter import delta_key, hydrate_event_name
 from sms2fa_app.state.login import LoginState
 from tests.e2e.conftest import RunningApp
 from tests.support.reflex_client import ReflexClient, handler_name
@@ -21,16 +22,16 @@ FORGED = "forged-by-setvar"
 
 def test_setvar_from_a_bare_client_changes_nothing_and_logs_one_short_line(app: RunningApp) -> None:
     log_start = app.log_path.stat().st_size
-    hydrate = f"{State.get_full_name()}.hydrate_and_load"
+    hydrate = hydrate_event_name()
     with ReflexClient(app.url) as client:
         client.call(hydrate, {"vars": {}}, path="/login")
         for _ in range(CALLS):
             client.send(handler_name(LoginState, "setvar"), {"var_name": "error", "value": FORGED}, path="/login")
-            client.send(handler_name(State, "setvar"), {"var_name": "is_hydrated", "value": FORGED}, path="/login")
+            client.send(handler_name(rx.State, "setvar"), {"var_name": "is_hydrated", "value": FORGED}, path="/login")
         after = client.call(hydrate, {"vars": {}}, path="/login")  # queued behind them: the whole state again
         assert FORGED not in client.everything()
     login_vars = after.delta[LoginState.get_full_name()]
-    assert login_vars["error_rx_state_"] == ""
+    assert login_vars[delta_key("error")] == ""
     time.sleep(1)  # the app's log is written by its own process
     with app.log_path.open("rb") as log:
         log.seek(log_start)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page
-from reflex.state import State
 
 from sms2fa_app.backend.services import Services
+from sms2fa_app.reflex_adapter import hydrate_event_name
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import WizardState
 from tests.e2e.conftest import RunningApp
@@ -35,7 +35,7 @@ def replay(base_url: str, tab: str, email: str, *, hydrate: bool = False) -> Non
     protected pages' on_load handlers: redirected to /login, and nothing of `email` received."""
     with ReflexClient(base_url, tab) as client:
         if hydrate:  # no browser storage: the replaying browser has no session token
-            client.call(f"{State.get_full_name()}.hydrate_and_load", {"vars": {}}, path="/dashboard")
+            client.call(hydrate_event_name(), {"vars": {}}, path="/dashboard")
         dashboard = client.call(handler_name(SessionState, "require_authenticated"), path="/dashboard")
         settings = client.call(handler_name(WizardState, "load"), path="/settings")
         assert to_login(dashboard), f"the replayed tab id was let onto the dashboard: {dashboard.text()}"

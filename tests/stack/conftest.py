@@ -21,14 +21,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from prometheus_client.parser import text_string_to_metric_families
-from reflex.state import State
 
 from scripts.stack import Sms, Stack
 from scripts.stack_parts import Postgres
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
+from sms2fa_app.reflex_adapter import delta_key, hydrate_event_name
 from sms2fa_app.state.session import SessionState
 from tests.conftest import NO_PRESSURE
+from tests.stack.after_suite import no_raw_token_anywhere
 from tests.support.app_server import project_mirror as _project_mirror
 from tests.support.browser import (  # noqa: F401 - fixtures shared by the browser tests
     ARTIFACTS,
@@ -42,6 +43,7 @@ from tests.support.browser import (  # noqa: F401 - fixtures shared by the brows
     under_ci,
 )
 from tests.support.browser_suite import (  # noqa: F401 - fixtures and the report hook shared with tests/e2e
+    after_the_suite,
     capture,
     captured_page,
     failed,
@@ -73,8 +75,8 @@ STACK_SETTINGS = {
 STACK_ARTIFACTS = ARTIFACTS / "stack"
 WORKERS = 2
 SUMMARY: dict[str, Any] = {}  # the stack's start and the suite's time, for the terminal summary
-SESSION_KEY = f"{SessionState.get_full_name()}.session_token_rx_state_"
-HYDRATE = f"{State.get_full_name()}.hydrate_and_load"
+SESSION_KEY = f"{SessionState.get_full_name()}.{delta_key('session_token')}"
+HYDRATE = hydrate_event_name()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -134,6 +136,22 @@ def backend(stack: Stack) -> Services:
     return build_services(load_settings(stack.app_environment, env_file=None))
 
 
+@pytest.fixture(scope="package")
+def after_the_stack_suite(
+    request: pytest.FixtureRequest,
+    stack: Stack,
+    seen_tokens: set[str],
+    browser: Browser,
+    backend: Services,
+    smtp_server: LocalSmtp,
+) -> Iterator[None]:
+    """Set up with the first page, torn down after the last stack test while the stack still runs: no raw token
+    in any file of the stack or in Redis (after_suite.py)."""
+    yield from after_the_suite(
+        request, STACK_TESTS, lambda: no_raw_token_anywhere(stack, seen_tokens, browser, backend, smtp_server)
+    )
+
+
 @pytest.fixture(autouse=True)
 def fresh(backend: Services, plivo: LocalPlivo, smtp_server: LocalSmtp) -> None:
     """Each test starts with no limits, codes or lockouts counted, and empty outboxes."""
@@ -151,7 +169,11 @@ def context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def page(
-    request: pytest.FixtureRequest, context: BrowserContext, capture: BrowserCapture, seen_tokens: set[str]
+    request: pytest.FixtureRequest,
+    context: BrowserContext,
+    capture: BrowserCapture,
+    seen_tokens: set[str],
+    after_the_stack_suite: None,
 ) -> Iterator[Page]:
     """A captured page; after the test, no Content-Security-Policy violation may have happened in it."""
     with captured_page(request, context, capture, seen_tokens) as new_page:

@@ -8,7 +8,7 @@ suite), and marks its tests with `mark_suite`.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,28 @@ def failed(item: pytest.Item) -> bool:
     return report is not None and report.failed
 
 
+def whole_suite_ran(session: pytest.Session, folder: Path) -> bool:
+    """Whether this run has every test module of `folder` (not one file or a -k selection) and went to its end
+    (no stop at a first failure): only then do the after-suite checks prove something."""
+    modules = {Path(str(item.path)) for item in session.items}
+    stopped = bool(session.shouldstop or session.shouldfail)
+    return not stopped and all(module in modules for module in folder.glob("test_*.py"))
+
+
+def after_the_suite(request: pytest.FixtureRequest, folder: Path, check: Callable[[], None]) -> Iterator[None]:
+    """Body of a suite's package-scoped fixture: after the suite's last test, while its servers still run, `check`
+    (a failure is an error at that test's teardown, and the run fails); a partial run says it skipped them."""
+    yield
+    if whole_suite_ran(request.session, folder):
+        check()
+        return
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # said on the terminal, not in the teardown's captured output
+            reporter.write_line(f"\n{folder.name}: after-suite checks skipped (not the whole suite)")
+
+
 @pytest.fixture(scope="package")
 def plivo() -> Iterator[LocalPlivo]:
     """The local Plivo-compatible server the app sends its texts to."""
@@ -68,7 +90,7 @@ def mail(smtp_server: LocalSmtp) -> LocalSmtp:
 @pytest.fixture(scope="package")
 def seen_tokens() -> set[str]:
     """Every session and device token the browsers of this package received, and every emailed link's token they
-    opened (test_zz_tokens_on_disk.py)."""
+    opened (for the suite's after_suite.py)."""
     return set()
 
 

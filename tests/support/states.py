@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import inspect
 import json
-import types
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
 import reflex as rx
-from reflex_base.event import EventHandler, EventSpec
+
+from sms2fa_app import reflex_adapter
+from tests.support import reflex_internals
 
 S = TypeVar("S", bound=rx.State)
 
@@ -21,17 +21,12 @@ def call_background_handlers_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     Reflex refuses a direct call (outside its event processor, a background handler has no lock to take);
     on a plain state `async with self` does nothing, so the handler runs as the processor would run it,
     with every lock taken at once."""
-
-    def bind(state: rx.State, fn: Callable[..., Any]) -> Callable[..., Any]:
-        return types.MethodType(fn, state)
-
-    # reflex_base.event replaces its module object in sys.modules: patch the globals the handler descriptor reads.
-    monkeypatch.setitem(EventHandler.__get__.__globals__, "_no_chain_background_task", bind)
+    reflex_internals.allow_direct_background_calls(monkeypatch)
 
 
 def make_state(state_class: type[S]) -> S:
     """A fresh state tree; returns the instance of `state_class` inside it."""
-    root = rx.State(_reflex_internal_init=True)
+    root = reflex_internals.new_root_state()
     path = state_class.get_full_name().split(".")[1:]
     return root.get_substate(path)  # type: ignore[return-value]
 
@@ -57,16 +52,12 @@ async def run(handler_result: Any) -> list[Any]:
     return flat
 
 
-def _spec_args(event: EventSpec) -> dict[str, Any]:
-    return {name._js_expr: getattr(value, "_var_value", value) for name, value in event.args}
-
-
 def redirect_path(events: list[Any]) -> str | None:
     """The path of the last redirect among the events, or None."""
     path = None
     for event in events:
-        if isinstance(event, EventSpec) and event.handler.fn.__qualname__.startswith("_redirect"):
-            path = _spec_args(event)["path"]
+        if isinstance(event, rx.event.EventSpec) and reflex_internals.handler_qualname(event).startswith("_redirect"):
+            path = reflex_internals.event_arguments(event)["path"]
     return path
 
 
@@ -170,28 +161,23 @@ def callback_handler(state: Any) -> str:
 def open_at(state: rx.State, url: str) -> None:
     """Make the page's URL (its query parameters are what on_load handlers read) `url`; an emailed link's token is
     taken out of it as the BrowserTokens middleware does before every event."""
-    from reflex.istate.data import ReflexURL, RouterData
-
     from sms2fa_app.state.session import SessionState
 
     root = state
     while root.parent_state is not None:
         root = root.parent_state
-    root.router = RouterData(url=ReflexURL(url))
+    reflex_internals.set_page_url(root, url)
     root.get_substate(SessionState.get_full_name().split(".")[1:])._take_link_token()
 
 
 async def deliver(state: Any, **tokens: object) -> None:
     """The browser sends its localStorage tokens (`session_token=`, `device_token=`), as at a page change: they go
     through the BrowserTokens middleware to the state (a state or a StatePage holding a SessionState)."""
-    from reflex_base.constants.state import FIELD_MARKER
-    from reflex_base.event import Event
-
-    from sms2fa_app.state.session import _PAGE_CHANGE, SessionState
+    from sms2fa_app.state.session import SessionState
 
     owner = SessionState.get_full_name()
-    storage = {f"{owner}.{name}{FIELD_MARKER}": value for name, value in tokens.items()}
-    await state._admit(Event(name=_PAGE_CHANGE, payload={"vars": storage}))
+    storage = {f"{owner}.{reflex_adapter.delta_key(name)}": value for name, value in tokens.items()}
+    await state._admit(rx.event.Event(name=reflex_adapter.page_change_event_name(), payload={"vars": storage}))
 
 
 async def settings_signed_in(services: Any, *, two_factor: bool) -> StatePage:

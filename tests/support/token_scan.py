@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from sms2fa_app.reflex_adapter import delta_key
+
 SKIPPED_DIRECTORIES = {".git", ".venv", ".tools", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
-# A browser token as Reflex delivers it in a state delta: "session_token_rx_state_":"<43 characters>".
-_DELIVERED = re.compile(r'"(?:session|device)_token_rx_state_"\s*:\s*"([A-Za-z0-9_-]{43})"')
+# A browser token as Reflex delivers it in a state delta: "<delta_key(session_token)>":"<43 characters>".
+_TOKEN_KEYS = "|".join(re.escape(delta_key(name)) for name in ("session_token", "device_token"))
+_DELIVERED = re.compile(rf'"(?:{_TOKEN_KEYS})"\s*:\s*"([A-Za-z0-9_-]{{43}})"')
 
 
 # An emailed link's token in a page address the browser opened: /verify-email?token=<43 characters>.

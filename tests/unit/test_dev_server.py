@@ -20,6 +20,7 @@ from sms2fa_app.dev_server import (
     watched_paths,
 )
 from tests.conftest import TEST_SECRET
+from tests.support import reflex_internals
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,10 +62,7 @@ def test_apply_environment_defaults_never_overwrites(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("SMS2FA_TEST_UNSET")
 
 
-RELOAD_PATHS = (
-    "import rxconfig, json; from reflex.utils.exec import get_reload_paths; "
-    "print(json.dumps([str(p) for p in get_reload_paths()]))"
-)
+RELOAD_PATHS = reflex_internals.print_reload_paths_script()
 
 
 def _reflex_reload_paths(tmp_path: Path, **extra: str) -> list[str]:
@@ -96,9 +94,7 @@ def test_a_developer_override_reaches_reflex(tmp_path: Path) -> None:
 
 def _reflex_vite_config() -> str:
     """vite.config.js as Reflex renders it for `reflex run`."""
-    from reflex_base.compiler.templates import vite_config_template
-
-    return vite_config_template(base="/", hmr=True, force_full_reload=False, experimental_hmr=False, sourcemap=False)
+    return reflex_internals.rendered_vite_config()
 
 
 def test_vite_config_gets_the_listen_host_plugin_first() -> None:

@@ -12,7 +12,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from reflex_base.event import EventSpec
+import reflex as rx
 
 from sms2fa_app.backend.admin.audit import AdminAccess, admin_access
 from sms2fa_app.backend.identity.sessions import ActiveSession
@@ -35,7 +35,7 @@ class AdminState(SessionState):
         self.refusal = REFUSALS.get(access, "")
         return self.admitted
 
-    async def _admin_page(self) -> tuple[EventSpec | None, tuple[ActiveSession, User] | None]:
+    async def _admin_page(self) -> tuple[rx.event.EventSpec | None, tuple[ActiveSession, User] | None]:
         """on_load: (redirect, None) to log in first; (None, None) refused; (None, (session, admin)) admitted."""
         redirect, signed_in = await self._guard_page()
         if signed_in is None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PRODUCTION_TEST_SETTINGS, TEST_SECRET
+from tests.support import reflex_internals
 
 ROOT = Path(__file__).resolve().parents[3]
 
-COMPILE = "from reflex.utils import prerequisites; prerequisites.get_compiled_app(dry_run=True, use_rich=False)"
+COMPILE = reflex_internals.compile_app_script()
 
 
 @pytest.mark.parametrize("app_env", ["development", "production"])

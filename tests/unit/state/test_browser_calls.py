@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from reflex_base.utils import format
-
 from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.components.otp import web_otp
 from sms2fa_app.components.pow import with_proof
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.webauthn_calls import get_passkey
+from tests.support import reflex_internals
 
 
 def compiled(spec) -> str:
-    return str(format.format_event(spec))
+    return reflex_internals.compiled_event(spec)
 
 
 def test_a_browser_call_and_its_callback_are_compiled_functions() -> None:
@@ -24,7 +23,7 @@ def test_a_browser_call_and_its_callback_are_compiled_functions() -> None:
 
 def test_webotp_runs_without_eval() -> None:
     [event] = web_otp().event_triggers["on_mount"].events
-    assert event.handler.fn.__qualname__ == "_call_function"
+    assert reflex_internals.handler_qualname(event) == "_call_function"
     assert "navigator.credentials.get({otp:" in compiled(event)
 
 

@@ -12,6 +12,7 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services, build_services, set_services
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from tests.conftest import FAST_HASHER, make_settings
+from tests.support import reflex_internals
 from tests.support.states import make_state, run
 
 
@@ -34,7 +35,7 @@ def outbox_services(tmp_path: Path, clock: FakeClock, redis_client, database) ->
 
 def from_address(state: DevOutboxState, address: str) -> DevOutboxState:
     root = state.parent_state.parent_state
-    root.router_data = root._update_router_vars({"ip": address, "sid": "s1"}, root.router_data)
+    reflex_internals.set_router_data(root, {"ip": address, "sid": "s1"})
     return state
 
 

@@ -11,7 +11,6 @@ import pickle
 from urllib.parse import parse_qsl, urlsplit
 
 import reflex as rx
-from reflex_base.event import Event
 
 from sms2fa_app.backend.admin.resets import CANCEL_PATH, IdentityCheck, ResetOutcome
 from sms2fa_app.backend.services import Services
@@ -19,6 +18,7 @@ from sms2fa_app.state.admin import CancelResetState
 from sms2fa_app.state.password_reset import FACTOR, INVALID, NEW_PASSWORD, ResetPasswordState
 from sms2fa_app.state.session import _HYDRATE, BrowserTokens
 from sms2fa_app.state.verify_email import VerifyEmailState
+from tests.support import reflex_internals
 from tests.support.factories import create_user
 from tests.support.recording_mailer import RecordingMailer
 from tests.support.states import make_state, run
@@ -57,8 +57,8 @@ async def open_through_reflex(state: rx.State, link: str) -> None:
         "headers": {"origin": ORIGIN},
     }
     root = root_of(state)
-    root.router_data = root._update_router_vars(router_data, root.router_data)
-    assert await BrowserTokens().preprocess(None, root, Event(name=_HYDRATE, payload={})) is None
+    reflex_internals.set_router_data(root, router_data)
+    assert await BrowserTokens().preprocess(None, root, rx.event.Event(name=_HYDRATE, payload={})) is None
 
 
 def stored_anywhere(state: rx.State, raw: str) -> list[str]:

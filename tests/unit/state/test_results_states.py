@@ -19,6 +19,7 @@ from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import Operation, Step
 from sms2fa_app.state.signup import SignupState
 from tests.conftest import make_settings
+from tests.support import reflex_internals
 from tests.support.factories import PASSWORD, create_user
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.states import deliver, make_state, redirect_path, run
@@ -34,9 +35,12 @@ from tests.unit.state.test_more_factors_states import (
 def browser_calls(events: list) -> list[tuple[str, tuple[str, ...]]]:
     """The compiled browser calls among `events`: (name, literal arguments), e.g. ("_set_focus", ("ref_x",))."""
     return [
-        (event.handler.fn.__qualname__, tuple(str(value._var_value) for _name, value in event.args))
+        (
+            reflex_internals.handler_qualname(event),
+            tuple(str(value) for value in reflex_internals.event_arguments(event).values()),
+        )
         for event in events
-        if getattr(event, "handler", None) is not None and event.handler.fn.__qualname__.startswith("_set_")
+        if getattr(event, "handler", None) is not None and reflex_internals.handler_qualname(event).startswith("_set_")
     ]
 
 

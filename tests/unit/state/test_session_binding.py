@@ -9,19 +9,20 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-from reflex_base.constants.state import FIELD_MARKER
-from reflex_base.event import Event
+import reflex as rx
 
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.services import Services
+from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import _HYDRATE, _PAGE_CHANGE, BrowserTokens, SessionState
+from tests.support import reflex_internals
 from tests.support.factories import PASSWORD, create_user
 from tests.support.states import make_state, redirect_path, run
 
-SESSION_KEY = f"{SessionState.get_full_name()}.session_token{FIELD_MARKER}"
-DEVICE_KEY = f"{SessionState.get_full_name()}.device_token{FIELD_MARKER}"
-OTHER_KEY = "reflex___state____state.some_state.theme_rx_state_"
+SESSION_KEY = f"{SessionState.get_full_name()}.{delta_key('session_token')}"
+DEVICE_KEY = f"{SessionState.get_full_name()}.{delta_key('device_token')}"
+OTHER_KEY = f"reflex___state____state.some_state.{delta_key('theme')}"
 
 
 def root_of(state: Any) -> Any:
@@ -33,12 +34,12 @@ def root_of(state: Any) -> Any:
 def on_connection(state: Any, sid: str) -> None:
     """The next events come over the websocket connection `sid`."""
     root = root_of(state)
-    root.router_data = root._update_router_vars({"sid": sid, "token": "tab-1"}, root.router_data)
+    reflex_internals.set_router_data(root, {"sid": sid, "token": "tab-1"})
 
 
-async def receive(state: Any, name: str, storage: dict[str, Any] | None = None) -> Event:
+async def receive(state: Any, name: str, storage: dict[str, Any] | None = None) -> rx.event.Event:
     """Run the middleware for one event of the current connection; returns the event as the handler gets it."""
-    event = Event(name=name, payload={"vars": storage} if storage is not None else {})
+    event = rx.event.Event(name=name, payload={"vars": storage} if storage is not None else {})
     assert await BrowserTokens().preprocess(None, root_of(state), event) is None
     return event
 
@@ -132,9 +133,9 @@ async def test_an_issued_token_reaches_the_browser_once_and_never_stays(services
     assert issued and state._session_binding == ("sid-a", token_digest(issued))
     assert issued.encode() not in pickle.dumps(state.parent_state.parent_state)  # what Redis would store
     delta = root_of(state).get_delta()
-    assert delta[SessionState.get_full_name()][f"session_token{FIELD_MARKER}"] == issued
+    assert delta[SessionState.get_full_name()][delta_key("session_token")] == issued
     assert state.session_token == ""
-    root_of(state)._clean()  # Reflex cleans the tree once the update is delivered
+    reflex_internals.mark_delivered(root_of(state))  # Reflex cleans the tree once the update is delivered
     assert SessionState.get_full_name() not in root_of(state).get_delta()  # sent once
     assert (await state._session()) is not None  # the digest still resolves on this connection
 

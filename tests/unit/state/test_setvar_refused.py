@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 import reflex as rx
-from reflex_base.event import Event
-from reflex_base.event.processor.base_state_processor import process_event
 
 from sms2fa_app.state.errors import on_backend_error
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import BrowserTokens
+from tests.support import reflex_internals
 from tests.support.states import make_state
 from tests.unit.state.test_session_binding import on_connection, root_of
 
@@ -29,12 +28,12 @@ CALLS = 50
 
 async def dispatch(root: Any, state_class: type[rx.State], payload: dict[str, Any]) -> None:
     """One `setvar` event for `state_class`, processed as Reflex processes it."""
-    event = Event(name=f"{state_class.get_full_name()}.setvar", payload=payload)
+    event = rx.event.Event(name=f"{state_class.get_full_name()}.setvar", payload=payload)
     if await BrowserTokens().preprocess(None, root, event) is not None:
         return  # answered by the middleware: no handler runs
     substate = root.get_substate(state_class.get_full_name().split(".")[1:]) if state_class is not rx.State else root
     try:
-        await process_event(state_class.event_handlers["setvar"], dict(event.payload), substate, root)
+        await reflex_internals.process_event(state_class.event_handlers["setvar"], dict(event.payload), substate, root)
     except Exception as error:  # what Reflex's processor does with any handler's exception
         on_backend_error(error)
 

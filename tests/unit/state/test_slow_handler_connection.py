@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from reflex_base.constants.state import FIELD_MARKER
 
 from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.services import Services
+from sms2fa_app.reflex_adapter import delta_key, stored_value
 from sms2fa_app.state import login as login_module
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import _HYDRATE, SessionState
@@ -57,7 +57,7 @@ async def test_a_connection_that_took_the_tab_during_log_in_gets_no_session(
     assert state._session_binding[0] != ATTACKER, "the victim's new session was bound to the replaying connection"
     assert state._token() is None and (await state._session()) is None
     delta = root_of(state).get_delta()  # the update that would go to the tab's socket: the replaying one
-    sent = delta.get(SessionState.get_full_name(), {}).get(f"session_token{FIELD_MARKER}", "")
+    sent = delta.get(SessionState.get_full_name(), {}).get(delta_key("session_token"), "")
     assert not sent, "the victim's raw session token went out in the replaying connection's update"
     assert state.loading is False  # the busy flag still comes down
 
@@ -96,9 +96,9 @@ async def test_an_issued_token_goes_only_to_the_socket_it_was_issued_to(
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
 
     delta = root_of(state).get_delta()
-    assert not delta.get(SessionState.get_full_name(), {}).get(f"session_token{FIELD_MARKER}", "")
+    assert not delta.get(SessionState.get_full_name(), {}).get(delta_key("session_token"), "")
     assert state._token() is None, "a token nobody received must not stay bound"
-    assert state.__dict__.get("session_token", "") == ""
+    assert not stored_value(state, "session_token")
 
 
 async def test_the_issued_token_reaches_the_socket_that_asked(services: Services) -> None:
@@ -107,4 +107,4 @@ async def test_the_issued_token_reaches_the_socket_that_asked(services: Services
     on_connection(state, "sid-victim")
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     delta = root_of(state).get_delta()
-    assert delta.get(SessionState.get_full_name(), {}).get(f"session_token{FIELD_MARKER}", "")
+    assert delta.get(SessionState.get_full_name(), {}).get(delta_key("session_token"), "")

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
-from reflex.istate.manager.redis import StateManagerRedis
-from reflex_base.event.context import EventContext
 
 from sms2fa_app.state import messages, store_watch
 from sms2fa_app.state.errors import AppErrorState
+from tests.support import reflex_internals
 
 NOTICE_AFTER = 0.05
 
@@ -36,7 +35,7 @@ class StalledStore:
 
 
 def watched(store: StalledStore) -> Any:
-    manager = object.__new__(StateManagerRedis)  # the real class (the watch wraps only Redis's), no connection
+    manager = reflex_internals.redis_state_manager_without_connection()  # the watch wraps only Redis's
     manager.modify_state = store.modify_state  # type: ignore[method-assign]
     store_watch.watch_state_store(SimpleNamespace(state_manager=manager, event_namespace=None), NOTICE_AFTER)
     return manager
@@ -50,10 +49,7 @@ def sent() -> list[dict[str, Any]]:
     async def emit_delta(_token: str, delta: dict[str, Any]) -> None:
         deltas.append(delta)
 
-    async def enqueue(*_args: Any, **_kwargs: Any) -> None:
-        return None
-
-    EventContext.set(EventContext(token="tab", state_manager=None, enqueue_impl=enqueue, emit_delta_impl=emit_delta))  # type: ignore[arg-type]
+    reflex_internals.enter_event(emit_delta)
     return deltas
 
 
