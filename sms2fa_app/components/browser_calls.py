@@ -19,10 +19,16 @@ from reflex_base.vars.base import Var, VarData
 
 from sms2fa_app.state.webauthn_calls import ERROR_PREFIX, UNSUPPORTED
 
-# The body of the ceremony's function: `request` is webauthn_calls' JSON text ({"call", "options"}). It always
-# resolves: with the credential's JSON, or with "error:<name>" (the DOMException's name, or "unsupported").
+# The body of the ceremony's function: `request` is webauthn_calls' JSON text ({"id", "call", "options"}). It
+# resolves with the credential's JSON, or with "error:<name>" (the DOMException's name, or "unsupported").
+# A request id already started in this page is not run again and answers nothing (`undefined`): a remount or a
+# re-render is no user action, and a second creation would leave the authenticator a credential the server
+# never stored.
 _CEREMONY = """
 const request = JSON.parse(%(request)s);
+const started = (window.%(started)s = window.%(started)s || new Set());
+if (started.has(request.id)) { return undefined; }
+started.add(request.id);
 const call = request.call === "create" ? "create" : "get";
 const parse = call === "create" ? "parseCreationOptionsFromJSON" : "parseRequestOptionsFromJSON";
 const api = window.PublicKeyCredential;
@@ -40,22 +46,37 @@ return (async () => {
 """
 
 
-def run_in_browser(body: str, callback: Any = None, uses: Var | None = None) -> EventSpec:
+_STARTED = "sms2faStartedCeremonies"  # the ids of the ceremony requests this page has run
+
+
+def run_in_browser(
+    body: str, callback: Any = None, uses: Var | None = None, *, answer_required: bool = False
+) -> EventSpec:
     """An event that runs the JavaScript function `body` (statements; `return` gives `callback` its value) in the
-    browser, from the bundle. `uses`: a state var the body names by its JavaScript expression."""
+    browser, from the bundle. `uses`: a state var the body names by its JavaScript expression. With
+    `answer_required`, a body that returns `undefined` calls nothing back (it had nothing to answer)."""
     var_data = VarData.merge(uses._get_all_var_data()) if uses is not None else None
     function = Var(_js_expr=f"(() => {{{body}}})", _var_data=var_data)
     arguments: dict[str, Any] = {"function": function, "callback": None}
     if callback is not None:
-        arguments["callback"] = format.format_queue_events(callback, args_spec=lambda result: [result])
+        queued = format.format_queue_events(callback, args_spec=lambda result: [result])
+        if answer_required:
+            queued = Var(
+                _js_expr=f"((result) => result === undefined ? undefined : ({queued})(result))",
+                _var_data=queued._get_all_var_data(),
+            )
+        arguments["callback"] = queued
     return server_side("_call_function", inspect.signature(rx.call_function), **arguments)
 
 
 def passkey_ceremony(request: Var[str], callback: Any) -> rx.Component:
-    """Runs the passkey ceremony a handler put in `request` (once per request: a new one mounts anew) and sends
-    the browser's answer to `callback`. Invisible."""
-    body = _CEREMONY % {"request": request._js_expr, "prefix": ERROR_PREFIX, "unsupported": UNSUPPORTED}
-    return rx.cond(
-        request != "",
-        rx.box(key=request, on_mount=run_in_browser(body, callback, uses=request), display="none"),
-    )
+    """Runs the passkey ceremony a handler put in `request` once per request (a new one mounts anew; the same
+    one mounted again runs nothing) and sends the browser's answer to `callback`. Invisible."""
+    body = _CEREMONY % {
+        "request": request._js_expr,
+        "started": _STARTED,
+        "prefix": ERROR_PREFIX,
+        "unsupported": UNSUPPORTED,
+    }
+    ceremony = run_in_browser(body, callback, uses=request, answer_required=True)
+    return rx.cond(request != "", rx.box(key=request, on_mount=ceremony, display="none"))
