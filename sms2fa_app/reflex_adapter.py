@@ -223,10 +223,16 @@ def bundled_function(body: str, uses: rx.Var | None = None) -> rx.Var:
     return rx.Var(_js_expr=f"(() => {{{body}}})", _var_data=var_data)
 
 
-def call_function_event(function: rx.Var, callback: Any = None) -> rx.event.EventSpec:
+def call_function_event(function: rx.Var, callback: Any = None, *, skip_undefined: bool = False) -> rx.event.EventSpec:
     """Reflex's `_call_function` event with `function` and a callback compiled as code (rx.call_function compiles the
-    callback to a string for eval(), which the CSP refuses); the callback gets the function's result."""
+    callback to a string for eval(), which the CSP refuses); the callback gets the function's result (with
+    `skip_undefined`, a result of `undefined` calls nothing back)."""
     compiled = None
     if callback is not None:
         compiled = reflex_format.format_queue_events(callback, args_spec=lambda result: [result])
+        if skip_undefined:
+            compiled = rx.Var(
+                _js_expr=f"((result) => result === undefined ? undefined : ({compiled})(result))",
+                _var_data=compiled._get_all_var_data(),
+            )
     return server_side("_call_function", inspect.signature(rx.call_function), function=function, callback=compiled)

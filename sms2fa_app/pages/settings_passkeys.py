@@ -89,7 +89,9 @@ def passkey_setup() -> rx.Component:
             ),
             labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
             form_error(SettingsState.error),
-            submit_button("Create passkey", SettingsState.busy),
+            # Busy while the browser creates it: the button and Enter in the field (implicit submission skips a
+            # disabled button) cannot ask for a second creation.
+            submit_button("Create passkey", SettingsState.busy | (PasskeySetupState.passkey_creation != "")),
             passkey_ceremony(PasskeySetupState.passkey_creation, PasskeySetupState.finish_passkey),
             nav_buttons(),
             spacing="3",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 
 ERROR_PREFIX = "error:"
 UNSUPPORTED = "unsupported"
@@ -23,9 +24,10 @@ _ERROR_NAME = re.compile(r"[A-Za-z]{1,40}")
 
 
 def ceremony_request(call: str, options_json: str) -> str:
-    """What a state keeps for the page's `passkey_ceremony` to run: the ceremony ("create" or "get") and the
-    server's options JSON, as one JSON text (a new challenge makes a new request, which the page runs once)."""
-    return json.dumps({"call": call, "options": options_json})
+    """What a state keeps for the page's `passkey_ceremony` to run: the ceremony ("create" or "get"), the
+    server's options JSON and a random id, as one JSON text. The page runs each id once, however often the
+    request is rendered; a new user action makes a new request."""
+    return json.dumps({"id": secrets.token_urlsafe(12), "call": call, "options": options_json})
 
 
 def create_passkey(options_json: str) -> str:

@@ -32,14 +32,15 @@ class VirtualAuthenticator:
         return list(answer["credentials"])
 
 
-def add_virtual_authenticator(page: Page) -> VirtualAuthenticator:
-    """Give the page a platform authenticator with resident keys that verifies its user and answers by itself."""
+def add_virtual_authenticator(page: Page, *, resident_keys: bool = True) -> VirtualAuthenticator:
+    """Give the page a platform authenticator that verifies its user and answers by itself. Without
+    `resident_keys` it behaves like a plain security key: only a credential the server names signs in."""
     session = page.context.new_cdp_session(page)
     session.send("WebAuthn.enable", {"enableUI": False})
     options = {
         "protocol": "ctap2",
         "transport": "internal",
-        "hasResidentKey": True,
+        "hasResidentKey": resident_keys,
         "hasUserVerification": True,
         "isUserVerified": True,
         "automaticPresenceSimulation": True,

@@ -155,3 +155,69 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
     flows.expect_dashboard(page, email)
     lines = activity_lines(page)
     assert lines[:3] == ["Signed in with a passkey", "New recovery codes made", "Passkey added"], lines
+
+
+# Counts the page's passkey creations across reloads (an init script runs before the app's own scripts), each
+# answered after two seconds, as a security key waits for its touch.
+TOUCH_MS = 2000
+COUNT_CREATIONS = (
+    f"const touchMs = {TOUCH_MS};\n"
+    + """(() => {
+  const credentials = navigator.credentials;
+  if (!credentials || !credentials.create) { return; }
+  const create = credentials.create.bind(credentials);
+  credentials.create = async (options) => {
+    sessionStorage.setItem("creations", String(Number(sessionStorage.getItem("creations") || 0) + 1));
+    await new Promise((resolve) => setTimeout(resolve, touchMs));
+    return create(options);
+  };
+})()"""
+)
+
+
+def creations(page: Page) -> int:
+    """How many times the page called navigator.credentials.create."""
+    return page.evaluate("() => Number(sessionStorage.getItem('creations') || 0)")
+
+
+@pytest.mark.parametrize("action", ["Enter", "Enter again before the touch", "click", "double click"])
+def test_one_action_creates_one_passkey_and_that_passkey_signs_in(
+    page: Page, sms: LocalPlivo, backend: Services, action: str
+) -> None:
+    """Issue 23's blocker: a second creation for one action leaves a security key (no resident keys) holding a
+    credential the server never stored, and the wizard on a spent grant. One action, one ceremony, whatever the path."""
+    email, e164 = flows.seeded_account(backend)
+    authenticator = add_virtual_authenticator(page, resident_keys=False)
+    page.add_init_script(COUNT_CREATIONS)
+    flows.signed_in(page, sms, email, e164)
+    flows.open_settings(page)
+    page.get_by_role("button", name="Add a passkey").click()
+    flows.reauthenticate(page, sms, backend, email, e164)
+    page.get_by_label("Passkey name (optional)").fill("Security key")
+    if action == "Enter":
+        page.get_by_label("Passkey name (optional)").press("Enter")
+    elif action == "Enter again before the touch":  # nothing seems to happen while the key waits: Enter again
+        page.get_by_label("Passkey name (optional)").press("Enter")
+        page.wait_for_function("() => sessionStorage.getItem('creations') === '1'")  # the key now waits
+        expect(page.get_by_role("button", name="Create passkey")).to_be_disabled()  # busy while the key waits
+        page.get_by_label("Passkey name (optional)").press("Enter")
+    elif action == "click":
+        page.get_by_role("button", name="Create passkey").click()
+    else:
+        page.get_by_role("button", name="Create passkey").dblclick()
+    expect(page.get_by_text("Passkey added.").first).to_be_visible()
+    row = page.get_by_test_id("method-row").filter(has_text=words.METHOD_PASSKEYS)
+    expect(row.get_by_test_id("passkey")).to_have_text(re.compile(r"^Security key · added today"))
+    page.wait_for_timeout(1500)  # room for a second ceremony, if one were coming
+    assert creations(page) == 1
+    assert len(authenticator.credentials()) == 1
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)  # not thrown back to re-authentication
+    audit(page, "settings after adding a passkey")
+    flows.back_to_dashboard_and_log_out(page)
+
+    sent = flows.texts_to(sms, e164)
+    flows.submit_password(page, email)
+    expect(page).to_have_url(flows.CHALLENGE)
+    page.get_by_role("button", name="Verify with a passkey").click()
+    flows.expect_dashboard(page, email)
+    assert flows.texts_to(sms, e164) == sent

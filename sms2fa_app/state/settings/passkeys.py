@@ -42,7 +42,11 @@ class PasskeySetupState(WizardState):
 
     @guarded()
     async def create_passkey(self, caller: Caller, form_data: dict) -> list:
-        """Name it (optional), then ask the browser to create it for this session's single-use challenge."""
+        """Name it (optional), then ask the browser to create it for this session's single-use challenge.
+        Once per step: a submit while the browser creates one (Enter again, a double click) or after the step
+        (a late Enter) is ignored, since a new challenge would refuse the pending answer or meet a spent grant."""
+        if self.step != Step.PASSKEY_SETUP or self.passkey_creation:
+            return []
         session, user = caller.signed_in
         name = form_data.get("name", "")
         if name.strip() and passkey_name(name) is None:
@@ -58,8 +62,11 @@ class PasskeySetupState(WizardState):
 
     @guarded()
     async def finish_passkey(self, caller: Caller, answer: BrowserJson) -> list:
-        """The browser's new credential is verified and stored (the grant is used), or why not in words."""
+        """The browser's new credential is verified and stored (the grant is used), or why not in words. Only the
+        pending creation is answered: a late or repeated answer changes nothing."""
         session, _user = caller.signed_in
+        if not self.passkey_creation:
+            return []
         self.passkey_creation = ""
         refused, credential = browser_answer(answer)
         if refused:

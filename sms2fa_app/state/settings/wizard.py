@@ -331,7 +331,11 @@ class WizardState(SettingsState):
         return []
 
     async def _need_reauth(self) -> list:
-        """The server holds no grant for this step: back to the password."""
+        """The server holds no grant for this step: back to the password, or (no operation left to confirm: an
+        event from a step that has ended) to the status, never to a form without a title or a button label."""
+        if self.operation not in tuple(Operation):
+            await self._reset_wizard()
+            return []
         await self._reset_wizard(Step.REAUTH_PASSWORD)
         self.error = messages.REAUTH_REQUIRED
         return []

@@ -189,14 +189,23 @@ async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: Fak
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
 
 
+async def at_passkey_step(services: Services, gateway: RecordingGateway, clock: FakeClock) -> StatePage:
+    """An account with texted codes, re-authenticated for adding a passkey: on the setup step."""
+    create_user(services, phone=PHONE)
+    state = await signed_in_settings(services)
+    await run(state.start(Operation.ADD_PASSKEY))
+    await reauthenticate(state, gateway, clock)
+    return state
+
+
 async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
     services: Services, gateway: RecordingGateway, clock: FakeClock, authenticator: SoftAuthenticator
 ) -> None:
     create_user(services, phone=PHONE)
     state = await signed_in_settings(services)
     old_token, epoch = state.session_token, services.accounts.get(1).factor_epoch
-    await run(state.create_passkey({"name": "Laptop"}))  # no grant yet
-    assert state.step == Step.REAUTH_PASSWORD and state.error == messages.REAUTH_REQUIRED
+    await run(state.create_passkey({"name": "Laptop"}))  # not at the step (no grant yet): nothing happens
+    assert state.step == Step.STATUS and state.passkey_creation == "" and state.error == ""
     await run(state.start(Operation.ADD_PASSKEY))
     await reauthenticate(state, gateway, clock)
     assert state.step == Step.PASSKEY_SETUP
@@ -212,19 +221,48 @@ async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
 async def test_a_refused_or_cancelled_creation_stays_on_the_step(
     services: Services, gateway: RecordingGateway, clock: FakeClock, authenticator: SoftAuthenticator
 ) -> None:
-    create_user(services, phone=PHONE)
-    state = await signed_in_settings(services)
-    await run(state.start(Operation.ADD_PASSKEY))
-    await reauthenticate(state, gateway, clock)
+    state = await at_passkey_step(services, gateway, clock)
     assert (await run(state.create_passkey({"name": "x" * 65}))) == []
     assert state.error == messages.PASSKEY_NAME_INVALID
     await run(state.create_passkey({"name": ""}))
     _, options = browser_ceremony(state)
     await run(state.finish_passkey("error:InvalidStateError"))
     assert state.error == "This device already holds a passkey for your account."
+    await run(state.create_passkey({"name": ""}))  # a new try, a new ceremony
+    _, options = browser_ceremony(state)
     await run(state.finish_passkey(authenticator.create(options, rp_id="evil.example")))
     assert state.error == messages.PASSKEY_PROBLEMS[PasskeyProblem.REFUSED]
     assert state.step == Step.PASSKEY_SETUP and state.passkeys == []
+
+
+async def test_a_second_submit_while_the_browser_creates_asks_for_no_second_ceremony(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    """Issue 23: Enter pressed again or a double click submits twice; a second ceremony would replace the first's
+    challenge (its answer refused) or, answered later, land on a spent grant."""
+    state = await at_passkey_step(services, gateway, clock)
+    await run(state.create_passkey({"name": "Key"}))
+    pending = state.passkey_creation
+    await run(state.create_passkey({"name": "Key"}))
+    assert state.passkey_creation == pending and state.error == ""
+    _, options = browser_ceremony(state)
+    await run(state.finish_passkey(authenticator.create(options)))
+    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED
+    assert [p["name"] for p in state.passkeys] == ["Key"]
+
+
+async def test_a_late_answer_or_submit_after_the_passkey_is_added_changes_nothing(
+    services: Services, gateway: RecordingGateway, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    """Issue 23: what arrives after the step ended must not open an empty re-authentication form."""
+    state = await at_passkey_step(services, gateway, clock)
+    await run(state.create_passkey({"name": "Key"}))
+    _, options = browser_ceremony(state)
+    await run(state.finish_passkey(authenticator.create(options)))
+    await run(state.finish_passkey(authenticator.create(options)))  # a second ceremony's answer
+    await run(state.create_passkey({"name": "Key"}))  # an Enter that reaches the page after the step
+    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED and state.error == ""
+    assert state.passkey_creation == "" and services.passkeys.count(1) == 1
 
 
 async def test_removing_a_passkey_needs_reauthentication_and_leaves_sms_on(

@@ -184,6 +184,17 @@ async def test_change_without_reauthentication_is_refused(services: Services, ga
     assert services.factor_changes.disable(session).status.value == "reauth_required"
 
 
+async def test_a_late_step_event_with_no_operation_shows_the_status_not_an_empty_form(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    """Issue 23: an answer that reaches a finished step (no grant, no operation) once opened the re-authentication
+    form with no heading and an unlabelled button."""
+    state = await signed_in_settings(services, phone=OLD_PHONE)
+    await run(state.verify_totp_setup({"code": "123456"}))  # the step ended: no operation is being confirmed
+    assert state.step == Step.STATUS and state.error == "" and state.action_title == ""
+    assert gateway.sent == []
+
+
 async def test_settings_requires_a_full_session(services: Services) -> None:
     create_user(services, phone=OLD_PHONE)
     state = settings_page()
@@ -224,7 +235,7 @@ async def test_a_user_with_2fa_cannot_text_a_new_number_without_the_code_step(
 ) -> None:
     state = await signed_in_settings(services, phone=OLD_PHONE)
     await run(state.send_enroll_code({"phone": NEW_PHONE}))  # called directly, mode still "enable"
-    assert gateway.sent == [] and state.step == Step.REAUTH_PASSWORD
+    assert gateway.sent == [] and state.step == Step.STATUS  # no operation to confirm: no empty re-auth form
     await run(state.start(Operation.CHANGE_NUMBER))
     await run(state.confirm_password({"password": PASSWORD}))
     state.step = Step.PHONE  # password alone is not enough to change an existing factor
