@@ -40,7 +40,8 @@ app = rx.App(
     api_transformer=api_app(),
     head_components=head_components(),
 )
-install_framework_log_guard()  # what a browser makes Reflex log (unknown events, payloads): short, one line, rare
+if get_settings().is_production:  # development keeps Reflex's full diagnostics
+    install_framework_log_guard()  # what a browser makes Reflex log (unknown events, payloads): one short line, rare
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
