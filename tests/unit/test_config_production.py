@@ -111,7 +111,7 @@ def generated_secrets(count: int) -> list[str]:
 
 
 def test_generated_secrets_are_never_refused(tmp_path: Path) -> None:
-    """The word rule must not refuse real random keys (2000 seeds of each kind measured: see docs/security.md)."""
+    """The word rule must not refuse real random keys (2000 seeds of each kind measured: config_fields.py)."""
     refused = []
     for secret in generated_secrets(60):
         try:
