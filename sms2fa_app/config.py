@@ -247,7 +247,8 @@ class Settings(BaseSettings):
     def _secret(cls, secret: str | None, info: ValidationInfo) -> str | None:
         if "app_env" not in info.data or "data_dir" not in info.data:
             return secret  # an earlier setting is malformed, and that is what gets reported
-        return checked_secret(secret, info.data["app_env"] == PRODUCTION, info.data["data_dir"])
+        key = info.data.get("secret_key") if info.field_name == "metrics_token" else None  # METRICS_TOKEN must differ
+        return checked_secret(secret, info.data["app_env"] == PRODUCTION, info.data["data_dir"], secret_key=key)
 
     @model_validator(mode="after")
     def _production_safe(self) -> Settings:

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from sms2fa_app.api.routes import api_app
+from sms2fa_app.backend.infra.log_guard import install_framework_log_guard
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.components.brand import head_components, page_meta
 from sms2fa_app.config import get_settings
@@ -22,7 +23,7 @@ from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetSt
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.dev_outbox import DevOutboxState
-from sms2fa_app.state.errors import on_backend_error
+from sms2fa_app.state.errors import on_backend_error, on_frontend_error
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
 from sms2fa_app.state.session import BrowserTokens
@@ -33,7 +34,14 @@ from sms2fa_app.state.verify_email import VerifyEmailState
 
 # No toaster: the strict CSP forbids server-sent toasts, so notices are drawn from state. api_app(): Plivo's
 # callbacks, /healthz, /readyz and /metrics.
-app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api_app(), head_components=head_components())
+app = rx.App(
+    backend_exception_handler=on_backend_error,
+    frontend_exception_handler=on_frontend_error,
+    api_transformer=api_app(),
+    head_components=head_components(),
+)
+if get_settings().is_production:  # development keeps Reflex's full diagnostics
+    install_framework_log_guard()  # what a browser makes Reflex log (unknown events, payloads): one short line, rare
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence

@@ -5,6 +5,8 @@ the challenge's live status never moves and "Call me instead" reads out no code 
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlencode
 
 from playwright.sync_api import Page, expect
@@ -19,7 +21,16 @@ from tests.integration.test_plivo_callbacks import wait_for
 from tests.support.plivo_server import LocalPlivo
 from tests.support.plivo_signing import post_form, post_signed
 
-NGINX_BODY_LIMIT_BYTES = 64 * 1024  # deploy/nginx/sms2fa-locations.conf: client_max_body_size 64k on /api/
+NGINX_BODY_LIMIT_BYTES = 64 * 1024  # deploy/nginx/sms2fa-locations.conf: client_max_body_size 64k on the callbacks
+
+
+def status_of(method: str, url: str) -> int:
+    """The HTTP status nginx answers `method url` with (no body)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def test_delivery_reports_move_the_live_status_and_call_me_instead_signs_in_through_nginx(
@@ -61,6 +72,10 @@ def test_nginx_hands_callbacks_to_the_app_bounded_and_logs_no_query_string(
     assert post_form(url, report, {}).status == 403
     assert MAX_BODY_BYTES < NGINX_BODY_LIMIT_BYTES  # the app's own, tighter limit answers small oversized forms
     assert post_form(url, {"padding": "x" * NGINX_BODY_LIMIT_BYTES}, {}).status == 413
+    # Review round 2, L3: only Plivo's two paths, only as POST, reach a worker; nginx answers the rest itself.
+    assert status_of("GET", f"{stack.url}{VOICE_ANSWER_PATH}?call=x") == 403
+    assert status_of("DELETE", f"{stack.url}{MESSAGE_STATUS_PATH}") == 403
+    assert post_form(f"{stack.url}/api/plivo/other", report, {}).status == 404
     log = stack.nginx.access_log.read_text()
     assert f'"POST {MESSAGE_STATUS_PATH} HTTP/1.1" 200' in log and f'"POST {MESSAGE_STATUS_PATH} HTTP/1.1" 403' in log
     assert "?t=" not in log and "call=" not in log

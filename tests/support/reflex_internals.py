@@ -17,6 +17,7 @@ import pytest
 import reflex as rx
 from reflex.istate.data import ReflexURL, RouterData
 from reflex.istate.manager.redis import StateManagerRedis
+from reflex.state import FrontendEventExceptionState
 from reflex_base.event import EventHandler
 from reflex_base.event.context import EventContext
 from reflex_base.event.processor.base_state_processor import process_event as _process_event
@@ -119,3 +120,9 @@ def rendered_vite_config() -> str:
     from reflex_base.compiler.templates import vite_config_template
 
     return vite_config_template(base="/", hmr=True, force_full_reload=False, experimental_hmr=False, sourcemap=False)
+
+
+def frontend_exception_event_name() -> str:
+    """The event a page sends when its JavaScript fails (`FrontendEventExceptionState.handle_frontend_exception`):
+    a browser can send it with any text, so the log-flood test sends it too."""
+    return f"{FrontendEventExceptionState.get_full_name()}.handle_frontend_exception"

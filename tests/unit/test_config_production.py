@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import random
 import secrets
 from pathlib import Path
 
 import pytest
 
 from sms2fa_app.config import ConfigError
+from sms2fa_app.config_fields import checked_secret
 from tests.unit.test_config import MAIL, MAIL_WITHOUT_APP_URL, PASSKEYS, PLIVO, PRODUCTION, PRODUCTION_CORE, load
 
 SECRET_ADVICE = 'python -c "import secrets; print(secrets.token_hex(32))"'  # in every refusal
@@ -69,6 +72,11 @@ GUESSABLE_SECRETS = [
     ("METRICS_TOKEN", "a" * 32),
     ("METRICS_TOKEN", "metrics-token-0123456789-abcdefghijklmnop"),
     ("METRICS_TOKEN", "our-metrics-token-for-prometheus-scrapes-2026"),
+    # Review round 2, M2: zxcvbn multiplies word ranks, so these long phrases score 129-141 bits on their own.
+    ("SECRET_KEY", "the quick brown fox jumps over the lazy dog 1234"),
+    ("SECRET_KEY", "ThisIsOurVerySecretProductionKeyForSms2faDoNotShare!"),
+    ("SECRET_KEY", "sms2fa-production-secret-key-for-our-company-acme-2026"),
+    ("METRICS_TOKEN", "acme-corp-sms2fa-metrics-bearer-token-2026"),
 ]
 
 
@@ -90,6 +98,37 @@ def test_a_generated_secret_passes_in_production(tmp_path: Path, name: str) -> N
 @pytest.mark.parametrize(("name", "value"), GUESSABLE_SECRETS)
 def test_development_accepts_any_long_enough_secret(tmp_path: Path, name: str, value: str) -> None:
     assert getattr(load(tmp_path, **{name: value}), name.lower()) == value
+
+
+def generated_secrets(count: int) -> list[str]:
+    """Deterministic stand-ins for what the advice makes: hex of 32 bytes and urlsafe base64 of 48-64 characters."""
+    samples = []
+    for seed in range(count):
+        rng = random.Random(seed)
+        samples.append(rng.randbytes(32).hex())
+        samples.append(base64.urlsafe_b64encode(rng.randbytes(rng.randint(36, 48))).decode().rstrip("="))
+    return samples
+
+
+def test_generated_secrets_are_never_refused(tmp_path: Path) -> None:
+    """The word rule must not refuse real random keys (2000 seeds of each kind measured: config_fields.py)."""
+    refused = []
+    for secret in generated_secrets(60):
+        try:
+            checked_secret(secret, production=True, data_dir=tmp_path)
+        except ValueError:
+            refused.append(secret)
+    assert refused == []
+
+
+def test_the_metrics_token_must_differ_from_the_secret_key(tmp_path: Path) -> None:
+    """Review round 2, L2: one leaked value must not open both /metrics and every signed cookie."""
+    key = secrets.token_hex(32)
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, **{**PRODUCTION, "SECRET_KEY": key, "METRICS_TOKEN": key})
+    line = str(error.value)
+    assert line.startswith("METRICS_TOKEN must differ from SECRET_KEY") and key not in line and "\n" not in line
+    assert load(tmp_path, **{**PRODUCTION, "METRICS_TOKEN": secrets.token_hex(32)}).metrics_token
 
 
 def test_a_secret_longer_than_the_estimates_reach_is_judged_by_its_start(tmp_path: Path) -> None:

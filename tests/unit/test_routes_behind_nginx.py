@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from typing import Any
@@ -121,3 +122,15 @@ def test_docs_routes_names_every_route(served: dict[str, Any]) -> None:
     table = ROUTES_DOC.read_text()
     missing = [path for path in [*backend_paths(served), *served["pages"]] if f"`{path}`" not in table]
     assert not missing, f"{ROUTES_DOC.name} does not list {missing}"
+
+
+def test_nginx_forwards_only_the_plivo_callbacks_and_only_as_posts(shipped: list[Location]) -> None:
+    """Review round 2, L3: Plivo posts to two paths (answer_method and the report's method are POST): nginx forwards
+    those two, refuses any other method on them, and answers every other /api/ path itself."""
+    for path in CALLBACKS:
+        location = location_for(shipped, path)
+        assert location is not None and location.proxies_to(UPSTREAM), f"{path}: {location}"
+        assert re.search(r"limit_except\s+POST\s*\{\s*deny\s+all;\s*\}", location.body), f"{path}: {location}"
+    for path in ("/api/", "/api/other", "/api/plivo/", "/api/plivo/message-status/x", "/api/plivo/voice-answerx"):
+        location = location_for(shipped, path)
+        assert location is None or not location.proxies_to(UPSTREAM), f"{path} is forwarded by {location}"
