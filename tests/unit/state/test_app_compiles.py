@@ -13,6 +13,8 @@ from tests.conftest import PRODUCTION_TEST_SETTINGS, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
 
+pytestmark = pytest.mark.slow  # each test starts Python and Reflex in a subprocess (make test-fast skips them)
+
 COMPILE = "from reflex.utils import prerequisites; prerequisites.get_compiled_app(dry_run=True, use_rich=False)"
 
 
