@@ -40,9 +40,15 @@ def record_verify(
     metrics.count_verify(factor, status.value)
     if status is VerifyStatus.LOCKED:
         log_event(
-            log, logging.INFO, "verify_refused", user=user_id, factor=factor, status="locked",
-            retry_after=lock_seconds, **context,
-        )  # fmt: skip
+            log,
+            logging.INFO,
+            "verify_refused",
+            user=user_id,
+            factor=factor,
+            status="locked",
+            retry_after=lock_seconds,
+            **context,
+        )
         return
     if status in GUESS_FAILURES and on_failure is not None:
         on_failure(user_id, factor, int(lock_seconds))
@@ -50,9 +56,14 @@ def record_verify(
         log_event(log, logging.INFO, "verify_ok", user=user_id, factor=factor, **context)
     elif lock_started:
         log_event(
-            log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock_seconds,
+            log,
+            logging.WARNING,
+            "lockout_started",
+            user=user_id,
+            factor=factor,
+            retry_after=lock_seconds,
             **context,
-        )  # fmt: skip
+        )
         metrics.count_lockout(factor)
     else:
         log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=status.value, **context)
