@@ -14,7 +14,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: setup run run-prod stack frontend admin test test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+.PHONY: setup run run-prod stack frontend admin test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -69,6 +69,11 @@ test: setup
 
 test-unit: setup
 	pytest tests/unit
+
+## The developer's fast lane: unit tests without the slow ones (app compile, subprocesses, the readyz timeout),
+## about a minute on an idle 2-core machine; `make test` still runs everything
+test-fast: $(VENV)/.installed
+	pytest tests/unit -m "not slow" -q
 
 test-integration: setup
 	pytest tests/integration

@@ -76,6 +76,7 @@ def _reflex_reload_paths(tmp_path: Path, **extra: str) -> list[str]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # Reflex in a subprocess
 def test_reflex_watches_only_the_code_after_rxconfig(tmp_path: Path) -> None:
     paths = _reflex_reload_paths(tmp_path)
     expected = [str(ROOT / "sms2fa_app"), str(ROOT / "rxconfig.py")]
@@ -85,6 +86,7 @@ def test_reflex_watches_only_the_code_after_rxconfig(tmp_path: Path) -> None:
     assert not any(Path(path).name in ("data", "alembic", "tests", "reflex.lock") for path in paths)
 
 
+@pytest.mark.slow  # Reflex in a subprocess
 def test_a_developer_override_reaches_reflex(tmp_path: Path) -> None:
     assert _reflex_reload_paths(tmp_path, REFLEX_HOT_RELOAD_OVERRIDE_PATHS=str(tmp_path)) == [str(tmp_path)]
 
@@ -127,6 +129,7 @@ def test_the_plugin_registers_its_patch_for_vite_config() -> None:
     assert '"::1"' in modify(_reflex_vite_config())  # type: ignore[operator]
 
 
+@pytest.mark.slow  # Reflex in a subprocess
 def test_rxconfig_binds_the_backend_to_listen_host(tmp_path: Path) -> None:
     show = "import rxconfig; c = rxconfig.config; print(c.backend_host, *[type(p).__name__ for p in c.plugins])"
     env = {key: value for key, value in os.environ.items() if key not in ("LISTEN_HOST", "REFLEX_BACKEND_HOST")}

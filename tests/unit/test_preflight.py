@@ -136,6 +136,7 @@ def _run_module(module_or_code: list[str], **environ: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # Python in a subprocess
 def test_the_command_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     url = f"redis://:s3cret@127.0.0.1:{closed_port()}/0"
     completed = _run_module(
@@ -147,6 +148,7 @@ def test_the_command_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     assert completed.stderr.count("\n") == 1 and "s3cret" not in completed.stderr
 
 
+@pytest.mark.slow  # Reflex's config in a subprocess
 def test_any_reflex_command_gets_the_data_directory_with_secret_key_set(tmp_path: Path) -> None:
     """`reflex db migrate` imports rxconfig: the SQLite file's directory exists before it opens the database."""
     data_dir = tmp_path / "fresh" / "data"
@@ -156,6 +158,7 @@ def test_any_reflex_command_gets_the_data_directory_with_secret_key_set(tmp_path
     assert not (data_dir / "secret_key").exists()
 
 
+@pytest.mark.slow  # Reflex's config in a subprocess
 def test_rxconfig_says_in_one_line_when_the_directory_cannot_be_made(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")

@@ -29,6 +29,7 @@ NOT_EXPOSED = {
 }
 CALLBACKS = (MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH)
 NGINX_BODY_LIMIT_BYTES = 64 * 1024  # Plivo's callbacks are small form posts
+pytestmark = pytest.mark.slow  # the whole app is imported in a subprocess (make test-fast skips this file)
 
 # Run in a child process: building rx.App registers Reflex's global state tree, which the unit tests' directly
 # constructed states must not share.

@@ -30,7 +30,6 @@ A caller about to make an attempt inside an open database transaction waits for 
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -41,13 +40,10 @@ from typing import TypeVar
 import redis
 
 from sms2fa_app.backend.factors.results import GUESS_FAILURES, VerifyResult, VerifyStatus
-from sms2fa_app.backend.infra import metrics
+from sms2fa_app.backend.factors.verify_outcomes import FailureListener, record_verify
 from sms2fa_app.backend.infra.clock import Clock
-from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.limits import whole_seconds
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
-
-log = logging.getLogger("sms2fa.lockout")
 
 # Failure records are dropped this long after the last failed verify (garbage collection only:
 # consecutive failures are reset by a success, not by time).
@@ -70,9 +66,15 @@ local function lockout_seconds(failures)
   end
   return math.min($base * 2 ^ exponent, $cap)
 end
--- Wrong guesses left before `failures` consecutive failures earn a lock (at least 1 below the threshold).
-local function lockout_tries_left(failures)
-  return math.max($threshold - failures, 0)
+-- The wrong guesses a user has left once `failures` are counted, as every factor tells them: those before the
+-- lock, or those on the code (`code_left`, SMS; nil or 0 = no such limit) when fewer; never below 1 while the
+-- next try would still be checked. The one computation of "tries left" (Python passes it on).
+local function lockout_tries_left(failures, code_left)
+  local left = math.max($threshold - failures, 0)
+  if code_left and code_left > 0 then
+    left = math.min(left, code_left)
+  end
+  return math.max(left, 1)
 end
 -- Take a slot: returns (wait, lock, written, generation, failures). wait > 0: locked, nothing counted. Else
 -- the attempt is counted as a failure in advance; `lock` is what that failure earns, already in force
@@ -201,18 +203,12 @@ return '0'
 
 @dataclass(frozen=True)
 class LockoutPolicy:
-    """The lockout curve (its defaults live in the settings)."""
+    """The lockout curve (its defaults live in the settings). Only the Lua (`lockout_seconds`) computes it: the
+    tests call that function, so no copy can drift from what Redis enforces."""
 
     threshold: int
     base_seconds: int
     max_seconds: int
-
-    def seconds(self, failures: int) -> int:
-        """The lock that `failures` consecutive failures earn (0 below the threshold)."""
-        if failures < self.threshold:
-            return 0
-        exponent = failures - self.threshold
-        return self.max_seconds if exponent >= 40 else min(self.base_seconds * 2**exponent, self.max_seconds)
 
     def lua(self) -> str:
         """The shared Lua functions (lockout_seconds, lockout_reserve, lockout_release) for this curve."""
@@ -229,22 +225,13 @@ class LockoutPolicy:
 @dataclass(frozen=True)
 class Slot:
     """A reserved attempt: the lock its failure earns (0 = none), the `until` it wrote, its generation, and the
-    wrong guesses the user has left before a lock once this one is counted."""
+    wrong guesses the user has left once this one is counted (the Lua's `lockout_tries_left`)."""
 
     lock_seconds: int
     written: str
     generation: str = "0"
     tries_left: int = 0
     slot_id: str = ""  # its entry among the slots in flight ("": none, as for an admin's clear)
-
-
-def with_tries_left(result: VerifyResult, before_lock: int) -> VerifyResult:
-    """A wrong guess with the tries the user really has left: those on the code (SMS; 0 = no such limit) or
-    those before the lockout, whichever run out first."""
-    if result.status is not VerifyStatus.WRONG:
-        return result
-    left = min(result.attempts_left, before_lock) if result.attempts_left else before_lock
-    return replace(result, attempts_left=max(1, left))
 
 
 def while_settling(call: Callable[[], T], settling: Callable[[T], bool]) -> T:
@@ -273,8 +260,8 @@ class Lockout:
 
     def __init__(self, client: redis.Redis, clock: Clock, policy: LockoutPolicy):
         self.policy = policy
-        # Told of every counted wrong guess: (user, factor, seconds of the lock it started, 0 for none).
-        self.on_failure: Callable[[int, str, int], None] | None = None
+        # Told of every counted wrong guess (the activity log): see verify_outcomes.FailureListener.
+        self.on_failure: FailureListener | None = None
         self._redis = client
         self._clock = clock
         lua = policy.lua()
@@ -291,8 +278,7 @@ class Lockout:
         user_id = int(user_id)
         reserved = self.reserve(user_id, wait=wait)
         if isinstance(reserved, VerifyResult):
-            log_event(log, logging.INFO, "verify_refused", user=user_id, factor=factor, status="locked")
-            metrics.count_verify(factor, reserved.status.value)
+            self.record(user_id, factor, reserved.status, lock_seconds=reserved.retry_after_seconds)
             return reserved
         try:
             result = check()
@@ -331,34 +317,51 @@ class Lockout:
         while_settling(settling_once, bool)
 
     def settle(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
-        """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else."""
-        metrics.count_verify(factor, result.status.value)  # what the guess was (a later lock does not change it)
-        return self._settled(user_id, factor, slot, result)
+        """Clear on success, keep a wrong guess (LOCKED when it earned a lock), give back anything else; then
+        record the verify as judged (a later lock does not change what the guess was)."""
+        settled, lock = self._settled(user_id, slot, result)
+        # this failure earned the lock (parallel failures may only find it in force)
+        started = bool(lock and slot.lock_seconds)
+        self.record(user_id, factor, result.status, lock_seconds=lock, lock_started=started)
+        return settled
 
-    def _settled(self, user_id: int, factor: str, slot: Slot, result: VerifyResult) -> VerifyResult:
+    def _settled(self, user_id: int, slot: Slot, result: VerifyResult) -> tuple[VerifyResult, int]:
+        """The result to answer, and the lock in force after a counted failure (0 for none)."""
         if result.ok:
             self._settle(user_id, "clear", slot)
-            log_event(log, logging.INFO, "verify_ok", user=user_id, factor=factor)
-            return result
+            return result, 0
         if result.status not in GUESS_FAILURES:
             self.release(user_id, slot)
-            log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
-            return result
+            return result, 0
         # the lock in force now (a release may have undone one)
         lock = self._settle(user_id, "recount", slot)
-        self.report_failure(user_id, factor, lock)
         if lock:
-            if slot.lock_seconds:  # this failure earned the lock (parallel failures may only find it in force)
-                log_event(log, logging.WARNING, "lockout_started", user=user_id, factor=factor, retry_after=lock)
-                metrics.count_lockout(factor)
-            return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock)
-        log_event(log, logging.INFO, "verify_failed", user=user_id, factor=factor, status=result.status.value)
-        return with_tries_left(result, slot.tries_left)
+            return VerifyResult(VerifyStatus.LOCKED, result.attempts_left, lock), lock
+        if result.status is VerifyStatus.WRONG:
+            return replace(result, attempts_left=slot.tries_left), 0
+        return result, 0
 
-    def report_failure(self, user_id: int, factor: str, lock_seconds: int) -> None:
-        """Tell the listener (the activity log) of a counted wrong guess, and of the lock it started."""
-        if self.on_failure is not None:
-            self.on_failure(int(user_id), str(factor), int(lock_seconds))
+    def record(
+        self,
+        user_id: int,
+        factor: str,
+        status: VerifyStatus,
+        *,
+        lock_seconds: int = 0,
+        lock_started: bool = False,
+        **context: object,
+    ) -> None:
+        """Count and log one verify and tell the listener of a counted failure, the same for every factor
+        (verify_outcomes.record_verify)."""
+        record_verify(
+            user_id,
+            factor,
+            status,
+            lock_seconds=lock_seconds,
+            lock_started=lock_started,
+            on_failure=self.on_failure,
+            **context,
+        )
 
     def release(self, user_id: int, slot: Slot) -> None:
         """Give back a slot whose attempt turned out to be no guess."""

@@ -142,7 +142,7 @@ if lock > 0 then
   return {'locked_now', left, tostring(lock)}
 end
 if status == 'wrong' then
-  left = math.max(math.min(left, lockout_tries_left(failures)), 1)
+  left = lockout_tries_left(failures, left)
 end
 return {status, left, '0'}
 """)

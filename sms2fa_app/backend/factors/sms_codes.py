@@ -291,12 +291,15 @@ class OtpService:
     # ---- verifying -----------------------------------------------------------------------------
 
     def verify_code(self, *, purpose: Purpose, user_id: int, session_id: int, code: str) -> VerifyResult:
-        """Check a typed code in one atomic Redis call; a match is consumed (single use)."""
+        """Check a typed code in one atomic Redis call; a match is consumed (single use). Recorded (metrics, log
+        line, activity) by the lockout like every factor's verify."""
         purpose, user_id, session_id = Purpose(purpose), int(user_id), int(session_id)
-        context = {"purpose": purpose.value, "user": user_id, "session": session_id}
+        context = {"purpose": purpose.value, "session": session_id}  # the log lines' fields beside user and factor
         normalized = normalize_code(code)
-        if normalized is None:
-            log_event(log, logging.INFO, "otp_failed", **context, status=VerifyStatus.MALFORMED.value)
+        if normalized is None:  # not a try: logged like a malformed recovery code, not counted
+            log_event(
+                log, logging.INFO, "verify_failed", user=user_id, factor=Factor.SMS, status="malformed", **context
+            )
             return VerifyResult(VerifyStatus.MALFORMED)
         keys = [
             self._code_key(purpose, user_id, session_id),
@@ -311,31 +314,17 @@ class OtpService:
         ]
         status, left, wait = while_settling(lambda: self._verify_once(keys, args), lambda answer: answer[0] == "busy")
         result = VerifyResult(_VERIFY_STATUSES[status], int(left), whole_seconds(wait))
-        if status in ("wrong", "too_many", "locked_now"):  # a guess the lockout counted
-            self.lockout.report_failure(
-                user_id, Factor.SMS, result.retry_after_seconds if status == "locked_now" else 0
-            )
-        if result.status is VerifyStatus.OK:
-            log_event(log, logging.INFO, "otp_verified", **context, proof=purpose is Purpose.ENROLL)
-        elif result.status is VerifyStatus.LOCKED:
-            log_event(
-                log,
-                logging.WARNING,
-                "otp_locked",
-                **context,
-                retry_after=result.retry_after_seconds,
-                attempts_left=result.attempts_left,
-                tried=status == "locked_now",
-            )
-        else:
-            log_event(
-                log,
-                logging.INFO,
-                "otp_failed",
-                **context,
-                status=result.status.value,
-                attempts_left=result.attempts_left,
-            )
+        judged = result.status
+        if status == "locked_now":  # a wrong try that started the lock (the code's last one when none is left)
+            judged = VerifyStatus.WRONG if result.attempts_left else VerifyStatus.TOO_MANY_ATTEMPTS
+        self.lockout.record(
+            user_id,
+            Factor.SMS,
+            judged,
+            lock_seconds=result.retry_after_seconds,
+            lock_started=status == "locked_now",
+            **context,
+        )
         return result
 
     def consume_phone_proof(self, *, user_id: int, session_id: int, phone_e164: str) -> bool:

@@ -14,6 +14,8 @@ from tests.support import reflex_internals
 
 ROOT = Path(__file__).resolve().parents[3]
 
+pytestmark = pytest.mark.slow  # each test starts Python and Reflex in a subprocess (make test-fast skips them)
+
 COMPILE = reflex_internals.compile_app_script()
 
 

@@ -3,12 +3,16 @@ codes and passkeys, plus the mechanism's own edges (no spurious lock, slots give
 
 from __future__ import annotations
 
+import logging
+import re
+from collections import Counter as Tally
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyotp
 import pytest
+from prometheus_client import REGISTRY
 
 from sms2fa_app.backend.factors import lockout as lockout_module
 from sms2fa_app.backend.factors.lockout import SETTLE_LEASE_SECONDS, Lockout, LockoutPolicy, lockout_key
@@ -149,6 +153,36 @@ def test_a_right_code_used_twice_is_refused_but_counts_no_failure(factor: Factor
     for _ in range(20):
         assert factor.guess(code).status in (VerifyStatus.ALREADY_USED, VerifyStatus.EXPIRED)
     assert services.lockout.wait(1) == 0 and services.redis.hmget(lockout_key(1), "n", "until") == [None, None]
+
+
+def counted(metric: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(metric, labels) or 0.0
+
+
+def test_every_factor_counts_and_logs_its_verifies_and_lockouts(
+    factor: Factor, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 21, item 4: the alerts read sms2fa_verifies_total and sms2fa_lockouts_total by factor, and the
+    lockout_started line; every factor (SMS codes included) must feed them."""
+    outcomes = ("wrong", "locked", "ok")
+    verifies = {outcome: counted("sms2fa_verifies_total", factor=factor.name, outcome=outcome) for outcome in outcomes}
+    lockouts = counted("sms2fa_lockouts_total", factor=factor.name)
+    with caplog.at_level(logging.INFO, logger="sms2fa"):
+        for _ in range(10):  # the 10th wrong guess starts the lock
+            factor.guess(factor.wrong())
+        assert factor.guess(factor.right()).status is VerifyStatus.LOCKED  # refused unjudged
+        clock.advance(60)
+        assert factor.guess(factor.right()).ok
+    judged = {outcome: counted("sms2fa_verifies_total", factor=factor.name, outcome=outcome) - verifies[outcome]
+              for outcome in outcomes}  # fmt: skip
+    assert judged == {"wrong": 10, "locked": 1, "ok": 1}, factor.name
+    assert counted("sms2fa_lockouts_total", factor=factor.name) == lockouts + 1
+    lines = Tally(
+        re.search(r"event=(\w+)", line)[1] for line in caplog.messages if re.search(rf"factor={factor.name}\b", line)
+    )
+    assert (lines["verify_failed"], lines["lockout_started"], lines["verify_refused"], lines["verify_ok"]) == (
+        9, 1, 1, 1,
+    ), (factor.name, lines)  # fmt: skip
 
 
 # ---- the mechanism -------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ hour, the hooks the other second factors use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from sms2fa_app.backend.factors import lockout as lockout_module
@@ -68,7 +70,16 @@ def test_ten_failures_across_codes_and_purposes_lock_the_user(
     assert verify(otp, wrong(gateway.sent[-1].code)).status is VerifyStatus.WRONG
 
 
-def test_lockout_doubles_from_the_threshold_and_caps_at_one_hour(make_otp, gateway, clock: FakeClock) -> None:
+def lockout_lua(client, policy: LockoutPolicy, call: str) -> Callable[..., int]:
+    """One of the lockout's Lua functions as Redis runs it (`call` reads its numbers from ARGV): the tests check
+    the one copy of the curve and of "tries left", not a Python twin."""
+    script = client.register_script(f"{policy.lua()}\nreturn {call}")
+    return lambda *numbers: int(script(keys=[], args=list(numbers)))
+
+
+def test_lockout_doubles_from_the_threshold_and_caps_at_one_hour(
+    make_otp, gateway, redis_client, clock: FakeClock
+) -> None:
     otp = make_otp(**LOCKOUT_SETTINGS, OTP_RESEND_COOLDOWN_SECONDS="1")
     locks = []
     for failure in range(1, 31):
@@ -85,7 +96,8 @@ def test_lockout_doubles_from_the_threshold_and_caps_at_one_hour(make_otp, gatew
         clock.advance(result.retry_after_seconds)
     assert locks[:7] == [60, 120, 240, 480, 960, 1920, 3600]
     assert set(locks[6:]) == {3600}
-    assert [LockoutPolicy(10, 60, 3600).seconds(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
+    curve = lockout_lua(redis_client, LockoutPolicy(10, 60, 3600), "lockout_seconds(tonumber(ARGV[1]))")
+    assert [curve(n) for n in (9, 10, 11, 16, 17, 1000)] == [0, 60, 120, 3600, 3600, 3600]
 
 
 def test_a_hundred_guesses_need_days_of_waiting_and_no_wait_exceeds_an_hour(
@@ -165,3 +177,12 @@ def test_a_texted_code_waits_for_another_factors_slot_in_flight_only_until_its_l
     calls.clear()
     assert verify(otp, code) == VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=60)
     assert len(calls) == 1  # answered at once: the leaked slot's lease is over
+
+
+def test_tries_left_are_those_before_the_lock_or_on_the_code_and_never_zero(redis_client) -> None:
+    tries_left = lockout_lua(
+        redis_client, LockoutPolicy(10, 60, 3600), "lockout_tries_left(tonumber(ARGV[1]), tonumber(ARGV[2]))"
+    )
+    # (failures counted, tries left on the code; 0 = a factor without one) -> what the user is told
+    cases = {(1, 0): 9, (7, 0): 3, (7, 2): 2, (7, 5): 3, (9, 0): 1, (10, 0): 1, (12, 4): 1}
+    assert {case: tries_left(*case) for case in cases} == cases
