@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -31,6 +32,7 @@ if str(ROOT) not in sys.path:
 
 from bench.load_app import App, BenchUsers, Config, app_cpu, app_rss_mb, profile_worker, thread_cpu  # noqa: E402
 from bench.load_client import Frontend  # noqa: E402
+from bench.load_counts import COUNTED_LOGINS, count_logins, print_counts  # noqa: E402
 from bench.load_flows import Level, Pages, WebsocketLogins, direct_level, drive  # noqa: E402
 from tests.support.plivo_server import LocalPlivo  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
@@ -61,6 +63,7 @@ class ConfigResult:
     idle_ms_per_tab_second: float | None = None
     memory_kb_per_login: float | None = None
     lock_warnings: int = 0
+    counts: dict | None = None  # the work of one login (bench/load_counts.py), counted with one worker
     failures: list[str] = field(default_factory=list)
 
 
@@ -139,12 +142,16 @@ async def run_config(config: Config, options: argparse.Namespace, redis: RedisSe
     counts = {clients: counts.get(clients, 6 * clients) for clients in options.levels}
     idle_count = IDLE_TABS if config.idle and not options.smoke else 0
     memory_count = 500 if config.memory and not options.smoke else 0  # fewer would drown in the RSS noise (~2 MB)
-    needed = 2 * sum(counts.values()) + 20 + idle_count + 3 * memory_count
-    with App(config, work, redis, plivo, needed) as app:
+    counted = COUNTED_LOGINS if config.workers == 1 else 0
+    needed = 2 * sum(counts.values()) + 20 + idle_count + 3 * memory_count + counted
+    counts_dir = work / f"counts-{config.key}" if counted else None
+    with App(config, work, redis, plivo, needed, counts_dir) as app:
         frontend = Frontend.from_build(app.web_dir, app.reflex_version, app.root_state, pages().session_state)
         logins = WebsocketLogins(app.running.url, frontend, pages(), plivo)
         try:
             await drive(2, app.users.take(20), logins.login, LEVEL_LIMIT_SECONDS)  # warm up (not measured)
+            if counts_dir is not None:
+                result.counts = await count_logins(counts_dir, logins, plivo, app.users.take(counted))
             if idle_count:  # first, while no state expires: the warm-up's expire before the idle windows
                 await asyncio.sleep(config.state_expiry_seconds + 3)
                 idle_seconds = min(options.idle_seconds, config.state_expiry_seconds - 8)  # tabs open for ~4 s
@@ -195,6 +202,9 @@ def report(results: list[ConfigResult], elapsed: float) -> list[tuple[str, bool]
         print(f"\n  {result.config.name}: {shown}", end="")
     print()
     checks = targets({result.config.key: result for result in results})
+    for result in results:
+        if result.counts is not None:
+            checks += print_counts(result.counts)
     print()
     for name, ok in checks:
         print(f"  [{'ok' if ok else 'MISS'}] {name}")
@@ -252,6 +262,10 @@ async def main_async(options: argparse.Namespace) -> int:
             results.append(await run_config(config, options, redis, plivo, work))
     checks = report(results, time.perf_counter() - started)
     failures = [failure for result in results for failure in result.failures]
+    if options.json:
+        counts = next((result.counts for result in results if result.counts is not None), None)
+        summary = {"counts": counts, "checks": checks, "failures": failures}
+        options.json.write_text(json.dumps(summary, indent=1))
     if failures:
         print(f"\n{len(failures)} logins FAILED, e.g.:")
         for failure in failures[:5]:
@@ -285,6 +299,7 @@ def main() -> int:
     )
     parser.add_argument("--idle-seconds", type=float, default=12.0, help="each idle window (at most 12)")
     parser.add_argument("--profile", type=Path, help="write a py-spy profile of a worker per level into DIR")
+    parser.add_argument("--json", type=Path, help="also write the work counts, checks and failures to this file")
     options = parser.parse_args()
     if options.smoke:
         options.quick, options.configs, options.levels = True, "single", (1,)
