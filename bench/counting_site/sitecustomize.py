@@ -8,6 +8,7 @@ its workers), without a line of bench code in the app. Nothing happens unless SM
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import threading
 
 COUNTS_DIR = os.environ.get("SMS2FA_BENCH_COUNTS", "")
 JOBS_THREAD = "sms2fa-jobs"
+_TABLE_AFTER = {"FROM", "INTO", "UPDATE"}
 _counts: dict[str, int] = {}
 _lock = threading.Lock()
 
@@ -47,8 +49,11 @@ def _hook_sql() -> None:
 
     def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         _add("sql")
-        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+        words = statement.split()
+        if words[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
             _add("sql_writes")
+        table = next((word for before, word in itertools.pairwise(words) if before.upper() in _TABLE_AFTER), "?")
+        _add(f"detail:sql {words[0].upper()} {table}")  # which statements, for a reader of the JSON summary
 
     event.listen(Engine, "before_cursor_execute", on_execute)
     event.listen(Engine, "commit", lambda _conn: _add("commits"))
@@ -57,8 +62,23 @@ def _hook_sql() -> None:
 def _hook_redis() -> None:
     """One send_packed_command is one round trip: a command, a pipeline or a script call."""
     import redis.asyncio.connection as async_connection
+    import redis.client as sync_client
     import redis.connection as sync_connection
 
+    real_execute = sync_client.Redis.execute_command
+
+    def named(self, *args, **options):  # type: ignore[no-untyped-def]
+        _add(f"detail:redis {args[0]}")
+        return real_execute(self, *args, **options)
+
+    real_pipeline = sync_client.Pipeline.execute
+
+    def named_pipeline(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _add(f"detail:redis PIPELINE {'+'.join(str(command[0][0]) for command in self.command_stack)}")
+        return real_pipeline(self, *args, **kwargs)
+
+    sync_client.Redis.execute_command = named  # type: ignore[method-assign]
+    sync_client.Pipeline.execute = named_pipeline  # type: ignore[method-assign]
     real_sync = sync_connection.AbstractConnection.send_packed_command
     real_async = async_connection.AbstractConnection.send_packed_command
 
