@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,14 +87,15 @@ async def count_logins(directory: Path, logins: WebsocketLogins, plivo: LocalPli
     reports = sum(report["reply"] == 200 for report in plivo.reports)
     before = await _settled(directory, plivo, reports)
     idle = {name: count - before.get(name, 0) for name, count in (await _settled(directory, plivo, reports)).items()}
-    before, api_before, frames = app_counts(directory), plivo.requests, 0
+    before, api_before, frames = app_counts(directory), plivo.requests, []
     for user in users:
-        frames += int((await logins.login(user))["frames"])
+        frames.append(int((await logins.login(user))["frames"]))
         reports += REPORTS_PER_TEXT
         await _settled(directory, plivo, reports)
     after = app_counts(directory)
     per_login = {name: (after.get(name, 0) - before.get(name, 0)) / len(users) for name in after}
-    per_login |= {"frames": frames / len(users), "plivo_api": (plivo.requests - api_before) / len(users)}
+    # Frames: the median, as a delivery report that reaches a slow tab still on the challenge page adds one.
+    per_login |= {"frames": statistics.median(frames), "plivo_api": (plivo.requests - api_before) / len(users)}
     per_login["reports"] = REPORTS_PER_TEXT
     return {"per_login": per_login, "idle": {name: count for name, count in idle.items() if count}}
 

@@ -1,8 +1,11 @@
 """Builds the Reflex app and registers its pages and API routes; nothing more."""
 
 import reflex as rx
+from reflex_base.config import get_config
+from reflex_base.constants import Endpoint
 
 from sms2fa_app.api.routes import api_app
+from sms2fa_app.api.socket_path import direct_socket
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.components.brand import head_components, page_meta
 from sms2fa_app.config import get_settings
@@ -33,7 +36,11 @@ from sms2fa_app.state.verify_email import VerifyEmailState
 
 # No toaster: the strict CSP forbids server-sent toasts, so notices are drawn from state. api_app(): Plivo's
 # callbacks, /healthz, /readyz and /metrics.
-app = rx.App(backend_exception_handler=on_backend_error, api_transformer=api_app(), head_components=head_components())
+app = rx.App(
+    backend_exception_handler=on_backend_error,
+    api_transformer=[api_app(), direct_socket(get_config().prepend_backend_path(str(Endpoint.EVENT)))],
+    head_components=head_components(),
+)
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
