@@ -156,8 +156,9 @@ async def run_config(config: Config, options: argparse.Namespace, redis: RedisSe
     result = ConfigResult(config)
     counts = {1: 12, 10: 120, 50: 300} if options.quick else {1: 45, 10: 300, 50: 900}
     counts = {clients: counts.get(clients, 6 * clients) for clients in options.levels}
-    idle_count = IDLE_TABS if config.idle and not options.smoke else 0
-    memory_count = 500 if config.memory and not options.smoke else 0  # fewer would drown in the RSS noise (~2 MB)
+    extras = not (options.smoke or options.levels_only)
+    idle_count = IDLE_TABS if config.idle and extras else 0
+    memory_count = 500 if config.memory and extras else 0  # fewer would drown in the RSS noise (~2 MB)
     counted = COUNTED_LOGINS if config.workers == 1 else 0
     needed = 2 * sum(counts.values()) + 20 + idle_count + 3 * memory_count + counted
     counts_dir = work / f"counts-{config.key}" if counted else None
@@ -314,6 +315,7 @@ def main() -> int:
         action="store_true",
         help="a short check that the bench runs: --quick --configs single --levels 1, no idle or memory measures",
     )
+    parser.add_argument("--levels-only", action="store_true", help="no idle-tab or memory measures")
     parser.add_argument("--idle-seconds", type=float, default=12.0, help="each idle window (at most 12)")
     parser.add_argument("--profile", type=Path, help="write a py-spy profile of a worker per level into DIR")
     parser.add_argument("--json", type=Path, help="also write the work counts, checks and failures to this file")

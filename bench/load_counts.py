@@ -103,7 +103,8 @@ async def count_logins(directory: Path, logins: WebsocketLogins, plivo: LocalPli
 def print_counts(measured: dict) -> list[tuple[str, bool]]:
     """Each figure beside its budget and its count before issue 24; the checks for the report."""
     per_login = measured["per_login"]
-    print(f"\nwork per whole login (mean of {COUNTED_LOGINS} logins one after the other, delivery reports included)")
+    print(f"\nwork per whole login: the last checks below ({COUNTED_LOGINS} logins one after the other, each with its")
+    print("delivery reports; the mean of each count, the median of the frames)")
     checks = []
     for budget in BUDGETS:
         value = per_login.get(budget.key, 0.0)
