@@ -11,6 +11,7 @@ from pathlib import Path
 import psutil
 from sqlmodel import Session, func, select
 
+from bench.load_counts import counting_environment
 from bench.load_flows import PASSWORD, Seeded
 from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.models import User
@@ -46,6 +47,8 @@ RUN_SETTINGS = {
     "SMS_COUNTRY_CAPS_PER_HOUR": "US=999999999",  # a cap has at most 9 digits
     "SMS_COUNTRY_CAP_DEFAULT_PER_HOUR": "999999999",
     "OPERATOR_EMAIL": "ops@load.example",  # production needs it (mail goes to the bench's local SMTP server)
+    "TRUSTED_PROXY_HOPS": "0",  # production needs it: the tabs reach the app on 127.0.0.1, no proxy
+    "OTP_ALLOWED_COUNTRIES": "US",  # production needs it: the bench texts US numbers only
 }
 APP_HOST = "localhost"  # as the e2e tests: production wants an APP_URL and a WebAuthn origin on a domain name
 AREA_CODES = (650, 212, 312, 617, 206, 303, 512, 718)  # not 415: +14155550100 is the sender
@@ -123,8 +126,11 @@ def seed(services: Services, prefix: str, count: int) -> BenchUsers:
 class App:
     """The app in one configuration, with its seeded accounts; `with App(...) as app:` starts and stops it."""
 
-    def __init__(self, config: Config, work: Path, redis: RedisServer, plivo: LocalPlivo, accounts: int):
-        self.config, self.work, self.plivo, self._accounts = config, work, plivo, accounts
+    def __init__(
+        self, config: Config, work: Path, redis: RedisServer, plivo: LocalPlivo, accounts: int, counts: Path | None
+    ):
+        """`counts`: where the app's processes answer their counts of SQL and Redis work (None: not counted)."""
+        self.config, self.work, self.plivo, self._accounts, self.counts = config, work, plivo, accounts, counts
         if not (work / "project").exists():
             project_mirror(work / "project")
         self.environment = app_environment(
@@ -147,7 +153,8 @@ class App:
         migrate(self.work / "project", self.environment, self.log_path)
         self.services = build_services(load_settings(self.environment, env_file=None))
         self.users = seed(self.services, self.config.key, self._accounts)
-        self.running = start_app(self.work / "project", self.environment, self.log_path)
+        environment = self.environment if self.counts is None else counting_environment(self.counts, self.environment)
+        self.running = start_app(self.work / "project", environment, self.log_path)
         try:
             wait_until_ready(self.running)
         except BaseException:

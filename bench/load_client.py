@@ -27,6 +27,10 @@ ON_LOAD = "reflex___state____on_load_internal_state.on_load_internal"
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
 
 
+# The minifier writes the hashes either as an array literal or, when shorter, as one string it splits:
+# initialStateHashes=["a","b"] or initialStateHashes=`a.b`.split(`.`) (the form of today's bundles).
+STATE_HASHES = re.compile(r"initialStateHashes=(?:\[(?P<array>[^\]]*)\]|`(?P<dotted>[0-9a-f.]*)`\.split\(`\.`\))")
+
 Problem = Callable[["Tab"], str]  # what went wrong on the page, or ""
 
 
@@ -49,10 +53,11 @@ class Frontend:
         """Read the schema and hashes from the built JS bundle the browser downloads."""
         for bundle in sorted((web_dir / "build" / "client" / "assets").glob("*.js")):
             text = bundle.read_text(errors="replace")
-            hashes = re.search(r"initialStateHashes=\[([^\]]*)\]", text)
+            hashes = STATE_HASHES.search(text)
             schema = re.search(r"stateSchema=`([0-9a-f]+)`", text)
             if hashes and schema:
-                return cls(reflex_version, schema[1], re.findall(r"[0-9a-f]{16}", hashes[1]), root, session)
+                listed = hashes["array"] if hashes["array"] is not None else hashes["dotted"]
+                return cls(reflex_version, schema[1], re.findall(r"[0-9a-f]{16}", listed), root, session)
         raise RuntimeError(f"no initialStateHashes/stateSchema in {web_dir}/build/client/assets")
 
 

@@ -5,7 +5,7 @@
 One cycle is request_code + verify_code (the right code) through OtpService with a no-op SMS gateway;
 the baseline cycle is SET key code EX 300 + GETDEL key on the same kind of client. Round trips are
 counted by a connection wrapper (one per command batch written). Targets: verify 1 round trip,
-request <= 2, OTP cycles/s >= 0.5 x baseline cycles/s. Limits are raised so nothing is refused.
+request 1, OTP cycles/s >= 0.55 x baseline cycles/s (issue 24). Limits are raised so nothing is refused.
 """
 
 from __future__ import annotations
@@ -161,11 +161,11 @@ def main() -> int:
         print(f"{name:<34}{timing.per_second:>10.0f}{timing.micros:>10.1f}{timing.trips:>17.2f}")
     print()
     spread = f"{min(ratios):.2f}..{max(ratios):.2f}"
-    print(f"ratio otp cycle / baseline cycle: {ratio:.2f} (median of {len(ratios)} rounds, {spread}; target >= 0.50)")
+    print(f"ratio otp cycle / baseline cycle: {ratio:.2f} (median of {len(ratios)} rounds, {spread}; target >= 0.55)")
     checks = {
         "verify = 1 round trip": verify.trips == 1,
-        "request <= 2 round trips": request.trips <= 2,
-        "ratio >= 0.5": ratio >= 0.5,
+        "request = 1 round trip": request.trips == 1,
+        "ratio >= 0.55": ratio >= 0.55,
     }
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'MISS'}] {name}")

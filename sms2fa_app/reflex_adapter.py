@@ -20,7 +20,8 @@ from reflex.istate.data import ReflexURL, URLData
 from reflex.istate.manager.redis import StateManagerRedis
 from reflex.state import State, StateUpdate, UpdateVarsInternalState, _override_base_method
 from reflex.utils.token_manager import LocalTokenManager, RedisTokenManager
-from reflex_base.constants import RouteVar
+from reflex_base.config import get_config
+from reflex_base.constants import Endpoint, RouteVar
 from reflex_base.constants.state import FIELD_MARKER
 from reflex_base.event import server_side
 from reflex_base.event.context import EventContext
@@ -236,3 +237,9 @@ def call_function_event(function: rx.Var, callback: Any = None, *, skip_undefine
                 _var_data=compiled._get_all_var_data(),
             )
     return server_side("_call_function", inspect.signature(rx.call_function), function=function, callback=compiled)
+
+
+def socket_event_path() -> str:
+    """Where Reflex mounts its socket.io app (`Endpoint.EVENT`, behind the configured backend path): the websocket
+    path api/socket_path.py sends around the HTTP middleware stacks."""
+    return get_config().prepend_backend_path(str(Endpoint.EVENT))

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from sms2fa_app.api.routes import api_app
+from sms2fa_app.api.socket_path import direct_socket
 from sms2fa_app.backend.infra.log_guard import install_framework_log_guard
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.components.brand import head_components, page_meta
@@ -18,6 +19,7 @@ from sms2fa_app.pages.dev_outbox import dev_outbox_page
 from sms2fa_app.pages.email_links import forgot_password_page, reset_password_page, verify_email_page
 from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
+from sms2fa_app.reflex_adapter import socket_event_path
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
@@ -37,7 +39,7 @@ from sms2fa_app.state.verify_email import VerifyEmailState
 app = rx.App(
     backend_exception_handler=on_backend_error,
     frontend_exception_handler=on_frontend_error,
-    api_transformer=api_app(),
+    api_transformer=[api_app(), direct_socket(socket_event_path())],
     head_components=head_components(),
 )
 if get_settings().is_production:  # development keeps Reflex's full diagnostics

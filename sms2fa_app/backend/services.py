@@ -239,6 +239,7 @@ def build_services(
             sessions=sessions,
             factors=second_factors,
             deliveries=deliveries,
+            redis_client=redis_client,
         ),
         housekeeping=housekeeping,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),

@@ -47,7 +47,8 @@ def walk(routes):
         else:
             yield {"path": getattr(route, "path", None), "kind": type(route).__name__}
 
-served = [*walk(app.api_transformer.routes), *walk(app._api.routes)]
+ours = next(t for t in app.api_transformer if hasattr(t, 'routes'))  # our Starlette app (then socket_path's)
+served = [*walk(ours.routes), *walk(app._api.routes)]
 pages = ["/" if route == "index" else "/" + route for route in app._unevaluated_pages]
 print(json.dumps({"backend": served, "pages": pages}))
 """

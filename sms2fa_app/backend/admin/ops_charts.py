@@ -75,14 +75,24 @@ class OpsCharts:
 class OpsChartsReader:
     """Reads the stored events into OpsCharts."""
 
-    def __init__(self, database: Database, clock: Clock, sms_prices: PriceTable, voice_prices: PriceTable):
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        sms_prices: PriceTable,
+        voice_prices: PriceTable,
+        before_read: Callable[[], object] = lambda: None,
+    ):
+        """`before_read`: brings the rows up to date first (OpsEvents.flush: the delivery reports' journal)."""
         self._db = database
         self._clock = clock
         self._prices = {Channel.SMS: sms_prices, Channel.VOICE: voice_prices}
+        self._before_read = before_read
 
     def read(self, hours: int = 24) -> OpsCharts:
         """The charts of the last `hours` whole hours (the current one included)."""
         hours = max(1, min(int(hours), 24 * 14))
+        self._before_read()
         first = (int(self._clock.now()) // HOUR - hours + 1) * HOUR
         offset = (col(SmsOpsEvent.at) - first) / HOUR  # >= 0: the SQLite cast truncates, Postgres' would round
         hour = func.floor(offset) if self._db.engine.dialect.name == "postgresql" else cast(offset, Integer)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import redis
+
 from sms2fa_app.backend.admin.console import AdminConsole
 from sms2fa_app.backend.admin.ops_charts import OpsChartsReader
-from sms2fa_app.backend.admin.ops_events import OpsEvents
+from sms2fa_app.backend.admin.ops_events import FLUSH_SECONDS, JOURNAL_KEY, OpsEvents
 from sms2fa_app.backend.admin.resets import TwoFactorResets
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
@@ -41,6 +43,7 @@ def build_admin(
     sessions: SessionStore,
     factors: SecondFactors,
     deliveries: DeliveryStatuses,
+    redis_client: redis.Redis,
 ) -> AdminServices:
     """Wire the console; the send path and the delivery reports start writing operations events, and the job
     queue starts applying due resets."""
@@ -55,10 +58,13 @@ def build_admin(
         settings.admin_reset_wait_seconds,
     )
     jobs.every(settings.admin_reset_sweep_seconds, resets.apply_due)
-    ops_events = OpsEvents(database, clock, activity.retention_seconds)
+    ops_events = OpsEvents(database, clock, activity.retention_seconds, redis_client)
     jobs.every(3600, ops_events.purge)
+    jobs.every(FLUSH_SECONDS, ops_events.flush)
     factors.otp.on_text = ops_events.text
-    deliveries.on_report = ops_events.report
+    deliveries.journal_key = JOURNAL_KEY  # the delivery script notes each new state; no SQL per report
     console = AdminConsole(database, clock, sessions, factors.otp.lockout, factors, activity, resets)
-    charts = OpsChartsReader(database, clock, settings.sms_price_table, settings.voice_price_table)
+    charts = OpsChartsReader(
+        database, clock, settings.sms_price_table, settings.voice_price_table, before_read=ops_events.flush
+    )
     return AdminServices(console, resets, ops_events, charts)

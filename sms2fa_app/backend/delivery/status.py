@@ -15,7 +15,6 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -47,6 +46,11 @@ class DeliveryState(enum.StrEnum):
         return self in (DeliveryState.DELIVERED, DeliveryState.UNDELIVERED, DeliveryState.FAILED)
 
     @property
+    def rank(self) -> int:
+        """Queued < sent < a final state: a message's state only moves up the ranks."""
+        return _RANKS[self]
+
+    @property
     def lost(self) -> bool:
         """True when the message will not arrive."""
         return self in (DeliveryState.UNDELIVERED, DeliveryState.FAILED)
@@ -68,7 +72,8 @@ class Delivery:
     error_code: str = ""
 
 
-# KEYS: message record. ARGV: state, rank of the state, error code. Returns 1 when the state moved.
+# KEYS: message record[, journal]. ARGV: state, rank of the state, error code, message id. Returns 1 when the state
+# moved; then the journal (a hash: message id -> newest state), when given, holds the new state too.
 _RECORD_LUA = """
 local stored = redis.call('HMGET', KEYS[1], 's', 'ck', 'cm')
 if not stored[1] then
@@ -79,12 +84,15 @@ if ranks[stored[1]] >= tonumber(ARGV[2]) then
   return 0
 end
 redis.call('HSET', KEYS[1], 's', ARGV[1], 'e', ARGV[3])
+if KEYS[2] then
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[1])
+end
 if (ARGV[1] == 'undelivered' or ARGV[1] == 'failed') and stored[2] then
   redis.call('ZREM', stored[2], stored[3])
 end
 return 1
 """
-_RANKS = {
+_RANKS: dict[DeliveryState, int] = {
     DeliveryState.QUEUED: 1,
     DeliveryState.SENT: 2,
     DeliveryState.DELIVERED: 3,
@@ -101,7 +109,9 @@ class DeliveryStatuses:
         self._clock = clock
         self._ttl = int(ttl_seconds)
         self._record = client.register_script(_RECORD_LUA)
-        self.on_report: Callable[[str, DeliveryState], None] | None = None  # told of each state that moved
+        # A hash the same script writes each moved state into (message id -> state), for a reader that applies
+        # them in batches (the operations charts): no work of its own per report.
+        self.journal_key: str | None = None
 
     def track(self, message_id: str, channel: Channel, binding: str, cooldown: tuple[str, str] | None = None) -> None:
         """Start following a message just handed to the provider (queued), as the newest of its binding;
@@ -126,16 +136,13 @@ class DeliveryStatuses:
             return False
         if not _MESSAGE_ID.fullmatch(message_id or "") or not _ERROR_CODE.fullmatch(error_code or ""):
             return False
+        keys = [MESSAGE_PREFIX + message_id, *([self.journal_key] if self.journal_key else [])]
         with redis_fail_closed():
-            moved = bool(
-                self._record(keys=[MESSAGE_PREFIX + message_id], args=[parsed.value, _RANKS[parsed], error_code])
-            )
+            moved = bool(self._record(keys=keys, args=[parsed.value, parsed.rank, error_code, message_id]))
         if moved:
             log_event(
                 log, logging.INFO, "delivery_report", message_id=message_id, state=parsed.value, error=error_code or "-"
             )
-            if self.on_report is not None:
-                self.on_report(message_id, parsed)
         return moved
 
     def latest(self, binding: str) -> Delivery | None:

@@ -40,7 +40,7 @@ local now = tonumber(ARGV[1])
 local member = ARGV[2]
 local country = tonumber(ARGV[7])
 local block_seconds = tonumber(ARGV[8])
-local limits, windows, pow_ats = {}, {}, {}
+local limits, windows, pow_ats, counts = {}, {}, {}, {}
 for i = 1, #KEYS - 2 do
   limits[i] = tonumber(ARGV[6 + 3 * i])
   windows[i] = tonumber(ARGV[7 + 3 * i])
@@ -55,8 +55,8 @@ if blocked_until > now then
 end
 for i = 1, #limits do
   local key = KEYS[i + 2]
-  window_prune(key, windows[i], now)
-  local wait = window_wait(key, limits[i], windows[i], now)
+  counts[i] = window_count(key, windows[i], now)
+  local wait = window_wait(key, counts[i], limits[i], windows[i], now)
   if wait then
     if i == country then
       return {'blocked', tostring(wait), 0}
@@ -64,7 +64,7 @@ for i = 1, #limits do
     return {'full', tostring(wait), i}
   end
 end
-local pressed = pow_gate(2, pow_ats, ARGV[5], tonumber(ARGV[6]))
+local pressed = pow_gate(counts, pow_ats, ARGV[5], tonumber(ARGV[6]))
 if pressed > 0 then
   return {'proof', '0', pressed}
 end
@@ -74,7 +74,7 @@ end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
 redis.call('EXPIRE', KEYS[1], $code_gc)
-if redis.call('ZCARD', KEYS[country + 2]) >= limits[country] then
+if counts[country] + 1 >= limits[country] then -- this send is in the country's window now
   redis.call('SET', KEYS[2], tostring(now + block_seconds), 'EX', math.ceil(block_seconds) + $gc)
   return {'ok', '0', 1}
 end

@@ -28,11 +28,12 @@ Mode = Literal["check", "hit", "check_and_hit"]
 # Lua helpers shared by every script that keeps sliding windows (this module's and the OTP scripts),
 # so there is one limiter implementation. Times are seconds from the injected clock, passed in as ARGV.
 WINDOW_LUA = """
-local function window_prune(key, window, now)
+-- The events in the window, once the older ones are dropped: counted once per call, for every check below.
+local function window_count(key, window, now)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  return redis.call('ZCARD', key)
 end
-local function window_wait(key, limit, window, now)
-  local count = redis.call('ZCARD', key)
+local function window_wait(key, count, limit, window, now)
   if count < limit then
     return nil
   end
@@ -43,12 +44,12 @@ local function window_record(key, window, now, member)
   redis.call('ZADD', key, now, member)
   redis.call('EXPIRE', key, math.ceil(window) + 1)
 end
--- The first window (1-based, after `offset` keys) holding at least its pow_at events (0 = none), unless a
--- proof is given and not yet spent. A given proof is spent either way: a solution pays for one request.
-local function pow_gate(offset, pow_ats, proof_key, proof_ttl)
+-- The first window (1-based) whose count holds at least its pow_at events (0 = none), unless a proof is given
+-- and not yet spent. A given proof is spent either way: a solution pays for one request.
+local function pow_gate(counts, pow_ats, proof_key, proof_ttl)
   local pressed = 0
   for i = 1, #pow_ats do
-    if pow_ats[i] > 0 and redis.call('ZCARD', KEYS[i + offset]) >= pow_ats[i] then
+    if pow_ats[i] > 0 and counts[i] >= pow_ats[i] then
       pressed = i
       break
     end
@@ -70,21 +71,21 @@ _WINDOW_SCRIPT = (
 local now = tonumber(ARGV[1])
 local mode = ARGV[2]
 local member = ARGV[3]
-local pow_ats = {}
+local pow_ats, counts = {}, {}
 for i, key in ipairs(KEYS) do
   local limit = tonumber(ARGV[3 + 3 * i])
   local window = tonumber(ARGV[4 + 3 * i])
   pow_ats[i] = tonumber(ARGV[5 + 3 * i])
-  window_prune(key, window, now)
+  counts[i] = window_count(key, window, now)
   if mode ~= 'hit' and limit > 0 then
-    local wait = window_wait(key, limit, window, now)
+    local wait = window_wait(key, counts[i], limit, window, now)
     if wait then
       return {i, tostring(wait)}
     end
   end
 end
 if mode == 'check_and_hit' then
-  local pressed = pow_gate(0, pow_ats, ARGV[4], tonumber(ARGV[5]))
+  local pressed = pow_gate(counts, pow_ats, ARGV[4], tonumber(ARGV[5]))
   if pressed > 0 then
     return {-pressed, '0'}
   end

@@ -1,0 +1,115 @@
+"""The bench's counting hook, loaded into every Python process of the app under test (bench/load.py puts this
+directory first on PYTHONPATH, with SMS2FA_BENCH_COUNTS naming a directory): counts SQL statements, SQL writes,
+commits and Redis round trips, and answers them as JSON on the unix socket <dir>/<pid>.sock.
+
+Why a site hook: the counts must come from the production app as `reflex run --env prod` starts it (granian and
+its workers), without a line of bench code in the app. Nothing happens unless SMS2FA_BENCH_COUNTS is set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import threading
+
+COUNTS_DIR = os.environ.get("SMS2FA_BENCH_COUNTS", "")
+JOBS_THREAD = "sms2fa-jobs"
+_TABLE_AFTER = {"FROM", "INTO", "UPDATE"}
+_counts: dict[str, int] = {}
+_lock = threading.Lock()
+
+
+def _add(name: str) -> None:
+    with _lock:
+        _counts[name] = _counts.get(name, 0) + 1
+
+
+def _serve(path: str) -> None:
+    """Answer each connection with the counts so far (a blocked accept costs no CPU while idle)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    while True:
+        connection, _ = listener.accept()
+        with connection, _lock:
+            connection.sendall(json.dumps(_counts).encode())
+
+
+def _start() -> None:
+    _counts.clear()
+    path = os.path.join(COUNTS_DIR, f"{os.getpid()}.sock")
+    threading.Thread(target=_serve, args=(path,), name="bench-counts", daemon=True).start()
+
+
+def _hook_sql() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        _add("sql")
+        words = statement.split()
+        if words[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            _add("sql_writes")
+        table = next((word for before, word in itertools.pairwise(words) if before.upper() in _TABLE_AFTER), "?")
+        _add(f"detail:sql {words[0].upper()} {table}")  # which statements, for a reader of the JSON summary
+
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    event.listen(Engine, "commit", lambda _conn: _add("commits"))
+
+
+def _hook_redis() -> None:
+    """One send_packed_command is one round trip: a command, a pipeline or a script call."""
+    import redis.asyncio.connection as async_connection
+    import redis.client as sync_client
+    import redis.connection as sync_connection
+
+    real_execute = sync_client.Redis.execute_command
+
+    def named(self, *args, **options):  # type: ignore[no-untyped-def]
+        _add(f"detail:redis {args[0]}")
+        return real_execute(self, *args, **options)
+
+    real_pipeline = sync_client.Pipeline.execute
+
+    def named_pipeline(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _add(f"detail:redis PIPELINE {'+'.join(str(command[0][0]) for command in self.command_stack)}")
+        return real_pipeline(self, *args, **kwargs)
+
+    sync_client.Redis.execute_command = named  # type: ignore[method-assign]
+    sync_client.Pipeline.execute = named_pipeline  # type: ignore[method-assign]
+    real_sync = sync_connection.AbstractConnection.send_packed_command
+    real_async = async_connection.AbstractConnection.send_packed_command
+
+    def counted_sync(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _add("redis")
+        return real_sync(self, *args, **kwargs)
+
+    async def counted_async(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _add("redis")
+        return await real_async(self, *args, **kwargs)
+
+    sync_connection.AbstractConnection.send_packed_command = counted_sync  # type: ignore[method-assign]
+    async_connection.AbstractConnection.send_packed_command = counted_async  # type: ignore[method-assign]
+
+
+def _quiet_jobs_poll() -> None:
+    """The jobs thread wakes every 2 s to look for other processes' jobs; one worker has none, and its idle
+    polls would add time-dependent counts: here it wakes only when this process queues a job."""
+    real_wait = threading.Event.wait
+
+    def wait(self: threading.Event, timeout: float | None = None) -> bool:
+        if threading.current_thread().name == JOBS_THREAD:
+            timeout = None
+        return real_wait(self, timeout)
+
+    threading.Event.wait = wait  # type: ignore[method-assign]
+
+
+if COUNTS_DIR:
+    _hook_sql()
+    _hook_redis()
+    _quiet_jobs_poll()
+    _start()
+    os.register_at_fork(after_in_child=_start)
