@@ -9,9 +9,9 @@ import uuid
 import reflex as rx
 
 from sms2fa_app.backend.delivery.status import Channel
-from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
@@ -201,9 +201,17 @@ class ChallengeState(CooldownState, SessionState):
 
     async def _check(self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool) -> list:
         """Check the factor, advance the session and remember the device in one backend call."""
-        result, issued, device_token = await run_backend(
-            self._verify_and_advance, session, user, factor, code, remember
+        remember_for = self._user_agent() if remember else None
+        step = await run_backend(
+            self._services().sign_in.second_factor,
+            self._token(),
+            session,
+            user,
+            factor,
+            code,
+            remember_device_for=remember_for,
         )
+        result, issued = step.verify, step.issued
         if not result.ok:
             self.error = self._verify_failed(result, factor)
             if factor is Factor.SMS and result.status in _CODE_GONE:
@@ -216,8 +224,8 @@ class ChallengeState(CooldownState, SessionState):
             (await self.get_state(DashboardState))._recovery_used = True
         self._adopt(issued)
         self._watch_owner = self._watch_binding = ""
-        if device_token:
-            self._remember_device(device_token)
+        if step.device_token:
+            self._remember_device(step.device_token)
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.redirect(target)]
@@ -331,22 +339,3 @@ class ChallengeState(CooldownState, SessionState):
             return []
 
         return apply
-
-    def _verify_and_advance(
-        self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool
-    ) -> tuple[VerifyResult, IssuedSession | None, str]:
-        """Check the factor; when right, the session at stage authenticated under a new token, the factor used
-        remembered, and a device token when asked for (blocking: one hop for the whole verify)."""
-        services = self._services()
-        result = services.second_factors.verify(
-            session.user_id, factor, code, purpose=Purpose.LOGIN, binding=session.session_id
-        )
-        if not result.ok:
-            return result, None, ""
-        issued = services.sessions.advance(self._token(), Stage.AUTHENTICATED, factor.value)
-        if issued is None:
-            return result, None, ""
-        if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:
-            services.accounts.set_preferred_factor(session.user_id, Factor.SMS)
-        device_token = services.devices.remember(session.user_id, self._user_agent()) if remember else ""
-        return result, issued, device_token

@@ -4,7 +4,7 @@ factor when 2FA is on, then the new password. The state keeps only the digest of
 from __future__ import annotations
 
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.identity.password_reset import ResetLink, ResetOutcome
+from sms2fa_app.backend.flows.password_reset import ResetLink, ResetOutcome
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded

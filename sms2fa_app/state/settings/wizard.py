@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefused
+from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pyotp
 import pytest
 
-from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation, Reauth
 from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from sms2fa_app.backend.audit.activity import EventKind
-from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
+from sms2fa_app.backend.flows.password_reset import ResetOutcome
 from sms2fa_app.backend.identity.accounts import LoginOutcome
-from sms2fa_app.backend.identity.password_reset import ResetOutcome
 from sms2fa_app.backend.identity.passwords import PasswordProblem
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest

@@ -2,10 +2,9 @@
 
 One service owns the changes: turning SMS on, changing the number, turning 2FA off, regenerating
 recovery codes, adding and removing the authenticator app, adding and removing a passkey, changing the
-password. Each operation checks its grant, commits the change, and ends in the same finish, in ONE
-database transaction: the factor epoch moves on (every remembered device is void), every other session
-of the user ends, this session gets a new token and the security activity log gets its line (whose
-notice is mailed after the commit: the activity record is the one notice mechanism).
+password. Each operation checks its grant, commits the change, and ends in ONE database transaction with
+`revoke_everything` (account_security.py: every other session and remembered device void, the activity
+line whose notice is mailed after the commit) and a new token for this session.
 The grant is consumed atomically inside that transaction, before the commit: a change happens at most
 once per re-authentication, and a failure anywhere rolls the whole change back (fail closed).
 
@@ -24,13 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
-from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
 from sms2fa_app.backend.factors.totp import TotpSetup
+from sms2fa_app.backend.flows.account_security import revoke_everything
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
@@ -349,9 +348,8 @@ class FactorChanges:
     def _change(
         self, session: ActiveSession, operation: Operation, store: Callable[[Session], tuple[str, ...]]
     ) -> ChangeResult:
-        """Check the grant, then in one transaction: store, consume the grant, bump the epoch, end the
-        other sessions, rotate this one and record the change in the activity log (its notice is queued
-        after the commit)."""
+        """Check the grant, then in one transaction: store, consume the grant, revoke everything but this
+        session (account_security.revoke_everything, which logs the change) and rotate this one."""
         user_id, session_id = session.user_id, session.session_id
         try:
             with self._db.session() as tx:
@@ -364,18 +362,18 @@ class FactorChanges:
                 shown_once = store(tx)
                 if not self.grants.consume(user_id, session_id, operation, two_factor_on):
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-                bump_factor_epoch(tx, user_id)
-                ended = self._sessions.end_all_for_user(user_id, keep_session_id=session_id, db=tx)
+                moved = operation is Operation.CHANGE_NUMBER  # the activity line names the new number's ending
+                detail, old_phone = ((user.phone_number or "")[-4:], old_phone) if moved else ("", None)
+                revoked = revoke_everything(
+                    tx, self._sessions, self._activity, user_id, _EVENTS[operation], detail,
+                    keep_session_id=session_id, old_phone=old_phone,
+                )  # fmt: skip
                 issued = self._sessions.rotate(tx, session_id)
                 if issued is None:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-                if operation is Operation.CHANGE_NUMBER:
-                    new_ending = (user.phone_number or "")[-4:]
-                    self._activity.record(tx, user_id, _EVENTS[operation], new_ending, old_phone=old_phone)
-                else:
-                    self._activity.record(tx, user_id, _EVENTS[operation])
         except _Abort as abort:
             return abort.result
+        ended = revoked.sessions_ended
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)
         return ChangeResult(FactorChange.DONE, issued=issued, recovery_codes=shown_once, operation=operation)
 
