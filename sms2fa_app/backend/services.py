@@ -189,7 +189,7 @@ def build_services(
     relying_party = RelyingParty(settings.passkey_rp_id, settings.passkey_origin, settings.app_name)
     passkeys = Passkeys(database, challenges, lockout, clock, relying_party)
     grants = ReauthGrants(redis_client, clock)
-    second_factors = SecondFactors(otp, totp, recovery, passkeys)
+    second_factors = SecondFactors(database, otp, totp, recovery, passkeys)
     devices = RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity)
     passkey_sign_in = PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions)
     factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)

@@ -14,6 +14,11 @@ class Factor(enum.StrEnum):
     RECOVERY = "recovery"
     PASSKEY = "passkey"
 
+    @classmethod
+    def named(cls, method: object) -> Factor | None:
+        """The factor a browser's (or a stored) method names, or None: the one place a string becomes a Factor."""
+        return cls(method) if isinstance(method, str) and method in cls._value2member_map_ else None
+
 
 class VerifyStatus(enum.Enum):
     """How checking a code ended."""

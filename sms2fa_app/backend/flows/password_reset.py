@@ -60,7 +60,7 @@ class ResetLink:
     link: LiveLink
     needs_second_factor: bool  # 2FA is on and no factor was presented for this link yet
     phone_ending: str
-    has_totp: bool
+    available: frozenset[Factor]  # the factors the link takes (SecondFactors.available: none with 2FA off)
 
 
 class ResetOutcome(enum.Enum):
@@ -143,11 +143,12 @@ class PasswordResets:
             user = db.get(User, link.user_id)
         if user is None:
             return None
+        available = self._factors.available(link.user_id, Purpose.RESET)
         return ResetLink(
             link=link,
-            needs_second_factor=user.is_two_factor_enabled and not link.second_factor_done,
+            needs_second_factor=bool(available) and not link.second_factor_done,
             phone_ending=(user.phone_number or "")[-4:],
-            has_totp=user.is_two_factor_enabled and self._factors.totp.is_enabled(link.user_id),
+            available=available,
         )
 
     def send_code(self, raw_token: object, client_ip: str = "", proof: str = "") -> RequestResult | None:

@@ -161,7 +161,7 @@ def test_any_enrolled_factor_will_do_and_a_recovery_code_is_spent(
     setup = services.totp.begin_setup(user.id, ADA)
     assert services.totp.confirm_setup(user.id, pyotp.TOTP(setup.secret).at(clock.now())).ok
     token = requested(services, mailer)
-    assert services.password_resets.open(token).has_totp
+    assert services.password_resets.open(token).available == {Factor.SMS, Factor.TOTP, Factor.RECOVERY}
     assert services.password_resets.verify_factor(token, Factor.RECOVERY, codes[0]).ok
     assert services.recovery.remaining(user.id) == 9
     assert services.password_resets.complete(token, NEW, NEW).outcome is ResetOutcome.DONE
