@@ -229,7 +229,7 @@ def build_services(
         mailer=mailer,
         verification=verification,
         password_resets=password_resets,
-        deletion=AccountDeletion(database, grants, activity, lockout),
+        deletion=AccountDeletion(database, sessions, grants, activity, lockout),
         pow=pow,
         deliveries=deliveries,
         spoken=spoken,

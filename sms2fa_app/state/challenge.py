@@ -12,7 +12,7 @@ from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.second_factors import chosen
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
@@ -129,7 +129,7 @@ class ChallengeState(CooldownState, SessionState):
         """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
         the session's first code unless one is pending (the text goes out without the lock)."""
         session, user = await self._session_and_user() or (None, None)
-        if session is None or user is None or session.stage is not Stage.PASSWORD_VERIFIED or not user.phone_number:
+        if session is None or user is None or not session.awaiting_second_factor or not user.phone_number:
             authenticated = session is not None and session.is_authenticated
             return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
         first_visit = session.session_id != self._shown_session

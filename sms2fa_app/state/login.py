@@ -6,7 +6,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
-from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
+from sms2fa_app.backend.identity.sessions import IssuedSession
 from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import deadline_ms
@@ -99,7 +99,7 @@ class LoginState(SessionState):
             self.error = messages.INVALID_CREDENTIALS
             return []
         self._adopt(issued)
-        if issued.session.stage is Stage.PASSWORD_VERIFIED:
+        if issued.session.awaiting_second_factor:
             self.next_path = next_path  # the challenge goes there once the second factor is in
             return [rx.redirect(CHALLENGE_PATH)]
         return [rx.redirect(next_path or DASHBOARD_PATH)]

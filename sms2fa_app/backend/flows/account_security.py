@@ -61,8 +61,11 @@ class AccountDeletion:
     address captured now) and deletes the account's rows (identity.deletion); Redis state keyed by the user (its
     lockout record) goes after the commit."""
 
-    def __init__(self, database: Database, grants: ReauthGrants, activity: Activity, lockout: Lockout):
+    def __init__(
+        self, database: Database, sessions: SessionStore, grants: ReauthGrants, activity: Activity, lockout: Lockout
+    ):
         self._db = database
+        self._sessions = sessions
         self._grants = grants
         self._activity = activity
         self._lockout = lockout
@@ -75,7 +78,8 @@ class AccountDeletion:
             if user is None:
                 return False
             operation = Operation.DELETE_ACCOUNT
-            if not self._grants.consume(user_id, session.session_id, operation, user.is_two_factor_enabled):
+            assurance = self._sessions.assurance(session.session_id, db=tx)
+            if not self._grants.consume(user_id, session.session_id, operation, assurance, user.is_two_factor_enabled):
                 return False
             self._activity.record(tx, user_id, EventKind.ACCOUNT_DELETED)
             tx.flush()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn, PasskeySignIns
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
@@ -87,7 +88,7 @@ class SignIn:
         try:
             if not self._devices.check(issued.session.user_id, device):
                 return None
-            return self._sessions.advance(issued.token, Stage.AUTHENTICATED, REMEMBERED_DEVICE)
+            return self._sessions.advance(issued.token, (Amr.SWK,), REMEMBERED_DEVICE)
         except ServiceUnavailable:
             return None
 
@@ -122,7 +123,7 @@ class SignIn:
         result = self._factors.verify(session.user_id, factor, code, purpose=Purpose.LOGIN, binding=session.session_id)
         if not result.ok:
             return SecondFactorStep(result)
-        issued = self._sessions.advance(token, Stage.AUTHENTICATED, factor.value)
+        issued = self._sessions.advance(token, factor.amr, factor.value)
         if issued is None:
             return SecondFactorStep(result)
         if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:

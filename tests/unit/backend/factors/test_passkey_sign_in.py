@@ -11,7 +11,6 @@ import pytest
 from sms2fa_app.backend.factors.passkey_challenges import PASSKEY_CHALLENGE_SECONDS
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.factors.results import VerifyStatus
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.backend.services import Services
@@ -52,7 +51,7 @@ def test_a_discoverable_passkey_signs_in_in_one_step(
     signed = services.passkey_sign_in.sign_in(handle, authenticator.get(options), IP, "agent")
     assert signed.result.ok and signed.issued is not None
     session = services.sessions.resolve(signed.issued.token)
-    assert session is not None and session.user_id == ada and session.stage is Stage.AUTHENTICATED
+    assert session is not None and session.user_id == ada and session.is_authenticated
     assert services.accounts.get(ada).preferred_factor == "passkey"
 
 
