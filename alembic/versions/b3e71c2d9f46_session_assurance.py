@@ -22,6 +22,10 @@ down_revision: Union[str, Sequence[str], None] = 'a7d3c5e9f102'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+# SQLite rebuilds the table for these changes: it must keep AUTOINCREMENT, or a deleted session's id would be given
+# again (codes and grants are bound to session ids).
+_KEEP_IDS_UNIQUE = {'sqlite_autoincrement': True}
+
 _LEVEL_FROM_STAGE = """
 UPDATE login_sessions SET level = CASE
   WHEN stage <> 'authenticated' THEN 'none'
@@ -48,7 +52,7 @@ _STAGE_FROM_LEVEL = (
 
 def upgrade() -> None:
     """Upgrade schema (every live session stays signed in at the level its stage meant)."""
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+    with op.batch_alter_table('login_sessions', schema=None, table_kwargs=_KEEP_IDS_UNIQUE) as batch_op:
         batch_op.add_column(
             sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='none', nullable=False)
         )
@@ -57,19 +61,19 @@ def upgrade() -> None:
         )
         batch_op.alter_column('stage_started_at', new_column_name='auth_time')
     op.execute(_LEVEL_FROM_STAGE)
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+    with op.batch_alter_table('login_sessions', schema=None, table_kwargs=_KEEP_IDS_UNIQUE) as batch_op:
         batch_op.drop_column('stage')
 
 
 def downgrade() -> None:
     """Downgrade schema (a level becomes the stage it came from; the methods are forgotten)."""
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+    with op.batch_alter_table('login_sessions', schema=None, table_kwargs=_KEEP_IDS_UNIQUE) as batch_op:
         batch_op.add_column(
             sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=32), server_default='authenticated',
                       nullable=False)
         )
         batch_op.alter_column('auth_time', new_column_name='stage_started_at')
     op.execute(_STAGE_FROM_LEVEL)
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+    with op.batch_alter_table('login_sessions', schema=None, table_kwargs=_KEEP_IDS_UNIQUE) as batch_op:
         batch_op.drop_column('amr')
         batch_op.drop_column('level')

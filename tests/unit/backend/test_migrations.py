@@ -84,3 +84,14 @@ def test_sessions_made_before_the_assurance_keep_their_meaning(tmp_path: Path) -
     with engine.connect() as connection:
         stages = connection.execute(text("SELECT stage, stage_started_at FROM login_sessions ORDER BY id")).all()
     assert [tuple(row) for row in stages] == [(stage, 7) for _user, stage, _how in rows]
+
+
+def test_session_ids_are_never_given_again_after_the_migrations(tmp_path: Path) -> None:
+    """SQLite rebuilds login_sessions to change its columns: the rebuilt table keeps AUTOINCREMENT, so a deleted
+    session's id is never reused (a texted code or a grant bound to it would carry over to the next session)."""
+    url = f"sqlite:///{tmp_path / 'ids.db'}"
+    command.upgrade(_config(url), "head")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        table_sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'login_sessions'")).scalar()
+    assert "AUTOINCREMENT" in str(table_sql).upper()
