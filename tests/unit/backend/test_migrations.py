@@ -38,7 +38,12 @@ def _config(url: str) -> Config:
 
 def test_sessions_made_before_the_assurance_keep_their_meaning(tmp_path: Path) -> None:
     """The stage column of live sessions maps onto the assurance (and back on a downgrade)."""
-    url = f"sqlite:///{tmp_path / 'stages.db'}"
+    stages_map_onto_the_assurance(f"sqlite:///{tmp_path / 'stages.db'}")
+
+
+def stages_map_onto_the_assurance(url: str) -> None:
+    """Sessions of each stage, made before the assurance migration, read as the level they meant (on `url`'s empty
+    database); a downgrade gives the stages back."""
     config = _config(url)
     command.upgrade(config, "a7d3c5e9f102")
     engine = create_engine(url)
