@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bench.load_client import FlowError, Frontend, Tab
+from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, VerifyStatus
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.services import Services
 from tests.support.plivo_server import LocalPlivo
 
@@ -196,7 +196,7 @@ def direct_level(services: Services, plivo: LocalPlivo, clients: int, users: lis
         code = plivo.last_code_for(user.phone) or ""
         if services.otp.verify_code(**binding, code=code).status is not VerifyStatus.OK:
             raise FlowError("verify_code refused the texted code")
-        if services.sessions.advance(result.issued.token, Stage.AUTHENTICATED) is None:
+        if services.sessions.advance(result.issued.token, (Amr.SMS,), how="sms") is None:
             raise FlowError("advance")
         with lock:
             level.steps["whole"].append(time.perf_counter() - t0)

@@ -48,9 +48,12 @@ class LoginSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="users.id", index=True)
-    stage: str = Field(max_length=32)
+    # Its assurance (backend/assurance.py): the level it counts for, when its last factor was presented, and the
+    # RFC 8176 methods presented in it, each with when it was last presented ("pwd=1765000000.0 sms=...").
+    level: str = Field(default="none", max_length=16, sa_column_kwargs={"server_default": "none"})
+    auth_time: float
+    amr: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
     created_at: float
-    stage_started_at: float
     last_seen_at: float
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=255)

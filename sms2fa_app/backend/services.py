@@ -20,7 +20,6 @@ from sms2fa_app.backend.delivery.outbox import DevOutbox
 from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
 from sms2fa_app.backend.delivery.status import DeliveryStatuses
 from sms2fa_app.backend.delivery.voice import SpokenCodes
-from sms2fa_app.backend.factors.changes import FactorChanges
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
 from sms2fa_app.backend.factors.lockout import Lockout
@@ -31,12 +30,14 @@ from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.flows.account_security import AccountDeletion
+from sms2fa_app.backend.flows.factor_changes import FactorChanges
+from sms2fa_app.backend.flows.password_reset import PasswordResets, ResetPolicy
+from sms2fa_app.backend.flows.sign_in import SignIn
 from sms2fa_app.backend.housekeeping import Housekeeping
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
-from sms2fa_app.backend.identity.deletion import AccountDeletion
 from sms2fa_app.backend.identity.email_links import EmailLinks
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
-from sms2fa_app.backend.identity.password_reset import PasswordResets, ResetPolicy
 from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
 from sms2fa_app.backend.identity.verification import EmailVerification
@@ -75,6 +76,7 @@ class Services:
     passkeys: Passkeys
     passkey_sign_in: PasskeySignIns
     second_factors: SecondFactors
+    sign_in: SignIn  # the sign-in use cases (flows/sign_in.py)
     jobs: JobQueue
     notice_outbox: Outbox
     activity: Activity
@@ -187,7 +189,9 @@ def build_services(
     relying_party = RelyingParty(settings.passkey_rp_id, settings.passkey_origin, settings.app_name)
     passkeys = Passkeys(database, challenges, lockout, clock, relying_party)
     grants = ReauthGrants(redis_client, clock)
-    second_factors = SecondFactors(otp, totp, recovery, passkeys)
+    second_factors = SecondFactors(database, otp, totp, recovery, passkeys)
+    devices = RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity)
+    passkey_sign_in = PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions)
     factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)
     password_resets = PasswordResets(
         links,
@@ -213,10 +217,11 @@ def build_services(
         factor_changes=factor_changes,
         recovery=recovery,
         totp=totp,
-        devices=RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity),
+        devices=devices,
         passkeys=passkeys,
-        passkey_sign_in=PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions),
+        passkey_sign_in=passkey_sign_in,
         second_factors=second_factors,
+        sign_in=SignIn(sessions, devices, second_factors, accounts, passkey_sign_in),
         jobs=jobs,
         notice_outbox=notice_outbox,
         activity=activity,
@@ -224,7 +229,7 @@ def build_services(
         mailer=mailer,
         verification=verification,
         password_resets=password_resets,
-        deletion=AccountDeletion(database, grants, activity, lockout),
+        deletion=AccountDeletion(database, sessions, grants, activity, lockout),
         pow=pow,
         deliveries=deliveries,
         spoken=spoken,

@@ -9,9 +9,10 @@ import uuid
 import reflex as rx
 
 from sms2fa_app.backend.delivery.status import Channel
-from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
+from sms2fa_app.backend.factors.results import Factor, VerifyStatus
+from sms2fa_app.backend.factors.second_factors import chosen
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages
@@ -34,18 +35,11 @@ RECOVERY_FIELD = "field-code"  # the recovery code's input (its id)
 _CODE_GONE = frozenset({VerifyStatus.TOO_MANY_ATTEMPTS, VerifyStatus.EXPIRED, VerifyStatus.ALREADY_USED})
 
 
-def _factor(method: str, has_totp: bool, has_passkey: bool = False) -> Factor:
-    """The factor a method names (SMS for anything else, or for a factor the user does not have)."""
-    factor = Factor(method) if method in tuple(Factor) else Factor.SMS
-    offered = {Factor.TOTP: has_totp, Factor.PASSKEY: has_passkey}.get(factor, True)
-    return factor if offered else Factor.SMS
-
-
 class PageFacts:
     """What the challenge page shows, gathered in one backend call (blocking)."""
 
-    def __init__(self, has_totp: bool, has_passkey: bool, method: str, sent: CodeSent | SendRefused | int | None):
-        self.has_totp, self.has_passkey, self.method, self.sent = has_totp, has_passkey, method, sent
+    def __init__(self, available: frozenset[Factor], method: str, sent: CodeSent | SendRefused | int | None):
+        self.available, self.method, self.sent = available, method, sent
         self.lock_seconds = 0  # the lockout in force
         self.code_expires_at = 0.0  # when the pending texted code stops working (0: none)
 
@@ -63,6 +57,7 @@ class ChallengeState(CooldownState, SessionState):
     method: str = Factor.SMS.value
     has_totp: bool = False
     has_passkey: bool = False
+    _available: list[str] = []  # the user's factors for the login (SecondFactors.available), as the page loaded
     remember_label: str = ""
     _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey
@@ -73,12 +68,16 @@ class ChallengeState(CooldownState, SessionState):
     _shown_session: int = 0  # the login session this page shows (its first visit picks the factor)
 
     @property
-    def _factor(self) -> Factor:
-        return _factor(self.method, self.has_totp, self.has_passkey)
+    def _offered(self) -> frozenset[Factor]:
+        return frozenset(Factor(name) for name in self._available)
 
-    def _offered(self, factor: Factor) -> bool:
-        """Whether the user has this factor (SMS and recovery codes go with 2FA)."""
-        return {Factor.TOTP: self.has_totp, Factor.PASSKEY: self.has_passkey}.get(factor, True)
+    @property
+    def _factor(self) -> Factor:
+        return chosen(self.method, self._offered)
+
+    def _offer(self, available: frozenset[Factor]) -> None:
+        self._available = sorted(available)
+        self.has_totp, self.has_passkey = Factor.TOTP in available, Factor.PASSKEY in available
 
     def _reports_status(self) -> bool:
         return bool(getattr(self._services().gateway, "reports_status", False))
@@ -110,13 +109,12 @@ class ChallengeState(CooldownState, SessionState):
         """The user's factors, the factor shown (on the first visit a passkey whenever there is one, else the
         factor used last time) and, for a texted code, the send or the wait (blocking: one hop)."""
         services = self._services()
-        has_totp = services.totp.is_enabled(session.user_id)
-        has_passkey = services.passkeys.count(session.user_id) > 0
-        if first_visit:
-            method = Factor.PASSKEY.value if has_passkey else method
-        factor = _factor(method, has_totp, has_passkey)
+        available = services.second_factors.available(session.user_id, Purpose.LOGIN)
+        if first_visit and Factor.PASSKEY in available:
+            method = Factor.PASSKEY.value
+        factor = chosen(method, available)
         sent = self._code_or_wait(session, user.phone_number or "") if factor is Factor.SMS else None
-        facts = PageFacts(has_totp, has_passkey, factor.value, sent)
+        facts = PageFacts(available, factor.value, sent)
         facts.lock_seconds = services.lockout.wait(session.user_id)
         facts.code_expires_at = self._code_deadline(session)
         return facts
@@ -131,7 +129,7 @@ class ChallengeState(CooldownState, SessionState):
         """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
         the session's first code unless one is pending (the text goes out without the lock)."""
         session, user = await self._session_and_user() or (None, None)
-        if session is None or user is None or session.stage is not Stage.PASSWORD_VERIFIED or not user.phone_number:
+        if session is None or user is None or not session.awaiting_second_factor or not user.phone_number:
             authenticated = session is not None and session.is_authenticated
             return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
         first_visit = session.session_id != self._shown_session
@@ -170,7 +168,8 @@ class ChallengeState(CooldownState, SessionState):
         """What the page shows about the pending user (the number's last 4 digits only)."""
         self.phone_ending = (user.phone_number or "")[-4:]
         self.email_hint = messages.masked_email(user.email)
-        self.has_totp, self.has_passkey, self.method = facts.has_totp, facts.has_passkey, facts.method
+        self._offer(facts.available)
+        self.method = facts.method
         self.remember_label = messages.remember_device(self._services().settings.remember_device_days)
 
     def _watch(self, session: ActiveSession):
@@ -201,9 +200,17 @@ class ChallengeState(CooldownState, SessionState):
 
     async def _check(self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool) -> list:
         """Check the factor, advance the session and remember the device in one backend call."""
-        result, issued, device_token = await run_backend(
-            self._verify_and_advance, session, user, factor, code, remember
+        remember_for = self._user_agent() if remember else None
+        step = await run_backend(
+            self._services().sign_in.second_factor,
+            self._token(),
+            session,
+            user,
+            factor,
+            code,
+            remember_device_for=remember_for,
         )
+        result, issued = step.verify, step.issued
         if not result.ok:
             self.error = self._verify_failed(result, factor)
             if factor is Factor.SMS and result.status in _CODE_GONE:
@@ -216,8 +223,8 @@ class ChallengeState(CooldownState, SessionState):
             (await self.get_state(DashboardState))._recovery_used = True
         self._adopt(issued)
         self._watch_owner = self._watch_binding = ""
-        if device_token:
-            self._remember_device(device_token)
+        if step.device_token:
+            self._remember_device(step.device_token)
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
         return [rx.redirect(target)]
@@ -231,7 +238,8 @@ class ChallengeState(CooldownState, SessionState):
             self._services().passkeys.authentication_options, session.user_id, session.session_id
         )
         if options is None:
-            self.has_passkey, self.method, self.error = False, Factor.SMS.value, messages.PASSKEY_NONE
+            self._offer(self._offered - {Factor.PASSKEY})
+            self.method, self.error = Factor.SMS.value, messages.PASSKEY_NONE
             return []
         self.method = Factor.PASSKEY.value
         self._remember = form_data.get("remember") in ("on", "true")
@@ -311,7 +319,7 @@ class ChallengeState(CooldownState, SessionState):
     async def use_method(self, caller: Caller, method: str) -> Apply:
         """Switch between a passkey, the texted code, the authenticator app and a recovery code."""
         session, user = caller.signed_in
-        valid = method in tuple(Factor) and self._offered(Factor(method))
+        valid = Factor.named(method) in self._offered
         sent, expires_at = None, 0.0
         if valid and method == Factor.SMS:
             sent = await run_backend(self._code_or_wait, session, user.phone_number or "")
@@ -331,22 +339,3 @@ class ChallengeState(CooldownState, SessionState):
             return []
 
         return apply
-
-    def _verify_and_advance(
-        self, session: ActiveSession, user: User, factor: Factor, code: str, remember: bool
-    ) -> tuple[VerifyResult, IssuedSession | None, str]:
-        """Check the factor; when right, the session at stage authenticated under a new token, the factor used
-        remembered, and a device token when asked for (blocking: one hop for the whole verify)."""
-        services = self._services()
-        result = services.second_factors.verify(
-            session.user_id, factor, code, purpose=Purpose.LOGIN, binding=session.session_id
-        )
-        if not result.ok:
-            return result, None, ""
-        issued = services.sessions.advance(self._token(), Stage.AUTHENTICATED, factor.value)
-        if issued is None:
-            return result, None, ""
-        if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:
-            services.accounts.set_preferred_factor(session.user_id, Factor.SMS)
-        device_token = services.devices.remember(session.user_id, self._user_agent()) if remember else ""
-        return result, issued, device_token

@@ -36,8 +36,9 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
+from sms2fa_app.backend.assurance import Assurance
 from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -56,11 +57,17 @@ MAX_ARGUMENT_LENGTH = 256
 
 
 class Access(enum.Enum):
-    """Who may call a handler."""
+    """Who may call a handler, read from the session's assurance (backend/assurance.py)."""
 
     ANYONE = "anyone"  # no session needed (log in, sign up)
     PENDING = "pending"  # a session waiting for its second factor, whose user has a number (the challenge)
     SIGNED_IN = "signed_in"  # a fully signed-in user
+
+    def admits(self, assurance: Assurance) -> bool:
+        """Whether a session of this assurance may call a handler of this access."""
+        if self is Access.ANYONE:
+            return True
+        return assurance.awaiting_second_factor if self is Access.PENDING else assurance.signed_in
 
 
 @dataclass(frozen=True)
@@ -151,8 +158,7 @@ async def resolve_caller(state: Any, access: Access) -> Caller | None:
     if access is Access.ANYONE:
         return Caller()
     session, user = await state._session_and_user() or (None, None)
-    wanted = Stage.PASSWORD_VERIFIED if access is Access.PENDING else Stage.AUTHENTICATED
-    if session is None or user is None or session.stage is not wanted:
+    if session is None or user is None or not access.admits(session.assurance):
         return None
     if access is Access.PENDING and not user.phone_number:
         return None

@@ -6,9 +6,8 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
-from sms2fa_app.backend.identity.sessions import IssuedSession, Stage
+from sms2fa_app.backend.identity.sessions import IssuedSession
 from sms2fa_app.backend.infra.crypto import new_token
-from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import deadline_ms
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
@@ -70,11 +69,8 @@ class LoginState(SessionState):
             self._user_agent(),
             proof,
         )
-        if result.issued is not None and previous_token:
-            await run_backend(services.sessions.end, previous_token)
-        issued = result.issued
-        if result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED and issued is not None:
-            issued = await self._remembered(issued) or issued
+        step = await run_backend(services.sign_in.after_password, result, previous_token, self._device())
+        issued = step.issued
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
 
         async def apply() -> list:
@@ -103,7 +99,7 @@ class LoginState(SessionState):
             self.error = messages.INVALID_CREDENTIALS
             return []
         self._adopt(issued)
-        if issued.session.stage is Stage.PASSWORD_VERIFIED:
+        if issued.session.awaiting_second_factor:
             self.next_path = next_path  # the challenge goes there once the second factor is in
             return [rx.redirect(CHALLENGE_PATH)]
         return [rx.redirect(next_path or DASHBOARD_PATH)]
@@ -129,17 +125,20 @@ class LoginState(SessionState):
             self.error = messages.passkey_browser_error(refused, elsewhere=SIGN_IN_ELSEWHERE)
             return []
         services = self._services()
-        previous_token = self._token()
         signed = await run_backend(
-            services.passkey_sign_in.sign_in, handle, credential, self._client_ip(), self._user_agent(), proof
+            services.sign_in.with_passkey,
+            handle,
+            credential,
+            self._client_ip(),
+            self._user_agent(),
+            proof,
+            self._token(),
         )
         needed = signed.refusal is LoginOutcome.PROOF_REQUIRED
         self.pow_challenge = "" if signed.issued is not None else next_challenge(services, needed=needed, posted=proof)
         if signed.issued is None:
             self.error = self._passkey_refused(signed)
             return []
-        if previous_token:
-            await run_backend(services.sessions.end, previous_token)
         self._adopt(signed.issued)
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
         return [rx.redirect(next_path or DASHBOARD_PATH)]
@@ -149,13 +148,3 @@ class LoginState(SessionState):
         if signed.refusal is LoginOutcome.PROOF_REQUIRED:
             return messages.PASSKEY_PROOF_REQUIRED
         return messages.passkey_sign_in_failed(signed.result)
-
-    async def _remembered(self, issued: IssuedSession) -> IssuedSession | None:
-        """A remembered device skips the challenge: the session, moved on under a new token, or None."""
-        services = self._services()
-        try:
-            if not await run_backend(services.devices.check, issued.session.user_id, self._device()):
-                return None
-            return await run_backend(services.sessions.advance, issued.token, Stage.AUTHENTICATED, "device")
-        except ServiceUnavailable:
-            return None

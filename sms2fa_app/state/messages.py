@@ -6,11 +6,11 @@ import math
 
 from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
 from sms2fa_app.backend.delivery.status import Channel, Delivery, DeliveryState
-from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import SendRefusal, SendRefused
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.accounts import SignupProblem
 from sms2fa_app.backend.identity.passwords import (
     MAX_PASSWORD_LENGTH,

@@ -4,7 +4,8 @@ factor when 2FA is on, then the new password. The state keeps only the digest of
 from __future__ import annotations
 
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.identity.password_reset import ResetLink, ResetOutcome
+from sms2fa_app.backend.factors.second_factors import chosen
+from sms2fa_app.backend.flows.password_reset import ResetLink, ResetOutcome
 from sms2fa_app.state import messages
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded
@@ -58,11 +59,16 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
     method: str = Factor.SMS.value
     phone_ending: str = ""
     has_totp: bool = False
+    _available: list[str] = []  # the factors the link takes (SecondFactors.available)
     code_sent: bool = False
     error: str = ""
     notice: str = ""
     busy: bool = False
     _link: str = ""  # the digest of the link's token
+
+    @property
+    def _offered(self) -> frozenset[Factor]:
+        return frozenset(Factor(name) for name in self._available)
 
     def _show(self, opened: ResetLink | None) -> None:
         """The step a live link is at (or INVALID)."""
@@ -70,7 +76,8 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
             self.step, self._link = INVALID, ""
             return
         self.step = FACTOR if opened.needs_second_factor else NEW_PASSWORD
-        self.phone_ending, self.has_totp = opened.phone_ending, opened.has_totp
+        self.phone_ending, self.has_totp = opened.phone_ending, Factor.TOTP in opened.available
+        self._available = sorted(opened.available)
 
     @guarded(access=Access.ANYONE)
     async def load(self, _caller: Caller) -> list:
@@ -85,7 +92,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
     @guarded(access=Access.ANYONE)
     async def use_method(self, _caller: Caller, method: str) -> list:
         """Pick the factor: a texted code, the authenticator app or a recovery code."""
-        if method in tuple(Factor) and (method != Factor.TOTP or self.has_totp):
+        if Factor.named(method) in self._offered:
             self.method, self.error, self.notice = method, "", ""
         return []
 
@@ -114,7 +121,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
     @guarded(access=Access.ANYONE)
     async def verify_factor(self, _caller: Caller, form_data: dict) -> list:
         """The second factor; a right code lets the link set a new password."""
-        factor = Factor(self.method) if self.method in tuple(Factor) else Factor.SMS
+        factor = chosen(self.method, self._offered)
         resets = self._services().password_resets
         result = await run_backend(resets.verify_factor, link_digest(self._link), factor, form_data.get("code", ""))
         if result is None:

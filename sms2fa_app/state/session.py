@@ -23,7 +23,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from sms2fa_app import reflex_adapter as internals
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
@@ -235,7 +235,7 @@ class SessionState(rx.State):
             await self._forget()
             self._login_notice = words.LOG_IN_TO_CONTINUE
             return rx.redirect(self._login_path_back_to_here()), None
-        if session.stage is Stage.PASSWORD_VERIFIED:
+        if not session.is_authenticated:  # the second factor is still to come
             return rx.redirect(CHALLENGE_PATH), None
         self.signed_in_email = user.email
         return None, (session, user)

@@ -14,8 +14,8 @@ from sqlmodel import col, select
 
 from sms2fa_app.backend.admin.cli import set_admin
 from sms2fa_app.backend.admin.resets import CANCEL_PATH, PENDING
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.delivery.status import Channel, DeliveryState
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.models import TwoFactorReset, User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.admin import words
@@ -91,7 +91,7 @@ def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can
     user_email, user_e164 = flows.seeded_account(backend)
     with backend.database.session() as db:
         user_id = db.exec(select(User.id).where(User.email == user_email)).one()
-    backend.sessions.create(user_id, Stage.AUTHENTICATED)  # the user is signed in somewhere
+    backend.sessions.create(user_id, BY_PASSWORD)  # the user is signed in somewhere
 
     page.goto("/admin")
     open_account(page, user_email)

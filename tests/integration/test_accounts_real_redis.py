@@ -8,7 +8,6 @@ from pathlib import Path
 import redis
 
 from sms2fa_app.backend.identity.accounts import LoginOutcome
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.services import build_services
@@ -40,5 +39,5 @@ def test_login_throttle_on_real_redis(tmp_path: Path, real_redis: redis.Redis, d
     clock.advance(services.settings.login_window_seconds)
     result = services.accounts.log_in("ada@example.com", PASSWORD)
     assert result.outcome is LoginOutcome.AUTHENTICATED
-    assert services.sessions.resolve(result.issued.token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(result.issued.token).is_authenticated
     assert not [key for key in real_redis.keys("*") if "ada" in key]

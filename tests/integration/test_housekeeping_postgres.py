@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from scripts.stack_parts import Postgres
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.housekeeping import PurgeCounts
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.models import LoginSession
@@ -66,7 +66,7 @@ def test_25_sessions_leave_the_20_newest_on_postgres(services: Services, clock: 
     user = create_user(services)
     issued = []
     for _ in range(25):
-        issued.append(services.sessions.create(user.id, Stage.AUTHENTICATED))
+        issued.append(services.sessions.create(user.id, BY_PASSWORD))
         clock.advance(1)
     with services.database.session() as db:
         assert db.exec(text("SELECT count(*) FROM login_sessions")).one()[0] == 20

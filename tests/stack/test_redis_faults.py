@@ -25,7 +25,7 @@ from sqlmodel import select
 
 from scripts.stack import Stack
 from scripts.stack_parts import answers
-from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.assurance import Level
 from sms2fa_app.backend.infra.jobs import OUTAGE_RETRY_SECONDS
 from sms2fa_app.backend.models import LoginSession
 from sms2fa_app.backend.services import Services
@@ -223,7 +223,7 @@ def test_redis_killed_mid_sign_in_loses_nothing_acknowledged(
             passed = tx.exec(
                 select(LoginSession).where(
                     LoginSession.user_id.in_(user_ids),  # type: ignore[attr-defined]
-                    LoginSession.stage == Stage.AUTHENTICATED.value,
+                    LoginSession.level != Level.NONE.value,
                 )
             ).all()
         assert not passed, f"{len(passed)} logins completed without their second factor"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
+from sms2fa_app.backend.assurance import BY_PASSWORD, Amr, Level
+from sms2fa_app.backend.factors.grants import Operation, needed_reauth
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.identity.email_addresses import canonical_email
 from sms2fa_app.backend.identity.passwords import PasswordHasher
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, Stage
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 from tests.support.soft_authenticator import SoftAuthenticator
@@ -49,7 +50,7 @@ def account(services: Services, user_id: int = 1) -> User:
 
 def signed_in(services: Services, user_id: int = 1) -> tuple[str, ActiveSession]:
     """A fully signed-in session of the user: (token, session)."""
-    issued = services.sessions.create(user_id, Stage.AUTHENTICATED)
+    issued = services.sessions.create(user_id, BY_PASSWORD)
     return issued.token, issued.session
 
 
@@ -61,14 +62,16 @@ def log_in(services: Services, email: str = "ada@example.com") -> IssuedSession:
 
 
 def granted(
-    services: Services, session: ActiveSession, operation: Operation, level: Reauth | None = None
+    services: Services, session: ActiveSession, operation: Operation, level: Level | None = None
 ) -> ActiveSession:
-    """The session, holding a re-authentication grant for `operation` (as the password and code steps leave it)."""
+    """The session, holding a re-authentication grant for `operation` and re-authenticated at `level` (by default
+    the one the operation needs), as the password and code steps leave it."""
     user = services.accounts.get(session.user_id)
     two_factor_on = user is not None and user.is_two_factor_enabled
-    services.factor_changes.grants.grant(
-        session.user_id, session.session_id, operation, level or needed_reauth(operation, two_factor_on)
-    )
+    services.sessions.reauthenticate(session.session_id, BY_PASSWORD)
+    if (level or needed_reauth(operation, two_factor_on)) is Level.TWO_FACTOR:
+        services.sessions.reauthenticate(session.session_id, (Amr.SMS,))
+    services.factor_changes.grants.grant(session.user_id, session.session_id, operation)
     return session
 
 

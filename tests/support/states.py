@@ -183,12 +183,13 @@ async def deliver(state: Any, **tokens: object) -> None:
 async def settings_signed_in(services: Any, *, two_factor: bool) -> StatePage:
     """The loaded settings page of the test user, just signed in with their password (a 2FA user's challenge is
     skipped: the session is advanced directly)."""
-    from sms2fa_app.backend.identity.sessions import Stage
+
+    from sms2fa_app.backend.assurance import Amr
     from tests.support.factories import log_in
 
     issued = log_in(services)
     if two_factor:
-        issued = services.sessions.advance(issued.token, Stage.AUTHENTICATED)
+        issued = services.sessions.advance(issued.token, (Amr.SMS,))
     state = settings_page()
     await deliver(state, session_token=issued.token)
     await run(state.load())

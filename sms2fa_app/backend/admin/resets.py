@@ -25,8 +25,8 @@ from sms2fa_app.backend.admin.audit import ADMIN_CLIENT, Action, record_action
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.letters import Letter
-from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.second_factors import SecondFactors
+from sms2fa_app.backend.flows.account_security import revoke_everything
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.identity.sessions import SessionStore
 from sms2fa_app.backend.infra.client import acting_client
@@ -228,10 +228,10 @@ class TwoFactorResets:
                 tx.add(user)
                 record_action(tx, self._clock.now(), None, user_id, Action.REVOKE_ADMIN, "2FA reset applied")
             self._factors.remove_all(tx, user)
-            bump_factor_epoch(tx, user_id)
-            ended = self._sessions.end_all_for_user(user_id, db=tx)
+            ended = revoke_everything(
+                tx, self._sessions, self._activity, user_id, EventKind.TWO_FACTOR_RESET
+            ).sessions_ended
             self._tokens.void_for_user(tx, user_id, LinkPurpose.CANCEL_2FA_RESET)
-            self._activity.record(tx, user_id, EventKind.TWO_FACTOR_RESET)
             record_action(tx, self._clock.now(), admin_id, user_id, Action.APPLY_RESET, f"sessions ended: {ended}")
         log_event(log, logging.INFO, "admin_reset_applied", user=user_id, admin=admin_id, sessions_ended=ended)
         return 1

@@ -1,11 +1,13 @@
 """Re-authentication grants: single use, bound to the session and to one named factor operation.
 
-Confirming the password (and, with 2FA on, a second factor) grants this session one operation for
-REAUTH_GRANT_SECONDS. The operation consumes the grant when it commits; Cancel drops it; starting
-another operation replaces it. Every check reads the operation from the stored grant, never from the
-client's wizard step.
+Confirming the password grants this session one operation (the ticket, for REAUTH_GRANT_SECONDS) and makes the
+password the session's last authentication (its assurance, backend/assurance.py); with 2FA on, a second factor then
+adds to that authentication. The operation may run while the ticket is live and the session's assurance shows the
+level the operation needs, presented within REAUTH_GRANT_SECONDS: "how recently, and how strongly" is read from the
+one value the session carries, never from the client's wizard step. The operation consumes the ticket when it
+commits; Cancel drops it; starting another operation replaces it.
 
-Record `reauth:{user}:{session}`: "{operation}|{level}|{expires_at}".
+Record `reauth:{user}:{session}`: "{operation}|{expires_at}".
 """
 
 from __future__ import annotations
@@ -15,44 +17,25 @@ from dataclasses import dataclass
 
 import redis
 
+from sms2fa_app.backend.assurance import Assurance, Level
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
 REAUTH_GRANT_SECONDS = 600
 _GC_MARGIN_SECONDS = 5
 
-# KEYS: grant. ARGV: now, operation, accepted levels (comma-separated). Deletes and returns 1 when the
-# grant names this operation at an accepted level and is unexpired; else 0 and leaves it.
+# KEYS: grant. ARGV: now, operation. Deletes and returns 1 when the grant names this operation and is unexpired;
+# else 0 and leaves it (a grant of the older "{operation}|{level}|{expires_at}" form is none: fail closed).
 _CONSUME_LUA = """
 local stored = redis.call('GET', KEYS[1])
 if not stored then
   return 0
 end
-local operation, level, expires_at = string.match(stored, '^([^|]*)|([^|]*)|(.*)$')
-if operation ~= ARGV[2] or tonumber(expires_at) <= tonumber(ARGV[1]) then
+local operation, expires_at = string.match(stored, '^([^|]*)|([^|]*)$')
+if not operation or operation ~= ARGV[2] or (tonumber(expires_at) or 0) <= tonumber(ARGV[1]) then
   return 0
 end
-for accepted in string.gmatch(ARGV[3], '[^,]+') do
-  if accepted == level then
-    redis.call('DEL', KEYS[1])
-    return 1
-  end
-end
-return 0
-"""
-
-# KEYS: grant. ARGV: now, operation, new value. Replaces the grant only while it still names this
-# operation and is unexpired (a Cancel or another operation in between wins); returns 1 when replaced.
-_RAISE_LUA = """
-local stored = redis.call('GET', KEYS[1])
-if not stored then
-  return 0
-end
-local operation, _level, expires_at = string.match(stored, '^([^|]*)|([^|]*)|(.*)$')
-if operation ~= ARGV[2] or tonumber(expires_at) <= tonumber(ARGV[1]) then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+redis.call('DEL', KEYS[1])
 return 1
 """
 
@@ -79,88 +62,79 @@ class Operation(enum.StrEnum):
         return self is not Operation.ENABLE_SMS
 
 
-class Reauth(enum.StrEnum):
-    """How far a session re-authenticated."""
-
-    PASSWORD = "password"
-    PASSWORD_AND_CODE = "password_and_code"
-
-
-def needed_reauth(operation: Operation, two_factor_on: bool = True) -> Reauth:
+def needed_reauth(operation: Operation, two_factor_on: bool = True) -> Level:
     """The password to add a first factor; the password and a second factor for anything else, whenever
     the account has one. An operation that needs 2FA on (a passkey, the app, the number...) never takes the
     password alone, whatever the account's state is said to be."""
     if operation is Operation.ENABLE_SMS:
-        return Reauth.PASSWORD
+        return Level.PASSWORD
     if not two_factor_on and operation.needs_two_factor_on is None:
-        return Reauth.PASSWORD
-    return Reauth.PASSWORD_AND_CODE
+        return Level.PASSWORD
+    return Level.TWO_FACTOR
 
 
-def _accepted(needed: Reauth) -> tuple[Reauth, ...]:
-    return (Reauth.PASSWORD, Reauth.PASSWORD_AND_CODE) if needed is Reauth.PASSWORD else (Reauth.PASSWORD_AND_CODE,)
+def reauthenticated(assurance: Assurance, operation: Operation, two_factor_on: bool, now: float) -> bool:
+    """Whether the session's last authentication is recent and strong enough for `operation`."""
+    two_factor = needed_reauth(operation, two_factor_on) is Level.TWO_FACTOR
+    return assurance.presented_within(now, REAUTH_GRANT_SECONDS, two_factor=two_factor)
 
 
 @dataclass(frozen=True)
 class Grant:
-    """A live grant: the operation it allows and how far the session re-authenticated."""
+    """A live ticket: the operation it allows."""
 
     operation: Operation
-    level: Reauth
 
 
 class ReauthGrants:
-    """Issues, reads, consumes and drops re-authentication grants in Redis."""
+    """Issues, reads, consumes and drops re-authentication tickets in Redis; `holds` and `consume` also read the
+    session's assurance."""
 
     def __init__(self, client: redis.Redis, clock: Clock):
         self._redis = client
         self._clock = clock
         self._consume_script = client.register_script(_CONSUME_LUA)
-        self._raise_script = client.register_script(_RAISE_LUA)
 
     @staticmethod
     def _key(user_id: int, session_id: int) -> str:
         return f"reauth:{int(user_id)}:{int(session_id)}"
 
-    def grant(self, user_id: int, session_id: int, operation: Operation, level: Reauth) -> None:
+    def grant(self, user_id: int, session_id: int, operation: Operation) -> None:
         """Allow this session one `operation` for REAUTH_GRANT_SECONDS (replacing any other grant)."""
-        value = f"{Operation(operation).value}|{Reauth(level).value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
+        value = f"{Operation(operation).value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
         with redis_fail_closed():
             self._redis.set(self._key(user_id, session_id), value, ex=REAUTH_GRANT_SECONDS + _GC_MARGIN_SECONDS)
-
-    def raise_to_code(self, user_id: int, session_id: int, operation: Operation) -> bool:
-        """After a second factor: the session's grant for `operation` becomes password-and-code, atomically
-        (False when it was cancelled, expired or replaced by another operation in the meantime)."""
-        value = f"{operation.value}|{Reauth.PASSWORD_AND_CODE.value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
-        with redis_fail_closed():
-            raised = self._raise_script(
-                keys=[self._key(user_id, session_id)], args=[repr(self._clock.now()), operation.value, value]
-            )
-        return int(raised) == 1
 
     def current(self, user_id: int, session_id: int) -> Grant | None:
         """This session's unexpired grant, or None."""
         with redis_fail_closed():
             stored = self._redis.get(self._key(user_id, session_id))
-        if stored is None:
+        fields = [] if stored is None else stored.split("|")
+        if len(fields) != 2 or fields[0] not in set(Operation):  # none, or of the older form with a level
             return None
-        operation, level, expires_at = stored.split("|")
+        operation, expires_at = fields
         if float(expires_at) <= self._clock.now():
             return None
-        return Grant(Operation(operation), Reauth(level))
+        return Grant(Operation(operation))
 
-    def holds(self, user_id: int, session_id: int, operation: Operation, two_factor_on: bool = True) -> bool:
-        """True when this session may perform `operation` at the level it needs (given the account's 2FA)."""
+    def holds(
+        self, user_id: int, session_id: int, operation: Operation, assurance: Assurance, two_factor_on: bool = True
+    ) -> bool:
+        """True when this session may perform `operation`: its ticket, and an assurance at the level it needs."""
+        if not reauthenticated(assurance, operation, two_factor_on, self._clock.now()):
+            return False
         grant = self.current(user_id, session_id)
-        needed = needed_reauth(operation, two_factor_on)
-        return grant is not None and grant.operation is operation and grant.level in _accepted(needed)
+        return grant is not None and grant.operation is operation
 
-    def consume(self, user_id: int, session_id: int, operation: Operation, two_factor_on: bool = True) -> bool:
-        """Use the grant for `operation` once, atomically; False when there is none to use."""
-        accepted = ",".join(level.value for level in _accepted(needed_reauth(operation, two_factor_on)))
+    def consume(
+        self, user_id: int, session_id: int, operation: Operation, assurance: Assurance, two_factor_on: bool = True
+    ) -> bool:
+        """Use the ticket for `operation` once, atomically, when the assurance is enough; False otherwise."""
+        if not reauthenticated(assurance, operation, two_factor_on, self._clock.now()):
+            return False
         with redis_fail_closed():
             used = self._consume_script(
-                keys=[self._key(user_id, session_id)], args=[repr(self._clock.now()), operation.value, accepted]
+                keys=[self._key(user_id, session_id)], args=[repr(self._clock.now()), operation.value]
             )
         return int(used) == 1
 

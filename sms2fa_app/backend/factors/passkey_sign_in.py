@@ -26,7 +26,7 @@ from sms2fa_app.backend.factors.passkey_challenges import Ceremony, Challenge, P
 from sms2fa_app.backend.factors.passkeys import Passkeys, parse_credential
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, prefer_factor
-from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 
@@ -112,6 +112,6 @@ class PasskeySignIns:
             return PasskeySignIn(result)
         with self._db.session() as db:
             prefer_factor(db, user_id, Factor.PASSKEY)
-        issued = self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent, how=Factor.PASSKEY.value)
+        issued = self._sessions.create(user_id, Factor.PASSKEY.amr, client_ip, user_agent, how=Factor.PASSKEY.value)
         log_event(log, logging.INFO, "login", user=user_id, method="passkey")
         return PasskeySignIn(result, issued)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from sms2fa_app.backend.assurance import Amr
+
 
 class Factor(enum.StrEnum):
     """A second factor a user can present (values are stored in User.preferred_factor)."""
@@ -13,6 +15,17 @@ class Factor(enum.StrEnum):
     TOTP = "totp"
     RECOVERY = "recovery"
     PASSKEY = "passkey"
+
+    @property
+    def amr(self) -> tuple[Amr, ...]:
+        """What presenting this factor proves, as RFC 8176 methods (a recovery code is a one-time password; every
+        passkey check here requires user verification)."""
+        return _FACTOR_AMR[self]
+
+    @classmethod
+    def named(cls, method: object) -> Factor | None:
+        """The factor a browser's (or a stored) method names, or None: the one place a string becomes a Factor."""
+        return cls(method) if isinstance(method, str) and method in cls._value2member_map_ else None
 
 
 class VerifyStatus(enum.Enum):
@@ -43,6 +56,14 @@ def normalize_code(raw: object) -> str | None:
 
 # A status that spends a guess: the lockout counts it (every other non-OK status is given back).
 GUESS_FAILURES = frozenset({VerifyStatus.WRONG, VerifyStatus.TOO_MANY_ATTEMPTS})
+
+
+_FACTOR_AMR = {
+    Factor.SMS: (Amr.SMS,),
+    Factor.TOTP: (Amr.OTP,),
+    Factor.RECOVERY: (Amr.OTP,),
+    Factor.PASSKEY: (Amr.HWK, Amr.USER),
+}
 
 
 @dataclass(frozen=True)

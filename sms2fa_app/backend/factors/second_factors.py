@@ -16,6 +16,7 @@ from sms2fa_app.backend.factors.recovery import RecoveryCodes
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import User, utcnow
 
 # Where `binding` is a login session, whose passkey challenge an answer can be checked against.
@@ -25,11 +26,29 @@ _SESSION_PURPOSES = frozenset({Purpose.LOGIN, Purpose.REAUTH})
 class SecondFactors:
     """Texted codes, the authenticator app, recovery codes and passkeys behind one `verify`."""
 
-    def __init__(self, otp: OtpService, totp: AuthenticatorApps, recovery: RecoveryCodes, passkeys: Passkeys):
+    def __init__(
+        self, database: Database, otp: OtpService, totp: AuthenticatorApps, recovery: RecoveryCodes, passkeys: Passkeys
+    ):
+        self._db = database
         self.otp = otp
         self.totp = totp
         self.recovery = recovery
         self.passkeys = passkeys
+
+    def available(self, user_id: int, purpose: Purpose) -> frozenset[Factor]:
+        """The factors the user can present for `purpose` (none with 2FA off): a texted code and a recovery code
+        go with 2FA on, the authenticator app once confirmed, a passkey where a login session can be challenged
+        (the login and re-authentication, not a reset link)."""
+        with self._db.session() as db:
+            user = db.get(User, int(user_id))
+            if user is None or not user.is_two_factor_enabled:
+                return frozenset()
+            offered = {Factor.SMS, Factor.RECOVERY}
+            if self.totp.is_enabled(user_id):
+                offered.add(Factor.TOTP)
+            if purpose in _SESSION_PURPOSES and self.passkeys.count(user_id, db=db) > 0:
+                offered.add(Factor.PASSKEY)
+        return frozenset(offered)
 
     def verify(self, user_id: int, factor: Factor, code: str, *, purpose: Purpose, binding: int) -> VerifyResult:
         """Check `code` as the user's `factor`; a texted code must have been sent for `purpose` and `binding`
@@ -57,3 +76,9 @@ class SecondFactors:
         self.totp.remove(user.id, db=tx)
         self.recovery.void_all(user.id, db=tx)
         self.passkeys.remove_all(user.id, db=tx)
+
+
+def chosen(method: object, available: frozenset[Factor]) -> Factor:
+    """The factor `method` names when the user has it for this purpose; else a texted code (the default)."""
+    factor = Factor.named(method)
+    return factor if factor is not None and factor in available else Factor.SMS

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.identity.email_addresses import MAX_EMAIL_LENGTH, EmailProblem, canonical_email
 from sms2fa_app.backend.identity.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -29,7 +30,7 @@ from sms2fa_app.backend.identity.passwords import (
     email_words,
     password_problem,
 )
-from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore, Stage
+from sms2fa_app.backend.identity.sessions import IssuedSession, SessionStore
 from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.crypto import keyed_digest
@@ -210,7 +211,7 @@ class Accounts:
             return SignupResult(problem=SignupProblem.EMAIL_TAKEN)
         assert user_id is not None
         log_event(log, logging.INFO, "signup", user=user_id)
-        return SignupResult(issued=self._sessions.create(user_id, Stage.AUTHENTICATED, client_ip, user_agent))
+        return SignupResult(issued=self._sessions.create(user_id, BY_PASSWORD, client_ip, user_agent))
 
     def _counters(self, email: str, client_ip: str, pressure: bool) -> list[Counter]:
         """This account from this network (limited), this IP (limited), this account anywhere (pressure only)."""
@@ -300,10 +301,10 @@ class Accounts:
         user = checked
         assert user.id is not None
         if user.is_two_factor_enabled:
-            issued = self._sessions.create(user.id, Stage.PASSWORD_VERIFIED, client_ip, user_agent)
+            issued = self._sessions.create(user.id, BY_PASSWORD, client_ip, user_agent, complete=False)
             log_event(log, logging.INFO, "login_password_ok", user=user.id, second_factor="required")
             return LoginResult(LoginOutcome.SECOND_FACTOR_REQUIRED, issued)
-        issued = self._sessions.create(user.id, Stage.AUTHENTICATED, client_ip, user_agent)
+        issued = self._sessions.create(user.id, BY_PASSWORD, client_ip, user_agent)
         log_event(log, logging.INFO, "login", user=user.id)
         return LoginResult(LoginOutcome.AUTHENTICATED, issued)
 

@@ -1,7 +1,8 @@
 """Server-side login sessions: create, resolve, advance (with a new token), end.
 
-The browser holds a random 256-bit token; the database holds only its SHA-256, the user,
-the stage and the times. Every stage change issues a new token and voids the old one.
+The browser holds a random 256-bit token; the database holds only its SHA-256, the user, the session's
+assurance (backend/assurance.py: level, auth_time, amr) and the times. Every step of a sign-in issues a new
+token and voids the old one.
 An account keeps at most `max_per_user` signed-in sessions and `max_pending_per_user` sessions waiting for
 their second factor, each capped on its own in the transaction that adds one, so logging in again and again can
 neither grow the table nor the settings page's list without end. The two caps are apart because a password alone
@@ -12,13 +13,13 @@ only ever push out older pending ones, and a signed-in session is ended only to 
 
 from __future__ import annotations
 
-import enum
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, delete, select
 
+from sms2fa_app.backend.assurance import Amr, Assurance, Level
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
@@ -32,13 +33,6 @@ log = logging.getLogger("sms2fa.sessions")
 
 TOUCH_INTERVAL_SECONDS = 30
 PENDING_SESSIONS_PER_USER = 5  # logins waiting for their second factor an account keeps (the newest)
-
-
-class Stage(enum.StrEnum):
-    """How far a login has come."""
-
-    PASSWORD_VERIFIED = "password_verified"
-    AUTHENTICATED = "authenticated"
 
 
 @dataclass(frozen=True)
@@ -58,15 +52,19 @@ class ActiveSession:
 
     session_id: int
     user_id: int
-    stage: Stage
+    assurance: Assurance
     created_at: float
-    stage_started_at: float
-    how: str = ""  # what took it to the authenticated stage (LoginSession.how)
+    how: str = ""  # what signed it in (LoginSession.how)
 
     @property
     def is_authenticated(self) -> bool:
         """True once every required factor was presented."""
-        return self.stage is Stage.AUTHENTICATED
+        return self.assurance.signed_in
+
+    @property
+    def awaiting_second_factor(self) -> bool:
+        """True while the password was given and the second factor is still to come."""
+        return self.assurance.awaiting_second_factor
 
 
 @dataclass(frozen=True)
@@ -94,11 +92,14 @@ def _active(record: LoginSession) -> ActiveSession:
     return ActiveSession(
         session_id=record.id,
         user_id=record.user_id,
-        stage=Stage(record.stage),
+        assurance=Assurance.from_stored(record.level, record.auth_time, record.amr),
         created_at=record.created_at,
-        stage_started_at=record.stage_started_at,
         how=record.how,
     )
+
+
+def _store(record: LoginSession, assurance: Assurance) -> None:
+    record.level, record.auth_time, record.amr = assurance.stored()
 
 
 # Built once: every event of a signed-in tab resolves its session.
@@ -125,41 +126,52 @@ class SessionStore:
             self._activity.record(db, user_id, EventKind.SIGNED_IN, how, client=client)
 
     def create(
-        self, user_id: int, stage: Stage, client_ip: str = "", user_agent: str = "", how: str = "password"
+        self,
+        user_id: int,
+        methods: tuple[Amr, ...],
+        client_ip: str = "",
+        user_agent: str = "",
+        how: str = "password",
+        *,
+        complete: bool = True,
     ) -> IssuedSession:
-        """Start a session at the given stage with a fresh token (`how`: what signed it in, for the log)."""
+        """Start a session with a fresh token after `methods` were presented: signed in when `complete`, else
+        waiting for the second factor (`how`: what signed it in, for the log)."""
         now = self._clock.now()
         token = new_token()
+        assurance = Assurance.first(methods, now, complete=complete)
         record = LoginSession(
             token_hash=token_digest(token),
             user_id=user_id,
-            stage=stage.value,
             created_at=now,
-            stage_started_at=now,
+            auth_time=now,
             last_seen_at=now,
             client_ip=client_ip[:64],
             user_agent=user_agent[:255],
-            how=how[:16] if stage is Stage.AUTHENTICATED else "",
+            how=how[:16] if complete else "",
         )
+        _store(record, assurance)
         with self._db.session() as db:
             db.add(record)
             db.flush()
-            self._end_beyond_cap(db, record, stage)
-            if stage is Stage.AUTHENTICATED:
+            self._end_beyond_cap(db, record, signed_in=complete)
+            if complete:
                 self._signed_in(db, user_id, how, ClientInfo(client_ip, user_agent))
             return IssuedSession(token, _active(record))
 
-    def _end_beyond_cap(self, db: Session, arrived: LoginSession, stage: Stage) -> None:
-        """Make room for `arrived`, which just reached `stage`: end the user's least recently seen sessions of that
-        stage beyond its cap, in the caller's transaction. Only sessions of the same stage are counted, so a
-        login stopping at its second factor never ends a signed-in session."""
+    def _end_beyond_cap(self, db: Session, arrived: LoginSession, *, signed_in: bool) -> None:
+        """Make room for `arrived`, which just started or reached that stage (signed in, or waiting for its second
+        factor): end the user's least recently seen sessions of the same stage beyond its cap, in the caller's
+        transaction. Only sessions of the same stage are counted, so a login stopping at its second factor never
+        ends a signed-in session."""
         policy = self._policy
-        keep = policy.max_per_user if stage is Stage.AUTHENTICATED else policy.max_pending_per_user
+        keep = policy.max_per_user if signed_in else policy.max_pending_per_user
+        pending = col(LoginSession.level) == Level.NONE.value
         beyond = (
             select(LoginSession.id)
             .where(
                 col(LoginSession.user_id) == int(arrived.user_id),
-                col(LoginSession.stage) == stage.value,
+                ~pending if signed_in else pending,
                 col(LoginSession.id) != arrived.id,
             )
             .order_by(col(LoginSession.last_seen_at).desc(), col(LoginSession.id).desc())
@@ -168,7 +180,8 @@ class SessionStore:
         stale = list(db.exec(beyond).all())
         if stale:
             db.exec(delete(LoginSession).where(col(LoginSession.id).in_(stale)))
-            log_event(log, logging.INFO, "sessions_capped", user=arrived.user_id, stage=stage.value, ended=len(stale))
+            stage = "signed_in" if signed_in else "pending"
+            log_event(log, logging.INFO, "sessions_capped", user=arrived.user_id, stage=stage, ended=len(stale))
 
     def purge_expired(self, db: Session, now: float) -> int:
         """Delete every expired session in the caller's transaction (the periodic purge: `resolve` deletes only
@@ -178,8 +191,8 @@ class SessionStore:
             col(LoginSession.created_at) <= now - policy.absolute_seconds,
             col(LoginSession.last_seen_at) <= now - policy.idle_seconds,
             and_(
-                col(LoginSession.stage) == Stage.PASSWORD_VERIFIED.value,
-                col(LoginSession.stage_started_at) <= now - policy.pending_seconds,
+                col(LoginSession.level) == Level.NONE.value,
+                col(LoginSession.auth_time) <= now - policy.pending_seconds,
             ),
         )
         return db.exec(delete(LoginSession).where(expired)).rowcount or 0
@@ -190,7 +203,7 @@ class SessionStore:
             return True
         if now - record.last_seen_at >= policy.idle_seconds:
             return True
-        return record.stage == Stage.PASSWORD_VERIFIED.value and now - record.stage_started_at >= policy.pending_seconds
+        return record.level == Level.NONE.value and now - record.auth_time >= policy.pending_seconds
 
     def resolve(self, token: str | TokenDigest | None) -> ActiveSession | None:
         """The live session for a token (or its digest), or None (unknown, tampered or expired; expired ones are
@@ -223,9 +236,10 @@ class SessionStore:
                 db.add(record)
             return _active(record), user
 
-    def advance(self, token: str | TokenDigest | None, stage: Stage, how: str = "") -> IssuedSession | None:
-        """Move a live session to a stage under a new token; the old token (given itself or as its digest) stops
-        working. Reaching the authenticated stage is a sign-in (`how`: the factor or "device")."""
+    def advance(self, token: str | TokenDigest | None, methods: tuple[Amr, ...], how: str = "") -> IssuedSession | None:
+        """Complete a live session's sign-in with `methods` (the second factor, or a remembered device) under a new
+        token; the old token (given itself or as its digest) stops working. Completing it is a sign-in (`how`: the
+        factor or "device"); a session signed in already only gets the new token."""
         digest = lookup_digest(token)
         if digest is None:
             return None
@@ -236,19 +250,39 @@ class SessionStore:
                 return None
             fresh = new_token()
             record.token_hash = token_digest(fresh)
-            reached = record.stage != stage.value
+            assurance = Assurance.from_stored(record.level, record.auth_time, record.amr)
+            reached = not assurance.signed_in
             if reached:
-                record.stage = stage.value
-                record.stage_started_at = now
-                if stage is Stage.AUTHENTICATED:
-                    record.how = how[:16]
-                    self._signed_in(db, record.user_id, how)
+                _store(record, assurance.adding(methods, now))
+                record.how = how[:16]
+                self._signed_in(db, record.user_id, how)
             record.last_seen_at = now
             db.add(record)
             db.flush()
             if reached:  # a session reaching the signed-in stage makes room among the signed-in ones
-                self._end_beyond_cap(db, record, stage)
+                self._end_beyond_cap(db, record, signed_in=True)
             return IssuedSession(fresh, _active(record))
+
+    def assurance(self, session_id: int, db: Session | None = None) -> Assurance:
+        """A live session's assurance as stored now (in `db` when given); nothing for an unknown or expired one."""
+        with self._db.within(db) as tx:
+            record = tx.get(LoginSession, int(session_id))
+            if record is None or self._expired(record, self._clock.now()):
+                return Assurance()
+            return Assurance.from_stored(record.level, record.auth_time, record.amr)
+
+    def reauthenticate(self, session_id: int, methods: tuple[Amr, ...]) -> bool:
+        """`methods` presented again now in a live session (re-authentication: its level stays); False for an
+        unknown or expired session."""
+        now = self._clock.now()
+        with self._db.session() as db:
+            record = db.get(LoginSession, int(session_id))
+            if record is None or self._expired(record, now):
+                return False
+            current = Assurance.from_stored(record.level, record.auth_time, record.amr)
+            _store(record, current.reauthenticated(methods, now))
+            db.add(record)
+            return True
 
     def end(self, token: str | TokenDigest | None) -> None:
         """Delete the session behind a token or its digest (logout)."""
@@ -274,7 +308,7 @@ class SessionStore:
                     network=approximate_network(record.client_ip),
                     started_at=record.created_at,
                     last_seen_at=record.last_seen_at,
-                    signed_in=record.stage == Stage.AUTHENTICATED.value,
+                    signed_in=record.level != Level.NONE.value,
                 )
                 for record in records
                 if not self._expired(record, now)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sms2fa_app.backend.delivery.phone import format_phone, normalize_e164
-from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import messages

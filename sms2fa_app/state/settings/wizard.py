@@ -14,10 +14,11 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefused
+from sms2fa_app.backend.factors.second_factors import chosen
+from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
+from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -60,7 +61,7 @@ class WizardState(SettingsState):
         """'Step 2 of 4' on every step of a flow of two or more ("" on a result screen)."""
         if self.operation not in tuple(Operation) or self.step not in tuple(Step):
             return ""
-        method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
+        method = Factor.named(self.reauth_method) or Factor.SMS
         numbered = step_number(Operation(self.operation), self.two_factor_enabled, method, Step(self.step))
         return "" if numbered is None else messages.STEP_OF.format(number=numbered[0], total=numbered[1])
 
@@ -116,8 +117,10 @@ class WizardState(SettingsState):
         self.notice = ""
         self.confirming_disable = self.confirming_forget_all = False
         self._forget_operation()
-        begun = await run_backend(self._services().factor_changes.begin, session, user, operation)
-        lock_seconds = await run_backend(self._services().lockout.wait, session.user_id)
+        services = self._services()
+        begun = await run_backend(services.factor_changes.begin, session, user, operation)
+        lock_seconds = await run_backend(services.lockout.wait, session.user_id)
+        available = await run_backend(services.second_factors.available, session.user_id, Purpose.REAUTH)
         if begun is not FactorChange.DONE:
             await run_backend(self._show_status, user)
             await self._reset_wizard()
@@ -125,7 +128,7 @@ class WizardState(SettingsState):
         self.operation = operation.value
         self.action_title = messages.OPERATION_TITLES[operation]
         self.action_confirm, self.action_consequence = messages.OPERATION_CONFIRMS[operation]
-        prefers_app = user.preferred_factor == Factor.TOTP.value and self.totp_enabled
+        prefers_app = chosen(user.preferred_factor, available) is Factor.TOTP
         self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
         if user.is_two_factor_enabled and lock_seconds:  # the lockout in force counts down on the screen
@@ -136,8 +139,9 @@ class WizardState(SettingsState):
     @guarded()
     async def use_reauth_method(self, caller: Caller, method: str) -> list:
         """Confirm with a texted code, the authenticator app, a recovery code or a passkey."""
-        offered = {Factor.TOTP.value: self.totp_enabled, Factor.PASSKEY.value: len(self.passkeys) > 0}
-        if method in tuple(Factor) and offered.get(method, True):
+        session, _user = caller.signed_in
+        available = await run_backend(self._services().second_factors.available, session.user_id, Purpose.REAUTH)
+        if Factor.named(method) in available:
             self.reauth_method = method
             self.error = ""
             if self.step == Step.REAUTH_CODE:
@@ -187,7 +191,7 @@ class WizardState(SettingsState):
             return self._failing(messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG)
         if not user.is_two_factor_enabled:  # without a second factor, the password is all there is
             return self._applying(lambda: self._after_reauth(session, user, operation))
-        method = Factor(self.reauth_method) if self.reauth_method in tuple(Factor) else Factor.SMS
+        method = Factor.named(self.reauth_method) or Factor.SMS
         if method is Factor.SMS:
             proof = form_data.get(PROOF_FIELD, "")
             sent = await self._reauth_code(session, user, proof)

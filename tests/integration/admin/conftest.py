@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import User
@@ -60,4 +60,4 @@ def make_admin(services: Services, email: str = "root@example.com", phone: str =
 def signed_in(services: Services, user: User, count: int = 1) -> list[int]:
     """`count` authenticated sessions of the user; their ids."""
     assert user.id is not None
-    return [services.sessions.create(user.id, Stage.AUTHENTICATED).session.session_id for _ in range(count)]
+    return [services.sessions.create(user.id, BY_PASSWORD).session.session_id for _ in range(count)]

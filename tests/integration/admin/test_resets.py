@@ -6,9 +6,9 @@ from sqlmodel import select
 
 from sms2fa_app.backend.admin.audit import Action
 from sms2fa_app.backend.admin.resets import CANCEL_PATH, ResetOutcome
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.factors.grants import Operation
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.models import AdminAction, RecoveryCode, TwoFactorReset, User
 from sms2fa_app.backend.services import Services
 from tests.integration.admin.conftest import PHONE, WAIT, make_admin, signed_in
@@ -142,7 +142,7 @@ def test_turning_2fa_off_still_removes_every_factor(admin_services: Services) ->
     """The user's own switch and the admin's reset share one removal (SecondFactors.remove_all)."""
     services = admin_services
     user = two_factor_user(services)
-    session = services.sessions.create(user.id, Stage.AUTHENTICATED).session
+    session = services.sessions.create(user.id, BY_PASSWORD).session
     assert services.factor_changes.disable(granted(services, session, Operation.DISABLE)).done
     after = services.accounts.get(user.id)
     assert not after.is_two_factor_enabled and after.phone_number is None and services.recovery.remaining(user.id) == 0

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from sms2fa_app.backend.admin.audit import Action
 from sms2fa_app.backend.admin.console import ActionOutcome
 from sms2fa_app.backend.admin.resets import ResetOutcome, TwoFactorResets
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.factors.grants import Operation
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.models import AdminAction, TwoFactorReset, User
 from sms2fa_app.backend.services import Services
@@ -50,7 +50,7 @@ def test_an_account_with_a_cancelled_and_an_applied_reset_can_be_deleted(admin_s
     assert schedule(services, admin, user) is ResetOutcome.SCHEDULED
     services.clock.advance(WAIT)
     assert services.admin.resets.apply_due() == 1
-    session = services.sessions.create(user.id, Stage.AUTHENTICATED, how="password").session
+    session = services.sessions.create(user.id, BY_PASSWORD, how="password").session
     granted(services, session, Operation.DELETE_ACCOUNT)
     assert services.deletion.delete(session)
     with services.database.session() as db:

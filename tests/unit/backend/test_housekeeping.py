@@ -7,8 +7,8 @@ import time
 
 from sqlmodel import SQLModel, select
 
+from sms2fa_app.backend.assurance import Level
 from sms2fa_app.backend.housekeeping import Housekeeping, PurgeCounts
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import LinkToken, LoginSession, RememberedDevice, SecurityEvent
 from sms2fa_app.backend.services import Services
@@ -35,9 +35,9 @@ def _device(user_id: int, name: str, expires_at: float) -> RememberedDevice:
     )
 
 
-def _session(user_id: int, name: str, stage: Stage, started: float, last_seen: float) -> LoginSession:
+def _session(user_id: int, name: str, level: Level, started: float, last_seen: float) -> LoginSession:
     return LoginSession(
-        token_hash=name * 64, user_id=user_id, stage=stage.value, created_at=started, stage_started_at=started,
+        token_hash=name * 64, user_id=user_id, level=level.value, created_at=started, auth_time=started,
         last_seen_at=last_seen,
     )  # fmt: skip
 
@@ -46,7 +46,7 @@ def seed_dead_and_live_rows(services: Services, clock: FakeClock) -> None:
     """Live and dead rows of each table the purge covers (live ones are named by digits), an old security event."""
     settings, now = services.settings, clock.now()
     user_id = create_user(services).id
-    signed_in, pending = Stage.AUTHENTICATED, Stage.PASSWORD_VERIFIED
+    signed_in, pending = Level.TWO_FACTOR, Level.NONE
     with services.database.session() as db:
         db.add(_session(user_id, "1", signed_in, now - 60, now - 10))  # live
         db.add(_session(user_id, "2", pending, now - 10, now - 10))  # live, waiting for its second factor

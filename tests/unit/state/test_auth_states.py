@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import LoginSession, User
 from sms2fa_app.backend.services import Services
@@ -43,7 +42,7 @@ async def test_sign_up_creates_the_account_signs_in_and_redirects(services: Serv
     assert redirect_path(events) == "/dashboard"
     assert state.session_token and not state.loading
     session = services.sessions.resolve(state.session_token)
-    assert session.stage is Stage.AUTHENTICATED
+    assert session.is_authenticated
     assert services.accounts.get(session.user_id).email == "ada@example.com"
 
 
@@ -92,7 +91,7 @@ async def test_log_in_without_2fa_goes_to_the_dashboard(services: Services) -> N
     state = make_state(LoginState)
     events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert redirect_path(events) == "/dashboard"
-    assert services.sessions.resolve(state.session_token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(state.session_token).is_authenticated
 
 
 async def test_log_in_with_2fa_stops_at_the_challenge(services: Services) -> None:
@@ -100,7 +99,7 @@ async def test_log_in_with_2fa_stops_at_the_challenge(services: Services) -> Non
     state = make_state(LoginState)
     events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert redirect_path(events) == "/2fa-challenge"
-    assert services.sessions.resolve(state.session_token).stage is Stage.PASSWORD_VERIFIED
+    assert services.sessions.resolve(state.session_token).awaiting_second_factor
     guard = await run(state.require_authenticated())
     assert redirect_path(guard) == "/2fa-challenge"
     assert state.signed_in_email == ""

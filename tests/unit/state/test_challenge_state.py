@@ -7,7 +7,6 @@ import pytest
 from sms2fa_app.backend.delivery.sms import DeliveryFailure
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
@@ -53,7 +52,7 @@ async def test_the_challenge_page_texts_a_code_at_once_and_shows_only_the_ending
     assert [text.to for text in gateway.sent] == [PHONE]
     assert challenge.phone_ending == "1212"
     assert resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
-    assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
+    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
     await run(challenge.load())  # a reload texts nothing new while the code is pending
     assert len(gateway.sent) == 1 and resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
 
@@ -67,7 +66,7 @@ async def test_right_code_rotates_the_token_and_redirects(
     assert redirect_path(events) == "/dashboard"
     assert challenge.session_token != pending_token
     assert services.sessions.resolve(pending_token) is None
-    assert services.sessions.resolve(challenge.session_token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(challenge.session_token).is_authenticated
     assert challenge.error == "" and not challenge.verifying
 
 
@@ -92,7 +91,7 @@ async def test_wrong_code_says_tries_left_then_burns(services: Services, gateway
     events = await run(challenge.verify({"code": code}))
     assert redirect_path(events) is None
     assert challenge.error == "That code has expired or was replaced. Request a new code below."
-    assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
+    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
 
 
 @pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "12345x"])
@@ -270,4 +269,4 @@ async def test_backend_outage_fails_closed(
     events = await run(challenge.verify({"code": gateway.sent[-1].code}))
     assert redirect_path(events) is None
     assert challenge.error == "Something went wrong on our side. Try again in a moment."
-    assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
+    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor

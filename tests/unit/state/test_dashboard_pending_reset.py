@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sms2fa_app.backend.admin.resets import IdentityCheck, ResetOutcome
-from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.admin import words
 from sms2fa_app.state.dashboard import DashboardState
@@ -15,7 +15,7 @@ PHONE = "+16502531212"
 
 async def dashboard_of(services: Services, user_id: int) -> DashboardState:
     state = make_state(DashboardState)
-    await deliver(state, session_token=services.sessions.create(user_id, Stage.AUTHENTICATED, how="sms").token)
+    await deliver(state, session_token=services.sessions.create(user_id, BY_PASSWORD, how="sms").token)
     await run(state.load())
     return state
 

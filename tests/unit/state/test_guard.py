@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.delivery import phone as phone_module
 from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
@@ -273,7 +273,7 @@ async def test_late_keystrokes_of_any_type_are_ignored(services: Services) -> No
     page = await signed_in_page(services)
     page.set_phone_input({"not": "text"})
     assert page.phone_input == ""
-    assert services.sessions.resolve(page._token()).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(page._token()).is_authenticated
 
 
 def test_log_lines_name_the_handler_not_the_arguments(caplog: pytest.LogCaptureFixture) -> None:
@@ -298,7 +298,7 @@ async def test_leaving_the_settings_page_drops_the_grant(services: Services, gat
     create_user(services, phone=PHONE)
     page = settings_page()
     issued = services.accounts.log_in("ada@example.com", PASSWORD).issued
-    await deliver(page, session_token=services.sessions.advance(issued.token, Stage.AUTHENTICATED).token)
+    await deliver(page, session_token=services.sessions.advance(issued.token, (Amr.SMS,)).token)
     await run(page.load())
     await run(page.start(Operation.CHANGE_NUMBER))
     await run(page.confirm_password({"password": PASSWORD}))

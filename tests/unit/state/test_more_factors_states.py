@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pyotp
 
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.challenge import ChallengeState, Factor
@@ -133,7 +132,7 @@ async def test_remembered_device_skips_the_challenge_until_forgotten(
     device_token = (await sign_in_remembering_the_device(services, gateway, clock)).device_token
     login, _challenge, events = await challenge_for(services, device_token)
     assert redirect_path(events) == "/dashboard"
-    assert services.sessions.resolve(login.session_token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(login.session_token).is_authenticated
     await run(state.load())
     assert len(state.devices) == 1
     await run(state.forget_device(state.devices[0]["id"]))

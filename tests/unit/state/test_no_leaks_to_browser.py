@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
@@ -77,7 +78,7 @@ async def test_settings_wizard_echoes_only_the_number_being_typed(
     create_user(services, phone=OLD_PHONE)
     state = settings_page()
     pending = services.accounts.log_in("ada@example.com", PASSWORD).issued
-    signed_in = services.sessions.advance(pending.token, pending.session.stage.AUTHENTICATED)
+    signed_in = services.sessions.advance(pending.token, (Amr.SMS,))
     await deliver(state, session_token=signed_in.token)
     checks = [
         state.load(),

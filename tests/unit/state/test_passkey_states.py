@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
@@ -87,7 +87,7 @@ async def test_the_passkey_passes_the_challenge_under_a_new_token(
     assert redirect_path(events) == "/dashboard"
     assert challenge.session_token != pending_token and services.sessions.resolve(pending_token) is None
     session = services.sessions.resolve(challenge.session_token)
-    assert session is not None and session.stage is Stage.AUTHENTICATED
+    assert session is not None and session.is_authenticated
     assert challenge.device_token  # "remember this device" was ticked on the passkey form
 
 
@@ -107,7 +107,7 @@ async def test_a_cancelled_or_impossible_ceremony_says_so_and_keeps_the_other_fa
     events = await run(challenge.finish_passkey(answer))
     assert redirect_path(events) is None and challenge.error.startswith(words)
     assert "choose another way to verify below" in challenge.error
-    assert services.sessions.resolve(challenge.session_token).stage is Stage.PASSWORD_VERIFIED
+    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
     await run(challenge.use_method(Factor.RECOVERY))
     assert challenge.method == Factor.RECOVERY
 
@@ -143,7 +143,7 @@ async def test_sign_in_with_a_passkey_needs_no_password(
     events = await run(login.finish_passkey_sign_in(authenticator.get(options)))
     assert redirect_path(events) == "/dashboard"
     session = services.sessions.resolve(login.session_token)
-    assert session is not None and session.user_id == ada and session.stage is Stage.AUTHENTICATED
+    assert session is not None and session.user_id == ada and session.is_authenticated
     assert login._passkey_handle == ""  # the answer used it up
 
 
@@ -178,7 +178,7 @@ async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ad
 
 async def signed_in_settings(services: Services) -> StatePage:
     state = settings_page()
-    await deliver(state, session_token=services.sessions.create(1, Stage.AUTHENTICATED).token)
+    await deliver(state, session_token=services.sessions.create(1, BY_PASSWORD).token)
     await run(state.load())
     return state
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sms2fa_app.backend.identity.sessions import ActiveSession, Stage
+from sms2fa_app.backend.assurance import Amr, Assurance, Level
+from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.settings import Operation, Step
@@ -21,7 +22,7 @@ async def signed_in_settings(services: Services, phone: str | None = None) -> St
     state = settings_page()
     issued = services.accounts.log_in("ada@example.com", PASSWORD)
     if phone is not None:  # skip the challenge: advance the session directly for settings tests
-        issued = services.sessions.advance(issued.issued.token, Stage.AUTHENTICATED)
+        issued = services.sessions.advance(issued.issued.token, (Amr.SMS,))
         await deliver(state, session_token=issued.token)
     else:
         await deliver(state, session_token=issued.issued.token)
@@ -180,7 +181,9 @@ async def test_change_without_reauthentication_is_refused(services: Services, ga
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     assert state.error == "Confirm your password and a code first." or state.step == Step.REAUTH_PASSWORD
     assert gateway.sent == []
-    session = ActiveSession(session_id=1, user_id=1, stage=Stage.AUTHENTICATED, created_at=0, stage_started_at=0)
+    session = ActiveSession(
+        session_id=1, user_id=1, assurance=Assurance(Level.TWO_FACTOR, ((Amr.PWD, 0), (Amr.SMS, 0))), created_at=0
+    )
     assert services.factor_changes.disable(session).status.value == "reauth_required"
 
 

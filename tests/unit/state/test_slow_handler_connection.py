@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.services import Services
 from sms2fa_app.reflex_adapter import delta_key, stored_value
 from sms2fa_app.state import login as login_module
@@ -70,7 +69,7 @@ async def test_the_same_connection_still_signs_in(services: Services) -> None:
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert state._session_binding[0] == "sid-victim"
     session = await state._session()
-    assert session is not None and session.stage is Stage.AUTHENTICATED
+    assert session is not None and session.is_authenticated
 
 
 async def test_an_issued_token_goes_only_to_the_socket_it_was_issued_to(

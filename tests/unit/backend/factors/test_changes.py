@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pyotp
 import pytest
 
-from sms2fa_app.backend.factors.changes import ChangeResult, FactorChange
-from sms2fa_app.backend.factors.grants import Operation, Reauth
+from sms2fa_app.backend.assurance import Level
+from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -80,7 +81,7 @@ def test_the_password_alone_is_not_enough_to_change_a_factor(
     services: Services, enrolled: User, gateway: RecordingGateway
 ) -> None:
     _token, session = signed_in(services)
-    granted(services, session, Operation.DISABLE, Reauth.PASSWORD)
+    granted(services, session, Operation.DISABLE, Level.PASSWORD)
     assert services.factor_changes.disable(session).status is FactorChange.REAUTH_REQUIRED
     assert account(services).is_two_factor_enabled
 

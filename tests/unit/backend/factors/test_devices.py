@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from sms2fa_app.backend.factors import devices as devices_module
-from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.devices import (
     REMEMBER_DAYS,
     DeviceInfo,
@@ -13,6 +12,7 @@ from sms2fa_app.backend.factors.devices import (
     bump_factor_epoch,
 )
 from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.infra.db import Database

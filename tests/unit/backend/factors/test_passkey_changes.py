@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from sms2fa_app.backend.assurance import BY_PASSWORD, Amr, Level
 from sms2fa_app.backend.audit.activity import EventKind
-from sms2fa_app.backend.factors.changes import FactorChange
-from sms2fa_app.backend.factors.grants import Operation, Reauth, needed_reauth
+from sms2fa_app.backend.factors.grants import Operation, needed_reauth
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
@@ -84,7 +85,8 @@ def test_a_refused_passkey_keeps_the_grant_and_stores_nothing(services: Services
     result = services.factor_changes.add_passkey(session, phished, "", CHROME)
     assert result.status is FactorChange.PASSKEY_REJECTED and result.passkey_problem is PasskeyProblem.REFUSED
     assert services.passkeys.count(1) == 0 and account(services).factor_epoch == 0
-    assert services.factor_changes.grants.holds(1, session.session_id, Operation.ADD_PASSKEY)
+    assurance = services.sessions.assurance(session.session_id)
+    assert services.factor_changes.grants.holds(1, session.session_id, Operation.ADD_PASSKEY, assurance)
 
 
 def test_passkeys_need_their_grant_and_come_on_top_of_sms(services: Services) -> None:
@@ -170,5 +172,21 @@ def test_passkey_operations_never_take_the_password_alone() -> None:
     """They need 2FA on: even told the account has none, a password-level grant does not do."""
     for operation in (Operation.ADD_PASSKEY, Operation.REMOVE_PASSKEY):
         assert operation.needs_two_factor_on
-        assert needed_reauth(operation, two_factor_on=False) is Reauth.PASSWORD_AND_CODE
-    assert needed_reauth(Operation.CHANGE_PASSWORD, two_factor_on=False) is Reauth.PASSWORD
+        assert needed_reauth(operation, two_factor_on=False) is Level.TWO_FACTOR
+    assert needed_reauth(Operation.CHANGE_PASSWORD, two_factor_on=False) is Level.PASSWORD
+
+
+def test_a_grant_stored_before_the_assurance_counts_for_nothing(services: Services) -> None:
+    """A grant written by the previous release ("operation|level|expires_at") is no ticket: re-authenticate again."""
+    create_user(services, phone="+16502531212")
+    _token, session = signed_in(services)
+    key = f"reauth:1:{session.session_id}"
+    services.redis.set(key, f"add_passkey|password_and_code|{services.clock.now() + 600!r}")
+    services.sessions.reauthenticate(session.session_id, BY_PASSWORD)
+    services.sessions.reauthenticate(session.session_id, (Amr.SMS,))
+    assurance = services.sessions.assurance(session.session_id)
+    assert assurance.presented_within(services.clock.now(), 600, two_factor=True)  # only the ticket is missing
+    grants = services.factor_changes.grants
+    assert grants.current(1, session.session_id) is None
+    assert not grants.consume(1, session.session_id, Operation.ADD_PASSKEY, assurance)
+    assert services.redis.get(key) is not None  # left alone, to expire

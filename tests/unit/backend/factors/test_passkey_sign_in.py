@@ -13,7 +13,6 @@ from sms2fa_app.backend.factors.lockout import lockout_key
 from sms2fa_app.backend.factors.passkey_challenges import PASSKEY_CHALLENGE_SECONDS
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.factors.results import VerifyStatus
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import new_token
 from sms2fa_app.backend.models import Passkey, User
@@ -55,7 +54,7 @@ def test_a_discoverable_passkey_signs_in_in_one_step(
     signed = services.passkey_sign_in.sign_in(handle, authenticator.get(options), IP, "agent")
     assert signed.result.ok and signed.issued is not None
     session = services.sessions.resolve(signed.issued.token)
-    assert session is not None and session.user_id == ada and session.stage is Stage.AUTHENTICATED
+    assert session is not None and session.user_id == ada and session.is_authenticated
     assert services.accounts.get(ada).preferred_factor == "passkey"
 
 

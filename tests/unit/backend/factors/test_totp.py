@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import Session
 
 from sms2fa_app.backend.factors import lockout as lockout_module
-from sms2fa_app.backend.factors.changes import FactorChange
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.factors.totp import AuthenticatorApps, TotpSetup, fernet_for
+from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import AuthenticatorApp, User

@@ -8,7 +8,6 @@ import pytest
 from sqlmodel import func, select
 
 from sms2fa_app.backend.identity.accounts import LoginOutcome, SignupProblem
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.pow import solve
 from sms2fa_app.backend.models import LoginSession, User
@@ -37,7 +36,7 @@ def test_sign_up_normalizes_email_and_starts_an_authenticated_session(services: 
     user = services.accounts.find_by_email("ada@example.com")
     assert user is not None and user.password_hash.startswith("$argon2")
     assert not user.is_two_factor_enabled and user.phone_number is None
-    assert services.sessions.resolve(result.issued.token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(result.issued.token).is_authenticated
 
 
 @pytest.mark.parametrize(
@@ -75,14 +74,14 @@ def test_login_without_2fa_is_authenticated(services: Services) -> None:
     create_user(services)
     result = services.accounts.log_in("ADA@example.com", PASSWORD, "198.51.100.1", "pytest")
     assert result.outcome is LoginOutcome.AUTHENTICATED
-    assert services.sessions.resolve(result.issued.token).stage is Stage.AUTHENTICATED
+    assert services.sessions.resolve(result.issued.token).is_authenticated
 
 
 def test_login_with_2fa_waits_for_the_second_factor(services: Services) -> None:
     create_user(services, phone="+14155552671")
     result = services.accounts.log_in("ada@example.com", PASSWORD)
     assert result.outcome is LoginOutcome.SECOND_FACTOR_REQUIRED
-    assert services.sessions.resolve(result.issued.token).stage is Stage.PASSWORD_VERIFIED
+    assert services.sessions.resolve(result.issued.token).awaiting_second_factor
 
 
 def test_unknown_email_and_wrong_password_are_indistinguishable(services: Services) -> None:

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
+from sms2fa_app.backend.flows.password_reset import ResetOutcome
 from sms2fa_app.backend.identity.accounts import LoginOutcome
-from sms2fa_app.backend.identity.password_reset import ResetOutcome
 from sms2fa_app.backend.identity.passwords import PasswordProblem
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
@@ -161,7 +161,7 @@ def test_any_enrolled_factor_will_do_and_a_recovery_code_is_spent(
     setup = services.totp.begin_setup(user.id, ADA)
     assert services.totp.confirm_setup(user.id, pyotp.TOTP(setup.secret).at(clock.now())).ok
     token = requested(services, mailer)
-    assert services.password_resets.open(token).has_totp
+    assert services.password_resets.open(token).available == {Factor.SMS, Factor.TOTP, Factor.RECOVERY}
     assert services.password_resets.verify_factor(token, Factor.RECOVERY, codes[0]).ok
     assert services.recovery.remaining(user.id) == 9
     assert services.password_resets.complete(token, NEW, NEW).outcome is ResetOutcome.DONE

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sms2fa_app.backend.admin.resets import IdentityCheck, ResetOutcome
 from sms2fa_app.backend.factors.grants import Operation
-from sms2fa_app.backend.identity.password_reset import ResetOutcome as PasswordResetOutcome
+from sms2fa_app.backend.flows.password_reset import ResetOutcome as PasswordResetOutcome
 from sms2fa_app.backend.services import Services
 from tests.support.factories import account, create_user, granted, signed_in
 from tests.support.recording_mailer import RecordingMailer

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
-from sms2fa_app.backend.identity.sessions import Stage
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
@@ -127,7 +127,7 @@ def test_an_unconfirmed_account_in_use_is_neither_replaced_nor_purged(
 ) -> None:
     """An account made while verification was off and used since (it has security activity) is nobody's to take."""
     user = create_user(services, VICTIM, verified=False)
-    services.sessions.create(user.id, Stage.AUTHENTICATED, how="password")  # it signed in back then
+    services.sessions.create(user.id, BY_PASSWORD, how="password")  # it signed in back then
     services.verification.resend(user.id)  # and has a link now: its owner logged in with verification on
     services.accounts.sign_up(VICTIM, MINE, MINE)
     services.jobs.drain()

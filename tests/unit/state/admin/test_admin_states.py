@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sms2fa_app.backend.identity.sessions import Stage
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import messages
@@ -28,7 +28,7 @@ def account(services: Services, email: str, *, phone: str | None = None, admin: 
 
 async def signed_in_as(services: Services, user: User, state_class=AdminUsersState, how: str = "sms"):
     state = make_state(state_class)
-    issued = services.sessions.create(user.id, Stage.AUTHENTICATED, how=how)
+    issued = services.sessions.create(user.id, BY_PASSWORD, how=how)
     await deliver(state, session_token=issued.token)
     return state
 
@@ -179,7 +179,7 @@ async def test_an_admin_cannot_reset_or_unlock_another_admin_from_the_console(se
 async def test_an_admin_cannot_end_another_admins_sessions_from_the_console(services: Services) -> None:
     admin = account(services, "root@example.com", phone="+16502530000", admin=True)
     other = account(services, "other@example.com", phone=PHONE, admin=True)
-    services.sessions.create(other.id, Stage.AUTHENTICATED, how="sms")
+    services.sessions.create(other.id, BY_PASSWORD, how="sms")
     state = await signed_in_as(services, admin)
     await run(state.load())
     await run(state.search({"query": "other"}))

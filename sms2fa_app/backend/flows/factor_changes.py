@@ -1,16 +1,11 @@
 """Every change of a user's second factors (and of the password), each behind a single-use re-authentication grant.
 
-One service owns the changes: turning SMS on, changing the number, turning 2FA off, regenerating
-recovery codes, adding and removing the authenticator app, adding and removing a passkey, changing the
-password. Each operation checks its grant, commits the change, and ends in the same finish, in ONE
-database transaction: the factor epoch moves on (every remembered device is void), every other session
-of the user ends, this session gets a new token and the security activity log gets its line (whose
-notice is mailed after the commit: the activity record is the one notice mechanism).
-The grant is consumed atomically inside that transaction, before the commit: a change happens at most
-once per re-authentication, and a failure anywhere rolls the whole change back (fail closed).
-
-Re-authentication takes the password, then (with 2FA on) any one enrolled factor: a code texted to the
-current number, an authenticator code, a recovery code (which is spent) or a passkey.
+One service owns the changes: turning SMS on, changing the number, turning 2FA off, regenerating recovery codes,
+adding and removing the authenticator app or a passkey, changing the password. Each operation checks its grant (and
+the session's assurance), commits the change, and ends in ONE database transaction with `revoke_everything`
+(account_security.py) and a new token for this session. The grant is consumed inside that transaction: a change
+happens at most once per re-authentication, and a failure anywhere rolls the whole change back (fail closed).
+Re-authentication takes the password, then (with 2FA on) any one enrolled factor (grants.py).
 """
 
 from __future__ import annotations
@@ -23,14 +18,15 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.audit.activity import Activity, EventKind
-from sms2fa_app.backend.factors.devices import bump_factor_epoch
-from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
+from sms2fa_app.backend.factors.grants import Operation, ReauthGrants
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
 from sms2fa_app.backend.factors.totp import TotpSetup
+from sms2fa_app.backend.flows.account_security import revoke_everything
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
@@ -149,8 +145,9 @@ class FactorChanges:
         if not self.allowed(user, operation):
             return FactorChange.NOT_ALLOWED
         checked = self._accounts.confirm_password(session.user_id, password, client_ip)
-        if checked.outcome is LoginOutcome.AUTHENTICATED:
-            self.grants.grant(session.user_id, session.session_id, operation, Reauth.PASSWORD)
+        right = checked.outcome is LoginOutcome.AUTHENTICATED
+        if right and self._sessions.reauthenticate(session.session_id, BY_PASSWORD):
+            self.grants.grant(session.user_id, session.session_id, operation)
         return checked
 
     def send_reauth_code(
@@ -176,15 +173,16 @@ class FactorChanges:
         return FactorChange.NOT_ALLOWED if options is None else options
 
     def verify_reauth(self, session: ActiveSession, factor: Factor, code: str) -> ChangeResult:
-        """The second step: a code of an enrolled factor (or a passkey's answer, as JSON) raises the grant to
-        password-and-code."""
+        """The second step: a code of an enrolled factor (or a passkey's answer, as JSON) adds a second factor to
+        the session's re-authentication (its assurance)."""
         grant = self.grants.current(session.user_id, session.session_id)
         if grant is None:
             return ChangeResult(FactorChange.REAUTH_REQUIRED)
         result = self._factors.verify(session.user_id, factor, code, purpose=Purpose.REAUTH, binding=session.session_id)
         if not result.ok:
             return ChangeResult(FactorChange.CODE_REJECTED, verify=result)
-        if not self.grants.raise_to_code(session.user_id, session.session_id, grant.operation):
+        self._sessions.reauthenticate(session.session_id, factor.amr)
+        if self.grants.current(session.user_id, session.session_id) != grant:
             return ChangeResult(FactorChange.REAUTH_REQUIRED)  # cancelled or replaced while the code was checked
         return ChangeResult(FactorChange.DONE, operation=grant.operation)
 
@@ -202,7 +200,7 @@ class FactorChanges:
         refused here (that would let anyone probe which numbers are registered, for free): it costs and answers
         the same as a send (its owner gets a notice, no code); that code never verifies, and verify_enroll_code
         refuses the number anyway."""
-        if not self.grants.holds(session.user_id, session.session_id, self.sms_operation(user)):
+        if not self._holds(session, self.sms_operation(user)):
             return FactorChange.REAUTH_REQUIRED
         if phone_e164 and phone_e164 == user.phone_number:
             return FactorChange.NOT_ALLOWED
@@ -220,7 +218,7 @@ class FactorChanges:
     def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:
         """Check the setup code, then turn SMS on (or move it) to exactly the number it was sent to."""
         operation = self.sms_operation(user)
-        if not self.grants.holds(session.user_id, session.session_id, operation):
+        if not self._holds(session, operation):
             return ChangeResult(FactorChange.REAUTH_REQUIRED)
         verified = self._otp.verify_code(
             purpose=Purpose.ENROLL, user_id=session.user_id, session_id=session.session_id, code=code
@@ -265,7 +263,7 @@ class FactorChanges:
 
     def begin_totp(self, session: ActiveSession, user: User) -> TotpSetup | FactorChange:
         """A new secret to scan, under this session's grant to add an app."""
-        if not self.grants.holds(session.user_id, session.session_id, Operation.ADD_TOTP):
+        if not self._holds(session, Operation.ADD_TOTP):
             return FactorChange.REAUTH_REQUIRED
         return self._totp.begin_setup(session.user_id, user.email)
 
@@ -294,7 +292,7 @@ class FactorChanges:
 
     def begin_passkey(self, session: ActiveSession, user: User) -> str | FactorChange:
         """Options for the browser to create a passkey (JSON), under this session's grant to add one."""
-        if not self.grants.holds(session.user_id, session.session_id, Operation.ADD_PASSKEY):
+        if not self._holds(session, Operation.ADD_PASSKEY):
             return FactorChange.REAUTH_REQUIRED
         return self._passkeys.registration_options(session.user_id, session.session_id, user.email)
 
@@ -328,7 +326,7 @@ class FactorChanges:
     def change_password(self, session: ActiveSession, user: User, password: str, confirmation: str) -> ChangeResult:
         """A new password (checked, then hashed outside the transaction) under this session's grant."""
         two_factor_on = user.is_two_factor_enabled
-        if not self.grants.holds(session.user_id, session.session_id, Operation.CHANGE_PASSWORD, two_factor_on):
+        if not self._holds(session, Operation.CHANGE_PASSWORD, two_factor_on):
             return ChangeResult(FactorChange.REAUTH_REQUIRED)
         problem = new_password_problem(password, confirmation, email_words(user.email))
         if problem is not None:
@@ -345,14 +343,11 @@ class FactorChanges:
 
         return self._change(session, Operation.CHANGE_PASSWORD, store)
 
-    # ---- the one finish --------------------------------------------------------------------------
-
     def _change(
         self, session: ActiveSession, operation: Operation, store: Callable[[Session], tuple[str, ...]]
     ) -> ChangeResult:
-        """Check the grant, then in one transaction: store, consume the grant, bump the epoch, end the
-        other sessions, rotate this one and record the change in the activity log (its notice is queued
-        after the commit)."""
+        """Check the grant, then in one transaction: store, consume the grant, revoke everything but this
+        session (account_security.revoke_everything, which logs the change) and rotate this one."""
         user_id, session_id = session.user_id, session.session_id
         try:
             with self._db.session() as tx:
@@ -360,25 +355,31 @@ class FactorChanges:
                 if user is None:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 two_factor_on, old_phone = user.is_two_factor_enabled, user.phone_number
-                if not self.grants.holds(user_id, session_id, operation, two_factor_on):
+                assurance = self._sessions.assurance(session_id, db=tx)
+                if not self.grants.holds(user_id, session_id, operation, assurance, two_factor_on):
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 shown_once = store(tx)
-                if not self.grants.consume(user_id, session_id, operation, two_factor_on):
+                if not self.grants.consume(user_id, session_id, operation, assurance, two_factor_on):
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-                bump_factor_epoch(tx, user_id)
-                ended = self._sessions.end_all_for_user(user_id, keep_session_id=session_id, db=tx)
+                moved = operation is Operation.CHANGE_NUMBER  # the activity line names the new number's ending
+                detail, old_phone = ((user.phone_number or "")[-4:], old_phone) if moved else ("", None)
+                revoked = revoke_everything(
+                    tx, self._sessions, self._activity, user_id, _EVENTS[operation], detail,
+                    keep_session_id=session_id, old_phone=old_phone,
+                )  # fmt: skip
                 issued = self._sessions.rotate(tx, session_id)
                 if issued is None:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-                if operation is Operation.CHANGE_NUMBER:
-                    new_ending = (user.phone_number or "")[-4:]
-                    self._activity.record(tx, user_id, _EVENTS[operation], new_ending, old_phone=old_phone)
-                else:
-                    self._activity.record(tx, user_id, _EVENTS[operation])
         except _Abort as abort:
             return abort.result
+        ended = revoked.sessions_ended
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)
         return ChangeResult(FactorChange.DONE, issued=issued, recovery_codes=shown_once, operation=operation)
+
+    def _holds(self, session: ActiveSession, operation: Operation, two_factor_on: bool = True) -> bool:
+        """The ticket for `operation`, with the session's assurance as stored now (not as the caller resolved it)."""
+        assurance, user_id = self._sessions.assurance(session.session_id), session.user_id
+        return self.grants.holds(user_id, session.session_id, operation, assurance, two_factor_on)
 
     def _phone_taken(self, user_id: int, phone_e164: str) -> bool:
         with self._db.session() as db:

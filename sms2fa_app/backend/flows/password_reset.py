@@ -23,10 +23,10 @@ from sqlmodel import select
 
 from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.delivery.letters import Letter
-from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
+from sms2fa_app.backend.flows.account_security import revoke_everything
 from sms2fa_app.backend.identity.accounts import normalize_email
 from sms2fa_app.backend.identity.email_links import CLIENT_FIELDS, EmailLinks, LinkKind
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LiveLink
@@ -60,7 +60,7 @@ class ResetLink:
     link: LiveLink
     needs_second_factor: bool  # 2FA is on and no factor was presented for this link yet
     phone_ending: str
-    has_totp: bool
+    available: frozenset[Factor]  # the factors the link takes (SecondFactors.available: none with 2FA off)
 
 
 class ResetOutcome(enum.Enum):
@@ -143,11 +143,12 @@ class PasswordResets:
             user = db.get(User, link.user_id)
         if user is None:
             return None
+        available = self._factors.available(link.user_id, Purpose.RESET)
         return ResetLink(
             link=link,
-            needs_second_factor=user.is_two_factor_enabled and not link.second_factor_done,
+            needs_second_factor=bool(available) and not link.second_factor_done,
             phone_ending=(user.phone_number or "")[-4:],
-            has_totp=user.is_two_factor_enabled and self._factors.totp.is_enabled(link.user_id),
+            available=available,
         )
 
     def send_code(self, raw_token: object, client_ip: str = "", proof: str = "") -> RequestResult | None:
@@ -211,9 +212,7 @@ class PasswordResets:
             user.email_verified_at = user.email_verified_at or self._links.clock.now()  # the mailbox answered
             user.updated_at = utcnow()
             tx.add(user)
-            bump_factor_epoch(tx, user)
-            ended = self._sessions.end_all_for_user(link.user_id, db=tx)
-            self._tokens.void_for_user(tx, link.user_id)
-            self._links.activity.record(tx, link.user_id, EventKind.PASSWORD_RESET)
-        log_event(log, logging.INFO, "password_reset", user=link.user_id, sessions_ended=ended)
+            revoked = revoke_everything(tx, self._sessions, self._links.activity, user, EventKind.PASSWORD_RESET)
+            self._tokens.void_for_user(tx, link.user_id)  # and every other emailed link
+        log_event(log, logging.INFO, "password_reset", user=link.user_id, sessions_ended=revoked.sessions_ended)
         return ResetResult(ResetOutcome.DONE)
