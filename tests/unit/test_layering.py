@@ -21,6 +21,7 @@ RANKS: dict[str, int] = {
     "components": 55,
     "state": 50,
     "api": 50,
+    "reflex_adapter": 45,  # Reflex's private parts, for the app module, state/ and components/; imports no app module
     "backend.services": 40,
     "backend.admin": 35,
     "backend.housekeeping": 35,
@@ -67,6 +68,8 @@ def _imports(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == "sms2fa_app" and node.level == 0:
+            names.extend(f"sms2fa_app.{alias.name}" for alias in node.names)  # `from sms2fa_app import state`
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
     return names
