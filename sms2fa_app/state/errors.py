@@ -13,7 +13,7 @@ import logging
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 
 log = logging.getLogger("sms2fa.state")
 
@@ -25,7 +25,7 @@ class AppErrorState(rx.State):
 
     def show_unavailable(self):
         """Say that something went wrong (the only message there is: no detail ever reaches the browser)."""
-        self.message = messages.SERVICE_UNAVAILABLE
+        self.message = words.common.SERVICE_UNAVAILABLE
 
     def dismiss(self):
         """Hide the message."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.factors.devices import bump_factor_epoch
 from sms2fa_app.backend.factors.grants import Operation, Reauth, ReauthGrants
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
@@ -52,20 +52,6 @@ class FactorChange(enum.Enum):
     CODE_REJECTED = "code_rejected"  # see `verify`
     PASSWORD_REFUSED = "password_refused"  # see `password_problem`
     PASSKEY_REJECTED = "passkey_rejected"  # see `passkey_problem`
-
-
-# The line each operation writes to the activity log.
-_EVENTS: dict[Operation, EventKind] = {
-    Operation.ENABLE_SMS: EventKind.TWO_FACTOR_ON,
-    Operation.CHANGE_NUMBER: EventKind.PHONE_CHANGED,
-    Operation.DISABLE: EventKind.TWO_FACTOR_OFF,
-    Operation.REGENERATE_CODES: EventKind.RECOVERY_CODES_REGENERATED,
-    Operation.ADD_TOTP: EventKind.TOTP_ADDED,
-    Operation.REMOVE_TOTP: EventKind.TOTP_REMOVED,
-    Operation.ADD_PASSKEY: EventKind.PASSKEY_ADDED,
-    Operation.REMOVE_PASSKEY: EventKind.PASSKEY_REMOVED,
-    Operation.CHANGE_PASSWORD: EventKind.PASSWORD_CHANGED,
-}
 
 
 @dataclass(frozen=True)
@@ -371,9 +357,9 @@ class FactorChanges:
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 if operation is Operation.CHANGE_NUMBER:
                     new_ending = (user.phone_number or "")[-4:]
-                    self._activity.record(tx, user_id, _EVENTS[operation], new_ending, old_phone=old_phone)
+                    self._activity.record(tx, user_id, operation.event, new_ending, old_phone=old_phone)
                 else:
-                    self._activity.record(tx, user_id, _EVENTS[operation])
+                    self._activity.record(tx, user_id, operation.event)
         except _Abort as abort:
             return abort.result
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)
