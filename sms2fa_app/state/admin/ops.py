@@ -72,11 +72,7 @@ class AdminOpsState(ErrorId, AdminState):
         ]
         delivered = sum(entry[1] for entry in charts.delivery)
         known = sum(entry[2] for entry in charts.delivery)
-        self.delivery_summary = (
-            f"{round(100 * delivered / known, 1)}% delivered ({delivered} of {known} with a known outcome)"
-            if known
-            else "No delivery report yet."
-        )
+        self.delivery_summary = words.admin.delivery_summary(delivered, known)
         self.refusals = [{"limit": words.admin.refusal_label(name), "count": count} for name, count in charts.refusals]
         self.blocked = [{"country": c, "blocks": blocks, "refused": refused} for c, blocks, refused in charts.blocked]
         self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]

@@ -129,14 +129,12 @@ class AdminUsersState(ErrorId, NoticeId, AdminState):
             self.user, self.sign_ins, self.lockouts, self.audit, self.pending_reset = {}, [], [], [], ""
             self.error = words.admin.ADMIN_UNKNOWN_USER
             return
-        factors = [f"text messages to {overview.masked_phone}"] if overview.masked_phone else []
-        factors += ["authenticator app"] if overview.totp else []
-        factors += [f"{overview.passkeys} passkey(s)"] if overview.passkeys else []
-        factors += [f"{overview.recovery_codes_left} recovery code(s) left"] if overview.two_factor_on else []
+        recovery_left = overview.recovery_codes_left if overview.two_factor_on else None
+        factors = words.admin.factor_list(overview.masked_phone, overview.totp, overview.passkeys, recovery_left)
         self.user = {
             "email": overview.email,
             "two_factor": "on" if overview.two_factor_on else "off",
-            "factors": ", ".join(factors) or "none",
+            "factors": factors,
             "sessions": str(overview.live_sessions),
             "locked": words.common.wait_phrase(overview.locked_seconds) if overview.locked_seconds else "",
             "admin": "yes" if overview.is_admin else "no",

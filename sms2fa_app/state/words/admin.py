@@ -84,3 +84,31 @@ def refusal_label(refusal: str) -> str:
 def pending_reset_banner(due: str) -> str:
     """What a signed-in user is told while an admin's reset of their 2FA waits."""
     return _PENDING_RESET.format(due=due)
+
+
+# ---- an account's overview and the operations charts ---------------------------------------------------------
+
+_FACTOR_SMS = Text("admin.factor.sms", "text messages to {masked}")
+_FACTOR_TOTP = Text("admin.factor.totp", "authenticator app")
+_FACTOR_PASSKEYS = Text("admin.factor.passkeys", "{count} passkey(s)")  # the console's wording, kept as it was
+_FACTOR_RECOVERY = Text("admin.factor.recovery_left", "{count} recovery code(s) left")
+_NO_FACTOR = Text("admin.factor.none", "none")
+_DELIVERY_SUMMARY = Text("admin.delivery_summary", "{rate}% delivered ({delivered} of {known} with a known outcome)")
+_NO_DELIVERY_REPORT = Text("admin.no_delivery_report", "No delivery report yet.")
+
+
+def factor_list(masked_phone: str, totp: bool, passkeys: int, recovery_left: int | None) -> str:
+    """An account's second factors for the console, e.g. "text messages to •••• 1212, authenticator app"
+    (`recovery_left` None: two-factor authentication is off, so no code counts)."""
+    factors = [_FACTOR_SMS.format(masked=masked_phone)] if masked_phone else []
+    factors += [_FACTOR_TOTP] if totp else []
+    factors += [_FACTOR_PASSKEYS.format(count=passkeys)] if passkeys else []
+    factors += [_FACTOR_RECOVERY.format(count=recovery_left)] if recovery_left is not None else []
+    return ", ".join(factors) or _NO_FACTOR
+
+
+def delivery_summary(delivered: int, known: int) -> str:
+    """The share of texts delivered among those whose outcome is known."""
+    if not known:
+        return _NO_DELIVERY_REPORT
+    return _DELIVERY_SUMMARY.format(rate=round(100 * delivered / known, 1), delivered=delivered, known=known)
