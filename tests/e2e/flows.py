@@ -33,6 +33,7 @@ WRONG_CODE = "challenge.sms.wrong"  # "That code isn't right. N tries left."
 TOO_MANY_WRONG = "challenge.sms.exhausted"
 EXPIRED_OR_REPLACED = "challenge.code_expired"
 DELIVERY_FAILED = "challenge.send.delivery_failed"
+CODE_SENT = "challenge.code_sent"  # "We sent a new code to the number ending in 2671."
 INVALID_CREDENTIALS = "login.invalid_credentials"
 # A replaced code is simply not the current one (today: "That code isn't right. 4 tries left.").
 OLD_CODE_REFUSED = (WRONG_CODE, EXPIRED_OR_REPLACED)

@@ -62,7 +62,7 @@ def test_an_undelivered_text_offers_a_call_whose_code_signs_in(
     expect(call_button).to_be_enabled()
     audit(page, "challenge, the text was not delivered")
     call_button.click()
-    expect(page.get_by_text("We're calling the number ending in")).to_be_visible()
+    expect(flows.said(page, "challenge.calling")).to_be_visible()
     audit(page, "challenge, calling")
     code = wait_for_call_code(sms, e164)
     expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.answered")
