@@ -35,7 +35,9 @@ class Text(str):
         return text
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Text, (self.id, str(self)))
+        # A copy in the state store comes back as words with their id: never as a new declaration (after a deploy
+        # that reworded it, that would clash with the catalogue's own).
+        return (Rendered, (self.id, str(self)))
 
     def format(self, *args: object, **params: object) -> str:
         """The words with their parameters filled in, still knowing their id."""

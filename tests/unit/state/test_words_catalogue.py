@@ -4,6 +4,7 @@ sentence declared whole in a Text or Plural, ready for a later gettext extractio
 from __future__ import annotations
 
 import ast
+import pickle
 import re
 import string
 from pathlib import Path
@@ -74,3 +75,11 @@ SCREENS = sorted(path.name for path in WORDS_DIR.glob("*.py") if path.name not i
 @pytest.mark.parametrize("module", SCREENS)
 def test_no_sentence_is_built_outside_a_text(module: str) -> None:
     assert _sentences_outside_the_catalogue(WORDS_DIR / module) == []
+
+
+def test_words_read_back_from_the_state_store_keep_their_id_and_declare_nothing() -> None:
+    before = words.catalogue()
+    for said in (words.login.INVALID_CREDENTIALS, words.settings.PASSKEY_NAME_INVALID, words.common.minutes(120)):
+        copy = pickle.loads(pickle.dumps(said))
+        assert copy == said and words.message_id(copy) == words.message_id(said) != "?"
+    assert words.catalogue() == before
