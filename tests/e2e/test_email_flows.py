@@ -167,6 +167,7 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
     page.goto("/login")
     fill_login(page, email, PASSWORD)
     expect(flows.said(page, flows.INVALID_CREDENTIALS)).to_be_visible()
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")  # the answer clears it: type after that
     flows.wait_out_login_cooldown(backend, email)  # the other session's login texted a code moments ago
     sent = flows.texts_to(sms, e164)
     fill_login(page, email, NEW_PASSWORD)
