@@ -8,7 +8,7 @@ import reflex as rx
 
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.components.browser_calls import run_in_browser
-from sms2fa_app.state.messages_results import CLIPBOARD_FAILED, CLIPBOARD_WRITTEN
+from sms2fa_app.state.words.common import CLIPBOARD_FAILED, CLIPBOARD_WRITTEN
 
 _SELECT_ON_FOCUS = "const field = document.activeElement; if (field && field.select) { field.select(); }"
 

@@ -49,9 +49,9 @@ def error_id(field_id: str) -> str:
     return f"{field_id}-error"
 
 
-def field_error(message: rx.Var[str] | str, field_id: str) -> rx.Component:
+def field_error(message: rx.Var[str] | str, field_id: str, said: rx.Var[str] | str = "") -> rx.Component:
     """An error shown under its field and announced to screen readers (always in the page, empty without an
-    error, so that the field's aria-describedby names an element that exists)."""
+    error, so that the field's aria-describedby names an element that exists); `said` is its catalogue id."""
     return rx.text(
         message,
         id=error_id(field_id),
@@ -60,6 +60,7 @@ def field_error(message: rx.Var[str] | str, field_id: str) -> rx.Component:
         size="2",
         role="alert",
         display=rx.cond(message != "", "block", "none"),
+        custom_attrs={"data-message-id": said},
     )
 
 
@@ -77,6 +78,7 @@ def labeled_input(
     name: str,
     *,
     error: rx.Var[str] | str = "",
+    error_said: rx.Var[str] | str = "",
     type_: str = "text",
     autocomplete: str = "off",
     **props: Any,
@@ -100,7 +102,7 @@ def labeled_input(
             size="3",
             **props,
         ),
-        *([field_error(error, field_id)] if checked else []),
+        *([field_error(error, field_id, error_said)] if checked else []),
         *([_when_shown(error, field_id)] if checked else []),
         spacing="1",
         width="100%",
@@ -109,12 +111,15 @@ def labeled_input(
     )
 
 
-def form_error(message: rx.Var[str] | str) -> rx.Component:
+def said_callout(message: rx.Var[str], said: rx.Var[str] | str, **props: Any) -> rx.Component:
+    """A callout showing `message` while there is one; `said` is its catalogue id (state/said.py), put in a
+    data-message-id attribute so browser tests assert which message shows, not its English."""
+    return rx.cond(message != "", rx.callout(message, custom_attrs={"data-message-id": said}, **props))
+
+
+def form_error(message: rx.Var[str], said: rx.Var[str] | str = "") -> rx.Component:
     """A message about the whole form, above its button."""
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
-    )
+    return said_callout(message, said, icon="triangle_alert", color_scheme="red", role="alert", width="100%")
 
 
 def submit_button(label: str, loading: rx.Var[bool] | bool) -> rx.Component:
@@ -138,6 +143,7 @@ def new_password_fields(
     confirm_label: str = "Confirm password",
     password_error: rx.Var[str] | str = "",
     confirm_error: rx.Var[str] | str = "",
+    said: tuple[rx.Var[str] | str, rx.Var[str] | str] = ("", ""),
     auto_focus: bool = False,
     rule: str = "",
 ) -> rx.Component:
@@ -148,6 +154,7 @@ def new_password_fields(
         label,
         "password",
         error=password_error,
+        error_said=said[0],
         type_="password",
         autocomplete="new-password",
         on_change=state.rate_password.debounce(300),
@@ -162,7 +169,12 @@ def new_password_fields(
             rx.text(state.password_hint, size="2", color_scheme="gray", aria_live="polite"),
         ),
         labeled_input(
-            confirm_label, "confirm_password", error=confirm_error, type_="password", autocomplete="new-password"
+            confirm_label,
+            "confirm_password",
+            error=confirm_error,
+            error_said=said[1],
+            type_="password",
+            autocomplete="new-password",
         ),
         spacing="3",
         width="100%",

@@ -9,7 +9,7 @@ import reflex as rx
 
 from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.config import get_settings
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 
 
 def _longest_lock() -> int:
@@ -30,8 +30,8 @@ def lock_countdown(locked_until: rx.Var[int], max_seconds: int = 0) -> rx.Compon
         rx.text(
             countdown(
                 locked_until,
-                waiting=messages.LOCK_WAITING,
-                ready=messages.LOCK_READY,
+                waiting=words.challenge.LOCK_WAITING,
+                ready=words.challenge.LOCK_READY,
                 max_seconds=max_seconds or _longest_lock(),
             ),
             size="2",
@@ -53,7 +53,7 @@ def verify_button(
     return countdown_button(
         locked_until,
         None,
-        waiting=waiting or messages.VERIFY_LOCKED,
+        waiting=waiting or words.challenge.VERIFY_LOCKED,
         ready=label,
         max_seconds=max_seconds or _longest_lock(),
         busy=busy,
@@ -70,7 +70,7 @@ def send_button(label: str, resend_at: rx.Var[int], busy: rx.Var[bool], on_click
     return countdown_button(
         resend_at,
         on_click,
-        waiting=messages.SEND_WAITING,
+        waiting=words.challenge.SEND_WAITING,
         ready=label,
         max_seconds=longest_resend_wait(),
         busy=busy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.forms import form_error
+from sms2fa_app.components.forms import form_error, said_callout
 from sms2fa_app.pages.admin_layout import admin_shell
 from sms2fa_app.state.admin import AdminUsersState as S
 
@@ -130,13 +130,16 @@ def admin_page() -> rx.Component:
         "Accounts",
         S,
         _search(),
-        rx.cond(
-            S.notice != "",
-            rx.callout(
-                S.notice, icon="check", color_scheme="green", high_contrast=True, role="status", id="admin-notice"
-            ),
+        said_callout(
+            S.notice,
+            S.notice_id,
+            icon="check",
+            color_scheme="green",
+            high_contrast=True,
+            role="status",
+            id="admin-notice",
         ),
-        form_error(S.error),
+        form_error(S.error, S.error_id),
         _results(),
         rx.cond(S.user.length() > 0, _account()),
     )

@@ -14,7 +14,13 @@ def cancel_reset_page() -> rx.Component:
         "Cancel the reset",
         rx.cond(
             S.done,
-            rx.callout(S.message, color_scheme=rx.cond(S.cancelled, "green", "red"), role="status", id="cancel-result"),
+            rx.callout(
+                S.message,
+                color_scheme=rx.cond(S.cancelled, "green", "red"),
+                role="status",
+                id="cancel-result",
+                custom_attrs={"data-message-id": S.message_id},
+            ),
             rx.vstack(
                 rx.text(
                     "An administrator scheduled a reset of two-factor authentication on your account. If you didn't "

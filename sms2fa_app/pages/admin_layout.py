@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.forms import said_callout
 from sms2fa_app.state.admin import AdminState
 
 
@@ -28,11 +29,13 @@ def admin_shell(title: str, state: type[AdminState], *children: rx.Component) ->
         rx.el.main(
             rx.vstack(
                 rx.heading(title, size="6", as_="h1"),
-                rx.cond(
-                    state.refusal != "",
-                    rx.callout(
-                        state.refusal, icon="shield_alert", color_scheme="red", role="alert", id="admin-refusal"
-                    ),
+                said_callout(
+                    state.refusal,
+                    state.refusal_id,
+                    icon="shield_alert",
+                    color_scheme="red",
+                    role="alert",
+                    id="admin-refusal",
                 ),
                 rx.cond(state.admitted, rx.vstack(*children, spacing="5", width="100%")),
                 spacing="4",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
-from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
+from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, said_callout, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, verify_button
 from sms2fa_app.config import get_settings
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -21,16 +21,23 @@ def _signup_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             labeled_input(
-                "Email", "email", error=SignupState.email_error, type_="email", autocomplete="email", auto_focus=True
+                "Email",
+                "email",
+                error=SignupState.email_error,
+                error_said=SignupState.email_error_id,
+                type_="email",
+                autocomplete="email",
+                auto_focus=True,
             ),
             rx.cond(SignupState.email_taken, rx.link("Log in instead", href="/login", size="2", underline="always")),
             new_password_fields(
                 SignupState,
                 password_error=SignupState.password_error,
                 confirm_error=SignupState.confirm_error,
-                rule=words.PASSWORD_RULE,
+                said=(SignupState.password_error_id, SignupState.confirm_error_id),
+                rule=words.login.PASSWORD_RULE,
             ),
-            form_error(SignupState.form_error),
+            form_error(SignupState.form_error, SignupState.form_error_id),
             submit_button("Create account", SignupState.loading),
             spacing="3",
             width="100%",
@@ -76,6 +83,7 @@ def _login_error() -> rx.Component:
             color_scheme="red",
             role="alert",
             width="100%",
+            custom_attrs={"data-message-id": LoginState.error_id},
         ),
     )
 
@@ -91,7 +99,7 @@ def login_page() -> rx.Component:
                 labeled_input("Password", "password", type_="password", autocomplete="current-password"),
                 rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
                 _login_error(),
-                rx.cond(LoginState.notice != "", rx.callout(LoginState.notice, icon="info", role="status")),
+                said_callout(LoginState.notice, LoginState.notice_id, icon="info", role="status"),
                 proof_of_work(LoginState.pow_challenge),
                 lock_countdown(LoginState.throttled_until, get_settings().login_window_seconds),
                 verify_button(

@@ -14,7 +14,7 @@ from sms2fa_app.components.otp import CODE_FIELD, factor_choices, otp_input, res
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, longest_resend_wait, verify_button
 from sms2fa_app.config import get_settings
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState, Factor
 
 
@@ -49,8 +49,8 @@ def _expiry() -> rx.Component:
         rx.text(
             countdown(
                 ChallengeState.code_expires_at,
-                waiting=messages.CODE_EXPIRES,
-                ready=messages.CODE_EXPIRED,
+                waiting=words.challenge.CODE_EXPIRES,
+                ready=words.challenge.CODE_EXPIRED,
                 max_seconds=get_settings().otp_ttl_seconds,
             ),
             size="2",
@@ -83,6 +83,7 @@ def _delivery() -> rx.Component:
             color_scheme=rx.cond(ChallengeState.delivery_lost, "red", "gray"),
             aria_live="polite",
             data_testid="delivery-status",
+            custom_attrs={"data-message-id": ChallengeState.delivery_status_id},
         ),
     )
 
@@ -132,7 +133,7 @@ def _passkey_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _remember_box(),
-            form_error(ChallengeState.error),
+            form_error(ChallengeState.error, ChallengeState.error_id),
             lock_countdown(ChallengeState.locked_until),
             verify_button(
                 "Verify with a passkey", ChallengeState.locked_until, ChallengeState.verifying, auto_focus=True
@@ -155,9 +156,17 @@ def _code_form(recovery: bool = False) -> rx.Component:
             else otp_input(key=ChallengeState.method),
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
-            form_error(ChallengeState.error),
+            form_error(ChallengeState.error, ChallengeState.error_id),
             lock_countdown(ChallengeState.locked_until),
-            rx.cond(ChallengeState.notice != "", rx.text(ChallengeState.notice, size="2", role="status")),
+            rx.cond(
+                ChallengeState.notice != "",
+                rx.text(
+                    ChallengeState.notice,
+                    size="2",
+                    role="status",
+                    custom_attrs={"data-message-id": ChallengeState.notice_id},
+                ),
+            ),
             verify_button("Verify", ChallengeState.locked_until, ChallengeState.verifying),
             spacing="3",
             width="100%",

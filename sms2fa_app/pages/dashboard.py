@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.layout import card
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
 
 
@@ -70,15 +70,15 @@ def _security_card() -> rx.Component:
             _status(
                 "On",
                 "green",
-                words.TWO_FACTOR_ON_CARD,
+                words.settings.TWO_FACTOR_ON_CARD,
                 DashboardState.methods_on,
                 rx.link("Manage two-factor authentication", href="/settings", size="2"),
             ),
             _status(
                 "Off",
                 "orange",
-                words.TWO_FACTOR_OFF_CARD,
-                words.TWO_FACTOR_OFF_PROMPT,
+                words.settings.TWO_FACTOR_OFF_CARD,
+                words.settings.TWO_FACTOR_OFF_PROMPT,
                 rx.link("Turn on two-factor authentication", href="/settings", weight="bold", underline="always"),
             ),
         ),

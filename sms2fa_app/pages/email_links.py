@@ -27,7 +27,14 @@ def forgot_password_page() -> rx.Component:
         "Reset your password",
         rx.cond(
             ForgotPasswordState.sent != "",
-            rx.callout(ForgotPasswordState.sent, icon="mail", color_scheme="green", role="status", width="100%"),
+            rx.callout(
+                ForgotPasswordState.sent,
+                icon="mail",
+                color_scheme="green",
+                role="status",
+                width="100%",
+                custom_attrs={"data-message-id": ForgotPasswordState.sent_id},
+            ),
             rx.form(
                 rx.vstack(
                     rx.text("Enter the email address of your account. We'll send you a link.", size="2"),
@@ -39,7 +46,7 @@ def forgot_password_page() -> rx.Component:
                         default_value=ForgotPasswordState.email_prefill,
                         key=ForgotPasswordState.email_prefill,  # a prefill arrives after the first paint
                     ),
-                    form_error(ForgotPasswordState.error),
+                    form_error(ForgotPasswordState.error, ForgotPasswordState.error_id),
                     submit_button("Send reset link", ForgotPasswordState.busy),
                     spacing="3",
                     width="100%",
@@ -61,7 +68,7 @@ def _factor_form() -> rx.Component:
                 labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                 otp_input(key=state.method),
             ),
-            form_error(state.error),
+            form_error(state.error, state.error_id),
             submit_button("Verify", state.busy),
             spacing="3",
             width="100%",
@@ -88,7 +95,7 @@ def _factor_step() -> rx.Component:
         rx.cond(
             (state.method == Factor.SMS) & ~state.code_sent,
             rx.vstack(
-                form_error(state.error),
+                form_error(state.error, state.error_id),
                 proof_of_work(state.pow_challenge),
                 rx.button(
                     "Text me the code",
@@ -102,7 +109,10 @@ def _factor_step() -> rx.Component:
             ),
             _factor_form(),
         ),
-        rx.cond(state.notice != "", rx.text(state.notice, size="2", role="status")),
+        rx.cond(
+            state.notice != "",
+            rx.text(state.notice, size="2", role="status", custom_attrs={"data-message-id": state.notice_id}),
+        ),
         rx.cond(
             (state.method == Factor.SMS) & state.code_sent,
             rx.vstack(
@@ -122,7 +132,7 @@ def _new_password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             new_password_fields(state, label="New password", confirm_label="Confirm new password"),
-            form_error(state.error),
+            form_error(state.error, state.error_id),
             submit_button("Set new password", state.busy),
             spacing="3",
             width="100%",
@@ -158,7 +168,14 @@ def reset_password_page() -> rx.Component:
             (
                 DONE,
                 rx.vstack(
-                    rx.callout(state.notice, icon="circle_check", color_scheme="green", role="status", width="100%"),
+                    rx.callout(
+                        state.notice,
+                        icon="circle_check",
+                        color_scheme="green",
+                        role="status",
+                        width="100%",
+                        custom_attrs={"data-message-id": state.notice_id},
+                    ),
                     rx.link("Log in", href="/login"),
                     width="100%",
                 ),
@@ -186,7 +203,7 @@ def verify_email_page() -> rx.Component:
             ),
             rx.vstack(
                 rx.text("Confirm this address to finish signing up.", size="2"),
-                form_error(state.message),
+                form_error(state.message, state.message_id),
                 rx.button(
                     "Confirm my email address", on_click=state.confirm, loading=state.busy, size="3", width="100%"
                 ),

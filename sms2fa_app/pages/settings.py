@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.forms import form_error
+from sms2fa_app.components.forms import form_error, said_callout
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
@@ -40,7 +40,7 @@ from sms2fa_app.state.settings import (
 def _status() -> rx.Component:
     return rx.vstack(
         rx.heading("Two-factor authentication", size="4", as_="h2"),
-        rx.cond(SettingsState.notice != "", rx.callout(SettingsState.notice, icon="circle_check", role="status")),
+        said_callout(SettingsState.notice, SettingsState.notice_id, icon="circle_check", role="status"),
         rx.cond(
             SettingsState.two_factor_enabled,
             method_rows(),
@@ -71,7 +71,7 @@ def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Ve
         rx.form(
             rx.vstack(
                 otp_input(),
-                form_error(SettingsState.error),
+                form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
                 verify_button(label, SettingsState.locked_until, SettingsState.busy),
                 spacing="3",
@@ -105,7 +105,7 @@ def _phone_step() -> rx.Component:
             action_heading(),
             rx.text("The mobile number we should text.", size="2"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
-            form_error(SettingsState.error),
+            form_error(SettingsState.error, SettingsState.error_id),
             proof_of_work(SettingsState.pow_challenge),
             send_button("Send code", SettingsState.resend_at, SettingsState.busy),
             nav_buttons(),
@@ -136,7 +136,13 @@ def settings_page() -> rx.Component:
             (
                 Step.DONE,
                 rx.vstack(
-                    rx.callout(SettingsState.notice, icon="circle_check", color_scheme="green", width="100%"),
+                    rx.callout(
+                        SettingsState.notice,
+                        icon="circle_check",
+                        color_scheme="green",
+                        width="100%",
+                        custom_attrs={"data-message-id": SettingsState.notice_id},
+                    ),
                     rx.cond(
                         RecoveryCodesState.new_recovery_codes.length() > 0,
                         recovery_codes(),

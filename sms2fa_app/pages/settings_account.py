@@ -94,7 +94,7 @@ def reauth_step() -> rx.Component:
                     two_factor & (method == Factor.RECOVERY),
                     labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
                 ),
-                form_error(SettingsState.error),
+                form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
                 proof_of_work(SettingsState.pow_challenge),
                 rx.cond(
@@ -145,7 +145,7 @@ def new_password_step() -> rx.Component:
                 new_password_fields(
                     PasswordChangeState, label="New password", confirm_label="Confirm new password", auto_focus=True
                 ),
-                form_error(SettingsState.error),
+                form_error(SettingsState.error, SettingsState.error_id),
                 submit_button("Change password", SettingsState.busy),
                 nav_buttons(),
                 spacing="3",
@@ -177,7 +177,7 @@ def confirm_delete_step() -> rx.Component:
                         rx.text("I understand that this cannot be undone", id="confirm-delete-label", size="2"),
                     )
                 ),
-                form_error(SettingsState.error),
+                form_error(SettingsState.error, SettingsState.error_id),
                 rx.button(
                     "Delete my account permanently",
                     type="submit",

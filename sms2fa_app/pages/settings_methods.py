@@ -11,7 +11,7 @@ from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.pages.settings_passkeys import passkey_list
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.settings import (
     Operation,
     RecoveryCodesState,
@@ -70,13 +70,13 @@ def method_rows() -> rx.Component:
     last = SettingsState.last_used
     return rx.vstack(
         method_row(
-            words.METHOD_SMS,
-            rx.badge(f"On · {words.masked('')}{SettingsState.phone_ending}", color_scheme="green"),
+            words.settings.METHOD_SMS,
+            rx.badge(f"On · {words.common.masked('')}{SettingsState.phone_ending}", color_scheme="green"),
             last["sms"],
             _action("Change", "Change phone number", Operation.CHANGE_NUMBER),
         ),
         method_row(
-            words.METHOD_TOTP,
+            words.settings.METHOD_TOTP,
             _badge(SettingsState.totp_enabled),
             last["totp"],
             rx.cond(
@@ -86,14 +86,14 @@ def method_rows() -> rx.Component:
             ),
         ),
         method_row(
-            words.METHOD_PASSKEYS,
+            words.settings.METHOD_PASSKEYS,
             _badge(SettingsState.passkeys.length() > 0, SettingsState.passkeys.length().to_string() + " added"),
             last["passkey"],
             _action("Add", "Add a passkey", Operation.ADD_PASSKEY),
             passkey_list(),
         ),
         method_row(
-            words.METHOD_RECOVERY,
+            words.settings.METHOD_RECOVERY,
             rx.badge(SettingsState.recovery_left.to_string() + " recovery codes left", color_scheme="gray"),
             last["recovery"],
             _action("Regenerate", "Regenerate recovery codes", Operation.REGENERATE_CODES),
@@ -113,7 +113,7 @@ def disable_button() -> rx.Component:
             variant="soft",
             color_scheme="red",
         ),
-        words.DISABLE_WARNING,
+        words.settings.DISABLE_WARNING,
         rx.button("Continue to turn off", on_click=WizardState.start(Operation.DISABLE), color_scheme="red", size="2"),
         rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
         color_scheme="red",
@@ -154,7 +154,7 @@ def devices() -> rx.Component:
         SettingsState.two_factor_enabled | (SettingsState.devices.length() > 0),
         rx.vstack(
             rx.heading("Remembered devices", size="3", as_="h3", id=DEVICES_HEADING, tab_index=-1),
-            rx.cond(SettingsState.devices.length() == 0, rx.text(words.NO_REMEMBERED_DEVICES, size="2")),
+            rx.cond(SettingsState.devices.length() == 0, rx.text(words.settings.NO_REMEMBERED_DEVICES, size="2")),
             rx.foreach(SettingsState.devices, _device_row),
             rx.cond(
                 SettingsState.devices.length() == 0,
@@ -162,7 +162,7 @@ def devices() -> rx.Component:
                 ask_first(
                     SettingsState.confirming_forget_all,
                     rx.button("Forget all", on_click=SettingsState.ask("forget_all"), variant="soft", size="2"),
-                    words.FORGET_ALL_CONFIRM,
+                    words.settings.FORGET_ALL_CONFIRM,
                     rx.button(
                         "Forget all devices",
                         on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
@@ -183,9 +183,9 @@ def recovery_codes() -> rx.Component:
     return rx.vstack(
         rx.cond(
             state.replaced,
-            rx.callout(words.RECOVERY_OLD_VOID, icon="triangle_alert", color_scheme="orange", width="100%"),
+            rx.callout(words.settings.RECOVERY_OLD_VOID, icon="triangle_alert", color_scheme="orange", width="100%"),
         ),
-        rx.text(words.RECOVERY_SAVE, size="2"),
+        rx.text(words.settings.RECOVERY_SAVE, size="2"),
         rx.el.ul(
             rx.foreach(state.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
             style={"columns": "2", "list-style": "none", "padding": "0"},
@@ -193,7 +193,7 @@ def recovery_codes() -> rx.Component:
         rx.hstack(
             rx.button(
                 "Download",
-                on_click=rx.download(data=state.recovery_download, filename=words.RECOVERY_FILE_NAME),
+                on_click=rx.download(data=state.recovery_download, filename=words.settings.RECOVERY_FILE_NAME),
                 variant="soft",
                 type="button",
             ),
@@ -209,7 +209,7 @@ def recovery_codes() -> rx.Component:
                     on_change=lambda checked: RecoveryCodesState.confirm_saved(rx.cond(checked, "yes", "")),
                     aria_labelledby="codes-saved-label",
                 ),
-                rx.text(words.RECOVERY_SAVED_LABEL, id="codes-saved-label", size="2"),
+                rx.text(words.settings.RECOVERY_SAVED_LABEL, id="codes-saved-label", size="2"),
                 align="center",
             ),
         ),

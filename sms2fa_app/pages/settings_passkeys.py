@@ -7,7 +7,7 @@ import reflex as rx
 from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
 from sms2fa_app.pages.settings_account import action_heading, nav_buttons
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.settings import PasskeySetupState, SettingsState
 
 
@@ -16,7 +16,7 @@ def _rename_form(passkey: rx.Var) -> rx.Component:
     return rx.form(
         rx.vstack(
             labeled_input("New name for " + passkey["name"], "name", default_value=passkey["name"], auto_focus=True),
-            form_error(SettingsState.error),
+            form_error(SettingsState.error, SettingsState.error_id),
             rx.hstack(
                 rx.button("Save name", type="submit", size="2"),
                 rx.button("Cancel", type="button", variant="ghost", size="2", on_click=PasskeySetupState.cancel_rename),
@@ -69,11 +69,11 @@ def passkey_list() -> rx.Component:
                 rx.foreach(SettingsState.passkeys, _passkey),
                 style={"list-style": "none", "padding": "0", "margin": "0", "width": "100%"},
             ),
-            rx.text(words.PASSKEYS_FIRST, size="1", color_scheme="gray"),
+            rx.text(words.settings.PASSKEYS_FIRST, size="1", color_scheme="gray"),
             spacing="1",
             width="100%",
         ),
-        rx.text(words.PASSKEYS_NONE, size="1", color_scheme="gray"),
+        rx.text(words.settings.PASSKEYS_NONE, size="1", color_scheme="gray"),
     )
 
 
@@ -88,7 +88,7 @@ def passkey_setup() -> rx.Component:
                 size="2",
             ),
             labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
-            form_error(SettingsState.error),
+            form_error(SettingsState.error, SettingsState.error_id),
             # Busy while the browser creates it: the button and Enter in the field (implicit submission skips a
             # disabled button) cannot ask for a second creation.
             submit_button("Create passkey", SettingsState.busy | (PasskeySetupState.passkey_creation != "")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sms2fa_app.backend.delivery.letters import when
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 
@@ -23,7 +23,7 @@ class ActivityState(SessionState):
         listed = await run_backend(self._services().activity.recent, user.id)
         self.entries = [
             {
-                "what": messages.activity_line(entry),
+                "what": words.activity.activity_line(entry),
                 "when": when(entry.at),
                 "browser": entry.browser or "Unknown browser",
                 "network": entry.network or "unknown network",

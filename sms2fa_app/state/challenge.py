@@ -15,12 +15,13 @@ from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import CooldownState, deadline_ms
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import ErrorId, NoticeId, said_id
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, SessionState, safe_next_path
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
@@ -44,7 +45,7 @@ class PageFacts:
         self.code_expires_at = 0.0  # when the pending texted code stops working (0: none)
 
 
-class ChallengeState(CooldownState, SessionState):
+class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
     """Checks the second factor; only the last 4 digits of the number ever reach the browser."""
 
     phone_ending: str = ""
@@ -62,6 +63,7 @@ class ChallengeState(CooldownState, SessionState):
     _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey
     delivery_status: str = ""  # "Delivered", "Not delivered: try a voice call", ... ("" = nothing to show)
+    delivery_status_id = said_id("delivery_status")
     delivery_lost: bool = False
     _watch_binding: str = ""  # purpose:user:session of the code whose delivery is shown
     _watch_owner: str = ""  # the running watch's id: any other one stops at its next look
@@ -145,7 +147,7 @@ class ChallengeState(CooldownState, SessionState):
             self._show(user, facts)
             self._start_lock(facts.lock_seconds)
             if facts.lock_seconds:  # say why Verify waits
-                self.error = messages.locked(self._factor)
+                self.error = words.challenge.locked(self._factor)
             self.code_expires_at = int(facts.code_expires_at * 1000)
             if isinstance(facts.sent, int):
                 self._start_cooldown(facts.sent)
@@ -167,10 +169,10 @@ class ChallengeState(CooldownState, SessionState):
     def _show(self, user: User, facts: PageFacts) -> None:
         """What the page shows about the pending user (the number's last 4 digits only)."""
         self.phone_ending = (user.phone_number or "")[-4:]
-        self.email_hint = messages.masked_email(user.email)
+        self.email_hint = words.common.masked_email(user.email)
         self._offer(facts.available)
         self.method = facts.method
-        self.remember_label = messages.remember_device(self._services().settings.remember_device_days)
+        self.remember_label = words.challenge.remember_device(self._services().settings.remember_device_days)
 
     def _watch(self, session: ActiveSession):
         """Show the delivery status of this session's newest login code, live."""
@@ -239,7 +241,7 @@ class ChallengeState(CooldownState, SessionState):
         )
         if options is None:
             self._offer(self._offered - {Factor.PASSKEY})
-            self.method, self.error = Factor.SMS.value, messages.PASSKEY_NONE
+            self.method, self.error = Factor.SMS.value, words.challenge.PASSKEY_NONE
             return []
         self.method = Factor.PASSKEY.value
         self._remember = form_data.get("remember") in ("on", "true")
@@ -253,7 +255,7 @@ class ChallengeState(CooldownState, SessionState):
         self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
-            self.error = messages.passkey_browser_error(refused)
+            self.error = words.challenge.passkey_browser_error(refused)
             return []
         return await self._check(session, user, Factor.PASSKEY, credential, self._remember)
 
@@ -266,7 +268,7 @@ class ChallengeState(CooldownState, SessionState):
         sent = await self._send_code(session, user.phone_number or "", proof=proof)
 
         async def apply() -> list:
-            return self._sent_events(session, sent, proof, messages.CODE_SENT)
+            return self._sent_events(session, sent, proof, words.challenge.CODE_SENT)
 
         return apply
 
@@ -279,7 +281,7 @@ class ChallengeState(CooldownState, SessionState):
 
         async def apply() -> list:
             self.method = Factor.SMS.value
-            return self._sent_events(session, sent, proof, messages.CALLING)
+            return self._sent_events(session, sent, proof, words.challenge.CALLING)
 
         return apply
 
@@ -305,7 +307,7 @@ class ChallengeState(CooldownState, SessionState):
             async with self:
                 if self._watch_owner != owner:
                     return
-                status = messages.delivery_status(delivery)
+                status = words.challenge.delivery_status(delivery)
                 if (self.delivery_status, self.delivery_lost) != (status, lost):  # no update while nothing changed
                     self.delivery_status, self.delivery_lost = status, lost
                 if lost:  # the text will not come: its cooldown was given back, so a call can follow now

@@ -8,7 +8,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.proof import next_challenge
 
 
@@ -33,7 +33,7 @@ class CooldownState(rx.State, mixin=True):
         """Why a code was refused, in words; a lockout starts its countdown."""
         if result.status is VerifyStatus.LOCKED:
             self._start_lock(result.retry_after_seconds)
-        return messages.verify_failed(result, factor)
+        return words.challenge.verify_failed(result, factor)
 
     def _start_cooldown(self, seconds: int) -> None:
         """Show the server's remaining wait (a new deadline only when it changes what the browser counts)."""
@@ -57,4 +57,4 @@ class CooldownState(rx.State, mixin=True):
             return ""
         if result.reason is SendRefusal.COOLDOWN:
             self._start_cooldown(result.retry_after_seconds)
-        return messages.send_refused(result)
+        return words.challenge.send_refused(result)

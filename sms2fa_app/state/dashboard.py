@@ -5,14 +5,14 @@ from __future__ import annotations
 from sms2fa_app.backend.admin.resets import ResetOutcome
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages_results as words
-from sms2fa_app.state.admin import words as admin_words
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import ErrorId
 from sms2fa_app.state.session import SessionState
 
 
-class DashboardState(SessionState):
+class DashboardState(ErrorId, SessionState):
     """The security-status card and, once after a sign-in with a recovery code, how many are left."""
 
     two_factor_enabled: bool = False
@@ -45,13 +45,15 @@ class DashboardState(SessionState):
         if user.is_two_factor_enabled:
             ending = (user.phone_number or "")[-4:]
             passkeys = len(services.passkeys.list(user.id))
-            self.methods_on = words.methods_on(ending, services.totp.is_enabled(user.id), passkeys, left)
+            self.methods_on = words.settings.methods_on(ending, services.totp.is_enabled(user.id), passkeys, left)
         else:
             self.methods_on = ""
-        self.recovery_banner = words.recovery_used(left) if self._recovery_used else ""
+        self.recovery_banner = words.settings.recovery_used(left) if self._recovery_used else ""
         self._recovery_used = False  # said once
         pending = services.admin.resets.pending(user.id)
-        self.pending_reset = admin_words.pending_reset_banner(words.calendar_day(pending.due_at)) if pending else ""
+        self.pending_reset = (
+            words.admin.pending_reset_banner(words.common.calendar_day(pending.due_at)) if pending else ""
+        )
 
     @guarded()
     async def cancel_pending_reset(self, caller: Caller) -> list:
@@ -61,5 +63,5 @@ class DashboardState(SessionState):
         outcome = await run_backend(self._services().admin.resets.cancel_by_user, user.id)
         self.pending_reset = ""
         cancelled = outcome is ResetOutcome.CANCELLED
-        self.reset_notice = admin_words.RESET_CANCELLED_IN_APP if cancelled else admin_words.RESET_NOT_PENDING
+        self.reset_notice = words.admin.RESET_CANCELLED_IN_APP if cancelled else words.admin.RESET_NOT_PENDING
         return []

@@ -14,6 +14,7 @@ import reflex as rx
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.state.link_address import link_digest
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import said_id
 
 
 class EmailLinkState(rx.State, mixin=True):
@@ -24,6 +25,7 @@ class EmailLinkState(rx.State, mixin=True):
     OUTCOME: ClassVar[str]
     done: bool = False
     message: str = ""
+    message_id = said_id("message")
     busy: bool = False
     _link: str = ""  # the digest of the link's token
 

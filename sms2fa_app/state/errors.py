@@ -18,7 +18,7 @@ import reflex as rx
 
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.log_guard import RateLimit
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 
 log = logging.getLogger("sms2fa.state")
 _ERROR_LINES = RateLimit()  # per exception type (or "frontend"): a few lines a minute
@@ -32,7 +32,7 @@ class AppErrorState(rx.State):
 
     def show_unavailable(self):
         """Say that something went wrong (the only message there is: no detail ever reaches the browser)."""
-        self.message = messages.SERVICE_UNAVAILABLE
+        self.message = words.common.SERVICE_UNAVAILABLE
 
     def dismiss(self):
         """Hide the message."""

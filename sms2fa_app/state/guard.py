@@ -44,7 +44,7 @@ from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 
 log = logging.getLogger("sms2fa.state")
 T = TypeVar("T")
@@ -196,7 +196,7 @@ def guarded(
         async def handler(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
             values = arguments(self, args, kwargs)
             if values is None:
-                setattr(self, error, messages.INVALID_REQUEST)
+                setattr(self, error, words.common.INVALID_REQUEST)
                 return
             if busy is not None and getattr(self, busy):
                 return
@@ -230,7 +230,7 @@ def guarded(
             values = arguments(self, args, kwargs)
             if values is None:
                 async with self:
-                    setattr(self, error, messages.INVALID_REQUEST)
+                    setattr(self, error, words.common.INVALID_REQUEST)
                 return
             if busy is not None:
                 async with self:
@@ -288,10 +288,10 @@ async def _reported(handler: str, call: Callable[[], Awaitable[T]]) -> tuple[T |
     try:
         return await call(), ""
     except ServiceUnavailable:
-        return None, messages.SERVICE_UNAVAILABLE
+        return None, words.common.SERVICE_UNAVAILABLE
     except Exception:
         log.exception("event=handler_failed handler=%s", handler)
-        return None, messages.SERVICE_UNAVAILABLE
+        return None, words.common.SERVICE_UNAVAILABLE
 
 
 async def _redirect_to_login() -> list:

@@ -8,19 +8,19 @@ from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.sessions import IssuedSession
 from sms2fa_app.backend.infra.crypto import new_token
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import deadline_ms
 from sms2fa_app.state.guard import Access, Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD, next_challenge
 from sms2fa_app.state.runner import run_backend, run_hashing
+from sms2fa_app.state.said import ErrorId, NoticeId
 from sms2fa_app.state.session import CHALLENGE_PATH, DASHBOARD_PATH, SessionState, safe_next_path
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
-SIGN_IN_ELSEWHERE = "log in with your email and password"
 PASSWORD_FIELD = "field-password"  # the password input's id
 
 
-class LoginState(SessionState):
+class LoginState(ErrorId, NoticeId, SessionState):
     """Checks the password; with 2FA on, the session waits at the second factor (whose page texts the code)."""
 
     error: str = ""
@@ -86,17 +86,17 @@ class LoginState(SessionState):
         services = self._services()
         self.pow_challenge = "" if result.issued is not None else next_challenge(services, needed=needed, posted=proof)
         if needed:
-            self.error = messages.LOGIN_PROOF_REQUIRED
+            self.error = words.login.LOGIN_PROOF_REQUIRED
             return []
         if result.outcome is LoginOutcome.THROTTLED:
-            self.error = messages.LOGIN_THROTTLED
+            self.error = words.login.LOGIN_THROTTLED
             self.throttled_until = deadline_ms(services.clock.now(), result.retry_after_seconds)
             return []
         if result.outcome is LoginOutcome.MISSING_FIELDS:
-            self.error = messages.MISSING_CREDENTIALS
+            self.error = words.login.MISSING_CREDENTIALS
             return []
         if result.outcome is LoginOutcome.INVALID_CREDENTIALS or issued is None:
-            self.error = messages.INVALID_CREDENTIALS
+            self.error = words.login.INVALID_CREDENTIALS
             return []
         self._adopt(issued)
         if issued.session.awaiting_second_factor:
@@ -122,7 +122,7 @@ class LoginState(SessionState):
         self.notice, self.throttled = "", False
         refused, credential = browser_answer(answer)
         if refused:
-            self.error = messages.passkey_browser_error(refused, elsewhere=SIGN_IN_ELSEWHERE)
+            self.error = words.challenge.passkey_browser_error(refused, words.challenge.LOG_IN_WITH_PASSWORD)
             return []
         services = self._services()
         signed = await run_backend(
@@ -146,5 +146,5 @@ class LoginState(SessionState):
     def _passkey_refused(self, signed: PasskeySignIn) -> str:
         """What a refused passkey sign-in says (an unconfirmed address: what a passkey that didn't sign in says)."""
         if signed.refusal is LoginOutcome.PROOF_REQUIRED:
-            return messages.PASSKEY_PROOF_REQUIRED
-        return messages.passkey_sign_in_failed(signed.result)
+            return words.login.PASSKEY_PROOF_REQUIRED
+        return words.login.passkey_sign_in_failed(signed.result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.backend.identity.passwords import password_strength
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 
@@ -20,5 +20,5 @@ class PasswordHintState(rx.State, mixin=True):
     async def rate_password(self, _caller: Caller, value: str) -> list:
         """Rate a new password as it is typed (zxcvbn; the server checks it again on submit)."""
         strength = await run_backend(password_strength, value)
-        self.password_hint = messages.password_strength(strength) if value else ""
+        self.password_hint = words.login.password_strength(strength) if value else ""
         return []

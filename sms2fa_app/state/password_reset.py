@@ -6,13 +6,14 @@ from __future__ import annotations
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.second_factors import chosen
 from sms2fa_app.backend.flows.password_reset import ResetLink, ResetOutcome
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.link_address import link_digest
 from sms2fa_app.state.password_hint import PasswordHintState
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend, run_hashing
+from sms2fa_app.state.said import ErrorId, NoticeId, said_id
 from sms2fa_app.state.session import SessionState
 
 MAX_PREFILL_LENGTH = 254
@@ -21,11 +22,12 @@ MAX_PREFILL_LENGTH = 254
 LOADING, INVALID, FACTOR, NEW_PASSWORD, DONE = "loading", "invalid", "factor", "new_password", "done"
 
 
-class ForgotPasswordState(SessionState):
+class ForgotPasswordState(ErrorId, SessionState):
     """The request form; "Wasn't you?" links fill the address in."""
 
     email_prefill: str = ""
     sent: str = ""
+    sent_id = said_id("sent")
     error: str = ""
     busy: bool = False
 
@@ -41,18 +43,18 @@ class ForgotPasswordState(SessionState):
         """Queue a link for the address; the answer never says whether it has an account."""
         email = form_data.get("email", "")
         if not email.strip():
-            self.error = messages.ENTER_EMAIL
+            self.error = words.login.ENTER_EMAIL
             return []
         services = self._services()
         wait = await run_backend(services.password_resets.request, email, self._client_ip())
         if wait:
-            self.error = messages.too_many_requests(wait)
+            self.error = words.login.too_many_requests(wait)
             return []
-        self.sent = messages.reset_sent(services.settings.password_reset_ttl_seconds)
+        self.sent = words.login.reset_sent(services.settings.password_reset_ttl_seconds)
         return []
 
 
-class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
+class ResetPasswordState(ErrorId, NoticeId, CooldownState, PasswordHintState, SessionState):
     """The link's page, one step at a time; the server decides whether the second factor is done."""
 
     step: str = LOADING
@@ -113,7 +115,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
             self.error = self._after_send(sent, proof)
             if not self.error:
                 self.code_sent = True
-                self.notice = messages.CODE_SENT.format(ending=self.phone_ending)
+                self.notice = words.challenge.CODE_SENT.format(ending=self.phone_ending)
             return []
 
         return apply
@@ -128,7 +130,7 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
             self._show(await run_backend(resets.open, link_digest(self._link)))
             return []
         if not result.ok:
-            self.error = messages.verify_failed(result, factor)
+            self.error = words.challenge.verify_failed(result, factor)
             return []
         self.error = self.notice = ""
         self.step = NEW_PASSWORD
@@ -146,16 +148,16 @@ class ResetPasswordState(CooldownState, PasswordHintState, SessionState):
 
         async def apply() -> list:
             if result.outcome is ResetOutcome.PASSWORD_REFUSED and result.problem is not None:
-                self.error = messages.PASSWORD_PROBLEMS[result.problem]
+                self.error = words.login.PASSWORD_PROBLEMS[result.problem]
                 return []
             if result.outcome is ResetOutcome.SECOND_FACTOR_REQUIRED:
-                self.step, self.error = FACTOR, messages.RESET_SECOND_FACTOR
+                self.step, self.error = FACTOR, words.login.RESET_SECOND_FACTOR
                 return []
             if result.outcome is not ResetOutcome.DONE:
                 self.step, self._link = INVALID, ""
                 return []
             await self._forget()  # this browser's own session ended with the others
-            self.step, self.notice, self.error = DONE, messages.RESET_DONE, ""
+            self.step, self.notice, self.error = DONE, words.login.RESET_DONE, ""
             return []
 
         return apply

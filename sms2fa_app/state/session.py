@@ -29,7 +29,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.link_address import take_link_token
 from sms2fa_app.state.runner import run_backend
 
@@ -233,7 +233,7 @@ class SessionState(rx.State):
             return rx.redirect(LOGIN_PATH), None
         if session is None or user is None:
             await self._forget()
-            self._login_notice = words.LOG_IN_TO_CONTINUE
+            self._login_notice = words.login.LOG_IN_TO_CONTINUE
             return rx.redirect(self._login_path_back_to_here()), None
         if not session.is_authenticated:  # the second factor is still to come
             return rx.redirect(CHALLENGE_PATH), None
@@ -257,7 +257,7 @@ class SessionState(rx.State):
         except ServiceUnavailable:
             log_event(log, logging.WARNING, "logout_failed", reason="unavailable")
         await self._forget()
-        self._login_notice = words.LOGGED_OUT
+        self._login_notice = words.login.LOGGED_OUT
         return rx.redirect(LOGIN_PATH)
 
 

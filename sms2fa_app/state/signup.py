@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.backend.identity.accounts import SignupProblem
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Access, Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
 from sms2fa_app.state.runner import run_hashing
+from sms2fa_app.state.said import said_id
 from sms2fa_app.state.session import DASHBOARD_PATH, SessionState
 
 
@@ -19,6 +20,10 @@ class SignupState(PasswordHintState, SessionState):
     password_error: str = ""
     confirm_error: str = ""
     form_error: str = ""
+    email_error_id = said_id("email_error")
+    password_error_id = said_id("password_error")
+    confirm_error_id = said_id("confirm_error")
+    form_error_id = said_id("form_error")
     loading: bool = False
     check_email: str = ""  # after a sign-up with verification on: "We sent a message to ..."
     email_taken: bool = False  # the address has an account: the page links to "Log in instead"
@@ -61,14 +66,14 @@ class SignupState(PasswordHintState, SessionState):
             self._clear_errors()
             if result.problem is not None:
                 for problem in result.problems or (result.problem,):  # every field's error at once
-                    field, text = messages.SIGNUP_PROBLEMS[problem]
+                    field, text = words.login.SIGNUP_PROBLEMS[problem]
                     if result.retry_after_seconds:
-                        text = messages.too_many_requests(result.retry_after_seconds)
+                        text = words.login.too_many_requests(result.retry_after_seconds)
                     setattr(self, f"{field}_error", text)
                 self.email_taken = result.problem is SignupProblem.EMAIL_TAKEN
                 return []
             if result.check_email:
-                self.check_email = messages.CHECK_EMAIL_DETAIL.format(email=email)
+                self.check_email = words.login.CHECK_EMAIL_DETAIL.format(email=email)
                 return []
             assert result.issued is not None
             self._adopt(result.issued)

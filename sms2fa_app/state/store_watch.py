@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.errors import AppErrorState
 
 log = logging.getLogger("sms2fa.state")
@@ -37,7 +37,7 @@ TOKEN_LINK_SECONDS = 2.0  # Reflex's tab record in Redis is one round trip
 
 def outage_notice() -> dict[str, dict[str, Any]]:
     """The delta that shows the outage sentence at the top of any page (page_shell draws AppErrorState)."""
-    return {AppErrorState.get_full_name(): {internals.delta_key("message"): messages.SERVICE_UNAVAILABLE}}
+    return {AppErrorState.get_full_name(): {internals.delta_key("message"): words.common.SERVICE_UNAVAILABLE}}
 
 
 async def _tell_the_page(reason: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.email_link import EmailLinkState
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.session import SessionState
@@ -20,4 +20,4 @@ class VerifyEmailState(EmailLinkState, SessionState):
     async def confirm(self, _caller: Caller) -> list:
         """Use the link (single use); say whether the address is confirmed."""
         confirm = self._services().verification.confirm
-        return await self._spend_link(confirm, messages.EMAIL_VERIFIED, messages.VERIFY_LINK_INVALID)
+        return await self._spend_link(confirm, words.login.EMAIL_VERIFIED, words.login.VERIFY_LINK_INVALID)

@@ -9,10 +9,12 @@ import secrets
 import time
 
 import pyotp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import words
 from tests.e2e.audit import audit
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
@@ -26,12 +28,15 @@ CODE_IN_TEXT = re.compile(r"\b(\d{6})\b")
 RESEND_COUNTING_DOWN = re.compile(r"^Resend code in \d+s$")
 SMS_TIMEOUT_SECONDS = 15.0
 
-WRONG_TRIES_LEFT = "That code isn't right. {tries} left."
-TOO_MANY_WRONG = "That code stopped working after too many wrong tries. Request a new code below."
-EXPIRED_OR_REPLACED = "That code has expired or was replaced. Request a new code below."
-DELIVERY_FAILED = "We couldn't send the code. Try again in a moment."
+# Message ids (state/words/): the browser tests assert which message shows by its data-message-id.
+WRONG_CODE = "challenge.sms.wrong"  # "That code isn't right. N tries left."
+TOO_MANY_WRONG = "challenge.sms.exhausted"
+EXPIRED_OR_REPLACED = "challenge.code_expired"
+DELIVERY_FAILED = "challenge.send.delivery_failed"
+CODE_SENT = "challenge.code_sent"  # "We sent a new code to the number ending in 2671."
+INVALID_CREDENTIALS = "login.invalid_credentials"
 # A replaced code is simply not the current one (today: "That code isn't right. 4 tries left.").
-OLD_CODE_REFUSED = re.compile(r"^That code isn't right\. \d tries left\.$|^That code has expired or was replaced\.")
+OLD_CODE_REFUSED = (WRONG_CODE, EXPIRED_OR_REPLACED)
 
 _numbers_used: set[str] = set()
 
@@ -97,9 +102,14 @@ def a_wrong_code(*right: str) -> str:
             return code
 
 
-def alert(page: Page, text: str):
-    """The alert saying exactly `text`."""
-    return page.get_by_role("alert").filter(has_text=text)
+def said(page: Page, *message_ids: str) -> Locator:
+    """The message showing one of the catalogue entries `message_ids` (its data-message-id, state/said.py)."""
+    return page.locator(", ".join(f'[data-message-id="{message_id}"]' for message_id in message_ids))
+
+
+def wrong_code_words(tries_left: int) -> str:
+    """What a wrong texted code with `tries_left` gets, in the catalogue's words."""
+    return words.challenge.verify_failed(VerifyResult(VerifyStatus.WRONG, attempts_left=tries_left), Factor.SMS)
 
 
 def submit_code(page: Page, code: str) -> None:
@@ -230,7 +240,7 @@ def expect_dashboard(page: Page, email: str) -> None:
 
 
 RECOVERY_CODE = re.compile(r"^[a-z0-9]{5}-[a-z0-9]{5}$")
-RECOVERY_SPENT = "That recovery code was already used. Each works once: try another one."  # spent: refused, not a guess
+RECOVERY_SPENT = "challenge.recovery.used"  # spent: refused, not a guess
 TOTP_PROMPT = "Enter the 6-digit code from your authenticator app."
 RECOVERY_PROMPT = "Enter one of your recovery codes. Each works once."
 KEY_LINE = re.compile(r"^Key: ((?:[A-Z2-7]{1,4} ?)+)$")  # in groups of four

@@ -89,7 +89,7 @@ def test_failed_login_says_incorrect_email_or_password(page: Page, backend: Serv
         log_in(page, email, "not-the-password")
     else:
         log_in(page, new_email())
-    expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
+    expect(page.get_by_role("alert")).to_have_attribute("data-message-id", flows.INVALID_CREDENTIALS)
     expect(page).to_have_url(LOGIN)
     audit(page, "log in, incorrect email or password")
     log_in(page, email)

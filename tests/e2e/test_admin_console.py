@@ -18,7 +18,7 @@ from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.delivery.status import Channel, DeliveryState
 from sms2fa_app.backend.models import TwoFactorReset, User
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state.admin import words
+from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
@@ -56,7 +56,7 @@ def schedule_reset(page: Page) -> None:
     page.get_by_label("What you checked").fill(NOTE)
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name="Schedule reset").click()
-    expect(page.locator("#admin-notice")).to_have_text(words.admin_action("reset", "scheduled"))
+    expect(page.locator("#admin-notice")).to_have_attribute("data-message-id", "admin.reset.scheduled")
     expect(page.locator("#admin-pending-reset")).to_be_visible()
     audit(page, "admin, a reset scheduled")
 
@@ -111,7 +111,9 @@ def test_an_admin_resets_a_users_2fa_after_the_waiting_period_which_the_user_can
         user_page.goto(link)
         audit(user_page, "cancel the reset")
         user_page.get_by_role("button", name="Cancel the reset").click()
-        expect(user_page.locator("#cancel-result")).to_have_text(words.RESET_CANCELLED_BY_LINK)
+        expect(user_page.locator("#cancel-result")).to_have_attribute(
+            "data-message-id", words.admin.RESET_CANCELLED_BY_LINK.id
+        )
         audit(user_page, "the reset cancelled")
     finally:
         user_context.close()
@@ -183,11 +185,11 @@ def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
     email, e164 = flows.seeded_account(backend)  # 2FA on, no role
     flows.signed_in(page, sms, email, e164)
     page.goto("/admin")
-    expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_ONLY)
+    expect(page.locator("#admin-refusal")).to_have_attribute("data-message-id", words.admin.ADMIN_ONLY.id)
     expect(page.get_by_label("Email contains")).to_have_count(0)
     audit(page, "admin, refused")
     page.goto("/admin/sms")
-    expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_ONLY)
+    expect(page.locator("#admin-refusal")).to_have_attribute("data-message-id", words.admin.ADMIN_ONLY.id)
     expect(page.locator("svg.recharts-surface")).to_have_count(0)
     audit(page, "admin SMS operations, refused")
     page.goto("/dashboard")
@@ -202,6 +204,6 @@ def test_a_user_without_the_role_or_an_admin_without_2fa_is_refused(
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(flows.DASHBOARD)
     page.goto("/admin")
-    expect(page.locator("#admin-refusal")).to_have_text(words.ADMIN_NEEDS_2FA)
+    expect(page.locator("#admin-refusal")).to_have_attribute("data-message-id", words.admin.ADMIN_NEEDS_2FA.id)
     expect(page.get_by_label("Email contains")).to_have_count(0)
     capture.assert_absent(*whole_number_forms(e164))

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import APP_HOST, BrowserCapture, whole_number_forms
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 CALL_TIMEOUT_SECONDS = 15.0
 WIDGET_SOLVED = "() => !!document.querySelector('altcha-widget input[name=altcha]')?.value"
-ONE_MORE_STEP = "One more step: wait for the check below to finish"
+SEND_PROOF_REQUIRED = "challenge.send.proof_required"  # "One more step: wait for the check below to finish, ..."
 
 
 def status(page: Page):
@@ -44,7 +45,7 @@ def wait_for_call_code(sms: LocalPlivo, e164: str) -> str:
 def test_the_challenge_shows_the_delivery_status_live(page: Page, sms: LocalPlivo, backend: Services) -> None:
     email, e164 = flows.seeded_account(backend)
     flows.log_in_to_challenge(page, email, e164)
-    expect(status(page)).to_have_text("Delivered")
+    expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.delivered")
     assert [report["reply"] for report in sms.reports] == [200, 200, 200]  # signed reports, all accepted
     flows.submit_code(page, flows.wait_for_code(sms, e164))
     flows.expect_dashboard(page, email)
@@ -56,15 +57,15 @@ def test_an_undelivered_text_offers_a_call_whose_code_signs_in(
     email, e164 = flows.seeded_account(backend)
     sms.deliver_next("undelivered", error_code="30")
     flows.log_in_to_challenge(page, email, e164)
-    expect(status(page)).to_have_text("Not delivered: try a voice call")
+    expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.not_delivered")
     call_button = page.get_by_role("button", name="Call me instead")
     expect(call_button).to_be_enabled()
     audit(page, "challenge, the text was not delivered")
     call_button.click()
-    expect(page.get_by_text("We're calling the number ending in")).to_be_visible()
+    expect(flows.said(page, "challenge.calling")).to_be_visible()
     audit(page, "challenge, calling")
     code = wait_for_call_code(sms, e164)
-    expect(status(page)).to_have_text("Call answered")
+    expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.answered")
     capture.snapshot(page)
     capture.assert_absent(code, *whole_number_forms(e164))  # the spoken code never travels to the browser
     flows.submit_code(page, code)
@@ -75,7 +76,7 @@ def test_call_me_instead_after_a_delivered_text(page: Page, sms: LocalPlivo, bac
     email, e164 = flows.seeded_account(backend)
     flows.log_in_to_challenge(page, email, e164)
     texted = flows.wait_for_code(sms, e164)
-    expect(status(page)).to_have_text("Delivered")
+    expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.delivered")
     call_button = page.get_by_role("button", name="Call me instead")
     expect(call_button).to_be_enabled()  # after the (3-second, in these tests) cooldown texts and calls share
     call_button.click()
@@ -119,12 +120,12 @@ def test_proof_of_work_appears_under_pressure_on_login_and_passes(page: Page, ba
     for _ in range(2):  # POW_AFTER_LOGIN_FAILURES_PER_ACCOUNT=2 in these tests
         page.get_by_label("Password", exact=True).fill("not the password")
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
+        expect(page.get_by_role("alert")).to_have_attribute("data-message-id", flows.INVALID_CREDENTIALS)
         expect(page.get_by_label("Password", exact=True)).to_have_value("")  # this answer came: it clears it
     expect(page.get_by_test_id("proof-of-work")).to_have_count(0)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
+    expect(page.get_by_role("alert")).to_have_attribute("data-message-id", words.login.LOGIN_PROOF_REQUIRED.id)
     expect(page.locator("altcha-widget")).to_be_visible()
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)  # solved in the browser, on its own
     audit(page, "log in, proof of work")
@@ -147,7 +148,7 @@ def test_proof_of_work_appears_under_country_pressure_on_resend_and_passes(
     flows.wait_for_code(sms, e164, after=1)
     expect(resend).to_be_enabled()
     resend.click()
-    expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
+    expect(page.get_by_role("alert")).to_have_attribute("data-message-id", SEND_PROOF_REQUIRED)
     expect(page.locator("altcha-widget")).to_be_visible()
     assert flows.texts_to(sms, e164) == 2
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)

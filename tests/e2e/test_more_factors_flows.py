@@ -54,7 +54,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
     flows.log_in_to_challenge(page, email, e164, password)
     login_code = flows.wait_for_code(sms, e164, after=sent)
     flows.redeem_recovery_code(page, codes[0])
-    expect(flows.alert(page, flows.RECOVERY_SPENT)).to_be_visible()
+    expect(flows.said(page, flows.RECOVERY_SPENT)).to_be_visible()
     audit(page, "challenge, a spent recovery code")
     expect(page).to_have_url(flows.CHALLENGE)
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.browser_tools import add_virtual_authenticator
@@ -36,9 +36,11 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
 
     # Settings: add a passkey after re-authentication.
     flows.open_settings(page)
-    row = page.get_by_test_id("method-row").filter(has_text=words.METHOD_PASSKEYS)
-    expect(row).to_contain_text(words.PASSKEYS_NONE)  # the Passkeys row says what one is: the one place for them
-    expect(page.get_by_text(words.METHOD_PASSKEYS, exact=True)).to_have_count(1)
+    row = page.get_by_test_id("method-row").filter(has_text=words.settings.METHOD_PASSKEYS)
+    expect(row).to_contain_text(
+        words.settings.PASSKEYS_NONE
+    )  # the Passkeys row says what one is: the one place for them
+    expect(page.get_by_text(words.settings.METHOD_PASSKEYS, exact=True)).to_have_count(1)
     audit(page, "settings with no passkey")
     page.get_by_role("button", name="Add a passkey").click()
     flows.reauthenticate(page, sms, backend, email, e164)
@@ -49,8 +51,8 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
     listed = row.get_by_test_id("passkey")  # listed under the Passkeys row, with readable dates
     expect(listed).to_have_text(re.compile(r"^Laptop · added today · (never used|last used today)"))
-    expect(row).to_contain_text(words.PASSKEYS_FIRST)
-    expect(page.get_by_text(words.METHOD_PASSKEYS, exact=True)).to_have_count(1)
+    expect(row).to_contain_text(words.settings.PASSKEYS_FIRST)
+    expect(page.get_by_text(words.settings.METHOD_PASSKEYS, exact=True)).to_have_count(1)
     audit(page, "settings with a passkey")
     row.get_by_role("button", name="Rename Laptop").click()  # a settings action, no re-authentication
     audit(page, "renaming a passkey")
@@ -89,10 +91,10 @@ def test_register_a_passkey_sign_in_with_it_then_remove_it(page: Page, sms: Loca
     flows.reauthenticate(page, sms, backend, email, e164)
     expect(page.get_by_text("Passkey removed. Texted codes still protect your account.").first).to_be_visible()
     expect(page.get_by_role("button", name=f"Remove {NAME}")).to_have_count(0)
-    expect(row).to_contain_text(words.PASSKEYS_NONE)
+    expect(row).to_contain_text(words.settings.PASSKEYS_NONE)
     flows.back_to_dashboard_and_log_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()  # the authenticator still has it
-    expect(flows.alert(page, "That passkey didn't sign you in.")).to_be_visible()
+    expect(flows.said(page, words.login.PASSKEY_SIGN_IN_FAILED.id)).to_be_visible()
     expect(page).not_to_have_url(flows.DASHBOARD)
     sent = flows.texts_to(sms, e164)
     flows.log_in_to_challenge(page, email, e164)  # texted code is the default again
@@ -112,9 +114,7 @@ def test_a_browser_without_webauthn_gets_words_and_the_other_factors(
     flows.submit_password(page, email)
     expect(page).to_have_url(flows.CHALLENGE)
     page.get_by_role("button", name="Verify with a passkey").click()
-    expect(
-        flows.alert(page, "This browser can't use passkeys here. Please choose another way to verify below.")
-    ).to_be_visible()
+    expect(flows.said(page, "passkey.browser.unsupported.choose_another_way")).to_be_visible()
     audit(page, "the challenge after a passkey refusal")
     page.get_by_role("button", name="Text me a code").click()
     flows.submit_code(page, flows.wait_for_code(sms, e164))
@@ -206,7 +206,7 @@ def test_one_action_creates_one_passkey_and_that_passkey_signs_in(
     else:
         page.get_by_role("button", name="Create passkey").dblclick()
     expect(page.get_by_text("Passkey added.").first).to_be_visible()
-    row = page.get_by_test_id("method-row").filter(has_text=words.METHOD_PASSKEYS)
+    row = page.get_by_test_id("method-row").filter(has_text=words.settings.METHOD_PASSKEYS)
     expect(row.get_by_test_id("passkey")).to_have_text(re.compile(r"^Security key · added today"))
     page.wait_for_timeout(1500)  # room for a second ceremony, if one were coming
     assert creations(page) == 1

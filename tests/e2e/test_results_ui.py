@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.browser_tools import assert_accessible
 from tests.e2e.conftest import ARTIFACTS, RunningApp
@@ -93,7 +93,7 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     log_in(page, email)
     flows.expect_dashboard(page, email)
     card = page.get_by_test_id("security-card")
-    expect(card).to_contain_text(words.TWO_FACTOR_OFF_CARD)
+    expect(card).to_contain_text(words.settings.TWO_FACTOR_OFF_CARD)
     expect(card.get_by_role("link", name="Turn on two-factor authentication")).to_be_visible()
     shoot(page, "dashboard-2fa-off")
 
@@ -105,33 +105,37 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     # Download: a text file, one code per line under a header naming the app, the account and the date.
     with page.expect_download() as download:
         page.get_by_role("button", name="Download").click()
-    assert download.value.suggested_filename == words.RECOVERY_FILE_NAME
+    assert download.value.suggested_filename == words.settings.RECOVERY_FILE_NAME
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[:3] == ["sms2fa recovery codes", f"Account: {email}", f"Created: {words.calendar_day(time.time())}"]
+    assert lines[:3] == [
+        "sms2fa recovery codes",
+        f"Account: {email}",
+        f"Created: {words.common.calendar_day(time.time())}",
+    ]
     assert lines[-10:] == codes and not any("\\n" in line or '"' in line for line in lines)
 
     # Copy: a refused clipboard write says how to copy by hand; "Copied" is said in a live region only once the
     # write resolved, and the clipboard then holds the codes, one a line. The test replaces the page's write
     # (DevTools evaluation, outside the page's CSP).
     copy = page.get_by_role("button", name="Copy", exact=True)
-    expect(status(page, words.COPIED)).to_have_count(0)
+    expect(status(page, words.common.COPIED)).to_have_count(0)
     page.evaluate(REFUSE_CLIPBOARD_WRITE)
     copy.click()
-    expect(status(page, words.COPY_FAILED)).to_be_visible()
+    expect(status(page, words.common.COPY_FAILED)).to_be_visible()
     assert_accessible(page, "recovery codes, copy refused")
     page.evaluate(HOLD_CLIPBOARD_WRITE)
     copy.click()
     page.wait_for_function("window.__releaseCopy !== undefined")
     page.wait_for_timeout(700)  # long enough for a "Copied" sent on the click to come back from the server
-    expect(status(page, words.COPIED)).to_have_count(0)
+    expect(status(page, words.common.COPIED)).to_have_count(0)
     page.evaluate("window.__releaseCopy()")
-    expect(status(page, words.COPIED)).to_be_visible()
+    expect(status(page, words.common.COPIED)).to_be_visible()
     assert clipboard(page) == "\n".join(codes)
 
     # Done waits for "I saved these codes".
     done = page.get_by_role("button", name="Done")
     expect(done).to_be_disabled()
-    page.get_by_role("checkbox", name=words.RECOVERY_SAVED_LABEL).check()
+    page.get_by_role("checkbox", name=words.settings.RECOVERY_SAVED_LABEL).check()
     expect(done).to_be_enabled()
     shoot(page, "recovery-codes")
     done.click()
@@ -149,7 +153,7 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     shoot(page, "dashboard-2fa-on")
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(flows.LOGIN)
-    expect(status(page, words.LOGGED_OUT)).to_be_visible()
+    expect(flows.said(page, words.login.LOGGED_OUT.id)).to_be_visible()
     shoot(page, "login-logged-out")
 
     # A refused recovery code stays in its field, selected; a good one signs in with the banner.
@@ -159,7 +163,7 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
     field = page.get_by_label("Recovery code")
     field.fill("zzzzz-zzzzz")
     page.get_by_role("button", name="Verify").click()
-    expect(flows.alert(page, "That recovery code isn't one of yours.")).to_be_visible()
+    expect(flows.said(page, "challenge.recovery.wrong")).to_be_visible()
     expect(field).to_have_value("zzzzz-zzzzz")
     expect(field).to_be_focused()
     selected = field.evaluate("f => [f.selectionStart, f.selectionEnd]")
@@ -201,7 +205,7 @@ def test_authenticator_setup_in_dark_mode(
     assert match is not None, key_line.inner_text()
     secret = match.group(1).replace(" ", "")
     page.get_by_role("button", name="Copy key").click()
-    expect(status(page, words.KEY_COPIED)).to_be_visible()
+    expect(status(page, words.common.KEY_COPIED)).to_be_visible()
     assert clipboard(page) == secret
     shoot(page, "totp-setup-dark")
 
@@ -234,14 +238,14 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
     assert below(page.get_by_role("heading", name="Password"), turn_off)
     expect(page.get_by_role("button", name=re.compile(r"^Forget \S.* on \S"))).to_have_count(1)
     page.get_by_role("button", name="Forget all").click()
-    expect(page.get_by_role("alert").filter(has_text=words.FORGET_ALL_CONFIRM)).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text=words.settings.FORGET_ALL_CONFIRM)).to_be_visible()
     shoot(page, "settings-devices-forget-all")
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text("This device")).to_be_visible()
 
     # Turning 2FA off warns first.
     page.get_by_role("button", name="Turn off two-factor authentication").click()
-    expect(page.get_by_role("alert").filter(has_text=words.DISABLE_WARNING)).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text=words.settings.DISABLE_WARNING)).to_be_visible()
     shoot(page, "settings-disable-warning")
     page.get_by_role("button", name="Keep it on").click()
 
@@ -251,7 +255,7 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
     flows.wait_out_login_cooldown(backend, email, Purpose.ENROLL)
     page.get_by_label("Phone number").fill(flows.typed_form(e164))
     page.get_by_role("button", name="Send code").click()
-    expect(flows.alert(page, "Codes already go to this number. Enter a different one.")).to_be_visible()
+    expect(flows.said(page, words.settings.SAME_NUMBER.id)).to_be_visible()
     new = flows.new_phone()
     page.get_by_label("Phone number").fill(flows.typed_form(new))
     formatted = f"+1 {new[2:5]}-{new[5:8]}-{new[8:]}"
@@ -260,7 +264,7 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
     page.get_by_role("button", name="Send code").click()
     expect(page.get_by_text(f"enter the code we sent to {formatted}.")).to_be_visible()
     flows.submit_code(page, flows.wait_for_code(sms, new, after=sent))
-    expect(page.get_by_text(f"Codes now go to •••• {new[-4:]}; remembered devices were signed out.")).to_be_visible()
+    expect(flows.said(page, "done.change_number.devices")).to_contain_text(f"•••• {new[-4:]}")
     shoot(page, "change-number-result")
 
 
@@ -276,26 +280,26 @@ def log_in_to_remember(page: Page, sms: LocalPlivo, email: str, e164: str) -> No
 
 def test_sign_up_shows_every_error_at_once_and_login_notices(page: Page, backend: Services) -> None:
     page.goto("/signup")
-    expect(page.get_by_text(words.PASSWORD_RULE)).to_be_visible()  # the rule, up front
+    expect(page.get_by_text(words.login.PASSWORD_RULE)).to_be_visible()  # the rule, up front
     page.get_by_label("Email").fill("ada@example")  # the browser's own check lets it through; ours does not
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Confirm password").fill("other")
     page.get_by_role("button", name="Create account").click()
-    expect(flows.alert(page, "Enter a valid email address, like name@example.com.")).to_be_visible()
-    expect(flows.alert(page, "Use at least")).to_be_visible()
-    expect(flows.alert(page, "The passwords don't match.")).to_be_visible()
+    expect(flows.said(page, words.login.EMAIL_INVALID.id)).to_be_visible()
+    expect(flows.said(page, words.login.PASSWORD_TOO_SHORT.id)).to_be_visible()
+    expect(flows.said(page, words.login.PASSWORDS_DIFFER.id)).to_be_visible()
     # /signup's "Log in" link (link-in-text-block) is issue 12 part 1's to fix; axe checks this page there.
     shoot(page, "signup-every-error", axe=False)
 
     email = flows.new_email()
     create_user(backend, email)
     log_in(page, email, "not the password")
-    expect(flows.alert(page, "Incorrect email or password.")).to_be_visible()
+    expect(flows.said(page, flows.INVALID_CREDENTIALS)).to_be_visible()
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
     expect(page.get_by_label("Email")).to_have_value(email)
     shoot(page, "login-failed")
 
     page.goto("/settings")
     expect(page).to_have_url(re.compile(r"/login\?next=/settings/?$"))
-    expect(status(page, words.LOG_IN_TO_CONTINUE)).to_be_visible()
+    expect(flows.said(page, words.login.LOG_IN_TO_CONTINUE.id)).to_be_visible()
     shoot(page, "login-to-continue")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.support.browser_capture import BrowserCapture, whole_number_forms
@@ -62,7 +63,7 @@ def test_log_in_with_the_texted_code(
     capture.snapshot(page)
 
     flows.submit_code(page, flows.a_wrong_code(code))
-    expect(flows.alert(page, flows.WRONG_TRIES_LEFT.format(tries="4 tries"))).to_be_visible()
+    expect(flows.said(page, flows.WRONG_CODE)).to_have_text(flows.wrong_code_words(4))
     expect(page).to_have_url(flows.CHALLENGE)
     audit(page, "challenge, a wrong code")
     capture.snapshot(page)
@@ -111,15 +112,15 @@ def test_five_wrong_codes_burn_the_code(page: Page, sms: LocalPlivo, backend: Se
     flows.log_in_to_challenge(page, email, e164)
     code = flows.wait_for_code(sms, e164)
 
-    for tries_left in ("4 tries", "3 tries", "2 tries", "1 try"):
+    for tries_left in (4, 3, 2, 1):
         flows.submit_code(page, flows.a_wrong_code(code))
-        expect(flows.alert(page, flows.WRONG_TRIES_LEFT.format(tries=tries_left))).to_be_visible()
+        expect(flows.said(page, flows.WRONG_CODE)).to_have_text(flows.wrong_code_words(tries_left))
     flows.submit_code(page, flows.a_wrong_code(code))
-    expect(flows.alert(page, flows.TOO_MANY_WRONG)).to_be_visible()
+    expect(flows.said(page, flows.TOO_MANY_WRONG)).to_be_visible()
     audit(page, "challenge, too many wrong codes")
 
     flows.submit_code(page, code)
-    expect(flows.alert(page, flows.EXPIRED_OR_REPLACED)).to_be_visible()
+    expect(flows.said(page, flows.EXPIRED_OR_REPLACED)).to_be_visible()
     expect(page).to_have_url(flows.CHALLENGE)
 
     page.get_by_role("button", name="Resend code", exact=True).click()
@@ -152,7 +153,7 @@ def test_delivery_failure_then_resend(page: Page, sms: LocalPlivo, backend: Serv
     email, e164 = flows.seeded_account(backend)
     sms.fail_next(500)
     flows.log_in_to_challenge(page, email, e164)
-    expect(flows.alert(page, flows.DELIVERY_FAILED)).to_be_visible()
+    expect(flows.said(page, flows.DELIVERY_FAILED)).to_be_visible()
     audit(page, "challenge, the text failed")
     assert flows.texts_to(sms, e164) == 0
 
@@ -160,8 +161,8 @@ def test_delivery_failure_then_resend(page: Page, sms: LocalPlivo, backend: Serv
     expect(resend).to_be_enabled(timeout=2_000)  # no cooldown after a failed send (the test cooldown is 3s)
     resend.click()
     code = flows.wait_for_code(sms, e164)
-    expect(page.get_by_text(f"We sent a new code to the number ending in {e164[-4:]}.")).to_be_visible()
-    expect(flows.alert(page, flows.DELIVERY_FAILED)).to_have_count(0)
+    expect(flows.said(page, flows.CODE_SENT)).to_contain_text(e164[-4:])
+    expect(flows.said(page, flows.DELIVERY_FAILED)).to_have_count(0)
     flows.submit_code(page, code)
     flows.expect_dashboard(page, email)
 
@@ -179,7 +180,7 @@ def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPl
     audit(page, "re-authentication, password then a texted code")
     page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Text me a code").click()
-    expect(flows.alert(page, "That password isn't right.")).to_be_visible()
+    expect(flows.said(page, words.settings.PASSWORD_WRONG.id)).to_be_visible()
     audit(page, "re-authentication, a wrong password")
     assert flows.texts_to(sms, e164) == 1  # no code for a wrong password
 
@@ -189,7 +190,7 @@ def test_turning_two_factor_off_needs_password_and_code(page: Page, sms: LocalPl
     expect(page.get_by_label("Verification code")).to_be_visible()
     audit(page, "re-authentication, the texted code")
     flows.submit_code(page, flows.a_wrong_code(code))
-    expect(flows.alert(page, flows.WRONG_TRIES_LEFT.format(tries="4 tries"))).to_be_visible()
+    expect(flows.said(page, flows.WRONG_CODE)).to_have_text(flows.wrong_code_words(4))
     user = backend.accounts.find_by_email(email)
     assert user is not None and user.is_two_factor_enabled  # still on after a wrong code
 

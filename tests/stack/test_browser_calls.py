@@ -11,7 +11,7 @@ from scripts.stack import Stack
 from sms2fa_app.backend.factors.sms_policy import CodeSent, Purpose
 from sms2fa_app.backend.services import Services
 from tests.e2e import flows
-from tests.e2e.test_delivery_and_pressure import ONE_MORE_STEP, WIDGET_SOLVED
+from tests.e2e.test_delivery_and_pressure import SEND_PROOF_REQUIRED, WIDGET_SOLVED
 from tests.e2e.test_passkey_flows import test_register_a_passkey_sign_in_with_it_then_remove_it as passkey_story
 from tests.support.factories import create_user
 from tests.support.plivo_server import LocalPlivo
@@ -34,7 +34,7 @@ def test_the_proof_of_work_widget_solves_under_the_csp(
     email, e164 = f"stack-pow-{secrets.token_hex(4)}@example.com", gb_number()
     create_user(backend, email, phone=e164)
     flows.log_in_to_challenge(page, email, e164)
-    expect(page.get_by_role("alert")).to_contain_text(ONE_MORE_STEP)
+    expect(page.get_by_role("alert")).to_have_attribute("data-message-id", SEND_PROOF_REQUIRED)
     expect(page.locator("altcha-widget")).to_be_visible()
     page.wait_for_function(WIDGET_SOLVED, timeout=60_000)
     page.get_by_role("button", name="Resend code").click()

@@ -49,14 +49,14 @@ def test_delivery_reports_move_the_live_status_and_call_me_instead_signs_in_thro
         ("sent", 200),
         ("undelivered", 200),
     ]
-    expect(status(page)).to_have_text("Not delivered: try a voice call")
+    expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.not_delivered")
     call_button = page.get_by_role("button", name="Call me instead")
     expect(call_button).to_be_enabled()
     call_button.click()
     code = wait_for_call_code(plivo, e164)
     (call,) = plivo.calls
     assert call["answer_url"].startswith(f"{stack.url}{VOICE_ANSWER_PATH}?") and call["reply"] == 200, call
-    expect(status(page)).to_have_text("Call answered")
+    expect(status(page)).to_have_attribute("data-message-id", "challenge.delivery.answered")
     flows.submit_code(page, code)
     flows.expect_dashboard(page, email)
 

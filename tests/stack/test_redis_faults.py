@@ -29,7 +29,7 @@ from sms2fa_app.backend.assurance import Level
 from sms2fa_app.backend.infra.jobs import OUTAGE_RETRY_SECONDS
 from sms2fa_app.backend.models import LoginSession
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.e2e import flows
@@ -262,11 +262,11 @@ def test_redis_stopped_for_30_seconds_is_said_and_recovered_from(
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_text(messages.SERVICE_UNAVAILABLE).first).to_be_visible(timeout=SAY_IT_WITHIN_MS)
+        expect(page.get_by_text(words.common.SERVICE_UNAVAILABLE).first).to_be_visible(timeout=SAY_IT_WITHIN_MS)
         said_after = round(time.monotonic() - stopped_at, 2)
         opened = page.context.new_page()  # a tab opened during the outage is told too
         opened.goto("/login")
-        expect(opened.get_by_text(messages.SERVICE_UNAVAILABLE).first).to_be_visible(timeout=SAY_IT_WITHIN_MS)
+        expect(opened.get_by_text(words.common.SERVICE_UNAVAILABLE).first).to_be_visible(timeout=SAY_IT_WITHIN_MS)
         while time.monotonic() - stopped_at < OUTAGE_SECONDS:
             readiness.append(ready_body(stack.url))
             time.sleep(1.0)

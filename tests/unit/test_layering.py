@@ -32,6 +32,7 @@ RANKS: dict[str, int] = {
     "backend.audit": 10,
     "backend.delivery": 8,
     "backend.assurance": 6,
+    "backend.vocabulary": 6,  # EventKind: what can happen to an account (delivery's letters and audit name it)
     "backend.infra": 5,
     "backend.models": 3,
     "backend": 3,  # sms2fa_app/backend/__init__.py

@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select, update
 from sms2fa_app.backend.admin.audit import ADMIN_CLIENT, Action, record_action
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.audit.notifications import Notices
-from sms2fa_app.backend.delivery.letters import Letter
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.flows.account_security import revoke_everything
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
@@ -153,9 +152,9 @@ class TwoFactorResets:
             }
             email, phone = user.email, user.phone_number
             tx.flush()  # a second pending reset fails here, before anything is queued
-            self._notices.mail(tx, Letter.TWO_FACTOR_RESET_SCHEDULED, email, fields)
+            self._notices.mail(tx, EventKind.TWO_FACTOR_RESET_SCHEDULED, email, fields)
             if phone:  # the same link by text: the mail alone is best effort, and the mailbox may be the attacker's
-                self._notices.text(tx, Letter.TWO_FACTOR_RESET_SCHEDULED, phone, email, fields)
+                self._notices.text(tx, EventKind.TWO_FACTOR_RESET_SCHEDULED, phone, email, fields)
         log_event(log, logging.INFO, "admin_reset_scheduled", admin=admin_id, user=user_id, due=int(due))
         return ResetOutcome.SCHEDULED
 

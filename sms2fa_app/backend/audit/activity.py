@@ -13,75 +13,24 @@ retention period but drops the user, the browser and the network from them.
 
 from __future__ import annotations
 
-import enum
 import logging
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.audit.notifications import Notices
-from sms2fa_app.backend.delivery.letters import Letter
+from sms2fa_app.backend.delivery.letters import is_notice
 from sms2fa_app.backend.infra.client import ClientInfo, current_client
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import SecurityEvent, User
+from sms2fa_app.backend.vocabulary import EventKind
 
 log = logging.getLogger("sms2fa.activity")
 
 DAY_SECONDS = 86_400
 MAX_LISTED = 200
-
-
-class EventKind(enum.StrEnum):
-    """What happened (values are stored)."""
-
-    SIGNED_IN = "signed_in"  # detail: how (password, sms, totp, recovery, passkey, device)
-    SECOND_FACTOR_FAILED = "second_factor_failed"  # detail: the factor
-    LOCKOUT_STARTED = "lockout_started"  # detail: seconds
-    TWO_FACTOR_ON = "two_factor_on"
-    TWO_FACTOR_OFF = "two_factor_off"
-    PHONE_CHANGED = "phone_changed"  # detail: the new number's last 4 digits
-    TOTP_ADDED = "totp_added"
-    TOTP_REMOVED = "totp_removed"
-    PASSKEY_ADDED = "passkey_added"
-    PASSKEY_REMOVED = "passkey_removed"
-    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
-    RECOVERY_CODE_USED = "recovery_code_used"  # detail: how many are left
-    PASSWORD_CHANGED = "password_changed"
-    PASSWORD_RESET = "password_reset"
-    DEVICE_REMEMBERED = "device_remembered"  # detail: for how many days
-    EMAIL_VERIFIED = "email_verified"
-    ACCOUNT_DELETED = "account_deleted"
-    # An admin's actions (admin/): the user is told of each
-    ADMIN_SESSIONS_ENDED = "admin_sessions_ended"  # detail: how many
-    ADMIN_LOCKOUT_CLEARED = "admin_lockout_cleared"
-    TWO_FACTOR_RESET_SCHEDULED = "two_factor_reset_scheduled"  # detail: when it takes effect (epoch seconds)
-    TWO_FACTOR_RESET_CANCELLED = "two_factor_reset_cancelled"  # detail: by_user | by_admin
-    TWO_FACTOR_RESET = "two_factor_reset"  # the waiting period ended: every factor removed
-
-
-# The events the user is told about by mail, and the letter that tells them.
-NOTICES: dict[EventKind, Letter] = {
-    EventKind.LOCKOUT_STARTED: Letter.LOCKOUT_STARTED,
-    EventKind.TWO_FACTOR_ON: Letter.TWO_FACTOR_ON,
-    EventKind.TWO_FACTOR_OFF: Letter.TWO_FACTOR_OFF,
-    EventKind.PHONE_CHANGED: Letter.PHONE_CHANGED,
-    EventKind.TOTP_ADDED: Letter.TOTP_ADDED,
-    EventKind.TOTP_REMOVED: Letter.TOTP_REMOVED,
-    EventKind.PASSKEY_ADDED: Letter.PASSKEY_ADDED,
-    EventKind.PASSKEY_REMOVED: Letter.PASSKEY_REMOVED,
-    EventKind.RECOVERY_CODES_REGENERATED: Letter.RECOVERY_CODES_REGENERATED,
-    EventKind.RECOVERY_CODE_USED: Letter.RECOVERY_CODE_USED,
-    EventKind.PASSWORD_CHANGED: Letter.PASSWORD_CHANGED,
-    EventKind.PASSWORD_RESET: Letter.PASSWORD_RESET,
-    EventKind.DEVICE_REMEMBERED: Letter.DEVICE_REMEMBERED,
-    EventKind.ACCOUNT_DELETED: Letter.ACCOUNT_DELETED,
-    EventKind.ADMIN_SESSIONS_ENDED: Letter.ADMIN_SESSIONS_ENDED,
-    EventKind.ADMIN_LOCKOUT_CLEARED: Letter.ADMIN_LOCKOUT_CLEARED,
-    EventKind.TWO_FACTOR_RESET_CANCELLED: Letter.TWO_FACTOR_RESET_CANCELLED,
-    EventKind.TWO_FACTOR_RESET: Letter.TWO_FACTOR_RESET,
-}  # TWO_FACTOR_RESET_SCHEDULED has a letter of its own, with the link that cancels it (admin/resets.py)
 
 
 @dataclass(frozen=True)
@@ -127,14 +76,13 @@ class Activity:
             detail=str(detail)[:32],
         )
         tx.add(event)
-        letter = NOTICES.get(kind)
-        user = tx.get(User, int(user_id)) if letter is not None else None
-        if letter is None or user is None:
+        user = tx.get(User, int(user_id)) if is_notice(kind) else None
+        if user is None:
             return
         fields = {"at": now, "browser": event.browser, "network": event.network, "detail": event.detail}
-        self._notices.mail(tx, letter, user.email, fields)
+        self._notices.mail(tx, kind, user.email, fields)
         if old_phone:
-            self._notices.text(tx, letter, old_phone, user.email, fields)
+            self._notices.text(tx, kind, old_phone, user.email, fields)
 
     def failed_guess(self, user_id: int, factor: str, lock_seconds: int) -> None:
         """A wrong second-factor guess counted by the lockout; `lock_seconds` > 0 when it started a lock."""

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from sms2fa_app.backend.delivery.email import EmailGateway
-from sms2fa_app.backend.delivery.letters import Letter, Site, render_mail, render_text
+from sms2fa_app.backend.delivery.letters import About, Letter, Site, about, render_mail, render_text
 from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
 from sms2fa_app.backend.infra.jobs import JobQueue, PermanentFailure
 from sms2fa_app.backend.infra.outbox import Outbox
@@ -38,17 +38,17 @@ class Notices:
         jobs.register(MAIL_JOB, self._send_mail)
         jobs.register(TEXT_JOB, self._send_text)
 
-    def mail(self, tx: Session, letter: Letter, to: str, fields: Mapping[str, Any]) -> None:
+    def mail(self, tx: Session, letter: About, to: str, fields: Mapping[str, Any]) -> None:
         """Queue a mail about the change of `tx`, once (and only if) it commits."""
         self._outbox.add(tx, MAIL_JOB, _mail_payload(letter, to, fields))
 
-    def text(self, tx: Session, letter: Letter, to_e164: str, account_email: str, fields: Mapping[str, Any]) -> None:
+    def text(self, tx: Session, letter: About, to_e164: str, account_email: str, fields: Mapping[str, Any]) -> None:
         """Queue a text (to the old number after a change of number) about the change of `tx`, once it commits;
         its link names the account's address."""
         payload = {"letter": letter.value, "to": to_e164, "email": account_email, "fields": dict(fields)}
         self._outbox.add(tx, TEXT_JOB, payload)
 
-    def mail_now(self, letter: Letter, to: str, fields: Mapping[str, Any]) -> None:
+    def mail_now(self, letter: About, to: str, fields: Mapping[str, Any]) -> None:
         """Queue a mail that no database change stands for (from a job: a failure fails, and retries, the job)."""
         self._jobs.enqueue(MAIL_JOB, _mail_payload(letter, to, fields))
 
@@ -58,15 +58,15 @@ class Notices:
         self._outbox.add_now(MAIL_JOB, _mail_payload(Letter.OPERATOR_ALERT, to, {"subject": subject, "text": text}))
 
     def _send_mail(self, payload: dict[str, Any]) -> None:
-        mail = render_mail(Letter(payload["letter"]), payload["to"], payload["fields"], self.site)
+        mail = render_mail(about(payload["letter"]), payload["to"], payload["fields"], self.site)
         _deliver(lambda: self._mailer.send_mail(mail))
 
     def _send_text(self, payload: dict[str, Any]) -> None:
-        text = render_text(Letter(payload["letter"]), payload["email"], payload["fields"], self.site)
+        text = render_text(about(payload["letter"]), payload["email"], payload["fields"], self.site)
         _deliver(lambda: self._texts.send(payload["to"], text))
 
 
-def _mail_payload(letter: Letter, to: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+def _mail_payload(letter: About, to: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {"letter": letter.value, "to": to, "fields": dict(fields)}
 
 

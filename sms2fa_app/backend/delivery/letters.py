@@ -18,39 +18,25 @@ from urllib.parse import urlencode
 
 from sms2fa_app.backend.delivery.email import Mail
 from sms2fa_app.backend.delivery.sms import duration_words
+from sms2fa_app.backend.vocabulary import EventKind
 
 
 class Letter(enum.StrEnum):
-    """What a mail is about."""
+    """A mail (or text) that is no account event's notice; a notice is named by its `EventKind` (see `NOTICES`)."""
 
     VERIFY_EMAIL = "verify_email"
     SIGNUP_ATTEMPT = "signup_attempt"
     RESET_LINK = "reset_link"
-    # Security notices
-    TWO_FACTOR_ON = "two_factor_on"
-    TWO_FACTOR_OFF = "two_factor_off"
-    PHONE_CHANGED = "phone_changed"
-    TOTP_ADDED = "totp_added"
-    TOTP_REMOVED = "totp_removed"
-    PASSKEY_ADDED = "passkey_added"
-    PASSKEY_REMOVED = "passkey_removed"
-    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
-    RECOVERY_CODE_USED = "recovery_code_used"
-    PASSWORD_CHANGED = "password_changed"
-    PASSWORD_RESET = "password_reset"
-    DEVICE_REMEMBERED = "device_remembered"
-    LOCKOUT_STARTED = "lockout_started"
-    ACCOUNT_DELETED = "account_deleted"
-    # An admin's actions
-    ADMIN_SESSIONS_ENDED = "admin_sessions_ended"
-    ADMIN_LOCKOUT_CLEARED = "admin_lockout_cleared"
-    TWO_FACTOR_RESET_SCHEDULED = "two_factor_reset_scheduled"  # with the link that cancels it
-    TWO_FACTOR_RESET_CANCELLED = "two_factor_reset_cancelled"
-    TWO_FACTOR_RESET = "two_factor_reset"
-    # Texts with no code
     NUMBER_TAKEN = "number_taken"  # to a number another account tried to add (instead of a setup code)
-    # To the operator
     OPERATOR_ALERT = "operator_alert"
+
+
+About = Letter | EventKind  # what a queued mail or text is about (its value is stored in the job)
+
+
+def about(value: str) -> About:
+    """A queued job's letter, by its stored value."""
+    return Letter(value) if value in Letter._value2member_map_ else EventKind(value)
 
 
 @dataclass(frozen=True)
@@ -70,80 +56,112 @@ def when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-_NOTICE_SUBJECTS: dict[Letter, str] = {
-    Letter.TWO_FACTOR_ON: "Two-factor authentication was turned on",
-    Letter.TWO_FACTOR_OFF: "Two-factor authentication was turned off",
-    Letter.PHONE_CHANGED: "Your phone number for sign-in codes was changed",
-    Letter.TOTP_ADDED: "An authenticator app was added",
-    Letter.TOTP_REMOVED: "Your authenticator app was removed",
-    Letter.PASSKEY_ADDED: "A passkey was added",
-    Letter.PASSKEY_REMOVED: "A passkey was removed",
-    Letter.RECOVERY_CODES_REGENERATED: "New recovery codes were made",
-    Letter.RECOVERY_CODE_USED: "A recovery code was used",
-    Letter.PASSWORD_CHANGED: "Your password was changed",
-    Letter.PASSWORD_RESET: "Your password was reset",
-    Letter.DEVICE_REMEMBERED: "A browser was remembered",
-    Letter.LOCKOUT_STARTED: "Sign-in codes are locked after too many wrong tries",
-    Letter.ACCOUNT_DELETED: "Your account was deleted",
-    Letter.ADMIN_SESSIONS_ENDED: "An administrator signed you out",
-    Letter.ADMIN_LOCKOUT_CLEARED: "An administrator unlocked your sign-in codes",
-    Letter.TWO_FACTOR_RESET_CANCELLED: "The reset of your two-factor authentication was cancelled",
-    Letter.TWO_FACTOR_RESET: "Your two-factor authentication was reset",
-}
-_ADMIN_SENTENCES: dict[Letter, str] = {
-    Letter.ADMIN_SESSIONS_ENDED: "An administrator signed your {app} account out of every browser.",
-    Letter.ADMIN_LOCKOUT_CLEARED: "An administrator cleared the lock on your {app} sign-in codes.",
-    Letter.TWO_FACTOR_RESET_CANCELLED: "The reset of two-factor authentication on your {app} account was cancelled: "
-    "nothing changed.",
-    Letter.TWO_FACTOR_RESET: "As an administrator arranged, two-factor authentication on your {app} account was reset: "
-    "every second factor was removed and every session signed out. Only your password protects it now; set up "
-    "two-factor authentication again in settings.",
+@dataclass(frozen=True)
+class Notice:
+    """A notice's words: {app}, {detail} (the event's detail) and {wait} (a lock's duration) are filled in."""
+
+    subject: str
+    sentence: str
+    none_left: str = ""  # said instead when the detail is "0" (no recovery code left)
+    offers_reset: bool = True  # "Wasn't you? Reset your password" (not once the account is gone)
+
+
+# The events the user is told about by mail, and the words that tell them (TWO_FACTOR_RESET_SCHEDULED has a
+# letter of its own, with the link that cancels it: admin/resets.py).
+NOTICES: dict[EventKind, Notice] = {
+    EventKind.TWO_FACTOR_ON: Notice(
+        "Two-factor authentication was turned on", "Two-factor authentication was turned on for your {app} account."
+    ),
+    EventKind.TWO_FACTOR_OFF: Notice(
+        "Two-factor authentication was turned off",
+        "Two-factor authentication was turned off for your {app} account. Only your password protects it now.",
+    ),
+    EventKind.PHONE_CHANGED: Notice(
+        "Your phone number for sign-in codes was changed",
+        "The phone number for your {app} sign-in codes was changed. Codes now go to the number ending in {detail}.",
+    ),
+    EventKind.TOTP_ADDED: Notice(
+        "An authenticator app was added", "An authenticator app was added to your {app} account."
+    ),
+    EventKind.TOTP_REMOVED: Notice(
+        "Your authenticator app was removed", "The authenticator app was removed from your {app} account."
+    ),
+    EventKind.PASSKEY_ADDED: Notice(
+        "A passkey was added", "A passkey was added to your {app} account. It can be used to sign in."
+    ),
+    EventKind.PASSKEY_REMOVED: Notice(
+        "A passkey was removed", "A passkey was removed from your {app} account. It no longer signs in."
+    ),
+    EventKind.RECOVERY_CODES_REGENERATED: Notice(
+        "New recovery codes were made",
+        "New recovery codes were made for your {app} account. The old ones no longer work.",
+    ),
+    EventKind.RECOVERY_CODE_USED: Notice(
+        "A recovery code was used",
+        "A recovery code of your {app} account was used. {detail} left.",
+        none_left="A recovery code of your {app} account was used. You have no recovery codes left: make new ones "
+        "in settings.",
+    ),
+    EventKind.PASSWORD_CHANGED: Notice(
+        "Your password was changed",
+        "The password of your {app} account was changed. Your other sessions were signed out.",
+    ),
+    EventKind.PASSWORD_RESET: Notice(
+        "Your password was reset", "The password of your {app} account was reset. Every session was signed out."
+    ),
+    EventKind.DEVICE_REMEMBERED: Notice(
+        "A browser was remembered",
+        "A browser was remembered on your {app} account: it can sign in without a second factor for {detail} days.",
+    ),
+    EventKind.LOCKOUT_STARTED: Notice(
+        "Sign-in codes are locked after too many wrong tries",
+        "Too many wrong codes were entered for your {app} account. Sign-in codes are locked for {wait}.",
+    ),
+    EventKind.ACCOUNT_DELETED: Notice(
+        "Your account was deleted",
+        "Your {app} account was deleted, with its phone number, authenticator app, passkeys, recovery codes "
+        "and sessions.",
+        offers_reset=False,
+    ),
+    EventKind.ADMIN_SESSIONS_ENDED: Notice(
+        "An administrator signed you out", "An administrator signed your {app} account out of every browser."
+    ),
+    EventKind.ADMIN_LOCKOUT_CLEARED: Notice(
+        "An administrator unlocked your sign-in codes",
+        "An administrator cleared the lock on your {app} sign-in codes.",
+    ),
+    EventKind.TWO_FACTOR_RESET_CANCELLED: Notice(
+        "The reset of your two-factor authentication was cancelled",
+        "The reset of two-factor authentication on your {app} account was cancelled: nothing changed.",
+    ),
+    EventKind.TWO_FACTOR_RESET: Notice(
+        "Your two-factor authentication was reset",
+        "As an administrator arranged, two-factor authentication on your {app} account was reset: every second "
+        "factor was removed and every session signed out. Only your password protects it now; set up two-factor "
+        "authentication again in settings.",
+    ),
 }
 
 
-def _notice_sentence(letter: Letter, app: str, fields: Mapping[str, Any]) -> str:
+def is_notice(kind: EventKind) -> bool:
+    """Whether the user is mailed when this event is recorded."""
+    return kind in NOTICES
+
+
+def _notice_mail(kind: EventKind, to: str, fields: Mapping[str, Any], site: Site) -> Mail:
+    notice = NOTICES[kind]
     detail = str(fields.get("detail", ""))
-    if letter in _ADMIN_SENTENCES:
-        return _ADMIN_SENTENCES[letter].format(app=app)
-    if letter is Letter.TWO_FACTOR_ON:
-        return f"Two-factor authentication was turned on for your {app} account."
-    if letter is Letter.TWO_FACTOR_OFF:
-        return f"Two-factor authentication was turned off for your {app} account. Only your password protects it now."
-    if letter is Letter.PHONE_CHANGED:
-        return (
-            f"The phone number for your {app} sign-in codes was changed. Codes now go to the number ending in {detail}."
+    template = notice.none_left if notice.none_left and detail == "0" else notice.sentence
+    wait = duration_words(int(detail or 0)) if "{wait}" in template else ""
+    paragraphs = [(template.format(app=site.app_name, detail=detail, wait=wait),), _context(fields)]
+    if notice.offers_reset:
+        paragraphs.append(
+            ("Wasn't you? Reset your password now; resetting it signs you out everywhere:", site.reset_link(to))
         )
-    if letter is Letter.TOTP_ADDED:
-        return f"An authenticator app was added to your {app} account."
-    if letter is Letter.TOTP_REMOVED:
-        return f"The authenticator app was removed from your {app} account."
-    if letter is Letter.PASSKEY_ADDED:
-        return f"A passkey was added to your {app} account. It can be used to sign in."
-    if letter is Letter.PASSKEY_REMOVED:
-        return f"A passkey was removed from your {app} account. It no longer signs in."
-    if letter is Letter.RECOVERY_CODES_REGENERATED:
-        return f"New recovery codes were made for your {app} account. The old ones no longer work."
-    if letter is Letter.RECOVERY_CODE_USED:
-        left = "You have no recovery codes left: make new ones in settings." if detail == "0" else f"{detail} left."
-        return f"A recovery code of your {app} account was used. {left}"
-    if letter is Letter.PASSWORD_CHANGED:
-        return f"The password of your {app} account was changed. Your other sessions were signed out."
-    if letter is Letter.PASSWORD_RESET:
-        return f"The password of your {app} account was reset. Every session was signed out."
-    if letter is Letter.DEVICE_REMEMBERED:
-        return (
-            f"A browser was remembered on your {app} account: it can sign in without a second factor for {detail} days."
-        )
-    if letter is Letter.LOCKOUT_STARTED:
-        wait = duration_words(int(detail or 0))
-        return f"Too many wrong codes were entered for your {app} account. Sign-in codes are locked for {wait}."
-    return (
-        f"Your {app} account was deleted, with its phone number, authenticator app, passkeys, recovery codes "
-        "and sessions."
-    )
+    return _mail(to, f"{site.app_name}: {notice.subject}", paragraphs)
 
 
-def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) -> Mail:
+def render_mail(letter: About, to: str, fields: Mapping[str, Any], site: Site) -> Mail:
     """The mail `letter` for address `to`."""
     app = site.app_name
     if letter is Letter.OPERATOR_ALERT:  # worded where it is raised (infra/alerts.py): subject and text as given
@@ -170,7 +188,7 @@ def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) 
             (f"The link works once, for {ttl}. If you didn't ask, ignore this mail: your password stays the same.",),
         ]
         return _mail(to, f"Reset your {app} password", paragraphs)
-    if letter is Letter.TWO_FACTOR_RESET_SCHEDULED:
+    if letter is EventKind.TWO_FACTOR_RESET_SCHEDULED:
         paragraphs = [
             (
                 f"An administrator will reset two-factor authentication on your {app} account on "
@@ -181,26 +199,23 @@ def render_mail(letter: Letter, to: str, fields: Mapping[str, Any], site: Site) 
             _context(fields),
         ]
         return _mail(to, f"{app}: Your two-factor authentication will be reset", paragraphs)
-    paragraphs = [(_notice_sentence(letter, app, fields),), _context(fields)]
-    if letter is not Letter.ACCOUNT_DELETED:
-        paragraphs.append(
-            ("Wasn't you? Reset your password now; resetting it signs you out everywhere:", site.reset_link(to))
-        )
-    return _mail(to, f"{app}: {_NOTICE_SUBJECTS[letter]}", paragraphs)
+    if isinstance(letter, EventKind) and is_notice(letter):
+        return _notice_mail(letter, to, fields, site)
+    raise ValueError(f"no mail for {letter}")
 
 
-def render_text(letter: Letter, to_email: str, fields: Mapping[str, Any], site: Site) -> str:
+def render_text(letter: About, to_email: str, fields: Mapping[str, Any], site: Site) -> str:
     """A text with no code: to the old number after a change of number, to the number on file when an admin
     schedules a reset of 2FA (with the link that cancels it), or to a number another account tried to add
     (`to_email` unused: the owner is not named)."""
     if letter is Letter.NUMBER_TAKEN:
         return number_taken_text(site.app_name)
-    if letter is Letter.TWO_FACTOR_RESET_SCHEDULED:
+    if letter is EventKind.TWO_FACTOR_RESET_SCHEDULED:
         return (
             f"{site.app_name}: an administrator will reset two-factor authentication on your account on "
             f"{when(float(fields['due_at']))}. Didn't ask for it? Cancel it: {fields['link']}"
         )
-    if letter is not Letter.PHONE_CHANGED:
+    if letter is not EventKind.PHONE_CHANGED:
         raise ValueError(f"no text for {letter}")
     return (
         f"{site.app_name}: the number for your sign-in codes was changed on {when(float(fields['at']))}. "

@@ -20,6 +20,7 @@ import redis
 from sms2fa_app.backend.assurance import Assurance, Level
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
+from sms2fa_app.backend.vocabulary import EventKind
 
 REAUTH_GRANT_SECONDS = 600
 _GC_MARGIN_SECONDS = 5
@@ -41,18 +42,27 @@ return 1
 
 
 class Operation(enum.StrEnum):
-    """A change of the account that needs re-authentication."""
+    """A change of the account that needs re-authentication, and the event it records (the one vocabulary:
+    vocabulary.py). Values are stored in grants: never rename one."""
 
-    ENABLE_SMS = "enable_sms"
-    CHANGE_NUMBER = "change_number"
-    DISABLE = "disable"
-    REGENERATE_CODES = "regenerate_codes"
-    ADD_TOTP = "add_totp"
-    REMOVE_TOTP = "remove_totp"
-    ADD_PASSKEY = "add_passkey"
-    REMOVE_PASSKEY = "remove_passkey"
-    CHANGE_PASSWORD = "change_password"
-    DELETE_ACCOUNT = "delete_account"
+    event: EventKind
+
+    def __new__(cls, value: str, event: EventKind) -> Operation:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.event = event
+        return member
+
+    ENABLE_SMS = "enable_sms", EventKind.TWO_FACTOR_ON
+    CHANGE_NUMBER = "change_number", EventKind.PHONE_CHANGED
+    DISABLE = "disable", EventKind.TWO_FACTOR_OFF
+    REGENERATE_CODES = "regenerate_codes", EventKind.RECOVERY_CODES_REGENERATED
+    ADD_TOTP = "add_totp", EventKind.TOTP_ADDED
+    REMOVE_TOTP = "remove_totp", EventKind.TOTP_REMOVED
+    ADD_PASSKEY = "add_passkey", EventKind.PASSKEY_ADDED
+    REMOVE_PASSKEY = "remove_passkey", EventKind.PASSKEY_REMOVED
+    CHANGE_PASSWORD = "change_password", EventKind.PASSWORD_CHANGED
+    DELETE_ACCOUNT = "delete_account", EventKind.ACCOUNT_DELETED
 
     @property
     def needs_two_factor_on(self) -> bool | None:

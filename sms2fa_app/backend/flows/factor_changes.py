@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
-from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.factors.grants import Operation, ReauthGrants
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
@@ -48,20 +48,6 @@ class FactorChange(enum.Enum):
     CODE_REJECTED = "code_rejected"  # see `verify`
     PASSWORD_REFUSED = "password_refused"  # see `password_problem`
     PASSKEY_REJECTED = "passkey_rejected"  # see `passkey_problem`
-
-
-# The line each operation writes to the activity log.
-_EVENTS: dict[Operation, EventKind] = {
-    Operation.ENABLE_SMS: EventKind.TWO_FACTOR_ON,
-    Operation.CHANGE_NUMBER: EventKind.PHONE_CHANGED,
-    Operation.DISABLE: EventKind.TWO_FACTOR_OFF,
-    Operation.REGENERATE_CODES: EventKind.RECOVERY_CODES_REGENERATED,
-    Operation.ADD_TOTP: EventKind.TOTP_ADDED,
-    Operation.REMOVE_TOTP: EventKind.TOTP_REMOVED,
-    Operation.ADD_PASSKEY: EventKind.PASSKEY_ADDED,
-    Operation.REMOVE_PASSKEY: EventKind.PASSKEY_REMOVED,
-    Operation.CHANGE_PASSWORD: EventKind.PASSWORD_CHANGED,
-}
 
 
 @dataclass(frozen=True)
@@ -364,7 +350,7 @@ class FactorChanges:
                 moved = operation is Operation.CHANGE_NUMBER  # the activity line names the new number's ending
                 detail, old_phone = ((user.phone_number or "")[-4:], old_phone) if moved else ("", None)
                 revoked = revoke_everything(
-                    tx, self._sessions, self._activity, user_id, _EVENTS[operation], detail,
+                    tx, self._sessions, self._activity, user_id, operation.event, detail,
                     keep_session_id=session_id, old_phone=old_phone,
                 )  # fmt: skip
                 issued = self._sessions.rotate(tx, session_id)

@@ -17,15 +17,17 @@ import reflex as rx
 from sms2fa_app.backend.admin.audit import AdminAccess, admin_access
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state.admin.words import REFUSALS
 from sms2fa_app.state.guard import Access, Caller, guarded
+from sms2fa_app.state.said import said_id
 from sms2fa_app.state.session import SessionState
+from sms2fa_app.state.words.admin import REFUSALS
 
 
 class AdminState(SessionState):
     """What every admin page shares: the refusal shown to anyone who may not use the console."""
 
     refusal: str = ""
+    refusal_id = said_id("refusal")
     admitted: bool = False
 
     def _admit_admin(self, session: ActiveSession | None, user: User | None) -> bool:

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from sms2fa_app.backend.admin.resets import ResetOutcome
 from sms2fa_app.backend.infra.crypto import TokenDigest
-from sms2fa_app.state.admin import words
+from sms2fa_app.state import words
 from sms2fa_app.state.email_link import EmailLinkState
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.session import SessionState
@@ -27,4 +27,6 @@ class CancelResetState(EmailLinkState, SessionState):
         def cancel(link: TokenDigest | None) -> bool:
             return resets.cancel_by_link(link) is ResetOutcome.CANCELLED
 
-        return await self._spend_link(cancel, words.RESET_CANCELLED_BY_LINK, words.RESET_CANCEL_LINK_INVALID)
+        return await self._spend_link(
+            cancel, words.admin.RESET_CANCELLED_BY_LINK, words.admin.RESET_CANCEL_LINK_INVALID
+        )

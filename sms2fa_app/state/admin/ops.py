@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sms2fa_app.backend.admin.ops_charts import OpsCharts, Traffic
-from sms2fa_app.state.admin import words
+from sms2fa_app.state import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
 from sms2fa_app.state.guard import Caller
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import ErrorId
 
 PALETTE = ("#6366f1", "#0ea5e9", "#22c55e", "#f59e0b", "#94a3b8")
 WINDOW_HOURS = 24
@@ -31,7 +32,7 @@ def _traffic(traffic: Traffic) -> tuple[list[dict[str, Any]], list[dict[str, str
     return rows, series
 
 
-class AdminOpsState(AdminState):
+class AdminOpsState(ErrorId, AdminState):
     """The charts' data, read on page load and on "Refresh"."""
 
     texts: list[dict[str, Any]] = []
@@ -71,12 +72,8 @@ class AdminOpsState(AdminState):
         ]
         delivered = sum(entry[1] for entry in charts.delivery)
         known = sum(entry[2] for entry in charts.delivery)
-        self.delivery_summary = (
-            f"{round(100 * delivered / known, 1)}% delivered ({delivered} of {known} with a known outcome)"
-            if known
-            else "No delivery report yet."
-        )
-        self.refusals = [{"limit": words.refusal_label(name), "count": count} for name, count in charts.refusals]
+        self.delivery_summary = words.admin.delivery_summary(delivered, known)
+        self.refusals = [{"limit": words.admin.refusal_label(name), "count": count} for name, count in charts.refusals]
         self.blocked = [{"country": c, "blocks": blocks, "refused": refused} for c, blocks, refused in charts.blocked]
         self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]
         self.total_spend = f"{charts.total_spend:.2f}"

@@ -9,16 +9,16 @@ from __future__ import annotations
 from sms2fa_app.backend.admin.console import ActionOutcome, UserOverview
 from sms2fa_app.backend.admin.resets import CHECK_WORDS, ResetOutcome
 from sms2fa_app.backend.delivery.letters import when
-from sms2fa_app.state import messages
-from sms2fa_app.state.admin import words
+from sms2fa_app.state import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
 from sms2fa_app.state.guard import Caller
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import ErrorId, NoticeId
 
 MAX_LISTED_IDS = 50
 
 
-class AdminUsersState(AdminState):
+class AdminUsersState(ErrorId, NoticeId, AdminState):
     """The accounts part of the console."""
 
     results: list[dict[str, str]] = []
@@ -60,7 +60,7 @@ class AdminUsersState(AdminState):
         # ASCII digits only: "²".isdigit() is True and int("²") raises.
         chosen = int(user_id) if user_id.isascii() and user_id.isdecimal() and len(user_id) <= 18 else 0
         if chosen not in self._listed:
-            self.error = messages.INVALID_REQUEST
+            self.error = words.common.INVALID_REQUEST
             return []
         _session, admin = caller.signed_in
         self._user_id, self.notice = chosen, ""
@@ -81,7 +81,7 @@ class AdminUsersState(AdminState):
     async def schedule_reset(self, caller: Caller, form: dict) -> list:
         """Schedule a reset of the chosen account's 2FA, after the identity check the admin names and confirms."""
         if not self._user_id:
-            self.error = messages.INVALID_REQUEST
+            self.error = words.common.INVALID_REQUEST
             return []
         _session, admin = caller.signed_in
         outcome: ResetOutcome = await run_backend(
@@ -104,7 +104,7 @@ class AdminUsersState(AdminState):
     async def _act(self, action: str, operation, caller: Caller) -> list:
         """Run one action on the chosen account, say what it did, show the account as it is now."""
         if not self._user_id:
-            self.error = messages.INVALID_REQUEST
+            self.error = words.common.INVALID_REQUEST
             return []
         _session, admin = caller.signed_in
         outcome = await run_backend(operation, admin.id or 0, self._user_id)
@@ -114,7 +114,7 @@ class AdminUsersState(AdminState):
         return []
 
     def _say(self, action: str, outcome: str, *, done: bool) -> None:
-        said = words.admin_action(action, outcome)
+        said = words.admin.admin_action(action, outcome)
         self.notice, self.error = (said, "") if done else ("", said)
 
     async def _show(self, opened_by: int = 0) -> None:
@@ -127,24 +127,22 @@ class AdminUsersState(AdminState):
         )
         if overview is None:
             self.user, self.sign_ins, self.lockouts, self.audit, self.pending_reset = {}, [], [], [], ""
-            self.error = words.ADMIN_UNKNOWN_USER
+            self.error = words.admin.ADMIN_UNKNOWN_USER
             return
-        factors = [f"text messages to {overview.masked_phone}"] if overview.masked_phone else []
-        factors += ["authenticator app"] if overview.totp else []
-        factors += [f"{overview.passkeys} passkey(s)"] if overview.passkeys else []
-        factors += [f"{overview.recovery_codes_left} recovery code(s) left"] if overview.two_factor_on else []
+        recovery_left = overview.recovery_codes_left if overview.two_factor_on else None
+        factors = words.admin.factor_list(overview.masked_phone, overview.totp, overview.passkeys, recovery_left)
         self.user = {
             "email": overview.email,
             "two_factor": "on" if overview.two_factor_on else "off",
-            "factors": ", ".join(factors) or "none",
+            "factors": factors,
             "sessions": str(overview.live_sessions),
-            "locked": messages.wait_phrase(overview.locked_seconds) if overview.locked_seconds else "",
+            "locked": words.common.wait_phrase(overview.locked_seconds) if overview.locked_seconds else "",
             "admin": "yes" if overview.is_admin else "no",
         }
         self.sign_ins = [
-            {"what": messages.activity_line(e), "when": when(e.at), "where": f"{e.browser} · {e.network}"}
+            {"what": words.activity.activity_line(e), "when": when(e.at), "where": f"{e.browser} · {e.network}"}
             for e in overview.sign_ins
         ]
-        self.lockouts = [{"what": messages.activity_line(e), "when": when(e.at)} for e in overview.lockouts]
+        self.lockouts = [{"what": words.activity.activity_line(e), "when": when(e.at)} for e in overview.lockouts]
         self.audit = [{"what": action.replace("_", " "), "when": when(at)} for at, action in overview.audit]
         self.pending_reset = when(overview.pending_reset.due_at) if overview.pending_reset else ""

@@ -9,7 +9,7 @@ import reflex as rx
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.runner import run_backend
@@ -32,10 +32,10 @@ class DeleteAccountState(WizardState):
         """Delete everything of this account once the box is ticked; then this browser forgets it too."""
         session, _user = caller.signed_in
         if form_data.get("confirm") not in ("on", "true"):
-            self.error = messages.CONFIRM_DELETE_MISSING
+            self.error = words.settings.CONFIRM_DELETE_MISSING
             return []
         if not await run_backend(self._services().deletion.delete, session):
             return await self._need_reauth()
         await self._forget()
-        (await self.get_state(LoginState))._farewell = messages.ACCOUNT_DELETED  # the login page says it, once
+        (await self.get_state(LoginState))._farewell = words.login.ACCOUNT_DELETED  # the login page says it, once
         return [rx.redirect(LOGIN_PATH)]

@@ -14,7 +14,7 @@ from sms2fa_app.backend.factors.passkeys import passkey_name
 from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import BrowserJson, Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.steps import Step
@@ -36,7 +36,7 @@ class PasskeySetupState(WizardState):
         changes = self._services().factor_changes
         if operation is Operation.REMOVE_PASSKEY:
             result = await run_backend(changes.remove_passkey, session, self._target)
-            return await self._finish(result, messages.PASSKEY_REMOVED)
+            return await self._finish(result, words.settings.PASSKEY_REMOVED)
         await self._reset_wizard(Step.PASSKEY_SETUP)
         return []
 
@@ -50,7 +50,7 @@ class PasskeySetupState(WizardState):
         session, user = caller.signed_in
         name = form_data.get("name", "")
         if name.strip() and passkey_name(name) is None:
-            self.error = messages.PASSKEY_NAME_INVALID
+            self.error = words.settings.PASSKEY_NAME_INVALID
             return []
         options = await run_backend(self._services().factor_changes.begin_passkey, session, user)
         if isinstance(options, FactorChange):
@@ -70,16 +70,16 @@ class PasskeySetupState(WizardState):
         self.passkey_creation = ""
         refused, credential = browser_answer(answer)
         if refused:
-            self.error = messages.passkey_browser_error(refused, elsewhere="cancel")
+            self.error = words.challenge.passkey_browser_error(refused, words.challenge.CANCEL)
             return []
         changes = self._services().factor_changes
         result = await run_backend(changes.add_passkey, session, credential, self._name, self._user_agent())
         if result.status is FactorChange.PASSKEY_REJECTED and result.passkey_problem is not None:
-            self.error = messages.PASSKEY_PROBLEMS[result.passkey_problem]
+            self.error = words.settings.PASSKEY_PROBLEMS[result.passkey_problem]
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
-        return await self._finish(result, messages.PASSKEY_ADDED)
+        return await self._finish(result, words.settings.PASSKEY_ADDED)
 
     @guarded()
     async def start_remove(self, caller: Caller, passkey_id: str) -> list:
@@ -114,9 +114,9 @@ class PasskeySetupState(WizardState):
             self._services().passkeys.rename, user.id or 0, int(self.renaming), form_data.get("name", "")
         )
         if not renamed:
-            self.error = messages.PASSKEY_NAME_INVALID
+            self.error = words.settings.PASSKEY_NAME_INVALID
             return []
         self.renaming = self.error = ""
         await self._refresh_status(user.id or 0)
-        self.notice = messages.PASSKEY_RENAMED
+        self.notice = words.settings.PASSKEY_RENAMED
         return []

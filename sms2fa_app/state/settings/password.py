@@ -8,7 +8,7 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Apply, Caller, guarded
 from sms2fa_app.state.password_hint import PasswordHintState
 from sms2fa_app.state.runner import run_hashing
@@ -40,10 +40,10 @@ class PasswordChangeState(PasswordHintState, WizardState):
 
         async def apply() -> list:
             if result.status is FactorChange.PASSWORD_REFUSED and result.password_problem is not None:
-                self.error = messages.PASSWORD_PROBLEMS[result.password_problem]
+                self.error = words.login.PASSWORD_PROBLEMS[result.password_problem]
                 return []
             if result.status is FactorChange.REAUTH_REQUIRED:
                 return await self._need_reauth()
-            return await self._finish(result, messages.PASSWORD_CHANGED)
+            return await self._finish(result, words.settings.PASSWORD_CHANGED)
 
         return apply

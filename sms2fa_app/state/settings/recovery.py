@@ -8,8 +8,7 @@ from typing import ClassVar
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.steps import Step
@@ -31,7 +30,7 @@ class RecoveryCodesState(WizardState):
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         result = await run_backend(self._services().factor_changes.regenerate_codes, session)
-        events = await self._finish(result, messages.RECOVERY_CODES_NEW, Step.RECOVERY_CODES)
+        events = await self._finish(result, words.settings.RECOVERY_CODES_NEW, Step.RECOVERY_CODES)
         if result.done:
             self._show_codes(list(result.recovery_codes), replaced=True)
         return events
@@ -39,8 +38,8 @@ class RecoveryCodesState(WizardState):
     def _show_codes(self, codes: list[str], *, replaced: bool = False) -> None:
         """Show a new set once, with its file (header: the app, the account, today's date)."""
         services = self._services()
-        day = words.calendar_day(services.clock.now())
-        text = words.recovery_file(services.settings.app_name, self.signed_in_email, day, codes)
+        day = words.common.calendar_day(services.clock.now())
+        text = words.settings.recovery_file(services.settings.app_name, self.signed_in_email, day, codes)
         self.new_recovery_codes = codes
         self.recovery_download = "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
         self.codes_saved = self.copy_failed = False
@@ -49,10 +48,12 @@ class RecoveryCodesState(WizardState):
 
     @guarded()
     async def mark_copied(self, caller: Caller, outcome: str) -> list:
-        """The browser answered Copy (words.CLIPBOARD_WRITTEN once the clipboard holds the codes): say what
+        """The browser answered Copy (words.common.CLIPBOARD_WRITTEN once the clipboard holds the codes): say what
         happened."""
         if self.new_recovery_codes:
-            self.copied, self.copy_failed = words.copy_said(outcome, words.COPIED, words.COPY_FAILED)
+            self.copied, self.copy_failed = words.common.copy_said(
+                outcome, words.common.COPIED, words.common.COPY_FAILED
+            )
         return []
 
     @guarded()

@@ -11,7 +11,7 @@ from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefu
 from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Apply, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
@@ -80,10 +80,10 @@ class SmsSetupState(WizardState):
         if sent is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
         if sent is FactorChange.NOT_ALLOWED:
-            self.error = messages.SAME_NUMBER
+            self.error = words.settings.SAME_NUMBER
             return []
         if isinstance(sent, FactorChange):
-            self.error = messages.FACTOR_CHANGE_ERRORS[sent]
+            self.error = words.settings.FACTOR_CHANGE_ERRORS[sent]
             return []
         self.error = self._after_send(sent, proof)
         cooling = isinstance(sent, SendRefused) and sent.reason is SendRefusal.COOLDOWN
@@ -110,7 +110,7 @@ class SmsSetupState(WizardState):
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
-        events = await self._finish(result, messages.TWO_FACTOR_ON, Step.DONE)
+        events = await self._finish(result, words.settings.TWO_FACTOR_ON, Step.DONE)
         if result.done:  # the first set of recovery codes, shown once
             (await self.get_state(RecoveryCodesState))._show_codes(list(result.recovery_codes))
         return events

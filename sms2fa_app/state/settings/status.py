@@ -7,17 +7,17 @@ import re
 from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import ErrorId, NoticeId
 from sms2fa_app.state.session import SessionState
 
 _ROW_ID = re.compile(r"[0-9]{1,12}")
 
 
-class SettingsState(CooldownState, SessionState):
+class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
     """The status part of the settings page (the wizard lives in its substates)."""
 
     two_factor_enabled: bool = False
@@ -52,7 +52,9 @@ class SettingsState(CooldownState, SessionState):
             {
                 "id": str(passkey.passkey_id),
                 "name": passkey.name,
-                "times": words.passkey_times(passkey.created_at, passkey.last_used_at, now, passkey.discoverable),
+                "times": words.settings.passkey_times(
+                    passkey.created_at, passkey.last_used_at, now, passkey.discoverable
+                ),
                 "one_step": "yes" if passkey.discoverable else "",  # signs in on /login without a password
             }
             for passkey in services.passkeys.list(user.id)
@@ -61,8 +63,8 @@ class SettingsState(CooldownState, SessionState):
             {
                 "id": str(device.device_id),
                 "label": device.label,
-                "times": words.device_times(device.first_seen, device.last_used, now),
-                "forget": words.forget_label(device.label),
+                "times": words.settings.device_times(device.first_seen, device.last_used, now),
+                "forget": words.settings.forget_label(device.label),
                 "current": "yes" if device.current else "",
             }
             for device in services.devices.list(user.id, self._device())
@@ -73,7 +75,7 @@ class SettingsState(CooldownState, SessionState):
                 "id": str(listed.session_id),
                 "browser": listed.browser,
                 "network": listed.network or "unknown network",
-                "times": words.session_times(listed.started_at, listed.last_seen_at, now),
+                "times": words.settings.session_times(listed.started_at, listed.last_seen_at, now),
                 "current": "yes" if listed.session_id == self._session_id else "",
                 "pending": "" if listed.signed_in else "yes",
             }
@@ -119,7 +121,7 @@ class SettingsState(CooldownState, SessionState):
             return [await self.log_out()]
         ended = await run_backend(self._services().sessions.end_for_user, user.id, int(session_id))
         await self._refresh_status(user.id or 0)
-        self.notice = messages.SESSION_ENDED if ended else ""
+        self.notice = words.settings.SESSION_ENDED if ended else ""
         return []
 
     @guarded()
@@ -128,7 +130,7 @@ class SettingsState(CooldownState, SessionState):
         session, user = caller.signed_in
         await run_backend(self._services().sessions.end_all_for_user, user.id, session.session_id)
         await self._refresh_status(user.id or 0)
-        self.notice = messages.OTHER_SESSIONS_ENDED  # a page message, not a toast (the CSP forbids those)
+        self.notice = words.settings.OTHER_SESSIONS_ENDED  # a page message, not a toast (the CSP forbids those)
         return []
 
 
@@ -147,4 +149,6 @@ def _last_used(entries: list[ActivityEntry], now: float) -> dict[str, str]:
         method = _USES.get((entry.kind, entry.detail)) or _USES.get((entry.kind, None))
         if method is not None:
             newest.setdefault(method, entry.at)
-    return {method: words.last_used(newest.get(method), now) for method in ("sms", "totp", "passkey", "recovery")}
+    return {
+        method: words.settings.last_used(newest.get(method), now) for method in ("sms", "totp", "passkey", "recovery")
+    }

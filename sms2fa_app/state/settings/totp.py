@@ -9,8 +9,7 @@ from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.flows.factor_changes import FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.settings.steps import Step
@@ -38,10 +37,12 @@ class TotpSetupState(WizardState):
 
     @guarded()
     async def mark_key_copied(self, caller: Caller, outcome: str) -> list:
-        """The browser answered Copy key (words.CLIPBOARD_WRITTEN once the clipboard holds the key): say what
+        """The browser answered Copy key (words.common.CLIPBOARD_WRITTEN once the clipboard holds the key): say what
         happened."""
         if self.totp_secret:
-            self.key_copied, self.key_copy_failed = words.copy_said(outcome, words.KEY_COPIED, words.KEY_COPY_FAILED)
+            self.key_copied, self.key_copy_failed = words.common.copy_said(
+                outcome, words.common.KEY_COPIED, words.common.KEY_COPY_FAILED
+            )
         return []
 
     @guarded()
@@ -54,4 +55,4 @@ class TotpSetupState(WizardState):
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
-        return await self._finish(result, messages.TOTP_ADDED)
+        return await self._finish(result, words.settings.TOTP_ADDED)

@@ -23,8 +23,7 @@ from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
-from sms2fa_app.state import messages
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Apply, BrowserJson, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend, run_hashing
@@ -63,7 +62,7 @@ class WizardState(SettingsState):
             return ""
         method = Factor.named(self.reauth_method) or Factor.SMS
         numbered = step_number(Operation(self.operation), self.two_factor_enabled, method, Step(self.step))
-        return "" if numbered is None else messages.STEP_OF.format(number=numbered[0], total=numbered[1])
+        return "" if numbered is None else words.settings.STEP_OF.format(number=numbered[0], total=numbered[1])
 
     async def _reset_wizard(self, step: Step = Step.STATUS) -> None:
         """Go to `step`, forgetting what earlier steps showed (codes and secrets shown once included)."""
@@ -92,7 +91,7 @@ class WizardState(SettingsState):
             await run_backend(self._services().factor_changes.cancel, session)
             await run_backend(self._show_status, user, session.session_id)
         except ServiceUnavailable:
-            self.error = messages.SERVICE_UNAVAILABLE
+            self.error = words.common.SERVICE_UNAVAILABLE
         await self._reset_wizard()
         self._forget_operation()
         self.notice = ""
@@ -126,14 +125,14 @@ class WizardState(SettingsState):
             await self._reset_wizard()
             return False
         self.operation = operation.value
-        self.action_title = messages.OPERATION_TITLES[operation]
-        self.action_confirm, self.action_consequence = messages.OPERATION_CONFIRMS[operation]
+        self.action_title = words.settings.OPERATION_TITLES[operation]
+        self.action_confirm, self.action_consequence = words.settings.OPERATION_CONFIRMS[operation]
         prefers_app = chosen(user.preferred_factor, available) is Factor.TOTP
         self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
         if user.is_two_factor_enabled and lock_seconds:  # the lockout in force counts down on the screen
             self._start_lock(lock_seconds)
-            self.error = messages.locked(Factor(self.reauth_method))
+            self.error = words.challenge.locked(Factor(self.reauth_method))
         return True
 
     @guarded()
@@ -183,12 +182,12 @@ class WizardState(SettingsState):
         password, ip = form_data.get("password", ""), self._client_ip()
         checked = await run_hashing(changes.confirm_password, session, user, operation, password, ip)
         if isinstance(checked, FactorChange):
-            return self._failing(messages.FACTOR_CHANGE_ERRORS[checked])
+            return self._failing(words.settings.FACTOR_CHANGE_ERRORS[checked])
         if checked.outcome is LoginOutcome.THROTTLED:
             return self._throttled(checked.retry_after_seconds)
         if checked.outcome is not LoginOutcome.AUTHENTICATED:
             missing = checked.outcome is LoginOutcome.MISSING_FIELDS
-            return self._failing(messages.PASSWORD_MISSING if missing else messages.PASSWORD_WRONG)
+            return self._failing(words.settings.PASSWORD_MISSING if missing else words.settings.PASSWORD_WRONG)
         if not user.is_two_factor_enabled:  # without a second factor, the password is all there is
             return self._applying(lambda: self._after_reauth(session, user, operation))
         method = Factor.named(self.reauth_method) or Factor.SMS
@@ -216,7 +215,7 @@ class WizardState(SettingsState):
         self.passkey_request = ""
         refused, credential = browser_answer(answer)
         if refused:
-            self.error = messages.passkey_browser_error(refused)
+            self.error = words.challenge.passkey_browser_error(refused)
             return []
         return await self._verify_reauth(session, user, Factor.PASSKEY, credential)
 
@@ -282,7 +281,7 @@ class WizardState(SettingsState):
 
     def _throttled(self, seconds: int) -> Apply:
         async def apply() -> list:
-            self.error = messages.LOGIN_THROTTLED
+            self.error = words.login.LOGIN_THROTTLED
             self._start_lock(seconds)
             return []
 
@@ -302,8 +301,8 @@ class WizardState(SettingsState):
             return await factor_state._open(session, user, operation)
         changes = self._services().factor_changes
         if operation is Operation.REMOVE_TOTP:
-            return await self._finish(await run_backend(changes.remove_totp, session), messages.TOTP_REMOVED)
-        return await self._finish(await run_backend(changes.disable, session), messages.TWO_FACTOR_OFF)
+            return await self._finish(await run_backend(changes.remove_totp, session), words.settings.TOTP_REMOVED)
+        return await self._finish(await run_backend(changes.disable, session), words.settings.TWO_FACTOR_OFF)
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         """A factor's substate: show the operation's first step (or run it)."""
@@ -321,7 +320,7 @@ class WizardState(SettingsState):
     async def _finish(self, result: ChangeResult, notice: str, step: Step = Step.STATUS) -> list:
         """After an operation: adopt this session's new token, show the new status and say what changed."""
         if not result.done:
-            self.error = messages.FACTOR_CHANGE_ERRORS.get(result.status, messages.REAUTH_REQUIRED)
+            self.error = words.settings.FACTOR_CHANGE_ERRORS.get(result.status, words.settings.REAUTH_REQUIRED)
             return []
         # What the change also ended (every factor change forgets remembered devices and other sessions).
         devices, sessions = len(self.devices), sum(1 for listed in self.sessions if not listed.get("current"))
@@ -330,7 +329,11 @@ class WizardState(SettingsState):
             await self._refresh_status(result.issued.session.user_id)
         await self._reset_wizard(step)
         self._forget_operation()
-        said = words.change_done(result.operation, self.phone_ending, devices, sessions) if result.operation else ""
+        said = (
+            words.settings.change_done(result.operation, self.phone_ending, devices, sessions)
+            if result.operation
+            else ""
+        )
         self.notice = said or notice  # a page message, not a toast (the CSP forbids those)
         return []
 
@@ -341,5 +344,5 @@ class WizardState(SettingsState):
             await self._reset_wizard()
             return []
         await self._reset_wizard(Step.REAUTH_PASSWORD)
-        self.error = messages.REAUTH_REQUIRED
+        self.error = words.settings.REAUTH_REQUIRED
         return []

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pyotp
 
-from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.identity.accounts import LoginOutcome
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
@@ -46,7 +45,7 @@ async def test_the_authenticator_confirms_a_new_number_in_one_step(
     totp = with_authenticator(services, clock)
     await run(state.load())
     await run(state.start(Operation.CHANGE_NUMBER))
-    assert state.action_title == "Change your phone number" and state.reauth_method == Factor.SMS
+    assert words.message_id(state.action_title) == "operation.change_number.title" and state.reauth_method == Factor.SMS
     await run(state.use_reauth_method(Factor.TOTP))
     await run(state.confirm_password({"password": PASSWORD, "code": totp.at(clock.now())}))
     assert state.step == Step.PHONE and state.error == ""
@@ -64,12 +63,10 @@ async def test_a_wrong_code_in_the_one_step_form_stays_there(services: Services,
     await run(state.use_reauth_method(Factor.TOTP))
     await run(state.confirm_password({"password": PASSWORD, "code": "000000"}))
     assert state.step == Step.REAUTH_PASSWORD
-    assert state.error == (
-        "That code isn't right. Use the newest code in your authenticator app, and check that your phone sets its "
-        "clock automatically. 9 tries left."
-    )
+    assert state.error_id == "challenge.totp.wrong"
+    assert state.error == words.challenge.verify_failed(VerifyResult(VerifyStatus.WRONG, attempts_left=9), Factor.TOTP)
     await run(state.confirm_password({"password": "wrong", "code": "000000"}))
-    assert state.error == messages.PASSWORD_WRONG
+    assert state.error_id == words.settings.PASSWORD_WRONG.id
     assert services.accounts.get(1).is_two_factor_enabled
 
 
@@ -77,12 +74,14 @@ async def test_a_recovery_code_confirms_turning_2fa_off_and_is_spent(services: S
     state = await signed_in(services, phone=PHONE)
     codes = services.recovery.generate(1)
     await run(state.start(Operation.DISABLE))
-    assert state.action_title == "Turn off two-factor authentication"
+    assert words.message_id(state.action_title) == "operation.disable.title"
     await run(state.use_reauth_method(Factor.TOTP))  # no app: not offered
     assert state.reauth_method == Factor.SMS
     await run(state.use_reauth_method(Factor.RECOVERY))
     await run(state.confirm_password({"password": PASSWORD, "code": codes[4]}))
-    assert state.step == Step.STATUS and state.notice == words.change_done(Operation.DISABLE, "")
+    assert state.step == Step.STATUS and state.notice_id == words.message_id(
+        words.settings.change_done(Operation.DISABLE, "")
+    )
     assert not services.accounts.get(1).is_two_factor_enabled
 
 
@@ -95,9 +94,9 @@ async def test_changing_the_password_ends_the_other_sessions(services: Services)
     await run(state.rate_password("iloveyou"))
     assert "commonly used" in state.password_hint
     await run(state.change_password({"password": "iloveyou", "confirm_password": "iloveyou"}))
-    assert state.error == messages.TOO_COMMON and state.step == Step.NEW_PASSWORD
+    assert state.error_id == words.login.TOO_COMMON.id and state.step == Step.NEW_PASSWORD
     await run(state.change_password({"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}))
-    assert state.step == Step.STATUS and state.notice == messages.PASSWORD_CHANGED
+    assert state.step == Step.STATUS and state.notice_id == words.settings.PASSWORD_CHANGED.id
     assert services.sessions.resolve(other.token) is None
     assert services.sessions.resolve(state._token()) is not None
     assert services.accounts.confirm_password(1, NEW_PASSWORD).outcome is LoginOutcome.AUTHENTICATED
@@ -112,7 +111,7 @@ async def test_sessions_are_listed_and_signed_out(services: Services) -> None:
     assert [entry["current"] for entry in state.sessions].count("yes") == 1
     await run(state.sign_out_session(str(other.session.session_id)))
     assert services.sessions.resolve(other.token) is None and len(state.sessions) == 2
-    assert state.notice == messages.SESSION_ENDED
+    assert state.notice_id == words.settings.SESSION_ENDED.id
     await run(state.sign_out_everywhere_else())
     assert services.sessions.resolve(third.token) is None and len(state.sessions) == 1
     assert services.sessions.resolve(state._token()) is not None
@@ -122,11 +121,11 @@ async def test_sessions_are_listed_and_signed_out(services: Services) -> None:
 async def test_deleting_the_account_needs_the_box_ticked(services: Services) -> None:
     state = await signed_in(services)
     await run(state.start(Operation.DELETE_ACCOUNT))
-    assert state.action_title == "Delete your account"
+    assert words.message_id(state.action_title) == "operation.delete_account.title"
     await run(state.confirm_password({"password": PASSWORD}))
     assert state.step == Step.CONFIRM_DELETE
     await run(state.delete_account({"confirm": ""}))
-    assert state.error == messages.CONFIRM_DELETE_MISSING and services.accounts.get(1) is not None
+    assert state.error_id == words.settings.CONFIRM_DELETE_MISSING.id and services.accounts.get(1) is not None
     events = await run(state.delete_account({"confirm": "on"}))
     assert redirect_path(events) == "/login" and services.accounts.get(1) is None
     assert state.session_token == "" and state.signed_in_email == ""
@@ -136,7 +135,7 @@ async def test_deleting_the_account_needs_the_box_ticked(services: Services) -> 
         root = root.parent_state
     login = root.get_substate(LoginState.get_full_name().split(".")[1:])
     await run(login.reset_form())
-    assert login.notice == messages.ACCOUNT_DELETED
+    assert login.notice_id == words.login.ACCOUNT_DELETED.id
     await run(login.reset_form())
     assert login.notice == ""
 

@@ -11,7 +11,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import LoginSession, User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.signup import SignupState
@@ -47,22 +47,22 @@ async def test_sign_up_creates_the_account_signs_in_and_redirects(services: Serv
 
 
 @pytest.mark.parametrize(
-    ("form", "field", "message"),
+    ("form", "field", "message_id"),
     [
-        (signup_form(email=""), "email_error", "Enter your email address."),
-        (signup_form(email="nope"), "email_error", "Enter a valid email address, like name@example.com."),
-        (signup_form(password=""), "password_error", "Choose a password."),
-        (signup_form(password="short"), "password_error", "Use at least 8 characters."),
-        (signup_form(password="p" * 257), "password_error", "Use at most 256 characters."),
-        (signup_form(confirm="something else"), "confirm_error", "The passwords don't match."),
+        (signup_form(email=""), "email_error", "signup.enter_email"),
+        (signup_form(email="nope"), "email_error", "signup.email_invalid"),
+        (signup_form(password=""), "password_error", "password.empty"),
+        (signup_form(password="short"), "password_error", "password.too_short"),
+        (signup_form(password="p" * 257), "password_error", "password.too_long"),
+        (signup_form(confirm="something else"), "confirm_error", "password.mismatch"),
     ],
 )
 async def test_sign_up_errors_sit_next_to_their_field_and_change_nothing(
-    services: Services, form: dict, field: str, message: str
+    services: Services, form: dict, field: str, message_id: str
 ) -> None:
     state = make_state(SignupState)
     events = await run(state.sign_up(form))
-    assert getattr(state, field) == message
+    assert words.message_id(getattr(state, field)) == message_id
     assert redirect_path(events) is None and state.session_token == ""
     assert count(services, User) == 0 and count(services, LoginSession) == 0
 
@@ -71,7 +71,7 @@ async def test_sign_up_with_a_taken_email_in_other_case(services: Services) -> N
     create_user(services)
     state = make_state(SignupState)
     await run(state.sign_up(signup_form("ADA@example.COM")))
-    assert state.email_error == "An account with this email already exists."
+    assert words.message_id(state.email_error) == "signup.email_taken"
     assert state.email_taken  # the page links to "Log in instead"
     assert count(services, User) == 1
 
@@ -83,7 +83,7 @@ async def test_sign_up_when_the_backend_is_down(services: Services, monkeypatch)
     monkeypatch.setattr(services.accounts, "sign_up", down)
     state = make_state(SignupState)
     await run(state.sign_up(signup_form()))
-    assert state.form_error == messages.SERVICE_UNAVAILABLE and not state.loading
+    assert words.message_id(state.form_error) == words.common.SERVICE_UNAVAILABLE.id and not state.loading
 
 
 async def test_log_in_without_2fa_goes_to_the_dashboard(services: Services) -> None:
@@ -108,10 +108,10 @@ async def test_log_in_with_2fa_stops_at_the_challenge(services: Services) -> Non
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"email": "ada@example.com", "password": "wrong password"}, messages.INVALID_CREDENTIALS),
-        ({"email": "nobody@example.com", "password": PASSWORD}, messages.INVALID_CREDENTIALS),
-        ({"email": "", "password": ""}, messages.MISSING_CREDENTIALS),
-        ({}, messages.MISSING_CREDENTIALS),
+        ({"email": "ada@example.com", "password": "wrong password"}, words.login.INVALID_CREDENTIALS),
+        ({"email": "nobody@example.com", "password": PASSWORD}, words.login.INVALID_CREDENTIALS),
+        ({"email": "", "password": ""}, words.login.MISSING_CREDENTIALS),
+        ({}, words.login.MISSING_CREDENTIALS),
     ],
 )
 async def test_log_in_failures_show_one_message_and_start_no_session(
@@ -130,7 +130,7 @@ async def test_log_in_throttled_says_when_to_try_again(services: Services) -> No
     for _ in range(services.settings.login_max_failures_per_account):
         await run(state.log_in({"email": "ada@example.com", "password": "wrong password"}))
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
-    assert state.error == "Too many failed attempts, so password checks are paused."
+    assert state.error_id == "login.throttled"
     # the page counts the throttle's 15 minutes down from this deadline (epoch ms)
     assert state.throttled_until == round((services.clock.now() + 15 * 60) * 1000)
     assert state.session_token == ""

@@ -8,6 +8,7 @@ import pytest
 
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState
 from tests.support.factories import create_user
 from tests.support.recording_gateway import RecordingGateway
@@ -49,7 +50,7 @@ async def test_the_status_follows_the_reports_until_delivered(services: Services
     message_id = gateway.sent[-1].message_id
     services.deliveries.record(message_id, "sent")
     task = asyncio.create_task(watched(challenge))
-    await until(lambda: challenge.delivery_status == "Text sent to your carrier")
+    await until(lambda: words.message_id(challenge.delivery_status) == "challenge.delivery.sent")
     assert not task.done()
     services.deliveries.record(message_id, "delivered")
     await task
@@ -65,16 +66,16 @@ async def test_an_undelivered_text_offers_a_call_at_once_and_the_spoken_code_sig
     assert (await run(challenge.call_me({}))) is not None and challenge.error.startswith("A code was just sent")
     services.deliveries.record(gateway.sent[-1].message_id, "undelivered", "30")
     await watched(challenge)
-    assert challenge.delivery_status == "Not delivered: try a voice call" and challenge.delivery_lost
+    assert words.message_id(challenge.delivery_status) == "challenge.delivery.not_delivered" and challenge.delivery_lost
     assert challenge.resend_at == 0  # the lost text's cooldown was given back
     events = await run(challenge.call_me({}))
     call = gateway.sent[-1]
     assert call.channel == "voice" and call.to == PHONE and challenge.error == ""
-    assert challenge.notice == "We're calling the number ending in 1212. Listen for the 6-digit code."
+    assert challenge.notice_id == "challenge.calling"
     assert ChallengeState.watch_delivery in events and challenge.delivery_status == ""
     services.deliveries.record(call.message_id, "delivered")
     await watched(challenge)
-    assert challenge.delivery_status == "Call answered" and not challenge.delivery_lost
+    assert words.message_id(challenge.delivery_status) == "challenge.delivery.answered" and not challenge.delivery_lost
     assert redirect_path(await run(challenge.verify({"code": call.code}))) == "/dashboard"
 
 
@@ -88,7 +89,7 @@ async def test_a_newer_watch_takes_over_and_the_old_one_stops(services: Services
     assert not second.done()
     services.deliveries.record(gateway.sent[-1].message_id, "failed", "200")
     await second
-    assert challenge.delivery_status == "Not delivered: try a voice call"
+    assert words.message_id(challenge.delivery_status) == "challenge.delivery.not_delivered"
 
 
 async def test_without_delivery_reports_nothing_is_watched(services: Services, gateway: RecordingGateway) -> None:

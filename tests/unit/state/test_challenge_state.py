@@ -10,7 +10,7 @@ from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.support.factories import PASSWORD, create_user
@@ -84,13 +84,13 @@ async def test_wrong_code_says_tries_left_then_burns(services: Services, gateway
         await run(challenge.verify({"code": wrong(code)}))
         assert challenge.error == f"That code isn't right. {left} tries left."
     await run(challenge.verify({"code": wrong(code)}))
-    assert challenge.error == "That code isn't right. 1 try left."
+    assert challenge.error_id == "challenge.sms.wrong"
     await run(challenge.verify({"code": wrong(code)}))
-    assert challenge.error == "That code stopped working after too many wrong tries. Request a new code below."
+    assert challenge.error_id == "challenge.sms.exhausted"
     assert challenge.code_expires_at == 0  # the page asks for a new code instead of counting its expiry
     events = await run(challenge.verify({"code": code}))
     assert redirect_path(events) is None
-    assert challenge.error == "That code has expired or was replaced. Request a new code below."
+    assert challenge.error_id == "challenge.code_expired"
     assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
 
 
@@ -100,9 +100,9 @@ async def test_malformed_code_is_refused_and_costs_no_try(
 ) -> None:
     challenge = await login(services)
     await run(challenge.verify({"code": typed}))
-    assert challenge.error == "Enter the 6 digits from the text message."
+    assert challenge.error_id == "challenge.sms.malformed"
     await run(challenge.verify({"code": wrong(gateway.sent[-1].code)}))
-    assert challenge.error == "That code isn't right. 4 tries left."
+    assert challenge.error_id == "challenge.sms.wrong"
 
 
 async def test_a_copy_of_the_code_that_lost_the_race_is_told_it_was_used_not_locked(
@@ -116,8 +116,10 @@ async def test_a_copy_of_the_code_that_lost_the_race_is_told_it_was_used_not_loc
     )  # a parallel request with the same code got there first
     assert winner.ok
     await run(challenge.verify({"code": code}))
-    assert challenge.error == messages.verify_failed(VerifyResult(VerifyStatus.ALREADY_USED), Factor.SMS)
-    assert challenge.error not in (messages.locked(Factor.SMS), messages.CODE_EXPIRED)
+    assert challenge.error_id == words.message_id(
+        words.challenge.verify_failed(VerifyResult(VerifyStatus.ALREADY_USED), Factor.SMS)
+    )
+    assert challenge.error not in (words.challenge.locked(Factor.SMS), words.challenge.CODE_EXPIRED)
     assert challenge.locked_until == 0 and challenge.code_expires_at == 0
 
 
@@ -125,7 +127,7 @@ async def test_expired_code(services: Services, gateway: RecordingGateway, clock
     challenge = await login(services)
     clock.advance(services.settings.otp_ttl_seconds + 1)
     await run(challenge.verify({"code": gateway.sent[-1].code}))
-    assert challenge.error == "That code has expired or was replaced. Request a new code below."
+    assert challenge.error_id == "challenge.code_expired"
 
 
 async def test_resend_is_refused_by_the_server_during_the_cooldown(
@@ -134,7 +136,7 @@ async def test_resend_is_refused_by_the_server_during_the_cooldown(
     challenge = await login(services)
     clock.advance(20)
     await run(challenge.resend({}))
-    assert challenge.error == "A code was just sent to this number. The button below counts down to the next one."
+    assert challenge.error_id == "challenge.send.cooldown"
     assert resend_wait(challenge, clock) == 40
     assert len(gateway.sent) == 1
 
@@ -147,7 +149,7 @@ async def test_resend_after_the_cooldown_replaces_the_code(
     clock.advance(services.settings.otp_resend_cooldown_seconds)
     await run(challenge.resend({}))
     assert challenge.error == ""
-    assert challenge.notice == "We sent a new code to the number ending in 1212."
+    assert challenge.notice_id == "challenge.code_sent"
     assert resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
     new = gateway.sent[-1].code
     if new != old:
@@ -180,7 +182,7 @@ async def test_sending_failure_message_and_retry(
 ) -> None:
     gateway.fail_next(DeliveryFailure.TEMPORARY)
     challenge = await login(services)
-    assert challenge.error == "We couldn't send the code. Try again in a moment."
+    assert challenge.error_id == "challenge.send.delivery_failed"
     assert challenge.resend_at == 0  # the cooldown did not start
     await run(challenge.resend({}))
     assert challenge.error == "" and len(gateway.sent) == 1
@@ -193,9 +195,7 @@ async def test_lockout_message(services: Services, gateway: RecordingGateway, cl
             clock.advance(services.settings.otp_resend_cooldown_seconds)
             await run(challenge.resend({}))
         await run(challenge.verify({"code": wrong(gateway.sent[-1].code)}))
-    assert challenge.error == (
-        "Too many wrong codes. Every way to verify, recovery codes included, is paused until the countdown ends."
-    )
+    assert challenge.error_id == "challenge.locked.sms"
     lock = services.settings.otp_lockout_base_seconds
     assert challenge.locked_until == round((clock.now() + lock) * 1000)  # the page counts it down, Verify waits
 
@@ -268,5 +268,5 @@ async def test_backend_outage_fails_closed(
     monkeypatch.setattr(services.otp, "verify_code", down)
     events = await run(challenge.verify({"code": gateway.sent[-1].code}))
     assert redirect_path(events) is None
-    assert challenge.error == "Something went wrong on our side. Try again in a moment."
+    assert challenge.error_id == "common.service_unavailable"
     assert services.sessions.resolve(challenge.session_token).awaiting_second_factor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sms2fa_app.backend.admin.resets import IdentityCheck, ResetOutcome
 from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state.admin import words
+from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
 from tests.support.states import deliver, make_state, run
 from tests.unit.state.admin.test_admin_states import NOTE, account
@@ -29,7 +29,7 @@ async def test_the_dashboard_shows_a_pending_reset_and_cancels_it(services: Serv
     assert "An administrator scheduled a reset" in state.pending_reset
 
     await run(state.cancel_pending_reset())
-    assert state.pending_reset == "" and state.reset_notice == words.RESET_CANCELLED_IN_APP
+    assert state.pending_reset == "" and words.message_id(state.reset_notice) == words.admin.RESET_CANCELLED_IN_APP.id
     assert resets.pending(user.id) is None
     assert resets.apply_due() == 0  # nothing left to apply, whenever the sweep runs
 
@@ -39,7 +39,7 @@ async def test_no_banner_without_a_pending_reset_and_a_second_cancel_says_so(ser
     state = await dashboard_of(services, user.id)
     assert state.pending_reset == ""
     await run(state.cancel_pending_reset())
-    assert state.reset_notice == words.RESET_NOT_PENDING
+    assert words.message_id(state.reset_notice) == words.admin.RESET_NOT_PENDING.id
 
 
 async def test_nobody_signed_in_cancels_nothing(services: Services) -> None:

@@ -15,7 +15,7 @@ from sms2fa_app.backend.delivery import phone as phone_module
 from sms2fa_app.backend.factors.passkeys import MAX_CREDENTIAL_JSON_LENGTH
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.errors import AppErrorState, on_backend_error
 from sms2fa_app.state.guard import clean_browser_json
@@ -56,11 +56,11 @@ async def test_a_form_of_the_wrong_shape_gets_a_short_message_and_changes_nothin
     create_user(services)
     state = make_state(LoginState)
     events = await run(state.log_in(form_data))
-    assert events == [] and state.error == messages.INVALID_REQUEST
+    assert events == [] and state.error_id == words.common.INVALID_REQUEST.id
     assert state.session_token == "" and not state.loading
     signup = make_state(SignupState)
     assert await run(signup.sign_up(form_data)) == []
-    assert signup.form_error == messages.INVALID_REQUEST and signup.session_token == ""
+    assert words.message_id(signup.form_error) == words.common.INVALID_REQUEST.id and signup.session_token == ""
 
 
 @pytest.mark.parametrize("answer", [None, 7, {"id": "x"}, ["a"], "x" * (MAX_CREDENTIAL_JSON_LENGTH + 1)])
@@ -68,7 +68,7 @@ async def test_a_browser_answer_must_be_bounded_text(services: Services, answer:
     """A WebAuthn credential is longer than a form field, so it has its own bound (and only text passes)."""
     state = make_state(LoginState)
     assert await run(state.finish_passkey_sign_in(answer)) == []
-    assert state.error == messages.INVALID_REQUEST and not state.passkey_busy
+    assert state.error_id == words.common.INVALID_REQUEST.id and not state.passkey_busy
     assert clean_browser_json("x" * MAX_CREDENTIAL_JSON_LENGTH) == "x" * MAX_CREDENTIAL_JSON_LENGTH
 
 
@@ -83,10 +83,10 @@ async def test_a_field_the_page_did_not_render_is_empty(services: Services) -> N
 async def test_unknown_or_missing_arguments_are_refused(services: Services) -> None:
     state = make_state(LoginState)
     assert await run(state.log_in({"email": "a"}, {"extra": "b"})) == []
-    assert state.error == messages.INVALID_REQUEST
+    assert state.error_id == words.common.INVALID_REQUEST.id
     state.error = ""
     assert await run(state.log_in(form_data={"email": "a"}, admin=True)) == []
-    assert state.error == messages.INVALID_REQUEST
+    assert state.error_id == words.common.INVALID_REQUEST.id
 
 
 async def test_a_token_that_is_not_text_is_no_session(services: Services) -> None:
@@ -118,7 +118,7 @@ async def test_an_outage_when_starting_a_change_is_a_message(
 
     monkeypatch.setattr(services.factor_changes, "begin", down)
     assert await run(page.start(Operation.ENABLE_SMS)) == []
-    assert page.error == messages.SERVICE_UNAVAILABLE and not page.busy and page.step == Step.STATUS
+    assert page.error_id == words.common.SERVICE_UNAVAILABLE.id and not page.busy and page.step == Step.STATUS
 
 
 async def test_a_bug_is_logged_and_shown_as_a_short_message(
@@ -131,7 +131,7 @@ async def test_a_bug_is_logged_and_shown_as_a_short_message(
 
     monkeypatch.setattr(services.factor_changes, "begin", bug)
     assert await run(page.start(Operation.ENABLE_SMS)) == []
-    assert page.error == messages.SERVICE_UNAVAILABLE and "deadbeef" not in page.error
+    assert page.error_id == words.common.SERVICE_UNAVAILABLE.id and "deadbeef" not in page.error
     assert "event=handler_failed handler=start" in caplog.text and "deadbeef" in caplog.text
 
 
@@ -141,7 +141,7 @@ async def test_the_app_wide_error_handler_never_shows_the_exception() -> None:
     assert spec.handler.fn.__qualname__ == "AppErrorState.show_unavailable" and not spec.args
     banner = make_state(AppErrorState)
     banner.show_unavailable()
-    assert banner.message == messages.SERVICE_UNAVAILABLE
+    assert words.message_id(banner.message) == words.common.SERVICE_UNAVAILABLE.id
     banner.dismiss()
     assert banner.message == ""
 

@@ -75,7 +75,7 @@ async def test_a_recovery_code_signs_in_once(services: Services, gateway: Record
     _login, again, _ = await challenge_for(services)
     await run(again.use_method(Factor.RECOVERY))
     await run(again.verify({"code": codes[0]}))
-    assert again.error == "That recovery code was already used. Each works once: try another one."  # spent: no guess
+    assert again.error_id == "challenge.recovery.used"  # spent: no guess
     assert services.recovery.remaining(1) == 9
 
 

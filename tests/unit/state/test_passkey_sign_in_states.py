@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.infra.pow import solve
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState, Factor
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.proof import PROOF_FIELD
@@ -53,12 +52,12 @@ async def test_forged_passkeys_cost_proofs_and_the_victim_still_signs_in_with_pa
     for attempt in range(ATTEMPTS):
         await passkey_attempt(attacker, authenticator, tamper=attempt % 2 == 0, user_handle=attempt % 2 == 0 or None)
         errors.append(attacker.error)
-        if attacker.error == messages.PASSKEY_PROOF_REQUIRED:
+        if attacker.error_id == words.login.PASSKEY_PROOF_REQUIRED.id:
             assert attacker.pow_challenge  # the widget shows up to solve the proof
             await passkey_attempt(attacker, authenticator, tamper=True)
             errors.append(attacker.error)
-    assert errors.count(messages.PASSKEY_PROOF_REQUIRED) >= 1
-    assert set(errors) == {messages.PASSKEY_SIGN_IN_FAILED, messages.PASSKEY_PROOF_REQUIRED}  # never "locked"
+    assert errors.count(words.login.PASSKEY_PROOF_REQUIRED) >= 1
+    assert set(errors) == {words.login.PASSKEY_SIGN_IN_FAILED, words.login.PASSKEY_PROOF_REQUIRED}  # never "locked"
     assert services.lockout.wait(ada) == 0
     victim = make_state(LoginState)  # (tests share one client IP: the owner's browser solves the widget too)
     proof = solve(services.pow.challenge())
@@ -79,8 +78,6 @@ async def test_an_unverified_account_cannot_sign_in_with_its_passkey(
     login = make_state(LoginState)
     await passkey_attempt(login, authenticator)
     # what a passkey that didn't sign in says; the address's owner gets a new link by mail, as after a password
-    assert (
-        login.error == messages.passkey_sign_in_failed(VerifyResult(VerifyStatus.EXPIRED)) and not login.session_token
-    )
+    assert login.error_id == "challenge.passkey.expired" and not login.session_token
     services.jobs.drain()
     assert mailer.last_link("ada@example.com", "/verify-email")

@@ -10,8 +10,7 @@ from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.factors.passkeys import PasskeyProblem
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState, Factor
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
@@ -92,21 +91,20 @@ async def test_the_passkey_passes_the_challenge_under_a_new_token(
 
 
 @pytest.mark.parametrize(
-    ("answer", "words"),
+    ("answer", "message_id"),
     [
-        ("error:NotAllowedError", "The passkey request was cancelled or timed out."),
-        ("error:unsupported", "This browser can't use passkeys here."),
-        ("error:<script>", "The passkey didn't work in this browser."),
+        ("error:NotAllowedError", "passkey.browser.cancelled.choose_another_way"),
+        ("error:unsupported", "passkey.browser.unsupported.choose_another_way"),
+        ("error:<script>", "passkey.browser.failed.choose_another_way"),
     ],
 )
 async def test_a_cancelled_or_impossible_ceremony_says_so_and_keeps_the_other_factors(
-    services: Services, ada: int, answer: str, words: str
+    services: Services, ada: int, answer: str, message_id: str
 ) -> None:
     challenge = await at_challenge(services)
     await run(challenge.start_passkey({}))
     events = await run(challenge.finish_passkey(answer))
-    assert redirect_path(events) is None and challenge.error.startswith(words)
-    assert "choose another way to verify below" in challenge.error
+    assert redirect_path(events) is None and challenge.error_id == message_id
     assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
     await run(challenge.use_method(Factor.RECOVERY))
     assert challenge.method == Factor.RECOVERY
@@ -119,14 +117,14 @@ async def test_a_phished_assertion_is_refused_and_counted(
     await run(challenge.start_passkey({}))
     _, options = browser_ceremony(challenge)
     await run(challenge.finish_passkey(authenticator.get(options, origin="https://sms2fa.evil.example")))
-    assert challenge.error == "That passkey wasn't accepted. Try again, or choose another way below."
+    assert challenge.error_id == "challenge.passkey.refused"
     assert services.lockout._redis.hget("otp:fail:1", "n") == "1"
 
 
 async def test_an_oversized_answer_is_refused_by_the_guard(services: Services, ada: int) -> None:
     challenge = await at_challenge(services)
     await run(challenge.finish_passkey("{" + "x" * 20_000 + "}"))
-    assert challenge.error == messages.INVALID_REQUEST
+    assert challenge.error_id == words.common.INVALID_REQUEST.id
 
 
 # ---- /login in one step ---------------------------------------------------------------------------
@@ -156,14 +154,14 @@ async def test_an_unknown_passkey_or_a_replay_does_not_sign_in(
     await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     await run(login.finish_passkey_sign_in(stranger.get(options)))
-    assert login.error == messages.PASSKEY_SIGN_IN_FAILED and not login.session_token
+    assert login.error_id == words.login.PASSKEY_SIGN_IN_FAILED.id and not login.session_token
     await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     answer = authenticator.get(options)
     assert redirect_path(await run(login.finish_passkey_sign_in(answer))) == "/dashboard"
     await run(login.log_out())
     await run(login.finish_passkey_sign_in(answer))  # the same answer again: its challenge and handle are spent
-    assert login.error == messages.PASSKEY_SIGN_IN_FAILED and not login.session_token
+    assert login.error_id == words.login.PASSKEY_SIGN_IN_FAILED.id and not login.session_token
 
 
 async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ada: int) -> None:
@@ -213,7 +211,7 @@ async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
     ceremony, options = browser_ceremony(state)
     assert ceremony == "create" and callback_handler(state) == "finish_passkey"
     await run(state.finish_passkey(authenticator.create(options)))
-    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED
+    assert state.step == Step.STATUS and state.notice_id == words.settings.PASSKEY_ADDED.id
     assert [(p["name"], p["one_step"]) for p in state.passkeys] == [("Work laptop", "yes")]
     assert state.session_token != old_token and services.accounts.get(1).factor_epoch == epoch + 1
 
@@ -223,15 +221,15 @@ async def test_a_refused_or_cancelled_creation_stays_on_the_step(
 ) -> None:
     state = await at_passkey_step(services, gateway, clock)
     assert (await run(state.create_passkey({"name": "x" * 65}))) == []
-    assert state.error == messages.PASSKEY_NAME_INVALID
+    assert state.error_id == words.settings.PASSKEY_NAME_INVALID.id
     await run(state.create_passkey({"name": ""}))
     _, options = browser_ceremony(state)
     await run(state.finish_passkey("error:InvalidStateError"))
-    assert state.error == "This device already holds a passkey for your account."
+    assert state.error_id == "passkey.browser.already_on_device"
     await run(state.create_passkey({"name": ""}))  # a new try, a new ceremony
     _, options = browser_ceremony(state)
     await run(state.finish_passkey(authenticator.create(options, rp_id="evil.example")))
-    assert state.error == messages.PASSKEY_PROBLEMS[PasskeyProblem.REFUSED]
+    assert state.error == words.settings.PASSKEY_PROBLEMS[PasskeyProblem.REFUSED]
     assert state.step == Step.PASSKEY_SETUP and state.passkeys == []
 
 
@@ -247,7 +245,7 @@ async def test_a_second_submit_while_the_browser_creates_asks_for_no_second_cere
     assert state.passkey_creation == pending and state.error == ""
     _, options = browser_ceremony(state)
     await run(state.finish_passkey(authenticator.create(options)))
-    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED
+    assert state.step == Step.STATUS and state.notice_id == words.settings.PASSKEY_ADDED.id
     assert [p["name"] for p in state.passkeys] == ["Key"]
 
 
@@ -261,7 +259,7 @@ async def test_a_late_answer_or_submit_after_the_passkey_is_added_changes_nothin
     await run(state.finish_passkey(authenticator.create(options)))
     await run(state.finish_passkey(authenticator.create(options)))  # a second ceremony's answer
     await run(state.create_passkey({"name": "Key"}))  # an Enter that reaches the page after the step
-    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_ADDED and state.error == ""
+    assert state.step == Step.STATUS and state.notice_id == words.settings.PASSKEY_ADDED.id and state.error == ""
     assert state.passkey_creation == "" and services.passkeys.count(1) == 1
 
 
@@ -275,7 +273,7 @@ async def test_removing_a_passkey_needs_reauthentication_and_leaves_sms_on(
     await run(state.start_remove(passkey["id"]))
     assert state.step == Step.REAUTH_PASSWORD and state.target_label == "Laptop"
     await reauthenticate(state, gateway, clock)
-    assert state.step == Step.STATUS and state.notice == messages.PASSKEY_REMOVED
+    assert state.step == Step.STATUS and state.notice_id == words.settings.PASSKEY_REMOVED.id
     assert state.passkeys == [] and state.two_factor_enabled
     assert services.accounts.get(1).is_two_factor_enabled and services.passkeys.count(1) == 0
 
@@ -290,9 +288,9 @@ async def test_renaming_is_a_guarded_action_on_ones_own_passkey_without_reauthen
     [passkey] = state.passkeys
     await run(state.start_rename(passkey["id"]))
     await run(state.rename_passkey({"name": "  "}))
-    assert state.error == messages.PASSKEY_NAME_INVALID
+    assert state.error_id == words.settings.PASSKEY_NAME_INVALID.id
     await run(state.rename_passkey({"name": "Phone"}))
-    assert [p["name"] for p in state.passkeys] == ["Phone"] and state.notice == messages.PASSKEY_RENAMED
+    assert [p["name"] for p in state.passkeys] == ["Phone"] and state.notice_id == words.settings.PASSKEY_RENAMED.id
     await run(state.start_rename(str(bobs)))
     await run(state.rename_passkey({"name": "Stolen"}))
     assert services.passkeys.list(bob)[0].name == "Bob's"
@@ -318,7 +316,9 @@ async def test_a_passkey_confirms_a_change_in_settings_after_the_password(
     await run(state.confirm_password({"password": PASSWORD}))
     _, options = browser_ceremony(state)
     await run(state.finish_reauth_passkey(authenticator.get(options)))
-    assert state.step == Step.STATUS and state.notice == words.change_done(Operation.DISABLE, "")
+    assert state.step == Step.STATUS and state.notice_id == words.message_id(
+        words.settings.change_done(Operation.DISABLE, "")
+    )
     assert not services.accounts.get(1).is_two_factor_enabled and gateway.sent == []
 
 
@@ -350,7 +350,7 @@ async def test_passkey_sign_ins_and_refusals_are_in_the_activity_log(
         ("signed_in", "passkey"),
         ("second_factor_failed", "passkey"),
     ]
-    assert [messages.activity_line(entry) for entry in services.activity.recent(ada)][1:] == [
+    assert [words.activity.activity_line(entry) for entry in services.activity.recent(ada)][1:] == [
         "Signed in with a passkey",
         "A passkey wasn't accepted",
     ]

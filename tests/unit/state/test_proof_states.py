@@ -35,13 +35,13 @@ async def test_login_under_pressure_shows_the_widget_and_passes_with_a_solved_pr
     state = make_state(LoginState)
     for _ in range(2):
         await run(state.log_in({"email": "ada@example.com", "password": "wrong"}))
-        assert state.error == "Incorrect email or password." and state.pow_challenge == ""
+        assert state.error_id == "login.invalid_credentials" and state.pow_challenge == ""
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
-    assert state.error == "One more step: wait for the check below to finish, then press Log in again."
+    assert state.error_id == "login.proof_required"
     challenge = state.pow_challenge
     assert challenge and client_dict(state)  # the challenge goes to the browser (it holds no secret)
     await run(state.log_in({"email": "ada@example.com", "password": "wrong", "altcha": solve(challenge)}))
-    assert state.error == "Incorrect email or password."
+    assert state.error_id == "login.invalid_credentials"
     assert state.pow_challenge not in ("", challenge)  # that proof is spent: the widget gets a new challenge
     payload = solve(state.pow_challenge)
     events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD, "altcha": payload}))
@@ -56,7 +56,7 @@ async def test_a_resend_under_pressure_needs_the_widgets_proof(
     assert len(gateway.sent) == 1 and challenge.pow_challenge == ""
     clock.advance(60)
     await run(challenge.resend({"altcha": ""}))
-    assert challenge.error == "One more step: wait for the check below to finish, then ask again."
+    assert challenge.error_id == "challenge.send.proof_required"
     assert challenge.pow_challenge and len(gateway.sent) == 1
     await run(challenge.call_me({"altcha": solve(challenge.pow_challenge)}))
     assert challenge.error == "" and gateway.sent[-1].channel == "voice"
@@ -89,7 +89,7 @@ async def test_the_reset_pages_text_under_pressure_needs_the_widgets_proof(
     assert page.code_sent and page.pow_challenge == "" and len(gateway.sent) == 1
     clock.advance(60)
     await run(page.send_code({}))
-    assert page.error == "One more step: wait for the check below to finish, then ask again."
+    assert page.error_id == "challenge.send.proof_required"
     assert page.pow_challenge and len(gateway.sent) == 1
     await run(page.send_code({"altcha": solve(page.pow_challenge)}))
     assert page.error == "" and len(gateway.sent) == 2

@@ -11,7 +11,7 @@ import pytest
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
-from sms2fa_app.state import messages_results as words
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.login import PASSWORD_FIELD, LoginState
@@ -53,7 +53,7 @@ def _file_text(data_uri: str) -> str:
 async def test_the_download_is_one_code_per_line_under_a_header(services: Services, gateway: RecordingGateway) -> None:
     state = await enrolled_settings(services, gateway)
     lines = _file_text(state.recovery_download).splitlines()
-    day = words.calendar_day(services.clock.now())
+    day = words.common.calendar_day(services.clock.now())
     assert lines[:3] == ["sms2fa recovery codes", "Account: ada@example.com", f"Created: {day}"]
     assert lines[-10:] == state.new_recovery_codes and "\\n" not in state.recovery_download
     assert not state.replaced  # a first set replaces nothing
@@ -64,10 +64,10 @@ async def test_done_waits_for_i_saved_these_codes_and_copy_says_copied(
 ) -> None:
     state = await enrolled_settings(services, gateway)
     assert not state.codes_saved and state.copied == ""
-    await run(state.mark_copied(words.CLIPBOARD_FAILED))  # the browser refused the write: how to copy by hand
-    assert state.copied == words.COPY_FAILED and state.copy_failed
-    await run(state.mark_copied(words.CLIPBOARD_WRITTEN))  # said only once the clipboard holds the codes
-    assert state.copied == words.COPIED and not state.copy_failed
+    await run(state.mark_copied(words.common.CLIPBOARD_FAILED))  # the browser refused the write: how to copy by hand
+    assert state.copied == words.common.COPY_FAILED and state.copy_failed
+    await run(state.mark_copied(words.common.CLIPBOARD_WRITTEN))  # said only once the clipboard holds the codes
+    assert state.copied == words.common.COPIED and not state.copy_failed
     await run(state.confirm_saved("yes"))
     assert state.codes_saved
     await run(state.confirm_saved(""))
@@ -81,7 +81,7 @@ async def test_regenerating_says_the_old_codes_no_longer_work(
 ) -> None:
     state = await reauthenticated_settings(services, gateway, clock, Operation.REGENERATE_CODES)
     assert state.step == Step.RECOVERY_CODES and state.replaced
-    assert state.notice == "New recovery codes made. The old ones no longer work."
+    assert state.notice_id == "settings.recovery_codes_new"
 
 
 async def test_a_recovery_sign_in_puts_a_banner_on_the_dashboard_once(
@@ -94,7 +94,7 @@ async def test_a_recovery_sign_in_puts_a_banner_on_the_dashboard_once(
     dashboard = await challenge.get_state(DashboardState)
     await deliver(dashboard, session_token=challenge.session_token or "")
     await run(dashboard.load())
-    assert dashboard.recovery_banner == "You used a recovery code. 9 left."
+    assert words.message_id(dashboard.recovery_banner) == "recovery.used"
     assert dashboard.two_factor_enabled and "9 recovery codes left" in dashboard.methods_on
     await run(dashboard.load())
     assert dashboard.recovery_banner == ""  # said once
@@ -124,9 +124,9 @@ async def test_the_authenticator_key_is_shown_in_groups_of_four(
     groups = state.totp_key_groups.split(" ")
     assert "".join(groups) == state.totp_secret and all(len(group) == 4 for group in groups[:-1])
     await run(state.mark_key_copied("anything else"))  # only the written token counts as copied
-    assert state.key_copied == words.KEY_COPY_FAILED and state.key_copy_failed
-    await run(state.mark_key_copied(words.CLIPBOARD_WRITTEN))
-    assert state.key_copied == words.KEY_COPIED and not state.key_copy_failed
+    assert state.key_copied == words.common.KEY_COPY_FAILED and state.key_copy_failed
+    await run(state.mark_key_copied(words.common.CLIPBOARD_WRITTEN))
+    assert state.key_copied == words.common.KEY_COPIED and not state.key_copy_failed
 
 
 async def test_changing_the_number_says_where_codes_go_and_what_was_signed_out(
@@ -153,7 +153,7 @@ async def test_changing_to_the_same_number_is_refused(
     state = await reauthenticated_settings(services, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155551212"}))
-    assert state.error == "Codes already go to this number. Enter a different one." and state.step == Step.PHONE
+    assert state.error_id == "settings.same_number" and state.step == Step.PHONE
 
 
 async def test_turning_off_and_forgetting_all_ask_first(services: Services, gateway: RecordingGateway) -> None:
@@ -196,16 +196,16 @@ def settings(tmp_path: Path) -> Settings:
 async def test_sign_up_shows_every_error_at_once(services: Services) -> None:
     state = make_state(SignupState)
     await run(state.sign_up({"email": "not-an-address", "password": "short", "confirm_password": "other"}))
-    assert state.email_error == "Enter a valid email address, like name@example.com."
+    assert words.message_id(state.email_error) == "signup.email_invalid"
     assert state.password_error.startswith("Use at least")
-    assert state.confirm_error == "The passwords don't match."
+    assert words.message_id(state.confirm_error) == "password.mismatch"
 
 
 async def test_a_failed_login_clears_the_password_field(services: Services) -> None:
     create_user(services)
     login = make_state(LoginState)
     events = await run(login.log_in({"email": "ada@example.com", "password": "wrong password"}))
-    assert login.error == "Incorrect email or password."
+    assert login.error_id == "login.invalid_credentials"
     assert browser_calls(events) == [("_set_value", ("ref_" + PASSWORD_FIELD.replace("-", "_"), ""))]
 
 
@@ -216,7 +216,7 @@ async def test_logging_out_then_the_login_page_says_so_once(services: Services) 
     base = await login.get_state(SessionState)
     assert redirect_path([await base.log_out()]) == "/login"
     await run(login.load())
-    assert login.notice == "You've been logged out."
+    assert login.notice_id == "login.logged_out"
     await run(login.load())
     assert login.notice == ""
 
@@ -225,4 +225,4 @@ async def test_a_protected_page_sends_to_login_with_log_in_to_continue(services:
     dashboard = make_state(DashboardState)
     assert redirect_path([await dashboard.load()]) == "/login"
     await run((await dashboard.get_state(LoginState)).load())
-    assert (await dashboard.get_state(LoginState)).notice == "Log in to continue."
+    assert (await dashboard.get_state(LoginState)).notice_id == words.login.LOG_IN_TO_CONTINUE.id

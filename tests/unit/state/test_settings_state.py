@@ -68,7 +68,7 @@ async def test_wrong_enrollment_code_changes_nothing(services: Services, gateway
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     code = gateway.sent[-1].code
     await run(state.verify_enroll_code({"code": f"{(int(code) + 1) % 1_000_000:06d}"}))
-    assert state.error == "That code isn't right. 4 tries left." and state.step == Step.CODE
+    assert state.error_id == "challenge.sms.wrong" and state.step == Step.CODE
     assert not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
 
 
@@ -78,7 +78,7 @@ async def test_invalid_and_premium_numbers_are_refused_without_a_text(
     state = await signed_in_settings(services)
     await begin_enrollment(state)
     await run(state.send_enroll_code({"phone": "12345"}))
-    assert state.error == "Enter a valid mobile number with its country code, like +1 415 555 2671."
+    assert state.error_id == "challenge.send.invalid_number"
     await run(state.send_enroll_code({"phone": "+1 900 555 0100"}))  # US premium rate
     assert state.error in (
         "That number can't receive our texts. Use a mobile number.",
@@ -120,7 +120,7 @@ async def test_the_client_cannot_swap_the_number_after_verifying(services: Servi
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
     state._pending_phone = "+14155550000"  # whatever the browser does, the proof is bound to the texted number
     await run(state.verify_enroll_code({"code": gateway.sent[-1].code}))
-    assert state.error == "Verify a code sent to this number first."
+    assert state.error_id == "settings.no_proof"
     assert not services.accounts.find_by_email("ada@example.com").is_two_factor_enabled
 
 
@@ -145,14 +145,12 @@ async def test_turning_off_needs_password_and_code(
     await run(state.start(Operation.DISABLE))
     assert state.step == Step.REAUTH_PASSWORD
     await run(state.confirm_password({"password": "wrong password"}))
-    assert state.error == "That password isn't right." and gateway.sent == []
+    assert state.error_id == "settings.password_wrong" and gateway.sent == []
     await run(state.confirm_password({"password": PASSWORD}))
     assert state.step == Step.REAUTH_CODE and gateway.sent[-1].to == OLD_PHONE
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
     assert state.step == Step.STATUS and not state.two_factor_enabled
-    assert state.notice == (
-        "Two-factor authentication is off. Your number, authenticator app, recovery codes and passkeys were removed."
-    )
+    assert state.notice_id == "done.disable"
     user = services.accounts.find_by_email("ada@example.com")
     assert not user.is_two_factor_enabled and user.phone_number is None
 
@@ -179,7 +177,7 @@ async def test_change_without_reauthentication_is_refused(services: Services, ga
     state.operation = Operation.CHANGE_NUMBER
     state.step = Step.PHONE  # a browser jumping ahead
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    assert state.error == "Confirm your password and a code first." or state.step == Step.REAUTH_PASSWORD
+    assert state.error_id == "settings.reauth_required" or state.step == Step.REAUTH_PASSWORD
     assert gateway.sent == []
     session = ActiveSession(
         session_id=1, user_id=1, assurance=Assurance(Level.TWO_FACTOR, ((Amr.PWD, 0), (Amr.SMS, 0))), created_at=0
@@ -226,10 +224,10 @@ async def test_enabling_needs_the_password_first(services: Services, gateway: Re
     state = await signed_in_settings(services)
     await run(state.start(Operation.ENABLE_SMS))
     await run(state.confirm_password({"password": "wrong password"}))
-    assert state.error == "That password isn't right." and state.step == Step.REAUTH_PASSWORD
+    assert state.error_id == "settings.password_wrong" and state.step == Step.REAUTH_PASSWORD
     state.step = Step.PHONE  # a browser jumping ahead gets nothing texted
     await run(state.send_enroll_code({"phone": NEW_PHONE}))
-    assert state.error == "Confirm your password and a code first." and state.step == Step.REAUTH_PASSWORD
+    assert state.error_id == "settings.reauth_required" and state.step == Step.REAUTH_PASSWORD
     assert gateway.sent == []
 
 

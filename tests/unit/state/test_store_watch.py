@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from sms2fa_app.state import messages, store_watch
+from sms2fa_app.state import store_watch, words
 from sms2fa_app.state.errors import AppErrorState
 from tests.support import reflex_internals
 
@@ -67,7 +67,7 @@ async def test_an_event_waiting_for_its_state_tells_the_page_and_still_runs(sent
 
     running = asyncio.create_task(event())
     await asyncio.sleep(NOTICE_AFTER * 4)
-    assert said(sent) == [messages.SERVICE_UNAVAILABLE]
+    assert said(sent) == [words.common.SERVICE_UNAVAILABLE]
     store.released.set()
     assert await running == "state of tab"
     assert len(sent) == 1
@@ -86,4 +86,4 @@ async def test_a_store_that_refuses_the_connection_is_said_at_once(sent: list[di
     with pytest.raises(RedisConnectionError):
         async with watched(StalledStore(fail=True)).modify_state("tab"):
             pass
-    assert said(sent) == [messages.SERVICE_UNAVAILABLE]
+    assert said(sent) == [words.common.SERVICE_UNAVAILABLE]

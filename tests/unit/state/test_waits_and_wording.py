@@ -12,7 +12,7 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import messages
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Step
@@ -87,9 +87,9 @@ async def test_the_wizard_shows_each_step_of_changing_the_number(services: Servi
 
 def test_re_authentication_names_every_operation_its_button_and_its_consequence() -> None:
     for operation in Operation:
-        button, consequence = messages.OPERATION_CONFIRMS[operation]
-        assert messages.OPERATION_TITLES[operation] and button and consequence.endswith(".")
-    assert messages.OPERATION_CONFIRMS[Operation.DISABLE][0] == "Turn off two-factor authentication"
+        button, consequence = words.settings.OPERATION_CONFIRMS[operation]
+        assert words.settings.OPERATION_TITLES[operation] and button and consequence.endswith(".")
+    assert words.settings.OPERATION_CONFIRMS[Operation.DISABLE][0] == "Turn off two-factor authentication"
 
 
 async def test_the_re_authentication_screen_says_what_is_confirmed(services: Services) -> None:
@@ -104,24 +104,24 @@ async def test_the_re_authentication_screen_says_what_is_confirmed(services: Ser
 
 @pytest.mark.parametrize("factor", [Factor.SMS, Factor.TOTP, Factor.RECOVERY])
 def test_each_factor_has_its_own_words_and_the_tries_never_read_zero(factor: Factor) -> None:
-    malformed = messages.verify_failed(VerifyResult(VerifyStatus.MALFORMED), factor)
-    wrong = messages.verify_failed(VerifyResult(VerifyStatus.WRONG, attempts_left=0), factor)
-    locked = messages.verify_failed(VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=57), factor)
+    malformed = words.challenge.verify_failed(VerifyResult(VerifyStatus.MALFORMED), factor)
+    wrong = words.challenge.verify_failed(VerifyResult(VerifyStatus.WRONG, attempts_left=0), factor)
+    locked = words.challenge.verify_failed(VerifyResult(VerifyStatus.LOCKED, retry_after_seconds=57), factor)
     names = {Factor.SMS: "text message", Factor.TOTP: "authenticator app", Factor.RECOVERY: "recovery code"}
     assert names[factor] in malformed.lower()
     assert "0 tries" not in wrong and "1 try left" in wrong
     assert "recovery codes included" in locked  # the one lock: said plainly, so nobody retries in vain
     others = [other for other in names if other is not factor]
     for other in others:
-        assert messages.verify_failed(VerifyResult(VerifyStatus.MALFORMED), other) != malformed
-        assert messages.verify_failed(VerifyResult(VerifyStatus.WRONG, 3), other) != messages.verify_failed(
-            VerifyResult(VerifyStatus.WRONG, 3), factor
-        )
+        assert words.challenge.verify_failed(VerifyResult(VerifyStatus.MALFORMED), other) != malformed
+        assert words.challenge.verify_failed(
+            VerifyResult(VerifyStatus.WRONG, 3), other
+        ) != words.challenge.verify_failed(VerifyResult(VerifyStatus.WRONG, 3), factor)
 
 
 def test_the_email_is_masked() -> None:
-    assert messages.masked_email("ada@example.com") == "a…@example.com"
-    assert messages.masked_email("not-an-address") == "…"
+    assert words.common.masked_email("ada@example.com") == "a…@example.com"
+    assert words.common.masked_email("not-an-address") == "…"
 
 
 # ---- deadlines the pages count down --------------------------------------------------------------------------
@@ -189,7 +189,7 @@ async def test_settings_re_authentication_counts_the_lockout_down(services: Serv
     for _ in range(services.settings.otp_lockout_threshold):
         await run(state.confirm_password({"password": PASSWORD, "code": wrong}))
     lock = services.settings.otp_lockout_base_seconds
-    assert state.error == messages.locked(Factor.TOTP) and state.locked_until == ms(clock, lock)
+    assert state.error_id == "challenge.locked.totp" and state.locked_until == ms(clock, lock)
     await run(state.cancel())
     assert state.locked_until == 0
     await run(state.start(Operation.REGENERATE_CODES))  # another operation: the server's lock, still running

@@ -1,0 +1,73 @@
+"""The words of the activity log (the user's page and the admin console's account view): one line per event."""
+
+from __future__ import annotations
+
+from sms2fa_app.backend.audit.activity import ActivityEntry
+from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.vocabulary import EventKind
+from sms2fa_app.state.words.catalogue import Text
+from sms2fa_app.state.words.common import wait_phrase
+
+_SIGNED_IN = Text("activity.signed_in", "Signed in")
+_SIGNED_IN_HOW: dict[str, Text] = {
+    "password": Text("activity.signed_in.password", "Signed in with your password"),
+    Factor.SMS.value: Text("activity.signed_in.sms", "Signed in with a texted code"),
+    Factor.TOTP.value: Text("activity.signed_in.totp", "Signed in with your authenticator app"),
+    Factor.RECOVERY.value: Text("activity.signed_in.recovery", "Signed in with a recovery code"),
+    Factor.PASSKEY.value: Text("activity.signed_in.passkey", "Signed in with a passkey"),
+    "device": Text("activity.signed_in.device", "Signed in on a remembered browser"),
+}
+_WRONG_CODE = Text("activity.failed.code", "Wrong code entered")
+_FAILED: dict[str, Text] = {
+    Factor.SMS.value: Text("activity.failed.sms", "Wrong texted code entered"),
+    Factor.TOTP.value: Text("activity.failed.totp", "Wrong authenticator app entered"),
+    Factor.RECOVERY.value: Text("activity.failed.recovery", "Wrong recovery code entered"),
+    Factor.PASSKEY.value: Text("activity.failed.passkey", "A passkey wasn't accepted"),
+}
+# The events whose line names their detail: {detail} is what EventKind's comment says the detail is.
+_WITH_DETAIL: dict[EventKind, Text] = {
+    EventKind.PHONE_CHANGED: Text("activity.phone_changed", "Phone number changed (now ending in {detail})"),
+    EventKind.RECOVERY_CODE_USED: Text("activity.recovery_code_used", "Recovery code used ({detail} left)"),
+    EventKind.DEVICE_REMEMBERED: Text("activity.device_remembered", "Browser remembered for {detail} days"),
+}
+_LOCKOUT = Text("activity.lockout_started", "Codes locked for {wait} after too many wrong tries")
+_ACTIVITY: dict[EventKind, Text] = {
+    EventKind.TWO_FACTOR_ON: Text("activity.two_factor_on", "Two-factor authentication turned on"),
+    EventKind.TWO_FACTOR_OFF: Text("activity.two_factor_off", "Two-factor authentication turned off"),
+    EventKind.TOTP_ADDED: Text("activity.totp_added", "Authenticator app added"),
+    EventKind.TOTP_REMOVED: Text("activity.totp_removed", "Authenticator app removed"),
+    EventKind.PASSKEY_ADDED: Text("activity.passkey_added", "Passkey added"),
+    EventKind.PASSKEY_REMOVED: Text("activity.passkey_removed", "Passkey removed"),
+    EventKind.RECOVERY_CODES_REGENERATED: Text("activity.recovery_codes_regenerated", "New recovery codes made"),
+    EventKind.PASSWORD_CHANGED: Text("activity.password_changed", "Password changed"),
+    EventKind.PASSWORD_RESET: Text("activity.password_reset", "Password reset by email link"),
+    EventKind.EMAIL_VERIFIED: Text("activity.email_verified", "Email address confirmed"),
+    EventKind.ACCOUNT_DELETED: Text("activity.account_deleted", "Account deleted"),
+    EventKind.ADMIN_SESSIONS_ENDED: Text("activity.admin_sessions_ended", "An administrator signed you out everywhere"),
+    EventKind.ADMIN_LOCKOUT_CLEARED: Text(
+        "activity.admin_lockout_cleared", "An administrator cleared the lock on your codes"
+    ),
+    EventKind.TWO_FACTOR_RESET_SCHEDULED: Text(
+        "activity.two_factor_reset_scheduled", "An administrator scheduled a reset of two-factor authentication"
+    ),
+    EventKind.TWO_FACTOR_RESET_CANCELLED: Text(
+        "activity.two_factor_reset_cancelled", "The reset of two-factor authentication was cancelled"
+    ),
+    EventKind.TWO_FACTOR_RESET: Text(
+        "activity.two_factor_reset", "Two-factor authentication was reset by an administrator"
+    ),
+}
+
+
+def activity_line(entry: ActivityEntry) -> str:
+    """What happened, in words (the time, browser and network are shown beside it)."""
+    entry_kind, detail = entry.kind, entry.detail
+    if entry_kind is EventKind.SIGNED_IN:
+        return _SIGNED_IN_HOW.get(detail, _SIGNED_IN)
+    if entry_kind is EventKind.SECOND_FACTOR_FAILED:
+        return _FAILED.get(detail, _WRONG_CODE)
+    if entry_kind is EventKind.LOCKOUT_STARTED:
+        return _LOCKOUT.format(wait=wait_phrase(int(detail or 0)))
+    if entry_kind in _WITH_DETAIL:
+        return _WITH_DETAIL[entry_kind].format(detail=detail)
+    return _ACTIVITY[entry_kind]
