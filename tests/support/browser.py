@@ -70,6 +70,15 @@ def artifact_dir(item: pytest.Item) -> Path:
     return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
 
 
+LINK_TOKEN = re.compile(r"(token=)[^&\s\"'\\]+")
+
+
+def without_link_tokens(text: str) -> str:
+    """A failed test's artifacts stay on disk: an emailed link's token in them would be a live credential at rest
+    (and the after-suite scan for raw tokens would rightly find it)."""
+    return LINK_TOKEN.sub(r"\1<redacted>", text)
+
+
 def save_artifacts(item: pytest.Item, page: Page, capture: BrowserCapture) -> None:
     target = artifact_dir(item)
     target.mkdir(parents=True, exist_ok=True)
@@ -77,6 +86,7 @@ def save_artifacts(item: pytest.Item, page: Page, capture: BrowserCapture) -> No
         page.screenshot(path=str(target / "screenshot.png"), full_page=True)
     except Exception as error:  # the page may be gone; keep the other artifacts
         (target / "screenshot-error.txt").write_text(f"{error}\n")
-    (target / "console.log").write_text("".join(f"{line}\n" for line in capture.console))
-    (target / "websocket-frames.txt").write_text("".join(f"{frame}\n" for frame in capture.frames))
-    (target / "navigations.txt").write_text("".join(f"{url}\n" for url in capture.navigations))
+    (target / "console.log").write_text(without_link_tokens("".join(f"{line}\n" for line in capture.console)))
+    frames = "".join(f"{frame}\n" for frame in capture.frames)
+    (target / "websocket-frames.txt").write_text(without_link_tokens(frames))
+    (target / "navigations.txt").write_text(without_link_tokens("".join(f"{url}\n" for url in capture.navigations)))
