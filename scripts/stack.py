@@ -245,8 +245,12 @@ http {{
         self.stop()
 
 
-def _stop_on_sigterm(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the stack as Ctrl-C does
+def _stop_once(_signum: int, _frame: object) -> None:
+    """SIGTERM stops the stack as Ctrl-C does, once: the workers' own shutdown signals the process group again, and a
+    second KeyboardInterrupt raised inside the stop would leave the stack's processes running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main() -> int:
@@ -254,7 +258,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="backend workers (default 2)")
     parser.add_argument("--port", type=int, default=0, help="nginx's port on 127.0.0.1 (default: a free one)")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, _stop_once)
+    signal.signal(signal.SIGINT, _stop_once)
     from tests.support.plivo_server import LocalPlivo  # a Plivo double, when no real Plivo account is configured
     from tests.support.smtp_server import LocalSmtp  # a mail server on 127.0.0.1 that prints what it receives
 
