@@ -35,7 +35,8 @@ class Budget:
 
 # Today's counts before issue 24 (bench/load.py --smoke, one worker, state in memory), and the budgets held now.
 BUDGETS = (
-    Budget("SQL statements", "sql", 16, 18),
+    # 16 after issue 24's first cut; issue 21's assurance reads of the session brought back two (6 SELECT login_sessions)
+    Budget("SQL statements", "sql", 18, 18),
     Budget("SQL writes", "sql_writes", 4, 6),
     Budget("commits", "commits", 13, 15),
     Budget("Redis round trips", "redis", 18, 18),

@@ -112,6 +112,11 @@ class Assurance:
         return _normalized([method for method, _at in self.presented])
 
     @property
+    def password_at(self) -> float | None:
+        """When the password was last presented in this session (None: never)."""
+        return dict(self.presented).get(Amr.PWD)
+
+    @property
     def signed_in(self) -> bool:
         """True once every factor the account needs was presented."""
         return self.level is not Level.NONE

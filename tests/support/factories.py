@@ -68,10 +68,11 @@ def granted(
     the one the operation needs), as the password and code steps leave it."""
     user = services.accounts.get(session.user_id)
     two_factor_on = user is not None and user.is_two_factor_enabled
-    services.sessions.reauthenticate(session.session_id, BY_PASSWORD)
+    # (a session made up by the test, with no row, gets its ticket all the same)
+    password_at = services.sessions.reauthenticate(session.session_id, BY_PASSWORD) or services.clock.now()
     if (level or needed_reauth(operation, two_factor_on)) is Level.TWO_FACTOR:
         services.sessions.reauthenticate(session.session_id, (Amr.SMS,))
-    services.factor_changes.grants.grant(session.user_id, session.session_id, operation)
+    services.factor_changes.grants.grant(session.user_id, session.session_id, operation, password_at)
     return session
 
 

@@ -7,7 +7,8 @@ level the operation needs, presented within REAUTH_GRANT_SECONDS: "how recently,
 one value the session carries, never from the client's wizard step. The operation consumes the ticket when it
 commits; Cancel drops it; starting another operation replaces it.
 
-Record `reauth:{user}:{session}`: "{operation}|{expires_at}".
+Record `reauth:{user}:{session}`: "{operation}|{expires_at}|{password_at}": the ticket names the password confirmation
+that started it, so a second factor counts for it only while that is the session's last password (sessions.py).
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ REAUTH_GRANT_SECONDS = 600
 _GC_MARGIN_SECONDS = 5
 
 # KEYS: grant. ARGV: now, operation. Deletes and returns 1 when the grant names this operation and is unexpired;
-# else 0 and leaves it (a grant of the older "{operation}|{level}|{expires_at}" form is none: fail closed).
+# else 0 and leaves it (a grant of an older form is none: fail closed).
 _CONSUME_LUA = """
 local stored = redis.call('GET', KEYS[1])
 if not stored then
   return 0
 end
-local operation, expires_at = string.match(stored, '^([^|]*)|([^|]*)$')
+local operation, expires_at = string.match(stored, '^([^|]*)|([^|]*)|([^|]*)$')
 if not operation or operation ~= ARGV[2] or (tonumber(expires_at) or 0) <= tonumber(ARGV[1]) then
   return 0
 end
@@ -91,9 +92,10 @@ def reauthenticated(assurance: Assurance, operation: Operation, two_factor_on: b
 
 @dataclass(frozen=True)
 class Grant:
-    """A live ticket: the operation it allows."""
+    """A live ticket: the operation it allows, and when the password that started it was presented."""
 
     operation: Operation
+    password_at: float
 
 
 class ReauthGrants:
@@ -109,9 +111,11 @@ class ReauthGrants:
     def _key(user_id: int, session_id: int) -> str:
         return f"reauth:{int(user_id)}:{int(session_id)}"
 
-    def grant(self, user_id: int, session_id: int, operation: Operation) -> None:
-        """Allow this session one `operation` for REAUTH_GRANT_SECONDS (replacing any other grant)."""
-        value = f"{Operation(operation).value}|{self._clock.now() + REAUTH_GRANT_SECONDS!r}"
+    def grant(self, user_id: int, session_id: int, operation: Operation, password_at: float) -> None:
+        """Allow this session one `operation` for REAUTH_GRANT_SECONDS (replacing any other grant), started by the
+        password presented at `password_at`."""
+        expires_at = self._clock.now() + REAUTH_GRANT_SECONDS
+        value = f"{Operation(operation).value}|{expires_at!r}|{float(password_at)!r}"
         with redis_fail_closed():
             self._redis.set(self._key(user_id, session_id), value, ex=REAUTH_GRANT_SECONDS + _GC_MARGIN_SECONDS)
 
@@ -120,12 +124,15 @@ class ReauthGrants:
         with redis_fail_closed():
             stored = self._redis.get(self._key(user_id, session_id))
         fields = [] if stored is None else stored.split("|")
-        if len(fields) != 2 or fields[0] not in set(Operation):  # none, or of the older form with a level
+        if len(fields) != 3 or fields[0] not in set(Operation):  # none
             return None
-        operation, expires_at = fields
-        if float(expires_at) <= self._clock.now():
+        operation, expires_at, password_at = fields
+        try:
+            live = float(expires_at) > self._clock.now()
+            started = float(password_at)
+        except ValueError:  # an older form ("{operation}|{level}|{expires_at}"): none, fail closed
             return None
-        return Grant(Operation(operation))
+        return Grant(Operation(operation), started) if live else None
 
     def holds(
         self, user_id: int, session_id: int, operation: Operation, assurance: Assurance, two_factor_on: bool = True

@@ -132,8 +132,8 @@ class FactorChanges:
             return FactorChange.NOT_ALLOWED
         checked = self._accounts.confirm_password(session.user_id, password, client_ip)
         right = checked.outcome is LoginOutcome.AUTHENTICATED
-        if right and self._sessions.reauthenticate(session.session_id, BY_PASSWORD):
-            self.grants.grant(session.user_id, session.session_id, operation)
+        if right and (password_at := self._sessions.reauthenticate(session.session_id, BY_PASSWORD)) is not None:
+            self.grants.grant(session.user_id, session.session_id, operation, password_at)
         return checked
 
     def send_reauth_code(
@@ -167,8 +167,9 @@ class FactorChanges:
         result = self._factors.verify(session.user_id, factor, code, purpose=Purpose.REAUTH, binding=session.session_id)
         if not result.ok:
             return ChangeResult(FactorChange.CODE_REJECTED, verify=result)
-        self._sessions.reauthenticate(session.session_id, factor.amr)
-        if self.grants.current(session.user_id, session.session_id) != grant:
+        # the factor counts only after the password that started this ticket (not one confirmed meanwhile)
+        stamped = self._sessions.reauthenticate(session.session_id, factor.amr, after_password_at=grant.password_at)
+        if stamped is None or self.grants.current(session.user_id, session.session_id) != grant:
             return ChangeResult(FactorChange.REAUTH_REQUIRED)  # cancelled or replaced while the code was checked
         return ChangeResult(FactorChange.DONE, operation=grant.operation)
 

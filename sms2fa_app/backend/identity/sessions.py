@@ -14,6 +14,7 @@ only ever push out older pending ones, and a signed-in session is ended only to 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, or_
@@ -271,18 +272,31 @@ class SessionStore:
                 return Assurance()
             return Assurance.from_stored(record.level, record.auth_time, record.amr)
 
-    def reauthenticate(self, session_id: int, methods: tuple[Amr, ...]) -> bool:
-        """`methods` presented again now in a live session (re-authentication: its level stays); False for an
-        unknown or expired session."""
+    def reauthenticate(
+        self, session_id: int, methods: tuple[Amr, ...], *, after_password_at: float | None = None
+    ) -> float | None:
+        """`methods` presented again now in a live session (re-authentication: its level stays); returns when they
+        were recorded, or None for an unknown or expired session.
+
+        With `after_password_at` (a second factor for the ticket that password started), nothing is recorded when
+        the session's password was confirmed again since: a code checked for one operation must not count after
+        the password of another that replaced it meanwhile. The row is locked, so this check and a new password
+        confirmation never interleave; a new password always gets a later time than the last one, even when the
+        clock reads the same."""
         now = self._clock.now()
         with self._db.session() as db:
-            record = db.get(LoginSession, int(session_id))
+            record = db.get(LoginSession, int(session_id), with_for_update=True)
             if record is None or self._expired(record, now):
-                return False
+                return None
             current = Assurance.from_stored(record.level, record.auth_time, record.amr)
+            last_password = current.password_at
+            if after_password_at is not None and last_password != after_password_at:
+                return None
+            if Amr.PWD in methods and last_password is not None:
+                now = max(now, math.nextafter(last_password, math.inf))
             _store(record, current.reauthenticated(methods, now))
             db.add(record)
-            return True
+            return now
 
     def end(self, token: str | TokenDigest | None) -> None:
         """Delete the session behind a token or its digest (logout)."""
