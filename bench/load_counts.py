@@ -35,7 +35,7 @@ class Budget:
 
 # Today's counts before issue 24 (bench/load.py --smoke, one worker, state in memory), and the budgets held now.
 BUDGETS = (
-    # 16 after issue 24's first cut; issue 21's assurance reads of the session brought back two (6 SELECT login_sessions)
+    # 16 after issue 24's first cut; issue 21's assurance reads brought back two (6 SELECT login_sessions)
     Budget("SQL statements", "sql", 18, 18),
     Budget("SQL writes", "sql_writes", 4, 6),
     Budget("commits", "commits", 13, 15),
