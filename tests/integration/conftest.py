@@ -4,11 +4,17 @@ start fails the tests (no skip)."""
 
 from __future__ import annotations
 
+import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
+from scripts.stack_parts import Postgres
+from tests.support.browser import under_ci
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
 from tests.support.smtp_server import LocalSmtp
@@ -53,3 +59,24 @@ def local_smtp() -> Iterator[LocalSmtp]:
     """A plain SMTP server on a free port of 127.0.0.1 (a local relay), stopped after the test."""
     with LocalSmtp() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster of Debian's binaries for one module (as tests/stack starts it), in a directory its
+    `postgres` owner can reach; it skips without PostgreSQL, except under CI=true."""
+    try:
+        Postgres.bin_dir()
+    except RuntimeError as error:
+        if under_ci():
+            pytest.fail(f"CI=true: PostgreSQL is needed: {error}", pytrace=False)
+        pytest.skip(str(error))
+    root = Path(tempfile.mkdtemp(prefix="sms2fa-integration-pg-"))
+    root.chmod(0o755)  # the cluster's owner (postgres, when we are root) works in here
+    server = Postgres(root / "postgresql", secrets.token_urlsafe(24))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

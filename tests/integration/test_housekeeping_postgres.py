@@ -3,11 +3,7 @@ SQL (an OFFSET subquery, a correlated subquery in a DELETE) do what they do on S
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -21,29 +17,8 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.models import LoginSession
 from sms2fa_app.backend.services import Services
-from tests.support.browser import under_ci
 from tests.support.factories import create_user
 from tests.unit.backend.test_housekeeping import first_characters, seed_dead_and_live_rows
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    """A PostgreSQL cluster of Debian's binaries for this module (as tests/stack starts it)."""
-    try:
-        Postgres.bin_dir()
-    except RuntimeError as error:
-        if under_ci():
-            pytest.fail(f"CI=true: PostgreSQL is needed: {error}", pytrace=False)
-        pytest.skip(str(error))
-    root = Path(tempfile.mkdtemp(prefix="sms2fa-housekeeping-pg-"))
-    root.chmod(0o755)  # the cluster's owner (postgres, when we are root) works in here
-    server = Postgres(root / "postgresql", secrets.token_urlsafe(24))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from scripts.stack_parts import Postgres
-from tests.integration.test_housekeeping_postgres import postgres  # noqa: F401  (the module's cluster)
 from tests.unit.backend.test_migrations import stages_map_onto_the_assurance
 
 
-def test_sessions_made_before_the_assurance_keep_their_meaning_on_postgres(postgres: Postgres) -> None:  # noqa: F811
+def test_sessions_made_before_the_assurance_keep_their_meaning_on_postgres(postgres: Postgres) -> None:
     stages_map_onto_the_assurance(postgres.url)

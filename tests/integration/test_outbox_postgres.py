@@ -3,16 +3,10 @@ claims a row) and a real Redis: every job is queued and run exactly once, and th
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import tempfile
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 from sqlmodel import Session, SQLModel
 
@@ -25,20 +19,6 @@ from tests.conftest import TEST_SECRET
 
 PROCESSES = 4
 JOBS = 60
-
-
-@pytest.fixture
-def postgres() -> Iterator[Postgres]:
-    """A PostgreSQL cluster of this test's own (in a directory its `postgres` owner can reach)."""
-    root = Path(tempfile.mkdtemp(prefix="sms2fa-outbox-pg-"))
-    root.chmod(0o755)
-    server = Postgres(root / "postgresql", secrets.token_urlsafe(24))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 class Process:
