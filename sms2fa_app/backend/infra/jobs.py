@@ -141,10 +141,6 @@ class JobQueue:
             self._wake.set()
         return bool(queued)
 
-    def wake(self) -> None:
-        """Have the worker thread drain (and feed) now rather than at its next poll."""
-        self._wake.set()
-
     def enqueue(self, kind: str, payload: dict[str, Any], *, delay_seconds: float = 0) -> str:
         """Store a job to run as soon as a worker is free (after `delay_seconds`); returns its id."""
         job_id = new_job_id()
