@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     webauthn_origin: Origin | None = None
     # Links in mails and texts, Plivo's callbacks; its host binds texted codes to the site
     app_url: HttpUrl | None = None  # None: http://localhost:3000 (development only)
+    # The session cookie's Domain (None: host-only, __Host- prefix); set it to share sign-in with sibling subdomains
+    cookie_domain: RpId | None = None
     # Email (SMTP)
     smtp_host: SmtpHost | None = None  # None: mail goes to the development outbox (development only)
     smtp_port: PositiveInt | None = None  # None: 587 for starttls, 465 for tls, 25 for none
@@ -316,6 +318,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "WEBAUTHN_ORIGIN must start with https:// when APP_ENV=production (http is allowed for localhost only)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _cookie_domain_covers_app(self) -> Settings:
+        """A cookie for another domain would never come back to the app: APP_URL's host must be under it."""
+        host = host_of(self.base_url)
+        if self.cookie_domain and host != self.cookie_domain and not host.endswith(f".{self.cookie_domain}"):
+            raise ValueError(f"COOKIE_DOMAIN must be APP_URL's host ({host}) or a parent, got {self.cookie_domain!r}")
         return self
 
     @property

@@ -1,0 +1,87 @@
+"""The browser's credentials as HttpOnly cookies: their names, their flags, and reading them back.
+
+One place decides these, because the app's HTTP endpoints (which set and clear the cookies), the websocket
+handshake (which reads them) and the forward-auth verifier (which reads them for other apps behind a proxy) must
+agree. The cookie carries the raw random token; the server only ever keeps its SHA-256 (`TokenDigest`).
+
+- https (production): `Secure`; host-only with the `__Host-` prefix, or `Domain=COOKIE_DOMAIN` with the
+  `__Secure-` prefix (a `__Host-` cookie may not name a domain).
+- http on this machine (`make run`, a loopback APP_URL): no `Secure` and no prefix: browsers refuse prefixed cookies
+  without it. Cookies ignore ports, so the development frontend (:3000) and backend (:8000) share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sms2fa_app.backend.infra.crypto import TokenDigest
+from sms2fa_app.config import Settings
+
+SESSION_COOKIE_BASE = "sms2fa_session"
+DEVICE_COOKIE_BASE = "sms2fa_device"
+SAME_SITE = "Lax"  # sent on top-level navigations from other sites (a link to a protected app), not on their posts
+
+
+@dataclass(frozen=True)
+class CookiePolicy:
+    """How this deployment names and scopes its credential cookies."""
+
+    secure: bool
+    domain: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        if not self.secure:
+            return ""
+        return "__Secure-" if self.domain else "__Host-"
+
+    @property
+    def session_name(self) -> str:
+        return self.prefix + SESSION_COOKIE_BASE
+
+    @property
+    def device_name(self) -> str:
+        return self.prefix + DEVICE_COOKIE_BASE
+
+    def attributes(self, max_age_seconds: int | None) -> str:
+        """The Set-Cookie attributes after `name=value` (max_age None: a browser-session cookie; 0: delete)."""
+        parts = ["Path=/", "HttpOnly", f"SameSite={SAME_SITE}"]
+        if self.secure:
+            parts.append("Secure")
+        if self.domain:
+            parts.append(f"Domain={self.domain}")
+        if max_age_seconds is not None:
+            parts.append(f"Max-Age={max_age_seconds}")
+        return "; ".join(parts)
+
+    def set_cookie_header(self, name: str, value: str, max_age_seconds: int | None) -> str:
+        """A whole Set-Cookie header value; the token is URL-safe base64, so it needs no quoting."""
+        return f"{name}={value}; {self.attributes(max_age_seconds)}"
+
+    def clear_cookie_header(self, name: str) -> str:
+        """A Set-Cookie header value that removes the cookie `name`."""
+        return self.set_cookie_header(name, "", 0)
+
+
+def cookie_policy(settings: Settings) -> CookiePolicy:
+    """Secure everywhere but plain http (development, or a production APP_URL on this machine)."""
+    return CookiePolicy(secure=settings.base_url.startswith("https://"), domain=settings.cookie_domain)
+
+
+def read_cookie(cookie_header: str | None, name: str) -> str | None:
+    """The first value of cookie `name` in a Cookie request header, or None (no parsing beyond `a=b; c=d`)."""
+    for pair in (cookie_header or "").split(";"):
+        key, separator, value = pair.strip().partition("=")
+        if separator and key == name:
+            return value.strip().strip('"') or None
+    return None
+
+
+def session_digest(cookie_header: str | None, policy: CookiePolicy) -> TokenDigest | None:
+    """The digest of the session token in a Cookie header, or None when there is none that could be one."""
+    return TokenDigest.of(read_cookie(cookie_header, policy.session_name))
+
+
+def device_digest(cookie_header: str | None, policy: CookiePolicy) -> TokenDigest | None:
+    """The digest of the remembered-device token in a Cookie header, or None."""
+    return TokenDigest.of(read_cookie(cookie_header, policy.device_name))
