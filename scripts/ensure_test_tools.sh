@@ -2,13 +2,19 @@
 # Installs what the end-to-end and stack tests (and `make stack`) need from Debian's packages, when missing and we
 # are root: Chromium, PostgreSQL, Redis and nginx. Their services are not started: the tests and `make stack` run
 # private instances on 127.0.0.1 and free ports, and stop them. Also axe-core from npm into .tools/axe (its own
-# prefix, so bun's install in .tools is never touched) for the accessibility checks.
+# prefix, so bun's install in .tools is never touched) for the accessibility checks, and openid-client (.tools/oidc)
+# for the OpenID provider tests.
 set -euo pipefail
 AXE_VERSION=4.14.1
+OPENID_CLIENT_VERSION=6.9.1  # panva's certified relying party: the independent client of the OpenID provider tests
 cd "$(dirname "$0")/.."
 if [ ! -f .tools/axe/node_modules/axe-core/axe.min.js ]; then
   echo "Installing axe-core ${AXE_VERSION} for the accessibility checks (npm)..."
   npm install --prefix .tools/axe --no-save --no-fund --no-audit "axe-core@${AXE_VERSION}" >/dev/null
+fi
+if [ ! -f .tools/oidc/node_modules/openid-client/package.json ]; then
+  echo "Installing openid-client ${OPENID_CLIENT_VERSION} for the OpenID provider tests (npm)..."
+  npm install --prefix .tools/oidc --no-save --no-fund --no-audit "openid-client@${OPENID_CLIENT_VERSION}" >/dev/null
 fi
 
 missing=()
