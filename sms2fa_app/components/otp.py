@@ -55,14 +55,16 @@ def web_otp() -> rx.Component:
     return rx.box(on_mount=run_in_browser(WEB_OTP), display="none")
 
 
-def resend_button(deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
-    """'Resend code', disabled with the seconds left until the server's deadline (counted in the browser); the
-    focus goes to the code field, not to <body> under the disabled button."""
+def resend_button(
+    deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False, label: str = "Resend code"
+) -> rx.Component:
+    """'Resend code' (or `label`), disabled with the seconds left until the server's deadline (counted in the
+    browser); the focus goes to the code field, not to <body> under the disabled button."""
     return countdown_button(
         deadline,
         [focus_element(CODE_FIELD), on_click],
-        waiting="Resend code in {seconds}s",
-        ready="Resend code",
+        waiting=label + " in {seconds}s",
+        ready=label,
         max_seconds=longest_resend_wait(),
         busy=loading,
         type="button",
