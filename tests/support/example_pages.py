@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.backend.assurance import Level
+from sms2fa_app.components.layout import card
 from sms2fa_app.state.protected import ProtectedState, protected
 
 VAULT_RECENT_SECONDS = 8  # short, so the browser test can wait it out
@@ -35,10 +36,10 @@ class VaultState(ProtectedState):
 
 
 def _counter(title: str, state: type[ReportsState] | type[VaultState]) -> rx.Component:
-    return rx.vstack(
-        rx.heading(title, as_="h1"),
-        rx.text(state.clicks, data_testid="clicks"),
-        rx.button("Count", on_click=state.count, data_testid="count"),
+    return card(
+        title,
+        rx.text("Clicks: ", rx.el.span(state.clicks, data_testid="clicks")),
+        rx.button("Count", on_click=state.count),
     )
 
 
