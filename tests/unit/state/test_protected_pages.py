@@ -5,19 +5,22 @@ ProtectedEvents); the on_load guard and the step-up page lead back to the page."
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 import reflex as rx
 
-from sms2fa_app.backend.assurance import Amr
+from sms2fa_app.backend.assurance import Amr, Level
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.services import Services
+from sms2fa_app.config import ConfigError
 from sms2fa_app.reflex_adapter import delta_key, page_change_event_name
-from sms2fa_app.state.protected import ProtectedEvents
+from sms2fa_app.state.protected import ProtectedEvents, add_protected_pages, load_extra_pages, protected
 from sms2fa_app.state.session import BrowserTokens, SessionState
 from sms2fa_app.state.step_up import StepUpState
+from tests.conftest import make_settings
 from tests.support import reflex_internals
 from tests.support.example_pages import VAULT_RECENT_SECONDS, ReportsState, VaultState
 from tests.support.factories import create_user, log_in
@@ -175,3 +178,34 @@ async def test_events_of_other_states_pass_through(services: Services) -> None:
     assert await ProtectedEvents().preprocess(None, root_of(state), event) is None
     event = rx.event.Event(name="not.a.state.handler", payload={})
     assert await ProtectedEvents().preprocess(None, root_of(state), event) is None
+
+
+def test_a_page_needs_a_protected_state_a_plain_route_and_a_rule_that_can_be_met() -> None:
+    with pytest.raises(TypeError):
+        protected("/mine", state=SessionState)  # type: ignore[arg-type]
+    for route in ("mine", "//evil.example/x", "/a\\b", "/login"):
+        with pytest.raises(ValueError):
+            protected(route, state=ReportsState)
+    with pytest.raises(ValueError):
+        protected("/mine", state=ReportsState, level=Level.PASSWORD, recent=60)
+
+
+def test_extra_pages_are_dotted_module_names_and_one_that_fails_to_import_names_the_setting(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, EXTRA_PAGES=" tests.support.example_pages , myapp.reports ")
+    assert settings.extra_pages == ("tests.support.example_pages", "myapp.reports")
+    with pytest.raises(ConfigError, match="EXTRA_PAGES"):
+        make_settings(tmp_path, EXTRA_PAGES="../evil.py")
+    with pytest.raises(RuntimeError, match=r"EXTRA_PAGES: cannot import .tests\.support\.no_such_pages."):
+        load_extra_pages(["tests.support.no_such_pages"])
+
+
+def test_each_page_is_added_with_its_guard_first_in_on_load() -> None:
+    added: dict[str, dict[str, Any]] = {}
+
+    class App:
+        def add_page(self, component: Any, route: str, **options: Any) -> None:
+            added[route] = options
+
+    add_protected_pages(App(), lambda title: {"title": title})  # type: ignore[arg-type]
+    assert added["/example/reports"] == {"on_load": [ReportsState.check_access], "title": "Reports"}
+    assert added["/example/vault"]["on_load"] == [VaultState.check_access]
