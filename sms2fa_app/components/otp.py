@@ -34,6 +34,15 @@ def otp_input(error: rx.Var[str] | str = "", key: rx.Var[str] | str = "") -> rx.
     )
 
 
+def factor_code_input(method: rx.Var[str]) -> rx.Component:
+    """The code field of the factor `method` names: a recovery code as typed, else a 6-digit code (otp_input)."""
+    return rx.cond(
+        method == Factor.RECOVERY,
+        labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+        otp_input(key=method),
+    )
+
+
 # WebOTP: where the browser has it, wait for the text that ends with "@<this site> #<code>", fill the code in and
 # submit its form. The browser asks the person first; nothing happens elsewhere or when the text never comes.
 WEB_OTP = """

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sms2fa_app.components.copy import select_on_focus
-from sms2fa_app.components.forms import form_error, labeled_input
+from sms2fa_app.components.forms import form_error
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
+from sms2fa_app.components.otp import factor_choices, factor_code_input, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, verify_button
 from sms2fa_app.state.challenge import Factor
@@ -37,14 +36,9 @@ def _send() -> rx.Component:
 
 
 def _code_form() -> rx.Component:
-    recovery = StepUpState.method == Factor.RECOVERY
     return rx.form(
         rx.vstack(
-            rx.cond(
-                recovery,
-                labeled_input("Recovery code", "code", autocomplete="off", on_focus=select_on_focus()),
-                otp_input(key=StepUpState.method),
-            ),
+            factor_code_input(StepUpState.method),
             form_error(StepUpState.error, StepUpState.error_id),
             lock_countdown(StepUpState.locked_until),
             rx.cond(

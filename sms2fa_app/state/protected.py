@@ -21,7 +21,6 @@ Only SessionState's server-side resolution (`_session_and_user`) is read, never 
 
 from __future__ import annotations
 
-import functools
 import importlib
 import logging
 from collections.abc import Callable, Sequence
@@ -49,7 +48,7 @@ class ProtectedState(SessionState):
 
     async def check_access(self):
         """on_load guard of a protected page: nothing when the session meets the rule, else a redirect."""
-        redirect, _shortfall = await refusal(self, rule_of(type(self)) or PageRule())
+        redirect, _reason = await refusal(self, rule_of(type(self)) or PageRule())
         return redirect
 
 
@@ -88,7 +87,6 @@ def protected(
     def register(component: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         _RULES[state] = _RULES[state].stricter(rule) if state in _RULES else rule
         _PAGES[route] = ProtectedPage(route, component, state, title or route, tuple(on_load))
-        _protected_state_at.cache_clear()
         return component
 
     return register
@@ -123,30 +121,34 @@ def load_extra_pages(modules: Sequence[str]) -> None:
             raise RuntimeError(f"EXTRA_PAGES: cannot import {name!r} ({error})") from error
 
 
-async def refusal(session: SessionState, rule: PageRule) -> tuple[rx.event.EventSpec | None, Shortfall | None]:
-    """(None, None) when the tab's session meets `rule`; else where the tab goes and why. The page to come back
-    to is remembered (next_path) for the challenge and the step-up; login gets it in its address."""
+UNAVAILABLE = "unavailable"  # the reason logged when the session could not be read (an outage): refused
+
+
+async def refusal(session: SessionState, rule: PageRule) -> tuple[rx.event.EventSpec | None, str]:
+    """(None, "") when the tab's session meets `rule`; else where the tab goes and why (a Shortfall's value, or
+    UNAVAILABLE). The page to come back to is remembered (next_path) for the challenge and the step-up; login
+    gets it in its address."""
     try:
         found = await session._session_and_user()
     except ServiceUnavailable:
-        return rx.redirect(LOGIN_PATH), Shortfall.ANONYMOUS
+        return rx.redirect(LOGIN_PATH), UNAVAILABLE
     assurance = found[0].assurance if found is not None and found[1] is not None else None
     shortfall = rule.shortfall(assurance, session._services().clock.now())
     if shortfall is None:
-        return None, None
-    here = safe_next_path(session.router.url.path)
+        return None, ""
     if shortfall is Shortfall.ANONYMOUS:
         session._login_notice = words.login.LOG_IN_TO_CONTINUE
-        return rx.redirect(session._login_path_back_to_here()), shortfall
+        return rx.redirect(session._login_path_back_to_here()), shortfall.value
     if shortfall is Shortfall.LEVEL_TOO_LOW:
-        return rx.redirect(SETTINGS_PATH), shortfall
-    session.next_path = here
-    return rx.redirect(CHALLENGE_PATH if shortfall is Shortfall.SECOND_FACTOR_PENDING else STEP_UP_PATH), shortfall
+        return rx.redirect(SETTINGS_PATH), shortfall.value
+    session.next_path = safe_next_path(session.router.url.path)
+    pending = shortfall is Shortfall.SECOND_FACTOR_PENDING
+    return rx.redirect(CHALLENGE_PATH if pending else STEP_UP_PATH), shortfall.value
 
 
-@functools.lru_cache(maxsize=512)
 def _protected_state_at(path: str) -> type[ProtectedState] | None:
-    """The protected state class at a state path (below the root), or None."""
+    """The protected state class at a state path (below the root), or None. Looked up for each event, never
+    cached: a state added later (a module imported late) must not find an earlier answer of None."""
     if not path:
         return None
     try:
@@ -166,9 +168,9 @@ class ProtectedEvents(rx.Middleware):
         if state_class is None:
             return None
         rule = rule_of(state_class) or PageRule()
-        redirect, shortfall = await refusal(await state.get_state(SessionState), rule)
-        if redirect is None or shortfall is None:
+        redirect, reason = await refusal(await state.get_state(SessionState), rule)
+        if redirect is None:
             return None
         handler = f"{state_class.__name__}.{event.name.rpartition('.')[2][:64]}"
-        log_event(log, logging.WARNING, "protected_event_refused", handler=handler, reason=shortfall.value)
+        log_event(log, logging.WARNING, "protected_event_refused", handler=handler, reason=reason)
         return internals.answered_with([redirect])

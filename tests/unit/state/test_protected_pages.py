@@ -14,6 +14,7 @@ import reflex as rx
 from sms2fa_app.backend.assurance import Amr, Level
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
+from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import ConfigError
 from sms2fa_app.reflex_adapter import delta_key, page_change_event_name
@@ -170,6 +171,22 @@ async def test_a_wrong_step_up_code_changes_nothing(services: Services, clock: F
     assert services.sessions.resolve(token) is not None
     ran, sent_to = await dispatch(state, "count")
     assert (ran, sent_to) == (False, "/step-up")
+
+
+async def test_an_outage_of_the_session_store_refuses_the_event(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = tab_at(ReportsState, "/example/reports")
+    await deliver_token(state, two_factor_session(services))
+
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise ServiceUnavailable("database down")
+
+    monkeypatch.setattr(services.sessions, "resolve_with_user", down)
+    with caplog.at_level(logging.WARNING, logger="sms2fa.state"):
+        ran, sent_to = await dispatch(state, "count")
+    assert (ran, state.clicks, sent_to) == (False, 0, "/login")
+    assert "handler=ReportsState.count reason=unavailable" in caplog.text
 
 
 async def test_events_of_other_states_pass_through(services: Services) -> None:
