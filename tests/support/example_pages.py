@@ -11,7 +11,7 @@ from sms2fa_app.backend.assurance import Level
 from sms2fa_app.components.layout import card
 from sms2fa_app.state.protected import ProtectedState, protected
 
-VAULT_RECENT_SECONDS = 8  # short, so the browser test can wait it out
+VAULT_RECENT_SECONDS = 300
 
 
 class ReportsState(ProtectedState):
