@@ -7,9 +7,10 @@ for EVERY event of the page's state, not only for its on_load.
 - `ProtectedState` is the base of such a page's state; the decorator records the rule (backend/page_access.py)
   for that state class and adds the page with its guard (`check_access`) first in on_load.
 - `ProtectedEvents`, a middleware registered after BrowserTokens, runs before every event: an event whose handler
-  belongs to a protected state, from a tab whose session falls short of the rule, runs no handler, changes nothing,
-  gets a redirect and is logged (the event's name and the reason, never a token). The on_load guard makes the same
-  check, so a page is guarded even where the middleware is missing (a unit test calling a handler directly).
+  belongs to a protected state, from a tab whose session falls short of the rule, runs no handler, changes nothing
+  of the page's states (SessionState only notes the login notice or the page to come back to), gets a redirect and
+  is logged (the event's name and the reason, never a token). The on_load guard makes the same check, so a page is
+  guarded even where the middleware is missing (a unit test calling a handler directly).
 - Where a tab goes: no session -> /login?next=<page>; the second factor pending -> the challenge, then back;
   signed in without 2FA on a two-factor page -> /settings (turn it on); the last factor older than `recent`
   -> the step-up (/step-up), then back, under a rotated token.
