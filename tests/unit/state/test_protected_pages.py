@@ -5,6 +5,9 @@ ProtectedEvents); the on_load guard and the step-up page lead back to the page."
 from __future__ import annotations
 
 import logging
+import re
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +17,17 @@ import reflex as rx
 from sms2fa_app.backend.assurance import Amr, Level
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.page_access import PageRule
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import ConfigError
-from sms2fa_app.state.protected import ProtectedEvents, add_protected_pages, load_extra_pages, protected
+from sms2fa_app.state.protected import (
+    ProtectedEvents,
+    add_protected_pages,
+    load_extra_pages,
+    protected,
+    protected_pages,
+    rule_of,
+)
 from sms2fa_app.state.session import BrowserTokens, SessionState
 from sms2fa_app.state.step_up import StepUpState
 from tests.conftest import make_settings
@@ -220,3 +231,16 @@ def test_each_page_is_added_with_its_guard_first_in_on_load() -> None:
     add_protected_pages(App(), lambda title: {"title": title})  # type: ignore[arg-type]
     assert added["/example/reports"] == {"on_load": [ReportsState.check_access], "title": "Reports"}
     assert added["/example/vault"]["on_load"] == [VaultState.check_access]
+
+
+def test_the_documented_example_declares_its_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/add-your-own-page.md's example, run as a developer's module, registers its page and rule."""
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "add-your-own-page.md").read_text()
+    source = re.search(r"```python\n(.*?)```", doc, flags=re.DOTALL)
+    assert source is not None
+    module = types.ModuleType("docs_example_reports")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(compile(source.group(1), "add-your-own-page.md", "exec"), module.__dict__)
+    assert rule_of(module.ReportsState) == PageRule(Level.TWO_FACTOR, 300)
+    assert "/reports" in {page.route for page in protected_pages()}
+    module.reports_page()  # it renders
