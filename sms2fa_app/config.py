@@ -36,6 +36,7 @@ from sms2fa_app.config_fields import (
     DataDir,
     Host,
     HttpUrl,
+    ModuleNames,
     OperatorAddress,
     Origin,
     Percent,
@@ -133,6 +134,7 @@ class Settings(BaseSettings):
     pow_after_country_cap_percent: Percent = 50
     pow_after_login_failures_per_account: NonNegativeInt = 5
     pow_after_login_failures_per_ip: NonNegativeInt = 10
+    extra_pages: ModuleNames = ()  # developers' modules imported at startup: pages added with @protected
     # Where `reflex run` listens (the backend, and the development frontend)
     listen_host: Host = "127.0.0.1"
     # Passkeys (WebAuthn): the relying party's id and the origin the browser shows (required in production)

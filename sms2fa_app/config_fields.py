@@ -74,6 +74,13 @@ def comma_list(value: Any) -> Any:
     return tuple(item.strip().upper() for item in value.split(",") if item.strip())
 
 
+def module_list(value: Any) -> Any:
+    """Comma-separated dotted module names ("myapp.pages, myapp.more")."""
+    if not isinstance(value, str):
+        return value
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 _CAP_PAIR = re.compile(r"([A-Z]{2})=([1-9][0-9]{0,8})")
 
 
@@ -134,6 +141,10 @@ CountryCode = Annotated[str, check("[A-Z]{2}", "must list two-letter country cod
 Countries = Annotated[tuple[CountryCode, ...] | None, NoDecode, BeforeValidator(comma_list)]  # NoDecode: not JSON
 CountryCaps = Annotated[tuple[tuple[str, int], ...], NoDecode, BeforeValidator(country_caps)]  # "LV=20,US=500"
 PriceTable = Annotated[tuple[tuple[str, float], ...], NoDecode, BeforeValidator(price_table)]  # "US=0.0079,*=0.05"
+ModuleName = Annotated[
+    str, check(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "must list dotted module names, got {value!r}")
+]
+ModuleNames = Annotated[tuple[ModuleName, ...], NoDecode, BeforeValidator(module_list)]  # "myapp.pages,myapp.more"
 Percent = Annotated[int, Field(ge=0, le=100)]
 Host = Annotated[str, check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 # A WebAuthn relying-party id is a domain name (browsers refuse an IP address): labels of letters, digits, hyphens.

@@ -64,6 +64,18 @@ def answered_without_change() -> StateUpdate:
     return StateUpdate()
 
 
+def answered_with(events: list[rx.event.EventSpec]) -> StateUpdate:
+    """What a middleware returns to answer an event itself with `events` (a redirect): no handler runs, no delta."""
+    return StateUpdate(events=rx.event.Event.from_event_type(events))
+
+
+def handler_state_path(event_name: str) -> str:
+    """The dotted path of the state whose handler an event names, below the root state ("" for none)."""
+    path, _, _handler = event_name.rpartition(".")
+    root = State.get_name()
+    return path.removeprefix(root).removeprefix(".") if path.startswith(root) else ""
+
+
 # ---- the event being processed (Reflex's EventContext, a context variable) ----------------------------------
 
 

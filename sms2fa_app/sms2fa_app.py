@@ -19,6 +19,7 @@ from sms2fa_app.pages.dev_outbox import dev_outbox_page
 from sms2fa_app.pages.email_links import forgot_password_page, reset_password_page, verify_email_page
 from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
+from sms2fa_app.pages.step_up import step_up_page
 from sms2fa_app.reflex_adapter import socket_event_path
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
@@ -28,9 +29,11 @@ from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error, on_frontend_error
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
+from sms2fa_app.state.protected import STEP_UP_PATH, ProtectedEvents, add_protected_pages, load_extra_pages
 from sms2fa_app.state.session import BrowserTokens
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
+from sms2fa_app.state.step_up import StepUpState
 from sms2fa_app.state.store_watch import watch_state_store
 from sms2fa_app.state.verify_email import VerifyEmailState
 
@@ -46,6 +49,7 @@ if get_settings().is_production:  # development keeps Reflex's full diagnostics
     install_framework_log_guard()  # what a browser makes Reflex log (unknown events, payloads): one short line, rare
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
+app.add_middleware(ProtectedEvents())  # every event of a protected page's state needs its rule (after the tokens)
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
 _BASE_URL = get_settings().base_url
 
@@ -74,6 +78,9 @@ app.add_page(admin_ops_page, route="/admin/sms", **_meta("SMS operations · sms2
 app.add_page(
     cancel_reset_page, route="/cancel-2fa-reset", **_meta("Cancel the reset · sms2fa"), on_load=CancelResetState.load
 )
+app.add_page(step_up_page, route=STEP_UP_PATH, **_meta("Confirm it's you · sms2fa"), on_load=StepUpState.load)
+load_extra_pages(get_settings().extra_pages)  # developers' modules (EXTRA_PAGES): their @protected pages
+add_protected_pages(app, lambda title: _meta(f"{title} · sms2fa"))
 app.add_page(not_found_page, route="404", **_meta("Page not found · sms2fa"))
 if not get_settings().is_production:
     app.add_page(dev_outbox_page, route="/dev/outbox", **_meta("Dev outbox · sms2fa"), on_load=DevOutboxState.refresh)

@@ -34,6 +34,15 @@ def otp_input(error: rx.Var[str] | str = "", key: rx.Var[str] | str = "") -> rx.
     )
 
 
+def factor_code_input(method: rx.Var[str]) -> rx.Component:
+    """The code field of the factor `method` names: a recovery code as typed, else a 6-digit code (otp_input)."""
+    return rx.cond(
+        method == Factor.RECOVERY,
+        labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+        otp_input(key=method),
+    )
+
+
 # WebOTP: where the browser has it, wait for the text that ends with "@<this site> #<code>", fill the code in and
 # submit its form. The browser asks the person first; nothing happens elsewhere or when the text never comes.
 WEB_OTP = """
@@ -55,14 +64,16 @@ def web_otp() -> rx.Component:
     return rx.box(on_mount=run_in_browser(WEB_OTP), display="none")
 
 
-def resend_button(deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False) -> rx.Component:
-    """'Resend code', disabled with the seconds left until the server's deadline (counted in the browser); the
-    focus goes to the code field, not to <body> under the disabled button."""
+def resend_button(
+    deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False, label: str = "Resend code"
+) -> rx.Component:
+    """'Resend code' (or `label`), disabled with the seconds left until the server's deadline (counted in the
+    browser); the focus goes to the code field, not to <body> under the disabled button."""
     return countdown_button(
         deadline,
         [focus_element(CODE_FIELD), on_click],
-        waiting="Resend code in {seconds}s",
-        ready="Resend code",
+        waiting=label + " in {seconds}s",
+        ready=label,
         max_seconds=longest_resend_wait(),
         busy=loading,
         type="button",

@@ -7,7 +7,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, otp_input, resend_button
+from sms2fa_app.components.otp import factor_choices, factor_code_input, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.password_reset import (
@@ -63,11 +63,7 @@ def _factor_form() -> rx.Component:
     state = ResetPasswordState
     return rx.form(
         rx.vstack(
-            rx.cond(
-                state.method == Factor.RECOVERY,
-                labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
-                otp_input(key=state.method),
-            ),
+            factor_code_input(state.method),
             form_error(state.error, state.error_id),
             submit_button("Verify", state.busy),
             spacing="3",

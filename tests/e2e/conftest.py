@@ -99,6 +99,7 @@ TEST_SETTINGS = {
     "ADMIN_RESET_WAIT_SECONDS": "86400",
     "ADMIN_RESET_SWEEP_SECONDS": "1",
     "SMS_PRICE_TABLE": "US=0.0079,GB=0.04,*=0.05",
+    "EXTRA_PAGES": "tests.support.example_pages",  # a developer's own protected pages (test_protected_pages.py)
 }
 
 

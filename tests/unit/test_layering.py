@@ -31,6 +31,7 @@ RANKS: dict[str, int] = {
     "backend.identity": 15,
     "backend.audit": 10,
     "backend.delivery": 8,
+    "backend.page_access": 7,  # a protected page's rule, read from the assurance (state/protected.py)
     "backend.assurance": 6,
     "backend.vocabulary": 6,  # EventKind: what can happen to an account (delivery's letters and audit name it)
     "backend.infra": 5,

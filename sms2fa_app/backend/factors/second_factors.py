@@ -20,7 +20,7 @@ from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import User, utcnow
 
 # Where `binding` is a login session, whose passkey challenge an answer can be checked against.
-_SESSION_PURPOSES = frozenset({Purpose.LOGIN, Purpose.REAUTH})
+_SESSION_PURPOSES = frozenset({Purpose.LOGIN, Purpose.REAUTH, Purpose.STEP_UP})
 
 
 class SecondFactors:

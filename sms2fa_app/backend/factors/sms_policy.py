@@ -33,6 +33,11 @@ class Purpose(enum.StrEnum):
     ENROLL = "enroll"
     REAUTH = "reauth"
     RESET = "reset"  # the second factor of a password reset, bound to the reset link instead of a session
+    STEP_UP = "step_up"  # a signed-in session's factor asked again by a page's `recent` rule (page_access.py)
+
+
+# The purposes whose codes go to the number already enrolled (their own global budget, apart from setup codes).
+TO_ENROLLED_NUMBER = frozenset({Purpose.LOGIN, Purpose.REAUTH, Purpose.STEP_UP})
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ def send_windows(
         # to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account down.
         (
             Counter(
-                GLOBAL_SENDS_KEY if purpose in (Purpose.LOGIN, Purpose.REAUTH) else f"{GLOBAL_SENDS_KEY}:setup",
+                GLOBAL_SENDS_KEY if purpose in TO_ENROLLED_NUMBER else f"{GLOBAL_SENDS_KEY}:setup",
                 policy.sends_per_hour_global,
                 hour,
             ),

@@ -1,4 +1,5 @@
-"""Signing in: what follows the password, the one-step passkey sign-in, and the second factor.
+"""Signing in: what follows the password, the one-step passkey sign-in, the second factor, and the step-up a
+protected page's `recent` rule asks of a signed-in session (page_access.py).
 
 Each step that starts a session ends the browser's previous one (a new sign-in never leaves the old session
 alive behind it), here and only here.
@@ -13,7 +14,7 @@ from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn, PasskeySignIns
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
-from sms2fa_app.backend.factors.sms_codes import Purpose
+from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
 from sms2fa_app.backend.infra.crypto import TokenDigest
@@ -131,3 +132,24 @@ class SignIn:
         remember = remember_device_for is not None
         device_token = self._devices.remember(session.user_id, remember_device_for or "") if remember else ""
         return SecondFactorStep(result, issued, device_token)
+
+    def send_step_up_code(self, session: ActiveSession, user: User, client_ip: str, proof: str = "") -> RequestResult:
+        """Text a step-up code to the user's number, bound to this signed-in session."""
+        return self._factors.otp.request_code(
+            purpose=Purpose.STEP_UP,
+            user_id=session.user_id,
+            session_id=session.session_id,
+            phone=user.phone_number or "",
+            client_ip=client_ip,
+            proof=proof,
+        )
+
+    def step_up(self, token: TokenDigest | None, session: ActiveSession, factor: Factor, code: str) -> SecondFactorStep:
+        """Check a factor asked again of a signed-in session; when right, it is recorded (auth_time moves) and the
+        session goes on under a new token (None when it ended meanwhile)."""
+        result = self._factors.verify(
+            session.user_id, factor, code, purpose=Purpose.STEP_UP, binding=session.session_id
+        )
+        if not result.ok:
+            return SecondFactorStep(result)
+        return SecondFactorStep(result, self._sessions.step_up(token, factor.amr))

@@ -298,6 +298,27 @@ class SessionStore:
             db.add(record)
             return now
 
+    def step_up(self, token: str | TokenDigest | None, methods: tuple[Amr, ...]) -> IssuedSession | None:
+        """A signed-in session presented `methods` again now (a page's step-up): they are recorded (its auth_time
+        moves, its level stays) and the session goes on under a new token, in one transaction; None for an
+        unknown, expired or not signed-in session."""
+        digest = lookup_digest(token)
+        if digest is None:
+            return None
+        now = self._clock.now()
+        with self._db.session() as db:
+            record = db.exec(select(LoginSession).where(LoginSession.token_hash == digest).with_for_update()).first()
+            if record is None or self._expired(record, now) or record.level == Level.NONE.value:
+                return None
+            current = Assurance.from_stored(record.level, record.auth_time, record.amr)
+            _store(record, current.reauthenticated(methods, now))
+            fresh = new_token()
+            record.token_hash = token_digest(fresh)
+            record.last_seen_at = now
+            db.add(record)
+            db.flush()
+            return IssuedSession(fresh, _active(record))
+
     def end(self, token: str | TokenDigest | None) -> None:
         """Delete the session behind a token or its digest (logout)."""
         digest = lookup_digest(token)
