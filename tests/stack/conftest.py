@@ -24,9 +24,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from scripts.stack import Sms, Stack
 from scripts.stack_parts import Postgres
+from sms2fa_app.backend.identity.session_cookie import CookiePolicy
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
-from sms2fa_app.backend.identity.session_cookie import CookiePolicy
 from sms2fa_app.reflex_adapter import hydrate_event_name
 from tests.conftest import NO_PRESSURE
 from tests.stack.after_suite import no_raw_token_anywhere

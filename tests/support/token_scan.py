@@ -2,8 +2,9 @@
 of emailed links (verify, reset, cancel a 2FA reset).
 
 The tokens are collected from what the browser received (its credential cookies, and any websocket frame that
-would quote one), from the link pages it opened, and from the sessions tests created directly; their SHA-256 digests are expected on the server, the tokens
-themselves nowhere (a link's page keeps only its digest in Reflex's state).
+would quote one), from the link pages it opened, and from the sessions tests created directly; their SHA-256
+digests are expected on the server, the tokens themselves nowhere (a link's page keeps only its digest in Reflex's
+state).
 """
 
 from __future__ import annotations
