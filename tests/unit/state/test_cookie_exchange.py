@@ -113,3 +113,10 @@ async def test_a_clearing_ticket_drops_the_cookie_it_names(client: TestClient, s
     cleared = exchange(client, clear, Cookie=f"sms2fa_session={issued}")
     assert cleared.status_code == 204
     assert set_cookies(cleared) == ["sms2fa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"]
+
+
+def test_a_preflight_is_answered_only_for_the_apps_pages(client: TestClient) -> None:
+    allowed = client.options(ENDPOINT, headers={"Origin": PAGE, "Access-Control-Request-Method": "POST"})
+    assert allowed.status_code == 204 and allowed.headers["access-control-allow-origin"] == PAGE
+    refused = client.options(ENDPOINT, headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
