@@ -35,6 +35,7 @@ from sms2fa_app.config_fields import (
     CountryCaps,
     DataDir,
     Host,
+    HostNames,
     HttpUrl,
     ModuleNames,
     OperatorAddress,
@@ -144,6 +145,7 @@ class Settings(BaseSettings):
     app_url: HttpUrl | None = None  # None: http://localhost:3000 (development only)
     # The session cookie's Domain (None: host-only, __Host- prefix); set it to share sign-in with sibling subdomains
     cookie_domain: RpId | None = None
+    forward_auth_return_hosts: HostNames = ()  # hosts (beyond APP_URL's and COOKIE_DOMAIN's) the login may return to
     # Email (SMTP)
     smtp_host: SmtpHost | None = None  # None: mail goes to the development outbox (development only)
     smtp_port: PositiveInt | None = None  # None: 587 for starttls, 465 for tls, 25 for none

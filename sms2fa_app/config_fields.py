@@ -156,6 +156,16 @@ RpId = Annotated[
         "must be a domain name such as example.com (no scheme, port or IP address), got {value!r}",
     ),
 ]
+
+
+def host_list(value: Any) -> Any:
+    """ "wiki.example.com, Grafana.example.com" -> ("wiki.example.com", "grafana.example.com")."""
+    if not isinstance(value, str):
+        return value
+    return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+
+
+HostNames = Annotated[tuple[RpId, ...], NoDecode, BeforeValidator(host_list)]  # comma-separated domain names
 # A web origin: scheme and host, an optional port, nothing after it.
 Origin = Annotated[
     str,

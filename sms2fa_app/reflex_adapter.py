@@ -251,6 +251,25 @@ def call_function_event(function: rx.Var, callback: Any = None, *, skip_undefine
     return server_side("_call_function", inspect.signature(rx.call_function), function=function, callback=compiled)
 
 
+def frontend_url() -> str | None:
+    """Where Reflex serves the pages (its `deploy_url`: the development frontend, or the port a test runs on)."""
+    return get_config().deploy_url
+
+
+def connection_scope(connection: str) -> Mapping[str, Any] | None:
+    """The ASGI scope of websocket `connection`'s handshake, as the socket.io server keeps it (its environ's
+    `asgi.scope`); None when no app serves sockets here or the connection is unknown."""
+    app = getattr(sys.modules.get(rx.config.get_config().module), "app", None)
+    sio, namespace = getattr(app, "sio", None), getattr(getattr(app, "event_namespace", None), "namespace", None)
+    if sio is None or namespace is None or not connection:
+        return None
+    try:
+        environ = sio.get_environ(connection, namespace)
+    except (KeyError, ValueError):
+        return None
+    return None if environ is None else environ.get("asgi.scope")
+
+
 def socket_event_path() -> str:
     """Where Reflex mounts its socket.io app (`Endpoint.EVENT`, behind the configured backend path): the websocket
     path api/socket_path.py sends around the HTTP middleware stacks."""

@@ -3,7 +3,9 @@
 import reflex as rx
 
 from sms2fa_app.api.routes import api_app
-from sms2fa_app.api.socket_path import direct_socket
+from sms2fa_app.api.session_cookie import page_origins
+from sms2fa_app.api.socket_path import SocketHandshake, direct_socket
+from sms2fa_app.backend.identity.session_cookie import cookie_policy
 from sms2fa_app.backend.infra.log_guard import install_framework_log_guard
 from sms2fa_app.backend.services import start_worker
 from sms2fa_app.components.brand import head_components, page_meta
@@ -20,7 +22,7 @@ from sms2fa_app.pages.email_links import forgot_password_page, reset_password_pa
 from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.pages.step_up import step_up_page
-from sms2fa_app.reflex_adapter import socket_event_path
+from sms2fa_app.reflex_adapter import frontend_url, socket_event_path
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
@@ -38,11 +40,13 @@ from sms2fa_app.state.store_watch import watch_state_store
 from sms2fa_app.state.verify_email import VerifyEmailState
 
 # No toaster: the strict CSP forbids server-sent toasts, so notices are drawn from state. api_app(): Plivo's
-# callbacks, /healthz, /readyz and /metrics.
+# callbacks, /healthz, /readyz, /metrics and the cookie exchange. Every websocket handshake: the page's Origin
+# checked, the cookie's digests kept, the Cookie header dropped (api/socket_path.py).
+_handshake = SocketHandshake(page_origins(get_settings(), frontend_url()), cookie_policy(get_settings()))
 app = rx.App(
     backend_exception_handler=on_backend_error,
     frontend_exception_handler=on_frontend_error,
-    api_transformer=[api_app(), direct_socket(socket_event_path())],
+    api_transformer=[api_app(), direct_socket(socket_event_path(), _handshake)],
     head_components=head_components(),
 )
 if get_settings().is_production:  # development keeps Reflex's full diagnostics

@@ -36,6 +36,7 @@ from sms2fa_app.backend.flows.password_reset import PasswordResets, ResetPolicy
 from sms2fa_app.backend.flows.sign_in import SignIn
 from sms2fa_app.backend.housekeeping import Housekeeping
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
+from sms2fa_app.backend.identity.cookie_tickets import CookieTickets
 from sms2fa_app.backend.identity.email_links import EmailLinks
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
 from sms2fa_app.backend.identity.passwords import PasswordHasher
@@ -91,6 +92,7 @@ class Services:
     alerts: OperatorAlerts
     admin: AdminServices
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
+    cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -247,6 +249,7 @@ def build_services(
             redis_client=redis_client,
         ),
         housekeeping=housekeeping,
+        cookie_tickets=CookieTickets(settings.secret_key, redis_client, clock),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )

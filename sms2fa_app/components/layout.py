@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.brand import logo_link
+from sms2fa_app.components.session_cookie import session_cookie
 from sms2fa_app.state.errors import AppErrorState
 
 
@@ -12,6 +13,7 @@ def page_shell(*children: rx.Component) -> rx.Component:
     """Centers content on small and large screens, with a color-mode toggle; the header and the main
     landmark let assistive technology jump to the page's content."""
     return rx.box(
+        session_cookie(),
         rx.el.header(
             rx.hstack(
                 logo_link(),

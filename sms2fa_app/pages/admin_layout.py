@@ -6,12 +6,14 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.forms import said_callout
+from sms2fa_app.components.session_cookie import session_cookie
 from sms2fa_app.state.admin import AdminState
 
 
 def admin_shell(title: str, state: type[AdminState], *children: rx.Component) -> rx.Component:
     """A titled admin page; its content shows only to an admitted admin, the refusal to anyone else."""
     return rx.box(
+        session_cookie(),
         rx.el.header(
             rx.hstack(
                 rx.link(rx.heading("sms2fa admin", size="4"), href="/admin", underline="none"),

@@ -99,10 +99,11 @@ class LoginState(ErrorId, NoticeId, SessionState):
             self.error = words.login.INVALID_CREDENTIALS
             return []
         self._adopt(issued)
+        self._keep_return_url(self.router.url.query_parameters.get("rd"))
         if issued.session.awaiting_second_factor:
-            self.next_path = next_path  # the challenge goes there once the second factor is in
+            self.next_path = next_path  # the challenge goes there (or to `rd`) once the second factor is in
             return [rx.redirect(CHALLENGE_PATH)]
-        return [rx.redirect(next_path or DASHBOARD_PATH)]
+        return self._leave_signed_in(next_path or DASHBOARD_PATH)
 
     @guarded(access=Access.ANYONE, busy="passkey_busy")
     async def start_passkey_sign_in(self, _caller: Caller, form_data: dict) -> list:
@@ -140,8 +141,9 @@ class LoginState(ErrorId, NoticeId, SessionState):
             self.error = self._passkey_refused(signed)
             return []
         self._adopt(signed.issued)
+        self._keep_return_url(self.router.url.query_parameters.get("rd"))
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-        return [rx.redirect(next_path or DASHBOARD_PATH)]
+        return self._leave_signed_in(next_path or DASHBOARD_PATH)
 
     def _passkey_refused(self, signed: PasskeySignIn) -> str:
         """What a refused passkey sign-in says (an unconfirmed address: what a passkey that didn't sign in says)."""

@@ -1,13 +1,18 @@
-"""The base state: the browser's tokens, bound to the connection that delivered them, resolved on the server for
-every guard and handler. This module alone decides whose tokens a handler sees.
+"""The base state: the browser's credentials, bound to the connection that delivered them, resolved on the server
+for every guard and handler. This module alone decides whose credentials a handler sees.
 
-The browser keeps its session token and its remembered-device token in localStorage and sends them when its
-websocket connects (Reflex's hydrate event) and at every page change. `BrowserTokens`, a Reflex middleware, takes
-them out of those events before Reflex stores them: Reflex state (memory or Redis) keeps only their SHA-256 digests,
-each with the id of the connection (socket.io session) that delivered it. A handler sees a token only when its own
-event came over that connection, so a Reflex tab id replayed from another connection (it travels in the websocket
-URL) reaches nothing, during or after the tab's life. A token the server issues travels to the browser in the
-handler's own update and is dropped from the state as soon as that update is built (`get_delta`).
+The browser keeps its session token and its remembered-device token in HttpOnly cookies, which no script of the
+page can read (api/session_cookie.py sets and clears them). Its websocket's handshake carries them: api/socket_path.py
+refuses a handshake from another site's page, takes the Cookie header out before Reflex copies the headers into
+state it stores, and leaves their SHA-256 digests in the connection's ASGI scope. The hydrate event that opens
+every connection binds those digests to the connection (socket.io session) in the state: a handler sees a
+credential only when its own event came over that connection, so a Reflex tab id replayed from another connection
+(it travels in the websocket URL) reaches nothing, during or after the tab's life.
+
+A token the server issues (sign-in, step-up, remembered device) is bound to the issuing connection at once, and
+reaches the browser as a single-use ticket (backend/identity/cookie_tickets.py) in the handler's own update, which
+the page trades for its cookies; `get_delta` makes the ticket while it builds that update and keeps nothing of the
+raw token. A logout's update carries a ticket that clears the cookie.
 
 The same middleware refuses Reflex's generic `setvar` handler before any handler runs: every state has it, it sets
 any var that has a setter by a name the browser picks, and each call for one without a setter logged a traceback.
@@ -23,6 +28,9 @@ from urllib.parse import quote
 import reflex as rx
 
 from sms2fa_app import reflex_adapter as internals
+from sms2fa_app.backend.identity.cookie_tickets import CookieGrant
+from sms2fa_app.backend.identity.return_urls import safe_return_url
+from sms2fa_app.backend.identity.session_cookie import HANDSHAKE_SCOPE_KEY, NO_CREDENTIALS, BrowserCredentials
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -49,22 +57,33 @@ def safe_next_path(path: str | None) -> str:
     return path
 
 
-# The browser's tokens (localStorage vars) and the backend var holding each one's (connection, digest) binding.
-BROWSER_TOKENS = {"session_token": "_session_binding", "device_token": "_device_binding"}
+# Each browser credential: the backend var holding its (connection, digest) binding, and the one holding a token
+# this handler issued until its ticket is made (get_delta).
+BINDINGS = {"session": "_session_binding", "device": "_device_binding"}
+ISSUED = {"session": "_session_token", "device": "_device_token"}
 UNBOUND = ("", "")
 
 
 class SessionState(rx.State):
-    """The login token lives in the browser's localStorage (never sent with HTTP requests, so no CSRF surface);
-    the server keeps its digest, bound to the delivering connection, and resolves it for every handler."""
+    """The login token lives in an HttpOnly cookie (scripts cannot read it; SameSite=Lax keeps other sites' posts
+    without it); the server keeps its digest, bound to the delivering connection, and resolves it for every
+    handler."""
 
-    # Written to the browser only: the server-side value is "" except while an issued token is on its way.
-    session_token: str = rx.LocalStorage("", name="sms2fa_session")
-    # A remembered device's random token (its hash is on the server); kept across logouts on purpose.
-    device_token: str = rx.LocalStorage("", name="sms2fa_device")
-    # (connection id, SHA-256) of each token as the browser delivered it or the server issued it.
+    # A ticket for the browser's cookies and where to go once it is traded: set in one update only (get_delta),
+    # "" in the state.
+    cookie_ticket: str = ""
+    cookie_return_to: str = ""
+    # (connection id, SHA-256) of each credential as the handshake delivered it or the server issued it.
     _session_binding: tuple[str, str] = UNBOUND
     _device_binding: tuple[str, str] = UNBOUND
+    # A token issued in this handler, raw only until the update is built; never stored (__getstate__).
+    _session_token: str = ""
+    _device_token: str = ""
+    # (connection, digest) of a session that ended here: the browser drops its cookie if it still holds it.
+    _cookie_to_clear: tuple[str, str] = UNBOUND
+    # forward-auth's `rd`, checked: the page of another app to return to once signed in (and the ticket traded).
+    _return_url: str = ""
+    _return_after_cookie: str = ""
     signed_in_email: str = ""
     next_path: str = ""
     # Said once by the login page: "You've been logged out." or "Log in to continue." (kept across _forget).
@@ -96,29 +115,30 @@ class SessionState(rx.State):
         connection's socket, and what it wrote would stay in a state that connection reads."""
         return (self.router.session.session_id or "") == connection
 
-    def _issue(self, name: str, token: str) -> None:
-        """Send a token the server just made to the browser, bound to this connection; the state keeps its digest."""
+    def _issue(self, kind: str, token: str) -> None:
+        """Bind a token the server just made to this connection; its ticket goes in this handler's update."""
         digest = TokenDigest.of(token)
-        setattr(self, BROWSER_TOKENS[name], (self._connection(), digest.hex) if digest else UNBOUND)
-        setattr(self, name, token)  # in this handler's update only: get_delta drops it from the state
+        setattr(self, BINDINGS[kind], (self._connection(), digest.hex) if digest else UNBOUND)
+        setattr(self, ISSUED[kind], token)
 
     def _adopt(self, issued: IssuedSession) -> None:
-        """Keep a newly issued session token in the browser."""
-        self._issue("session_token", issued.token)
+        """Give the browser a newly issued session token."""
+        self._issue("session", issued.token)
 
     def _remember_device(self, token: str) -> None:
-        """Keep a newly issued remembered-device token in the browser."""
-        self._issue("device_token", token)
+        """Give the browser a newly issued remembered-device token."""
+        self._issue("device", token)
 
-    def _bound(self, name: str) -> TokenDigest | None:
-        """The digest of the browser's token `name`, if this connection delivered it (or was issued it)."""
-        connection, digest = getattr(self, BROWSER_TOKENS[name])
+    def _bound(self, kind: str) -> TokenDigest | None:
+        """The digest of the browser's credential `kind`, if this connection delivered it (or was issued it)."""
+        connection, digest = getattr(self, BINDINGS[kind])
         return TokenDigest(digest) if digest and connection == self._connection() else None
 
     async def _clear_private(self) -> None:
         """Reset every per-user value this state and the page states hold (not the browser's tokens)."""
         self.signed_in_email = ""
         self.next_path = ""
+        self._return_url = ""
         pending = list(SessionState.get_substates())
         while pending:
             state_class = pending.pop()
@@ -126,11 +146,13 @@ class SessionState(rx.State):
             (await self.get_state(state_class)).reset()
 
     async def _forget(self) -> None:
-        """Sign this browser out: drop its session token (when it had delivered one) and every per-user value the
-        page states hold, so the next page shows nothing private. A connection that delivered no token leaves the
-        browser's storage alone: its state may just have expired."""
-        if self._bound("session_token") is not None:
-            self.session_token = ""  # the browser removes its copy
+        """Sign this browser out: drop its session cookie (when this connection had delivered or been issued it)
+        and every per-user value the page states hold, so the next page shows nothing private. A connection that
+        delivered no credential leaves the browser's cookie alone: its state may just have expired."""
+        bound = self._bound("session")
+        if bound is not None:
+            self._cookie_to_clear = (self._connection(), bound.hex)
+        self._session_token = ""
         self._session_binding = UNBOUND
         await self._clear_private()
 
@@ -146,46 +168,91 @@ class SessionState(rx.State):
         return digest if path == self.router.url.path else ""
 
     async def _admit(self, event: rx.event.Event) -> None:
-        """Before every event (BrowserTokens): take the browser's tokens out of a hydrate or page-change event and
-        bind their digests to this connection; forget bindings and private values that belong to another."""
+        """Before every event (BrowserTokens): a hydrate (a connection's first event) binds the credentials its
+        handshake carried; any other event voids bindings and private values made on another connection."""
         connection = self._connection()
-        delivered = _take_browser_tokens(event)
-        if delivered is None:  # any other event: a binding made on another connection is void here
-            if any(getattr(self, binding)[0] not in ("", connection) for binding in BROWSER_TOKENS.values()):
-                self._session_binding = self._device_binding = UNBOUND
-                await self._clear_private()
+        if event.name == _HYDRATE:
+            await self._bind_handshake(_handshake_credentials(connection), connection)
             return
-        for name, value in delivered.items():
-            digest = TokenDigest.of(value)
+        if any(getattr(self, binding)[0] not in ("", connection) for binding in BINDINGS.values()):
+            self._session_binding = self._device_binding = UNBOUND
+            await self._clear_private()
+
+    async def _bind_handshake(self, credentials: BrowserCredentials, connection: str) -> None:
+        """Bind the handshake's credentials to `connection`, except one already bound on it: the server issued it
+        on this connection after the handshake, so it is newer than the handshake's cookie."""
+        delivered = {"session": credentials.session, "device": credentials.device}
+        await self._bind(delivered, connection, keep_issued=True)
+
+    async def _bind(self, delivered: dict[str, TokenDigest | None], connection: str, *, keep_issued: bool) -> None:
+        """Bind each delivered credential's digest to `connection` (with `keep_issued`, not over one already bound
+        on it); values shown so far for another session go."""
+        for kind, digest in delivered.items():
+            bound_on, bound_digest = getattr(self, BINDINGS[kind])
+            if keep_issued and bound_digest and bound_on == connection:
+                continue
             binding = (connection, digest.hex) if digest else UNBOUND
             bound = self._session_binding[1]
-            if name == "session_token" and bound and bound != binding[1]:
+            if kind == "session" and bound and bound != binding[1]:
                 await self._clear_private()  # the values shown so far were another credential's
-            setattr(self, BROWSER_TOKENS[name], binding)
+            setattr(self, BINDINGS[kind], binding)
+
+    def _leave_signed_in(self, path: str) -> list:
+        """Where a completed sign-in goes: forward-auth's `rd` (another app) once the page has traded the ticket
+        for its cookie, which that app's proxy checks; else `path` here."""
+        if self._return_url:
+            self._return_after_cookie, self._return_url = self._return_url, ""
+            return []  # the page goes there itself (components/session_cookie.js)
+        return [rx.redirect(path)]
+
+    def _keep_return_url(self, requested: object) -> None:
+        """Remember forward-auth's `rd` from the login page's address for after the sign-in, if it is safe."""
+        self._return_url = safe_return_url(requested, self._services().settings) or ""
 
     @internals.override_base_method  # Reflex builds each update through get_delta, so overriding it is supported
     def get_delta(self) -> dict[str, dict[str, Any]]:
-        """The update for the browser; an issued token is in it once and then gone from the state. Reflex sends
-        an update to whichever socket holds the tab id when it is sent: an issued token goes only while that is
-        still the connection it was issued to (else a replayed tab id that just took the tab would get it)."""
+        """The update for the browser, with the ticket for what this handler issued or ended; the raw tokens are
+        gone from the state before the update is built. Reflex sends an update to whichever socket holds the tab
+        id when it is sent: a ticket goes only while that is still the connection it was made for (else a
+        replayed tab id that just took the tab would get it)."""
+        grant, return_to = self._ticket_grant()
         delta = super().get_delta()
-        for name, binding in BROWSER_TOKENS.items():
-            if internals.stored_value(self, name):
-                internals.store_quietly(self, name, "")  # not marked dirty: the browser keeps what it was just sent
-                connection = getattr(self, binding)[0]
-                if not _socket_of_tab_is(self.router.session.client_token, connection):
-                    mine = delta.get(self.get_full_name(), {})
-                    for key in (name, internals.delta_key(name)):
-                        mine.pop(key, None)
-                    setattr(self, binding, UNBOUND)
-                    log_event(log, logging.WARNING, "token_withheld", reason="tab_taken_by_another_connection")
+        if grant:
+            mine = delta.setdefault(self.get_full_name(), {})
+            mine[internals.delta_key("cookie_ticket")] = self._services().cookie_tickets.issue(grant)
+            mine[internals.delta_key("cookie_return_to")] = return_to
         return delta
+
+    def _ticket_grant(self) -> tuple[CookieGrant, str]:
+        """Take what this handler issued or ended out of the state: the grant for the browser's ticket (what still
+        goes to the connection it was made for) and the page to go to once it is traded."""
+        tab = self.router.session.client_token
+        tokens = {}
+        for kind, issued in ISSUED.items():
+            token = getattr(self, issued)
+            if not token:
+                continue
+            setattr(self, issued, "")
+            if _socket_of_tab_is(tab, getattr(self, BINDINGS[kind])[0]):
+                tokens[kind] = token
+            else:
+                setattr(self, BINDINGS[kind], UNBOUND)
+                log_event(log, logging.WARNING, "token_withheld", reason="tab_taken_by_another_connection")
+        clear_connection, clear = self._cookie_to_clear
+        if clear:
+            self._cookie_to_clear = UNBOUND
+            clear = clear if _socket_of_tab_is(tab, clear_connection) else ""
+        return_to = self._return_after_cookie
+        if return_to:
+            self._return_after_cookie = ""
+        grant = CookieGrant(tokens.get("session", ""), tokens.get("device", ""), clear)
+        return grant, return_to if grant.session_token else ""
 
     @internals.override_base_method
     def __getstate__(self) -> dict[str, Any]:
-        """What Redis stores: never a raw token (get_delta has dropped it already; this holds if it has not)."""
+        """What Redis stores: never a raw token (get_delta has dropped them already; this holds if it has not)."""
         fields = dict(super().__getstate__())
-        for name in BROWSER_TOKENS:
+        for name in ISSUED.values():
             if fields.get(name):
                 fields[name] = ""
         return fields
@@ -197,11 +264,11 @@ class SessionState(rx.State):
 
     def _token(self) -> TokenDigest | None:
         """The digest of the session token this connection delivered, if any."""
-        return self._bound("session_token")
+        return self._bound("session")
 
     def _device(self) -> TokenDigest | None:
         """The digest of the remembered-device token this connection delivered, if any."""
-        return self._bound("device_token")
+        return self._bound("device")
 
     async def _session(self) -> ActiveSession | None:
         """The server-side session behind the browser's token, or None (no thread hop without a token)."""
@@ -241,13 +308,14 @@ class SessionState(rx.State):
         return None, (session, user)
 
     async def redirect_if_signed_in(self):
-        """on_load of login and sign-up: a signed-in user goes to the dashboard."""
+        """on_load of login and sign-up: a signed-in user goes to the dashboard, or back to forward-auth's `rd`."""
         try:
             session = await self._session()
         except ServiceUnavailable:
             return None
         if session is not None and session.is_authenticated:
-            return rx.redirect(DASHBOARD_PATH)
+            back = safe_return_url(self.router.url.query_parameters.get("rd"), self._services().settings)
+            return rx.redirect(back or DASHBOARD_PATH)
         return None
 
     async def log_out(self):
@@ -262,7 +330,6 @@ class SessionState(rx.State):
 
 
 _HYDRATE = internals.hydrate_event_name()  # the first event of every (re)connection
-_PAGE_CHANGE = internals.page_change_event_name()  # storage sent at each page change
 
 
 def _socket_of_tab_is(tab: str, connection: str) -> bool:
@@ -271,21 +338,12 @@ def _socket_of_tab_is(tab: str, connection: str) -> bool:
     return sockets is None or sockets.get(tab) == connection
 
 
-def _take_browser_tokens(event: rx.event.Event) -> dict[str, object] | None:
-    """The browser's tokens from a hydrate or page-change event, removed from it so Reflex never stores them
-    (a hydrate names every token: one the browser lacks is ""); None for any other event."""
-    if event.name not in (_HYDRATE, _PAGE_CHANGE):
-        return None
-    storage = event.payload.get("vars") if isinstance(event.payload, dict) else None
-    storage = storage if isinstance(storage, dict) else {}
-    delivered: dict[str, object] = dict.fromkeys(BROWSER_TOKENS, "") if event.name == _HYDRATE else {}
-    owner = SessionState.get_full_name()
-    for key in list(storage):
-        state_name, _, var = str(key).rpartition(".")
-        name = internals.var_of_delta_key(var)
-        if state_name == owner and name in BROWSER_TOKENS:
-            delivered[name] = storage.pop(key)
-    return delivered
+def _handshake_credentials(connection: str) -> BrowserCredentials:
+    """The credentials the handshake of websocket `connection` carried (api/socket_path.py left them in its
+    scope); none when there is no such connection here (tests build states without one)."""
+    scope = internals.connection_scope(connection)
+    found = scope.get(HANDSHAKE_SCOPE_KEY) if scope is not None else None
+    return found if isinstance(found, BrowserCredentials) else NO_CREDENTIALS
 
 
 SETVAR = "setvar"  # Reflex's generic setter, on every state; the app never calls it
@@ -320,7 +378,7 @@ class BrowserTokens(rx.Middleware):
 
     async def preprocess(self, app: Any, state: Any, event: rx.event.Event) -> internals.StateUpdate | None:
         """Forget a link's raw token first (the state is stored whatever the answer); refuse a `setvar`; else bind
-        or void the browser's tokens for this event's connection."""
+        or void the browser's credentials for this event's connection."""
         session = await state.get_state(SessionState)
         session._take_link_token()
         if event.name.rpartition(".")[2] == SETVAR:

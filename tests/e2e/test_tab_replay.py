@@ -34,7 +34,7 @@ def replay(base_url: str, tab: str, email: str, *, hydrate: bool = False) -> Non
     """Connect with `tab` (first asking for the whole state, as a browser does, when `hydrate`) and call the
     protected pages' on_load handlers: redirected to /login, and nothing of `email` received."""
     with ReflexClient(base_url, tab) as client:
-        if hydrate:  # no browser storage: the replaying browser has no session token
+        if hydrate:  # no cookie: the replaying browser has no session token
             client.call(hydrate_event_name(), {"vars": {}}, path="/dashboard")
         dashboard = client.call(handler_name(SessionState, "require_authenticated"), path="/dashboard")
         settings = client.call(handler_name(WizardState, "load"), path="/settings")
@@ -59,7 +59,7 @@ def test_a_tab_id_replayed_after_the_tab_closed_gives_nothing(
 
     replay(app.url, tab, email, hydrate=hydrate)
 
-    again = context.new_page()  # the same browser (its localStorage) is still signed in
+    again = context.new_page()  # the same browser (its session cookie) is still signed in
     again.goto("/dashboard")
     expect_dashboard(again, email)
 

@@ -157,7 +157,7 @@ def enroll_through_outbox(page: Page, e164: str, password: str) -> str:
 
 def walk(page: Page) -> None:
     """Sign up and confirm the address, enroll through the outbox, log out, log in through the challenge, land on
-    the dashboard."""
+    the dashboard, and stay signed in across a reload (the session cookie, set across the two ports)."""
     email, password = flows.fill_sign_up(page)
     flows.confirm_address_at(page, link_from_outbox(page.context, email, "/verify-email"))
     flows.log_in_after_confirming(page, email, password)
@@ -166,6 +166,15 @@ def walk(page: Page) -> None:
     flows.log_out(page)
     flows.log_in_to_challenge(page, email, e164, password)
     flows.submit_code(page, code_from_outbox(page.context, e164, seen={enrollment_code}))
+    flows.expect_dashboard(page, email)
+    # The page (:3000) traded its ticket with the backend (:8000): the HttpOnly cookie signs the next socket in.
+    cookie = next(cookie for cookie in page.context.cookies() if cookie["name"] == "sms2fa_session")
+    assert (
+        cookie["httpOnly"]
+        and cookie["sameSite"] == "Lax"
+        and "sms2fa_session" not in page.evaluate("() => document.cookie + JSON.stringify({...localStorage})")
+    )
+    page.reload()
     flows.expect_dashboard(page, email)
 
 

@@ -24,10 +24,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from scripts.stack import Sms, Stack
 from scripts.stack_parts import Postgres
+from sms2fa_app.backend.identity.session_cookie import CookiePolicy
 from sms2fa_app.backend.services import Services, build_services
 from sms2fa_app.config import load_settings
-from sms2fa_app.reflex_adapter import delta_key, hydrate_event_name
-from sms2fa_app.state.session import SessionState
+from sms2fa_app.reflex_adapter import hydrate_event_name
 from tests.conftest import NO_PRESSURE
 from tests.stack.after_suite import no_raw_token_anywhere
 from tests.support.app_server import project_mirror as _project_mirror
@@ -75,7 +75,6 @@ STACK_SETTINGS = {
 STACK_ARTIFACTS = ARTIFACTS / "stack"
 WORKERS = 2
 SUMMARY: dict[str, Any] = {}  # the stack's start and the suite's time, for the terminal summary
-SESSION_KEY = f"{SessionState.get_full_name()}.{delta_key('session_token')}"
 HYDRATE = hydrate_event_name()
 
 
@@ -209,7 +208,10 @@ def metric(scraped: list[dict[tuple[str, frozenset[tuple[str, str]]], float]], n
 
 
 def signed_in_client(stack: Stack, token: str, path: str) -> ReflexClient:
-    """A bare websocket connection through nginx whose browser storage holds `token` (sent in its hydrate)."""
-    client = ReflexClient(stack.url).__enter__()
-    client.call(HYDRATE, {"vars": {SESSION_KEY: token}}, path=path, quiet=0.3)
+    """A bare websocket connection through nginx, opened as the app's page whose session cookie holds `token`
+    (its handshake carries it; the hydrate binds it)."""
+    policy = CookiePolicy(secure=stack.url.startswith("https://"))
+    headers = {"Origin": stack.url, "Cookie": f"{policy.session_name}={token}"}
+    client = ReflexClient(stack.url, headers=headers).__enter__()
+    client.call(HYDRATE, {"vars": {}}, path=path, quiet=0.3)
     return client

@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 
 from scripts.stack import Stack
 from scripts.stack_parts import answers
+from sms2fa_app.backend.identity.session_cookie import cookie_policy
 from sms2fa_app.backend.services import Services
 from tests.e2e import flows
 from tests.support.plivo_server import LocalPlivo
@@ -46,7 +47,7 @@ def headers_of(url: str) -> tuple[int, Message]:
 
 
 def test_sign_up_enroll_log_out_and_log_in_with_the_texted_code(
-    page: Page, stack: Stack, plivo: LocalPlivo, mail: LocalSmtp
+    page: Page, stack: Stack, plivo: LocalPlivo, mail: LocalSmtp, backend: Services
 ) -> None:
     """The whole story through nginx and several workers: sign up (the address confirmed by the mailed link),
     enroll a phone, log out, log in with a code."""
@@ -59,6 +60,12 @@ def test_sign_up_enroll_log_out_and_log_in_with_the_texted_code(
     sent = len(plivo.messages)
     flows.log_in_to_challenge(page, email, e164, password)
     flows.submit_code(page, flows.wait_for_code(plivo, e164, after=sent))
+    flows.expect_dashboard(page, email)
+    # The session cookie, set through nginx: HttpOnly, SameSite=Lax, and Secure exactly where the site is https.
+    policy = cookie_policy(backend.settings)
+    cookie = next(cookie for cookie in page.context.cookies() if cookie["name"] == policy.session_name)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["secure"] == policy.secure
+    page.reload()  # a socket on any worker is signed in by the cookie its handshake carries
     flows.expect_dashboard(page, email)
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 from tests.support.browser import UI_TIMEOUT_MS, BrowserCapture, artifact_dir, save_artifacts
 from tests.support.plivo_server import LocalPlivo
 from tests.support.smtp_server import LocalSmtp
-from tests.support.token_scan import link_tokens_in, tokens_in
+from tests.support.token_scan import cookie_tokens, link_tokens_in, tokens_in
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
@@ -122,6 +122,6 @@ def captured_page(
     page = context.new_page()
     capture.attach(page)
     yield page
-    seen_tokens.update(tokens_in(capture.frames), link_tokens_in(capture.navigations))
+    seen_tokens.update(tokens_in(capture.frames), link_tokens_in(capture.navigations), cookie_tokens(context.cookies()))
     if failed(request.node):
         save_artifacts(request.node, page, capture)

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import pytest
 import reflex as rx
 
-from sms2fa_app import reflex_adapter
 from tests.support import reflex_internals
 
 S = TypeVar("S", bound=rx.State)
@@ -170,14 +169,18 @@ def open_at(state: rx.State, url: str) -> None:
     root.get_substate(SessionState.get_full_name().split(".")[1:])._take_link_token()
 
 
-async def deliver(state: Any, **tokens: object) -> None:
-    """The browser sends its localStorage tokens (`session_token=`, `device_token=`), as at a page change: they go
-    through the BrowserTokens middleware to the state (a state or a StatePage holding a SessionState)."""
-    from sms2fa_app.state.session import SessionState
+# deliver()'s keywords, named as the browser's cookies hold them, and the credential each one is.
+_DELIVERED = {"session_token": "session", "device_token": "device"}
 
-    owner = SessionState.get_full_name()
-    storage = {f"{owner}.{reflex_adapter.delta_key(name)}": value for name, value in tokens.items()}
-    await state._admit(rx.event.Event(name=reflex_adapter.page_change_event_name(), payload={"vars": storage}))
+
+async def deliver(state: Any, **tokens: object) -> None:
+    """The browser's websocket delivers its credential cookies (`session_token=`, `device_token=`): their digests
+    are bound to the current connection, as the hydrate binds the handshake's (a state or a StatePage holding a
+    SessionState). Anything but a short string binds nothing, as a cookie that cannot be a token."""
+    from sms2fa_app.backend.infra.crypto import TokenDigest
+
+    delivered = {_DELIVERED[name]: TokenDigest.of(value) for name, value in tokens.items()}
+    await state._bind(delivered, state._connection(), keep_issued=False)
 
 
 async def settings_signed_in(services: Any, *, two_factor: bool) -> StatePage:

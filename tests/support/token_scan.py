@@ -1,9 +1,10 @@
 """Search the files a run left behind for raw browser tokens (session and remembered-device tokens) and raw tokens
 of emailed links (verify, reset, cancel a 2FA reset).
 
-The tokens are collected from what the browser received (websocket frames, localStorage), from the link pages it
-opened, and from the sessions tests created directly; their SHA-256 digests are expected on the server, the tokens
-themselves nowhere (a link's page keeps only its digest in Reflex's state).
+The tokens are collected from what the browser received (its credential cookies, and any websocket frame that
+would quote one), from the link pages it opened, and from the sessions tests created directly; their SHA-256
+digests are expected on the server, the tokens themselves nowhere (a link's page keeps only its digest in Reflex's
+state).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sms2fa_app.reflex_adapter import delta_key
 SKIPPED_DIRECTORIES = {".git", ".venv", ".tools", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
 # A browser token as Reflex delivers it in a state delta: "<delta_key(session_token)>":"<43 characters>".
 _TOKEN_KEYS = "|".join(re.escape(delta_key(name)) for name in ("session_token", "device_token"))
+CREDENTIAL_COOKIES = ("sms2fa_session", "sms2fa_device")  # with or without a __Host-/__Secure- prefix
 _DELIVERED = re.compile(rf'"(?:{_TOKEN_KEYS})"\s*:\s*"([A-Za-z0-9_-]{{43}})"')
 
 
@@ -35,6 +37,11 @@ def link_tokens_in(addresses: Iterable[str]) -> set[str]:
 def tokens_in(texts: Iterable[str]) -> set[str]:
     """The browser tokens delivered in these websocket frames (or any text quoting a state delta)."""
     return {token for text in texts for token in _DELIVERED.findall(text)}
+
+
+def cookie_tokens(cookies: Iterable[dict[str, Any]]) -> set[str]:
+    """The session and remembered-device tokens among a browser's cookies (Playwright's context.cookies())."""
+    return {cookie["value"] for cookie in cookies if cookie["name"].endswith(CREDENTIAL_COOKIES) and cookie["value"]}
 
 
 def digest(token: str) -> str:

@@ -128,6 +128,20 @@ def check_tab_sockets() -> None:
     assert reflex_adapter.tab_sockets() is None  # no app serves sockets in the unit tests
 
 
+def check_connection_scope() -> None:
+    """socket.io keeps each connection's environ (engine.io's ASGI driver puts the scope under `asgi.scope`), and
+    the app's event namespace names its namespace; Reflex's deploy_url is the pages' URL."""
+    from engineio.async_drivers import asgi as engineio_asgi
+    from reflex.app import EventNamespace
+    from socketio.base_server import BaseServer
+
+    assert "asgi.scope" in inspect.getsource(engineio_asgi.translate_request)
+    assert list(inspect.signature(BaseServer.get_environ).parameters) == ["self", "sid", "namespace"]
+    assert "namespace" in inspect.signature(EventNamespace.__init__).parameters
+    assert reflex_adapter.connection_scope("sid-1") is None  # no app serves sockets in the unit tests
+    assert reflex_adapter.frontend_url() == rx.config.get_config().deploy_url
+
+
 def check_page_address() -> None:
     root = _root()
     reflex_internals.set_router_data(root, {"pathname": "/p", "asPath": "/p?token=t&a=1", "query": {"token": "t"}})
@@ -174,6 +188,7 @@ APP_INTERNALS: dict[str, Callable[[], None]] = {
     "override_base_method": check_override_base_method,
     "root_state, stored_value, store_quietly": check_root_state_and_storage,
     "tab_sockets": check_tab_sockets,
+    "connection_scope, frontend_url": check_connection_scope,
     "page_address, replace_router_*": check_page_address,
     "wrap_state_loading, wrap_tab_linking": check_state_and_tab_managers,
     "js_expression, bundled_function, call_function_event": check_compiled_browser_calls,

@@ -16,6 +16,7 @@ import pytest
 
 from scripts.stack import NGINX_DIR, PROJECT_ROOT
 from sms2fa_app.api.plivo import MAX_BODY_BYTES
+from sms2fa_app.api.session_cookie import COOKIE_ENDPOINT_PATH
 from sms2fa_app.backend.delivery.callbacks import MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH
 from tests.conftest import TEST_SECRET
 from tests.support.nginx_config import Location, location_for, locations
@@ -128,11 +129,13 @@ def test_docs_routes_names_every_route(served: dict[str, Any]) -> None:
 
 def test_nginx_forwards_only_the_plivo_callbacks_and_only_as_posts(shipped: list[Location]) -> None:
     """Review round 2, L3: Plivo posts to two paths (answer_method and the report's method are POST): nginx forwards
-    those two, refuses any other method on them, and answers every other /api/ path itself."""
-    for path in CALLBACKS:
+    those two, refuses any other method on them, and answers every other /api/ path itself. The pages' cookie
+    exchange (issue 22) is the one other /api/ path, POST only too."""
+    for path in (*CALLBACKS, COOKIE_ENDPOINT_PATH):
         location = location_for(shipped, path)
         assert location is not None and location.proxies_to(UPSTREAM), f"{path}: {location}"
         assert re.search(r"limit_except\s+POST\s*\{\s*deny\s+all;\s*\}", location.body), f"{path}: {location}"
-    for path in ("/api/", "/api/other", "/api/plivo/", "/api/plivo/message-status/x", "/api/plivo/voice-answerx"):
+    others = ("/api/", "/api/other", "/api/plivo/", "/api/plivo/message-status/x", "/api/plivo/voice-answerx")
+    for path in (*others, "/api/session/cookie/x", "/api/session/"):
         location = location_for(shipped, path)
         assert location is None or not location.proxies_to(UPSTREAM), f"{path} is forwarded by {location}"

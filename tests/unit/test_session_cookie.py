@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sms2fa_app.api.session_cookie import page_origins
 from sms2fa_app.backend.identity.session_cookie import CookiePolicy, cookie_policy, read_cookie, session_digest
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.config import ConfigError, load_settings
+from tests.unit.test_config import PRODUCTION, load
 
 
 def test_development_cookie_is_plain_http_only_and_host_only() -> None:
@@ -36,3 +38,11 @@ def test_reading_the_session_cookie_takes_only_its_own_name() -> None:
     digest = session_digest(header, CookiePolicy(secure=False))
     assert digest is not None and digest.hex == token_digest("abc")
     assert session_digest("sms2fa_session=" + "a" * 500, CookiePolicy(secure=False)) is None
+
+
+def test_the_pages_origins_are_app_url_and_the_development_frontend(tmp_path) -> None:
+    development = page_origins(load_settings({"DATA_DIR": str(tmp_path)}), "http://localhost:3000")
+    assert development == {"http://localhost:3000", "http://127.0.0.1:3000"}
+    production = load(tmp_path, **PRODUCTION)
+    assert page_origins(production, "http://localhost:3000") == {"https://sms2fa.example.com"}  # Reflex's default
+    assert page_origins(production, "https://sms2fa.example.com") == {"https://sms2fa.example.com"}

@@ -77,6 +77,27 @@ def read_cookie(cookie_header: str | None, name: str) -> str | None:
     return None
 
 
+# Where the websocket's handshake leaves the browser's credentials for the app (api/socket_path.py takes the Cookie
+# header out of the ASGI scope before Reflex copies the scope's headers into state it stores).
+HANDSHAKE_SCOPE_KEY = "sms2fa.credentials"
+
+
+@dataclass(frozen=True)
+class BrowserCredentials:
+    """The digests of the tokens a browser's cookies carried (None: that cookie was absent or could not be one)."""
+
+    session: TokenDigest | None = None
+    device: TokenDigest | None = None
+
+
+NO_CREDENTIALS = BrowserCredentials()
+
+
+def browser_credentials(cookie_header: str | None, policy: CookiePolicy) -> BrowserCredentials:
+    """The digests of the session and remembered-device cookies in a Cookie header."""
+    return BrowserCredentials(session_digest(cookie_header, policy), device_digest(cookie_header, policy))
+
+
 def session_digest(cookie_header: str | None, policy: CookiePolicy) -> TokenDigest | None:
     """The digest of the session token in a Cookie header, or None when there is none that could be one."""
     return TokenDigest.of(read_cookie(cookie_header, policy.session_name))

@@ -128,7 +128,7 @@ async def test_deleting_the_account_needs_the_box_ticked(services: Services) -> 
     assert state.error_id == words.settings.CONFIRM_DELETE_MISSING.id and services.accounts.get(1) is not None
     events = await run(state.delete_account({"confirm": "on"}))
     assert redirect_path(events) == "/login" and services.accounts.get(1) is None
-    assert state.session_token == "" and state.signed_in_email == ""
+    assert state._session_token == "" and state.signed_in_email == ""
     # Said on the login page, once (a page message: the CSP forbids server-sent toasts).
     root = state._owner("step")
     while root.parent_state is not None:

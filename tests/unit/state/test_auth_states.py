@@ -40,8 +40,8 @@ async def test_sign_up_creates_the_account_signs_in_and_redirects(services: Serv
     state = make_state(SignupState)
     events = await run(state.sign_up(signup_form("Ada@Example.com")))
     assert redirect_path(events) == "/dashboard"
-    assert state.session_token and not state.loading
-    session = services.sessions.resolve(state.session_token)
+    assert state._session_token and not state.loading
+    session = services.sessions.resolve(state._session_token)
     assert session.is_authenticated
     assert services.accounts.get(session.user_id).email == "ada@example.com"
 
@@ -63,7 +63,7 @@ async def test_sign_up_errors_sit_next_to_their_field_and_change_nothing(
     state = make_state(SignupState)
     events = await run(state.sign_up(form))
     assert words.message_id(getattr(state, field)) == message_id
-    assert redirect_path(events) is None and state.session_token == ""
+    assert redirect_path(events) is None and state._session_token == ""
     assert count(services, User) == 0 and count(services, LoginSession) == 0
 
 
@@ -91,7 +91,7 @@ async def test_log_in_without_2fa_goes_to_the_dashboard(services: Services) -> N
     state = make_state(LoginState)
     events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert redirect_path(events) == "/dashboard"
-    assert services.sessions.resolve(state.session_token).is_authenticated
+    assert services.sessions.resolve(state._session_token).is_authenticated
 
 
 async def test_log_in_with_2fa_stops_at_the_challenge(services: Services) -> None:
@@ -99,7 +99,7 @@ async def test_log_in_with_2fa_stops_at_the_challenge(services: Services) -> Non
     state = make_state(LoginState)
     events = await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     assert redirect_path(events) == "/2fa-challenge"
-    assert services.sessions.resolve(state.session_token).awaiting_second_factor
+    assert services.sessions.resolve(state._session_token).awaiting_second_factor
     guard = await run(state.require_authenticated())
     assert redirect_path(guard) == "/2fa-challenge"
     assert state.signed_in_email == ""
@@ -121,7 +121,7 @@ async def test_log_in_failures_show_one_message_and_start_no_session(
     state = make_state(LoginState)
     events = await run(state.log_in(form))
     assert state.error == message and redirect_path(events) is None
-    assert state.session_token == "" and count(services, LoginSession) == 0
+    assert state._session_token == "" and count(services, LoginSession) == 0
 
 
 async def test_log_in_throttled_says_when_to_try_again(services: Services) -> None:
@@ -133,16 +133,16 @@ async def test_log_in_throttled_says_when_to_try_again(services: Services) -> No
     assert state.error_id == "login.throttled"
     # the page counts the throttle's 15 minutes down from this deadline (epoch ms)
     assert state.throttled_until == round((services.clock.now() + 15 * 60) * 1000)
-    assert state.session_token == ""
+    assert state._session_token == ""
 
 
 async def test_log_in_replaces_an_earlier_session(services: Services) -> None:
     create_user(services)
     state = make_state(LoginState)
     await deliver(state, session_token=log_in(services).token)
-    earlier = state.session_token
+    earlier = state._session_token
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
-    assert state.session_token != earlier
+    assert state._session_token != earlier
     assert services.sessions.resolve(earlier) is None
 
 
@@ -159,7 +159,7 @@ async def test_dashboard_guard_sends_unknown_tokens_to_login(services: Services,
     state = make_state(SessionState)
     await deliver(state, session_token=token)
     assert redirect_path(await run(state.require_authenticated())) == "/login"
-    assert state.signed_in_email == "" and state.session_token == ""
+    assert state.signed_in_email == "" and state._session_token == ""
 
 
 async def test_dashboard_guard_after_expiry(services: Services, clock) -> None:
@@ -200,7 +200,7 @@ async def test_log_out_deletes_the_server_session(services: Services) -> None:
     state.signed_in_email = "ada@example.com"
     assert redirect_path(await run(state.log_out())) == "/login"
     assert services.sessions.resolve(token) is None
-    assert state.session_token == "" and state.signed_in_email == ""
+    assert state._session_token == "" and state.signed_in_email == ""
     assert count(services, LoginSession) == 0
 
 

@@ -52,7 +52,7 @@ async def test_the_challenge_page_texts_a_code_at_once_and_shows_only_the_ending
     assert [text.to for text in gateway.sent] == [PHONE]
     assert challenge.phone_ending == "1212"
     assert resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
-    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
+    assert services.sessions.resolve(challenge._session_token).awaiting_second_factor
     await run(challenge.load())  # a reload texts nothing new while the code is pending
     assert len(gateway.sent) == 1 and resend_wait(challenge, clock) == services.settings.otp_resend_cooldown_seconds
 
@@ -61,12 +61,12 @@ async def test_right_code_rotates_the_token_and_redirects(
     services: Services, gateway: RecordingGateway, enrolled
 ) -> None:
     challenge = await login(services)
-    pending_token = challenge.session_token
+    pending_token = challenge._session_token
     events = await run(challenge.verify({"code": gateway.sent[-1].code}))
     assert redirect_path(events) == "/dashboard"
-    assert challenge.session_token != pending_token
+    assert challenge._session_token != pending_token
     assert services.sessions.resolve(pending_token) is None
-    assert services.sessions.resolve(challenge.session_token).is_authenticated
+    assert services.sessions.resolve(challenge._session_token).is_authenticated
     assert challenge.error == "" and not challenge.verifying
 
 
@@ -91,7 +91,7 @@ async def test_wrong_code_says_tries_left_then_burns(services: Services, gateway
     events = await run(challenge.verify({"code": code}))
     assert redirect_path(events) is None
     assert challenge.error_id == "challenge.code_expired"
-    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
+    assert services.sessions.resolve(challenge._session_token).awaiting_second_factor
 
 
 @pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "12345x"])
@@ -110,7 +110,7 @@ async def test_a_copy_of_the_code_that_lost_the_race_is_told_it_was_used_not_loc
 ) -> None:
     challenge = await login(services)
     code = gateway.sent[-1].code
-    session = services.sessions.resolve(challenge.session_token)
+    session = services.sessions.resolve(challenge._session_token)
     winner = services.otp.verify_code(
         purpose=Purpose.LOGIN, user_id=session.user_id, session_id=session.session_id, code=code
     )  # a parallel request with the same code got there first
@@ -269,4 +269,4 @@ async def test_backend_outage_fails_closed(
     events = await run(challenge.verify({"code": gateway.sent[-1].code}))
     assert redirect_path(events) is None
     assert challenge.error_id == "common.service_unavailable"
-    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
+    assert services.sessions.resolve(challenge._session_token).awaiting_second_factor

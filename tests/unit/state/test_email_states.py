@@ -32,7 +32,7 @@ async def test_sign_up_says_check_your_email_whoever_owns_the_address(services: 
     for email in ("new@example.com", "taken@example.com"):
         state = make_state(SignupState)
         events = await run(state.sign_up(form(email)))
-        assert redirect_path(events) is None and state.session_token == ""
+        assert redirect_path(events) is None and state._session_token == ""
         assert (state.email_error, state.password_error, state.form_error) == ("", "", "")
         shown.append(state.check_email.replace(email, "<address>"))
     assert shown[0] == shown[1] == words.login.CHECK_EMAIL_DETAIL.format(email="<address>")
@@ -55,10 +55,10 @@ async def test_an_unconfirmed_address_reads_as_a_wrong_password_and_its_owner_ge
     services.jobs.drain()
     login = make_state(LoginState)
     await run(login.log_in({"email": ADA, "password": PASSWORD}))
-    unconfirmed = (login.error, login.notice, login.session_token)
+    unconfirmed = (login.error, login.notice, login._session_token)
     wrong = make_state(LoginState)
     await run(wrong.log_in({"email": ADA, "password": "not the passphrase"}))
-    assert unconfirmed == (wrong.error, wrong.notice, wrong.session_token) == (words.login.INVALID_CREDENTIALS, "", "")
+    assert unconfirmed == (wrong.error, wrong.notice, wrong._session_token) == (words.login.INVALID_CREDENTIALS, "", "")
     assert client_dict(login) == client_dict(wrong)  # nothing on the page tells them apart
     services.jobs.drain()
     assert len(mailer.to(ADA)) == 2

@@ -57,10 +57,10 @@ async def test_a_form_of_the_wrong_shape_gets_a_short_message_and_changes_nothin
     state = make_state(LoginState)
     events = await run(state.log_in(form_data))
     assert events == [] and state.error_id == words.common.INVALID_REQUEST.id
-    assert state.session_token == "" and not state.loading
+    assert state._session_token == "" and not state.loading
     signup = make_state(SignupState)
     assert await run(signup.sign_up(form_data)) == []
-    assert words.message_id(signup.form_error) == words.common.INVALID_REQUEST.id and signup.session_token == ""
+    assert words.message_id(signup.form_error) == words.common.INVALID_REQUEST.id and signup._session_token == ""
 
 
 @pytest.mark.parametrize("answer", [None, 7, {"id": "x"}, ["a"], "x" * (MAX_CREDENTIAL_JSON_LENGTH + 1)])
@@ -77,7 +77,7 @@ async def test_a_field_the_page_did_not_render_is_empty(services: Services) -> N
     create_user(services)
     state = make_state(LoginState)
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD, "code": None}))
-    assert state.error == "" and state.session_token != ""
+    assert state.error == "" and state._session_token != ""
 
 
 async def test_unknown_or_missing_arguments_are_refused(services: Services) -> None:
@@ -248,7 +248,7 @@ async def test_the_password_is_hashed_and_the_code_texted_without_the_state_lock
     monkeypatch.setattr(services.otp, "request_code", request_code)
     form = {"email": "ada@example.com", "password": PASSWORD}
     events = await run(LoginState.event_handlers["log_in"].fn(proxy, form))
-    assert redirect_path(events) == "/2fa-challenge" and login.session_token and not login.loading
+    assert redirect_path(events) == "/2fa-challenge" and login._session_token and not login.loading
     assert proxy.cycles == 2  # raise the busy flag; lower it and apply the result
     challenge = await login.get_state(ChallengeState)
     challenge_proxy = _Locked(challenge)

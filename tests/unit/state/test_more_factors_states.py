@@ -121,7 +121,7 @@ async def sign_in_remembering_the_device(
     clock.advance(61)
     _login, challenge, _ = await challenge_for(services)
     await run(challenge.verify({"code": gateway.sent[-1].code, "remember": "on"}))
-    assert challenge.device_token
+    assert challenge._device_token
     return challenge
 
 
@@ -129,10 +129,10 @@ async def test_remembered_device_skips_the_challenge_until_forgotten(
     services: Services, gateway: RecordingGateway, clock: FakeClock
 ) -> None:
     state = await enrolled_settings(services, gateway)
-    device_token = (await sign_in_remembering_the_device(services, gateway, clock)).device_token
+    device_token = (await sign_in_remembering_the_device(services, gateway, clock))._device_token
     login, _challenge, events = await challenge_for(services, device_token)
     assert redirect_path(events) == "/dashboard"
-    assert services.sessions.resolve(login.session_token).is_authenticated
+    assert services.sessions.resolve(login._session_token).is_authenticated
     await run(state.load())
     assert len(state.devices) == 1
     await run(state.forget_device(state.devices[0]["id"]))
@@ -146,8 +146,8 @@ async def test_a_factor_change_voids_remembered_devices(
 ) -> None:
     state = await enrolled_settings(services, gateway)
     challenge = await sign_in_remembering_the_device(services, gateway, clock)
-    device_token = challenge.device_token
-    await deliver(state, session_token=challenge.session_token)
+    device_token = challenge._device_token
+    await deliver(state, session_token=challenge._session_token)
     await reauthenticate(state, gateway, clock, Operation.CHANGE_NUMBER)
     clock.advance(61)
     await run(state.send_enroll_code({"phone": "+14155552671"}))

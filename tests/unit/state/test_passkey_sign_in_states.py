@@ -78,6 +78,6 @@ async def test_an_unverified_account_cannot_sign_in_with_its_passkey(
     login = make_state(LoginState)
     await passkey_attempt(login, authenticator)
     # what a passkey that didn't sign in says; the address's owner gets a new link by mail, as after a password
-    assert login.error_id == "challenge.passkey.expired" and not login.session_token
+    assert login.error_id == "challenge.passkey.expired" and not login._session_token
     services.jobs.drain()
     assert mailer.last_link("ada@example.com", "/verify-email")

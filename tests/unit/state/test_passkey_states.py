@@ -78,16 +78,16 @@ async def test_the_passkey_passes_the_challenge_under_a_new_token(
     services: Services, ada: int, authenticator: SoftAuthenticator
 ) -> None:
     challenge = await at_challenge(services)
-    pending_token = challenge.session_token
+    pending_token = challenge._session_token
     await run(challenge.start_passkey({"remember": "on"}))
     ceremony, options = browser_ceremony(challenge)
     assert ceremony == "get" and callback_handler(challenge) == "finish_passkey"
     events = await run(challenge.finish_passkey(authenticator.get(options)))
     assert redirect_path(events) == "/dashboard"
-    assert challenge.session_token != pending_token and services.sessions.resolve(pending_token) is None
-    session = services.sessions.resolve(challenge.session_token)
+    assert challenge._session_token != pending_token and services.sessions.resolve(pending_token) is None
+    session = services.sessions.resolve(challenge._session_token)
     assert session is not None and session.is_authenticated
-    assert challenge.device_token  # "remember this device" was ticked on the passkey form
+    assert challenge._device_token  # "remember this device" was ticked on the passkey form
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ async def test_a_cancelled_or_impossible_ceremony_says_so_and_keeps_the_other_fa
     await run(challenge.start_passkey({}))
     events = await run(challenge.finish_passkey(answer))
     assert redirect_path(events) is None and challenge.error_id == message_id
-    assert services.sessions.resolve(challenge.session_token).awaiting_second_factor
+    assert services.sessions.resolve(challenge._session_token).awaiting_second_factor
     await run(challenge.use_method(Factor.RECOVERY))
     assert challenge.method == Factor.RECOVERY
 
@@ -140,7 +140,7 @@ async def test_sign_in_with_a_passkey_needs_no_password(
     assert login._passkey_handle and login._passkey_handle not in str(client_dict(login))
     events = await run(login.finish_passkey_sign_in(authenticator.get(options)))
     assert redirect_path(events) == "/dashboard"
-    session = services.sessions.resolve(login.session_token)
+    session = services.sessions.resolve(login._session_token)
     assert session is not None and session.user_id == ada and session.is_authenticated
     assert login._passkey_handle == ""  # the answer used it up
 
@@ -154,14 +154,14 @@ async def test_an_unknown_passkey_or_a_replay_does_not_sign_in(
     await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     await run(login.finish_passkey_sign_in(stranger.get(options)))
-    assert login.error_id == words.login.PASSKEY_SIGN_IN_FAILED.id and not login.session_token
+    assert login.error_id == words.login.PASSKEY_SIGN_IN_FAILED.id and not login._session_token
     await run(login.start_passkey_sign_in({}))
     _, options = browser_ceremony(login)
     answer = authenticator.get(options)
     assert redirect_path(await run(login.finish_passkey_sign_in(answer))) == "/dashboard"
     await run(login.log_out())
     await run(login.finish_passkey_sign_in(answer))  # the same answer again: its challenge and handle are spent
-    assert login.error_id == words.login.PASSKEY_SIGN_IN_FAILED.id and not login.session_token
+    assert login.error_id == words.login.PASSKEY_SIGN_IN_FAILED.id and not login._session_token
 
 
 async def test_a_cancelled_sign_in_points_to_the_password(services: Services, ada: int) -> None:
@@ -201,7 +201,7 @@ async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
 ) -> None:
     create_user(services, phone=PHONE)
     state = await signed_in_settings(services)
-    old_token, epoch = state.session_token, services.accounts.get(1).factor_epoch
+    old_token, epoch = state._session_token, services.accounts.get(1).factor_epoch
     await run(state.create_passkey({"name": "Laptop"}))  # not at the step (no grant yet): nothing happens
     assert state.step == Step.STATUS and state.passkey_creation == "" and state.error == ""
     await run(state.start(Operation.ADD_PASSKEY))
@@ -213,7 +213,7 @@ async def test_adding_a_passkey_needs_reauthentication_and_ends_in_the_finish(
     await run(state.finish_passkey(authenticator.create(options)))
     assert state.step == Step.STATUS and state.notice_id == words.settings.PASSKEY_ADDED.id
     assert [(p["name"], p["one_step"]) for p in state.passkeys] == [("Work laptop", "yes")]
-    assert state.session_token != old_token and services.accounts.get(1).factor_epoch == epoch + 1
+    assert state._session_token != old_token and services.accounts.get(1).factor_epoch == epoch + 1
 
 
 async def test_a_refused_or_cancelled_creation_stays_on_the_step(

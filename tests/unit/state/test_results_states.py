@@ -92,7 +92,7 @@ async def test_a_recovery_sign_in_puts_a_banner_on_the_dashboard_once(
     await run(challenge.use_method(Factor.RECOVERY))
     assert redirect_path(await run(challenge.verify({"code": codes[0]}))) == "/dashboard"
     dashboard = await challenge.get_state(DashboardState)
-    await deliver(dashboard, session_token=challenge.session_token or "")
+    await deliver(dashboard, session_token=challenge._session_token or "")
     await run(dashboard.load())
     assert words.message_id(dashboard.recovery_banner) == "recovery.used"
     assert dashboard.two_factor_enabled and "9 recovery codes left" in dashboard.methods_on
@@ -134,7 +134,7 @@ async def test_changing_the_number_says_where_codes_go_and_what_was_signed_out(
 ) -> None:
     state = await enrolled_settings(services, gateway)
     challenge = await sign_in_remembering_the_device(services, gateway, clock)
-    await deliver(state, session_token=challenge.session_token, device_token=challenge.device_token)
+    await deliver(state, session_token=challenge._session_token, device_token=challenge._device_token)
     await run(state.load())
     assert [device["current"] for device in state.devices] == ["yes"]
     assert state.devices[0]["times"] == "Remembered today · last used today"

@@ -1,7 +1,8 @@
-"""The browser's tokens are bound to the connection that delivered them, and Reflex state never keeps them raw.
+"""The browser's credentials are bound to the connection that delivered them, and Reflex state never keeps them raw.
 
 Events are fed through the BrowserTokens middleware as Reflex does before every handler; `on_connection` sets the
-socket.io session id Reflex writes into the state's router data for each event.
+socket.io session id Reflex writes into the state's router data for each event, and `handshakes` holds the
+credentials each connection's handshake carried (api/socket_path.py keeps their digests in the ASGI scope).
 """
 
 from __future__ import annotations
@@ -9,20 +10,21 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+import pytest
 import reflex as rx
 
-from sms2fa_app.backend.infra.crypto import token_digest
+from sms2fa_app.backend.identity.session_cookie import BrowserCredentials
+from sms2fa_app.backend.infra.crypto import TokenDigest, token_digest
 from sms2fa_app.backend.services import Services
-from sms2fa_app.reflex_adapter import delta_key
+from sms2fa_app.reflex_adapter import delta_key, page_change_event_name
+from sms2fa_app.state import session as session_module
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.session import _HYDRATE, _PAGE_CHANGE, BrowserTokens, SessionState
+from sms2fa_app.state.session import _HYDRATE, BrowserTokens, SessionState
 from tests.support import reflex_internals
 from tests.support.factories import PASSWORD, create_user
 from tests.support.states import make_state, redirect_path, run
 
-SESSION_KEY = f"{SessionState.get_full_name()}.{delta_key('session_token')}"
-DEVICE_KEY = f"{SessionState.get_full_name()}.{delta_key('device_token')}"
-OTHER_KEY = f"reflex___state____state.some_state.{delta_key('theme')}"
+TICKET_KEY = delta_key("cookie_ticket")
 
 
 def root_of(state: Any) -> Any:
@@ -37,9 +39,21 @@ def on_connection(state: Any, sid: str) -> None:
     reflex_internals.set_router_data(root, {"sid": sid, "token": "tab-1"})
 
 
-async def receive(state: Any, name: str, storage: dict[str, Any] | None = None) -> rx.event.Event:
+@pytest.fixture
+def handshakes(monkeypatch: pytest.MonkeyPatch) -> dict[str, BrowserCredentials]:
+    """connection id -> the credentials its handshake's cookies carried (none for an unknown connection)."""
+    known: dict[str, BrowserCredentials] = {}
+    monkeypatch.setattr(session_module, "_handshake_credentials", lambda sid: known.get(sid, BrowserCredentials()))
+    return known
+
+
+def cookies(session: str = "", device: str = "") -> BrowserCredentials:
+    return BrowserCredentials(TokenDigest.of(session), TokenDigest.of(device))
+
+
+async def receive(state: Any, name: str, payload: dict[str, Any] | None = None) -> rx.event.Event:
     """Run the middleware for one event of the current connection; returns the event as the handler gets it."""
-    event = rx.event.Event(name=name, payload={"vars": storage} if storage is not None else {})
+    event = rx.event.Event(name=name, payload=payload or {})
     assert await BrowserTokens().preprocess(None, root_of(state), event) is None
     return event
 
@@ -51,23 +65,31 @@ def signed_in(services: Services) -> str:
     return issued.token
 
 
-async def test_the_token_is_taken_out_of_the_event_and_only_its_digest_is_kept(services: Services) -> None:
+def ticket_in(delta: dict[str, Any]) -> str:
+    return delta.get(SessionState.get_full_name(), {}).get(TICKET_KEY, "")
+
+
+async def test_the_hydrate_binds_the_handshake_cookie_and_keeps_only_its_digest(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
     token = signed_in(services)
     state = make_state(LoginState)
     on_connection(state, "sid-a")
-    event = await receive(state, _HYDRATE, {SESSION_KEY: token, OTHER_KEY: "dark"})
-    assert event.payload["vars"] == {OTHER_KEY: "dark"}  # Reflex applies the rest as usual, never the token
-    assert state.session_token == ""
+    handshakes["sid-a"] = cookies(token)
+    await receive(state, _HYDRATE, {"vars": {}})
     assert state._session_binding == ("sid-a", token_digest(token))
     assert token not in repr(root_of(state).__dict__) and token.encode() not in pickle.dumps(root_of(state))
     assert (await state._session()) is not None
 
 
-async def test_another_connection_with_the_same_tab_gets_nothing_and_clears_the_page(services: Services) -> None:
+async def test_another_connection_with_the_same_tab_gets_nothing_and_clears_the_page(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
     token = signed_in(services)
     state = make_state(SessionState)
     on_connection(state, "sid-a")
-    await receive(state, _HYDRATE, {SESSION_KEY: token})
+    handshakes["sid-a"] = cookies(token)
+    await receive(state, _HYDRATE)
     state.signed_in_email = "ada@example.com"
 
     on_connection(state, "sid-replay")  # the tab id, replayed: no hydrate, straight to a handler
@@ -76,92 +98,120 @@ async def test_another_connection_with_the_same_tab_gets_nothing_and_clears_the_
     assert state.signed_in_email == ""
     events = await run(state.require_authenticated())
     assert redirect_path(events) == "/login"
-    assert state.session_token == ""  # nothing is sent to wipe the real browser's storage either
+    assert not ticket_in(root_of(state).get_delta())  # nothing is sent to clear the real browser's cookie either
 
 
-async def test_a_reconnect_that_delivers_the_same_token_keeps_the_page(services: Services) -> None:
-    token = signed_in(services)
-    state = make_state(SessionState)
-    on_connection(state, "sid-a")
-    await receive(state, _HYDRATE, {SESSION_KEY: token})
-    state.signed_in_email = "ada@example.com"
-    on_connection(state, "sid-b")  # a new socket after a worker restart: the browser hydrates first
-    await receive(state, _HYDRATE, {SESSION_KEY: token})
-    assert state.signed_in_email == "ada@example.com"
-    assert state._session_binding == ("sid-b", token_digest(token))
-
-
-async def test_a_hydrate_without_the_token_or_with_another_one_clears_the_page(services: Services) -> None:
-    token = signed_in(services)
-    state = make_state(SessionState)
-    on_connection(state, "sid-a")
-    await receive(state, _HYDRATE, {SESSION_KEY: token})
-    state.signed_in_email = "ada@example.com"
-    on_connection(state, "sid-b")
-    await receive(state, _HYDRATE, {})  # hydrate with a stolen tab id, without the browser's storage
-    assert state.signed_in_email == "" and state._token() is None
-
-    await receive(state, _PAGE_CHANGE, {SESSION_KEY: token})
-    state.signed_in_email = "ada@example.com"
-    await receive(state, _PAGE_CHANGE, {SESSION_KEY: "another-browser-token"})
-    assert state.signed_in_email == ""
-
-
-async def test_a_page_change_keeps_a_token_it_does_not_mention(services: Services) -> None:
-    token = signed_in(services)
-    state = make_state(SessionState)
-    on_connection(state, "sid-a")
-    await receive(state, _HYDRATE, {SESSION_KEY: token, DEVICE_KEY: "device-token"})
-    await receive(state, _PAGE_CHANGE, {SESSION_KEY: token})
-    assert state._device() is not None and state._token() is not None
-
-
-async def test_anything_but_a_short_string_binds_nothing(services: Services) -> None:
-    state = make_state(SessionState)
-    on_connection(state, "sid-a")
-    for value in ({"$ne": ""}, ["token"], 7, None, "x" * 200, ""):
-        await receive(state, _HYDRATE, {SESSION_KEY: value})
-        assert state._token() is None
-
-
-async def test_an_issued_token_reaches_the_browser_once_and_never_stays(services: Services) -> None:
-    create_user(services)
-    state = make_state(LoginState)
-    on_connection(state, "sid-a")
-    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
-    issued = state.session_token
-    assert issued and state._session_binding == ("sid-a", token_digest(issued))
-    assert issued.encode() not in pickle.dumps(state.parent_state.parent_state)  # what Redis would store
-    delta = root_of(state).get_delta()
-    assert delta[SessionState.get_full_name()][delta_key("session_token")] == issued
-    assert state.session_token == ""
-    reflex_internals.mark_delivered(root_of(state))  # Reflex cleans the tree once the update is delivered
-    assert SessionState.get_full_name() not in root_of(state).get_delta()  # sent once
-    assert (await state._session()) is not None  # the digest still resolves on this connection
-
-
-async def test_logging_out_wipes_the_browser_copy_only_on_the_connection_that_delivered_it(
-    services: Services,
+async def test_a_reconnect_that_delivers_the_same_cookie_keeps_the_page(
+    services: Services, handshakes: dict[str, BrowserCredentials]
 ) -> None:
     token = signed_in(services)
     state = make_state(SessionState)
     on_connection(state, "sid-a")
-    await receive(state, _HYDRATE, {SESSION_KEY: token})
+    handshakes["sid-a"] = handshakes["sid-b"] = cookies(token)
+    await receive(state, _HYDRATE)
+    state.signed_in_email = "ada@example.com"
+    on_connection(state, "sid-b")  # a new socket after a worker restart: the browser hydrates first
+    await receive(state, _HYDRATE)
+    assert state.signed_in_email == "ada@example.com"
+    assert state._session_binding == ("sid-b", token_digest(token))
+
+
+async def test_a_hydrate_without_the_cookie_or_with_another_one_clears_the_page(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
+    token = signed_in(services)
+    state = make_state(SessionState)
+    on_connection(state, "sid-a")
+    handshakes["sid-a"] = cookies(token)
+    await receive(state, _HYDRATE)
+    state.signed_in_email = "ada@example.com"
+    on_connection(state, "sid-b")
+    await receive(state, _HYDRATE)  # hydrate with a stolen tab id, without the browser's cookie
+    assert state.signed_in_email == "" and state._token() is None
+
+    on_connection(state, "sid-c")
+    handshakes["sid-c"] = cookies(token)
+    await receive(state, _HYDRATE)
+    state.signed_in_email = "ada@example.com"
+    on_connection(state, "sid-d")
+    handshakes["sid-d"] = cookies("another-browser-token")
+    await receive(state, _HYDRATE)
+    assert state.signed_in_email == ""
+
+
+async def test_other_events_of_the_connection_keep_its_credentials(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
+    token = signed_in(services)
+    state = make_state(SessionState)
+    on_connection(state, "sid-a")
+    handshakes["sid-a"] = cookies(token, "device-token")
+    await receive(state, _HYDRATE)
+    await receive(state, page_change_event_name(), {"vars": {}})
+    await receive(state, f"{SessionState.get_full_name()}.require_authenticated")
+    assert state._device() is not None and state._token() is not None
+
+
+async def test_a_token_issued_on_the_connection_outlives_its_older_handshake_cookie(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
+    """The server binds what it issues to the issuing connection; a later hydrate on that same connection still
+    carries the handshake's older cookie (or none), which must not undo the sign-in."""
+    create_user(services)
+    state = make_state(LoginState)
+    on_connection(state, "sid-a")
+    await receive(state, _HYDRATE)  # no cookie yet
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    issued = state._session_binding
+    await receive(state, _HYDRATE)
+    assert state._session_binding == issued and (await state._session()) is not None
+
+
+async def test_an_issued_token_reaches_the_browser_only_as_a_ticket_and_never_stays(services: Services) -> None:
+    create_user(services)
+    state = make_state(LoginState)
+    on_connection(state, "sid-a")
+    await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
+    issued = state._session_token
+    assert issued and state._session_binding == ("sid-a", token_digest(issued))
+    assert issued.encode() not in pickle.dumps(state.parent_state.parent_state)  # what Redis would store
+    delta = root_of(state).get_delta()
+    ticket = ticket_in(delta)
+    assert ticket and issued not in str(delta)
+    assert services.cookie_tickets.redeem(ticket).session_token == issued
+    assert state._session_token == ""
+    reflex_internals.mark_delivered(root_of(state))  # Reflex cleans the tree once the update is delivered
+    assert not ticket_in(root_of(state).get_delta())  # sent once
+    assert (await state._session()) is not None  # the digest still resolves on this connection
+
+
+async def test_logging_out_clears_the_cookie_only_on_the_connection_that_delivered_it(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
+    token = signed_in(services)
+    state = make_state(SessionState)
+    on_connection(state, "sid-a")
+    handshakes["sid-a"] = cookies(token)
+    await receive(state, _HYDRATE)
     await state._forget()
-    assert "session_token" in state.dirty_vars and state.session_token == ""
+    grant = services.cookie_tickets.redeem(ticket_in(root_of(state).get_delta()))
+    assert grant is not None and grant.clear_session == token_digest(token) and not grant.session_token
 
     fresh = make_state(SessionState)  # e.g. a state that expired: this connection delivered nothing yet
     on_connection(fresh, "sid-b")
     await fresh._forget()
-    assert "session_token" not in fresh.dirty_vars
+    assert not ticket_in(root_of(fresh).get_delta())
 
 
-async def test_the_first_token_a_state_sees_clears_nothing(services: Services) -> None:
+async def test_the_first_token_a_state_sees_clears_nothing(
+    services: Services, handshakes: dict[str, BrowserCredentials]
+) -> None:
     """A fresh state (a new tab, or one that expired) holds nobody's values: binding its first token resets no
     page state (with Redis that would load every page state of the tab)."""
     token = signed_in(services)
     login = make_state(LoginState)
     login.error = "shown before the token arrived"
     on_connection(login, "sid-a")
-    await receive(login, _HYDRATE, {SESSION_KEY: token})
+    handshakes["sid-a"] = cookies(token)
+    await receive(login, _HYDRATE)
     assert login.error == "shown before the token arrived"

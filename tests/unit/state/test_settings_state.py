@@ -216,7 +216,7 @@ async def test_logout_clears_every_per_user_value_and_late_keystrokes_are_ignore
     state.set_phone_input(NEW_PHONE)  # a debounced keystroke arriving after the wizard finished
     assert state.phone_input == "" and state.phone_preview == ""
     await run(state.log_out())
-    assert state.session_token == "" and state.phone_ending == "" and not state.two_factor_enabled
+    assert state._session_token == "" and state.phone_ending == "" and not state.two_factor_enabled
     assert state.step == Step.STATUS
 
 
@@ -258,9 +258,9 @@ async def test_a_factor_change_ends_other_sessions_and_rotates_this_one(
 ) -> None:
     state = await signed_in_settings(services)
     other = log_in(services)
-    before = state.session_token
+    before = state._session_token
     await enroll(state, gateway)
     assert state.step == Step.DONE
     assert services.sessions.resolve(other.token) is None
-    assert state.session_token != before and services.sessions.resolve(before) is None
-    assert services.sessions.resolve(state.session_token) is not None
+    assert state._session_token != before and services.sessions.resolve(before) is None
+    assert services.sessions.resolve(state._session_token) is not None

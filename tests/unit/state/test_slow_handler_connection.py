@@ -56,8 +56,8 @@ async def test_a_connection_that_took_the_tab_during_log_in_gets_no_session(
     assert state._session_binding[0] != ATTACKER, "the victim's new session was bound to the replaying connection"
     assert state._token() is None and (await state._session()) is None
     delta = root_of(state).get_delta()  # the update that would go to the tab's socket: the replaying one
-    sent = delta.get(SessionState.get_full_name(), {}).get(delta_key("session_token"), "")
-    assert not sent, "the victim's raw session token went out in the replaying connection's update"
+    sent = delta.get(SessionState.get_full_name(), {}).get(delta_key("cookie_ticket"), "")
+    assert not sent, "the victim's new session's ticket went out in the replaying connection's update"
     assert state.loading is False  # the busy flag still comes down
 
 
@@ -95,9 +95,9 @@ async def test_an_issued_token_goes_only_to_the_socket_it_was_issued_to(
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
 
     delta = root_of(state).get_delta()
-    assert not delta.get(SessionState.get_full_name(), {}).get(delta_key("session_token"), "")
+    assert not delta.get(SessionState.get_full_name(), {}).get(delta_key("cookie_ticket"), "")
     assert state._token() is None, "a token nobody received must not stay bound"
-    assert not stored_value(state, "session_token")
+    assert not stored_value(state, "_session_token")
 
 
 async def test_the_issued_token_reaches_the_socket_that_asked(services: Services) -> None:
@@ -106,4 +106,4 @@ async def test_the_issued_token_reaches_the_socket_that_asked(services: Services
     on_connection(state, "sid-victim")
     await run(state.log_in({"email": "ada@example.com", "password": PASSWORD}))
     delta = root_of(state).get_delta()
-    assert delta.get(SessionState.get_full_name(), {}).get(delta_key("session_token"), "")
+    assert delta.get(SessionState.get_full_name(), {}).get(delta_key("cookie_ticket"), "")
