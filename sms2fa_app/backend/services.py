@@ -39,6 +39,7 @@ from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.identity.email_links import EmailLinks
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
 from sms2fa_app.backend.identity.passwords import PasswordHasher
+from sms2fa_app.backend.identity.session_cookie import cookie_policy
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
 from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra.alerts import OperatorAlerts, OperatorMailer
@@ -51,6 +52,10 @@ from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
+from sms2fa_app.backend.protect.facts import FactsCache
+from sms2fa_app.backend.protect.rules import AccessRules
+from sms2fa_app.backend.protect.targets import ReturnTargets
+from sms2fa_app.backend.protect.verifier import Verifier
 from sms2fa_app.config import Settings, get_settings
 
 log = logging.getLogger("sms2fa.services")
@@ -91,6 +96,7 @@ class Services:
     alerts: OperatorAlerts
     admin: AdminServices
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
+    forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -136,6 +142,7 @@ def build_services(
     notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url))
     activity = Activity(database, clock, notices, settings.activity_retention_days)
     jobs.every(3600, activity.purge)
+    verify_cache = FactsCache(redis_client)
     sessions = SessionStore(
         database,
         clock,
@@ -146,6 +153,7 @@ def build_services(
             settings.max_sessions_per_user,
         ),
         activity,
+        ends=verify_cache,  # every session that ends leaves forward-auth's cache at once
     )
     limiter = WindowLimiter(redis_client, clock)
     tokens = LinkTokens(database, clock)
@@ -247,9 +255,17 @@ def build_services(
             redis_client=redis_client,
         ),
         housekeeping=housekeeping,
+        forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )
+
+
+def _forward_auth(settings: Settings, sessions: SessionStore, cache: FactsCache, clock: Clock) -> Verifier:
+    """The verifier of FORWARD_AUTH_RULES, returning browsers to APP_URL's host, COOKIE_DOMAIN's and the rules'."""
+    rules = AccessRules(settings.forward_auth_rules)
+    targets = ReturnTargets(settings.base_url, settings.cookie_domain, rules)
+    return Verifier(sessions, cache, rules, targets, cookie_policy(settings), clock)
 
 
 def _outbox_for(
