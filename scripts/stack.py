@@ -32,6 +32,11 @@ from scripts.stack_parts import Backend, Nginx, Postgres, Redis, StackError, fre
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = PROJECT_ROOT / "deploy" / "nginx"
 DEFAULT_WORKERS = 2
+# The app behind forward-auth (a second nginx server, in front of tests/support/echo_upstream.py): the rules the
+# stack tests walk through; `make stack` shows the same at protected_url.
+PROTECTED_APP_RULES = (
+    "bypass localhost /public/; deny localhost /forbidden/; one_factor localhost /one-factor/; two_factor localhost"
+)
 
 
 @dataclass(frozen=True)
@@ -79,11 +84,16 @@ class Stack:
     mail: Mapping[str, str] = field(default_factory=dict)  # the SMTP_* settings of the mail server
     settings: Mapping[str, str] = field(default_factory=dict)  # more app settings (limits, ...)
     metrics_token: str = field(default_factory=lambda: secrets.token_hex(32))
+    protected_port: int = 0  # nginx's second server: an app behind forward-auth
     backends: list[Backend] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
+        self.protected_port = self.protected_port or free_port()
+        from tests.support.echo_upstream import EchoUpstream  # the app to protect: shows the headers it gets
+
+        self.upstream = EchoUpstream()
         self.postgres = Postgres(self.root / "postgresql", secrets.token_urlsafe(24))
         self.redis = Redis(self.root / "redis", secrets.token_urlsafe(24))
         self.nginx = Nginx(self.root / "nginx", "", port=self.port)
@@ -112,6 +122,7 @@ class Stack:
             "WEBAUTHN_RP_ID": "localhost",
             "WEBAUTHN_ORIGIN": self.url,
             "OPERATOR_EMAIL": "ops@example.com",
+            "FORWARD_AUTH_RULES": PROTECTED_APP_RULES,
             **self.mail,
             **self.settings,
         }
@@ -121,6 +132,11 @@ class Stack:
         """Where browsers reach the app: nginx, on 127.0.0.1, by the name localhost (a domain name, as passkeys need
         for their relying-party id; a secure context, as 127.0.0.1 is)."""
         return f"http://localhost:{self.port}"
+
+    @property
+    def protected_url(self) -> str:
+        """The app behind forward-auth, through nginx (same host as the app: cookies ignore ports)."""
+        return f"http://localhost:{self.protected_port}"
 
     def _timed(self, name: str, started: float) -> None:
         self.timings[name] = round(time.monotonic() - started, 1)
@@ -152,6 +168,7 @@ class Stack:
             backend.wait_ready()
         self._timed("backends", started)
         started = time.monotonic()
+        self.upstream.start()
         self.nginx.config = self._nginx_config(client)
         self.nginx.start()
         self._timed("nginx", started)
@@ -210,6 +227,18 @@ http {{
         include {self.root / "csp.conf"};
         include {NGINX_DIR / "sms2fa-locations.conf"};
     }}
+    server {{
+        listen 127.0.0.1:{self.protected_port};
+        server_name localhost;
+        access_log {self.nginx.access_log} sms2fa;
+        include {NGINX_DIR / "sms2fa-forward-auth.conf"};
+        location / {{
+            include {NGINX_DIR / "sms2fa-auth-request.conf"};
+            proxy_pass {self.upstream.url};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
 }}
 """
 
@@ -228,6 +257,7 @@ http {{
     def stop(self) -> None:
         """Stop every process of the stack, the proxy first."""
         self.nginx.stop()
+        self.upstream.stop()
         for backend in self.backends:
             backend.stop()
         self.redis.stop()
@@ -284,6 +314,7 @@ def main() -> int:
         timings = stack.start()
         print(f"sms2fa: serving {stack.url} after {timings['total']:.0f}s ({timings})")
         print(f"sms2fa: workers {', '.join(b.url for b in stack.backends)}; /metrics with Bearer {stack.metrics_token}")
+        print(f"sms2fa: an app behind forward-auth at {stack.protected_url} ({PROTECTED_APP_RULES})")
         seen = mailed = 0
         while True:
             time.sleep(0.5)
