@@ -17,7 +17,6 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, delete, select
@@ -25,6 +24,7 @@ from sqlmodel import Session, col, delete, select
 from sms2fa_app.backend.assurance import Amr, Assurance, Level
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
+from sms2fa_app.backend.identity.session_ends import SessionEnds
 from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
@@ -114,15 +114,6 @@ _SESSION_AND_USER = (
     .join(User, col(User.id) == col(LoginSession.user_id))
     .where(col(LoginSession.token_hash) == bindparam("token_hash"))
 )
-
-
-class SessionEnds(Protocol):
-    """Told, after the commit, of every token digest that stopped naming a session (ended, expired, or replaced by
-    a new token) and of sessions whose facts changed: forward-auth's cache (backend/protect/facts.py)."""
-
-    def ended(self, digests: Sequence[str]) -> None: ...
-
-    def changed(self, digests: Sequence[str]) -> None: ...
 
 
 class SessionStore:
