@@ -286,9 +286,10 @@ class SessionStore:
             if record is None or self._expired(record, now):
                 return None
             fresh = new_token()
-            self._ended(db, [record.token_hash])
-            record.token_hash = token_digest(fresh)
             assurance = Assurance.from_stored(record.level, record.auth_time, record.amr)
+            if assurance.signed_in:  # a pending session's token never passed a verify: nothing to forget
+                self._ended(db, [record.token_hash])
+            record.token_hash = token_digest(fresh)
             reached = not assurance.signed_in
             if reached:
                 _store(record, assurance.adding(methods, now))

@@ -71,6 +71,11 @@ def _token_replaced(services: Services, _user: User, token: str, session: Active
         assert services.sessions.rotate(db, session.session_id) is not None
 
 
+def _advanced_again(services: Services, _user: User, token: str, _session: ActiveSession) -> None:
+    """A signed-in session given a new token by the sign-in path (a second factor presented again)."""
+    assert services.sessions.advance(token, (Amr.SMS,)) is not None
+
+
 def _expired_and_purged(services: Services, _user: User, _token: str, _session: ActiveSession) -> None:
     clock: FakeClock = services.clock  # type: ignore[assignment]
     clock.advance(services.settings.session_idle_seconds + 1)
@@ -86,6 +91,7 @@ ENDS: dict[str, End] = {
     "account_deleted": _delete_the_account,
     "session_cap": _pushed_out_by_newer_sessions,
     "token_rotated": _token_replaced,
+    "token_advanced": _advanced_again,
     "expired_and_purged": _expired_and_purged,
 }
 
