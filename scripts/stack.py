@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.frontend import BuildError, build, write_csp_include
-from scripts.stack_parts import Backend, Nginx, Postgres, Redis, StackError, free_port
+from scripts.stack_parts import Backend, Caddy, Nginx, Postgres, Redis, StackError, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = PROJECT_ROOT / "deploy" / "nginx"
+CADDY_SNIPPET = PROJECT_ROOT / "deploy" / "caddy" / "sms2fa-forward-auth.caddy"
 DEFAULT_WORKERS = 2
 # The app behind forward-auth (a second nginx server, in front of tests/support/echo_upstream.py): the rules the
 # stack tests walk through; `make stack` shows the same at protected_url.
@@ -94,6 +95,7 @@ class Stack:
         from tests.support.echo_upstream import EchoUpstream  # the app to protect: shows the headers it gets
 
         self.upstream = EchoUpstream()
+        self.caddy = Caddy(self.root / "caddy", "") if Caddy.installed() else None  # the same app, by forward_auth
         self.postgres = Postgres(self.root / "postgresql", secrets.token_urlsafe(24))
         self.redis = Redis(self.root / "redis", secrets.token_urlsafe(24))
         self.nginx = Nginx(self.root / "nginx", "", port=self.port)
@@ -172,6 +174,9 @@ class Stack:
         self.nginx.config = self._nginx_config(client)
         self.nginx.start()
         self._timed("nginx", started)
+        if self.caddy is not None:
+            self.caddy.config = self._caddy_config()
+            self.caddy.start()
         self._timed("total", began)
         return self.timings
 
@@ -242,6 +247,20 @@ http {{
 }}
 """
 
+    def _caddy_config(self) -> str:
+        """Caddy in front of the same echo app, any host (as nginx's only server on its port), no admin API."""
+        assert self.caddy is not None
+        worker = f"127.0.0.1:{self.backends[0].port}"
+        return f"""{{
+\tadmin off
+\tauto_https off
+}}
+http://:{self.caddy.port} {{
+\tbind 127.0.0.1
+\timport {CADDY_SNIPPET} {worker} 127.0.0.1:{self.upstream.port}
+}}
+"""
+
     def kill_backend(self, index: int) -> None:
         """A worker crashes (SIGKILL to it and everything it started)."""
         self.backends[index].kill()
@@ -257,6 +276,8 @@ http {{
     def stop(self) -> None:
         """Stop every process of the stack, the proxy first."""
         self.nginx.stop()
+        if self.caddy is not None:
+            self.caddy.stop()
         self.upstream.stop()
         for backend in self.backends:
             backend.stop()
@@ -315,6 +336,8 @@ def main() -> int:
         print(f"sms2fa: serving {stack.url} after {timings['total']:.0f}s ({timings})")
         print(f"sms2fa: workers {', '.join(b.url for b in stack.backends)}; /metrics with Bearer {stack.metrics_token}")
         print(f"sms2fa: an app behind forward-auth at {stack.protected_url} ({PROTECTED_APP_RULES})")
+        if stack.caddy is not None:
+            print(f"sms2fa: the same app behind Caddy's forward_auth at http://localhost:{stack.caddy.port}")
         seen = mailed = 0
         while True:
             time.sleep(0.5)
