@@ -16,7 +16,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +31,7 @@ from sms2fa_app.backend.assurance import Amr  # noqa: E402
 from sms2fa_app.backend.identity.session_cookie import cookie_policy  # noqa: E402
 from sms2fa_app.backend.services import build_services  # noqa: E402
 from sms2fa_app.config import load_settings  # noqa: E402
-from tests.support.app_server import app_environment, migrate, project_mirror, stop_group  # noqa: E402
+from tests.support.app_server import RunningApp, app_environment, migrate, project_mirror, start_app  # noqa: E402
 from tests.support.factories import create_user  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 
@@ -115,7 +114,7 @@ def run_phase(port: int, request: bytes, clients: int, seconds: float, expect: i
     return Phase(len(every), elapsed, 1000 * statistics.median(every), 1000 * p99)
 
 
-def start_worker(work: Path, redis_url: str) -> tuple[subprocess.Popen[bytes], int, dict[str, str]]:
+def start_worker(work: Path, redis_url: str) -> tuple[RunningApp, int]:
     """The app's backend, one production worker, migrated, answering /healthz."""
     environment = app_environment(
         work,
@@ -125,35 +124,23 @@ def start_worker(work: Path, redis_url: str) -> tuple[subprocess.Popen[bytes], i
         settings=SETTINGS,
         host="localhost",  # production wants APP_URL and a WebAuthn origin on a domain name
     )
-    environment["WEB_WORKERS"] = "1"
-    environment.pop("REFLEX_FRONTEND_PORT", None)  # a backend-only run refuses one
     port = int(environment["REFLEX_BACKEND_PORT"])
     project = project_mirror(work / "project")
     migrate(project, environment, work / "migrate.log")
-    command = ["reflex", "run", "--env", "prod", "--backend-only", "--backend-port", str(port)]
-    with (work / "app.log").open("ab") as log:
-        process = subprocess.Popen(
-            [*command, "--backend-host", "127.0.0.1"],
-            cwd=project,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    app = start_app(project, environment, work / "app.log", backend_only=True)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the app exited:\n{(work / 'app.log').read_text()[-3000:]}")
+        if app.process.poll() is not None:
+            raise SystemExit(f"the app exited:\n{app.log_tail()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
                 probe.sendall(_request("/healthz", {"Connection": "close"}))
                 if _read_answer(probe, bytearray()) == 200:
-                    return process, port, environment
+                    return app, port
         except OSError:
             pass
         time.sleep(0.5)
-    stop_group(process)
+    app.stop()
     raise SystemExit("the app did not answer /healthz within 180 s")
 
 
@@ -169,9 +156,9 @@ def main() -> int:
         options.seconds, options.rounds = 0.5, 1
 
     with RedisServer() as server, tempfile.TemporaryDirectory(prefix="verify-bench-") as work:
-        process, port, environment = start_worker(Path(work), server.url)
+        app, port = start_worker(Path(work), server.url)
         try:
-            services = build_services(load_settings(environment, env_file=None))
+            services = build_services(load_settings(app.environment, env_file=None))
             user = create_user(services, "bench@example.com", phone="+16502531212")
             token = services.sessions.create(int(user.id or 0), (Amr.PWD, Amr.SMS)).token
             cookie = f"{cookie_policy(services.settings).session_name}={token}"
@@ -188,7 +175,7 @@ def main() -> int:
                 phases["verify"].append(run_phase(port, verify, 1, options.seconds, 200))
                 phases["baseline"].append(run_phase(port, baseline, 1, options.seconds, 200))
         finally:
-            stop_group(process)
+            app.stop()
 
     def median(name: str, key: str) -> float:
         return statistics.median(getattr(phase, key) for phase in phases[name])
