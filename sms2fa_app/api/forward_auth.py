@@ -44,7 +44,7 @@ def identity_headers(who: SessionFacts | None) -> dict[str, str]:
 async def _decide(request: Request, original_url: str | None) -> Decision | Response:
     try:
         verifier = get_services().forward_auth
-        return await run_in_threadpool(verifier.verify, request.headers.get("cookie"), original_url)
+        return await verifier.verify_async(request.headers.get("cookie"), original_url, run_in_threadpool)
     except ServiceUnavailable:  # the proxy refuses the request (nginx: 500); never let it through
         return Response(status_code=503, headers=NO_STORE)
 

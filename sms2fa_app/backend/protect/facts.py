@@ -10,12 +10,14 @@ bring the session back. A token that names no session is remembered the same way
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
+import redis.asyncio
 
 from sms2fa_app.backend.assurance import Level
 from sms2fa_app.backend.infra.events import log_event
@@ -65,21 +67,49 @@ def _key(digest: str) -> str:
     return KEY_PREFIX + digest
 
 
+# The asyncio twin of each kind of connection the app's client may use (not the tests' fakeredis: no twin).
+_ASYNC_CONNECTIONS: dict[type, type] = {
+    redis.connection.Connection: redis.asyncio.connection.Connection,
+    redis.connection.UnixDomainSocketConnection: redis.asyncio.connection.UnixDomainSocketConnection,
+    redis.connection.SSLConnection: redis.asyncio.connection.SSLConnection,
+}
+
+
+def _decoded(value: object) -> Cached:
+    if value is None:
+        return None
+    if value == NO_SESSION_VALUE:
+        return NO_SESSION
+    return SessionFacts.decoded(str(value))
+
+
 class FactsCache:
     """The Redis side: read one entry, fill it once, forget sessions that ended (SessionStore's `ends`)."""
 
     def __init__(self, client: redis.Redis, ttl_seconds: int = CACHE_SECONDS):
         self._redis = client
         self._ttl = ttl_seconds
+        pool = getattr(client, "connection_pool", None)
+        self._async_connection = _ASYNC_CONNECTIONS.get(getattr(pool, "connection_class", None))  # type: ignore[arg-type]
+        self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
 
     def get(self, digest: str) -> Cached:
         """The cached answer for a digest (raises redis.RedisError when Redis is down)."""
-        value = self._redis.get(_key(digest))
-        if value is None:
-            return None
-        if value == NO_SESSION_VALUE:
-            return NO_SESSION
-        return SessionFacts.decoded(str(value))
+        return _decoded(self._redis.get(_key(digest)))
+
+    @property
+    def reads_async(self) -> bool:
+        """Whether `aget` can read without a thread (an asyncio client on the same server)."""
+        return self._async_connection is not None
+
+    async def aget(self, digest: str) -> Cached:
+        """`get` on the event loop: a cache hit needs no worker thread (raises redis.RedisError when Redis is down)."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:  # a client belongs to the loop it first ran on
+            kwargs = self._redis.connection_pool.connection_kwargs
+            pool = redis.asyncio.ConnectionPool(connection_class=self._async_connection, **kwargs)
+            self._async = (loop, redis.asyncio.Redis(connection_pool=pool))
+        return _decoded(await self._async[1].get(_key(digest)))
 
     def fill(self, digest: str, facts: SessionFacts | None, seconds_left: float) -> None:
         """Remember what SQL said, unless an entry (a tombstone written since) is there already."""

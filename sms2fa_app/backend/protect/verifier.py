@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -50,6 +52,17 @@ class Forbidden:
 
 
 Decision = Allow | LogIn | Forbidden
+InThread = Callable[..., Awaitable[Any]]  # runs a blocking call in a worker thread (the HTTP layer's threadpool)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A request whose rule needs a session: the cookie's digest (None: no cookie) and what to log and return to."""
+
+    digest: str | None
+    host: str
+    url: str
+    policy: AccessPolicy
 
 
 class Verifier:
@@ -71,8 +84,8 @@ class Verifier:
         self._cookies = cookies
         self._clock = clock
 
-    def verify(self, cookie_header: str | None, original_url: str | None) -> Decision:
-        """The decision for the request at `original_url` by a browser sending `cookie_header`."""
+    def _start(self, cookie_header: str | None, original_url: str | None) -> Decision | _Lookup:
+        """Everything before the session: the URL, the rule, the cookie's digest."""
         original = original_request(original_url)
         if original is None:
             log_event(log, logging.INFO, "forward_auth_refused", reason="bad_original_url")
@@ -84,15 +97,44 @@ class Verifier:
             log_event(log, logging.INFO, "forward_auth_refused", reason="denied", host=original.host)
             return Forbidden()
         digest = session_digest(cookie_header, self._cookies)
-        facts = None if digest is None else self._facts(digest.hex)
-        if facts is not None and facts.level.rank >= _NEEDED[policy].rank:
+        return _Lookup(None if digest is None else digest.hex, original.host, original.url, policy)
+
+    def _finish(self, lookup: _Lookup, facts: SessionFacts | None) -> Decision:
+        """The session's level against the rule's."""
+        if facts is not None and facts.level.rank >= _NEEDED[lookup.policy].rank:
             return Allow(facts)
         reason = "no_session" if facts is None else "level_too_low"
         user = "" if facts is None else facts.user_id
         log_event(
-            log, logging.INFO, "forward_auth_refused", reason=reason, host=original.host, policy=policy, user=user
+            log, logging.INFO, "forward_auth_refused", reason=reason, host=lookup.host, policy=lookup.policy, user=user
         )
-        return LogIn(self._targets.login_url(original.url))
+        return LogIn(self._targets.login_url(lookup.url))
+
+    def verify(self, cookie_header: str | None, original_url: str | None) -> Decision:
+        """The decision for the request at `original_url` by a browser sending `cookie_header`."""
+        step = self._start(cookie_header, original_url)
+        if not isinstance(step, _Lookup):
+            return step
+        return self._finish(step, None if step.digest is None else self._facts(step.digest))
+
+    async def verify_async(self, cookie_header: str | None, original_url: str | None, in_thread: InThread) -> Decision:
+        """`verify` for an event loop: a cached session is read on the loop; SQL (a miss) runs via `in_thread`."""
+        step = self._start(cookie_header, original_url)
+        if not isinstance(step, _Lookup):
+            return step
+        if step.digest is None:
+            return self._finish(step, None)
+        if not self._cache.reads_async:
+            return self._finish(step, await in_thread(self._facts, step.digest))
+        try:
+            cached = await self._cache.aget(step.digest)
+        except redis.RedisError:
+            return self._finish(step, await in_thread(self._facts, step.digest))  # logs it, reads SQL alone
+        if cached is NO_SESSION:
+            return self._finish(step, None)
+        if isinstance(cached, SessionFacts):
+            return self._finish(step, cached)
+        return self._finish(step, await in_thread(self._from_sql, step.digest, cache=True))
 
     def _facts(self, digest: str) -> SessionFacts | None:
         """The session's facts: from Redis, else from SQL (then cached). Redis down: SQL alone, still right."""
