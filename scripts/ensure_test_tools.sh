@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end and stack tests (and `make stack`) need from Debian's packages, when missing and we
 # are root: Chromium, PostgreSQL, Redis, nginx and Caddy (forward-auth's second proxy). Their services are not
-# started: the tests and `make stack` run private instances on 127.0.0.1 and free ports, and stop them. Also axe-core from npm into .tools/axe (its own
-# prefix, so bun's install in .tools is never touched) for the accessibility checks.
+# started: the tests and `make stack` run private instances on 127.0.0.1 and free ports, and stop them. Also
+# axe-core from npm into .tools/axe (its own prefix, so bun's install in .tools is never touched) for the
+# accessibility checks.
 set -euo pipefail
 AXE_VERSION=4.14.1
 cd "$(dirname "$0")/.."
