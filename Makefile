@@ -90,9 +90,11 @@ lint: $(VENV)/.installed
 	ruff check .
 	ruff format --check .
 
-## The OTP service against raw Redis, then the whole login through the websocket under load (a few minutes)
+## The OTP service against raw Redis, forward-auth's verify on one worker, then the whole login through the websocket
+## under load (a few minutes)
 bench: setup
 	python bench/otp_bench.py
+	python bench/verify_bench.py
 	python bench/load.py
 
 ## Re-pin requirements*.txt (with hashes, from PyPI only) after editing requirements*.in

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end and stack tests (and `make stack`) need from Debian's packages, when missing and we
-# are root: Chromium, PostgreSQL, Redis and nginx. Their services are not started: the tests and `make stack` run
-# private instances on 127.0.0.1 and free ports, and stop them. Also axe-core from npm into .tools/axe (its own
-# prefix, so bun's install in .tools is never touched) for the accessibility checks, and openid-client (.tools/oidc)
-# for the OpenID provider tests.
+# are root: Chromium, PostgreSQL, Redis, nginx and Caddy (forward-auth's second proxy). Their services are not
+# started: the tests and `make stack` run private instances on 127.0.0.1 and free ports, and stop them. Also
+# axe-core from npm into .tools/axe (its own prefix, so bun's install in .tools is never touched) for the
+# accessibility checks, and openid-client (.tools/oidc) for the OpenID provider tests.
 set -euo pipefail
 AXE_VERSION=4.14.1
 OPENID_CLIENT_VERSION=6.9.1  # panva's certified relying party: the independent client of the OpenID provider tests
@@ -22,6 +22,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/bin/caddy ] || missing+=(caddy)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -27,11 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.frontend import BuildError, build, write_csp_include
-from scripts.stack_parts import Backend, Nginx, Postgres, Redis, StackError, free_port
+from scripts.stack_parts import Backend, Caddy, Nginx, Postgres, Redis, StackError, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = PROJECT_ROOT / "deploy" / "nginx"
+CADDY_SNIPPET = PROJECT_ROOT / "deploy" / "caddy" / "sms2fa-forward-auth.caddy"
 DEFAULT_WORKERS = 2
+# The app behind forward-auth (a second nginx server, in front of tests/support/echo_upstream.py): the rules the
+# stack tests walk through; `make stack` shows the same at protected_url.
+PROTECTED_APP_RULES = (
+    "bypass localhost /public/; deny localhost /forbidden/; one_factor localhost /one-factor/; two_factor localhost"
+)
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,17 @@ class Stack:
     mail: Mapping[str, str] = field(default_factory=dict)  # the SMTP_* settings of the mail server
     settings: Mapping[str, str] = field(default_factory=dict)  # more app settings (limits, ...)
     metrics_token: str = field(default_factory=lambda: secrets.token_hex(32))
+    protected_port: int = 0  # nginx's second server: an app behind forward-auth
     backends: list[Backend] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
+        self.protected_port = self.protected_port or free_port()
+        from tests.support.echo_upstream import EchoUpstream  # the app to protect: shows the headers it gets
+
+        self.upstream = EchoUpstream()
+        self.caddy = Caddy(self.root / "caddy", "") if Caddy.installed() else None  # the same app, by forward_auth
         self.postgres = Postgres(self.root / "postgresql", secrets.token_urlsafe(24))
         self.redis = Redis(self.root / "redis", secrets.token_urlsafe(24))
         self.nginx = Nginx(self.root / "nginx", "", port=self.port)
@@ -112,6 +124,7 @@ class Stack:
             "WEBAUTHN_RP_ID": "localhost",
             "WEBAUTHN_ORIGIN": self.url,
             "OPERATOR_EMAIL": "ops@example.com",
+            "FORWARD_AUTH_RULES": PROTECTED_APP_RULES,
             **self.mail,
             **self.settings,
         }
@@ -121,6 +134,11 @@ class Stack:
         """Where browsers reach the app: nginx, on 127.0.0.1, by the name localhost (a domain name, as passkeys need
         for their relying-party id; a secure context, as 127.0.0.1 is)."""
         return f"http://localhost:{self.port}"
+
+    @property
+    def protected_url(self) -> str:
+        """The app behind forward-auth, through nginx (same host as the app: cookies ignore ports)."""
+        return f"http://localhost:{self.protected_port}"
 
     def _timed(self, name: str, started: float) -> None:
         self.timings[name] = round(time.monotonic() - started, 1)
@@ -152,9 +170,13 @@ class Stack:
             backend.wait_ready()
         self._timed("backends", started)
         started = time.monotonic()
+        self.upstream.start()
         self.nginx.config = self._nginx_config(client)
         self.nginx.start()
         self._timed("nginx", started)
+        if self.caddy is not None:
+            self.caddy.config = self._caddy_config()
+            self.caddy.start()
         self._timed("total", began)
         return self.timings
 
@@ -210,6 +232,32 @@ http {{
         include {self.root / "csp.conf"};
         include {NGINX_DIR / "sms2fa-locations.conf"};
     }}
+    server {{
+        listen 127.0.0.1:{self.protected_port};
+        server_name localhost;
+        access_log {self.nginx.access_log} sms2fa;
+        include {NGINX_DIR / "sms2fa-forward-auth.conf"};
+        location / {{
+            include {NGINX_DIR / "sms2fa-auth-request.conf"};
+            proxy_pass {self.upstream.url};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+"""
+
+    def _caddy_config(self) -> str:
+        """Caddy in front of the same echo app, any host (as nginx's only server on its port), no admin API."""
+        assert self.caddy is not None
+        worker = f"127.0.0.1:{self.backends[0].port}"
+        return f"""{{
+\tadmin off
+\tauto_https off
+}}
+http://:{self.caddy.port} {{
+\tbind 127.0.0.1
+\timport {CADDY_SNIPPET} {worker} 127.0.0.1:{self.upstream.port}
 }}
 """
 
@@ -228,6 +276,9 @@ http {{
     def stop(self) -> None:
         """Stop every process of the stack, the proxy first."""
         self.nginx.stop()
+        if self.caddy is not None:
+            self.caddy.stop()
+        self.upstream.stop()
         for backend in self.backends:
             backend.stop()
         self.redis.stop()
@@ -284,6 +335,9 @@ def main() -> int:
         timings = stack.start()
         print(f"sms2fa: serving {stack.url} after {timings['total']:.0f}s ({timings})")
         print(f"sms2fa: workers {', '.join(b.url for b in stack.backends)}; /metrics with Bearer {stack.metrics_token}")
+        print(f"sms2fa: an app behind forward-auth at {stack.protected_url} ({PROTECTED_APP_RULES})")
+        if stack.caddy is not None:
+            print(f"sms2fa: the same app behind Caddy's forward_auth at http://localhost:{stack.caddy.port}")
         seen = mailed = 0
         while True:
             time.sleep(0.5)

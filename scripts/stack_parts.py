@@ -307,3 +307,41 @@ class Nginx:
 
     def stop(self) -> None:
         stop_group(self.process, signal.SIGQUIT)  # graceful: finish the requests in flight
+
+
+@dataclass
+class Caddy:
+    """Debian's Caddy (when installed) with a Caddyfile of its own in `directory`: the stack's second proxy in front
+    of the protected app, asking sms2fa by `forward_auth` as nginx does by `auth_request`."""
+
+    directory: Path
+    config: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    BINARY = "/usr/bin/caddy"
+
+    @classmethod
+    def installed(cls) -> bool:
+        return Path(cls.BINARY).exists()
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "caddy.log"
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        caddyfile = self.directory / "Caddyfile"
+        caddyfile.write_text(self.config)
+        environment = {**os.environ, "XDG_DATA_HOME": str(self.directory), "XDG_CONFIG_HOME": str(self.directory)}
+        self.process = subprocess.Popen(
+            [self.BINARY, "run", "--adapter", "caddyfile", "--config", str(caddyfile)],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(lambda: answers(f"http://127.0.0.1:{self.port}/public/") is not None, 30, "caddy", self.log)
+
+    def stop(self) -> None:
+        stop_group(self.process)

@@ -29,13 +29,13 @@ from sms2fa_app.config_fields import (
     ALL_COUNTRIES,
     E164,
     PROJECT_ROOT,
+    AccessRules,
     Address,
     AppEnv,
     Countries,
     CountryCaps,
     DataDir,
     Host,
-    HostNames,
     HttpUrl,
     ModuleNames,
     OperatorAddress,
@@ -145,7 +145,8 @@ class Settings(BaseSettings):
     app_url: HttpUrl | None = None  # None: http://localhost:3000 (development only)
     # The session cookie's Domain (None: host-only, __Host- prefix); set it to share sign-in with sibling subdomains
     cookie_domain: RpId | None = None
-    forward_auth_return_hosts: HostNames = ()  # hosts (beyond APP_URL's and COOKIE_DOMAIN's) the login may return to
+    # Forward-auth (docs/forward-auth.md): `<policy> <hosts> [<paths>]` rules, `;` between; none: deny everything
+    forward_auth_rules: AccessRules = ()
     # Email (SMTP)
     smtp_host: SmtpHost | None = None  # None: mail goes to the development outbox (development only)
     smtp_port: PositiveInt | None = None  # None: 587 for starttls, 465 for tls, 25 for none

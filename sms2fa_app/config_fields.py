@@ -7,11 +7,13 @@ variable's name in the one-line ConfigError.
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import logging
 import math
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -125,6 +127,62 @@ def email_address(example: str) -> Any:
     return Annotated[str, check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", f"must be an email address such as {example}")]
 
 
+class AccessPolicy(enum.StrEnum):
+    """What a forward-auth rule asks of the request (Authelia's access_control policies)."""
+
+    BYPASS = "bypass"  # anyone, signed in or not
+    ONE_FACTOR = "one_factor"  # a signed-in session (the password, and the second factor when the account has one)
+    TWO_FACTOR = "two_factor"  # a session signed in with two factors
+    DENY = "deny"  # nobody
+
+    @property
+    def strictness(self) -> int:
+        """Its order: bypass < one_factor < two_factor < deny."""
+        return list(AccessPolicy).index(self)
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """One FORWARD_AUTH_RULES rule: a policy for some hosts (exact, or `*.example.com` for every subdomain) and
+    paths (a prefix such as `/admin/`, or a glob with `*`; none: every path)."""
+
+    policy: AccessPolicy
+    hosts: tuple[str, ...]
+    paths: tuple[str, ...] = ()
+
+
+_RULE_HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+_RULE_PATH = re.compile(r"/[\x21-\x7e]*")
+RULES_EXAMPLE = "two_factor wiki.example.com; bypass *.example.com /public/"
+
+
+def _access_rule(number: int, text: str) -> AccessRule:
+    """One rule, `<policy> <host>[,<host>...] [<path>[,<path>...]]`; a ValueError names it by its number."""
+    words = text.split()
+    policies = ", ".join(policy.value for policy in AccessPolicy)
+    if len(words) not in (2, 3):
+        raise ValueError(f"rule {number} must read '<policy> <hosts> [<paths>]' as in {RULES_EXAMPLE!r}, got {text!r}")
+    if words[0].lower() not in {policy.value for policy in AccessPolicy}:
+        raise ValueError(f"rule {number} has an unknown policy {words[0]!r} (one of {policies})")
+    hosts = tuple(host.strip().lower() for host in words[1].split(",") if host.strip())
+    paths = tuple(path.strip() for path in words[2].split(",") if path.strip()) if len(words) == 3 else ()
+    for host in hosts:
+        if not _RULE_HOST.fullmatch(host):
+            raise ValueError(f"rule {number} has a bad host {host!r} (a name such as app.example.com or *.example.com)")
+    for path in paths:
+        if not _RULE_PATH.fullmatch(path):
+            raise ValueError(f"rule {number} has a bad path {path!r} (it must start with /)")
+    return AccessRule(AccessPolicy(words[0].lower()), hosts, paths)
+
+
+def access_rules(value: Any) -> Any:
+    """FORWARD_AUTH_RULES: rules separated by `;` or new lines, first match wins, default deny."""
+    if not isinstance(value, str):
+        return value
+    texts = [text.strip() for text in re.split(r"[;\n]", value) if text.strip()]
+    return tuple(_access_rule(number, text) for number, text in enumerate(texts, start=1))
+
+
 # The kinds themselves (config.Settings types each field with one of them).
 AppEnv = Annotated[Literal["development", "production"], BeforeValidator(lower)]
 DataDir = Annotated[Path, AfterValidator(under_project)]
@@ -145,6 +203,7 @@ ModuleName = Annotated[
     str, check(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "must list dotted module names, got {value!r}")
 ]
 ModuleNames = Annotated[tuple[ModuleName, ...], NoDecode, BeforeValidator(module_list)]  # "myapp.pages,myapp.more"
+AccessRules = Annotated[tuple[AccessRule, ...], NoDecode, BeforeValidator(access_rules)]  # FORWARD_AUTH_RULES
 Percent = Annotated[int, Field(ge=0, le=100)]
 Host = Annotated[str, check(r"[^\s/@?#]+", "must be a host name or an IP address such as 127.0.0.1, got {value!r}")]
 # A WebAuthn relying-party id is a domain name (browsers refuse an IP address): labels of letters, digits, hyphens.
@@ -158,14 +217,6 @@ RpId = Annotated[
 ]
 
 
-def host_list(value: Any) -> Any:
-    """ "wiki.example.com, Grafana.example.com" -> ("wiki.example.com", "grafana.example.com")."""
-    if not isinstance(value, str):
-        return value
-    return tuple(item.strip().lower() for item in value.split(",") if item.strip())
-
-
-HostNames = Annotated[tuple[RpId, ...], NoDecode, BeforeValidator(host_list)]  # comma-separated domain names
 # A web origin: scheme and host, an optional port, nothing after it.
 Origin = Annotated[
     str,

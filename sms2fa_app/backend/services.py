@@ -40,6 +40,7 @@ from sms2fa_app.backend.identity.cookie_tickets import CookieTickets
 from sms2fa_app.backend.identity.email_links import EmailLinks
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
 from sms2fa_app.backend.identity.passwords import PasswordHasher
+from sms2fa_app.backend.identity.session_cookie import cookie_policy
 from sms2fa_app.backend.identity.sessions import SessionPolicy, SessionStore
 from sms2fa_app.backend.identity.verification import EmailVerification
 from sms2fa_app.backend.infra.alerts import OperatorAlerts, OperatorMailer
@@ -52,6 +53,10 @@ from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
+from sms2fa_app.backend.protect.facts import FactsCache
+from sms2fa_app.backend.protect.rules import AccessRules
+from sms2fa_app.backend.protect.targets import return_targets
+from sms2fa_app.backend.protect.verifier import Verifier
 from sms2fa_app.config import Settings, get_settings
 
 log = logging.getLogger("sms2fa.services")
@@ -93,6 +98,7 @@ class Services:
     admin: AdminServices
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
     cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
+    forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -138,6 +144,7 @@ def build_services(
     notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url))
     activity = Activity(database, clock, notices, settings.activity_retention_days)
     jobs.every(3600, activity.purge)
+    verify_cache = FactsCache(redis_client)
     sessions = SessionStore(
         database,
         clock,
@@ -148,6 +155,7 @@ def build_services(
             settings.max_sessions_per_user,
         ),
         activity,
+        ends=verify_cache,  # every session that ends leaves forward-auth's cache at once
     )
     limiter = WindowLimiter(redis_client, clock)
     tokens = LinkTokens(database, clock)
@@ -250,9 +258,16 @@ def build_services(
         ),
         housekeeping=housekeeping,
         cookie_tickets=CookieTickets(settings.secret_key, redis_client, clock),
+        forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )
+
+
+def _forward_auth(settings: Settings, sessions: SessionStore, cache: FactsCache, clock: Clock) -> Verifier:
+    """The verifier of FORWARD_AUTH_RULES, returning browsers to APP_URL's host, COOKIE_DOMAIN's and the rules'."""
+    targets = return_targets(settings)
+    return Verifier(sessions, cache, AccessRules(settings.forward_auth_rules), targets, cookie_policy(settings), clock)
 
 
 def _outbox_for(

@@ -29,13 +29,13 @@ import reflex as rx
 
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.identity.cookie_tickets import CookieGrant
-from sms2fa_app.backend.identity.return_urls import safe_return_url
 from sms2fa_app.backend.identity.session_cookie import HANDSHAKE_SCOPE_KEY, NO_CREDENTIALS, BrowserCredentials
 from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
+from sms2fa_app.backend.protect.targets import safe_return_url
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state import words
 from sms2fa_app.state.link_address import take_link_token

@@ -159,10 +159,14 @@ def migrate(cwd: Path, environment: dict[str, str], log_path: Path) -> None:
         raise RuntimeError(f"`reflex db migrate` failed:\n{log_path.read_text(errors='replace')[-4000:]}")
 
 
-def start_app(cwd: Path, environment: dict[str, str], log_path: Path) -> RunningApp:
-    """`reflex run --env prod` on 127.0.0.1 in its own process group, appending to `log_path`; not yet ready."""
+def start_app(cwd: Path, environment: dict[str, str], log_path: Path, *, backend_only: bool = False) -> RunningApp:
+    """`reflex run --env prod` on 127.0.0.1 in its own process group, appending to `log_path`; not yet ready.
+    `backend_only`: the backend alone on the same port, no frontend build (bench/verify_bench.py)."""
     port = environment["REFLEX_FRONTEND_PORT"]
     command = ["reflex", "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
+    if backend_only:  # Reflex refuses a frontend port without a frontend
+        command = ["reflex", "run", "--env", "prod", "--backend-only", "--backend-port", port]
+        environment = {name: value for name, value in environment.items() if name != "REFLEX_FRONTEND_PORT"}
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [*command, "--backend-host", "127.0.0.1"],

@@ -27,6 +27,7 @@ RANKS: dict[str, int] = {
     "backend.housekeeping": 35,
     "backend.preflight": 35,
     "backend.flows": 30,
+    "backend.protect": 25,  # forward-auth: rules and the verifier over identity's sessions
     "backend.factors": 20,
     "backend.identity": 15,
     "backend.audit": 10,

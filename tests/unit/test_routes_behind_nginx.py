@@ -27,6 +27,8 @@ ROUTES_DOC = PROJECT_ROOT / "docs" / "routes.md"
 NOT_EXPOSED = {
     "/metrics": "scraped from each worker's own port with METRICS_TOKEN; nginx answers 404",
     "/_health": "Reflex's own health check; load balancers use /healthz and /readyz, which nginx forwards",
+    "/api/auth/verify": "forward-auth for nginx: the protected app's server asks the workers in an internal location",
+    "/api/auth/forward": "forward-auth for Caddy and Traefik: those proxies ask a worker directly",
 }
 CALLBACKS = (MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH)
 NGINX_BODY_LIMIT_BYTES = 64 * 1024  # Plivo's callbacks are small form posts

@@ -83,6 +83,7 @@ class AccountDeletion:
                 return False
             self._activity.record(tx, user_id, EventKind.ACCOUNT_DELETED)
             tx.flush()
+            self._sessions.end_all_for_user(user_id, db=tx)  # first, so forward-auth's cache hears of each session
             delete_account_rows(tx, user_id)
         self._lockout.clear(user_id)
         log_event(log, logging.INFO, "account_deleted", user=user_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, or_
@@ -23,10 +24,11 @@ from sqlmodel import Session, col, delete, select
 from sms2fa_app.backend.assurance import Amr, Assurance, Level
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
+from sms2fa_app.backend.identity.session_ends import SessionEnds
 from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
-from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.db import Database, after_commit
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import LoginSession, User
 
@@ -56,6 +58,7 @@ class ActiveSession:
     assurance: Assurance
     created_at: float
     how: str = ""  # what signed it in (LoginSession.how)
+    last_seen_at: float = 0.0
 
     @property
     def is_authenticated(self) -> bool:
@@ -96,6 +99,7 @@ def _active(record: LoginSession) -> ActiveSession:
         assurance=Assurance.from_stored(record.level, record.auth_time, record.amr),
         created_at=record.created_at,
         how=record.how,
+        last_seen_at=record.last_seen_at,
     )
 
 
@@ -115,12 +119,43 @@ _SESSION_AND_USER = (
 class SessionStore:
     """Login sessions in the SQL database."""
 
-    def __init__(self, database: Database, clock: Clock, policy: SessionPolicy, activity: Activity | None = None):
-        """With `activity`, every sign-in (a session reaching the authenticated stage) is logged in its transaction."""
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        policy: SessionPolicy,
+        activity: Activity | None = None,
+        ends: SessionEnds | None = None,
+    ):
+        """With `activity`, every sign-in (a session reaching the authenticated stage) is logged in its transaction;
+        `ends` hears of every session that ends (each delete below goes through `_delete`)."""
         self._db = database
         self._clock = clock
         self._policy = policy
         self._activity = activity
+        self.ends = ends
+
+    def _ended(self, db: Session, digests: Sequence[str], *, changed: bool = False) -> None:
+        """Tell `ends` of these digests once `db` commits (never after a rollback: the sessions still live)."""
+        if self.ends is None or not digests:
+            return
+        listener, gone = self.ends, list(digests)
+        after_commit(db, lambda: listener.changed(gone) if changed else listener.ended(gone))
+
+    def _delete(self, db: Session, *conditions: object) -> int:
+        """Delete the sessions matching `conditions` in `db`; returns how many (their digests go to `ends`)."""
+        query = delete(LoginSession).where(*conditions).returning(col(LoginSession.token_hash))  # type: ignore[arg-type]
+        digests = list(db.exec(query).scalars().all())  # type: ignore[call-overload]
+        self._ended(db, digests)
+        return len(digests)
+
+    def expires_at(self, session: ActiveSession) -> float:
+        """When a live session expires unless used again (idle, absolute, or waiting too long for its factor)."""
+        policy = self._policy
+        ends = min(session.created_at + policy.absolute_seconds, session.last_seen_at + policy.idle_seconds)
+        if not session.assurance.signed_in:
+            ends = min(ends, session.assurance.auth_time + policy.pending_seconds)
+        return ends
 
     def _signed_in(self, db: Session, user_id: int, how: str, client: ClientInfo | None = None) -> None:
         if self._activity is not None:
@@ -180,7 +215,7 @@ class SessionStore:
         )
         stale = list(db.exec(beyond).all())
         if stale:
-            db.exec(delete(LoginSession).where(col(LoginSession.id).in_(stale)))
+            self._delete(db, col(LoginSession.id).in_(stale))
             stage = "signed_in" if signed_in else "pending"
             log_event(log, logging.INFO, "sessions_capped", user=arrived.user_id, stage=stage, ended=len(stale))
 
@@ -196,7 +231,7 @@ class SessionStore:
                 col(LoginSession.auth_time) <= now - policy.pending_seconds,
             ),
         )
-        return db.exec(delete(LoginSession).where(expired)).rowcount or 0
+        return self._delete(db, expired)
 
     def _expired(self, record: LoginSession, now: float) -> bool:
         policy = self._policy
@@ -231,6 +266,7 @@ class SessionStore:
                 return None
             if self._expired(record, now):
                 db.delete(record)
+                self._ended(db, [record.token_hash])
                 return None
             if now - record.last_seen_at >= TOUCH_INTERVAL_SECONDS:
                 record.last_seen_at = now
@@ -250,8 +286,10 @@ class SessionStore:
             if record is None or self._expired(record, now):
                 return None
             fresh = new_token()
-            record.token_hash = token_digest(fresh)
             assurance = Assurance.from_stored(record.level, record.auth_time, record.amr)
+            if assurance.signed_in:  # a pending session's token never passed a verify: nothing to forget
+                self._ended(db, [record.token_hash])
+            record.token_hash = token_digest(fresh)
             reached = not assurance.signed_in
             if reached:
                 _store(record, assurance.adding(methods, now))
@@ -296,6 +334,7 @@ class SessionStore:
                 now = max(now, math.nextafter(last_password, math.inf))
             _store(record, current.reauthenticated(methods, now))
             db.add(record)
+            self._ended(db, [record.token_hash], changed=True)
             return now
 
     def step_up(self, token: str | TokenDigest | None, methods: tuple[Amr, ...]) -> IssuedSession | None:
@@ -325,7 +364,7 @@ class SessionStore:
         if digest is None:
             return
         with self._db.session() as db:
-            db.exec(delete(LoginSession).where(LoginSession.token_hash == digest))
+            self._delete(db, col(LoginSession.token_hash) == digest)
 
     def list_for_user(self, user_id: int) -> list[SessionInfo]:
         """The user's live sessions, most recently seen first."""
@@ -352,12 +391,8 @@ class SessionStore:
     def end_for_user(self, user_id: int, session_id: int) -> bool:
         """End one session of the user ("Sign out" in the list); False if it is not theirs."""
         with self._db.session() as db:
-            ended = db.exec(
-                delete(LoginSession).where(
-                    col(LoginSession.id) == int(session_id), col(LoginSession.user_id) == int(user_id)
-                )
-            )
-            return (ended.rowcount or 0) == 1
+            ended = self._delete(db, col(LoginSession.id) == int(session_id), col(LoginSession.user_id) == int(user_id))
+            return ended == 1
 
     def end_all_for_user(self, user_id: int, keep_session_id: int | None = None, db: Session | None = None) -> int:
         """Delete every session of a user but one, and the user's unused password-reset links (a mailed link is a
@@ -365,10 +400,10 @@ class SessionStore:
         reset all come through here); returns how many sessions were ended. With `db`, in that transaction."""
         with self._db.within(db) as tx:
             LinkTokens.void_for_user(tx, user_id, LinkPurpose.RESET_PASSWORD)
-            query = delete(LoginSession).where(col(LoginSession.user_id) == user_id)
-            if keep_session_id is not None:
-                query = query.where(col(LoginSession.id) != keep_session_id)
-            return tx.exec(query).rowcount or 0
+            mine = col(LoginSession.user_id) == user_id
+            if keep_session_id is None:
+                return self._delete(tx, mine)
+            return self._delete(tx, mine, col(LoginSession.id) != keep_session_id)
 
     def rotate(self, db: Session, session_id: int) -> IssuedSession | None:
         """Give a live session a new token inside the caller's transaction; the old token stops working."""
@@ -376,6 +411,7 @@ class SessionStore:
         if record is None or self._expired(record, self._clock.now()):
             return None
         fresh = new_token()
+        self._ended(db, [record.token_hash])
         record.token_hash = token_digest(fresh)
         record.last_seen_at = self._clock.now()
         db.add(record)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sms2fa_app.backend.identity.return_urls import MAX_RETURN_URL_LENGTH, safe_return_url
+from sms2fa_app.backend.protect.targets import MAX_RETURN_URL_LENGTH, safe_return_url
 from sms2fa_app.config import Settings
 from tests.conftest import make_settings
 
@@ -17,7 +17,7 @@ def site(tmp_path: Path) -> Settings:
         tmp_path,
         APP_URL="https://auth.example.com",
         COOKIE_DOMAIN="example.com",
-        FORWARD_AUTH_RETURN_HOSTS="Grafana.Other.org, wiki.partner.net",
+        FORWARD_AUTH_RULES="two_factor Grafana.Other.org,wiki.partner.net",
     )
 
 
@@ -77,7 +77,7 @@ def test_anything_but_a_string_is_refused(site: Settings, value: object) -> None
     assert safe_return_url(value, site) is None
 
 
-def test_without_cookie_domain_only_the_app_host_and_listed_hosts(tmp_path: Path) -> None:
+def test_without_cookie_domain_only_the_app_host_and_the_rules_hosts(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, APP_URL="https://auth.example.com")
     assert safe_return_url("https://auth.example.com/x", settings) == "https://auth.example.com/x"
     assert safe_return_url("https://wiki.example.com/x", settings) is None
