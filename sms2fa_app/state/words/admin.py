@@ -112,3 +112,12 @@ def delivery_summary(delivered: int, known: int) -> str:
     if not known:
         return _NO_DELIVERY_REPORT
     return _DELIVERY_SUMMARY.format(rate=round(100 * delivered / known, 1), delivered=delivered, known=known)
+
+
+NO_DATA = Text("admin.chart.no_data", "No data yet")
+_MONEY = Text("admin.money", "{amount} {currency}")
+
+
+def money(amount: float, currency: str) -> str:
+    """An estimated amount with its currency, e.g. "1.23 USD"."""
+    return _MONEY.format(amount=f"{amount:.2f}", currency=currency)
