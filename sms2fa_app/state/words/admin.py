@@ -115,9 +115,8 @@ def delivery_summary(delivered: int, known: int) -> str:
 
 
 NO_DATA = Text("admin.chart.no_data", "No data yet")
-_MONEY = Text("admin.money", "{amount} {currency}")
 
 
 def money(amount: float, currency: str) -> str:
-    """An estimated amount with its currency, e.g. "1.23 USD"."""
-    return _MONEY.format(amount=f"{amount:.2f}", currency=currency)
+    """An estimated amount with its currency code, e.g. "1.23 USD" (a number, not a sentence: not catalogued)."""
+    return f"{amount:.2f} {currency}"
