@@ -231,11 +231,14 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
     expect(
         page.get_by_text(re.compile(r"^Started today at \d\d:\d\d UTC · last seen today at \d\d:\d\d UTC$")).first
     ).to_be_visible()
-    # "Turn off" is the two-factor section's last control: after the rows and the remembered devices.
+    # "Turn off" is in the danger zone (issue 23): after the devices and the password, not under "Remembered devices".
     turn_off = page.get_by_role("button", name="Turn off two-factor authentication")
     assert below(turn_off, page.get_by_role("heading", name="Remembered devices"))
     assert below(turn_off, page.get_by_role("button", name="Forget all"))
-    assert below(page.get_by_role("heading", name="Password"), turn_off)
+    assert below(turn_off, page.get_by_role("heading", name="Password", exact=True))
+    expect(
+        page.locator("#danger-zone").get_by_role("button", name="Turn off two-factor authentication")
+    ).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Forget \S.* on \S"))).to_have_count(1)
     page.get_by_role("button", name="Forget all").click()
     expect(page.get_by_role("alert").filter(has_text=words.settings.FORGET_ALL_CONFIRM)).to_be_visible()
