@@ -69,11 +69,14 @@ def _traffic(rows: rx.Var, series: rx.Var) -> rx.Component:
     )
 
 
-def _bars(rows: rx.Var, category: str, *bars: tuple[str, str | rx.Var[str], str]) -> rx.Component:
+def _bars(
+    rows: rx.Var, category: str, *bars: tuple[str, str | rx.Var[str], str], amounts: bool = False
+) -> rx.Component:
+    """Bars by `category`; counts are whole numbers, `amounts` (money) need room for their decimals."""
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
         _x_axis(category),
-        rx.recharts.y_axis(tick=TICK, width=40),
+        rx.recharts.y_axis(tick=TICK, width=56 if amounts else 40, allow_decimals=amounts),
         rx.recharts.legend(),
         rx.recharts.graphing_tooltip(),
         *[rx.recharts.bar(data_key=key, name=name, fill=color) for key, name, color in bars],
@@ -141,7 +144,7 @@ def admin_ops_page() -> rx.Component:
             _chart_card(
                 "Estimated spend by country",
                 "chart-spend",
-                _bars(S.spend, "country", ("amount", S.spend_label, "#6366f1")),
+                _bars(S.spend, "country", ("amount", S.spend_label, "#6366f1"), amounts=True),
                 S.spend.length() == 0,
             ),
             columns=rx.breakpoints(initial="1", md="3"),  # one per row on a phone
