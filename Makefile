@@ -38,7 +38,8 @@ migrate: $(VENV)/.installed
 	python -m sms2fa_app.backend.preflight
 	reflex db migrate
 
-## Run the app in development mode (http://localhost:3000)
+## Run the app in development mode (http://localhost:3000); `make run PORT=3001 BACKEND_PORT=8001` moves it (the
+## settings read both; APP_URL and WEBAUTHN_ORIGIN follow PORT unless set)
 run: setup
 	reflex run
 

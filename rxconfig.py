@@ -48,6 +48,9 @@ config = rx.Config(
     redis_url=_settings.reflex_redis_url,
     redis_token_expiration=_settings.session_idle_seconds,
     backend_host=_settings.listen_host,  # LISTEN_HOST; `reflex run --backend-host` still wins
+    # PORT and BACKEND_PORT (`make run PORT=3001 BACKEND_PORT=8001`); development's APP_URL follows PORT
+    **({"frontend_port": _settings.port} if _settings.port else {}),
+    **({"backend_port": _settings.backend_port} if _settings.backend_port else {}),
     telemetry_enabled=False,
     trusted_proxy_hops=_settings.trusted_proxy_hops or 0,
     show_built_with_reflex=False,

@@ -34,6 +34,7 @@ from sms2fa_app.config_fields import (
     AppEnv,
     Countries,
     CountryCaps,
+    Currency,
     DataDir,
     Host,
     HttpUrl,
@@ -58,7 +59,6 @@ DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
 DEFAULT_WEBAUTHN_RP_ID = "localhost"
-DEFAULT_WEBAUTHN_ORIGIN = "http://localhost:3000"
 DEVELOPMENT_APP_URL = "http://localhost:3000"
 SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     extra_pages: ModuleNames = ()  # developers' modules imported at startup: pages added with @protected
     # Where `reflex run` listens (the backend, and the development frontend)
     listen_host: Host = "127.0.0.1"
+    port: PositiveInt | None = None  # `make run PORT=3001`: the frontend's port (development's APP_URL follows)
+    backend_port: PositiveInt | None = None  # `make run BACKEND_PORT=8001`: the backend's (Reflex's own 8000)
     # Passkeys (WebAuthn): the relying party's id and the origin the browser shows (required in production)
     webauthn_rp_id: RpId | None = None
     webauthn_origin: Origin | None = None
@@ -172,6 +174,7 @@ class Settings(BaseSettings):
     admin_reset_sweep_seconds: PositiveInt = 60
     sms_price_table: PriceTable = (("*", 0.05),)
     voice_price_table: PriceTable = (("*", 0.1),)
+    price_currency: Currency = "USD"  # the price tables' currency, named with the console's spend
 
     @property
     def is_production(self) -> bool:
@@ -198,8 +201,8 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        """Where links in mails and texts point: APP_URL, or http://localhost:3000 in development."""
-        return self.app_url or DEVELOPMENT_APP_URL
+        """Where links in mails and texts point: APP_URL, or http://localhost:<PORT or 3000> in development."""
+        return self.app_url or self._local_origin
 
     @property
     def smtp_port_or_default(self) -> int:
@@ -340,8 +343,13 @@ class Settings(BaseSettings):
 
     @property
     def passkey_origin(self) -> str:
-        """The origin passkey ceremonies must come from (development default: http://localhost:3000)."""
-        return self.webauthn_origin or DEFAULT_WEBAUTHN_ORIGIN
+        """The origin passkey ceremonies must come from (development default: http://localhost:<PORT or 3000>)."""
+        return self.webauthn_origin or self._local_origin
+
+    @property
+    def _local_origin(self) -> str:
+        """The development app as the browser opens it: localhost on PORT (3000 unless told)."""
+        return DEVELOPMENT_APP_URL if self.port is None else f"http://localhost:{self.port}"
 
     @model_validator(mode="after")
     def _smtp_complete(self) -> Settings:

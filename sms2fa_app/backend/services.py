@@ -31,6 +31,7 @@ from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.totp import AuthenticatorApps
 from sms2fa_app.backend.flows.account_security import AccountDeletion
+from sms2fa_app.backend.flows.dev_limits import DevLimits
 from sms2fa_app.backend.flows.factor_changes import FactorChanges
 from sms2fa_app.backend.flows.password_reset import PasswordResets, ResetPolicy
 from sms2fa_app.backend.flows.sign_in import SignIn
@@ -101,6 +102,7 @@ class Services:
     forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
+    dev_limits: DevLimits | None = None  # development only: /dev/outbox's "Clear limits for this machine"
 
 
 def build_services(
@@ -261,6 +263,7 @@ def build_services(
         forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
+        dev_limits=None if settings.is_production else DevLimits(redis_client, lockout),
     )
 
 

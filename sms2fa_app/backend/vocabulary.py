@@ -18,7 +18,7 @@ class EventKind(enum.StrEnum):
     PHONE_CHANGED = "phone_changed"  # detail: the new number's last 4 digits
     TOTP_ADDED = "totp_added"
     TOTP_REMOVED = "totp_removed"
-    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_ADDED = "passkey_added"  # detail: the passkey's name (its first 32 characters)
     PASSKEY_REMOVED = "passkey_removed"
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
     RECOVERY_CODE_USED = "recovery_code_used"  # detail: how many are left

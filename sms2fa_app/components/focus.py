@@ -23,6 +23,16 @@ def focus_element(element_id: str | rx.Var[str]) -> rx.event.EventSpec:
     return run_in_browser(_FOCUS % json.dumps(element_id))
 
 
-def focus_on_mount(element_id: str | rx.Var[str]) -> rx.Component:
-    """Invisible: focuses the element when it mounts. It runs after the page's own autofocus, so it wins over it."""
-    return rx.box(on_mount=focus_element(element_id), display="none")
+def focus_on_mount(element_id: str | rx.Var[str], key: str | rx.Var[str] | None = None) -> rx.Component:
+    """Invisible: focuses the element when it mounts. It runs after the page's own autofocus, so it wins over it.
+    A new `key` mounts it again (React keeps an element of the same type in the same place otherwise)."""
+    return rx.box(on_mount=focus_element(element_id), display="none", **({"key": key} if key is not None else {}))
+
+
+def focused_heading(text: str | rx.Var[str], heading_id: str, *, as_: str = "h2", size: str = "4") -> rx.Component:
+    """A step's heading that takes the focus when the step appears: a step without a field to start on would
+    leave it on <body>; tabindex -1 makes the heading focusable by script only."""
+    return rx.fragment(
+        rx.heading(text, size=size, as_=as_, id=heading_id, tab_index=-1),
+        focus_on_mount(heading_id, key=text),  # a step with another heading in the same place focuses it too
+    )

@@ -41,7 +41,14 @@ for (const field of document.querySelectorAll("[data-field][data-edited]")) {
   if (input && error && error.textContent) { input.setAttribute("aria-invalid", "true"); }
 }
 """
-_FIELD_STYLE = {"&[data-edited] .field-error": {"display": "none"}}
+# A field in error has a red border as well as its red message (not color alone, not the message alone).
+_FIELD_STYLE = {
+    "&[data-edited] .field-error": {"display": "none"},
+    "& .rt-TextFieldRoot:has(input[aria-invalid='true'])": {
+        "box-shadow": "inset 0 0 0 1px var(--red-9)",
+        "--text-field-focus-color": "var(--red-9)",
+    },
+}
 
 
 def error_id(field_id: str) -> str:

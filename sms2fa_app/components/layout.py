@@ -8,8 +8,11 @@ from sms2fa_app.components.brand import logo_link
 from sms2fa_app.components.session_cookie import session_cookie
 from sms2fa_app.state.errors import AppErrorState
 
+NARROW = "440px"  # one card: a form or a step
+WIDE = "960px"  # a page of sections (settings) with their index beside them
 
-def page_shell(*children: rx.Component) -> rx.Component:
+
+def page_shell(*children: rx.Component, max_width: str | rx.Var[str] = NARROW) -> rx.Component:
     """Centers content on small and large screens, with a color-mode toggle; the header and the main
     landmark let assistive technology jump to the page's content."""
     return rx.box(
@@ -43,7 +46,7 @@ def page_shell(*children: rx.Component) -> rx.Component:
                     ),
                     *children,
                     width="100%",
-                    max_width="440px",
+                    max_width=max_width,
                 ),
                 padding="16px",
                 width="100%",

@@ -1,21 +1,80 @@
-"""/activity: the security activity of the last 90 days."""
+"""/activity: the security activity of the last 90 days, a page at a time, with a filter by kind."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from sms2fa_app.components.layout import card
-from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state import words
+from sms2fa_app.state.activity import ALL, ActivityState
 
 
 def _entry(entry: rx.Var) -> rx.Component:
     return rx.box(
-        rx.text(rx.text.strong(entry["what"]), size="2"),
+        rx.text(
+            rx.text.strong(entry["what"]),
+            rx.cond(entry["repeated"] != "", rx.badge(entry["repeated"], color_scheme="gray", margin_left="8px")),
+            size="2",
+        ),
         rx.text(entry["when"], " · ", entry["browser"], " · ", entry["network"], size="1", color_scheme="gray"),
         role="listitem",
         padding_y="6px",
         border_bottom="1px solid var(--gray-a4)",
         width="100%",
+        data_testid="activity-row",
+    )
+
+
+def _filter() -> rx.Component:
+    """A native select (keyboard and screen readers know it), labelled."""
+    return rx.hstack(
+        rx.el.label("Show", html_for="activity-kind", style={"font-size": "14px", "font-weight": "500"}),
+        rx.el.select(
+            rx.el.option(words.activity.ALL_KINDS, value=ALL),
+            *[rx.el.option(label, value=kind) for kind, label in words.activity.CATEGORIES.items()],
+            id="activity-kind",
+            value=ActivityState.kind,
+            on_change=ActivityState.show_kind,
+            style={
+                "min-height": "32px",
+                "padding": "0 8px",
+                "border-radius": "var(--radius-2)",
+                "border": "1px solid var(--gray-a7)",
+                "background": "var(--color-surface)",
+                "color": "var(--gray-12)",
+            },
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _pager() -> rx.Component:
+    """Newer and Older, with where we are; shown when there is more than one page."""
+    return rx.cond(
+        ActivityState.pages > 1,
+        rx.hstack(
+            rx.button(
+                "Newer", on_click=ActivityState.turn_page("newer"), disabled=ActivityState.page == 0, variant="soft"
+            ),
+            rx.text(
+                "Page ",
+                (ActivityState.page + 1).to_string(),
+                " of ",
+                ActivityState.pages.to_string(),
+                size="2",
+                data_testid="activity-page",
+            ),
+            rx.button(
+                "Older",
+                on_click=ActivityState.turn_page("older"),
+                disabled=ActivityState.page >= ActivityState.pages - 1,
+                variant="soft",
+            ),
+            align="center",
+            justify="between",
+            width="100%",
+        ),
     )
 
 
@@ -24,7 +83,9 @@ def activity_page() -> rx.Component:
     return card(
         "Security activity",
         rx.text("The last 90 days: sign-ins, wrong codes, lockouts and changes to your account.", size="2"),
+        _filter(),
         rx.box(rx.foreach(ActivityState.entries, _entry), role="list", width="100%"),
         rx.cond(ActivityState.entries.length() == 0, rx.text("Nothing yet.", color_scheme="gray")),
+        _pager(),
         rx.link("Back to settings", href="/settings", size="2"),
     )

@@ -23,6 +23,7 @@ def admin_shell(title: str, state: type[AdminState], *children: rx.Component) ->
                 rx.link("Back to the app", href="/dashboard", size="2"),
                 rx.color_mode.button(aria_label="Toggle dark mode"),
                 spacing="4",
+                wrap="wrap",  # a phone: the links go to a second line rather than off the screen
                 width="100%",
                 padding="12px 16px",
                 align="center",

@@ -5,29 +5,58 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.pages.admin_layout import admin_shell
+from sms2fa_app.state import words
 from sms2fa_app.state.admin import AdminOpsState as S
 
 HEIGHT = 260
 
 
-def _chart_card(title: str, chart_id: str, chart: rx.Component, note: rx.Component | None = None) -> rx.Component:
+# Readable at 375 px: small ticks that skip labels rather than overlap, and no chart wider than its card.
+TICK = {"font_size": 12}
+
+
+def _chart_card(
+    title: str, chart_id: str, chart: rx.Component, empty: rx.Var[bool], note: rx.Component | None = None
+) -> rx.Component:
+    """A chart under its heading, or "No data yet" when there is nothing to draw (not bare axes)."""
     return rx.card(
         rx.vstack(
             rx.heading(title, size="3", as_="h2"),
             *([note] if note is not None else []),
-            rx.box(chart, width="100%", id=chart_id, class_name="admin-chart"),
+            rx.box(
+                rx.cond(
+                    empty,
+                    rx.text(
+                        words.admin.NO_DATA,
+                        color_scheme="gray",
+                        size="2",
+                        custom_attrs={"data-message-id": words.admin.NO_DATA.id},
+                    ),
+                    chart,
+                ),
+                width="100%",
+                min_width="0",
+                overflow="hidden",
+                id=chart_id,
+                class_name="admin-chart",
+            ),
             spacing="2",
             width="100%",
         ),
         width="100%",
+        min_width="0",
     )
+
+
+def _x_axis(key: str) -> rx.Component:
+    return rx.recharts.x_axis(data_key=key, tick=TICK, interval="preserveStartEnd", min_tick_gap=8)
 
 
 def _traffic(rows: rx.Var, series: rx.Var) -> rx.Component:
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-        rx.recharts.x_axis(data_key="hour"),
-        rx.recharts.y_axis(allow_decimals=False),
+        _x_axis("hour"),
+        rx.recharts.y_axis(allow_decimals=False, tick=TICK, width=32),
         rx.recharts.legend(),
         rx.recharts.graphing_tooltip(),
         rx.foreach(
@@ -40,11 +69,14 @@ def _traffic(rows: rx.Var, series: rx.Var) -> rx.Component:
     )
 
 
-def _bars(rows: rx.Var, category: str, *bars: tuple[str, str, str]) -> rx.Component:
+def _bars(
+    rows: rx.Var, category: str, *bars: tuple[str, str | rx.Var[str], str], amounts: bool = False
+) -> rx.Component:
+    """Bars by `category`; counts are whole numbers, `amounts` (money) need room for their decimals."""
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-        rx.recharts.x_axis(data_key=category),
-        rx.recharts.y_axis(),
+        _x_axis(category),
+        rx.recharts.y_axis(tick=TICK, width=56 if amounts else 40, allow_decimals=amounts),
         rx.recharts.legend(),
         rx.recharts.graphing_tooltip(),
         *[rx.recharts.bar(data_key=key, name=name, fill=color) for key, name, color in bars],
@@ -64,27 +96,42 @@ def admin_ops_page() -> rx.Component:
             rx.text("Estimated spend: ", rx.text.strong(S.total_spend), id="admin-total-spend"),
             spacing="4",
             align="center",
+            wrap="wrap",
         ),
-        _chart_card("Texts per hour by country", "chart-texts", _traffic(S.texts, S.texts_series)),
-        _chart_card("Calls per hour by country", "chart-calls", _traffic(S.calls, S.calls_series)),
+        _chart_card(
+            "Texts per hour by country",
+            "chart-texts",
+            _traffic(S.texts, S.texts_series),
+            S.texts_series.length() == 0,
+        ),
+        _chart_card(
+            "Calls per hour by country",
+            "chart-calls",
+            _traffic(S.calls, S.calls_series),
+            S.calls_series.length() == 0,
+        ),
         _chart_card(
             "Delivery rate per hour (%)",
             "chart-delivery",
             rx.recharts.line_chart(
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-                rx.recharts.x_axis(data_key="hour"),
-                rx.recharts.y_axis(domain=[0, 100]),
+                _x_axis("hour"),
+                rx.recharts.y_axis(domain=[0, 100], tick=TICK, width=32),
                 rx.recharts.graphing_tooltip(),
                 rx.recharts.line(data_key="rate", name="delivered %", stroke="#22c55e", connect_nulls=True),
                 data=S.delivery,
                 width="100%",
                 height=HEIGHT,
             ),
+            ~S.delivery_known,
             rx.text(S.delivery_summary, size="2", id="admin-delivery-summary"),
         ),
         rx.grid(
             _chart_card(
-                "Refusals by limit", "chart-refusals", _bars(S.refusals, "limit", ("count", "refused", "#f59e0b"))
+                "Refusals by limit",
+                "chart-refusals",
+                _bars(S.refusals, "limit", ("count", "refused", "#f59e0b")),
+                S.refusals.length() == 0,
             ),
             _chart_card(
                 "Blocked countries",
@@ -92,11 +139,15 @@ def admin_ops_page() -> rx.Component:
                 _bars(
                     S.blocked, "country", ("blocks", "caps reached", "#ef4444"), ("refused", "sends refused", "#94a3b8")
                 ),
+                S.blocked.length() == 0,
             ),
             _chart_card(
-                "Estimated spend by country", "chart-spend", _bars(S.spend, "country", ("amount", "spend", "#6366f1"))
+                "Estimated spend by country",
+                "chart-spend",
+                _bars(S.spend, "country", ("amount", S.spend_label, "#6366f1"), amounts=True),
+                S.spend.length() == 0,
             ),
-            columns="3",
+            columns=rx.breakpoints(initial="1", md="3"),  # one per row on a phone
             spacing="4",
             width="100%",
         ),

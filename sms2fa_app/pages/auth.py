@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
+from sms2fa_app.components.focus import focused_heading
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, said_callout, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work, with_proof
@@ -50,9 +51,10 @@ def _signup_form() -> rx.Component:
 def _check_email() -> rx.Component:
     """The one answer to every sign-up with email verification on."""
     return rx.vstack(
+        focused_heading("Check your email", "check-email-heading"),
         rx.callout("Check your email to finish signing up.", icon="mail", color_scheme="green", role="status"),
         rx.text(SignupState.check_email, size="2"),
-        rx.link("Back to log in", href="/login", size="2"),
+        rx.link("Log in", href="/login", size="2", underline="always"),
         spacing="3",
         width="100%",
     )
@@ -62,8 +64,16 @@ def signup_page() -> rx.Component:
     """Email, password (with a strength hint), confirmation; errors next to their field."""
     return card(
         "Create your account",
-        rx.cond(SignupState.check_email != "", _check_email(), _signup_form()),
-        rx.text("Already have an account? ", rx.link("Log in instead", href="/login", underline="always"), size="2"),
+        rx.cond(
+            SignupState.check_email != "",
+            _check_email(),  # its own heading and one "Log in" link
+            rx.fragment(
+                _signup_form(),
+                rx.text(
+                    "Already have an account? ", rx.link("Log in instead", href="/login", underline="always"), size="2"
+                ),
+            ),
+        ),
     )
 
 

@@ -8,6 +8,15 @@ from sms2fa_app.components.layout import card
 from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
 
+_WHOLE_ADDRESS = {
+    "white-space": "nowrap",
+    "display": "inline-block",
+    "max-width": "100%",
+    "overflow": "hidden",
+    "text-overflow": "ellipsis",
+    "vertical-align": "bottom",
+}
+
 
 def _recovery_banner() -> rx.Component:
     """After a sign-in with a recovery code: how many are left, and a way to make new ones."""
@@ -96,9 +105,18 @@ def dashboard_page() -> rx.Component:
             rx.vstack(
                 _pending_reset_banner(),
                 _recovery_banner(),
-                rx.text("Signed in as ", rx.text.strong(DashboardState.signed_in_email)),
+                rx.text(
+                    "Signed in as ",
+                    rx.text.strong(  # never broken at a hyphen: the address stays whole, cut with … when too long
+                        DashboardState.signed_in_email,
+                        title=DashboardState.signed_in_email,
+                        style=_WHOLE_ADDRESS,
+                        data_testid="signed-in-email",
+                    ),
+                ),
                 _security_card(),
                 rx.link("Security settings", href="/settings"),
+                rx.cond(DashboardState.is_admin, rx.link("Admin console", href="/admin", data_testid="admin-link")),
                 rx.button("Log out", on_click=DashboardState.log_out, variant="soft", size="3"),
                 spacing="3",
                 width="100%",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.forms import said_callout
 from sms2fa_app.components.layout import card
 from sms2fa_app.state.dev_outbox import DevOutboxState, OutboxEntry
 
@@ -23,14 +24,21 @@ REFRESH_MS = 2000
 
 def dev_outbox_page() -> rx.Component:
     """Channel, recipient, time and text of each development message; links are clickable. It reloads by itself
-    every REFRESH_MS while it is open (a timer of the bundle: no script text under the CSP; it stops with the page)."""
+    every REFRESH_MS while it is open (a timer of the bundle: no script text under the CSP; it stops with the page).
+    "Clear limits for this machine" forgets every limit, cooldown and lockout (state/dev_outbox.py)."""
     return card(
         "Development outbox",
         rx.text(
             "Texts and mails go here because Plivo or SMTP is not configured. This page does not exist in production.",
             size="2",
         ),
-        rx.button("Refresh", on_click=DevOutboxState.refresh, variant="soft"),
+        rx.hstack(
+            rx.button("Refresh", on_click=DevOutboxState.refresh, variant="soft"),
+            rx.button("Clear limits for this machine", on_click=DevOutboxState.clear_limits, variant="outline"),
+            wrap="wrap",
+            spacing="3",
+        ),
+        said_callout(DevOutboxState.limits_notice, DevOutboxState.limits_notice_id, role="status"),
         rx.moment(interval=REFRESH_MS, on_change=DevOutboxState.tick, display="none", data_testid="outbox-timer"),
         rx.foreach(DevOutboxState.messages, _message),
         rx.cond(DevOutboxState.messages.length() == 0, rx.text("No messages yet.", color_scheme="gray")),

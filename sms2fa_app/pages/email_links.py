@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.focus import focused_heading
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import factor_choices, factor_code_input, resend_button
@@ -20,6 +21,8 @@ from sms2fa_app.state.password_reset import (
 )
 from sms2fa_app.state.verify_email import VerifyEmailState
 
+STEP_HEADING = "step-heading"  # each step's heading, focused when the step appears
+
 
 def forgot_password_page() -> rx.Component:
     """The address; then the same answer whatever it is."""
@@ -27,13 +30,17 @@ def forgot_password_page() -> rx.Component:
         "Reset your password",
         rx.cond(
             ForgotPasswordState.sent != "",
-            rx.callout(
-                ForgotPasswordState.sent,
-                icon="mail",
-                color_scheme="green",
-                role="status",
+            rx.vstack(
+                focused_heading("Check your email", STEP_HEADING),
+                rx.callout(
+                    ForgotPasswordState.sent,
+                    icon="mail",
+                    color_scheme="green",
+                    role="status",
+                    width="100%",
+                    custom_attrs={"data-message-id": ForgotPasswordState.sent_id},
+                ),
                 width="100%",
-                custom_attrs={"data-message-id": ForgotPasswordState.sent_id},
             ),
             rx.form(
                 rx.vstack(
@@ -43,6 +50,7 @@ def forgot_password_page() -> rx.Component:
                         "email",
                         type_="email",
                         autocomplete="username",
+                        auto_focus=True,  # the page opens on its one field, as log-in and sign-up do
                         default_value=ForgotPasswordState.email_prefill,
                         key=ForgotPasswordState.email_prefill,  # a prefill arrives after the first paint
                     ),
@@ -79,6 +87,7 @@ def _factor_step() -> rx.Component:
     """Any enrolled factor: a texted code (sent on request), the authenticator app or a recovery code."""
     state = ResetPasswordState
     return rx.vstack(
+        focused_heading("Confirm it's you", STEP_HEADING),
         rx.text(
             "Your account has two-factor authentication. Confirm it's you before you choose a new password.", size="2"
         ),
@@ -127,6 +136,7 @@ def _new_password_step() -> rx.Component:
     state = ResetPasswordState
     return rx.form(
         rx.vstack(
+            focused_heading("Your new password", STEP_HEADING),
             new_password_fields(state, label="New password", confirm_label="Confirm new password"),
             form_error(state.error, state.error_id),
             submit_button("Set new password", state.busy),
@@ -148,6 +158,7 @@ def reset_password_page() -> rx.Component:
             (
                 INVALID,
                 rx.vstack(
+                    focused_heading("This link can't be used", STEP_HEADING),
                     rx.callout(
                         "This link has expired or was already used. Ask for a new one.",
                         icon="triangle_alert",
@@ -164,6 +175,7 @@ def reset_password_page() -> rx.Component:
             (
                 DONE,
                 rx.vstack(
+                    focused_heading("Password changed", STEP_HEADING),
                     rx.callout(
                         state.notice,
                         icon="circle_check",
@@ -189,6 +201,9 @@ def verify_email_page() -> rx.Component:
         rx.cond(
             state.done,
             rx.vstack(
+                focused_heading(
+                    rx.cond(state.verified, "Email address confirmed", "This link can't be used"), STEP_HEADING
+                ),
                 rx.cond(
                     state.verified,
                     rx.callout(state.message, icon="circle_check", color_scheme="green", role="status", width="100%"),
@@ -198,6 +213,7 @@ def verify_email_page() -> rx.Component:
                 width="100%",
             ),
             rx.vstack(
+                focused_heading("One step left", STEP_HEADING),
                 rx.text("Confirm this address to finish signing up.", size="2"),
                 form_error(state.message, state.message_id),
                 rx.button(

@@ -6,14 +6,17 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.forms import form_error, said_callout
-from sms2fa_app.components.layout import card
+from sms2fa_app.components.layout import NARROW, WIDE, page_shell
 from sms2fa_app.components.otp import otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
+from sms2fa_app.components.sections import section_card, sections
 from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
 from sms2fa_app.pages.settings_account import (
-    account_sections,
     action_heading,
+    active_sessions,
+    change_password_button,
     confirm_delete_step,
+    delete_account_block,
     nav_buttons,
     new_password_step,
     reauth_step,
@@ -36,11 +39,17 @@ from sms2fa_app.state.settings import (
     WizardState,
 )
 
+SIGN_IN = ("Sign-in methods", "sign-in-methods")
+DEVICES = ("Devices and sessions", "devices-and-sessions")
+PASSWORD = ("Password", "password")
+DANGER = ("Danger zone", "danger-zone")
+SECTIONS = [SIGN_IN, DEVICES, PASSWORD, DANGER]  # the index's order is the cards' order, on every screen
 
-def _status() -> rx.Component:
+
+def _sign_in_methods() -> rx.Component:
     return rx.vstack(
-        rx.heading("Two-factor authentication", size="4", as_="h2"),
         said_callout(SettingsState.notice, SettingsState.notice_id, icon="circle_check", role="status"),
+        rx.heading("Two-factor authentication", size="3", as_="h3"),
         rx.cond(
             SettingsState.two_factor_enabled,
             method_rows(),
@@ -50,12 +59,32 @@ def _status() -> rx.Component:
                 spacing="3",
             ),
         ),
-        devices(),
-        rx.cond(SettingsState.two_factor_enabled, disable_button()),  # the section's last word: what turns it off
-        account_sections(),
         spacing="3",
         width="100%",
     )
+
+
+def _status() -> rx.Component:
+    """Every section as its own card: sign-in methods, devices and sessions, password, then what can't be undone
+    (turning 2FA off, deleting the account) apart from the rest."""
+    return sections(
+        "Settings",
+        SECTIONS,
+        section_card(*SIGN_IN, _sign_in_methods()),
+        section_card(*DEVICES, devices(), active_sessions()),
+        section_card(*PASSWORD, change_password_button()),
+        section_card(
+            *DANGER,
+            rx.cond(SettingsState.two_factor_enabled, disable_button()),
+            delete_account_block(),
+            danger=True,
+        ),
+        footer=_back_to_dashboard(),
+    )
+
+
+def _back_to_dashboard() -> rx.Component:
+    return rx.link("Back to dashboard", href="/dashboard", size="2")
 
 
 def _totp_setup() -> rx.Component:
@@ -117,61 +146,57 @@ def _phone_step() -> rx.Component:
     )
 
 
+def _step_card(content: rx.Component) -> rx.Component:
+    """One step of the wizard, alone in a narrow card."""
+    return rx.card(
+        rx.vstack(rx.heading("Settings", size="6", as_="h1"), content, _back_to_dashboard(), spacing="4", width="100%"),
+        size="3",
+        width="100%",
+        max_width=NARROW,
+        margin_x="auto",
+    )
+
+
 def settings_page() -> rx.Component:
-    """The 'Two-factor authentication' section and the account's sections, one step at a time."""
-    return card(
-        "Settings",
-        rx.match(
-            WizardState.step,
-            (Step.PHONE, _phone_step()),
-            (
-                Step.CODE,
-                rx.vstack(
-                    action_heading(),
-                    rx.text("Enter the code we sent to ", rx.text.strong(SmsSetupState.phone_preview), ".", size="2"),
-                    _code_form(SmsSetupState.verify_enroll_code),
-                    width="100%",
-                ),
-            ),
-            (
-                Step.DONE,
-                rx.vstack(
-                    rx.callout(
-                        SettingsState.notice,
-                        icon="circle_check",
-                        color_scheme="green",
-                        width="100%",
-                        custom_attrs={"data-message-id": SettingsState.notice_id},
-                    ),
-                    rx.cond(
-                        RecoveryCodesState.new_recovery_codes.length() > 0,
-                        recovery_codes(),
-                        rx.button("Done", on_click=WizardState.cancel),
-                    ),
-                    width="100%",
-                ),
-            ),
-            (Step.REAUTH_PASSWORD, reauth_step()),
-            (Step.NEW_PASSWORD, new_password_step()),
-            (Step.CONFIRM_DELETE, confirm_delete_step()),
-            (
-                Step.RECOVERY_CODES,
-                recovery_codes(),
-            ),
-            (Step.TOTP_SETUP, _totp_setup()),
-            (Step.PASSKEY_SETUP, passkey_setup()),
-            (
-                Step.REAUTH_CODE,
-                rx.vstack(
-                    action_heading(),
-                    rx.text(
-                        "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
-                    ),
-                    _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
-                    width="100%",
-                ),
-            ),
-            _status(),
+    """The sections (the status), or one step of the wizard at a time in a card of its own."""
+    steps = {
+        Step.PHONE: _phone_step(),
+        Step.CODE: rx.vstack(
+            action_heading(),
+            rx.text("Enter the code we sent to ", rx.text.strong(SmsSetupState.phone_preview), ".", size="2"),
+            _code_form(SmsSetupState.verify_enroll_code),
+            width="100%",
         ),
-        rx.link("Back to dashboard", href="/dashboard", size="2"),
+        Step.DONE: rx.cond(
+            RecoveryCodesState.new_recovery_codes.length() > 0,
+            recovery_codes(_done_notice()),
+            rx.vstack(_done_notice(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
+        ),
+        Step.REAUTH_PASSWORD: reauth_step(),
+        Step.NEW_PASSWORD: new_password_step(),
+        Step.CONFIRM_DELETE: confirm_delete_step(),
+        Step.RECOVERY_CODES: recovery_codes(),
+        Step.TOTP_SETUP: _totp_setup(),
+        Step.PASSKEY_SETUP: passkey_setup(),
+        Step.REAUTH_CODE: rx.vstack(
+            action_heading(),
+            rx.text("Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"),
+            _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
+            width="100%",
+        ),
+    }
+    return page_shell(
+        rx.match(WizardState.step, *[(step, _step_card(content)) for step, content in steps.items()], _status()),
+        max_width=rx.cond(WizardState.step == Step.STATUS, WIDE, NARROW),
+    )
+
+
+def _done_notice() -> rx.Component:
+    """What the finished operation did."""
+    return rx.callout(
+        SettingsState.notice,
+        icon="circle_check",
+        color_scheme="green",
+        width="100%",
+        custom_attrs={"data-message-id": SettingsState.notice_id},
     )

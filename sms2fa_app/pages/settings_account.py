@@ -28,14 +28,19 @@ def nav_buttons() -> rx.Component:
     )
 
 
-def action_heading() -> rx.Component:
-    """The operation being confirmed, e.g. "Turn off two-factor authentication", and which step of how many."""
+STEP_HEADING = "step-heading"
+
+
+def action_heading(*, focused: bool = False) -> rx.Component:
+    """The operation being confirmed, e.g. "Turn off two-factor authentication", and which step of how many;
+    `focused`: the step has no field to start on, so the focus goes to this heading (not <body>)."""
     return rx.vstack(
         rx.cond(
             WizardState.step_label != "",
             rx.text(WizardState.step_label, size="1", color_scheme="gray", data_testid="step-label"),
         ),
-        rx.heading(WizardState.action_title, size="3", as_="h2"),
+        rx.heading(WizardState.action_title, size="3", as_="h2", id=STEP_HEADING, tab_index=-1),
+        *([focus_on_mount(STEP_HEADING)] if focused else []),
         spacing="1",
     )
 
@@ -159,9 +164,9 @@ def new_password_step() -> rx.Component:
 
 
 def confirm_delete_step() -> rx.Component:
-    """What goes, and one explicit confirmation."""
+    """What goes, and one explicit confirmation (the button waits for the box)."""
     return rx.vstack(
-        action_heading(),
+        action_heading(focused=True),
         rx.callout(
             "This deletes your account with its phone number, authenticator app, passkeys, recovery codes, "
             "sessions and remembered devices. It cannot be undone. We'll send a last email to confirm it.",
@@ -173,7 +178,12 @@ def confirm_delete_step() -> rx.Component:
             rx.vstack(
                 rx.el.label(
                     rx.hstack(
-                        rx.checkbox(name="confirm", auto_focus=True, aria_labelledby="confirm-delete-label"),
+                        rx.checkbox(
+                            name="confirm",
+                            default_checked=False,
+                            on_change=lambda checked: DeleteAccountState.tick_delete(rx.cond(checked, "yes", "")),
+                            aria_labelledby="confirm-delete-label",
+                        ),
                         rx.text("I understand that this cannot be undone", id="confirm-delete-label", size="2"),
                     )
                 ),
@@ -183,6 +193,7 @@ def confirm_delete_step() -> rx.Component:
                     type="submit",
                     color_scheme="red",
                     loading=SettingsState.busy,
+                    disabled=~DeleteAccountState.delete_ticked,
                     size="3",
                     width="100%",
                 ),
@@ -215,24 +226,42 @@ def _session_row(session: rx.Var) -> rx.Component:
             spacing="0",
         ),
         rx.spacer(),
-        rx.button("Sign out", on_click=SettingsState.sign_out_session(session["id"]), variant="ghost", size="1"),
+        rx.button(
+            "Sign out",
+            aria_label=session["sign_out"],
+            on_click=SettingsState.sign_out_session(session["id"]),
+            variant="soft",
+            size="2",
+        ),
         align="center",
         width="100%",
     )
 
 
-def account_sections() -> rx.Component:
-    """Password, active sessions, the activity page and deleting the account."""
+def change_password_button() -> rx.Component:
+    """The Password section's one action."""
+    return rx.button("Change password", on_click=WizardState.start(Operation.CHANGE_PASSWORD), variant="soft")
+
+
+def active_sessions() -> rx.Component:
+    """Every signed-in browser with its own Sign out (named after its session), then the rest at once and the
+    activity page."""
     return rx.vstack(
-        rx.heading("Password", size="4", as_="h2"),
-        rx.button("Change password", on_click=WizardState.start(Operation.CHANGE_PASSWORD), variant="soft"),
-        rx.heading("Active sessions", size="4", as_="h2"),
+        rx.heading("Active sessions", size="3", as_="h3"),
         rx.foreach(SettingsState.sessions, _session_row),
         rx.button(
             "Sign out everywhere else", on_click=SettingsState.sign_out_everywhere_else, variant="soft", size="2"
         ),
         rx.link("Security activity", href="/activity", size="2"),
-        rx.heading("Delete account", size="4", as_="h2"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def delete_account_block() -> rx.Component:
+    """The danger zone's last action: deleting the account (the steps say what goes)."""
+    return rx.vstack(
+        rx.heading("Delete account", size="3", as_="h3"),
         rx.button(
             "Delete my account",
             on_click=WizardState.start(Operation.DELETE_ACCOUNT),

@@ -9,7 +9,7 @@ import reflex as rx
 
 from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
-from sms2fa_app.components.focus import focus_element
+from sms2fa_app.components.focus import focus_element, focus_on_mount
 from sms2fa_app.pages.settings_passkeys import passkey_list
 from sms2fa_app.state import words
 from sms2fa_app.state.settings import (
@@ -145,6 +145,8 @@ def _device_row(device: rx.Var) -> rx.Component:
 
 
 DEVICES_HEADING = "devices-heading"
+MONOSPACE = {"font-family": "var(--code-font-family)", "letter-spacing": "0.05em", "overflow-wrap": "anywhere"}
+PHONE_ONLY = ["block", "none"]  # shown below Reflex's sm breakpoint (30em): phones
 
 
 def devices() -> rx.Component:
@@ -177,18 +179,32 @@ def devices() -> rx.Component:
     )
 
 
-def recovery_codes() -> rx.Component:
-    """The new recovery codes, shown once: Copy, Download (a text file), and "I saved these codes"."""
+RECOVERY_HEADING = "recovery-codes-heading"
+
+
+def recovery_codes(notice: rx.Component | None = None) -> rx.Component:
+    """The new recovery codes, shown once: Copy, Download (a text file), and "I saved these codes". The focus goes
+    to their heading (the step has no field), then `notice` (what was just done) is read."""
     state = RecoveryCodesState
     return rx.vstack(
+        rx.heading(words.settings.RECOVERY_HEADING, size="3", as_="h2", id=RECOVERY_HEADING, tab_index=-1),
+        focus_on_mount(RECOVERY_HEADING),
+        *([notice] if notice is not None else []),
         rx.cond(
             state.replaced,
             rx.callout(words.settings.RECOVERY_OLD_VOID, icon="triangle_alert", color_scheme="orange", width="100%"),
         ),
         rx.text(words.settings.RECOVERY_SAVE, size="2"),
-        rx.el.ul(
-            rx.foreach(state.new_recovery_codes, lambda code: rx.el.li(rx.code(code))),
-            style={"columns": "2", "list-style": "none", "padding": "0"},
+        rx.el.ul(  # plain monospace text: nothing here is a link or a button
+            rx.foreach(state.new_recovery_codes, lambda code: rx.el.li(code, data_testid="recovery-code")),
+            style={
+                "columns": "2",
+                "list-style": "none",
+                "padding": "0",
+                "margin": "0",
+                "font-size": "16px",
+                **MONOSPACE,
+            },
         ),
         rx.hstack(
             rx.button(
@@ -234,7 +250,22 @@ def totp_setup_intro() -> rx.Component:
             width="fit-content",
             data_testid="qr-tile",
         ),
-        rx.text("Key: ", rx.code(TotpSetupState.totp_key_groups), size="2"),
+        rx.text("Key", size="2", weight="medium", id="totp-key-label"),
+        rx.text(
+            TotpSetupState.totp_key_groups,
+            aria_labelledby="totp-key-label",
+            size="4",
+            style=MONOSPACE,
+            data_testid="totp-key",
+        ),
+        rx.link(  # a phone can't scan its own screen: its authenticator app opens the otpauth:// link instead
+            "Open in authenticator app",
+            href=TotpSetupState.totp_uri,
+            display=PHONE_ONLY,
+            size="3",
+            underline="always",
+            data_testid="otpauth-link",
+        ),
         copy_button(
             "Copy key",
             TotpSetupState.totp_secret,

@@ -16,6 +16,7 @@ class DashboardState(ErrorId, SessionState):
     """The security-status card and, once after a sign-in with a recovery code, how many are left."""
 
     two_factor_enabled: bool = False
+    is_admin: bool = False  # the link to /admin (which checks the role and 2FA again itself)
     methods_on: str = ""  # "Text message to •••• 3100 · Authenticator app · 9 recovery codes left"
     recovery_banner: str = ""  # "You used a recovery code. 9 left."
     _recovery_used: bool = False  # set by the challenge when a recovery code signed this browser in
@@ -41,6 +42,7 @@ class DashboardState(ErrorId, SessionState):
         services = self._services()
         assert user.id is not None
         self.two_factor_enabled = user.is_two_factor_enabled
+        self.is_admin = bool(user.is_admin)
         left = services.recovery.remaining(user.id)
         if user.is_two_factor_enabled:
             ending = (user.phone_number or "")[-4:]

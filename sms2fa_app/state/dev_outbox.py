@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 
 from sms2fa_app.backend.delivery.outbox import EMAIL
 from sms2fa_app.config import is_loopback_host
+from sms2fa_app.state import words
 from sms2fa_app.state.guard import Access, Caller, guarded
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import said_id
 from sms2fa_app.state.session import SessionState
 
 _LINK = re.compile(r"https?://\S+")
@@ -38,6 +40,8 @@ class DevOutboxState(SessionState):
     messages: list[OutboxEntry] = []
     refreshing: bool = False
     refresh_error: str = ""
+    limits_notice: str = ""
+    limits_notice_id = said_id("limits_notice")
 
     async def refresh(self):
         """Reload the outbox (development only; empty when real gateways are configured)."""
@@ -49,9 +53,22 @@ class DevOutboxState(SessionState):
         await self._reload()
         return []
 
+    async def clear_limits(self):
+        """Forget every limit, cooldown and lockout, so trying the flows never locks a developer out; refused in
+        production (no tool is built there) and to any client not on this machine."""
+        services = self._services()
+        if services.settings.is_production or services.dev_limits is None or not self._on_this_machine():
+            self.limits_notice = words.common.DEV_LIMITS_REFUSED
+            return
+        await run_backend(services.dev_limits.clear)
+        self.limits_notice = words.common.DEV_LIMITS_CLEARED
+
+    def _on_this_machine(self) -> bool:
+        return is_loopback_host(self._client_ip())
+
     async def _reload(self) -> None:
         services = self._services()
-        if services.settings.is_production or services.outbox is None or not is_loopback_host(self._client_ip()):
+        if services.settings.is_production or services.outbox is None or not self._on_this_machine():
             self.messages = []
             return
         recent = await run_backend(services.outbox.recent)

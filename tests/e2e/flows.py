@@ -243,7 +243,7 @@ RECOVERY_CODE = re.compile(r"^[a-z0-9]{5}-[a-z0-9]{5}$")
 RECOVERY_SPENT = "challenge.recovery.used"  # spent: refused, not a guess
 TOTP_PROMPT = "Enter the 6-digit code from your authenticator app."
 RECOVERY_PROMPT = "Enter one of your recovery codes. Each works once."
-KEY_LINE = re.compile(r"^Key: ((?:[A-Z2-7]{1,4} ?)+)$")  # in groups of four
+KEY_LINE = re.compile(r"^((?:[A-Z2-7]{1,4} ?)+)$")  # in groups of four, under its "Key" label
 TOTP_STEP_SECONDS = 30
 
 
@@ -316,7 +316,7 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
     submit_code(page, wait_for_code(sms, e164, after=sent))
 
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
-    key_line = page.get_by_text(KEY_LINE)
+    key_line = page.get_by_test_id("totp-key")
     expect(key_line).to_be_visible()
     audit(page, "authenticator setup")
     match = KEY_LINE.match(key_line.inner_text().strip())

@@ -33,7 +33,7 @@ def test_sign_in_with_a_recovery_code_that_then_is_used_up(
     email, password = flows.sign_up(page, mail)
     e164 = flows.new_phone()
     flows.enroll(page, sms, redis_server, e164, password)
-    code_elements = page.locator("li code")
+    code_elements = page.get_by_test_id("recovery-code")
     expect(code_elements).to_have_count(10)
     codes = [text.strip() for text in code_elements.all_inner_texts()]
     assert all(flows.RECOVERY_CODE.match(code) for code in codes), codes

@@ -154,7 +154,7 @@ def test_a_passkey_confirms_a_change_and_every_passkey_change_is_noticed(
     page.get_by_role("button", name="Sign in with a passkey").click()
     flows.expect_dashboard(page, email)
     lines = activity_lines(page)
-    assert lines[:3] == ["Signed in with a passkey", "New recovery codes made", "Passkey added"], lines
+    assert lines[:3] == ["Signed in with a passkey", "New recovery codes made", "Passkey added: Laptop"], lines
 
 
 # Counts the page's passkey creations across reloads (an init script runs before the app's own scripts), each

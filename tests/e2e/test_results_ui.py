@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = ARTIFACTS / "issue12-part3"
 SIZES = ((375, 812), (1280, 800))
-KEY_GROUPS = re.compile(r"^Key: ((?:[A-Z2-7]{4} )*[A-Z2-7]{1,4})$")
+KEY_GROUPS = re.compile(r"^((?:[A-Z2-7]{4} )*[A-Z2-7]{1,4})$")
 
 
 def shoot(page: Page, name: str, *, axe: bool = True) -> None:
@@ -99,7 +99,7 @@ def test_recovery_codes_download_copy_confirm_then_the_banner(
 
     flows.enroll(page, sms, redis_server, e164, PASSWORD)
     expect(page.get_by_text(f"Two-factor authentication is on. Codes go to •••• {e164[-4:]}.")).to_be_visible()
-    codes = [text.strip() for text in page.locator("li code").all_inner_texts()]
+    codes = [text.strip() for text in page.get_by_test_id("recovery-code").all_inner_texts()]
     assert len(codes) == 10 and all(flows.RECOVERY_CODE.match(code) for code in codes), codes
 
     # Download: a text file, one code per line under a header naming the app, the account and the date.
@@ -200,7 +200,7 @@ def test_authenticator_setup_in_dark_mode(
     svg = unquote(qr.get_attribute("src") or "")
     assert "<path fill='#fff' d='M0 0h" in svg and "stroke='#000'" in svg  # black on its own white square
 
-    key_line = page.get_by_text(KEY_GROUPS)
+    key_line = page.get_by_test_id("totp-key")
     match = KEY_GROUPS.match(key_line.inner_text().strip())
     assert match is not None, key_line.inner_text()
     secret = match.group(1).replace(" ", "")
@@ -231,11 +231,14 @@ def test_change_number_says_what_changed_devices_and_turn_off_warning(
     expect(
         page.get_by_text(re.compile(r"^Started today at \d\d:\d\d UTC · last seen today at \d\d:\d\d UTC$")).first
     ).to_be_visible()
-    # "Turn off" is the two-factor section's last control: after the rows and the remembered devices.
+    # "Turn off" is in the danger zone (issue 23): after the devices and the password, not under "Remembered devices".
     turn_off = page.get_by_role("button", name="Turn off two-factor authentication")
     assert below(turn_off, page.get_by_role("heading", name="Remembered devices"))
     assert below(turn_off, page.get_by_role("button", name="Forget all"))
-    assert below(page.get_by_role("heading", name="Password"), turn_off)
+    assert below(turn_off, page.get_by_role("heading", name="Password", exact=True))
+    expect(
+        page.locator("#danger-zone").get_by_role("button", name="Turn off two-factor authentication")
+    ).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Forget \S.* on \S"))).to_have_count(1)
     page.get_by_role("button", name="Forget all").click()
     expect(page.get_by_role("alert").filter(has_text=words.settings.FORGET_ALL_CONFIRM)).to_be_visible()

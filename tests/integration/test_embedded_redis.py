@@ -6,6 +6,7 @@ with SIGKILL is the harshest way an app can end (no cleanup code runs).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from sms2fa_app.backend.infra.redis_store import _start_server, client_names
+from sms2fa_app.backend.infra.redis_store import _start_server, client_names, connect
 from tests.support.processes import RunProcess, kill, run_processes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +144,20 @@ def test_one_watchdog_even_when_processes_start_together(data_dir: Path) -> None
             holder.kill()
             holder.wait()
     wait_until_stopped(data_dir, STOP_WITHIN_SECONDS)
+
+
+def test_a_dead_embedded_server_comes_back_at_the_next_request_without_an_app_restart(data_dir: Path) -> None:
+    """Issue 23: the development server killed (or crashed) while the app runs: the app's next Redis call starts it
+    again, with this process's lease and one watchdog, instead of failing until the app restarts."""
+    app_client = connect(None, data_dir)
+    app_client.set("before", "1")
+    kill([process for process in server_and_watchdog(data_dir) if "redis-server" in process.command])
+    with pytest.raises(redis.ConnectionError):
+        client(data_dir).ping()  # gone
+    assert app_client.set("after", "yes")  # the next request brings it back
+    assert app_client.get("after") == "yes"
+    with client(data_dir) as probe:
+        assert f"sms2fa-lease-{os.getpid()}" in client_names(probe)
+    assert watchdogs(data_dir) == 1
+    time.sleep(STOP_WITHIN_SECONDS)  # past the grace: this process's lease keeps it up
+    assert app_client.ping()

@@ -275,3 +275,21 @@ def test_production_waits_at_least_a_day_before_an_admins_2fa_reset(tmp_path: Pa
     )
     assert load(tmp_path, **{**PRODUCTION, "ADMIN_RESET_WAIT_SECONDS": "86400"}).admin_reset_wait_seconds == 86400
     assert load(tmp_path, ADMIN_RESET_WAIT_SECONDS="20").admin_reset_wait_seconds == 20  # development
+
+
+def test_price_currency_defaults_to_usd_and_must_be_a_currency_code(tmp_path: Path) -> None:
+    """PRICE_CURRENCY (issue 23): the admin console's spend names its currency; three letters (ISO 4217)."""
+    assert load(tmp_path).price_currency == "USD"
+    assert load(tmp_path, PRICE_CURRENCY="eur").price_currency == "EUR"
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, PRICE_CURRENCY="euros")
+    assert "PRICE_CURRENCY" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_port_moves_the_development_app_url_and_passkey_origin(tmp_path: Path) -> None:
+    """`make run PORT=3005` (issue 23): links and passkeys follow the port; set APP_URL or WEBAUTHN_ORIGIN win."""
+    assert (load(tmp_path).base_url, load(tmp_path).passkey_origin) == ("http://localhost:3000",) * 2
+    moved = load(tmp_path, PORT="3005", BACKEND_PORT="8005")
+    assert (moved.base_url, moved.passkey_origin, moved.backend_port) == ("http://localhost:3005",) * 2 + (8005,)
+    told = load(tmp_path, PORT="3005", APP_URL="http://localhost:4000", WEBAUTHN_ORIGIN="http://localhost:4000")
+    assert (told.base_url, told.passkey_origin) == ("http://localhost:4000",) * 2

@@ -287,14 +287,17 @@ class FactorChanges:
         """The browser's new credential, verified against this session's challenge, is stored; the grant is
         used only when it is."""
 
+        named: list[str] = []  # the stored name, for the activity line ("Passkey added: Work laptop")
+
         def store(tx: Session) -> tuple[str, ...]:
             added = self._passkeys.register(session.user_id, session.session_id, response_json, name, user_agent, db=tx)
             if isinstance(added, PasskeyProblem):
                 raise _Abort(ChangeResult(FactorChange.PASSKEY_REJECTED, passkey_problem=added))
+            named.append(added.name)
             return ()
 
         try:
-            return self._change(session, Operation.ADD_PASSKEY, store)
+            return self._change(session, Operation.ADD_PASSKEY, store, detail=lambda: named[0] if named else "")
         except IntegrityError:  # the same credential registered concurrently
             return ChangeResult(FactorChange.PASSKEY_REJECTED, passkey_problem=PasskeyProblem.DUPLICATE)
 
@@ -331,10 +334,15 @@ class FactorChanges:
         return self._change(session, Operation.CHANGE_PASSWORD, store)
 
     def _change(
-        self, session: ActiveSession, operation: Operation, store: Callable[[Session], tuple[str, ...]]
+        self,
+        session: ActiveSession,
+        operation: Operation,
+        store: Callable[[Session], tuple[str, ...]],
+        detail: Callable[[], str] = str,
     ) -> ChangeResult:
         """Check the grant, then in one transaction: store, consume the grant, revoke everything but this
-        session (account_security.revoke_everything, which logs the change) and rotate this one."""
+        session (account_security.revoke_everything, which logs the change with `detail()`, read after `store`)
+        and rotate this one."""
         user_id, session_id = session.user_id, session.session_id
         try:
             with self._db.session() as tx:
@@ -349,9 +357,9 @@ class FactorChanges:
                 if not self.grants.consume(user_id, session_id, operation, assurance, two_factor_on):
                     raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 moved = operation is Operation.CHANGE_NUMBER  # the activity line names the new number's ending
-                detail, old_phone = ((user.phone_number or "")[-4:], old_phone) if moved else ("", None)
+                said, old_phone = ((user.phone_number or "")[-4:], old_phone) if moved else (detail(), None)
                 revoked = revoke_everything(
-                    tx, self._sessions, self._activity, user_id, operation.event, detail,
+                    tx, self._sessions, self._activity, user_id, operation.event, said,
                     keep_session_id=session_id, old_phone=old_phone,
                 )  # fmt: skip
                 issued = self._sessions.rotate(tx, session_id)

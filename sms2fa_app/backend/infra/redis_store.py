@@ -164,13 +164,47 @@ def ensure_embedded_redis(data_dir: Path, grace_seconds: float = LEASE_GRACE_SEC
     return url
 
 
+class EmbeddedServerConnection(redis.UnixDomainSocketConnection):
+    """A connection to the embedded server that starts it again when it is gone: a development server killed or
+    crashed while the app runs comes back at the next request, not only at the next `make run`."""
+
+    def __init__(self, *args: object, data_dir: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._data_dir = Path(data_dir)
+
+    def connect(self) -> None:
+        try:
+            super().connect()
+        except redis.ConnectionError:
+            restart_embedded_redis(self._data_dir)
+            super().connect()
+
+
+def restart_embedded_redis(data_dir: Path) -> None:
+    """The embedded server stopped answering: forget this process's lease on the old one, then start it (once,
+    across processes, under the lock) with a new lease and a watchdog."""
+    held = _leases.pop(str(data_dir / "redis.sock"), None)
+    if held is not None:
+        held[1].disconnect()
+    log.warning("event=embedded_redis_restarted data_dir=%s", data_dir)
+    ensure_embedded_redis(data_dir)
+
+
 def connect(redis_url: str | None, data_dir: Path) -> redis.Redis:
-    """A client for REDIS_URL, or for the embedded server when it is unset."""
-    url = redis_url or ensure_embedded_redis(data_dir)
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        decode_responses=True,
-        health_check_interval=30,
+    """A client for REDIS_URL, or for the embedded server when it is unset (started again when it dies)."""
+    options = {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "decode_responses": True,
+        "health_check_interval": 30,
+    }
+    if redis_url:
+        return redis.Redis.from_url(redis_url, **options)
+    url = ensure_embedded_redis(data_dir)
+    pool = redis.ConnectionPool(
+        connection_class=EmbeddedServerConnection,
+        path=url.removeprefix("unix://"),
+        data_dir=str(data_dir),
+        **options,
     )
+    return redis.Redis(connection_pool=pool)

@@ -44,7 +44,9 @@ class AdminOpsState(ErrorId, AdminState):
     refusals: list[dict[str, Any]] = []
     blocked: list[dict[str, Any]] = []
     spend: list[dict[str, Any]] = []
-    total_spend: str = ""
+    total_spend: str = ""  # with its currency (PRICE_CURRENCY), e.g. "1.23 USD"
+    spend_label: str = "spend"  # the spend chart's series, with the currency
+    delivery_known: bool = False  # a delivery report came back: the rate chart has points
     loaded: bool = False
     error: str = ""
     busy: bool = False
@@ -76,5 +78,8 @@ class AdminOpsState(ErrorId, AdminState):
         self.refusals = [{"limit": words.admin.refusal_label(name), "count": count} for name, count in charts.refusals]
         self.blocked = [{"country": c, "blocks": blocks, "refused": refused} for c, blocks, refused in charts.blocked]
         self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]
-        self.total_spend = f"{charts.total_spend:.2f}"
+        currency = self._services().settings.price_currency
+        self.total_spend = words.admin.money(charts.total_spend, currency)
+        self.spend_label = f"spend ({currency})"
+        self.delivery_known = known > 0
         self.loaded = True

@@ -22,9 +22,17 @@ class DeleteAccountState(WizardState):
     """The confirmation step; the deletion consumes the grant the re-authentication gave."""
 
     handles: ClassVar[frozenset[Operation]] = frozenset({Operation.DELETE_ACCOUNT})
+    delete_ticked: bool = False  # "I understand...": the delete button waits for it (the server checks it again)
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         await self._reset_wizard(Step.CONFIRM_DELETE)
+        self.delete_ticked = False
+        return []
+
+    @guarded()
+    async def tick_delete(self, caller: Caller, checked: str) -> list:
+        """The confirmation box: "yes" when ticked."""
+        self.delete_ticked = checked == "yes"
         return []
 
     @guarded()

@@ -78,8 +78,9 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
                 "times": words.settings.session_times(listed.started_at, listed.last_seen_at, now),
                 "current": "yes" if listed.session_id == self._session_id else "",
                 "pending": "" if listed.signed_in else "yes",
+                "sign_out": words.settings.sign_out_label(number, listed.browser, listed.network or "unknown network"),
             }
-            for listed in services.sessions.list_for_user(user.id)
+            for number, listed in enumerate(services.sessions.list_for_user(user.id), start=1)
         ]
 
     async def _refresh_status(self, user_id: int) -> None:

@@ -23,6 +23,7 @@ class TotpSetupState(WizardState):
     totp_secret: str = ""
     totp_key_groups: str = ""  # the key in groups of four, to read and type
     totp_qr: str = ""
+    totp_uri: str = ""  # otpauth://: "Open in authenticator app" on a phone, where the QR code can't be scanned
     key_copied: str = ""  # said once the browser answered Copy key: "Key copied", or how to copy by hand
     key_copy_failed: bool = False  # the clipboard write failed (said in red)
 
@@ -31,7 +32,7 @@ class TotpSetupState(WizardState):
         if isinstance(setup, FactorChange):
             return await self._need_reauth()
         await self._reset_wizard(Step.TOTP_SETUP)
-        self.totp_secret, self.totp_qr = setup.secret, setup.qr_data_uri
+        self.totp_secret, self.totp_qr, self.totp_uri = setup.secret, setup.qr_data_uri, setup.otpauth_uri
         self.totp_key_groups = " ".join(setup.secret[i : i + 4] for i in range(0, len(setup.secret), 4))
         return []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sms2fa_app.backend.audit.activity import ActivityEntry
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.vocabulary import EventKind
-from sms2fa_app.state.words.catalogue import Text
+from sms2fa_app.state.words.catalogue import Plural, Text
 from sms2fa_app.state.words.common import wait_phrase
 
 _SIGNED_IN = Text("activity.signed_in", "Signed in")
@@ -20,7 +20,7 @@ _SIGNED_IN_HOW: dict[str, Text] = {
 _WRONG_CODE = Text("activity.failed.code", "Wrong code entered")
 _FAILED: dict[str, Text] = {
     Factor.SMS.value: Text("activity.failed.sms", "Wrong texted code entered"),
-    Factor.TOTP.value: Text("activity.failed.totp", "Wrong authenticator app entered"),
+    Factor.TOTP.value: Text("activity.failed.totp", "Wrong authenticator app code entered"),
     Factor.RECOVERY.value: Text("activity.failed.recovery", "Wrong recovery code entered"),
     Factor.PASSKEY.value: Text("activity.failed.passkey", "A passkey wasn't accepted"),
 }
@@ -30,6 +30,7 @@ _WITH_DETAIL: dict[EventKind, Text] = {
     EventKind.RECOVERY_CODE_USED: Text("activity.recovery_code_used", "Recovery code used ({detail} left)"),
     EventKind.DEVICE_REMEMBERED: Text("activity.device_remembered", "Browser remembered for {detail} days"),
 }
+_PASSKEY_ADDED_NAMED = Text("activity.passkey_added.named", "Passkey added: {detail}")
 _LOCKOUT = Text("activity.lockout_started", "Codes locked for {wait} after too many wrong tries")
 _ACTIVITY: dict[EventKind, Text] = {
     EventKind.TWO_FACTOR_ON: Text("activity.two_factor_on", "Two-factor authentication turned on"),
@@ -68,6 +69,33 @@ def activity_line(entry: ActivityEntry) -> str:
         return _FAILED.get(detail, _WRONG_CODE)
     if entry_kind is EventKind.LOCKOUT_STARTED:
         return _LOCKOUT.format(wait=wait_phrase(int(detail or 0)))
+    if entry_kind is EventKind.PASSKEY_ADDED and detail:  # older rows have no name
+        return _PASSKEY_ADDED_NAMED.format(detail=detail)
     if entry_kind in _WITH_DETAIL:
         return _WITH_DETAIL[entry_kind].format(detail=detail)
     return _ACTIVITY[entry_kind]
+
+
+_REPEATED = Plural("activity.repeated", "{count} time", "{count} times")
+# The page's filter: a kind of event and its label ("all" shows every kind).
+SIGN_INS, FAILURES, CHANGES = "sign_ins", "failures", "changes"
+CATEGORIES: dict[str, Text] = {
+    SIGN_INS: Text("activity.filter.sign_ins", "Sign-ins"),
+    FAILURES: Text("activity.filter.failures", "Wrong codes and lockouts"),
+    CHANGES: Text("activity.filter.changes", "Changes to your account"),
+}
+ALL_KINDS = Text("activity.filter.all", "Everything")
+
+
+def repeated(count: int) -> str:
+    """How many identical events in a row one line stands for, e.g. "5 times"."""
+    return _REPEATED(count)
+
+
+def category(kind: EventKind) -> str:
+    """Which of the filter's kinds an event is."""
+    if kind is EventKind.SIGNED_IN:
+        return SIGN_INS
+    if kind in (EventKind.SECOND_FACTOR_FAILED, EventKind.LOCKOUT_STARTED):
+        return FAILURES
+    return CHANGES

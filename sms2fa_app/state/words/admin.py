@@ -112,3 +112,11 @@ def delivery_summary(delivered: int, known: int) -> str:
     if not known:
         return _NO_DELIVERY_REPORT
     return _DELIVERY_SUMMARY.format(rate=round(100 * delivered / known, 1), delivered=delivered, known=known)
+
+
+NO_DATA = Text("admin.chart.no_data", "No data yet")
+
+
+def money(amount: float, currency: str) -> str:
+    """An estimated amount with its currency code, e.g. "1.23 USD" (a number, not a sentence: not catalogued)."""
+    return f"{amount:.2f} {currency}"

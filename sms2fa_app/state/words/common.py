@@ -100,3 +100,8 @@ def copy_said(outcome: object, done: str, failed: str) -> tuple[str, bool]:
     """What the Copy button's live region says once the browser answered, and whether the copy failed."""
     written = outcome == CLIPBOARD_WRITTEN
     return (done if written else failed), not written
+
+
+# /dev/outbox's "Clear limits for this machine" (development and loopback only)
+DEV_LIMITS_CLEARED = Text("dev.limits_cleared", "Limits cleared: this machine can sign in, text and mail again.")
+DEV_LIMITS_REFUSED = Text("dev.limits_refused", "Limits can be cleared only in development, from this machine.")

@@ -240,6 +240,7 @@ PASSKEYS_FIRST = Text("passkey.asked_first", "Sign-in asks for a passkey first; 
 
 # ---- recovery codes ---------------------------------------------------------------------------------------
 
+RECOVERY_HEADING = Text("recovery.heading", "Your recovery codes")
 RECOVERY_SAVE = Text(
     "recovery.save", "Save these recovery codes somewhere safe. Each works once; we won't show them again."
 )
@@ -315,6 +316,7 @@ def methods_on(sms_ending: str, totp: bool, passkeys: int, recovery_left: int) -
     return " · ".join(parts)
 
 
+_SIGN_OUT = Text("settings.sign_out_session", "Sign out session {number}: {browser}, {network}")
 _FORGET = Text("devices.forget", "Forget {device}")
 _SESSION_TIMES = Text("sessions.times", "Started {started} · last seen {seen}")
 _DEVICE_TIMES = Text("devices.times", "Remembered {remembered} · last used {used}")
@@ -330,6 +332,12 @@ FORGET_ALL_CONFIRM = Text(
 def forget_label(device: str) -> str:
     """The accessible name of a device's Forget button, e.g. "Forget Chrome on Linux"."""
     return _FORGET.format(device=device)
+
+
+def sign_out_label(number: int, browser: str, network: str) -> str:
+    """The accessible name of a session's Sign out button: which session (its place in the list, the browser and
+    network), e.g. "Sign out session 2: Chrome on Linux, 203.0.113.x"; every button's name differs."""
+    return _SIGN_OUT.format(number=number, browser=browser, network=network)
 
 
 def session_times(started: float, last_seen: float, now: float) -> str:

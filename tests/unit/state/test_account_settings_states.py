@@ -7,13 +7,16 @@ import pyotp
 
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.infra.client import ClientInfo
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.services import Services
+from sms2fa_app.backend.vocabulary import EventKind
 from sms2fa_app.state import words
-from sms2fa_app.state.activity import ActivityState
+from sms2fa_app.state.activity import PAGE_SIZE, ActivityState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.settings import Operation, Step
-from tests.support.factories import PASSWORD, create_user, log_in
+from sms2fa_app.state.words import message_id
+from tests.support.factories import CHROME, PASSWORD, create_user, log_in
 from tests.support.recording_gateway import RecordingGateway
 from tests.support.states import StatePage, deliver, make_state, redirect_path, run, settings_signed_in
 
@@ -149,3 +152,53 @@ async def test_the_activity_page_lists_the_users_events_in_words(services: Servi
     assert [entry["what"] for entry in page.entries] == ["Signed in with your password"]
     await deliver(page, session_token="")
     assert redirect_path(await run(page.load())) == "/login" and page.entries == []
+
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
+def _record(services: Services, kind: EventKind, detail: str = "", *, agent: str = CHROME) -> None:
+    services.clock.advance(1)
+    with services.database.session() as tx:
+        services.activity.record(tx, 1, kind, detail, client=ClientInfo("203.0.113.7", agent))
+
+
+async def _activity_page(services: Services) -> ActivityState:
+    issued = log_in(services)
+    page = make_state(ActivityState)
+    await deliver(page, session_token=issued.token)
+    await run(page.load())
+    return page
+
+
+async def test_identical_rows_in_a_row_are_one_line_with_a_count(services: Services) -> None:
+    create_user(services)
+    for _ in range(5):
+        _record(services, EventKind.SECOND_FACTOR_FAILED, "totp")
+    _record(services, EventKind.SECOND_FACTOR_FAILED, "totp", agent=FIREFOX)  # another browser
+    _record(services, EventKind.PASSKEY_ADDED, "Work laptop")
+    page = await _activity_page(services)
+    shown = [(entry["what"], entry["repeated"]) for entry in page.entries]
+    assert shown[:4] == [
+        ("Signed in with your password", ""),
+        ("Passkey added: Work laptop", ""),
+        ("Wrong authenticator app code entered", ""),
+        ("Wrong authenticator app code entered", words.activity.repeated(5)),
+    ]
+    assert message_id(page.entries[3]["repeated"]) == "activity.repeated"
+
+
+async def test_the_activity_pages_and_filters(services: Services) -> None:
+    create_user(services)
+    for number in range(PAGE_SIZE + 5):  # no two in a row alike
+        _record(services, EventKind.PASSWORD_CHANGED if number % 2 else EventKind.TOTP_ADDED)
+    page = await _activity_page(services)
+    assert (page.page, page.pages, len(page.entries)) == (0, 2, PAGE_SIZE)
+    await run(page.turn_page("older"))
+    assert (page.page, len(page.entries)) == (1, 6)
+    await run(page.turn_page("older"))  # the end stays the end
+    assert page.page == 1
+    await run(page.show_kind(words.activity.SIGN_INS))
+    assert [entry["what"] for entry in page.entries] == ["Signed in with your password"] and page.pages == 1
+    await run(page.show_kind("<script>"))  # an unknown kind shows everything
+    assert page.kind == "all" and len(page.entries) == PAGE_SIZE

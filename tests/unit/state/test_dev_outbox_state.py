@@ -73,3 +73,59 @@ def test_the_page_reloads_by_itself_while_open() -> None:
 
     rendered = str(dev_outbox_page())
     assert f"interval:{REFRESH_MS}" in rendered.replace(" ", "") and "tick" in rendered
+
+
+# ---- "Clear limits for this machine" (development and loopback only) -------------------------------------
+
+LIMIT_KEYS = ("login:fail:ip:127.0.0.1", "otp:sends:user:7", "otp:cooldown:login:7", "signup:ip:127.0.0.1")
+KEPT_KEYS = ("otp:code:login:7:1", "dev:outbox")  # codes and the outbox are not limits
+
+
+def _seed_limits(client) -> None:
+    for key in LIMIT_KEYS:
+        client.zadd(key, {"event": 1.0})
+    client.hset("otp:fail:7", mapping={"n": "5", "until": "9999999999", "g": "1"})
+    client.set("otp:code:login:7:1", "digest")
+
+
+async def test_clear_limits_forgets_every_limit_and_lockout_on_this_machine(
+    outbox_services: Services, redis_client
+) -> None:
+    _seed_limits(redis_client)
+    state = from_address(make_state(DevOutboxState), "127.0.0.1")
+    await run(state.clear_limits())
+    assert state.limits_notice_id == "dev.limits_cleared"
+    assert [key for key in LIMIT_KEYS if redis_client.exists(key)] == []
+    assert redis_client.hget("otp:fail:7", "until") is None and redis_client.hget("otp:fail:7", "n") is None
+    assert all(redis_client.exists(key) for key in KEPT_KEYS)
+
+
+@pytest.mark.parametrize("address", ["192.168.1.20", "2001:db8::1", ""])
+async def test_clear_limits_is_refused_to_any_other_client(
+    outbox_services: Services, redis_client, address: str
+) -> None:
+    _seed_limits(redis_client)
+    state = from_address(make_state(DevOutboxState), address)
+    await run(state.clear_limits())
+    assert state.limits_notice_id == "dev.limits_refused"
+    assert all(redis_client.exists(key) for key in LIMIT_KEYS)
+    assert redis_client.hget("otp:fail:7", "until") == "9999999999"
+
+
+async def test_clear_limits_is_refused_in_production_even_on_this_machine(
+    tmp_path: Path, clock: FakeClock, redis_client, database
+) -> None:
+    from tests.unit.test_config import PRODUCTION
+
+    settings = make_settings(tmp_path, **{**PRODUCTION, "TRUSTED_PROXY_HOPS": "0"})
+    built = build_services(settings, clock=clock, redis_client=redis_client, database=database, hasher=FAST_HASHER)
+    set_services(built)
+    try:
+        assert built.dev_limits is None  # production never builds the tool
+        _seed_limits(redis_client)
+        state = from_address(make_state(DevOutboxState), "127.0.0.1")
+        await run(state.clear_limits())
+        assert state.limits_notice_id == "dev.limits_refused"
+        assert all(redis_client.exists(key) for key in LIMIT_KEYS)
+    finally:
+        set_services(None)

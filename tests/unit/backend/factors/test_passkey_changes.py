@@ -190,3 +190,16 @@ def test_a_grant_stored_before_the_assurance_counts_for_nothing(services: Servic
     assert grants.current(1, session.session_id) is None
     assert not grants.consume(1, session.session_id, Operation.ADD_PASSKEY, assurance)
     assert services.redis.get(key) is not None  # left alone, to expire
+
+
+def test_the_activity_line_of_an_added_passkey_names_it(services: Services, enrolled: User) -> None:
+    """ "Passkey added: Work laptop" (issue 23): the stored name (a blank one is the browser's label) is the
+    event's detail."""
+    _token, session = signed_in(services)
+    granted(services, session, Operation.ADD_PASSKEY)
+    options = services.factor_changes.begin_passkey(session, account(services))
+    assert isinstance(options, str)
+    authenticator = SoftAuthenticator(services.settings.passkey_origin)
+    assert services.factor_changes.add_passkey(session, authenticator.create(options), "  Work   laptop ", CHROME).done
+    added = services.activity.recent(1)[0]
+    assert (added.kind, added.detail) == (EventKind.PASSKEY_ADDED, "Work laptop")
