@@ -43,6 +43,9 @@ class OutboxMessage:
     subject: str = ""
 
 
+VOICE_CALL_MARK = "(voice call)"  # tells a call's words from a text's in the development outbox (never sent)
+
+
 class DevOutbox:
     """Development gateway: keeps the newest messages in the Redis list `dev:outbox` instead of sending them."""
 
@@ -60,7 +63,7 @@ class DevOutbox:
         spoken = spoken_locale(locale)
         spaced = " ".join(code)
         said = f"{INTRO(spoken, app=self._app_name)} {spaced}. {AGAIN(spoken)} {spaced}."
-        return self.send(to_e164, f"(voice call) {said}")
+        return self.send(to_e164, f"{VOICE_CALL_MARK} {said}")
 
     def send(self, to_e164: str, text: str) -> str:
         """Keep a text as the newest entry; return its id."""
