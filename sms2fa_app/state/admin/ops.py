@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sms2fa_app.backend.admin.code_texts import code_text_costs
 from sms2fa_app.backend.admin.ops_charts import OpsCharts, Traffic
 from sms2fa_app.state import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
@@ -45,6 +46,7 @@ class AdminOpsState(ErrorId, AdminState):
     blocked: list[dict[str, Any]] = []
     spend: list[dict[str, Any]] = []
     total_spend: str = ""
+    code_texts: list[dict[str, Any]] = []  # each language's code text: encoding, segments, estimated price
     loaded: bool = False
     error: str = ""
     busy: bool = False
@@ -77,4 +79,19 @@ class AdminOpsState(ErrorId, AdminState):
         self.blocked = [{"country": c, "blocks": blocks, "refused": refused} for c, blocks, refused in charts.blocked]
         self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]
         self.total_spend = f"{charts.total_spend:.2f}"
+        settings = self._services().settings
+        self.code_texts = [
+            {
+                "locale": cost.locale,
+                "tag": cost.tag,
+                "language": cost.language,
+                "text": cost.text,
+                "encoding": cost.encoding.value,
+                "segments": cost.segments,
+                "price": f"{cost.price:.4f}",
+            }
+            for cost in code_text_costs(
+                settings.app_name, settings.site_host, settings.otp_ttl_seconds, settings.sms_price_table
+            )
+        ]
         self.loaded = True
