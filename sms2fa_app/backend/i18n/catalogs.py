@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import os
 from functools import cache
 from pathlib import Path
 
@@ -38,13 +39,20 @@ def compile_catalog(locale: str) -> bytes:
     return compiled.getvalue()
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Several workers may compile at once: each writes its own file and renames it over, so none reads half."""
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.mo")  # ignored by git like the .mo itself
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
 def compile_all() -> list[Path]:
     """Write every shipped locale's .mo next to its .po (`make i18n-compile`); the paths written."""
     written = []
     for locale in SUPPORTED_LOCALES:
         if locale != DEFAULT_LOCALE and po_path(locale).exists():
             compiled = po_path(locale).with_suffix(".mo")
-            compiled.write_bytes(compile_catalog(locale))
+            _write_atomically(compiled, compile_catalog(locale))
             written.append(compiled)
     translations.cache_clear()
     return written
@@ -62,7 +70,7 @@ def translations(locale: str) -> gettext.NullTranslations:
     else:
         data = compile_catalog(locale)
         try:
-            compiled.write_bytes(data)
+            _write_atomically(compiled, data)
         except OSError:  # a read-only install: keep it in memory
             log.info("i18n_compiled_in_memory locale=%s", locale)
     return gettext.GNUTranslations(io.BytesIO(data))
