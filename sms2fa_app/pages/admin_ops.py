@@ -61,7 +61,7 @@ def _code_text_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["encoding"]),
         rx.table.cell(row["segments"]),
         rx.table.cell(row["price"]),
-        data_locale=row["locale"],
+        custom_attrs={"data-locale": row["locale"]},
     )
 
 

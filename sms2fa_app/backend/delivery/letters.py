@@ -20,7 +20,7 @@ from sms2fa_app.backend.delivery import letter_words as words
 from sms2fa_app.backend.delivery.email import Mail
 from sms2fa_app.backend.delivery.letter_words import NOTICES
 from sms2fa_app.backend.i18n import formats
-from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag
 from sms2fa_app.backend.vocabulary import EventKind
 
 
@@ -72,7 +72,7 @@ def _notice_mail(kind: EventKind, to: str, fields: Mapping[str, Any], site: Site
     paragraphs = [(phrase(locale, app=site.app_name, detail=detail, wait=wait),), _context(fields, locale)]
     if notice.offers_reset:
         paragraphs.append((words.WASNT_YOU(locale), site.reset_link(to)))
-    return _mail(to, words.SUBJECT(locale, app=site.app_name, subject=notice.subject(locale)), paragraphs)
+    return _mail(to, words.SUBJECT(locale, app=site.app_name, subject=notice.subject(locale)), paragraphs, locale)
 
 
 def render_mail(letter: About, to: str, fields: Mapping[str, Any], site: Site, locale: str = DEFAULT_LOCALE) -> Mail:
@@ -83,7 +83,7 @@ def render_mail(letter: About, to: str, fields: Mapping[str, Any], site: Site, l
     ttl = formats.duration(int(fields.get("ttl", 0)), locale)
     if letter is Letter.VERIFY_EMAIL:
         paragraphs = [(words.VERIFY_LINK(locale, app=app), fields["link"]), (words.VERIFY_ONCE(locale, ttl=ttl),)]
-        return _mail(to, words.VERIFY_SUBJECT(locale, app=app), paragraphs)
+        return _mail(to, words.VERIFY_SUBJECT(locale, app=app), paragraphs, locale)
     if letter is Letter.SIGNUP_ATTEMPT:
         paragraphs = [
             (words.SIGNUP_BODY(locale, app=app),),
@@ -91,14 +91,14 @@ def render_mail(letter: About, to: str, fields: Mapping[str, Any], site: Site, l
             (words.SIGNUP_LOG_IN(locale), f"{site.base_url}/login"),
             (words.SIGNUP_FORGOT(locale), site.reset_link(to)),
         ]
-        return _mail(to, words.SIGNUP_SUBJECT(locale, app=app), paragraphs)
+        return _mail(to, words.SIGNUP_SUBJECT(locale, app=app), paragraphs, locale)
     if letter is Letter.RESET_LINK:
         paragraphs = [
             (words.RESET_LINK(locale, app=app), fields["link"]),
             _context(fields, locale),
             (words.RESET_ONCE(locale, ttl=ttl),),
         ]
-        return _mail(to, words.RESET_SUBJECT(locale, app=app), paragraphs)
+        return _mail(to, words.RESET_SUBJECT(locale, app=app), paragraphs, locale)
     if letter is EventKind.TWO_FACTOR_RESET_SCHEDULED:
         due = when(float(fields["due_at"]), locale)
         paragraphs = [
@@ -106,7 +106,7 @@ def render_mail(letter: About, to: str, fields: Mapping[str, Any], site: Site, l
             (words.SCHEDULED_CANCEL(locale), fields["link"]),
             _context(fields, locale),
         ]
-        return _mail(to, words.SUBJECT(locale, app=app, subject=words.SCHEDULED_SUBJECT(locale)), paragraphs)
+        return _mail(to, words.SUBJECT(locale, app=app, subject=words.SCHEDULED_SUBJECT(locale)), paragraphs, locale)
     if isinstance(letter, EventKind) and is_notice(letter):
         return _notice_mail(letter, to, fields, site, locale)
     raise ValueError(f"no mail for {letter}")
@@ -146,15 +146,18 @@ def _context(fields: Mapping[str, Any], locale: str) -> tuple[str, ...]:
     )
 
 
-def _mail(to: str, subject: str, paragraphs: list[tuple[str, ...]]) -> Mail:
-    """Plain text (paragraphs of lines) and the same as simple HTML (a link becomes an anchor)."""
+def _mail(to: str, subject: str, paragraphs: list[tuple[str, ...]], locale: str = DEFAULT_LOCALE) -> Mail:
+    """Plain text (paragraphs of lines) and the same as simple HTML (a link becomes an anchor), the HTML marked
+    with its language and direction (Arabic reads right to left)."""
     text = "\n\n".join("\n".join(lines) for lines in paragraphs) + "\n"
     blocks = []
     for lines in paragraphs:
         rendered = [_html_line(line) for line in lines]
         blocks.append(f"<p>{'<br>'.join(rendered)}</p>")
     body = "\n".join(blocks)
-    return Mail(to=to, subject=subject, text=text, html=f"<!doctype html><html><body>{body}</body></html>")
+    direction = "rtl" if is_right_to_left(locale) else "ltr"
+    page = f'<!doctype html><html lang="{language_tag(locale)}" dir="{direction}"><body>{body}</body></html>'
+    return Mail(to=to, subject=subject, text=text, html=page)
 
 
 def _html_line(line: str) -> str:

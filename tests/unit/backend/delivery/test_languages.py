@@ -44,6 +44,14 @@ def test_every_notice_renders_in_every_locale(letter: EventKind, locale: str) ->
     assert mail.subject.startswith("sms2fa: ") and "{" not in mail.text and "sms2fa" in mail.text
 
 
+def test_an_arabic_mail_reads_right_to_left() -> None:
+    mail = render_mail(EventKind.TWO_FACTOR_ON, "ada@example.com", CONTEXT, SITE, "ar")
+    assert mail.html.startswith('<!doctype html><html lang="ar" dir="rtl">')
+    assert render_mail(EventKind.TWO_FACTOR_ON, "a@example.com", CONTEXT, SITE, "pt_BR").html.startswith(
+        '<!doctype html><html lang="pt-BR" dir="ltr">'
+    )
+
+
 def test_english_stays_as_it_was() -> None:
     mail = render_mail(EventKind.LOCKOUT_STARTED, "ada@example.com", {**CONTEXT, "detail": "900"}, SITE)
     assert "Sign-in codes are locked for 15 minutes." in mail.text and "When: 2027-01-15 08:00 UTC" in mail.text
