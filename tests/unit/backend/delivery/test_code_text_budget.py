@@ -3,6 +3,8 @@ ONE segment in every locale, GSM-7 or UCS-2, for the longest app name, host and 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sms2fa_app.backend.delivery.code_text import CODE_TEXT, CODE_TEXT_SHORT, message_text
@@ -10,7 +12,7 @@ from sms2fa_app.backend.delivery.letters import number_taken_text
 from sms2fa_app.backend.delivery.segments import Encoding, count_segments
 from sms2fa_app.backend.factors.results import CODE_LENGTH
 from sms2fa_app.backend.i18n.formats import duration
-from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
+from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES, language_tag
 from sms2fa_app.config_fields import MAX_APP_NAME_LENGTH, MAX_OTP_TTL_SECONDS, MAX_SITE_HOST_LENGTH
 
 LONGEST_APP = "W" * MAX_APP_NAME_LENGTH
@@ -55,3 +57,17 @@ def test_a_short_host_keeps_the_full_sentence_where_it_fits() -> None:
     assert message_text("sms2fa", "123456", 300, "localhost") == (
         "Your sms2fa code is 123456. It expires in 5 minutes. Don't share it.\n\n@localhost #123456"
     )
+
+
+def test_the_table_in_docs_says_what_the_code_counts() -> None:
+    docs = (Path(__file__).resolve().parents[4] / "docs" / "languages.md").read_text()
+    for locale in SUPPORTED_LOCALES:
+        text = message_text(LONGEST_APP, CODE, longest_lifetime(locale), LONGEST_HOST, locale)
+        code, taken = count_segments(text), count_segments(number_taken_text(LONGEST_APP, locale))
+        form = "short" if text.startswith(CODE_TEXT_SHORT(locale, app=LONGEST_APP, code=CODE)) else "full"
+        single = 160 if code.encoding is Encoding.GSM7 else 70
+        row = (
+            f"| {language_tag(locale)} | {form} | {code.encoding.value} | {code.units} / {single} | {code.segments} "
+            f"| {taken.encoding.value} | {taken.units} | {taken.segments} |"
+        )
+        assert row in docs, f"docs/languages.md: update the row for {locale} to\n{row}"
