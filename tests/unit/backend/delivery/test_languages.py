@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 
 from sms2fa_app.backend.delivery import letter_words
-from sms2fa_app.backend.delivery.letters import Letter, Site, render_mail, render_text, when
+from sms2fa_app.backend.delivery.letters import Letter, render_mail, render_text, when
 from sms2fa_app.backend.delivery.outbox import DevOutbox
 from sms2fa_app.backend.delivery.voice import (
     SPEECH_VOICES,
@@ -22,10 +22,7 @@ from sms2fa_app.backend.i18n.formats import duration, items, number
 from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
 from sms2fa_app.backend.vocabulary import EventKind
 from tests.conftest import TEST_SECRET
-
-SITE = Site("sms2fa", "https://sms2fa.example.com")
-AT = 1_800_000_000.0
-CONTEXT = {"at": AT, "browser": "Chrome on Linux", "network": "203.0.113.0/24"}
+from tests.unit.backend.delivery.test_letters import AT, CONTEXT, SITE
 
 
 def test_a_mail_in_spanish_has_spanish_words_dates_and_durations() -> None:
