@@ -14,7 +14,10 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: setup run run-prod stack frontend admin test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+I18N_DIR := sms2fa_app/locales
+I18N_LOCALES := es pt_BR de ar hi
+
+.PHONY: i18n-extract i18n-init i18n-compile setup run run-prod stack frontend admin test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -31,7 +34,25 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-pip.txt
 assets/vendor/altcha.min.js: scripts/vendor_altcha.sh
 	scripts/vendor_altcha.sh
 
-setup: $(VENV)/.installed .tools/node_modules/.bin/bun assets/vendor/altcha.min.js migrate
+setup: $(VENV)/.installed .tools/node_modules/.bin/bun assets/vendor/altcha.min.js i18n-compile migrate
+
+## Languages (docs/languages.md): every Text/Plural (state/words) and Phrase/PluralPhrase (backend) into the
+## template, msgctxt = the message id and msgid = the English source; then each locale's catalog is updated from it
+i18n-extract: $(VENV)/.installed
+	pybabel extract --no-default-keywords -k Text:1c,2 -k Plural:1c,2,3 -k Phrase:1c,2 -k PluralPhrase:1c,2,3 \
+		-F babel.cfg --sort-output --no-location --omit-header -o $(I18N_DIR)/messages.pot sms2fa_app
+	for locale in $(I18N_LOCALES); do \
+		pybabel update -i $(I18N_DIR)/messages.pot -d $(I18N_DIR) -l $$locale --no-fuzzy-matching --ignore-obsolete; \
+	done
+
+## A new language's catalog: make i18n-init LOCALE=fr (then translate it, add it to I18N_LOCALES and SUPPORTED_LOCALES)
+i18n-init: $(VENV)/.installed
+	pybabel init -i $(I18N_DIR)/messages.pot -d $(I18N_DIR) -l $(LOCALE)
+
+## The .mo files the app loads (build output, not in git); fuzzy entries are left out. Not `pybabel compile`: its
+## %-format check misreads "{rate}% delivered" (the words are brace-formatted; the catalog test checks those)
+i18n-compile: $(VENV)/.installed
+	python -m sms2fa_app.backend.i18n.catalogs
 
 ## Create the data directories, check the database and Redis answer (one line either way), apply migrations
 migrate: $(VENV)/.installed

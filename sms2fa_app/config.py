@@ -32,6 +32,8 @@ from sms2fa_app.config_fields import (
     AccessRules,
     Address,
     AppEnv,
+    AppName,
+    AppUrl,
     Countries,
     CountryCaps,
     Currency,
@@ -41,6 +43,7 @@ from sms2fa_app.config_fields import (
     ModuleNames,
     OperatorAddress,
     Origin,
+    OtpTtl,
     Percent,
     PlivoAuthId,
     PriceTable,
@@ -81,7 +84,7 @@ class Settings(BaseSettings):
     reflex_redis_url: RedisUrl | None = None  # Reflex's state (REFLEX_REDIS_URL): Redis for several workers
     redis_allow_plaintext: bool = False  # a remote Redis without TLS, explicitly accepted
     secret_key: str = ""  # empty: generated in data_dir (development only)
-    app_name: str = "sms2fa"
+    app_name: AppName = "sms2fa"
     trusted_proxy_hops: NonNegativeInt | None = None  # required in production; development: 0
     reflex_env_mode: str = ""  # set by `reflex run --env prod`: production unless APP_ENV says otherwise
     metrics_token: str | None = Field(None, min_length=32)  # GET /metrics with "Authorization: Bearer <token>"
@@ -103,7 +106,7 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: PositiveInt = 50
     signups_per_hour_per_ip: PositiveInt = 10
     # One-time codes
-    otp_ttl_seconds: PositiveInt = 300
+    otp_ttl_seconds: OtpTtl = 300  # at most an hour (the code text's budget)
     otp_max_attempts: PositiveInt = 5
     otp_resend_cooldown_seconds: PositiveInt = 60
     otp_sends_per_hour_per_user: PositiveInt = 5
@@ -144,7 +147,7 @@ class Settings(BaseSettings):
     webauthn_rp_id: RpId | None = None
     webauthn_origin: Origin | None = None
     # Links in mails and texts, Plivo's callbacks; its host binds texted codes to the site
-    app_url: HttpUrl | None = None  # None: http://localhost:3000 (development only)
+    app_url: AppUrl | None = None  # None: http://localhost:3000 (development only)
     # The session cookie's Domain (None: host-only, __Host- prefix); set it to share sign-in with sibling subdomains
     cookie_domain: RpId | None = None
     # Forward-auth (docs/forward-auth.md): `<policy> <hosts> [<paths>]` rules, `;` between; none: deny everything

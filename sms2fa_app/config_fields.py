@@ -189,9 +189,16 @@ DataDir = Annotated[Path, AfterValidator(under_project)]
 RedisUrl = Annotated[str, check("(redis|rediss|unix)://.*", "must start with redis://, rediss:// or unix://")]
 PlivoAuthId = Annotated[str, check("(MA|SA).{18}", "must be 20 characters starting with MA or SA")]
 E164 = Annotated[str, check(r"\+[0-9]{7,15}", "must be an E.164 number such as +14155550100")]
+# The budget of a code text (backend/delivery/code_text.py): with these, the text that carries a code fits one SMS
+# segment in every shipped language, `@host #code` line included (UCS-2 leaves 70 units for all of it).
+MAX_APP_NAME_LENGTH = 12
+MAX_SITE_HOST_LENGTH = 22
+MAX_OTP_TTL_SECONDS = 3600
 HttpUrl = Annotated[
     str, AfterValidator(lambda url: url.rstrip("/")), check("https?://.*", "must start with http:// or https://")
 ]
+AppName = Annotated[str, Field(max_length=MAX_APP_NAME_LENGTH)]  # it is in every code text
+OtpTtl = Annotated[int, Field(gt=0, le=MAX_OTP_TTL_SECONDS)]
 Region = Annotated[
     str, AfterValidator(str.upper), check("[A-Z]{2}", "must be a two-letter country code, got {value!r}")
 ]
@@ -237,6 +244,18 @@ SmtpHost = Annotated[str, check(r"[A-Za-z0-9.:\[\]-]+", "must be a host name or 
 def host_of(url: str) -> str:
     """The host part of a URL, lower-cased ("" when it has none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def _short_host(url: str) -> str:
+    if len(host_of(url)) > MAX_SITE_HOST_LENGTH:
+        raise ValueError(
+            f"must have a host of at most {MAX_SITE_HOST_LENGTH} characters (it is in every code text's @host line), "
+            f"got {host_of(url)!r}"
+        )
+    return url
+
+
+AppUrl = Annotated[HttpUrl, AfterValidator(_short_host)]
 
 
 def is_loopback_host(host: str | None) -> bool:

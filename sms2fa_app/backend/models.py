@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     email_verified_at: float | None = Field(default=None)
     # May enter /admin (with 2FA on); granted only by the CLI (backend/admin/cli.py).
     is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # The language the user chose (a shipped locale such as "pt_BR"; None: no choice, negotiated each time).
+    locale: str | None = Field(default=None, max_length=8)
 
 
 class LoginSession(SQLModel, table=True):

@@ -39,6 +39,7 @@ from sms2fa_app.backend.housekeeping import Housekeeping
 from sms2fa_app.backend.identity.accounts import Accounts, LoginThrottlePolicy
 from sms2fa_app.backend.identity.cookie_tickets import CookieTickets
 from sms2fa_app.backend.identity.email_links import EmailLinks
+from sms2fa_app.backend.identity.languages import Languages
 from sms2fa_app.backend.identity.link_tokens import LinkTokens
 from sms2fa_app.backend.identity.passwords import PasswordHasher
 from sms2fa_app.backend.identity.session_cookie import cookie_policy
@@ -100,6 +101,7 @@ class Services:
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
     cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
     forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
+    languages: Languages  # users' choices of language (the picker saves here; texts and calls read it)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
     dev_limits: DevLimits | None = None  # development only: /dev/outbox's "Clear limits for this machine"
@@ -143,7 +145,7 @@ def build_services(
         base_backoff_seconds=settings.notice_retry_base_seconds,
     )
     notice_outbox = Outbox(database, jobs, clock)  # relayed by the worker before each drain
-    notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url))
+    notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url), database)
     activity = Activity(database, clock, notices, settings.activity_retention_days)
     jobs.every(3600, activity.purge)
     verify_cache = FactsCache(redis_client)
@@ -193,6 +195,8 @@ def build_services(
     deliveries = DeliveryStatuses(redis_client, clock, settings.plivo_callback_max_age_seconds)
     alerts = OperatorAlerts(settings.app_name, settings.operator_email, operator_mailer or notices.mail_operator)
     otp = OtpService(redis_client, gateway, clock, settings, deliveries=deliveries, alerts=alerts, pow=pow)
+    languages = Languages(database)
+    otp.locale_for = languages.for_phone
     lockout = otp.lockout  # one lockout for every factor
     lockout.on_failure = activity.failed_guess
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)
@@ -261,6 +265,7 @@ def build_services(
         housekeeping=housekeeping,
         cookie_tickets=CookieTickets(settings.secret_key, redis_client, clock),
         forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
+        languages=languages,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
         dev_limits=None if settings.is_production else DevLimits(redis_client, lockout),

@@ -86,6 +86,37 @@ def _bars(
     )
 
 
+def _code_text_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row["language"]),
+        rx.table.cell(rx.el.span(row["text"], lang=row["tag"], style={"white-space": "pre-wrap"})),
+        rx.table.cell(row["encoding"]),
+        rx.table.cell(row["segments"]),
+        rx.table.cell(row["price"]),
+        custom_attrs={"data-locale": row["locale"]},
+    )
+
+
+def _code_texts() -> rx.Component:
+    """Each language's code text as this deployment sends it, and what one costs (issue 26)."""
+    headers = ("Language", "Text with a sample code", "Encoding", "Segments", "Estimated price")
+    return rx.card(
+        rx.vstack(
+            rx.heading("Code texts by language", size="3", as_="h2"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(header) for header in headers])),
+                rx.table.body(rx.foreach(S.code_texts, _code_text_row)),
+                width="100%",
+                id="admin-code-texts",
+            ),
+            rx.text("Price per text at the default (*) entry of SMS_PRICE_TABLE, per segment.", size="2"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def admin_ops_page() -> rx.Component:
     """Texts and calls per hour by country, delivery rate, refusals by limit, blocked countries, estimated spend."""
     return admin_shell(
@@ -151,4 +182,5 @@ def admin_ops_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        _code_texts(),
     )

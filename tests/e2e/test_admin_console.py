@@ -170,6 +170,9 @@ def test_the_sms_charts_render_from_seeded_events(
     expect(page.locator("#chart-spend")).to_contain_text("GB")
     expect(page.locator("#admin-delivery-summary")).to_contain_text("% delivered")
     expect(page.locator("#admin-total-spend")).not_to_have_text("Estimated spend: 0.00")
+    code_texts = page.locator("#admin-code-texts")  # each language's code text, encoding and segments (issue 26)
+    expect(code_texts.locator("tr[data-locale='hi']")).to_contain_text("UCS-2")
+    expect(code_texts.locator("tr[data-locale='es']")).to_contain_text("GSM-7")
     audit(page, "admin, SMS operations")
     capture.snapshot(page)
     assert not [line for line in capture.console if "Content Security Policy" in line or "pageerror" in line]

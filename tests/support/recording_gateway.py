@@ -42,6 +42,7 @@ class RecordingGateway:
         self._lock = threading.Lock()
         self._failures: deque[SmsDeliveryError] = deque()
         self.sent: list[SentText] = []
+        self.call_locales: list[str] = []
         self.attempts = 0
         self.reports_status = reports_status
 
@@ -49,8 +50,9 @@ class RecordingGateway:
         """Record the text or raise the next scripted failure."""
         return self._record(to_e164, text, "sms")
 
-    def call(self, to_e164: str, code: str) -> str:
-        """Record a call that would say `code` or raise the next scripted failure."""
+    def call(self, to_e164: str, code: str, locale: str = "en") -> str:
+        """Record a call that would say `code` (in `locale`) or raise the next scripted failure."""
+        self.call_locales.append(locale)
         return self._record(to_e164, f"(call) {code}", "voice")
 
     def _record(self, to_e164: str, text: str, channel: str) -> str:

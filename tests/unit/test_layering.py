@@ -33,6 +33,7 @@ RANKS: dict[str, int] = {
     "backend.audit": 10,
     "backend.delivery": 8,
     "backend.page_access": 7,  # a protected page's rule, read from the assurance (state/protected.py)
+    "backend.i18n": 7,  # languages: locales, catalogs, CLDR formats (Babel only; delivery words and state use it)
     "backend.assurance": 6,
     "backend.vocabulary": 6,  # EventKind: what can happen to an account (delivery's letters and audit name it)
     "backend.infra": 5,

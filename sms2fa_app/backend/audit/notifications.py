@@ -14,13 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from sms2fa_app.backend.delivery.email import EmailGateway
 from sms2fa_app.backend.delivery.letters import About, Letter, Site, about, render_mail, render_text
+from sms2fa_app.backend.delivery.phone import PhoneNumber, PhonePolicy, parse_phone
 from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, for_recipient
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.jobs import JobQueue, PermanentFailure
 from sms2fa_app.backend.infra.outbox import Outbox
+from sms2fa_app.backend.models import User
 
 MAIL_JOB = "mail"
 TEXT_JOB = "text"
@@ -29,7 +33,17 @@ TEXT_JOB = "text"
 class Notices:
     """Queues letters and sends them from the queue's worker."""
 
-    def __init__(self, jobs: JobQueue, outbox: Outbox, mailer: EmailGateway, texts: SmsGateway, site: Site):
+    def __init__(
+        self,
+        jobs: JobQueue,
+        outbox: Outbox,
+        mailer: EmailGateway,
+        texts: SmsGateway,
+        site: Site,
+        database: Database | None = None,
+    ):
+        """`database` finds the recipient's language for a mail queued outside a change's transaction."""
+        self._database = database
         self._jobs = jobs
         self._outbox = outbox
         self._mailer = mailer
@@ -39,18 +53,24 @@ class Notices:
         jobs.register(TEXT_JOB, self._send_text)
 
     def mail(self, tx: Session, letter: About, to: str, fields: Mapping[str, Any]) -> None:
-        """Queue a mail about the change of `tx`, once (and only if) it commits."""
-        self._outbox.add(tx, MAIL_JOB, _mail_payload(letter, to, fields))
+        """Queue a mail about the change of `tx`, once (and only if) it commits, in the recipient's language."""
+        self._outbox.add(tx, MAIL_JOB, _mail_payload(letter, to, fields, for_recipient(_stored_locale(tx, to))))
 
     def text(self, tx: Session, letter: About, to_e164: str, account_email: str, fields: Mapping[str, Any]) -> None:
         """Queue a text (to the old number after a change of number) about the change of `tx`, once it commits;
-        its link names the account's address."""
+        its link names the account's address. Its language: the account's choice, else the number's country."""
+        locale = for_recipient(_stored_locale(tx, account_email), _region(to_e164))
         payload = {"letter": letter.value, "to": to_e164, "email": account_email, "fields": dict(fields)}
+        payload["locale"] = locale
         self._outbox.add(tx, TEXT_JOB, payload)
 
     def mail_now(self, letter: About, to: str, fields: Mapping[str, Any]) -> None:
         """Queue a mail that no database change stands for (from a job: a failure fails, and retries, the job)."""
-        self._jobs.enqueue(MAIL_JOB, _mail_payload(letter, to, fields))
+        locale = DEFAULT_LOCALE
+        if self._database is not None:
+            with self._database.session() as tx:
+                locale = for_recipient(_stored_locale(tx, to))
+        self._jobs.enqueue(MAIL_JOB, _mail_payload(letter, to, fields, locale))
 
     def mail_operator(self, to: str, subject: str, text: str) -> None:
         """Queue an alert mail to the operator through the outbox, so a Redis outage delays it but never loses it
@@ -58,16 +78,29 @@ class Notices:
         self._outbox.add_now(MAIL_JOB, _mail_payload(Letter.OPERATOR_ALERT, to, {"subject": subject, "text": text}))
 
     def _send_mail(self, payload: dict[str, Any]) -> None:
-        mail = render_mail(about(payload["letter"]), payload["to"], payload["fields"], self.site)
+        locale = payload.get("locale", DEFAULT_LOCALE)  # a job queued before languages: English
+        mail = render_mail(about(payload["letter"]), payload["to"], payload["fields"], self.site, locale)
         _deliver(lambda: self._mailer.send_mail(mail))
 
     def _send_text(self, payload: dict[str, Any]) -> None:
-        text = render_text(about(payload["letter"]), payload["email"], payload["fields"], self.site)
+        locale = payload.get("locale", DEFAULT_LOCALE)
+        text = render_text(about(payload["letter"]), payload["email"], payload["fields"], self.site, locale)
         _deliver(lambda: self._texts.send(payload["to"], text))
 
 
-def _mail_payload(letter: About, to: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {"letter": letter.value, "to": to, "fields": dict(fields)}
+def _mail_payload(letter: About, to: str, fields: Mapping[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    return {"letter": letter.value, "to": to, "fields": dict(fields), "locale": locale}
+
+
+def _stored_locale(tx: Session, email: str) -> str | None:
+    """The language the account with this address chose (None: no account, or no choice), as `tx` sees it."""
+    return tx.exec(select(User.locale).where(User.email == email)).first()
+
+
+def _region(e164: str) -> str | None:
+    """The country of a number we text (any line type: it was accepted when it was added)."""
+    number = parse_phone(e164, PhonePolicy(allow_voip=True))
+    return number.region if isinstance(number, PhoneNumber) else None
 
 
 def _deliver(send: Callable[[], str]) -> None:

@@ -56,8 +56,8 @@ class PlivoInbound:
         """Plivo asks what the answered call should say (POSTed form; the call's token is in the query)."""
         if self._callbacks.check("POST", VOICE_ANSWER_PATH, query, headers, params) is not CallbackCheck.OK:
             return VoiceAnswer(Inbound.REFUSED)
-        code = self._spoken.take(parse_qs(query).get("call", [""])[-1])
-        if code is None:
+        spoken = self._spoken.take(parse_qs(query).get("call", [""])[-1])
+        if spoken is None:
             return VoiceAnswer(Inbound.IGNORED, refusal_xml())
         self._deliveries.record(params.get("RequestUUID", ""), DeliveryState.DELIVERED.value)
-        return VoiceAnswer(Inbound.APPLIED, answer_xml(self._app_name, code))
+        return VoiceAnswer(Inbound.APPLIED, answer_xml(self._app_name, spoken.code, spoken.locale))

@@ -18,6 +18,8 @@ import redis
 from sms2fa_app.backend.delivery.email import EmailDeliveryError, Mail, mask_email
 from sms2fa_app.backend.delivery.phone import mask_phone
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError
+from sms2fa_app.backend.delivery.voice import AGAIN, INTRO, spoken_locale
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
@@ -41,6 +43,9 @@ class OutboxMessage:
     subject: str = ""
 
 
+VOICE_CALL_MARK = "(voice call)"  # tells a call's words from a text's in the development outbox (never sent)
+
+
 class DevOutbox:
     """Development gateway: keeps the newest messages in the Redis list `dev:outbox` instead of sending them."""
 
@@ -52,10 +57,13 @@ class DevOutbox:
         self._clock = clock or SystemClock()
         self._app_name = app_name
 
-    def call(self, to_e164: str, code: str) -> str:
-        """Keep what the call would say (digit by digit) as the newest outbox entry; return its id."""
+    def call(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Keep what the call would say (digit by digit, in its language) as the newest outbox entry; return its
+        id."""
+        spoken = spoken_locale(locale)
         spaced = " ".join(code)
-        return self.send(to_e164, f"(voice call) Your {self._app_name} code is {spaced}. Again: {spaced}.")
+        said = f"{INTRO(spoken, app=self._app_name)} {spaced}. {AGAIN(spoken)} {spaced}."
+        return self.send(to_e164, f"{VOICE_CALL_MARK} {said}")
 
     def send(self, to_e164: str, text: str) -> str:
         """Keep a text as the newest entry; return its id."""

@@ -20,6 +20,7 @@ from plivo import exceptions as plivo_errors
 from sms2fa_app.backend.delivery.callbacks import MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH, PlivoCallbacks
 from sms2fa_app.backend.delivery.phone import mask_phone
 from sms2fa_app.backend.delivery.voice import SpokenCodes
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
 from sms2fa_app.backend.infra.errors import BackendError
 from sms2fa_app.backend.infra.events import log_event
 
@@ -62,29 +63,14 @@ class SmsGateway(Protocol):
 class VoiceGateway(Protocol):
     """Anything that places one call that reads a code out, and returns the provider's call id."""
 
-    def call(self, to_e164: str, code: str) -> str:
-        """Call an E.164 number to say `code`; raise SmsDeliveryError on failure."""
+    def call(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Call an E.164 number to say `code` in `locale` (English where no voice speaks it); raise
+        SmsDeliveryError on failure."""
         ...
 
 
 class Gateway(SmsGateway, VoiceGateway, Protocol):
     """Texts and calls through one provider."""
-
-
-def message_text(app_name: str, code: str, ttl_seconds: int, site_host: str = "") -> str:
-    """The SMS body, e.g. "Your sms2fa code is 123456. It expires in 5 minutes. Don't share it.", then the
-    origin-bound line `@example.com #123456` (browsers and phones offer the code to that site only)."""
-    text = f"Your {app_name} code is {code}. It expires in {duration_words(ttl_seconds)}. Don't share it."
-    return f"{text}\n\n@{site_host} #{code}" if site_host else text
-
-
-def duration_words(seconds: int) -> str:
-    """ "24 hours", "30 minutes", "45 seconds": the largest unit that divides the time."""
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}" + ("" if count == 1 else "s")
-    return f"{seconds} second" + ("" if seconds == 1 else "s")
 
 
 def scrub(detail: str, limit: int = 200) -> str:
@@ -166,12 +152,13 @@ class PlivoGateway:
         log_event(log, logging.INFO, "sms_sent", provider="plivo", to=masked, message_uuid=message_id or "-")
         return message_id
 
-    def call(self, to_e164: str, code: str) -> str:
-        """Place a call that reads `code` out (Plivo fetches the words from our answer URL); return its id."""
+    def call(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Place a call that reads `code` out in `locale` (Plivo fetches the words from our answer URL); return
+        its id."""
         if self._callbacks is None or self._spoken is None:
             raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "voice calls are not configured")
         masked = mask_phone(to_e164)
-        token = self._spoken.keep(code)
+        token = self._spoken.keep(code, locale)
         client = self._client()
         client.voice_retry_count = 0  # the SDK never resets its fallback counter; each call starts afresh
         try:

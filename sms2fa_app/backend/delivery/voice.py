@@ -11,11 +11,14 @@ is what the person then types: it verifies either way.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 import redis
 from cryptography.fernet import InvalidToken
 from plivo import plivoxml
 
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, supported
+from sms2fa_app.backend.i18n.phrases import Phrase
 from sms2fa_app.backend.infra.crypto import keyed_digest, keyed_fernet
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 
@@ -24,6 +27,44 @@ SPOKEN_TTL_SECONDS = 180  # the call is placed, rings (up to 2 minutes), and is 
 REPEATS = 2
 PAUSE_SECONDS = 1  # between digits: slowly, one digit at a time
 _KEY_INFO = b"sms2fa spoken code encryption v1"
+
+INTRO = Phrase("voice.intro", "Your {app} code is")
+AGAIN = Phrase("voice.again", "Again, your code is")
+GOODBYE = Phrase("voice.goodbye", "Goodbye.")
+NO_LONGER_AVAILABLE = Phrase("voice.refusal", "This code is no longer available. Goodbye.")
+
+
+@dataclass(frozen=True)
+class SpeechVoice:
+    """What Plivo's <Speak> is given: its `language` and `voice` attributes."""
+
+    language: str
+    voice: str
+
+
+# The locales Plivo's text-to-speech speaks (its <Speak> language list; Hindi through the Amazon Polly voice
+# Plivo offers for hi-IN). A locale missing here is spoken in English: a call never guesses a voice.
+SPEECH_VOICES: dict[str, SpeechVoice] = {
+    "en": SpeechVoice("en-US", "WOMAN"),
+    "es": SpeechVoice("es-ES", "WOMAN"),
+    "pt_BR": SpeechVoice("pt-BR", "WOMAN"),
+    "de": SpeechVoice("de-DE", "WOMAN"),
+    "ar": SpeechVoice("arabic", "MAN"),
+    "hi": SpeechVoice("hi-IN", "Polly.Aditi"),
+}
+
+
+def spoken_locale(locale: str) -> str:
+    """The locale a call speaks for a user of `locale`: theirs when the table has a voice for it, else English."""
+    return locale if locale in SPEECH_VOICES else DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class SpokenCode:
+    """A code to read out, and the language to read it in."""
+
+    code: str
+    locale: str = DEFAULT_LOCALE
 
 
 class SpokenCodes:
@@ -35,14 +76,15 @@ class SpokenCodes:
         self._fernet = keyed_fernet(secret_key, _KEY_INFO)
         self._ttl = ttl_seconds
 
-    def keep(self, code: str) -> str:
-        """Store the code for a call; returns the token that goes into the answer URL."""
+    def keep(self, code: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Store the code (and the language to speak it in) for a call; returns the token for the answer URL."""
         token = secrets.token_urlsafe(24)
+        sealed = self._fernet.encrypt(f"{spoken_locale(locale)} {code}".encode()).decode()
         with redis_fail_closed():
-            self._redis.set(self._key(token), self._fernet.encrypt(code.encode()).decode(), ex=self._ttl)
+            self._redis.set(self._key(token), sealed, ex=self._ttl)
         return token
 
-    def take(self, token: str) -> str | None:
+    def take(self, token: str) -> SpokenCode | None:
         """The code for this token, once; None when unknown, expired or already taken."""
         if not isinstance(token, str) or not 16 <= len(token) <= 64:
             return None
@@ -51,9 +93,11 @@ class SpokenCodes:
         if stored is None:
             return None
         try:
-            return self._fernet.decrypt(stored.encode()).decode()
+            plain = self._fernet.decrypt(stored.encode()).decode()
         except InvalidToken:
             return None
+        locale, _, code = plain.rpartition(" ")  # a code kept before languages has no locale: English
+        return SpokenCode(code, supported(locale) or DEFAULT_LOCALE)
 
     def discard(self, token: str) -> None:
         """Forget a code whose call could not be placed."""
@@ -64,23 +108,31 @@ class SpokenCodes:
         return SPOKEN_PREFIX + keyed_digest(self._secret, "voice-call", token)
 
 
-def answer_xml(app_name: str, code: str) -> str:
-    """Plivo XML that says the code twice, one digit at a time with a pause after each."""
+def _speak(words: str, locale: str) -> plivoxml.SpeakElement:
+    speech = SPEECH_VOICES[spoken_locale(locale)]
+    return plivoxml.SpeakElement(words, voice=speech.voice, language=speech.language)
+
+
+def answer_xml(app_name: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Plivo XML that says the code twice in the user's language (English where Plivo has no voice for it), one
+    digit at a time with a pause after each."""
+    locale = spoken_locale(locale)
     response = plivoxml.ResponseElement()
     for repeat in range(REPEATS):
-        intro = f"Your {app_name} code is" if repeat == 0 else "Again, your code is"
-        response.add(plivoxml.SpeakElement(intro, language="en-US"))
+        intro = INTRO(locale, app=app_name) if repeat == 0 else AGAIN(locale)
+        response.add(_speak(intro, locale))
         response.add(plivoxml.WaitElement(None).set_length(PAUSE_SECONDS))
         for digit in code:
-            response.add(plivoxml.SpeakElement(digit, language="en-US"))
+            response.add(_speak(digit, locale))
             response.add(plivoxml.WaitElement(None).set_length(PAUSE_SECONDS))
-    response.add(plivoxml.SpeakElement("Goodbye.", language="en-US"))
+    response.add(_speak(GOODBYE(locale), locale))
     return response.to_string(pretty=False)
 
 
 def refusal_xml() -> str:
-    """What an answer request without a live code gets: a polite hang-up (nothing secret)."""
+    """What an answer request without a live code gets: a polite hang-up (nothing secret; the call's language
+    went with the code, so English)."""
     response = plivoxml.ResponseElement()
-    response.add(plivoxml.SpeakElement("This code is no longer available. Goodbye.", language="en-US"))
+    response.add(_speak(NO_LONGER_AVAILABLE(DEFAULT_LOCALE), DEFAULT_LOCALE))
     response.add(plivoxml.HangupElement())
     return response.to_string(pretty=False)

@@ -22,9 +22,10 @@ from collections.abc import Callable
 
 import redis
 
+from sms2fa_app.backend.delivery.code_text import message_text
 from sms2fa_app.backend.delivery.letters import number_taken_text
-from sms2fa_app.backend.delivery.phone import PhoneProblem, PhoneRejected, normalize_e164, parse_phone
-from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError, message_text
+from sms2fa_app.backend.delivery.phone import PhoneNumber, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
+from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError
 from sms2fa_app.backend.delivery.status import Channel, DeliveryStatuses
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
 from sms2fa_app.backend.factors.lockout import Lockout, lockout_key, lockout_slots_key, while_settling
@@ -42,6 +43,7 @@ from sms2fa_app.backend.factors.sms_policy import (
     cooldown_counter,
     send_windows,
 )
+from sms2fa_app.backend.i18n.locales import for_recipient
 from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.alerts import OperatorAlerts
 from sms2fa_app.backend.infra.clock import Clock
@@ -130,6 +132,9 @@ class OtpService:
         # Told of every text or call asked for: (channel, country, outcome, provider's message id); the admin
         # console's stored operations events (admin/ops_events.py).
         self.on_text: Callable[[Channel, str, str, str], None] | None = None
+        # The recipient's language for a text or call: (user id, the number's country) -> locale; English when
+        # unset (services.py wires the user's stored choice, then the phone's country).
+        self.locale_for: Callable[[int, str], str] | None = None
         policy = self.policy
         self._request_script = redis_client.register_script(otp_scripts.request_script(policy.ttl_seconds))
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
@@ -212,7 +217,9 @@ class OtpService:
             self._count(channel, parsed.region, "blocked", metric=False)
 
         try:
-            message_id = self._deliver(channel, parsed.e164, code, taken)
+            message_id = self._deliver(
+                channel, parsed.e164, code, taken, self._recipient_locale(user_id, parsed, taken)
+            )
         except SmsDeliveryError as error:
             self._rollback(code_key, windows.cooldown.key, code_digest, member)
             reason = (
@@ -242,14 +249,23 @@ class OtpService:
         if self.on_text is not None:
             self.on_text(channel, region or "", outcome, message_id)
 
-    def _deliver(self, channel: Channel, e164: str, code: str, taken: bool) -> str:
-        """Hand the code (or, for a taken number, the notice) to the gateway; the provider's id."""
+    def _recipient_locale(self, user_id: int, number: PhoneNumber, taken: bool) -> str:
+        """The language of whoever holds the number: the asking user's (stored choice, else the number's country),
+        or, for a number another account holds, its country's (the asking user's choice says nothing of them)."""
+        if taken or self.locale_for is None:
+            return for_recipient(None, number.region)
+        return self.locale_for(user_id, number.region)
+
+    def _deliver(self, channel: Channel, e164: str, code: str, taken: bool, locale: str) -> str:
+        """Hand the code (or, for a taken number, the notice) to the gateway in the recipient's language; the
+        provider's id."""
         if channel is Channel.VOICE:
-            return self._gateway.call(e164, code)
+            return self._gateway.call(e164, code, locale)
         if taken:
-            return self._gateway.send(e164, number_taken_text(self.policy.app_name))
+            return self._gateway.send(e164, number_taken_text(self.policy.app_name, locale))
         policy = self.policy
-        return self._gateway.send(e164, message_text(policy.app_name, code, policy.ttl_seconds, policy.site_host))
+        text = message_text(policy.app_name, code, policy.ttl_seconds, policy.site_host, locale)
+        return self._gateway.send(e164, text)
 
     @staticmethod
     def _refusal(verdict: str, wait: object, detail: int, windows: SendWindows) -> SendRefused | None:

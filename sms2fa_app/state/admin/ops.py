@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sms2fa_app.backend.admin.code_texts import code_text_costs
 from sms2fa_app.backend.admin.ops_charts import OpsCharts, Traffic
 from sms2fa_app.state import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
@@ -47,6 +48,7 @@ class AdminOpsState(ErrorId, AdminState):
     total_spend: str = ""  # with its currency (PRICE_CURRENCY), e.g. "1.23 USD"
     spend_label: str = "spend"  # the spend chart's series, with the currency
     delivery_known: bool = False  # a delivery report came back: the rate chart has points
+    code_texts: list[dict[str, Any]] = []  # each language's code text: encoding, segments, estimated price
     loaded: bool = False
     error: str = ""
     busy: bool = False
@@ -82,4 +84,19 @@ class AdminOpsState(ErrorId, AdminState):
         self.total_spend = words.admin.money(charts.total_spend, currency)
         self.spend_label = f"spend ({currency})"
         self.delivery_known = known > 0
+        settings = self._services().settings
+        self.code_texts = [
+            {
+                "locale": cost.locale,
+                "tag": cost.tag,
+                "language": cost.language,
+                "text": cost.text,
+                "encoding": cost.encoding.value,
+                "segments": cost.segments,
+                "price": words.admin.money(cost.price, currency, places=4),
+            }
+            for cost in code_text_costs(
+                settings.app_name, settings.site_host, settings.otp_ttl_seconds, settings.sms_price_table
+            )
+        ]
         self.loaded = True

@@ -117,6 +117,6 @@ def delivery_summary(delivered: int, known: int) -> str:
 NO_DATA = Text("admin.chart.no_data", "No data yet")
 
 
-def money(amount: float, currency: str) -> str:
+def money(amount: float, currency: str, places: int = 2) -> str:
     """An estimated amount with its currency code, e.g. "1.23 USD" (a number, not a sentence: not catalogued)."""
-    return f"{amount:.2f} {currency}"
+    return f"{amount:.{places}f} {currency}"

@@ -1,7 +1,8 @@
 """Typed words: every user-facing sentence is a `Text` with a stable id and its English source, declared once.
 
-Why: tests and the browser assert ids, not English, and a later gettext step (issue 26) extracts the sources
-(`pybabel extract -k Text:2 -k Plural:2,3`) and renders them per locale by id. Parameters are named
+Why: tests and the browser assert ids, not English, and gettext (issue 26; backend/i18n) renders them per locale
+by id: `make i18n-extract` (`pybabel extract -k Text:1c,2 -k Plural:1c,2,3`) writes each as msgctxt = id,
+msgid = the English source. Parameters are named
 (`{wait}`, `{ending}`), plurals are separate forms (`Plural`), and a sentence is never glued from pieces.
 """
 
@@ -10,6 +11,9 @@ from __future__ import annotations
 import re
 from functools import cache
 from typing import Any
+
+from sms2fa_app.backend.i18n.catalogs import translate, translate_plural
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
 
 _CATALOGUE: dict[str, str] = {}  # id -> English source (a plural's forms are listed under "<id>#one"/"<id>#other")
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -43,6 +47,12 @@ class Text(str):
         """The words with their parameters filled in, still knowing their id."""
         return Rendered(self.id, super().format(*args, **params))
 
+    def translated(self, locale: str, **params: object) -> str:
+        """The words in `locale` (its catalog's entry for this id; English when it has none), parameters filled
+        in, still knowing their id."""
+        words = translate(locale, self.id, str(self))
+        return Rendered(self.id, words.format(**params) if params else words)
+
 
 class Rendered(str):
     """A Text with its parameters filled in: plain words that still know their id (in this process; a copy read
@@ -68,9 +78,13 @@ class Plural:
         self.one = Text(f"{message_id}#one", one)
         self.other = Text(f"{message_id}#other", other)
 
-    def __call__(self, count: int, **params: object) -> str:
+    def __call__(self, count: int, locale: str = DEFAULT_LOCALE, **params: object) -> str:
+        """The form for `count` under the locale's CLDR plural rule (English: one and other; Arabic: six)."""
         form = self.one if count == 1 else self.other
-        return form.format(count=count, **params)
+        if locale == DEFAULT_LOCALE:
+            return form.format(count=count, **params)
+        words = translate_plural(locale, self.id, str(self.one), str(self.other), count)
+        return Rendered(form.id, words.format(count=count, **params))
 
 
 def plural_id(message_id: str) -> str:

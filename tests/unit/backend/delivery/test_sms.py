@@ -10,12 +10,12 @@ import pytest
 import requests
 from plivo import exceptions as plivo_errors
 
+from sms2fa_app.backend.delivery.code_text import message_text
 from sms2fa_app.backend.delivery.outbox import OUTBOX_KEY, DevOutbox, OutboxMessage
 from sms2fa_app.backend.delivery.sms import (
     DeliveryFailure,
     PlivoGateway,
     SmsDeliveryError,
-    message_text,
     scrub,
 )
 from sms2fa_app.backend.infra.clock import FakeClock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 
-from sms2fa_app.backend.delivery.voice import SpokenCodes, answer_xml, refusal_xml
+from sms2fa_app.backend.delivery.voice import SpokenCode, SpokenCodes, answer_xml, refusal_xml
 from tests.conftest import TEST_SECRET
 
 
@@ -17,7 +17,7 @@ def test_a_code_is_kept_encrypted_and_taken_once(redis_client) -> None:
     ((key, value),) = stored.items()
     assert token not in key and "123456" not in value and 0 < redis_client.ttl(key) <= 180
     assert spoken.take("not-the-token-at-all") is None
-    assert spoken.take(token) == "123456"
+    assert spoken.take(token) == SpokenCode("123456")
     assert spoken.take(token) is None
     other = SpokenCodes(redis_client, "another-secret-key-0123456789-abcdefghijkl")
     assert other.take(spoken.keep("654321")) is None  # another key reads nothing

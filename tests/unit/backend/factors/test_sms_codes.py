@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from sms2fa_app.backend.delivery.sms import DeliveryFailure, message_text
+from sms2fa_app.backend.delivery.code_text import message_text
+from sms2fa_app.backend.delivery.sms import DeliveryFailure
 from sms2fa_app.backend.factors import sms_codes as otp_module
 from sms2fa_app.backend.factors.results import VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import (

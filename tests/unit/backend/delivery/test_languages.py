@@ -1,0 +1,95 @@
+"""Mails, texts and calls in the recipient's language: the words come from the catalogs by id, dates and durations
+in the locale's own forms, placeholders filled after translation; a call speaks a language only from its table."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+import pytest
+
+from sms2fa_app.backend.delivery import letter_words
+from sms2fa_app.backend.delivery.letters import Letter, render_mail, render_text, when
+from sms2fa_app.backend.delivery.outbox import DevOutbox
+from sms2fa_app.backend.delivery.voice import (
+    SPEECH_VOICES,
+    SpokenCode,
+    SpokenCodes,
+    answer_xml,
+    refusal_xml,
+    spoken_locale,
+)
+from sms2fa_app.backend.i18n.formats import duration, items, number
+from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
+from sms2fa_app.backend.vocabulary import EventKind
+from tests.conftest import TEST_SECRET
+from tests.unit.backend.delivery.test_letters import AT, CONTEXT, SITE
+
+
+def test_a_mail_in_spanish_has_spanish_words_dates_and_durations() -> None:
+    mail = render_mail(
+        Letter.RESET_LINK, "ana@example.com", {**CONTEXT, "link": "https://x/r?t=1", "ttl": 1800}, SITE, "es"
+    )
+    assert mail.subject == "Restablece tu contraseña de sms2fa"
+    assert "30 minutos" in mail.text and f"Cuándo: {when(AT, 'es')}" in mail.text
+    assert when(AT, "es") == "15 ene 2027, 8:00 UTC" and "https://x/r?t=1" in mail.text
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+@pytest.mark.parametrize("letter", list(letter_words.NOTICES))
+def test_every_notice_renders_in_every_locale(letter: EventKind, locale: str) -> None:
+    mail = render_mail(letter, "ada@example.com", {**CONTEXT, "detail": "7"}, SITE, locale)
+    assert mail.subject.startswith("sms2fa: ") and "{" not in mail.text and "sms2fa" in mail.text
+
+
+def test_an_arabic_mail_reads_right_to_left() -> None:
+    mail = render_mail(EventKind.TWO_FACTOR_ON, "ada@example.com", CONTEXT, SITE, "ar")
+    assert mail.html.startswith('<!doctype html><html lang="ar" dir="rtl">')
+    assert render_mail(EventKind.TWO_FACTOR_ON, "a@example.com", CONTEXT, SITE, "pt_BR").html.startswith(
+        '<!doctype html><html lang="pt-BR" dir="ltr">'
+    )
+
+
+def test_english_stays_as_it_was() -> None:
+    mail = render_mail(EventKind.LOCKOUT_STARTED, "ada@example.com", {**CONTEXT, "detail": "900"}, SITE)
+    assert "Sign-in codes are locked for 15 minutes." in mail.text and "When: 2027-01-15 08:00 UTC" in mail.text
+
+
+def test_a_text_without_a_code_is_in_the_recipients_language() -> None:
+    text = render_text(EventKind.PHONE_CHANGED, "ada@example.com", {**CONTEXT, "detail": "2671"}, SITE, "de")
+    assert text.startswith("sms2fa: Die Nummer für deine Anmeldecodes wurde am 15.01.2027, 08:00 UTC geändert.")
+
+
+def test_durations_numbers_and_lists_follow_the_locale() -> None:
+    assert [duration(300, locale) for locale in ("en", "es", "de", "hi")] == [
+        "5 minutes",
+        "5 minutos",
+        "5 Minuten",
+        "5 मिनट",
+    ]
+    assert duration(3600, "ar") == "ساعة" and duration(90, "pt_BR") == "90 segundos"
+    assert number(1234.5, "de") == "1.234,5" and items(["a", "b", "c"], "es") == "a, b y c"
+
+
+def test_the_call_speaks_the_users_language_from_the_table_else_english() -> None:
+    root = ElementTree.fromstring(answer_xml("sms2fa", "042917", "hi"))
+    speaks = root.findall("Speak")
+    assert {(speak.get("language"), speak.get("voice")) for speak in speaks} == {("hi-IN", "Polly.Aditi")}
+    assert speaks[0].text == "आपका sms2fa कोड है" and [s.text for s in speaks[1:7]] == list("042917")
+    assert set(SPEECH_VOICES) == set(SUPPORTED_LOCALES)
+    assert (
+        spoken_locale("fr") == "en"
+        and ElementTree.fromstring(answer_xml("x", "1", "fr")).find("Speak").get("language") == "en-US"
+    )
+    assert ElementTree.fromstring(refusal_xml()).find("Speak").get("language") == "en-US"
+
+
+def test_a_kept_code_remembers_its_language(redis_client) -> None:
+    spoken = SpokenCodes(redis_client, TEST_SECRET)
+    assert spoken.take(spoken.keep("123456", "ar")) == SpokenCode("123456", "ar")
+    assert spoken.take(spoken.keep("123456", "fr")) == SpokenCode("123456", "en")  # no voice: English
+
+
+def test_the_development_outbox_keeps_what_the_call_would_say(redis_client) -> None:
+    outbox = DevOutbox(redis_client)
+    outbox.call("+16502531212", "12", "es")
+    assert outbox.recent()[0].text == "(voice call) Tu código de sms2fa es 1 2. Otra vez, tu código es 1 2."
