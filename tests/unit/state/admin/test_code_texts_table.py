@@ -28,4 +28,4 @@ async def test_the_operations_page_shows_the_table(services: Services) -> None:
     await run(state.load())
     rows = {row["locale"]: row for row in state.code_texts}
     assert set(rows) == set(SUPPORTED_LOCALES)
-    assert rows["ar"]["encoding"] == "UCS-2" and rows["ar"]["segments"] == 1 and rows["ar"]["price"] == "0.0500"
+    assert rows["ar"]["encoding"] == "UCS-2" and rows["ar"]["segments"] == 1 and rows["ar"]["price"] == "0.0500 USD"
