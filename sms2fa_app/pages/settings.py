@@ -7,7 +7,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, said_callout
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.components.otp import RESEND_BUTTON, otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
 from sms2fa_app.pages.settings_account import (
@@ -83,11 +83,12 @@ def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Ve
         ),
         *(
             [
-                proof_of_work(SettingsState.pow_challenge),
+                proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked, retry=RESEND_BUTTON),
                 resend_button(
                     SettingsState.resend_at,
                     with_proof(WizardState.resend_code),
                     SettingsState.busy,
+                    held=SettingsState.sends_held,
                 ),
             ]
             if texted
@@ -99,14 +100,22 @@ def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Ve
     )
 
 
+def _enter_sends() -> rx.Component:
+    """The form's first submit button, never disabled and never shown: Enter sends the typed number even while
+    "Send code" still waits for the previous number's cooldown (the server refuses that same number; a corrected
+    one goes at once, before the debounced field reached the server)."""
+    return rx.el.button(type="submit", hidden=True, tab_index=-1, form_no_validate=True, aria_hidden="true")
+
+
 def _phone_step() -> rx.Component:
     return rx.form(
+        _enter_sends(),
         rx.vstack(
             action_heading(),
             rx.text("The mobile number we should text.", size="2"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error, SettingsState.error_id),
-            proof_of_work(SettingsState.pow_challenge),
+            proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked),
             send_button("Send code", SettingsState.resend_at, SettingsState.busy),
             nav_buttons(),
             spacing="3",

@@ -96,7 +96,10 @@ def reauth_step() -> rx.Component:
                 ),
                 form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
-                proof_of_work(SettingsState.pow_challenge),
+                rx.cond(  # only a text is at stake here: no proof of work for the other factors
+                    two_factor & (method == Factor.SMS),
+                    proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked),
+                ),
                 rx.cond(
                     two_factor & (method == Factor.SMS),
                     send_button("Text me a code", SettingsState.resend_at, SettingsState.busy),
@@ -114,8 +117,7 @@ def reauth_step() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=WizardState.confirm_password,
-            reset_on_submit=True,
+            on_submit=WizardState.confirm_password,  # what was typed stays (a refused password is cleared)
             width="100%",
         ),
         passkey_ceremony(WizardState.passkey_request, WizardState.finish_reauth_passkey),

@@ -16,7 +16,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.factors.second_factors import chosen
+from sms2fa_app.backend.factors.second_factors import strongest
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
 from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.accounts import LoginOutcome
@@ -37,6 +37,7 @@ async def _nothing() -> list:
 
 
 _BACK = {Step.CODE: Step.PHONE, Step.REAUTH_CODE: Step.REAUTH_PASSWORD}
+PASSWORD_FIELD = "field-password"  # the password step's input (its id)
 
 
 class WizardState(SettingsState):
@@ -127,8 +128,7 @@ class WizardState(SettingsState):
         self.operation = operation.value
         self.action_title = words.settings.OPERATION_TITLES[operation]
         self.action_confirm, self.action_consequence = words.settings.OPERATION_CONFIRMS[operation]
-        prefers_app = chosen(user.preferred_factor, available) is Factor.TOTP
-        self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
+        self.reauth_method = strongest(available).value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
         if user.is_two_factor_enabled and lock_seconds:  # the lockout in force counts down on the screen
             self._start_lock(lock_seconds)
@@ -288,9 +288,11 @@ class WizardState(SettingsState):
         return apply
 
     def _failing(self, message: str) -> Apply:
+        """The password step refused: say why, and empty the password field (the rest of the form stays)."""
+
         async def apply() -> list:
             self.error = message
-            return []
+            return [rx.set_value(PASSWORD_FIELD, "")]
 
         return apply
 
