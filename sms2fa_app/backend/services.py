@@ -16,6 +16,7 @@ from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
 from sms2fa_app.backend.delivery.email import EmailGateway, SmtpGateway
 from sms2fa_app.backend.delivery.inbound import PlivoInbound
 from sms2fa_app.backend.delivery.letters import Site
+from sms2fa_app.backend.delivery.mail_health import MailHealth
 from sms2fa_app.backend.delivery.outbox import DevOutbox
 from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
 from sms2fa_app.backend.delivery.status import DeliveryStatuses
@@ -91,6 +92,7 @@ class Services:
     alerts: OperatorAlerts
     admin: AdminServices
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
+    mail_health: MailHealth  # whether the notice mails run late (said on the signed-in settings pages)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -133,7 +135,8 @@ def build_services(
         base_backoff_seconds=settings.notice_retry_base_seconds,
     )
     notice_outbox = Outbox(database, jobs, clock)  # relayed by the worker before each drain
-    notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url))
+    mail_health = MailHealth(redis_client)
+    notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url), mail_health)
     activity = Activity(database, clock, notices, settings.activity_retention_days)
     jobs.every(3600, activity.purge)
     sessions = SessionStore(
@@ -247,6 +250,7 @@ def build_services(
             redis_client=redis_client,
         ),
         housekeeping=housekeeping,
+        mail_health=mail_health,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )

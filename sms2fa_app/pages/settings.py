@@ -130,6 +130,7 @@ def settings_page() -> rx.Component:
     """The 'Two-factor authentication' section and the account's sections, one step at a time."""
     return card(
         "Settings",
+        said_callout(SettingsState.mail_delayed, SettingsState.mail_delayed_id, icon="mail", color_scheme="amber"),
         rx.match(
             WizardState.step,
             (Step.PHONE, _phone_step()),

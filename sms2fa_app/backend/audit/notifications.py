@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from sms2fa_app.backend.delivery.email import EmailGateway
 from sms2fa_app.backend.delivery.letters import About, Letter, Site, about, render_mail, render_text
+from sms2fa_app.backend.delivery.mail_health import MailHealth
 from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
 from sms2fa_app.backend.infra.jobs import JobQueue, PermanentFailure
 from sms2fa_app.backend.infra.outbox import Outbox
@@ -29,7 +30,17 @@ TEXT_JOB = "text"
 class Notices:
     """Queues letters and sends them from the queue's worker."""
 
-    def __init__(self, jobs: JobQueue, outbox: Outbox, mailer: EmailGateway, texts: SmsGateway, site: Site):
+    def __init__(
+        self,
+        jobs: JobQueue,
+        outbox: Outbox,
+        mailer: EmailGateway,
+        texts: SmsGateway,
+        site: Site,
+        health: MailHealth | None = None,
+    ):
+        """`health` hears whether each mail went out (the settings pages say when mail runs late)."""
+        self._health = health
         self._jobs = jobs
         self._outbox = outbox
         self._mailer = mailer
@@ -59,7 +70,16 @@ class Notices:
 
     def _send_mail(self, payload: dict[str, Any]) -> None:
         mail = render_mail(about(payload["letter"]), payload["to"], payload["fields"], self.site)
-        _deliver(lambda: self._mailer.send_mail(mail))
+        try:
+            _deliver(lambda: self._mailer.send_mail(mail))
+        except PermanentFailure:
+            raise  # this address, not the mail server
+        except Exception:
+            if self._health is not None:
+                self._health.failed()
+            raise
+        if self._health is not None:
+            self._health.delivered()
 
     def _send_text(self, payload: dict[str, Any]) -> None:
         text = render_text(about(payload["letter"]), payload["email"], payload["fields"], self.site)

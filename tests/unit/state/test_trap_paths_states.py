@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from sms2fa_app.backend.delivery.sms import DeliveryFailure
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.factors.sms_codes import Purpose
-from sms2fa_app.backend.factors.sms_policy import user_sends_key
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.pow import solve
+from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
 from sms2fa_app.state.login import LoginState
@@ -40,7 +40,7 @@ def spend_the_hour(services: Services, user_id: int) -> None:
     """The user's texts of the last hour fill the quota (texts to a lost phone, say)."""
     now = services.clock.now()
     quota = services.settings.otp_sends_per_hour_per_user
-    services.redis.zadd(user_sends_key(user_id, Purpose.LOGIN), {f"spent-{n}": now for n in range(quota)})
+    services.redis.zadd(f"otp:sends:user:{user_id}", {f"spent-{n}": now for n in range(quota)})
 
 
 async def test_the_challenge_says_no_code_was_sent_when_the_quota_is_reached(
@@ -122,3 +122,40 @@ async def test_the_reset_opens_on_the_authenticator_app_when_there_is_one(
     open_at(page, mailer.last_link("ada@example.com", "/reset-password"))
     await run(page.load())
     assert page.method == Factor.TOTP and gateway.sent == []
+
+
+async def test_the_settings_page_says_when_mail_runs_late(services: Services, mailer: RecordingMailer) -> None:
+    """A signed-in owner learns the notice of a change is late; no stranger's page depends on it."""
+    state = await signed_in_settings(services, phone=PHONE)
+    assert state.mail_delayed == ""
+    mailer.fail_next(DeliveryFailure.TEMPORARY)
+    services.notices.mail_operator("ops@example.com", "subject", "text")
+    services.jobs.drain()
+    await run(state.load())
+    assert state.mail_delayed_id == "settings.mail_delayed"
+    services.clock.advance(services.settings.notice_retry_base_seconds + 1)
+    services.jobs.drain()  # the retry goes out: mail is on time again
+    assert mailer.sent
+    await run(state.load())
+    assert state.mail_delayed == ""
+
+
+async def test_an_admin_is_not_offered_to_remember_the_device(services: Services) -> None:
+    user = create_user(services, phone=PHONE)
+    assert (await login(services)).remember_label != ""
+    with services.database.session() as tx:
+        stored = tx.get(User, user.id)
+        stored.is_admin = True
+        tx.add(stored)
+    assert (await login(services)).remember_label == ""  # an admin passes the challenge at every sign-in
+
+
+async def test_a_refused_reauth_password_is_emptied_and_a_proof_keeps_it(services: Services, clock: FakeClock) -> None:
+    """The password step keeps what was typed (the proof of work sends it again by itself); only a refused
+    password is emptied."""
+    state = await signed_in_settings(services, phone=PHONE)
+    await run(state.start(Operation.DISABLE))
+    events = await run(state.confirm_password({"password": "wrong"}))
+    assert browser_calls(events) == [("_set_value", ("ref_field_password", ""))]
+    await run(state.use_reauth_method(Factor.RECOVERY))
+    assert state.pow_challenge == ""
