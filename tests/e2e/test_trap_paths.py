@@ -156,8 +156,7 @@ def test_a_lost_phone_after_its_quota_is_spent_still_gets_a_new_number(
     audit(page, "change number after a lost phone")
     flows.submit_code(page, code)
     expect(flows.said(page, "done.change_number", "done.change_number.devices")).to_have_count(1)
-    # The lost phone got no code all along, only the notice of the change.
-    assert flows.texts_to(sms, old_number) == 1 and sms.last_code_for(old_number) is None
+    assert sms.last_code_for(old_number) is None  # the lost phone got no code all along (a notice, at most)
 
 
 def test_back_in_the_enrollment_wizard_then_a_corrected_number_with_enter(
