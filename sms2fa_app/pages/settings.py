@@ -16,6 +16,9 @@ from sms2fa_app.pages.settings_account import (
     confirm_delete_step,
     nav_buttons,
     new_password_step,
+    reauth_choices,
+    reauth_code_prompt,
+    reauth_other_factor_form,
     reauth_step,
 )
 from sms2fa_app.pages.settings_methods import (
@@ -26,6 +29,7 @@ from sms2fa_app.pages.settings_methods import (
     totp_setup_intro,
 )
 from sms2fa_app.pages.settings_passkeys import passkey_setup
+from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import (
     Operation,
     RecoveryCodesState,
@@ -174,10 +178,13 @@ def settings_page() -> rx.Component:
                 Step.REAUTH_CODE,
                 rx.vstack(
                     action_heading(),
-                    rx.text(
-                        "Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"
+                    reauth_code_prompt(),
+                    rx.cond(
+                        WizardState.reauth_method == Factor.SMS,
+                        _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
+                        reauth_other_factor_form(),
                     ),
-                    _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
+                    reauth_choices(),  # another factor instead, without typing the password again
                     width="100%",
                 ),
             ),

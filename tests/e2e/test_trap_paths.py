@@ -14,6 +14,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import words
 from tests.e2e import flows
@@ -108,8 +109,13 @@ def test_proof_of_work_on_login_is_invisible_and_the_password_stays_while_it_run
     audit(page, "log in, an invisible proof of work")
 
 
-def test_switching_the_reauth_method_keeps_the_password(page: Page, sms: LocalPlivo, backend: Services) -> None:
+def test_switching_the_reauth_method_keeps_the_password(
+    page: Page, sms: LocalPlivo, backend: Services, redis_server: RedisServer
+) -> None:
+    """On the password step the typed password stays; after it (the texted code's step) another factor asks only
+    for its own code, never the password again."""
     email, e164 = flows.seeded_account(backend)
+    codes = recovery_codes_for(backend, email)
     flows.signed_in(page, sms, email, e164)
     flows.open_settings(page)
     page.get_by_role("button", name="Change phone number").click()
@@ -119,6 +125,21 @@ def test_switching_the_reauth_method_keeps_the_password(page: Page, sms: LocalPl
     expect(page.get_by_label("Recovery code")).to_be_visible()
     expect(password).to_have_value(PASSWORD)
     expect(page.get_by_test_id("proof-of-work")).to_have_count(0)
+    page.get_by_role("button", name="Text me a code").click()  # the choice: the step now texts a code
+    expect(password).to_have_value(PASSWORD)
+    flows.wait_out_login_cooldown(backend, email, Purpose.REAUTH)
+    sent = flows.texts_to(sms, e164)
+    page.get_by_role("button", name="Text me a code").click()  # the form's button
+    flows.wait_for_code(sms, e164, after=sent)
+    expect(page.get_by_label("Verification code")).to_be_visible()
+    page.get_by_role("button", name="Use a recovery code").click()
+    recovery = page.get_by_label("Recovery code")
+    expect(recovery).to_be_visible()
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)  # accepted already: not asked again
+    audit(page, "re-authentication, a recovery code after the password")
+    recovery.fill(codes[0])
+    recovery.press("Enter")
+    expect(page.get_by_label("Phone number")).to_be_visible()
 
 
 def test_a_lost_phone_after_its_quota_is_spent_still_gets_a_new_number(

@@ -137,14 +137,14 @@ class WizardState(SettingsState):
 
     @guarded()
     async def use_reauth_method(self, caller: Caller, method: str) -> list:
-        """Confirm with a texted code, the authenticator app, a recovery code or a passkey."""
+        """Confirm with a texted code, the authenticator app, a recovery code or a passkey. After the password
+        was accepted (the texted code's step), the step stays: only the other factor is asked, never the
+        password again (the server's grant holds it)."""
         session, _user = caller.signed_in
         available = await run_backend(self._services().second_factors.available, session.user_id, Purpose.REAUTH)
         if Factor.named(method) in available:
             self.reauth_method = method
-            self.error = ""
-            if self.step == Step.REAUTH_CODE:
-                self.step = Step.REAUTH_PASSWORD.value
+            self.error = self.passkey_request = ""
         return []
 
     @guarded()
@@ -221,9 +221,14 @@ class WizardState(SettingsState):
 
     @guarded()
     async def verify_reauth_code(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 2 with a texted code: the code; then the operation the grant is for."""
+        """Re-authentication, part 2 (the password was accepted): the code of the factor chosen, or a passkey
+        asked of the browser; then the operation the grant is for."""
         session, user = caller.signed_in
-        return await self._verify_reauth(session, user, Factor.SMS, form_data.get("code", ""))
+        factor = Factor.named(self.reauth_method) or Factor.SMS
+        if factor is Factor.PASSKEY:
+            options = await run_backend(self._services().factor_changes.reauth_passkey_options, session)
+            return await self._ask_reauth_passkey(options)
+        return await self._verify_reauth(session, user, factor, form_data.get("code", ""))
 
     async def _verify_reauth(self, session: ActiveSession, user: User, factor: Factor, code: str) -> list:
         """A code of an enrolled factor raises the grant; then the operation it is for carries on."""
