@@ -16,7 +16,7 @@ from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ResetPasswordState
-from sms2fa_app.state.settings import Operation
+from sms2fa_app.state.settings import Operation, Step
 from tests.conftest import make_settings
 from tests.support.factories import PASSWORD, create_user, register_passkey
 from tests.support.recording_gateway import RecordingGateway
@@ -159,3 +159,17 @@ async def test_a_refused_reauth_password_is_emptied_and_a_proof_keeps_it(service
     assert browser_calls(events) == [("_set_value", ("ref_field_password", ""))]
     await run(state.use_reauth_method(Factor.RECOVERY))
     assert state.pow_challenge == ""
+
+
+async def test_after_the_password_another_factor_asks_only_for_its_code(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    state = await signed_in_settings(services, phone=PHONE)
+    codes = services.recovery.generate(1)
+    await run(state.start(Operation.DISABLE))
+    await run(state.confirm_password({"password": PASSWORD}))
+    assert state.step == Step.REAUTH_CODE and len(gateway.sent) == 1
+    await run(state.use_reauth_method(Factor.RECOVERY))
+    assert state.step == Step.REAUTH_CODE and state.reauth_method == Factor.RECOVERY  # no password again
+    await run(state.verify_reauth_code({"code": codes[0]}))
+    assert not services.accounts.get(1).is_two_factor_enabled
