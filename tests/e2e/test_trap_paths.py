@@ -227,3 +227,22 @@ def test_a_fixed_password_is_described_by_its_rule_and_hint_not_by_the_old_error
     expect(password).to_have_accessible_description(re.compile("^" + re.escape(rule) + r"\s+Strength"))
     expect(password).not_to_have_accessible_description(re.compile("too easy to guess"))
     audit(page, "sign up, the common password replaced")
+
+
+def test_with_redis_down_the_login_page_says_so_once(page: Page, backend: Services, redis_server: RedisServer) -> None:
+    email = flows.new_email()
+    create_user(backend, email)
+    redis_server.kill()
+    try:
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        outage = page.get_by_text(str(words.common.SERVICE_UNAVAILABLE))
+        expect(outage.first).to_be_visible()
+        expect(page.get_by_role("button", name="Log in")).to_be_enabled()  # the answer came
+        expect(outage).to_have_count(1)
+    finally:
+        redis_server.restart()
+    page.get_by_role("button", name="Log in").click()  # Redis is back: the same page goes on
+    flows.expect_dashboard(page, email)
