@@ -22,6 +22,7 @@ from tests.e2e.audit import audit
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.smtp_server import LocalSmtp
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +30,7 @@ USER_QUOTA = 30  # OTP_SENDS_PER_HOUR_PER_USER in tests/e2e/conftest.py
 NOT_SENT = "challenge.not_sent"  # "We haven't sent a code yet."
 USER_LIMIT = "challenge.send.user_limit"  # "You've asked for too many codes. Try again in {wait}."
 RECOVERY_WRONG = "challenge.recovery.wrong"
+MAIL_DELAYED = "settings.mail_delayed"
 
 
 def spend_the_hourly_quota(redis_server: RedisServer, backend: Services, email: str) -> None:
@@ -246,3 +248,27 @@ def test_with_redis_down_the_login_page_says_so_once(page: Page, backend: Servic
         redis_server.restart()
     page.get_by_role("button", name="Log in").click()  # Redis is back: the same page goes on
     flows.expect_dashboard(page, email)
+
+
+def test_with_the_mail_server_refusing_settings_say_the_mail_is_late(
+    page: Page, sms: LocalPlivo, backend: Services, smtp_server: LocalSmtp
+) -> None:
+    """The owner's notice of a change is late: the signed-in settings say so, until a mail goes out again."""
+    email, e164 = flows.seeded_account(backend)
+    flows.signed_in(page, sms, email, e164)
+    flows.open_settings(page)
+    expect(flows.said(page, MAIL_DELAYED)).to_have_count(0)
+    smtp_server.refuse_next("451 4.3.0 Try again later", count=3)
+    page.get_by_role("button", name="Regenerate recovery codes").click()
+    flows.reauthenticate(page, sms, backend, email, e164)
+    flows.done_with_recovery_codes(page)
+    late = flows.said(page, MAIL_DELAYED)
+    deadline = time.monotonic() + 20
+    while not late.count() and time.monotonic() < deadline:  # the worker's first try fails within seconds
+        time.sleep(1)
+        page.reload()
+    expect(late).to_be_visible()
+    audit(page, "settings, mail running late")
+    smtp_server.wait_for(email, timeout=60)  # the retries go out once the server answers again
+    page.reload()
+    expect(late).to_have_count(0)
