@@ -16,6 +16,7 @@ from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
 from sms2fa_app.backend.delivery.email import EmailGateway, SmtpGateway
 from sms2fa_app.backend.delivery.inbound import PlivoInbound
 from sms2fa_app.backend.delivery.letters import Site
+from sms2fa_app.backend.delivery.mail_health import MailHealth
 from sms2fa_app.backend.delivery.outbox import DevOutbox
 from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
 from sms2fa_app.backend.delivery.status import DeliveryStatuses
@@ -102,6 +103,7 @@ class Services:
     cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
     forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
     languages: Languages  # users' choices of language (the picker saves here; texts and calls read it)
+    mail_health: MailHealth  # whether the notice mails run late (said on the signed-in settings pages)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
     dev_limits: DevLimits | None = None  # development only: /dev/outbox's "Clear limits for this machine"
@@ -145,7 +147,9 @@ def build_services(
         base_backoff_seconds=settings.notice_retry_base_seconds,
     )
     notice_outbox = Outbox(database, jobs, clock)  # relayed by the worker before each drain
-    notices = Notices(jobs, notice_outbox, mailer, gateway, Site(settings.app_name, settings.base_url), database)
+    mail_health = MailHealth(redis_client)
+    site = Site(settings.app_name, settings.base_url)
+    notices = Notices(jobs, notice_outbox, mailer, gateway, site, database, mail_health)
     activity = Activity(database, clock, notices, settings.activity_retention_days)
     jobs.every(3600, activity.purge)
     verify_cache = FactsCache(redis_client)
@@ -266,6 +270,7 @@ def build_services(
         cookie_tickets=CookieTickets(settings.secret_key, redis_client, clock),
         forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
         languages=languages,
+        mail_health=mail_health,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
         dev_limits=None if settings.is_production else DevLimits(redis_client, lockout),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -23,9 +24,19 @@ return navigator.clipboard.writeText(text).then(() => "%(written)s", () => "%(fa
 """
 
 
+_FOCUS_AND_SELECT = "const field = document.getElementById(%s); if (field) { field.focus(); field.select(); }"
+
+
 def select_on_focus() -> Any:
     """An on_focus event that selects the focused field's text."""
     return run_in_browser(_SELECT_ON_FOCUS)
+
+
+def select_when_refused(message: rx.Var[str], field_id: str) -> rx.Component:
+    """Invisible: for each new `message` (a refusal of what the field holds), focus the field and select its text,
+    to be typed over, even when the focus never left it (Enter)."""
+    select = run_in_browser(_FOCUS_AND_SELECT % json.dumps(field_id))
+    return rx.cond(message != "", rx.box(key=message, on_mount=select, display="none"))
 
 
 def copy_button(

@@ -15,32 +15,57 @@ import reflex as rx
 
 from sms2fa_app.components.browser_calls import run_in_browser
 
-# On edit: hide the field's error (the CSS of the field's wrapper) and mark its input valid.
-_EDITED = """
+# The field's error in (or out of) its aria-describedby: a hidden, stale error must not describe the field.
+_DESCRIBE = """
+const describe = (input, error, on) => {
+  const ids = (input.getAttribute("aria-describedby") || "").split(/\\s+/).filter((id) => id && id !== error);
+  if (on) { ids.push(error); }
+  input.setAttribute("aria-describedby", ids.join(" "));
+};
+"""
+# On edit: hide the field's error (the CSS of the field's wrapper), mark its input valid, unlink the error.
+_EDITED = (
+    _DESCRIBE
+    + """
 const input = document.getElementById(%(input)s);
 const field = input && input.closest("[data-field]");
 if (field && input.getAttribute("aria-invalid") === "true") {
   field.setAttribute("data-edited", "");
   input.setAttribute("aria-invalid", "false");
+  describe(input, %(input)s + "-error", false);
 }
 """
-# A new error: shown and marked again, and the focus goes to the form's first invalid field.
-_SHOWN = """
+)
+# A new error: shown, marked and linked again, and the focus goes to the form's first invalid field.
+_SHOWN = (
+    _DESCRIBE
+    + """
 const input = document.getElementById(%(input)s);
 const field = input && input.closest("[data-field]");
-if (field) { field.removeAttribute("data-edited"); input.setAttribute("aria-invalid", "true"); }
+if (field) {
+  field.removeAttribute("data-edited");
+  input.setAttribute("aria-invalid", "true");
+  describe(input, %(input)s + "-error", true);
+}
 const first = (input && input.form && input.form.querySelector('[aria-invalid="true"]')) || input;
 if (first && document.activeElement !== first) { first.focus(); }
 """
+)
 # A submit: every edited field shows what the server says about it again.
-_SUBMITTING = """
+_SUBMITTING = (
+    _DESCRIBE
+    + """
 for (const field of document.querySelectorAll("[data-field][data-edited]")) {
   field.removeAttribute("data-edited");
   const error = field.querySelector(".field-error");
   const input = field.querySelector("input");
-  if (input && error && error.textContent) { input.setAttribute("aria-invalid", "true"); }
+  if (input && error && error.textContent) {
+    input.setAttribute("aria-invalid", "true");
+    describe(input, error.id, true);
+  }
 }
 """
+)
 # A field in error has a red border as well as its red message (not color alone, not the message alone).
 _FIELD_STYLE = {
     "&[data-edited] .field-error": {"display": "none"},
@@ -88,16 +113,21 @@ def labeled_input(
     error_said: rx.Var[str] | str = "",
     type_: str = "text",
     autocomplete: str = "off",
+    described_by: tuple[str, ...] = (),
     **props: Any,
 ) -> rx.Component:
-    """A visible label bound to its input, with the input's error below it."""
+    """A visible label bound to its input, with the input's error below it. The input's accessible description is
+    `described_by` (the ids of a rule, a hint) and, while there is one, the error."""
     field_id = f"field-{name}"
     checked = isinstance(error, rx.Var)
+    described = " ".join(described_by)
     if checked:
         on_change = props.pop("on_change", None)
         props["on_change"] = [*([on_change] if on_change is not None else []), _call(_EDITED, field_id)]
         props["aria_invalid"] = rx.cond(error != "", "true", "false")
-        props["aria_describedby"] = error_id(field_id)
+        props["aria_describedby"] = rx.cond(error != "", f"{described} {error_id(field_id)}".strip(), described)
+    elif described:
+        props["aria_describedby"] = described
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style={"font-weight": "500", "font-size": "14px"}),
         rx.input(
@@ -157,6 +187,7 @@ def new_password_fields(
     """A new password and its confirmation; `rule` (the length rule) shows under the field before anything is
     typed; what is typed is rated on the server (`state.rate_password`, debounced) and the strength hint shows
     under it. The password itself is never kept in a state."""
+    rule_id, hint_id = "field-password-rule", "field-password-hint"
     password = labeled_input(
         label,
         "password",
@@ -166,14 +197,20 @@ def new_password_fields(
         autocomplete="new-password",
         on_change=state.rate_password.debounce(300),
         auto_focus=auto_focus,
+        described_by=(rule_id, hint_id) if rule else (hint_id,),
     )
     return rx.vstack(
-        rx.vstack(password, rx.text(rule, size="1", color_scheme="gray"), spacing="1", width="100%")
+        rx.vstack(password, rx.text(rule, id=rule_id, size="1", color_scheme="gray"), spacing="1", width="100%")
         if rule
         else password,
-        rx.cond(
-            state.password_hint != "",
-            rx.text(state.password_hint, size="2", color_scheme="gray", aria_live="polite"),
+        # Always in the page (empty until something is typed): the field names it, and a live region added with
+        # its text would not be announced.
+        rx.text(
+            state.password_hint,
+            id=hint_id,
+            size="2",
+            color_scheme="gray",
+            aria_live="polite",
         ),
         labeled_input(
             confirm_label,

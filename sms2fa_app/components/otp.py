@@ -11,6 +11,7 @@ from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import labeled_input
 from sms2fa_app.components.waits import longest_resend_wait
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import Factor
 
 CODE_FIELD = "field-code"
@@ -64,15 +65,24 @@ def web_otp() -> rx.Component:
     return rx.box(on_mount=run_in_browser(WEB_OTP), display="none")
 
 
+RESEND_BUTTON = "resend-code"  # its id: the proof-of-work widget presses it again once solved
+
+
 def resend_button(
-    deadline: rx.Var[int], on_click: Any, loading: rx.Var[bool] | bool = False, label: str = "Resend code"
+    deadline: rx.Var[int],
+    on_click: Any,
+    loading: rx.Var[bool] | bool = False,
+    held: rx.Var[bool] | bool = False,
+    label: str = "Resend code",
 ) -> rx.Component:
-    """'Resend code' (or `label`), disabled with the seconds left until the server's deadline (counted in the
-    browser); the focus goes to the code field, not to <body> under the disabled button."""
+    """`label` ('Resend code'), disabled with the time left until the server's deadline (counted in the browser:
+    seconds for the cooldown, minutes when `held` by an hourly limit); the focus goes to the code field, not to
+    <body> under the disabled button."""
     return countdown_button(
         deadline,
         [focus_element(CODE_FIELD), on_click],
-        waiting=label + " in {seconds}s",
+        waiting=rx.cond(held, str(words.challenge.RESEND_HELD), str(words.challenge.RESEND_WAITING)),
+        id=RESEND_BUTTON,
         ready=label,
         max_seconds=longest_resend_wait(),
         busy=loading,

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.backend.factors.sms_codes import SEND_WINDOW_SECONDS
 from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.config import get_settings
 from sms2fa_app.state import words
@@ -18,8 +19,10 @@ def _longest_lock() -> int:
 
 
 def longest_resend_wait() -> int:
-    """The longest wait a resend button can show: the server's cooldown (read when the page is compiled)."""
-    return get_settings().otp_resend_cooldown_seconds
+    """The longest wait a resend button can show: the server's cooldown, or an hourly send limit's (or a blocked
+    country's) end (read when the page is compiled)."""
+    settings = get_settings()
+    return max(settings.otp_resend_cooldown_seconds, SEND_WINDOW_SECONDS, settings.sms_country_block_seconds)
 
 
 def lock_countdown(locked_until: rx.Var[int], max_seconds: int = 0) -> rx.Component:

@@ -12,6 +12,7 @@ from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, verify_button
 from sms2fa_app.config import get_settings
 from sms2fa_app.state import words
+from sms2fa_app.state.errors import AppErrorState
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.signup import SignupState
 
@@ -78,9 +79,10 @@ def signup_page() -> rx.Component:
 
 
 def _login_error() -> rx.Component:
-    """The form's error; the throttle and an unconfirmed address each offer a way on."""
+    """The form's error; the throttle and an unconfirmed address each offer a way on. An outage the page's banner
+    already says (page_shell) is said once, there."""
     return rx.cond(
-        LoginState.error != "",
+        (LoginState.error != "") & (LoginState.error != AppErrorState.message),
         rx.callout(
             rx.text(
                 LoginState.error,
@@ -110,7 +112,7 @@ def login_page() -> rx.Component:
                 rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
                 _login_error(),
                 said_callout(LoginState.notice, LoginState.notice_id, icon="info", role="status"),
-                proof_of_work(LoginState.pow_challenge),
+                proof_of_work(LoginState.pow_challenge, resubmit=LoginState.proof_asked),
                 lock_countdown(LoginState.throttled_until, get_settings().login_window_seconds),
                 verify_button(
                     "Log in", LoginState.throttled_until, LoginState.loading, get_settings().login_window_seconds

@@ -5,17 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
-from sms2fa_app.components.copy import select_on_focus
+from sms2fa_app.components.copy import select_on_focus, select_when_refused
 from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import CODE_FIELD, factor_choices, otp_input, resend_button, web_otp
+from sms2fa_app.components.otp import CODE_FIELD, RESEND_BUTTON, factor_choices, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, longest_resend_wait, verify_button
 from sms2fa_app.config import get_settings
 from sms2fa_app.state import words
-from sms2fa_app.state.challenge import ChallengeState, Factor
+from sms2fa_app.state.challenge import RECOVERY_FIELD, ChallengeState, Factor
 
 
 def _signing_in_as() -> rx.Component:
@@ -60,7 +60,39 @@ def _expiry() -> rx.Component:
     )
 
 
+def _not_sent() -> rx.Component:
+    """No code went out (a limit or the proof of work held it back): say so, count down to when one can, and
+    point at the other ways in."""
+    return rx.vstack(
+        rx.text(
+            words.challenge.NOT_SENT,
+            weight="medium",
+            role="status",
+            custom_attrs={"data-message-id": words.challenge.NOT_SENT.id},
+        ),
+        rx.cond(
+            ChallengeState.sends_held,
+            rx.text(
+                countdown(
+                    ChallengeState.resend_at,
+                    waiting=words.challenge.SEND_WAIT,
+                    ready=words.challenge.SEND_READY,
+                    max_seconds=longest_resend_wait(),
+                ),
+                size="2",
+                data_testid="send-wait",
+            ),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def _prompt() -> rx.Component:
+    return rx.cond((ChallengeState.method == Factor.SMS) & ChallengeState.not_sent, _not_sent(), _factor_prompt())
+
+
+def _factor_prompt() -> rx.Component:
     return rx.match(
         ChallengeState.method,
         (Factor.TOTP, rx.text("Enter the 6-digit code from your authenticator app.")),
@@ -94,11 +126,12 @@ def _send_again() -> rx.Component:
     return rx.cond(
         ChallengeState.method == Factor.SMS,
         rx.vstack(
-            proof_of_work(ChallengeState.pow_challenge),
+            proof_of_work(ChallengeState.pow_challenge, resubmit=ChallengeState.proof_asked, retry=RESEND_BUTTON),
             resend_button(
                 ChallengeState.resend_at,
                 with_proof(ChallengeState.resend),
                 ChallengeState.resending,
+                held=ChallengeState.sends_held,
             ),
             countdown_button(
                 ChallengeState.resend_at,
@@ -119,11 +152,15 @@ def _send_again() -> rx.Component:
 
 
 def _remember_box() -> rx.Component:
-    """'Remember this device': Radix draws the box as a button, which a wrapping <label> does not name."""
-    return rx.el.label(
-        rx.hstack(
-            rx.checkbox(name="remember", aria_labelledby="remember-label"),
-            rx.text(ChallengeState.remember_label, id="remember-label", size="2"),
+    """'Remember this device': Radix draws the box as a button, which a wrapping <label> does not name. Not offered
+    to an admin (no label): it would never apply."""
+    return rx.cond(
+        ChallengeState.remember_label != "",
+        rx.el.label(
+            rx.hstack(
+                rx.checkbox(name="remember", aria_labelledby="remember-label"),
+                rx.text(ChallengeState.remember_label, id="remember-label", size="2"),
+            ),
         ),
     )
 
@@ -147,6 +184,11 @@ def _passkey_form() -> rx.Component:
     )
 
 
+def _held_back() -> rx.Component:
+    """Instead of the code's form while no code was sent: why not (no field for a code that never came)."""
+    return rx.vstack(form_error(ChallengeState.error, ChallengeState.error_id), width="100%")
+
+
 def _code_form(recovery: bool = False) -> rx.Component:
     """The code's form; a recovery code is not cleared on submit: a refused one stays, selected on focus."""
     return rx.form(
@@ -154,6 +196,7 @@ def _code_form(recovery: bool = False) -> rx.Component:
             labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True, on_focus=select_on_focus())
             if recovery
             else otp_input(key=ChallengeState.method),
+            *([select_when_refused(ChallengeState.error, RECOVERY_FIELD)] if recovery else []),
             rx.cond(ChallengeState.method == Factor.SMS, web_otp()),
             _remember_box(),
             form_error(ChallengeState.error, ChallengeState.error_id),
@@ -189,9 +232,13 @@ def challenge_page() -> rx.Component:
             ChallengeState.method,
             (Factor.PASSKEY, _passkey_form()),
             (Factor.RECOVERY, _code_form(recovery=True)),
-            _code_form(),
+            rx.cond(ChallengeState.not_sent, _held_back(), _code_form()),
         ),
         _send_again(),
+        rx.cond(
+            (ChallengeState.method == Factor.SMS) & ChallengeState.not_sent,
+            rx.text(words.challenge.OTHER_WAYS, size="2"),
+        ),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
         ),

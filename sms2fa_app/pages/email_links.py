@@ -8,8 +8,9 @@ import reflex as rx
 from sms2fa_app.components.focus import focused_heading
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
 from sms2fa_app.components.layout import card
-from sms2fa_app.components.otp import factor_choices, factor_code_input, resend_button
+from sms2fa_app.components.otp import RESEND_BUTTON, factor_choices, factor_code_input, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.password_reset import (
     DONE,
@@ -67,6 +68,10 @@ def forgot_password_page() -> rx.Component:
     )
 
 
+NEW_PASSWORD_HEADING = "new-password-heading"
+SEND_RESET_CODE = "send-reset-code"  # the first "Text me the code" (its id: the proof of work presses it again)
+
+
 def _factor_form() -> rx.Component:
     state = ResetPasswordState
     return rx.form(
@@ -101,7 +106,7 @@ def _factor_step() -> rx.Component:
             (state.method == Factor.SMS) & ~state.code_sent,
             rx.vstack(
                 form_error(state.error, state.error_id),
-                proof_of_work(state.pow_challenge),
+                proof_of_work(state.pow_challenge, resubmit=state.proof_asked, retry=SEND_RESET_CODE),
                 rx.button(
                     "Text me the code",
                     on_click=with_proof(state.send_code),
@@ -109,6 +114,7 @@ def _factor_step() -> rx.Component:
                     size="3",
                     width="100%",
                     auto_focus=True,
+                    id=SEND_RESET_CODE,
                 ),
                 width="100%",
             ),
@@ -121,8 +127,8 @@ def _factor_step() -> rx.Component:
         rx.cond(
             (state.method == Factor.SMS) & state.code_sent,
             rx.vstack(
-                proof_of_work(state.pow_challenge),
-                resend_button(state.resend_at, with_proof(state.send_code), state.busy),
+                proof_of_work(state.pow_challenge, resubmit=state.proof_asked, retry=RESEND_BUTTON),
+                resend_button(state.resend_at, with_proof(state.send_code), state.busy, held=state.sends_held),
                 width="100%",
             ),
         ),
@@ -137,7 +143,9 @@ def _new_password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             focused_heading("Your new password", STEP_HEADING),
-            new_password_fields(state, label="New password", confirm_label="Confirm new password"),
+            new_password_fields(
+                state, label="New password", confirm_label="Confirm new password", rule=words.login.PASSWORD_RULE
+            ),
             form_error(state.error, state.error_id),
             submit_button("Set new password", state.busy),
             spacing="3",

@@ -7,7 +7,7 @@ import reflex as rx
 
 from sms2fa_app.components.forms import form_error, said_callout
 from sms2fa_app.components.layout import NARROW, WIDE, page_shell
-from sms2fa_app.components.otp import otp_input, phone_field, resend_button
+from sms2fa_app.components.otp import RESEND_BUTTON, otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.sections import section_card, sections
 from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
@@ -19,6 +19,9 @@ from sms2fa_app.pages.settings_account import (
     delete_account_block,
     nav_buttons,
     new_password_step,
+    reauth_choices,
+    reauth_code_prompt,
+    reauth_other_factor_form,
     reauth_step,
 )
 from sms2fa_app.pages.settings_methods import (
@@ -29,6 +32,7 @@ from sms2fa_app.pages.settings_methods import (
     totp_setup_intro,
 )
 from sms2fa_app.pages.settings_passkeys import passkey_setup
+from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import (
     Operation,
     RecoveryCodesState,
@@ -49,6 +53,7 @@ SECTIONS = [SIGN_IN, DEVICES, PASSWORD, DANGER]  # the index's order is the card
 def _sign_in_methods() -> rx.Component:
     return rx.vstack(
         said_callout(SettingsState.notice, SettingsState.notice_id, icon="circle_check", role="status"),
+        _mail_delayed(),
         rx.heading("Two-factor authentication", size="3", as_="h3"),
         rx.cond(
             SettingsState.two_factor_enabled,
@@ -112,11 +117,12 @@ def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Ve
         ),
         *(
             [
-                proof_of_work(SettingsState.pow_challenge),
+                proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked, retry=RESEND_BUTTON),
                 resend_button(
                     SettingsState.resend_at,
                     with_proof(WizardState.resend_code),
                     SettingsState.busy,
+                    held=SettingsState.sends_held,
                 ),
             ]
             if texted
@@ -128,14 +134,22 @@ def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Ve
     )
 
 
+def _enter_sends() -> rx.Component:
+    """The form's first submit button, never disabled and never shown: Enter sends the typed number even while
+    "Send code" still waits for the previous number's cooldown (the server refuses that same number; a corrected
+    one goes at once, before the debounced field reached the server)."""
+    return rx.el.button(type="submit", hidden=True, tab_index=-1, form_no_validate=True, aria_hidden="true")
+
+
 def _phone_step() -> rx.Component:
     return rx.form(
+        _enter_sends(),
         rx.vstack(
             action_heading(),
             rx.text("The mobile number we should text.", size="2"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error, SettingsState.error_id),
-            proof_of_work(SettingsState.pow_challenge),
+            proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked),
             send_button("Send code", SettingsState.resend_at, SettingsState.busy),
             nav_buttons(),
             spacing="3",
@@ -149,7 +163,14 @@ def _phone_step() -> rx.Component:
 def _step_card(content: rx.Component) -> rx.Component:
     """One step of the wizard, alone in a narrow card."""
     return rx.card(
-        rx.vstack(rx.heading("Settings", size="6", as_="h1"), content, _back_to_dashboard(), spacing="4", width="100%"),
+        rx.vstack(
+            rx.heading("Settings", size="6", as_="h1"),
+            _mail_delayed(),
+            content,
+            _back_to_dashboard(),
+            spacing="4",
+            width="100%",
+        ),
         size="3",
         width="100%",
         max_width=NARROW,
@@ -180,8 +201,13 @@ def settings_page() -> rx.Component:
         Step.PASSKEY_SETUP: passkey_setup(),
         Step.REAUTH_CODE: rx.vstack(
             action_heading(),
-            rx.text("Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"),
-            _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
+            reauth_code_prompt(),
+            rx.cond(
+                WizardState.reauth_method == Factor.SMS,
+                _code_form(WizardState.verify_reauth_code, label=WizardState.action_confirm),
+                reauth_other_factor_form(),
+            ),
+            reauth_choices(),  # another factor instead, without typing the password again
             width="100%",
         ),
     }
@@ -189,6 +215,11 @@ def settings_page() -> rx.Component:
         rx.match(WizardState.step, *[(step, _step_card(content)) for step, content in steps.items()], _status()),
         max_width=rx.cond(WizardState.step == Step.STATUS, WIDE, NARROW),
     )
+
+
+def _mail_delayed() -> rx.Component:
+    """Said while notice mail runs late (the mail server refused the last one): only to the signed-in owner."""
+    return said_callout(SettingsState.mail_delayed, SettingsState.mail_delayed_id, icon="mail", color_scheme="amber")
 
 
 def _done_notice() -> rx.Component:

@@ -101,7 +101,10 @@ def reauth_step() -> rx.Component:
                 ),
                 form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
-                proof_of_work(SettingsState.pow_challenge),
+                rx.cond(  # only a text is at stake here: no proof of work for the other factors
+                    two_factor & (method == Factor.SMS),
+                    proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked),
+                ),
                 rx.cond(
                     two_factor & (method == Factor.SMS),
                     send_button("Text me a code", SettingsState.resend_at, SettingsState.busy),
@@ -119,21 +122,61 @@ def reauth_step() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=WizardState.confirm_password,
-            reset_on_submit=True,
+            on_submit=WizardState.confirm_password,  # what was typed stays (a refused password is cleared)
             width="100%",
         ),
         passkey_ceremony(WizardState.passkey_request, WizardState.finish_reauth_passkey),
-        rx.cond(
-            two_factor,
-            factor_choices(
-                WizardState.reauth_method,
-                SettingsState.totp_enabled,
-                _use_reauth_method,
-                SettingsState.passkeys.length() > 0,
-            ),
-        ),
+        rx.cond(two_factor, reauth_choices()),
         spacing="3",
+        width="100%",
+    )
+
+
+def reauth_choices() -> rx.Component:
+    """The factors the user may confirm with instead of the one shown."""
+    return factor_choices(
+        WizardState.reauth_method, SettingsState.totp_enabled, _use_reauth_method, SettingsState.passkeys.length() > 0
+    )
+
+
+def reauth_code_prompt() -> rx.Component:
+    """After the password: what the chosen factor asks for (the password is not asked again)."""
+    return rx.match(
+        WizardState.reauth_method,
+        (Factor.TOTP, rx.text("Your password is confirmed. Enter a code from your authenticator app.", size="2")),
+        (Factor.RECOVERY, rx.text("Your password is confirmed. Enter one of your recovery codes.", size="2")),
+        (Factor.PASSKEY, rx.text("Your password is confirmed. Now use one of your passkeys.", size="2")),
+        rx.text("Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"),
+    )
+
+
+def reauth_other_factor_form() -> rx.Component:
+    """After the password, a factor other than the texted code: its code, or a passkey asked of the browser."""
+    method = WizardState.reauth_method
+    return rx.vstack(
+        rx.form(
+            rx.vstack(
+                rx.match(
+                    method,
+                    (Factor.RECOVERY, labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True)),
+                    (Factor.TOTP, otp_input(key=method)),
+                    rx.fragment(),
+                ),
+                form_error(SettingsState.error, SettingsState.error_id),
+                lock_countdown(SettingsState.locked_until),
+                verify_button(
+                    rx.cond(method == Factor.PASSKEY, "Continue with a passkey", WizardState.action_confirm),
+                    SettingsState.locked_until,
+                    SettingsState.busy,
+                ),
+                nav_buttons(),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=WizardState.verify_reauth_code,
+            width="100%",
+        ),
+        passkey_ceremony(WizardState.passkey_request, WizardState.finish_reauth_passkey),
         width="100%",
     )
 

@@ -28,7 +28,9 @@ def _send() -> rx.Component:
         StepUpState.method == Factor.SMS,
         rx.vstack(
             proof_of_work(StepUpState.pow_challenge),
-            resend_button(StepUpState.resend_at, with_proof(StepUpState.send_code), StepUpState.sending, "Send code"),
+            resend_button(
+                StepUpState.resend_at, with_proof(StepUpState.send_code), StepUpState.sending, label="Send code"
+            ),
             spacing="2",
             width="100%",
         ),

@@ -51,6 +51,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
     phone_ending: str = ""
     email_hint: str = ""  # "a…@example.com": whose sign-in this is
     code_expires_at: int = 0  # epoch ms when the pending texted code stops working (0 = none known)
+    not_sent: bool = False  # a send was refused and no code is pending: the page says so, not "we sent"
     error: str = ""
     notice: str = ""
     verifying: bool = False
@@ -59,7 +60,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
     has_totp: bool = False
     has_passkey: bool = False
     _available: list[str] = []  # the user's factors for the login (SecondFactors.available), as the page loaded
-    remember_label: str = ""
+    remember_label: str = ""  # "" for an admin: a remembered device never spares an admin the second factor
     _remember: bool = False  # the passkey form's "remember this device", kept for the browser's answer
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey
     delivery_status: str = ""  # "Delivered", "Not delivered: try a voice call", ... ("" = nothing to show)
@@ -149,6 +150,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             if facts.lock_seconds:  # say why Verify waits
                 self.error = words.challenge.locked(self._factor)
             self.code_expires_at = int(facts.code_expires_at * 1000)
+            self.not_sent = isinstance(facts.sent, SendRefused) and not facts.code_expires_at
             if isinstance(facts.sent, int):
                 self._start_cooldown(facts.sent)
             elif facts.sent is not None:
@@ -172,7 +174,8 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         self.email_hint = words.common.masked_email(user.email)
         self._offer(facts.available)
         self.method = facts.method
-        self.remember_label = words.challenge.remember_device(self._services().settings.remember_device_days)
+        days = self._services().settings.remember_device_days
+        self.remember_label = "" if user.is_admin else words.challenge.remember_device(days)
 
     def _watch(self, session: ActiveSession):
         """Show the delivery status of this session's newest login code, live."""
@@ -184,6 +187,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         """Show the result of a send (under the lock); the delivery watch's event when a code went out."""
         self.error = self._after_send(sent, proof)
         self.notice = "" if self.error else notice.format(ending=self.phone_ending)
+        self.not_sent = isinstance(sent, SendRefused) and not self.code_expires_at
         if isinstance(sent, CodeSent):  # the new code replaced the old one: its own expiry counts down
             settings = self._services().settings
             self.code_expires_at = deadline_ms(self._services().clock.now(), settings.otp_ttl_seconds)
@@ -335,6 +339,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             if method == Factor.SMS:
                 self.code_expires_at = int(expires_at * 1000)
             if isinstance(sent, int):
+                self.not_sent = False
                 self._start_cooldown(sent)
             elif sent is not None:
                 return self._sent_events(session, sent, "", "")

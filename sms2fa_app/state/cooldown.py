@@ -11,6 +11,19 @@ from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefu
 from sms2fa_app.state import words
 from sms2fa_app.state.proof import next_challenge
 
+# Refusals that hold every send back for a while (an hourly window is full, a country blocked): the send buttons
+# wait for the end, counted down, and no proof of work is asked meanwhile (a proof would buy nothing). A voice
+# call's own limit leaves texts free.
+HOLDING = frozenset(
+    {
+        SendRefusal.USER_LIMIT,
+        SendRefusal.PHONE_LIMIT,
+        SendRefusal.IP_LIMIT,
+        SendRefusal.GLOBAL_BUDGET,
+        SendRefusal.COUNTRY_BLOCKED,
+    }
+)
+
 
 def deadline_ms(now: float, seconds: float) -> int:
     """Epoch milliseconds `seconds` after `now` (0 for no wait): what the browser counts down to."""
@@ -21,7 +34,9 @@ class CooldownState(rx.State, mixin=True):
     """Mixed into the states of pages with a "Resend code" button (no state of its own in the tree)."""
 
     resend_at: int = 0  # epoch ms when "Resend code" is allowed again (0 = now)
+    sends_held: bool = False  # resend_at is an hourly limit's end, not the short cooldown's
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while sends need proofs
+    proof_asked: bool = False  # the last send waits for the proof: the page sends again once it is solved
     locked_until: int = 0  # epoch ms when the form may be tried again (a lockout or throttle; 0 = now)
 
     def _start_lock(self, seconds: int) -> None:
@@ -45,16 +60,20 @@ class CooldownState(rx.State, mixin=True):
     def _stop_cooldown(self) -> None:
         """No wait to show any more (the step changed)."""
         self.resend_at = 0
+        self.sends_held = self.proof_asked = False
 
     def _after_send(self, result: CodeSent | SendRefused, proof: str = "") -> str:
         """The error message ("" when sent) for the result of a send; starts the cooldown the server set.
         `proof` is the proof of work that came with it (spent now); the widget gets a new challenge when one
         is needed."""
         needed = isinstance(result, SendRefused) and result.reason is SendRefusal.PROOF_REQUIRED
-        self.pow_challenge = next_challenge(self._services(), needed=needed, posted=proof)  # type: ignore[attr-defined]
+        held = isinstance(result, SendRefused) and result.reason in HOLDING
+        services = self._services()  # type: ignore[attr-defined]
+        self.pow_challenge = "" if held else next_challenge(services, needed=needed, posted=proof)
+        self.proof_asked, self.sends_held = needed, held
         if isinstance(result, CodeSent):
             self._start_cooldown(result.resend_after_seconds)
             return ""
-        if result.reason is SendRefusal.COOLDOWN:
+        if result.reason is SendRefusal.COOLDOWN or held:
             self._start_cooldown(result.retry_after_seconds)
         return words.challenge.send_refused(result)

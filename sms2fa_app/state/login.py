@@ -30,6 +30,7 @@ class LoginState(ErrorId, NoticeId, SessionState):
     throttled: bool = False  # the error is the throttle: the page offers "Forgot password?" beside it
     throttled_until: int = 0  # epoch ms when the throttle ends (counted down by the page)
     pow_challenge: str = ""  # a proof-of-work challenge for the widget, while the server asks for proofs
+    proof_asked: bool = False  # the password waits for the proof: the form goes again once it is solved
     passkey_request: str = ""  # the passkey ceremony the page runs (webauthn_calls), answered by finish_passkey_sign_in
     _farewell: str = ""  # said once on the next visit (the account was deleted): a page message, never a toast
     # The binding of this page's passkey challenge (there is no login session yet); never sent to the browser.
@@ -42,6 +43,7 @@ class LoginState(ErrorId, NoticeId, SessionState):
         if self.error or self.notice or self.pow_challenge or self.passkey_request or self._farewell:
             self.error = self.pow_challenge = self.passkey_request = ""
             self.notice, self._farewell = self._farewell, ""
+            self.proof_asked = False
         if self.loading or self.passkey_busy or self.throttled:
             self.loading = self.passkey_busy = self.throttled = False
 
@@ -75,7 +77,9 @@ class LoginState(ErrorId, NoticeId, SessionState):
 
         async def apply() -> list:
             events = self._after_password(result, issued, next_path, proof)
-            return [*events, rx.set_value(PASSWORD_FIELD, "")] if self.error else events  # the email stays
+            if not self.error or self.proof_asked:  # the password stays for the proof's own submit
+                return events
+            return [*events, rx.set_value(PASSWORD_FIELD, "")]  # refused: the email stays
 
         return apply
 
@@ -85,6 +89,7 @@ class LoginState(ErrorId, NoticeId, SessionState):
         needed = result.outcome is LoginOutcome.PROOF_REQUIRED
         services = self._services()
         self.pow_challenge = "" if result.issued is not None else next_challenge(services, needed=needed, posted=proof)
+        self.proof_asked = needed
         if needed:
             self.error = words.login.LOGIN_PROOF_REQUIRED
             return []
@@ -137,6 +142,7 @@ class LoginState(ErrorId, NoticeId, SessionState):
         )
         needed = signed.refusal is LoginOutcome.PROOF_REQUIRED
         self.pow_challenge = "" if signed.issued is not None else next_challenge(services, needed=needed, posted=proof)
+        self.proof_asked = False  # a passkey is asked again by a click, never by itself
         if signed.issued is None:
             self.error = self._passkey_refused(signed)
             return []

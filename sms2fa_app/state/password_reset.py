@@ -4,7 +4,7 @@ factor when 2FA is on, then the new password. The state keeps only the digest of
 from __future__ import annotations
 
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.factors.second_factors import chosen
+from sms2fa_app.backend.factors.second_factors import chosen, strongest
 from sms2fa_app.backend.flows.password_reset import ResetLink, ResetOutcome
 from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import CooldownState
@@ -79,6 +79,8 @@ class ResetPasswordState(ErrorId, NoticeId, CooldownState, PasswordHintState, Se
             return
         self.step = FACTOR if opened.needs_second_factor else NEW_PASSWORD
         self.phone_ending, self.has_totp = opened.phone_ending, Factor.TOTP in opened.available
+        if self._available != sorted(opened.available):  # a new link: it opens on the strongest factor
+            self.method = strongest(opened.available).value
         self._available = sorted(opened.available)
 
     @guarded(access=Access.ANYONE)
@@ -87,7 +89,7 @@ class ResetPasswordState(ErrorId, NoticeId, CooldownState, PasswordHintState, Se
         self._link = self._opened_link()
         self.error = self.notice = self.password_hint = ""
         self.code_sent = False
-        self.method = Factor.SMS.value
+        self._available = []
         self._show(await run_backend(self._services().password_resets.open, link_digest(self._link)))
         return []
 

@@ -68,16 +68,16 @@ def texts_to(sms: LocalPlivo, e164: str) -> int:
     return sum(1 for message in sms.messages if message["dst"].lstrip("+") == e164.lstrip("+"))
 
 
-def wait_for_code(sms: LocalPlivo, e164: str, after: int = 0) -> str:
-    """The code in the newest text to `e164`, once more than `after` texts reached it."""
-    deadline = time.monotonic() + SMS_TIMEOUT_SECONDS
+def wait_for_code(sms: LocalPlivo, e164: str, after: int = 0, timeout: float = SMS_TIMEOUT_SECONDS) -> str:
+    """The code in the newest text to `e164`, once more than `after` texts reached it (within `timeout` s)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if texts_to(sms, e164) > after:
             code = sms.last_code_for(e164)
             assert code is not None, "the text to the phone has no 6-digit code"
             return code
         time.sleep(0.1)
-    raise AssertionError(f"no new text reached the phone within {SMS_TIMEOUT_SECONDS:.0f}s")
+    raise AssertionError(f"no new text reached the phone within {timeout:.0f}s")
 
 
 def all_codes(sms: LocalPlivo) -> list[str]:
@@ -331,10 +331,21 @@ def add_authenticator(page: Page, sms: LocalPlivo, e164: str) -> tuple[pyotp.TOT
     return totp, step
 
 
+def choose_texted_code(page: Page) -> None:
+    """On the wizard's password step: confirm with a texted code, when the step opened on a stronger factor (a
+    passkey, the authenticator app)."""
+    expect(page.get_by_label("Password", exact=True)).to_be_visible()
+    stronger = page.get_by_role("button", name="Continue with a passkey").or_(page.get_by_label("Verification code"))
+    if stronger.count():
+        page.get_by_role("button", name="Text me a code").click()
+        expect(stronger).to_have_count(0)
+
+
 def reauthenticate(page: Page, sms: LocalPlivo, backend: Services, email: str, e164: str) -> None:
     """The wizard's password step, then the code texted to the current number (once the last re-authentication
     text's resend cooldown is over: a fast run may come back within it)."""
     wait_out_login_cooldown(backend, email, Purpose.REAUTH)
+    choose_texted_code(page)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     sent = texts_to(sms, e164)
     page.get_by_role("button", name="Text me a code").click()

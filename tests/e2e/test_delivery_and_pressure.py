@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sms2fa_app.backend.services import Services
-from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import APP_HOST, BrowserCapture, whole_number_forms
@@ -23,8 +22,6 @@ from tests.support.plivo_server import LocalPlivo
 pytestmark = pytest.mark.e2e
 
 CALL_TIMEOUT_SECONDS = 15.0
-WIDGET_SOLVED = "() => !!document.querySelector('altcha-widget input[name=altcha]')?.value"
-SEND_PROOF_REQUIRED = "challenge.send.proof_required"  # "One more step: wait for the check below to finish, ..."
 
 
 def status(page: Page):
@@ -125,13 +122,9 @@ def test_proof_of_work_appears_under_pressure_on_login_and_passes(page: Page, ba
     expect(page.get_by_test_id("proof-of-work")).to_have_count(0)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_have_attribute("data-message-id", words.login.LOGIN_PROOF_REQUIRED.id)
-    expect(page.locator("altcha-widget")).to_be_visible()
-    page.wait_for_function(WIDGET_SOLVED, timeout=60_000)  # solved in the browser, on its own
-    audit(page, "log in, proof of work")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    # Solved in the browser, unseen, and the form goes again by itself (tests/e2e/test_trap_paths.py: the
+    # password stays while it runs).
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"), timeout=60_000)
 
 
 def test_proof_of_work_appears_under_country_pressure_on_resend_and_passes(
@@ -147,13 +140,8 @@ def test_proof_of_work_appears_under_country_pressure_on_resend_and_passes(
     resend.click()
     flows.wait_for_code(sms, e164, after=1)
     expect(resend).to_be_enabled()
-    resend.click()
-    expect(page.get_by_role("alert")).to_have_attribute("data-message-id", SEND_PROOF_REQUIRED)
-    expect(page.locator("altcha-widget")).to_be_visible()
-    assert flows.texts_to(sms, e164) == 2
-    page.wait_for_function(WIDGET_SOLVED, timeout=60_000)
-    audit(page, "challenge, proof of work")
-    resend.click()
-    code = flows.wait_for_code(sms, e164, after=2)
+    resend.click()  # the server asks for a proof: solved unseen, then "Resend code" is pressed again by itself
+    code = flows.wait_for_code(sms, e164, after=2, timeout=60.0)
+    expect(page.locator("altcha-widget")).to_be_hidden()  # the next proof, if any, is made unseen too
     flows.submit_code(page, code)
     flows.expect_dashboard(page, email)

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sms2fa_app.backend.services import Services
+from sms2fa_app.state import words
 from tests.e2e import flows
 from tests.e2e.audit import audit
 from tests.e2e.conftest import RunningApp
@@ -145,9 +146,14 @@ def test_forgot_password_with_2fa_needs_the_second_factor_and_ends_every_session
         expect(page.get_by_label("Verification code")).to_be_visible()
         audit(page, "reset password, the texted code")
         flows.submit_code(page, code)
-        page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        # The step has its heading, the rule and the strength hint, both describing the field (issue 23).
+        expect(page.get_by_role("heading", name="Your new password")).to_be_visible()
+        new_password = page.get_by_label("New password", exact=True)
+        expect(new_password).to_have_accessible_description(str(words.login.PASSWORD_RULE))
+        new_password.fill(NEW_PASSWORD)
         page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
         expect(page.get_by_text(re.compile(r"^Strength: "))).to_be_visible()
+        expect(new_password).to_have_accessible_description(re.compile(r"Strength: "))
         audit(page, "reset password, the new password")
         page.get_by_role("button", name="Set new password").click()
         expect(page.get_by_text("Your password was changed and every session was signed out.")).to_be_visible()
@@ -198,7 +204,8 @@ def test_lost_phone_recovery_code_then_a_new_number_confirmed_with_the_authentic
     flows.open_settings(page)
     page.get_by_role("button", name="Change phone number").click()
     expect(page.get_by_role("heading", name="Change your phone number")).to_be_visible()
-    page.get_by_role("button", name="Use my authenticator app").click()
+    # The step opens on the strongest factor the user has (issue 23): the app, never the lost phone.
+    expect(page.get_by_role("button", name="Use my authenticator app")).to_have_count(0)
     expect(page.get_by_text("To confirm, enter your password and a code from your authenticator app.")).to_be_visible()
     audit(page, "re-authentication, password and an authenticator code")
     page.get_by_label("Password", exact=True).fill(PASSWORD)

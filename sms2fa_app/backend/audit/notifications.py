@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from sms2fa_app.backend.delivery.email import EmailGateway
 from sms2fa_app.backend.delivery.letters import About, Letter, Site, about, render_mail, render_text
+from sms2fa_app.backend.delivery.mail_health import MailHealth
 from sms2fa_app.backend.delivery.phone import PhoneNumber, PhonePolicy, parse_phone
 from sms2fa_app.backend.delivery.sms import DeliveryError, DeliveryFailure, SmsGateway
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, for_recipient
@@ -41,9 +42,12 @@ class Notices:
         texts: SmsGateway,
         site: Site,
         database: Database | None = None,
+        health: MailHealth | None = None,
     ):
-        """`database` finds the recipient's language for a mail queued outside a change's transaction."""
+        """`database` finds the recipient's language for a mail queued outside a change's transaction; `health`
+        hears whether each mail went out (the settings pages say when mail runs late)."""
         self._database = database
+        self._health = health
         self._jobs = jobs
         self._outbox = outbox
         self._mailer = mailer
@@ -80,7 +84,16 @@ class Notices:
     def _send_mail(self, payload: dict[str, Any]) -> None:
         locale = payload.get("locale", DEFAULT_LOCALE)  # a job queued before languages: English
         mail = render_mail(about(payload["letter"]), payload["to"], payload["fields"], self.site, locale)
-        _deliver(lambda: self._mailer.send_mail(mail))
+        try:
+            _deliver(lambda: self._mailer.send_mail(mail))
+        except PermanentFailure:
+            raise  # this address, not the mail server
+        except Exception:
+            if self._health is not None:
+                self._health.failed()
+            raise
+        if self._health is not None:
+            self._health.delivered()
 
     def _send_text(self, payload: dict[str, Any]) -> None:
         locale = payload.get("locale", DEFAULT_LOCALE)

@@ -82,3 +82,13 @@ def chosen(method: object, available: frozenset[Factor]) -> Factor:
     """The factor `method` names when the user has it for this purpose; else a texted code (the default)."""
     factor = Factor.named(method)
     return factor if factor is not None and factor in available else Factor.SMS
+
+
+# The factors a step offers first, strongest first: phishing-resistant, then a code no network carries, then a text.
+_STRONGEST_FIRST = (Factor.PASSKEY, Factor.TOTP, Factor.SMS)
+
+
+def strongest(available: frozenset[Factor]) -> Factor:
+    """The factor a step opens with: the strongest the user has (a passkey, then the authenticator app, then a
+    texted code), so that a lost phone's number is never where re-authentication or a reset starts."""
+    return next((factor for factor in _STRONGEST_FIRST if factor in available), Factor.SMS)

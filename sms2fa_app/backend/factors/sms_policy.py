@@ -163,6 +163,13 @@ def cooldown_counter(policy: OtpPolicy, user_id: int, purpose: Purpose, phone_di
     return Counter(f"otp:cooldown:{purpose.value}:{user_id}", 1, policy.resend_cooldown_seconds)
 
 
+def user_sends_key(user_id: int, purpose: Purpose) -> str:
+    """The user's hourly window of sends. Codes to a new number (enrollment, always re-authenticated) count apart
+    from codes to the enrolled one: a lost phone's texts never leave its owner unable to move to a new number."""
+    suffix = ":setup" if purpose is Purpose.ENROLL else ""
+    return f"otp:sends:user:{user_id}{suffix}"
+
+
 def send_windows(
     policy: OtpPolicy,
     secret: str,
@@ -183,7 +190,9 @@ def send_windows(
     windows: list[tuple[Counter, SendRefusal]] = [
         (cooldown_counter(policy, user_id, purpose, phone_digest), SendRefusal.COOLDOWN),
         (
-            Counter(f"otp:sends:user:{user_id}", policy.sends_per_hour_per_user, hour, policy.pow_after_sends_per_user),
+            Counter(
+                user_sends_key(user_id, purpose), policy.sends_per_hour_per_user, hour, policy.pow_after_sends_per_user
+            ),
             SendRefusal.USER_LIMIT,
         ),
     ]

@@ -11,7 +11,7 @@ from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
-from sms2fa_app.state.said import ErrorId, NoticeId
+from sms2fa_app.state.said import ErrorId, NoticeId, said_id
 from sms2fa_app.state.session import SessionState
 
 _ROW_ID = re.compile(r"[0-9]{1,12}")
@@ -34,6 +34,8 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
     last_used: dict[str, str] = {}
     confirming_disable: bool = False  # the warning before "Turn off two-factor authentication"
     confirming_forget_all: bool = False  # the question before "Forget all"
+    mail_delayed: str = ""  # said while the notice mails run late (the mail server failed the last send)
+    mail_delayed_id = said_id("mail_delayed")
     _session_id: int = 0  # this browser's session, marked in the list
 
     def _show_status(self, user: User, session_id: int = 0) -> None:
@@ -44,6 +46,7 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         self.two_factor_enabled = user.is_two_factor_enabled
         self.phone_ending = (user.phone_number or "")[-4:]
         self.signed_in_email = user.email
+        self.mail_delayed = words.settings.MAIL_DELAYED if services.mail_health.delayed() else ""
         self.recovery_left = services.recovery.remaining(user.id)
         self.totp_enabled = services.totp.is_enabled(user.id)
         now = services.clock.now()

@@ -16,7 +16,7 @@ import reflex as rx
 
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.factors.second_factors import chosen
+from sms2fa_app.backend.factors.second_factors import strongest
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
 from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.accounts import LoginOutcome
@@ -37,6 +37,7 @@ async def _nothing() -> list:
 
 
 _BACK = {Step.CODE: Step.PHONE, Step.REAUTH_CODE: Step.REAUTH_PASSWORD}
+PASSWORD_FIELD = "field-password"  # the password step's input (its id)
 
 
 class WizardState(SettingsState):
@@ -127,8 +128,7 @@ class WizardState(SettingsState):
         self.operation = operation.value
         self.action_title = words.settings.OPERATION_TITLES[operation]
         self.action_confirm, self.action_consequence = words.settings.OPERATION_CONFIRMS[operation]
-        prefers_app = chosen(user.preferred_factor, available) is Factor.TOTP
-        self.reauth_method = Factor.TOTP.value if prefers_app else Factor.SMS.value
+        self.reauth_method = strongest(available).value
         await self._reset_wizard(Step.REAUTH_PASSWORD)
         if user.is_two_factor_enabled and lock_seconds:  # the lockout in force counts down on the screen
             self._start_lock(lock_seconds)
@@ -137,14 +137,14 @@ class WizardState(SettingsState):
 
     @guarded()
     async def use_reauth_method(self, caller: Caller, method: str) -> list:
-        """Confirm with a texted code, the authenticator app, a recovery code or a passkey."""
+        """Confirm with a texted code, the authenticator app, a recovery code or a passkey. After the password
+        was accepted (the texted code's step), the step stays: only the other factor is asked, never the
+        password again (the server's grant holds it)."""
         session, _user = caller.signed_in
         available = await run_backend(self._services().second_factors.available, session.user_id, Purpose.REAUTH)
         if Factor.named(method) in available:
             self.reauth_method = method
-            self.error = ""
-            if self.step == Step.REAUTH_CODE:
-                self.step = Step.REAUTH_PASSWORD.value
+            self.error = self.passkey_request = ""
         return []
 
     @guarded()
@@ -221,9 +221,14 @@ class WizardState(SettingsState):
 
     @guarded()
     async def verify_reauth_code(self, caller: Caller, form_data: dict) -> list:
-        """Re-authentication, part 2 with a texted code: the code; then the operation the grant is for."""
+        """Re-authentication, part 2 (the password was accepted): the code of the factor chosen, or a passkey
+        asked of the browser; then the operation the grant is for."""
         session, user = caller.signed_in
-        return await self._verify_reauth(session, user, Factor.SMS, form_data.get("code", ""))
+        factor = Factor.named(self.reauth_method) or Factor.SMS
+        if factor is Factor.PASSKEY:
+            options = await run_backend(self._services().factor_changes.reauth_passkey_options, session)
+            return await self._ask_reauth_passkey(options)
+        return await self._verify_reauth(session, user, factor, form_data.get("code", ""))
 
     async def _verify_reauth(self, session: ActiveSession, user: User, factor: Factor, code: str) -> list:
         """A code of an enrolled factor raises the grant; then the operation it is for carries on."""
@@ -288,9 +293,11 @@ class WizardState(SettingsState):
         return apply
 
     def _failing(self, message: str) -> Apply:
+        """The password step refused: say why, and empty the password field (the rest of the form stays)."""
+
         async def apply() -> list:
             self.error = message
-            return []
+            return [rx.set_value(PASSWORD_FIELD, "")]
 
         return apply
 

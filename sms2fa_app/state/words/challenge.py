@@ -31,7 +31,7 @@ _SEND_REFUSALS: dict[SendRefusal, Text] = {
         "We can't send codes to numbers in this country right now. Try again in {wait}.",
     ),
     SendRefusal.PROOF_REQUIRED: Text(
-        "challenge.send.proof_required", "One more step: wait for the check below to finish, then ask again."
+        "challenge.send.proof_required", "One more step: your browser runs a quick check, then asks again by itself."
     ),
     SendRefusal.COUNTRY_NOT_ALLOWED: Text(
         "challenge.send.country_not_allowed", "We can't text numbers in that country yet."
@@ -154,6 +154,13 @@ def verify_failed(result: VerifyResult, factor: Factor = Factor.SMS) -> str:
 
 
 CODE_SENT = Text("challenge.code_sent", "We sent a new code to the number ending in {ending}.")
+# No code went out (a limit or the proof of work held it back): the challenge says so instead of "we sent".
+NOT_SENT = Text("challenge.not_sent", "We haven't sent a code yet.")
+SEND_WAIT = Text("challenge.send_wait", "You can ask for a code in {clock}.")  # live, while a limit holds sends
+SEND_READY = Text("challenge.send_ready", "You can ask for a code now.")
+OTHER_WAYS = Text("challenge.other_ways", "Meanwhile, you can verify another way:")
+RESEND_WAITING = Text("challenge.resend_waiting", "Resend code in {seconds}s")  # the short cooldown
+RESEND_HELD = Text("challenge.resend_held", "Resend code in {clock}")  # an hourly limit's longer wait
 CALLING = Text("challenge.calling", "We're calling the number ending in {ending}. Listen for the 6-digit code.")
 _REMEMBER_DEVICE = Plural(
     "challenge.remember_device", "Remember this device for 1 day", "Remember this device for {count} days"

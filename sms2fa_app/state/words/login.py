@@ -24,11 +24,11 @@ LOGIN_THROTTLED = Text(  # the page counts the wait down
     "login.throttled", "Too many failed attempts, so password checks are paused."
 )
 LOGIN_PROOF_REQUIRED = Text(
-    "login.proof_required", "One more step: wait for the check below to finish, then press Log in again."
+    "login.proof_required", "One more step: your browser runs a quick check, then logs you in by itself."
 )
 PASSKEY_PROOF_REQUIRED = Text(
     "login.passkey_proof_required",
-    "One more step: wait for the check above to finish, then sign in with the passkey again.",
+    "One more step: your browser runs a quick check. Then sign in with the passkey again.",
 )
 PASSKEY_SIGN_IN_FAILED = Text(
     "login.passkey_sign_in_failed", "That passkey didn't sign you in. Log in with your email and password instead."

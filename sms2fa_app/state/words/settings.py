@@ -323,6 +323,11 @@ _DEVICE_TIMES = Text("devices.times", "Remembered {remembered} · last used {use
 _PASSKEY_TIMES = Text("passkey.times", "added {added} · {used}")
 _PASSKEY_TIMES_ONE_STEP = Text("passkey.times_one_step", "added {added} · {used} · signs in without a password")
 _PASSKEY_LAST_USED = Text("passkey.last_used", "last used {day}")
+MAIL_DELAYED = Text(
+    "settings.mail_delayed",
+    "Our mail is running late: the emails about changes to your account will arrive once our mail server answers "
+    "again.",
+)
 NO_REMEMBERED_DEVICES = Text("devices.none", "No remembered devices. Tick “Remember this device” when you sign in.")
 FORGET_ALL_CONFIRM = Text(
     "devices.forget_all_confirm", "Forget every remembered browser? Each will ask for a code at its next sign-in."

@@ -48,7 +48,9 @@ async def test_the_authenticator_confirms_a_new_number_in_one_step(
     totp = with_authenticator(services, clock)
     await run(state.load())
     await run(state.start(Operation.CHANGE_NUMBER))
-    assert words.message_id(state.action_title) == "operation.change_number.title" and state.reauth_method == Factor.SMS
+    assert (
+        words.message_id(state.action_title) == "operation.change_number.title" and state.reauth_method == Factor.TOTP
+    )
     await run(state.use_reauth_method(Factor.TOTP))
     await run(state.confirm_password({"password": PASSWORD, "code": totp.at(clock.now())}))
     assert state.step == Step.PHONE and state.error == ""

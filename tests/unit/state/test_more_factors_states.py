@@ -33,6 +33,7 @@ async def enrolled_settings(services: Services, gateway: RecordingGateway) -> St
 async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: FakeClock, mode: str) -> None:
     clock.advance(61)
     await run(state.start(mode))
+    await run(state.use_reauth_method(Factor.SMS))  # the app, once added, is the default
     await run(state.confirm_password({"password": PASSWORD}))
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
 

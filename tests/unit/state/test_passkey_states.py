@@ -183,6 +183,7 @@ async def signed_in_settings(services: Services) -> StatePage:
 
 async def reauthenticate(state: StatePage, gateway: RecordingGateway, clock: FakeClock) -> None:
     clock.advance(61)  # past the resend cooldown of the last text
+    await run(state.use_reauth_method(Factor.SMS))  # a passkey, once added, is the default
     await run(state.confirm_password({"password": PASSWORD}))
     await run(state.verify_reauth_code({"code": gateway.sent[-1].code}))
 
@@ -305,9 +306,7 @@ async def test_a_passkey_confirms_a_change_in_settings_after_the_password(
 ) -> None:
     state = await signed_in_settings(services)
     await run(state.start(Operation.DISABLE))
-    assert state.reauth_method == Factor.SMS  # texts stay the default; the passkey is one choice away
-    await run(state.use_reauth_method(Factor.PASSKEY))
-    assert state.reauth_method == Factor.PASSKEY
+    assert state.reauth_method == Factor.PASSKEY  # the strongest factor first (issue 23): texts are one choice away
     await run(state.confirm_password({"password": PASSWORD}))
     ceremony, options = browser_ceremony(state)
     assert ceremony == "get" and callback_handler(state) == "finish_reauth_passkey"

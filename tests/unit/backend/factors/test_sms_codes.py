@@ -151,6 +151,21 @@ def test_user_limit_five_per_hour_then_the_window_slides(otp: OtpService, clock:
     assert isinstance(request(otp), CodeSent)
 
 
+def test_texts_to_the_old_number_do_not_spend_the_budget_of_a_new_number(otp: OtpService, clock: FakeClock) -> None:
+    """Issue 23: a lost phone's texts (sign-in, re-authentication) fill the user's hour; the re-authenticated number
+    change still texts the new number, within a budget of its own of the same size."""
+    for purpose in (Purpose.LOGIN, Purpose.REAUTH, Purpose.LOGIN, Purpose.REAUTH, Purpose.LOGIN):
+        assert isinstance(request(otp, purpose=purpose), CodeSent)
+        clock.advance(60)
+    assert request(otp).reason is SendRefusal.USER_LIMIT
+    for n in range(5):
+        sent = request(otp, purpose=Purpose.ENROLL, phone=f"+1650253{1300 + n}")
+        assert isinstance(sent, CodeSent), sent
+        clock.advance(60)
+    assert request(otp, purpose=Purpose.ENROLL, phone="+16502531399").reason is SendRefusal.USER_LIMIT
+    assert request(otp).reason is SendRefusal.USER_LIMIT  # and the new number's texts gave the old one nothing
+
+
 def test_phone_limit_across_users_spends_no_other_quota(otp: OtpService, redis_client) -> None:
     for user in range(1, 6):
         assert isinstance(request(otp, user=user), CodeSent)
