@@ -131,12 +131,26 @@ def rule_of(state_class: type) -> PageRule | None:
     return combined
 
 
-def _page_state_of(state_class: type[ProtectedState]) -> type[rx.State]:
+def _page_state_of(state_class: type[ProtectedState]) -> type[ProtectedState]:
     """The page's state a protected state belongs to: its topmost ancestor below ProtectedState (itself at top)."""
-    top: type[rx.State] = state_class
-    while (parent := top.get_parent_state()) is not None and parent is not ProtectedState:
+    top = state_class
+    while (parent := top.get_parent_state()) is not ProtectedState and _is_protected(parent):
         top = parent
     return top
+
+
+def _is_protected(state_class: type[rx.State] | None) -> bool:
+    """Whether `state_class` is ProtectedState or below it (Reflex's states answer issubclass(C, C) with False)."""
+    return state_class is ProtectedState or (state_class is not None and issubclass(state_class, ProtectedState))
+
+
+def _checked_state(state_class: type[ProtectedState], path: str) -> type[ProtectedState]:
+    """The state whose rule applies: the page's own at `path` for the guard every page shares (`check_access`,
+    a handler of ProtectedState itself, whose events name ProtectedState), else `state_class`."""
+    if state_class is not ProtectedState:
+        return state_class
+    page = _PAGES.get("/" + path.strip("/"))
+    return page.state if page is not None else ProtectedState
 
 
 def protected_pages() -> list[ProtectedPage]:
@@ -170,6 +184,7 @@ async def refusal(session: SessionState, state_class: type[ProtectedState]) -> t
     Shortfall's value, or UNAVAILABLE), the page's states reset (an anonymous tab forgets its token and every
     page's values). The page to come back to is remembered (next_path) for the challenge and the step-up; login
     gets it in its address."""
+    state_class = _checked_state(state_class, session.router.url.path)
     page_state = _page_state_of(state_class)
     try:
         shortfall = await _shortfall_of(session, rule_of(state_class) or PageRule())
@@ -208,7 +223,7 @@ def _protected_state_at(path: str) -> type[ProtectedState] | None:
         state_class = rx.State.get_class_substate(path)
     except ValueError:
         return None
-    return state_class if issubclass(state_class, ProtectedState) else None
+    return state_class if _is_protected(state_class) else None
 
 
 class ProtectedEvents(rx.Middleware):

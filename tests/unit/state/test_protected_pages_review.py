@@ -169,3 +169,18 @@ async def test_an_event_without_a_connection_is_refused_by_a_protected_state(
         assert await _in_event({}, lambda: dispatch(state, "count")) == (False, None)
     assert state.clicks == 1
     assert "handler=ReportsState.count reason=no_connection" in caplog.text
+
+
+async def test_the_shared_on_load_guard_checks_the_pages_own_rule_and_resets_only_that_page(
+    services: Services, clock: FakeClock
+) -> None:
+    """Every page's on_load guard is ProtectedState.check_access (one handler, inherited): its event names
+    ProtectedState, so the page's rule comes from the page's address; a refusal keeps the session's token."""
+    vault = tab_at(VaultState, "/example/vault")
+    token = two_factor_session(services)
+    await deliver_token(vault, token)
+    clock.advance(VAULT_RECENT_SECONDS + 1)
+    guard = await vault.get_state(ProtectedState)
+    assert await dispatch(guard, "check_access") == (False, "/step-up")
+    session = await vault.get_state(SessionState)
+    assert session._token() is not None and session.next_path == "/example/vault"
