@@ -23,10 +23,10 @@ from reflex.utils.token_manager import LocalTokenManager, RedisTokenManager
 from reflex_base.config import get_config
 from reflex_base.constants import Endpoint, RouteVar
 from reflex_base.constants.state import FIELD_MARKER
-from reflex_base.event import server_side
+from reflex_base.event import BACKGROUND_TASK_MARKER, server_side
 from reflex_base.event.context import EventContext
 from reflex_base.utils import format as reflex_format
-from reflex_base.vars.base import VarData
+from reflex_base.vars.base import ComputedVar, VarData
 from reflex_components_core.el.element import Element
 
 REFLEX_VERSION = "0.10.1"  # the release these adapters were written and checked against
@@ -74,6 +74,25 @@ def handler_state_path(event_name: str) -> str:
     path, _, _handler = event_name.rpartition(".")
     root = State.get_name()
     return path.removeprefix(root).removeprefix(".") if path.startswith(root) else ""
+
+
+def handler_of_state_path(item: object) -> str | None:
+    """The dotted path (below the root state) of the state whose handler `item` is (an event handler such as
+    `MyState.load`, or a call of one); None for anything else (a lambda, a script)."""
+    handler = item.handler if isinstance(item, rx.event.EventSpec) else item
+    if not isinstance(handler, rx.event.EventHandler) or not handler.state_full_name:
+        return None
+    return handler_state_path(f"{handler.state_full_name}.handler")
+
+
+def own_computed_vars(state_class: type) -> list[str]:
+    """The names of the computed vars (`@rx.var`) a state class's body defines (read before Reflex sets it up)."""
+    return [name for name, value in vars(state_class).items() if isinstance(value, ComputedVar)]
+
+
+def own_background_handlers(state_class: type) -> list[str]:
+    """The names of the `@rx.event(background=True)` handlers a state class's body defines."""
+    return [name for name, value in vars(state_class).items() if getattr(value, BACKGROUND_TASK_MARKER, False)]
 
 
 # ---- the event being processed (Reflex's EventContext, a context variable) ----------------------------------

@@ -112,6 +112,12 @@ class Assurance:
         return _normalized([method for method, _at in self.presented])
 
     @property
+    def second_factor_at(self) -> float | None:
+        """When a second factor (a method of the "has" or "is" kind) was last presented (None: never): the time a
+        step-up rule reads, which a password typed again alone must not move."""
+        return max((at for method, at in self.presented if _KINDS[method] in _SECOND_KINDS), default=None)
+
+    @property
     def password_at(self) -> float | None:
         """When the password was last presented in this session (None: never)."""
         return dict(self.presented).get(Amr.PWD)

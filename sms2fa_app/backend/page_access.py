@@ -1,9 +1,10 @@
 """What a developer's protected page requires of the session, and what is missing when the session falls short.
 
 A page (and every event of its states) declares a `PageRule`: the sign-in level it needs and, optionally, how
-recently a factor must have been presented (`recent`, a step-up: OpenID's `max_age` read against the session's
-`auth_time`). The rule is read from the session's assurance (assurance.py) on the server; the state layer turns the
-`Shortfall` into a redirect (login, the challenge, the step-up) and words.
+recently a second factor must have been presented (`recent`, a step-up: like OpenID's `max_age`, but read against
+the last SECOND factor, not `auth_time`, which a password typed again alone moves). The rule is read from the
+session's assurance (assurance.py) on the server, with whether the account still has 2FA on; the state layer turns
+the `Shortfall` into a redirect (login, the challenge, the step-up, settings) and words.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ class Shortfall(enum.Enum):
 
     ANONYMOUS = "anonymous"  # no live session: log in
     SECOND_FACTOR_PENDING = "second_factor_pending"  # the password was given, the second factor is still to come
-    LEVEL_TOO_LOW = "level_too_low"  # signed in, but at a lower level than the page needs (2FA is off)
-    STALE = "stale"  # the level is there, but the last factor is older than the page's `recent`
+    LEVEL_TOO_LOW = "level_too_low"  # signed in, but at a lower level than the page needs (or 2FA is off now)
+    STALE = "stale"  # the level is there, but the last second factor is older than the page's `recent`
 
 
 @dataclass(frozen=True)
 class PageRule:
-    """The level a page needs and, with `recent`, the most seconds since the session's last factor (step-up)."""
+    """The level a page needs and, with `recent`, the most seconds since the session's last second factor."""
 
     level: Level = Level.TWO_FACTOR
     recent: int | None = None
@@ -36,15 +37,17 @@ class PageRule:
         if self.recent is not None and (self.recent <= 0 or self.level is not Level.TWO_FACTOR):
             raise ValueError("recent= takes a positive number of seconds, with level=Level.TWO_FACTOR")
 
-    def shortfall(self, assurance: Assurance | None, now: float) -> Shortfall | None:
-        """What the session with `assurance` (None: no live session) lacks for this rule at `now`, or None."""
+    def shortfall(self, assurance: Assurance | None, now: float, *, two_factor_on: bool) -> Shortfall | None:
+        """What the session with `assurance` (None: no live session) lacks for this rule at `now`, or None.
+        `two_factor_on`: whether the account has 2FA on now (a session signed in with two factors outlives turning
+        it off, and the step-up would then have nothing to ask)."""
         if assurance is None:
             return Shortfall.ANONYMOUS
         if not assurance.signed_in:
             return Shortfall.SECOND_FACTOR_PENDING if assurance.awaiting_second_factor else Shortfall.ANONYMOUS
-        if not assurance.at_least(self.level):
+        if not assurance.at_least(self.level) or (self.level is Level.TWO_FACTOR and not two_factor_on):
             return Shortfall.LEVEL_TOO_LOW
-        if self.recent is not None and now - assurance.auth_time >= self.recent:
+        if self.recent is not None and now - (assurance.second_factor_at or 0.0) >= self.recent:
             return Shortfall.STALE
         return None
 

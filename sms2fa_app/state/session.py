@@ -21,7 +21,6 @@ any var that has a setter by a name the browser picks, and each call for one wit
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -39,6 +38,7 @@ from sms2fa_app.backend.protect.targets import safe_return_url
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state import words
 from sms2fa_app.state.link_address import take_link_token
+from sms2fa_app.state.refusal_log import RefusalLog
 from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
@@ -139,7 +139,12 @@ class SessionState(rx.State):
         self.signed_in_email = ""
         self.next_path = ""
         self._return_url = ""
-        pending = list(SessionState.get_substates())
+        for state_class in SessionState.get_substates():
+            await self._reset_states_from(state_class)
+
+    async def _reset_states_from(self, top: type[rx.State]) -> None:
+        """Reset `top` and every state below it to their defaults (a page's per-user values)."""
+        pending = [top]
         while pending:
             state_class = pending.pop()
             pending.extend(state_class.get_substates())
@@ -347,28 +352,7 @@ def _handshake_credentials(connection: str) -> BrowserCredentials:
 
 
 SETVAR = "setvar"  # Reflex's generic setter, on every state; the app never calls it
-REFUSAL_LOG_SECONDS = 60.0  # at most one line per worker this often, however many are refused
-
-
-class _RefusedSetvars:
-    """Counts refused `setvar` events and says so in one short line at most every REFUSAL_LOG_SECONDS: a flood of
-    them must not become a flood of log lines."""
-
-    def __init__(self) -> None:
-        self.unlogged = 0
-        self.logged_at = -REFUSAL_LOG_SECONDS
-
-    def refuse(self, event: rx.event.Event) -> internals.StateUpdate:
-        self.unlogged += 1
-        now = time.monotonic()
-        if now - self.logged_at >= REFUSAL_LOG_SECONDS:
-            state_name = event.name.rpartition(".")[0].rpartition(".")[2]
-            log_event(log, logging.WARNING, "setvar_refused", state=state_name, count=self.unlogged)
-            self.unlogged, self.logged_at = 0, now
-        return internals.answered_without_change()  # no handler runs, nothing changes
-
-
-_REFUSED_SETVARS = _RefusedSetvars()
+_REFUSED_SETVARS = RefusalLog("setvar_refused")
 
 
 class BrowserTokens(rx.Middleware):
@@ -382,6 +366,7 @@ class BrowserTokens(rx.Middleware):
         session = await state.get_state(SessionState)
         session._take_link_token()
         if event.name.rpartition(".")[2] == SETVAR:
-            return _REFUSED_SETVARS.refuse(event)
+            _REFUSED_SETVARS.note(state=event.name.rpartition(".")[0].rpartition(".")[2])
+            return internals.answered_without_change()  # no handler runs, nothing changes
         await session._admit(event)
         return None

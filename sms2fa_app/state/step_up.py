@@ -13,6 +13,7 @@ from sms2fa_app.state import words
 from sms2fa_app.state.cooldown import CooldownState
 from sms2fa_app.state.guard import Apply, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
+from sms2fa_app.state.protected import SETTINGS_PATH
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.said import ErrorId, NoticeId
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, SessionState, safe_next_path
@@ -47,8 +48,8 @@ class StepUpState(ErrorId, NoticeId, CooldownState, SessionState):
         session, user = caller.signed_in
         available = await run_backend(self._services().second_factors.available, session.user_id, Purpose.STEP_UP)
         offered = available - _NOT_OFFERED
-        if not offered:  # 2FA is off: there is nothing to ask again (the page's own guard decides)
-            return [rx.redirect(self._back_path())]
+        if not offered:  # 2FA is off now: nothing to ask again, and the page would send the tab straight back here
+            return [rx.redirect(SETTINGS_PATH)]
         self._available = sorted(offered)
         self.has_totp = Factor.TOTP in offered
         self.method = chosen(user.preferred_factor, offered).value

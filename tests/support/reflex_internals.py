@@ -84,14 +84,25 @@ async def process_event(handler: Any, payload: dict[str, Any], substate: rx.Stat
     return await _process_event(handler, payload, substate, root)
 
 
-def enter_event(emit_delta: Callable[[str, dict[str, Any]], Awaitable[None]], tab: str = "tab") -> None:
+def enter_event(
+    emit_delta: Callable[[str, dict[str, Any]], Awaitable[None]],
+    tab: str = "tab",
+    router_data: dict[str, Any] | None = None,
+) -> None:
     """Act as if an event of tab `tab` were being processed: set Reflex's EventContext, with `emit_delta` getting
-    what the app sends the page directly (token, delta)."""
+    what the app sends the page directly (token, delta), and `router_data` the event's (its connection: "sid")."""
 
     async def enqueue(*_args: Any, **_kwargs: Any) -> None:
         return None
 
-    EventContext.set(EventContext(token=tab, state_manager=None, enqueue_impl=enqueue, emit_delta_impl=emit_delta))  # type: ignore[arg-type]
+    context = EventContext(
+        token=tab,
+        state_manager=None,  # type: ignore[arg-type]
+        enqueue_impl=enqueue,
+        emit_delta_impl=emit_delta,
+        router_data=router_data or {},
+    )
+    EventContext.set(context)
 
 
 def redis_state_manager_without_connection() -> Any:

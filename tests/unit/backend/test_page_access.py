@@ -26,10 +26,23 @@ PENDING = Assurance.first(BY_PASSWORD, NOW - 100, complete=False)
         (PageRule(recent=51), TWO_FACTORS, None),
         (PageRule(recent=50), TWO_FACTORS, Shortfall.STALE),  # the last factor is exactly `recent` old
         (PageRule(recent=50), TWO_FACTORS.reauthenticated((Amr.OTP,), NOW - 1), None),  # a step-up moved it
+        (PageRule(recent=50), TWO_FACTORS.reauthenticated(BY_PASSWORD, NOW - 1), Shortfall.STALE),  # not a password
     ],
 )
 def test_what_a_session_lacks_for_a_rule(rule: PageRule, assurance: Assurance | None, missing: Shortfall) -> None:
-    assert rule.shortfall(assurance, NOW) is missing
+    assert rule.shortfall(assurance, NOW, two_factor_on=True) is missing
+
+
+def test_a_two_factor_session_whose_account_turned_2fa_off_falls_short_of_a_two_factor_page() -> None:
+    assert PageRule(recent=60).shortfall(TWO_FACTORS, NOW, two_factor_on=False) is Shortfall.LEVEL_TOO_LOW
+    assert PageRule(Level.PASSWORD).shortfall(TWO_FACTORS, NOW, two_factor_on=False) is None
+
+
+def test_the_last_second_factor_is_what_a_step_up_moves() -> None:
+    assert PENDING.second_factor_at is None
+    assert TWO_FACTORS.second_factor_at == NOW - 50
+    assert TWO_FACTORS.reauthenticated(BY_PASSWORD, NOW).second_factor_at == NOW - 50
+    assert TWO_FACTORS.reauthenticated((Amr.HWK, Amr.USER), NOW).second_factor_at == NOW
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.page_access import PageRule
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import ConfigError
+from sms2fa_app.state import protected as protected_module
 from sms2fa_app.state.protected import (
     ProtectedEvents,
     add_protected_pages,
@@ -28,6 +29,7 @@ from sms2fa_app.state.protected import (
     protected_pages,
     rule_of,
 )
+from sms2fa_app.state.refusal_log import RefusalLog
 from sms2fa_app.state.session import BrowserTokens, SessionState
 from sms2fa_app.state.step_up import StepUpState
 from tests.conftest import make_settings
@@ -38,6 +40,12 @@ from tests.support.recording_gateway import RecordingGateway
 from tests.support.states import deliver, make_state, redirect_path, run
 
 PHONE = "+14155551212"
+
+
+@pytest.fixture(autouse=True)
+def fresh_refusal_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with a quiet refusal log (its lines are rate-limited across the process)."""
+    monkeypatch.setattr(protected_module, "_REFUSED_EVENTS", RefusalLog("protected_event_refused"))
 
 
 def root_of(state: Any) -> Any:
@@ -147,7 +155,7 @@ async def test_a_stale_factor_asks_for_a_step_up_which_rotates_the_token_and_ret
     clock.advance(VAULT_RECENT_SECONDS)
     with caplog.at_level(logging.WARNING, logger="sms2fa.state"):
         ran, sent_to = await dispatch(state, "count")
-    assert (ran, state.clicks) == (False, 1)
+    assert (ran, state.clicks) == (False, 0)  # refused, and the page's values reset
     assert sent_to == "/step-up" and state.next_path == "/example/vault"
     assert "handler=VaultState.count reason=stale" in caplog.text
 
@@ -160,7 +168,7 @@ async def test_a_stale_factor_asks_for_a_step_up_which_rotates_the_token_and_ret
     assert redirect_path(events) == "/example/vault"
     assert services.sessions.resolve(token) is None  # the old token stopped working
     assert await dispatch(state, "count") == (True, None)
-    assert state.clicks == 2
+    assert state.clicks == 1
 
 
 async def test_a_wrong_step_up_code_changes_nothing(services: Services, clock: FakeClock) -> None:
