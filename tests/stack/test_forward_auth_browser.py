@@ -1,35 +1,25 @@
 """The browser's walk through forward-auth (issue 22 §3): the protected app → the sms2fa login (with `rd`) →
 password → texted code → back on the app, which shows who signed in; then logout in sms2fa and the app refuses.
 
-It needs the session cookie of issue 22 §1 (set by the app's `/api/session/cookie` exchange, built on another
-branch): until that route exists the test is skipped, then it runs as it stands.
+The sign-in reaches the protected app through the session cookie (issue 22 §1), traded for the websocket's ticket
+before the login page follows `rd`.
 """
 
 from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from scripts.stack import Stack
-from scripts.stack_parts import answers
 from sms2fa_app.backend.services import Services
 from tests.e2e import flows
 from tests.support.factories import PASSWORD
 from tests.support.plivo_server import LocalPlivo
 
-COOKIE_EXCHANGE = "/api/session/cookie"
-
-
-@pytest.fixture
-def cookie_exchange(stack: Stack) -> None:
-    if answers(f"{stack.backends[0].url}{COOKIE_EXCHANGE}") in (None, 404):
-        pytest.skip(f"the session cookie (issue 22 §1, {COOKIE_EXCHANGE}) is not in this branch yet")
-
 
 def test_upstream_login_code_and_back_then_logout_refuses(
-    cookie_exchange: None, page: Page, stack: Stack, backend: Services, plivo: LocalPlivo
+    page: Page, stack: Stack, backend: Services, plivo: LocalPlivo
 ) -> None:
     email, e164 = flows.seeded_account(backend)
     page.goto(f"{stack.protected_url}/wiki?page=1")
