@@ -120,3 +120,12 @@ def test_a_preflight_is_answered_only_for_the_apps_pages(client: TestClient) -> 
     assert allowed.status_code == 204 and allowed.headers["access-control-allow-origin"] == PAGE
     refused = client.options(ENDPOINT, headers={"Origin": "http://evil.example"})
     assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize("respell", ["{}=", "{}==", "*{}", "{} "])
+async def test_a_used_ticket_respelled_sets_no_cookie(client: TestClient, services: Services, respell: str) -> None:
+    """Off the browser (curl, any Origin header) a used ticket with a junk character is still used."""
+    ticket, _issued = await signed_in_ticket(services)
+    assert exchange(client, ticket).status_code == 204
+    replay = exchange(client, respell.format(ticket))
+    assert replay.status_code == 400 and set_cookies(replay) == []
