@@ -41,15 +41,33 @@ def origin_of(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
+def _normalised_origin(url: str | None) -> str:
+    """origin_of `url` without its scheme's default port ("" for none or a port that is no number)."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if not parts.scheme or not parts.hostname:
+        return ""
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    suffix = f":{port}" if port is not None and port != default else ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}{suffix}".lower()
+
+
 def page_origins(settings: Settings, frontend: str | None = None) -> frozenset[str]:
     """The origins the app's own pages are served from: APP_URL's and Reflex's frontend URL (the development
-    frontend, or a test's port on this machine). On plain-http loopback, `localhost` and `127.0.0.1` name the same
+    frontend, or a test's port on this machine). In production the frontend counts only when it is APP_URL's whole
+    origin (scheme, host, port), or APP_URL is on this machine: never Reflex's default http://localhost:3000, nor
+    an http or other-port twin of the real host. On plain-http loopback, `localhost` and `127.0.0.1` name the same
     page."""
-    origins = {origin_of(settings.base_url)}
-    app_host = urlsplit(settings.base_url).hostname
-    frontend_host = urlsplit(frontend or "").hostname
-    if frontend_host and (not settings.is_production or frontend_host == app_host or is_loopback_host(app_host)):
-        origins.add(origin_of(frontend))  # production: never Reflex's default http://localhost:3000 beside a real host
+    app_origin = origin_of(settings.base_url)
+    origins = {app_origin}
+    frontend_origin = _normalised_origin(frontend)
+    app_on_this_machine = is_loopback_host(urlsplit(settings.base_url).hostname)
+    if frontend_origin and (not settings.is_production or app_on_this_machine):
+        origins.add(frontend_origin)
     for origin in list(origins):
         parts = urlsplit(origin)
         if parts.scheme == "http" and is_loopback_host(parts.hostname):
