@@ -98,10 +98,11 @@ def test_the_login_returns_to_rd_once_the_cookie_is_set(page: Page, app: Running
 
 # The SessionCookie component's props, found in React's fiber tree (it renders nothing, so no element carries them).
 SESSION_COOKIE_PROPS = """() => {
+  const rootKey = (node) => node && Object.keys(node).find((key) => key.startsWith("__reactContainer$"));
   const containers = [document, document.documentElement, document.body, document.getElementById("root")];
-  const container = containers.find((node) => node && Object.keys(node).some((key) => key.startsWith("__reactContainer$")));
+  const container = containers.find(rootKey);
   if (!container) return "no React root";
-  const pending = [container[Object.keys(container).find((key) => key.startsWith("__reactContainer$"))]];
+  const pending = [container[rootKey(container)]];
   while (pending.length) {
     const fiber = pending.pop();
     if (!fiber) continue;
