@@ -5,6 +5,10 @@ flags: backend/identity/session_cookie.py). The body is the ticket (backend/iden
 else; the answer is 204 with the Set-Cookie headers the ticket grants. A request whose Origin is not the app's
 own page is refused before the ticket is looked at, so a page on another site can neither set nor clear them.
 
+One other kind of body: `legacy-session:<token>`, posted once by a page that still finds the session token the app
+kept in localStorage before the cookie (components/session_cookie.js). It ends that session on the server (the page
+then deletes the key), so a token copied from the old storage stops working; it sets no cookie.
+
 In development the page (:3000) and the backend (:8000) are different origins of the same site: the answer carries
 CORS headers for exactly the app's page origins, with credentials, and nothing for any other origin.
 """
@@ -21,6 +25,7 @@ from starlette.responses import Response
 
 from sms2fa_app.backend.identity.cookie_tickets import MAX_TICKET_LENGTH, CookieGrant
 from sms2fa_app.backend.identity.session_cookie import CookiePolicy, cookie_policy, session_digest
+from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.services import get_services
@@ -29,6 +34,7 @@ from sms2fa_app.config_fields import is_loopback_host
 from sms2fa_app.reflex_adapter import frontend_url
 
 COOKIE_ENDPOINT_PATH = "/api/session/cookie"
+LEGACY_SESSION_KIND = "legacy-session:"  # components/session_cookie.js sends the same prefix
 DAY_SECONDS = 86400
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
@@ -41,15 +47,33 @@ def origin_of(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
+def _normalised_origin(url: str | None) -> str:
+    """origin_of `url` without its scheme's default port ("" for none or a port that is no number)."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if not parts.scheme or not parts.hostname:
+        return ""
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    suffix = f":{port}" if port is not None and port != default else ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}{suffix}".lower()
+
+
 def page_origins(settings: Settings, frontend: str | None = None) -> frozenset[str]:
     """The origins the app's own pages are served from: APP_URL's and Reflex's frontend URL (the development
-    frontend, or a test's port on this machine). On plain-http loopback, `localhost` and `127.0.0.1` name the same
+    frontend, or a test's port on this machine). In production the frontend counts only when it is APP_URL's whole
+    origin (scheme, host, port), or APP_URL is on this machine: never Reflex's default http://localhost:3000, nor
+    an http or other-port twin of the real host. On plain-http loopback, `localhost` and `127.0.0.1` name the same
     page."""
-    origins = {origin_of(settings.base_url)}
-    app_host = urlsplit(settings.base_url).hostname
-    frontend_host = urlsplit(frontend or "").hostname
-    if frontend_host and (not settings.is_production or frontend_host == app_host or is_loopback_host(app_host)):
-        origins.add(origin_of(frontend))  # production: never Reflex's default http://localhost:3000 beside a real host
+    app_origin = origin_of(settings.base_url)
+    origins = {app_origin}
+    frontend_origin = _normalised_origin(frontend)
+    app_on_this_machine = is_loopback_host(urlsplit(settings.base_url).hostname)
+    if frontend_origin and (not settings.is_production or app_on_this_machine):
+        origins.add(frontend_origin)
     for origin in list(origins):
         parts = urlsplit(origin)
         if parts.scheme == "http" and is_loopback_host(parts.hostname):
@@ -126,6 +150,8 @@ async def cookie_exchange(request: Request) -> Response:
         return Response(status_code=204, headers={**_cors(origin), "Access-Control-Allow-Methods": "POST"})
     ticket = await _body(request, MAX_TICKET_LENGTH)
     services = get_services()
+    if ticket is not None and ticket.startswith(LEGACY_SESSION_KIND):
+        return await _end_legacy_session(ticket.removeprefix(LEGACY_SESSION_KIND), origin)
     try:
         grant = await run_in_threadpool(services.cookie_tickets.redeem, ticket)
     except ServiceUnavailable:
@@ -135,3 +161,17 @@ async def cookie_exchange(request: Request) -> Response:
         log_event(log, logging.WARNING, "cookie_exchange_refused", reason="ticket")
         return _answer(400, origin)
     return _answer(204, origin, grant_cookies(grant, request.headers.get("cookie"), services.settings))
+
+
+async def _end_legacy_session(token: str, origin: str) -> Response:
+    """End the session of a token the old app kept in localStorage: 204 whether or not it was still alive (the page
+    forgets it either way), 400 for what cannot be a token, 503 when the database does not answer."""
+    if TokenDigest.of(token) is None:
+        return _answer(400, origin)
+    try:
+        await run_in_threadpool(get_services().sessions.end, token)
+    except ServiceUnavailable:
+        log_event(log, logging.WARNING, "legacy_session_end_failed", reason="unavailable")
+        return _answer(503, origin)
+    log_event(log, logging.INFO, "legacy_session_ended")
+    return _answer(204, origin)

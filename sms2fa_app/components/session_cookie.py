@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.state.session import SessionState
 
 _LIBRARY = rx.asset("session_cookie.js", shared=True).importable_path
@@ -17,8 +18,16 @@ class SessionCookie(rx.Component):
 
     ticket: rx.Var[str]
     return_to: rx.Var[str]
+    # Where the ticket sits in the page's state, so the component can empty it once posted.
+    state_name: rx.Var[str]
+    ticket_key: rx.Var[str]
 
 
 def session_cookie() -> rx.Component:
     """On every page: whichever page a sign-in, step-up or logout happens on, its ticket is traded."""
-    return SessionCookie.create(ticket=SessionState.cookie_ticket, return_to=SessionState.cookie_return_to)
+    return SessionCookie.create(
+        ticket=SessionState.cookie_ticket,
+        return_to=SessionState.cookie_return_to,
+        state_name=SessionState.get_full_name(),
+        ticket_key=internals.delta_key("cookie_ticket"),
+    )

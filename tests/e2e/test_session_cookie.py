@@ -66,7 +66,8 @@ def test_no_script_of_the_page_can_read_the_session_token(page: Page, app: Runni
 def test_a_token_left_in_local_storage_by_the_old_app_is_removed_and_signs_nobody_in(
     page: Page, app: RunningApp, backend: Services
 ) -> None:
-    """A browser that signed in before the cookie (its token in localStorage) is signed out once, cleanly."""
+    """A browser that signed in before the cookie (its token in localStorage) is signed out once, cleanly, and that
+    session ends on the server: a copy of the old token signs nobody in either."""
     email = new_email()
     create_user(backend, email)
     token = backend.accounts.log_in(email, PASSWORD).issued.token
@@ -78,6 +79,7 @@ def test_a_token_left_in_local_storage_by_the_old_app_is_removed_and_signs_nobod
     wait_until(page, lambda: "sms2fa_" not in readable_by_scripts(page))
     expect(page.get_by_role("alert")).to_have_count(0)
     assert not credential_cookies(page)
+    wait_until(page, lambda: backend.sessions.resolve(token) is None)
 
 
 def test_the_login_returns_to_rd_once_the_cookie_is_set(page: Page, app: RunningApp, backend: Services) -> None:
@@ -92,6 +94,39 @@ def test_the_login_returns_to_rd_once_the_cookie_is_set(page: Page, app: Running
     expect(page).to_have_url(re.compile(r"/activity/?$"))
     assert backend.sessions.resolve(session_cookie(page)["value"]) is not None
     expect(page.get_by_role("heading", name="Security activity")).to_be_visible()
+
+
+# The SessionCookie component's props, found in React's fiber tree (it renders nothing, so no element carries them).
+SESSION_COOKIE_PROPS = """() => {
+  const rootKey = (node) => node && Object.keys(node).find((key) => key.startsWith("__reactContainer$"));
+  const containers = [document, document.documentElement, document.body, document.getElementById("root")];
+  const container = containers.find(rootKey);
+  if (!container) return "no React root";
+  const pending = [container[rootKey(container)]];
+  while (pending.length) {
+    const fiber = pending.pop();
+    if (!fiber) continue;
+    const props = fiber.memoizedProps;
+    if (props && typeof props === "object" && "ticket" in props && "returnTo" in props) return {ticket: props.ticket};
+    pending.push(fiber.child, fiber.sibling);
+  }
+  return null;
+}"""
+
+
+def test_the_page_keeps_no_ticket_once_it_is_posted(page: Page, app: RunningApp, backend: Services) -> None:
+    email = new_email()
+    create_user(backend, email)
+    tickets: list[str] = []
+    page.on("request", lambda request: request.url.endswith("/api/session/cookie") and tickets.append("posted"))
+    log_in(page, email)
+    expect_dashboard(page, email)
+    assert tickets, "the sign-in posted no ticket"
+    held: list[object] = []
+    try:
+        wait_until(page, lambda: held.append(page.evaluate(SESSION_COOKIE_PROPS)) or held[-1] == {"ticket": ""})
+    except AssertionError:
+        raise AssertionError(f"the page still holds its used ticket: {str(held[-1])[:40]}") from None
 
 
 def signed_in_over_socket(app: RunningApp, origin: str, cookie: str) -> bool:

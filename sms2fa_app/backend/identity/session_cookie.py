@@ -4,8 +4,11 @@ One place decides these, because the app's HTTP endpoints (which set and clear t
 handshake (which reads them) and the forward-auth verifier (which reads them for other apps behind a proxy) must
 agree. The cookie carries the raw random token; the server only ever keeps its SHA-256 (`TokenDigest`).
 
-- https (production): `Secure`; host-only with the `__Host-` prefix, or `Domain=COOKIE_DOMAIN` with the
-  `__Secure-` prefix (a `__Host-` cookie may not name a domain).
+- https (production): `Secure`; host-only with the `__Host-` prefix, or (the session cookie only) `Domain=COOKIE_DOMAIN`
+  with the `__Secure-` prefix (a `__Host-` cookie may not name a domain). The remembered-device cookie stays
+  host-only whatever COOKIE_DOMAIN says: it skips the second factor, and no sibling host needs it.
+- A cookie name sent twice (a sibling host under COOKIE_DOMAIN can plant one with a longer Path, which browsers send
+  first) is no credential at all: `read_cookie` does not guess which one is the app's.
 - http on this machine (`make run`, a loopback APP_URL): no `Secure` and no prefix: browsers refuse prefixed cookies
   without it. Cookies ignore ports, so the development frontend (:3000) and backend (:8000) share them.
 """
@@ -29,34 +32,37 @@ class CookiePolicy:
     secure: bool
     domain: str | None = None
 
-    @property
-    def prefix(self) -> str:
+    def _prefix(self, domain: str | None) -> str:
         if not self.secure:
             return ""
-        return "__Secure-" if self.domain else "__Host-"
+        return "__Secure-" if domain else "__Host-"
 
     @property
     def session_name(self) -> str:
-        return self.prefix + SESSION_COOKIE_BASE
+        return self._prefix(self.domain) + SESSION_COOKIE_BASE
 
     @property
     def device_name(self) -> str:
-        return self.prefix + DEVICE_COOKIE_BASE
+        return self._prefix(None) + DEVICE_COOKIE_BASE
 
-    def attributes(self, max_age_seconds: int | None) -> str:
+    def _domain_of(self, name: str) -> str | None:
+        """COOKIE_DOMAIN for the session cookie only: every other credential cookie is host-only."""
+        return self.domain if name == self.session_name else None
+
+    def attributes(self, max_age_seconds: int | None, domain: str | None = None) -> str:
         """The Set-Cookie attributes after `name=value` (max_age None: a browser-session cookie; 0: delete)."""
         parts = ["Path=/", "HttpOnly", f"SameSite={SAME_SITE}"]
         if self.secure:
             parts.append("Secure")
-        if self.domain:
-            parts.append(f"Domain={self.domain}")
+        if domain:
+            parts.append(f"Domain={domain}")
         if max_age_seconds is not None:
             parts.append(f"Max-Age={max_age_seconds}")
         return "; ".join(parts)
 
     def set_cookie_header(self, name: str, value: str, max_age_seconds: int | None) -> str:
         """A whole Set-Cookie header value; the token is URL-safe base64, so it needs no quoting."""
-        return f"{name}={value}; {self.attributes(max_age_seconds)}"
+        return f"{name}={value}; {self.attributes(max_age_seconds, self._domain_of(name))}"
 
     def clear_cookie_header(self, name: str) -> str:
         """A Set-Cookie header value that removes the cookie `name`."""
@@ -69,12 +75,14 @@ def cookie_policy(settings: Settings) -> CookiePolicy:
 
 
 def read_cookie(cookie_header: str | None, name: str) -> str | None:
-    """The first value of cookie `name` in a Cookie request header, or None (no parsing beyond `a=b; c=d`)."""
+    """The value of cookie `name` in a Cookie request header, or None when it is absent or sent more than once (no
+    parsing beyond `a=b; c=d`)."""
+    values = []
     for pair in (cookie_header or "").split(";"):
         key, separator, value = pair.strip().partition("=")
         if separator and key == name:
-            return value.strip().strip('"') or None
-    return None
+            values.append(value.strip().strip('"'))
+    return values[0] or None if len(values) == 1 else None
 
 
 # Where the websocket's handshake leaves the browser's credentials for the app (api/socket_path.py takes the Cookie

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from sms2fa_app.api.routes import api_app
+from sms2fa_app.api.session_cookie import LEGACY_SESSION_KIND
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.services import Services
@@ -120,3 +121,32 @@ def test_a_preflight_is_answered_only_for_the_apps_pages(client: TestClient) -> 
     assert allowed.status_code == 204 and allowed.headers["access-control-allow-origin"] == PAGE
     refused = client.options(ENDPOINT, headers={"Origin": "http://evil.example"})
     assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize("respell", ["{}=", "{}==", "*{}", "{} "])
+async def test_a_used_ticket_respelled_sets_no_cookie(client: TestClient, services: Services, respell: str) -> None:
+    """Off the browser (curl, any Origin header) a used ticket with a junk character is still used."""
+    ticket, _issued = await signed_in_ticket(services)
+    assert exchange(client, ticket).status_code == 204
+    replay = exchange(client, respell.format(ticket))
+    assert replay.status_code == 400 and set_cookies(replay) == []
+
+
+def old_app_session(services: Services) -> str:
+    """A session token as the app before the cookie kept it (in localStorage)."""
+    create_user(services)
+    return services.accounts.log_in("ada@example.com", PASSWORD).issued.token
+
+
+async def test_the_old_apps_session_token_posted_once_ends_its_session(client: TestClient, services: Services) -> None:
+    token = old_app_session(services)
+    ended = exchange(client, LEGACY_SESSION_KIND + token)
+    assert ended.status_code == 204 and set_cookies(ended) == []  # it ends a session; it signs nobody in
+    assert services.sessions.resolve(token) is None
+
+
+async def test_another_site_cannot_end_an_old_session(client: TestClient, services: Services) -> None:
+    token = old_app_session(services)
+    refused = exchange(client, LEGACY_SESSION_KIND + token, origin="http://evil.example")
+    assert refused.status_code == 403
+    assert services.sessions.resolve(token) is not None
