@@ -15,6 +15,7 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services
+from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state.protected import ProtectedState, protected, rule_of
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.step_up import StepUpState
@@ -75,7 +76,7 @@ async def test_an_anonymous_refusal_forgets_the_pages_private_values(services: S
     assert await dispatch(state, "count") == (True, None)
     services.sessions.end(token)  # sign out everywhere, or expiry
     assert await dispatch(state, "count") == (False, "/login?next=/example/reports")
-    assert client_dict(state)[ReportsState.get_full_name()]["clicks_rx_state_"] == 0  # what the next hydrate sends
+    assert client_dict(state)[ReportsState.get_full_name()][delta_key("clicks")] == 0  # what the next hydrate sends
     assert (await state.get_state(SessionState))._session_token == ""
 
 
