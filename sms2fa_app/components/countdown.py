@@ -13,6 +13,8 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.language import shown
+
 _LIBRARY = rx.asset("countdown.js", shared=True).importable_path
 
 
@@ -50,7 +52,7 @@ class CountdownButton(rx.Component):
 
 def countdown(deadline: rx.Var[int] | int, *, waiting: str, ready: str = "", max_seconds: int = 0) -> rx.Component:
     """Text that counts down to `deadline` (see the module doc)."""
-    return Countdown.create(deadline=deadline, max_seconds=max_seconds, waiting=waiting, ready=ready)
+    return Countdown.create(deadline=deadline, max_seconds=max_seconds, waiting=shown(waiting), ready=shown(ready))
 
 
 def countdown_button(
@@ -67,5 +69,5 @@ def countdown_button(
     if on_click is not None:  # None: a form's submit button
         props["on_click"] = on_click
     return CountdownButton.create(
-        deadline=deadline, max_seconds=max_seconds, waiting=waiting, ready=ready, busy=busy, **props
+        deadline=deadline, max_seconds=max_seconds, waiting=shown(waiting), ready=shown(ready), busy=busy, **props
     )

@@ -14,6 +14,9 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.components.browser_calls import run_in_browser
+from sms2fa_app.components.language import shown
+from sms2fa_app.state import words
+from sms2fa_app.state.words.catalogue import Text
 
 # The field's error in (or out of) its aria-describedby: a hidden, stale error must not describe the field.
 _DESCRIBE = """
@@ -106,7 +109,7 @@ def _when_shown(error: rx.Var[str], field_id: str) -> rx.Component:
 
 
 def labeled_input(
-    label: str,
+    label: str | Text,
     name: str,
     *,
     error: rx.Var[str] | str = "",
@@ -129,7 +132,7 @@ def labeled_input(
     elif described:
         props["aria_describedby"] = described
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"font-weight": "500", "font-size": "14px"}),
+        rx.el.label(shown(label), html_for=field_id, style={"font-weight": "500", "font-size": "14px"}),
         rx.input(
             id=field_id,
             name=name,
@@ -159,10 +162,10 @@ def form_error(message: rx.Var[str], said: rx.Var[str] | str = "") -> rx.Compone
     return said_callout(message, said, icon="triangle_alert", color_scheme="red", role="alert", width="100%")
 
 
-def submit_button(label: str, loading: rx.Var[bool] | bool) -> rx.Component:
+def submit_button(label: str | Text, loading: rx.Var[bool] | bool) -> rx.Component:
     """The form's main button, with a loading state that also blocks double submits."""
     return rx.button(
-        label,
+        shown(label),
         type="submit",
         loading=loading,
         disabled=loading,
@@ -176,8 +179,8 @@ def submit_button(label: str, loading: rx.Var[bool] | bool) -> rx.Component:
 def new_password_fields(
     state: Any,
     *,
-    label: str = "Password",
-    confirm_label: str = "Confirm password",
+    label: str | Text = words.pages.PASSWORD,
+    confirm_label: str | Text = words.pages.CONFIRM_PASSWORD,
     password_error: rx.Var[str] | str = "",
     confirm_error: rx.Var[str] | str = "",
     said: tuple[rx.Var[str] | str, rx.Var[str] | str] = ("", ""),

@@ -10,9 +10,11 @@ from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.components.countdown import countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import labeled_input
+from sms2fa_app.components.language import t, t_around
 from sms2fa_app.components.waits import longest_resend_wait
 from sms2fa_app.state import words
 from sms2fa_app.state.challenge import Factor
+from sms2fa_app.state.words.catalogue import Text
 
 CODE_FIELD = "field-code"
 
@@ -21,7 +23,7 @@ def otp_input(error: rx.Var[str] | str = "", key: rx.Var[str] | str = "") -> rx.
     """'Verification code': numeric keyboard, one-time-code autofill, focused (again whenever `key`, the factor it
     is for, changes: the button that switched is gone)."""
     return labeled_input(
-        "Verification code",
+        words.pages.VERIFICATION_CODE,
         "code",
         error=error,
         autocomplete="one-time-code",
@@ -39,7 +41,7 @@ def factor_code_input(method: rx.Var[str]) -> rx.Component:
     """The code field of the factor `method` names: a recovery code as typed, else a 6-digit code (otp_input)."""
     return rx.cond(
         method == Factor.RECOVERY,
-        labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+        labeled_input(words.pages.RECOVERY_CODE, "code", autocomplete="off", auto_focus=True),
         otp_input(key=method),
     )
 
@@ -73,7 +75,7 @@ def resend_button(
     on_click: Any,
     loading: rx.Var[bool] | bool = False,
     held: rx.Var[bool] | bool = False,
-    label: str = "Resend code",
+    label: str | Text = words.pages.RESEND_CODE,
 ) -> rx.Component:
     """`label` ('Resend code'), disabled with the time left until the server's deadline (counted in the browser:
     seconds for the cooldown, minutes when `held` by an hourly limit); the focus goes to the code field, not to
@@ -81,7 +83,7 @@ def resend_button(
     return countdown_button(
         deadline,
         [focus_element(CODE_FIELD), on_click],
-        waiting=rx.cond(held, str(words.challenge.RESEND_HELD), str(words.challenge.RESEND_WAITING)),
+        waiting=rx.cond(held, t(words.challenge.RESEND_HELD), t(words.challenge.RESEND_WAITING)),
         id=RESEND_BUTTON,
         ready=label,
         max_seconds=longest_resend_wait(),
@@ -99,7 +101,7 @@ def phone_field(
     """'Phone number' in any common format, with the E.164 form the server understood."""
     return rx.vstack(
         labeled_input(
-            "Phone number",
+            words.pages.PHONE_NUMBER,
             "phone",
             error=error,
             type_="tel",
@@ -109,7 +111,10 @@ def phone_field(
             on_change=on_change.debounce(250),
             auto_focus=True,
         ),
-        rx.cond(preview != "", rx.text("We'll text ", rx.code(preview), size="2", color_scheme="gray")),
+        rx.cond(
+            preview != "",
+            rx.text(t_around(words.pages.WE_WILL_TEXT, "number", rx.code(preview)), size="2", color_scheme="gray"),
+        ),
         spacing="1",
         width="100%",
     )
@@ -122,10 +127,10 @@ def factor_choices(
     the page can run the ceremony), 'Text me a code', 'Use my authenticator app' (when set up) and 'Use a
     recovery code'; `pick(factor)` switches."""
     choices = (
-        (Factor.PASSKEY, "Use a passkey", has_passkey),
-        (Factor.SMS, "Text me a code", True),
-        (Factor.TOTP, "Use my authenticator app", has_totp),
-        (Factor.RECOVERY, "Use a recovery code", True),
+        (Factor.PASSKEY, words.pages.USE_A_PASSKEY, has_passkey),
+        (Factor.SMS, words.pages.TEXT_ME_A_CODE, True),
+        (Factor.TOTP, words.pages.USE_AUTHENTICATOR_APP, has_totp),
+        (Factor.RECOVERY, words.pages.USE_A_RECOVERY_CODE, True),
     )
     buttons = []
     for factor, label, offered in choices:
@@ -135,6 +140,6 @@ def factor_choices(
         if offered is not True:
             shown = shown & offered
         buttons.append(
-            rx.cond(shown, rx.button(label, on_click=pick(factor), variant="ghost", size="2", type="button"))
+            rx.cond(shown, rx.button(t(label), on_click=pick(factor), variant="ghost", size="2", type="button"))
         )
     return rx.vstack(*buttons, spacing="2", align="start")

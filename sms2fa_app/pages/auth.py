@@ -7,6 +7,7 @@ import reflex as rx
 from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.focus import focused_heading
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, said_callout, submit_button
+from sms2fa_app.components.language import t
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.pow import proof_of_work, with_proof
 from sms2fa_app.components.waits import lock_countdown, verify_button
@@ -23,7 +24,7 @@ def _signup_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             labeled_input(
-                "Email",
+                words.pages.EMAIL,
                 "email",
                 error=SignupState.email_error,
                 error_said=SignupState.email_error_id,
@@ -31,7 +32,10 @@ def _signup_form() -> rx.Component:
                 autocomplete="email",
                 auto_focus=True,
             ),
-            rx.cond(SignupState.email_taken, rx.link("Log in instead", href="/login", size="2", underline="always")),
+            rx.cond(
+                SignupState.email_taken,
+                rx.link(t(words.pages.LOG_IN_INSTEAD), href="/login", size="2", underline="always"),
+            ),
             new_password_fields(
                 SignupState,
                 password_error=SignupState.password_error,
@@ -40,7 +44,7 @@ def _signup_form() -> rx.Component:
                 rule=words.login.PASSWORD_RULE,
             ),
             form_error(SignupState.form_error, SignupState.form_error_id),
-            submit_button("Create account", SignupState.loading),
+            submit_button(words.pages.CREATE_ACCOUNT, SignupState.loading),
             spacing="3",
             width="100%",
         ),
@@ -52,10 +56,10 @@ def _signup_form() -> rx.Component:
 def _check_email() -> rx.Component:
     """The one answer to every sign-up with email verification on."""
     return rx.vstack(
-        focused_heading("Check your email", "check-email-heading"),
-        rx.callout("Check your email to finish signing up.", icon="mail", color_scheme="green", role="status"),
+        focused_heading(words.pages.CHECK_YOUR_EMAIL, "check-email-heading"),
+        rx.callout(t(words.pages.CHECK_EMAIL_TO_FINISH), icon="mail", color_scheme="green", role="status"),
         rx.text(SignupState.check_email, size="2"),
-        rx.link("Log in", href="/login", size="2", underline="always"),
+        rx.link(t(words.pages.LOG_IN), href="/login", size="2", underline="always"),
         spacing="3",
         width="100%",
     )
@@ -64,14 +68,17 @@ def _check_email() -> rx.Component:
 def signup_page() -> rx.Component:
     """Email, password (with a strength hint), confirmation; errors next to their field."""
     return card(
-        "Create your account",
+        words.pages.CREATE_YOUR_ACCOUNT,
         rx.cond(
             SignupState.check_email != "",
             _check_email(),  # its own heading and one "Log in" link
             rx.fragment(
                 _signup_form(),
                 rx.text(
-                    "Already have an account? ", rx.link("Log in instead", href="/login", underline="always"), size="2"
+                    t(words.pages.ALREADY_HAVE_ACCOUNT),
+                    " ",
+                    rx.link(t(words.pages.LOG_IN_INSTEAD), href="/login", underline="always"),
+                    size="2",
                 ),
             ),
         ),
@@ -88,7 +95,7 @@ def _login_error() -> rx.Component:
                 LoginState.error,
                 rx.cond(
                     LoginState.throttled,
-                    rx.fragment(" ", rx.link("Forgot password?", href=FORGOT_PATH, underline="always")),
+                    rx.fragment(" ", rx.link(t(words.pages.FORGOT_PASSWORD), href=FORGOT_PATH, underline="always")),
                 ),
             ),
             icon="triangle_alert",
@@ -104,18 +111,21 @@ def login_page() -> rx.Component:
     """Email and password, "Forgot password?", a new verification link when the address is unconfirmed, the
     proof-of-work widget under pressure, or a passkey in one step."""
     return card(
-        "Log in",
+        words.pages.LOG_IN,
         rx.form(
             rx.vstack(
-                labeled_input("Email", "email", type_="email", autocomplete="username", auto_focus=True),
-                labeled_input("Password", "password", type_="password", autocomplete="current-password"),
-                rx.cond(~LoginState.throttled, rx.link("Forgot password?", href=FORGOT_PATH, size="2")),
+                labeled_input(words.pages.EMAIL, "email", type_="email", autocomplete="username", auto_focus=True),
+                labeled_input(words.pages.PASSWORD, "password", type_="password", autocomplete="current-password"),
+                rx.cond(~LoginState.throttled, rx.link(t(words.pages.FORGOT_PASSWORD), href=FORGOT_PATH, size="2")),
                 _login_error(),
                 said_callout(LoginState.notice, LoginState.notice_id, icon="info", role="status"),
                 proof_of_work(LoginState.pow_challenge, resubmit=LoginState.proof_asked),
                 lock_countdown(LoginState.throttled_until, get_settings().login_window_seconds),
                 verify_button(
-                    "Log in", LoginState.throttled_until, LoginState.loading, get_settings().login_window_seconds
+                    words.pages.LOG_IN,
+                    LoginState.throttled_until,
+                    LoginState.loading,
+                    get_settings().login_window_seconds,
                 ),
                 spacing="3",
                 width="100%",
@@ -125,13 +135,13 @@ def login_page() -> rx.Component:
         ),
         rx.hstack(
             rx.separator(size="4"),
-            rx.text("or", size="2", color_scheme="gray"),
+            rx.text(t(words.pages.OR), size="2", color_scheme="gray"),
             rx.separator(size="4"),
             align="center",
             width="100%",
         ),
         rx.button(
-            "Sign in with a passkey",
+            t(words.pages.SIGN_IN_WITH_PASSKEY),
             on_click=with_proof(LoginState.start_passkey_sign_in),
             loading=LoginState.passkey_busy,
             disabled=LoginState.passkey_busy,
@@ -141,5 +151,10 @@ def login_page() -> rx.Component:
             type="button",
         ),
         passkey_ceremony(LoginState.passkey_request, LoginState.finish_passkey_sign_in),
-        rx.text("New here? ", rx.link("Create an account", href="/signup", underline="always"), size="2"),
+        rx.text(
+            t(words.pages.NEW_HERE),
+            " ",
+            rx.link(t(words.pages.CREATE_AN_ACCOUNT), href="/signup", underline="always"),
+            size="2",
+        ),
     )

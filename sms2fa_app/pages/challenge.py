@@ -9,6 +9,7 @@ from sms2fa_app.components.copy import select_on_focus, select_when_refused
 from sms2fa_app.components.countdown import countdown, countdown_button
 from sms2fa_app.components.focus import focus_element
 from sms2fa_app.components.forms import form_error, labeled_input
+from sms2fa_app.components.language import t, t_around
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import CODE_FIELD, RESEND_BUTTON, factor_choices, otp_input, resend_button, web_otp
 from sms2fa_app.components.pow import proof_of_work, with_proof
@@ -21,13 +22,12 @@ from sms2fa_app.state.challenge import RECOVERY_FIELD, ChallengeState, Factor
 def _signing_in_as() -> rx.Component:
     """Whose sign-in this is, and a way out when it isn't theirs."""
     return rx.text(
-        "Signing in as ",
-        rx.text.strong(ChallengeState.email_hint),
+        t_around(words.pages.SIGNING_IN_AS, "email", rx.text.strong(ChallengeState.email_hint)),
         " ",  # the line may break here, outside the group
         rx.el.span(  # "· Not you?" wraps as one piece: never the button alone on a line
             "· ",
             rx.button(
-                "Not you?",
+                t(words.pages.NOT_YOU),
                 on_click=ChallengeState.log_out,
                 variant="ghost",
                 size="2",  # at least 24x24 px (WCAG 2.2, 2.5.8); the ghost's margins keep the line's height
@@ -95,13 +95,13 @@ def _prompt() -> rx.Component:
 def _factor_prompt() -> rx.Component:
     return rx.match(
         ChallengeState.method,
-        (Factor.TOTP, rx.text("Enter the 6-digit code from your authenticator app.")),
-        (Factor.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.")),
+        (Factor.TOTP, rx.text(t(words.pages.ENTER_APP_CODE))),
+        (Factor.RECOVERY, rx.text(t(words.pages.ENTER_RECOVERY_CODE))),
         (
             Factor.PASSKEY,
-            rx.text("Use your passkey: your device asks for your fingerprint, face, PIN or security key."),
+            rx.text(t(words.pages.USE_PASSKEY_HINT)),
         ),
-        rx.text("Enter the 6-digit code we sent to the number ending in ", ChallengeState.phone_ending, "."),
+        rx.text(t(words.pages.ENTER_TEXTED_CODE, ending=ChallengeState.phone_ending)),
     )
 
 
@@ -136,8 +136,8 @@ def _send_again() -> rx.Component:
             countdown_button(
                 ChallengeState.resend_at,
                 [focus_element(CODE_FIELD), with_proof(ChallengeState.call_me)],
-                waiting="Call me instead",
-                ready="Call me instead",
+                waiting=words.pages.CALL_ME_INSTEAD,
+                ready=words.pages.CALL_ME_INSTEAD,
                 max_seconds=longest_resend_wait(),
                 busy=ChallengeState.resending,
                 type="button",
@@ -173,7 +173,7 @@ def _passkey_form() -> rx.Component:
             form_error(ChallengeState.error, ChallengeState.error_id),
             lock_countdown(ChallengeState.locked_until),
             verify_button(
-                "Verify with a passkey", ChallengeState.locked_until, ChallengeState.verifying, auto_focus=True
+                words.pages.VERIFY_WITH_PASSKEY, ChallengeState.locked_until, ChallengeState.verifying, auto_focus=True
             ),
             passkey_ceremony(ChallengeState.passkey_request, ChallengeState.finish_passkey),
             spacing="3",
@@ -193,7 +193,9 @@ def _code_form(recovery: bool = False) -> rx.Component:
     """The code's form; a recovery code is not cleared on submit: a refused one stays, selected on focus."""
     return rx.form(
         rx.vstack(
-            labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True, on_focus=select_on_focus())
+            labeled_input(
+                words.pages.RECOVERY_CODE, "code", autocomplete="off", auto_focus=True, on_focus=select_on_focus()
+            )
             if recovery
             else otp_input(key=ChallengeState.method),
             *([select_when_refused(ChallengeState.error, RECOVERY_FIELD)] if recovery else []),
@@ -210,7 +212,7 @@ def _code_form(recovery: bool = False) -> rx.Component:
                     custom_attrs={"data-message-id": ChallengeState.notice_id},
                 ),
             ),
-            verify_button("Verify", ChallengeState.locked_until, ChallengeState.verifying),
+            verify_button(words.pages.VERIFY, ChallengeState.locked_until, ChallengeState.verifying),
             spacing="3",
             width="100%",
         ),
@@ -224,7 +226,7 @@ def challenge_page() -> rx.Component:
     """The form for the chosen factor (a passkey first when the user has one); for texts, their live delivery
     status, WebOTP, "Resend code" and "Call me instead"; and the other factors."""
     return card(
-        "Verify it's you",  # one line at 375 px
+        words.pages.VERIFY_ITS_YOU,  # one line at 375 px
         _prompt(),
         _delivery(),
         _expiry(),
@@ -237,11 +239,11 @@ def challenge_page() -> rx.Component:
         _send_again(),
         rx.cond(
             (ChallengeState.method == Factor.SMS) & ChallengeState.not_sent,
-            rx.text(words.challenge.OTHER_WAYS, size="2"),
+            rx.text(t(words.challenge.OTHER_WAYS), size="2"),
         ),
         factor_choices(
             ChallengeState.method, ChallengeState.has_totp, ChallengeState.use_method, ChallengeState.has_passkey
         ),
-        rx.button("Cancel and log out", on_click=ChallengeState.log_out, variant="ghost", size="2"),
+        rx.button(t(words.pages.CANCEL_AND_LOG_OUT), on_click=ChallengeState.log_out, variant="ghost", size="2"),
         subtitle=_signing_in_as(),
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.language import shown, t, t_around
 from sms2fa_app.components.layout import card
 from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
+from sms2fa_app.state.words.catalogue import Text
 
 _WHOLE_ADDRESS = {
     "white-space": "nowrap",
@@ -61,11 +63,11 @@ def _pending_reset_banner() -> rx.Component:
     )
 
 
-def _status(badge: str, color: str, heading: str, said: rx.Var[str] | str, link: rx.Component) -> rx.Component:
+def _status(badge: Text, color: str, heading: Text, said: rx.Var[str] | Text, link: rx.Component) -> rx.Component:
     """One state of the security card: a badge and heading, a line, a link to settings."""
     return rx.vstack(
-        rx.hstack(rx.badge(badge, color_scheme=color), rx.heading(heading, size="3", as_="h2"), align="center"),
-        rx.text(said, size="2"),
+        rx.hstack(rx.badge(t(badge), color_scheme=color), rx.heading(t(heading), size="3", as_="h2"), align="center"),
+        rx.text(shown(said), size="2"),
         link,
         spacing="2",
     )
@@ -77,18 +79,18 @@ def _security_card() -> rx.Component:
         rx.cond(
             DashboardState.two_factor_enabled,
             _status(
-                "On",
+                words.pages.ON,
                 "green",
                 words.settings.TWO_FACTOR_ON_CARD,
                 DashboardState.methods_on,
-                rx.link("Manage two-factor authentication", href="/settings", size="2"),
+                rx.link(t(words.pages.MANAGE_TWO_FACTOR), href="/settings", size="2"),
             ),
             _status(
-                "Off",
+                words.pages.OFF,
                 "orange",
                 words.settings.TWO_FACTOR_OFF_CARD,
                 words.settings.TWO_FACTOR_OFF_PROMPT,
-                rx.link("Turn on two-factor authentication", href="/settings", weight="bold", underline="always"),
+                rx.link(t(words.pages.TURN_ON_TWO_FACTOR), href="/settings", weight="bold", underline="always"),
             ),
         ),
         width="100%",
@@ -99,25 +101,31 @@ def _security_card() -> rx.Component:
 def dashboard_page() -> rx.Component:
     """Shows who is signed in and how the account is protected; drawn only after the server-side guard passed."""
     return card(
-        "Dashboard",
+        words.pages.DASHBOARD,
         rx.cond(
             DashboardState.signed_in_email != "",
             rx.vstack(
                 _pending_reset_banner(),
                 _recovery_banner(),
                 rx.text(
-                    "Signed in as ",
-                    rx.text.strong(  # never broken at a hyphen: the address stays whole, cut with … when too long
-                        DashboardState.signed_in_email,
-                        title=DashboardState.signed_in_email,
-                        style=_WHOLE_ADDRESS,
-                        data_testid="signed-in-email",
+                    t_around(
+                        words.pages.SIGNED_IN_AS,
+                        "email",
+                        rx.text.strong(  # never broken at a hyphen: the address stays whole, cut with … when too long
+                            DashboardState.signed_in_email,
+                            title=DashboardState.signed_in_email,
+                            style=_WHOLE_ADDRESS,
+                            data_testid="signed-in-email",
+                        ),
                     ),
                 ),
                 _security_card(),
-                rx.link("Security settings", href="/settings"),
-                rx.cond(DashboardState.is_admin, rx.link("Admin console", href="/admin", data_testid="admin-link")),
-                rx.button("Log out", on_click=DashboardState.log_out, variant="soft", size="3"),
+                rx.link(t(words.pages.SECURITY_SETTINGS), href="/settings"),
+                rx.cond(
+                    DashboardState.is_admin,
+                    rx.link(t(words.pages.ADMIN_CONSOLE), href="/admin", data_testid="admin-link"),
+                ),
+                rx.button(t(words.pages.LOG_OUT), on_click=DashboardState.log_out, variant="soft", size="3"),
                 spacing="3",
                 width="100%",
             ),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from sms2fa_app.components.focus import focused_heading
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
+from sms2fa_app.components.language import t
 from sms2fa_app.components.layout import card
 from sms2fa_app.components.otp import RESEND_BUTTON, factor_choices, factor_code_input, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
@@ -205,27 +206,27 @@ def verify_email_page() -> rx.Component:
     """A button confirms the address (opening the link alone does not)."""
     state = VerifyEmailState
     return card(
-        "Confirm your email address",
+        words.pages.CONFIRM_YOUR_EMAIL,
         rx.cond(
             state.done,
             rx.vstack(
                 focused_heading(
-                    rx.cond(state.verified, "Email address confirmed", "This link can't be used"), STEP_HEADING
+                    rx.cond(state.verified, t(words.pages.EMAIL_CONFIRMED), t(words.pages.LINK_UNUSABLE)), STEP_HEADING
                 ),
                 rx.cond(
                     state.verified,
                     rx.callout(state.message, icon="circle_check", color_scheme="green", role="status", width="100%"),
                     rx.callout(state.message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
                 ),
-                rx.link("Log in", href="/login"),
+                rx.link(t(words.pages.LOG_IN), href="/login"),
                 width="100%",
             ),
             rx.vstack(
-                focused_heading("One step left", STEP_HEADING),
-                rx.text("Confirm this address to finish signing up.", size="2"),
+                focused_heading(words.pages.ONE_STEP_LEFT, STEP_HEADING),
+                rx.text(t(words.pages.CONFIRM_TO_FINISH), size="2"),
                 form_error(state.message, state.message_id),
                 rx.button(
-                    "Confirm my email address", on_click=state.confirm, loading=state.busy, size="3", width="100%"
+                    t(words.pages.CONFIRM_MY_EMAIL), on_click=state.confirm, loading=state.busy, size="3", width="100%"
                 ),
                 width="100%",
             ),

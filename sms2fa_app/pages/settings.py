@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.forms import form_error, said_callout
+from sms2fa_app.components.language import shown, t, t_around
 from sms2fa_app.components.layout import NARROW, WIDE, page_shell
 from sms2fa_app.components.otp import RESEND_BUTTON, otp_input, phone_field, resend_button
 from sms2fa_app.components.pow import proof_of_work, with_proof
@@ -32,6 +33,7 @@ from sms2fa_app.pages.settings_methods import (
     totp_setup_intro,
 )
 from sms2fa_app.pages.settings_passkeys import passkey_setup
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import (
     Operation,
@@ -54,13 +56,15 @@ def _sign_in_methods() -> rx.Component:
     return rx.vstack(
         said_callout(SettingsState.notice, SettingsState.notice_id, icon="circle_check", role="status"),
         _mail_delayed(),
-        rx.heading("Two-factor authentication", size="3", as_="h3"),
+        rx.heading(t(words.pages.TWO_FACTOR), size="3", as_="h3"),
         rx.cond(
             SettingsState.two_factor_enabled,
             method_rows(),
             rx.vstack(
-                rx.hstack(rx.badge("Off", color_scheme="gray"), rx.text("Only your password protects this account.")),
-                rx.button("Enable two-factor authentication", on_click=WizardState.start(Operation.ENABLE_SMS)),
+                rx.hstack(
+                    rx.badge(t(words.pages.OFF), color_scheme="gray"), rx.text(t(words.pages.ONLY_PASSWORD_PROTECTS))
+                ),
+                rx.button(t(words.pages.ENABLE_TWO_FACTOR), on_click=WizardState.start(Operation.ENABLE_SMS)),
                 spacing="3",
             ),
         ),
@@ -89,7 +93,7 @@ def _status() -> rx.Component:
 
 
 def _back_to_dashboard() -> rx.Component:
-    return rx.link("Back to dashboard", href="/dashboard", size="2")
+    return rx.link(t(words.pages.BACK_TO_DASHBOARD), href="/dashboard", size="2")
 
 
 def _totp_setup() -> rx.Component:
@@ -98,7 +102,7 @@ def _totp_setup() -> rx.Component:
     )
 
 
-def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Verify") -> rx.Component:
+def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = words.pages.VERIFY) -> rx.Component:
     """The code form; `texted` adds the countdown resend button (not for authenticator codes). Verify waits
     for a lockout, counted down live."""
     return rx.vstack(
@@ -107,7 +111,7 @@ def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = "Ve
                 otp_input(),
                 form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
-                verify_button(label, SettingsState.locked_until, SettingsState.busy),
+                verify_button(shown(label), SettingsState.locked_until, SettingsState.busy),
                 spacing="3",
                 width="100%",
             ),
@@ -146,11 +150,11 @@ def _phone_step() -> rx.Component:
         _enter_sends(),
         rx.vstack(
             action_heading(),
-            rx.text("The mobile number we should text.", size="2"),
+            rx.text(t(words.pages.MOBILE_NUMBER_TO_TEXT), size="2"),
             phone_field(SmsSetupState.phone_input, SmsSetupState.set_phone_input, SmsSetupState.phone_preview),
             form_error(SettingsState.error, SettingsState.error_id),
             proof_of_work(SettingsState.pow_challenge, resubmit=SettingsState.proof_asked),
-            send_button("Send code", SettingsState.resend_at, SettingsState.busy),
+            send_button(words.pages.SEND_CODE, SettingsState.resend_at, SettingsState.busy),
             nav_buttons(),
             spacing="3",
             width="100%",
@@ -164,7 +168,7 @@ def _step_card(content: rx.Component) -> rx.Component:
     """One step of the wizard, alone in a narrow card."""
     return rx.card(
         rx.vstack(
-            rx.heading("Settings", size="6", as_="h1"),
+            rx.heading(t(words.pages.SETTINGS), size="6", as_="h1"),
             _mail_delayed(),
             content,
             _back_to_dashboard(),
@@ -184,14 +188,16 @@ def settings_page() -> rx.Component:
         Step.PHONE: _phone_step(),
         Step.CODE: rx.vstack(
             action_heading(),
-            rx.text("Enter the code we sent to ", rx.text.strong(SmsSetupState.phone_preview), ".", size="2"),
+            rx.text(
+                t_around(words.pages.CODE_SENT_TO, "number", rx.text.strong(SmsSetupState.phone_preview)), size="2"
+            ),
             _code_form(SmsSetupState.verify_enroll_code),
             width="100%",
         ),
         Step.DONE: rx.cond(
             RecoveryCodesState.new_recovery_codes.length() > 0,
             recovery_codes(_done_notice()),
-            rx.vstack(_done_notice(), rx.button("Done", on_click=WizardState.cancel), width="100%"),
+            rx.vstack(_done_notice(), rx.button(t(words.pages.DONE), on_click=WizardState.cancel), width="100%"),
         ),
         Step.REAUTH_PASSWORD: reauth_step(),
         Step.NEW_PASSWORD: new_password_step(),

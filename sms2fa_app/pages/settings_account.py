@@ -10,9 +10,11 @@ import reflex as rx
 from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.focus import focus_element, focus_on_mount
 from sms2fa_app.components.forms import form_error, labeled_input, new_password_fields, submit_button
+from sms2fa_app.components.language import t, t_around
 from sms2fa_app.components.otp import factor_choices, otp_input
 from sms2fa_app.components.pow import proof_of_work
 from sms2fa_app.components.waits import lock_countdown, send_button, verify_button
+from sms2fa_app.state import words
 from sms2fa_app.state.challenge import Factor
 from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordChangeState, SettingsState, WizardState
 
@@ -20,8 +22,10 @@ from sms2fa_app.state.settings import DeleteAccountState, Operation, PasswordCha
 def nav_buttons() -> rx.Component:
     """Back and Cancel, under every step of the wizard."""
     return rx.hstack(  # same variant and size: a ghost button's negative margin would pull Cancel out of line
-        rx.button("Back", type="button", variant="outline", on_click=WizardState.back),
-        rx.button("Cancel", type="button", variant="outline", color_scheme="gray", on_click=WizardState.cancel),
+        rx.button(t(words.pages.BACK), type="button", variant="outline", on_click=WizardState.back),
+        rx.button(
+            t(words.pages.CANCEL), type="button", variant="outline", color_scheme="gray", on_click=WizardState.cancel
+        ),
         spacing="3",
         justify="between",
         width="100%",
@@ -86,18 +90,18 @@ def reauth_step() -> rx.Component:
         action_heading(),
         rx.cond(
             WizardState.target_label != "",
-            rx.text("Removing the passkey ", rx.text.strong(WizardState.target_label), ".", size="2"),
+            rx.text(t_around(words.pages.REMOVING_PASSKEY, "name", rx.text.strong(WizardState.target_label)), size="2"),
         ),
         rx.text(WizardState.action_consequence, size="2", data_testid="action-consequence"),
         _reauth_prompt(),
         rx.form(
             rx.vstack(
-                labeled_input("Password", "password", type_="password", autocomplete="current-password"),
+                labeled_input(words.pages.PASSWORD, "password", type_="password", autocomplete="current-password"),
                 focus_on_mount(PASSWORD_FIELD),  # after the code fields' autofocus: the step opens on the password
                 rx.cond(two_factor & (method == Factor.TOTP), otp_input()),
                 rx.cond(
                     two_factor & (method == Factor.RECOVERY),
-                    labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True),
+                    labeled_input(words.pages.RECOVERY_CODE, "code", autocomplete="off", auto_focus=True),
                 ),
                 form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
@@ -107,11 +111,11 @@ def reauth_step() -> rx.Component:
                 ),
                 rx.cond(
                     two_factor & (method == Factor.SMS),
-                    send_button("Text me a code", SettingsState.resend_at, SettingsState.busy),
+                    send_button(words.pages.TEXT_ME_A_CODE, SettingsState.resend_at, SettingsState.busy),
                     verify_button(
                         rx.cond(
                             two_factor & (method == Factor.PASSKEY),
-                            "Continue with a passkey",
+                            t(words.pages.CONTINUE_WITH_PASSKEY),
                             WizardState.action_confirm,
                         ),
                         SettingsState.locked_until,
@@ -158,7 +162,10 @@ def reauth_other_factor_form() -> rx.Component:
             rx.vstack(
                 rx.match(
                     method,
-                    (Factor.RECOVERY, labeled_input("Recovery code", "code", autocomplete="off", auto_focus=True)),
+                    (
+                        Factor.RECOVERY,
+                        labeled_input(words.pages.RECOVERY_CODE, "code", autocomplete="off", auto_focus=True),
+                    ),
                     (Factor.TOTP, otp_input(key=method)),
                     rx.fragment(),
                 ),

@@ -9,12 +9,16 @@ msgid = the English source. Parameters are named
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
 from sms2fa_app.backend.i18n.catalogs import translate, translate_plural
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
 
+# The language of the tab whose update is being built (state/language.py sets it before each event): words a state
+# holds are kept with their id and parameters, and reach the browser in this language (state/said.py).
+TAB_LOCALE: ContextVar[str] = ContextVar("sms2fa_tab_locale", default=DEFAULT_LOCALE)
 _CATALOGUE: dict[str, str] = {}  # id -> English source (a plural's forms are listed under "<id>#one"/"<id>#other")
 _FIELD = re.compile(r"\{(\w+)\}")
 
@@ -23,6 +27,7 @@ def _register(message_id: str, source: str) -> None:
     if _CATALOGUE.setdefault(message_id, source) != source:
         raise ValueError(f"message id {message_id!r} is declared twice with different words")
     _patterns.cache_clear()
+    _sources_by_id.cache_clear()
 
 
 class Text(str):
@@ -44,8 +49,9 @@ class Text(str):
         return (Rendered, (self.id, str(self)))
 
     def format(self, *args: object, **params: object) -> str:
-        """The words with their parameters filled in, still knowing their id."""
-        return Rendered(self.id, super().format(*args, **params))
+        """The words with their parameters filled in, still knowing their id (and, to be said in another
+        language later, their parameters)."""
+        return Rendered(self.id, super().format(*args, **params), params)
 
     def translated(self, locale: str, **params: object) -> str:
         """The words in `locale` (its catalog's entry for this id; English when it has none), parameters filled
@@ -55,18 +61,47 @@ class Text(str):
 
 
 class Rendered(str):
-    """A Text with its parameters filled in: plain words that still know their id (in this process; a copy read
-    back from the state store is a plain str, whose id `message_id` finds by matching the catalogue)."""
+    """A Text with its parameters filled in: the English words, still knowing their id and parameters, so that
+    `in_locale` says them in any language (a parameter that is itself Rendered is said in it too)."""
 
     id: str
+    params: dict[str, object]
+    count: int | None  # a plural's count: its form is chosen again in each language
 
-    def __new__(cls, message_id: str, words: str) -> Rendered:
+    def __new__(
+        cls, message_id: str, words: str, params: dict[str, object] | None = None, count: int | None = None
+    ) -> Rendered:
         rendered = super().__new__(cls, words)
         rendered.id = message_id
+        rendered.params = dict(params or {})
+        rendered.count = count
         return rendered
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Rendered, (self.id, str(self)))
+        return (Rendered, (self.id, str(self), self.params, self.count))
+
+    def in_locale(self, locale: str) -> str:
+        """The words in `locale` (English, or words whose id the catalogue lacks: as they are)."""
+        if locale == DEFAULT_LOCALE or plural_id(self.id) not in _sources_by_id():
+            return str(self)
+        params = {name: _said_in(value, locale) for name, value in self.params.items()}
+        one, other = _sources_by_id()[plural_id(self.id)]
+        if self.count is not None and other is not None:
+            words = translate_plural(locale, plural_id(self.id), one, other, self.count)
+            return words.format(count=self.count, **params)
+        words = translate(locale, self.id, one)
+        return words.format(**params) if params else words
+
+
+def _said_in(value: object, locale: str) -> object:
+    return value.in_locale(locale) if isinstance(value, Rendered) else value
+
+
+def in_tab_locale(words: str) -> str:
+    """Words a state holds, as the browser of the tab being answered reads them (TAB_LOCALE)."""
+    if isinstance(words, Rendered):
+        return words.in_locale(TAB_LOCALE.get())
+    return words.translated(TAB_LOCALE.get()) if isinstance(words, Text) else str(words)
 
 
 class Plural:
@@ -82,9 +117,9 @@ class Plural:
         """The form for `count` under the locale's CLDR plural rule (English: one and other; Arabic: six)."""
         form = self.one if count == 1 else self.other
         if locale == DEFAULT_LOCALE:
-            return form.format(count=count, **params)
+            return Rendered(form.id, str.format(form, count=count, **params), params, count)
         words = translate_plural(locale, self.id, str(self.one), str(self.other), count)
-        return Rendered(form.id, words.format(count=count, **params))
+        return Rendered(form.id, words.format(count=count, **params), params, count)
 
 
 def plural_id(message_id: str) -> str:
@@ -116,6 +151,20 @@ def message_id(rendered: str) -> str:
     if isinstance(found, str):
         return plural_id(found)
     return next((found for pattern, found in _patterns() if pattern.fullmatch(rendered)), "?")
+
+
+@cache
+def _sources_by_id() -> dict[str, tuple[str, str | None]]:
+    """Each id's English source: (the words, None), or a plural's (one, other) under its own id."""
+    sources: dict[str, tuple[str, str | None]] = {}
+    for message_id, source in _CATALOGUE.items():
+        base, _, form = message_id.partition("#")
+        if not form:
+            sources[base] = (source, None)
+        else:
+            one, other = sources.get(base, ("", ""))
+            sources[base] = (source, other) if form == "one" else (one, source)
+    return sources
 
 
 def catalogue() -> dict[str, str]:

@@ -1,0 +1,80 @@
+"""The pages in the tab's language: their own labels, the language picker, and `<html lang dir>`.
+
+A page's label is a `Text` (state/words/pages.py); `t(label)` compiles it into the page as its six translations
+picked by the tab's locale in the browser (`rx.match`), so switching language sends one short var, not the
+words, and a page reads as before: `rx.button(t(words.pages.LOG_IN))`. Words a state holds are said in the
+tab's language by the server instead (state/language.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from sms2fa_app import reflex_adapter as internals
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, display_name
+from sms2fa_app.components.browser_calls import run_in_browser
+from sms2fa_app.state import words
+from sms2fa_app.state.language import LanguageState
+from sms2fa_app.state.words.catalogue import Text
+
+_SET_DOCUMENT_LANGUAGE = (
+    "const [lang, dir] = String(%s).split(' '); document.documentElement.lang = lang; "
+    "document.documentElement.dir = dir;"
+)
+
+
+class _KeepPlaceholders(dict):
+    """A value given only in the browser keeps its `{name}` in the compiled words."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+def t(label: Text, **params: object) -> rx.Var[str]:
+    """The label in the tab's language. A parameter known now is filled in each language; one that is a state
+    var is put in its `{name}` place in the browser (the sentence is translated whole, never glued)."""
+    known = _KeepPlaceholders({name: value for name, value in params.items() if not isinstance(value, rx.Var)})
+    translations = {locale: str(label.translated(locale)).format_map(known) for locale in SUPPORTED_LOCALES}
+    cases = [(locale, words) for locale, words in translations.items() if locale != DEFAULT_LOCALE]
+    said = rx.match(LanguageState.locale, *cases, translations[DEFAULT_LOCALE]).to(str)
+    for name, value in params.items():
+        if isinstance(value, rx.Var):
+            said = said.replace("{" + name + "}", value.to(str))
+    return said
+
+
+def t_around(label: Text, name: str, value: rx.Component) -> rx.Component:
+    """The label with a component (a value in bold, a link) in the place of its one `{name}`, in the order
+    of the tab's language."""
+    parts = t(label).split("{" + name + "}")
+    return rx.fragment(parts[0], value, parts[1])
+
+
+def document_language() -> rx.Component:
+    """Invisible: sets `<html lang>` and `dir` from the tab's locale, again whenever it changes (mounted anew
+    under a new key), so the layout mirrors in a right-to-left language."""
+    language = LanguageState.document_language
+    call = run_in_browser(_SET_DOCUMENT_LANGUAGE % internals.js_expression(language), uses=language)
+    return rx.box(key=language, on_mount=call, display="none")
+
+
+def language_picker() -> rx.Component:
+    """A native select of the shipped languages, each named in itself ("Español", "العربية")."""
+    return rx.el.select(
+        *[
+            rx.el.option(display_name(locale), value=locale, lang=locale.replace("_", "-"))
+            for locale in SUPPORTED_LOCALES
+        ],
+        value=LanguageState.locale,
+        on_change=LanguageState.choose,
+        aria_label=t(words.pages.LANGUAGE),
+        id="language-picker",
+        style={"font-size": "14px", "padding": "4px 6px", "border-radius": "6px", "max-width": "9em"},
+    )
+
+
+def shown(value: Any) -> Any:
+    """What a shared component draws: a catalogue entry in the tab's language (`t`), anything else as it is;
+    so `labeled_input(words.pages.EMAIL, ...)` and `card(words.pages.LOG_IN, ...)` speak every language."""
+    return t(value) if isinstance(value, Text) else value

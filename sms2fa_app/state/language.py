@@ -1,0 +1,81 @@
+"""The tab's language: which one the pages speak, chosen once per tab and changed by the picker.
+
+First match wins: the signed-in user's choice (users.locale), the tab's own choice (the picker, before sign-in;
+saved to users.locale at sign-in when the user has none), the browser's Accept-Language, English. Before each
+event `TabLanguage` puts the tab's locale where the words' serializer reads it (TAB_LOCALE, state/said.py), so the
+words a state holds reach the browser in it; the pages' own labels follow `locale` in the browser
+(components/language.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from sms2fa_app import reflex_adapter as internals
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
+from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.session import SessionState
+from sms2fa_app.state.words.catalogue import TAB_LOCALE
+
+_NOBODY = "-"  # no signed-in user was found for the tab's session token
+
+
+class LanguageState(rx.State):
+    """The locale the tab's pages speak (a shipped locale, Babel's spelling: "pt_BR")."""
+
+    locale: str = DEFAULT_LOCALE
+    _tab_choice: str = ""  # the picker's choice in this tab ("" none)
+    _settled: bool = False  # negotiated from Accept-Language once per tab
+    _checked_session: str = ""  # the session digest whose user's choice was last looked at (or _NOBODY)
+
+    @rx.var
+    def document_language(self) -> str:
+        """`<html lang>` and `dir`, space-separated ("ar rtl"), for the browser call that sets them."""
+        return f"{language_tag(self.locale)} {'rtl' if is_right_to_left(self.locale) else 'ltr'}"
+
+    async def _settle(self, session: SessionState) -> None:
+        """Before each event: negotiate once per tab, then follow the signed-in user's choice (looked up again
+        only when the session token changes, or while its second factor is pending)."""
+        if not self._settled:
+            self._settled = True
+            self.locale = negotiate(stored=self._tab_choice, accept_language=self.router.headers.accept_language)
+        token = session._token()
+        marker = token.hex if token is not None else _NOBODY
+        if marker == self._checked_session:
+            return
+        found = await run_backend(SessionState._services().sessions.resolve_with_user, token) if token else None
+        if found is None or not found[0].is_authenticated or found[1] is None or found[1].id is None:
+            self._checked_session = _NOBODY if token is None else ""  # a pending second factor: look again
+            return
+        self._checked_session = marker
+        user = found[1]
+        stored = supported(user.locale) if user.locale else None
+        if stored:
+            self.locale = stored
+        elif self._tab_choice:  # chosen on the login page: saved at sign-in
+            await run_backend(SessionState._services().languages.choose, user.id, self._tab_choice)
+
+    async def choose(self, value: str) -> None:
+        """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice); anything
+        else changes nothing."""
+        wanted = supported(value)
+        if wanted is None:
+            return
+        self._tab_choice = self.locale = wanted
+        TAB_LOCALE.set(wanted)
+        session = await self.get_state(SessionState)
+        signed_in = await session._signed_in()
+        if signed_in is not None and signed_in[1].id is not None:
+            await run_backend(SessionState._services().languages.choose, signed_in[1].id, wanted)
+
+
+class TabLanguage(rx.Middleware):
+    """Runs before every event (after BrowserTokens): the tab's language settled, and set for the update."""
+
+    async def preprocess(self, app: Any, state: Any, event: rx.event.Event) -> internals.StateUpdate | None:
+        """Settle the tab's locale and make it the one the words of this event's update are said in."""
+        language = await state.get_state(LanguageState)
+        await language._settle(await state.get_state(SessionState))
+        TAB_LOCALE.set(language.locale)
+        return None

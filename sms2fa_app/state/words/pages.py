@@ -1,0 +1,85 @@
+"""The pages' own words (headings, labels, buttons, links): drawn in the tab's language by
+components/language.py `t(...)`. A sentence around a value keeps the value's place as `{name}` (never glued)."""
+
+from sms2fa_app.state.words.catalogue import Text
+
+LANGUAGE = Text("page.language", "Language")
+DISMISS = Text("page.dismiss", "Dismiss")
+TOGGLE_DARK_MODE = Text("page.toggle_dark_mode", "Toggle dark mode")
+
+# Sign-up and log-in
+EMAIL = Text("page.email", "Email")
+PASSWORD = Text("page.password", "Password")
+CONFIRM_PASSWORD = Text("page.confirm_password", "Confirm password")
+CREATE_YOUR_ACCOUNT = Text("page.create_your_account", "Create your account")
+CREATE_ACCOUNT = Text("page.create_account", "Create account")
+LOG_IN_INSTEAD = Text("page.log_in_instead", "Log in instead")
+ALREADY_HAVE_ACCOUNT = Text("page.already_have_account", "Already have an account?")
+CHECK_YOUR_EMAIL = Text("page.check_your_email", "Check your email")
+CHECK_EMAIL_TO_FINISH = Text("page.check_email_to_finish", "Check your email to finish signing up.")
+LOG_IN = Text("page.log_in", "Log in")
+FORGOT_PASSWORD = Text("page.forgot_password", "Forgot password?")
+OR = Text("page.or", "or")
+SIGN_IN_WITH_PASSKEY = Text("page.sign_in_with_passkey", "Sign in with a passkey")
+NEW_HERE = Text("page.new_here", "New here?")
+CREATE_AN_ACCOUNT = Text("page.create_an_account", "Create an account")
+
+# Confirming the address
+CONFIRM_YOUR_EMAIL = Text("page.confirm_your_email", "Confirm your email address")
+EMAIL_CONFIRMED = Text("page.email_confirmed", "Email address confirmed")
+LINK_UNUSABLE = Text("page.link_unusable", "This link can't be used")
+ONE_STEP_LEFT = Text("page.one_step_left", "One step left")
+CONFIRM_TO_FINISH = Text("page.confirm_to_finish", "Confirm this address to finish signing up.")
+CONFIRM_MY_EMAIL = Text("page.confirm_my_email", "Confirm my email address")
+
+# Dashboard
+DASHBOARD = Text("page.dashboard", "Dashboard")
+SIGNED_IN_AS = Text("page.signed_in_as", "Signed in as {email}")
+SECURITY_SETTINGS = Text("page.security_settings", "Security settings")
+ADMIN_CONSOLE = Text("page.admin_console", "Admin console")
+LOG_OUT = Text("page.log_out", "Log out")
+ON = Text("page.on", "On")
+OFF = Text("page.off", "Off")
+MANAGE_TWO_FACTOR = Text("page.manage_two_factor", "Manage two-factor authentication")
+TURN_ON_TWO_FACTOR = Text("page.turn_on_two_factor", "Turn on two-factor authentication")
+
+# Settings: turning two-factor authentication on
+SETTINGS = Text("page.settings", "Settings")
+TWO_FACTOR = Text("page.two_factor", "Two-factor authentication")
+ONLY_PASSWORD_PROTECTS = Text("page.only_password_protects", "Only your password protects this account.")
+ENABLE_TWO_FACTOR = Text("page.enable_two_factor", "Enable two-factor authentication")
+BACK_TO_DASHBOARD = Text("page.back_to_dashboard", "Back to dashboard")
+MOBILE_NUMBER_TO_TEXT = Text("page.mobile_number_to_text", "The mobile number we should text.")
+PHONE_NUMBER = Text("page.phone_number", "Phone number")
+WE_WILL_TEXT = Text("page.we_will_text", "We'll text {number}")
+SEND_CODE = Text("page.send_code", "Send code")
+CODE_SENT_TO = Text("page.code_sent_to", "Enter the code we sent to {number}.")
+DONE = Text("page.done", "Done")
+VERIFICATION_CODE = Text("page.verification_code", "Verification code")
+VERIFY = Text("page.verify", "Verify")
+RESEND_CODE = Text("page.resend_code", "Resend code")
+
+# The challenge
+VERIFY_ITS_YOU = Text("page.verify_its_you", "Verify it's you")
+SIGNING_IN_AS = Text("page.signing_in_as", "Signing in as {email}")
+NOT_YOU = Text("page.not_you", "Not you?")
+ENTER_TEXTED_CODE = Text("page.enter_texted_code", "Enter the 6-digit code we sent to the number ending in {ending}.")
+ENTER_APP_CODE = Text("page.enter_app_code", "Enter the 6-digit code from your authenticator app.")
+ENTER_RECOVERY_CODE = Text("page.enter_recovery_code", "Enter one of your recovery codes. Each works once.")
+USE_PASSKEY_HINT = Text(
+    "page.use_passkey_hint", "Use your passkey: your device asks for your fingerprint, face, PIN or security key."
+)
+RECOVERY_CODE = Text("page.recovery_code", "Recovery code")
+CALL_ME_INSTEAD = Text("page.call_me_instead", "Call me instead")
+VERIFY_WITH_PASSKEY = Text("page.verify_with_passkey", "Verify with a passkey")
+CANCEL_AND_LOG_OUT = Text("page.cancel_and_log_out", "Cancel and log out")
+USE_A_PASSKEY = Text("page.use_a_passkey", "Use a passkey")
+TEXT_ME_A_CODE = Text("page.text_me_a_code", "Text me a code")
+USE_AUTHENTICATOR_APP = Text("page.use_authenticator_app", "Use my authenticator app")
+USE_A_RECOVERY_CODE = Text("page.use_a_recovery_code", "Use a recovery code")
+
+# The settings wizard's steps
+BACK = Text("page.back", "Back")
+CANCEL = Text("page.cancel", "Cancel")
+CONTINUE_WITH_PASSKEY = Text("page.continue_with_passkey", "Continue with a passkey")
+REMOVING_PASSKEY = Text("page.removing_passkey", "Removing the passkey {name}.")
