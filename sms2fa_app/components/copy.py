@@ -40,7 +40,7 @@ def select_when_refused(message: rx.Var[str], field_id: str) -> rx.Component:
 
 
 def copy_button(
-    label: str, text: rx.Var[str], on_result: Any, said: rx.Var[str], *, failed: rx.Var[bool]
+    label: str | rx.Var[str], text: rx.Var[str], on_result: Any, said: rx.Var[str], *, failed: rx.Var[bool]
 ) -> rx.Component:
     """Copy `text` to the clipboard; once the write resolved, `on_result` gets CLIPBOARD_WRITTEN or
     CLIPBOARD_FAILED and the state says `said` from a live region that is always in the page (a region added with

@@ -10,6 +10,7 @@ import reflex as rx
 from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element, focus_on_mount
+from sms2fa_app.components.language import t
 from sms2fa_app.pages.settings_passkeys import passkey_list
 from sms2fa_app.state import words
 from sms2fa_app.state.settings import (
@@ -187,14 +188,14 @@ def recovery_codes(notice: rx.Component | None = None) -> rx.Component:
     to their heading (the step has no field), then `notice` (what was just done) is read."""
     state = RecoveryCodesState
     return rx.vstack(
-        rx.heading(words.settings.RECOVERY_HEADING, size="3", as_="h2", id=RECOVERY_HEADING, tab_index=-1),
+        rx.heading(t(words.settings.RECOVERY_HEADING), size="3", as_="h2", id=RECOVERY_HEADING, tab_index=-1),
         focus_on_mount(RECOVERY_HEADING),
         *([notice] if notice is not None else []),
         rx.cond(
             state.replaced,
-            rx.callout(words.settings.RECOVERY_OLD_VOID, icon="triangle_alert", color_scheme="orange", width="100%"),
+            rx.callout(t(words.settings.RECOVERY_OLD_VOID), icon="triangle_alert", color_scheme="orange", width="100%"),
         ),
-        rx.text(words.settings.RECOVERY_SAVE, size="2"),
+        rx.text(t(words.settings.RECOVERY_SAVE), size="2"),
         rx.el.ul(  # plain monospace text: nothing here is a link or a button
             rx.foreach(state.new_recovery_codes, lambda code: rx.el.li(code, data_testid="recovery-code")),
             style={
@@ -208,13 +209,17 @@ def recovery_codes(notice: rx.Component | None = None) -> rx.Component:
         ),
         rx.hstack(
             rx.button(
-                "Download",
+                t(words.pages.DOWNLOAD),
                 on_click=rx.download(data=state.recovery_download, filename=words.settings.RECOVERY_FILE_NAME),
                 variant="soft",
                 type="button",
             ),
             copy_button(
-                "Copy", state.new_recovery_codes.join("\n"), state.mark_copied, state.copied, failed=state.copy_failed
+                t(words.pages.COPY),
+                state.new_recovery_codes.join("\n"),
+                state.mark_copied,
+                state.copied,
+                failed=state.copy_failed,
             ),
             align="center",
         ),
@@ -225,11 +230,11 @@ def recovery_codes(notice: rx.Component | None = None) -> rx.Component:
                     on_change=lambda checked: RecoveryCodesState.confirm_saved(rx.cond(checked, "yes", "")),
                     aria_labelledby="codes-saved-label",
                 ),
-                rx.text(words.settings.RECOVERY_SAVED_LABEL, id="codes-saved-label", size="2"),
+                rx.text(t(words.settings.RECOVERY_SAVED_LABEL), id="codes-saved-label", size="2"),
                 align="center",
             ),
         ),
-        rx.button("Done", on_click=WizardState.cancel, disabled=~state.codes_saved),
+        rx.button(t(words.pages.DONE), on_click=WizardState.cancel, disabled=~state.codes_saved),
         width="100%",
     )
 

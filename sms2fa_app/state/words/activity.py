@@ -58,6 +58,7 @@ _ACTIVITY: dict[EventKind, Text] = {
         "activity.two_factor_reset", "Two-factor authentication was reset by an administrator"
     ),
 }
+EMAIL_VERIFIED = _ACTIVITY[EventKind.EMAIL_VERIFIED]  # also the confirmed-address page's heading
 
 
 def activity_line(entry: ActivityEntry) -> str:

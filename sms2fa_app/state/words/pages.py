@@ -1,6 +1,9 @@
 """The pages' own words (headings, labels, buttons, links): drawn in the tab's language by
-components/language.py `t(...)`. A sentence around a value keeps the value's place as `{name}` (never glued)."""
+components/language.py `t(...)`. A sentence around a value keeps the value's place as `{name}` (never glued).
+Words another screen already declares are that entry (one id for the same words)."""
 
+from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.state.words import activity, login, settings
 from sms2fa_app.state.words.catalogue import Text
 
 LANGUAGE = Text("page.language", "Language")
@@ -16,7 +19,7 @@ CREATE_ACCOUNT = Text("page.create_account", "Create account")
 LOG_IN_INSTEAD = Text("page.log_in_instead", "Log in instead")
 ALREADY_HAVE_ACCOUNT = Text("page.already_have_account", "Already have an account?")
 CHECK_YOUR_EMAIL = Text("page.check_your_email", "Check your email")
-CHECK_EMAIL_TO_FINISH = Text("page.check_email_to_finish", "Check your email to finish signing up.")
+CHECK_EMAIL_TO_FINISH = login.CHECK_EMAIL
 LOG_IN = Text("page.log_in", "Log in")
 FORGOT_PASSWORD = Text("page.forgot_password", "Forgot password?")
 OR = Text("page.or", "or")
@@ -26,7 +29,7 @@ CREATE_AN_ACCOUNT = Text("page.create_an_account", "Create an account")
 
 # Confirming the address
 CONFIRM_YOUR_EMAIL = Text("page.confirm_your_email", "Confirm your email address")
-EMAIL_CONFIRMED = Text("page.email_confirmed", "Email address confirmed")
+EMAIL_CONFIRMED = activity.EMAIL_VERIFIED
 LINK_UNUSABLE = Text("page.link_unusable", "This link can't be used")
 ONE_STEP_LEFT = Text("page.one_step_left", "One step left")
 CONFIRM_TO_FINISH = Text("page.confirm_to_finish", "Confirm this address to finish signing up.")
@@ -41,7 +44,7 @@ LOG_OUT = Text("page.log_out", "Log out")
 ON = Text("page.on", "On")
 OFF = Text("page.off", "Off")
 MANAGE_TWO_FACTOR = Text("page.manage_two_factor", "Manage two-factor authentication")
-TURN_ON_TWO_FACTOR = Text("page.turn_on_two_factor", "Turn on two-factor authentication")
+TURN_ON_TWO_FACTOR = settings.OPERATION_TITLES[Operation.ENABLE_SMS]
 
 # Settings: turning two-factor authentication on
 SETTINGS = Text("page.settings", "Settings")
@@ -83,3 +86,5 @@ BACK = Text("page.back", "Back")
 CANCEL = Text("page.cancel", "Cancel")
 CONTINUE_WITH_PASSKEY = Text("page.continue_with_passkey", "Continue with a passkey")
 REMOVING_PASSKEY = Text("page.removing_passkey", "Removing the passkey {name}.")
+DOWNLOAD = Text("page.download", "Download")
+COPY = Text("page.copy", "Copy")
