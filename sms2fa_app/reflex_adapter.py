@@ -293,3 +293,24 @@ def socket_event_path() -> str:
     """Where Reflex mounts its socket.io app (`Endpoint.EVENT`, behind the configured backend path): the websocket
     path api/socket_path.py sends around the HTTP middleware stacks."""
     return get_config().prepend_backend_path(str(Endpoint.EVENT))
+
+
+# ---- what a tab is sent ---------------------------------------------------------------------------------------
+
+
+def wrap_deltas(app: Any, say: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> bool:
+    """Pass every delta the app sends a tab (an event's update, a hydration's whole state) through `say`, in the
+    event's task, before the socket encodes it (Reflex's middleware `postprocess` is never called). False when
+    the app has no event namespace (the private `event_namespace.emit_update`)."""
+    namespace = getattr(app, "event_namespace", None)
+    if namespace is None:
+        return False
+    emit = namespace.emit_update
+
+    async def emit_said(update: StateUpdate, token: str) -> None:
+        if update.delta:
+            update = dataclasses.replace(update, delta=say(update.delta))
+        await emit(update, token)
+
+    namespace.emit_update = emit_said
+    return True

@@ -29,7 +29,7 @@ from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.dev_outbox import DevOutboxState
 from sms2fa_app.state.errors import on_backend_error, on_frontend_error
-from sms2fa_app.state.language import TabLanguage
+from sms2fa_app.state.language import TabLanguage, speak_tab_languages
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
 from sms2fa_app.state.protected import STEP_UP_PATH, ProtectedEvents, add_protected_pages, load_extra_pages
@@ -55,7 +55,8 @@ if get_settings().is_production:  # development keeps Reflex's full diagnostics
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 app.add_middleware(ProtectedEvents())  # every event of a protected page's state needs its rule (after the tokens)
-app.add_middleware(TabLanguage())  # the tab's language settled; the update's words said in it
+app.add_middleware(TabLanguage())  # the tab's language settled before each event
+speak_tab_languages(app)  # what each tab is sent: the states' words in its language
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
 _BASE_URL = get_settings().base_url
 

@@ -185,7 +185,7 @@ def new_password_fields(
     confirm_error: rx.Var[str] | str = "",
     said: tuple[rx.Var[str] | str, rx.Var[str] | str] = ("", ""),
     auto_focus: bool = False,
-    rule: str = "",
+    rule: str | Text = "",
 ) -> rx.Component:
     """A new password and its confirmation; `rule` (the length rule) shows under the field before anything is
     typed; what is typed is rated on the server (`state.rate_password`, debounced) and the strength hint shows
@@ -203,7 +203,7 @@ def new_password_fields(
         described_by=(rule_id, hint_id) if rule else (hint_id,),
     )
     return rx.vstack(
-        rx.vstack(password, rx.text(rule, id=rule_id, size="1", color_scheme="gray"), spacing="1", width="100%")
+        rx.vstack(password, rx.text(shown(rule), id=rule_id, size="1", color_scheme="gray"), spacing="1", width="100%")
         if rule
         else password,
         # Always in the page (empty until something is typed): the field names it, and a live region added with

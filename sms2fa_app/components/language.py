@@ -7,20 +7,25 @@ tab's language by the server instead (state/language.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
 
-from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, display_name
 from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.state import words
 from sms2fa_app.state.language import LanguageState
 from sms2fa_app.state.words.catalogue import Text
 
-_SET_DOCUMENT_LANGUAGE = (
-    "const [lang, dir] = String(%s).split(' '); document.documentElement.lang = lang; "
-    "document.documentElement.dir = dir;"
+_MARKER = "document-language"
+# Applies the marker's data-language ("ar rtl") to <html> now and whenever it changes: React keeps the marker and
+# updates its attribute, so the call watches it rather than waiting for a new mount.
+_FOLLOW_DOCUMENT_LANGUAGE = (
+    "const marker = document.getElementById(%s); if (!marker) { return; } "
+    "const apply = () => { const [lang, dir] = (marker.dataset.language || '').split(' '); "
+    "if (lang && dir) { document.documentElement.lang = lang; document.documentElement.dir = dir; } }; "
+    "apply(); new MutationObserver(apply).observe(marker, { attributes: true, attributeFilter: ['data-language'] });"
 )
 
 
@@ -52,11 +57,12 @@ def t_around(label: Text, name: str, value: rx.Component) -> rx.Component:
 
 
 def document_language() -> rx.Component:
-    """Invisible: sets `<html lang>` and `dir` from the tab's locale, again whenever it changes (mounted anew
-    under a new key), so the layout mirrors in a right-to-left language."""
-    language = LanguageState.document_language
-    call = run_in_browser(_SET_DOCUMENT_LANGUAGE % internals.js_expression(language), uses=language)
-    return rx.box(key=language, on_mount=call, display="none")
+    """Invisible: sets `<html lang>` and `dir` from the tab's locale, again whenever it changes, so the layout
+    mirrors in a right-to-left language."""
+    follow = run_in_browser(_FOLLOW_DOCUMENT_LANGUAGE % json.dumps(_MARKER))
+    return rx.box(
+        id=_MARKER, on_mount=follow, display="none", custom_attrs={"data-language": LanguageState.document_language}
+    )
 
 
 def language_picker() -> rx.Component:

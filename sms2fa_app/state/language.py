@@ -2,12 +2,14 @@
 
 First match wins: the signed-in user's choice (users.locale), the tab's own choice (the picker, before sign-in;
 saved to users.locale at sign-in when the user has none), the browser's Accept-Language, English. Before each
-event `TabLanguage` puts the tab's locale where the words' serializer reads it (TAB_LOCALE, state/said.py), so the
-words a state holds reach the browser in it; the pages' own labels follow `locale` in the browser
+event `TabLanguage` sets the tab's locale for the event (TAB_LOCALE), and every update the tab is sent says the
+words states hold in it (`say_in_tab_language`): states keep the English with its id and parameters, so tests
+and `data-message-id` see the same ids in every language. The pages' own labels follow `locale` in the browser
 (components/language.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import reflex as rx
@@ -16,7 +18,7 @@ from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
-from sms2fa_app.state.words.catalogue import TAB_LOCALE
+from sms2fa_app.state.words.catalogue import TAB_LOCALE, Rendered, Text, in_tab_locale
 
 _NOBODY = "-"  # no signed-in user was found for the tab's session token
 
@@ -79,3 +81,26 @@ class TabLanguage(rx.Middleware):
         await language._settle(await state.get_state(SessionState))
         TAB_LOCALE.set(language.locale)
         return None
+
+
+def _said(value: Any) -> Any:
+    if isinstance(value, Rendered | Text):
+        return in_tab_locale(value)
+    if isinstance(value, list | tuple):
+        return [_said(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _said(item) for key, item in value.items()}
+    return value
+
+
+def say_in_tab_language(delta: Mapping[str, Any]) -> dict[str, Any]:
+    """An update for the browser with every state's words in the tab's language (TAB_LOCALE): rows and lists
+    of words included; anything else as it is."""
+    if TAB_LOCALE.get() == DEFAULT_LOCALE:
+        return dict(delta)
+    return {state: _said(changes) for state, changes in delta.items()}
+
+
+def speak_tab_languages(app: Any) -> None:
+    """Every update the app sends is said in its tab's language (registered by sms2fa_app.py)."""
+    internals.wrap_deltas(app, say_in_tab_language)

@@ -1,0 +1,81 @@
+"""Issue 26, the pages' side: the words a state holds reach the browser in the tab's language, the pages' own
+labels are compiled in every language, and the picker takes only a shipped locale."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import pytest
+from reflex.utils import format
+
+from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
+from sms2fa_app.components.language import t
+from sms2fa_app.state import words
+from sms2fa_app.state.language import LanguageState, say_in_tab_language
+from sms2fa_app.state.login import LoginState
+from sms2fa_app.state.words.catalogue import TAB_LOCALE, in_tab_locale, message_id
+from tests.support.states import client_dict, make_state
+
+
+@pytest.fixture
+def tab_speaks():
+    """Set the tab's language for one test (as TabLanguage does before each event)."""
+    tokens = []
+
+    def speak(locale: str) -> None:
+        tokens.append(TAB_LOCALE.set(locale))
+
+    yield speak
+    for token in reversed(tokens):
+        TAB_LOCALE.reset(token)
+
+
+def test_words_with_parameters_are_said_again_in_the_tabs_language(tab_speaks) -> None:
+    """A filled-in sentence keeps its id and parameters, so it is said whole in another language (a parameter
+    that is itself words, such as a plural, is said in it too), also after the state store's round trip."""
+    repeated = words.activity._REPEATED(3)
+    sentence = words.challenge.SEND_WAIT.format(clock="0:57")
+    for stored in (repeated, sentence, pickle.loads(pickle.dumps(sentence))):
+        tab_speaks("es")
+        spanish = in_tab_locale(stored)
+        assert spanish != str(stored) and message_id(stored) in {"activity.repeated", "challenge.send_wait"}
+    tab_speaks("es")
+    assert in_tab_locale(sentence) == words.challenge.SEND_WAIT.translated("es", clock="0:57")
+    tab_speaks("ar")
+    assert in_tab_locale(repeated) == words.activity._REPEATED(3, "ar")
+    tab_speaks("en")
+    assert in_tab_locale(sentence) == "You can ask for a code in 0:57."
+
+
+def test_what_a_state_sends_the_browser_is_in_the_tabs_language(tab_speaks) -> None:
+    """What a tab is sent has a state's words in the tab's language; the id stays the English's."""
+    login = make_state(LoginState)
+    login.error = words.login.INVALID_CREDENTIALS
+    tab_speaks("de")
+    update = say_in_tab_language(client_dict(login))
+    sent = json.loads(format.json_dumps(update))[LoginState.get_full_name()]  # as the socket sends it
+    assert sent["error_rx_state_"] == words.login.INVALID_CREDENTIALS.translated("de")
+    assert sent["error_id_rx_state_"] == words.login.INVALID_CREDENTIALS.id
+
+
+def test_a_pages_label_is_compiled_in_every_language() -> None:
+    compiled = str(t(words.pages.CREATE_YOUR_ACCOUNT))
+    for locale in SUPPORTED_LOCALES:
+        assert json.dumps(str(words.pages.CREATE_YOUR_ACCOUNT.translated(locale))) in compiled
+
+
+@pytest.mark.parametrize(("picked", "locale"), [("es-MX", "es"), ("pt-br", "pt_BR"), ("ar", "ar")])
+async def test_the_picker_takes_a_shipped_language(picked: str, locale: str) -> None:
+    language = make_state(LanguageState)
+    await language.choose(picked)
+    assert language.locale == locale
+    assert language.document_language == ("ar rtl" if locale == "ar" else f"{locale.replace('_', '-')} ltr")
+
+
+@pytest.mark.parametrize("picked", ["xx", "", "en;<script>", "e" * 100])
+async def test_anything_else_changes_nothing(picked: str) -> None:
+    language = make_state(LanguageState)
+    await language.choose("de")
+    await language.choose(picked)
+    assert language.locale == "de"
