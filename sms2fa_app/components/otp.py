@@ -33,6 +33,7 @@ def otp_input(error: rx.Var[str] | str = "", key: rx.Var[str] | str = "") -> rx.
         placeholder="123456",
         auto_focus=True,
         key=key,
+        dir="ltr",  # digits read left to right on a right-to-left page too
         style={"letter-spacing": "0.3em", "font-variant-numeric": "tabular-nums"},
     )
 
@@ -105,6 +106,7 @@ def phone_field(
             "phone",
             error=error,
             type_="tel",
+            dir="ltr",
             autocomplete="tel",
             placeholder="+1 415 555 2671",
             value=value,

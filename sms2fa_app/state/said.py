@@ -7,20 +7,19 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app.state.words import message_id
-from sms2fa_app.state.words.catalogue import Rendered, Text, in_tab_locale
+from sms2fa_app.state.words.catalogue import Rendered, Text
 
 
 @rx.serializer
 def _text_words(value: Text) -> str:
-    """A catalogue entry reaches the browser as its words in the tab's language (Reflex would serialize a str
-    subclass as a list)."""
-    return in_tab_locale(value)
+    """A catalogue entry reaches the browser as its words (Reflex would serialize a str subclass as a list)."""
+    return str(value)
 
 
 @rx.serializer
 def _rendered_words(value: Rendered) -> str:
-    """Filled-in words reach the browser as plain words, in the tab's language (state/language.py)."""
-    return in_tab_locale(value)
+    """Filled-in words reach the browser as plain words."""
+    return str(value)
 
 
 def said_id(field: str) -> Any:
