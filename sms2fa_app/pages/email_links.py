@@ -29,11 +29,11 @@ STEP_HEADING = "step-heading"  # each step's heading, focused when the step appe
 def forgot_password_page() -> rx.Component:
     """The address; then the same answer whatever it is."""
     return card(
-        "Reset your password",
+        words.pages.RESET_YOUR_PASSWORD,
         rx.cond(
             ForgotPasswordState.sent != "",
             rx.vstack(
-                focused_heading("Check your email", STEP_HEADING),
+                focused_heading(words.pages.CHECK_YOUR_EMAIL, STEP_HEADING),
                 rx.callout(
                     ForgotPasswordState.sent,
                     icon="mail",
@@ -46,9 +46,9 @@ def forgot_password_page() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    rx.text("Enter the email address of your account. We'll send you a link.", size="2"),
+                    rx.text(t(words.pages.ENTER_ACCOUNT_EMAIL), size="2"),
                     labeled_input(
-                        "Email",
+                        words.pages.EMAIL,
                         "email",
                         type_="email",
                         autocomplete="username",
@@ -57,7 +57,7 @@ def forgot_password_page() -> rx.Component:
                         key=ForgotPasswordState.email_prefill,  # a prefill arrives after the first paint
                     ),
                     form_error(ForgotPasswordState.error, ForgotPasswordState.error_id),
-                    submit_button("Send reset link", ForgotPasswordState.busy),
+                    submit_button(words.pages.SEND_RESET_LINK, ForgotPasswordState.busy),
                     spacing="3",
                     width="100%",
                 ),
@@ -65,7 +65,7 @@ def forgot_password_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.link("Back to log in", href="/login", size="2"),
+        rx.link(t(words.pages.BACK_TO_LOG_IN), href="/login", size="2"),
     )
 
 
@@ -79,7 +79,7 @@ def _factor_form() -> rx.Component:
         rx.vstack(
             factor_code_input(state.method),
             form_error(state.error, state.error_id),
-            submit_button("Verify", state.busy),
+            submit_button(words.pages.VERIFY, state.busy),
             spacing="3",
             width="100%",
         ),
@@ -93,15 +93,13 @@ def _factor_step() -> rx.Component:
     """Any enrolled factor: a texted code (sent on request), the authenticator app or a recovery code."""
     state = ResetPasswordState
     return rx.vstack(
-        focused_heading("Confirm it's you", STEP_HEADING),
-        rx.text(
-            "Your account has two-factor authentication. Confirm it's you before you choose a new password.", size="2"
-        ),
+        focused_heading(words.pages.CONFIRM_ITS_YOU, STEP_HEADING),
+        rx.text(t(words.pages.RESET_NEEDS_SECOND_FACTOR), size="2"),
         rx.match(
             state.method,
-            (Factor.TOTP, rx.text("Enter the 6-digit code from your authenticator app.", size="2")),
-            (Factor.RECOVERY, rx.text("Enter one of your recovery codes. Each works once.", size="2")),
-            rx.text("We'll text a code to the number ending in ", state.phone_ending, ".", size="2"),
+            (Factor.TOTP, rx.text(t(words.pages.ENTER_APP_CODE), size="2")),
+            (Factor.RECOVERY, rx.text(t(words.pages.ENTER_RECOVERY_CODE), size="2")),
+            rx.text(t(words.pages.WE_WILL_TEXT_ENDING, ending=state.phone_ending), size="2"),
         ),
         rx.cond(
             (state.method == Factor.SMS) & ~state.code_sent,
@@ -109,7 +107,7 @@ def _factor_step() -> rx.Component:
                 form_error(state.error, state.error_id),
                 proof_of_work(state.pow_challenge, resubmit=state.proof_asked, retry=SEND_RESET_CODE),
                 rx.button(
-                    "Text me the code",
+                    t(words.pages.TEXT_ME_THE_CODE),
                     on_click=with_proof(state.send_code),
                     loading=state.busy,
                     size="3",
@@ -143,12 +141,15 @@ def _new_password_step() -> rx.Component:
     state = ResetPasswordState
     return rx.form(
         rx.vstack(
-            focused_heading("Your new password", STEP_HEADING),
+            focused_heading(words.pages.YOUR_NEW_PASSWORD, STEP_HEADING),
             new_password_fields(
-                state, label="New password", confirm_label="Confirm new password", rule=words.login.PASSWORD_RULE
+                state,
+                label=words.pages.NEW_PASSWORD,
+                confirm_label=words.pages.CONFIRM_NEW_PASSWORD,
+                rule=words.login.PASSWORD_RULE,
             ),
             form_error(state.error, state.error_id),
-            submit_button("Set new password", state.busy),
+            submit_button(words.pages.SET_NEW_PASSWORD, state.busy),
             spacing="3",
             width="100%",
         ),
@@ -161,21 +162,21 @@ def reset_password_page() -> rx.Component:
     """One step at a time, as the server says."""
     state = ResetPasswordState
     return card(
-        "Choose a new password",
+        words.pages.CHOOSE_NEW_PASSWORD,
         rx.match(
             state.step,
             (
                 INVALID,
                 rx.vstack(
-                    focused_heading("This link can't be used", STEP_HEADING),
+                    focused_heading(words.pages.LINK_UNUSABLE, STEP_HEADING),
                     rx.callout(
-                        "This link has expired or was already used. Ask for a new one.",
+                        t(words.pages.LINK_EXPIRED),
                         icon="triangle_alert",
                         color_scheme="red",
                         role="alert",
                         width="100%",
                     ),
-                    rx.link("Ask for a new link", href="/forgot-password", size="2"),
+                    rx.link(t(words.pages.ASK_FOR_NEW_LINK), href="/forgot-password", size="2"),
                     width="100%",
                 ),
             ),
@@ -184,7 +185,7 @@ def reset_password_page() -> rx.Component:
             (
                 DONE,
                 rx.vstack(
-                    focused_heading("Password changed", STEP_HEADING),
+                    focused_heading(words.pages.PASSWORD_CHANGED, STEP_HEADING),
                     rx.callout(
                         state.notice,
                         icon="circle_check",
@@ -193,7 +194,7 @@ def reset_password_page() -> rx.Component:
                         width="100%",
                         custom_attrs={"data-message-id": state.notice_id},
                     ),
-                    rx.link("Log in", href="/login"),
+                    rx.link(t(words.pages.LOG_IN), href="/login"),
                     width="100%",
                 ),
             ),

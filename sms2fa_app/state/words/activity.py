@@ -59,6 +59,7 @@ _ACTIVITY: dict[EventKind, Text] = {
     ),
 }
 EMAIL_VERIFIED = _ACTIVITY[EventKind.EMAIL_VERIFIED]  # also the confirmed-address page's heading
+PASSWORD_CHANGED = _ACTIVITY[EventKind.PASSWORD_CHANGED]  # also the reset page's last heading
 
 
 def activity_line(entry: ActivityEntry) -> str:

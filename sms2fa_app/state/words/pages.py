@@ -88,3 +88,26 @@ CONTINUE_WITH_PASSKEY = Text("page.continue_with_passkey", "Continue with a pass
 REMOVING_PASSKEY = Text("page.removing_passkey", "Removing the passkey {name}.")
 DOWNLOAD = Text("page.download", "Download")
 COPY = Text("page.copy", "Copy")
+
+# Forgotten password
+RESET_YOUR_PASSWORD = Text("page.reset_your_password", "Reset your password")
+ENTER_ACCOUNT_EMAIL = Text(
+    "page.enter_account_email", "Enter the email address of your account. We'll send you a link."
+)
+SEND_RESET_LINK = Text("page.send_reset_link", "Send reset link")
+BACK_TO_LOG_IN = Text("page.back_to_log_in", "Back to log in")
+CHOOSE_NEW_PASSWORD = Text("page.choose_new_password", "Choose a new password")
+CONFIRM_ITS_YOU = Text("page.confirm_its_you", "Confirm it's you")
+RESET_NEEDS_SECOND_FACTOR = Text(
+    "page.reset_needs_second_factor",
+    "Your account has two-factor authentication. Confirm it's you before you choose a new password.",
+)
+WE_WILL_TEXT_ENDING = Text("page.we_will_text_ending", "We'll text a code to the number ending in {ending}.")
+TEXT_ME_THE_CODE = Text("page.text_me_the_code", "Text me the code")
+YOUR_NEW_PASSWORD = Text("page.your_new_password", "Your new password")
+NEW_PASSWORD = Text("page.new_password", "New password")
+CONFIRM_NEW_PASSWORD = Text("page.confirm_new_password", "Confirm new password")
+SET_NEW_PASSWORD = Text("page.set_new_password", "Set new password")
+LINK_EXPIRED = login.RESET_LINK_INVALID
+ASK_FOR_NEW_LINK = Text("page.ask_for_new_link", "Ask for a new link")
+PASSWORD_CHANGED = activity.PASSWORD_CHANGED
