@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.language import shown
+from sms2fa_app.state import words
+from sms2fa_app.state.words.catalogue import Text
+
 # Reflex's breakpoints: initial, sm (30em), md (48em = 768 px), ... The index shows from md on.
 INDEX_DISPLAY = ["none", "none", "block"]
-INDEX_LABEL = "Settings sections"
+INDEX_LABEL = words.pages.SETTINGS_SECTIONS
 
 
-def section_card(title: str, section_id: str, *children: rx.Component, danger: bool = False) -> rx.Component:
+def section_card(title: str | Text, section_id: str, *children: rx.Component, danger: bool = False) -> rx.Component:
     """One section: a card whose h2 is the index's target (scroll margin keeps it clear of the page's top)."""
     return rx.card(
         rx.vstack(
-            rx.heading(title, size="4", as_="h2", color_scheme="red" if danger else None),
+            rx.heading(shown(title), size="4", as_="h2", color_scheme="red" if danger else None),
             *children,
             spacing="3",
             width="100%",
@@ -32,12 +36,12 @@ def section_index(sections: list[tuple[str, str]]) -> rx.Component:
     return rx.el.nav(
         rx.el.ul(
             *[
-                rx.el.li(rx.link(title, href=f"#{section_id}", size="2", display="block", padding_y="6px"))
+                rx.el.li(rx.link(shown(title), href=f"#{section_id}", size="2", display="block", padding_y="6px"))
                 for title, section_id in sections
             ],
             style={"list-style": "none", "padding": "0", "margin": "0"},
         ),
-        aria_label=INDEX_LABEL,
+        aria_label=shown(INDEX_LABEL),
         display=INDEX_DISPLAY,
         position="sticky",
         top="16px",
@@ -46,11 +50,13 @@ def section_index(sections: list[tuple[str, str]]) -> rx.Component:
     )
 
 
-def sections(title: str, index: list[tuple[str, str]], *cards: rx.Component, footer: rx.Component) -> rx.Component:
+def sections(
+    title: str | Text, index: list[tuple[Text, str]], *cards: rx.Component, footer: rx.Component
+) -> rx.Component:
     """The page's h1, then the index and the cards side by side (the cards alone on a phone); inside a page_shell
     as wide as WIDE."""
     return rx.vstack(
-        rx.heading(title, size="6", as_="h1"),
+        rx.heading(shown(title), size="6", as_="h1"),
         rx.flex(
             section_index(index),
             rx.vstack(*cards, spacing="4", width="100%", min_width="0"),

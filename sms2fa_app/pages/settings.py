@@ -45,10 +45,10 @@ from sms2fa_app.state.settings import (
     WizardState,
 )
 
-SIGN_IN = ("Sign-in methods", "sign-in-methods")
-DEVICES = ("Devices and sessions", "devices-and-sessions")
-PASSWORD = ("Password", "password")
-DANGER = ("Danger zone", "danger-zone")
+SIGN_IN = (words.pages.SIGN_IN_METHODS, "sign-in-methods")
+DEVICES = (words.pages.DEVICES_AND_SESSIONS, "devices-and-sessions")
+PASSWORD = (words.pages.PASSWORD, "password")
+DANGER = (words.pages.DANGER_ZONE, "danger-zone")
 SECTIONS = [SIGN_IN, DEVICES, PASSWORD, DANGER]  # the index's order is the cards' order, on every screen
 
 
@@ -77,7 +77,7 @@ def _status() -> rx.Component:
     """Every section as its own card: sign-in methods, devices and sessions, password, then what can't be undone
     (turning 2FA off, deleting the account) apart from the rest."""
     return sections(
-        "Settings",
+        words.pages.SETTINGS,
         SECTIONS,
         section_card(*SIGN_IN, _sign_in_methods()),
         section_card(*DEVICES, devices(), active_sessions()),

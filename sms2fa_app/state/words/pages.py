@@ -111,3 +111,9 @@ SET_NEW_PASSWORD = Text("page.set_new_password", "Set new password")
 LINK_EXPIRED = login.RESET_LINK_INVALID
 ASK_FOR_NEW_LINK = Text("page.ask_for_new_link", "Ask for a new link")
 PASSWORD_CHANGED = activity.PASSWORD_CHANGED
+
+# The settings' sections
+SETTINGS_SECTIONS = Text("page.settings_sections", "Settings sections")
+SIGN_IN_METHODS = Text("page.sign_in_methods", "Sign-in methods")
+DEVICES_AND_SESSIONS = Text("page.devices_and_sessions", "Devices and sessions")
+DANGER_ZONE = Text("page.danger_zone", "Danger zone")
