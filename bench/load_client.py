@@ -132,7 +132,7 @@ class Tab:
     async def navigate(self, path: str) -> None:
         """A client-side route change: localStorage vars, then the page's on_load events."""
         self.path = path
-        self.var(self.frontend.root, "is_hydrated", None)
+        self.var(self.frontend.root, "is_hydrated", False)  # as state.js does; the server leaves it (send_fewer_frames)
         root = self.frontend.root
         if self.storage:
             await self.emit(f"{root}.{UPDATE_VARS}", {"vars": self.storage})

@@ -19,7 +19,7 @@ from sms2fa_app.pages.dev_outbox import dev_outbox_page
 from sms2fa_app.pages.email_links import forgot_password_page, reset_password_page, verify_email_page
 from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
-from sms2fa_app.reflex_adapter import socket_event_path
+from sms2fa_app.reflex_adapter import send_fewer_frames, socket_event_path
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
@@ -47,6 +47,7 @@ if get_settings().is_production:  # development keeps Reflex's full diagnostics
 app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
+send_fewer_frames(app)  # no server-side is_hydrated false per page change; a delta and its redirect in one frame
 _BASE_URL = get_settings().base_url
 
 

@@ -194,7 +194,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             self.code_expires_at = deadline_ms(self._services().clock.now(), settings.otp_ttl_seconds)
         return [self._watch(session)] if isinstance(sent, CodeSent) and self._reports_status() else []
 
-    @guarded(access=Access.PENDING, busy="verifying")
+    @guarded(access=Access.PENDING, busy="verifying", show_busy=False)  # a code check takes milliseconds
     async def verify(self, caller: Caller, form_data: dict) -> list:
         """Check the code; on success a new token at stage authenticated and a redirect."""
         session, user = caller.signed_in
