@@ -3,38 +3,15 @@ correlated with the session's row) and a second factor's conditional move do wha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-import redis
-from sqlmodel import SQLModel
-
-from scripts.stack_parts import Postgres
 from sms2fa_app.backend.admin.resets import IdentityCheck, pending_reset_due
 from sms2fa_app.backend.assurance import BY_PASSWORD, Amr
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.second_factors import FactorSummary, summary_facts
 from sms2fa_app.backend.factors.sms_codes import Purpose
-from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.services import Services
+from tests.integration.test_housekeeping_postgres import database, redis_client  # noqa: F401 (the services there)
 from tests.support.factories import create_user
 from tests.unit.state.admin.test_admin_states import NOTE
-
-
-@pytest.fixture
-def redis_client(real_redis: redis.Redis) -> redis.Redis:
-    """The shared `services` fixture (tests/conftest.py) on the real Redis ..."""
-    return real_redis
-
-
-@pytest.fixture
-def database(postgres: Postgres) -> Iterator[Database]:
-    """... and on PostgreSQL, its tables made anew for each test."""
-    engine = make_engine(postgres.url)
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
-    yield Database(engine)
-    engine.dispose()
 
 
 def test_a_session_is_read_with_its_users_factors_and_pending_reset(services: Services) -> None:
