@@ -114,6 +114,10 @@ def _store(record: LoginSession, assurance: Assurance) -> None:
     record.level, record.auth_time, record.amr = assurance.stored()
 
 
+Token = str | TokenDigest | None  # a browser token, or its digest
+Facts = Mapping[str, ColumnElement[Any]]  # named scalar subqueries on LoginSession.user_id (resolve_with_facts)
+Resolved = ResolvedSession | None
+
 # Built once: every event of a signed-in tab resolves its session.
 _SESSION = select(LoginSession).where(col(LoginSession.token_hash) == bindparam("token_hash"))
 _SESSION_AND_USER = (
@@ -231,13 +235,7 @@ class SessionStore:
         found = self.resolve_with_facts(token)
         return None if found is None else (found.session, found.user)
 
-    def resolve_with_facts(
-        self,
-        token: str | TokenDigest | None,
-        facts: Mapping[str, ColumnElement[Any]] | None = None,
-        *,
-        with_user: bool = True,
-    ) -> ResolvedSession | None:
+    def resolve_with_facts(self, token: Token, facts: Facts | None = None, *, with_user: bool = True) -> Resolved:
         """The live session, its user and `facts` (scalar subqueries on `LoginSession.user_id`, such as
         `SecondFactors.summary_facts()`), in one statement and one transaction: a page that needs the caller and
         a few counts about them reads them together (None as for `resolve`)."""
@@ -264,12 +262,7 @@ class SessionStore:
             return ResolvedSession(_active(record), user, known)
 
     def advance(
-        self,
-        token: str | TokenDigest | None,
-        methods: tuple[Amr, ...],
-        how: str = "",
-        *,
-        seen: ActiveSession | None = None,
+        self, token: Token, methods: tuple[Amr, ...], how: str = "", *, seen: ActiveSession | None = None
     ) -> IssuedSession | None:
         """Complete a live session's sign-in with `methods` (the second factor, or a remembered device) under a new
         token; the old token (given itself or as its digest) stops working. Completing it is a sign-in (`how`: the
@@ -289,19 +282,11 @@ class SessionStore:
         if reached:
             level, auth_time, amr = assurance.stored()
             values |= {"level": level, "auth_time": auth_time, "amr": amr, "how": how[:16]}
-        moved = (
-            update(LoginSession)
-            .where(
-                col(LoginSession.id) == seen.session_id,
-                col(LoginSession.token_hash) == digest,
-                col(LoginSession.level) == seen.assurance.level.value,
-                ~self._expired_clause(now),
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        row = col(LoginSession.id) == seen.session_id, col(LoginSession.token_hash) == digest
+        still = col(LoginSession.level) == seen.assurance.level.value, ~self._expired_clause(now)
+        moved = update(LoginSession).where(*row, *still).values(**values)
         with self._db.session() as db:
-            if (db.exec(moved).rowcount or 0) != 1:  # ended, expired or moved on meanwhile
+            if (db.exec(moved.execution_options(synchronize_session=False)).rowcount or 0) != 1:  # ended, moved on
                 return None
             if reached:  # a sign-in; the session reaching the signed-in stage makes room among the signed-in ones
                 self._signed_in(db, seen.user_id, how)
