@@ -276,7 +276,10 @@ def send_fewer_frames(app: Any) -> bool:
       turn (a handler's redirect right behind its delta, `chain_updates`), both go in one update, the delta first,
       as the browser applies them in that order anyway. Two deltas are never merged (the hydration snapshot and its
       storage replay must stay apart: the browser writes no storage from a delta that says `is_hydrated: false`),
-      and whatever else comes for the tab first sends the waiting delta before itself.
+      and whatever else comes for the tab first sends the waiting delta before itself. A delta that waited goes
+      only to the socket the tab had when it was built: if another connection took the tab id meanwhile, it is
+      dropped (that connection's hydrate sends it all anyway), so no delta, an issued token's included, reaches a
+      connection it was not built for (state/session.py's get_delta checks the socket when it builds it).
 
     False, and nothing changed, when the app has no websocket namespace."""
     namespace = getattr(app, "event_namespace", None)
@@ -287,20 +290,29 @@ def send_fewer_frames(app: Any) -> bool:
     waiting: dict[str, StateUpdate] = {}
     flushes: set[asyncio.Task] = set()
 
+    waiting_for: dict[str, str | None] = {}  # the tab's socket when its waiting delta was built
+
+    def socket_of(token: str) -> str | None:
+        return namespace.token_to_sid.get(token)
+
+    def take_waiting(token: str) -> StateUpdate | None:
+        """The tab's waiting delta, unless another connection took the tab since it was built (then dropped)."""
+        held, built_for = waiting.pop(token, None), waiting_for.pop(token, None)
+        return held if held is not None and built_for == socket_of(token) else None
+
     async def flush(token: str) -> None:
-        update = waiting.pop(token, None)
-        if update is not None:
+        if (update := take_waiting(token)) is not None:
             await send(update=update, token=token)
 
     async def emit_update(update: StateUpdate, token: str) -> None:
-        held = waiting.pop(token, None)
+        held = take_waiting(token)
         if held is not None and update.events and not update.delta:
             await send(update=StateUpdate(delta=held.delta, events=update.events), token=token)
             return
         if held is not None:
             await send(update=held, token=token)
         if update.delta and not update.events:
-            waiting[token] = update
+            waiting[token], waiting_for[token] = update, socket_of(token)
             task = asyncio.get_running_loop().create_task(flush(token))  # runs at the next turn of the loop
             flushes.add(task)
             task.add_done_callback(flushes.discard)

@@ -275,6 +275,7 @@ class FakeNamespace:
     """Records what would go to each tab's socket, one entry per frame."""
 
     frames: list[tuple[str, StateUpdate]] = field(default_factory=list)
+    token_to_sid: dict[str, str] = field(default_factory=lambda: {"tab": "sid-1", "tab-1": "sid-2", "tab-2": "sid-3"})
 
     async def emit_update(self, update: StateUpdate, token: str) -> None:
         self.frames.append((token, update))
@@ -333,3 +334,12 @@ async def test_a_lone_delta_goes_out_at_the_next_turn_and_tabs_stay_apart(fewer_
         ("tab-2", {}, 1),
         ("tab-1", {"s": {"x": 1}}, 0),
     ]
+
+
+async def test_a_waiting_delta_is_dropped_when_another_connection_took_the_tab(fewer_frames_app: FakeApp) -> None:
+    namespace = fewer_frames_app.event_namespace
+    await namespace.emit_update(StateUpdate(delta={"s": {"token": "t"}}), "tab")
+    namespace.token_to_sid["tab"] = "sid-of-a-replayed-tab-id"  # before the next turn of the loop
+    await settled()
+    await namespace.emit_update(StateUpdate(events=[redirect()]), "tab")
+    assert [update.delta for _token, update in namespace.frames] == [{}]  # the redirect alone, no token
