@@ -121,7 +121,9 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         sent = self._code_or_wait(session, user.phone_number or "") if factor is Factor.SMS else None
         facts = PageFacts(available, factor.value, sent)
         facts.lock_seconds = services.lockout.wait(session.user_id)
-        facts.code_expires_at = self._code_deadline(session)
+        # A code sent now says when it expires; otherwise ask the pending one.
+        fresh = isinstance(sent, CodeSent) and sent.expires_at
+        facts.code_expires_at = sent.expires_at if fresh else self._code_deadline(session)
         return facts
 
     def _code_deadline(self, session: ActiveSession) -> float:

@@ -43,6 +43,7 @@ class CodeSent:
     masked_phone: str
     phone_e164: str = ""  # the normalized destination (enrollment stores it once the proof is consumed)
     channel: Channel = Channel.SMS
+    expires_at: float = 0.0  # when the code stops working, as the send script stored it (0: not known)
 
 
 class SendRefusal(enum.Enum):
