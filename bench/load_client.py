@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 import uuid
@@ -24,6 +25,9 @@ from websockets.asyncio.client import ClientConnection, connect
 SUFFIX = "_rx_state_"  # how Reflex names a var in deltas and in client storage
 UPDATE_VARS = "reflex___state____update_vars_internal_state.update_vars_internal"
 ON_LOAD = "reflex___state____on_load_internal_state.on_load_internal"
+# SMS2FA_BENCH_TRACE=<dir>: every frame a tab sends (>) or receives (<) is appended to <dir>/frames.log, in the
+# same directory as the app's statement traces (bench/counting_site/sitecustomize.py).
+TRACE_DIR = os.environ.get("SMS2FA_BENCH_TRACE", "")
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
 
 
@@ -105,8 +109,14 @@ class Tab:
             event["payload"] = payload
         return event
 
+    def _log(self, direction: str, frame: str) -> None:
+        if TRACE_DIR:
+            with open(Path(TRACE_DIR) / "frames.log", "a") as log:
+                log.write(f"{time.monotonic():.3f} {direction} {self.path} {frame[:400]}\n")
+
     async def _send(self, frame: str) -> None:
         self.frames_out += 1
+        self._log(">", frame)
         await self.socket.send(frame)
 
     async def emit(self, name: str, payload: dict[str, Any] | None = None) -> None:
@@ -122,7 +132,7 @@ class Tab:
     async def navigate(self, path: str) -> None:
         """A client-side route change: localStorage vars, then the page's on_load events."""
         self.path = path
-        self.var(self.frontend.root, "is_hydrated", None)
+        self.var(self.frontend.root, "is_hydrated", False)  # as state.js does; the server leaves it (send_fewer_frames)
         root = self.frontend.root
         if self.storage:
             await self.emit(f"{root}.{UPDATE_VARS}", {"vars": self.storage})
@@ -143,6 +153,7 @@ class Tab:
         async for frame in self.socket:
             self.frames_in += 1
             text = str(frame)
+            self._log("<", text)
             if text == "2":
                 await self._send("3")
                 continue

@@ -130,7 +130,7 @@ class WebsocketLogins:
             if path != "/2fa-challenge":
                 raise FlowError(f"password step went to {path}")
             await tab.until(
-                lambda t: t.hydrated and bool(t.var(pages.challenge_state, pages.challenge_ready_var)),
+                lambda t: bool(t.var(pages.challenge_state, pages.challenge_ready_var)),
                 STEP_TIMEOUT_SECONDS,
                 self._error(pages.challenge_state),
             )
@@ -153,7 +153,7 @@ class WebsocketLogins:
             if path != "/dashboard":
                 raise FlowError(f"code step went to {path}")
             await tab.until(
-                lambda t: t.hydrated and t.var(pages.session_state, "signed_in_email") == user.email,
+                lambda t: t.var(pages.session_state, "signed_in_email") == user.email,
                 STEP_TIMEOUT_SECONDS,
             )
             done = time.perf_counter()

@@ -22,7 +22,7 @@ from sms2fa_app.pages.email_links import forgot_password_page, reset_password_pa
 from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.pages.step_up import step_up_page
-from sms2fa_app.reflex_adapter import frontend_url, socket_event_path
+from sms2fa_app.reflex_adapter import frontend_url, send_fewer_frames, socket_event_path
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
@@ -56,8 +56,9 @@ app.register_lifespan_task(start_worker)
 app.add_middleware(BrowserTokens())  # the browser's tokens, bound to their connection
 app.add_middleware(ProtectedEvents())  # every event of a protected page's state needs its rule (after the tokens)
 app.add_middleware(TabLanguage())  # the tab's language settled before each event
-speak_tab_languages(app)  # what each tab is sent: the states' words in its language
 watch_state_store(app)  # a page hears of an outage of the tab states' Redis instead of waiting in silence
+send_fewer_frames(app)  # no server-side is_hydrated false per page change; a delta and its redirect in one frame
+speak_tab_languages(app)  # what each tab is sent: the states' words in its language (before it waits a turn)
 _BASE_URL = get_settings().base_url
 
 

@@ -13,8 +13,14 @@ import json
 import os
 import socket
 import threading
+import traceback
 
 COUNTS_DIR = os.environ.get("SMS2FA_BENCH_COUNTS", "")
+# SMS2FA_BENCH_TRACE=<dir>: also append each counted statement, commit and round trip, with the app's frames that
+# made it, to <dir>/<pid>.trace (which step of a login makes which statement); bench/load_client.py logs its frames
+# there too.
+TRACE_DIR = os.environ.get("SMS2FA_BENCH_TRACE", "")
+TRACING = bool(TRACE_DIR)
 JOBS_THREAD = "sms2fa-jobs"
 _TABLE_AFTER = {"FROM", "INTO", "UPDATE"}
 _counts: dict[str, int] = {}
@@ -24,6 +30,15 @@ _lock = threading.Lock()
 def _add(name: str) -> None:
     with _lock:
         _counts[name] = _counts.get(name, 0) + 1
+    if TRACING and name.startswith("detail:"):
+        _trace(name)
+
+
+def _trace(name: str) -> None:
+    """One line: the counted thing, then the app's own frames (innermost last) that led to it."""
+    frames = [f"{frame.name}:{frame.lineno}" for frame in traceback.extract_stack() if "sms2fa_app" in frame.filename]
+    with _lock, open(os.path.join(TRACE_DIR, f"{os.getpid()}.trace"), "a") as trace:
+        trace.write(f"{name[len('detail:') :]}  <- {' > '.join(frames[-6:])}\n")
 
 
 def _serve(path: str) -> None:
@@ -56,7 +71,13 @@ def _hook_sql() -> None:
         _add(f"detail:sql {words[0].upper()} {table}")  # which statements, for a reader of the JSON summary
 
     event.listen(Engine, "before_cursor_execute", on_execute)
-    event.listen(Engine, "commit", lambda _conn: _add("commits"))
+
+    def on_commit(_conn) -> None:  # type: ignore[no-untyped-def]
+        _add("commits")
+        if TRACING:
+            _trace("detail:COMMIT")
+
+    event.listen(Engine, "commit", on_commit)
 
 
 def _hook_redis() -> None:

@@ -86,13 +86,16 @@ def _bars(
     )
 
 
+_CELL = {"text-align": "start", "padding": "var(--space-2)", "border-bottom": "1px solid var(--gray-a5)"}
+
+
 def _code_text_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row["language"]),
-        rx.table.cell(rx.el.span(row["text"], lang=row["tag"], style={"white-space": "pre-wrap"})),
-        rx.table.cell(row["encoding"]),
-        rx.table.cell(row["segments"]),
-        rx.table.cell(row["price"]),
+    return rx.el.tr(
+        rx.el.th(row["language"], scope="row", style=_CELL),
+        rx.el.td(rx.el.span(row["text"], lang=row["tag"], style={"white-space": "pre-wrap"}), style=_CELL),
+        rx.el.td(row["encoding"], style=_CELL),
+        rx.el.td(row["segments"], style=_CELL),
+        rx.el.td(row["price"], style=_CELL),
         custom_attrs={"data-locale": row["locale"]},
     )
 
@@ -103,11 +106,17 @@ def _code_texts() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Code texts by language", size="3", as_="h2"),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(header) for header in headers])),
-                rx.table.body(rx.foreach(S.code_texts, _code_text_row)),
-                width="100%",
-                id="admin-code-texts",
+            rx.el.div(  # a plain table in a focusable region: on a phone it scrolls sideways by keyboard too
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(*[rx.el.th(header, scope="col", style=_CELL) for header in headers])),
+                    rx.el.tbody(rx.foreach(S.code_texts, _code_text_row)),
+                    id="admin-code-texts",
+                    style={"width": "100%", "border-collapse": "collapse", "font-size": "var(--font-size-2)"},
+                ),
+                role="region",
+                aria_label="Code texts by language",
+                tab_index=0,
+                style={"overflow-x": "auto", "width": "100%"},
             ),
             rx.text("Price per text at the default (*) entry of SMS_PRICE_TABLE, per segment.", size="2"),
             spacing="2",

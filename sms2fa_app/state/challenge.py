@@ -10,7 +10,7 @@ import reflex as rx
 
 from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
-from sms2fa_app.backend.factors.second_factors import chosen
+from sms2fa_app.backend.factors.second_factors import FactorSummary, chosen, offered, summary_facts
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -108,18 +108,23 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             return otp.resend_wait(user_id=session.user_id, purpose=Purpose.LOGIN)
         return otp.request_code(**binding, phone=phone, client_ip=self._client_ip())
 
-    def _page_facts(self, session: ActiveSession, user: User, method: str, first_visit: bool) -> PageFacts:
-        """The user's factors, the factor shown (on the first visit a passkey whenever there is one, else the
-        factor used last time) and, for a texted code, the send or the wait (blocking: one hop)."""
+    def _page_facts(
+        self, session: ActiveSession, user: User, summary: FactorSummary, method: str, first_visit: bool
+    ) -> PageFacts:
+        """The user's factors (from the summary read with the session), the factor shown (on the first visit a
+        passkey whenever there is one, else the factor used last time) and, for a texted code, the send or the
+        wait (blocking: one hop)."""
         services = self._services()
-        available = services.second_factors.available(session.user_id, Purpose.LOGIN)
+        available = offered(user, summary, Purpose.LOGIN)
         if first_visit and Factor.PASSKEY in available:
             method = Factor.PASSKEY.value
         factor = chosen(method, available)
         sent = self._code_or_wait(session, user.phone_number or "") if factor is Factor.SMS else None
         facts = PageFacts(available, factor.value, sent)
         facts.lock_seconds = services.lockout.wait(session.user_id)
-        facts.code_expires_at = self._code_deadline(session)
+        # A code sent now says when it expires; otherwise ask the pending one.
+        fresh = isinstance(sent, CodeSent) and sent.expires_at
+        facts.code_expires_at = sent.expires_at if fresh else self._code_deadline(session)
         return facts
 
     def _code_deadline(self, session: ActiveSession) -> float:
@@ -131,13 +136,15 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
     async def load(self, _caller: Caller) -> Apply:
         """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
         the session's first code unless one is pending (the text goes out without the lock)."""
-        session, user = await self._session_and_user() or (None, None)
+        found = await self._session_user_and(summary_facts())  # the caller and their factors: one statement
+        session, user = (found.session, found.user) if found is not None else (None, None)
         if session is None or user is None or not session.awaiting_second_factor or not user.phone_number:
             authenticated = session is not None and session.is_authenticated
             return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
+        summary = FactorSummary.read(found.facts) if found is not None else FactorSummary()
         first_visit = session.session_id != self._shown_session
         method = user.preferred_factor if first_visit else self.method
-        facts = await run_backend(self._page_facts, session, user, method, first_visit)
+        facts = await run_backend(self._page_facts, session, user, summary, method, first_visit)
 
         async def apply() -> list:
             self.verifying = self.resending = False
@@ -193,7 +200,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             self.code_expires_at = deadline_ms(self._services().clock.now(), settings.otp_ttl_seconds)
         return [self._watch(session)] if isinstance(sent, CodeSent) and self._reports_status() else []
 
-    @guarded(access=Access.PENDING, busy="verifying")
+    @guarded(access=Access.PENDING, busy="verifying", show_busy=False)  # a code check takes milliseconds
     async def verify(self, caller: Caller, form_data: dict) -> list:
         """Check the code; on success a new token at stage authenticated and a redirect."""
         session, user = caller.signed_in

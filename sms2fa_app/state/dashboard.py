@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sms2fa_app.backend.admin.resets import ResetOutcome
-from sms2fa_app.backend.infra.errors import ServiceUnavailable
+from sms2fa_app.backend.admin.resets import ResetOutcome, pending_reset_due
+from sms2fa_app.backend.factors.second_factors import FactorSummary, summary_facts
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import words
 from sms2fa_app.state.guard import Caller, guarded
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.said import ErrorId
 from sms2fa_app.state.session import SessionState
+
+_RESET_DUE = "reset_due"  # the fact the dashboard reads beside the factor summary
 
 
 class DashboardState(ErrorId, SessionState):
@@ -26,36 +28,28 @@ class DashboardState(ErrorId, SessionState):
     error: str = ""
 
     async def load(self):
-        """on_load of /dashboard: the guard, then the status as the server knows it."""
-        redirect, signed_in = await self._guard_page()
-        if signed_in is None:
+        """on_load of /dashboard: the guard, then the status as the server knows it, read with the session in one
+        statement (the card's counts and a pending reset are scalar subqueries of the session's lookup)."""
+        redirect, found = await self._guard_page_with({**summary_facts(), _RESET_DUE: pending_reset_due()})
+        if found is None or found.user is None:
             return redirect
-        _session, user = signed_in
-        try:
-            await run_backend(self._show, user)
-        except ServiceUnavailable:
-            self.methods_on = ""
+        self._show(found.user, FactorSummary.read(found.facts), found.facts[_RESET_DUE])
         return None
 
-    def _show(self, user: User) -> None:
-        """The card's facts (blocking: call through run_backend)."""
-        services = self._services()
-        assert user.id is not None
+    def _show(self, user: User, summary: FactorSummary, reset_due: float | None) -> None:
+        """The card's facts."""
         self.two_factor_enabled = user.is_two_factor_enabled
         self.is_admin = bool(user.is_admin)
-        left = services.recovery.remaining(user.id)
+        left = summary.recovery_left
         if user.is_two_factor_enabled:
             ending = (user.phone_number or "")[-4:]
-            passkeys = len(services.passkeys.list(user.id))
-            self.methods_on = words.settings.methods_on(ending, services.totp.is_enabled(user.id), passkeys, left)
+            self.methods_on = words.settings.methods_on(ending, summary.totp, summary.passkeys, left)
         else:
             self.methods_on = ""
         self.recovery_banner = words.settings.recovery_used(left) if self._recovery_used else ""
         self._recovery_used = False  # said once
-        pending = services.admin.resets.pending(user.id)
-        self.pending_reset = (
-            words.admin.pending_reset_banner(words.common.calendar_day(pending.due_at)) if pending else ""
-        )
+        due = reset_due is not None
+        self.pending_reset = words.admin.pending_reset_banner(words.common.calendar_day(reset_due)) if due else ""
 
     @guarded()
     async def cancel_pending_reset(self, caller: Caller) -> list:

@@ -169,7 +169,12 @@ Apply = Callable[[], Awaitable[list | None]]
 
 
 def guarded(
-    *, access: Access = Access.SIGNED_IN, busy: str | None = "busy", error: str = "error", slow: bool = False
+    *,
+    access: Access = Access.SIGNED_IN,
+    busy: str | None = "busy",
+    error: str = "error",
+    slow: bool = False,
+    show_busy: bool = True,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., AsyncIterator[Any]]]:
     """Expose `work(self, caller, ...)` as a public handler behind the checks above (see the module doc).
 
@@ -178,7 +183,9 @@ def guarded(
     to lower it and apply the result. `work` runs without the lock: it may read the state as it was when
     the event arrived, but writes nothing; it returns `apply`, an async function that makes the state
     writes (and may make fast backend calls) under the lock and returns the events. `busy=None`: no busy
-    flag (page loads), which saves the first lock.
+    flag (page loads), which saves the first lock. `show_busy=False`: a fast handler (no hashing, text or other
+    service) does not send its raised flag on its own: its result follows in a few milliseconds, and the tab's
+    events wait for it anyway (only a slow handler lets another event of the tab in while it works).
     """
 
     def decorate(work: Callable[..., Awaitable[Any]]) -> Callable[..., AsyncIterator[Any]]:
@@ -211,7 +218,7 @@ def guarded(
                 return [rx.redirect(LOGIN_PATH)] if caller is None else await work(self, caller, *values)
 
             try:
-                if busy is not None:
+                if busy is not None and show_busy:
                     yield  # show the busy flag (lowered in `finally`, even if the browser goes away here)
                 with acting_client(ClientInfo(self._client_ip(), self._user_agent())):
                     events, failure = await _reported(work.__name__, act)
@@ -268,9 +275,9 @@ def guarded(
                         events, failure = await _reported(work.__name__, apply)
                     if failure:
                         setattr(self, error, failure)
-            metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
-            for event in events or []:
-                yield event
+                metrics.HANDLER_SECONDS.labels(handler=work.__name__).observe(time.perf_counter() - started)
+                for event in events or []:  # under the lock: sent with the result's delta, in one frame
+                    yield event
 
         exposed = background if slow else handler
         exposed.__signature__ = signature  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ any var that has a setter by a name the browser picks, and each call for one wit
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ import reflex as rx
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.identity.cookie_tickets import CookieGrant
 from sms2fa_app.backend.identity.session_cookie import HANDSHAKE_SCOPE_KEY, NO_CREDENTIALS, BrowserCredentials
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession
+from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, ResolvedSession
 from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
@@ -282,8 +283,13 @@ class SessionState(rx.State):
 
     async def _session_and_user(self) -> tuple[ActiveSession, User | None] | None:
         """The server-side session behind the browser's token and its user, in one query, or None."""
+        found = await self._session_user_and()
+        return None if found is None else (found.session, found.user)
+
+    async def _session_user_and(self, facts: Mapping[str, Any] | None = None) -> ResolvedSession | None:
+        """The session, its user and `facts` about them (a page's counts) in one statement, or None."""
         token = self._token()
-        return await run_backend(self._services().sessions.resolve_with_user, token) if token else None
+        return await run_backend(self._services().sessions.resolve_with_facts, token, facts) if token else None
 
     async def _signed_in(self) -> tuple[ActiveSession, User] | None:
         """The authenticated session and its user, checked on the server for every handler."""
@@ -299,10 +305,18 @@ class SessionState(rx.State):
 
     async def _guard_page(self) -> tuple[rx.event.EventSpec | None, tuple[ActiveSession, User] | None]:
         """(redirect, None) when the page must not show; (None, (session, user)) for a fully signed-in user."""
+        redirect, found = await self._guard_page_with()
+        return redirect, None if found is None or found.user is None else (found.session, found.user)
+
+    async def _guard_page_with(
+        self, facts: Mapping[str, Any] | None = None
+    ) -> tuple[rx.event.EventSpec | None, ResolvedSession | None]:
+        """`_guard_page`, with `facts` about the signed-in user read in the same statement as the session."""
         try:
-            session, user = await self._session_and_user() or (None, None)
+            found = await self._session_user_and(facts)
         except ServiceUnavailable:
             return rx.redirect(LOGIN_PATH), None
+        session, user = (found.session, found.user) if found is not None else (None, None)
         if session is None or user is None:
             await self._forget()
             self._login_notice = words.login.LOG_IN_TO_CONTINUE
@@ -310,7 +324,7 @@ class SessionState(rx.State):
         if not session.is_authenticated:  # the second factor is still to come
             return rx.redirect(CHALLENGE_PATH), None
         self.signed_in_email = user.email
-        return None, (session, user)
+        return None, found
 
     async def redirect_if_signed_in(self):
         """on_load of login and sign-up: a signed-in user goes to the dashboard, or back to forward-auth's `rd`."""

@@ -16,7 +16,8 @@ from sms2fa_app.backend.services import Services
 class Work:
     """What one call did."""
 
-    sql: list[str] = field(default_factory=list)
+    sql: list[str] = field(default_factory=list)  # each statement's first word
+    statements: list[str] = field(default_factory=list)  # each statement whole, on one line
     hashes: int = 0
     jobs: list[str] = field(default_factory=list)
 
@@ -32,6 +33,7 @@ def counted(services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wor
 
     def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         work.sql.append(statement.split()[0].upper())
+        work.statements.append(" ".join(statement.split()))
 
     hasher = services.accounts._hasher
     real_hash, real_enqueue = hasher.hash, services.jobs.enqueue

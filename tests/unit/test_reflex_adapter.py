@@ -11,14 +11,17 @@ import dataclasses
 import importlib.metadata
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import reflex as rx
+import reflex.state
 
 from sms2fa_app import reflex_adapter
+from sms2fa_app.reflex_adapter import StateUpdate
 from tests.support import reflex_internals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,6 +179,16 @@ def check_compiled_browser_calls() -> None:
     assert "callback:(_result) => {" in compiled, compiled
 
 
+def check_fewer_frames() -> None:
+    from reflex.app import EventNamespace
+    from reflex.state import Event, OnLoadInternalState, RegistrationContext, _load_events_for_page
+
+    assert list(inspect.signature(_load_events_for_page).parameters) == ["state"]
+    assert "set_is_hydrated" in OnLoadInternalState.event_handlers and callable(RegistrationContext.get)
+    assert callable(Event.from_event_type)
+    assert list(inspect.signature(EventNamespace.emit_update).parameters) == ["self", "update", "token"]
+
+
 def check_html_element() -> None:
     assert issubclass(reflex_adapter.HtmlElement, rx.Component)
 
@@ -193,6 +206,7 @@ APP_INTERNALS: dict[str, Callable[[], None]] = {
     "wrap_state_loading, wrap_tab_linking": check_state_and_tab_managers,
     "js_expression, bundled_function, call_function_event": check_compiled_browser_calls,
     "HtmlElement": check_html_element,
+    "send_fewer_frames": check_fewer_frames,
 }
 
 
@@ -266,3 +280,81 @@ def test_each_internal_an_adapter_touches_keeps_its_shape(
         contextvars.copy_context().run(check)  # an event context a check sets stays in it
     except Exception as error:
         pytest.fail(f"{adapter} {functions}: Reflex changed ({error!r})", pytrace=True)
+
+
+# ---- send_fewer_frames: a delta and the events right behind it in one frame, never two deltas (issue 24) ------
+
+
+@dataclass
+class FakeNamespace:
+    """Records what would go to each tab's socket, one entry per frame."""
+
+    frames: list[tuple[str, StateUpdate]] = field(default_factory=list)
+    token_to_sid: dict[str, str] = field(default_factory=lambda: {"tab": "sid-1", "tab-1": "sid-2", "tab-2": "sid-3"})
+
+    async def emit_update(self, update: StateUpdate, token: str) -> None:
+        self.frames.append((token, update))
+
+
+@dataclass
+class FakeApp:
+    event_namespace: FakeNamespace = field(default_factory=FakeNamespace)
+
+
+@pytest.fixture
+def fewer_frames_app() -> Iterator[FakeApp]:
+    original = reflex.state._load_events_for_page
+    app = FakeApp()
+    assert reflex_adapter.send_fewer_frames(app)
+    yield app
+    reflex.state._load_events_for_page = original  # the adapter replaces Reflex's for the process
+
+
+def redirect() -> Any:
+    return reflex.state.Event(name="_redirect", payload={"path": "/dashboard"})
+
+
+async def settled() -> None:
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_a_delta_and_the_redirect_right_behind_it_go_in_one_frame(fewer_frames_app: FakeApp) -> None:
+    namespace = fewer_frames_app.event_namespace
+    await namespace.emit_update(StateUpdate(delta={"s": {"token": "t"}}), "tab")
+    await namespace.emit_update(StateUpdate(events=[redirect()]), "tab")
+    await settled()
+    [(token, update)] = fewer_frames_app.event_namespace.frames
+    assert token == "tab" and update.delta == {"s": {"token": "t"}} and update.events == [redirect()]
+
+
+async def test_two_deltas_stay_two_frames_in_their_order(fewer_frames_app: FakeApp) -> None:
+    namespace = fewer_frames_app.event_namespace
+    await namespace.emit_update(StateUpdate(delta={"root": {"is_hydrated": False}}), "tab")
+    await namespace.emit_update(StateUpdate(delta={"s": {"token": "t"}}), "tab")
+    await settled()
+    assert [update.delta for _token, update in fewer_frames_app.event_namespace.frames] == [
+        {"root": {"is_hydrated": False}},
+        {"s": {"token": "t"}},
+    ]
+
+
+async def test_a_lone_delta_goes_out_at_the_next_turn_and_tabs_stay_apart(fewer_frames_app: FakeApp) -> None:
+    namespace = fewer_frames_app.event_namespace
+    await namespace.emit_update(StateUpdate(delta={"s": {"x": 1}}), "tab-1")
+    await namespace.emit_update(StateUpdate(events=[redirect()]), "tab-2")
+    await settled()
+    frames = fewer_frames_app.event_namespace.frames
+    assert [(token, update.delta, len(update.events)) for token, update in frames] == [
+        ("tab-2", {}, 1),
+        ("tab-1", {"s": {"x": 1}}, 0),
+    ]
+
+
+async def test_a_waiting_delta_is_dropped_when_another_connection_took_the_tab(fewer_frames_app: FakeApp) -> None:
+    namespace = fewer_frames_app.event_namespace
+    await namespace.emit_update(StateUpdate(delta={"s": {"token": "t"}}), "tab")
+    namespace.token_to_sid["tab"] = "sid-of-a-replayed-tab-id"  # before the next turn of the loop
+    await settled()
+    await namespace.emit_update(StateUpdate(events=[redirect()]), "tab")
+    assert [update.delta for _token, update in namespace.frames] == [{}]  # the redirect alone, no token

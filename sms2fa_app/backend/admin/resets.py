@@ -18,6 +18,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -32,7 +33,7 @@ from sms2fa_app.backend.infra.client import acting_client
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.models import TwoFactorReset, User
+from sms2fa_app.backend.models import LoginSession, TwoFactorReset, User
 
 log = logging.getLogger("sms2fa.admin.resets")
 
@@ -251,6 +252,15 @@ class TwoFactorResets:
 
     @staticmethod
     def _pending_row(tx: Session, user_id: int) -> TwoFactorReset | None:
-        return tx.exec(
-            select(TwoFactorReset).where(col(TwoFactorReset.user_id) == user_id, col(TwoFactorReset.state) == PENDING)
-        ).first()
+        return tx.exec(select(TwoFactorReset).where(*_pending_of(user_id))).first()
+
+
+def _pending_of(user_id: ColumnElement[int] | int) -> tuple[ColumnElement[bool], ...]:
+    return col(TwoFactorReset.user_id) == user_id, col(TwoFactorReset.state) == PENDING
+
+
+def pending_reset_due(user_id: ColumnElement[int] | None = None) -> ColumnElement[float | None]:
+    """When the user's pending reset applies (None: none pending), as a scalar subquery on `user_id`: by default
+    the user of the session it is read with (`SessionStore.resolve_with_facts`), as the dashboard does."""
+    of = col(LoginSession.user_id) if user_id is None else user_id
+    return select(TwoFactorReset.due_at).where(*_pending_of(of)).limit(1).scalar_subquery()

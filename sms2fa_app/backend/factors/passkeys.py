@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, func, select, update
 from webauthn import (
     generate_authentication_options,
@@ -70,6 +71,11 @@ MAX_PASSKEYS_PER_USER = 10
 MAX_PASSKEY_NAME_LENGTH = 64
 MAX_CREDENTIAL_JSON_LENGTH = 16_384  # a registration with "none" attestation is ~1-2 KB; room for RSA keys
 _USER_HANDLE_BYTES = 32
+
+
+def passkey_count(user_id: ColumnElement[int] | int) -> ColumnElement[int]:
+    """How many passkeys the user has, in SQL (a scalar subquery a page's facts can read with its session)."""
+    return select(func.count()).where(col(Passkey.user_id) == user_id).scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -288,7 +294,7 @@ class Passkeys:
     def count(self, user_id: int, db: Session | None = None) -> int:
         """How many passkeys the user has (in `db` when given)."""
         with self._db.within(db) as tx:
-            return int(tx.exec(select(func.count()).where(col(Passkey.user_id) == int(user_id))).one())
+            return int(tx.exec(select(passkey_count(int(user_id)))).one())
 
     def rename(self, user_id: int, passkey_id: int, name: str) -> bool:
         """Rename one of the user's passkeys; False when the name is not valid or the passkey is not theirs."""

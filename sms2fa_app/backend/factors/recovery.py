@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, func, select, update
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
@@ -46,6 +47,12 @@ def normalize_recovery_code(raw: object) -> str | None:
     if len(code) != RECOVERY_CODE_LENGTH or not all(ch in RECOVERY_ALPHABET for ch in code):
         return None
     return code
+
+
+def unused_codes(user_id: ColumnElement[int] | int) -> ColumnElement[int]:
+    """How many unused codes the user has, in SQL (a scalar subquery a page's facts can read with its session)."""
+    unused = select(func.count()).where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
+    return unused.scalar_subquery()
 
 
 class RecoveryCodes:
@@ -91,8 +98,7 @@ class RecoveryCodes:
 
     @staticmethod
     def _count_unused(db: Session, user_id: int) -> int:
-        query = select(func.count()).where(RecoveryCode.user_id == user_id, col(RecoveryCode.used_at).is_(None))
-        return int(db.exec(query).one())
+        return int(db.exec(select(unused_codes(user_id))).one())
 
     def redeem(self, user_id: int, raw: str) -> VerifyResult:
         """Use one code: OK once per code; MALFORMED is not a try; a wrong code counts toward the lockout,

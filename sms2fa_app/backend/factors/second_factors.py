@@ -9,18 +9,58 @@ and so through the one lockout.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from sms2fa_app.backend.factors.passkeys import Passkeys
-from sms2fa_app.backend.factors.recovery import RecoveryCodes
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from sms2fa_app.backend.factors.passkeys import Passkeys, passkey_count
+from sms2fa_app.backend.factors.recovery import RecoveryCodes, unused_codes
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import OtpService, Purpose
-from sms2fa_app.backend.factors.totp import AuthenticatorApps
+from sms2fa_app.backend.factors.totp import AuthenticatorApps, confirmed_app
 from sms2fa_app.backend.infra.db import Database
-from sms2fa_app.backend.models import User, utcnow
+from sms2fa_app.backend.models import LoginSession, User, utcnow
 
 # Where `binding` is a login session, whose passkey challenge an answer can be checked against.
 _SESSION_PURPOSES = frozenset({Purpose.LOGIN, Purpose.REAUTH, Purpose.STEP_UP})
+
+
+@dataclass(frozen=True)
+class FactorSummary:
+    """What a user has enrolled besides the number, read in one statement (`summary_facts`)."""
+
+    totp: bool = False
+    passkeys: int = 0
+    recovery_left: int = 0
+
+    @classmethod
+    def read(cls, facts: Mapping[str, Any]) -> FactorSummary:
+        """The summary from the facts `summary_facts` named (read with a session, or by `available`)."""
+        return cls(bool(facts["totp"]), int(facts["passkeys"] or 0), int(facts["recovery_left"] or 0))
+
+
+def summary_facts(user_id: ColumnElement[int] | None = None) -> dict[str, ColumnElement[Any]]:
+    """The summary's scalar subqueries on `user_id`: by default the user of the session they are read with
+    (`SessionStore.resolve_with_facts`), so a page learns its caller and their factors in one statement."""
+    of = col(LoginSession.user_id) if user_id is None else user_id
+    return {"totp": confirmed_app(of), "passkeys": passkey_count(of), "recovery_left": unused_codes(of)}
+
+
+def offered(user: User | None, summary: FactorSummary, purpose: Purpose) -> frozenset[Factor]:
+    """The factors the user can present for `purpose` (none with 2FA off): a texted code and a recovery code
+    go with 2FA on, the authenticator app once confirmed, a passkey where a login session can be challenged
+    (the login and re-authentication, not a reset link)."""
+    if user is None or not user.is_two_factor_enabled:
+        return frozenset()
+    factors = {Factor.SMS, Factor.RECOVERY}
+    if summary.totp:
+        factors.add(Factor.TOTP)
+    if purpose in _SESSION_PURPOSES and summary.passkeys > 0:
+        factors.add(Factor.PASSKEY)
+    return frozenset(factors)
 
 
 class SecondFactors:
@@ -36,19 +76,15 @@ class SecondFactors:
         self.passkeys = passkeys
 
     def available(self, user_id: int, purpose: Purpose) -> frozenset[Factor]:
-        """The factors the user can present for `purpose` (none with 2FA off): a texted code and a recovery code
-        go with 2FA on, the authenticator app once confirmed, a passkey where a login session can be challenged
-        (the login and re-authentication, not a reset link)."""
+        """The factors the user can present for `purpose` (`offered`), the user and their factors read in one
+        statement."""
+        facts = summary_facts(col(User.id))
+        query = select(User, *(fact.label(name) for name, fact in facts.items())).where(col(User.id) == int(user_id))
         with self._db.session() as db:
-            user = db.get(User, int(user_id))
-            if user is None or not user.is_two_factor_enabled:
+            row = db.exec(query).first()
+            if row is None:
                 return frozenset()
-            offered = {Factor.SMS, Factor.RECOVERY}
-            if self.totp.is_enabled(user_id):
-                offered.add(Factor.TOTP)
-            if purpose in _SESSION_PURPOSES and self.passkeys.count(user_id, db=db) > 0:
-                offered.add(Factor.PASSKEY)
-        return frozenset(offered)
+            return offered(row[0], FactorSummary.read(dict(zip(facts, row[1:], strict=True))), purpose)
 
     def verify(self, user_id: int, factor: Factor, code: str, *, purpose: Purpose, binding: int) -> VerifyResult:
         """Check `code` as the user's `factor`; a texted code must have been sent for `purpose` and `binding`

@@ -186,8 +186,9 @@ class OtpService:
         )
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
+        now = self._clock.now()
         args: list[str | int] = [
-            repr(self._clock.now()),
+            repr(now),
             member,
             code_digest,
             phone_digest,
@@ -238,7 +239,8 @@ class OtpService:
             self._deliveries.track(message_id, channel, binding, (windows.cooldown.key, member))
         log_event(log, logging.INFO, "otp_sent", **context, **where, taken=taken, message_id=message_id or "-")
         self._count(channel, parsed.region, "sent", message_id or "")
-        return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164, channel)
+        expires_at = now + self.policy.ttl_seconds
+        return CodeSent(self.policy.resend_cooldown_seconds, parsed.masked, parsed.e164, channel, expires_at)
 
     def _count(
         self, channel: Channel, region: str | None, outcome: str, message_id: str = "", metric: bool = True

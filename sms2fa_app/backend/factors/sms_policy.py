@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sms2fa_app.backend.delivery.phone import PhonePolicy
 from sms2fa_app.backend.delivery.status import Channel
@@ -48,6 +48,8 @@ class CodeSent:
     masked_phone: str
     phone_e164: str = ""  # the normalized destination (enrollment stores it once the proof is consumed)
     channel: Channel = Channel.SMS
+    # When the code stops working, as the send script stored it (0: not known); a detail of the send, not its result.
+    expires_at: float = field(default=0.0, compare=False)
 
 
 class SendRefusal(enum.Enum):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import ColumnElement, exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -35,6 +36,11 @@ TOTP_STEP_SECONDS = 30
 TOTP_DIGITS = 6
 TOTP_VALID_WINDOW = 1  # steps accepted either side of now
 _KEY_INFO = b"sms2fa totp secret encryption v1"
+
+
+def confirmed_app(user_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """Whether the user has a confirmed app, in SQL: `is_enabled`, and a page's facts read with its session."""
+    return exists().where(col(AuthenticatorApp.user_id) == user_id, col(AuthenticatorApp.confirmed))
 
 
 @dataclass(frozen=True)
@@ -178,8 +184,7 @@ class AuthenticatorApps:
     def is_enabled(self, user_id: int) -> bool:
         """True when the user has a confirmed app."""
         with self._db.session() as db:
-            app = db.exec(select(AuthenticatorApp).where(AuthenticatorApp.user_id == int(user_id))).first()
-            return app is not None and app.confirmed
+            return bool(db.exec(select(confirmed_app(int(user_id)))).one())
 
     def has_pending_setup(self, user_id: int) -> bool:
         """True while a setup was begun and not yet confirmed."""

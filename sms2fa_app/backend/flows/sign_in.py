@@ -89,7 +89,7 @@ class SignIn:
         try:
             if not self._devices.check(issued.session.user_id, device):
                 return None
-            return self._sessions.advance(issued.token, (Amr.SWK,), REMEMBERED_DEVICE)
+            return self._sessions.advance(issued.token, (Amr.SWK,), REMEMBERED_DEVICE, seen=issued.session)
         except ServiceUnavailable:
             return None
 
@@ -124,7 +124,7 @@ class SignIn:
         result = self._factors.verify(session.user_id, factor, code, purpose=Purpose.LOGIN, binding=session.session_id)
         if not result.ok:
             return SecondFactorStep(result)
-        issued = self._sessions.advance(token, factor.amr, factor.value)
+        issued = self._sessions.advance(token, factor.amr, factor.value, seen=session)
         if issued is None:
             return SecondFactorStep(result)
         if factor is Factor.SMS and user.preferred_factor != Factor.SMS.value:

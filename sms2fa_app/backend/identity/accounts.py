@@ -278,8 +278,7 @@ class Accounts:
             return LoginResult(LoginOutcome.INVALID_CREDENTIALS)
         if (refused := self.sign_in_refusal(user)) is not None:
             return LoginResult(refused)  # the failure stays counted, as a wrong password's
-        self._limiter.clear(counters[:1])
-        self._limiter.release(counters[1:], attempt)
+        self._limiter.clear_and_release(counters[:1], counters[1:], attempt)
         return user
 
     def log_in(

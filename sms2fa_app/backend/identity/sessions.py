@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import and_, bindparam, or_
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_
+from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.assurance import Amr, Assurance, Level
 from sms2fa_app.backend.audit.activity import Activity, EventKind
@@ -84,6 +85,15 @@ class SessionInfo:
 
 
 @dataclass(frozen=True)
+class ResolvedSession:
+    """A live session, its user and the facts asked for with it (`resolve_with_facts`), read in one statement."""
+
+    session: ActiveSession
+    user: User | None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class IssuedSession:
     """A session together with the token the browser must keep."""
 
@@ -106,6 +116,10 @@ def _active(record: LoginSession) -> ActiveSession:
 def _store(record: LoginSession, assurance: Assurance) -> None:
     record.level, record.auth_time, record.amr = assurance.stored()
 
+
+Token = str | TokenDigest | None  # a browser token, or its digest
+Facts = Mapping[str, ColumnElement[Any]]  # named scalar subqueries on LoginSession.user_id (resolve_with_facts)
+Resolved = ResolvedSession | None
 
 # Built once: every event of a signed-in tab resolves its session.
 _SESSION = select(LoginSession).where(col(LoginSession.token_hash) == bindparam("token_hash"))
@@ -190,15 +204,15 @@ class SessionStore:
         with self._db.session() as db:
             db.add(record)
             db.flush()
-            self._end_beyond_cap(db, record, signed_in=complete)
+            self._end_beyond_cap(db, user_id, record.id, signed_in=complete)
             if complete:
                 self._signed_in(db, user_id, how, ClientInfo(client_ip, user_agent))
             return IssuedSession(token, _active(record))
 
-    def _end_beyond_cap(self, db: Session, arrived: LoginSession, *, signed_in: bool) -> None:
-        """Make room for `arrived`, which just started or reached that stage (signed in, or waiting for its second
-        factor): end the user's least recently seen sessions of the same stage beyond its cap, in the caller's
-        transaction. Only sessions of the same stage are counted, so a login stopping at its second factor never
+    def _end_beyond_cap(self, db: Session, user_id: int, arrived: int | None, *, signed_in: bool) -> None:
+        """Make room for the session `arrived`, which just started or reached that stage (signed in, or waiting for
+        its second factor): end the user's least recently seen sessions of the same stage beyond its cap, in the
+        caller's transaction. Only sessions of the same stage count: a login stopping at its second factor never
         ends a signed-in session."""
         policy = self._policy
         keep = policy.max_per_user if signed_in else policy.max_pending_per_user
@@ -206,9 +220,9 @@ class SessionStore:
         beyond = (
             select(LoginSession.id)
             .where(
-                col(LoginSession.user_id) == int(arrived.user_id),
+                col(LoginSession.user_id) == int(user_id),
                 ~pending if signed_in else pending,
-                col(LoginSession.id) != arrived.id,
+                col(LoginSession.id) != arrived,
             )
             .order_by(col(LoginSession.last_seen_at).desc(), col(LoginSession.id).desc())
             .offset(max(keep - 1, 0))
@@ -217,13 +231,17 @@ class SessionStore:
         if stale:
             self._delete(db, col(LoginSession.id).in_(stale))
             stage = "signed_in" if signed_in else "pending"
-            log_event(log, logging.INFO, "sessions_capped", user=arrived.user_id, stage=stage, ended=len(stale))
+            log_event(log, logging.INFO, "sessions_capped", user=user_id, stage=stage, ended=len(stale))
 
     def purge_expired(self, db: Session, now: float) -> int:
         """Delete every expired session in the caller's transaction (the periodic purge: `resolve` deletes only
-        the ones still presented); the same rules as `_expired`. Returns how many went."""
+        the ones still presented). Returns how many went."""
+        return self._delete(db, self._expired_clause(now))
+
+    def _expired_clause(self, now: float) -> ColumnElement[bool]:
+        """`_expired` in SQL: the rows the purge deletes and a conditional move leaves alone."""
         policy = self._policy
-        expired = or_(
+        return or_(
             col(LoginSession.created_at) <= now - policy.absolute_seconds,
             col(LoginSession.last_seen_at) <= now - policy.idle_seconds,
             and_(
@@ -231,7 +249,6 @@ class SessionStore:
                 col(LoginSession.auth_time) <= now - policy.pending_seconds,
             ),
         )
-        return self._delete(db, expired)
 
     def _expired(self, record: LoginSession, now: float) -> bool:
         policy = self._policy
@@ -244,26 +261,31 @@ class SessionStore:
     def resolve(self, token: str | TokenDigest | None) -> ActiveSession | None:
         """The live session for a token (or its digest), or None (unknown, tampered or expired; expired ones are
         deleted)."""
-        found = self.resolve_with_user(token, with_user=False)
-        return None if found is None else found[0]
+        found = self.resolve_with_facts(token, with_user=False)
+        return None if found is None else found.session
 
-    def resolve_with_user(
-        self, token: str | TokenDigest | None, *, with_user: bool = True
-    ) -> tuple[ActiveSession, User | None] | None:
+    def resolve_with_user(self, token: str | TokenDigest | None) -> tuple[ActiveSession, User | None] | None:
         """The live session for a token (or its digest) and its user, read in one query (None as for `resolve`)."""
+        found = self.resolve_with_facts(token)
+        return None if found is None else (found.session, found.user)
+
+    def resolve_with_facts(self, token: Token, facts: Facts | None = None, *, with_user: bool = True) -> Resolved:
+        """The live session, its user and `facts` (scalar subqueries on `LoginSession.user_id`, such as
+        `SecondFactors.summary_facts()`), in one statement and one transaction: a page that needs the caller and
+        a few counts about them reads them together (None as for `resolve`)."""
         digest = lookup_digest(token)
         if digest is None:
             return None
         now = self._clock.now()
-        params = {"token_hash": digest}
+        statement = _SESSION_AND_USER if with_user else _SESSION
+        if facts:
+            statement = statement.add_columns(*(fact.label(name) for name, fact in facts.items()))
         with self._db.session() as db:
-            if with_user:
-                row = db.exec(_SESSION_AND_USER, params=params).first()
-                record, user = row if row is not None else (None, None)
-            else:
-                record, user = db.exec(_SESSION, params=params).first(), None
-            if record is None:
+            row = db.exec(statement, params={"token_hash": digest}).first()
+            if row is None:
                 return None
+            columns = (row,) if isinstance(row, LoginSession) else tuple(row)  # one entity alone comes unwrapped
+            record, user = (columns[0], columns[1]) if with_user else (columns[0], None)
             if self._expired(record, now):
                 db.delete(record)
                 self._ended(db, [record.token_hash])
@@ -271,36 +293,43 @@ class SessionStore:
             if now - record.last_seen_at >= TOUCH_INTERVAL_SECONDS:
                 record.last_seen_at = now
                 db.add(record)
-            return _active(record), user
+            known = dict(zip(facts or {}, columns[2 if with_user else 1 :], strict=True))
+            return ResolvedSession(_active(record), user, known)
 
-    def advance(self, token: str | TokenDigest | None, methods: tuple[Amr, ...], how: str = "") -> IssuedSession | None:
+    def advance(
+        self, token: Token, methods: tuple[Amr, ...], how: str = "", *, seen: ActiveSession | None = None
+    ) -> IssuedSession | None:
         """Complete a live session's sign-in with `methods` (the second factor, or a remembered device) under a new
         token; the old token (given itself or as its digest) stops working. Completing it is a sign-in (`how`: the
-        factor or "device"); a session signed in already only gets the new token."""
+        factor or "device"); a session signed in already only gets the new token.
+
+        `seen`: the session as the caller resolved it for this event; then the move is one conditional UPDATE (the
+        same token, level and liveness as seen), without reading the row again."""
         digest = lookup_digest(token)
-        if digest is None:
+        seen = seen if digest is None or seen is not None else self.resolve(token)
+        if digest is None or seen is None:
             return None
         now = self._clock.now()
+        fresh = new_token()
+        reached = not seen.assurance.signed_in
+        assurance = seen.assurance.adding(methods, now) if reached else seen.assurance
+        values: dict[str, Any] = {"token_hash": token_digest(fresh), "last_seen_at": now}
+        if reached:
+            level, auth_time, amr = assurance.stored()
+            values |= {"level": level, "auth_time": auth_time, "amr": amr, "how": how[:16]}
+        row = col(LoginSession.id) == seen.session_id, col(LoginSession.token_hash) == digest
+        still = col(LoginSession.level) == seen.assurance.level.value, ~self._expired_clause(now)
+        moved = update(LoginSession).where(*row, *still).values(**values)
         with self._db.session() as db:
-            record = db.exec(select(LoginSession).where(LoginSession.token_hash == digest)).first()
-            if record is None or self._expired(record, now):
+            if (db.exec(moved.execution_options(synchronize_session=False)).rowcount or 0) != 1:  # ended, moved on
                 return None
-            fresh = new_token()
-            assurance = Assurance.from_stored(record.level, record.auth_time, record.amr)
-            if assurance.signed_in:  # a pending session's token never passed a verify: nothing to forget
-                self._ended(db, [record.token_hash])
-            record.token_hash = token_digest(fresh)
-            reached = not assurance.signed_in
-            if reached:
-                _store(record, assurance.adding(methods, now))
-                record.how = how[:16]
-                self._signed_in(db, record.user_id, how)
-            record.last_seen_at = now
-            db.add(record)
-            db.flush()
-            if reached:  # a session reaching the signed-in stage makes room among the signed-in ones
-                self._end_beyond_cap(db, record, signed_in=True)
-            return IssuedSession(fresh, _active(record))
+            if seen.assurance.signed_in:  # the old token passed verifies: forget its cached facts
+                self._ended(db, [digest])
+            if reached:  # a sign-in; the session reaching the signed-in stage makes room among the signed-in ones
+                self._signed_in(db, seen.user_id, how)
+                self._end_beyond_cap(db, seen.user_id, seen.session_id, signed_in=True)
+        advanced = replace(seen, assurance=assurance, how=how[:16] if reached else seen.how)
+        return IssuedSession(fresh, advanced)
 
     def assurance(self, session_id: int, db: Session | None = None) -> Assurance:
         """A live session's assurance as stored now (in `db` when given); nothing for an unknown or expired one."""
@@ -352,6 +381,7 @@ class SessionStore:
             current = Assurance.from_stored(record.level, record.auth_time, record.amr)
             _store(record, current.reauthenticated(methods, now))
             fresh = new_token()
+            self._ended(db, [record.token_hash])  # the old token stops working here and behind the proxies
             record.token_hash = token_digest(fresh)
             record.last_seen_at = now
             db.add(record)

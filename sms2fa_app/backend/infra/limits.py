@@ -28,21 +28,30 @@ Mode = Literal["check", "hit", "check_and_hit"]
 # Lua helpers shared by every script that keeps sliding windows (this module's and the OTP scripts),
 # so there is one limiter implementation. Times are seconds from the injected clock, passed in as ARGV.
 WINDOW_LUA = """
--- The events in the window, once the older ones are dropped: counted once per call, for every check below.
+-- The events in the window (newer than now - window): counted once per call, for every check below. Older ones
+-- may linger until window_record trims them: every read here counts by score, never by rank.
+local function window_start(window, now)
+  return string.format('(%.17g', now - window)  -- exclusive; all the digits Redis gives a number argument
+end
 local function window_count(key, window, now)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  return redis.call('ZCARD', key)
+  return redis.call('ZCOUNT', key, window_start(window, now), '+inf')
 end
 local function window_wait(key, count, limit, window, now)
   if count < limit then
     return nil
   end
-  local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+  local from = window_start(window, now)
+  local blocking = redis.call('ZRANGEBYSCORE', key, from, '+inf', 'WITHSCORES', 'LIMIT', count - limit, 1)
   return tonumber(blocking[2]) + window - now
 end
+-- Records one event. One record in eight (by the member's last character, random hex) also drops the events
+-- older than the window: a window keeps a few stale events at most, and a send does six ZADDs, not twelve calls.
 local function window_record(key, window, now, member)
   redis.call('ZADD', key, now, member)
   redis.call('EXPIRE', key, math.ceil(window) + 1)
+  if string.byte(member, -1) % 8 == 0 then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  end
 end
 -- The first window (1-based) whose count holds at least its pow_at events (0 = none), unless a proof is given
 -- and not yet spent. A given proof is spent either way: a solution pays for one request.
@@ -202,6 +211,15 @@ class WindowLimiter:
         """Forget the events of these counters."""
         with redis_fail_closed():
             self._client.delete(*[c.key for c in counters])
+
+    def clear_and_release(self, cleared: list[Counter], released: list[Counter], event_id: str) -> None:
+        """`clear(cleared)` and `release(released, event_id)` in one round trip (a right password does both)."""
+        with redis_fail_closed():
+            pipeline = self._client.pipeline(transaction=False)
+            pipeline.delete(*[c.key for c in cleared])
+            for counter in released:
+                pipeline.zrem(counter.key, event_id)
+            pipeline.execute()
 
 
 def whole_seconds(value: object) -> int:

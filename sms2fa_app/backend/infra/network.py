@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 IPV4_PREFIX = 24
@@ -19,6 +20,7 @@ IPV6_PREFIX = 64
 UNKNOWN_NETWORK = "unknown"
 
 
+@functools.lru_cache(maxsize=4096)  # every limited request parses its client's address, mostly the same few
 def network_prefix(ip: str, *, ipv4_prefix: int = IPV4_PREFIX, ipv6_prefix: int = IPV6_PREFIX) -> str:
     """The network of `ip` at the given prefix lengths ('203.0.113.0/24', '2001:db8:1:2::/64'); an
     IPv4-mapped IPv6 address counts as its IPv4 address; "" when `ip` is no address."""

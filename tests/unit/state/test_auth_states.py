@@ -180,6 +180,7 @@ async def test_guard_fails_closed_when_the_backend_is_down(services: Services, m
 
     monkeypatch.setattr(services.sessions, "resolve", down)
     monkeypatch.setattr(services.sessions, "resolve_with_user", down)
+    monkeypatch.setattr(services.sessions, "resolve_with_facts", down)
     assert redirect_path(await run(state.require_authenticated())) == "/login"
     assert state.signed_in_email == ""
 
