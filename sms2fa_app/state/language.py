@@ -9,6 +9,7 @@ and `data-message-id` see the same ids in every language. The pages' own labels 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,11 +17,13 @@ import reflex as rx
 
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
+from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, Rendered, Text, in_tab_locale
 
-_NOBODY = "-"  # no signed-in user was found for the tab's session token
+_NOBODY = "-"  # the tab has no session token
+log = logging.getLogger("sms2fa.state")
 
 
 class LanguageState(rx.State):
@@ -37,8 +40,9 @@ class LanguageState(rx.State):
         return f"{language_tag(self.locale)} {'rtl' if is_right_to_left(self.locale) else 'ltr'}"
 
     async def _settle(self, session: SessionState) -> None:
-        """Before each event: negotiate once per tab, then follow the signed-in user's choice (looked up again
-        only when the session token changes, or while its second factor is pending)."""
+        """Before each event: negotiate once per tab, then follow the signed-in user's choice, looked up once per
+        session token (one indexed read when a sign-in or a second factor issues a new one; none otherwise). A
+        failed lookup leaves the language as it is: it never refuses an event."""
         if not self._settled:
             self._settled = True
             self.locale = negotiate(stored=self._tab_choice, accept_language=self.router.headers.accept_language)
@@ -46,17 +50,21 @@ class LanguageState(rx.State):
         marker = token.hex if token is not None else _NOBODY
         if marker == self._checked_session:
             return
-        found = await run_backend(SessionState._services().sessions.resolve_with_user, token) if token else None
-        if found is None or not found[0].is_authenticated or found[1] is None or found[1].id is None:
-            self._checked_session = _NOBODY if token is None else ""  # a pending second factor: look again
-            return
         self._checked_session = marker
-        user = found[1]
-        stored = supported(user.locale) if user.locale else None
-        if stored:
-            self.locale = stored
-        elif self._tab_choice:  # chosen on the login page: saved at sign-in
-            await run_backend(SessionState._services().languages.choose, user.id, self._tab_choice)
+        if token is None:
+            return
+        try:
+            found = await run_backend(SessionState._services().sessions.resolve_with_user, token)
+            if found is None or not found[0].is_authenticated or found[1] is None or found[1].id is None:
+                return  # a pending second factor: its success issues a new token, looked up then
+            user = found[1]
+            stored = supported(user.locale) if user.locale else None
+            if stored:
+                self.locale = stored
+            elif self._tab_choice:  # chosen on the login page: saved at sign-in
+                await run_backend(SessionState._services().languages.choose, user.id, self._tab_choice)
+        except Exception:
+            log_event(log, logging.WARNING, "language_lookup_failed")
 
     async def choose(self, value: str) -> None:
         """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice); anything
