@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.language import t
 from sms2fa_app.components.layout import card
 from sms2fa_app.state import words
 from sms2fa_app.state.activity import ALL, ActivityState
@@ -28,10 +29,10 @@ def _entry(entry: rx.Var) -> rx.Component:
 def _filter() -> rx.Component:
     """A native select (keyboard and screen readers know it), labelled."""
     return rx.hstack(
-        rx.el.label("Show", html_for="activity-kind", style={"font-size": "14px", "font-weight": "500"}),
+        rx.el.label(t(words.pages.SHOW), html_for="activity-kind", style={"font-size": "14px", "font-weight": "500"}),
         rx.el.select(
-            rx.el.option(words.activity.ALL_KINDS, value=ALL),
-            *[rx.el.option(label, value=kind) for kind, label in words.activity.CATEGORIES.items()],
+            rx.el.option(t(words.activity.ALL_KINDS), value=ALL),
+            *[rx.el.option(t(label), value=kind) for kind, label in words.activity.CATEGORIES.items()],
             id="activity-kind",
             value=ActivityState.kind,
             on_change=ActivityState.show_kind,
@@ -55,7 +56,10 @@ def _pager() -> rx.Component:
         ActivityState.pages > 1,
         rx.hstack(
             rx.button(
-                "Newer", on_click=ActivityState.turn_page("newer"), disabled=ActivityState.page == 0, variant="soft"
+                t(words.pages.NEWER),
+                on_click=ActivityState.turn_page("newer"),
+                disabled=ActivityState.page == 0,
+                variant="soft",
             ),
             rx.text(
                 "Page ",
@@ -66,7 +70,7 @@ def _pager() -> rx.Component:
                 data_testid="activity-page",
             ),
             rx.button(
-                "Older",
+                t(words.pages.OLDER),
                 on_click=ActivityState.turn_page("older"),
                 disabled=ActivityState.page >= ActivityState.pages - 1,
                 variant="soft",
@@ -81,11 +85,11 @@ def _pager() -> rx.Component:
 def activity_page() -> rx.Component:
     """Sign-ins, failed second-factor attempts, lockouts and account changes, newest first."""
     return card(
-        "Security activity",
-        rx.text("The last 90 days: sign-ins, wrong codes, lockouts and changes to your account.", size="2"),
+        words.pages.SECURITY_ACTIVITY,
+        rx.text(t(words.pages.ACTIVITY_INTRO), size="2"),
         _filter(),
         rx.box(rx.foreach(ActivityState.entries, _entry), role="list", width="100%"),
-        rx.cond(ActivityState.entries.length() == 0, rx.text("Nothing yet.", color_scheme="gray")),
+        rx.cond(ActivityState.entries.length() == 0, rx.text(t(words.pages.NOTHING_YET), color_scheme="gray")),
         _pager(),
-        rx.link("Back to settings", href="/settings", size="2"),
+        rx.link(t(words.pages.BACK_TO_SETTINGS), href="/settings", size="2"),
     )

@@ -25,7 +25,9 @@ def _recovery_banner() -> rx.Component:
     return rx.cond(
         DashboardState.recovery_banner != "",
         rx.callout(
-            rx.text(DashboardState.recovery_banner, " ", rx.link("Make new recovery codes", href="/settings")),
+            rx.text(
+                DashboardState.recovery_banner, " ", rx.link(t(words.pages.MAKE_NEW_RECOVERY_CODES), href="/settings")
+            ),
             icon="info",
             color_scheme="orange",
             role="status",
@@ -43,7 +45,7 @@ def _pending_reset_banner() -> rx.Component:
                 rx.vstack(
                     rx.text(DashboardState.pending_reset),
                     rx.button(
-                        "Cancel the reset",
+                        t(words.pages.CANCEL_THE_RESET),
                         on_click=DashboardState.cancel_pending_reset,
                         loading=DashboardState.busy,
                         color_scheme="red",

@@ -117,3 +117,22 @@ SETTINGS_SECTIONS = Text("page.settings_sections", "Settings sections")
 SIGN_IN_METHODS = Text("page.sign_in_methods", "Sign-in methods")
 DEVICES_AND_SESSIONS = Text("page.devices_and_sessions", "Devices and sessions")
 DANGER_ZONE = Text("page.danger_zone", "Danger zone")
+
+# Dashboard banners, the step-up page, security activity, the 404 page
+MAKE_NEW_RECOVERY_CODES = settings.OPERATION_TITLES[Operation.REGENERATE_CODES]
+CANCEL_THE_RESET = Text("page.cancel_the_reset", "Cancel the reset")
+STEP_UP_ASKS_AGAIN = Text("page.step_up_asks_again", "This page asks for your second factor again.")
+SHOW = Text("page.show", "Show")
+NEWER = Text("page.newer", "Newer")
+OLDER = Text("page.older", "Older")
+SECURITY_ACTIVITY = Text("page.security_activity", "Security activity")
+ACTIVITY_INTRO = Text(
+    "page.activity_intro", "The last 90 days: sign-ins, wrong codes, lockouts and changes to your account."
+)
+NOTHING_YET = Text("page.nothing_yet", "Nothing yet.")
+BACK_TO_SETTINGS = Text("page.back_to_settings", "Back to settings")
+PAGE_NOT_FOUND = Text("page.not_found", "Page not found")
+NO_PAGE_HERE = Text(
+    "page.no_page_here", "There is no page at this address. It may have moved, or the link may be incomplete."
+)
+GO_HOME = Text("page.go_home", "Go to the home page")
