@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.language import shown
+
 
 def ask_first(
     asking: rx.Var[bool],
@@ -20,7 +22,7 @@ def ask_first(
     return rx.cond(
         asking,
         rx.callout(
-            rx.vstack(rx.text(warning), rx.hstack(confirm, cancel, spacing="3"), spacing="3"),
+            rx.vstack(rx.text(shown(warning)), rx.hstack(confirm, cancel, spacing="3"), spacing="3"),
             icon="triangle_alert",
             role="alert",
             width="100%",

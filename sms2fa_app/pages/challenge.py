@@ -65,7 +65,7 @@ def _not_sent() -> rx.Component:
     point at the other ways in."""
     return rx.vstack(
         rx.text(
-            words.challenge.NOT_SENT,
+            t(words.challenge.NOT_SENT),
             weight="medium",
             role="status",
             custom_attrs={"data-message-id": words.challenge.NOT_SENT.id},

@@ -57,17 +57,12 @@ def _reauth_prompt() -> rx.Component:
         SettingsState.two_factor_enabled,
         rx.match(
             WizardState.reauth_method,
-            (Factor.TOTP, rx.text("To confirm, enter your password and a code from your authenticator app.", size="2")),
-            (Factor.RECOVERY, rx.text("To confirm, enter your password and one of your recovery codes.", size="2")),
-            (Factor.PASSKEY, rx.text("To confirm, enter your password, then use one of your passkeys.", size="2")),
-            rx.text(
-                "To confirm, enter your password, then a code we text to the number ending in ",
-                SettingsState.phone_ending,
-                ".",
-                size="2",
-            ),
+            (Factor.TOTP, rx.text(t(words.pages.CONFIRM_WITH_APP), size="2")),
+            (Factor.RECOVERY, rx.text(t(words.pages.CONFIRM_WITH_RECOVERY), size="2")),
+            (Factor.PASSKEY, rx.text(t(words.pages.CONFIRM_WITH_PASSKEY), size="2")),
+            rx.text(t(words.pages.CONFIRM_WITH_TEXT, ending=SettingsState.phone_ending), size="2"),
         ),
-        rx.text("To confirm, enter your password.", size="2"),
+        rx.text(t(words.pages.CONFIRM_WITH_PASSWORD), size="2"),
     )
 
 
@@ -147,9 +142,9 @@ def reauth_code_prompt() -> rx.Component:
     """After the password: what the chosen factor asks for (the password is not asked again)."""
     return rx.match(
         WizardState.reauth_method,
-        (Factor.TOTP, rx.text("Your password is confirmed. Enter a code from your authenticator app.", size="2")),
-        (Factor.RECOVERY, rx.text("Your password is confirmed. Enter one of your recovery codes.", size="2")),
-        (Factor.PASSKEY, rx.text("Your password is confirmed. Now use one of your passkeys.", size="2")),
+        (Factor.TOTP, rx.text(t(words.pages.PASSWORD_THEN_APP), size="2")),
+        (Factor.RECOVERY, rx.text(t(words.pages.PASSWORD_THEN_RECOVERY), size="2")),
+        (Factor.PASSKEY, rx.text(t(words.pages.PASSWORD_THEN_PASSKEY), size="2")),
         rx.text("Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"),
     )
 
@@ -172,7 +167,7 @@ def reauth_other_factor_form() -> rx.Component:
                 form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
                 verify_button(
-                    rx.cond(method == Factor.PASSKEY, "Continue with a passkey", WizardState.action_confirm),
+                    rx.cond(method == Factor.PASSKEY, t(words.pages.CONTINUE_WITH_PASSKEY), WizardState.action_confirm),
                     SettingsState.locked_until,
                     SettingsState.busy,
                 ),
@@ -198,10 +193,13 @@ def new_password_step() -> rx.Component:
         rx.form(
             rx.vstack(
                 new_password_fields(
-                    PasswordChangeState, label="New password", confirm_label="Confirm new password", auto_focus=True
+                    PasswordChangeState,
+                    label=words.pages.NEW_PASSWORD,
+                    confirm_label=words.pages.CONFIRM_NEW_PASSWORD,
+                    auto_focus=True,
                 ),
                 form_error(SettingsState.error, SettingsState.error_id),
-                submit_button("Change password", SettingsState.busy),
+                submit_button(words.pages.CHANGE_PASSWORD, SettingsState.busy),
                 nav_buttons(),
                 spacing="3",
                 width="100%",
@@ -239,7 +237,7 @@ def confirm_delete_step() -> rx.Component:
                 ),
                 form_error(SettingsState.error, SettingsState.error_id),
                 rx.button(
-                    "Delete my account permanently",
+                    t(words.pages.DELETE_ACCOUNT_PERMANENTLY),
                     type="submit",
                     color_scheme="red",
                     loading=SettingsState.busy,
@@ -277,7 +275,7 @@ def _session_row(session: rx.Var) -> rx.Component:
         ),
         rx.spacer(),
         rx.button(
-            "Sign out",
+            t(words.pages.SIGN_OUT),
             aria_label=session["sign_out"],
             on_click=SettingsState.sign_out_session(session["id"]),
             variant="soft",
@@ -290,19 +288,24 @@ def _session_row(session: rx.Var) -> rx.Component:
 
 def change_password_button() -> rx.Component:
     """The Password section's one action."""
-    return rx.button("Change password", on_click=WizardState.start(Operation.CHANGE_PASSWORD), variant="soft")
+    return rx.button(
+        t(words.pages.CHANGE_PASSWORD), on_click=WizardState.start(Operation.CHANGE_PASSWORD), variant="soft"
+    )
 
 
 def active_sessions() -> rx.Component:
     """Every signed-in browser with its own Sign out (named after its session), then the rest at once and the
     activity page."""
     return rx.vstack(
-        rx.heading("Active sessions", size="3", as_="h3"),
+        rx.heading(t(words.pages.ACTIVE_SESSIONS), size="3", as_="h3"),
         rx.foreach(SettingsState.sessions, _session_row),
         rx.button(
-            "Sign out everywhere else", on_click=SettingsState.sign_out_everywhere_else, variant="soft", size="2"
+            t(words.pages.SIGN_OUT_EVERYWHERE_ELSE),
+            on_click=SettingsState.sign_out_everywhere_else,
+            variant="soft",
+            size="2",
         ),
-        rx.link("Security activity", href="/activity", size="2"),
+        rx.link(t(words.pages.SECURITY_ACTIVITY), href="/activity", size="2"),
         spacing="3",
         width="100%",
     )
@@ -311,9 +314,9 @@ def active_sessions() -> rx.Component:
 def delete_account_block() -> rx.Component:
     """The danger zone's last action: deleting the account (the steps say what goes)."""
     return rx.vstack(
-        rx.heading("Delete account", size="3", as_="h3"),
+        rx.heading(t(words.pages.DELETE_ACCOUNT), size="3", as_="h3"),
         rx.button(
-            "Delete my account",
+            t(words.pages.DELETE_MY_ACCOUNT),
             on_click=WizardState.start(Operation.DELETE_ACCOUNT),
             variant="soft",
             color_scheme="red",

@@ -20,17 +20,18 @@ from sms2fa_app.state.settings import (
     TotpSetupState,
     WizardState,
 )
+from sms2fa_app.state.words.catalogue import Text
 
 
 def method_row(
-    name: str, status: rx.Component, used: Any, action: rx.Component, detail: rx.Component | None = None
+    name: Text, status: rx.Component, used: Any, action: rx.Component, detail: rx.Component | None = None
 ) -> rx.Component:
     """One method: its name and status, when it was last used, and its action on the right; `detail` (the
     passkeys) below them, in the same row."""
     return rx.vstack(
         rx.hstack(
             rx.vstack(
-                rx.hstack(rx.text(name, weight="medium"), status, align="center", wrap="wrap"),
+                rx.hstack(rx.text(t(name), weight="medium"), status, align="center", wrap="wrap"),
                 rx.text(used, size="1", color_scheme="gray"),
                 spacing="1",
             ),
@@ -48,20 +49,24 @@ def method_row(
     )
 
 
-def _badge(on: Any, on_text: Any = "On", off_text: str = "Off") -> rx.Component:
-    return rx.cond(on, rx.badge(on_text, color_scheme="green"), rx.badge(off_text, color_scheme="gray"))
+def _badge(on: Any, on_text: Any = None) -> rx.Component:
+    return rx.cond(
+        on,
+        rx.badge(t(words.pages.ON) if on_text is None else on_text, color_scheme="green"),
+        rx.badge(t(words.pages.OFF), color_scheme="gray"),
+    )
 
 
-def _action(shown: str, label: str, operation: Operation, *, danger: bool = False) -> rx.Component:
+def _action(word: Text, label: Text, operation: Operation, *, danger: bool = False) -> rx.Component:
     """The row's button: a short word shown (it fits at 375 px), the whole action as its accessible name, which
     starts with the word shown (WCAG 2.5.3, label in name)."""
     return rx.button(
-        shown,
+        t(word),
         on_click=WizardState.start(operation),
         variant="soft",
         size="2",
         color_scheme="red" if danger else None,
-        aria_label=label,
+        aria_label=t(label),
     )
 
 
@@ -74,7 +79,7 @@ def method_rows() -> rx.Component:
             words.settings.METHOD_SMS,
             rx.badge(f"On · {words.common.masked('')}{SettingsState.phone_ending}", color_scheme="green"),
             last["sms"],
-            _action("Change", "Change phone number", Operation.CHANGE_NUMBER),
+            _action(words.pages.CHANGE, words.pages.CHANGE_PHONE_NUMBER, Operation.CHANGE_NUMBER),
         ),
         method_row(
             words.settings.METHOD_TOTP,
@@ -82,22 +87,22 @@ def method_rows() -> rx.Component:
             last["totp"],
             rx.cond(
                 SettingsState.totp_enabled,
-                _action("Remove", "Remove authenticator app", Operation.REMOVE_TOTP, danger=True),
-                _action("Set up", "Set up an authenticator app", Operation.ADD_TOTP),
+                _action(words.pages.REMOVE, words.pages.REMOVE_AUTHENTICATOR, Operation.REMOVE_TOTP, danger=True),
+                _action(words.pages.SET_UP, words.pages.SET_UP_AUTHENTICATOR, Operation.ADD_TOTP),
             ),
         ),
         method_row(
             words.settings.METHOD_PASSKEYS,
             _badge(SettingsState.passkeys.length() > 0, SettingsState.passkeys.length().to_string() + " added"),
             last["passkey"],
-            _action("Add", "Add a passkey", Operation.ADD_PASSKEY),
+            _action(words.pages.ADD, words.pages.ADD_A_PASSKEY, Operation.ADD_PASSKEY),
             passkey_list(),
         ),
         method_row(
             words.settings.METHOD_RECOVERY,
             rx.badge(SettingsState.recovery_left.to_string() + " recovery codes left", color_scheme="gray"),
             last["recovery"],
-            _action("Regenerate", "Regenerate recovery codes", Operation.REGENERATE_CODES),
+            _action(words.pages.REGENERATE, words.pages.REGENERATE_RECOVERY_CODES, Operation.REGENERATE_CODES),
         ),
         spacing="0",
         width="100%",
@@ -109,14 +114,19 @@ def disable_button() -> rx.Component:
     return ask_first(
         SettingsState.confirming_disable,
         rx.button(
-            "Turn off two-factor authentication",
+            t(words.pages.TURN_OFF_TWO_FACTOR),
             on_click=SettingsState.ask("disable"),
             variant="soft",
             color_scheme="red",
         ),
         words.settings.DISABLE_WARNING,
-        rx.button("Continue to turn off", on_click=WizardState.start(Operation.DISABLE), color_scheme="red", size="2"),
-        rx.button("Keep it on", on_click=SettingsState.ask(""), variant="outline", size="2"),
+        rx.button(
+            t(words.pages.CONTINUE_TO_TURN_OFF),
+            on_click=WizardState.start(Operation.DISABLE),
+            color_scheme="red",
+            size="2",
+        ),
+        rx.button(t(words.pages.KEEP_IT_ON), on_click=SettingsState.ask(""), variant="outline", size="2"),
         color_scheme="red",
     )
 
@@ -126,7 +136,7 @@ def _device_row(device: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(device["label"], weight="medium", size="2"),
-                rx.cond(device["current"] == "yes", rx.badge("This device", color_scheme="blue")),
+                rx.cond(device["current"] == "yes", rx.badge(t(words.pages.THIS_DEVICE), color_scheme="blue")),
                 align="center",
             ),
             rx.text(device["times"], size="1"),
@@ -134,7 +144,7 @@ def _device_row(device: rx.Var) -> rx.Component:
         ),
         rx.spacer(),
         rx.button(
-            "Forget",
+            t(words.pages.FORGET),
             aria_label=device["forget"],
             on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_device(device["id"])],
             variant="soft",
@@ -156,7 +166,7 @@ def devices() -> rx.Component:
     return rx.cond(
         SettingsState.two_factor_enabled | (SettingsState.devices.length() > 0),
         rx.vstack(
-            rx.heading("Remembered devices", size="3", as_="h3", id=DEVICES_HEADING, tab_index=-1),
+            rx.heading(t(words.pages.REMEMBERED_DEVICES), size="3", as_="h3", id=DEVICES_HEADING, tab_index=-1),
             rx.cond(SettingsState.devices.length() == 0, rx.text(words.settings.NO_REMEMBERED_DEVICES, size="2")),
             rx.foreach(SettingsState.devices, _device_row),
             rx.cond(
@@ -164,14 +174,16 @@ def devices() -> rx.Component:
                 rx.fragment(),
                 ask_first(
                     SettingsState.confirming_forget_all,
-                    rx.button("Forget all", on_click=SettingsState.ask("forget_all"), variant="soft", size="2"),
+                    rx.button(
+                        t(words.pages.FORGET_ALL), on_click=SettingsState.ask("forget_all"), variant="soft", size="2"
+                    ),
                     words.settings.FORGET_ALL_CONFIRM,
                     rx.button(
-                        "Forget all devices",
+                        t(words.pages.FORGET_ALL_DEVICES),
                         on_click=[focus_element(DEVICES_HEADING), SettingsState.forget_all_devices],
                         size="2",
                     ),
-                    rx.button("Cancel", on_click=SettingsState.ask(""), variant="outline", size="2"),
+                    rx.button(t(words.pages.CANCEL), on_click=SettingsState.ask(""), variant="outline", size="2"),
                 ),
             ),
             spacing="2",
@@ -242,9 +254,7 @@ def recovery_codes(notice: rx.Component | None = None) -> rx.Component:
 def totp_setup_intro() -> rx.Component:
     """The QR code on a white tile with a quiet zone (it scans in dark mode too), and the key in groups of four."""
     return rx.vstack(
-        rx.text(
-            "Scan this QR code with your authenticator app, or type the key below, then enter a current code.", size="2"
-        ),
+        rx.text(t(words.pages.SCAN_QR), size="2"),
         rx.box(
             rx.image(
                 src=TotpSetupState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"
@@ -255,7 +265,7 @@ def totp_setup_intro() -> rx.Component:
             width="fit-content",
             data_testid="qr-tile",
         ),
-        rx.text("Key", size="2", weight="medium", id="totp-key-label"),
+        rx.text(t(words.pages.KEY), size="2", weight="medium", id="totp-key-label"),
         rx.text(
             TotpSetupState.totp_key_groups,
             aria_labelledby="totp-key-label",
@@ -264,7 +274,7 @@ def totp_setup_intro() -> rx.Component:
             data_testid="totp-key",
         ),
         rx.link(  # a phone can't scan its own screen: its authenticator app opens the otpauth:// link instead
-            "Open in authenticator app",
+            t(words.pages.OPEN_IN_AUTHENTICATOR),
             href=TotpSetupState.totp_uri,
             display=PHONE_ONLY,
             size="3",
@@ -272,7 +282,7 @@ def totp_setup_intro() -> rx.Component:
             data_testid="otpauth-link",
         ),
         copy_button(
-            "Copy key",
+            t(words.pages.COPY_KEY),
             TotpSetupState.totp_secret,
             TotpSetupState.mark_key_copied,
             TotpSetupState.key_copied,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from sms2fa_app.components.browser_calls import passkey_ceremony
 from sms2fa_app.components.forms import form_error, labeled_input, submit_button
+from sms2fa_app.components.language import t
 from sms2fa_app.pages.settings_account import action_heading, nav_buttons
 from sms2fa_app.state import words
 from sms2fa_app.state.settings import PasskeySetupState, SettingsState
@@ -18,8 +19,14 @@ def _rename_form(passkey: rx.Var) -> rx.Component:
             labeled_input("New name for " + passkey["name"], "name", default_value=passkey["name"], auto_focus=True),
             form_error(SettingsState.error, SettingsState.error_id),
             rx.hstack(
-                rx.button("Save name", type="submit", size="2"),
-                rx.button("Cancel", type="button", variant="ghost", size="2", on_click=PasskeySetupState.cancel_rename),
+                rx.button(t(words.pages.SAVE_NAME), type="submit", size="2"),
+                rx.button(
+                    t(words.pages.CANCEL),
+                    type="button",
+                    variant="ghost",
+                    size="2",
+                    on_click=PasskeySetupState.cancel_rename,
+                ),
             ),
             spacing="2",
             width="100%",
@@ -38,14 +45,14 @@ def _passkey(passkey: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.text(rx.text.strong(passkey["name"]), " · ", passkey["times"], size="2"),
                 rx.button(
-                    "Rename",
+                    t(words.pages.RENAME),
                     aria_label="Rename " + passkey["name"],
                     on_click=PasskeySetupState.start_rename(passkey["id"]),
                     variant="soft",
                     size="2",  # 32 px high: a target of at least 24x24 px (WCAG 2.2, 2.5.8)
                 ),
                 rx.button(
-                    "Remove",
+                    t(words.pages.REMOVE),
                     aria_label="Remove " + passkey["name"],
                     on_click=PasskeySetupState.start_remove(passkey["id"]),
                     variant="soft",
@@ -87,11 +94,11 @@ def passkey_setup() -> rx.Component:
                 "or security key. A name helps you tell your passkeys apart.",
                 size="2",
             ),
-            labeled_input("Passkey name (optional)", "name", placeholder="Work laptop", auto_focus=True),
+            labeled_input(words.pages.PASSKEY_NAME, "name", placeholder="Work laptop", auto_focus=True),
             form_error(SettingsState.error, SettingsState.error_id),
             # Busy while the browser creates it: the button and Enter in the field (implicit submission skips a
             # disabled button) cannot ask for a second creation.
-            submit_button("Create passkey", SettingsState.busy | (PasskeySetupState.passkey_creation != "")),
+            submit_button(words.pages.CREATE_PASSKEY, SettingsState.busy | (PasskeySetupState.passkey_creation != "")),
             passkey_ceremony(PasskeySetupState.passkey_creation, PasskeySetupState.finish_passkey),
             nav_buttons(),
             spacing="3",

@@ -136,3 +136,61 @@ NO_PAGE_HERE = Text(
     "page.no_page_here", "There is no page at this address. It may have moved, or the link may be incomplete."
 )
 GO_HOME = Text("page.go_home", "Go to the home page")
+
+# Settings: confirming a change, the account, sign-in methods, devices, passkeys
+CONFIRM_WITH_PASSWORD = Text("page.confirm_with_password", "To confirm, enter your password.")
+CONFIRM_WITH_APP = Text(
+    "page.confirm_with_app", "To confirm, enter your password and a code from your authenticator app."
+)
+CONFIRM_WITH_RECOVERY = Text(
+    "page.confirm_with_recovery", "To confirm, enter your password and one of your recovery codes."
+)
+CONFIRM_WITH_PASSKEY = Text(
+    "page.confirm_with_passkey", "To confirm, enter your password, then use one of your passkeys."
+)
+CONFIRM_WITH_TEXT = Text(
+    "page.confirm_with_text",
+    "To confirm, enter your password, then a code we text to the number ending in {ending}.",
+)
+PASSWORD_THEN_APP = Text(
+    "page.password_then_app", "Your password is confirmed. Enter a code from your authenticator app."
+)
+PASSWORD_THEN_RECOVERY = Text(
+    "page.password_then_recovery", "Your password is confirmed. Enter one of your recovery codes."
+)
+PASSWORD_THEN_PASSKEY = Text("page.password_then_passkey", "Your password is confirmed. Now use one of your passkeys.")
+CHANGE_PASSWORD = Text("page.change_password", "Change password")
+DELETE_ACCOUNT_PERMANENTLY = Text("page.delete_account_permanently", "Delete my account permanently")
+SIGN_OUT = Text("page.sign_out", "Sign out")
+ACTIVE_SESSIONS = Text("page.active_sessions", "Active sessions")
+SIGN_OUT_EVERYWHERE_ELSE = Text("page.sign_out_everywhere_else", "Sign out everywhere else")
+DELETE_ACCOUNT = Text("page.delete_account", "Delete account")
+DELETE_MY_ACCOUNT = Text("page.delete_my_account", "Delete my account")
+CHANGE = Text("page.change", "Change")
+CHANGE_PHONE_NUMBER = Text("page.change_phone_number", "Change phone number")
+REMOVE = Text("page.remove", "Remove")
+REMOVE_AUTHENTICATOR = Text("page.remove_authenticator", "Remove authenticator app")
+SET_UP = Text("page.set_up", "Set up")
+SET_UP_AUTHENTICATOR = settings.OPERATION_TITLES[Operation.ADD_TOTP]
+ADD = Text("page.add", "Add")
+ADD_A_PASSKEY = settings.OPERATION_TITLES[Operation.ADD_PASSKEY]
+REGENERATE = Text("page.regenerate", "Regenerate")
+REGENERATE_RECOVERY_CODES = Text("page.regenerate_recovery_codes", "Regenerate recovery codes")
+TURN_OFF_TWO_FACTOR = settings.OPERATION_TITLES[Operation.DISABLE]
+CONTINUE_TO_TURN_OFF = Text("page.continue_to_turn_off", "Continue to turn off")
+KEEP_IT_ON = Text("page.keep_it_on", "Keep it on")
+THIS_DEVICE = Text("page.this_device", "This device")
+FORGET = Text("page.forget", "Forget")
+REMEMBERED_DEVICES = Text("page.remembered_devices", "Remembered devices")
+FORGET_ALL = Text("page.forget_all", "Forget all")
+FORGET_ALL_DEVICES = Text("page.forget_all_devices", "Forget all devices")
+SCAN_QR = Text(
+    "page.scan_qr", "Scan this QR code with your authenticator app, or type the key below, then enter a current code."
+)
+KEY = Text("page.key", "Key")
+OPEN_IN_AUTHENTICATOR = Text("page.open_in_authenticator", "Open in authenticator app")
+COPY_KEY = Text("page.copy_key", "Copy key")
+SAVE_NAME = Text("page.save_name", "Save name")
+RENAME = Text("page.rename", "Rename")
+PASSKEY_NAME = Text("page.passkey_name", "Passkey name (optional)")
+CREATE_PASSKEY = Text("page.create_passkey", "Create passkey")
