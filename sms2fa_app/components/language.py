@@ -16,7 +16,7 @@ from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, d
 from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.state import words
 from sms2fa_app.state.language import LanguageState
-from sms2fa_app.state.words.catalogue import Text
+from sms2fa_app.state.words.catalogue import Rendered, Text
 
 _MARKER = "document-language"
 # Applies the marker's data-language ("ar rtl") to <html> now and whenever it changes: React keeps the marker and
@@ -36,11 +36,15 @@ class _KeepPlaceholders(dict):
         return "{" + name + "}"
 
 
-def t(label: Text, **params: object) -> rx.Var[str]:
-    """The label in the tab's language. A parameter known now is filled in each language; one that is a state
-    var is put in its `{name}` place in the browser (the sentence is translated whole, never glued)."""
-    known = _KeepPlaceholders({name: value for name, value in params.items() if not isinstance(value, rx.Var)})
-    translations = {locale: str(label.translated(locale)).format_map(known) for locale in SUPPORTED_LOCALES}
+def t(label: Text | Rendered, **params: object) -> rx.Var[str]:
+    """The label in the tab's language. A parameter known now is filled in each language (or already was: a
+    `Text.format(...)`); one that is a state var is put in its `{name}` place in the browser (the sentence is
+    translated whole, never glued)."""
+    if isinstance(label, Rendered):
+        translations = {locale: label.in_locale(locale) for locale in SUPPORTED_LOCALES}
+    else:
+        known = _KeepPlaceholders({name: value for name, value in params.items() if not isinstance(value, rx.Var)})
+        translations = {locale: str(label.translated(locale)).format_map(known) for locale in SUPPORTED_LOCALES}
     cases = [(locale, words) for locale, words in translations.items() if locale != DEFAULT_LOCALE]
     said = rx.match(LanguageState.locale, *cases, translations[DEFAULT_LOCALE]).to(str)
     for name, value in params.items():
@@ -83,4 +87,4 @@ def language_picker() -> rx.Component:
 def shown(value: Any) -> Any:
     """What a shared component draws: a catalogue entry in the tab's language (`t`), anything else as it is;
     so `labeled_input(words.pages.EMAIL, ...)` and `card(words.pages.LOG_IN, ...)` speak every language."""
-    return t(value) if isinstance(value, Text) else value
+    return t(value) if isinstance(value, Text | Rendered) else value

@@ -65,8 +65,10 @@ def test_what_a_state_sends_the_browser_is_in_the_tabs_language(tab_speaks) -> N
 
 def test_a_pages_label_is_compiled_in_every_language() -> None:
     compiled = str(t(words.pages.CREATE_YOUR_ACCOUNT))
+    rule = str(t(words.login.PASSWORD_RULE))  # already filled in: said again in each language
     for locale in SUPPORTED_LOCALES:
         assert json.dumps(str(words.pages.CREATE_YOUR_ACCOUNT.translated(locale))) in compiled
+        assert json.dumps(words.login.PASSWORD_RULE.in_locale(locale)) in rule
 
 
 @pytest.mark.parametrize(("picked", "locale"), [("es-MX", "es"), ("pt-br", "pt_BR"), ("ar", "ar")])
