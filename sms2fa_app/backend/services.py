@@ -200,7 +200,6 @@ def build_services(
     alerts = OperatorAlerts(settings.app_name, settings.operator_email, operator_mailer or notices.mail_operator)
     otp = OtpService(redis_client, gateway, clock, settings, deliveries=deliveries, alerts=alerts, pow=pow)
     languages = Languages(database)
-    otp.locale_for = languages.for_phone
     lockout = otp.lockout  # one lockout for every factor
     lockout.on_failure = activity.failed_guess
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)

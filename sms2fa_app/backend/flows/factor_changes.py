@@ -149,6 +149,7 @@ class FactorChanges:
             phone=user.phone_number,
             client_ip=client_ip,
             proof=proof,
+            user_locale=user.locale,
         )
 
     def reauth_passkey_options(self, session: ActiveSession) -> str | FactorChange:
@@ -200,6 +201,7 @@ class FactorChanges:
             client_ip=client_ip,
             proof=proof,
             taken=taken,
+            user_locale=user.locale,
         )
 
     def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:
