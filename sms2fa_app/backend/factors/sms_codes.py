@@ -154,12 +154,14 @@ class OtpService:
         proof: str = "",
         taken: bool = False,
         user_locale: str | None = None,
+        replacing_number: bool = False,
     ) -> RequestResult:
         """Send a new code to `phone` (raw input or stored E.164) by text or call, replacing any pending one
         for this binding. `proof` is a posted proof-of-work payload (needed under pressure). `taken` (a
         number another account uses) costs the same and answers the same, but the text is a notice
         without the code. `user_locale` is the user's stored choice (users.locale, from the row the caller
-        holds): a send runs no SQL."""
+        holds): a send runs no SQL. `replacing_number` marks a lost phone's number change (a setup code with 2FA
+        on, re-authenticated with a factor): its own window, up to the account's hard ceiling (sms_policy.py)."""
         purpose, user_id, session_id, channel = Purpose(purpose), int(user_id), int(session_id), Channel(channel)
         context = {"purpose": purpose.value, "user": user_id, "session": session_id, "channel": channel.value}
         parsed = parse_phone(phone, self.policy.phone)
@@ -182,6 +184,7 @@ class OtpService:
             phone_digest=phone_digest,
             client_ip=client_ip,
             region=parsed.region,
+            replacing_number=replacing_number,
         )
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
