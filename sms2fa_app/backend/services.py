@@ -103,7 +103,7 @@ class Services:
     cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
     forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
     languages: Languages  # users' choices of language (the picker saves here; texts and calls read it)
-    mail_health: MailHealth  # whether the notice mails run late (said on the signed-in settings pages)
+    mail_health: MailHealth  # whether mail to an address runs late (the signed-in settings say it of their own)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
     dev_limits: DevLimits | None = None  # development only: /dev/outbox's "Clear limits for this machine"
@@ -147,7 +147,7 @@ def build_services(
         base_backoff_seconds=settings.notice_retry_base_seconds,
     )
     notice_outbox = Outbox(database, jobs, clock)  # relayed by the worker before each drain
-    mail_health = MailHealth(redis_client)
+    mail_health = MailHealth(redis_client, settings.secret_key)
     site = Site(settings.app_name, settings.base_url)
     notices = Notices(jobs, notice_outbox, mailer, gateway, site, database, mail_health)
     activity = Activity(database, clock, notices, settings.activity_retention_days)
@@ -200,7 +200,6 @@ def build_services(
     alerts = OperatorAlerts(settings.app_name, settings.operator_email, operator_mailer or notices.mail_operator)
     otp = OtpService(redis_client, gateway, clock, settings, deliveries=deliveries, alerts=alerts, pow=pow)
     languages = Languages(database)
-    otp.locale_for = languages.for_phone
     lockout = otp.lockout  # one lockout for every factor
     lockout.on_failure = activity.failed_guess
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)

@@ -46,7 +46,7 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         self.two_factor_enabled = user.is_two_factor_enabled
         self.phone_ending = (user.phone_number or "")[-4:]
         self.signed_in_email = user.email
-        self.mail_delayed = words.settings.MAIL_DELAYED if services.mail_health.delayed() else ""
+        self.mail_delayed = words.settings.MAIL_DELAYED if services.mail_health.delayed(user.email) else ""
         self.recovery_left = services.recovery.remaining(user.id)
         self.totp_enabled = services.totp.is_enabled(user.id)
         now = services.clock.now()
