@@ -105,6 +105,10 @@ def dashboard_page() -> rx.Component:
             rx.vstack(
                 _pending_reset_banner(),
                 _recovery_banner(),
+                rx.cond(
+                    DashboardState.return_notice != "",
+                    rx.callout(DashboardState.return_notice, icon="info", role="status", data_testid="return-notice"),
+                ),
                 rx.text(
                     "Signed in as ",
                     rx.text.strong(  # never broken at a hyphen: the address stays whole, cut with … when too long

@@ -243,7 +243,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             self._remember_device(step.device_token)
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
-        return self._leave_signed_in(target)
+        return self._leave_signed_in(target, issued.session)
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def start_passkey(self, caller: Caller, form_data: dict) -> list:
