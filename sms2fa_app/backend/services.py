@@ -51,6 +51,8 @@ from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
+from sms2fa_app.backend.oidc.provider import OpenIdProvider
+from sms2fa_app.backend.oidc.wiring import build_oidc
 from sms2fa_app.config import Settings, get_settings
 
 log = logging.getLogger("sms2fa.services")
@@ -91,6 +93,7 @@ class Services:
     alerts: OperatorAlerts
     admin: AdminServices
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
+    oidc: OpenIdProvider  # sms2fa as an OpenID provider for other apps (backend/oidc/)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
 
@@ -247,6 +250,7 @@ def build_services(
             redis_client=redis_client,
         ),
         housekeeping=housekeeping,
+        oidc=build_oidc(settings, clock, database, redis_client, sessions),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )

@@ -26,6 +26,7 @@ RANKS: dict[str, int] = {
     "backend.admin": 35,
     "backend.housekeeping": 35,
     "backend.preflight": 35,
+    "backend.oidc": 32,  # the OpenID provider: reads login sessions (identity), used by services and admin
     "backend.flows": 30,
     "backend.factors": 20,
     "backend.identity": 15,

@@ -1,0 +1,254 @@
+"""The OpenID provider's use cases, one per endpoint: what Authlib decides (server.py) plus what only the app knows
+at the authorization endpoint: who is signed in, whether that sign-in is fresh and strong enough, and consent.
+
+The authorization endpoint sends a browser without a signed-in session (or whose sign-in is too old for
+`prompt=login`/`max_age`, or too weak for `acr_values`/a two-factor client) to the app's login page with
+`?rd=<this authorization request>`; the login page comes back here once the session cookie is set.
+`prompt=none` never shows a page: it answers `login_required` to the client instead.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
+from authlib.oidc.core.errors import LoginRequiredError
+from authlib.oidc.discovery import OpenIDProviderMetadata
+
+from sms2fa_app.backend.infra import metrics
+from sms2fa_app.backend.infra.crypto import digests_equal, keyed_digest
+from sms2fa_app.backend.infra.events import log_event
+from sms2fa_app.backend.oidc.claims import ACR_TWO_FACTOR, ACR_VALUES, EndUser
+from sms2fa_app.backend.oidc.consents import Consents
+from sms2fa_app.backend.oidc.keys import ALGORITHM
+from sms2fa_app.backend.oidc.requests import HttpAnswer, HttpRequest, PlainOAuth2Request
+from sms2fa_app.backend.oidc.server import OidcServer
+
+log = logging.getLogger("sms2fa.oidc")
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+PREFIX = "/oauth2"
+AUTHORIZE_PATH = f"{PREFIX}/authorize"
+TOKEN_PATH = f"{PREFIX}/token"
+USERINFO_PATH = f"{PREFIX}/userinfo"
+JWKS_PATH = f"{PREFIX}/jwks"
+REVOKE_PATH = f"{PREFIX}/revoke"
+END_SESSION_PATH = f"{PREFIX}/end-session"
+FRESH_LOGIN_SECONDS = 300  # prompt=login: a sign-in at most this old counts once the browser comes back
+NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+_CONSENT_FIELDS = ("consent", "consent_token")
+
+
+@dataclass(frozen=True)
+class EndSessionOutcome:
+    """The answer to an RP-initiated logout, and whether the login session ended (the cookie goes too)."""
+
+    answer: HttpAnswer
+    ended: bool
+
+
+class OpenIdProvider:
+    """The endpoints' use cases over Authlib's server."""
+
+    def __init__(self, server: OidcServer, consents: Consents, login_url: str, secret_key: str, app_name: str):
+        self.server = server
+        self._consents = consents
+        self._login_url = login_url
+        self._secret = secret_key
+        self._app_name = app_name
+
+    @property
+    def issuer(self) -> str:
+        return self.server.issuer
+
+    def discovery(self) -> dict[str, object]:
+        """OpenID Provider Metadata (Discovery 1.0), checked by Authlib before it is served."""
+        issuer = self.issuer
+        metadata = OpenIDProviderMetadata(
+            issuer=issuer,
+            authorization_endpoint=issuer + AUTHORIZE_PATH,
+            token_endpoint=issuer + TOKEN_PATH,
+            userinfo_endpoint=issuer + USERINFO_PATH,
+            jwks_uri=issuer + JWKS_PATH,
+            revocation_endpoint=issuer + REVOKE_PATH,
+            end_session_endpoint=issuer + END_SESSION_PATH,
+            scopes_supported=list(self.server.scopes_supported or []),
+            response_types_supported=["code"],
+            response_modes_supported=["query"],
+            grant_types_supported=["authorization_code", "refresh_token"],
+            subject_types_supported=["public"],
+            id_token_signing_alg_values_supported=[ALGORITHM],
+            token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post", "none"],
+            revocation_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post", "none"],
+            code_challenge_methods_supported=["S256"],
+            claims_supported=[
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "acr",
+                "amr",
+                "email",
+                "email_verified",
+            ],
+            acr_values_supported=list(ACR_VALUES),
+            prompt_values_supported=["none", "login", "consent"],
+        )
+        metadata.validate()
+        return dict(metadata)
+
+    def jwks(self) -> dict[str, object]:
+        return self.server.keys.jwks()
+
+    def token(self, request: HttpRequest) -> HttpAnswer:
+        answer = self.server.create_token_response(request)
+        return _no_store(answer)
+
+    def userinfo(self, request: HttpRequest) -> HttpAnswer:
+        return _no_store(self.server.create_endpoint_response("userinfo", request))
+
+    def revoke(self, request: HttpRequest) -> HttpAnswer:
+        return _no_store(self.server.create_endpoint_response("revocation", request))
+
+    def end_session(self, request: HttpRequest, end_login_session: object) -> EndSessionOutcome:
+        """RP-initiated logout: `end_login_session()` runs only for a request carrying a valid id_token_hint."""
+        oauth_request = PlainOAuth2Request(request)
+        ended: list[bool] = []
+
+        def end() -> None:
+            end_login_session()  # type: ignore[operator]
+            ended.append(True)
+
+        oauth_request.end_login_session = end  # type: ignore[attr-defined]
+        try:
+            validated = self.server.validate_endpoint_request("end_session", oauth_request)
+        except OAuth2Error as error:
+            return EndSessionOutcome(self.server.handle_error_response(oauth_request, error), False)
+        answer = self.server.create_endpoint_response("end_session", validated)
+        if answer is None:  # no registered post_logout_redirect_uri: back to the app
+            answer = HttpAnswer(302, "", (("Location", self._login_url),))
+        return EndSessionOutcome(answer, bool(ended))
+
+    def authorize(self, request: HttpRequest, user: EndUser | None) -> HttpAnswer:
+        """The authorization endpoint: a code for the client, the login page, the consent page, or an error."""
+        oauth_request = PlainOAuth2Request(request)
+        client_id = oauth_request.payload.client_id or ""
+        try:
+            grant = self.server.get_consent_grant(oauth_request, end_user=user)
+            detour = self._sign_in_first(oauth_request, grant.redirect_uri, user)
+            if detour is not None:
+                return detour
+            assert user is not None
+            consent = self._consent(oauth_request, grant.request.client, user)
+            if consent is not None:
+                return consent
+        except OAuth2Error as error:
+            error.state = oauth_request.payload.state
+            label = client_id if self.server.query_client(client_id) else "unknown"
+            metrics.count_oidc_authorization(label, error.error or "error")
+            log_event(log, logging.INFO, "oidc_authorize_refused", client=label, error=error.error)
+            return _no_store(self.server.handle_error_response(oauth_request, error))
+        answer = self.server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+        metrics.count_oidc_authorization(client_id, "code" if _has_code(answer) else "error")
+        return answer
+
+    def _sign_in_first(self, request: PlainOAuth2Request, redirect_uri: str, user: EndUser | None) -> HttpAnswer | None:
+        """The login page when the session cannot answer this request as it is; None when it can."""
+        data = request.payload.data
+        prompts = (data.get("prompt") or "").split()
+        max_age = _max_age(data.get("max_age"), redirect_uri)
+        client = request.client
+        wants_two_factor = ACR_TWO_FACTOR in (data.get("acr_values") or "").split() or client.require_two_factor
+        now = self.server.clock.now()
+        fresh_needed = "login" in prompts or (
+            user is not None and max_age is not None and now - user.auth_time > max_age
+        )
+        weak = user is not None and wants_two_factor and not user.two_factor
+        if user is not None and not fresh_needed and not weak:
+            return None
+        if "none" in prompts:
+            raise LoginRequiredError(redirect_uri=redirect_uri)
+        if weak and not fresh_needed and not user.two_factor_enabled:  # type: ignore[union-attr]
+            raise AccessDeniedError(
+                "this app needs two-factor authentication: turn it on in settings", redirect_uri=redirect_uri
+            )
+        params = [
+            (name, value)
+            for name, value in request.http.query + request.http.form
+            if name not in ("prompt", "max_age", *_CONSENT_FIELDS)
+        ]
+        if fresh_needed or weak:
+            params.append(
+                ("max_age", str(min(max_age if max_age is not None else FRESH_LOGIN_SECONDS, FRESH_LOGIN_SECONDS)))
+            )
+        return_to = f"{self.issuer}{AUTHORIZE_PATH}?{urlencode(params)}"
+        return HttpAnswer(302, "", (("Location", f"{self._login_url}?{urlencode({'rd': return_to})}"), *NO_STORE))
+
+    def _consent_token(self, user: EndUser, client_id: str, scope: str) -> str:
+        return keyed_digest(self._secret, "oidc-consent", str(user.session_id), client_id, scope)
+
+    def _consent(self, request: PlainOAuth2Request, client: object, user: EndUser) -> HttpAnswer | None:
+        """None when the client may proceed (first-party, or consented before for these scopes); else the page, or
+        the recorded answer of a posted one."""
+        client_id = request.payload.client_id
+        scope = request.scope or ""
+        if getattr(client, "first_party", False) or self._consents.covers(user.user_id, client_id, scope):
+            return None
+        form = request.form
+        posted = request.method == "POST" and form.get("consent") in ("allow", "deny")
+        token = self._consent_token(user, client_id, scope)
+        if posted and digests_equal(form.get("consent_token", ""), token):
+            if form["consent"] == "deny":
+                raise AccessDeniedError(redirect_uri=request.payload.redirect_uri)
+            self._consents.grant(user.user_id, client_id, scope)
+            return None
+        return self._consent_page(request, getattr(client, "name", client_id), scope, token)
+
+    def _consent_page(self, request: PlainOAuth2Request, client_name: str, scope: str, token: str) -> HttpAnswer:
+        receives = ["who you are (an identifier that never changes)"]
+        if "email" in scope.split():
+            receives.append("your email address")
+        if "offline_access" in scope.split():
+            receives.append("access while you are away, until you sign out or disconnect it")
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+            for name, value in request.http.query + request.http.form
+            if name not in _CONSENT_FIELDS
+        )
+        items = "".join(f"<li>{html.escape(item)}</li>" for item in receives)
+        name = html.escape(client_name)
+        body = (
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Allow {name}?</title></head><body>'
+            f"<main><h1>Sign in to {name} with {html.escape(self._app_name)}</h1><p>{name} will receive:</p>"
+            f'<ul>{items}</ul><form method="post" action="{html.escape(self.issuer + AUTHORIZE_PATH)}">{hidden}'
+            f'<input type="hidden" name="consent_token" value="{token}">'
+            '<button type="submit" name="consent" value="allow">Allow</button> '
+            '<button type="submit" name="consent" value="deny">Deny</button></form></main></body></html>'
+        )
+        headers = (("Content-Type", "text/html; charset=utf-8"), ("X-Frame-Options", "DENY"), *NO_STORE)
+        return HttpAnswer(200, body, headers)
+
+
+def _max_age(value: str | None, redirect_uri: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidRequestError("'max_age' must be a number of seconds", redirect_uri=redirect_uri)
+    return int(value)
+
+
+def _has_code(answer: HttpAnswer) -> bool:
+    location = answer.location or ""
+    return answer.status == 302 and "code=" in urlsplit(location).query
+
+
+def _no_store(answer: HttpAnswer) -> HttpAnswer:
+    names = {name.lower() for name, _ in answer.headers}
+    extra = tuple(pair for pair in NO_STORE if pair[0].lower() not in names)
+    return HttpAnswer(answer.status, answer.body, answer.headers + extra)
