@@ -14,7 +14,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: setup run run-prod stack frontend admin test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+.PHONY: setup run run-prod stack frontend admin oidc-client oidc-rotate-keys test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -61,6 +61,17 @@ frontend: $(VENV)/.installed .tools/node_modules/.bin/bun
 ## exist; it can open /admin once 2FA is on)
 admin: $(VENV)/.installed
 	python -m sms2fa_app.backend.admin.cli grant-admin "$(EMAIL)"
+
+## An OpenID client (docs/openid-provider.md): make oidc-client NAME=Grafana REDIRECT_URIS="https://a/cb https://b/cb"
+## [PUBLIC=1] [TWO_FACTOR=1] [FIRST_PARTY=1]; prints client_id= and, once, client_secret=
+oidc-client: $(VENV)/.installed
+	python -m sms2fa_app.backend.admin.oidc_clients register --name "$(NAME)" --redirect-uris "$(REDIRECT_URIS)" \
+		$(if $(filter 1 yes true,$(PUBLIC)),--public) $(if $(filter 1 yes true,$(TWO_FACTOR)),--two-factor) \
+		$(if $(filter 1 yes true,$(FIRST_PARTY)),--first-party)
+
+## A new ID-token signing key; the old one stays published until the ID tokens it signed have expired
+oidc-rotate-keys: $(VENV)/.installed
+	python -m sms2fa_app.backend.admin.oidc_clients rotate-keys
 
 ## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium), the stack
 test: setup
