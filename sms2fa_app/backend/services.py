@@ -250,7 +250,7 @@ def build_services(
             redis_client=redis_client,
         ),
         housekeeping=housekeeping,
-        oidc=build_oidc(settings, clock, database, redis_client, sessions),
+        oidc=build_oidc(settings, clock, database, redis_client, sessions, activity=activity),
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )

@@ -78,7 +78,13 @@ def provider(tmp_path, postgres_database: Database, real_redis: redis.Redis) -> 
     try:
         with AsgiServer(api_app()) as server:
             services.oidc = build_oidc(
-                services.settings, clock, postgres_database, real_redis, services.sessions, issuer=server.url
+                services.settings,
+                clock,
+                postgres_database,
+                real_redis,
+                services.sessions,
+                issuer=server.url,
+                activity=services.activity,
             )
             yield Provider(services, server, clock)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -26,6 +27,7 @@ from sms2fa_app.backend.oidc.consents import Consents
 from sms2fa_app.backend.oidc.keys import ALGORITHM
 from sms2fa_app.backend.oidc.requests import HttpAnswer, HttpRequest, PlainOAuth2Request
 from sms2fa_app.backend.oidc.server import OidcServer
+from sms2fa_app.backend.vocabulary import EventKind
 
 log = logging.getLogger("sms2fa.oidc")
 
@@ -43,6 +45,15 @@ _CONSENT_FIELDS = ("consent", "consent_token")
 
 
 @dataclass(frozen=True)
+class ConnectedApp:
+    """An app holding live tokens of the user."""
+
+    name: str
+    client_id: str
+    last_signed_in_at: float
+
+
+@dataclass(frozen=True)
 class EndSessionOutcome:
     """The answer to an RP-initiated logout, and whether the login session ended (the cookie goes too)."""
 
@@ -53,9 +64,19 @@ class EndSessionOutcome:
 class OpenIdProvider:
     """The endpoints' use cases over Authlib's server."""
 
-    def __init__(self, server: OidcServer, consents: Consents, login_url: str, secret_key: str, app_name: str):
+    def __init__(
+        self,
+        server: OidcServer,
+        consents: Consents,
+        login_url: str,
+        secret_key: str,
+        app_name: str,
+        record: Callable[[int, EventKind, str], None] = lambda _user, _kind, _detail: None,
+    ):
+        """`record(user_id, kind, detail)` appends to the user's security activity."""
         self.server = server
         self._consents = consents
+        self._record = record
         self._login_url = login_url
         self._secret = secret_key
         self._app_name = app_name
@@ -155,8 +176,26 @@ class OpenIdProvider:
             log_event(log, logging.INFO, "oidc_authorize_refused", client=label, error=error.error)
             return _no_store(self.server.handle_error_response(oauth_request, error))
         answer = self.server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
-        metrics.count_oidc_authorization(client_id, "code" if _has_code(answer) else "error")
+        issued = _has_code(answer)
+        metrics.count_oidc_authorization(client_id, "code" if issued else "error")
+        if issued:
+            self._record(user.user_id, EventKind.SIGNED_IN_TO_APP, grant.request.client.name)
         return answer
+
+    def connected_apps(self, user_id: int) -> list[ConnectedApp]:
+        """The clients holding live tokens of the user, by name (settings' "Connected apps")."""
+        apps = self.server.tokens.connected_apps(user_id)
+        return [
+            ConnectedApp(self.server.clients.name_of(app.client_id), app.client_id, app.last_issued_at) for app in apps
+        ]
+
+    def disconnect(self, user_id: int, client_id: str) -> bool:
+        """Revoke everything a client holds for the user and forget the consent; False when it held nothing."""
+        revoked = self.server.tokens.revoke_for_client(user_id, client_id)
+        self._consents.forget(user_id, client_id)
+        if revoked:
+            self._record(user_id, EventKind.APP_DISCONNECTED, self.server.clients.name_of(client_id))
+        return revoked > 0
 
     def _sign_in_first(self, request: PlainOAuth2Request, redirect_uri: str, user: EndUser | None) -> HttpAnswer | None:
         """The login page when the session cannot answer this request as it is; None when it can."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import redis
 
+from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.identity.sessions import SessionStore
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
@@ -21,6 +22,7 @@ from sms2fa_app.backend.oidc.keys import SigningKeys
 from sms2fa_app.backend.oidc.provider import OpenIdProvider
 from sms2fa_app.backend.oidc.server import ID_TOKEN_SECONDS, OidcServer
 from sms2fa_app.backend.oidc.tokens import TokenStore
+from sms2fa_app.backend.vocabulary import EventKind
 from sms2fa_app.config import Settings
 
 DEVELOPMENT_ISSUER = "http://localhost:8000"
@@ -39,6 +41,7 @@ def build_oidc(
     redis_client: redis.Redis,
     sessions: SessionStore,
     issuer: str | None = None,
+    activity: Activity | None = None,
 ) -> OpenIdProvider:
     """The provider over the app's database, Redis and login sessions (`issuer`: tests serve it elsewhere)."""
     server = OidcServer(
@@ -51,4 +54,11 @@ def build_oidc(
         users=EndUsers(database, sessions),
     )
     login_url = settings.base_url.rstrip("/") + "/login"
-    return OpenIdProvider(server, Consents(database, clock), login_url, settings.secret_key, settings.app_name)
+
+    def record(user_id: int, kind: EventKind, detail: str) -> None:
+        if activity is not None:
+            with database.session() as tx:
+                activity.record(tx, user_id, kind, detail)
+
+    consents = Consents(database, clock)
+    return OpenIdProvider(server, consents, login_url, settings.secret_key, settings.app_name, record)
