@@ -104,6 +104,7 @@ lint: $(VENV)/.installed
 ## The OTP service against raw Redis, then the whole login through the websocket under load (a few minutes)
 bench: setup
 	python bench/otp_bench.py
+	python bench/oidc_bench.py
 	python bench/load.py
 
 ## Re-pin requirements*.txt (with hashes, from PyPI only) after editing requirements*.in

@@ -56,23 +56,22 @@ class SigningKeys:
     def signing_key(self) -> RSAKey:
         """The key to sign with now (made when there is none yet)."""
         now = self._clock.now()
-        with self._lock:
+        with self._lock:  # one reader at a time in this process: concurrent first tokens make one key, not several
             if self._cached is not None and now - self._cached[0] < SIGNING_CACHE_SECONDS:
                 return self._cached[1]
-        with self._db.session() as db:
-            record = db.exec(
-                select(OidcSigningKey)
-                .where(col(OidcSigningKey.retired_at).is_(None))
-                .order_by(col(OidcSigningKey.id).desc())
-            ).first()
-            if record is None:  # first start: two workers may both make one; both are published, the newest signs
-                record = self._new_record()
-                db.add(record)
-                log_event(log, logging.INFO, "oidc_signing_key_created", kid=record.kid)
-            key = self._decrypt(record)
-        with self._lock:
+            with self._db.session() as db:
+                record = db.exec(
+                    select(OidcSigningKey)
+                    .where(col(OidcSigningKey.retired_at).is_(None))
+                    .order_by(col(OidcSigningKey.id).desc())
+                ).first()
+                if record is None:  # first start: two workers may each make one; both are published, the newest signs
+                    record = self._new_record()
+                    db.add(record)
+                    log_event(log, logging.INFO, "oidc_signing_key_created", kid=record.kid)
+                key = self._decrypt(record)
             self._cached = (now, key)
-        return key
+            return key
 
     def rotate(self) -> str:
         """Make a new signing key and retire the others (still published for a while); returns the new kid."""
