@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
+from sms2fa_app.backend.admin.oidc_clients import OidcClientAdmin
 from sms2fa_app.backend.admin.wiring import AdminServices, build_admin
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
@@ -207,6 +208,7 @@ def build_services(
             settings.password_resets_per_hour_per_ip,
         ),
     )
+    oidc = build_oidc(settings, clock, database, redis_client, sessions, activity=activity)
     return Services(
         settings,
         clock,
@@ -248,9 +250,10 @@ def build_services(
             factors=second_factors,
             deliveries=deliveries,
             redis_client=redis_client,
+            apps=OidcClientAdmin(database, clock, oidc.server.clients, oidc.server.keys),
         ),
         housekeeping=housekeeping,
-        oidc=build_oidc(settings, clock, database, redis_client, sessions, activity=activity),
+        oidc=oidc,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
     )
