@@ -35,6 +35,10 @@ from sms2fa_app.backend.oidc.requests import HttpAnswer, HttpRequest, PlainOAuth
 from sms2fa_app.backend.oidc.tokens import IssuedToken, TokenStore
 
 log = logging.getLogger("sms2fa.oidc")
+# Authlib logs what it issues at DEBUG ("Issue token %r to %r": the access, refresh and ID tokens): never let that
+# level through, whatever the root logger says (logs never carry a code, a secret or a token).
+AUTHLIB_LOG_LEVEL = logging.INFO
+logging.getLogger("authlib").setLevel(AUTHLIB_LOG_LEVEL)
 
 ACCESS_TOKEN_SECONDS = 300
 ID_TOKEN_SECONDS = 300

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.oauth2.rfc6749 import TokenMixin
-from sqlmodel import col, select, update
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.infra.db import Database
-from sms2fa_app.backend.models import OidcToken
+from sms2fa_app.backend.models import LoginSession, OidcToken
+
+REVOKED_KEPT_SECONDS = 86_400  # a revoked row is kept a day (a replay of its tokens finds it revoked)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,18 @@ class TokenStore:
                 .values(revoked_at=self._clock.now())
             )
             return done.rowcount or 0
+
+    @staticmethod
+    def purge_dead(tx: Session, now: float) -> int:
+        """Delete, in the caller's transaction, the rows that can never work again: their login session is gone, or
+        their access token expired without a refresh token, or they were revoked a day ago. A used refresh token's
+        row stays while its session lives: presenting it again must still find and revoke its family."""
+        dead = or_(
+            ~col(OidcToken.session_id).in_(select(LoginSession.id)),
+            and_(col(OidcToken.refresh_digest).is_(None), col(OidcToken.access_expires_at) < now),
+            col(OidcToken.revoked_at) < now - REVOKED_KEPT_SECONDS,
+        )
+        return tx.exec(delete(OidcToken).where(dead)).rowcount or 0
 
     def connected_apps(self, user_id: int) -> list[ConnectedApp]:
         """The clients holding unrevoked tokens of a user, most recent first."""

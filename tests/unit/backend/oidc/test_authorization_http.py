@@ -3,8 +3,10 @@ The independent relying party (openid-client under node) runs the same flow in t
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from starlette.testclient import TestClient
@@ -170,3 +172,30 @@ def test_step_up_sends_a_password_only_session_back_to_sign_in(services: Service
     assert answer.status_code == 302 and answer.headers["location"].startswith("http://localhost:3000/login?rd=")
     none = http.get("/oauth2/authorize", params={**params, "prompt": "none"}, follow_redirects=False)
     assert redirect_params(none)["error"] == "login_required"
+
+
+def test_housekeeping_purges_tokens_that_can_never_work_again(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    pkce = Pkce.new()
+    with_refresh = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()
+    pkce = Pkce.new()
+    code = code_for(browser.http, rp, pkce, scope="openid")
+    rp.exchange(browser.http, code, pkce.verifier)  # no refresh token: dead once its access token expires
+    clock.advance(301)
+    assert services.housekeeping.purge_expired(clock.now()).oidc_tokens == 1
+    assert rp.refresh(browser.http, with_refresh["refresh_token"]).status_code == 200
+    services.sessions.end(browser.session_token)
+    assert services.housekeeping.purge_expired(clock.now()).oidc_tokens == 2  # the session went: both its rows
+
+
+def test_no_token_or_code_reaches_the_logs_even_at_debug(
+    browser: Browser, rp: RelyingParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    pkce = Pkce.new()
+    with caplog.at_level(logging.DEBUG):  # the root logger and its handlers at DEBUG, as a developer might set it
+        code = code_for(browser.http, rp, pkce)
+        body = rp.exchange(browser.http, code, pkce.verifier).json()
+        rp.refresh(browser.http, body["refresh_token"])
+    for secret in (code, body["access_token"], body["refresh_token"], body["id_token"], rp.client_secret or ""):
+        assert secret not in caplog.text
