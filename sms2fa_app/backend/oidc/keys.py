@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from cryptography.fernet import InvalidToken
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import or_
 from sqlmodel import col, select, update
@@ -42,8 +43,13 @@ class SigningKeys:
         self._lock = threading.Lock()
         self._cached: tuple[float, RSAKey] | None = None
 
-    def _decrypt(self, record: OidcSigningKey) -> RSAKey:
-        pem = self._fernet.decrypt(record.private_key_encrypted.encode())
+    def _decrypt(self, record: OidcSigningKey) -> RSAKey | None:
+        """The key, or None when SECRET_KEY changed since it was stored (it can no longer sign or be published)."""
+        try:
+            pem = self._fernet.decrypt(record.private_key_encrypted.encode())
+        except InvalidToken:
+            log_event(log, logging.WARNING, "oidc_signing_key_unreadable", kid=record.kid)
+            return None
         return RSAKey.import_key(pem, {"kid": record.kid, "alg": record.alg, "use": "sig"})
 
     def _new_record(self) -> OidcSigningKey:
@@ -65,11 +71,16 @@ class SigningKeys:
                     .where(col(OidcSigningKey.retired_at).is_(None))
                     .order_by(col(OidcSigningKey.id).desc())
                 ).first()
-                if record is None:  # first start: two workers may each make one; both are published, the newest signs
+                key = None if record is None else self._decrypt(record)
+                if record is not None and key is None:  # SECRET_KEY changed: retire it for good, make a new one
+                    record.retired_at = 0.0
+                    db.add(record)
+                if key is None:  # first start: two workers may each make one; both are published, the newest signs
                     record = self._new_record()
                     db.add(record)
                     log_event(log, logging.INFO, "oidc_signing_key_created", kid=record.kid)
-                key = self._decrypt(record)
+                    key = self._decrypt(record)
+                assert key is not None
             self._cached = (now, key)
             return key
 
@@ -98,7 +109,7 @@ class SigningKeys:
                 .where(or_(col(OidcSigningKey.retired_at).is_(None), col(OidcSigningKey.retired_at) > since))
                 .order_by(col(OidcSigningKey.id).desc())
             ).all()
-            return KeySet([self._decrypt(record) for record in records])
+            return KeySet([key for key in map(self._decrypt, records) if key is not None])
 
     def jwks(self) -> dict[str, object]:
         """The JWKS document (public parts only)."""

@@ -31,7 +31,9 @@ def test_a_third_party_client_asks_once(services: Services, browser: Browser) ->
     assert page.status_code == 200 and "Forum" in page.text and "your email address" in page.text
     form = _consent_form(page.text)
     assert form["state"] == params["state"] and form["consent_token"]
-    forged = browser.http.post("/oauth2/authorize", data={**form, "consent": "allow", "consent_token": "x" * 64})
+    forged = browser.http.post(
+        "/oauth2/authorize", data={**form, "consent": "allow", "consent_token": "x" * 64}, follow_redirects=False
+    )
     assert forged.status_code == 200 and "code=" not in forged.headers.get("location", "")  # the page again
     allowed = browser.http.post("/oauth2/authorize", data={**form, "consent": "allow"}, follow_redirects=False)
     assert "code" in redirect_params(allowed)
