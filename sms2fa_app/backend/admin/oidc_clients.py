@@ -17,13 +17,13 @@ import logging
 import sys
 
 from sms2fa_app.backend.admin.audit import Action, record_action
+from sms2fa_app.backend.admin.cli import configured
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
-from sms2fa_app.backend.infra.db import Database, make_engine
+from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.oidc.clients import ClientError, ClientRegistry, ClientSummary, RegisteredClient
 from sms2fa_app.backend.oidc.keys import SigningKeys
 from sms2fa_app.backend.oidc.wiring import KEY_PUBLISHED_AFTER_RETIREMENT_SECONDS
-from sms2fa_app.config import ConfigError, get_settings
 
 log = logging.getLogger("sms2fa.admin")
 
@@ -96,12 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list", help="list the clients")
     commands.add_parser("rotate-keys", help="make a new ID-token signing key")
     arguments = parser.parse_args(argv)
-    try:
-        settings = get_settings()
-    except ConfigError as error:
-        print(f"sms2fa: configuration error: {error}", file=sys.stderr)
+    found = configured()
+    if found is None:
         return 2
-    database, clock = Database(make_engine(settings.database_url)), SystemClock()
+    settings, database = found
+    clock = SystemClock()
     keys = SigningKeys(database, clock, settings.secret_key, KEY_PUBLISHED_AFTER_RETIREMENT_SECONDS)
     admin = OidcClientAdmin(database, clock, ClientRegistry(database, clock), keys)
     if arguments.command == "rotate-keys":

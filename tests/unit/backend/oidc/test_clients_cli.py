@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel, select
 
-from sms2fa_app.backend.admin import oidc_clients
+from sms2fa_app.backend.admin import cli, oidc_clients
 from sms2fa_app.backend.admin.audit import Action
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.models import AdminAction, OidcClient
@@ -19,7 +19,7 @@ from tests.conftest import make_settings
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     settings = make_settings(tmp_path, DATABASE_URL=url)
-    monkeypatch.setattr(oidc_clients, "get_settings", lambda: settings)
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
     database = Database(make_engine(url))
     SQLModel.metadata.create_all(database.engine)
     return database
