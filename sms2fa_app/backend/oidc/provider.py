@@ -41,6 +41,7 @@ REVOKE_PATH = f"{PREFIX}/revoke"
 END_SESSION_PATH = f"{PREFIX}/end-session"
 FRESH_LOGIN_SECONDS = 300  # prompt=login: a sign-in at most this old counts once the browser comes back
 NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+LOGIN_MARK = "sms2fa_renew"  # the auth_time of a session sent to sign in again (see _sign_in_first)
 _CONSENT_FIELDS = ("consent", "consent_token")
 
 
@@ -198,7 +199,12 @@ class OpenIdProvider:
         return revoked > 0
 
     def _sign_in_first(self, request: PlainOAuth2Request, redirect_uri: str, user: EndUser | None) -> HttpAnswer | None:
-        """The login page when the session cannot answer this request as it is; None when it can."""
+        """The login page when the session cannot answer this request as it is; None when it can.
+
+        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (the session's auth_time) back
+        here: if that sign-in was not renewed meanwhile (a login page that forwards a signed-in browser at once),
+        the client gets `login_required` instead of another round. The mark can only turn a detour into that error,
+        so a forged or removed one gains nothing."""
         data = request.payload.data
         prompts = (data.get("prompt") or "").split()
         max_age = _max_age(data.get("max_age"), redirect_uri)
@@ -209,23 +215,35 @@ class OpenIdProvider:
             user is not None and max_age is not None and now - user.auth_time > max_age
         )
         weak = user is not None and wants_two_factor and not user.two_factor
-        if user is not None and not fresh_needed and not weak:
+        if user is None:
+            if "none" in prompts:
+                raise LoginRequiredError(redirect_uri=redirect_uri)
+            return self._to_login(request, fresh=fresh_needed, max_age=max_age, mark=None)
+        signed_in_at = repr(user.assurance.auth_time)
+        if data.get(LOGIN_MARK) == signed_in_at:  # sent to sign in again, and came back without doing it
+            raise LoginRequiredError(redirect_uri=redirect_uri)
+        if not fresh_needed and not weak:
             return None
         if "none" in prompts:
             raise LoginRequiredError(redirect_uri=redirect_uri)
-        if weak and not fresh_needed and not user.two_factor_enabled:  # type: ignore[union-attr]
+        if weak and not fresh_needed and not user.two_factor_enabled:
             raise AccessDeniedError(
                 "this app needs two-factor authentication: turn it on in settings", redirect_uri=redirect_uri
             )
-        params = [
-            (name, value)
-            for name, value in request.http.query + request.http.form
-            if name not in ("prompt", "max_age", *_CONSENT_FIELDS)
-        ]
-        if fresh_needed or weak:
-            params.append(
-                ("max_age", str(min(max_age if max_age is not None else FRESH_LOGIN_SECONDS, FRESH_LOGIN_SECONDS)))
-            )
+        return self._to_login(request, fresh=True, max_age=max_age, mark=signed_in_at)
+
+    def _to_login(
+        self, request: PlainOAuth2Request, *, fresh: bool, max_age: int | None, mark: str | None
+    ) -> HttpAnswer:
+        """The login page, with `rd` bringing the browser back to this request (a fresh sign-in: `max_age` instead
+        of `prompt=login`, which would send it round again)."""
+        dropped = ("prompt", "max_age", LOGIN_MARK, *_CONSENT_FIELDS)
+        params = [(name, value) for name, value in request.http.query + request.http.form if name not in dropped]
+        if fresh:
+            limit = FRESH_LOGIN_SECONDS if max_age is None else min(max_age, FRESH_LOGIN_SECONDS)
+            params.append(("max_age", str(limit)))
+        if mark is not None:
+            params.append((LOGIN_MARK, mark))
         return_to = f"{self.issuer}{AUTHORIZE_PATH}?{urlencode(params)}"
         return HttpAnswer(302, "", (("Location", f"{self._login_url}?{urlencode({'rd': return_to})}"), *NO_STORE))
 

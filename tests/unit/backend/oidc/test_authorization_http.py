@@ -11,6 +11,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from starlette.testclient import TestClient
 
+from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.oidc.claims import ACR_TWO_FACTOR
 from sms2fa_app.backend.services import Services
@@ -199,3 +200,25 @@ def test_no_token_or_code_reaches_the_logs_even_at_debug(
         rp.refresh(browser.http, body["refresh_token"])
     for secret in (code, body["access_token"], body["refresh_token"], body["id_token"], rp.client_secret or ""):
         assert secret not in caplog.text
+
+
+def browser_session_id(services: Services, browser: Browser) -> int:
+    found = services.sessions.resolve(browser.session_token)
+    assert found is not None
+    return found.session_id
+
+
+def test_prompt_login_sends_a_signed_in_browser_to_sign_in_again_once(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    """The way back carries max_age instead of prompt=login; a login page that forwarded the browser without a new
+    sign-in gets the client login_required, not an endless round."""
+    params = rp.authorize_params(Pkce.new(), prompt="login")
+    answer = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
+    back = parse_qs(urlsplit(answer.headers["location"]).query)["rd"][0]
+    assert "prompt" not in parse_qs(urlsplit(back).query) and "max_age" in parse_qs(urlsplit(back).query)
+    again = browser.http.get(back, follow_redirects=False)  # no new sign-in happened
+    assert redirect_params(again)["error"] == "login_required"
+    clock.advance(5)
+    services.sessions.reauthenticate(browser_session_id(services, browser), (Amr.PWD, Amr.SMS))  # signed in again
+    assert "code" in redirect_params(browser.http.get(back, follow_redirects=False))
