@@ -79,7 +79,8 @@ def _authorize(services: Services, request: Request, plain: HttpRequest) -> Http
 def _end_session(services: Services, request: Request, plain: HttpRequest) -> Response:
     policy = cookie_policy(services.settings)
     digest = session_digest(request.headers.get("cookie"), policy)
-    outcome = services.oidc.end_session(plain, lambda: services.sessions.end(digest))
+    user = services.oidc.server.users.from_cookie(digest)
+    outcome = services.oidc.end_session(plain, user, lambda: services.sessions.end(digest))
     cleared = (("Set-Cookie", policy.clear_cookie_header(policy.session_name)),) if outcome.ended else ()
     return _response(outcome.answer, cleared)
 

@@ -138,14 +138,18 @@ class OpenIdProvider:
     def revoke(self, request: HttpRequest) -> HttpAnswer:
         return _no_store(self.server.create_endpoint_response("revocation", request))
 
-    def end_session(self, request: HttpRequest, end_login_session: object) -> EndSessionOutcome:
-        """RP-initiated logout: `end_login_session()` runs only for a request carrying a valid id_token_hint."""
+    def end_session(
+        self, request: HttpRequest, user: EndUser | None, end_login_session: Callable[[], None]
+    ) -> EndSessionOutcome:
+        """RP-initiated logout: `end_login_session()` runs only for a request carrying a valid id_token_hint issued
+        to the browser's own user (someone else's ID token in a link must not sign this browser out)."""
         oauth_request = PlainOAuth2Request(request)
         ended: list[bool] = []
 
-        def end() -> None:
-            end_login_session()  # type: ignore[operator]
-            ended.append(True)
+        def end(claims: dict[str, object]) -> None:
+            if user is not None and claims.get("sub") == str(user.user_id):
+                end_login_session()
+                ended.append(True)
 
         oauth_request.end_login_session = end  # type: ignore[attr-defined]
         try:
@@ -255,7 +259,10 @@ class OpenIdProvider:
         the recorded answer of a posted one."""
         client_id = request.payload.client_id
         scope = request.scope or ""
-        if getattr(client, "first_party", False) or self._consents.covers(user.user_id, client_id, scope):
+        asked = "consent" in (request.payload.data.get("prompt") or "").split()
+        if getattr(client, "first_party", False):
+            return None
+        if not asked and self._consents.covers(user.user_id, client_id, scope):
             return None
         form = request.form
         posted = request.method == "POST" and form.get("consent") in ("allow", "deny")

@@ -218,8 +218,9 @@ class UserInfo(UserInfoEndpoint):
 
 
 class EndSession(EndSessionEndpoint):
-    """RP-initiated logout: with a valid id_token_hint, the login session ends (and with it every token issued
-    under it); without one, nothing ends (a link must not sign anyone out) and the caller shows a page."""
+    """RP-initiated logout: with a valid id_token_hint, the provider ends the browser's login session if the token
+    names its user (and with it every token issued under it); without one, nothing ends (a link must not sign
+    anyone out)."""
 
     server: OidcServer
 
@@ -231,7 +232,7 @@ class EndSession(EndSessionEndpoint):
             return
         end = getattr(end_session_request.request, "end_login_session", None)
         if end is not None:
-            end()
+            end(end_session_request.id_token_claims)
 
 
 class OidcServer(AuthorizationServer):

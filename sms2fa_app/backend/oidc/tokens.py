@@ -189,7 +189,11 @@ class TokenStore:
         with self._db.session() as db:
             rows = db.exec(
                 select(OidcToken.client_id, OidcToken.issued_at)
-                .where(col(OidcToken.user_id) == user_id, col(OidcToken.revoked_at).is_(None))
+                .where(
+                    col(OidcToken.user_id) == user_id,
+                    col(OidcToken.revoked_at).is_(None),
+                    col(OidcToken.session_id).in_(select(LoginSession.id)),  # dead with their session otherwise
+                )
                 .order_by(col(OidcToken.issued_at).desc())
             ).all()
         latest: dict[str, float] = {}

@@ -4,6 +4,7 @@ The independent relying party (openid-client under node) runs the same flow in t
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -222,3 +223,28 @@ def test_prompt_login_sends_a_signed_in_browser_to_sign_in_again_once(
     clock.advance(5)
     services.sessions.reauthenticate(browser_session_id(services, browser), (Amr.PWD, Amr.SMS))  # signed in again
     assert "code" in redirect_params(browser.http.get(back, follow_redirects=False))
+
+
+def test_rp_initiated_logout_ends_only_the_session_its_id_token_names(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    from tests.support.factories import create_user
+    from tests.support.oidc_flow import browser_session
+
+    clock.current = time.time()  # Authlib checks the hint's iat against the real time
+
+    pkce = Pkce.new()
+    mine = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()["id_token"]
+    other = create_user(services, "eve@example.com")
+    assert other.id is not None
+    with TestClient(browser.http.app, base_url="http://localhost:8000") as eve:
+        eve.cookies.set("sms2fa_session", browser_session(services, other.id, (Amr.PWD,)))
+        pkce = Pkce.new()
+        theirs = rp.exchange(eve, code_for(eve, rp, pkce), pkce.verifier).json()["id_token"]
+    answer = browser.http.get("/oauth2/end-session", params={"id_token_hint": theirs}, follow_redirects=False)
+    assert answer.status_code == 302 and services.sessions.resolve(browser.session_token) is not None
+    nothing = browser.http.get("/oauth2/end-session", follow_redirects=False)  # no hint: a link signs nobody out
+    assert nothing.status_code == 302 and services.sessions.resolve(browser.session_token) is not None
+    ended = browser.http.get("/oauth2/end-session", params={"id_token_hint": mine}, follow_redirects=False)
+    assert ended.status_code == 302 and services.sessions.resolve(browser.session_token) is None
+    assert "sms2fa_session=;" in ended.headers["set-cookie"] and "Max-Age=0" in ended.headers["set-cookie"]
