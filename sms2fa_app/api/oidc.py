@@ -22,6 +22,15 @@ from sms2fa_app.backend.oidc.requests import Headers, HttpAnswer, HttpRequest
 from sms2fa_app.backend.services import Services, get_services
 
 UNAVAILABLE = PlainTextResponse("service unavailable\n", status_code=503, headers={"Retry-After": "5"})
+# Discovery, JWKS, token, userinfo and revocation answer scripts of any origin: a public client (an app running in
+# the browser) calls them with fetch. They read no cookie, so no credentials are allowed across origins.
+CORS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
 
 
 async def _plain(request: Request, issuer: str) -> HttpRequest | None:
@@ -54,10 +63,21 @@ def _response(answer: HttpAnswer, extra_headers: tuple[tuple[str, str], ...] = (
     return response
 
 
-def _endpoint(use_case: Callable[[Services, Request, HttpRequest], HttpAnswer | Response]):  # type: ignore[no-untyped-def]
-    """A route running `use_case(services, request, plain_request)` in a worker thread."""
+def _endpoint(  # type: ignore[no-untyped-def]
+    use_case: Callable[[Services, Request, HttpRequest], HttpAnswer | Response], *, cors: bool = False
+):
+    """A route running `use_case(services, request, plain_request)` in a worker thread (`cors`: for scripts of
+    any origin, preflight included)."""
 
     async def handle(request: Request) -> Response:
+        if cors and request.method == "OPTIONS":
+            return Response(status_code=204, headers=PREFLIGHT)
+        response = await answer(request)
+        if cors:
+            response.headers.update(CORS)
+        return response
+
+    async def answer(request: Request) -> Response:
         try:
             services = get_services()
             plain = await _plain(request, services.oidc.issuer)
@@ -91,7 +111,7 @@ async def discovery(_request: Request) -> Response:
         document = get_services().oidc.discovery()
     except ServiceUnavailable:
         return UNAVAILABLE
-    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300", **CORS})
 
 
 async def jwks(_request: Request) -> Response:
@@ -100,7 +120,10 @@ async def jwks(_request: Request) -> Response:
         keys = await run_in_threadpool(lambda: get_services().oidc.jwks())
     except ServiceUnavailable:
         return UNAVAILABLE
-    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60"})
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60", **CORS})
+
+
+PREFLIGHTED = ["POST", "OPTIONS"]
 
 
 def oidc_routes() -> list[Route]:
@@ -109,8 +132,12 @@ def oidc_routes() -> list[Route]:
         Route(paths.DISCOVERY_PATH, discovery, methods=["GET"]),
         Route(paths.JWKS_PATH, jwks, methods=["GET"]),
         Route(paths.AUTHORIZE_PATH, _endpoint(_authorize), methods=["GET", "POST"]),
-        Route(paths.TOKEN_PATH, _endpoint(lambda s, _r, plain: s.oidc.token(plain)), methods=["POST"]),
-        Route(paths.USERINFO_PATH, _endpoint(lambda s, _r, plain: s.oidc.userinfo(plain)), methods=["GET", "POST"]),
-        Route(paths.REVOKE_PATH, _endpoint(lambda s, _r, plain: s.oidc.revoke(plain)), methods=["POST"]),
+        Route(paths.TOKEN_PATH, _endpoint(lambda s, _r, plain: s.oidc.token(plain), cors=True), methods=PREFLIGHTED),
+        Route(
+            paths.USERINFO_PATH,
+            _endpoint(lambda s, _r, plain: s.oidc.userinfo(plain), cors=True),
+            methods=["GET", *PREFLIGHTED],
+        ),
+        Route(paths.REVOKE_PATH, _endpoint(lambda s, _r, plain: s.oidc.revoke(plain), cors=True), methods=PREFLIGHTED),
         Route(paths.END_SESSION_PATH, _endpoint(_end_session), methods=["GET", "POST"]),
     ]

@@ -248,3 +248,18 @@ def test_rp_initiated_logout_ends_only_the_session_its_id_token_names(
     ended = browser.http.get("/oauth2/end-session", params={"id_token_hint": mine}, follow_redirects=False)
     assert ended.status_code == 302 and services.sessions.resolve(browser.session_token) is None
     assert "sms2fa_session=;" in ended.headers["set-cookie"] and "Max-Age=0" in ended.headers["set-cookie"]
+
+
+def test_scripts_of_any_origin_may_call_the_token_endpoints_without_credentials(
+    browser: Browser, rp: RelyingParty
+) -> None:
+    """A public client runs in the browser: its fetch of token, userinfo and revocation needs CORS (no cookies)."""
+    preflight = browser.http.options("/oauth2/userinfo", headers={"Origin": "https://spa.example"})
+    assert preflight.status_code == 204 and "Authorization" in preflight.headers["access-control-allow-headers"]
+    pkce = Pkce.new()
+    answer = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier)
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in answer.headers
+    assert browser.http.get("/.well-known/openid-configuration").headers["access-control-allow-origin"] == "*"
+    authorize = browser.http.get("/oauth2/authorize", params=rp.authorize_params(Pkce.new()), follow_redirects=False)
+    assert "access-control-allow-origin" not in authorize.headers  # navigations only
