@@ -21,7 +21,12 @@ from sms2fa_app.backend.oidc import provider as paths
 from sms2fa_app.backend.oidc.requests import Headers, HttpAnswer, HttpRequest
 from sms2fa_app.backend.services import Services, get_services
 
-UNAVAILABLE = PlainTextResponse("service unavailable\n", status_code=503, headers={"Retry-After": "5"})
+
+def _unavailable() -> Response:
+    """503 while the database or Redis does not answer (a new object each time: CORS headers are added to it)."""
+    return PlainTextResponse("service unavailable\n", status_code=503, headers={"Retry-After": "5"})
+
+
 # Discovery, JWKS, token, userinfo and revocation answer scripts of any origin: a public client (an app running in
 # the browser) calls them with fetch. They read no cookie, so no credentials are allowed across origins.
 CORS = {"Access-Control-Allow-Origin": "*"}
@@ -85,7 +90,7 @@ def _endpoint(  # type: ignore[no-untyped-def]
                 return PlainTextResponse("bad request\n", status_code=400)
             answer = await run_in_threadpool(use_case, services, request, plain)
         except ServiceUnavailable:
-            return UNAVAILABLE
+            return _unavailable()
         return answer if isinstance(answer, Response) else _response(answer)
 
     return handle
@@ -110,7 +115,7 @@ async def discovery(_request: Request) -> Response:
     try:
         document = get_services().oidc.discovery()
     except ServiceUnavailable:
-        return UNAVAILABLE
+        return _unavailable()
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=300", **CORS})
 
 
@@ -119,7 +124,7 @@ async def jwks(_request: Request) -> Response:
     try:
         keys = await run_in_threadpool(lambda: get_services().oidc.jwks())
     except ServiceUnavailable:
-        return UNAVAILABLE
+        return _unavailable()
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=60", **CORS})
 
 

@@ -263,3 +263,15 @@ def test_scripts_of_any_origin_may_call_the_token_endpoints_without_credentials(
     assert browser.http.get("/.well-known/openid-configuration").headers["access-control-allow-origin"] == "*"
     authorize = browser.http.get("/oauth2/authorize", params=rp.authorize_params(Pkce.new()), follow_redirects=False)
     assert "access-control-allow-origin" not in authorize.headers  # navigations only
+
+
+def test_redis_down_answers_503_and_issues_nothing(services: Services, browser: Browser, rp: RelyingParty) -> None:
+    import redis
+
+    from tests.unit.test_api import closed_port
+
+    services.oidc.server.codes._redis = redis.Redis(port=closed_port(), socket_connect_timeout=0.2)
+    answer = browser.http.get("/oauth2/authorize", params=rp.authorize_params(Pkce.new()), follow_redirects=False)
+    assert answer.status_code == 503 and "location" not in answer.headers
+    token = browser.http.post("/oauth2/token", data={"grant_type": "authorization_code", "code": "x" * 48})
+    assert token.status_code in (401, 503)  # the client is checked first (SQL), then the code (Redis)
