@@ -295,7 +295,15 @@ class OpenIdProvider:
             '<button type="submit" name="consent" value="allow">Allow</button> '
             '<button type="submit" name="consent" value="deny">Deny</button></form></main></body></html>'
         )
-        headers = (("Content-Type", "text/html; charset=utf-8"), ("X-Frame-Options", "DENY"), *NO_STORE)
+        # No script, style or frame: the page is a form. (form-action is left open: browsers apply it to the
+        # redirect to the client that follows the post.)
+        policy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+        headers = (
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Security-Policy", policy),
+            ("X-Frame-Options", "DENY"),
+            *NO_STORE,
+        )
         return HttpAnswer(200, body, headers)
 
 

@@ -29,6 +29,7 @@ def test_a_third_party_client_asks_once(services: Services, browser: Browser) ->
     params = rp.authorize_params(Pkce.new())
     page = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
     assert page.status_code == 200 and "Forum" in page.text and "your email address" in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     form = _consent_form(page.text)
     assert form["state"] == params["state"] and form["consent_token"]
     forged = browser.http.post(
