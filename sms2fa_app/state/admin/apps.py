@@ -37,11 +37,7 @@ class AdminAppsState(ErrorId, NoticeId, AdminState):
 
     async def load(self):
         """on_load: sign-in and admin checks, then the clients."""
-        self.reset()
-        redirect, admitted = await self._admin_page()
-        if admitted is not None:
-            await self._list()
-        return redirect
+        return await self._fresh_admin_page(self._list)
 
     async def _list(self) -> None:
         self.clients = [_row(client) for client in await run_backend(self._services().admin.apps.clients)]
