@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from sms2fa_app.api.forms import bounded_form
 from sms2fa_app.backend.identity.session_cookie import cookie_policy, session_digest
+from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.oidc import provider as paths
 from sms2fa_app.backend.oidc.requests import Headers, HttpAnswer, HttpRequest
@@ -96,9 +97,20 @@ def _endpoint(  # type: ignore[no-untyped-def]
     return handle
 
 
+def _client_info(request: Request, trusted_hops: int) -> ClientInfo:
+    """The browser, for its activity line: the address TRUSTED_PROXY_HOPS proxies back in X-Forwarded-For (the
+    peer's own address without proxies), and its user agent."""
+    address = request.client.host if request.client else ""
+    if trusted_hops > 0:
+        chain = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+        address = chain[-trusted_hops] if len(chain) >= trusted_hops else address
+    return ClientInfo(address, request.headers.get("user-agent", "")[:255])
+
+
 def _authorize(services: Services, request: Request, plain: HttpRequest) -> HttpAnswer:
     digest = session_digest(request.headers.get("cookie"), cookie_policy(services.settings))
-    return services.oidc.authorize(plain, services.oidc.server.users.from_cookie(digest))
+    with acting_client(_client_info(request, services.settings.trusted_proxy_hops or 0)):
+        return services.oidc.authorize(plain, services.oidc.server.users.from_cookie(digest))
 
 
 def _end_session(services: Services, request: Request, plain: HttpRequest) -> Response:

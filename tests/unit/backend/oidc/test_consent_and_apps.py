@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.services import Services
 from sms2fa_app.backend.vocabulary import EventKind
+from tests.support.factories import CHROME
 from tests.support.oidc_flow import CALLBACK, Pkce, RelyingParty, code_for, redirect_params
 from tests.unit.backend.oidc.conftest import Browser
 
@@ -54,6 +55,7 @@ def test_disconnect_revokes_the_apps_tokens_and_asks_again(
     services: Services, browser: Browser, rp: RelyingParty
 ) -> None:
     pkce = Pkce.new()
+    browser.http.headers["User-Agent"] = CHROME
     tokens = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()
     apps = services.oidc.connected_apps(browser.user_id)
     assert [(app.name, app.client_id) for app in apps] == [("Wiki", rp.client_id)]
@@ -61,8 +63,11 @@ def test_disconnect_revokes_the_apps_tokens_and_asks_again(
     assert services.oidc.connected_apps(browser.user_id) == []
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert browser.http.get("/oauth2/userinfo", headers=bearer).status_code == 401
-    kinds = [(entry.kind, entry.detail) for entry in services.activity.recent(browser.user_id)]
+    entries = services.activity.recent(browser.user_id)
+    kinds = [(entry.kind, entry.detail) for entry in entries]
     assert (EventKind.SIGNED_IN_TO_APP, "Wiki") in kinds and (EventKind.APP_DISCONNECTED, "Wiki") in kinds
+    signed_in = next(entry for entry in entries if entry.kind is EventKind.SIGNED_IN_TO_APP)
+    assert signed_in.browser.startswith("Chrome")  # the browser that came to the authorization endpoint
 
 
 def test_authorizations_are_counted_by_client_and_outcome(http: TestClient, browser: Browser, rp: RelyingParty) -> None:
