@@ -15,7 +15,7 @@ from sms2fa_app.backend.infra.crypto import digests_equal, new_token, token_dige
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import OidcClient
 
-SCOPES = ("openid", "email", "offline_access")
+SCOPES = ("openid", "email", "profile", "offline_access")  # profile: accepted (apps ask for it), releases nothing more
 MAX_NAME_LENGTH = 64
 
 

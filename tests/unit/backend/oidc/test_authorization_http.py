@@ -275,3 +275,11 @@ def test_redis_down_answers_503_and_issues_nothing(services: Services, browser: 
     assert answer.status_code == 503 and "location" not in answer.headers
     token = browser.http.post("/oauth2/token", data={"grant_type": "authorization_code", "code": "x" * 48})
     assert token.status_code in (401, 503)  # the client is checked first (SQL), then the code (Redis)
+
+
+def test_the_usual_scopes_are_accepted_and_unknown_ones_refused(browser: Browser, rp: RelyingParty) -> None:
+    """Grafana and reflex-enterprise ask for "openid profile email"; anything unknown is invalid_scope."""
+    assert code_for(browser.http, rp, Pkce.new(), scope="openid profile email")
+    params = rp.authorize_params(Pkce.new(), scope="openid admin")
+    answer = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
+    assert redirect_params(answer)["error"] == "invalid_scope"
