@@ -78,3 +78,22 @@ def test_authorizations_are_counted_by_client_and_outcome(http: TestClient, brow
     code_for(browser.http, rp, Pkce.new())
     browser.http.get("/oauth2/authorize", params={**rp.authorize_params(Pkce.new()), "client_id": "nobody"})
     assert count(rp.client_id, "code") == codes + 1 and count("unknown", "invalid_client") == unknown + 1
+
+
+def test_deleting_the_account_takes_its_tokens_and_consents(services: Services, browser: Browser) -> None:
+    from sqlmodel import select
+
+    from sms2fa_app.backend.identity.deletion import delete_account_rows
+    from sms2fa_app.backend.models import OidcConsent, OidcToken
+
+    rp = _third_party(services)
+    page = browser.http.get("/oauth2/authorize", params=rp.authorize_params(Pkce.new()), follow_redirects=False)
+    browser.http.post(
+        "/oauth2/authorize", data={**_consent_form(page.text), "consent": "allow"}, follow_redirects=False
+    )
+    pkce = Pkce.new()
+    assert rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).status_code == 200
+    with services.database.session() as tx:
+        delete_account_rows(tx, browser.user_id)  # foreign keys: the rows must go first
+    with services.database.session() as db:
+        assert db.exec(select(OidcToken)).all() == [] and db.exec(select(OidcConsent)).all() == []
