@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
-from authlib.oidc.core.errors import LoginRequiredError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from sms2fa_app.backend.infra import metrics
@@ -259,11 +259,13 @@ class OpenIdProvider:
         the recorded answer of a posted one."""
         client_id = request.payload.client_id
         scope = request.scope or ""
-        asked = "consent" in (request.payload.data.get("prompt") or "").split()
+        prompts = (request.payload.data.get("prompt") or "").split()
         if getattr(client, "first_party", False):
             return None
-        if not asked and self._consents.covers(user.user_id, client_id, scope):
+        if "consent" not in prompts and self._consents.covers(user.user_id, client_id, scope):
             return None
+        if "none" in prompts:  # no page may show: the client hears it needs the user's consent
+            raise ConsentRequiredError(redirect_uri=request.payload.redirect_uri)
         form = request.form
         posted = request.method == "POST" and form.get("consent") in ("allow", "deny")
         token = self._consent_token(user, client_id, scope)

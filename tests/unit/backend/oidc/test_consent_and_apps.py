@@ -97,3 +97,11 @@ def test_deleting_the_account_takes_its_tokens_and_consents(services: Services, 
         delete_account_rows(tx, browser.user_id)  # foreign keys: the rows must go first
     with services.database.session() as db:
         assert db.exec(select(OidcToken)).all() == [] and db.exec(select(OidcConsent)).all() == []
+
+
+def test_prompt_none_without_consent_answers_consent_required(services: Services, browser: Browser) -> None:
+    rp = _third_party(services)
+    answer = browser.http.get(
+        "/oauth2/authorize", params=rp.authorize_params(Pkce.new(), prompt="none"), follow_redirects=False
+    )
+    assert redirect_params(answer)["error"] == "consent_required"
