@@ -15,10 +15,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sms2fa_app.api.forms import bounded_form
+from sms2fa_app.api.oidc_consent import consent_page
 from sms2fa_app.backend.identity.session_cookie import cookie_policy, session_digest
 from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.oidc import provider as paths
+from sms2fa_app.backend.oidc.provider import ConsentAsked
 from sms2fa_app.backend.oidc.requests import Headers, HttpAnswer, HttpRequest
 from sms2fa_app.backend.services import Services, get_services
 
@@ -107,10 +109,11 @@ def _client_info(request: Request, trusted_hops: int) -> ClientInfo:
     return ClientInfo(address, request.headers.get("user-agent", "")[:255])
 
 
-def _authorize(services: Services, request: Request, plain: HttpRequest) -> HttpAnswer:
+def _authorize(services: Services, request: Request, plain: HttpRequest) -> HttpAnswer | Response:
     digest = session_digest(request.headers.get("cookie"), cookie_policy(services.settings))
     with acting_client(_client_info(request, services.settings.trusted_proxy_hops or 0)):
-        return services.oidc.authorize(plain, services.oidc.server.users.from_cookie(digest))
+        answer = services.oidc.authorize(plain, services.oidc.server.users.from_cookie(digest))
+    return consent_page(answer, services.settings.app_name) if isinstance(answer, ConsentAsked) else answer
 
 
 def _end_session(services: Services, request: Request, plain: HttpRequest) -> Response:

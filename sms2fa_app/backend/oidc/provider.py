@@ -9,7 +9,6 @@ The authorization endpoint sends a browser without a signed-in session (or whose
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +54,17 @@ class ConnectedApp:
 
 
 @dataclass(frozen=True)
+class ConsentAsked:
+    """The consent page to show (the web layer words it): the client, the scopes it asks for, and the form that
+    posts the answer back to the authorization endpoint with the request's own fields and the consent token."""
+
+    client_name: str
+    scopes: tuple[str, ...]
+    action: str
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class EndSessionOutcome:
     """The answer to an RP-initiated logout, and whether the login session ended (the cookie goes too)."""
 
@@ -71,7 +81,6 @@ class OpenIdProvider:
         consents: Consents,
         login_url: str,
         secret_key: str,
-        app_name: str,
         record: Callable[[int, EventKind, str], None] = lambda _user, _kind, _detail: None,
     ):
         """`record(user_id, kind, detail)` appends to the user's security activity."""
@@ -80,7 +89,6 @@ class OpenIdProvider:
         self._record = record
         self._login_url = login_url
         self._secret = secret_key
-        self._app_name = app_name
 
     @property
     def issuer(self) -> str:
@@ -161,7 +169,7 @@ class OpenIdProvider:
             answer = HttpAnswer(302, "", (("Location", self._login_url),))
         return EndSessionOutcome(answer, bool(ended))
 
-    def authorize(self, request: HttpRequest, user: EndUser | None) -> HttpAnswer:
+    def authorize(self, request: HttpRequest, user: EndUser | None) -> HttpAnswer | ConsentAsked:
         """The authorization endpoint: a code for the client, the login page, the consent page, or an error."""
         oauth_request = PlainOAuth2Request(request)
         client_id = oauth_request.payload.client_id or ""
@@ -254,7 +262,7 @@ class OpenIdProvider:
     def _consent_token(self, user: EndUser, client_id: str, scope: str) -> str:
         return keyed_digest(self._secret, "oidc-consent", str(user.session_id), client_id, scope)
 
-    def _consent(self, request: PlainOAuth2Request, client: object, user: EndUser) -> HttpAnswer | None:
+    def _consent(self, request: PlainOAuth2Request, client: object, user: EndUser) -> ConsentAsked | None:
         """None when the client may proceed (first-party, or consented before for these scopes); else the page, or
         the recorded answer of a posted one."""
         client_id = request.payload.client_id
@@ -276,37 +284,16 @@ class OpenIdProvider:
             return None
         return self._consent_page(request, getattr(client, "name", client_id), scope, token)
 
-    def _consent_page(self, request: PlainOAuth2Request, client_name: str, scope: str, token: str) -> HttpAnswer:
-        receives = ["who you are (an identifier that never changes)"]
-        if "email" in scope.split():
-            receives.append("your email address")
-        if "offline_access" in scope.split():
-            receives.append("access while you are away, until you sign out or disconnect it")
-        hidden = "".join(
-            f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
-            for name, value in request.http.query + request.http.form
-            if name not in _CONSENT_FIELDS
+    def _consent_page(self, request: PlainOAuth2Request, client_name: str, scope: str, token: str) -> ConsentAsked:
+        fields = tuple(
+            (name, value) for name, value in request.http.query + request.http.form if name not in _CONSENT_FIELDS
         )
-        items = "".join(f"<li>{html.escape(item)}</li>" for item in receives)
-        name = html.escape(client_name)
-        body = (
-            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Allow {name}?</title></head><body>'
-            f"<main><h1>Sign in to {name} with {html.escape(self._app_name)}</h1><p>{name} will receive:</p>"
-            f'<ul>{items}</ul><form method="post" action="{html.escape(self.issuer + AUTHORIZE_PATH)}">{hidden}'
-            f'<input type="hidden" name="consent_token" value="{token}">'
-            '<button type="submit" name="consent" value="allow">Allow</button> '
-            '<button type="submit" name="consent" value="deny">Deny</button></form></main></body></html>'
+        return ConsentAsked(
+            client_name=client_name,
+            scopes=tuple(scope.split()),
+            action=self.issuer + AUTHORIZE_PATH,
+            fields=(*fields, ("consent_token", token)),
         )
-        # No script, style or frame: the page is a form. (form-action is left open: browsers apply it to the
-        # redirect to the client that follows the post.)
-        policy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-        headers = (
-            ("Content-Type", "text/html; charset=utf-8"),
-            ("Content-Security-Policy", policy),
-            ("X-Frame-Options", "DENY"),
-            *NO_STORE,
-        )
-        return HttpAnswer(200, body, headers)
 
 
 def _max_age(value: str | None, redirect_uri: str) -> int | None:

@@ -61,4 +61,4 @@ def build_oidc(
                 activity.record(tx, user_id, kind, detail)
 
     consents = Consents(database, clock)
-    return OpenIdProvider(server, consents, login_url, settings.secret_key, settings.app_name, record)
+    return OpenIdProvider(server, consents, login_url, settings.secret_key, record)
