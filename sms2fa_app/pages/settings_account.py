@@ -281,6 +281,20 @@ def _session_row(session: rx.Var) -> rx.Component:
     )
 
 
+def _app_row(app: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(rx.text.strong(app["name"]), size="2"),
+            rx.text(app["times"], size="1", color_scheme="gray"),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button("Disconnect", on_click=SettingsState.disconnect_app(app["id"]), variant="ghost", size="1"),
+        align="center",
+        width="100%",
+    )
+
+
 def change_password_button() -> rx.Component:
     """The Password section's one action."""
     return rx.button("Change password", on_click=WizardState.start(Operation.CHANGE_PASSWORD), variant="soft")
@@ -294,6 +308,15 @@ def active_sessions() -> rx.Component:
         rx.foreach(SettingsState.sessions, _session_row),
         rx.button(
             "Sign out everywhere else", on_click=SettingsState.sign_out_everywhere_else, variant="soft", size="2"
+        ),
+        rx.cond(
+            SettingsState.apps.length() > 0,
+            rx.vstack(
+                rx.heading("Connected apps", size="3", as_="h3"),
+                rx.foreach(SettingsState.apps, _app_row),
+                spacing="2",
+                width="100%",
+            ),
         ),
         rx.link("Security activity", href="/activity", size="2"),
         spacing="3",
