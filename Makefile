@@ -17,7 +17,7 @@ PIP_COMPILE := PIP_CONFIG_FILE=/dev/null pip-compile --quiet --generate-hashes -
 I18N_DIR := sms2fa_app/locales
 I18N_LOCALES := es pt_BR de ar hi
 
-.PHONY: i18n-extract i18n-init i18n-compile setup run run-prod stack frontend admin test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
+.PHONY: i18n-extract i18n-init i18n-compile setup run run-prod stack frontend admin oidc-client oidc-rotate-keys test test-fast test-unit test-integration test-e2e test-stack lint bench migrate clean lock
 
 ## The virtualenv: pip and setuptools upgraded first, then the runtime and development requirements, all pinned
 ## with hashes (requirements*.txt, made from requirements*.in by `make lock`).
@@ -84,6 +84,17 @@ frontend: $(VENV)/.installed .tools/node_modules/.bin/bun
 admin: $(VENV)/.installed
 	python -m sms2fa_app.backend.admin.cli grant-admin "$(EMAIL)"
 
+## An OpenID client (docs/openid-provider.md): make oidc-client NAME=Grafana REDIRECT_URIS="https://a/cb https://b/cb"
+## [PUBLIC=1] [TWO_FACTOR=1] [FIRST_PARTY=1]; prints client_id= and, once, client_secret=
+oidc-client: $(VENV)/.installed
+	python -m sms2fa_app.backend.admin.oidc_clients register --name "$(NAME)" --redirect-uris "$(REDIRECT_URIS)" \
+		$(if $(filter 1 yes true,$(PUBLIC)),--public) $(if $(filter 1 yes true,$(TWO_FACTOR)),--two-factor) \
+		$(if $(filter 1 yes true,$(FIRST_PARTY)),--first-party)
+
+## A new ID-token signing key; the old one stays published until the ID tokens it signed have expired
+oidc-rotate-keys: $(VENV)/.installed
+	python -m sms2fa_app.backend.admin.oidc_clients rotate-keys
+
 ## Every test: unit, integration (real Redis, real Plivo SDK over HTTP), end-to-end (Chromium), the stack
 test: setup
 	scripts/ensure_test_tools.sh
@@ -117,6 +128,7 @@ lint: $(VENV)/.installed
 bench: setup
 	python bench/otp_bench.py
 	python bench/verify_bench.py
+	python bench/oidc_bench.py
 	python bench/load.py
 
 ## Re-pin requirements*.txt (with hashes, from PyPI only) after editing requirements*.in

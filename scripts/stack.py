@@ -35,8 +35,11 @@ CADDY_SNIPPET = PROJECT_ROOT / "deploy" / "caddy" / "sms2fa-forward-auth.caddy"
 DEFAULT_WORKERS = 2
 # The app behind forward-auth (a second nginx server, in front of tests/support/echo_upstream.py): the rules the
 # stack tests walk through; `make stack` shows the same at protected_url.
+# `open.localhost` is another app, open to all: nginx serves only `localhost` on the protected port (its default server
+# refuses every other host), so a request must never be judged by that host's rules.
 PROTECTED_APP_RULES = (
-    "bypass localhost /public/; deny localhost /forbidden/; one_factor localhost /one-factor/; two_factor localhost"
+    "bypass localhost /public/; deny localhost /forbidden/; one_factor localhost /one-factor/; two_factor localhost; "
+    "bypass open.localhost"
 )
 
 
@@ -233,8 +236,13 @@ http {{
         include {NGINX_DIR / "sms2fa-locations.conf"};
     }}
     server {{
+        listen 127.0.0.1:{self.protected_port} default_server;
+        return 421;
+    }}
+    server {{
         listen 127.0.0.1:{self.protected_port};
         server_name localhost;
+        underscores_in_headers on;  # as some deployments do: the snippet must clear Remote_User too
         access_log {self.nginx.access_log} sms2fa;
         include {NGINX_DIR / "sms2fa-forward-auth.conf"};
         location / {{

@@ -12,6 +12,7 @@ from sms2fa_app.components.brand import head_components, page_meta
 from sms2fa_app.config import get_settings
 from sms2fa_app.pages.activity import activity_page
 from sms2fa_app.pages.admin import admin_page
+from sms2fa_app.pages.admin_apps import admin_apps_page
 from sms2fa_app.pages.admin_cancel import cancel_reset_page
 from sms2fa_app.pages.admin_ops import admin_ops_page
 from sms2fa_app.pages.auth import login_page, signup_page
@@ -24,7 +25,7 @@ from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.pages.step_up import step_up_page
 from sms2fa_app.reflex_adapter import frontend_url, send_fewer_frames, socket_event_path
 from sms2fa_app.state.activity import ActivityState
-from sms2fa_app.state.admin import AdminOpsState, AdminUsersState, CancelResetState
+from sms2fa_app.state.admin import AdminAppsState, AdminOpsState, AdminUsersState, CancelResetState
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.dev_outbox import DevOutboxState
@@ -83,6 +84,7 @@ app.add_page(
 app.add_page(verify_email_page, route="/verify-email", **_meta("Confirm email · sms2fa"), on_load=VerifyEmailState.load)
 app.add_page(admin_page, route="/admin", **_meta("Admin · sms2fa"), on_load=AdminUsersState.load)
 app.add_page(admin_ops_page, route="/admin/sms", **_meta("SMS operations · sms2fa"), on_load=AdminOpsState.load)
+app.add_page(admin_apps_page, route="/admin/apps", **_meta("Apps · sms2fa"), on_load=AdminAppsState.load)
 app.add_page(
     cancel_reset_page, route="/cancel-2fa-reset", **_meta("Cancel the reset · sms2fa"), on_load=CancelResetState.load
 )

@@ -14,29 +14,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sms2fa_app.api.forms import bounded_form
 from sms2fa_app.backend.delivery.inbound import Inbound, PlivoInbound
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.services import get_services
 
-MAX_BODY_BYTES = 16 * 1024
-MAX_FIELDS = 64
 XML = "application/xml"
 Answer = TypeVar("Answer")
 
 
 async def _form(request: Request) -> dict[str, str] | None:
     """The POSTed form as a dict of strings, or None when it is too big or not a form."""
-    declared = request.headers.get("content-length", "")
-    if declared and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        return None
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return None
-    try:
-        form = await request.form(max_files=0, max_fields=MAX_FIELDS)
-    except Exception:  # malformed body: refuse it like anything unsigned
-        return None
-    return {name: value for name, value in form.multi_items() if isinstance(value, str)}
+    fields = await bounded_form(request)
+    return None if fields is None else dict(fields)
 
 
 async def _handled(

@@ -1,5 +1,6 @@
 """The periodic purge of SQL rows nothing will ever read again: expired login sessions, used or expired links,
-expired or voided remembered devices, and pending accounts nobody confirmed in time.
+expired or voided remembered devices, pending accounts nobody confirmed in time, and OpenID tokens that can never
+work again.
 
 Without it these tables only grow: a session is deleted when it is presented after expiring, never if its browser
 does not come back. Audit history is not touched here: security events and the operations events have their own
@@ -25,6 +26,7 @@ from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
+from sms2fa_app.backend.oidc.tokens import TokenStore
 
 log = logging.getLogger("sms2fa.housekeeping")
 
@@ -37,6 +39,7 @@ class PurgeCounts:
     link_tokens: int = 0
     remembered_devices: int = 0
     unverified_accounts: int = 0
+    oidc_tokens: int = 0
 
 
 class Housekeeping:
@@ -79,6 +82,7 @@ class Housekeeping:
                 link_tokens=LinkTokens.purge_dead(tx, now),
                 remembered_devices=RememberedDevices.purge_expired(tx, now),
                 unverified_accounts=unverified,
+                oidc_tokens=TokenStore.purge_dead(tx, now),  # after the sessions: theirs go with them
             )
         log_event(log, logging.INFO, "housekeeping_purged", **asdict(counts))
         return counts

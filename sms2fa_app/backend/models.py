@@ -230,3 +230,71 @@ class OutboxJob(SQLModel, table=True):
     created_at: float = Field(index=True)
     claimed_until: float = Field(default=0, index=True)  # a relay's lease: others leave the row alone until then
     attempts: int = Field(default=0)  # how many relays claimed it (more than one: Redis was failing)
+
+
+class OidcClient(SQLModel, table=True):
+    """An application that signs its users in through sms2fa (OpenID Connect relying party; backend/oidc/).
+
+    The secret is shown once and only its SHA-256 is kept (it is 256 random bits: no key stretching needed)."""
+
+    __tablename__ = "oidc_clients"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=64)
+    secret_digest: str = Field(default="", max_length=64)  # "" for a public client (PKCE instead of a secret)
+    redirect_uris: str = Field(max_length=2000)  # space-separated, each matched exactly
+    post_logout_redirect_uris: str = Field(default="", max_length=2000)
+    public: bool = Field(default=False)
+    require_two_factor: bool = Field(default=False)  # every sign-in for it needs two factors (step-up)
+    first_party: bool = Field(default=False)  # the operator's own app: no consent page
+    disabled: bool = Field(default=False)
+    created_at: float
+
+
+class OidcToken(SQLModel, table=True):
+    """One access token (and its refresh token, when the client asked for offline_access) issued to a client under
+    a login session; only SHA-256 digests are kept. Tokens of one authorization share a `family`: a refresh token
+    used twice revokes the family. A token counts only while its login session lives."""
+
+    __tablename__ = "oidc_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family: str = Field(max_length=32, index=True)
+    client_id: str = Field(max_length=64, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    session_id: int = Field(index=True)  # no foreign key: a session's end must not wait for these rows
+    scope: str = Field(default="", max_length=255)
+    access_digest: str = Field(max_length=64, unique=True, index=True)
+    access_expires_at: float
+    refresh_digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    issued_at: float
+    rotated_at: float | None = Field(default=None)  # its refresh token was exchanged for a newer one
+    revoked_at: float | None = Field(default=None)
+
+
+class OidcSigningKey(SQLModel, table=True):
+    """A key that signs ID tokens; the private key is encrypted under a key derived from SECRET_KEY. The newest
+    unretired key signs; a retired key stays published until the ID tokens it signed have expired."""
+
+    __tablename__ = "oidc_signing_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kid: str = Field(max_length=64, unique=True)
+    alg: str = Field(max_length=8)
+    private_key_encrypted: str
+    created_at: float
+    retired_at: float | None = Field(default=None)
+
+
+class OidcConsent(SQLModel, table=True):
+    """A user's consent to a third-party client receiving the scopes listed (asked once per client)."""
+
+    __tablename__ = "oidc_consents"
+    __table_args__ = (Index("uq_oidc_consents_user_client", "user_id", "client_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    client_id: str = Field(max_length=64)
+    scope: str = Field(max_length=255)
+    granted_at: float

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
+from sms2fa_app.backend.admin.oidc_clients import OidcClientAdmin
 from sms2fa_app.backend.admin.wiring import AdminServices, build_admin
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
@@ -56,6 +57,8 @@ from sms2fa_app.backend.infra.logging_setup import configure_logging
 from sms2fa_app.backend.infra.outbox import Outbox
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import connect
+from sms2fa_app.backend.oidc.provider import OpenIdProvider
+from sms2fa_app.backend.oidc.wiring import build_oidc
 from sms2fa_app.backend.protect.facts import FactsCache
 from sms2fa_app.backend.protect.rules import AccessRules
 from sms2fa_app.backend.protect.targets import return_targets
@@ -103,7 +106,8 @@ class Services:
     cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
     forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
     languages: Languages  # users' choices of language (the picker saves here; texts and calls read it)
-    mail_health: MailHealth  # whether the notice mails run late (said on the signed-in settings pages)
+    mail_health: MailHealth  # whether mail to an address runs late (the signed-in settings say it of their own)
+    oidc: OpenIdProvider  # sms2fa as an OpenID provider for other apps (backend/oidc/)
     inbound: PlivoInbound | None = None  # Plivo's requests to the app (None without Plivo)
     outbox: DevOutbox | None = None  # the development gateway, when texts or mails are not really sent
     dev_limits: DevLimits | None = None  # development only: /dev/outbox's "Clear limits for this machine"
@@ -147,7 +151,7 @@ def build_services(
         base_backoff_seconds=settings.notice_retry_base_seconds,
     )
     notice_outbox = Outbox(database, jobs, clock)  # relayed by the worker before each drain
-    mail_health = MailHealth(redis_client)
+    mail_health = MailHealth(redis_client, settings.secret_key)
     site = Site(settings.app_name, settings.base_url)
     notices = Notices(jobs, notice_outbox, mailer, gateway, site, database, mail_health)
     activity = Activity(database, clock, notices, settings.activity_retention_days)
@@ -200,7 +204,6 @@ def build_services(
     alerts = OperatorAlerts(settings.app_name, settings.operator_email, operator_mailer or notices.mail_operator)
     otp = OtpService(redis_client, gateway, clock, settings, deliveries=deliveries, alerts=alerts, pow=pow)
     languages = Languages(database)
-    otp.locale_for = languages.for_phone
     lockout = otp.lockout  # one lockout for every factor
     lockout.on_failure = activity.failed_guess
     recovery = RecoveryCodes(database, lockout, clock, settings.secret_key, activity)
@@ -224,6 +227,7 @@ def build_services(
             settings.password_resets_per_hour_per_ip,
         ),
     )
+    oidc = build_oidc(settings, clock, database, redis_client, sessions, activity=activity)
     return Services(
         settings,
         clock,
@@ -265,12 +269,14 @@ def build_services(
             factors=second_factors,
             deliveries=deliveries,
             redis_client=redis_client,
+            apps=OidcClientAdmin(database, clock, oidc.server.clients, oidc.server.keys),
         ),
         housekeeping=housekeeping,
         cookie_tickets=CookieTickets(settings.secret_key, redis_client, clock),
         forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
         languages=languages,
         mail_health=mail_health,
+        oidc=oidc,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
         outbox=outbox,
         dev_limits=None if settings.is_production else DevLimits(redis_client, lockout),

@@ -27,6 +27,8 @@ class EventKind(enum.StrEnum):
     DEVICE_REMEMBERED = "device_remembered"  # detail: for how many days
     EMAIL_VERIFIED = "email_verified"
     ACCOUNT_DELETED = "account_deleted"
+    SIGNED_IN_TO_APP = "signed_in_to_app"  # detail: the OpenID client's name (backend/oidc/)
+    APP_DISCONNECTED = "app_disconnected"  # detail: the OpenID client's name
     # An admin's actions (admin/): the user is told of each
     ADMIN_SESSIONS_ENDED = "admin_sessions_ended"  # detail: how many
     ADMIN_LOCKOUT_CLEARED = "admin_lockout_cleared"

@@ -19,6 +19,7 @@ def admin_shell(title: str, state: type[AdminState], *children: rx.Component) ->
                 rx.link(rx.heading("sms2fa admin", size="4"), href="/admin", underline="none"),
                 rx.link("Accounts", href="/admin", size="2"),
                 rx.link("SMS operations", href="/admin/sms", size="2"),
+                rx.link("Apps", href="/admin/apps", size="2"),
                 rx.spacer(),
                 rx.link("Back to the app", href="/dashboard", size="2"),
                 rx.color_mode.button(aria_label="Toggle dark mode"),

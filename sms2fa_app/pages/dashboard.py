@@ -109,6 +109,10 @@ def dashboard_page() -> rx.Component:
             rx.vstack(
                 _pending_reset_banner(),
                 _recovery_banner(),
+                rx.cond(
+                    DashboardState.return_notice != "",
+                    rx.callout(DashboardState.return_notice, icon="info", role="status", data_testid="return-notice"),
+                ),
                 rx.text(
                     t_around(
                         words.pages.SIGNED_IN_AS,

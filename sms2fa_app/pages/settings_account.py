@@ -286,6 +286,22 @@ def _session_row(session: rx.Var) -> rx.Component:
     )
 
 
+def _app_row(app: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(rx.text.strong(app["name"]), size="2"),
+            rx.text(app["times"], size="1", color_scheme="gray"),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button(
+            t(words.pages.DISCONNECT), on_click=SettingsState.disconnect_app(app["id"]), variant="ghost", size="1"
+        ),
+        align="center",
+        width="100%",
+    )
+
+
 def change_password_button() -> rx.Component:
     """The Password section's one action."""
     return rx.button(
@@ -304,6 +320,15 @@ def active_sessions() -> rx.Component:
             on_click=SettingsState.sign_out_everywhere_else,
             variant="soft",
             size="2",
+        ),
+        rx.cond(
+            SettingsState.apps.length() > 0,
+            rx.vstack(
+                rx.heading(t(words.pages.CONNECTED_APPS), size="3", as_="h3"),
+                rx.foreach(SettingsState.apps, _app_row),
+                spacing="2",
+                width="100%",
+            ),
         ),
         rx.link(t(words.pages.SECURITY_ACTIVITY), href="/activity", size="2"),
         spacing="3",

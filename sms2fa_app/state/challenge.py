@@ -86,27 +86,30 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         return bool(getattr(self._services().gateway, "reports_status", False))
 
     async def _send_code(
-        self, session: ActiveSession, phone: str, channel: Channel = Channel.SMS, proof: str = ""
+        self, session: ActiveSession, user: User, channel: Channel = Channel.SMS, proof: str = ""
     ) -> CodeSent | SendRefused:
-        """Text (or call with) a login code (slow: call it outside the lock)."""
+        """Text (or call with) a login code to the user's number, in their language (slow: outside the lock)."""
         return await run_backend(
             self._services().otp.request_code,
             purpose=Purpose.LOGIN,
             user_id=session.user_id,
             session_id=session.session_id,
-            phone=phone,
+            phone=user.phone_number or "",
             client_ip=self._client_ip(),
             channel=channel,
             proof=proof,
+            user_locale=user.locale,
         )
 
-    def _code_or_wait(self, session: ActiveSession, phone: str) -> CodeSent | SendRefused | int:
+    def _code_or_wait(self, session: ActiveSession, user: User) -> CodeSent | SendRefused | int:
         """The session's first code (sent now), or the resend wait when one is already pending (blocking)."""
         otp = self._services().otp
         binding = {"purpose": Purpose.LOGIN, "user_id": session.user_id, "session_id": session.session_id}
         if otp.has_pending_code(**binding):
             return otp.resend_wait(user_id=session.user_id, purpose=Purpose.LOGIN)
-        return otp.request_code(**binding, phone=phone, client_ip=self._client_ip())
+        return otp.request_code(
+            **binding, phone=user.phone_number or "", client_ip=self._client_ip(), user_locale=user.locale
+        )
 
     def _page_facts(
         self, session: ActiveSession, user: User, summary: FactorSummary, method: str, first_visit: bool
@@ -119,7 +122,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         if first_visit and Factor.PASSKEY in available:
             method = Factor.PASSKEY.value
         factor = chosen(method, available)
-        sent = self._code_or_wait(session, user.phone_number or "") if factor is Factor.SMS else None
+        sent = self._code_or_wait(session, user) if factor is Factor.SMS else None
         facts = PageFacts(available, factor.value, sent)
         facts.lock_seconds = services.lockout.wait(session.user_id)
         # A code sent now says when it expires; otherwise ask the pending one.
@@ -240,7 +243,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             self._remember_device(step.device_token)
         target = safe_next_path(self.next_path) or DASHBOARD_PATH
         self.next_path = ""
-        return self._leave_signed_in(target)
+        return self._leave_signed_in(target, issued.session)
 
     @guarded(access=Access.PENDING, busy="verifying")
     async def start_passkey(self, caller: Caller, form_data: dict) -> list:
@@ -276,7 +279,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         `form_data` holds the proof of work when the widget is shown."""
         session, user = caller.signed_in
         proof = form_data.get(PROOF_FIELD, "")
-        sent = await self._send_code(session, user.phone_number or "", proof=proof)
+        sent = await self._send_code(session, user, proof=proof)
 
         async def apply() -> list:
             return self._sent_events(session, sent, proof, words.challenge.CODE_SENT)
@@ -288,7 +291,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         """Call instead: a new code read out by a voice call, under the same cooldown and limits as a text."""
         session, user = caller.signed_in
         proof = form_data.get(PROOF_FIELD, "")
-        sent = await self._send_code(session, user.phone_number or "", Channel.VOICE, proof=proof)
+        sent = await self._send_code(session, user, Channel.VOICE, proof=proof)
 
         async def apply() -> list:
             self.method = Factor.SMS.value
@@ -335,7 +338,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         valid = Factor.named(method) in self._offered
         sent, expires_at = None, 0.0
         if valid and method == Factor.SMS:
-            sent = await run_backend(self._code_or_wait, session, user.phone_number or "")
+            sent = await run_backend(self._code_or_wait, session, user)
             expires_at = await run_backend(self._code_deadline, session)
 
         async def apply() -> list:

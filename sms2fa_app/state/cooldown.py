@@ -4,6 +4,9 @@ whatever the browser shows."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import reflex as rx
 
 from sms2fa_app.backend.factors.results import Factor, VerifyResult, VerifyStatus
@@ -30,6 +33,12 @@ def deadline_ms(now: float, seconds: float) -> int:
     return int((now + seconds) * 1000) if seconds > 0 else 0
 
 
+def to_the_minute(deadline: int) -> int:
+    """A deadline (epoch ms) moved on to the next whole minute. A number's hourly window is filled by whoever texts
+    that number: counted to the second, its end would tell when another account's text went out."""
+    return math.ceil(deadline / 60_000) * 60_000
+
+
 class CooldownState(rx.State, mixin=True):
     """Mixed into the states of pages with a "Resend code" button (no state of its own in the tree)."""
 
@@ -50,11 +59,13 @@ class CooldownState(rx.State, mixin=True):
             self._start_lock(result.retry_after_seconds)
         return words.challenge.verify_failed(result, factor)
 
-    def _start_cooldown(self, seconds: int) -> None:
-        """Show the server's remaining wait (a new deadline only when it changes what the browser counts)."""
+    def _start_cooldown(self, seconds: int, whole_minute: bool = False) -> None:
+        """Show the server's remaining wait (a new deadline only when it changes what the browser counts);
+        `whole_minute` counts down to the next whole minute after it."""
         clock = self._services().clock  # type: ignore[attr-defined]  # SessionState's: every user extends it
         deadline = deadline_ms(clock.now(), max(0, int(seconds)))
-        if abs(deadline - self.resend_at) >= 1000 or (deadline == 0) != (self.resend_at == 0):
+        deadline = to_the_minute(deadline) if whole_minute else deadline
+        if whole_minute or abs(deadline - self.resend_at) >= 1000 or (deadline == 0) != (self.resend_at == 0):
             self.resend_at = deadline
 
     def _stop_cooldown(self) -> None:
@@ -74,6 +85,10 @@ class CooldownState(rx.State, mixin=True):
         if isinstance(result, CodeSent):
             self._start_cooldown(result.resend_after_seconds)
             return ""
+        if result.reason is SendRefusal.PHONE_LIMIT:  # said and counted down to the minute, like its deadline
+            self._start_cooldown(result.retry_after_seconds, whole_minute=True)
+            wait = math.ceil(self.resend_at / 1000 - services.clock.now())
+            return words.challenge.send_refused(replace(result, retry_after_seconds=wait))
         if result.reason is SendRefusal.COOLDOWN or held:
             self._start_cooldown(result.retry_after_seconds)
         return words.challenge.send_refused(result)

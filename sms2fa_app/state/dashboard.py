@@ -24,6 +24,7 @@ class DashboardState(ErrorId, SessionState):
     _recovery_used: bool = False  # set by the challenge when a recovery code signed this browser in
     pending_reset: str = ""  # an administrator's pending reset of this account's 2FA, with its date
     reset_notice: str = ""  # what cancelling it did
+    return_notice: str = ""  # why the login did not go back to the app that sent the browser (its rule asks more)
     busy: bool = False
     error: str = ""
 
@@ -48,6 +49,8 @@ class DashboardState(ErrorId, SessionState):
             self.methods_on = ""
         self.recovery_banner = words.settings.recovery_used(left) if self._recovery_used else ""
         self._recovery_used = False  # said once
+        self.return_notice = words.login.TWO_FACTOR_NEEDED_FOR_APP if self._return_refused else ""
+        self._return_refused = False  # said once
         due = reset_due is not None
         self.pending_reset = words.admin.pending_reset_banner(words.common.calendar_day(reset_due)) if due else ""
 

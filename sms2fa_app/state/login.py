@@ -108,7 +108,7 @@ class LoginState(ErrorId, NoticeId, SessionState):
         if issued.session.awaiting_second_factor:
             self.next_path = next_path  # the challenge goes there (or to `rd`) once the second factor is in
             return [rx.redirect(CHALLENGE_PATH)]
-        return self._leave_signed_in(next_path or DASHBOARD_PATH)
+        return self._leave_signed_in(next_path or DASHBOARD_PATH, issued.session)
 
     @guarded(access=Access.ANYONE, busy="passkey_busy")
     async def start_passkey_sign_in(self, _caller: Caller, form_data: dict) -> list:
@@ -149,7 +149,7 @@ class LoginState(ErrorId, NoticeId, SessionState):
         self._adopt(signed.issued)
         self._keep_return_url(self.router.url.query_parameters.get("rd"))
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
-        return self._leave_signed_in(next_path or DASHBOARD_PATH)
+        return self._leave_signed_in(next_path or DASHBOARD_PATH, signed.issued.session)
 
     def _passkey_refused(self, signed: PasskeySignIn) -> str:
         """What a refused passkey sign-in says (an unconfirmed address: what a passkey that didn't sign in says)."""

@@ -85,6 +85,7 @@ class SessionState(rx.State):
     # forward-auth's `rd`, checked: the page of another app to return to once signed in (and the ticket traded).
     _return_url: str = ""
     _return_after_cookie: str = ""
+    _return_refused: bool = False  # `rd` asked more than the session has: the dashboard says so, once
     signed_in_email: str = ""
     next_path: str = ""
     # Said once by the login page: "You've been logged out." or "Log in to continue." (kept across _forget).
@@ -203,13 +204,20 @@ class SessionState(rx.State):
                 await self._clear_private()  # the values shown so far were another credential's
             setattr(self, BINDINGS[kind], binding)
 
-    def _leave_signed_in(self, path: str) -> list:
+    def _leave_signed_in(self, path: str, session: ActiveSession) -> list:
         """Where a completed sign-in goes: forward-auth's `rd` (another app) once the page has traded the ticket
-        for its cookie, which that app's proxy checks; else `path` here."""
-        if self._return_url:
-            self._return_after_cookie, self._return_url = self._return_url, ""
+        for its cookie, which that app's proxy checks; else `path` here (the dashboard, for an `rd` it cannot pass)."""
+        back, self._return_url = self._return_url, ""
+        if back and self._reaches(back, session):
+            self._return_after_cookie = back
             return []  # the page goes there itself (components/session_cookie.js)
-        return [rx.redirect(path)]
+        return [rx.redirect(DASHBOARD_PATH if back else path)]
+
+    def _reaches(self, url: str, session: ActiveSession) -> bool:
+        """Whether `session` passes the rule of `url`; if not, going there would loop back to this login."""
+        reaches = self._services().forward_auth.admits(session.assurance.level, url)
+        self._return_refused = not reaches
+        return reaches
 
     def _keep_return_url(self, requested: object) -> None:
         """Remember forward-auth's `rd` from the login page's address for after the sign-in, if it is safe."""
@@ -334,7 +342,7 @@ class SessionState(rx.State):
             return None
         if session is not None and session.is_authenticated:
             back = safe_return_url(self.router.url.query_parameters.get("rd"), self._services().settings)
-            return rx.redirect(back or DASHBOARD_PATH)
+            return rx.redirect(back if back and self._reaches(back, session) else DASHBOARD_PATH)
         return None
 
     async def log_out(self):

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from playwright.sync_api import Page, expect
 
 from scripts.stack import Stack
-from sms2fa_app.api.plivo import MAX_BODY_BYTES
+from sms2fa_app.api.forms import MAX_BODY_BYTES
 from sms2fa_app.backend.delivery.callbacks import MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH
 from sms2fa_app.backend.services import Services
 from tests.e2e import flows

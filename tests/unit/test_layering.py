@@ -24,8 +24,9 @@ RANKS: dict[str, int] = {
     "reflex_adapter": 45,  # Reflex's private parts, for the app module, state/ and components/; imports no app module
     "backend.services": 40,
     "backend.admin": 35,
-    "backend.housekeeping": 35,
+    "backend.housekeeping": 35,  # imports backend.oidc (32) to purge its tokens
     "backend.preflight": 35,
+    "backend.oidc": 32,  # the OpenID provider: reads login sessions (identity), used by services and admin
     "backend.flows": 30,
     "backend.protect": 25,  # forward-auth: rules and the verifier over identity's sessions
     "backend.factors": 20,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from scripts.stack import NGINX_DIR, PROJECT_ROOT
-from sms2fa_app.api.plivo import MAX_BODY_BYTES
+from sms2fa_app.api.forms import MAX_BODY_BYTES
 from sms2fa_app.api.session_cookie import COOKIE_ENDPOINT_PATH
 from sms2fa_app.backend.delivery.callbacks import MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH
 from tests.conftest import TEST_SECRET

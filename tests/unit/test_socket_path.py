@@ -70,6 +70,7 @@ def test_without_a_socket_mount_the_app_is_unchanged() -> None:
 # ---- the handshake: the page's Origin, and the Cookie header swapped for the credentials' digests -----------------
 
 PAGE = "http://localhost:3000"
+TOKEN, DEVICE = "s" * 43, "d" * 43  # the shape of issued tokens (anything else is no credential)
 
 
 def handshake() -> SocketHandshake:
@@ -104,15 +105,18 @@ async def test_a_page_of_another_site_cannot_open_the_socket() -> None:
 
 
 async def test_the_socket_sees_the_credentials_digests_and_never_the_cookie() -> None:
-    cookies = [(b"cookie", b"theme=dark; sms2fa_session=tok"), (b"Cookie", b"sms2fa_device=dev")]
+    cookies = [
+        (b"cookie", b"theme=dark; sms2fa_session=" + TOKEN.encode()),
+        (b"Cookie", b"sms2fa_device=" + DEVICE.encode()),
+    ]
     headers = [(b"origin", PAGE.encode()), *cookies]
     seen, sent = await open_socket(headers)
     assert sent == [] and len(seen) == 1
     assert seen[0]["headers"] == [(b"origin", PAGE.encode())]
-    assert seen[0][HANDSHAKE_SCOPE_KEY] == BrowserCredentials(TokenDigest.of("tok"), TokenDigest.of("dev"))
-    assert b"tok" not in repr(seen[0]["headers"]).encode()
+    assert seen[0][HANDSHAKE_SCOPE_KEY] == BrowserCredentials(TokenDigest.of(TOKEN), TokenDigest.of(DEVICE))
+    assert TOKEN.encode() not in repr(seen[0]["headers"]).encode()
 
 
 async def test_a_client_without_origin_is_no_browser_and_keeps_its_own_cookie() -> None:
-    seen, _sent = await open_socket([(b"cookie", b"sms2fa_session=tok")])
-    assert seen[0][HANDSHAKE_SCOPE_KEY].session == TokenDigest.of("tok")
+    seen, _sent = await open_socket([(b"cookie", b"sms2fa_session=" + TOKEN.encode())])
+    assert seen[0][HANDSHAKE_SCOPE_KEY].session == TokenDigest.of(TOKEN)

@@ -66,6 +66,11 @@ class Action(enum.StrEnum):
     APPLY_RESET = "apply_2fa_reset"  # the waiting period ended
     OPEN_ACCOUNT = "open_account"  # an admin looked at the account
     SEARCH = "search"  # detail: the query's length and the number of results (not the query)
+    OIDC_REGISTER_CLIENT = "oidc_register_client"  # detail: the client id (OpenID clients: admin/oidc_clients.py)
+    OIDC_DISABLE_CLIENT = "oidc_disable_client"
+    OIDC_ENABLE_CLIENT = "oidc_enable_client"
+    OIDC_ROTATE_SECRET = "oidc_rotate_secret"
+    OIDC_ROTATE_KEYS = "oidc_rotate_keys"  # detail: the new key's id
 
 
 def record_action(

@@ -18,7 +18,7 @@ from sms2fa_app.backend.identity.email_addresses import canonical_email
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.db import Database, make_engine
 from sms2fa_app.backend.models import User
-from sms2fa_app.config import ConfigError, get_settings
+from sms2fa_app.config import ConfigError, Settings, get_settings
 
 
 def set_admin(database: Database, clock: Clock, email: str, admin: bool) -> str:
@@ -39,18 +39,27 @@ def set_admin(database: Database, clock: Clock, email: str, admin: bool) -> str:
     return f"{address} {'is now' if admin else 'is no longer'} an admin{advice}"
 
 
+def configured() -> tuple[Settings, Database] | None:
+    """The settings and the database for an operator's command; None (the error printed in one line, exit 2)
+    when the configuration is wrong. Shared by the admin and OpenID-client commands."""
+    try:
+        settings = get_settings()
+    except ConfigError as error:
+        print(f"sms2fa: configuration error: {error}", file=sys.stderr)
+        return None
+    return settings, Database(make_engine(settings.database_url))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; 0 when the role changed, 1 when nothing did, 2 on a configuration error."""
     parser = argparse.ArgumentParser(prog="python -m sms2fa_app.backend.admin.cli", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["grant-admin", "revoke-admin"])
     parser.add_argument("email")
     arguments = parser.parse_args(argv)
-    try:
-        settings = get_settings()
-    except ConfigError as error:
-        print(f"sms2fa: configuration error: {error}", file=sys.stderr)
+    found = configured()
+    if found is None:
         return 2
-    database = Database(make_engine(settings.database_url))
+    _settings, database = found
     line = set_admin(database, SystemClock(), arguments.email, arguments.command == "grant-admin")
     print(line)
     return 0 if " now " in line or "no longer" in line else 1

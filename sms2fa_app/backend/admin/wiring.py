@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import redis
 
 from sms2fa_app.backend.admin.console import AdminConsole
+from sms2fa_app.backend.admin.oidc_clients import OidcClientAdmin
 from sms2fa_app.backend.admin.ops_charts import OpsChartsReader
 from sms2fa_app.backend.admin.ops_events import FLUSH_SECONDS, JOURNAL_KEY, OpsEvents
 from sms2fa_app.backend.admin.resets import TwoFactorResets
@@ -30,6 +31,7 @@ class AdminServices:
     resets: TwoFactorResets
     ops_events: OpsEvents
     charts: OpsChartsReader
+    apps: OidcClientAdmin  # the OpenID clients: list, disable, new secret (audited)
 
 
 def build_admin(
@@ -44,6 +46,7 @@ def build_admin(
     factors: SecondFactors,
     deliveries: DeliveryStatuses,
     redis_client: redis.Redis,
+    apps: OidcClientAdmin,
 ) -> AdminServices:
     """Wire the console; the send path and the delivery reports start writing operations events, and the job
     queue starts applying due resets."""
@@ -67,4 +70,4 @@ def build_admin(
     charts = OpsChartsReader(
         database, clock, settings.sms_price_table, settings.voice_price_table, before_read=ops_events.flush
     )
-    return AdminServices(console, resets, ops_events, charts)
+    return AdminServices(console, resets, ops_events, charts, apps)

@@ -90,10 +90,10 @@ class Notices:
             raise  # this address, not the mail server
         except Exception:
             if self._health is not None:
-                self._health.failed()
+                self._health.failed(payload["to"])
             raise
         if self._health is not None:
-            self._health.delivered()
+            self._health.delivered(payload["to"])
 
     def _send_text(self, payload: dict[str, Any]) -> None:
         locale = payload.get("locale", DEFAULT_LOCALE)

@@ -132,9 +132,6 @@ class OtpService:
         # Told of every text or call asked for: (channel, country, outcome, provider's message id); the admin
         # console's stored operations events (admin/ops_events.py).
         self.on_text: Callable[[Channel, str, str, str], None] | None = None
-        # The recipient's language for a text or call: (user id, the number's country) -> locale; English when
-        # unset (services.py wires the user's stored choice, then the phone's country).
-        self.locale_for: Callable[[int, str], str] | None = None
         policy = self.policy
         self._request_script = redis_client.register_script(otp_scripts.request_script(policy.ttl_seconds))
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
@@ -156,11 +153,15 @@ class OtpService:
         channel: Channel = Channel.SMS,
         proof: str = "",
         taken: bool = False,
+        user_locale: str | None = None,
+        replacing_number: bool = False,
     ) -> RequestResult:
         """Send a new code to `phone` (raw input or stored E.164) by text or call, replacing any pending one
         for this binding. `proof` is a posted proof-of-work payload (needed under pressure). `taken` (a
         number another account uses) costs the same and answers the same, but the text is a notice
-        without the code."""
+        without the code. `user_locale` is the user's stored choice (users.locale, from the row the caller
+        holds): a send runs no SQL. `replacing_number` marks a lost phone's number change (a setup code with 2FA
+        on, re-authenticated with a factor): its own window, up to the account's hard ceiling (sms_policy.py)."""
         purpose, user_id, session_id, channel = Purpose(purpose), int(user_id), int(session_id), Channel(channel)
         context = {"purpose": purpose.value, "user": user_id, "session": session_id, "channel": channel.value}
         parsed = parse_phone(phone, self.policy.phone)
@@ -183,6 +184,7 @@ class OtpService:
             phone_digest=phone_digest,
             client_ip=client_ip,
             region=parsed.region,
+            replacing_number=replacing_number,
         )
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
@@ -218,9 +220,7 @@ class OtpService:
             self._count(channel, parsed.region, "blocked", metric=False)
 
         try:
-            message_id = self._deliver(
-                channel, parsed.e164, code, taken, self._recipient_locale(user_id, parsed, taken)
-            )
+            message_id = self._deliver(channel, parsed.e164, code, taken, _recipient_locale(user_locale, parsed, taken))
         except SmsDeliveryError as error:
             self._rollback(code_key, windows.cooldown.key, code_digest, member)
             reason = (
@@ -250,13 +250,6 @@ class OtpService:
             metrics.count_text(region, outcome)
         if self.on_text is not None:
             self.on_text(channel, region or "", outcome, message_id)
-
-    def _recipient_locale(self, user_id: int, number: PhoneNumber, taken: bool) -> str:
-        """The language of whoever holds the number: the asking user's (stored choice, else the number's country),
-        or, for a number another account holds, its country's (the asking user's choice says nothing of them)."""
-        if taken or self.locale_for is None:
-            return for_recipient(None, number.region)
-        return self.locale_for(user_id, number.region)
 
     def _deliver(self, channel: Channel, e164: str, code: str, taken: bool, locale: str) -> str:
         """Hand the code (or, for a taken number, the notice) to the gateway in the recipient's language; the
@@ -383,3 +376,9 @@ class OtpService:
     @staticmethod
     def _proof_key(user_id: int, session_id: int) -> str:
         return f"otp:proof:{user_id}:{session_id}"
+
+
+def _recipient_locale(user_locale: str | None, number: PhoneNumber, taken: bool) -> str:
+    """The language of whoever holds the number: the asking user's (stored choice, else the number's country),
+    or, for a number another account holds, its country's (the asking user's choice says nothing of them)."""
+    return for_recipient(None if taken else user_locale, number.region)

@@ -1,10 +1,11 @@
 """What may be sent, and the typed answers of a send: purposes, results, the policy and its send windows.
 
 Every text and every call goes through the same windows, checked and counted in one atomic Lua call
-(sms_code_scripts.py), in this order: the resend cooldown (per user and purpose), sends per user,
-calls per user (calls only), sends per destination number, per client IP, per destination country (the
-country's cap: reaching it blocks the country), and the global budget. The user, IP and country windows
-also carry a proof-of-work threshold: past it, a send needs a solved ALTCHA challenge.
+(sms_code_scripts.py), in this order: the resend cooldown (per user and purpose), sends per user (a lost
+phone's number change: its own window, then the account's hard ceiling), calls per user (calls only), sends
+per destination number, per client IP, per destination country (the country's cap: reaching it blocks the
+country), and the global budget. The user, IP and country windows also carry a proof-of-work threshold:
+past it, a send needs a solved ALTCHA challenge.
 """
 
 from __future__ import annotations
@@ -165,11 +166,28 @@ def cooldown_counter(policy: OtpPolicy, user_id: int, purpose: Purpose, phone_di
     return Counter(f"otp:cooldown:{purpose.value}:{user_id}", 1, policy.resend_cooldown_seconds)
 
 
-def user_sends_key(user_id: int, purpose: Purpose) -> str:
-    """The user's hourly window of sends. Codes to a new number (enrollment, always re-authenticated) count apart
-    from codes to the enrolled one: a lost phone's texts never leave its owner unable to move to a new number."""
-    suffix = ":setup" if purpose is Purpose.ENROLL else ""
+# A lost phone's number change may text past the account's full window, by this many texts at most: the account's
+# hard ceiling is the window plus these, whatever the purposes.
+LOST_PHONE_EXTRA_SENDS = 2
+
+
+def user_sends_key(user_id: int, replacing_number: bool = False) -> str:
+    """The user's hourly window of sends. Every text counts in the shared one; a lost phone's number change (2FA
+    on, re-authenticated with another factor) also counts in a window of its own, so the lost phone's texts never
+    leave its owner unable to move to a new number."""
+    suffix = ":setup" if replacing_number else ""
     return f"otp:sends:user:{user_id}{suffix}"
+
+
+def user_counters(policy: OtpPolicy, user_id: int, replacing_number: bool) -> list[Counter]:
+    """The account's windows for one send. The shared window counts every text of the account, so its proof of work
+    applies to the combined count; a lost phone's number change is held by its own window instead and by the
+    shared one only at the hard ceiling (the window plus LOST_PHONE_EXTRA_SENDS)."""
+    hour, cap, pow_at = SEND_WINDOW_SECONDS, policy.sends_per_hour_per_user, policy.pow_after_sends_per_user
+    if not replacing_number:
+        return [Counter(user_sends_key(user_id), cap, hour, pow_at)]
+    ceiling = cap + LOST_PHONE_EXTRA_SENDS if cap else 0
+    return [Counter(user_sends_key(user_id, True), cap, hour), Counter(user_sends_key(user_id), ceiling, hour, pow_at)]
 
 
 def send_windows(
@@ -182,8 +200,10 @@ def send_windows(
     phone_digest: str,
     client_ip: str,
     region: str,
+    replacing_number: bool = False,
 ) -> SendWindows:
-    """Every window a send to `region` by this user from this IP goes through."""
+    """Every window a send to `region` by this user from this IP goes through (`replacing_number`: a setup code
+    of a lost phone's number change)."""
     hour = SEND_WINDOW_SECONDS
     cap = policy.country_cap(region)
     country_pow = (
@@ -191,12 +211,7 @@ def send_windows(
     )
     windows: list[tuple[Counter, SendRefusal]] = [
         (cooldown_counter(policy, user_id, purpose, phone_digest), SendRefusal.COOLDOWN),
-        (
-            Counter(
-                user_sends_key(user_id, purpose), policy.sends_per_hour_per_user, hour, policy.pow_after_sends_per_user
-            ),
-            SendRefusal.USER_LIMIT,
-        ),
+        *[(counter, SendRefusal.USER_LIMIT) for counter in user_counters(policy, user_id, replacing_number)],
     ]
     if channel is Channel.VOICE:
         windows.append(

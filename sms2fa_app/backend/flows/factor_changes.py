@@ -149,6 +149,7 @@ class FactorChanges:
             phone=user.phone_number,
             client_ip=client_ip,
             proof=proof,
+            user_locale=user.locale,
         )
 
     def reauth_passkey_options(self, session: ActiveSession) -> str | FactorChange:
@@ -187,7 +188,8 @@ class FactorChanges:
         refused here (that would let anyone probe which numbers are registered, for free): it costs and answers
         the same as a send (its owner gets a notice, no code); that code never verifies, and verify_enroll_code
         refuses the number anyway."""
-        if not self._holds(session, self.sms_operation(user)):
+        operation = self.sms_operation(user)
+        if not self._holds(session, operation):
             return FactorChange.REAUTH_REQUIRED
         if phone_e164 and phone_e164 == user.phone_number:
             return FactorChange.NOT_ALLOWED
@@ -200,6 +202,8 @@ class FactorChanges:
             client_ip=client_ip,
             proof=proof,
             taken=taken,
+            user_locale=user.locale,
+            replacing_number=operation is Operation.CHANGE_NUMBER,  # a lost phone's way out: a window of its own
         )
 
     def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:

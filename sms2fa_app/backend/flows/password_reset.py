@@ -168,6 +168,7 @@ class PasswordResets:
             phone=user.phone_number,
             client_ip=client_ip,
             proof=proof,
+            user_locale=user.locale,
         )
 
     def verify_factor(self, raw_token: object, factor: Factor, code: str) -> VerifyResult | None:

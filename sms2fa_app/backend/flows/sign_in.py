@@ -142,6 +142,7 @@ class SignIn:
             phone=user.phone_number or "",
             client_ip=client_ip,
             proof=proof,
+            user_locale=user.locale,
         )
 
     def step_up(self, token: TokenDigest | None, session: ActiveSession, factor: Factor, code: str) -> SecondFactorStep:

@@ -13,6 +13,8 @@ from sms2fa_app.backend.models import (
     AuthenticatorApp,
     LinkToken,
     LoginSession,
+    OidcConsent,
+    OidcToken,
     Passkey,
     RecoveryCode,
     RememberedDevice,
@@ -22,7 +24,17 @@ from sms2fa_app.backend.models import (
 
 # Every table with a foreign key to users, besides the activity log (which keeps anonymous rows) and users itself.
 # The admins' audit log (admin_actions) has no foreign key: it outlives the account.
-_USER_ROWS = (RecoveryCode, AuthenticatorApp, Passkey, RememberedDevice, LinkToken, LoginSession, TwoFactorReset)
+_USER_ROWS = (
+    RecoveryCode,
+    AuthenticatorApp,
+    Passkey,
+    RememberedDevice,
+    LinkToken,
+    LoginSession,
+    TwoFactorReset,
+    OidcToken,  # issued to OpenID clients; they count only while their session lives, which this ends too
+    OidcConsent,
+)
 
 
 def delete_account_rows(tx: Session, user_id: int) -> None:

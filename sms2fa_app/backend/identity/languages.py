@@ -1,7 +1,8 @@
 """A user's language: the stored choice (users.locale) and the language of what is sent to them.
 
-The choice is step 1 of the negotiation (i18n/locales.py); a text or call to a user without one goes out in the
-language of the phone's country, then English."""
+The choice is step 1 of the negotiation (i18n/locales.py); senders pass it to OtpService with the User row they hold
+(no query per text); a text or call to a user without one goes out in the language of the phone's country, then
+English."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import enum
 
 from sqlmodel import select
 
-from sms2fa_app.backend.i18n.locales import for_recipient, supported
+from sms2fa_app.backend.i18n.locales import supported
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import User
 
@@ -46,7 +47,3 @@ class Languages:
             user.locale = wanted
             tx.add(user)
         return LanguageChange.SAVED if wanted else LanguageChange.CLEARED
-
-    def for_phone(self, user_id: int, phone_region: str | None) -> str:
-        """A text's or call's language for this user: their choice, else their phone's country, else English."""
-        return for_recipient(self.choice(user_id), phone_region)

@@ -108,9 +108,9 @@ def browser_credentials(cookie_header: str | None, policy: CookiePolicy) -> Brow
 
 def session_digest(cookie_header: str | None, policy: CookiePolicy) -> TokenDigest | None:
     """The digest of the session token in a Cookie header, or None when there is none that could be one."""
-    return TokenDigest.of(read_cookie(cookie_header, policy.session_name))
+    return TokenDigest.of_issued(read_cookie(cookie_header, policy.session_name))
 
 
 def device_digest(cookie_header: str | None, policy: CookiePolicy) -> TokenDigest | None:
     """The digest of the remembered-device token in a Cookie header, or None."""
-    return TokenDigest.of(read_cookie(cookie_header, policy.device_name))
+    return TokenDigest.of_issued(read_cookie(cookie_header, policy.device_name))

@@ -2,13 +2,8 @@
 
 The browser holds a random 256-bit token; the database holds only its SHA-256, the user, the session's
 assurance (backend/assurance.py: level, auth_time, amr) and the times. Every step of a sign-in issues a new
-token and voids the old one.
-An account keeps at most `max_per_user` signed-in sessions and `max_pending_per_user` sessions waiting for
-their second factor, each capped on its own in the transaction that adds one, so logging in again and again can
-neither grow the table nor the settings page's list without end. The two caps are apart because a password alone
-starts a pending session as often as it likes (a right password releases the login throttles): pending logins
-only ever push out older pending ones, and a signed-in session is ended only to make room for another session
-*reaching* the signed-in stage (the least recently seen one goes), never by someone who stops at the second factor.
+token and voids the old one. The rules a session lives by (expiry, the per-account caps) are in session_rules.py,
+the values handed out in session_values.py; both are named here too, for the callers.
 """
 
 from __future__ import annotations
@@ -16,16 +11,33 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.assurance import Amr, Assurance, Level
 from sms2fa_app.backend.audit.activity import Activity, EventKind
 from sms2fa_app.backend.identity.link_tokens import LinkPurpose, LinkTokens
 from sms2fa_app.backend.identity.session_ends import SessionEnds
+from sms2fa_app.backend.identity.session_rules import (
+    PENDING_SESSIONS_PER_USER,
+    TOUCH_INTERVAL_SECONDS,
+    SessionPolicy,
+    beyond_cap,
+    expired,
+    expired_clause,
+    expires_at,
+)
+from sms2fa_app.backend.identity.session_values import (
+    ActiveSession,
+    IssuedSession,
+    ResolvedSession,
+    SessionInfo,
+    active_session,
+    store_assurance,
+)
 from sms2fa_app.backend.infra.client import ClientInfo, approximate_network, device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
@@ -35,87 +47,15 @@ from sms2fa_app.backend.models import LoginSession, User
 
 log = logging.getLogger("sms2fa.sessions")
 
-TOUCH_INTERVAL_SECONDS = 30
-PENDING_SESSIONS_PER_USER = 5  # logins waiting for their second factor an account keeps (the newest)
-
-
-@dataclass(frozen=True)
-class SessionPolicy:
-    """Expiry rules, in seconds."""
-
-    idle_seconds: int
-    absolute_seconds: int
-    pending_seconds: int
-    max_per_user: int = 20  # MAX_SESSIONS_PER_USER: the most recently seen signed-in sessions an account keeps
-    max_pending_per_user: int = PENDING_SESSIONS_PER_USER
-
-
-@dataclass(frozen=True)
-class ActiveSession:
-    """A resolved, unexpired session."""
-
-    session_id: int
-    user_id: int
-    assurance: Assurance
-    created_at: float
-    how: str = ""  # what signed it in (LoginSession.how)
-    last_seen_at: float = 0.0
-
-    @property
-    def is_authenticated(self) -> bool:
-        """True once every required factor was presented."""
-        return self.assurance.signed_in
-
-    @property
-    def awaiting_second_factor(self) -> bool:
-        """True while the password was given and the second factor is still to come."""
-        return self.assurance.awaiting_second_factor
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """A live session as the settings page lists it."""
-
-    session_id: int
-    browser: str
-    network: str
-    started_at: float
-    last_seen_at: float
-    signed_in: bool  # False while it waits for its second factor
-
-
-@dataclass(frozen=True)
-class ResolvedSession:
-    """A live session, its user and the facts asked for with it (`resolve_with_facts`), read in one statement."""
-
-    session: ActiveSession
-    user: User | None
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IssuedSession:
-    """A session together with the token the browser must keep."""
-
-    token: str
-    session: ActiveSession
-
-
-def _active(record: LoginSession) -> ActiveSession:
-    assert record.id is not None
-    return ActiveSession(
-        session_id=record.id,
-        user_id=record.user_id,
-        assurance=Assurance.from_stored(record.level, record.auth_time, record.amr),
-        created_at=record.created_at,
-        how=record.how,
-        last_seen_at=record.last_seen_at,
-    )
-
-
-def _store(record: LoginSession, assurance: Assurance) -> None:
-    record.level, record.auth_time, record.amr = assurance.stored()
-
+__all__ = [
+    "PENDING_SESSIONS_PER_USER",
+    "ActiveSession",
+    "IssuedSession",
+    "ResolvedSession",
+    "SessionInfo",
+    "SessionPolicy",
+    "SessionStore",
+]
 
 Token = str | TokenDigest | None  # a browser token, or its digest
 Facts = Mapping[str, ColumnElement[Any]]  # named scalar subqueries on LoginSession.user_id (resolve_with_facts)
@@ -165,11 +105,7 @@ class SessionStore:
 
     def expires_at(self, session: ActiveSession) -> float:
         """When a live session expires unless used again (idle, absolute, or waiting too long for its factor)."""
-        policy = self._policy
-        ends = min(session.created_at + policy.absolute_seconds, session.last_seen_at + policy.idle_seconds)
-        if not session.assurance.signed_in:
-            ends = min(ends, session.assurance.auth_time + policy.pending_seconds)
-        return ends
+        return expires_at(self._policy, session)
 
     def _signed_in(self, db: Session, user_id: int, how: str, client: ClientInfo | None = None) -> None:
         if self._activity is not None:
@@ -200,34 +136,21 @@ class SessionStore:
             user_agent=user_agent[:255],
             how=how[:16] if complete else "",
         )
-        _store(record, assurance)
+        store_assurance(record, assurance)
         with self._db.session() as db:
             db.add(record)
             db.flush()
             self._end_beyond_cap(db, user_id, record.id, signed_in=complete)
             if complete:
                 self._signed_in(db, user_id, how, ClientInfo(client_ip, user_agent))
-            return IssuedSession(token, _active(record))
+            return IssuedSession(token, active_session(record))
 
     def _end_beyond_cap(self, db: Session, user_id: int, arrived: int | None, *, signed_in: bool) -> None:
         """Make room for the session `arrived`, which just started or reached that stage (signed in, or waiting for
         its second factor): end the user's least recently seen sessions of the same stage beyond its cap, in the
         caller's transaction. Only sessions of the same stage count: a login stopping at its second factor never
         ends a signed-in session."""
-        policy = self._policy
-        keep = policy.max_per_user if signed_in else policy.max_pending_per_user
-        pending = col(LoginSession.level) == Level.NONE.value
-        beyond = (
-            select(LoginSession.id)
-            .where(
-                col(LoginSession.user_id) == int(user_id),
-                ~pending if signed_in else pending,
-                col(LoginSession.id) != arrived,
-            )
-            .order_by(col(LoginSession.last_seen_at).desc(), col(LoginSession.id).desc())
-            .offset(max(keep - 1, 0))
-        )
-        stale = list(db.exec(beyond).all())
+        stale = list(db.exec(beyond_cap(self._policy, user_id, arrived, signed_in=signed_in)).all())
         if stale:
             self._delete(db, col(LoginSession.id).in_(stale))
             stage = "signed_in" if signed_in else "pending"
@@ -236,27 +159,10 @@ class SessionStore:
     def purge_expired(self, db: Session, now: float) -> int:
         """Delete every expired session in the caller's transaction (the periodic purge: `resolve` deletes only
         the ones still presented). Returns how many went."""
-        return self._delete(db, self._expired_clause(now))
-
-    def _expired_clause(self, now: float) -> ColumnElement[bool]:
-        """`_expired` in SQL: the rows the purge deletes and a conditional move leaves alone."""
-        policy = self._policy
-        return or_(
-            col(LoginSession.created_at) <= now - policy.absolute_seconds,
-            col(LoginSession.last_seen_at) <= now - policy.idle_seconds,
-            and_(
-                col(LoginSession.level) == Level.NONE.value,
-                col(LoginSession.auth_time) <= now - policy.pending_seconds,
-            ),
-        )
+        return self._delete(db, expired_clause(self._policy, now))
 
     def _expired(self, record: LoginSession, now: float) -> bool:
-        policy = self._policy
-        if now - record.created_at >= policy.absolute_seconds:
-            return True
-        if now - record.last_seen_at >= policy.idle_seconds:
-            return True
-        return record.level == Level.NONE.value and now - record.auth_time >= policy.pending_seconds
+        return expired(self._policy, record, now)
 
     def resolve(self, token: str | TokenDigest | None) -> ActiveSession | None:
         """The live session for a token (or its digest), or None (unknown, tampered or expired; expired ones are
@@ -294,7 +200,7 @@ class SessionStore:
                 record.last_seen_at = now
                 db.add(record)
             known = dict(zip(facts or {}, columns[2 if with_user else 1 :], strict=True))
-            return ResolvedSession(_active(record), user, known)
+            return ResolvedSession(active_session(record), user, known)
 
     def advance(
         self, token: Token, methods: tuple[Amr, ...], how: str = "", *, seen: ActiveSession | None = None
@@ -318,7 +224,7 @@ class SessionStore:
             level, auth_time, amr = assurance.stored()
             values |= {"level": level, "auth_time": auth_time, "amr": amr, "how": how[:16]}
         row = col(LoginSession.id) == seen.session_id, col(LoginSession.token_hash) == digest
-        still = col(LoginSession.level) == seen.assurance.level.value, ~self._expired_clause(now)
+        still = col(LoginSession.level) == seen.assurance.level.value, ~expired_clause(self._policy, now)
         moved = update(LoginSession).where(*row, *still).values(**values)
         with self._db.session() as db:
             if (db.exec(moved.execution_options(synchronize_session=False)).rowcount or 0) != 1:  # ended, moved on
@@ -361,7 +267,7 @@ class SessionStore:
                 return None
             if Amr.PWD in methods and last_password is not None:
                 now = max(now, math.nextafter(last_password, math.inf))
-            _store(record, current.reauthenticated(methods, now))
+            store_assurance(record, current.reauthenticated(methods, now))
             db.add(record)
             self._ended(db, [record.token_hash], changed=True)
             return now
@@ -379,14 +285,14 @@ class SessionStore:
             if record is None or self._expired(record, now) or record.level == Level.NONE.value:
                 return None
             current = Assurance.from_stored(record.level, record.auth_time, record.amr)
-            _store(record, current.reauthenticated(methods, now))
+            store_assurance(record, current.reauthenticated(methods, now))
             fresh = new_token()
             self._ended(db, [record.token_hash])  # the old token stops working here and behind the proxies
             record.token_hash = token_digest(fresh)
             record.last_seen_at = now
             db.add(record)
             db.flush()
-            return IssuedSession(fresh, _active(record))
+            return IssuedSession(fresh, active_session(record))
 
     def end(self, token: str | TokenDigest | None) -> None:
         """Delete the session behind a token or its digest (logout)."""
@@ -446,4 +352,4 @@ class SessionStore:
         record.last_seen_at = self._clock.now()
         db.add(record)
         db.flush()
-        return IssuedSession(fresh, _active(record))
+        return IssuedSession(fresh, active_session(record))

@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MAX_TOKEN_LENGTH = 128  # a browser token is 43 characters; anything much longer is not one
+TOKEN_BYTES = 32
+_ISSUED_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what new_token returns: 32 bytes, URL-safe base64, unpadded
 
 
 def keyed_digest(secret: str, *parts: str) -> str:
@@ -52,6 +55,14 @@ class TokenDigest:
             return None
         return cls(token_digest(token))
 
+    @classmethod
+    def of_issued(cls, token: object) -> TokenDigest | None:
+        """The digest of a cookie's token, or None unless it has the exact shape of one `new_token` makes: anyone
+        may send junk cookies, and each would otherwise cost a SQL query and a cache write."""
+        if not isinstance(token, str) or not _ISSUED_TOKEN.fullmatch(token):
+            return None
+        return cls(token_digest(token))
+
 
 def lookup_digest(token: str | TokenDigest | None) -> str | None:
     """The hex digest to find a browser token by, given the token or its digest; None for anything else."""
@@ -63,7 +74,7 @@ def lookup_digest(token: str | TokenDigest | None) -> str | None:
 
 def new_token() -> str:
     """A fresh random token with 256 bits of entropy, URL-safe."""
-    return secrets.token_urlsafe(32)
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def digests_equal(left: str, right: str) -> bool:

@@ -29,6 +29,12 @@ REFUSALS = Counter(
     ["limit"],
 )
 OPERATOR_ALERTS = Counter("sms2fa_operator_alerts", "Alerts raised for the operator, by kind.", ["kind"])
+OIDC_AUTHORIZATIONS = Counter(
+    "sms2fa_oidc_authorizations",
+    'OpenID authorization requests answered, by registered client id ("unknown" for any other) and outcome '
+    "(code, or the OAuth error).",
+    ["client", "outcome"],
+)
 HANDLER_SECONDS = Histogram(
     "sms2fa_handler_seconds",
     "Time to serve a guarded Reflex event handler, by handler.",
@@ -65,6 +71,11 @@ def count_refusal(limit: str) -> None:
 def count_operator_alert(kind: str) -> None:
     """One alert raised for the operator (infra/alerts.py)."""
     OPERATOR_ALERTS.labels(kind=kind).inc()
+
+
+def count_oidc_authorization(client: str, outcome: str) -> None:
+    """One authorization request answered to a client: a code, or the error's name."""
+    OIDC_AUTHORIZATIONS.labels(client=client, outcome=outcome).inc()
 
 
 def exposition() -> tuple[bytes, str]:

@@ -2,7 +2,9 @@
 
 A path is matched as the upstream will read it *and* as it was sent: percent-decoding and dot-segments
 (`/public/..%2fadmin`) could make a rule's prefix match a path the upstream resolves elsewhere, so when the two
-readings differ the stricter policy of the two wins.
+readings differ the stricter policy of the two wins. Servlet containers (Tomcat, Jetty) also drop `;parameters` from
+each segment (`/public/..;/admin`, `/admin;x/secret`), so a third reading has them removed. A prefix is a prefix:
+`/admin/` does not cover `/admin` itself (name both, or `/admin` alone, to cover both).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from urllib.parse import unquote
 
 from sms2fa_app.config_fields import AccessPolicy, AccessRule
+
+_SEGMENT_PARAMETERS = re.compile(r";[^/]*")  # `;jsessionid=…` and the like, up to the segment's end
 
 
 def host_matches(pattern: str, host: str) -> bool:
@@ -29,15 +33,21 @@ def path_matches(pattern: str, path: str) -> bool:
     return path.startswith(pattern)
 
 
-def path_readings(raw_path: str) -> tuple[str, ...]:
-    """The path as sent (decoded) and as an upstream resolves it (backslashes as slashes, dot-segments and
-    repeated slashes gone); one reading when they agree."""
-    decoded = unquote(raw_path or "/")
+def _resolved(decoded: str) -> str:
+    """`decoded` as an upstream resolves it: backslashes as slashes, dot-segments and repeated slashes gone."""
     resolved = posixpath.normpath("/" + decoded.replace("\\", "/"))
     resolved = re.sub(r"^/+", "/", resolved)  # normpath keeps a leading "//"
     if decoded.endswith("/") and resolved != "/":
         resolved += "/"
-    return (decoded,) if resolved == decoded else (decoded, resolved)
+    return resolved
+
+
+def path_readings(raw_path: str) -> tuple[str, ...]:
+    """The path as sent (decoded), as an upstream resolves it, and resolved once each segment's `;…` is gone;
+    each distinct reading once, the one as sent first."""
+    decoded = unquote(raw_path or "/")
+    without_parameters = _SEGMENT_PARAMETERS.sub("", decoded)
+    return tuple(dict.fromkeys((decoded, _resolved(decoded), _resolved(without_parameters))))
 
 
 class AccessRules:

@@ -22,6 +22,7 @@ LOGIN_PATH = "/login"
 RETURN_PARAMETER = "rd"
 _HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 _URL_CHARACTERS = re.compile(r"[\x21-\x7e]+")  # printable ASCII: no space, no control character, no CR or LF
+_AUTHORITY_THEN_PATH = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#]+/")  # the path starts with `/` right after the host
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,12 @@ class OriginalRequest:
 
 def original_request(url: str | None) -> OriginalRequest | None:
     """The request behind `url`, or None for anything that is not a plain http(s) URL of a named host (userinfo,
-    backslashes, control characters, spaces, an over-long URL)."""
-    if not url or len(url) > MAX_URL_LENGTH or not _URL_CHARACTERS.fullmatch(url):
+    backslashes, control characters, spaces, an over-long URL). No proxy sends a fragment, and a request's path
+    always starts with `/`: a raw `#`, or a `?` right after the host, comes from a Host header built to shift the
+    path out of the rules' sight (`Host: app.example.com?`), so it is refused."""
+    if not url or len(url) > MAX_URL_LENGTH or not _URL_CHARACTERS.fullmatch(url) or "#" in url:
+        return None
+    if not _AUTHORITY_THEN_PATH.match(url.lower()):
         return None
     try:
         parts = urlsplit(url)
@@ -74,7 +79,7 @@ class ReturnTargets:
         anywhere refuses it: browsers read one as a slash where parsers do not."""
         if not isinstance(url, str) or len(url) > MAX_RETURN_URL_LENGTH or "\\" in url:
             return False
-        original = original_request(url)
+        original = original_request(url.partition("#")[0])  # a link's own fragment is fine for going back
         if original is None or (self._https_only and original.scheme != "https"):
             return False
         host, domain = original.host, self._cookie_domain

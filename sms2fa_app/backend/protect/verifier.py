@@ -110,6 +110,13 @@ class Verifier:
         )
         return LogIn(self._targets.login_url(lookup.url))
 
+    def admits(self, level: Level, url: str) -> bool:
+        """Whether a session at `level` passes the rule of `url` (a bypass or deny rule asks no level). The login
+        does not send a session back to an `rd` it cannot pass: that app's proxy would send it straight back."""
+        original = original_request(url.partition("#")[0])
+        needed = None if original is None else _NEEDED.get(self._rules.policy_for(original.host, original.path))
+        return needed is None or level.rank >= needed.rank
+
     def verify(self, cookie_header: str | None, original_url: str | None) -> Decision:
         """The decision for the request at `original_url` by a browser sending `cookie_header`."""
         step = self._start(cookie_header, original_url)

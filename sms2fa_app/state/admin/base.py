@@ -45,6 +45,15 @@ class AdminState(SessionState):
             return redirect, None
         return None, signed_in if self._admit_admin(*signed_in) else None
 
+    async def _fresh_admin_page(self, show: Callable[[], Awaitable[None]]) -> rx.event.EventSpec | None:
+        """on_load of a page that shows data: a fresh page, the sign-in and admin checks, then `show()` for an
+        admitted admin; the redirect to log in, if any."""
+        self.reset()
+        redirect, admitted = await self._admin_page()
+        if admitted is not None:
+            await show()
+        return redirect
+
 
 def admin_guarded(
     *, busy: str = "busy", error: str = "error"

@@ -55,11 +55,10 @@ class AdminOpsState(ErrorId, AdminState):
 
     async def load(self):
         """on_load: sign-in and admin checks, then the charts."""
-        self.reset()
-        redirect, admitted = await self._admin_page()
-        if admitted is not None:
-            self._show(await run_backend(self._services().admin.charts.read, WINDOW_HOURS))
-        return redirect
+        return await self._fresh_admin_page(self._read)
+
+    async def _read(self) -> None:
+        self._show(await run_backend(self._services().admin.charts.read, WINDOW_HOURS))
 
     @admin_guarded()
     async def refresh(self, caller: Caller) -> list:

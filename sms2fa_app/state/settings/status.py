@@ -15,6 +15,7 @@ from sms2fa_app.state.said import ErrorId, NoticeId, said_id
 from sms2fa_app.state.session import SessionState
 
 _ROW_ID = re.compile(r"[0-9]{1,12}")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
@@ -27,6 +28,7 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
     passkeys: list[dict[str, str]] = []
     devices: list[dict[str, str]] = []
     sessions: list[dict[str, str]] = []
+    apps: list[dict[str, str]] = []  # OpenID clients holding live tokens ("Connected apps")
     notice: str = ""
     error: str = ""
     busy: bool = False
@@ -46,7 +48,7 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         self.two_factor_enabled = user.is_two_factor_enabled
         self.phone_ending = (user.phone_number or "")[-4:]
         self.signed_in_email = user.email
-        self.mail_delayed = words.settings.MAIL_DELAYED if services.mail_health.delayed() else ""
+        self.mail_delayed = words.settings.MAIL_DELAYED if services.mail_health.delayed(user.email) else ""
         self.recovery_left = services.recovery.remaining(user.id)
         self.totp_enabled = services.totp.is_enabled(user.id)
         now = services.clock.now()
@@ -84,6 +86,10 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
                 "sign_out": words.settings.sign_out_label(number, listed.browser, listed.network or "unknown network"),
             }
             for number, listed in enumerate(services.sessions.list_for_user(user.id), start=1)
+        ]
+        self.apps = [
+            {"id": app.client_id, "name": app.name, "times": words.settings.last_used(app.last_signed_in_at, now)}
+            for app in services.oidc.connected_apps(user.id)
         ]
 
     async def _refresh_status(self, user_id: int) -> None:
@@ -126,6 +132,17 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         ended = await run_backend(self._services().sessions.end_for_user, user.id, int(session_id))
         await self._refresh_status(user.id or 0)
         self.notice = words.settings.SESSION_ENDED if ended else ""
+        return []
+
+    @guarded()
+    async def disconnect_app(self, caller: Caller, client_id: str) -> list:
+        """Revoke what an app holds for this user and forget the consent ("Disconnect")."""
+        _session, user = caller.signed_in
+        if not _CLIENT_ID.fullmatch(client_id):
+            return []
+        done = await run_backend(self._services().oidc.disconnect, user.id, client_id)
+        await self._refresh_status(user.id or 0)
+        self.notice = words.settings.APP_DISCONNECTED if done else ""
         return []
 
     @guarded()

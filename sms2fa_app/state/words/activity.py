@@ -29,6 +29,8 @@ _WITH_DETAIL: dict[EventKind, Text] = {
     EventKind.PHONE_CHANGED: Text("activity.phone_changed", "Phone number changed (now ending in {detail})"),
     EventKind.RECOVERY_CODE_USED: Text("activity.recovery_code_used", "Recovery code used ({detail} left)"),
     EventKind.DEVICE_REMEMBERED: Text("activity.device_remembered", "Browser remembered for {detail} days"),
+    EventKind.SIGNED_IN_TO_APP: Text("activity.signed_in_to_app", "Signed in to {detail}"),
+    EventKind.APP_DISCONNECTED: Text("activity.app_disconnected", "Disconnected {detail}"),
 }
 _PASSKEY_ADDED_NAMED = Text("activity.passkey_added.named", "Passkey added: {detail}")
 _LOCKOUT = Text("activity.lockout_started", "Codes locked for {wait} after too many wrong tries")

@@ -120,3 +120,24 @@ NO_DATA = Text("admin.chart.no_data", "No data yet")
 def money(amount: float, currency: str, places: int = 2) -> str:
     """An estimated amount with its currency code, e.g. "1.23 USD" (a number, not a sentence: not catalogued)."""
     return f"{amount:.{places}f} {currency}"
+
+
+# /admin/apps: the OpenID clients
+CLIENT_DISABLED = Text("admin.client_disabled", "The app was disabled: its sign-ins and tokens stop now.")
+CLIENT_ENABLED = Text("admin.client_enabled", "The app was enabled again.")
+CLIENT_SECRET_ROTATED = Text(
+    "admin.client_secret_rotated",
+    "New secret below: copy it now, it won't be shown again. The old one stopped working.",
+)
+_CLIENT_PUBLIC = Text("admin.client.public", "public (PKCE)")
+_CLIENT_CONFIDENTIAL = Text("admin.client.confidential", "confidential")
+_CLIENT_FIRST_PARTY = Text("admin.client.first_party", "first-party")
+_CLIENT_TWO_FACTOR = Text("admin.client.two_factor", "always two factors")
+
+
+def client_kind(public: bool, first_party: bool, two_factor: bool) -> str:
+    """ "confidential · first-party · always two factors" and the like."""
+    parts = [_CLIENT_PUBLIC if public else _CLIENT_CONFIDENTIAL]
+    parts += [_CLIENT_FIRST_PARTY] if first_party else []
+    parts += [_CLIENT_TWO_FACTOR] if two_factor else []
+    return " · ".join(parts)

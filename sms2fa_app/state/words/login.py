@@ -36,6 +36,9 @@ PASSKEY_SIGN_IN_FAILED = Text(
 LOGGED_OUT = Text("login.logged_out", "You've been logged out.")
 LOG_IN_TO_CONTINUE = Text("login.log_in_to_continue", "Log in to continue.")
 ACCOUNT_DELETED = Text("login.account_deleted", "Your account was deleted.")
+TWO_FACTOR_NEEDED_FOR_APP = Text(  # forward-auth's `rd` asked more than this sign-in (the dashboard says it)
+    "login.two_factor_needed_for_app", "This app needs two-factor sign-in: turn it on in settings."
+)
 
 # ---- sign up and passwords ------------------------------------------------------------------------------
 

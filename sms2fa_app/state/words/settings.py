@@ -30,6 +30,7 @@ TOTP_REMOVED = Text("settings.totp_removed", "Authenticator app removed.")
 PASSWORD_CHANGED = Text("settings.password_changed", "Password changed. Your other sessions were signed out.")
 SESSION_ENDED = Text("settings.session_ended", "That session was signed out.")
 OTHER_SESSIONS_ENDED = Text("settings.other_sessions_ended", "Every other session was signed out.")
+APP_DISCONNECTED = Text("settings.app_disconnected", "That app was disconnected: it must ask you again.")
 
 FACTOR_CHANGE_ERRORS: dict[FactorChange, str] = {
     FactorChange.PHONE_TAKEN: PHONE_TAKEN,

@@ -204,3 +204,20 @@ async def test_the_activity_pages_and_filters(services: Services) -> None:
     assert [entry["what"] for entry in page.entries] == ["Signed in with your password"] and page.pages == 1
     await run(page.show_kind("<script>"))  # an unknown kind shows everything
     assert page.kind == "all" and len(page.entries) == PAGE_SIZE
+
+
+async def test_connected_apps_are_listed_and_disconnected(services: Services) -> None:
+    """An OpenID client holding tokens of the user shows in "Connected apps"; Disconnect revokes them."""
+    state = await signed_in(services)
+    made = services.oidc.server.clients.register("Wiki", ["https://wiki.example/cb"], first_party=True)
+    session = services.sessions.list_for_user(1)[0]
+    token = {"access_token": "a" * 43, "expires_in": 300, "scope": "openid", "token_type": "Bearer"}
+    services.oidc.server.tokens.save(
+        token, family="f1", client_id=made.client_id, user_id=1, session_id=session.session_id
+    )
+    await run(state.load())
+    assert [(app["name"], app["id"]) for app in state.apps] == [("Wiki", made.client_id)]
+    await run(state.disconnect_app(made.client_id))
+    assert state.apps == [] and state.notice_id == words.settings.APP_DISCONNECTED.id
+    assert services.oidc.connected_apps(1) == []
+    await run(state.disconnect_app("<not an id>"))  # refused quietly, nothing changes

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from sms2fa_app.api.routes import api_app
 from sms2fa_app.api.session_cookie import LEGACY_SESSION_KIND
 from sms2fa_app.backend.infra.clock import FakeClock
-from sms2fa_app.backend.infra.crypto import token_digest
+from sms2fa_app.backend.infra.crypto import new_token, token_digest
 from sms2fa_app.backend.services import Services
 from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state.login import LoginState
@@ -98,7 +98,7 @@ async def test_logging_out_clears_the_cookie_it_had_set(client: TestClient, serv
     assert services.sessions.resolve(issued) is None  # ended on the server at once
     clear = root_of(state).get_delta()[SessionState.get_full_name()][delta_key("cookie_ticket")]
 
-    another_login = exchange(client, clear, Cookie="sms2fa_session=a-newer-sign-in-of-another-tab")
+    another_login = exchange(client, clear, Cookie=f"sms2fa_session={new_token()}")  # another tab's newer sign-in
     assert another_login.status_code == 204 and set_cookies(another_login) == []  # not this session's cookie
     cleared = exchange(client, clear, Cookie=f"sms2fa_session={issued}")
     assert cleared.status_code == 400  # single use, even for clearing

@@ -50,11 +50,11 @@ async def test_a_right_code_moves_the_session_the_guard_resolved_without_reading
 ) -> None:
     account(services, "ada@example.com", phone=PHONE)
     challenge = await login(services)
-    pending_token = challenge.session_token
+    pending_token = challenge._session_token
     with counted(services, monkeypatch) as work:
         events = await run(challenge.verify({"code": gateway.last_code()}))
     assert redirect_path(events) == "/dashboard"
     by_token = [line for line in work.statements if "FROM login_sessions" in line and "token_hash =" in line]
     assert len(by_token) == 1, work.statements  # the guard's; the move is one conditional UPDATE
     assert services.sessions.resolve(pending_token) is None  # the old token stopped working
-    assert services.sessions.resolve(challenge.session_token).is_authenticated
+    assert services.sessions.resolve(challenge._session_token).is_authenticated

@@ -195,7 +195,7 @@ async def test_an_outage_of_the_session_store_refuses_the_event(
     def down(*_args: object, **_kwargs: object) -> None:
         raise ServiceUnavailable("database down")
 
-    monkeypatch.setattr(services.sessions, "resolve_with_user", down)
+    monkeypatch.setattr(services.sessions, "resolve_with_facts", down)
     with caplog.at_level(logging.WARNING, logger="sms2fa.state"):
         ran, sent_to = await dispatch(state, "count")
     assert (ran, state.clicks, sent_to) == (False, 0, "/login")

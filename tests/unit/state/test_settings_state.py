@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from sms2fa_app.backend.assurance import Amr, Assurance, Level
-from sms2fa_app.backend.factors.sms_codes import Purpose
 from sms2fa_app.backend.factors.sms_policy import user_sends_key
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -110,7 +109,7 @@ async def test_a_number_used_by_another_account_answers_like_a_free_one_and_cost
     assert notice.to == NEW_PHONE and "another sms2fa account" in notice.text
     assert re.search(r"\d{3,}", notice.text) is None  # no code in it
     user = services.accounts.find_by_email("eve@example.com")
-    assert services.redis.zcard(user_sends_key(user.id, Purpose.ENROLL)) == 1
+    assert services.redis.zcard(user_sends_key(user.id)) == 1
     await run(taken.verify_enroll_code({"code": "123456"}))  # nothing eve types can take bob's number
     assert taken.error.startswith("That code isn't right.")
     assert services.accounts.find_by_email("bob@example.com").phone_number == NEW_PHONE

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from sms2fa_app.backend.delivery.sms import DeliveryFailure
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.pow import solve
@@ -122,22 +121,6 @@ async def test_the_reset_opens_on_the_authenticator_app_when_there_is_one(
     open_at(page, mailer.last_link("ada@example.com", "/reset-password"))
     await run(page.load())
     assert page.method == Factor.TOTP and gateway.sent == []
-
-
-async def test_the_settings_page_says_when_mail_runs_late(services: Services, mailer: RecordingMailer) -> None:
-    """A signed-in owner learns the notice of a change is late; no stranger's page depends on it."""
-    state = await signed_in_settings(services, phone=PHONE)
-    assert state.mail_delayed == ""
-    mailer.fail_next(DeliveryFailure.TEMPORARY)
-    services.notices.mail_operator("ops@example.com", "subject", "text")
-    services.jobs.drain()
-    await run(state.load())
-    assert state.mail_delayed_id == "settings.mail_delayed"
-    services.clock.advance(services.settings.notice_retry_base_seconds + 1)
-    services.jobs.drain()  # the retry goes out: mail is on time again
-    assert mailer.sent
-    await run(state.load())
-    assert state.mail_delayed == ""
 
 
 async def test_an_admin_is_not_offered_to_remember_the_device(services: Services) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sms2fa_app.backend.assurance import Level
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
+from sms2fa_app.backend.factors.sms_policy import user_sends_key
 from sms2fa_app.backend.flows.factor_changes import ChangeResult, FactorChange
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.clock import FakeClock
@@ -264,6 +265,7 @@ def test_a_lost_phone_is_no_dead_end_the_authenticator_confirms_a_new_number(
     assert changes.verify_reauth(session, Factor.TOTP, pyotp.TOTP(setup.secret).at(clock.now())).done
     assert gateway.texts == []  # nothing was texted to the lost phone
     changes.send_enroll_code(session, account(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
+    assert services.redis.zcard(user_sends_key(1, replacing_number=True)) == 1  # the lost phone's own window
     assert changes.verify_enroll_code(session, account(services), gateway.last_code(NEW_PHONE), NEW_PHONE).done
     assert account(services).phone_number == NEW_PHONE
 

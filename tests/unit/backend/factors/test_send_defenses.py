@@ -176,6 +176,6 @@ def test_a_taken_number_costs_a_send_and_gets_a_notice_without_the_code(make_otp
     notice, code_text = gateway.sent
     assert "another sms2fa account" in notice.text and "#" not in notice.text
     assert code_text.text.endswith(f"#{code_text.code}")
-    assert redis_client.zcard(user_sends_key(USER, Purpose.ENROLL)) == 1 and otp.has_pending_code(
+    assert redis_client.zcard(user_sends_key(USER)) == 1 and otp.has_pending_code(
         purpose=Purpose.ENROLL, user_id=USER, session_id=70
     )

@@ -78,3 +78,15 @@ def test_rules_read_from_the_environment_keep_their_order(tmp_path: Path) -> Non
     assert [rule.policy for rule in settings.forward_auth_rules] == [BYPASS, DENY, ONE, TWO, TWO]
     assert settings.forward_auth_rules[0].paths == ("/public/", "/assets/*.css")
     assert make_settings(tmp_path).forward_auth_rules == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "policy"),
+    [
+        ("/public/..;/internal/x", DENY),  # Tomcat-style: `..;` is a dot-segment once `;…` is dropped
+        ("/internal;x/secret", DENY),  # the upstream reads /internal/secret
+        ("/assets/secret;.css", TWO),  # the glob must not match on a parameter's text alone
+    ],
+)
+def test_a_path_is_also_read_with_its_segment_parameters_removed(path: str, policy: AccessPolicy) -> None:
+    assert AccessRules(access_rules(RULES)).policy_for("app.example.com", path) is policy

@@ -70,3 +70,16 @@ def test_caddy_and_traefik_describe_the_original_in_three_headers() -> None:
     assert forwarded_url("HTTPS", "app.example.com", "/x?y=1") == "https://app.example.com/x?y=1"
     assert forwarded_url("https", "app.example.com", "x") is None
     assert forwarded_url("https", None, "/x") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.example.com?/internal/x",  # a Host ending in `?` shifts the path into the query
+        "https://app.example.com#/internal/x",  # ... or `#` into the fragment
+        "https://app.example.com/public/#/../internal/x",  # no proxy sends a fragment: a raw `#` is a trick
+        "https://app.example.com:443?/internal/x",
+    ],
+)
+def test_an_original_url_with_a_fragment_or_no_path_after_the_host_is_refused(url: str) -> None:
+    assert original_request(url) is None

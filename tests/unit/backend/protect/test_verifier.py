@@ -129,3 +129,11 @@ def test_every_refusal_is_logged_without_the_token(services: Services, caplog: p
     assert len(lines) == 3 and all("event=forward_auth_refused" in line for line in lines), lines
     assert "reason=level_too_low" in lines[0] and f"user={user.id}" in lines[0]
     assert not any(token in line or "secret" in line for line in lines)
+
+
+@pytest.mark.parametrize("junk", ["junk", "y" * 42, "y" * 44, "y" * 42 + "=", "y" * 42 + "."])
+def test_a_cookie_that_is_no_issued_token_costs_no_sql_and_no_redis(
+    services: Services, sql_statements: list[str], redis_client: fakeredis.FakeRedis, junk: str
+) -> None:
+    assert isinstance(services.forward_auth.verify(cookie(services, junk), f"{APP}/"), LogIn)
+    assert sql_statements == [] and redis_client.keys(KEY_PREFIX + "*") == []
