@@ -6,23 +6,28 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.forms import said_callout
+from sms2fa_app.components.language import document_language, language_picker, shown, t
 from sms2fa_app.components.session_cookie import session_cookie
+from sms2fa_app.state import words
 from sms2fa_app.state.admin import AdminState
+from sms2fa_app.state.words.catalogue import Text
 
 
-def admin_shell(title: str, state: type[AdminState], *children: rx.Component) -> rx.Component:
+def admin_shell(title: str | Text, state: type[AdminState], *children: rx.Component) -> rx.Component:
     """A titled admin page; its content shows only to an admitted admin, the refusal to anyone else."""
     return rx.box(
         session_cookie(),
+        document_language(),
         rx.el.header(
             rx.hstack(
                 rx.link(rx.heading("sms2fa admin", size="4"), href="/admin", underline="none"),
-                rx.link("Accounts", href="/admin", size="2"),
-                rx.link("SMS operations", href="/admin/sms", size="2"),
-                rx.link("Apps", href="/admin/apps", size="2"),
+                rx.link(t(words.pages.ADMIN_ACCOUNTS), href="/admin", size="2"),
+                rx.link(t(words.pages.ADMIN_SMS_OPERATIONS), href="/admin/sms", size="2"),
+                rx.link(t(words.pages.ADMIN_APPS), href="/admin/apps", size="2"),
                 rx.spacer(),
-                rx.link("Back to the app", href="/dashboard", size="2"),
-                rx.color_mode.button(aria_label="Toggle dark mode"),
+                rx.link(t(words.pages.BACK_TO_THE_APP), href="/dashboard", size="2"),
+                language_picker(),
+                rx.color_mode.button(aria_label=t(words.pages.TOGGLE_DARK_MODE)),
                 spacing="4",
                 wrap="wrap",  # a phone: the links go to a second line rather than off the screen
                 width="100%",
@@ -32,7 +37,7 @@ def admin_shell(title: str, state: type[AdminState], *children: rx.Component) ->
         ),
         rx.el.main(
             rx.vstack(
-                rx.heading(title, size="6", as_="h1"),
+                rx.heading(shown(title), size="6", as_="h1"),
                 said_callout(
                     state.refusal,
                     state.refusal_id,

@@ -196,3 +196,9 @@ PASSKEY_NAME = Text("page.passkey_name", "Passkey name (optional)")
 CREATE_PASSKEY = Text("page.create_passkey", "Create passkey")
 CONNECTED_APPS = Text("page.connected_apps", "Connected apps")
 DISCONNECT = Text("page.disconnect", "Disconnect")
+
+# The admin console's frame
+ADMIN_ACCOUNTS = Text("page.admin_accounts", "Accounts")
+ADMIN_SMS_OPERATIONS = Text("page.admin_sms_operations", "SMS operations")
+ADMIN_APPS = Text("page.admin_apps", "Apps")
+BACK_TO_THE_APP = Text("page.back_to_the_app", "Back to the app")
