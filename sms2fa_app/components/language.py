@@ -11,12 +11,16 @@ import json
 from typing import Any
 
 import reflex as rx
+from babel import Locale
+from reflex.vars import FunctionVar
 
-from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, display_name
+from sms2fa_app import reflex_adapter as internals
+from sms2fa_app.backend.i18n.catalogs import translate_plural
+from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, display_name, language_tag
 from sms2fa_app.components.browser_calls import run_in_browser
 from sms2fa_app.state import words
 from sms2fa_app.state.language import LanguageState
-from sms2fa_app.state.words.catalogue import Rendered, Text
+from sms2fa_app.state.words.catalogue import Plural, Rendered, Text
 
 _MARKER = "document-language"
 # Applies the marker's data-language ("ar rtl") to <html> now and whenever it changes: React keeps the marker and
@@ -26,6 +30,13 @@ _FOLLOW_DOCUMENT_LANGUAGE = (
     "const apply = () => { const [lang, dir] = (marker.dataset.language || '').split(' '); "
     "if (lang && dir) { document.documentElement.lang = lang; document.documentElement.dir = dir; } }; "
     "apply(); new MutationObserver(apply).observe(marker, { attributes: true, attributeFilter: ['data-language'] });"
+)
+
+
+_COUNTED = (
+    "const n = Number(%(count)s); const forms = %(forms)s; "
+    "const form = forms[new Intl.PluralRules(%(tag)s).select(n)] || forms.other; "
+    "return form.split('{count}').join(String(n));"
 )
 
 
@@ -51,6 +62,33 @@ def t(label: Text | Rendered, **params: object) -> rx.Var[str]:
         if isinstance(value, rx.Var):
             said = said.replace("{" + name + "}", value.to(str))
     return said
+
+
+def _forms_by_category(plural: Plural, locale: str) -> dict[str, str]:
+    """Each CLDR plural category of the locale and its form, `{count}` kept (Arabic: six)."""
+    rule = Locale.parse(locale).plural_form
+    forms = {}
+    for category in (*sorted(rule.tags), "other"):
+        # Spanish's and Portuguese's "many" is for a million and up (1 000 000 de ...)
+        count = next((number for number in (*range(1000), 10**6) if rule(number) == category), None)
+        if count is not None:
+            forms[category] = translate_plural(locale, plural.id, str(plural.one), str(plural.other), count)
+    return forms
+
+
+def t_count(plural: Plural, count: rx.Var[int]) -> rx.Var[str]:
+    """A count in the tab's language, its form chosen in the browser by the locale's CLDR rule
+    (Intl.PluralRules: the same categories as Babel's), never a number glued to a word."""
+    cases = []
+    for locale in SUPPORTED_LOCALES:
+        body = _COUNTED % {
+            "count": internals.js_expression(count),
+            "forms": json.dumps(_forms_by_category(plural, locale), ensure_ascii=False),
+            "tag": json.dumps(language_tag(locale)),
+        }
+        cases.append((locale, internals.bundled_function(body, uses=count).to(FunctionVar).call()))
+    english = cases.pop(0)[1]
+    return rx.match(LanguageState.locale, *cases, english).to(str)
 
 
 def t_around(label: Text, name: str, value: rx.Component) -> rx.Component:

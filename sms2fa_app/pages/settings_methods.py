@@ -10,7 +10,7 @@ import reflex as rx
 from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element, focus_on_mount
-from sms2fa_app.components.language import t
+from sms2fa_app.components.language import t, t_count
 from sms2fa_app.pages.settings_passkeys import passkey_list
 from sms2fa_app.state import words
 from sms2fa_app.state.settings import (
@@ -77,7 +77,9 @@ def method_rows() -> rx.Component:
     return rx.vstack(
         method_row(
             words.settings.METHOD_SMS,
-            rx.badge(f"On · {words.common.masked('')}{SettingsState.phone_ending}", color_scheme="green"),
+            rx.badge(
+                t(words.pages.ON), f" · {words.common.masked('')}", SettingsState.phone_ending, color_scheme="green"
+            ),
             last["sms"],
             _action(words.pages.CHANGE, words.pages.CHANGE_PHONE_NUMBER, Operation.CHANGE_NUMBER),
         ),
@@ -93,14 +95,17 @@ def method_rows() -> rx.Component:
         ),
         method_row(
             words.settings.METHOD_PASSKEYS,
-            _badge(SettingsState.passkeys.length() > 0, SettingsState.passkeys.length().to_string() + " added"),
+            _badge(
+                SettingsState.passkeys.length() > 0,
+                t_count(words.settings.PASSKEY_COUNT, SettingsState.passkeys.length()),
+            ),
             last["passkey"],
             _action(words.pages.ADD, words.pages.ADD_A_PASSKEY, Operation.ADD_PASSKEY),
             passkey_list(),
         ),
         method_row(
             words.settings.METHOD_RECOVERY,
-            rx.badge(SettingsState.recovery_left.to_string() + " recovery codes left", color_scheme="gray"),
+            rx.badge(t_count(words.settings.RECOVERY_LEFT, SettingsState.recovery_left), color_scheme="gray"),
             last["recovery"],
             _action(words.pages.REGENERATE, words.pages.REGENERATE_RECOVERY_CODES, Operation.REGENERATE_CODES),
         ),

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.factors.recovery import RECOVERY_CODE_COUNT
 from sms2fa_app.backend.i18n.locales import is_right_to_left, language_tag
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state import words
@@ -115,6 +116,9 @@ def enroll_in(page: Page, sms: LocalPlivo, lang: str, e164: str, password: str) 
     audit(page, f"enrollment done, recovery codes ({lang})")
     page.get_by_role("checkbox", name=said(words.settings.RECOVERY_SAVED_LABEL, lang)).check()
     page.get_by_role("button", name=said(PAGES.DONE, lang), exact=True).click()
+    recovery_row = page.get_by_test_id("method-row").filter(has_text=said(words.settings.METHOD_RECOVERY, lang))
+    # the locale's plural form, chosen in the browser
+    expect(recovery_row).to_contain_text(words.settings.RECOVERY_LEFT(RECOVERY_CODE_COUNT, lang))
     page.get_by_role("link", name=said(PAGES.BACK_TO_DASHBOARD, lang)).click()
     page.get_by_role("button", name=said(PAGES.LOG_OUT, lang)).click()
     expect(page).to_have_url(flows.LOGIN)

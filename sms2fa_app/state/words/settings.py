@@ -275,7 +275,7 @@ def recovery_used(left: int) -> str:
     return _LAST_CODE_USED if left == 0 else _CODE_USED.format(left=left)
 
 
-_RECOVERY_LEFT = Plural("recovery.left", "1 recovery code left", "{count} recovery codes left")
+RECOVERY_LEFT = _RECOVERY_LEFT = Plural("recovery.left", "1 recovery code left", "{count} recovery codes left")
 
 
 def recovery_count(left: int) -> str:
@@ -290,7 +290,7 @@ METHOD_TOTP = Text("method.totp", "Authenticator app")
 METHOD_PASSKEYS = Text("method.passkeys", "Passkeys")
 METHOD_RECOVERY = Text("method.recovery", "Recovery codes")
 _SMS_TO = Text("method.sms_to", "Text message to {masked}")
-_PASSKEY_COUNT = Plural("method.passkey_count", "1 passkey", "{count} passkeys")
+PASSKEY_COUNT = _PASSKEY_COUNT = Plural("method.passkey_count", "1 passkey", "{count} passkeys")
 NEVER_USED = Text("method.never_used", "Never used")
 _NEVER_USED_IN_LINE = Text("method.never_used_in_line", "never used")
 _LAST_USED = Text("method.last_used", "Last used {day}")

@@ -12,11 +12,12 @@ from reflex.utils import format
 from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
 from sms2fa_app.backend.services import Services
-from sms2fa_app.components.language import t
+from sms2fa_app.components.language import t, t_count
 from sms2fa_app.state import words
 from sms2fa_app.state.language import LanguageState, say_in_tab_language
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.session import SessionState
+from sms2fa_app.state.settings import SettingsState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, in_tab_locale, message_id
 from tests.support.factories import create_user
 from tests.support.states import client_dict, deliver, make_state
@@ -130,3 +131,12 @@ async def test_a_failed_lookup_keeps_the_language_and_the_event(
     monkeypatch.setattr(services.sessions, "resolve_with_user", down)
     await language._settle(session)
     assert language.locale == "de"
+
+
+def test_a_count_on_a_page_takes_the_locales_plural_form_in_the_browser() -> None:
+    """Every CLDR form of every locale is compiled (Arabic's six), picked by Intl.PluralRules: never "1 codes"."""
+    compiled = str(t_count(words.settings.RECOVERY_LEFT, SettingsState.recovery_left))
+    assert "Intl.PluralRules" in compiled
+    for count in (0, 1, 2, 3, 11, 100):
+        assert words.settings.RECOVERY_LEFT(count, "ar").replace(str(count), "{count}") in compiled
+    assert "1 recovery code left" in compiled and "{count} recovery codes left" in compiled
