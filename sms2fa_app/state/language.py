@@ -18,11 +18,11 @@ import reflex as rx
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
 from sms2fa_app.backend.infra.events import log_event
+from sms2fa_app.backend.models import User
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, Rendered, Text, in_tab_locale
 
-_NOBODY = "-"  # the tab has no session token
 log = logging.getLogger("sms2fa.state")
 
 
@@ -32,39 +32,33 @@ class LanguageState(rx.State):
     locale: str = DEFAULT_LOCALE
     _tab_choice: str = ""  # the picker's choice in this tab ("" none)
     _settled: bool = False  # negotiated from Accept-Language once per tab
-    _checked_session: str = ""  # the session digest whose user's choice was last looked at (or _NOBODY)
 
     @rx.var
     def document_language(self) -> str:
         """`<html lang>` and `dir`, space-separated ("ar rtl"), for the browser call that sets them."""
         return f"{language_tag(self.locale)} {'rtl' if is_right_to_left(self.locale) else 'ltr'}"
 
-    async def _settle(self, session: SessionState) -> None:
-        """Before each event: negotiate once per tab, then follow the signed-in user's choice, looked up once per
-        session token (one indexed read when a sign-in or a second factor issues a new one; none otherwise). A
-        failed lookup leaves the language as it is: it never refuses an event."""
+    def _settle(self) -> None:
+        """Before each event: the language negotiated once per tab (the picker's choice, Accept-Language)."""
         if not self._settled:
             self._settled = True
             self.locale = negotiate(stored=self._tab_choice, accept_language=self.router.headers.accept_language)
-        token = session._token()
-        marker = token.hex if token is not None else _NOBODY
-        if marker == self._checked_session:
-            return
-        self._checked_session = marker
-        if token is None:
-            return
-        try:
-            found = await run_backend(SessionState._services().sessions.resolve_with_user, token)
-            if found is None or not found[0].is_authenticated or found[1] is None or found[1].id is None:
-                return  # a pending second factor: its success issues a new token, looked up then
-            user = found[1]
-            stored = supported(user.locale) if user.locale else None
-            if stored:
-                self.locale = stored
-            elif self._tab_choice:  # chosen on the login page: saved at sign-in
+
+    async def _follow_user(self, user: User) -> None:
+        """A signed-in page's guard read the user (SessionState._guard_page_with, no read of its own): their
+        stored choice becomes the tab's language; a choice made on the login page is saved as theirs when they
+        have none (at sign-in: the first signed-in page)."""
+        stored = supported(user.locale) if user.locale else None
+        if stored and stored != self.locale:
+            self.locale = stored
+            TAB_LOCALE.set(stored)
+        elif not stored and self._tab_choice and user.id is not None:
+            try:
                 await run_backend(SessionState._services().languages.choose, user.id, self._tab_choice)
-        except Exception:
-            log_event(log, logging.WARNING, "language_lookup_failed")
+            except Exception:
+                log_event(log, logging.WARNING, "language_save_failed")
+                return
+            self._tab_choice = ""  # saved: the user's choice from now on
 
     async def choose(self, value: str) -> None:
         """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice); anything
@@ -86,7 +80,7 @@ class TabLanguage(rx.Middleware):
     async def preprocess(self, app: Any, state: Any, event: rx.event.Event) -> internals.StateUpdate | None:
         """Settle the tab's locale and make it the one the words of this event's update are said in."""
         language = await state.get_state(LanguageState)
-        await language._settle(await state.get_state(SessionState))
+        language._settle()
         TAB_LOCALE.set(language.locale)
         return None
 

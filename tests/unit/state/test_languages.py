@@ -14,13 +14,14 @@ from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
 from sms2fa_app.backend.services import Services
 from sms2fa_app.components.language import t, t_count
 from sms2fa_app.state import words
+from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.language import LanguageState, say_in_tab_language
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.settings import SettingsState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, in_tab_locale, message_id
+from tests.support.counting import counted
 from tests.support.factories import create_user
-from tests.support.states import client_dict, deliver, make_state
+from tests.support.states import client_dict, deliver, make_state, run
 
 
 @pytest.fixture
@@ -88,48 +89,44 @@ async def test_anything_else_changes_nothing(picked: str) -> None:
     assert language.locale == "de"
 
 
-async def signed_in_tab(services: Services, email: str) -> tuple[LanguageState, SessionState, int]:
-    """A tab whose browser delivered the session cookie of a new user signed in with their password."""
+async def signed_in_dashboard(services: Services, email: str) -> tuple[LanguageState, DashboardState, int]:
+    """A tab on the dashboard whose browser delivered the session cookie of a user signed in with a password."""
     user = create_user(services, email)
     assert user.id is not None
-    language = make_state(LanguageState)
-    session = await language.get_state(SessionState)
-    await deliver(session, session_token=services.sessions.create(user.id, BY_PASSWORD, how="sms").token)
-    return language, session, user.id
+    dashboard = make_state(DashboardState)
+    await deliver(dashboard, session_token=services.sessions.create(user.id, BY_PASSWORD, how="sms").token)
+    return await dashboard.get_state(LanguageState), dashboard, user.id
 
 
-async def test_the_users_choice_wins_and_is_looked_up_once_per_session(
+async def test_the_users_choice_wins_from_the_user_the_guard_read(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    language, session, user_id = await signed_in_tab(services, "ada@example.com")
+    """The signed-in page's guard reads the user in its one statement; the tab follows their choice from it."""
+    language, dashboard, user_id = await signed_in_dashboard(services, "ada@example.com")
     services.languages.choose(user_id, "hi")
-    lookups = []
-    resolve = services.sessions.resolve_with_user
-    monkeypatch.setattr(services.sessions, "resolve_with_user", lambda *a, **k: lookups.append(1) or resolve(*a, **k))
-    for _ in range(3):
-        await language._settle(session)
-    assert language.locale == "hi" and len(lookups) == 1
+    with counted(services, monkeypatch) as work:
+        await run(dashboard.load())
+    assert language.locale == "hi" and len(work.statements) == 1, work.statements
 
 
 async def test_the_login_pages_choice_is_saved_at_sign_in(services: Services) -> None:
-    language, session, user_id = await signed_in_tab(services, "grace@example.com")
-    language._tab_choice = "pt_BR"
-    await language._settle(session)
-    assert services.languages.choice(user_id) == "pt_BR"
+    language, dashboard, user_id = await signed_in_dashboard(services, "grace@example.com")
+    language._tab_choice = language.locale = "pt_BR"  # picked on the login page, before this session began
+    await run(dashboard.load())
+    assert services.languages.choice(user_id) == "pt_BR" and language.locale == "pt_BR"
 
 
-async def test_a_failed_lookup_keeps_the_language_and_the_event(
+async def test_a_failed_save_keeps_the_language_and_the_page(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    language, session, _ = await signed_in_tab(services, "linus@example.com")
-    language.locale = "de"
-    language._settled = True
+    language, dashboard, _ = await signed_in_dashboard(services, "linus@example.com")
+    language._tab_choice = language.locale = "de"
 
     def down(*_args: object, **_kwargs: object) -> None:
         raise ConnectionError("database down")
 
-    monkeypatch.setattr(services.sessions, "resolve_with_user", down)
-    await language._settle(session)
+    monkeypatch.setattr(services.languages, "choose", down)
+    assert await run(dashboard.load()) == []  # the page still loads
     assert language.locale == "de"
 
 
