@@ -181,6 +181,7 @@ def test_the_picker_switches_the_page_and_is_saved_at_sign_in(page: Page, backen
     page.get_by_label(said(PAGES.VERIFICATION_CODE, "ar")).fill(flows.wait_for_code(sms, phone, after=before))
     page.get_by_role("button", name=said(PAGES.VERIFY, "ar"), exact=True).click()
     expect(page).to_have_url(flows.DASHBOARD)
+    expect(page.get_by_test_id("signed-in-email")).to_have_text(email)  # the page's guard ran: it saves the choice
     expect_document_language(page, "ar")
     user = backend.accounts.find_by_email(email)
     assert user is not None and user.id is not None
