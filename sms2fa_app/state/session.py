@@ -332,15 +332,10 @@ class SessionState(rx.State):
         if not session.is_authenticated:  # the second factor is still to come
             return rx.redirect(CHALLENGE_PATH), None
         self.signed_in_email = user.email
-        await self._follow_users_language(user)
+        from sms2fa_app.state.language import LanguageState  # it imports this module: imported here
+
+        await (await self.get_state(LanguageState))._follow_user(user)  # the user's chosen language, no read of its own
         return None, found
-
-    async def _follow_users_language(self, user: User) -> None:
-        """The tab speaks the signed-in user's chosen language (state/language.py), from the user this guard
-        already read."""
-        from sms2fa_app.state.language import LanguageState  # it reads this state: imported here, not at the top
-
-        await (await self.get_state(LanguageState))._follow_user(user)
 
     async def redirect_if_signed_in(self):
         """on_load of login and sign-up: a signed-in user goes to the dashboard, or back to forward-auth's `rd`."""
