@@ -257,7 +257,8 @@ class OpenIdProvider:
         if mark is not None:
             params.append((LOGIN_MARK, mark))
         return_to = f"{self.issuer}{AUTHORIZE_PATH}?{urlencode(params)}"
-        return HttpAnswer(302, "", (("Location", f"{self._login_url}?{urlencode({'rd': return_to})}"), *NO_STORE))
+        login = {"rd": return_to, **({"prompt": "login"} if fresh else {})}  # the form even for a signed-in browser
+        return HttpAnswer(302, "", (("Location", f"{self._login_url}?{urlencode(login)}"), *NO_STORE))
 
     def _consent_token(self, user: EndUser, client_id: str, scope: str) -> str:
         return keyed_digest(self._secret, "oidc-consent", str(user.session_id), client_id, scope)
