@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -135,3 +135,17 @@ def test_prompt_none_without_a_session_is_login_required(
     page.goto(started.url)
     received = landed_at_callback(page, callback)
     assert received["error"] == "login_required" and received["state"] == started.state
+
+
+def test_a_signed_in_browser_on_the_login_page_goes_back_to_the_authorize_request(
+    page: Page, app: RunningApp, backend: Services, sms: LocalPlivo, callback: str
+) -> None:
+    """The login page forwards a signed-in browser to `rd` (here the provider's /oauth2/authorize, on the app's own
+    host) with a full page load: the page router knows no such page and would say "Page not found"."""
+    rp = relying_party(backend, app, callback, first_party=True)
+    email, e164 = flows.seeded_account(backend)
+    flows.signed_in(page, sms, email, e164)
+    started = rp.start()
+    page.goto(f"/login?rd={quote(started.url, safe='')}")
+    assert "code" in landed_at_callback(page, callback)
+    assert "error" not in rp.finish(started, page.url)
