@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
@@ -347,11 +347,12 @@ class SessionState(rx.State):
         query = self.router.url.query_parameters
         if session is not None and session.is_authenticated and query.get("prompt") != "login":
             back = safe_return_url(query.get("rd"), self._services().settings)
-            if back and self._reaches(back, session):
-                self._return_signed_in = back  # a full page load (get_delta): `back` may be no page of this bundle
-                return None
-            return rx.redirect(DASHBOARD_PATH)
-        return None  # `prompt=login`: the OpenID provider asks this signed-in browser to sign in again
+            if not back or not self._reaches(back, session):
+                return rx.redirect(DASHBOARD_PATH)
+            if urlsplit(back).netloc != urlsplit(self._services().settings.base_url).netloc:
+                return rx.redirect(back)  # another host: the page loads it whole
+            self._return_signed_in = back  # this host: the router would look for it among this bundle's pages
+        return None  # (with `prompt=login` too: the OpenID provider asks this signed-in browser to sign in again)
 
     async def log_out(self):
         """End the server-side session and forget the token."""
