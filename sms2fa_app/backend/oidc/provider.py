@@ -247,8 +247,9 @@ class OpenIdProvider:
     def _to_login(
         self, request: PlainOAuth2Request, *, fresh: bool, max_age: int | None, mark: str | None
     ) -> HttpAnswer:
-        """The login page, with `rd` bringing the browser back to this request (a fresh sign-in: `max_age` instead
-        of `prompt=login`, which would send it round again)."""
+        """The login page, with `rd` bringing the browser back to this request (a fresh sign-in: `max_age` on the way
+        back instead of `prompt=login`, which would send it round again; `prompt=login` on the login page's address,
+        which otherwise forwards a signed-in browser straight back to `rd`)."""
         dropped = ("prompt", "max_age", LOGIN_MARK, *_CONSENT_FIELDS)
         params = [(name, value) for name, value in request.http.query + request.http.form if name not in dropped]
         if fresh:
