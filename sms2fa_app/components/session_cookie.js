@@ -74,5 +74,12 @@ export function SessionCookie({ ticket, returnTo, stateName, ticketKey }) {
       }
     });
   }, [ticket]);
+  useEffect(() => {
+    // Signed in already (no ticket): a full page load, since `returnTo` may be no page of this bundle (the OpenID
+    // provider's /oauth2/authorize), where the router would show "Page not found".
+    if (returnTo && !ticket) {
+      window.location.assign(returnTo);
+    }
+  }, [returnTo]);
   return null;
 }

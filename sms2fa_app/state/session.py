@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
@@ -85,6 +85,7 @@ class SessionState(rx.State):
     # forward-auth's `rd`, checked: the page of another app to return to once signed in (and the ticket traded).
     _return_url: str = ""
     _return_after_cookie: str = ""
+    _return_signed_in: str = ""  # `rd` for a browser signed in already: sent once as cookie_return_to, no ticket
     _return_refused: bool = False  # `rd` asked more than the session has: the dashboard says so, once
     signed_in_email: str = ""
     next_path: str = ""
@@ -235,6 +236,9 @@ class SessionState(rx.State):
             mine = delta.setdefault(self.get_full_name(), {})
             mine[internals.delta_key("cookie_ticket")] = self._services().cookie_tickets.issue(grant)
             mine[internals.delta_key("cookie_return_to")] = return_to
+        elif self._return_signed_in:
+            delta.setdefault(self.get_full_name(), {})[internals.delta_key("cookie_return_to")] = self._return_signed_in
+            self._return_signed_in = ""
         return delta
 
     def _ticket_grant(self) -> tuple[CookieGrant, str]:
@@ -343,10 +347,15 @@ class SessionState(rx.State):
             session = await self._session()
         except ServiceUnavailable:
             return None
-        if session is not None and session.is_authenticated:
-            back = safe_return_url(self.router.url.query_parameters.get("rd"), self._services().settings)
-            return rx.redirect(back if back and self._reaches(back, session) else DASHBOARD_PATH)
-        return None
+        query = self.router.url.query_parameters
+        if session is not None and session.is_authenticated and query.get("prompt") != "login":
+            back = safe_return_url(query.get("rd"), self._services().settings)
+            if not back or not self._reaches(back, session):
+                return rx.redirect(DASHBOARD_PATH)
+            if urlsplit(back).netloc != urlsplit(self._services().settings.base_url).netloc:
+                return rx.redirect(back)  # another host: the page loads it whole
+            self._return_signed_in = back  # this host: the router would look for it among this bundle's pages
+        return None  # (with `prompt=login` too: the OpenID provider asks this signed-in browser to sign in again)
 
     async def log_out(self):
         """End the server-side session and forget the token."""

@@ -247,8 +247,9 @@ class OpenIdProvider:
     def _to_login(
         self, request: PlainOAuth2Request, *, fresh: bool, max_age: int | None, mark: str | None
     ) -> HttpAnswer:
-        """The login page, with `rd` bringing the browser back to this request (a fresh sign-in: `max_age` instead
-        of `prompt=login`, which would send it round again)."""
+        """The login page, with `rd` bringing the browser back to this request (a fresh sign-in: `max_age` on the way
+        back instead of `prompt=login`, which would send it round again; `prompt=login` on the login page's address,
+        which otherwise forwards a signed-in browser straight back to `rd`)."""
         dropped = ("prompt", "max_age", LOGIN_MARK, *_CONSENT_FIELDS)
         params = [(name, value) for name, value in request.http.query + request.http.form if name not in dropped]
         if fresh:
@@ -257,7 +258,8 @@ class OpenIdProvider:
         if mark is not None:
             params.append((LOGIN_MARK, mark))
         return_to = f"{self.issuer}{AUTHORIZE_PATH}?{urlencode(params)}"
-        return HttpAnswer(302, "", (("Location", f"{self._login_url}?{urlencode({'rd': return_to})}"), *NO_STORE))
+        login = {"rd": return_to, **({"prompt": "login"} if fresh else {})}  # the form even for a signed-in browser
+        return HttpAnswer(302, "", (("Location", f"{self._login_url}?{urlencode(login)}"), *NO_STORE))
 
     def _consent_token(self, user: EndUser, client_id: str, scope: str) -> str:
         return keyed_digest(self._secret, "oidc-consent", str(user.session_id), client_id, scope)
