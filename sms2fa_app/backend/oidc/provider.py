@@ -213,7 +213,7 @@ class OpenIdProvider:
     def _sign_in_first(self, request: PlainOAuth2Request, redirect_uri: str, user: EndUser | None) -> HttpAnswer | None:
         """The login page when the session cannot answer this request as it is; None when it can.
 
-        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (the session's auth_time) back
+        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (the session's authenticated_at) back
         here: if that sign-in was not renewed meanwhile (a login page that forwards a signed-in browser at once),
         the client gets `login_required` instead of another round. The mark can only turn a detour into that error,
         so a forged or removed one gains nothing."""
@@ -224,14 +224,14 @@ class OpenIdProvider:
         wants_two_factor = ACR_TWO_FACTOR in (data.get("acr_values") or "").split() or client.require_two_factor
         now = self.server.clock.now()
         fresh_needed = "login" in prompts or (
-            user is not None and max_age is not None and now - user.auth_time > max_age
+            user is not None and max_age is not None and now - user.authenticated_at > max_age
         )
         weak = user is not None and wants_two_factor and not user.two_factor
         if user is None:
             if "none" in prompts:
                 raise LoginRequiredError(redirect_uri=redirect_uri)
             return self._to_login(request, fresh=fresh_needed, max_age=max_age, mark=None)
-        signed_in_at = repr(user.assurance.auth_time)
+        signed_in_at = repr(user.authenticated_at)
         if data.get(LOGIN_MARK) == signed_in_at:  # sent to sign in again, and came back without doing it
             raise LoginRequiredError(redirect_uri=redirect_uri)
         if not fresh_needed and not weak:

@@ -1,0 +1,105 @@
+"""Regressions of the provider's security review (issue 25): freshness read from the second factor, JWKS served
+without private keys, and codes/refresh tokens bound to the client that presents them."""
+
+from __future__ import annotations
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from starlette.testclient import TestClient
+
+from sms2fa_app.backend.assurance import Amr
+from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.oidc.claims import ACR_TWO_FACTOR
+from sms2fa_app.backend.oidc.keys import SigningKeys
+from sms2fa_app.backend.services import Services
+from tests.support.oidc_flow import CALLBACK, Pkce, RelyingParty, code_for, redirect_params
+from tests.unit.backend.oidc.conftest import Browser
+
+
+def _claims(http: TestClient, id_token: str) -> dict:
+    keys = KeySet.import_key_set(http.get("/oauth2/jwks").json())
+    return dict(jwt.decode(id_token, keys, algorithms=["RS256"]).claims)
+
+
+def _session_id(services: Services, browser: Browser) -> int:
+    found = services.sessions.resolve(browser.session_token)
+    assert found is not None
+    return found.session_id
+
+
+def test_a_password_typed_again_alone_does_not_make_a_two_factor_sign_in_fresh(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    for _ in range(16):  # the texted code was 8 hours ago; the session stayed in use
+        clock.advance(1799)
+        _session_id(services, browser)
+    services.sessions.reauthenticate(_session_id(services, browser), (Amr.PWD,))  # settings' password step
+    params = rp.authorize_params(Pkce.new(), max_age="60", acr_values=ACR_TWO_FACTOR)
+    answer = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
+    assert "code" not in redirect_params(answer)  # sent to sign in again, not answered with the old sign-in
+
+
+def test_the_id_token_auth_time_is_the_second_factor_not_a_later_password(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    signed_in_at = clock.now()
+    clock.advance(600)
+    services.sessions.reauthenticate(_session_id(services, browser), (Amr.PWD,))
+    pkce = Pkce.new()
+    body = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()
+    claims = _claims(browser.http, body["id_token"])
+    assert claims["acr"] == ACR_TWO_FACTOR
+    assert claims["auth_time"] == int(signed_in_at)
+
+
+def test_serving_the_jwks_does_not_decrypt_private_keys_each_time(
+    services: Services, http: TestClient, monkeypatch
+) -> None:
+    http.get("/oauth2/jwks")  # the first key is made and published
+    services.oidc.server.keys.rotate()
+    http.get("/oauth2/jwks")
+    decrypted: list[str] = []
+    original = SigningKeys._decrypt
+
+    def counting(self: SigningKeys, record):  # type: ignore[no-untyped-def]
+        decrypted.append(record.kid)
+        return original(self, record)
+
+    monkeypatch.setattr(SigningKeys, "_decrypt", counting)
+    for _ in range(5):
+        assert len(http.get("/oauth2/jwks").json()["keys"]) == 2
+    assert decrypted == []
+
+
+def _public_client(services: Services) -> str:
+    return services.oidc.server.clients.register("SPA", [CALLBACK], public=True, first_party=True).client_id
+
+
+def test_a_refresh_token_presented_by_another_client_stays_usable_by_its_own(
+    services: Services, browser: Browser, rp: RelyingParty
+) -> None:
+    other = _public_client(services)
+    pkce = Pkce.new()
+    body = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()
+    data = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"], "client_id": other}
+    assert browser.http.post("/oauth2/token", data=data).status_code == 400
+    assert rp.refresh(browser.http, body["refresh_token"]).status_code == 200
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    assert browser.http.get("/oauth2/userinfo", headers=bearer).status_code == 200
+
+
+def test_a_code_presented_by_another_client_stays_usable_by_its_own(
+    services: Services, browser: Browser, rp: RelyingParty
+) -> None:
+    other = _public_client(services)
+    pkce = Pkce.new()
+    code = code_for(browser.http, rp, pkce)
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "client_id": other,
+        "redirect_uri": CALLBACK,
+        "code_verifier": pkce.verifier,
+    }
+    assert browser.http.post("/oauth2/token", data=data).status_code == 400
+    assert rp.exchange(browser.http, code, pkce.verifier).status_code == 200
