@@ -213,7 +213,7 @@ class OpenIdProvider:
     def _sign_in_first(self, request: PlainOAuth2Request, redirect_uri: str, user: EndUser | None) -> HttpAnswer | None:
         """The login page when the session cannot answer this request as it is; None when it can.
 
-        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (the session's authenticated_at) back
+        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (its sign-in's time) back
         here: if that sign-in was not renewed meanwhile (a login page that forwards a signed-in browser at once),
         the client gets `login_required` instead of another round. The mark can only turn a detour into that error,
         so a forged or removed one gains nothing."""

@@ -67,8 +67,10 @@ def test_serving_the_jwks_does_not_decrypt_private_keys_each_time(
 
     monkeypatch.setattr(SigningKeys, "_decrypt", counting)
     for _ in range(5):
-        assert len(http.get("/oauth2/jwks").json()["keys"]) == 2
+        published = http.get("/oauth2/jwks").json()["keys"]
+        assert len(published) == 2
     assert decrypted == []
+    assert all({"kid", "alg", "use", "n", "e"} <= set(key) and "d" not in key for key in published)
 
 
 def _public_client(services: Services) -> str:
