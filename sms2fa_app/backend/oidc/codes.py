@@ -101,23 +101,29 @@ class AuthorizationCodes:
 
     def claim(self, code: str, client_id: str) -> Claimed:
         """Present a code at the token endpoint: the first presentation of a live code gets it (with a new token
-        family); any later one gets the family the first one issued; anything else gets nothing."""
+        family); any later one gets the family the first one issued; anything else gets nothing. A code presented
+        by another client than its own changes nothing (checked before the claim): a client that learned someone
+        else's code cannot burn it, nor revoke what it issued."""
         key = self._key(code)
         family = secrets.token_hex(16)
         with redis_fail_closed():
             payload = self._redis.get(key)
-            if payload is None and not self._redis.exists(key + ":used"):
+            if payload is None:
+                used = self._redis.get(key + ":used")
+                reused_family, _, owner = str(used or "").partition(" ")
+                if used is None or owner != client_id:
+                    return Claimed()
+                return Claimed(reused_family=reused_family)
+            fields = json.loads(payload)
+            if fields["client_id"] != client_id:
                 return Claimed()
-            first = self._redis.set(key + ":used", family, nx=True, ex=USED_MARKER_SECONDS)
+            first = self._redis.set(key + ":used", f"{family} {client_id}", nx=True, ex=USED_MARKER_SECONDS)
             if not first:
-                reused = self._redis.get(key + ":used")
-                return Claimed(reused_family=str(reused) if reused else None)
+                used = self._redis.get(key + ":used")
+                return Claimed(reused_family=str(used).partition(" ")[0] if used else None)
             self._redis.delete(key)
-        if payload is None:
-            return Claimed()
-        fields = json.loads(payload)
         fields["amr"] = tuple(fields["amr"])
         record = AuthorizationCode(**{**fields, "family": family})
-        if record.client_id != client_id or self._clock.now() > record.expires_at:
+        if self._clock.now() > record.expires_at:
             return Claimed()
         return Claimed(code=record)

@@ -136,7 +136,7 @@ class RefreshGrant(RefreshTokenGrant):
     server: OidcServer
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
-        claimed = self.server.tokens.claim_refresh(refresh_token)
+        claimed = self.server.tokens.claim_refresh(refresh_token, self.request.client.client_id)
         if claimed.reused_family:
             revoked = self.server.tokens.revoke_family(claimed.reused_family)
             log_event(log, logging.WARNING, "oidc_refresh_token_reused", revoked=revoked)
