@@ -3,7 +3,9 @@ PKCE challenge, nonce, user and login session.
 
 The first exchange claims the code with one `SET NX` that also names the token family it will issue; a second
 exchange of the same code finds that family and the caller revokes it (RFC 6749 §4.1.2: a reused code revokes what
-it issued). The claim outlives the code (`USED_MARKER_SECONDS`), so a late replay is still caught.
+it issued). The claim outlives the code (`USED_MARKER_SECONDS`), so a late replay is still caught. A replay can land
+while the first exchange is still signing its tokens (none stored yet to revoke): the family is then marked revoked
+here, and the token endpoint re-checks the mark once it stored them (server.py: OidcServer.save_token).
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class AuthorizationCodes:
         return f"oidc:code:{token_digest(code)}"
 
     @staticmethod
+    def _revoked_key(family: str) -> str:
+        return f"oidc:family-revoked:{family}"
+
+    @staticmethod
     def _nonce_key(client_id: str, nonce: str) -> str:
         return f"oidc:nonce:{token_digest(client_id + chr(31) + nonce)}"
 
@@ -113,17 +119,27 @@ class AuthorizationCodes:
                 reused_family, _, owner = str(used or "").partition(" ")
                 if used is None or owner != client_id:
                     return Claimed()
-                return Claimed(reused_family=reused_family)
+                return self._reused(reused_family)
             fields = json.loads(payload)
             if fields["client_id"] != client_id:
                 return Claimed()
             first = self._redis.set(key + ":used", f"{family} {client_id}", nx=True, ex=USED_MARKER_SECONDS)
             if not first:
                 used = self._redis.get(key + ":used")
-                return Claimed(reused_family=str(used).partition(" ")[0] if used else None)
+                return self._reused(str(used).partition(" ")[0]) if used else Claimed()
             self._redis.delete(key)
         fields["amr"] = tuple(fields["amr"])
         record = AuthorizationCode(**{**fields, "family": family})
         if self._clock.now() > record.expires_at:
             return Claimed()
         return Claimed(code=record)
+
+    def _reused(self, family: str) -> Claimed:
+        """A reused code: its family is marked revoked (for tokens still being issued) and returned to revoke."""
+        self._redis.set(self._revoked_key(family), "1", ex=USED_MARKER_SECONDS)
+        return Claimed(reused_family=family)
+
+    def family_revoked(self, family: str) -> bool:
+        """Whether a reuse of the code that started this family was seen."""
+        with redis_fail_closed():
+            return bool(self._redis.exists(self._revoked_key(family)))

@@ -274,14 +274,16 @@ class OidcServer(AuthorizationServer):
         return self.clients.find(client_id)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Store the tokens, then revoke them at once if their family was revoked while they were being issued (a
+        replayed code or refresh token that landed between the claim and this save found nothing to revoke)."""
         user: EndUser = request.user
+        family = request.family
         self.tokens.save(
-            token,
-            family=request.family,
-            client_id=request.client.client_id,
-            user_id=user.user_id,
-            session_id=user.session_id,
+            token, family=family, client_id=request.client.client_id, user_id=user.user_id, session_id=user.session_id
         )
+        if self.codes.family_revoked(family) or self.tokens.family_revoked(family):
+            revoked = self.tokens.revoke_family(family)
+            log_event(log, logging.WARNING, "oidc_family_revoked_while_issued", revoked=revoked)
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
         if isinstance(request, OAuth2Request):

@@ -149,6 +149,12 @@ class TokenStore:
                 return RefreshClaim(token=self._issued(row))
             return RefreshClaim(reused_family=row.family)
 
+    def family_revoked(self, family: str) -> bool:
+        """Whether any token of the family was revoked (a revoked family stays revoked: see OidcServer.save_token)."""
+        with self._db.session() as db:
+            where = col(OidcToken.family) == family, col(OidcToken.revoked_at).is_not(None)
+            return db.exec(select(OidcToken.id).where(*where)).first() is not None
+
     def revoke_family(self, family: str) -> int:
         """Revoke every token of one authorization; returns how many were still live."""
         return self._revoke(col(OidcToken.family) == family)

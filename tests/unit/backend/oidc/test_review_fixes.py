@@ -105,3 +105,43 @@ def test_a_code_presented_by_another_client_stays_usable_by_its_own(
     }
     assert browser.http.post("/oauth2/token", data=data).status_code == 400
     assert rp.exchange(browser.http, code, pkce.verifier).status_code == 200
+
+
+def _replaying_once(services: Services, monkeypatch, replay) -> None:  # type: ignore[no-untyped-def]
+    """The token store's save runs `replay` first, once: a replay landing while the winner is being issued."""
+    store = services.oidc.server.tokens
+    original = store.save
+    pending = [replay]
+
+    def save(token, **fields):  # type: ignore[no-untyped-def]
+        if pending:
+            assert pending.pop()().status_code == 400
+        return original(token, **fields)
+
+    monkeypatch.setattr(store, "save", save)
+
+
+def test_a_code_replayed_while_its_tokens_are_issued_leaves_none_of_them_live(
+    services: Services, browser: Browser, rp: RelyingParty, monkeypatch
+) -> None:
+    pkce = Pkce.new()
+    code = code_for(browser.http, rp, pkce)
+    _replaying_once(services, monkeypatch, lambda: rp.exchange(browser.http, code, pkce.verifier))
+    winner = rp.exchange(browser.http, code, pkce.verifier).json()
+    monkeypatch.undo()
+    bearer = {"Authorization": f"Bearer {winner['access_token']}"}
+    assert browser.http.get("/oauth2/userinfo", headers=bearer).status_code == 401
+    assert rp.refresh(browser.http, winner["refresh_token"]).status_code == 400
+
+
+def test_a_refresh_token_reused_while_its_successor_is_issued_leaves_none_of_them_live(
+    services: Services, browser: Browser, rp: RelyingParty, monkeypatch
+) -> None:
+    pkce = Pkce.new()
+    first = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()
+    _replaying_once(services, monkeypatch, lambda: rp.refresh(browser.http, first["refresh_token"]))
+    winner = rp.refresh(browser.http, first["refresh_token"]).json()
+    monkeypatch.undo()
+    bearer = {"Authorization": f"Bearer {winner['access_token']}"}
+    assert browser.http.get("/oauth2/userinfo", headers=bearer).status_code == 401
+    assert rp.refresh(browser.http, winner["refresh_token"]).status_code == 400
