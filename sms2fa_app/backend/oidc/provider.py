@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from authlib.oidc.discovery import OpenIDProviderMetadata
@@ -129,6 +130,7 @@ class OpenIdProvider:
             ],
             acr_values_supported=list(ACR_VALUES),
             prompt_values_supported=["none", "login", "consent"],
+            authorization_response_iss_parameter_supported=True,  # RFC 9207: every redirect to a client names us
         )
         metadata.validate()
         return dict(metadata)
@@ -187,13 +189,26 @@ class OpenIdProvider:
             label = client_id if self.server.query_client(client_id) else "unknown"
             metrics.count_oidc_authorization(label, error.error or "error")
             log_event(log, logging.INFO, "oidc_authorize_refused", client=label, error=error.error)
-            return _no_store(self.server.handle_error_response(oauth_request, error))
-        answer = self.server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+            return _no_store(self._naming_issuer(self.server.handle_error_response(oauth_request, error)))
+        answer = self._naming_issuer(
+            self.server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+        )
         issued = _has_code(answer)
         metrics.count_oidc_authorization(client_id, "code" if issued else "error")
         if issued:
             self._record(user.user_id, EventKind.SIGNED_IN_TO_APP, grant.request.client.name)
         return answer
+
+    def _naming_issuer(self, answer: HttpAnswer) -> HttpAnswer:
+        """A redirect to the client with RFC 9207's `iss`, so a client talking to several providers can tell which
+        one answered (mix-up attacks). Authlib's IssuerParameter cannot edit our immutable answers."""
+        if answer.status != 302 or answer.location is None:
+            return answer
+        headers = tuple(
+            (name, add_params_to_uri(value, {"iss": self.issuer}) if name.lower() == "location" else value)
+            for name, value in answer.headers
+        )
+        return HttpAnswer(answer.status, answer.body, headers)
 
     def connected_apps(self, user_id: int) -> list[ConnectedApp]:
         """The clients holding live tokens of the user, by name (settings' "Connected apps")."""

@@ -145,3 +145,13 @@ def test_a_refresh_token_reused_while_its_successor_is_issued_leaves_none_of_the
     bearer = {"Authorization": f"Bearer {winner['access_token']}"}
     assert browser.http.get("/oauth2/userinfo", headers=bearer).status_code == 401
     assert rp.refresh(browser.http, winner["refresh_token"]).status_code == 400
+
+
+def test_authorization_responses_name_the_issuer_rfc_9207(browser: Browser, rp: RelyingParty, http: TestClient) -> None:
+    issuer = http.get("/.well-known/openid-configuration").json()
+    assert issuer["authorization_response_iss_parameter_supported"] is True
+    granted = browser.http.get("/oauth2/authorize", params=rp.authorize_params(Pkce.new()), follow_redirects=False)
+    assert redirect_params(granted)["iss"] == issuer["issuer"]
+    refused = rp.authorize_params(Pkce.new(), prompt="none", acr_values="urn:unknown", max_age="x")
+    error = browser.http.get("/oauth2/authorize", params=refused, follow_redirects=False)
+    assert redirect_params(error)["error"] and redirect_params(error)["iss"] == issuer["issuer"]
