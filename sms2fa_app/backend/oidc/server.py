@@ -2,7 +2,7 @@
 endpoints from authlib.oauth2 and authlib.oidc.core); no protocol rule is written here that Authlib has.
 
 What is ours: codes (codes.py) and tokens (tokens.py) and who may hold them (claims.py); PKCE limited to S256 and
-required of public clients from the authorization request on; refresh tokens only with `offline_access`, rotated.
+required of every client from the authorization request on; refresh tokens only with `offline_access`, rotated.
 Authlib's Flask integration is the model: `create_oauth2_request` wraps requests, `handle_response` builds answers.
 """
 
@@ -46,7 +46,8 @@ _current_request: contextvars.ContextVar[OAuth2Request] = contextvars.ContextVar
 
 
 class S256Only(CodeChallenge):
-    """PKCE with S256 only (no `plain`), required of public clients at the authorization request already."""
+    """PKCE with S256 only (no `plain`), required of every client at the authorization request already: a stolen
+    code is useless without the verifier, even with a leaked client secret."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
@@ -57,8 +58,8 @@ class S256Only(CodeChallenge):
         data = grant.request.payload.data
         if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("'code_challenge_method' must be S256", redirect_uri=redirect_uri)
-        if grant.request.client.public and not data.get("code_challenge"):
-            raise InvalidRequestError("a public client must send a PKCE 'code_challenge'", redirect_uri=redirect_uri)
+        if not data.get("code_challenge"):  # every client, confidential ones too (OAuth 2.1, RFC 9700 §2.1.1)
+            raise InvalidRequestError("a PKCE 'code_challenge' is required", redirect_uri=redirect_uri)
 
 
 class IdTokens(OpenIDCode):

@@ -155,3 +155,8 @@ def test_authorization_responses_name_the_issuer_rfc_9207(browser: Browser, rp: 
     refused = rp.authorize_params(Pkce.new(), prompt="none", acr_values="urn:unknown", max_age="x")
     error = browser.http.get("/oauth2/authorize", params=refused, follow_redirects=False)
     assert redirect_params(error)["error"] and redirect_params(error)["iss"] == issuer["issuer"]
+
+
+def test_a_confidential_client_must_use_pkce_too(browser: Browser, rp: RelyingParty) -> None:
+    answer = browser.http.get("/oauth2/authorize", params=rp.authorize_params(None), follow_redirects=False)
+    assert redirect_params(answer)["error"] == "invalid_request"
