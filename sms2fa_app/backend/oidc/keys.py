@@ -1,5 +1,5 @@
 """The keys that sign ID tokens (RS256): made on first use, stored encrypted under a key derived from SECRET_KEY,
-rotated by the operator's CLI.
+rotated by the operator's CLI. A retired key is erased once its publish window ends.
 
 The newest unretired key signs. Rotation makes a new key and retires the others; a retired key is still published
 in the JWKS until every ID token it signed has expired (`published_for` seconds after its retirement), so a relying
@@ -17,7 +17,7 @@ import threading
 from cryptography.fernet import InvalidToken
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import or_
-from sqlmodel import col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_fernet
@@ -69,6 +69,7 @@ class SigningKeys:
             if self._cached is not None and now - self._cached[0] < SIGNING_CACHE_SECONDS:
                 return self._cached[1]
             with self._db.session() as db:
+                self._erase_unpublished(db, now)
                 record = db.exec(
                     select(OidcSigningKey)
                     .where(col(OidcSigningKey.retired_at).is_(None))
@@ -95,12 +96,25 @@ class SigningKeys:
                 .where(col(OidcSigningKey.retired_at).is_(None))
                 .values(retired_at=self._clock.now())
             )
+            self._erase_unpublished(db, self._clock.now())
             record = self._new_record()
             db.add(record)
         with self._lock:
             self._cached = None
         log_event(log, logging.INFO, "oidc_signing_key_rotated", kid=record.kid)
         return record.kid
+
+    def _erase_unpublished(self, db: Session, now: float) -> None:
+        """Delete the retired keys no longer published: nothing they signed is still valid, so keeping their
+        private halves would only risk them (run at each signing-key refresh and rotation, not per JWKS request)."""
+        since = now - self._published_for
+        gone = db.exec(
+            delete(OidcSigningKey).where(
+                col(OidcSigningKey.retired_at).is_not(None), col(OidcSigningKey.retired_at) <= since
+            )
+        ).rowcount
+        if gone:
+            log_event(log, logging.INFO, "oidc_signing_keys_erased", count=gone)
 
     def _public_key(self, record: OidcSigningKey) -> RSAKey | None:
         """The public half of a stored key, decrypted once per process (keys never change)."""

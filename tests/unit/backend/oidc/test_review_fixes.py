@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.infra.clock import FakeClock
+from sms2fa_app.backend.models import OidcSigningKey
 from sms2fa_app.backend.oidc.claims import ACR_TWO_FACTOR
 from sms2fa_app.backend.oidc.keys import SigningKeys
 from sms2fa_app.backend.services import Services
+from tests.conftest import TEST_SECRET
 from tests.support.oidc_flow import CALLBACK, Pkce, RelyingParty, code_for, redirect_params
 from tests.unit.backend.oidc.conftest import Browser
 
@@ -160,3 +163,14 @@ def test_authorization_responses_name_the_issuer_rfc_9207(browser: Browser, rp: 
 def test_a_confidential_client_must_use_pkce_too(browser: Browser, rp: RelyingParty) -> None:
     answer = browser.http.get("/oauth2/authorize", params=rp.authorize_params(None), follow_redirects=False)
     assert redirect_params(answer)["error"] == "invalid_request"
+
+
+def test_a_retired_private_key_is_erased_once_its_publish_window_ends(database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    keys = SigningKeys(database, clock, TEST_SECRET, published_for=600)
+    old = keys.signing_key().kid
+    keys.rotate()
+    clock.advance(601)
+    keys.signing_key()  # a worker's minutely refresh of the key it signs with
+    with database.session() as db:
+        stored = [record.kid for record in db.exec(select(OidcSigningKey)).all()]
+    assert old not in stored and len(stored) == 1
