@@ -3,6 +3,8 @@ without private keys, and codes/refresh tokens bound to the client that presents
 
 from __future__ import annotations
 
+import time
+
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlmodel import select
@@ -13,6 +15,7 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import OidcSigningKey
 from sms2fa_app.backend.oidc.claims import ACR_TWO_FACTOR
 from sms2fa_app.backend.oidc.keys import SigningKeys
+from sms2fa_app.backend.oidc.wiring import KEY_PUBLISHED_AFTER_RETIREMENT_SECONDS
 from sms2fa_app.backend.services import Services
 from tests.conftest import TEST_SECRET
 from tests.support.oidc_flow import CALLBACK, Pkce, RelyingParty, code_for, redirect_params
@@ -174,3 +177,17 @@ def test_a_retired_private_key_is_erased_once_its_publish_window_ends(database, 
     with database.session() as db:
         stored = [record.kid for record in db.exec(select(OidcSigningKey)).all()]
     assert old not in stored and len(stored) == 1
+
+
+def test_an_id_token_hint_signed_by_an_erased_key_counts_as_no_hint(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    clock.current = time.time()  # Authlib checks the hint's iat against the real time
+    pkce = Pkce.new()
+    hint = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()["id_token"]
+    services.oidc.server.keys.rotate()
+    clock.advance(KEY_PUBLISHED_AFTER_RETIREMENT_SECONDS + 1)
+    services.oidc.server.keys.rotate()  # the key that signed the hint is erased
+    answer = browser.http.get("/oauth2/end-session", params={"id_token_hint": hint}, follow_redirects=False)
+    assert answer.status_code == 302  # back to the app, as without a hint: no error page for a logging-out RP
+    assert services.sessions.resolve(browser.session_token) is not None  # and, unverifiable, it ends nothing
