@@ -235,6 +235,8 @@ class OpenIdProvider:
         data = request.payload.data
         prompts = (data.get("prompt") or "").split()
         max_age = _max_age(data.get("max_age"), redirect_uri)
+        if max_age == 0:  # no sign-in is ever 0 seconds old: OpenID Connect Core §3.1.2.1 reads it as prompt=login
+            prompts, max_age = [*prompts, "login"], None
         client = request.client
         wants_two_factor = ACR_TWO_FACTOR in (data.get("acr_values") or "").split() or client.require_two_factor
         now = self.server.clock.now()

@@ -4,6 +4,7 @@ without private keys, and codes/refresh tokens bound to the client that presents
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -191,3 +192,16 @@ def test_an_id_token_hint_signed_by_an_erased_key_counts_as_no_hint(
     answer = browser.http.get("/oauth2/end-session", params={"id_token_hint": hint}, follow_redirects=False)
     assert answer.status_code == 302  # back to the app, as without a hint: no error page for a logging-out RP
     assert services.sessions.resolve(browser.session_token) is not None  # and, unverifiable, it ends nothing
+
+
+def test_max_age_zero_asks_for_a_fresh_sign_in_like_prompt_login(
+    services: Services, browser: Browser, rp: RelyingParty, clock: FakeClock
+) -> None:
+    clock.advance(10)
+    params = rp.authorize_params(Pkce.new(), max_age="0")
+    answer = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
+    back = parse_qs(urlsplit(answer.headers["location"]).query)["rd"][0]
+    clock.advance(5)
+    services.sessions.reauthenticate(_session_id(services, browser), (Amr.PWD, Amr.SMS))  # signed in again
+    clock.advance(0.5)
+    assert "code" in redirect_params(browser.http.get(back, follow_redirects=False))
