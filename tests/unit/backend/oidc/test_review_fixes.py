@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from joserfc import jwt
-from joserfc.jwk import KeySet
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -21,17 +19,7 @@ from sms2fa_app.backend.services import Services
 from tests.conftest import TEST_SECRET
 from tests.support.oidc_flow import CALLBACK, Pkce, RelyingParty, code_for, redirect_params
 from tests.unit.backend.oidc.conftest import Browser
-
-
-def _claims(http: TestClient, id_token: str) -> dict:
-    keys = KeySet.import_key_set(http.get("/oauth2/jwks").json())
-    return dict(jwt.decode(id_token, keys, algorithms=["RS256"]).claims)
-
-
-def _session_id(services: Services, browser: Browser) -> int:
-    found = services.sessions.resolve(browser.session_token)
-    assert found is not None
-    return found.session_id
+from tests.unit.backend.oidc.test_authorization_http import browser_session_id, id_token_claims
 
 
 def test_a_password_typed_again_alone_does_not_make_a_two_factor_sign_in_fresh(
@@ -39,8 +27,8 @@ def test_a_password_typed_again_alone_does_not_make_a_two_factor_sign_in_fresh(
 ) -> None:
     for _ in range(16):  # the texted code was 8 hours ago; the session stayed in use
         clock.advance(1799)
-        _session_id(services, browser)
-    services.sessions.reauthenticate(_session_id(services, browser), (Amr.PWD,))  # settings' password step
+        browser_session_id(services, browser)
+    services.sessions.reauthenticate(browser_session_id(services, browser), (Amr.PWD,))  # settings' password step
     params = rp.authorize_params(Pkce.new(), max_age="60", acr_values=ACR_TWO_FACTOR)
     answer = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
     assert "code" not in redirect_params(answer)  # sent to sign in again, not answered with the old sign-in
@@ -51,10 +39,10 @@ def test_the_id_token_auth_time_is_the_second_factor_not_a_later_password(
 ) -> None:
     signed_in_at = clock.now()
     clock.advance(600)
-    services.sessions.reauthenticate(_session_id(services, browser), (Amr.PWD,))
+    services.sessions.reauthenticate(browser_session_id(services, browser), (Amr.PWD,))
     pkce = Pkce.new()
     body = rp.exchange(browser.http, code_for(browser.http, rp, pkce), pkce.verifier).json()
-    claims = _claims(browser.http, body["id_token"])
+    claims = id_token_claims(browser.http, body["id_token"])
     assert claims["acr"] == ACR_TWO_FACTOR
     assert claims["auth_time"] == int(signed_in_at)
 
@@ -202,6 +190,6 @@ def test_max_age_zero_asks_for_a_fresh_sign_in_like_prompt_login(
     answer = browser.http.get("/oauth2/authorize", params=params, follow_redirects=False)
     back = parse_qs(urlsplit(answer.headers["location"]).query)["rd"][0]
     clock.advance(5)
-    services.sessions.reauthenticate(_session_id(services, browser), (Amr.PWD, Amr.SMS))  # signed in again
+    services.sessions.reauthenticate(browser_session_id(services, browser), (Amr.PWD, Amr.SMS))  # signed in again
     clock.advance(0.5)
     assert "code" in redirect_params(browser.http.get(back, follow_redirects=False))
