@@ -53,8 +53,15 @@ def services(
 
 
 def request_code(services: Services, user_id: int, phone: str, channel: Channel = Channel.SMS) -> CodeSent:
+    """A code as the app's flows ask for one: with the user's stored language, read from the row they hold."""
     sent = services.otp.request_code(
-        purpose=Purpose.LOGIN, user_id=user_id, session_id=1, phone=phone, client_ip="203.0.113.7", channel=channel
+        purpose=Purpose.LOGIN,
+        user_id=user_id,
+        session_id=1,
+        phone=phone,
+        client_ip="203.0.113.7",
+        channel=channel,
+        user_locale=services.languages.choice(user_id),
     )
     assert isinstance(sent, CodeSent), sent
     return sent

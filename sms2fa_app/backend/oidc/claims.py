@@ -4,7 +4,8 @@
   email (which the user can change), and independent of SECRET_KEY.
 - `acr`: `ACR_PASSWORD` for a session signed in by the password alone, `ACR_TWO_FACTOR` for two factors (a passkey
   that verified its user counts as two); a client demands the second with `acr_values=ACR_TWO_FACTOR`.
-- `amr` and `auth_time`: what the session's sign-in presented (backend/assurance.py, RFC 8176 values).
+- `amr`: what the session's sign-in presented (backend/assurance.py, RFC 8176 values); `auth_time`: when the
+  sign-in `acr` names was made (a two-factor session's last second factor, never a password typed again alone).
 
 Everything issued to a client is bound to the login session it was issued under and counts only while that session
 lives: logout, "sign out everywhere", a password reset, a session ended from the list, account deletion and expiry
@@ -56,8 +57,16 @@ class EndUser:
         return tuple(method.value for method in self.assurance.amr)
 
     @property
+    def authenticated_at(self) -> float:
+        """When the sign-in the `acr` claims was made: the last second factor of a two-factor session (a password
+        typed again alone, as settings' re-authentication does, must not make an old two-factor sign-in fresh),
+        else the last factor. `max_age`, `prompt=login` and the `auth_time` claim all read it."""
+        second = self.assurance.second_factor_at if self.two_factor else None
+        return self.assurance.auth_time if second is None else second
+
+    @property
     def auth_time(self) -> int:
-        return int(self.assurance.auth_time)
+        return int(self.authenticated_at)
 
 
 def _end_user(user: User, session_id: int, assurance: Assurance) -> EndUser:

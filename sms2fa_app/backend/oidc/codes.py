@@ -3,7 +3,9 @@ PKCE challenge, nonce, user and login session.
 
 The first exchange claims the code with one `SET NX` that also names the token family it will issue; a second
 exchange of the same code finds that family and the caller revokes it (RFC 6749 §4.1.2: a reused code revokes what
-it issued). The claim outlives the code (`USED_MARKER_SECONDS`), so a late replay is still caught.
+it issued). The claim outlives the code (`USED_MARKER_SECONDS`), so a late replay is still caught. A replay can land
+while the first exchange is still signing its tokens (none stored yet to revoke): the family is then marked revoked
+here, and the token endpoint re-checks the mark once it stored them (server.py: OidcServer.save_token).
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class AuthorizationCodes:
         return f"oidc:code:{token_digest(code)}"
 
     @staticmethod
+    def _revoked_key(family: str) -> str:
+        return f"oidc:family-revoked:{family}"
+
+    @staticmethod
     def _nonce_key(client_id: str, nonce: str) -> str:
         return f"oidc:nonce:{token_digest(client_id + chr(31) + nonce)}"
 
@@ -101,23 +107,39 @@ class AuthorizationCodes:
 
     def claim(self, code: str, client_id: str) -> Claimed:
         """Present a code at the token endpoint: the first presentation of a live code gets it (with a new token
-        family); any later one gets the family the first one issued; anything else gets nothing."""
+        family); any later one gets the family the first one issued; anything else gets nothing. A code presented
+        by another client than its own changes nothing (checked before the claim): a client that learned someone
+        else's code cannot burn it, nor revoke what it issued."""
         key = self._key(code)
         family = secrets.token_hex(16)
         with redis_fail_closed():
             payload = self._redis.get(key)
-            if payload is None and not self._redis.exists(key + ":used"):
+            if payload is None:
+                used = self._redis.get(key + ":used")
+                reused_family, _, owner = str(used or "").partition(" ")
+                if used is None or owner != client_id:
+                    return Claimed()
+                return self._reused(reused_family)
+            fields = json.loads(payload)
+            if fields["client_id"] != client_id:
                 return Claimed()
-            first = self._redis.set(key + ":used", family, nx=True, ex=USED_MARKER_SECONDS)
+            first = self._redis.set(key + ":used", f"{family} {client_id}", nx=True, ex=USED_MARKER_SECONDS)
             if not first:
-                reused = self._redis.get(key + ":used")
-                return Claimed(reused_family=str(reused) if reused else None)
+                used = self._redis.get(key + ":used")
+                return self._reused(str(used).partition(" ")[0]) if used else Claimed()
             self._redis.delete(key)
-        if payload is None:
-            return Claimed()
-        fields = json.loads(payload)
         fields["amr"] = tuple(fields["amr"])
         record = AuthorizationCode(**{**fields, "family": family})
-        if record.client_id != client_id or self._clock.now() > record.expires_at:
+        if self._clock.now() > record.expires_at:
             return Claimed()
         return Claimed(code=record)
+
+    def _reused(self, family: str) -> Claimed:
+        """A reused code: its family is marked revoked (for tokens still being issued) and returned to revoke."""
+        self._redis.set(self._revoked_key(family), "1", ex=USED_MARKER_SECONDS)
+        return Claimed(reused_family=family)
+
+    def family_revoked(self, family: str) -> bool:
+        """Whether a reuse of the code that started this family was seen."""
+        with redis_fail_closed():
+            return bool(self._redis.exists(self._revoked_key(family)))

@@ -1,10 +1,12 @@
 """The keys that sign ID tokens (RS256): made on first use, stored encrypted under a key derived from SECRET_KEY,
-rotated by the operator's CLI.
+rotated by the operator's CLI. A retired key is erased once its publish window ends.
 
 The newest unretired key signs. Rotation makes a new key and retires the others; a retired key is still published
 in the JWKS until every ID token it signed has expired (`published_for` seconds after its retirement), so a relying
 party can still check a token signed just before. The JWKS is read from the database at every request: a worker
-that starts signing with a new key never meets a JWKS without it. Signing caches the key for a minute.
+that starts signing with a new key never meets a JWKS without it. Signing caches the key for a minute. A key never
+changes once made, so its public half is kept in process by kid: serving the JWKS (or checking an id_token_hint)
+decrypts each key at most once per process, never per request (it costs ~40 ms a key: a cheap DoS otherwise).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from cryptography.fernet import InvalidToken
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import or_
-from sqlmodel import col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_fernet
@@ -42,6 +44,7 @@ class SigningKeys:
         self._published_for = published_for
         self._lock = threading.Lock()
         self._cached: tuple[float, RSAKey] | None = None
+        self._public: dict[str, RSAKey | None] = {}  # kid -> public key (None: unreadable under this SECRET_KEY)
 
     def _decrypt(self, record: OidcSigningKey) -> RSAKey | None:
         """The key, or None when SECRET_KEY changed since it was stored (it can no longer sign or be published)."""
@@ -66,6 +69,7 @@ class SigningKeys:
             if self._cached is not None and now - self._cached[0] < SIGNING_CACHE_SECONDS:
                 return self._cached[1]
             with self._db.session() as db:
+                self._erase_unpublished(db, now)
                 record = db.exec(
                     select(OidcSigningKey)
                     .where(col(OidcSigningKey.retired_at).is_(None))
@@ -92,6 +96,7 @@ class SigningKeys:
                 .where(col(OidcSigningKey.retired_at).is_(None))
                 .values(retired_at=self._clock.now())
             )
+            self._erase_unpublished(db, self._clock.now())
             record = self._new_record()
             db.add(record)
         with self._lock:
@@ -99,17 +104,43 @@ class SigningKeys:
         log_event(log, logging.INFO, "oidc_signing_key_rotated", kid=record.kid)
         return record.kid
 
-    def public_keys(self) -> KeySet:
-        """The keys a relying party may meet in an ID token: the unretired ones and those retired recently."""
-        self.signing_key()  # the JWKS is never empty
+    def _erase_unpublished(self, db: Session, now: float) -> None:
+        """Delete the retired keys no longer published: nothing they signed is still valid, so keeping their
+        private halves would only risk them (run at each signing-key refresh and rotation, not per JWKS request)."""
+        since = now - self._published_for
+        gone = db.exec(
+            delete(OidcSigningKey).where(
+                col(OidcSigningKey.retired_at).is_not(None), col(OidcSigningKey.retired_at) <= since
+            )
+        ).rowcount
+        if gone:
+            log_event(log, logging.INFO, "oidc_signing_keys_erased", count=gone)
+
+    def _public_key(self, record: OidcSigningKey) -> RSAKey | None:
+        """The public half of a stored key, decrypted once per process (keys never change)."""
+        if record.kid not in self._public:
+            key = self._decrypt(record)
+            self._public[record.kid] = None if key is None else RSAKey.import_key(key.as_dict(private=False))
+        return self._public[record.kid]
+
+    def _published_records(self) -> list[OidcSigningKey]:
         since = self._clock.now() - self._published_for
         with self._db.session() as db:
-            records = db.exec(
-                select(OidcSigningKey)
-                .where(or_(col(OidcSigningKey.retired_at).is_(None), col(OidcSigningKey.retired_at) > since))
-                .order_by(col(OidcSigningKey.id).desc())
-            ).all()
-            return KeySet([key for key in map(self._decrypt, records) if key is not None])
+            return list(
+                db.exec(
+                    select(OidcSigningKey)
+                    .where(or_(col(OidcSigningKey.retired_at).is_(None), col(OidcSigningKey.retired_at) > since))
+                    .order_by(col(OidcSigningKey.id).desc())
+                ).all()
+            )
+
+    def public_keys(self) -> KeySet:
+        """The keys a relying party may meet in an ID token: the unretired ones and those retired recently."""
+        records = self._published_records()
+        if not any(record.retired_at is None for record in records):
+            self.signing_key()  # the JWKS is never empty: the first key is made here
+            records = self._published_records()
+        return KeySet([key for key in map(self._public_key, records) if key is not None])
 
     def jwks(self) -> dict[str, object]:
         """The JWKS document (public parts only)."""

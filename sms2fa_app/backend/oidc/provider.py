@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from authlib.oidc.discovery import OpenIDProviderMetadata
@@ -129,6 +130,7 @@ class OpenIdProvider:
             ],
             acr_values_supported=list(ACR_VALUES),
             prompt_values_supported=["none", "login", "consent"],
+            authorization_response_iss_parameter_supported=True,  # RFC 9207: every redirect to a client names us
         )
         metadata.validate()
         return dict(metadata)
@@ -187,13 +189,26 @@ class OpenIdProvider:
             label = client_id if self.server.query_client(client_id) else "unknown"
             metrics.count_oidc_authorization(label, error.error or "error")
             log_event(log, logging.INFO, "oidc_authorize_refused", client=label, error=error.error)
-            return _no_store(self.server.handle_error_response(oauth_request, error))
-        answer = self.server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+            return _no_store(self._naming_issuer(self.server.handle_error_response(oauth_request, error)))
+        answer = self._naming_issuer(
+            self.server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+        )
         issued = _has_code(answer)
         metrics.count_oidc_authorization(client_id, "code" if issued else "error")
         if issued:
             self._record(user.user_id, EventKind.SIGNED_IN_TO_APP, grant.request.client.name)
         return answer
+
+    def _naming_issuer(self, answer: HttpAnswer) -> HttpAnswer:
+        """A redirect to the client with RFC 9207's `iss`, so a client talking to several providers can tell which
+        one answered (mix-up attacks). Authlib's IssuerParameter cannot edit our immutable answers."""
+        if answer.status != 302 or answer.location is None:
+            return answer
+        headers = tuple(
+            (name, add_params_to_uri(value, {"iss": self.issuer}) if name.lower() == "location" else value)
+            for name, value in answer.headers
+        )
+        return HttpAnswer(answer.status, answer.body, headers)
 
     def connected_apps(self, user_id: int) -> list[ConnectedApp]:
         """The clients holding live tokens of the user, by name (settings' "Connected apps")."""
@@ -213,25 +228,27 @@ class OpenIdProvider:
     def _sign_in_first(self, request: PlainOAuth2Request, redirect_uri: str, user: EndUser | None) -> HttpAnswer | None:
         """The login page when the session cannot answer this request as it is; None when it can.
 
-        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (the session's auth_time) back
+        A browser sent to sign in again while its session lives carries `LOGIN_MARK` (its sign-in's time) back
         here: if that sign-in was not renewed meanwhile (a login page that forwards a signed-in browser at once),
         the client gets `login_required` instead of another round. The mark can only turn a detour into that error,
         so a forged or removed one gains nothing."""
         data = request.payload.data
         prompts = (data.get("prompt") or "").split()
         max_age = _max_age(data.get("max_age"), redirect_uri)
+        if max_age == 0:  # no sign-in is ever 0 seconds old: OpenID Connect Core §3.1.2.1 reads it as prompt=login
+            prompts, max_age = [*prompts, "login"], None
         client = request.client
         wants_two_factor = ACR_TWO_FACTOR in (data.get("acr_values") or "").split() or client.require_two_factor
         now = self.server.clock.now()
         fresh_needed = "login" in prompts or (
-            user is not None and max_age is not None and now - user.auth_time > max_age
+            user is not None and max_age is not None and now - user.authenticated_at > max_age
         )
         weak = user is not None and wants_two_factor and not user.two_factor
         if user is None:
             if "none" in prompts:
                 raise LoginRequiredError(redirect_uri=redirect_uri)
             return self._to_login(request, fresh=fresh_needed, max_age=max_age, mark=None)
-        signed_in_at = repr(user.assurance.auth_time)
+        signed_in_at = repr(user.authenticated_at)
         if data.get(LOGIN_MARK) == signed_in_at:  # sent to sign in again, and came back without doing it
             raise LoginRequiredError(redirect_uri=redirect_uri)
         if not fresh_needed and not weak:

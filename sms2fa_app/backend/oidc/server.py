@@ -2,7 +2,7 @@
 endpoints from authlib.oauth2 and authlib.oidc.core); no protocol rule is written here that Authlib has.
 
 What is ours: codes (codes.py) and tokens (tokens.py) and who may hold them (claims.py); PKCE limited to S256 and
-required of public clients from the authorization request on; refresh tokens only with `offline_access`, rotated.
+required of every client from the authorization request on; refresh tokens only with `offline_access`, rotated.
 Authlib's Flask integration is the model: `create_oauth2_request` wraps requests, `handle_response` builds answers.
 """
 
@@ -23,7 +23,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from authlib.oidc.core import OpenIDCode, UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
+from joserfc.jws import extract_compact
 
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.events import log_event
@@ -46,7 +48,8 @@ _current_request: contextvars.ContextVar[OAuth2Request] = contextvars.ContextVar
 
 
 class S256Only(CodeChallenge):
-    """PKCE with S256 only (no `plain`), required of public clients at the authorization request already."""
+    """PKCE with S256 only (no `plain`), required of every client at the authorization request already: a stolen
+    code is useless without the verifier, even with a leaked client secret."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
@@ -57,8 +60,8 @@ class S256Only(CodeChallenge):
         data = grant.request.payload.data
         if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("'code_challenge_method' must be S256", redirect_uri=redirect_uri)
-        if grant.request.client.public and not data.get("code_challenge"):
-            raise InvalidRequestError("a public client must send a PKCE 'code_challenge'", redirect_uri=redirect_uri)
+        if not data.get("code_challenge"):  # every client, confidential ones too (OAuth 2.1, RFC 9700 §2.1.1)
+            raise InvalidRequestError("a PKCE 'code_challenge' is required", redirect_uri=redirect_uri)
 
 
 class IdTokens(OpenIDCode):
@@ -136,7 +139,7 @@ class RefreshGrant(RefreshTokenGrant):
     server: OidcServer
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
-        claimed = self.server.tokens.claim_refresh(refresh_token)
+        claimed = self.server.tokens.claim_refresh(refresh_token, self.request.client.client_id)
         if claimed.reused_family:
             revoked = self.server.tokens.revoke_family(claimed.reused_family)
             log_event(log, logging.WARNING, "oidc_refresh_token_reused", revoked=revoked)
@@ -227,6 +230,18 @@ class EndSession(EndSessionEndpoint):
     def get_server_jwks(self) -> KeySet:
         return self.server.keys.public_keys()
 
+    def _validate_id_token_hint(self, id_token_hint: str) -> dict | None:  # type: ignore[override]
+        """Authlib's check (any of our published keys, expiry ignored per RP-Initiated Logout §2), except that a
+        hint signed by a key rotation already erased counts as no hint: the RP is logging out, so it gets the
+        ordinary answer (back to the app, nothing ended) rather than an error page."""
+        try:
+            kid = extract_compact(id_token_hint.encode()).protected.get("kid")
+        except JoseError:
+            kid = None  # not a JWS at all: Authlib's own error
+        if kid is not None and kid not in {key.kid for key in self.get_server_jwks().keys}:
+            return None
+        return super()._validate_id_token_hint(id_token_hint)
+
     def end_session(self, end_session_request: Any) -> None:
         if end_session_request.id_token_claims is None:
             return
@@ -274,14 +289,16 @@ class OidcServer(AuthorizationServer):
         return self.clients.find(client_id)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Store the tokens, then revoke them at once if their family was revoked while they were being issued (a
+        replayed code or refresh token that landed between the claim and this save found nothing to revoke)."""
         user: EndUser = request.user
+        family = request.family
         self.tokens.save(
-            token,
-            family=request.family,
-            client_id=request.client.client_id,
-            user_id=user.user_id,
-            session_id=user.session_id,
+            token, family=family, client_id=request.client.client_id, user_id=user.user_id, session_id=user.session_id
         )
+        if self.codes.family_revoked(family) or self.tokens.family_revoked(family):
+            revoked = self.tokens.revoke_family(family)
+            log_event(log, logging.WARNING, "oidc_family_revoked_while_issued", revoked=revoked)
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
         if isinstance(request, OAuth2Request):

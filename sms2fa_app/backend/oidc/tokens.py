@@ -131,25 +131,29 @@ class TokenStore:
             row = db.exec(select(OidcToken).where(col(OidcToken.refresh_digest) == token_digest(refresh_token))).first()
             return None if row is None else self._issued(row)
 
-    def claim_refresh(self, refresh_token: str) -> RefreshClaim:
-        """Use a refresh token once: its row when it was neither used nor revoked, else the family to revoke."""
+    def claim_refresh(self, refresh_token: str, client_id: str) -> RefreshClaim:
+        """Use a refresh token once: its row when it was neither used nor revoked, else the family to revoke. A
+        token presented by another client than its own changes nothing (neither used nor its family revoked)."""
         digest = token_digest(refresh_token)
+        mine = (col(OidcToken.refresh_digest) == digest, col(OidcToken.client_id) == client_id)
         with self._db.session() as db:
             claimed = db.exec(
                 update(OidcToken)
-                .where(
-                    col(OidcToken.refresh_digest) == digest,
-                    col(OidcToken.rotated_at).is_(None),
-                    col(OidcToken.revoked_at).is_(None),
-                )
+                .where(*mine, col(OidcToken.rotated_at).is_(None), col(OidcToken.revoked_at).is_(None))
                 .values(rotated_at=self._clock.now())
             )
-            row = db.exec(select(OidcToken).where(col(OidcToken.refresh_digest) == digest)).first()
+            row = db.exec(select(OidcToken).where(*mine)).first()
             if row is None:
                 return RefreshClaim()
             if (claimed.rowcount or 0) == 1:
                 return RefreshClaim(token=self._issued(row))
             return RefreshClaim(reused_family=row.family)
+
+    def family_revoked(self, family: str) -> bool:
+        """Whether any token of the family was revoked (a revoked family stays revoked: see OidcServer.save_token)."""
+        with self._db.session() as db:
+            where = col(OidcToken.family) == family, col(OidcToken.revoked_at).is_not(None)
+            return db.exec(select(OidcToken.id).where(*where)).first() is not None
 
     def revoke_family(self, family: str) -> int:
         """Revoke every token of one authorization; returns how many were still live."""

@@ -20,7 +20,7 @@ from tests.support.oidc_flow import CALLBACK, Pkce, RelyingParty, code_for, redi
 from tests.unit.backend.oidc.conftest import Browser
 
 
-def _id_token_claims(http: TestClient, id_token: str) -> dict:
+def id_token_claims(http: TestClient, id_token: str) -> dict:
     keys = KeySet.import_key_set(http.get("/oauth2/jwks").json())
     return dict(jwt.decode(id_token, keys, algorithms=["RS256"]).claims)
 
@@ -31,7 +31,7 @@ def test_code_flow_with_pkce_gives_an_id_token_with_the_sign_in_methods(browser:
     tokens = rp.exchange(browser.http, code, pkce.verifier)
     assert tokens.status_code == 200, tokens.text
     body = tokens.json()
-    claims = _id_token_claims(browser.http, body["id_token"])
+    claims = id_token_claims(browser.http, body["id_token"])
     assert claims["iss"] == "http://localhost:8000" and claims["aud"] == rp.client_id
     assert claims["sub"] == str(browser.user_id) and claims["nonce"] == "n-0S6"
     assert {"pwd", "sms", "mfa"} <= set(claims["amr"]) and claims["acr"] == ACR_TWO_FACTOR
