@@ -253,8 +253,17 @@ def js_expression(var: rx.Var) -> str:
 def bundled_function(body: str, uses: rx.Var | None = None) -> rx.Var:
     """A JavaScript arrow function with the statements `body`, compiled into the bundle; `uses` is a state var the
     body names, whose imports and hooks (its private VarData) the page must then carry."""
-    var_data = VarData.merge(uses._get_all_var_data()) if uses is not None else None
-    return rx.Var(_js_expr=f"(() => {{{body}}})", _var_data=var_data)
+    return rx.Var(_js_expr=f"(() => {{{body}}})", _var_data=_carried(uses))
+
+
+def bundled_value(body: str, uses: rx.Var | None = None) -> rx.Var:
+    """What the statements `body` return, computed in the browser as the page renders (`uses` as above)."""
+    return rx.Var(_js_expr=f"(() => {{{body}}})()", _var_data=_carried(uses))
+
+
+def _carried(uses: rx.Var | None) -> VarData | None:
+    """The imports and hooks a state var brings along (its private VarData), for a var built around it."""
+    return VarData.merge(uses._get_all_var_data()) if uses is not None else None
 
 
 def call_function_event(function: rx.Var, callback: Any = None, *, skip_undefined: bool = False) -> rx.event.EventSpec:

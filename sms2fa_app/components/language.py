@@ -12,7 +12,6 @@ from typing import Any
 
 import reflex as rx
 from babel import Locale
-from reflex.vars import FunctionVar
 
 from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.catalogs import translate_plural
@@ -86,7 +85,7 @@ def t_count(plural: Plural, count: rx.Var[int]) -> rx.Var[str]:
             "forms": json.dumps(_forms_by_category(plural, locale), ensure_ascii=False),
             "tag": json.dumps(language_tag(locale)),
         }
-        cases.append((locale, internals.bundled_function(body, uses=count).to(FunctionVar).call()))
+        cases.append((locale, internals.bundled_value(body, uses=count)))
     english = cases.pop(0)[1]
     return rx.match(LanguageState.locale, *cases, english).to(str)
 

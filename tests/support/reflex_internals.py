@@ -9,6 +9,7 @@ clients speak lives in tests/support/reflex_client.py.
 
 from __future__ import annotations
 
+import json
 import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -137,3 +138,8 @@ def frontend_exception_event_name() -> str:
     """The event a page sends when its JavaScript fails (`FrontendEventExceptionState.handle_frontend_exception`):
     a browser can send it with any text, so the log-flood test sends it too."""
     return f"{FrontendEventExceptionState.get_full_name()}.handle_frontend_exception"
+
+
+def as_sent(update: Mapping[str, Any]) -> dict[str, Any]:
+    """An update as the socket sends it: Reflex's JSON of it, read back."""
+    return json.loads(reflex_format.json_dumps(update))

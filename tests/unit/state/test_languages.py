@@ -7,12 +7,12 @@ import json
 import pickle
 
 import pytest
-from reflex.utils import format
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
 from sms2fa_app.backend.services import Services
 from sms2fa_app.components.language import t, t_count
+from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.language import LanguageState, say_in_tab_language
@@ -21,6 +21,7 @@ from sms2fa_app.state.settings import SettingsState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, in_tab_locale, message_id
 from tests.support.counting import counted
 from tests.support.factories import create_user
+from tests.support.reflex_internals import as_sent
 from tests.support.states import client_dict, deliver, make_state, run
 
 
@@ -60,9 +61,9 @@ def test_what_a_state_sends_the_browser_is_in_the_tabs_language(tab_speaks) -> N
     login.error = words.login.INVALID_CREDENTIALS
     tab_speaks("de")
     update = say_in_tab_language(client_dict(login))
-    sent = json.loads(format.json_dumps(update))[LoginState.get_full_name()]  # as the socket sends it
-    assert sent["error_rx_state_"] == words.login.INVALID_CREDENTIALS.translated("de")
-    assert sent["error_id_rx_state_"] == words.login.INVALID_CREDENTIALS.id
+    sent = as_sent(update)[LoginState.get_full_name()]
+    assert sent[delta_key("error")] == words.login.INVALID_CREDENTIALS.translated("de")
+    assert sent[delta_key("error_id")] == words.login.INVALID_CREDENTIALS.id
 
 
 def test_a_pages_label_is_compiled_in_every_language() -> None:
