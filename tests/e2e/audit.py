@@ -31,6 +31,7 @@ _SHAPE = """() => [...document.body.querySelectorAll("*")].map(e =>
 _IN_MODE = "(mode) => document.documentElement.classList.contains(mode)"
 
 visited_routes: set[str] = set()
+foreign_routes: set[str] = set()  # pages of other apps the flows pass through (an OpenID client's callback)
 audited_routes: set[str] = set()
 _seen_states: set[str] = set()
 _screens_saved: set[str] = set()
@@ -60,6 +61,14 @@ def _screens(page: Page, where: str, mode: str) -> None:
         page.screenshot(path=str(SCREENS / f"{_slug(where)}-{mode}-{width}.png"), full_page=True)
     if size is not None:
         page.set_viewport_size(size)
+
+
+def audit_server_page(page: Page, where: str) -> None:
+    """axe-core finds no violation on a page the server renders itself (the OpenID consent page): it has no
+    Reflex theme to switch, so it is checked as it is."""
+    audited_routes.add(route_of(page.url))
+    found = axe_violations(page)
+    assert found == [], f"axe-core on {where} ({route_of(page.url)}):\n" + "\n".join(map(str, found))
 
 
 def audit(page: Page, where: str) -> None:

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from sms2fa_app.backend.assurance import Amr
 from sms2fa_app.backend.oidc.claims import ACR_TWO_FACTOR
 from sms2fa_app.backend.services import Services
-from tests.e2e import flows
+from tests.e2e import audit, flows
 from tests.e2e.conftest import RunningApp
 from tests.support.echo_upstream import EchoUpstream
 from tests.support.factories import PASSWORD, create_user
@@ -30,6 +30,7 @@ def callback() -> Iterator[str]:
     """The relying party's redirect_uri: a local server that answers whatever reaches it."""
     server = EchoUpstream().start()
     try:
+        audit.foreign_routes.add("/callback")  # the relying party's page, not the app's: nothing of ours to audit
         yield f"http://localhost:{server.port}/callback"
     finally:
         server.stop()
@@ -67,6 +68,7 @@ def test_openid_client_signs_in_through_the_login_page_with_the_texted_code(
     expect(page).to_have_url(flows.CHALLENGE)
     flows.submit_code(page, flows.wait_for_code(sms, e164))
     expect(page.get_by_role("heading", name=re.compile("^Sign in to Wiki"))).to_be_visible()  # third party: consent
+    audit.audit_server_page(page, "OpenID consent")
     page.get_by_role("button", name="Allow").click()
 
     received = landed_at_callback(page, callback)
