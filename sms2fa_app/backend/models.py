@@ -38,6 +38,8 @@ class User(SQLModel, table=True):
     is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # The language the user chose (a shipped locale such as "pt_BR"; None: no choice, negotiated each time).
     locale: str | None = Field(default=None, max_length=8)
+    # How codes reach phone_number: "sms", "whatsapp" (chosen by the user) or "voice" (a landline, per Lookup).
+    phone_channel: str = Field(default="sms", max_length=8, sa_column_kwargs={"server_default": "sms"})
 
 
 class LoginSession(SQLModel, table=True):
