@@ -49,6 +49,8 @@ RUN_SETTINGS = {
     "OPERATOR_EMAIL": "ops@load.example",  # production needs it (mail goes to the bench's local SMTP server)
     "TRUSTED_PROXY_HOPS": "0",  # production needs it: the tabs reach the app on 127.0.0.1, no proxy
     "OTP_ALLOWED_COUNTRIES": "US",  # production needs it: the bench texts US numbers only
+    "PHONE_LINE_TYPES": "mobile",  # production needs both Lookup settings
+    "PHONE_LOOKUP_ON_ERROR": "deny",
 }
 APP_HOST = "localhost"  # as the e2e tests: production wants an APP_URL and a WebAuthn origin on a domain name
 AREA_CODES = (650, 212, 312, 617, 206, 303, 512, 718)  # not 415: +14155550100 is the sender

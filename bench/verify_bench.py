@@ -40,6 +40,8 @@ SETTINGS = {
     "APP_ENV": "production",
     "TRUSTED_PROXY_HOPS": "1",
     "OTP_ALLOWED_COUNTRIES": "US",
+    "PHONE_LINE_TYPES": "mobile",
+    "PHONE_LOOKUP_ON_ERROR": "deny",
     "OPERATOR_EMAIL": "ops@bench.example",
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": "2525",

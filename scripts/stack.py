@@ -116,6 +116,11 @@ class Stack:
             "PLIVO_AUTH_TOKEN": self.sms.auth_token,
             "PLIVO_PHONE_NUMBER": self.sms.sender,
             "PLIVO_API_URL": self.sms.url,
+            # the local Plivo answers Lookup too; a real account asks lookup.plivo.com (or PLIVO_LOOKUP_URL)
+            "PLIVO_LOOKUP_URL": os.environ.get("PLIVO_LOOKUP_URL")
+            or ("https://lookup.plivo.com" if "api.plivo.com" in self.sms.url else self.sms.url),
+            "PHONE_LINE_TYPES": "mobile",
+            "PHONE_LOOKUP_ON_ERROR": "deny",
             "METRICS_TOKEN": self.metrics_token,
             "DATA_DIR": str(self.root / "data"),
             "REFLEX_STATES_WORKDIR": str(self.root / "states"),

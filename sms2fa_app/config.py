@@ -40,11 +40,13 @@ from sms2fa_app.config_fields import (
     DataDir,
     Host,
     HttpUrl,
+    LookupOnError,
     ModuleNames,
     OperatorAddress,
     Origin,
     OtpTtl,
     Percent,
+    PhoneLineTypes,
     PlivoAuthId,
     PriceTable,
     RedisUrl,
@@ -61,6 +63,7 @@ from sms2fa_app.config_fields import (
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 DEFAULT_PLIVO_API_URL = "https://api.plivo.com"
+DEFAULT_PLIVO_LOOKUP_URL = "https://lookup.plivo.com"
 DEFAULT_WEBAUTHN_RP_ID = "localhost"
 DEVELOPMENT_APP_URL = "http://localhost:3000"
 SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -95,6 +98,12 @@ class Settings(BaseSettings):
     plivo_phone_number: E164 | None = None
     plivo_api_url: HttpUrl = DEFAULT_PLIVO_API_URL
     plivo_timeout_seconds: float = Field(10.0, gt=0, allow_inf_nan=False)
+    plivo_lookup_url: HttpUrl = DEFAULT_PLIVO_LOOKUP_URL  # Lookup's own host (docs/phone-lookup.md)
+    # Plivo Lookup before the first send to a number: the line types texted, what an outage does (both required
+    # in production), how long an answer is kept
+    phone_line_types: PhoneLineTypes = None
+    phone_lookup_on_error: LookupOnError | None = None
+    phone_lookup_ttl_days: PositiveInt = 30
     # Login sessions
     session_idle_seconds: PositiveInt = 30 * 60
     session_absolute_seconds: PositiveInt = 12 * 3600
@@ -243,7 +252,13 @@ class Settings(BaseSettings):
         if "app_env" not in data and str(data.get("reflex_env_mode", "")).lower() == "prod":
             data = {**data, "app_env": PRODUCTION}
         if str(data.get("app_env", DEVELOPMENT)).lower() != PRODUCTION:
-            data = {"trusted_proxy_hops": 0, "otp_allowed_countries": ALL_COUNTRIES, **data}
+            data = {
+                "trusted_proxy_hops": 0,
+                "otp_allowed_countries": ALL_COUNTRIES,
+                "phone_line_types": "mobile",
+                "phone_lookup_on_error": "allow",
+                **data,
+            }
         return data
 
     @field_validator("database_url")
@@ -277,12 +292,23 @@ class Settings(BaseSettings):
                     "OTP_ALLOWED_COUNTRIES is required when APP_ENV=production: the countries to text, such as "
                     "US,CA (* = every country)"
                 )
-            parts = urlsplit(self.plivo_api_url)
-            if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+            if self.phone_line_types is None:
                 raise ValueError(
-                    f"PLIVO_API_URL must use https:// when APP_ENV=production (plain http only to this machine, "
-                    f"such as 127.0.0.1), got {self.plivo_api_url!r}"
+                    "PHONE_LINE_TYPES is required when APP_ENV=production: the line types to text after Plivo "
+                    "Lookup, such as mobile (landlines are called)"
                 )
+            if self.phone_lookup_on_error is None:
+                raise ValueError(
+                    "PHONE_LOOKUP_ON_ERROR is required when APP_ENV=production: allow or deny a new number while "
+                    "Plivo Lookup is out"
+                )
+            for name, url in (("PLIVO_API_URL", self.plivo_api_url), ("PLIVO_LOOKUP_URL", self.plivo_lookup_url)):
+                parts = urlsplit(url)
+                if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+                    raise ValueError(
+                        f"{name} must use https:// when APP_ENV=production (plain http only to this machine, "
+                        f"such as 127.0.0.1), got {url!r}"
+                    )
         for name, url in (("REDIS_URL", self.redis_url), ("REFLEX_REDIS_URL", self.reflex_redis_url)):
             parts = urlsplit(url or "")
             if parts.scheme == "redis" and not is_loopback_host(parts.hostname) and not self.redis_allow_plaintext:

@@ -211,6 +211,16 @@ Currency = Annotated[  # ISO 4217, e.g. USD
     check("[A-Z]{3}", "must be a three-letter currency code such as USD or EUR, got {value!r}"),
 ]
 PriceTable = Annotated[tuple[tuple[str, float], ...], NoDecode, BeforeValidator(price_table)]  # "US=0.0079,*=0.05"
+TextedLineType = Annotated[  # docs/phone-lookup.md: landlines are always called, toll-free never accepted
+    str, check("mobile|voip", "must list the line types to text, of mobile and voip (such as mobile), got {value!r}")
+]
+PhoneLineTypes = Annotated[
+    tuple[TextedLineType, ...] | None,
+    NoDecode,
+    BeforeValidator(lambda value: tuple(sorted({t.strip().lower() for t in value.split(",") if t.strip()}))
+                    if isinstance(value, str) else value),
+]  # fmt: skip
+LookupOnError = Annotated[Literal["allow", "deny"], BeforeValidator(lower)]
 ModuleName = Annotated[
     str, check(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "must list dotted module names, got {value!r}")
 ]

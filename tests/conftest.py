@@ -27,6 +27,8 @@ TEST_SECRET = "3c9e1f7a52b8d04e6a1c9f3b7d25e8a0f4b6c2d9e71a3f5b8c0d4e62a9f17b3c"
 PRODUCTION_TEST_SETTINGS = {
     "TRUSTED_PROXY_HOPS": "0",  # the test apps are reached on 127.0.0.1 directly
     "OTP_ALLOWED_COUNTRIES": "US",  # the country of the tests' numbers
+    "PHONE_LINE_TYPES": "mobile",
+    "PHONE_LOOKUP_ON_ERROR": "deny",
     "APP_URL": "http://localhost:3000",
     "WEBAUTHN_RP_ID": "localhost",
     "WEBAUTHN_ORIGIN": "http://localhost:3000",

@@ -17,6 +17,7 @@ from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
 from sms2fa_app.backend.delivery.email import EmailGateway, SmtpGateway
 from sms2fa_app.backend.delivery.inbound import PlivoInbound
 from sms2fa_app.backend.delivery.letters import Site
+from sms2fa_app.backend.delivery.lookup import LineLookup, OfflineLookup, PlivoLookup
 from sms2fa_app.backend.delivery.mail_health import MailHealth
 from sms2fa_app.backend.delivery.outbox import DevOutbox
 from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
@@ -24,6 +25,7 @@ from sms2fa_app.backend.delivery.status import DeliveryStatuses
 from sms2fa_app.backend.delivery.voice import SpokenCodes
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
+from sms2fa_app.backend.factors.line_checks import LineChecks, LinePolicy
 from sms2fa_app.backend.factors.lockout import Lockout
 from sms2fa_app.backend.factors.passkey_challenges import PasskeyChallenges
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIns
@@ -215,7 +217,11 @@ def build_services(
     second_factors = SecondFactors(database, otp, totp, recovery, passkeys)
     devices = RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity)
     passkey_sign_in = PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions)
-    factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher)
+    lines = LineChecks(
+        redis_client, _line_lookup(settings), clock, otp.policy, LinePolicy.from_settings(settings),
+        settings.secret_key, pow,
+    )  # fmt: skip
+    factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher, lines)
     password_resets = PasswordResets(
         links,
         hasher,
@@ -323,6 +329,18 @@ def _sms_gateway(
     assert outbox is not None
     log.warning("Plivo is not configured: texts go to the development outbox")
     return outbox
+
+
+def _line_lookup(settings: Settings) -> LineLookup:
+    """Plivo Lookup with a Plivo account; development's offline stand-in (libphonenumber's type) without one."""
+    if settings.plivo_configured:
+        return PlivoLookup(
+            settings.plivo_auth_id or "",
+            settings.plivo_auth_token or "",
+            settings.plivo_lookup_url,
+            settings.plivo_timeout_seconds,
+        )
+    return OfflineLookup()
 
 
 def _mailer(settings: Settings, outbox: DevOutbox | None, clock: Clock) -> EmailGateway:

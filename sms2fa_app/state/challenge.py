@@ -8,7 +8,7 @@ import uuid
 
 import reflex as rx
 
-from sms2fa_app.backend.delivery.status import Channel
+from sms2fa_app.backend.delivery.status import Channel, stored_channel
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.second_factors import FactorSummary, chosen, offered, summary_facts
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
@@ -86,9 +86,10 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         return bool(getattr(self._services().gateway, "reports_status", False))
 
     async def _send_code(
-        self, session: ActiveSession, user: User, channel: Channel = Channel.SMS, proof: str = ""
+        self, session: ActiveSession, user: User, channel: Channel | None = None, proof: str = ""
     ) -> CodeSent | SendRefused:
-        """Text (or call with) a login code to the user's number, in their language (slow: outside the lock)."""
+        """Text (or call with) a login code to the user's number, in their language (slow: outside the lock); by
+        default the way its line takes (a landline is called)."""
         return await run_backend(
             self._services().otp.request_code,
             purpose=Purpose.LOGIN,
@@ -96,7 +97,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             session_id=session.session_id,
             phone=user.phone_number or "",
             client_ip=self._client_ip(),
-            channel=channel,
+            channel=channel or stored_channel(user.phone_channel),
             proof=proof,
             user_locale=user.locale,
         )
@@ -108,7 +109,11 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         if otp.has_pending_code(**binding):
             return otp.resend_wait(user_id=session.user_id, purpose=Purpose.LOGIN)
         return otp.request_code(
-            **binding, phone=user.phone_number or "", client_ip=self._client_ip(), user_locale=user.locale
+            **binding,
+            phone=user.phone_number or "",
+            client_ip=self._client_ip(),
+            channel=stored_channel(user.phone_channel),
+            user_locale=user.locale,
         )
 
     def _page_facts(

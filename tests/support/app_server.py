@@ -88,6 +88,7 @@ def app_environment(
             "PLIVO_AUTH_ID": plivo_auth[0],
             "PLIVO_AUTH_TOKEN": plivo_auth[1],
             "PLIVO_API_URL": plivo_url,
+            "PLIVO_LOOKUP_URL": plivo_url,
             "PLIVO_PHONE_NUMBER": SENDER_NUMBER,
         }
     )

@@ -10,6 +10,9 @@ It answers the two calls the app makes, like Plivo does, with Basic auth (the ac
   "request_uuid"}`; then, as if the callee picked up, it POSTs a signed request to the answer URL and keeps
   the XML it gets: what the call said (tests read the code from it, like a person listening).
 
+- `GET /v1/Number/{number}?type=carrier` (Plivo Lookup, PLIVO_LOOKUP_URL): the carrier's line type, 404 or 500
+  (plivo_lookup.py; tests script answers through `lookups`).
+
 Requests to the app are signed with X-Plivo-Signature-V3 (plivo_signing.py). Tests can script API failures
 (400, 401, 403, 500 with Plivo-like JSON error bodies), slow replies and delivery outcomes.
 
@@ -32,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support.local_server import LocalServer
+from tests.support.plivo_lookup import LOOKUP_PATH_PREFIX, LookupAnswers
 from tests.support.plivo_signing import Reply, post_signed
 
 DEFAULT_AUTH_ID = "MALOCALPLIVOTEST0001"
@@ -81,6 +85,7 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
         self.hold_reports = False  # True: accept texts but send no delivery reports
         self.hold_answers = False  # True: calls ring until a test calls `answer(request_uuid)`
         self.requests = 0  # every POST that reached the Message or Call endpoint, accepted or not
+        self.lookups = LookupAnswers()  # Lookup's scripted answers and the numbers looked up
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -125,6 +130,7 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
             "PLIVO_AUTH_TOKEN": self.auth_token,
             "PLIVO_PHONE_NUMBER": sender,
             "PLIVO_API_URL": self.url,
+            "PLIVO_LOOKUP_URL": self.url,
         }
 
     # ---- what tests read and script ------------------------------------------------------------
@@ -183,6 +189,7 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
             self.hold_reports = False
             self.hold_answers = False
             self.requests = 0
+        self.lookups.clear()
 
     def fail_next(self, status: int, count: int = 1) -> None:
         """Answer the next `count` authenticated sends with this error status (400, 401, 403, 500, ...)."""
@@ -338,7 +345,12 @@ def _handler_for(plivo: LocalPlivo) -> type[BaseHTTPRequestHandler]:
             self._reply(status, answer)
 
         def do_GET(self) -> None:
-            self._reply(404, {"api_id": str(uuid.uuid4()), "error": ERROR_BODIES[404]})
+            if not self.path.startswith(LOOKUP_PATH_PREFIX):
+                self._reply(404, {"api_id": str(uuid.uuid4()), "error": ERROR_BODIES[404]})
+            elif not plivo._authorized(self.headers.get("Authorization"), plivo.auth_id):
+                self._reply(401, {"api_id": str(uuid.uuid4()), "error": ERROR_BODIES[401]})
+            else:
+                self._reply(*plivo.lookups.handle(self.path))
 
         def _reply(self, status: int, answer: dict[str, Any]) -> None:
             data = json.dumps(answer).encode()

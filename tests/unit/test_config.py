@@ -27,6 +27,8 @@ PRODUCTION_CORE = {
     "SECRET_KEY": STRONG_KEY,
     "TRUSTED_PROXY_HOPS": "1",
     "OTP_ALLOWED_COUNTRIES": "US,CA",
+    "PHONE_LINE_TYPES": "mobile",
+    "PHONE_LOOKUP_ON_ERROR": "deny",
 }
 # A production configuration that passes every check; each test below spoils one thing.
 PRODUCTION = {**PRODUCTION_CORE, **PLIVO, **PASSKEYS, **MAIL}

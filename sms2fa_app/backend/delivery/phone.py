@@ -1,11 +1,13 @@
 """Phone numbers: parse user input into E.164, decide whether we may text it, mask it for display.
 
-Only numbers that can receive an SMS as a personal second factor are accepted: MOBILE, and
-FIXED_LINE_OR_MOBILE (the type libphonenumber gives to every number of the US, Canada and some other
-plans, where mobile and fixed ranges are indistinguishable). VOIP numbers are refused unless
-OTP_ALLOW_VOIP is on: they are cheap to obtain in bulk and are not tied to a device (NIST SP 800-63B),
-yet some real users only have one. Everything else (fixed line, toll-free, premium-rate, shared-cost,
-UAN, voicemail, pager, personal numbers, unknown) is refused.
+This is the free, offline pre-filter; Plivo Lookup decides after it, before the first send to a new number
+(factors/line_checks.py, docs/phone-lookup.md). Texts go to MOBILE and FIXED_LINE_OR_MOBILE (the type
+libphonenumber gives to every number of the US, Canada and some other plans, where mobile and fixed ranges
+are indistinguishable). VOIP numbers are refused unless OTP_ALLOW_VOIP is on (or PHONE_LINE_TYPES lists voip):
+they are cheap to obtain in bulk and are not tied to a device (NIST SP 800-63B), yet some real users only have
+one. A FIXED_LINE is never texted, but may be called (`by_call`): a landline gets its codes by voice.
+Everything else (toll-free, premium-rate, shared-cost, UAN, voicemail, pager, personal numbers, unknown) is
+refused.
 """
 
 from __future__ import annotations
@@ -73,8 +75,12 @@ class PhonePolicy:
 
     @property
     def line_types(self) -> frozenset[LineType]:
-        """Line types accepted under this policy."""
+        """Line types texted under this policy."""
         return SMS_LINE_TYPES | {LineType.VOIP} if self.allow_voip else SMS_LINE_TYPES
+
+    def accepts(self, line_type: LineType, by_call: bool = False) -> bool:
+        """Whether a number of this type may get a code: texted, or (`by_call`) called, which a landline may too."""
+        return line_type in self.line_types or (by_call and line_type is LineType.FIXED_LINE)
 
 
 @dataclass(frozen=True)
@@ -116,18 +122,18 @@ def _parse_valid(raw: str, default_region: str | None) -> tuple[phonenumbers.Pho
     return number, region
 
 
-def parse_phone(raw: object, policy: PhonePolicy | None = None) -> PhoneNumber | PhoneRejected:
-    """Parse typed or stored input into a number we may text, or say why not (no I/O).
+def parse_phone(raw: object, policy: PhonePolicy | None = None, by_call: bool = False) -> PhoneNumber | PhoneRejected:
+    """Parse typed or stored input into a number we may text (or, `by_call`, call), or say why not (no I/O).
 
     Only bounded text reaches the cache: anything else is refused before it, so the cache's keys stay
     small whatever the browser sends."""
     if not isinstance(raw, str) or len(raw) > MAX_INPUT_LENGTH:
         return PhoneRejected(PhoneProblem.INVALID_NUMBER)
-    return _parse_phone_cached(raw, policy or PhonePolicy())
+    return _parse_phone_cached(raw, policy or PhonePolicy(), by_call)
 
 
 @lru_cache(maxsize=4096)
-def _parse_phone_cached(raw: str, policy: PhonePolicy) -> PhoneNumber | PhoneRejected:
+def _parse_phone_cached(raw: str, policy: PhonePolicy, by_call: bool) -> PhoneNumber | PhoneRejected:
     # Pure and frozen results: stored numbers parsed at every login are parsed once.
     parsed = _parse_valid(raw, policy.default_region)
     if parsed is None:
@@ -136,7 +142,7 @@ def _parse_phone_cached(raw: str, policy: PhonePolicy) -> PhoneNumber | PhoneRej
     if policy.allowed_countries and region not in policy.allowed_countries:
         return PhoneRejected(PhoneProblem.COUNTRY_NOT_ALLOWED, region)
     line_type = _LINE_TYPES.get(phonenumbers.number_type(number), LineType.UNKNOWN)
-    if line_type not in policy.line_types:
+    if not policy.accepts(line_type, by_call):
         return PhoneRejected(PhoneProblem.NUMBER_TYPE_NOT_ALLOWED, region)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, region=region, line_type=line_type, masked=mask_phone(e164))

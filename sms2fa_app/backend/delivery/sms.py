@@ -78,23 +78,30 @@ def scrub(detail: str, limit: int = 200) -> str:
     return _DIGIT_RUN.sub("[digits]", detail)[:limit]
 
 
-class _PlivoClient(plivo.RestClient):
-    """The Plivo SDK client with its own API base URL.
+class PlivoClient(plivo.RestClient):
+    """The Plivo SDK client with its own API base URL and Lookup URL.
 
     The SDK has no base-URL option: `Client.request()` resets `self.base_uri` to the module global
     `plivo.rest.client.PLIVO_API_BASE_URI` ("https://api.plivo.com/v1/Account") before each call, and
     `create_request()` then builds `{base_uri}/{auth_id}/Message/`. Setting the base here, per client,
-    keeps two gateways with different URLs (tests, e2e) from overwriting each other's global.
+    keeps two gateways with different URLs (tests, e2e) from overwriting each other's global. Lookup builds
+    its URL from the constant `LOOKUP_API_ENDPOINT` ("https://lookup.plivo.com/v1/Number") instead: with a
+    `lookup_url`, that first part of the path is replaced the same way.
     """
 
-    def __init__(self, auth_id: str, auth_token: str, api_url: str, timeout: float):
+    def __init__(
+        self, auth_id: str, auth_token: str, api_url: str = "", timeout: float = 10.0, *, lookup_url: str = ""
+    ):
         super().__init__(auth_id, auth_token, timeout=timeout)
-        self._account_base_uri = f"{api_url.rstrip('/')}/v1/Account"
+        self._account_base_uri = f"{api_url.rstrip('/')}/v1/Account" if api_url else self.base_uri
+        self._lookup_endpoint = f"{lookup_url.rstrip('/')}/v1/Number" if lookup_url else ""
         self.base_uri = self._account_base_uri
 
     def create_request(self, method, path=None, data=None, **kwargs):  # type: ignore[no-untyped-def]
         if not kwargs:  # plain REST call (not lookup / call-insights, which build their own URLs)
             self.base_uri = self._account_base_uri
+        elif kwargs.get("is_lookup_request") and self._lookup_endpoint and path:
+            path = (self._lookup_endpoint, *list(path)[1:])
         return super().create_request(method, path, data, **kwargs)
 
 
@@ -124,10 +131,10 @@ class PlivoGateway:
         self._local = threading.local()
         self._client()  # fail fast on malformed credentials
 
-    def _client(self) -> _PlivoClient:
+    def _client(self) -> PlivoClient:
         client = getattr(self._local, "client", None)
         if client is None:
-            client = _PlivoClient(self._auth_id, self._auth_token, self._api_url, self._timeout)
+            client = PlivoClient(self._auth_id, self._auth_token, self._api_url, self._timeout)
             self._local.client = client
         return client
 

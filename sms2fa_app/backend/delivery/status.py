@@ -63,6 +63,12 @@ class Channel(enum.StrEnum):
     VOICE = "voice"
 
 
+def stored_channel(phone_channel: str | None) -> Channel:
+    """How codes reach a user's number (users.phone_channel: "voice" for a landline Lookup found); a text for
+    anything else."""
+    return Channel.VOICE if phone_channel == Channel.VOICE.value else Channel.SMS
+
+
 @dataclass(frozen=True)
 class Delivery:
     """The newest known state of one message."""

@@ -164,7 +164,7 @@ class OtpService:
         on, re-authenticated with a factor): its own window, up to the account's hard ceiling (sms_policy.py)."""
         purpose, user_id, session_id, channel = Purpose(purpose), int(user_id), int(session_id), Channel(channel)
         context = {"purpose": purpose.value, "user": user_id, "session": session_id, "channel": channel.value}
-        parsed = parse_phone(phone, self.policy.phone)
+        parsed = parse_phone(phone, self.policy.phone, by_call=channel is Channel.VOICE)
         if isinstance(parsed, PhoneRejected):
             refusal = _PHONE_REFUSALS[parsed.problem]
             log_event(log, logging.INFO, "otp_refused", **context, reason=refusal.value)

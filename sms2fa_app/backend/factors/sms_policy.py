@@ -69,6 +69,10 @@ class SendRefusal(enum.Enum):
     NUMBER_TYPE_NOT_ALLOWED = "number_type_not_allowed"
     UNDELIVERABLE = "undeliverable"  # the provider refused the number (Plivo 400)
     DELIVERY_FAILED = "delivery_failed"  # temporary provider or network failure; may retry now
+    # Plivo Lookup's verdicts on a new number (factors/line_checks.py)
+    VOIP_NOT_ALLOWED = "voip_not_allowed"  # an internet (VoIP) number, not listed in PHONE_LINE_TYPES
+    TOLL_FREE_NOT_ALLOWED = "toll_free_not_allowed"
+    LOOKUP_FAILED = "lookup_failed"  # Lookup is out (or could not tell) and PHONE_LOOKUP_ON_ERROR=deny
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class OtpPolicy:
             phone=PhonePolicy(
                 default_region=settings.otp_default_region,
                 allowed_countries=frozenset(settings.otp_allowed_countries or ()),
-                allow_voip=settings.otp_allow_voip,
+                allow_voip=settings.otp_allow_voip or "voip" in (settings.phone_line_types or ()),
             ),
             site_host=settings.site_host,
             voice_calls_per_hour_per_user=settings.voice_calls_per_hour_per_user,
@@ -190,6 +194,33 @@ def user_counters(policy: OtpPolicy, user_id: int, replacing_number: bool) -> li
     return [Counter(user_sends_key(user_id, True), cap, hour), Counter(user_sends_key(user_id), ceiling, hour, pow_at)]
 
 
+def ip_counter(policy: OtpPolicy, secret: str, client_ip: str) -> Counter:
+    """The client IP's hourly window of sends (keyed by a digest of its scope, never the address)."""
+    ip_key = f"otp:sends:ip:{keyed_digest(secret, 'otp-ip', ip_scope(client_ip))}"
+    return Counter(ip_key, policy.sends_per_hour_per_ip, SEND_WINDOW_SECONDS, policy.pow_after_sends_per_ip)
+
+
+def country_counter(policy: OtpPolicy, region: str) -> Counter:
+    """The destination country's hourly window: its cap, and proof of work past a share of it."""
+    cap = policy.country_cap(region)
+    percent = policy.pow_after_country_cap_percent
+    country_pow = math.ceil(cap * percent / 100) if percent else 0
+    return Counter(f"otp:sends:country:{region}", cap, SEND_WINDOW_SECONDS, country_pow)
+
+
+def pressure_windows(
+    policy: OtpPolicy, secret: str, *, user_id: int, client_ip: str, region: str, replacing_number: bool = False
+) -> tuple[list[Counter], list[SendRefusal]]:
+    """The account's, the client IP's and the destination country's windows, in refusal order: what a billed
+    lookup of a new number spends, exactly as a send does (the same counters, so both add up)."""
+    windows = [(counter, SendRefusal.USER_LIMIT) for counter in user_counters(policy, user_id, replacing_number)]
+    windows += [
+        (ip_counter(policy, secret, client_ip), SendRefusal.IP_LIMIT),
+        (country_counter(policy, region), SendRefusal.COUNTRY_BLOCKED),
+    ]
+    return [counter for counter, _ in windows], [refusal for _, refusal in windows]
+
+
 def send_windows(
     policy: OtpPolicy,
     secret: str,
@@ -205,10 +236,6 @@ def send_windows(
     """Every window a send to `region` by this user from this IP goes through (`replacing_number`: a setup code
     of a lost phone's number change)."""
     hour = SEND_WINDOW_SECONDS
-    cap = policy.country_cap(region)
-    country_pow = (
-        math.ceil(cap * policy.pow_after_country_cap_percent / 100) if policy.pow_after_country_cap_percent else 0
-    )
     windows: list[tuple[Counter, SendRefusal]] = [
         (cooldown_counter(policy, user_id, purpose, phone_digest), SendRefusal.COOLDOWN),
         *[(counter, SendRefusal.USER_LIMIT) for counter in user_counters(policy, user_id, replacing_number)],
@@ -217,11 +244,10 @@ def send_windows(
         windows.append(
             (Counter(f"otp:calls:user:{user_id}", policy.voice_calls_per_hour_per_user, hour), SendRefusal.VOICE_LIMIT)
         )
-    ip_key = f"otp:sends:ip:{keyed_digest(secret, 'otp-ip', ip_scope(client_ip))}"
     windows += [
         (Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, hour), SendRefusal.PHONE_LIMIT),
-        (Counter(ip_key, policy.sends_per_hour_per_ip, hour, policy.pow_after_sends_per_ip), SendRefusal.IP_LIMIT),
-        (Counter(f"otp:sends:country:{region}", cap, hour, country_pow), SendRefusal.COUNTRY_BLOCKED),
+        (ip_counter(policy, secret, client_ip), SendRefusal.IP_LIMIT),
+        (country_counter(policy, region), SendRefusal.COUNTRY_BLOCKED),
         # Codes to a number already enrolled (sign-in, re-authentication) have a budget apart from codes
         # to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account down.
         (

@@ -10,73 +10,38 @@ Re-authentication takes the password, then (with 2FA on) any one enrolled factor
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.audit.activity import Activity
+from sms2fa_app.backend.delivery.status import stored_channel
 from sms2fa_app.backend.factors.grants import Operation, ReauthGrants
+from sms2fa_app.backend.factors.line_checks import LineChecks
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
-from sms2fa_app.backend.factors.results import Factor, VerifyResult
+from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
 from sms2fa_app.backend.factors.totp import TotpSetup
 from sms2fa_app.backend.flows.account_security import revoke_everything
+from sms2fa_app.backend.flows.change_results import Abort, ChangeResult, FactorChange
+from sms2fa_app.backend.flows.sms_enrollment import SmsEnrollment
 from sms2fa_app.backend.identity.accounts import Accounts, LoginOutcome, LoginResult
-from sms2fa_app.backend.identity.passwords import PasswordHasher, PasswordProblem, email_words, new_password_problem
-from sms2fa_app.backend.identity.sessions import ActiveSession, IssuedSession, SessionStore
+from sms2fa_app.backend.identity.passwords import PasswordHasher, email_words, new_password_problem
+from sms2fa_app.backend.identity.sessions import ActiveSession, SessionStore
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User, utcnow
 
+__all__ = ["Abort", "ChangeResult", "FactorChange", "FactorChanges"]
+
 log = logging.getLogger("sms2fa.factor_changes")
 
 
-class FactorChange(enum.Enum):
-    """How a factor operation (or one of its steps) ended."""
-
-    DONE = "done"
-    REAUTH_REQUIRED = "reauth_required"  # no live grant for this operation in this session
-    NOT_ALLOWED = "not_allowed"  # the operation does not fit the account's factors
-    NO_PROOF = "no_proof"  # no proof that this session verified a code sent to this number
-    PHONE_TAKEN = "phone_taken"
-    CODE_REJECTED = "code_rejected"  # see `verify`
-    PASSWORD_REFUSED = "password_refused"  # see `password_problem`
-    PASSKEY_REJECTED = "passkey_rejected"  # see `passkey_problem`
-
-
-@dataclass(frozen=True)
-class ChangeResult:
-    """The outcome; after DONE, this session's new token and anything to show once."""
-
-    status: FactorChange
-    issued: IssuedSession | None = None
-    recovery_codes: tuple[str, ...] = ()
-    verify: VerifyResult | None = None
-    operation: Operation | None = None
-    password_problem: PasswordProblem | None = None
-    passkey_problem: PasskeyProblem | None = None
-
-    @property
-    def done(self) -> bool:
-        """True when the step or operation succeeded."""
-        return self.status is FactorChange.DONE
-
-
-class _Abort(Exception):
-    """Roll the change's transaction back with this result."""
-
-    def __init__(self, result: ChangeResult):
-        super().__init__(result.status.value)
-        self.result = result
-
-
-class FactorChanges:
+class FactorChanges(SmsEnrollment):
     """Re-authentication steps and factor operations for one signed-in session."""
 
     def __init__(
@@ -88,8 +53,11 @@ class FactorChanges:
         factors: SecondFactors,
         activity: Activity,
         hasher: PasswordHasher,
+        lines: LineChecks | None = None,
     ):
+        """`lines` checks a new number's line before its first send (None: the offline filter only)."""
         self._db = database
+        self.lines = lines
         self._accounts = accounts
         self._sessions = sessions
         self.grants = grants
@@ -148,6 +116,7 @@ class FactorChanges:
             session_id=session.session_id,
             phone=user.phone_number,
             client_ip=client_ip,
+            channel=stored_channel(user.phone_channel),  # a landline is called
             proof=proof,
             user_locale=user.locale,
         )
@@ -174,71 +143,13 @@ class FactorChanges:
             return ChangeResult(FactorChange.REAUTH_REQUIRED)  # cancelled or replaced while the code was checked
         return ChangeResult(FactorChange.DONE, operation=grant.operation)
 
-    # ---- the SMS factor --------------------------------------------------------------------------
-
-    @staticmethod
-    def sms_operation(user: User) -> Operation:
-        """Enrolling a number is turning 2FA on, or changing the number when it is on."""
-        return Operation.CHANGE_NUMBER if user.is_two_factor_enabled else Operation.ENABLE_SMS
-
-    def send_enroll_code(
-        self, session: ActiveSession, user: User, phone: str, phone_e164: str | None, client_ip: str, proof: str = ""
-    ) -> RequestResult | FactorChange:
-        """Text a setup code to a new number, under this session's grant. A number another account uses is not
-        refused here (that would let anyone probe which numbers are registered, for free): it costs and answers
-        the same as a send (its owner gets a notice, no code); that code never verifies, and verify_enroll_code
-        refuses the number anyway."""
-        operation = self.sms_operation(user)
-        if not self._holds(session, operation):
-            return FactorChange.REAUTH_REQUIRED
-        if phone_e164 and phone_e164 == user.phone_number:
-            return FactorChange.NOT_ALLOWED
-        taken = bool(phone_e164) and self._phone_taken(session.user_id, phone_e164 or "")
-        return self._otp.request_code(
-            purpose=Purpose.ENROLL,
-            user_id=session.user_id,
-            session_id=session.session_id,
-            phone=phone,
-            client_ip=client_ip,
-            proof=proof,
-            taken=taken,
-            user_locale=user.locale,
-            replacing_number=operation is Operation.CHANGE_NUMBER,  # a lost phone's way out: a window of its own
-        )
-
-    def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:
-        """Check the setup code, then turn SMS on (or move it) to exactly the number it was sent to."""
-        operation = self.sms_operation(user)
-        if not self._holds(session, operation):
-            return ChangeResult(FactorChange.REAUTH_REQUIRED)
-        verified = self._otp.verify_code(
-            purpose=Purpose.ENROLL, user_id=session.user_id, session_id=session.session_id, code=code
-        )
-        if not verified.ok:
-            return ChangeResult(FactorChange.CODE_REJECTED, verify=verified)
-        if self._phone_taken(session.user_id, phone_e164):
-            return ChangeResult(FactorChange.PHONE_TAKEN)
-        if not self._otp.consume_phone_proof(
-            user_id=session.user_id, session_id=session.session_id, phone_e164=phone_e164
-        ):
-            return ChangeResult(FactorChange.NO_PROOF)
-
-        def store(tx: Session) -> tuple[str, ...]:
-            first = not _set_phone(tx, session.user_id, phone_e164)
-            return tuple(self._recovery.generate(session.user_id, db=tx)) if first else ()
-
-        try:
-            return self._change(session, operation, store)
-        except IntegrityError:
-            return ChangeResult(FactorChange.PHONE_TAKEN)
-
     def disable(self, session: ActiveSession) -> ChangeResult:
         """Turn 2FA off: every factor goes (number, authenticator app, recovery codes, passkeys)."""
 
         def store(tx: Session) -> tuple[str, ...]:
             user = tx.get(User, session.user_id)
             if user is None:
-                raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                raise Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
             self._factors.remove_all(tx, user)
             return ()
 
@@ -265,7 +176,7 @@ class FactorChanges:
         def store(tx: Session) -> tuple[str, ...]:
             result = self._totp.confirm_setup(session.user_id, code, db=tx)
             if not result.ok:
-                raise _Abort(ChangeResult(FactorChange.CODE_REJECTED, verify=result))
+                raise Abort(ChangeResult(FactorChange.CODE_REJECTED, verify=result))
             return ()
 
         return self._change(session, Operation.ADD_TOTP, store)
@@ -296,7 +207,7 @@ class FactorChanges:
         def store(tx: Session) -> tuple[str, ...]:
             added = self._passkeys.register(session.user_id, session.session_id, response_json, name, user_agent, db=tx)
             if isinstance(added, PasskeyProblem):
-                raise _Abort(ChangeResult(FactorChange.PASSKEY_REJECTED, passkey_problem=added))
+                raise Abort(ChangeResult(FactorChange.PASSKEY_REJECTED, passkey_problem=added))
             named.append(added.name)
             return ()
 
@@ -310,7 +221,7 @@ class FactorChanges:
 
         def store(tx: Session) -> tuple[str, ...]:
             if not self._passkeys.remove(session.user_id, passkey_id, db=tx):
-                raise _Abort(ChangeResult(FactorChange.NOT_ALLOWED))
+                raise Abort(ChangeResult(FactorChange.NOT_ALLOWED))
             return ()
 
         return self._change(session, Operation.REMOVE_PASSKEY, store)
@@ -352,14 +263,14 @@ class FactorChanges:
             with self._db.session() as tx:
                 user = tx.get(User, user_id)
                 if user is None:
-                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                    raise Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 two_factor_on, old_phone = user.is_two_factor_enabled, user.phone_number
                 assurance = self._sessions.assurance(session_id, db=tx)
                 if not self.grants.holds(user_id, session_id, operation, assurance, two_factor_on):
-                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                    raise Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 shown_once = store(tx)
                 if not self.grants.consume(user_id, session_id, operation, assurance, two_factor_on):
-                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+                    raise Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
                 moved = operation is Operation.CHANGE_NUMBER  # the activity line names the new number's ending
                 said, old_phone = ((user.phone_number or "")[-4:], old_phone) if moved else (detail(), None)
                 revoked = revoke_everything(
@@ -368,8 +279,8 @@ class FactorChanges:
                 )  # fmt: skip
                 issued = self._sessions.rotate(tx, session_id)
                 if issued is None:
-                    raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-        except _Abort as abort:
+                    raise Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
+        except Abort as abort:
             return abort.result
         ended = revoked.sessions_ended
         log_event(log, logging.INFO, "factor_changed", user=user_id, operation=operation.value, sessions_ended=ended)
@@ -384,17 +295,3 @@ class FactorChanges:
         with self._db.session() as db:
             other = db.exec(select(User.id).where(User.phone_number == phone_e164, User.id != user_id)).first()
             return other is not None
-
-
-def _set_phone(tx: Session, user_id: int, phone_e164: str | None) -> bool:
-    """Save the SMS factor (a number turns 2FA on, None turns it off); True if 2FA was on before."""
-    user = tx.get(User, user_id)
-    if user is None:
-        raise _Abort(ChangeResult(FactorChange.REAUTH_REQUIRED))
-    was_on = user.is_two_factor_enabled
-    user.phone_number = phone_e164
-    user.is_two_factor_enabled = phone_e164 is not None
-    user.updated_at = utcnow()
-    tx.add(user)
-    tx.flush()
-    return was_on

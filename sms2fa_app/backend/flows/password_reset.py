@@ -23,6 +23,7 @@ from sqlmodel import select
 
 from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.delivery.letters import Letter
+from sms2fa_app.backend.delivery.status import stored_channel
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
 from sms2fa_app.backend.factors.second_factors import SecondFactors
 from sms2fa_app.backend.factors.sms_codes import Purpose, RequestResult
@@ -167,6 +168,7 @@ class PasswordResets:
             session_id=opened.link.token_id,  # the link is the binding: no login session exists here
             phone=user.phone_number,
             client_ip=client_ip,
+            channel=stored_channel(user.phone_channel),  # a landline is called
             proof=proof,
             user_locale=user.locale,
         )

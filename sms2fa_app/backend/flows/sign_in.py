@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sms2fa_app.backend.assurance import Amr
+from sms2fa_app.backend.delivery.status import stored_channel
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn, PasskeySignIns
 from sms2fa_app.backend.factors.results import Factor, VerifyResult
@@ -141,6 +142,7 @@ class SignIn:
             session_id=session.session_id,
             phone=user.phone_number or "",
             client_ip=client_ip,
+            channel=stored_channel(user.phone_channel),  # a landline is called
             proof=proof,
             user_locale=user.locale,
         )

@@ -28,6 +28,12 @@ REFUSALS = Counter(
     "Requests refused by a rate limit, by limit (otp_cooldown, otp_ip_limit, login_account, signup_ip, ...).",
     ["limit"],
 )
+PHONE_LOOKUPS = Counter(
+    "sms2fa_phone_lookups",
+    "Line checks of new numbers, by outcome (mobile, fixed, voip, toll_free, unknown, not_found, outage, refused: "
+    "the send windows were full) and source (plivo: billed, cache: free, offline: development).",
+    ["outcome", "source"],
+)
 OPERATOR_ALERTS = Counter("sms2fa_operator_alerts", "Alerts raised for the operator, by kind.", ["kind"])
 OIDC_AUTHORIZATIONS = Counter(
     "sms2fa_oidc_authorizations",
@@ -46,6 +52,11 @@ HANDLER_SECONDS = Histogram(
 def count_text(country: str | None, outcome: str) -> None:
     """One request to text a code: `outcome` is "sent" or the refusal's name."""
     TEXTS.labels(country=country or "unknown", outcome=outcome).inc()
+
+
+def count_lookup(outcome: str, source: str) -> None:
+    """One line check of a new number: what it found and where from."""
+    PHONE_LOOKUPS.labels(outcome=outcome, source=source).inc()
 
 
 def count_verify(factor: str, outcome: str) -> None:
