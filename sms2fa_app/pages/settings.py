@@ -191,6 +191,7 @@ def settings_page() -> rx.Component:
             rx.text(
                 t_around(words.pages.CODE_SENT_TO, "number", rx.text.strong(SmsSetupState.phone_preview)), size="2"
             ),
+            said_callout(SmsSetupState.line_notice, SmsSetupState.line_notice_id, icon="phone", role="status"),
             _code_form(SmsSetupState.verify_enroll_code),
             width="100%",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sms2fa_app.backend.delivery.phone import format_phone, normalize_e164
+from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
@@ -15,6 +16,7 @@ from sms2fa_app.state import words
 from sms2fa_app.state.guard import Apply, Caller, guarded
 from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
+from sms2fa_app.state.said import said_id
 from sms2fa_app.state.settings.recovery import RecoveryCodesState
 from sms2fa_app.state.settings.steps import Step
 from sms2fa_app.state.settings.wizard import WizardState
@@ -30,6 +32,8 @@ class SmsSetupState(WizardState):
     phone_preview: str = ""
     _pending_phone: str = ""
     _cooldown_phone: str = ""  # the number whose resend cooldown `resend_at` shows (the cooldown is per number)
+    line_notice: str = ""  # "This is a landline: we'll call you with the code" ("" for a mobile)
+    line_notice_id = said_id("line_notice")
 
     async def _open(self, session: ActiveSession, user: User, operation: Operation) -> list:
         await self._reset_wizard(Step.PHONE)
@@ -89,6 +93,8 @@ class SmsSetupState(WizardState):
         cooling = isinstance(sent, SendRefused) and sent.reason is SendRefusal.COOLDOWN
         if isinstance(sent, CodeSent) or cooling:
             self._cooldown_phone = e164
+        if isinstance(sent, CodeSent):  # Lookup found a landline: the code comes by call
+            self.line_notice = words.settings.LANDLINE_CALL if sent.channel is Channel.VOICE else ""
         if not self.error:
             self._pending_phone = e164
             self.step = Step.CODE.value

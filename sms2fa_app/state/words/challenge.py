@@ -46,6 +46,18 @@ _SEND_REFUSALS: dict[SendRefusal, Text] = {
     SendRefusal.DELIVERY_FAILED: Text(
         "challenge.send.delivery_failed", "We couldn't send the code. Try again in a moment."
     ),
+    # Plivo Lookup's verdicts on a new number (issue 27)
+    SendRefusal.VOIP_NOT_ALLOWED: Text(
+        "challenge.send.voip",
+        "That's an internet (VoIP) number. Those are easy to take over, so we only send codes to mobile phones "
+        "and landlines.",
+    ),
+    SendRefusal.TOLL_FREE_NOT_ALLOWED: Text(
+        "challenge.send.toll_free", "That's a toll-free number, which can't get our codes. Use your own phone number."
+    ),
+    SendRefusal.LOOKUP_FAILED: Text(
+        "challenge.send.lookup_failed", "We can't check that number right now. Try again in a few minutes."
+    ),
 }
 
 

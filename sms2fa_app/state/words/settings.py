@@ -237,6 +237,7 @@ PASSKEY_PROBLEMS: dict[PasskeyProblem, str] = {
     PasskeyProblem.NAME_INVALID: PASSKEY_NAME_INVALID,
 }
 PASSKEYS_NONE = Text("passkey.none_yet", "Sign in with your fingerprint, face or screen lock instead of a code.")
+LANDLINE_CALL = Text("settings.landline_call", "This is a landline: we'll call you with the code.")
 PASSKEYS_FIRST = Text("passkey.asked_first", "Sign-in asks for a passkey first; texted codes stay as a backup.")
 
 # ---- recovery codes ---------------------------------------------------------------------------------------
