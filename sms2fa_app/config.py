@@ -70,6 +70,14 @@ SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 log = logging.getLogger("sms2fa.config")
 
+# The settings development fills in and production must state, with what to state.
+PRODUCTION_REQUIRED = {
+    "trusted_proxy_hops": "the number of reverse proxies in front of the app that set X-Forwarded-For (0 = none)",
+    "otp_allowed_countries": "the countries to text, such as US,CA (* = every country)",
+    "phone_line_types": "the line types to text after Plivo Lookup, such as mobile (landlines are called)",
+    "phone_lookup_on_error": "allow or deny a new number while Plivo Lookup is out",
+}
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
@@ -282,26 +290,9 @@ class Settings(BaseSettings):
     def _production_safe(self) -> Settings:
         """Production refuses settings that would be unsafe if left at a development default or sample value."""
         if self.is_production:
-            if self.trusted_proxy_hops is None:
-                raise ValueError(
-                    "TRUSTED_PROXY_HOPS is required when APP_ENV=production: the number of reverse proxies in front "
-                    "of the app that set X-Forwarded-For (0 = none)"
-                )
-            if self.otp_allowed_countries is None:
-                raise ValueError(
-                    "OTP_ALLOWED_COUNTRIES is required when APP_ENV=production: the countries to text, such as "
-                    "US,CA (* = every country)"
-                )
-            if self.phone_line_types is None:
-                raise ValueError(
-                    "PHONE_LINE_TYPES is required when APP_ENV=production: the line types to text after Plivo "
-                    "Lookup, such as mobile (landlines are called)"
-                )
-            if self.phone_lookup_on_error is None:
-                raise ValueError(
-                    "PHONE_LOOKUP_ON_ERROR is required when APP_ENV=production: allow or deny a new number while "
-                    "Plivo Lookup is out"
-                )
+            for field, advice in PRODUCTION_REQUIRED.items():
+                if getattr(self, field) is None:
+                    raise ValueError(f"{field.upper()} is required when APP_ENV=production: {advice}")
             for name, url in (("PLIVO_API_URL", self.plivo_api_url), ("PLIVO_LOOKUP_URL", self.plivo_lookup_url)):
                 parts = urlsplit(url)
                 if parts.scheme != "https" and not is_loopback_host(parts.hostname):

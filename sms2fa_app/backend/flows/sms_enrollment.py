@@ -29,20 +29,11 @@ class SmsEnrollment:
     _recovery: RecoveryCodes
     lines: LineChecks | None = None  # None: no line check (the offline filter only)
 
-    def _holds(self, session: ActiveSession, operation: Operation, two_factor_on: bool = True) -> bool:
-        raise NotImplementedError
-
-    def _phone_taken(self, user_id: int, phone_e164: str) -> bool:
-        raise NotImplementedError
-
-    def _change(
-        self,
-        session: ActiveSession,
-        operation: Operation,
-        store: Callable[[Session], tuple[str, ...]],
-        detail: Callable[[], str] = str,
-    ) -> ChangeResult:
-        raise NotImplementedError
+    # FactorChanges' own: the grant this session holds, whether another account has the number, the one
+    # transactional finish of every change.
+    _holds: Callable[..., bool]
+    _phone_taken: Callable[[int, str], bool]
+    _change: Callable[..., ChangeResult]
 
     @staticmethod
     def sms_operation(user: User) -> Operation:
