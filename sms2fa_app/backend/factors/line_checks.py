@@ -200,7 +200,7 @@ class LineChecks:
     @staticmethod
     def _record(parsed: PhoneNumber, outcome: str, source: str, decided: str) -> None:
         log_event(
-            log, logging.INFO, "phone_lookup", to=parsed.masked, region=parsed.region,
+            log, logging.INFO, "phone_lookup", phone=parsed.masked, region=parsed.region,
             outcome=outcome, source=source, verdict=decided,
         )  # fmt: skip
         metrics.count_lookup(outcome, source)
