@@ -218,7 +218,7 @@ def build_services(
     devices = RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity)
     passkey_sign_in = PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions)
     lines = LineChecks(
-        redis_client, _line_lookup(settings), clock, otp.policy, LinePolicy.from_settings(settings),
+        redis_client, _line_lookup(settings), clock, otp, LinePolicy.from_settings(settings),
         settings.secret_key, pow,
     )  # fmt: skip
     factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher, lines)

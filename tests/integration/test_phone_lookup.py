@@ -102,6 +102,7 @@ def test_voip_is_refused_with_its_reason_unless_listed(make_services, local_pliv
     refused, _session = enroll(services, VOIP)
     assert local_plivo.messages == []
     assert refused == SendRefused(SendRefusal.VOIP_NOT_ALLOWED)
+    assert ("voip_not_allowed", 1) in services.admin.charts.read().refusals  # the console's refusals chart
     listed = make_services(PHONE_LINE_TYPES="mobile,voip")
     sent, _session = enroll(listed, VOIP, user_id=2)
     assert isinstance(sent, CodeSent) and [message["dst"] for message in local_plivo.messages] == [VOIP]

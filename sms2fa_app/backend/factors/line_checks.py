@@ -24,7 +24,8 @@ import redis
 from sms2fa_app.backend.delivery.lookup import LineFound, LineKind, LineLookup, LookupAnswer, LookupFailure
 from sms2fa_app.backend.delivery.phone import LineType, PhoneNumber, parse_phone
 from sms2fa_app.backend.delivery.status import Channel
-from sms2fa_app.backend.factors.sms_policy import OtpPolicy, SendRefusal, SendRefused, pressure_windows
+from sms2fa_app.backend.factors.sms_codes import OtpService
+from sms2fa_app.backend.factors.sms_policy import SendRefusal, SendRefused, pressure_windows
 from sms2fa_app.backend.infra import metrics
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_digest
@@ -82,14 +83,17 @@ class LineChecks:
         client: redis.Redis,
         lookup: LineLookup,
         clock: Clock,
-        otp_policy: OtpPolicy,
+        otp: OtpService,
         policy: LinePolicy,
         secret_key: str,
         pow: ProofOfWork | None = None,
     ):
+        """Beside `otp`: its policy (windows, the offline filter) and its listener, which hears a refusal here as it
+        hears a refused send (the admin console's refusals chart)."""
         self._redis = client
         self._lookup = lookup
-        self._otp_policy = otp_policy
+        self._otp = otp
+        self._otp_policy = otp.policy
         self.policy = policy
         self._secret = secret_key
         self._pow = pow
@@ -107,7 +111,7 @@ class LineChecks:
         if answer is None and self._lookup.billed:
             refused = self._spend(parsed, user_id, client_ip, proof, replacing_number)
             if refused is not None:
-                self._record(parsed, "refused", "plivo", refused.reason.value)
+                self._record(parsed, "refused", "plivo", refused)
                 return refused
         if answer is None:
             answer, source = self._lookup.look_up(parsed.e164, parsed.line_type), "plivo"
@@ -117,8 +121,7 @@ class LineChecks:
                 self._store(parsed.e164, answer.kind)
         verdict = self._decide(answer, parsed.line_type)
         outcome = answer.kind.value if isinstance(answer, LineFound) else answer.failure.value
-        decided = verdict.channel.value if isinstance(verdict, LineAccepted) else verdict.reason.value
-        self._record(parsed, outcome, source, decided)
+        self._record(parsed, outcome, source, verdict)
         return verdict
 
     def channel_for(self, e164: str) -> Channel:
@@ -197,10 +200,13 @@ class LineChecks:
         with redis_fail_closed():
             self._redis.set(self._key(e164), kind.value, ex=self.policy.ttl_seconds)
 
-    @staticmethod
-    def _record(parsed: PhoneNumber, outcome: str, source: str, decided: str) -> None:
+    def _record(self, parsed: PhoneNumber, outcome: str, source: str, verdict: LineVerdict) -> None:
+        """The log line and the metric of every check; a refusal is also the OTP listener's event."""
+        decided = verdict.channel.value if isinstance(verdict, LineAccepted) else verdict.reason.value
         log_event(
             log, logging.INFO, "phone_lookup", phone=parsed.masked, region=parsed.region,
             outcome=outcome, source=source, verdict=decided,
         )  # fmt: skip
         metrics.count_lookup(outcome, source)
+        if isinstance(verdict, SendRefused) and self._otp.on_text is not None:
+            self._otp.on_text(Channel.SMS, parsed.region, verdict.reason.value, "")

@@ -19,10 +19,12 @@ from sms2fa_app.backend.delivery.lookup import (
 from sms2fa_app.backend.delivery.phone import LineType, PhoneNumber, PhoneProblem, PhoneRejected, parse_phone
 from sms2fa_app.backend.delivery.status import Channel, stored_channel
 from sms2fa_app.backend.factors.line_checks import CACHE_PREFIX, LineAccepted, LineChecks, LinePolicy
-from sms2fa_app.backend.factors.sms_policy import OtpPolicy, SendRefusal, SendRefused, user_sends_key
+from sms2fa_app.backend.factors.sms_codes import OtpService
+from sms2fa_app.backend.factors.sms_policy import SendRefusal, SendRefused, user_sends_key
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.pow import ProofOfWork, solve
 from tests.conftest import TEST_SECRET, make_settings
+from tests.support.recording_gateway import RecordingGateway
 
 MOBILE = "+16502531212"
 LANDLINE = "+442079460000"
@@ -47,11 +49,12 @@ def make_checks(tmp_path: Path, redis_client, clock: FakeClock):
     def make(lookup: object, **overrides: str) -> LineChecks:
         settings = make_settings(tmp_path, **overrides)
         pow = ProofOfWork(TEST_SECRET, clock, settings.pow_difficulty)
+        otp = OtpService(redis_client, RecordingGateway(), clock, settings)
         return LineChecks(
             redis_client,
             lookup,  # type: ignore[arg-type]
             clock,
-            OtpPolicy.from_settings(settings),
+            otp,
             LinePolicy.from_settings(settings),
             TEST_SECRET,
             pow,
