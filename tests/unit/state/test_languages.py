@@ -21,7 +21,7 @@ from sms2fa_app.state.settings import SettingsState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, in_tab_locale, message_id
 from tests.support.counting import counted
 from tests.support.factories import create_user
-from tests.support.reflex_internals import as_sent
+from tests.support.reflex_internals import as_sent, mark_delivered, pending_delta
 from tests.support.states import client_dict, deliver, make_state, run
 
 
@@ -64,6 +64,23 @@ def test_what_a_state_sends_the_browser_is_in_the_tabs_language(tab_speaks) -> N
     sent = as_sent(update)[LoginState.get_full_name()]
     assert sent[delta_key("error")] == words.login.INVALID_CREDENTIALS.translated("de")
     assert sent[delta_key("error_id")] == words.login.INVALID_CREDENTIALS.id
+
+
+async def test_a_switch_says_the_words_already_on_screen_in_the_new_language() -> None:
+    """A message the tab already shows is sent again, said in the language just picked (not kept in the old one
+    until the state says it again); its id stays the same."""
+    login = make_state(LoginState)
+    login.error = words.login.INVALID_CREDENTIALS
+    language = await login.get_state(LanguageState)
+    mark_delivered(language.parent_state)  # the error is on screen, in English
+    english = TAB_LOCALE.set("en")
+    try:
+        await language.choose("es")
+        sent = as_sent(say_in_tab_language(pending_delta(login)))
+    finally:
+        TAB_LOCALE.reset(english)
+    assert sent[LoginState.get_full_name()][delta_key("error")] == words.login.INVALID_CREDENTIALS.translated("es")
+    assert sent[LanguageState.get_full_name()][delta_key("locale")] == "es"
 
 
 def test_a_pages_label_is_compiled_in_every_language() -> None:
