@@ -16,10 +16,10 @@ from typing import Any
 import reflex as rx
 
 from sms2fa_app import reflex_adapter as internals
-from sms2fa_app.reflex_language import send_again
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
+from sms2fa_app.reflex_language import send_again
 from sms2fa_app.state.errors import AppErrorState
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState

@@ -9,9 +9,9 @@ import pickle
 import pytest
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
-from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
+from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES, language_tag
 from sms2fa_app.backend.services import Services
-from sms2fa_app.components.language import t, t_count
+from sms2fa_app.components.language import page_titles, t, t_count
 from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
@@ -155,3 +155,13 @@ def test_a_count_on_a_page_takes_the_locales_plural_form_in_the_browser() -> Non
     for count in (0, 1, 2, 3, 11, 100):
         assert words.settings.RECOVERY_LEFT(count, "ar").replace(str(count), "{count}") in compiled
     assert "1 recovery code left" in compiled and "{count} recovery codes left" in compiled
+
+
+def test_every_pages_title_is_compiled_in_every_language() -> None:
+    """Issue 26: `<title>` follows the tab's language (the server renders the English; the browser swaps it)."""
+    titles = page_titles()
+    assert len(titles) == len(words.pages.TITLED_PAGES)
+    log_in = next(title for title in titles if title["en"] == "Log in · sms2fa")
+    assert set(log_in) == {language_tag(locale) for locale in SUPPORTED_LOCALES}
+    assert len(set(log_in.values())) == len(SUPPORTED_LOCALES)  # each language its own words
+    assert log_in["es"] == words.pages.TITLE.translated("es", page=words.pages.LOG_IN.translated("es"))
