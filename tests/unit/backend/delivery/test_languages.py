@@ -117,3 +117,14 @@ def test_each_locale_is_spoken_by_a_voice_plivo_lists_for_its_language(locale: s
     published = PLIVO_SPEAK_VOICES.get(speech.language, set()) | PLIVO_POLLY_VOICES.get(speech.language, set())
     assert speech.voice in published, f"{locale}: Plivo lists no {speech.voice} voice for {speech.language}"
     assert speech.language.startswith(locale.partition("_")[0])  # its own language ("arb": Arabic), not a guess
+
+
+def test_the_scheduled_reset_mail_names_the_identity_check_in_the_recipients_language() -> None:
+    """The admin's identity check travels as its id ("video_call") and is said in the recipient's language."""
+    fields = {**CONTEXT, "check": "video_call", "due_at": AT, "link": "https://x/c?t=1"}
+    spanish = render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "ana@example.com", fields, SITE, "es")
+    assert "videollamada" in spanish.text and "video_call" not in spanish.text
+    english = render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "ana@example.com", fields, SITE)
+    assert "(a video call)" in english.text
+    queued_earlier = {**fields, "check": "a video call"}  # a job queued by the previous release: its words kept
+    assert "(a video call)" in render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "a@x.org", queued_earlier, SITE).text
