@@ -63,8 +63,8 @@ class LanguageState(rx.State):
             self._tab_choice = ""  # saved: the user's choice from now on
 
     async def choose(self, value: str) -> None:
-        """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice); anything
-        else changes nothing."""
+        """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice), and the
+        messages already on screen are sent again, said in it; anything else changes nothing."""
         wanted = supported(value)
         if wanted is None:
             return
