@@ -40,6 +40,7 @@ from sms2fa_app.state.signup import SignupState
 from sms2fa_app.state.step_up import StepUpState
 from sms2fa_app.state.store_watch import watch_state_store
 from sms2fa_app.state.verify_email import VerifyEmailState
+from sms2fa_app.state.words import pages as P
 
 # No toaster: the strict CSP forbids server-sent toasts, so notices are drawn from state. api_app(): Plivo's
 # callbacks, /healthz, /readyz, /metrics and the cookie exchange. Every websocket handshake: the page's Origin
@@ -63,34 +64,31 @@ speak_tab_languages(app)  # what each tab is sent: the states' words in its lang
 _BASE_URL = get_settings().base_url
 
 
-def _meta(title: str) -> dict:
-    """A page's title with the description and link-preview tags every page has."""
-    return page_meta(_BASE_URL, title)
+def _meta(page: str) -> dict:
+    """A page's title ("Log in · sms2fa", in English: the browser says it in the tab's language) with the description
+    and link-preview tags every page has."""
+    return page_meta(_BASE_URL, str(P.TITLE.format(page=page)))
 
 
-app.add_page(login_page, route="/", **_meta("Log in · sms2fa"), on_load=LoginState.load)
-app.add_page(login_page, route="/login", **_meta("Log in · sms2fa"), on_load=LoginState.load)
-app.add_page(signup_page, route="/signup", **_meta("Sign up · sms2fa"), on_load=SignupState.load)
-app.add_page(dashboard_page, route="/dashboard", **_meta("Dashboard · sms2fa"), on_load=DashboardState.load)
-app.add_page(challenge_page, route="/2fa-challenge", **_meta("Verify · sms2fa"), on_load=ChallengeState.load)
-app.add_page(settings_page, route="/settings", **_meta("Settings · sms2fa"), on_load=WizardState.load)
-app.add_page(activity_page, route="/activity", **_meta("Security activity · sms2fa"), on_load=ActivityState.load)
+app.add_page(login_page, route="/", **_meta(P.LOG_IN), on_load=LoginState.load)
+app.add_page(login_page, route="/login", **_meta(P.LOG_IN), on_load=LoginState.load)
+app.add_page(signup_page, route="/signup", **_meta(P.SIGN_UP), on_load=SignupState.load)
+app.add_page(dashboard_page, route="/dashboard", **_meta(P.DASHBOARD), on_load=DashboardState.load)
+app.add_page(challenge_page, route="/2fa-challenge", **_meta(P.VERIFY), on_load=ChallengeState.load)
+app.add_page(settings_page, route="/settings", **_meta(P.SETTINGS), on_load=WizardState.load)
+app.add_page(activity_page, route="/activity", **_meta(P.SECURITY_ACTIVITY), on_load=ActivityState.load)
 app.add_page(
-    forgot_password_page, route="/forgot-password", **_meta("Reset password · sms2fa"), on_load=ForgotPasswordState.load
+    forgot_password_page, route="/forgot-password", **_meta(P.RESET_PASSWORD), on_load=ForgotPasswordState.load
 )
-app.add_page(
-    reset_password_page, route="/reset-password", **_meta("New password · sms2fa"), on_load=ResetPasswordState.load
-)
-app.add_page(verify_email_page, route="/verify-email", **_meta("Confirm email · sms2fa"), on_load=VerifyEmailState.load)
-app.add_page(admin_page, route="/admin", **_meta("Admin · sms2fa"), on_load=AdminUsersState.load)
-app.add_page(admin_ops_page, route="/admin/sms", **_meta("SMS operations · sms2fa"), on_load=AdminOpsState.load)
-app.add_page(admin_apps_page, route="/admin/apps", **_meta("Apps · sms2fa"), on_load=AdminAppsState.load)
-app.add_page(
-    cancel_reset_page, route="/cancel-2fa-reset", **_meta("Cancel the reset · sms2fa"), on_load=CancelResetState.load
-)
-app.add_page(step_up_page, route=STEP_UP_PATH, **_meta("Confirm it's you · sms2fa"), on_load=StepUpState.load)
+app.add_page(reset_password_page, route="/reset-password", **_meta(P.NEW_PASSWORD), on_load=ResetPasswordState.load)
+app.add_page(verify_email_page, route="/verify-email", **_meta(P.CONFIRM_EMAIL), on_load=VerifyEmailState.load)
+app.add_page(admin_page, route="/admin", **_meta(P.ADMIN), on_load=AdminUsersState.load)
+app.add_page(admin_ops_page, route="/admin/sms", **_meta(P.ADMIN_SMS_OPERATIONS), on_load=AdminOpsState.load)
+app.add_page(admin_apps_page, route="/admin/apps", **_meta(P.ADMIN_APPS), on_load=AdminAppsState.load)
+app.add_page(cancel_reset_page, route="/cancel-2fa-reset", **_meta(P.CANCEL_THE_RESET), on_load=CancelResetState.load)
+app.add_page(step_up_page, route=STEP_UP_PATH, **_meta(P.CONFIRM_ITS_YOU), on_load=StepUpState.load)
 load_extra_pages(get_settings().extra_pages)  # developers' modules (EXTRA_PAGES): their @protected pages
-add_protected_pages(app, lambda title: _meta(f"{title} · sms2fa"))
-app.add_page(not_found_page, route="404", **_meta("Page not found · sms2fa"))
+add_protected_pages(app, _meta)
+app.add_page(not_found_page, route="404", **_meta(P.PAGE_NOT_FOUND))
 if not get_settings().is_production:
-    app.add_page(dev_outbox_page, route="/dev/outbox", **_meta("Dev outbox · sms2fa"), on_load=DevOutboxState.refresh)
+    app.add_page(dev_outbox_page, route="/dev/outbox", **_meta(P.DEV_OUTBOX), on_load=DevOutboxState.refresh)

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from sms2fa_app.api.forms import bounded_form
 from sms2fa_app.api.oidc_consent import consent_page
+from sms2fa_app.backend.i18n.locales import negotiate
 from sms2fa_app.backend.identity.session_cookie import cookie_policy, session_digest
 from sms2fa_app.backend.infra.client import ClientInfo, acting_client
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
@@ -112,8 +113,13 @@ def _client_info(request: Request, trusted_hops: int) -> ClientInfo:
 def _authorize(services: Services, request: Request, plain: HttpRequest) -> HttpAnswer | Response:
     digest = session_digest(request.headers.get("cookie"), cookie_policy(services.settings))
     with acting_client(_client_info(request, services.settings.trusted_proxy_hops or 0)):
-        answer = services.oidc.authorize(plain, services.oidc.server.users.from_cookie(digest))
-    return consent_page(answer, services.settings.app_name) if isinstance(answer, ConsentAsked) else answer
+        user = services.oidc.server.users.from_cookie(digest)
+        answer = services.oidc.authorize(plain, user)
+    if not isinstance(answer, ConsentAsked):
+        return answer
+    stored = services.languages.choice(user.user_id) if user is not None else None  # the user's choice first
+    locale = negotiate(stored=stored, accept_language=request.headers.get("accept-language"))
+    return consent_page(answer, services.settings.app_name, locale)
 
 
 def _end_session(services: Services, request: Request, plain: HttpRequest) -> Response:

@@ -9,8 +9,10 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.state import words
+
 NAME = "sms2fa"
-DESCRIPTION = "Sign in with your password and a code texted to your phone, an authenticator app or a passkey."
+DESCRIPTION = str(words.pages.DESCRIPTION)  # the server's English; the browser says it in the tab's language
 LOGO = "/logo.svg"
 OG_IMAGE = "/og-image.png"
 THEME_COLOR = "#3e63dd"
@@ -43,7 +45,8 @@ def head_components() -> list[rx.Component]:
 
 
 def page_meta(base_url: str, title: str) -> dict[str, Any]:
-    """add_page's description, og:image (absolute: link previews need the whole URL) and the other preview tags."""
+    """add_page's description, og:image (absolute: link previews need the whole URL) and the other preview tags.
+    `title` in English: a page named in words.pages.TITLED_PAGES is retitled in the tab's language by the browser."""
     image = base_url.rstrip("/") + OG_IMAGE
     return {
         "title": title,

@@ -23,12 +23,22 @@ from sms2fa_app.state.words.catalogue import Plural, Rendered, Text
 
 _MARKER = "document-language"
 # Applies the marker's data-language ("ar rtl") to <html> now and whenever it changes: React keeps the marker and
-# updates its attribute, so the call watches it rather than waiting for a new mount.
+# updates its attribute, so the call watches it rather than waiting for a new mount. The page's <title> and meta
+# description (English as the server renders them) are said in that language too, and again whenever the router
+# puts a page's English title back (one watch of <head> per tab).
 _FOLLOW_DOCUMENT_LANGUAGE = (
-    "const marker = document.getElementById(%s); if (!marker) { return; } "
+    "const marker = document.getElementById(%(marker)s); if (!marker) { return; } "
+    "const titles = %(titles)s; const descriptions = %(descriptions)s; "
+    "const retitle = () => { const tag = document.documentElement.lang; "
+    "const said = titles.find((title) => Object.values(title).includes(document.title)); "
+    "if (said && said[tag] && said[tag] !== document.title) { document.title = said[tag]; } "
+    "const meta = document.querySelector('meta[name=\"description\"]'); "
+    "if (meta && descriptions[tag] && meta.content !== descriptions[tag]) { meta.content = descriptions[tag]; } }; "
     "const apply = () => { const [lang, dir] = (marker.dataset.language || '').split(' '); "
-    "if (lang && dir) { document.documentElement.lang = lang; document.documentElement.dir = dir; } }; "
-    "apply(); new MutationObserver(apply).observe(marker, { attributes: true, attributeFilter: ['data-language'] });"
+    "if (lang && dir) { document.documentElement.lang = lang; document.documentElement.dir = dir; } retitle(); }; "
+    "apply(); new MutationObserver(apply).observe(marker, { attributes: true, attributeFilter: ['data-language'] }); "
+    "if (!window.sms2faRetitles) { window.sms2faRetitles = true; "
+    "new MutationObserver(retitle).observe(document.head, { childList: true, subtree: true, characterData: true }); }"
 )
 
 
@@ -97,10 +107,29 @@ def t_around(label: Text, name: str, value: rx.Component) -> rx.Component:
     return rx.fragment(parts[0], value, parts[1])
 
 
+def page_titles() -> list[dict[str, str]]:
+    """Each titled page's <title> by language tag ({"en": "Log in · sms2fa", "es": ...}), for the browser."""
+    return [
+        {
+            language_tag(locale): str(words.pages.TITLE.translated(locale, page=page.translated(locale)))
+            for locale in SUPPORTED_LOCALES
+        }
+        for page in words.pages.TITLED_PAGES
+    ]
+
+
 def document_language() -> rx.Component:
     """Invisible: sets `<html lang>` and `dir` from the tab's locale, again whenever it changes, so the layout
-    mirrors in a right-to-left language."""
-    follow = run_in_browser(_FOLLOW_DOCUMENT_LANGUAGE % json.dumps(_MARKER))
+    mirrors in a right-to-left language; the page's title and description follow it."""
+    descriptions = {language_tag(locale): words.pages.DESCRIPTION.translated(locale) for locale in SUPPORTED_LOCALES}
+    follow = run_in_browser(
+        _FOLLOW_DOCUMENT_LANGUAGE
+        % {
+            "marker": json.dumps(_MARKER),
+            "titles": json.dumps(page_titles(), ensure_ascii=False),
+            "descriptions": json.dumps(descriptions, ensure_ascii=False),
+        }
+    )
     return rx.box(
         id=_MARKER, on_mount=follow, display="none", custom_attrs={"data-language": LanguageState.document_language}
     )

@@ -62,10 +62,11 @@ def _pager() -> rx.Component:
                 variant="soft",
             ),
             rx.text(
-                "Page ",
-                (ActivityState.page + 1).to_string(),
-                " of ",
-                ActivityState.pages.to_string(),
+                t(
+                    words.pages.PAGE_OF,
+                    page=(ActivityState.page + 1).to_string(),
+                    pages=ActivityState.pages.to_string(),
+                ),
                 size="2",
                 data_testid="activity-page",
             ),

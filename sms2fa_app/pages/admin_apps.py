@@ -5,8 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.components.forms import said_callout
+from sms2fa_app.components.language import t
 from sms2fa_app.pages.admin_layout import admin_shell
 from sms2fa_app.state.admin import AdminAppsState as S
+from sms2fa_app.state.words import admin_pages as W
+
+REGISTER_COMMAND = 'make oidc-client NAME=... REDIRECT_URIS="..."'
 
 
 def _client_row(client: rx.Var) -> rx.Component:
@@ -16,19 +20,19 @@ def _client_row(client: rx.Var) -> rx.Component:
                 rx.text(rx.text.strong(client["name"]), " · ", client["kind"], size="2"),
                 rx.text(client["id"], size="1", font_family="monospace"),
                 rx.text(client["uris"], size="1", color_scheme="gray"),
-                rx.cond(client["disabled"] != "", rx.badge("disabled", color_scheme="red")),
+                rx.cond(client["disabled"] != "", rx.badge(t(W.DISABLED), color_scheme="red")),
                 spacing="1",
             ),
             rx.spacer(),
             rx.cond(
                 client["public"] == "",
-                rx.button("New secret", on_click=S.rotate_secret(client["id"]), variant="soft", size="1"),
+                rx.button(t(W.NEW_SECRET), on_click=S.rotate_secret(client["id"]), variant="soft", size="1"),
             ),
             rx.cond(
                 client["disabled"] != "",
-                rx.button("Enable", on_click=S.set_disabled(client["id"], "enable"), variant="soft", size="1"),
+                rx.button(t(W.ENABLE), on_click=S.set_disabled(client["id"], "enable"), variant="soft", size="1"),
                 rx.button(
-                    "Disable",
+                    t(W.DISABLE),
                     on_click=S.set_disabled(client["id"], "disable"),
                     variant="soft",
                     color_scheme="red",
@@ -45,7 +49,7 @@ def _client_row(client: rx.Var) -> rx.Component:
 def admin_apps_page() -> rx.Component:
     """Every registered app; `make oidc-client` registers new ones."""
     return admin_shell(
-        "Apps (OpenID clients)",
+        W.APPS_TITLE,
         S,
         said_callout(S.notice, S.notice_id, icon="info", color_scheme="green", id="admin-apps-notice"),
         said_callout(S.error, S.error_id, icon="triangle_alert", color_scheme="red", role="alert"),
@@ -54,5 +58,5 @@ def admin_apps_page() -> rx.Component:
             rx.code(S.new_secret, id="admin-new-secret", size="3"),
         ),
         rx.foreach(S.clients, _client_row),
-        rx.text('Register an app with: make oidc-client NAME=... REDIRECT_URIS="..."', size="2", color_scheme="gray"),
+        rx.text(t(W.REGISTER_APP_WITH, command=REGISTER_COMMAND), size="2", color_scheme="gray"),
     )

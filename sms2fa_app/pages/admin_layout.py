@@ -20,7 +20,7 @@ def admin_shell(title: str | Text, state: type[AdminState], *children: rx.Compon
         document_language(),
         rx.el.header(
             rx.hstack(
-                rx.link(rx.heading("sms2fa admin", size="4"), href="/admin", underline="none"),
+                rx.link(rx.heading(t(words.admin_pages.CONSOLE_NAME), size="4"), href="/admin", underline="none"),
                 rx.link(t(words.pages.ADMIN_ACCOUNTS), href="/admin", size="2"),
                 rx.link(t(words.pages.ADMIN_SMS_OPERATIONS), href="/admin/sms", size="2"),
                 rx.link(t(words.pages.ADMIN_APPS), href="/admin/apps", size="2"),

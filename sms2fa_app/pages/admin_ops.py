@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.language import t, t_around
 from sms2fa_app.pages.admin_layout import admin_shell
 from sms2fa_app.state import words
 from sms2fa_app.state.admin import AdminOpsState as S
+from sms2fa_app.state.words import admin_pages as W
+from sms2fa_app.state.words.catalogue import Text
 
 HEIGHT = 260
 
@@ -16,18 +19,18 @@ TICK = {"font_size": 12}
 
 
 def _chart_card(
-    title: str, chart_id: str, chart: rx.Component, empty: rx.Var[bool], note: rx.Component | None = None
+    title: Text, chart_id: str, chart: rx.Component, empty: rx.Var[bool], note: rx.Component | None = None
 ) -> rx.Component:
     """A chart under its heading, or "No data yet" when there is nothing to draw (not bare axes)."""
     return rx.card(
         rx.vstack(
-            rx.heading(title, size="3", as_="h2"),
+            rx.heading(t(title), size="3", as_="h2"),
             *([note] if note is not None else []),
             rx.box(
                 rx.cond(
                     empty,
                     rx.text(
-                        words.admin.NO_DATA,
+                        t(words.admin.NO_DATA),
                         color_scheme="gray",
                         size="2",
                         custom_attrs={"data-message-id": words.admin.NO_DATA.id},
@@ -70,7 +73,7 @@ def _traffic(rows: rx.Var, series: rx.Var) -> rx.Component:
 
 
 def _bars(
-    rows: rx.Var, category: str, *bars: tuple[str, str | rx.Var[str], str], amounts: bool = False
+    rows: rx.Var, category: str, *bars: tuple[str, Text | rx.Var[str], str], amounts: bool = False
 ) -> rx.Component:
     """Bars by `category`; counts are whole numbers, `amounts` (money) need room for their decimals."""
     return rx.recharts.bar_chart(
@@ -79,11 +82,16 @@ def _bars(
         rx.recharts.y_axis(tick=TICK, width=56 if amounts else 40, allow_decimals=amounts),
         rx.recharts.legend(),
         rx.recharts.graphing_tooltip(),
-        *[rx.recharts.bar(data_key=key, name=name, fill=color) for key, name, color in bars],
+        *[rx.recharts.bar(data_key=key, name=_series(name), fill=color) for key, name, color in bars],
         data=rows,
         width="100%",
         height=HEIGHT,
     )
+
+
+def _series(name: Text | rx.Var[str]) -> rx.Var[str]:
+    """A series' name in the legend and tooltip: a page's words in the tab's language, a state's as sent."""
+    return t(name) if isinstance(name, Text) else name
 
 
 _CELL = {"text-align": "start", "padding": "var(--space-2)", "border-bottom": "1px solid var(--gray-a5)"}
@@ -102,23 +110,23 @@ def _code_text_row(row: rx.Var) -> rx.Component:
 
 def _code_texts() -> rx.Component:
     """Each language's code text as this deployment sends it, and what one costs (issue 26)."""
-    headers = ("Language", "Text with a sample code", "Encoding", "Segments", "Estimated price")
+    headers = (words.pages.LANGUAGE, W.TEXT_WITH_SAMPLE_CODE, W.ENCODING, W.SEGMENTS, W.ESTIMATED_PRICE)
     return rx.card(
         rx.vstack(
-            rx.heading("Code texts by language", size="3", as_="h2"),
+            rx.heading(t(W.CODE_TEXTS), size="3", as_="h2"),
             rx.el.div(  # a plain table in a focusable region: on a phone it scrolls sideways by keyboard too
                 rx.el.table(
-                    rx.el.thead(rx.el.tr(*[rx.el.th(header, scope="col", style=_CELL) for header in headers])),
+                    rx.el.thead(rx.el.tr(*[rx.el.th(t(header), scope="col", style=_CELL) for header in headers])),
                     rx.el.tbody(rx.foreach(S.code_texts, _code_text_row)),
                     id="admin-code-texts",
                     style={"width": "100%", "border-collapse": "collapse", "font-size": "var(--font-size-2)"},
                 ),
                 role="region",
-                aria_label="Code texts by language",
+                aria_label=t(W.CODE_TEXTS),
                 tab_index=0,
                 style={"overflow-x": "auto", "width": "100%"},
             ),
-            rx.text("Price per text at the default (*) entry of SMS_PRICE_TABLE, per segment.", size="2"),
+            rx.text(t(W.PRICE_NOTE), size="2"),
             spacing="2",
             width="100%",
         ),
@@ -129,36 +137,36 @@ def _code_texts() -> rx.Component:
 def admin_ops_page() -> rx.Component:
     """Texts and calls per hour by country, delivery rate, refusals by limit, blocked countries, estimated spend."""
     return admin_shell(
-        "SMS operations (last 24 hours, UTC)",
+        W.SMS_OPERATIONS_TITLE,
         S,
         rx.hstack(
-            rx.button("Refresh", on_click=S.refresh, loading=S.busy, variant="outline"),
-            rx.text("Estimated spend: ", rx.text.strong(S.total_spend), id="admin-total-spend"),
+            rx.button(t(W.REFRESH), on_click=S.refresh, loading=S.busy, variant="outline"),
+            rx.text(t_around(W.ESTIMATED_SPEND, "amount", rx.text.strong(S.total_spend)), id="admin-total-spend"),
             spacing="4",
             align="center",
             wrap="wrap",
         ),
         _chart_card(
-            "Texts per hour by country",
+            W.TEXTS_PER_HOUR,
             "chart-texts",
             _traffic(S.texts, S.texts_series),
             S.texts_series.length() == 0,
         ),
         _chart_card(
-            "Calls per hour by country",
+            W.CALLS_PER_HOUR,
             "chart-calls",
             _traffic(S.calls, S.calls_series),
             S.calls_series.length() == 0,
         ),
         _chart_card(
-            "Delivery rate per hour (%)",
+            W.DELIVERY_RATE,
             "chart-delivery",
             rx.recharts.line_chart(
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
                 _x_axis("hour"),
                 rx.recharts.y_axis(domain=[0, 100], tick=TICK, width=32),
                 rx.recharts.graphing_tooltip(),
-                rx.recharts.line(data_key="rate", name="delivered %", stroke="#22c55e", connect_nulls=True),
+                rx.recharts.line(data_key="rate", name=t(W.DELIVERED_PERCENT), stroke="#22c55e", connect_nulls=True),
                 data=S.delivery,
                 width="100%",
                 height=HEIGHT,
@@ -168,21 +176,24 @@ def admin_ops_page() -> rx.Component:
         ),
         rx.grid(
             _chart_card(
-                "Refusals by limit",
+                W.REFUSALS_BY_LIMIT,
                 "chart-refusals",
-                _bars(S.refusals, "limit", ("count", "refused", "#f59e0b")),
+                _bars(S.refusals, "limit", ("count", W.REFUSED, "#f59e0b")),
                 S.refusals.length() == 0,
             ),
             _chart_card(
-                "Blocked countries",
+                W.BLOCKED_COUNTRIES,
                 "chart-blocked",
                 _bars(
-                    S.blocked, "country", ("blocks", "caps reached", "#ef4444"), ("refused", "sends refused", "#94a3b8")
+                    S.blocked,
+                    "country",
+                    ("blocks", W.CAPS_REACHED, "#ef4444"),
+                    ("refused", W.SENDS_REFUSED, "#94a3b8"),
                 ),
                 S.blocked.length() == 0,
             ),
             _chart_card(
-                "Estimated spend by country",
+                W.SPEND_BY_COUNTRY,
                 "chart-spend",
                 _bars(S.spend, "country", ("amount", S.spend_label, "#6366f1"), amounts=True),
                 S.spend.length() == 0,

@@ -145,7 +145,7 @@ def reauth_code_prompt() -> rx.Component:
         (Factor.TOTP, rx.text(t(words.pages.PASSWORD_THEN_APP), size="2")),
         (Factor.RECOVERY, rx.text(t(words.pages.PASSWORD_THEN_RECOVERY), size="2")),
         (Factor.PASSKEY, rx.text(t(words.pages.PASSWORD_THEN_PASSKEY), size="2")),
-        rx.text("Enter the code we sent to the number ending in ", SettingsState.phone_ending, ".", size="2"),
+        rx.text(t(words.pages.CODE_SENT_TO_ENDING, ending=SettingsState.phone_ending), size="2"),
     )
 
 
@@ -216,8 +216,7 @@ def confirm_delete_step() -> rx.Component:
     return rx.vstack(
         action_heading(focused=True),
         rx.callout(
-            "This deletes your account with its phone number, authenticator app, passkeys, recovery codes, "
-            "sessions and remembered devices. It cannot be undone. We'll send a last email to confirm it.",
+            t(words.pages.DELETE_ACCOUNT_WARNING),
             icon="triangle_alert",
             color_scheme="red",
             width="100%",
@@ -232,7 +231,7 @@ def confirm_delete_step() -> rx.Component:
                             on_change=lambda checked: DeleteAccountState.tick_delete(rx.cond(checked, "yes", "")),
                             aria_labelledby="confirm-delete-label",
                         ),
-                        rx.text("I understand that this cannot be undone", id="confirm-delete-label", size="2"),
+                        rx.text(t(words.pages.I_UNDERSTAND_NO_UNDO), id="confirm-delete-label", size="2"),
                     )
                 ),
                 form_error(SettingsState.error, SettingsState.error_id),
@@ -266,8 +265,8 @@ def _session_row(session: rx.Var) -> rx.Component:
                 rx.text.strong(session["browser"]),
                 " · ",
                 session["network"],
-                rx.cond(session["current"] != "", " · this browser", ""),
-                rx.cond(session["pending"] != "", " · waiting for its second factor", ""),
+                rx.cond(session["current"] != "", rx.fragment(" · ", t(words.pages.THIS_BROWSER)), ""),
+                rx.cond(session["pending"] != "", rx.fragment(" · ", t(words.pages.WAITING_FOR_SECOND_FACTOR)), ""),
                 size="2",
             ),
             rx.text(session["times"], size="1", color_scheme="gray"),

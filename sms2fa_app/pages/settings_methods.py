@@ -261,9 +261,7 @@ def totp_setup_intro() -> rx.Component:
     return rx.vstack(
         rx.text(t(words.pages.SCAN_QR), size="2"),
         rx.box(
-            rx.image(
-                src=TotpSetupState.totp_qr, alt="QR code for your authenticator app", width="200px", height="200px"
-            ),
+            rx.image(src=TotpSetupState.totp_qr, alt=t(words.pages.QR_CODE_ALT), width="200px", height="200px"),
             background_color="#ffffff",
             padding="16px",
             border_radius="8px",

@@ -89,12 +89,10 @@ def passkey_setup() -> rx.Component:
     return rx.form(
         rx.vstack(
             action_heading(),
-            rx.text(
-                "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock "
-                "or security key. A name helps you tell your passkeys apart.",
-                size="2",
+            rx.text(t(words.pages.PASSKEY_SETUP_HINT), size="2"),
+            labeled_input(
+                words.pages.PASSKEY_NAME, "name", placeholder=t(words.pages.PASSKEY_NAME_EXAMPLE), auto_focus=True
             ),
-            labeled_input(words.pages.PASSKEY_NAME, "name", placeholder="Work laptop", auto_focus=True),
             form_error(SettingsState.error, SettingsState.error_id),
             # Busy while the browser creates it: the button and Enter in the field (implicit submission skips a
             # disabled button) cannot ask for a second creation.

@@ -20,7 +20,7 @@ def _prompt() -> rx.Component:
         StepUpState.method,
         (Factor.TOTP, rx.text(t(words.pages.ENTER_APP_CODE))),
         (Factor.RECOVERY, rx.text(t(words.pages.ENTER_RECOVERY_CODE))),
-        rx.text("We'll text a 6-digit code to the number ending in ", StepUpState.phone_ending, "."),
+        rx.text(t(words.pages.WE_WILL_TEXT_SIX_DIGITS, ending=StepUpState.phone_ending)),
     )
 
 

@@ -74,7 +74,7 @@ class DevOutboxState(SessionState):
         recent = await run_backend(services.outbox.recent)
         self.messages = [
             OutboxEntry(
-                channel="Mail" if message.channel == EMAIL else "Text",
+                channel="mail" if message.channel == EMAIL else "text",  # the page says it in the tab's language
                 recipient=message.to,
                 at=datetime.fromtimestamp(message.at, UTC).strftime("%H:%M:%S UTC"),
                 subject=message.subject,

@@ -19,6 +19,8 @@ from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
+from sms2fa_app.reflex_language import send_again
+from sms2fa_app.state.errors import AppErrorState
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, Rendered, Text, in_tab_locale
@@ -61,14 +63,16 @@ class LanguageState(rx.State):
             self._tab_choice = ""  # saved: the user's choice from now on
 
     async def choose(self, value: str) -> None:
-        """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice); anything
-        else changes nothing."""
+        """The picker: a shipped locale becomes the tab's language (and the signed-in user's choice), and the
+        messages already on screen are sent again, said in it; anything else changes nothing."""
         wanted = supported(value)
         if wanted is None:
             return
         self._tab_choice = self.locale = wanted
         TAB_LOCALE.set(wanted)
-        session = await self.get_state(SessionState)
+        session = await self.get_state(SessionState)  # with every page's state (its substates)
+        await self.get_state(AppErrorState)
+        send_again(self, _holds_words)  # the messages on screen, said again in the new language
         signed_in = await session._signed_in()
         if signed_in is not None and signed_in[1].id is not None:
             await run_backend(SessionState._services().languages.choose, signed_in[1].id, wanted)
@@ -83,6 +87,17 @@ class TabLanguage(rx.Middleware):
         language._settle()
         TAB_LOCALE.set(language.locale)
         return None
+
+
+def _holds_words(value: Any) -> bool:
+    """Words a state holds (a message, a row of words): what a switch of language sends again."""
+    if isinstance(value, Rendered | Text):
+        return True
+    if isinstance(value, list | tuple):
+        return any(_holds_words(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_words(item) for item in value.values())
+    return False
 
 
 def _said(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """Issue 26 in Chromium: the pages in the browser's language (Playwright's `locale`, i.e. Accept-Language), the
 sign-up → confirm → enroll → challenge walk in Spanish and in Arabic (right to left), axe clean in both, the
-language picker, and screenshots at 375 px for German and Arabic in test-artifacts/languages/.
+language picker, and screenshots at 375 px for German and Arabic in test-artifacts/languages/; the admin console
+in Spanish and Arabic, `<title>` in the tab's language, and a message on screen said again after a switch.
 
 Every label is found by its words in the locale, read from the catalogs (`Text.translated`): a label still in
 English fails the walk.
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from sms2fa_app.backend.admin.cli import set_admin
+from sms2fa_app.backend.admin.resets import IdentityCheck
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.recovery import RECOVERY_CODE_COUNT
 from sms2fa_app.backend.i18n.locales import is_right_to_left, language_tag
@@ -33,6 +36,7 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = ARTIFACTS / "languages"
 NARROW_PHONE = {"width": 375, "height": 812}
 PAGES = words.pages
+ADMIN = words.admin_pages
 
 
 @pytest.fixture
@@ -197,3 +201,59 @@ def test_an_unknown_language_changes_nothing(page: Page) -> None:
     page.wait_for_timeout(500)
     expect_document_language(page, "en")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def expect_title_in(page: Page, titled: Text, lang: str) -> None:
+    """`<title>` in the page's language (the server renders the English; the browser says it again)."""
+    expect(page).to_have_title(said(PAGES.TITLE, lang, page=said(titled, lang)))
+
+
+@pytest.mark.parametrize("lang", ["es", "ar"])
+def test_the_admin_console_in_spanish_and_arabic(page: Page, backend: Services, sms: LocalPlivo, lang: str) -> None:
+    """An admin who chose Spanish or Arabic reads the console in it: labels, buttons, the account's words, the
+    charts' headings and the title; axe finds nothing."""
+    email, phone = flows.seeded_account(backend)
+    assert "is now an admin" in set_admin(backend.database, backend.clock, email, True)
+    flows.signed_in(page, sms, email, phone)
+    user = backend.accounts.find_by_email(email)
+    assert user is not None and user.id is not None
+    backend.languages.choose(user.id, lang)
+
+    page.goto("/admin")
+    expect(page.get_by_role("heading", name=said(PAGES.ADMIN_ACCOUNTS, lang), exact=True)).to_be_visible()
+    expect_document_language(page, lang)
+    expect_title_in(page, PAGES.ADMIN, lang)
+    page.get_by_label(said(ADMIN.EMAIL_CONTAINS, lang)).fill(email.split("@")[0])
+    page.get_by_role("button", name=said(ADMIN.SEARCH, lang)).click()
+    page.locator("#admin-results").get_by_role("button", name=said(ADMIN.OPEN, lang)).click()
+    expect(page.locator("#admin-2fa")).to_have_attribute("data-state", "on")
+    expect(page.get_by_role("heading", name=said(ADMIN.RESET_TWO_FACTOR, lang))).to_be_visible()
+    check = page.locator("#admin-check option[value='video_call']")
+    expect(check).to_have_text(said(ADMIN.IDENTITY_CHECKS[IdentityCheck.VIDEO_CALL], lang))  # a state's words
+    audit(page, f"admin console, an account ({lang})")
+
+    page.goto("/admin/sms")
+    expect(page.get_by_role("heading", name=said(ADMIN.SMS_OPERATIONS_TITLE, lang))).to_be_visible()
+    expect(page.get_by_role("heading", name=said(ADMIN.CODE_TEXTS, lang))).to_be_visible()
+    expect_title_in(page, PAGES.ADMIN_SMS_OPERATIONS, lang)
+    audit(page, f"admin console, SMS operations ({lang})")
+
+
+def test_a_message_on_screen_follows_a_switch_of_language(page: Page) -> None:
+    """A message the page already shows is said again in the language just picked (its id unchanged), and the
+    title follows."""
+    page.goto("/login")
+    expect_title_in(page, PAGES.LOG_IN, "en")
+    page.get_by_label("Email").fill(flows.new_email())
+    page.get_by_label("Password", exact=True).fill("not-the-password-1")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_attribute("data-message-id", flows.INVALID_CREDENTIALS)
+    expect(alert).to_have_text(str(words.login.INVALID_CREDENTIALS))
+    page.locator("#language-picker").select_option("ar")
+    expect(alert).to_have_text(said(words.login.INVALID_CREDENTIALS, "ar"))
+    expect(alert).to_have_attribute("data-message-id", flows.INVALID_CREDENTIALS)
+    expect_title_in(page, PAGES.LOG_IN, "ar")
+    page.locator("#language-picker").select_option("es")
+    expect(alert).to_have_text(said(words.login.INVALID_CREDENTIALS, "es"))
+    expect_title_in(page, PAGES.LOG_IN, "es")

@@ -143,3 +143,11 @@ def frontend_exception_event_name() -> str:
 def as_sent(update: Mapping[str, Any]) -> dict[str, Any]:
     """An update as the socket sends it: Reflex's JSON of it, read back."""
     return json.loads(reflex_format.json_dumps(update))
+
+
+def pending_delta(state: rx.State) -> dict[str, Any]:
+    """What the tab of `state` would be sent now: the dirty vars of its tree (Reflex's `get_delta` on the root)."""
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    return dict(root.get_delta())

@@ -25,13 +25,17 @@ from sms2fa_app.reflex_adapter import StateUpdate
 from tests.support import reflex_internals
 
 ROOT = Path(__file__).resolve().parents[2]
-ADAPTERS = "sms2fa_app/reflex_adapter.py and tests/support/reflex_internals.py"
+ADAPTERS = "sms2fa_app/reflex_adapter.py, sms2fa_app/reflex_language.py and tests/support/reflex_internals.py"
 # Where Reflex's private modules may be imported, or its private attributes read (besides these tests).
-ADAPTER_FILES = {Path("sms2fa_app/reflex_adapter.py"), Path("tests/support/reflex_internals.py")}
+ADAPTER_FILES = {
+    Path("sms2fa_app/reflex_adapter.py"),
+    Path("sms2fa_app/reflex_language.py"),  # a switch of language sends the words on screen again
+    Path("tests/support/reflex_internals.py"),
+}
 # A private module of Reflex's packages, or a private name of Reflex's the app or the tests have relied on.
 PRIVATE_TOUCH = re.compile(
     r"^\s*(?:from|import)\s+(?:reflex_base|reflex_components_\w+|reflex\.\w+)"
-    r"|\._(?:get_root_state|update_router_vars|clean|js_expr|var_value|var_data|get_all_var_data|token_manager)\b"
+    r"|\._(?:get_root_state|mark_dirty|update_router_vars|clean|js_expr|var_value|var_data|get_all_var_data|token_manager)\b"
     r"|_reflex_internal_init|_override_base_method|__globals__|_no_chain_background_task|_rx_state_"
     r"|hydrate_and_load|update_vars_internal|\btoken_to_sid|\b_token_manager|EventContext|FIELD_MARKER|rx_router_\w+"
 )

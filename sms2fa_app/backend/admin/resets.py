@@ -52,14 +52,6 @@ class IdentityCheck(enum.StrEnum):
     KNOWN_CONTACT = "known_contact"  # a call back to contact details on file before the request
 
 
-CHECK_WORDS = {
-    IdentityCheck.VIDEO_CALL: "a video call",
-    IdentityCheck.ID_DOCUMENT: "an identity document",
-    IdentityCheck.IN_PERSON: "in person",
-    IdentityCheck.KNOWN_CONTACT: "a call back to contact details on file",
-}
-
-
 class ResetOutcome(enum.Enum):
     """How a request about a reset ended."""
 
@@ -146,7 +138,7 @@ class TwoFactorResets:
             fields = {
                 "link": f"{self._notices.site.base_url}{CANCEL_PATH}?token={token}",
                 "due_at": due,
-                "check": CHECK_WORDS[IdentityCheck(check)],
+                "check": IdentityCheck(check).value,  # said in the recipient's language (delivery/letter_words.py)
                 "at": now,
                 "browser": ADMIN_CLIENT.browser,
                 "network": ADMIN_CLIENT.network,

@@ -171,6 +171,14 @@ SCHEDULED_BODY = Phrase(
     "An administrator will reset two-factor authentication on your {app} account on {when}, after checking your "
     "identity ({check}). The reset removes every second factor and signs you out everywhere.",
 )
+# How the admin checked the person's identity: the mail gets the check's id (backend/admin/resets.IdentityCheck) and
+# says it in the recipient's language.
+IDENTITY_CHECKS = {
+    "video_call": Phrase("mail.check.video_call", "a video call"),
+    "id_document": Phrase("mail.check.id_document", "an identity document"),
+    "in_person": Phrase("mail.check.in_person", "in person"),
+    "known_contact": Phrase("mail.check.known_contact", "a call back to contact details on file"),
+}
 SCHEDULED_CANCEL = Phrase(
     "mail.two_factor_reset_scheduled.cancel",
     "Didn't ask for this? Cancel the reset here before then (the link works once):",

@@ -101,8 +101,10 @@ def render_mail(letter: About, to: str, fields: Mapping[str, Any], site: Site, l
         return _mail(to, words.RESET_SUBJECT(locale, app=app), paragraphs, locale)
     if letter is EventKind.TWO_FACTOR_RESET_SCHEDULED:
         due = when(float(fields["due_at"]), locale)
+        check = words.IDENTITY_CHECKS.get(str(fields["check"]))
+        checked = check(locale) if check is not None else str(fields["check"])  # a job queued with the words
         paragraphs = [
-            (words.SCHEDULED_BODY(locale, app=app, when=due, check=fields["check"]),),
+            (words.SCHEDULED_BODY(locale, app=app, when=due, check=checked),),
             (words.SCHEDULED_CANCEL(locale), fields["link"]),
             _context(fields, locale),
         ]

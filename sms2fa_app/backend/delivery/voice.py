@@ -42,14 +42,19 @@ class SpeechVoice:
     voice: str
 
 
-# The locales Plivo's text-to-speech speaks (its <Speak> language list; Hindi through the Amazon Polly voice
-# Plivo offers for hi-IN). A locale missing here is spoken in English: a call never guesses a voice.
+# Each locale's voice, from Plivo's published lists (Plivo cannot be called from the tests; the unit test
+# test_each_locale_is_spoken_by_a_voice_plivo_lists_for_its_language holds the lists and checks this table):
+# - <Speak> languages and their WOMAN/MAN voices: plivo.com/docs/voice/xml/audio-output ("Supported Languages"):
+#   en-US, es-ES, pt-BR and de-DE have both; neither Arabic nor Hindi is there;
+# - Amazon Polly voices as voice="Polly.<Name>" (docs.plivo.com/docs/voice/concepts/ssml); Plivo's Speak API list
+#   names Arabic "arb" and Hindi "hi-IN", a woman's voice each: Polly's Zeina and Aditi.
+# A locale missing here is spoken in English: a call never guesses a voice.
 SPEECH_VOICES: dict[str, SpeechVoice] = {
     "en": SpeechVoice("en-US", "WOMAN"),
     "es": SpeechVoice("es-ES", "WOMAN"),
     "pt_BR": SpeechVoice("pt-BR", "WOMAN"),
     "de": SpeechVoice("de-DE", "WOMAN"),
-    "ar": SpeechVoice("arabic", "MAN"),
+    "ar": SpeechVoice("arb", "Polly.Zeina"),
     "hi": SpeechVoice("hi-IN", "Polly.Aditi"),
 }
 

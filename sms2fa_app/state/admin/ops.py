@@ -46,7 +46,7 @@ class AdminOpsState(ErrorId, AdminState):
     blocked: list[dict[str, Any]] = []
     spend: list[dict[str, Any]] = []
     total_spend: str = ""  # with its currency (PRICE_CURRENCY), e.g. "1.23 USD"
-    spend_label: str = "spend"  # the spend chart's series, with the currency
+    spend_label: str = ""  # the spend chart's series, with the currency
     delivery_known: bool = False  # a delivery report came back: the rate chart has points
     code_texts: list[dict[str, Any]] = []  # each language's code text: encoding, segments, estimated price
     loaded: bool = False
@@ -81,7 +81,7 @@ class AdminOpsState(ErrorId, AdminState):
         self.spend = [{"country": entry.country, "amount": entry.amount} for entry in charts.spend]
         currency = self._services().settings.price_currency
         self.total_spend = words.admin.money(charts.total_spend, currency)
-        self.spend_label = f"spend ({currency})"
+        self.spend_label = words.admin_pages.SPEND_IN.format(currency=currency)
         self.delivery_known = known > 0
         settings = self._services().settings
         self.code_texts = [

@@ -7,7 +7,7 @@ the server sent. Nothing sent to the browser holds a code, a hash or a whole num
 from __future__ import annotations
 
 from sms2fa_app.backend.admin.console import ActionOutcome, UserOverview
-from sms2fa_app.backend.admin.resets import CHECK_WORDS, ResetOutcome
+from sms2fa_app.backend.admin.resets import ResetOutcome
 from sms2fa_app.backend.delivery.letters import when
 from sms2fa_app.state import words
 from sms2fa_app.state.admin.base import AdminState, admin_guarded
@@ -28,7 +28,7 @@ class AdminUsersState(ErrorId, NoticeId, AdminState):
     lockouts: list[dict[str, str]] = []
     audit: list[dict[str, str]] = []
     pending_reset: str = ""  # when the pending reset takes effect, in words ("" = none)
-    check_options: list[list[str]] = [[value.value, said] for value, said in CHECK_WORDS.items()]
+    check_options: list[list[str]] = [[check.value, said] for check, said in words.admin_pages.IDENTITY_CHECKS.items()]
     notice: str = ""
     error: str = ""
     busy: bool = False
@@ -144,5 +144,6 @@ class AdminUsersState(ErrorId, NoticeId, AdminState):
             for e in overview.sign_ins
         ]
         self.lockouts = [{"what": words.activity.activity_line(e), "when": when(e.at)} for e in overview.lockouts]
-        self.audit = [{"what": action.replace("_", " "), "when": when(at)} for at, action in overview.audit]
+        audited = words.admin_pages.AUDITED
+        self.audit = [{"what": audited.get(action, action), "when": when(at)} for at, action in overview.audit]
         self.pending_reset = when(overview.pending_reset.due_at) if overview.pending_reset else ""

@@ -1,7 +1,7 @@
 """The catalogue of words users read, split by screen (`words.login.INVALID_CREDENTIALS`,
 `words.challenge.verify_failed(...)`): each sentence is a `Text` with a stable id (see catalogue.py)."""
 
-from sms2fa_app.state.words import activity, admin, challenge, common, login, pages, settings
+from sms2fa_app.state.words import activity, admin, admin_pages, challenge, common, login, pages, settings
 from sms2fa_app.state.words.catalogue import Plural, Text, catalogue, message_id
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Text",
     "activity",
     "admin",
+    "admin_pages",
     "catalogue",
     "challenge",
     "common",

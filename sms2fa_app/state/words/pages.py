@@ -202,3 +202,56 @@ ADMIN_ACCOUNTS = Text("page.admin_accounts", "Accounts")
 ADMIN_SMS_OPERATIONS = Text("page.admin_sms_operations", "SMS operations")
 ADMIN_APPS = Text("page.admin_apps", "Apps")
 BACK_TO_THE_APP = Text("page.back_to_the_app", "Back to the app")
+
+# The last words drawn as they were (issue 26): security activity's pages, settings' confirmations and sessions
+PAGE_OF = Text("page.page_of", "Page {page} of {pages}")
+CODE_SENT_TO_ENDING = Text("page.code_sent_to_ending", "Enter the code we sent to the number ending in {ending}.")
+WE_WILL_TEXT_SIX_DIGITS = Text(
+    "page.we_will_text_six_digits", "We'll text a 6-digit code to the number ending in {ending}."
+)
+DELETE_ACCOUNT_WARNING = Text(
+    "page.delete_account_warning",
+    "This deletes your account with its phone number, authenticator app, passkeys, recovery codes, sessions and "
+    "remembered devices. It cannot be undone. We'll send a last email to confirm it.",
+)
+I_UNDERSTAND_NO_UNDO = Text("page.i_understand_no_undo", "I understand that this cannot be undone")
+THIS_BROWSER = Text("page.this_browser", "this browser")
+WAITING_FOR_SECOND_FACTOR = Text("page.waiting_for_second_factor", "waiting for its second factor")
+QR_CODE_ALT = Text("page.qr_code_alt", "QR code for your authenticator app")
+PASSKEY_SETUP_HINT = Text(
+    "page.passkey_setup_hint",
+    "Your browser or phone will ask you to create a passkey with your fingerprint, face, screen lock or security "
+    "key. A name helps you tell your passkeys apart.",
+)
+PASSKEY_NAME_EXAMPLE = Text("page.passkey_name_example", "Work laptop")
+
+# Each page's <title> ("{page} · sms2fa") and the meta description: the server renders the English; the browser
+# says them in the tab's language (components/language.py `document_language`).
+TITLE = Text("page.title", "{page} · sms2fa")
+SIGN_UP = Text("page.sign_up", "Sign up")
+RESET_PASSWORD = Text("page.reset_password", "Reset password")
+CONFIRM_EMAIL = Text("page.confirm_email", "Confirm email")
+ADMIN = Text("page.admin", "Admin")
+DEV_OUTBOX = Text("page.dev_outbox", "Dev outbox")
+DESCRIPTION = Text(
+    "page.description",
+    "Sign in with your password and a code texted to your phone, an authenticator app or a passkey.",
+)
+TITLED_PAGES = (
+    LOG_IN,
+    SIGN_UP,
+    DASHBOARD,
+    VERIFY,
+    SETTINGS,
+    SECURITY_ACTIVITY,
+    RESET_PASSWORD,
+    NEW_PASSWORD,
+    CONFIRM_EMAIL,
+    ADMIN,
+    ADMIN_SMS_OPERATIONS,
+    ADMIN_APPS,
+    CANCEL_THE_RESET,
+    CONFIRM_ITS_YOU,
+    PAGE_NOT_FOUND,
+    DEV_OUTBOX,
+)

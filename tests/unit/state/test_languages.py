@@ -9,9 +9,9 @@ import pickle
 import pytest
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
-from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES
+from sms2fa_app.backend.i18n.locales import SUPPORTED_LOCALES, language_tag
 from sms2fa_app.backend.services import Services
-from sms2fa_app.components.language import t, t_count
+from sms2fa_app.components.language import page_titles, t, t_count
 from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state import words
 from sms2fa_app.state.dashboard import DashboardState
@@ -21,7 +21,7 @@ from sms2fa_app.state.settings import SettingsState
 from sms2fa_app.state.words.catalogue import TAB_LOCALE, in_tab_locale, message_id
 from tests.support.counting import counted
 from tests.support.factories import create_user
-from tests.support.reflex_internals import as_sent
+from tests.support.reflex_internals import as_sent, mark_delivered, pending_delta
 from tests.support.states import client_dict, deliver, make_state, run
 
 
@@ -64,6 +64,23 @@ def test_what_a_state_sends_the_browser_is_in_the_tabs_language(tab_speaks) -> N
     sent = as_sent(update)[LoginState.get_full_name()]
     assert sent[delta_key("error")] == words.login.INVALID_CREDENTIALS.translated("de")
     assert sent[delta_key("error_id")] == words.login.INVALID_CREDENTIALS.id
+
+
+async def test_a_switch_says_the_words_already_on_screen_in_the_new_language() -> None:
+    """A message the tab already shows is sent again, said in the language just picked (not kept in the old one
+    until the state says it again); its id stays the same."""
+    login = make_state(LoginState)
+    login.error = words.login.INVALID_CREDENTIALS
+    language = await login.get_state(LanguageState)
+    mark_delivered(language.parent_state)  # the error is on screen, in English
+    english = TAB_LOCALE.set("en")
+    try:
+        await language.choose("es")
+        sent = as_sent(say_in_tab_language(pending_delta(login)))
+    finally:
+        TAB_LOCALE.reset(english)
+    assert sent[LoginState.get_full_name()][delta_key("error")] == words.login.INVALID_CREDENTIALS.translated("es")
+    assert sent[LanguageState.get_full_name()][delta_key("locale")] == "es"
 
 
 def test_a_pages_label_is_compiled_in_every_language() -> None:
@@ -138,3 +155,13 @@ def test_a_count_on_a_page_takes_the_locales_plural_form_in_the_browser() -> Non
     for count in (0, 1, 2, 3, 11, 100):
         assert words.settings.RECOVERY_LEFT(count, "ar").replace(str(count), "{count}") in compiled
     assert "1 recovery code left" in compiled and "{count} recovery codes left" in compiled
+
+
+def test_every_pages_title_is_compiled_in_every_language() -> None:
+    """Issue 26: `<title>` follows the tab's language (the server renders the English; the browser swaps it)."""
+    titles = page_titles()
+    assert len(titles) == len(words.pages.TITLED_PAGES)
+    log_in = next(title for title in titles if title["en"] == "Log in · sms2fa")
+    assert set(log_in) == {language_tag(locale) for locale in SUPPORTED_LOCALES}
+    assert len(set(log_in.values())) == len(SUPPORTED_LOCALES)  # each language its own words
+    assert log_in["es"] == words.pages.TITLE.translated("es", page=words.pages.LOG_IN.translated("es"))

@@ -93,3 +93,38 @@ def test_the_development_outbox_keeps_what_the_call_would_say(redis_client) -> N
     outbox = DevOutbox(redis_client)
     outbox.call("+16502531212", "12", "es")
     assert outbox.recent()[0].text == "(voice call) Tu código de sms2fa es 1 2. Otra vez, tu código es 1 2."
+
+
+# Plivo's published lists (checked 2026-12; Plivo cannot be called from the tests):
+# - <Speak> XML, plivo.com/docs/voice/xml/audio-output "Supported Languages": the language codes and which of the
+#   WOMAN / MAN voices each has (no Arabic and no Hindi there);
+# - SSML, docs.plivo.com/docs/voice/concepts/ssml: any Amazon Polly voice as voice="Polly.<Name>" with its language;
+#   Plivo's Speak API list (plivo.com/docs/voice/api/call/speak-text-on-calls/speak-text-on-a-call) names Arabic
+#   "arb" and Hindi "hi-IN", each with one (woman's) voice: Polly's Zeina (arb) and Aditi (hi-IN).
+PLIVO_SPEAK_VOICES = {
+    "da-DK": {"WOMAN"}, "nl-NL": {"WOMAN", "MAN"}, "en-AU": {"WOMAN", "MAN"}, "en-GB": {"WOMAN", "MAN"},
+    "en-US": {"WOMAN", "MAN"}, "fr-FR": {"WOMAN", "MAN"}, "fr-CA": {"WOMAN"}, "de-DE": {"WOMAN", "MAN"},
+    "it-IT": {"WOMAN", "MAN"}, "pl-PL": {"WOMAN", "MAN"}, "pt-PT": {"MAN"}, "pt-BR": {"WOMAN", "MAN"},
+    "ru-RU": {"WOMAN"}, "es-ES": {"WOMAN", "MAN"}, "es-US": {"WOMAN", "MAN"}, "sv-SE": {"WOMAN"},
+}  # fmt: skip
+PLIVO_POLLY_VOICES = {"arb": {"Polly.Zeina"}, "hi-IN": {"Polly.Aditi"}}
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_each_locale_is_spoken_by_a_voice_plivo_lists_for_its_language(locale: str) -> None:
+    """The table is checked against Plivo's published lists: a locale Plivo cannot speak falls back to English."""
+    speech = SPEECH_VOICES[spoken_locale(locale)]
+    published = PLIVO_SPEAK_VOICES.get(speech.language, set()) | PLIVO_POLLY_VOICES.get(speech.language, set())
+    assert speech.voice in published, f"{locale}: Plivo lists no {speech.voice} voice for {speech.language}"
+    assert speech.language.startswith(locale.partition("_")[0])  # its own language ("arb": Arabic), not a guess
+
+
+def test_the_scheduled_reset_mail_names_the_identity_check_in_the_recipients_language() -> None:
+    """The admin's identity check travels as its id ("video_call") and is said in the recipient's language."""
+    fields = {**CONTEXT, "check": "video_call", "due_at": AT, "link": "https://x/c?t=1"}
+    spanish = render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "ana@example.com", fields, SITE, "es")
+    assert "videollamada" in spanish.text and "video_call" not in spanish.text
+    english = render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "ana@example.com", fields, SITE)
+    assert "(a video call)" in english.text
+    queued_earlier = {**fields, "check": "a video call"}  # a job queued by the previous release: its words kept
+    assert "(a video call)" in render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "a@x.org", queued_earlier, SITE).text

@@ -171,3 +171,42 @@ def test_no_f_string_builds_a_sentence_users_read(area: str) -> None:
         for line, literal in sentences_in_f_strings(path.read_text())
     ]
     assert not offenders, "say it with a Text or a Phrase:\n" + "\n".join(offenders)
+
+
+# ---- no page shows a word outside the catalogs ----------------------------------------------------------------
+
+READ_BY_PEOPLE = re.compile(r"[A-Z][a-z]+|[^\W\d_]{2,}[ ,:;.!?'’…]+[^\W\d_]{2,}")  # a capitalised word, or two words
+SHOWN_KEYWORDS = {"aria_label", "placeholder", "title", "alt", "label", "name"}
+
+
+def words_written_into_pages(source: str) -> list[tuple[int, str]]:
+    """String literals a page draws: a call's positional argument (a child, a heading, a helper's title), a
+    visible keyword (aria_label, a chart's series name), or an item of a list or tuple (a table's headers)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        candidates: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            candidates += [*node.args, *(kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS)]
+        elif isinstance(node, ast.Tuple | ast.List):
+            candidates += node.elts
+        for value in candidates:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str) and READ_BY_PEOPLE.search(value.value):
+                found.append((value.lineno, value.value))
+    return found
+
+
+def test_the_page_check_finds_literal_words_and_spares_styles() -> None:
+    assert words_written_into_pages('rx.button("Search", variant="soft")')
+    assert words_written_into_pages('_chart_card("Texts per hour", "chart-texts")')
+    assert words_written_into_pages('headers = ("Language", "Segments")')
+    assert not words_written_into_pages('rx.text(S.notice, color_scheme="red", id="admin-notice", name="query")')
+
+
+def test_no_page_shows_words_outside_the_catalogs() -> None:
+    """Every word a page draws is a Text drawn with `t` (issue 26): the admin console and /dev/outbox included."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}: {literal!r}"
+        for path in sorted((PACKAGE / "pages").rglob("*.py"))
+        for line, literal in words_written_into_pages(path.read_text())
+    ]
+    assert not offenders, "say it with a Text and t(...):\n" + "\n".join(offenders)

@@ -105,3 +105,28 @@ def test_prompt_none_without_consent_answers_consent_required(services: Services
         "/oauth2/authorize", params=rp.authorize_params(Pkce.new(), prompt="none"), follow_redirects=False
     )
     assert redirect_params(answer)["error"] == "consent_required"
+
+
+def _consent_page_in(services: Services, browser: Browser, accept_language: str) -> str:
+    params = _third_party(services).authorize_params(Pkce.new())
+    headers = {"Accept-Language": accept_language}
+    page = browser.http.get("/oauth2/authorize", params=params, headers=headers, follow_redirects=False)
+    assert page.status_code == 200 and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    return page.text
+
+
+def test_the_consent_page_speaks_the_browsers_language(services: Services, browser: Browser) -> None:
+    """Issue 26: the page negotiates its language like every page (Accept-Language here), with `<html lang dir>`."""
+    spanish = _consent_page_in(services, browser, "es-MX,es;q=0.9,en;q=0.5")
+    assert '<html lang="es" dir="ltr">' in spanish
+    assert 'value="allow">Allow<' not in spanish and "your email address" not in spanish
+    arabic = _consent_page_in(services, browser, "ar-EG")
+    assert '<html lang="ar" dir="rtl">' in arabic and 'value="deny">Deny<' not in arabic
+    assert _consent_form(arabic)["consent_token"]  # the same form, words aside
+
+
+def test_the_users_choice_outranks_the_browser_on_the_consent_page(services: Services, browser: Browser) -> None:
+    services.languages.choose(browser.user_id, "ar")
+    assert '<html lang="ar" dir="rtl">' in _consent_page_in(services, browser, "es")
+    services.languages.choose(browser.user_id, None)
+    assert '<html lang="en" dir="ltr">' in _consent_page_in(services, browser, "xx, *")
