@@ -61,6 +61,7 @@ class Channel(enum.StrEnum):
 
     SMS = "sms"
     VOICE = "voice"
+    WHATSAPP = "whatsapp"
 
 
 @dataclass(frozen=True)
