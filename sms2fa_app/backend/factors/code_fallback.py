@@ -55,9 +55,9 @@ end
 return 0
 """
 
-# KEYS: code record. ARGV: now, '1' when the template was reported lost, fallback seconds. Returns {'ok', sealed,
-# sent at} (and removes the sealed copy: once), {'wait', seconds} before the fallback is ready, or {'none', '0'}: no
-# pending WhatsApp code (never one, verified, expired, replaced, or its fallback already taken).
+# KEYS: code record. ARGV: now, '1' when the template was reported lost, fallback seconds, '1' to take. Returns
+# {'ok', sealed, sent at} (taking removes the sealed copy: once), {'wait', seconds} before the fallback is ready, or
+# {'none', '0'}: no pending WhatsApp code (never one, verified, expired, replaced, or its fallback already taken).
 _TAKE_LUA = """
 local now = tonumber(ARGV[1])
 local record = redis.call('HMGET', KEYS[1], 'w', 'wt', 'exp')
@@ -70,7 +70,9 @@ if ARGV[2] ~= '1' then
     return {'wait', tostring(ready - now)}
   end
 end
-redis.call('HDEL', KEYS[1], 'w', 'wt')
+if ARGV[4] == '1' then
+  redis.call('HDEL', KEYS[1], 'w', 'wt')
+end
 return {'ok', record[1], record[2]}
 """
 
@@ -116,10 +118,14 @@ class FallbackCodes:
         with redis_fail_closed():
             self._keep(keys=[code_key], args=[code_digest, sealed, repr(sent_at)])
 
-    def take(self, code_key: str, now: float, lost: bool, fallback_seconds: int) -> SealedCode | FallbackWait | None:
-        """The pending code for its fallback text, once; a wait before it is ready; None when there is none."""
+    def take(
+        self, code_key: str, now: float, lost: bool, fallback_seconds: int, *, peek: bool = False
+    ) -> SealedCode | FallbackWait | None:
+        """The pending code for its fallback text, once (`peek`: only look); a wait before it is ready; None when
+        there is none."""
+        args = [repr(now), "1" if lost else "0", int(fallback_seconds), "0" if peek else "1"]
         with redis_fail_closed():
-            answer = self._take(keys=[code_key], args=[repr(now), "1" if lost else "0", int(fallback_seconds)])
+            answer = self._take(keys=[code_key], args=args)
         verdict = answer[0].decode() if isinstance(answer[0], bytes) else answer[0]
         if verdict == "wait":
             return FallbackWait(float(answer[1]))
@@ -160,15 +166,8 @@ class TextInstead:
         parsed = parse_phone(phone, self.policy.phone)
         if isinstance(parsed, PhoneRejected):
             return SendRefused(PHONE_REFUSALS[parsed.problem])
-        binding = f"{purpose.value}:{user_id}:{session_id}"
-        latest = self._deliveries.latest(binding) if self._deliveries is not None else None
-        if latest is not None and latest.channel is not Channel.WHATSAPP:
-            latest = None  # the newest message is a text or a call: nothing said about the template
-        if latest is not None and latest.state is DeliveryState.DELIVERED:
-            return SendRefused(SendRefusal.NO_FALLBACK)
         code_key, now = self._code_key(purpose, user_id, session_id), self._clock.now()
-        lost = latest is not None and latest.state.lost
-        taken = self._fallbacks.take(code_key, now, lost, self.policy.whatsapp_fallback_seconds)
+        taken = self._fallback(purpose, user_id, session_id, now, peek=False)
         if not isinstance(taken, SealedCode):
             wait = whole_seconds(taken.seconds) if isinstance(taken, FallbackWait) else 0
             return SendRefused(SendRefusal.FALLBACK_NOT_YET if wait else SendRefusal.NO_FALLBACK, wait)
@@ -213,6 +212,28 @@ class TextInstead:
         """Follow the provider's reports of a message just sent, as the binding's newest."""
         if self._deliveries is not None and message_id and getattr(self._gateway, "reports_status", False):
             self._deliveries.track(message_id, channel, f"{purpose.value}:{user_id}:{session_id}", cooldown)
+
+    def text_instead_wait(self, *, purpose: Purpose, user_id: int, session_id: int) -> int | None:
+        """Seconds until the pending WhatsApp code may be texted instead (0: now), None when it may not (no such
+        code, delivered, or texted already): what the challenge shows, polled."""
+        found = self._fallback(Purpose(purpose), int(user_id), int(session_id), self._clock.now(), peek=True)
+        if isinstance(found, FallbackWait):
+            return max(1, whole_seconds(found.seconds))
+        return 0 if isinstance(found, SealedCode) else None
+
+    def _fallback(
+        self, purpose: Purpose, user_id: int, session_id: int, now: float, *, peek: bool
+    ) -> SealedCode | FallbackWait | None:
+        """The binding's WhatsApp code for its text instead (taken, or only looked at), by its delivery reports: none
+        once delivered, at once once lost, else after the fallback delay."""
+        latest = self._deliveries.latest(f"{purpose.value}:{user_id}:{session_id}") if self._deliveries else None
+        if latest is not None and latest.channel is not Channel.WHATSAPP:
+            latest = None  # the newest message is a text or a call: nothing said about the template
+        if latest is not None and latest.state is DeliveryState.DELIVERED:
+            return None
+        lost = latest is not None and latest.state.lost
+        code_key = self._code_key(purpose, user_id, session_id)
+        return self._fallbacks.take(code_key, now, lost, self.policy.whatsapp_fallback_seconds, peek=peek)
 
     # The service's own parts this one uses (sms_codes.OtpService defines them).
     def _spend(

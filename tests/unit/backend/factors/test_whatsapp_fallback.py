@@ -120,3 +120,15 @@ def test_a_failed_fallback_text_stays_owed(otp, gateway, clock) -> None:
 def test_redis_never_holds_the_code_in_clear(otp, gateway, redis_client) -> None:
     send_whatsapp(otp)
     assert whatsapp_code(gateway) not in redis_dump(redis_client)
+
+
+def test_the_challenge_can_ask_how_long_until_the_text_instead_without_spending_it(otp, gateway, clock) -> None:
+    binding = {"purpose": Purpose.LOGIN, "user_id": USER, "session_id": SESSION}
+    assert otp.text_instead_wait(**binding) is None  # no code yet
+    send_whatsapp(otp)
+    assert otp.text_instead_wait(**binding) == FALLBACK_SECONDS
+    clock.advance(FALLBACK_SECONDS)
+    assert otp.text_instead_wait(**binding) == 0
+    assert otp.text_instead_wait(**binding) == 0  # looking spends nothing
+    assert isinstance(text_instead(otp), CodeSent)
+    assert otp.text_instead_wait(**binding) is None
