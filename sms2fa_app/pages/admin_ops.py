@@ -127,7 +127,8 @@ def _code_texts() -> rx.Component:
 
 
 def admin_ops_page() -> rx.Component:
-    """Texts and calls per hour by country, delivery rate, refusals by limit, blocked countries, estimated spend."""
+    """Texts, calls and WhatsApp messages per hour by country, delivery rate, refusals by limit, blocked countries,
+    estimated spend."""
     return admin_shell(
         "SMS operations (last 24 hours, UTC)",
         S,
@@ -149,6 +150,12 @@ def admin_ops_page() -> rx.Component:
             "chart-calls",
             _traffic(S.calls, S.calls_series),
             S.calls_series.length() == 0,
+        ),
+        _chart_card(
+            "WhatsApp messages per hour by country",
+            "chart-whatsapp",
+            _traffic(S.whatsapp, S.whatsapp_series),
+            S.whatsapp_series.length() == 0,
         ),
         _chart_card(
             "Delivery rate per hour (%)",

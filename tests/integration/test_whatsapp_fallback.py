@@ -42,6 +42,8 @@ def services(
         WHATSAPP_TEMPLATE_NAME=TEMPLATE,
         WHATSAPP_TEMPLATE_LANGUAGES="es=es",
         WHATSAPP_FALLBACK_SECONDS=str(FALLBACK_SECONDS),
+        SMS_PRICE_TABLE="*=0.05",
+        WHATSAPP_PRICE_TABLE="US=0.025,*=0.04",
     )
     engine = make_engine(f"sqlite:///{tmp_path / 'whatsapp.db'}")
     SQLModel.metadata.create_all(engine)
@@ -112,6 +114,22 @@ def test_a_template_never_delivered_offers_the_text_after_the_fallback_delay_wit
     wait_for(lambda: services.deliveries.latest(BINDING) == Delivery(Channel.SMS, DeliveryState.DELIVERED))
     result = services.otp.verify_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION, code=code or "")
     assert result.status is VerifyStatus.OK
+
+
+def test_the_charts_split_whatsapp_from_texts_and_price_it_per_message(
+    services: Services, local_plivo: LocalPlivo
+) -> None:
+    local_plivo.deliver_next("undelivered", error_code="131047")
+    send(services, Channel.WHATSAPP)
+    wait_for(
+        lambda: services.deliveries.latest(BINDING) == Delivery(Channel.WHATSAPP, DeliveryState.UNDELIVERED, "131047")
+    )
+    assert isinstance(text_instead(services), CodeSent)
+    charts = services.admin.charts.read(hours=1)
+    assert charts.whatsapp.series == ("US",) and [counts for _hour, counts in charts.whatsapp.hours] == [(1,)]
+    assert charts.texts.series == ("US",) and [counts for _hour, counts in charts.texts.hours] == [(1,)]
+    (spend,) = charts.spend
+    assert (spend.country, spend.texts, spend.whatsapp, spend.amount) == ("US", 1, 1, 0.075)
 
 
 def test_local_plivo_refuses_a_template_without_the_copy_code_button(local_plivo: LocalPlivo) -> None:
