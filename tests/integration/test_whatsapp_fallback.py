@@ -9,16 +9,22 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlmodel import SQLModel
 
 from sms2fa_app.backend.delivery.status import Channel, Delivery, DeliveryState
 from sms2fa_app.backend.factors.results import VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefusal, SendRefused
 from sms2fa_app.backend.infra.clock import FakeClock
-from sms2fa_app.backend.infra.db import Database, make_engine
-from sms2fa_app.backend.services import Services, build_services, set_services
-from tests.conftest import make_settings
-from tests.integration.test_plivo_callbacks import BINDING, PHONE, SESSION, USER, app_server, send, wait_for
+from sms2fa_app.backend.services import Services
+from tests.integration.test_plivo_callbacks import (
+    BINDING,
+    PHONE,
+    SESSION,
+    USER,
+    app_server,
+    send,
+    served_backend,
+    wait_for,
+)
 from tests.support.asgi_server import AsgiServer
 from tests.support.plivo_server import NO_REPORT, LocalPlivo
 
@@ -34,8 +40,10 @@ def services(
     tmp_path: Path, real_redis: redis.Redis, local_plivo: LocalPlivo, app_server: AsgiServer, clock: FakeClock
 ) -> Iterator[Services]:
     """The app's backend with WhatsApp configured, sending through LocalPlivo, reached back at APP_URL."""
-    settings = make_settings(
+    with served_backend(
         tmp_path,
+        real_redis,
+        clock,
         **local_plivo.settings(),
         APP_URL=app_server.url,
         WHATSAPP_SENDER=WHATSAPP_SENDER,
@@ -44,13 +52,8 @@ def services(
         WHATSAPP_FALLBACK_SECONDS=str(FALLBACK_SECONDS),
         SMS_PRICE_TABLE="*=0.05",
         WHATSAPP_PRICE_TABLE="US=0.025,*=0.04",
-    )
-    engine = make_engine(f"sqlite:///{tmp_path / 'whatsapp.db'}")
-    SQLModel.metadata.create_all(engine)
-    built = build_services(settings, clock=clock, redis_client=real_redis, database=Database(engine))
-    set_services(built)
-    yield built
-    set_services(None)
+    ) as built:
+        yield built
 
 
 def text_instead(services: Services) -> CodeSent | SendRefused:
