@@ -321,6 +321,7 @@ class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, Session
         owner = uuid.uuid4().hex
         async with self:
             binding, self._watch_owner = self._watch_binding, owner
+            whatsapp = self.code_channel == Channel.WHATSAPP  # only a WhatsApp code has a text instead to wait for
         deadline = time.monotonic() + WATCH_SECONDS
         services = self._services()
         _purpose, user_id, session_id = binding.split(":") if binding else ("", "0", "0")
@@ -333,11 +334,15 @@ class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, Session
                     if lost
                     else 0
                 )
-                fallback = await run_backend(  # a WhatsApp code's text instead: None (none), 0 (now), or a wait
-                    services.otp.text_instead_wait,
-                    purpose=Purpose.LOGIN,
-                    user_id=int(user_id),
-                    session_id=int(session_id),
+                fallback = (  # a WhatsApp code's text instead: None (none), 0 (now), or a wait
+                    await run_backend(
+                        services.otp.text_instead_wait,
+                        purpose=Purpose.LOGIN,
+                        user_id=int(user_id),
+                        session_id=int(session_id),
+                    )
+                    if whatsapp
+                    else None
                 )
             except ServiceUnavailable:
                 return

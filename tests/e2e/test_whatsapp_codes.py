@@ -40,10 +40,11 @@ def whatsapp_account(backend: Services) -> tuple[str, str]:
     return email, e164
 
 
-def log_in_to_whatsapp_challenge(page: Page, email: str) -> None:
+def log_in_to_whatsapp_challenge(page: Page, email: str, password: str = PASSWORD) -> None:
+    """The password step of an account whose codes go by WhatsApp: the challenge says so."""
     page.goto("/login")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(flows.CHALLENGE)
     expect(flows.said(page, WHATSAPP_PROMPT)).to_be_visible()
@@ -70,7 +71,7 @@ def test_enroll_with_whatsapp_then_sign_in_with_the_templates_code(
     audit(page, "settings, codes by WhatsApp")
     flows.back_to_dashboard_and_log_out(page)
 
-    log_in_to_whatsapp_challenge(page, email)
+    log_in_to_whatsapp_challenge(page, email, password)
     template = newest_message(sms, e164, "whatsapp")
     assert template["template"]["name"] == "sms2fa_code" and template["src"] != template["dst"]
     expect(flows.said(page, "challenge.delivery.delivered")).to_be_visible()
