@@ -25,7 +25,7 @@ def newest_message(sms: LocalPlivo, e164: str, kind: str, after: int = 0, timeou
     """The newest message of `kind` ("whatsapp" or "sms") to `e164`, once more than `after` of them arrived."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [m for m in sms.messages if m["dst"] == e164 and m["type"] == kind]
+        found = [m for m in sms.messages if m["dst"] == e164 and m.get("type", "sms") == kind]
         if len(found) > after:
             return found[-1]
         time.sleep(0.1)

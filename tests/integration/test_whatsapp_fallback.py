@@ -93,7 +93,7 @@ def test_a_failed_template_offers_the_same_code_by_text_at_once_and_only_once(
     assert services.deliveries.latest(BINDING) == Delivery(Channel.WHATSAPP, DeliveryState.FAILED, "131026")
     sent = text_instead(services)
     assert isinstance(sent, CodeSent) and sent.channel is Channel.SMS
-    assert [message["type"] for message in local_plivo.messages] == ["whatsapp", "sms"]
+    assert [message.get("type", "sms") for message in local_plivo.messages] == ["whatsapp", "sms"]
     assert local_plivo.last_code_for(PHONE) == code  # the same code, by text
     assert text_instead(services) == SendRefused(SendRefusal.NO_FALLBACK)
     assert len(local_plivo.messages) == 2

@@ -134,7 +134,8 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages in order: dicts with src, dst, text, message_uuid (a snapshot)."""
+        """Accepted messages in order: dicts with src, dst, text, message_uuid, and for a WhatsApp template type
+        and template (its text is "(WhatsApp) <code>") (a snapshot)."""
         with self._lock:
             return [dict(message) for message in self._messages]
 
@@ -234,7 +235,8 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
         message_uuid = str(uuid.uuid4())
         text = f"(WhatsApp) {template_code(payload)}" if kind == WHATSAPP else payload["text"]
         message = {"src": payload["src"], "dst": payload["dst"], "text": text, "message_uuid": message_uuid}
-        message.update(type=kind, template=payload.get("template"))
+        if kind == WHATSAPP:  # a text's record keeps its shape; a template's says what it is and carries it
+            message.update(type=kind, template=payload["template"])
         with self._lock:
             self._messages.append(message)
             match = _CODE.search(text)
@@ -275,7 +277,7 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
                 "MessageUUID": message["message_uuid"],
                 "To": message["dst"].lstrip("+"),
                 "From": message["src"].lstrip("+"),
-                "Type": message["type"],
+                "Type": message.get("type", "sms"),
                 "Status": status,
                 "ErrorCode": error_code,
                 "Units": "1",
