@@ -40,6 +40,7 @@ from sms2fa_app.config_fields import (
     DataDir,
     Host,
     HttpUrl,
+    LanguageMap,
     LookupOnError,
     ModuleNames,
     OperatorAddress,
@@ -54,6 +55,7 @@ from sms2fa_app.config_fields import (
     RpId,
     SmtpHost,
     SmtpSecurity,
+    TemplateName,
     checked_secret,
     config_error_line,
     host_of,
@@ -112,6 +114,11 @@ class Settings(BaseSettings):
     phone_line_types: PhoneLineTypes = None
     phone_lookup_on_error: LookupOnError | None = None
     phone_lookup_ttl_days: PositiveInt = 30
+    # WhatsApp codes through Plivo (docs/whatsapp.md): on with a template name and a WhatsApp-enabled sender
+    whatsapp_sender: E164 | None = None
+    whatsapp_template_name: TemplateName | None = None
+    whatsapp_template_languages: LanguageMap = ()  # our locale -> the template's language; any other: en
+    whatsapp_fallback_seconds: PositiveInt = 20  # undelivered this long: the challenge offers a text instead
     # Login sessions
     session_idle_seconds: PositiveInt = 30 * 60
     session_absolute_seconds: PositiveInt = 12 * 3600
@@ -194,6 +201,7 @@ class Settings(BaseSettings):
     admin_reset_sweep_seconds: PositiveInt = 60
     sms_price_table: PriceTable = (("*", 0.05),)
     voice_price_table: PriceTable = (("*", 0.1),)
+    whatsapp_price_table: PriceTable = (("*", 0.02),)
     price_currency: Currency = "USD"  # the price tables' currency, named with the console's spend
 
     @property
@@ -213,6 +221,11 @@ class Settings(BaseSettings):
     def plivo_configured(self) -> bool:
         """True when real Plivo credentials are present."""
         return bool(self.plivo_auth_id and self.plivo_auth_token and self.plivo_phone_number)
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        """True when codes can go out as Plivo WhatsApp templates."""
+        return bool(self.plivo_configured and self.whatsapp_sender and self.whatsapp_template_name)
 
     @property
     def smtp_configured(self) -> bool:
@@ -327,6 +340,10 @@ class Settings(BaseSettings):
         missing = [name for name, value in given.items() if not value]
         if missing and (len(missing) < len(given) or self.is_production):
             raise ValueError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
+        whatsapp = {"WHATSAPP_SENDER": self.whatsapp_sender, "WHATSAPP_TEMPLATE_NAME": self.whatsapp_template_name}
+        missing = [name for name, value in whatsapp.items() if not value]
+        if len(missing) == 1:  # half a WhatsApp setup would offer a channel that cannot send
+            raise ValueError(f"{missing[0]} is required when WhatsApp is partly configured")
         return self
 
     @model_validator(mode="after")

@@ -122,6 +122,25 @@ def price_table(value: Any) -> Any:
     return tuple(sorted(prices.items()))
 
 
+_LANGUAGE_PAIR = re.compile(r"([a-z]{2}(?:_[A-Z]{2})?)=([a-z]{2,3}(?:_[A-Z]{2})?)")
+
+
+def language_map(value: Any) -> Any:
+    """ "es=es, pt_BR=pt_BR" -> (("es", "es"), ("pt_BR", "pt_BR")): our locale -> the WhatsApp template language
+    approved for it; one line naming the bad pair otherwise."""
+    if not isinstance(value, str):
+        return value
+    languages: dict[str, str] = {}
+    for item in (part.replace(" ", "") for part in value.split(",")):
+        if not item:
+            continue
+        match = _LANGUAGE_PAIR.fullmatch(item)
+        if match is None:
+            raise ValueError(f"must list LOCALE=LANGUAGE pairs separated by commas, such as es=es,hi=hi, got {item!r}")
+        languages[match[1]] = match[2]
+    return tuple(sorted(languages.items()))
+
+
 def email_address(example: str) -> Any:
     """An email address (loosely: the mail server has the last word); a bad one is named with `example`."""
     return Annotated[str, check(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", f"must be an email address such as {example}")]
@@ -221,6 +240,9 @@ PhoneLineTypes = Annotated[
                     if isinstance(value, str) else value),
 ]  # fmt: skip
 LookupOnError = Annotated[Literal["allow", "deny"], BeforeValidator(lower)]
+LanguageMap = Annotated[tuple[tuple[str, str], ...], NoDecode, BeforeValidator(language_map)]  # "es=es,pt_BR=pt_BR"
+# A WhatsApp template's name as Meta accepts it: lower-case letters, digits and underscores.
+TemplateName = Annotated[str, check(r"[a-z0-9_]{1,512}", "must be lower-case letters, digits and _, got {value!r}")]
 ModuleName = Annotated[
     str, check(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "must list dotted module names, got {value!r}")
 ]

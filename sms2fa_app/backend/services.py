@@ -23,6 +23,7 @@ from sms2fa_app.backend.delivery.outbox import DevOutbox
 from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
 from sms2fa_app.backend.delivery.status import DeliveryStatuses
 from sms2fa_app.backend.delivery.voice import SpokenCodes
+from sms2fa_app.backend.delivery.whatsapp import WhatsAppTemplate
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
 from sms2fa_app.backend.factors.line_checks import LineChecks, LinePolicy
@@ -325,6 +326,8 @@ def _sms_gateway(
             settings.plivo_timeout_seconds,
             callbacks=callbacks,
             spoken=spoken,
+            whatsapp=_whatsapp_template(settings),
+            whatsapp_sender=settings.whatsapp_sender or "",
         )
     assert outbox is not None
     log.warning("Plivo is not configured: texts go to the development outbox")
@@ -341,6 +344,13 @@ def _line_lookup(settings: Settings) -> LineLookup:
             settings.plivo_timeout_seconds,
         )
     return OfflineLookup()
+
+
+def _whatsapp_template(settings: Settings) -> WhatsAppTemplate | None:
+    """The approved WhatsApp authentication template, when WhatsApp is configured."""
+    if not settings.whatsapp_configured:
+        return None
+    return WhatsAppTemplate(settings.whatsapp_template_name or "", settings.whatsapp_template_languages)
 
 
 def _mailer(settings: Settings, outbox: DevOutbox | None, clock: Clock) -> EmailGateway:

@@ -135,7 +135,8 @@ def _code_texts() -> rx.Component:
 
 
 def admin_ops_page() -> rx.Component:
-    """Texts and calls per hour by country, delivery rate, refusals by limit, blocked countries, estimated spend."""
+    """Texts, calls and WhatsApp messages per hour by country, delivery rate, refusals by limit, blocked countries,
+    estimated spend."""
     return admin_shell(
         W.SMS_OPERATIONS_TITLE,
         S,
@@ -157,6 +158,12 @@ def admin_ops_page() -> rx.Component:
             "chart-calls",
             _traffic(S.calls, S.calls_series),
             S.calls_series.length() == 0,
+        ),
+        _chart_card(
+            W.WHATSAPP_PER_HOUR,
+            "chart-whatsapp",
+            _traffic(S.whatsapp, S.whatsapp_series),
+            S.whatsapp_series.length() == 0,
         ),
         _chart_card(
             W.DELIVERY_RATE,

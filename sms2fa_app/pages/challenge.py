@@ -101,7 +101,14 @@ def _factor_prompt() -> rx.Component:
             Factor.PASSKEY,
             rx.text(t(words.pages.USE_PASSKEY_HINT)),
         ),
-        rx.text(t(words.pages.ENTER_TEXTED_CODE, ending=ChallengeState.phone_ending)),
+        rx.cond(
+            ChallengeState.code_channel == "whatsapp",
+            rx.text(
+                t(words.pages.ENTER_WHATSAPP_CODE, ending=ChallengeState.phone_ending),
+                custom_attrs={"data-message-id": words.pages.ENTER_WHATSAPP_CODE.id},
+            ),
+            rx.text(t(words.pages.ENTER_TEXTED_CODE, ending=ChallengeState.phone_ending)),
+        ),
     )
 
 
@@ -127,6 +134,18 @@ def _send_again() -> rx.Component:
         ChallengeState.method == Factor.SMS,
         rx.vstack(
             proof_of_work(ChallengeState.pow_challenge, resubmit=ChallengeState.proof_asked, retry=RESEND_BUTTON),
+            rx.cond(
+                ChallengeState.text_instead_ready,
+                rx.button(  # a WhatsApp code that did not arrive: the same code by text, once
+                    t(words.pages.TEXT_INSTEAD),
+                    on_click=[focus_element(CODE_FIELD), with_proof(ChallengeState.text_instead)],
+                    loading=ChallengeState.resending,
+                    type="button",
+                    size="3",
+                    width="100%",
+                    data_testid="text-instead",
+                ),
+            ),
             resend_button(
                 ChallengeState.resend_at,
                 with_proof(ChallengeState.resend),

@@ -12,7 +12,7 @@ from sms2fa_app.state.words import admin_pages as W
 
 
 def _channel(message: OutboxEntry) -> rx.Var[str]:
-    return rx.cond(message.channel == "mail", t(W.OUTBOX_MAIL), t(W.OUTBOX_TEXT))
+    return rx.match(message.channel, ("mail", t(W.OUTBOX_MAIL)), ("whatsapp", t(W.OUTBOX_WHATSAPP)), t(W.OUTBOX_TEXT))
 
 
 def _message(message: OutboxEntry) -> rx.Component:

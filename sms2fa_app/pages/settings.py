@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sms2fa_app.components.channel import channel_choice
 from sms2fa_app.components.forms import form_error, said_callout
 from sms2fa_app.components.language import shown, t, t_around
 from sms2fa_app.components.layout import NARROW, WIDE, page_shell
@@ -102,13 +103,25 @@ def _totp_setup() -> rx.Component:
     )
 
 
-def _code_form(on_submit, *, texted: bool = True, label: rx.Var[str] | str = words.pages.VERIFY) -> rx.Component:
-    """The code form; `texted` adds the countdown resend button (not for authenticator codes). Verify waits
-    for a lockout, counted down live."""
+def _code_form(
+    on_submit, *, texted: bool = True, label: rx.Var[str] | str = words.pages.VERIFY, choice: bool = False
+) -> rx.Component:
+    """The code form; `texted` adds the countdown resend button (not for authenticator codes), `choice` the "Send
+    my codes by" radios (a new number, while WhatsApp is offered). Verify waits for a lockout, counted down live."""
     return rx.vstack(
         rx.form(
             rx.vstack(
                 otp_input(),
+                *(
+                    [
+                        rx.cond(
+                            SettingsState.whatsapp_offered & (SmsSetupState.line_notice == ""),  # a landline is called
+                            channel_choice(SettingsState.code_channel),
+                        )
+                    ]
+                    if choice
+                    else []
+                ),
                 form_error(SettingsState.error, SettingsState.error_id),
                 lock_countdown(SettingsState.locked_until),
                 verify_button(shown(label), SettingsState.locked_until, SettingsState.busy),
@@ -192,7 +205,7 @@ def settings_page() -> rx.Component:
                 t_around(words.pages.CODE_SENT_TO, "number", rx.text.strong(SmsSetupState.phone_preview)), size="2"
             ),
             said_callout(SmsSetupState.line_notice, SmsSetupState.line_notice_id, icon="phone", role="status"),
-            _code_form(SmsSetupState.verify_enroll_code),
+            _code_form(SmsSetupState.verify_enroll_code, choice=True),
             width="100%",
         ),
         Step.DONE: rx.cond(

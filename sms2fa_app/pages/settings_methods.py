@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from sms2fa_app.components.channel import channel_choice
 from sms2fa_app.components.confirm import ask_first
 from sms2fa_app.components.copy import copy_button
 from sms2fa_app.components.focus import focus_element, focus_on_mount
@@ -82,6 +83,10 @@ def method_rows() -> rx.Component:
             ),
             last["sms"],
             _action(words.pages.CHANGE, words.pages.CHANGE_PHONE_NUMBER, Operation.CHANGE_NUMBER),
+            rx.cond(  # a text or WhatsApp, for the same number (a landline's spoken codes are not a choice)
+                SettingsState.whatsapp_offered & (SettingsState.code_channel != "voice"),
+                channel_choice(SettingsState.code_channel, SettingsState.choose_channel),
+            ),
         ),
         method_row(
             words.settings.METHOD_TOTP,

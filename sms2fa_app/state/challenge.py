@@ -8,7 +8,8 @@ import uuid
 
 import reflex as rx
 
-from sms2fa_app.backend.delivery.status import Channel, stored_channel
+from sms2fa_app.backend.delivery.status import Channel
+from sms2fa_app.backend.delivery.whatsapp import code_channel
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.second_factors import FactorSummary, chosen, offered, summary_facts
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
@@ -23,6 +24,7 @@ from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.said import ErrorId, NoticeId, said_id
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, SessionState, safe_next_path
+from sms2fa_app.state.text_instead import TextInsteadState
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 __all__ = ["ChallengeState", "Factor"]
@@ -45,7 +47,7 @@ class PageFacts:
         self.code_expires_at = 0.0  # when the pending texted code stops working (0: none)
 
 
-class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
+class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, SessionState):
     """Checks the second factor; only the last 4 digits of the number ever reach the browser."""
 
     phone_ending: str = ""
@@ -85,11 +87,15 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
     def _reports_status(self) -> bool:
         return bool(getattr(self._services().gateway, "reports_status", False))
 
+    def _channel(self, user: User) -> Channel:
+        """How the user's codes go: WhatsApp when they chose it and it is configured, else a text."""
+        return code_channel(user.phone_channel, self._services().gateway)
+
     async def _send_code(
         self, session: ActiveSession, user: User, channel: Channel | None = None, proof: str = ""
     ) -> CodeSent | SendRefused:
-        """Text (or call with) a login code to the user's number, in their language (slow: outside the lock); by
-        default the way its line takes (a landline is called)."""
+        """Send (or call with) a login code to the user's number by their channel, in their language (slow:
+        outside the lock); a landline is called."""
         return await run_backend(
             self._services().otp.request_code,
             purpose=Purpose.LOGIN,
@@ -97,7 +103,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             session_id=session.session_id,
             phone=user.phone_number or "",
             client_ip=self._client_ip(),
-            channel=channel or stored_channel(user.phone_channel),
+            channel=channel or self._channel(user),
             proof=proof,
             user_locale=user.locale,
         )
@@ -112,8 +118,8 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
             **binding,
             phone=user.phone_number or "",
             client_ip=self._client_ip(),
-            channel=stored_channel(user.phone_channel),
             user_locale=user.locale,
+            channel=self._channel(user),
         )
 
     def _page_facts(
@@ -166,11 +172,13 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
                 self.error = words.challenge.locked(self._factor)
             self.code_expires_at = int(facts.code_expires_at * 1000)
             self.not_sent = isinstance(facts.sent, SendRefused) and not facts.code_expires_at
+            self.code_channel = self._channel(user).value  # a pending code went the user's way, as a new one does
             if isinstance(facts.sent, int):
                 self._start_cooldown(facts.sent)
             elif facts.sent is not None:
                 self.error = self._after_send(facts.sent)
-            watch = facts.sent is not None and not isinstance(facts.sent, SendRefused) and self._reports_status()
+            followed = self._reports_status() or self.code_channel == Channel.WHATSAPP
+            watch = facts.sent is not None and not isinstance(facts.sent, SendRefused) and followed
             return [self._watch(session)] if watch else []
 
         return apply
@@ -195,7 +203,7 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
     def _watch(self, session: ActiveSession):
         """Show the delivery status of this session's newest login code, live."""
         self._watch_binding = f"{Purpose.LOGIN.value}:{session.user_id}:{session.session_id}"
-        self.delivery_status, self.delivery_lost = "", False
+        self.delivery_status, self.delivery_lost, self.text_instead_ready = "", False, False
         return ChallengeState.watch_delivery
 
     def _sent_events(self, session: ActiveSession, sent: CodeSent | SendRefused, proof: str, notice: str) -> list:
@@ -206,7 +214,9 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         if isinstance(sent, CodeSent):  # the new code replaced the old one: its own expiry counts down
             settings = self._services().settings
             self.code_expires_at = deadline_ms(self._services().clock.now(), settings.otp_ttl_seconds)
-        return [self._watch(session)] if isinstance(sent, CodeSent) and self._reports_status() else []
+            self.code_channel = sent.channel.value
+        followed = self._reports_status() or self.code_channel == Channel.WHATSAPP
+        return [self._watch(session)] if isinstance(sent, CodeSent) and followed else []
 
     @guarded(access=Access.PENDING, busy="verifying", show_busy=False)  # a code check takes milliseconds
     async def verify(self, caller: Caller, form_data: dict) -> list:
@@ -311,15 +321,28 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
         owner = uuid.uuid4().hex
         async with self:
             binding, self._watch_owner = self._watch_binding, owner
+            whatsapp = self.code_channel == Channel.WHATSAPP  # only a WhatsApp code has a text instead to wait for
         deadline = time.monotonic() + WATCH_SECONDS
         services = self._services()
+        _purpose, user_id, session_id = binding.split(":") if binding else ("", "0", "0")
         while binding and time.monotonic() < deadline:
             try:
                 delivery = await run_backend(services.deliveries.latest, binding)
                 lost = delivery is not None and delivery.state.lost
-                user_id = int(binding.split(":")[1])
                 wait = (
-                    await run_backend(services.otp.resend_wait, user_id=user_id, purpose=Purpose.LOGIN) if lost else 0
+                    await run_backend(services.otp.resend_wait, user_id=int(user_id), purpose=Purpose.LOGIN)
+                    if lost
+                    else 0
+                )
+                fallback = (  # a WhatsApp code's text instead: None (none), 0 (now), or a wait
+                    await run_backend(
+                        services.otp.text_instead_wait,
+                        purpose=Purpose.LOGIN,
+                        user_id=int(user_id),
+                        session_id=int(session_id),
+                    )
+                    if whatsapp
+                    else None
                 )
             except ServiceUnavailable:
                 return
@@ -331,7 +354,9 @@ class ChallengeState(ErrorId, NoticeId, CooldownState, SessionState):
                     self.delivery_status, self.delivery_lost = status, lost
                 if lost:  # the text will not come: its cooldown was given back, so a call can follow now
                     self._start_cooldown(wait)
-                if delivery is None or delivery.state.final:  # nothing (more) to follow
+                if self.text_instead_ready != (fallback == 0):
+                    self.text_instead_ready = fallback == 0
+                if (delivery is None or delivery.state.final) and not fallback:  # nothing (more) to follow
                     self._watch_owner = ""
                     return
             await asyncio.sleep(POLL_SECONDS)

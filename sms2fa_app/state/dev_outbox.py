@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sms2fa_app.backend.delivery.outbox import EMAIL
+from sms2fa_app.backend.delivery.outbox import EMAIL, WHATSAPP
 from sms2fa_app.config import is_loopback_host
 from sms2fa_app.state import words
 from sms2fa_app.state.guard import Access, Caller, guarded
@@ -74,7 +74,7 @@ class DevOutboxState(SessionState):
         recent = await run_backend(services.outbox.recent)
         self.messages = [
             OutboxEntry(
-                channel="mail" if message.channel == EMAIL else "text",  # the page says it in the tab's language
+                channel={EMAIL: "mail", WHATSAPP: "whatsapp"}.get(message.channel, "text"),  # said by the page
                 recipient=message.to,
                 at=datetime.fromtimestamp(message.at, UTC).strftime("%H:%M:%S UTC"),
                 subject=message.subject,

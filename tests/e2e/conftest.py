@@ -99,6 +99,10 @@ TEST_SETTINGS = {
     "ADMIN_RESET_WAIT_SECONDS": "86400",
     "ADMIN_RESET_SWEEP_SECONDS": "1",
     "SMS_PRICE_TABLE": "US=0.0079,GB=0.04,*=0.05",
+    # WhatsApp codes through the local Plivo (test_whatsapp_codes.py); a late template may be texted after 3 s
+    "WHATSAPP_SENDER": "+14155550199",
+    "WHATSAPP_TEMPLATE_NAME": "sms2fa_code",
+    "WHATSAPP_FALLBACK_SECONDS": "3",
     "EXTRA_PAGES": "tests.support.example_pages",  # a developer's own protected pages (test_protected_pages.py)
 }
 

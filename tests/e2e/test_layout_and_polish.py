@@ -318,7 +318,7 @@ def test_empty_admin_charts_say_so_spend_has_a_currency_and_a_phone_reads_them(
     with backend.database.session() as db:  # empty the charts
         db.exec(delete(SmsOpsEvent))  # type: ignore[call-overload]
     page.goto("/admin/sms")
-    expect(page.locator(f'[data-message-id="{words.admin.NO_DATA.id}"]')).to_have_count(6)
+    expect(page.locator(f'[data-message-id="{words.admin.NO_DATA.id}"]')).to_have_count(7)  # WhatsApp's too
     expect(page.locator(".recharts-surface")).to_have_count(0)  # no bare axes
     expect(page.locator("#admin-total-spend")).to_have_text("Estimated spend: 0.00 USD")
     audit(page, "admin, SMS operations, empty")

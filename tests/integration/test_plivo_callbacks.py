@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -42,18 +43,26 @@ def services(
     tmp_path: Path, real_redis: redis.Redis, local_plivo: LocalPlivo, app_server: AsgiServer, clock: FakeClock
 ) -> Iterator[Services]:
     """The app's backend, reached by Plivo at the served routes (APP_URL), sending through LocalPlivo."""
-    settings = make_settings(
-        tmp_path,
-        **local_plivo.settings(),
-        APP_URL=app_server.url,
+    with served_backend(
+        tmp_path, real_redis, clock, **local_plivo.settings(), APP_URL=app_server.url,
         PLIVO_CALLBACK_MAX_AGE_SECONDS=str(MAX_AGE),
-    )
+    ) as built:  # fmt: skip
+        yield built
+
+
+@contextmanager
+def served_backend(tmp_path: Path, real_redis: redis.Redis, clock: FakeClock, **settings: str) -> Iterator[Services]:
+    """The backend with these settings and a database on disk, as the served routes see it (set_services)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'callbacks.db'}")
     SQLModel.metadata.create_all(engine)
-    built = build_services(settings, clock=clock, redis_client=real_redis, database=Database(engine))
+    built = build_services(
+        make_settings(tmp_path, **settings), clock=clock, redis_client=real_redis, database=Database(engine)
+    )
     set_services(built)
-    yield built
-    set_services(None)
+    try:
+        yield built
+    finally:
+        set_services(None)
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:

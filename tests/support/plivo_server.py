@@ -2,7 +2,8 @@
 
 It answers the two calls the app makes, like Plivo does, with Basic auth (the account's auth id and token):
 
-- `POST /v1/Account/{auth_id}/Message/` with src, dst, text (and optionally url, method): `202 {"api_id",
+- `POST /v1/Account/{auth_id}/Message/` with src, dst, text, or type whatsapp and an authentication template
+  (checked by plivo_whatsapp.py; its code counts as the message's), and optionally url, method: `202 {"api_id",
   "message": "message(s) queued", "message_uuid": [uuid]}`. With a status `url`, it then POSTs signed delivery
   reports there (MessageUUID, To, From, Status, ErrorCode, ...): queued, sent, then delivered unless a test
   scripted another outcome (undelivered or failed with an error code).
@@ -37,6 +38,7 @@ from typing import Any
 from tests.support.local_server import LocalServer
 from tests.support.plivo_lookup import LOOKUP_PATH_PREFIX, LookupAnswers
 from tests.support.plivo_signing import Reply, post_signed
+from tests.support.plivo_whatsapp import WHATSAPP, template_code, whatsapp_problem
 
 DEFAULT_AUTH_ID = "MALOCALPLIVOTEST0001"
 DEFAULT_AUTH_TOKEN = "local-plivo-auth-token-for-tests-only"
@@ -46,6 +48,7 @@ REPORT_DELAY_SECONDS = 0.3  # before the first delivery report (the app records 
 REPORT_GAP_SECONDS = 0.1
 ANSWER_DELAY_SECONDS = 0.3  # ringing, before the callee picks up
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+NO_REPORT = "none"  # deliver_next(NO_REPORT): reports stop at "sent"
 
 ERROR_BODIES = {
     400: "invalid destination number",
@@ -137,7 +140,8 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages in order: dicts with src, dst, text, message_uuid (a snapshot)."""
+        """Accepted messages in order: dicts with src, dst, text, message_uuid, and for a WhatsApp template type
+        and template (its text is "(WhatsApp) <code>") (a snapshot)."""
         with self._lock:
             return [dict(message) for message in self._messages]
 
@@ -172,7 +176,8 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
         return None
 
     def deliver_next(self, status: str, error_code: str = "", count: int = 1) -> None:
-        """End the next `count` texts' reports with this status (delivered, undelivered, failed) and code."""
+        """End the next `count` messages' reports with this status (delivered, undelivered, failed) and code, or
+        with none after "sent" (NO_REPORT: a message that never arrives)."""
         with self._lock:
             self._outcomes.extend([(status, error_code)] * count)
 
@@ -230,14 +235,18 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
             return 400, {"api_id": api_id, "error": "request body is not valid JSON"}
         if kind == "Call":
             return self._place_call(api_id, payload)
-        missing = [name for name in ("src", "dst", "text") if not payload.get(name)]
-        if missing:
-            return 400, {"api_id": api_id, "error": f"missing parameter: {missing[0]}"}
+        kind = payload.get("type") or "sms"
+        problem = whatsapp_problem(payload) if kind == WHATSAPP else _text_problem(payload)
+        if problem:
+            return 400, {"api_id": api_id, "error": problem}
         message_uuid = str(uuid.uuid4())
-        message = {"src": payload["src"], "dst": payload["dst"], "text": payload["text"], "message_uuid": message_uuid}
+        text = f"(WhatsApp) {template_code(payload)}" if kind == WHATSAPP else payload["text"]
+        message = {"src": payload["src"], "dst": payload["dst"], "text": text, "message_uuid": message_uuid}
+        if kind == WHATSAPP:  # a text's record keeps its shape; a template's says what it is and carries it
+            message.update(type=kind, template=payload["template"])
         with self._lock:
             self._messages.append(message)
-            match = _CODE.search(payload["text"])
+            match = _CODE.search(text)
             self._last_code[_digits(payload["dst"])] = match.group(1) if match else None
             outcome = self._outcomes.popleft() if self._outcomes else ("delivered", "")
             hold = self.hold_reports
@@ -269,12 +278,13 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
     def _report(self, message: dict[str, Any], url: str, outcome: tuple[str, str]) -> None:
         """Queued, sent, then the outcome: each a signed POST to the status URL, like Plivo's."""
         time.sleep(REPORT_DELAY_SECONDS)
-        for sequence, (status, error_code) in enumerate([("queued", ""), ("sent", ""), outcome], start=1):
+        final = [] if outcome[0] == NO_REPORT else [outcome]  # none: the message never arrives (a timeout)
+        for sequence, (status, error_code) in enumerate([("queued", ""), ("sent", ""), *final], start=1):
             params = {
                 "MessageUUID": message["message_uuid"],
                 "To": message["dst"].lstrip("+"),
                 "From": message["src"].lstrip("+"),
-                "Type": "sms",
+                "Type": message.get("type", "sms"),
                 "Status": status,
                 "ErrorCode": error_code,
                 "Units": "1",
@@ -328,6 +338,11 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
             return post_signed(self.auth_token, url, params, timeout=10)
         except OSError as error:  # the app is down: Plivo would retry; tests see the failure
             return Reply(0, "", str(error))
+
+
+def _text_problem(payload: dict[str, Any]) -> str:
+    missing = [name for name in ("src", "dst", "text") if not payload.get(name)]
+    return f"missing parameter: {missing[0]}" if missing else ""
 
 
 def _handler_for(plivo: LocalPlivo) -> type[BaseHTTPRequestHandler]:

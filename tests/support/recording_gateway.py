@@ -45,6 +45,7 @@ class RecordingGateway:
         self.call_locales: list[str] = []
         self.attempts = 0
         self.reports_status = reports_status
+        self.whatsapp_ready = True
 
     def send(self, to_e164: str, text: str) -> str:
         """Record the text or raise the next scripted failure."""
@@ -54,6 +55,10 @@ class RecordingGateway:
         """Record a call that would say `code` (in `locale`) or raise the next scripted failure."""
         self.call_locales.append(locale)
         return self._record(to_e164, f"(call) {code}", "voice")
+
+    def send_whatsapp(self, to_e164: str, code: str, locale: str = "en") -> str:
+        """Record a WhatsApp template carrying `code` (in `locale`) or raise the next scripted failure."""
+        return self._record(to_e164, f"(whatsapp {locale}) {code}", "whatsapp")
 
     def _record(self, to_e164: str, text: str, channel: str) -> str:
         with self._lock:

@@ -1,8 +1,8 @@
 """The admin console's SMS operations charts, aggregated on the server from the stored events (ops_events.py).
 
-Over the last `hours` hours: texts and calls per hour by destination country (the busiest countries by name, the
-rest as "other"), the delivery rate per hour (delivered among the sent messages whose fate is known), refusals by
-limit, blocked countries, and the estimated spend by country from the price tables in settings.
+Over the last `hours` hours: texts, calls and WhatsApp messages per hour by destination country (the busiest
+countries by name, the rest as "other"), the delivery rate per hour (delivered among the sent messages whose fate is
+known), refusals by limit, blocked countries, and the estimated spend by country from the price tables in settings.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Spend:
     texts: int
     calls: int
     amount: float
+    whatsapp: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class OpsCharts:
     refusals: tuple[tuple[str, int], ...]  # (refusal, count), most first
     blocked: tuple[tuple[str, int, int], ...]  # (country, times its cap blocked it, sends refused while blocked)
     spend: tuple[Spend, ...] = field(default=())
+    whatsapp: Traffic = Traffic((), ())
 
     @property
     def total_spend(self) -> float:
@@ -82,11 +84,12 @@ class OpsChartsReader:
         sms_prices: PriceTable,
         voice_prices: PriceTable,
         before_read: Callable[[], object] = lambda: None,
+        whatsapp_prices: PriceTable = (),
     ):
         """`before_read`: brings the rows up to date first (OpsEvents.flush: the delivery reports' journal)."""
         self._db = database
         self._clock = clock
-        self._prices = {Channel.SMS: sms_prices, Channel.VOICE: voice_prices}
+        self._prices = {Channel.SMS: sms_prices, Channel.VOICE: voice_prices, Channel.WHATSAPP: whatsapp_prices}
         self._before_read = before_read
 
     def read(self, hours: int = 24) -> OpsCharts:
@@ -116,6 +119,7 @@ class OpsChartsReader:
             refusals=tuple(_count(rows, lambda row: row[3] if row[3] in _REFUSALS else None).most_common()),
             blocked=_blocked(rows),
             spend=self._spend(sent),
+            whatsapp=_traffic(starts, [row for row in sent if row[1] == Channel.WHATSAPP.value]),
         )
 
     def _spend(self, sent: list) -> tuple[Spend, ...]:
@@ -127,9 +131,12 @@ class OpsChartsReader:
                 country,
                 texts=by_channel[Channel.SMS.value],
                 calls=by_channel[Channel.VOICE.value],
+                whatsapp=by_channel[Channel.WHATSAPP.value],
                 amount=round(
-                    by_channel[Channel.SMS.value] * price_of(self._prices[Channel.SMS], country)
-                    + by_channel[Channel.VOICE.value] * price_of(self._prices[Channel.VOICE], country),
+                    sum(
+                        by_channel[channel.value] * price_of(prices, country)
+                        for channel, prices in self._prices.items()
+                    ),
                     4,
                 ),
             )

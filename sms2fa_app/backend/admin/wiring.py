@@ -68,6 +68,11 @@ def build_admin(
     deliveries.journal_key = JOURNAL_KEY  # the delivery script notes each new state; no SQL per report
     console = AdminConsole(database, clock, sessions, factors.otp.lockout, factors, activity, resets)
     charts = OpsChartsReader(
-        database, clock, settings.sms_price_table, settings.voice_price_table, before_read=ops_events.flush
+        database,
+        clock,
+        settings.sms_price_table,
+        settings.voice_price_table,
+        before_read=ops_events.flush,
+        whatsapp_prices=settings.whatsapp_price_table,
     )
     return AdminServices(console, resets, ops_events, charts, apps)

@@ -29,6 +29,7 @@ log = logging.getLogger("sms2fa.outbox")
 OUTBOX_KEY = "dev:outbox"
 SMS = "sms"
 EMAIL = "email"
+WHATSAPP = "whatsapp"
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,14 @@ class OutboxMessage:
 
 
 VOICE_CALL_MARK = "(voice call)"  # tells a call's words from a text's in the development outbox (never sent)
+WHATSAPP_MARK = "(WhatsApp template)"  # a WhatsApp code's entry: the code the template's body and button carry
 
 
 class DevOutbox:
     """Development gateway: keeps the newest messages in the Redis list `dev:outbox` instead of sending them."""
 
     reports_status = False  # nothing reports back: the outbox is the whole delivery
+    whatsapp_ready = True  # development offers WhatsApp: the template's code lands here
 
     def __init__(self, client: redis.Redis, size: int = 50, clock: Clock | None = None, app_name: str = "sms2fa"):
         self._redis = client
@@ -64,6 +67,15 @@ class DevOutbox:
         spaced = " ".join(code)
         said = f"{INTRO(spoken, app=self._app_name)} {spaced}. {AGAIN(spoken)} {spaced}."
         return self.send(to_e164, f"{VOICE_CALL_MARK} {said}")
+
+    def send_whatsapp(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Keep what the WhatsApp authentication template would show (its code) as the newest entry; return its
+        id."""
+        message_id = self._keep({"channel": WHATSAPP, "to": to_e164, "text": f"{WHATSAPP_MARK} {code}"})
+        if message_id is None:
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "dev outbox unavailable")
+        log_event(log, logging.INFO, "whatsapp_sent", provider="dev_outbox", to=mask_phone(to_e164))
+        return message_id
 
     def send(self, to_e164: str, text: str) -> str:
         """Keep a text as the newest entry; return its id."""

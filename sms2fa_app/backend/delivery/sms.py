@@ -14,12 +14,12 @@ import threading
 from typing import Protocol
 
 import plivo
-import requests
 from plivo import exceptions as plivo_errors
 
 from sms2fa_app.backend.delivery.callbacks import MESSAGE_STATUS_PATH, VOICE_ANSWER_PATH, PlivoCallbacks
 from sms2fa_app.backend.delivery.phone import mask_phone
 from sms2fa_app.backend.delivery.voice import SpokenCodes
+from sms2fa_app.backend.delivery.whatsapp import WhatsAppGateway, WhatsAppTemplate
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
 from sms2fa_app.backend.infra.errors import BackendError
 from sms2fa_app.backend.infra.events import log_event
@@ -69,8 +69,8 @@ class VoiceGateway(Protocol):
         ...
 
 
-class Gateway(SmsGateway, VoiceGateway, Protocol):
-    """Texts and calls through one provider."""
+class Gateway(SmsGateway, VoiceGateway, WhatsAppGateway, Protocol):
+    """Texts, calls and WhatsApp templates through one provider."""
 
 
 def scrub(detail: str, limit: int = 200) -> str:
@@ -107,7 +107,8 @@ class PlivoClient(plivo.RestClient):
 
 class PlivoGateway:
     """Texts through Plivo's Message API and calls through its Voice API, with the official SDK; one SDK
-    client per thread. With `callbacks`, each text asks for delivery reports; calls need `spoken`."""
+    client per thread. With `callbacks`, each text asks for delivery reports; calls need `spoken`; WhatsApp codes
+    need `whatsapp` (the approved template) and `whatsapp_sender` (the WhatsApp-enabled number)."""
 
     def __init__(
         self,
@@ -119,6 +120,8 @@ class PlivoGateway:
         *,
         callbacks: PlivoCallbacks | None = None,
         spoken: SpokenCodes | None = None,
+        whatsapp: WhatsAppTemplate | None = None,
+        whatsapp_sender: str = "",
     ):
         self._auth_id = auth_id
         self._auth_token = auth_token
@@ -128,6 +131,9 @@ class PlivoGateway:
         self._callbacks = callbacks
         self._spoken = spoken
         self.reports_status = callbacks is not None
+        self._whatsapp = whatsapp
+        self._whatsapp_sender = whatsapp_sender
+        self.whatsapp_ready = whatsapp is not None and bool(whatsapp_sender)
         self._local = threading.local()
         self._client()  # fail fast on malformed credentials
 
@@ -140,23 +146,31 @@ class PlivoGateway:
 
     def send(self, to_e164: str, text: str) -> str:
         """Send one SMS; return Plivo's message UUID."""
+        return self._create(to_e164, "sms_sent", src=self._sender, text=text)
+
+    def send_whatsapp(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
+        """Send `code` as the WhatsApp authentication template in the user's language; return Plivo's message
+        UUID (delivery reports come to the same status URL as a text's)."""
+        if self._whatsapp is None or not self._whatsapp_sender:
+            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "WhatsApp is not configured")
+        template = self._whatsapp.for_code(code, locale)
+        return self._create(to_e164, "whatsapp_sent", src=self._whatsapp_sender, type_="whatsapp", template=template)
+
+    def _create(self, to_e164: str, event: str, **message: object) -> str:
+        """One Message API request (a text or a template), with a status URL when reports are followed."""
         masked = mask_phone(to_e164)
-        report: dict[str, str] = {}
         if self._callbacks is not None:
-            report = {"url": self._callbacks.url(MESSAGE_STATUS_PATH), "method": "POST"}
+            message.update(url=self._callbacks.url(MESSAGE_STATUS_PATH), method="POST")
         try:
-            response = self._client().messages.create(src=self._sender, dst=to_e164, text=text, **report)
+            response = self._client().messages.create(dst=to_e164, **message)
         except plivo_errors.ValidationError as error:
             self._log_failure(masked, DeliveryFailure.INVALID_DESTINATION, error)
             raise SmsDeliveryError(DeliveryFailure.INVALID_DESTINATION, _describe(error)) from error
-        except (plivo_errors.PlivoRestError, requests.RequestException) as error:
-            self._log_failure(masked, DeliveryFailure.TEMPORARY, error)
-            raise SmsDeliveryError(DeliveryFailure.TEMPORARY, _describe(error)) from error
-        except Exception as error:  # the SDK is a boundary: anything else is a failed send, not a crash
+        except Exception as error:  # the SDK is a boundary (API, network, anything else): a failed send, not a crash
             self._log_failure(masked, DeliveryFailure.TEMPORARY, error)
             raise SmsDeliveryError(DeliveryFailure.TEMPORARY, _describe(error)) from error
         message_id = _message_uuid(response)
-        log_event(log, logging.INFO, "sms_sent", provider="plivo", to=masked, message_uuid=message_id or "-")
+        log_event(log, logging.INFO, event, provider="plivo", to=masked, message_uuid=message_id or "-")
         return message_id
 
     def call(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:

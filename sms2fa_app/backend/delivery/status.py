@@ -61,6 +61,7 @@ class Channel(enum.StrEnum):
 
     SMS = "sms"
     VOICE = "voice"
+    WHATSAPP = "whatsapp"
 
 
 def stored_channel(phone_channel: str | None) -> Channel:

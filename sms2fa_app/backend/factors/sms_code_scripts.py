@@ -27,7 +27,8 @@ from sms2fa_app.backend.infra.limits import WINDOW_LUA
 GC_MARGIN_SECONDS = 5
 
 # KEYS: code, country block, then the windows (sms_policy.send_windows: cooldown first). ARGV: now, member,
-# code digest, phone digest, proof key ('' = none), proof TTL, position of the country window, block seconds,
+# code digest ('' = count the send, keep the pending code), phone digest, proof key ('' = none), proof TTL,
+# position of the country window, block seconds,
 # then (limit, window seconds, pow_at) per window. Nothing is written on a refusal. Returns
 #   {'ok', '0', blocked}  the send is counted everywhere and the code stored; blocked = 1 when this send
 #                         reached the country's cap and blocked the country (raise the alert once)
@@ -71,9 +72,11 @@ end
 for i = 1, #limits do
   window_record(KEYS[i + 2], windows[i], now, member)
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
-redis.call('EXPIRE', KEYS[1], $code_gc)
+if ARGV[3] ~= '' then -- no code digest: a fallback text of the pending code (code_fallback.py), nothing to store
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
+  redis.call('EXPIRE', KEYS[1], $code_gc)
+end
 if counts[country] + 1 >= limits[country] then -- this send is in the country's window now
   redis.call('SET', KEYS[2], tostring(now + block_seconds), 'EX', math.ceil(block_seconds) + $gc)
   return {'ok', '0', 1}

@@ -24,14 +24,16 @@ import redis
 
 from sms2fa_app.backend.delivery.code_text import message_text
 from sms2fa_app.backend.delivery.letters import number_taken_text
-from sms2fa_app.backend.delivery.phone import PhoneNumber, PhoneProblem, PhoneRejected, normalize_e164, parse_phone
+from sms2fa_app.backend.delivery.phone import PhoneNumber, PhoneRejected, normalize_e164, parse_phone
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError
 from sms2fa_app.backend.delivery.status import Channel, DeliveryStatuses
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
+from sms2fa_app.backend.factors.code_fallback import FallbackCodes, TextInstead
 from sms2fa_app.backend.factors.lockout import Lockout, lockout_key, lockout_slots_key, while_settling
 from sms2fa_app.backend.factors.results import CODE_LENGTH, Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.factors.sms_policy import (
     GLOBAL_SENDS_KEY,
+    PHONE_REFUSALS,
     SEND_WINDOW_SECONDS,
     CodeSent,
     OtpPolicy,
@@ -72,11 +74,6 @@ __all__ = [
 
 log = logging.getLogger("sms2fa.otp")
 
-_PHONE_REFUSALS = {
-    PhoneProblem.INVALID_NUMBER: SendRefusal.INVALID_NUMBER,
-    PhoneProblem.COUNTRY_NOT_ALLOWED: SendRefusal.COUNTRY_NOT_ALLOWED,
-    PhoneProblem.NUMBER_TYPE_NOT_ALLOWED: SendRefusal.NUMBER_TYPE_NOT_ALLOWED,
-}
 _VERIFY_STATUSES = {
     "ok": VerifyStatus.OK,
     "wrong": VerifyStatus.WRONG,
@@ -94,8 +91,8 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
 
 
-class OtpService:
-    """Sends and checks one-time codes for a user's login session."""
+class OtpService(TextInstead):
+    """Sends and checks one-time codes for a user's login session (a WhatsApp code's text instead: TextInstead)."""
 
     def __init__(
         self,
@@ -128,6 +125,7 @@ class OtpService:
         self._alerts = alerts or OperatorAlerts(self.policy.app_name)
         self._pow = pow
         self._limiter = WindowLimiter(redis_client, clock)
+        self._fallbacks = FallbackCodes(redis_client, secret_key)
         self.lockout = lockout or Lockout(redis_client, clock, self.policy.lockout)
         # Told of every text or call asked for: (channel, country, outcome, provider's message id); the admin
         # console's stored operations events (admin/ops_events.py).
@@ -166,7 +164,7 @@ class OtpService:
         context = {"purpose": purpose.value, "user": user_id, "session": session_id, "channel": channel.value}
         parsed = parse_phone(phone, self.policy.phone, by_call=channel is Channel.VOICE)
         if isinstance(parsed, PhoneRejected):
-            refusal = _PHONE_REFUSALS[parsed.problem]
+            refusal = PHONE_REFUSALS[parsed.problem]
             log_event(log, logging.INFO, "otp_refused", **context, reason=refusal.value)
             self._count(channel, parsed.region, refusal.value)
             return SendRefused(refusal)
@@ -186,41 +184,16 @@ class OtpService:
             region=parsed.region,
             replacing_number=replacing_number,
         )
-        checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
         now = self._clock.now()
-        args: list[str | int] = [
-            repr(now),
-            member,
-            code_digest,
-            phone_digest,
-            checked.key if checked else "",
-            checked.ttl_seconds if checked else 0,
-            windows.country_index + 1,
-            self.policy.country_block_seconds,
-        ]
-        for counter in windows.counters:
-            args += [counter.limit, counter.window_seconds, counter.pow_at]
-        keys = [code_key, windows.country_block_key, *[counter.key for counter in windows.counters]]
-        with redis_fail_closed():
-            verdict, wait, detail = self._request_script(keys=keys, args=args)
-        refused = self._refusal(verdict, wait, int(detail), windows)
         where = {"phone": parsed.masked, "region": parsed.region, "ip": client_ip}
+        code_record = (code_key, code_digest, phone_digest)
+        refused = self._spend(windows, code_record, proof, member, now, channel, context, where)
         if refused is not None:
-            log_event(
-                log, logging.INFO, "otp_refused", **context, reason=refused.reason.value,
-                retry_after=refused.retry_after_seconds, **where,
-            )  # fmt: skip
-            self._count(channel, parsed.region, refused.reason.value)
-            metrics.count_refusal(f"otp_{refused.reason.value}")
             return refused
-        if int(detail) == 1:  # this send reached the country's cap: the country is blocked from now on
-            cap = self.policy.country_cap(parsed.region)
-            self._alerts.country_blocked(parsed.region, cap, self.policy.country_block_seconds)
-            self._count(channel, parsed.region, "blocked", metric=False)
-
         try:
-            message_id = self._deliver(channel, parsed.e164, code, taken, _recipient_locale(user_locale, parsed, taken))
+            locale = _recipient_locale(user_locale, parsed, taken)
+            message_id = self._deliver(channel, parsed.e164, code, taken, locale)
         except SmsDeliveryError as error:
             self._rollback(code_key, windows.cooldown.key, code_digest, member)
             reason = (
@@ -234,9 +207,9 @@ class OtpService:
         except BaseException:
             self._rollback(code_key, windows.cooldown.key, code_digest, member)
             raise
-        if self._deliveries is not None and message_id and getattr(self._gateway, "reports_status", False):
-            binding = f"{purpose.value}:{user_id}:{session_id}"
-            self._deliveries.track(message_id, channel, binding, (windows.cooldown.key, member))
+        if channel is Channel.WHATSAPP and not taken:  # kept for one "Send a text instead"
+            self._fallbacks.keep(code_key, code_digest, code, locale, now)
+        self._track(message_id, channel, purpose, user_id, session_id, (windows.cooldown.key, member))
         log_event(log, logging.INFO, "otp_sent", **context, **where, taken=taken, message_id=message_id or "-")
         self._count(channel, parsed.region, "sent", message_id or "")
         expires_at = now + self.policy.ttl_seconds
@@ -256,22 +229,57 @@ class OtpService:
         provider's id."""
         if channel is Channel.VOICE:
             return self._gateway.call(e164, code, locale)
+        if channel is Channel.WHATSAPP and not taken:  # a taken number's notice is free text: a text, never a template
+            return self._gateway.send_whatsapp(e164, code, locale)
         if taken:
             return self._gateway.send(e164, number_taken_text(self.policy.app_name, locale))
         policy = self.policy
         text = message_text(policy.app_name, code, policy.ttl_seconds, policy.site_host, locale)
         return self._gateway.send(e164, text)
 
-    @staticmethod
-    def _refusal(verdict: str, wait: object, detail: int, windows: SendWindows) -> SendRefused | None:
-        """The request script's answer as a refusal (None: sent)."""
-        if verdict == "ok":
-            return None
-        if verdict == "blocked":
-            return SendRefused(SendRefusal.COUNTRY_BLOCKED, whole_seconds(wait))
-        if verdict == "proof":
-            return SendRefused(SendRefusal.PROOF_REQUIRED)
-        return SendRefused(windows.refusals[detail - 1], whole_seconds(wait))
+    def _spend(
+        self,
+        windows: SendWindows,
+        code: tuple[str, str, str],
+        proof: str,
+        member: str,
+        now: float,
+        channel: Channel,
+        context: dict,
+        where: dict,
+    ) -> SendRefused | None:
+        """Check and count one send in every window in one script call, storing the new code (`code`: its key,
+        digest ("" keeps the pending code) and the phone's digest); the refusal, logged and counted, or None."""
+        checked = self._pow.check(proof) if self._pow is not None and proof else None
+        args: list[str | int] = [
+            repr(now),
+            member,
+            code[1],
+            code[2],
+            checked.key if checked else "",
+            checked.ttl_seconds if checked else 0,
+            windows.country_index + 1,
+            self.policy.country_block_seconds,
+        ]
+        for counter in windows.counters:
+            args += [counter.limit, counter.window_seconds, counter.pow_at]
+        keys = [code[0], windows.country_block_key, *[counter.key for counter in windows.counters]]
+        with redis_fail_closed():
+            verdict, wait, detail = self._request_script(keys=keys, args=args)
+        refused = windows.refusal(verdict, wait, int(detail))
+        if refused is not None:
+            log_event(
+                log, logging.INFO, "otp_refused", **context, reason=refused.reason.value,
+                retry_after=refused.retry_after_seconds, **where,
+            )  # fmt: skip
+            self._count(channel, where["region"], refused.reason.value)
+            metrics.count_refusal(f"otp_{refused.reason.value}")
+            return refused
+        if int(detail) == 1:  # this send reached the country's cap: the country is blocked from now on
+            cap = self.policy.country_cap(where["region"])
+            self._alerts.country_blocked(where["region"], cap, self.policy.country_block_seconds)
+            self._count(channel, where["region"], "blocked", metric=False)
+        return None
 
     def resend_wait(self, *, user_id: int, purpose: Purpose, phone: str = "") -> int:
         """Seconds left on the user's resend cooldown for a purpose (0 = may send now); a setup code's

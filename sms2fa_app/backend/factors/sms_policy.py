@@ -14,11 +14,11 @@ import enum
 import math
 from dataclasses import dataclass, field
 
-from sms2fa_app.backend.delivery.phone import PhonePolicy
+from sms2fa_app.backend.delivery.phone import PhonePolicy, PhoneProblem
 from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.lockout import LockoutPolicy
 from sms2fa_app.backend.infra.crypto import keyed_digest
-from sms2fa_app.backend.infra.limits import Counter
+from sms2fa_app.backend.infra.limits import Counter, whole_seconds
 from sms2fa_app.backend.infra.network import ip_scope
 from sms2fa_app.config import Settings
 
@@ -73,6 +73,8 @@ class SendRefusal(enum.Enum):
     VOIP_NOT_ALLOWED = "voip_not_allowed"  # an internet (VoIP) number, not listed in PHONE_LINE_TYPES
     TOLL_FREE_NOT_ALLOWED = "toll_free_not_allowed"
     LOOKUP_FAILED = "lookup_failed"  # Lookup is out (or could not tell) and PHONE_LOOKUP_ON_ERROR=deny
+    NO_FALLBACK = "no_fallback"  # no WhatsApp code waits for a text instead (delivered, used, expired, texted once)
+    FALLBACK_NOT_YET = "fallback_not_yet"  # the WhatsApp message may still arrive: a text instead after the wait
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,12 @@ class SendRefused:
 
 
 RequestResult = CodeSent | SendRefused
+
+PHONE_REFUSALS = {
+    PhoneProblem.INVALID_NUMBER: SendRefusal.INVALID_NUMBER,
+    PhoneProblem.COUNTRY_NOT_ALLOWED: SendRefusal.COUNTRY_NOT_ALLOWED,
+    PhoneProblem.NUMBER_TYPE_NOT_ALLOWED: SendRefusal.NUMBER_TYPE_NOT_ALLOWED,
+}
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class OtpPolicy:
     pow_after_sends_per_user: int = 0
     pow_after_sends_per_ip: int = 0
     pow_after_country_cap_percent: int = 0
+    whatsapp_fallback_seconds: int = 20
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OtpPolicy:
@@ -139,6 +148,7 @@ class OtpPolicy:
             pow_after_sends_per_user=settings.pow_after_sends_per_hour_per_user,
             pow_after_sends_per_ip=settings.pow_after_sends_per_hour_per_ip,
             pow_after_country_cap_percent=settings.pow_after_country_cap_percent,
+            whatsapp_fallback_seconds=settings.whatsapp_fallback_seconds,
         )
 
     def country_cap(self, region: str) -> int:
@@ -159,6 +169,21 @@ class SendWindows:
     def cooldown(self) -> Counter:
         """The resend cooldown (always first)."""
         return self.counters[0]
+
+    def without_cooldown(self) -> SendWindows:
+        """Every window but the resend cooldown: a WhatsApp code's fallback text is no second send for the
+        cooldown, yet it is a paid text to that number, IP and country like any other (pumping)."""
+        return SendWindows(self.counters[1:], self.refusals[1:], self.country_index - 1, self.country_block_key)
+
+    def refusal(self, verdict: str, wait: object, detail: int) -> SendRefused | None:
+        """The request script's answer as a refusal (None: sent)."""
+        if verdict == "ok":
+            return None
+        if verdict == "blocked":
+            return SendRefused(SendRefusal.COUNTRY_BLOCKED, whole_seconds(wait))
+        if verdict == "proof":
+            return SendRefused(SendRefusal.PROOF_REQUIRED)
+        return SendRefused(self.refusals[detail - 1], whole_seconds(wait))
 
 
 def cooldown_counter(policy: OtpPolicy, user_id: int, purpose: Purpose, phone_digest: str = "") -> Counter:

@@ -348,6 +348,21 @@ class Accounts:
         with self._db.session() as db:
             prefer_factor(db, user_id, factor)
 
+    def set_phone_channel(self, user_id: int, channel: str) -> bool:
+        """How the user's codes reach their number: "sms" or "whatsapp" (users.phone_channel). False, changing
+        nothing, for any other value, no number, or a number whose codes are spoken (a landline: "voice")."""
+        if channel not in CHOOSABLE_CHANNELS:
+            return False
+        with self._db.session() as db:
+            changed = db.exec(
+                update(User)
+                .where(col(User.id) == int(user_id), col(User.phone_number).is_not(None))
+                .where(col(User.phone_channel).in_(CHOOSABLE_CHANNELS))
+                .values(phone_channel=channel, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        return bool(changed.rowcount)
+
     def update(self, user: User) -> None:
         """Save changes to an account, stamping updated_at."""
         user.updated_at = utcnow()
@@ -356,6 +371,7 @@ class Accounts:
 
 
 PREFERABLE_FACTORS = ("sms", "totp", "passkey")  # values of User.preferred_factor
+CHOOSABLE_CHANNELS = ("sms", "whatsapp")  # values of User.phone_channel the user picks ("voice": Lookup's landline)
 BASE_FACTOR = "sms"  # every account with 2FA on has it
 
 

@@ -40,6 +40,8 @@ class AdminOpsState(ErrorId, AdminState):
     texts_series: list[dict[str, str]] = []
     calls: list[dict[str, Any]] = []
     calls_series: list[dict[str, str]] = []
+    whatsapp: list[dict[str, Any]] = []
+    whatsapp_series: list[dict[str, str]] = []
     delivery: list[dict[str, Any]] = []
     delivery_summary: str = ""
     refusals: list[dict[str, Any]] = []
@@ -69,6 +71,7 @@ class AdminOpsState(ErrorId, AdminState):
     def _show(self, charts: OpsCharts) -> None:
         self.texts, self.texts_series = _traffic(charts.texts)
         self.calls, self.calls_series = _traffic(charts.calls)
+        self.whatsapp, self.whatsapp_series = _traffic(charts.whatsapp)
         self.delivery = [
             {"hour": _hour_label(start), "rate": round(100 * delivered / known, 1) if known else None}
             for start, delivered, known in charts.delivery

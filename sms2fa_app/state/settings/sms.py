@@ -10,6 +10,7 @@ from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
 from sms2fa_app.backend.flows.factor_changes import FactorChange
+from sms2fa_app.backend.identity.accounts import CHOOSABLE_CHANNELS
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import words
@@ -22,6 +23,7 @@ from sms2fa_app.state.settings.steps import Step
 from sms2fa_app.state.settings.wizard import WizardState
 
 MAX_PHONE_INPUT_LENGTH = 32
+CHANNEL_FIELD = "channel"  # the code step's "Send my codes by" radios (components/channel.py)
 
 
 class SmsSetupState(WizardState):
@@ -116,6 +118,9 @@ class SmsSetupState(WizardState):
             return []
         if result.status is FactorChange.REAUTH_REQUIRED:
             return await self._need_reauth()
+        chosen = form_data.get(CHANNEL_FIELD) if self.whatsapp_offered else None  # "Send my codes by", when shown
+        if result.done and chosen in CHOOSABLE_CHANNELS:
+            await run_backend(self._services().accounts.set_phone_channel, user.id, chosen)
         events = await self._finish(result, words.settings.TWO_FACTOR_ON, Step.DONE)
         if result.done:  # the first set of recovery codes, shown once
             (await self.get_state(RecoveryCodesState))._show_codes(list(result.recovery_codes))

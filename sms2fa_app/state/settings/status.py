@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sms2fa_app.backend.audit.activity import ActivityEntry, EventKind
+from sms2fa_app.backend.delivery.whatsapp import whatsapp_available
 from sms2fa_app.backend.factors.results import Factor
 from sms2fa_app.backend.models import User
 from sms2fa_app.state import words
@@ -23,6 +24,8 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
 
     two_factor_enabled: bool = False
     phone_ending: str = ""
+    code_channel: str = "sms"  # users.phone_channel: how codes reach the number
+    whatsapp_offered: bool = False  # WhatsApp is configured (in development: the outbox), so the choice is shown
     recovery_left: int = 0
     totp_enabled: bool = False
     passkeys: list[dict[str, str]] = []
@@ -47,6 +50,8 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         self._session_id = session_id or self._session_id
         self.two_factor_enabled = user.is_two_factor_enabled
         self.phone_ending = (user.phone_number or "")[-4:]
+        self.code_channel = user.phone_channel
+        self.whatsapp_offered = whatsapp_available(services.gateway)
         self.signed_in_email = user.email
         self.mail_delayed = words.settings.MAIL_DELAYED if services.mail_health.delayed(user.email) else ""
         self.recovery_left = services.recovery.remaining(user.id)
@@ -96,6 +101,17 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         user = await run_backend(self._services().accounts.get, user_id)
         assert user is not None
         await run_backend(self._show_status, user)
+
+    @guarded()
+    async def choose_channel(self, caller: Caller, channel: str) -> list:
+        """Codes by text or by WhatsApp, to the same verified number (no new proof: the number does not change)."""
+        _session, user = caller.signed_in
+        offered = self.whatsapp_offered or channel != "whatsapp"
+        saved = offered and await run_backend(self._services().accounts.set_phone_channel, user.id, channel)
+        await self._refresh_status(user.id or 0)
+        self.error = "" if saved else words.settings.CHANNEL_NOT_SAVED
+        self.notice = words.settings.CHANNEL_SAVED[channel] if saved else ""
+        return []
 
     @guarded()
     async def forget_device(self, caller: Caller, device_id: str) -> list:

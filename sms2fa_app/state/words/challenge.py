@@ -58,6 +58,12 @@ _SEND_REFUSALS: dict[SendRefusal, Text] = {
     SendRefusal.LOOKUP_FAILED: Text(
         "challenge.send.lookup_failed", "We can't check that number right now. Try again in a few minutes."
     ),
+    SendRefusal.NO_FALLBACK: Text(
+        "challenge.send.no_fallback", "There's no WhatsApp code to text instead. Ask for a new code below."
+    ),
+    SendRefusal.FALLBACK_NOT_YET: Text(
+        "challenge.send.fallback_not_yet", "Your WhatsApp code may still arrive. You can get it by text in {wait}."
+    ),
 }
 
 
@@ -173,6 +179,7 @@ SEND_READY = Text("challenge.send_ready", "You can ask for a code now.")
 OTHER_WAYS = Text("challenge.other_ways", "Meanwhile, you can verify another way:")
 RESEND_WAITING = Text("challenge.resend_waiting", "Resend code in {seconds}s")  # the short cooldown
 RESEND_HELD = Text("challenge.resend_held", "Resend code in {clock}")  # an hourly limit's longer wait
+TEXTED_INSTEAD = Text("challenge.texted_instead", "We texted the same code to the number ending in {ending}.")
 CALLING = Text("challenge.calling", "We're calling the number ending in {ending}. Listen for the 6-digit code.")
 _REMEMBER_DEVICE = Plural(
     "challenge.remember_device", "Remember this device for 1 day", "Remember this device for {count} days"
@@ -185,15 +192,22 @@ def remember_device(days: int) -> str:
 
 
 _NOT_DELIVERED = Text("challenge.delivery.not_delivered", "Not delivered: try a voice call")
+_DELIVERED = Text("challenge.delivery.delivered", "Delivered")
 _CALLING_NOW = Text("challenge.delivery.calling", "Calling you now")
+_WHATSAPP_LOST = Text("challenge.delivery.whatsapp_lost", "Not delivered on WhatsApp: send a text instead")
 _DELIVERY: dict[tuple[Channel, DeliveryState], Text] = {
     (Channel.SMS, DeliveryState.QUEUED): Text("challenge.delivery.queued", "Text queued"),
     (Channel.SMS, DeliveryState.SENT): Text("challenge.delivery.sent", "Text sent to your carrier"),
-    (Channel.SMS, DeliveryState.DELIVERED): Text("challenge.delivery.delivered", "Delivered"),
+    (Channel.SMS, DeliveryState.DELIVERED): _DELIVERED,
     (Channel.SMS, DeliveryState.UNDELIVERED): _NOT_DELIVERED,
     (Channel.SMS, DeliveryState.FAILED): _NOT_DELIVERED,
     (Channel.VOICE, DeliveryState.QUEUED): _CALLING_NOW,
     (Channel.VOICE, DeliveryState.DELIVERED): Text("challenge.delivery.answered", "Call answered"),
+    (Channel.WHATSAPP, DeliveryState.QUEUED): Text("challenge.delivery.whatsapp_queued", "WhatsApp message queued"),
+    (Channel.WHATSAPP, DeliveryState.SENT): Text("challenge.delivery.whatsapp_sent", "Sent to WhatsApp"),
+    (Channel.WHATSAPP, DeliveryState.DELIVERED): _DELIVERED,
+    (Channel.WHATSAPP, DeliveryState.UNDELIVERED): _WHATSAPP_LOST,
+    (Channel.WHATSAPP, DeliveryState.FAILED): _WHATSAPP_LOST,
 }
 
 

@@ -67,6 +67,9 @@ VERIFY_ITS_YOU = Text("page.verify_its_you", "Verify it's you")
 SIGNING_IN_AS = Text("page.signing_in_as", "Signing in as {email}")
 NOT_YOU = Text("page.not_you", "Not you?")
 ENTER_TEXTED_CODE = Text("page.enter_texted_code", "Enter the 6-digit code we sent to the number ending in {ending}.")
+ENTER_WHATSAPP_CODE = Text(
+    "page.enter_whatsapp_code", "Enter the 6-digit code we sent by WhatsApp to the number ending in {ending}."
+)
 ENTER_APP_CODE = Text("page.enter_app_code", "Enter the 6-digit code from your authenticator app.")
 ENTER_RECOVERY_CODE = Text("page.enter_recovery_code", "Enter one of your recovery codes. Each works once.")
 USE_PASSKEY_HINT = Text(
@@ -74,6 +77,7 @@ USE_PASSKEY_HINT = Text(
 )
 RECOVERY_CODE = Text("page.recovery_code", "Recovery code")
 CALL_ME_INSTEAD = Text("page.call_me_instead", "Call me instead")
+TEXT_INSTEAD = Text("page.text_instead", "Send a text instead")
 VERIFY_WITH_PASSKEY = Text("page.verify_with_passkey", "Verify with a passkey")
 CANCEL_AND_LOG_OUT = Text("page.cancel_and_log_out", "Cancel and log out")
 USE_A_PASSKEY = Text("page.use_a_passkey", "Use a passkey")

@@ -363,3 +363,16 @@ def passkey_times(added: float, last_used: float | None, now: float, one_step: b
     return (_PASSKEY_TIMES_ONE_STEP if one_step else _PASSKEY_TIMES).format(
         added=day_in_sentence(added, now), used=used
     )
+
+
+# ---- how codes reach the number (a text or WhatsApp, docs/whatsapp.md) ------------------------------------------
+CODES_BY = Text("settings.codes_by", "Send my codes by")
+CHANNEL_SMS = METHOD_SMS  # "Text message": the method's own name
+CHANNEL_WHATSAPP = Text("settings.channel.whatsapp", "WhatsApp")
+CHANNEL_SAVED = {
+    "sms": Text("settings.channel_saved.sms", "Your codes now come by text message."),
+    "whatsapp": Text(
+        "settings.channel_saved.whatsapp", "Your codes now come by WhatsApp. If one doesn't arrive, we can text it."
+    ),
+}
+CHANNEL_NOT_SAVED = Text("settings.channel_not_saved", "That choice isn't available for your number.")
