@@ -9,10 +9,11 @@ from sms2fa_app.components.language import t
 from sms2fa_app.components.layout import card
 from sms2fa_app.state.dev_outbox import DevOutboxState, OutboxEntry
 from sms2fa_app.state.words import admin_pages as W
+from sms2fa_app.state.words.settings import CHANNEL_WHATSAPP
 
 
 def _channel(message: OutboxEntry) -> rx.Var[str]:
-    return rx.match(message.channel, ("mail", t(W.OUTBOX_MAIL)), ("whatsapp", t(W.OUTBOX_WHATSAPP)), t(W.OUTBOX_TEXT))
+    return rx.match(message.channel, ("mail", t(W.OUTBOX_MAIL)), ("whatsapp", t(CHANNEL_WHATSAPP)), t(W.OUTBOX_TEXT))
 
 
 def _message(message: OutboxEntry) -> rx.Component:

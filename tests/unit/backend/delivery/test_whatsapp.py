@@ -75,7 +75,7 @@ def test_a_user_who_chose_whatsapp_gets_it_only_while_the_gateway_sends_it() -> 
     assert code_channel("whatsapp", _gateway()) is Channel.WHATSAPP
     assert code_channel("whatsapp", _gateway(None)) is Channel.SMS
     assert code_channel("sms", _gateway()) is Channel.SMS
-    assert code_channel("voice", _gateway()) is Channel.SMS  # calls are asked for, never the default of a code
+    assert code_channel("voice", _gateway()) is Channel.VOICE  # a landline (Lookup) is called
 
 
 def test_the_development_outbox_keeps_the_whatsapp_code(redis_client) -> None:
