@@ -64,7 +64,7 @@ from sms2fa_app.backend.oidc.provider import OpenIdProvider
 from sms2fa_app.backend.oidc.wiring import build_oidc
 from sms2fa_app.backend.protect.facts import FactsCache
 from sms2fa_app.backend.protect.rules import AccessRules
-from sms2fa_app.backend.protect.targets import return_targets
+from sms2fa_app.backend.protect.targets import ReturnTargets, return_targets
 from sms2fa_app.backend.protect.verifier import Verifier
 from sms2fa_app.config import Settings, get_settings
 
@@ -108,6 +108,7 @@ class Services:
     housekeeping: Housekeeping  # the periodic purge of expired sessions, links and devices
     cookie_tickets: CookieTickets  # the websocket's new credentials on their way to the browser's cookies
     forward_auth: Verifier  # other apps' requests behind a proxy (backend/protect/)
+    return_targets: ReturnTargets  # where the login may send a browser back to (`rd`): the rule forward_auth uses
     languages: Languages  # users' choices of language (the picker saves here; texts and calls read it)
     mail_health: MailHealth  # whether mail to an address runs late (the signed-in settings say it of their own)
     oidc: OpenIdProvider  # sms2fa as an OpenID provider for other apps (backend/oidc/)
@@ -235,6 +236,8 @@ def build_services(
         ),
     )
     oidc = build_oidc(settings, clock, database, redis_client, sessions, activity=activity)
+    rules = AccessRules(settings.forward_auth_rules)
+    targets = return_targets(settings, rules)  # one instance: forward-auth's login URLs and the login's `rd` check
     return Services(
         settings,
         clock,
@@ -280,7 +283,8 @@ def build_services(
         ),
         housekeeping=housekeeping,
         cookie_tickets=CookieTickets(settings.secret_key, redis_client, clock),
-        forward_auth=_forward_auth(settings, sessions, verify_cache, clock),
+        forward_auth=Verifier(sessions, verify_cache, rules, targets, cookie_policy(settings), clock),
+        return_targets=targets,
         languages=languages,
         mail_health=mail_health,
         oidc=oidc,
@@ -288,12 +292,6 @@ def build_services(
         outbox=outbox,
         dev_limits=None if settings.is_production else DevLimits(redis_client, lockout),
     )
-
-
-def _forward_auth(settings: Settings, sessions: SessionStore, cache: FactsCache, clock: Clock) -> Verifier:
-    """The verifier of FORWARD_AUTH_RULES, returning browsers to APP_URL's host, COOKIE_DOMAIN's and the rules'."""
-    targets = return_targets(settings)
-    return Verifier(sessions, cache, AccessRules(settings.forward_auth_rules), targets, cookie_policy(settings), clock)
 
 
 def _outbox_for(

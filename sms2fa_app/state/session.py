@@ -35,7 +35,6 @@ from sms2fa_app.backend.infra.crypto import TokenDigest
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
-from sms2fa_app.backend.protect.targets import safe_return_url
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state import words
 from sms2fa_app.state.link_address import take_link_token
@@ -222,7 +221,7 @@ class SessionState(rx.State):
 
     def _keep_return_url(self, requested: object) -> None:
         """Remember forward-auth's `rd` from the login page's address for after the sign-in, if it is safe."""
-        self._return_url = safe_return_url(requested, self._services().settings) or ""
+        self._return_url = self._services().return_targets.safe(requested) or ""
 
     @internals.override_base_method  # Reflex builds each update through get_delta, so overriding it is supported
     def get_delta(self) -> dict[str, dict[str, Any]]:
@@ -349,7 +348,7 @@ class SessionState(rx.State):
             return None
         query = self.router.url.query_parameters
         if session is not None and session.is_authenticated and query.get("prompt") != "login":
-            back = safe_return_url(query.get("rd"), self._services().settings)
+            back = self._services().return_targets.safe(query.get("rd"))
             if not back or not self._reaches(back, session):
                 return rx.redirect(DASHBOARD_PATH)
             if urlsplit(back).netloc != urlsplit(self._services().settings.base_url).netloc:

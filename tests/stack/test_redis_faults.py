@@ -1,6 +1,7 @@
 """Redis fails under the running stack: killed (SIGKILL) while twenty clients sign in, then stopped (SIGSTOP) for
-30 seconds. What was acknowledged before the kill survives it (appendfsync always), no login passes without its
-second factor, a tab open all along keeps working, and the app says what is wrong and recovers by itself.
+30 seconds, and stopped while a tab's worker holds that tab's state under Reflex's lease. What was acknowledged
+before the kill survives it (appendfsync always), no login passes without its second factor, a tab open all along
+keeps working, and the app says what is wrong and recovers by itself.
 
 The figures (downtime, time to recover, what was lost) go to test-artifacts/stack/redis_faults.json; the same
 table is in docs/operations.md. Redis is started again on its port and data directory before each test ends, so
@@ -18,9 +19,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -30,12 +33,15 @@ from sms2fa_app.backend.assurance import Level
 from sms2fa_app.backend.infra.jobs import OUTAGE_RETRY_SECONDS
 from sms2fa_app.backend.models import LoginSession
 from sms2fa_app.backend.services import Services
+from sms2fa_app.reflex_adapter import delta_key
 from sms2fa_app.state import words
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.login import LoginState
 from tests.e2e import flows
+from tests.stack.after_suite import REFLEX_DB
 from tests.stack.conftest import HYDRATE, STACK_ARTIFACTS
 from tests.stack.test_limits import connect_all, new_phone
+from tests.support.browser_capture import BrowserCapture
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
 from tests.support.reflex_client import ReflexClient, handler_name
@@ -45,8 +51,6 @@ CLIENTS = 20
 NOTICES = 5
 OUTAGE_SECONDS = 30
 RECOVERY_TIMEOUT = 30.0
-# Reflex's opportunistic lock keeps a tab's state in its worker's memory for half the lock's 10 s after an event.
-LEASE_OVER_SECONDS = 6.0
 SAY_IT_WITHIN_MS = 10_000  # STATE_WAIT_NOTICE_SECONDS (3 s), or the guard's 2 s Redis timeout, and the way back
 MEASURED: dict[str, Any] = {}
 LOG_IN = handler_name(LoginState, "log_in")
@@ -54,13 +58,20 @@ LOAD_CHALLENGE = handler_name(ChallengeState, "load")
 VERIFY = handler_name(ChallengeState, "verify")
 WRONG = {"form_data": {"code": "000000"}}
 
-# Reflex 0.10's lease breaker logs this traceback when a tab's state lock expired while Redis was stopped: its flush
-# is refused by design (the lock is gone), and the tab's next event loads the state again. The test still fails on
-# any other traceback, and on this one's absence of recovery (the tab must sign in without a reload).
+# A tab's first event (its hydrate) takes its lock for Reflex's 10 s and keeps the state in the worker for the first
+# 5 s; when Redis stops within those 5 s, the lease breaker's save (fenced by that lock) reaches Redis only after the
+# lock expired: Reflex refuses it, reports it to the event loop, and raises it again from a task nobody awaits, so
+# the same LockExpiredError is logged once or twice (the second when the task is collected). docs/operations.md, "A
+# tab busy when Redis stops". Only the test that stops Redis under a held lease expects it; every other test fails
+# on any traceback.
 REFLEX_LEASE_BREAKER_EXPIRED = re.compile(
-    r"Exception in Redis State Manager lease breaker\nTraceback \(most recent call last\):\n(?:  .*\n)+"
+    r"(?:Exception in Redis State Manager lease breaker\n"
+    r"|Task exception was never retrieved\nfuture: <Task finished name='reflex_lease_breaker\|.*\n)"
+    r"Traceback \(most recent call last\):\n(?:  .*\n)+"
     r"reflex_base\.utils\.exceptions\.LockExpiredError: .*\n"
 )
+LOCK_EXPIRED_SECONDS = 12.0  # Reflex's lock (REDIS_LOCK_EXPIRATION, 10 s) is gone when Redis answers again
+IS_HYDRATED = f'"{delta_key("is_hydrated")}":true'
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -101,6 +112,46 @@ def a_page_answers(stack: Stack) -> bool:
             return bool(client.call(HYDRATE, {"vars": {}}, path="/login", timeout=3, quiet=0.2).delta)
     except (TimeoutError, ConnectionError, OSError):
         return False
+
+
+def open_login_hydrated(page: Page, capture: BrowserCapture) -> None:
+    """Open /login and wait until its state came over the websocket: the Log in button is enabled in the served
+    HTML already, before the page's hydrate has taken the tab's lock in Redis."""
+    page.goto("/login")
+    expect(page.get_by_role("button", name="Log in")).to_be_enabled()
+    deadline = time.monotonic() + RECOVERY_TIMEOUT
+    while not any(IS_HYDRATED in frame for frame in capture.frames):
+        assert time.monotonic() < deadline, "the login page was never hydrated"
+        page.wait_for_timeout(50)  # lets Playwright deliver the frames received meanwhile
+
+
+def tab_locks(stack: Stack) -> list[str]:
+    """The tabs' locks held in Reflex's Redis: a worker that keeps a tab's state in memory under Reflex's lease
+    holds its lock until the lease ends with the state's save (and any event holds one while it runs)."""
+    with redis.Redis.from_url(stack.redis.url(REFLEX_DB)) as client:
+        return [key.decode() for key in client.scan_iter(match="*_lock")]
+
+
+def no_tab_lock_held(stack: Stack) -> None:
+    """Wait until no worker holds a tab's lock (any tab's: the tests before may have left a lease running), so
+    that every tab's next event loads its state from Redis."""
+    deadline = time.monotonic() + RECOVERY_TIMEOUT
+    while held := tab_locks(stack):
+        assert time.monotonic() < deadline, f"tabs' locks still held after {RECOVERY_TIMEOUT:.0f}s: {held}"
+        time.sleep(0.2)
+
+
+def log_in_told_of_outage(page: Page, email: str) -> None:
+    """Submit the login form while Redis answers nothing: the page says so, in one sentence, soon."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text(words.common.SERVICE_UNAVAILABLE).first).to_be_visible(timeout=SAY_IT_WITHIN_MS)
+
+
+def written_since(logged: dict[Path, int]) -> dict[Path, str]:
+    """What each worker's log got since `logged` (the sizes noted before)."""
+    return {log: log.read_bytes()[size:].decode(errors="replace") for log, size in logged.items()}
 
 
 def failures_counted(backend: Services, user_ids: list[int]) -> dict[int, int]:
@@ -249,7 +300,7 @@ def test_redis_killed_mid_sign_in_loses_nothing_acknowledged(
 
 
 def test_redis_stopped_for_30_seconds_is_said_and_recovered_from(
-    page: Page, stack: Stack, backend: Services, redis_restored: None
+    page: Page, capture: BrowserCapture, stack: Stack, backend: Services, redis_restored: None
 ) -> None:
     """While Redis answers nothing, readiness names it (503), an open tab and a tab opened meanwhile say so in one
     sentence instead of waiting in silence, and when Redis answers again the same workers and the same tab go on
@@ -258,20 +309,16 @@ def test_redis_stopped_for_30_seconds_is_said_and_recovered_from(
     create_user(backend, email)
     loads: list[str] = []
     page.on("load", lambda loaded: loads.append(loaded.url))
-    page.goto("/login")
-    expect(page.get_by_role("button", name="Log in")).to_be_enabled()
+    open_login_hydrated(page, capture)
     loads_before = len(loads)
     logged = {worker.log: worker.log.stat().st_size for worker in stack.backends}
-    time.sleep(LEASE_OVER_SECONDS)  # the tab's next event must load its state from Redis, as most events do
+    no_tab_lock_held(stack)  # the tab's next event must load its state from Redis, as most events do
     readiness: list[tuple[int | None, dict[str, str]]] = []
 
     stack.redis.pause()
     stopped_at = time.monotonic()
     try:
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_text(words.common.SERVICE_UNAVAILABLE).first).to_be_visible(timeout=SAY_IT_WITHIN_MS)
+        log_in_told_of_outage(page, email)
         said_after = round(time.monotonic() - stopped_at, 2)
         opened = page.context.new_page()  # a tab opened during the outage is told too
         opened.goto("/login")
@@ -299,9 +346,46 @@ def test_redis_stopped_for_30_seconds_is_said_and_recovered_from(
     MEASURED["stop"]["tab_page_loads_during_recovery"] = len(loads) - loads_before
     assert len(loads) - loads_before <= 1, loads
     assert all(worker.process and worker.process.poll() is None for worker in stack.backends)
-    for log, size in logged.items():
-        written = REFLEX_LEASE_BREAKER_EXPIRED.sub("", log.read_bytes()[size:].decode(errors="replace"))
+    for log, written in written_since(logged).items():
         assert "Traceback" not in written and "event=backend_error" not in written, f"{log}: {written[-3000:]}"
+
+
+def test_redis_stopped_under_a_held_lease_loses_only_that_save(
+    page: Page, capture: BrowserCapture, stack: Stack, backend: Services, redis_restored: None
+) -> None:
+    """Redis stops while the tab's worker holds its state under Reflex's lease (right after the hydrate) until the
+    lease's lock expired. A click meanwhile runs on that state and is told about the outage; Reflex refuses the
+    lease's late save (its lease breaker logs LockExpiredError, naming this tab: the only traceback expected); and
+    once Redis answers, the same tab signs in on its next click, without a reload."""
+    email = f"stack-redis-lease-{secrets.token_hex(4)}@example.com"
+    create_user(backend, email)
+    no_tab_lock_held(stack)  # no lease of the tests before is left: only this tab's save can be refused
+    loads: list[str] = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+    logged = {worker.log: worker.log.stat().st_size for worker in stack.backends}
+    open_login_hydrated(page, capture)
+    tab = page.evaluate("() => window.sessionStorage.getItem('token')")
+    loads_before = len(loads)
+    assert any(lock.startswith(tab) for lock in tab_locks(stack)), "the hydrate's lease is already over"
+
+    stack.redis.pause()  # within the hydrate's lease (half of Reflex's 10 s lock)
+    stopped_at = time.monotonic()
+    try:
+        log_in_told_of_outage(page, email)
+        time.sleep(max(0.0, LOCK_EXPIRED_SECONDS - (time.monotonic() - stopped_at)))
+    finally:
+        stack.redis.resume()
+
+    seconds_until(lambda: ready_everywhere(stack))
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(flows.DASHBOARD, timeout=RECOVERY_TIMEOUT * 1000)
+    assert len(loads) - loads_before <= 1, loads
+    written = written_since(logged)
+    refused = [found for text in written.values() for found in REFLEX_LEASE_BREAKER_EXPIRED.findall(text)]
+    assert refused and all(f"Lock expired for token {tab}_" in found for found in refused), refused
+    for log, text in written.items():
+        rest = REFLEX_LEASE_BREAKER_EXPIRED.sub("", text)
+        assert "Traceback" not in rest and "event=backend_error" not in rest, f"{log}: {rest[-3000:]}"
 
 
 def ready_body(url: str) -> tuple[int | None, dict[str, str]]:

@@ -102,11 +102,21 @@ def capture() -> BrowserCapture:
 
 @contextmanager
 def fresh_context(
-    browser: Browser, base_url: str, init_script: str | None = None, locale: str | None = None
+    browser: Browser,
+    base_url: str,
+    init_script: str | None = None,
+    locale: str | None = None,
+    ignore_https_errors: bool = False,
 ) -> Iterator[BrowserContext]:
     """A fresh browser context (no cookies, no storage) whose relative URLs go to `base_url`; `locale` sets the
-    browser's language (its Accept-Language and navigator.language)."""
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORT, **({"locale": locale} if locale else {}))
+    browser's language (its Accept-Language and navigator.language); `ignore_https_errors` accepts a test's
+    self-signed certificate."""
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=VIEWPORT,
+        ignore_https_errors=ignore_https_errors,
+        **({"locale": locale} if locale else {}),
+    )
     context.set_default_timeout(UI_TIMEOUT_MS)
     if init_script is not None:
         context.add_init_script(init_script)

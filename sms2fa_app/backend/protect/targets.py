@@ -4,7 +4,8 @@ A proxy passes the original URL in headers built from what the client sent (`$ht
 the host is the client's word: it chooses nothing but the rule and whether a return address is offered. The login
 URL carries `rd` only for an address the operator allowed (APP_URL's host, hosts under COOKIE_DOMAIN, hosts the
 rules name), always percent-encoded whole, so nothing in it can become another header or another site (no open
-redirect, no header injection). The login page checks `rd` again with the same `ReturnTargets.allows`.
+redirect, no header injection). The login page checks `rd` again with the same `ReturnTargets` instance: one
+rule, built once from Settings by the composition root (backend/services.py), serves forward-auth and the login.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class ReturnTargets:
         under_cookie_domain = bool(domain) and (host == domain or host.endswith("." + domain))
         return host == self._app_host or under_cookie_domain or self._rules.names_host(host)
 
+    def safe(self, url: object) -> str | None:
+        """`url` when the login may send the browser there after signing in (forward-auth's `rd`), else None."""
+        return url if isinstance(url, str) and self.allows(url) else None
+
     def login_url(self, return_to: str | None) -> str:
         """The login page, with `rd` when `return_to` is an allowed address (else the plain login)."""
         login = self._app_url + LOGIN_PATH
@@ -94,12 +99,8 @@ class ReturnTargets:
         return f"{login}?{RETURN_PARAMETER}={quote(str(return_to), safe='')}"
 
 
-def return_targets(settings: Settings) -> ReturnTargets:
+def return_targets(settings: Settings, rules: AccessRules | None = None) -> ReturnTargets:
     """The return addresses this deployment allows: APP_URL's host, COOKIE_DOMAIN's, and the hosts its
-    FORWARD_AUTH_RULES protect."""
-    return ReturnTargets(settings.base_url, settings.cookie_domain, AccessRules(settings.forward_auth_rules))
-
-
-def safe_return_url(url: object, settings: Settings) -> str | None:
-    """`url` when the login may send the browser there after signing in (forward-auth's `rd`), else None."""
-    return url if isinstance(url, str) and return_targets(settings).allows(url) else None
+    FORWARD_AUTH_RULES protect (`rules`, when the caller already parsed them)."""
+    rules = rules if rules is not None else AccessRules(settings.forward_auth_rules)
+    return ReturnTargets(settings.base_url, settings.cookie_domain, rules)

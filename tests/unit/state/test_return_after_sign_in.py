@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
+from sms2fa_app.backend.protect.targets import ReturnTargets
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import Settings
 from sms2fa_app.reflex_adapter import delta_key
@@ -84,3 +85,23 @@ async def test_a_signed_in_visitor_of_the_login_page_goes_straight_back(services
     assert redirect_path(await run(state.load())) == WIKI
     open_at(state, "https://auth.example.com/login?rd=https%3A%2F%2Fevil.example%2F")
     assert redirect_path(await run(state.load())) == "/dashboard"
+
+
+async def test_one_rule_built_once_serves_the_login_and_forward_auth(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The login checks `rd` with the rule the composition root built for forward-auth: no handler rebuilds it from
+    the settings (two copies could drift, and each rebuild parses FORWARD_AUTH_RULES again)."""
+    create_user(services)
+    built: list[object] = []
+    original_init = ReturnTargets.__init__
+
+    def counting_init(self: ReturnTargets, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReturnTargets, "__init__", counting_init)
+    state, _events = await log_in_at(WIKI)
+    assert sent_to_browser(state)["cookie_return_to"] == WIKI
+    await run(state.load())  # the login page's on_load reads `rd` too
+    assert built == []

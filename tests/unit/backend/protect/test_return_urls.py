@@ -6,18 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from sms2fa_app.backend.protect.targets import MAX_RETURN_URL_LENGTH, safe_return_url
-from sms2fa_app.config import Settings
+from sms2fa_app.backend.protect.targets import MAX_RETURN_URL_LENGTH, ReturnTargets, return_targets
 from tests.conftest import make_settings
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Settings:
-    return make_settings(
-        tmp_path,
-        APP_URL="https://auth.example.com",
-        COOKIE_DOMAIN="example.com",
-        FORWARD_AUTH_RULES="two_factor Grafana.Other.org,wiki.partner.net",
+def site(tmp_path: Path) -> ReturnTargets:
+    return return_targets(
+        make_settings(
+            tmp_path,
+            APP_URL="https://auth.example.com",
+            COOKIE_DOMAIN="example.com",
+            FORWARD_AUTH_RULES="two_factor Grafana.Other.org,wiki.partner.net",
+        )
     )
 
 
@@ -32,8 +33,8 @@ def site(tmp_path: Path) -> Settings:
         "https://WIKI.example.com/",
     ],
 )
-def test_hosts_of_this_site_are_accepted(site: Settings, url: str) -> None:
-    assert safe_return_url(url, site) == url
+def test_hosts_of_this_site_are_accepted(site: ReturnTargets, url: str) -> None:
+    assert site.safe(url) == url
 
 
 @pytest.mark.parametrize(
@@ -68,22 +69,22 @@ def test_hosts_of_this_site_are_accepted(site: Settings, url: str) -> None:
         "https://wiki.example.com/" + "a" * MAX_RETURN_URL_LENGTH,
     ],
 )
-def test_everything_else_is_refused(site: Settings, url: str) -> None:
-    assert safe_return_url(url, site) is None
+def test_everything_else_is_refused(site: ReturnTargets, url: str) -> None:
+    assert site.safe(url) is None
 
 
 @pytest.mark.parametrize("value", [None, 7, ["https://wiki.example.com/"], {"$ne": ""}])
-def test_anything_but_a_string_is_refused(site: Settings, value: object) -> None:
-    assert safe_return_url(value, site) is None
+def test_anything_but_a_string_is_refused(site: ReturnTargets, value: object) -> None:
+    assert site.safe(value) is None
 
 
 def test_without_cookie_domain_only_the_app_host_and_the_rules_hosts(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, APP_URL="https://auth.example.com")
-    assert safe_return_url("https://auth.example.com/x", settings) == "https://auth.example.com/x"
-    assert safe_return_url("https://wiki.example.com/x", settings) is None
+    targets = return_targets(make_settings(tmp_path, APP_URL="https://auth.example.com"))
+    assert targets.safe("https://auth.example.com/x") == "https://auth.example.com/x"
+    assert targets.safe("https://wiki.example.com/x") is None
 
 
 def test_plain_http_only_where_the_site_itself_is_plain_http(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)  # development: http://localhost:3000
-    assert safe_return_url("http://localhost:3000/dashboard", settings) == "http://localhost:3000/dashboard"
-    assert safe_return_url("http://127.0.0.1:3000/", settings) is None
+    targets = return_targets(make_settings(tmp_path))  # development: http://localhost:3000
+    assert targets.safe("http://localhost:3000/dashboard") == "http://localhost:3000/dashboard"
+    assert targets.safe("http://127.0.0.1:3000/") is None
