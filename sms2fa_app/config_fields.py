@@ -230,14 +230,23 @@ Currency = Annotated[  # ISO 4217, e.g. USD
     check("[A-Z]{3}", "must be a three-letter currency code such as USD or EUR, got {value!r}"),
 ]
 PriceTable = Annotated[tuple[tuple[str, float], ...], NoDecode, BeforeValidator(price_table)]  # "US=0.0079,*=0.05"
+
+
+def line_types(value: str) -> tuple[str, ...]:
+    """PHONE_LINE_TYPES as a sorted set; a list of nothing (",") states no policy, so it is refused."""
+    listed = tuple(sorted({kind.strip().lower() for kind in value.split(",") if kind.strip()}))
+    if not listed and value.strip():
+        raise ValueError(f"must list at least one line type to text (such as mobile), got {value!r}")
+    return listed
+
+
 TextedLineType = Annotated[  # docs/phone-lookup.md: landlines are always called, toll-free never accepted
     str, check("mobile|voip", "must list the line types to text, of mobile and voip (such as mobile), got {value!r}")
 ]
 PhoneLineTypes = Annotated[
     tuple[TextedLineType, ...] | None,
     NoDecode,
-    BeforeValidator(lambda value: tuple(sorted({t.strip().lower() for t in value.split(",") if t.strip()}))
-                    if isinstance(value, str) else value),
+    BeforeValidator(lambda value: line_types(value) if isinstance(value, str) else value),
 ]  # fmt: skip
 LookupOnError = Annotated[Literal["allow", "deny"], BeforeValidator(lower)]
 LanguageMap = Annotated[tuple[tuple[str, str], ...], NoDecode, BeforeValidator(language_map)]  # "es=es,pt_BR=pt_BR"

@@ -5,6 +5,7 @@ against the send pressure (issue 27)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from prometheus_client import REGISTRY
 from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors import sms_codes
 from sms2fa_app.backend.factors.grants import Operation
+from sms2fa_app.backend.factors.line_checks import LineAccepted
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
-from sms2fa_app.backend.factors.sms_policy import user_sends_key
+from sms2fa_app.backend.factors.sms_policy import COUNTRY_BLOCK_PREFIX, user_sends_key
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
+from sms2fa_app.backend.infra.pow import Proof, solve
 from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import PASSWORD, account, create_user, granted, signed_in
@@ -56,13 +59,15 @@ def make_services(
         client.close()
 
 
-def enroll(services: Services, phone: str, user_id: int = 1, ip: str = IP):
+def enroll(services: Services, phone: str, user_id: int = 1, ip: str = IP, proof: str = ""):
     """The phone step of turning 2FA on, for a signed-in account holding the grant (created on first use)."""
     if services.accounts.get(user_id) is None:
         create_user(services, f"user{user_id}@example.com")
     _token, session = signed_in(services, user_id)
     granted(services, session, Operation.ENABLE_SMS)
-    return services.factor_changes.send_enroll_code(session, account(services, user_id), phone, phone, ip), session
+    return services.factor_changes.send_enroll_code(
+        session, account(services, user_id), phone, phone, ip, proof
+    ), session
 
 
 def test_a_mobile_is_looked_up_once_then_texted(make_services, local_plivo: LocalPlivo) -> None:
@@ -159,3 +164,90 @@ def test_lookups_count_against_the_send_pressure(make_services, local_plivo: Loc
     assert isinstance(second, SendRefused) and second.reason is SendRefusal.IP_LIMIT  # its lookup took the last place
     assert isinstance(third, SendRefused) and third.reason is SendRefusal.IP_LIMIT
     assert local_plivo.lookups.requests == ["+16502531101", "+16502531102"]  # no lookup once the window is full
+
+
+# ---- the security review's findings (issue 27A): each test failed on the code before its fix ----------------------
+
+
+def test_one_proof_pays_for_one_lookup_and_its_send_only(make_services, local_plivo: LocalPlivo, real_redis) -> None:
+    """F1: the lookup spends the proof in its own atomic call, so a solution used for a lookup that no send
+    follows (a refused VoIP number) cannot pay for the next lookup, whoever asks; the send that follows a lookup
+    in the same request is prepaid by it."""
+    more_voip = ("+16502531005", "+16502531006")
+    for number in more_voip:
+        local_plivo.lookups.answer_for(number, "voip")
+    services = make_services(POW_AFTER_SENDS_PER_HOUR_PER_IP="1", OTP_SENDS_PER_HOUR_PER_IP="100")
+    assert enroll(services, VOIP, user_id=1)[0] == SendRefused(SendRefusal.VOIP_NOT_ALLOWED)  # pressure from now on
+    proof = solve(services.pow.challenge())
+    assert enroll(services, more_voip[0], user_id=2, proof=proof)[0] == SendRefused(SendRefusal.VOIP_NOT_ALLOWED)
+    assert enroll(services, more_voip[1], user_id=3, proof=proof)[0] == SendRefused(SendRefusal.PROOF_REQUIRED)
+    assert local_plivo.lookups.requests == [VOIP, more_voip[0]]
+    sent, _session = enroll(services, MOBILE, user_id=4, proof=solve(services.pow.challenge()))
+    assert isinstance(sent, CodeSent) and [message["dst"] for message in local_plivo.messages] == [MOBILE]
+    assert len(real_redis.keys("pow:spent:*")) == 2  # one per solution: the lookups spent them
+
+
+def test_parallel_lookups_never_pass_the_caps(make_services, local_plivo: LocalPlivo, real_redis, monkeypatch) -> None:
+    """F2: under pressure, n requests arriving together with one solution: the check, the proof and the count are
+    one atomic call, so one lookup is billed, not n (the account's cap of 3 an hour holds)."""
+    services = make_services(POW_AFTER_SENDS_PER_HOUR_PER_USER="1", OTP_SENDS_PER_HOUR_PER_USER="3")
+    lines = services.factor_changes.lines
+    assert lines is not None
+    assert isinstance(lines.check(phone="+16502532000", user_id=1, client_ip=IP), LineAccepted)  # 1 of 3
+    parallel = 8
+    together = threading.Barrier(parallel)
+    real_check = services.pow.check
+
+    def check_then_wait(payload: object) -> Proof | None:  # every request holds a checked proof at the same time
+        checked = real_check(payload)
+        together.wait(timeout=10)
+        return checked
+
+    monkeypatch.setattr(services.pow, "check", check_then_wait)
+    proof = solve(services.pow.challenge())
+    verdicts: list[object] = []
+
+    def one(number: str) -> None:
+        verdicts.append(lines.check(phone=number, user_id=1, client_ip=IP, proof=proof))
+
+    threads = [threading.Thread(target=one, args=(f"+1650253{2001 + i}",)) for i in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(isinstance(verdict, LineAccepted) for verdict in verdicts) == 1
+    assert verdicts.count(SendRefused(SendRefusal.PROOF_REQUIRED)) == parallel - 1
+    assert len(local_plivo.lookups.requests) == 2 and real_redis.zcard(user_sends_key(1)) == 2
+
+
+def test_lookups_stop_at_the_global_setup_budget(make_services, local_plivo: LocalPlivo, real_redis) -> None:
+    """F4: the operator's hourly ceiling on codes to new numbers (OTP_SENDS_PER_HOUR_GLOBAL) holds lookups too."""
+    services = make_services(OTP_SENDS_PER_HOUR_GLOBAL="2")
+    assert isinstance(enroll(services, MOBILE, user_id=1)[0], CodeSent)  # a lookup and a text: the hour's budget
+    refused, _session = enroll(services, "+16502531101", user_id=2, ip="198.51.100.2")
+    assert isinstance(refused, SendRefused) and refused.reason is SendRefusal.GLOBAL_BUDGET
+    assert local_plivo.lookups.requests == [MOBILE]  # no billed lookup past the ceiling
+
+
+def test_lookups_stop_while_the_country_is_blocked(
+    make_services, local_plivo: LocalPlivo, real_redis, clock: FakeClock
+) -> None:
+    """F4: a blocked destination country (its hourly cap reached) gets no billed lookup either."""
+    services = make_services()
+    real_redis.set(COUNTRY_BLOCK_PREFIX + "US", str(clock.now() + 600))
+    refused, _session = enroll(services, MOBILE)
+    assert isinstance(refused, SendRefused) and refused.reason is SendRefusal.COUNTRY_BLOCKED
+    assert refused.retry_after_seconds == 600 and local_plivo.lookups.requests == []
+
+
+def test_a_cached_answer_is_not_told_past_a_full_window(make_services, local_plivo: LocalPlivo, real_redis) -> None:
+    """F7: with its windows full, an account gets the window's refusal even for a number in the cache: the cache
+    is not a free oracle of the numbers others entered (and of their line type)."""
+    services = make_services(OTP_SENDS_PER_HOUR_PER_IP="2")
+    victim, _session = enroll(services, VOIP, user_id=1, ip="198.51.100.1")
+    assert victim == SendRefused(SendRefusal.VOIP_NOT_ALLOWED)
+    attacker_ip = "198.51.100.2"
+    assert isinstance(enroll(services, MOBILE, user_id=2, ip=attacker_ip)[0], CodeSent)  # fills the IP's window
+    probe, _session = enroll(services, VOIP, user_id=2, ip=attacker_ip)
+    assert isinstance(probe, SendRefused) and probe.reason is SendRefusal.IP_LIMIT
+    assert local_plivo.lookups.requests == [VOIP, MOBILE]

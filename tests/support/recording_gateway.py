@@ -52,7 +52,8 @@ class RecordingGateway:
         return self._record(to_e164, text, "sms")
 
     def call(self, to_e164: str, code: str, locale: str = "en") -> str:
-        """Record a call that would say `code` (in `locale`) or raise the next scripted failure."""
+        """Record a call that would say `code` (or voice.NOTICE, the taken number's notice) in `locale`, or raise
+        the next scripted failure."""
         self.call_locales.append(locale)
         return self._record(to_e164, f"(call) {code}", "voice")
 

@@ -58,3 +58,12 @@ def test_bad_lookup_settings_are_one_line_naming_the_variable(
     with pytest.raises(ConfigError) as error:
         load(tmp_path, **values)
     assert str(error.value).startswith(named) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("empty", [",", " , ,"])
+def test_a_phone_line_types_that_lists_nothing_is_refused(tmp_path: Path, empty: str) -> None:
+    """ "," states no policy at all: refused (one line naming the variable), in production and everywhere (F6)."""
+    for environment in (PRODUCTION, {}):
+        with pytest.raises(ConfigError) as error:
+            load(tmp_path, **{**environment, "PHONE_LINE_TYPES": empty})
+        assert str(error.value).startswith("PHONE_LINE_TYPES") and "\n" not in str(error.value)

@@ -38,7 +38,8 @@ class LookupFailure(enum.StrEnum):
     """Why Lookup gave no line kind."""
 
     NOT_FOUND = "not_found"  # Plivo 404: no carrier knows the number
-    OUTAGE = "outage"  # Lookup is down, slow, refusing our credentials, or answered nonsense
+    INVALID = "invalid"  # Plivo 400: not a number Lookup accepts
+    OUTAGE = "outage"  # Lookup is down, slow, throttling, refusing our credentials, or answered nonsense
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,18 @@ class PlivoLookup:
         return client
 
     def look_up(self, e164: str, offline_type: LineType) -> LookupAnswer:
-        """Ask Plivo for the number's carrier type; a 404 is NOT_FOUND, every other failure an OUTAGE."""
+        """Ask Plivo for the number's carrier type; a 404 is NOT_FOUND, a 400 INVALID, every other failure an
+        OUTAGE, logged by its cause (401/403: our credentials, an error the alerts key on; 429: throttled)."""
         try:
             response = self._client().lookup.get(e164)
         except plivo_errors.ResourceNotFoundError:
             return LookupFailed(LookupFailure.NOT_FOUND)
-        except Exception as error:  # the SDK is a boundary: any failure is an outage, never a crash
+        except plivo_errors.ValidationError:
+            return LookupFailed(LookupFailure.INVALID)
+        except Exception as error:  # the SDK is a boundary: any other failure is an outage, never a crash
+            level, event = _failure_event(error)
             log_event(
-                log, logging.WARNING, "lookup_failed", to=mask_phone(e164),
-                error=type(error).__name__, detail=scrub(str(error)),
+                log, level, event, to=mask_phone(e164), error=type(error).__name__, detail=scrub(str(error)),
             )  # fmt: skip
             return LookupFailed(LookupFailure.OUTAGE)
         carrier_type = _carrier_type(response)
@@ -134,6 +138,15 @@ class PlivoLookup:
             log_event(log, logging.WARNING, "lookup_failed", to=mask_phone(e164), error="no_carrier_type")
             return LookupFailed(LookupFailure.OUTAGE)
         return LineFound(_PLIVO_KINDS.get(carrier_type.strip().lower(), LineKind.UNKNOWN))
+
+
+def _failure_event(error: Exception) -> tuple[int, str]:
+    """The log level and event of a failed lookup: a refused credential (401/403) is a configuration error."""
+    if isinstance(error, (plivo_errors.AuthenticationError, plivo_errors.ForbiddenError)):
+        return logging.ERROR, "lookup_misconfigured"
+    if isinstance(error, plivo_errors.PlivoRestError) and "status code 429" in str(error):
+        return logging.WARNING, "lookup_throttled"
+    return logging.WARNING, "lookup_failed"
 
 
 def _carrier_type(response: object) -> str | None:

@@ -16,9 +16,10 @@ from typing import Any
 import redis
 
 from sms2fa_app.backend.delivery.email import EmailDeliveryError, Mail, mask_email
+from sms2fa_app.backend.delivery.letters import number_taken_text
 from sms2fa_app.backend.delivery.phone import mask_phone
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, SmsDeliveryError
-from sms2fa_app.backend.delivery.voice import AGAIN, INTRO, spoken_locale
+from sms2fa_app.backend.delivery.voice import AGAIN, INTRO, NOTICE, spoken_locale
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE
 from sms2fa_app.backend.infra.clock import Clock, SystemClock
 from sms2fa_app.backend.infra.events import log_event
@@ -66,6 +67,8 @@ class DevOutbox:
         spoken = spoken_locale(locale)
         spaced = " ".join(code)
         said = f"{INTRO(spoken, app=self._app_name)} {spaced}. {AGAIN(spoken)} {spaced}."
+        if code == NOTICE:  # a number another account holds: the notice, no code
+            said = number_taken_text(self._app_name, spoken)
         return self.send(to_e164, f"{VOICE_CALL_MARK} {said}")
 
     def send_whatsapp(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:

@@ -64,8 +64,8 @@ class VoiceGateway(Protocol):
     """Anything that places one call that reads a code out, and returns the provider's call id."""
 
     def call(self, to_e164: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
-        """Call an E.164 number to say `code` in `locale` (English where no voice speaks it); raise
-        SmsDeliveryError on failure."""
+        """Call an E.164 number to say `code` (voice.NOTICE: the taken number's notice) in `locale` (English where
+        no voice speaks it); raise SmsDeliveryError on failure."""
         ...
 
 

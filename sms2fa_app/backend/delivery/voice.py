@@ -17,6 +17,7 @@ import redis
 from cryptography.fernet import InvalidToken
 from plivo import plivoxml
 
+from sms2fa_app.backend.delivery.letter_words import TEXT_NUMBER_TAKEN
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, supported
 from sms2fa_app.backend.i18n.phrases import Phrase
 from sms2fa_app.backend.infra.crypto import keyed_digest, keyed_fernet
@@ -27,6 +28,9 @@ SPOKEN_TTL_SECONDS = 180  # the call is placed, rings (up to 2 minutes), and is 
 REPEATS = 2
 PAUSE_SECONDS = 1  # between digits: slowly, one digit at a time
 _KEY_INFO = b"sms2fa spoken code encryption v1"
+# Kept and said instead of a code: a number another account holds is told someone tried to use it (the request
+# costs and answers the same as a code's), as a text to such a number is (letters.number_taken_text).
+NOTICE = "notice"
 
 INTRO = Phrase("voice.intro", "Your {app} code is")
 AGAIN = Phrase("voice.again", "Again, your code is")
@@ -120,9 +124,13 @@ def _speak(words: str, locale: str) -> plivoxml.SpeakElement:
 
 def answer_xml(app_name: str, code: str, locale: str = DEFAULT_LOCALE) -> str:
     """Plivo XML that says the code twice in the user's language (English where Plivo has no voice for it), one
-    digit at a time with a pause after each."""
+    digit at a time with a pause after each; for NOTICE, the taken number's notice instead."""
     locale = spoken_locale(locale)
     response = plivoxml.ResponseElement()
+    if code == NOTICE:
+        response.add(_speak(TEXT_NUMBER_TAKEN(locale, app=app_name), locale))  # letters.number_taken_text's words
+        response.add(plivoxml.HangupElement())
+        return response.to_string(pretty=False)
     for repeat in range(REPEATS):
         intro = INTRO(locale, app=app_name) if repeat == 0 else AGAIN(locale)
         response.add(_speak(intro, locale))

@@ -4,12 +4,15 @@ On enrollment and on a number change, before the first send, the number goes thr
 
 1. the free offline pre-filter (delivery/phone.py, `by_call`: a landline passes it, to be offered a call);
 2. the cache: `lookup:line:{HMAC(number)}` holds the carrier's answer for PHONE_LOOKUP_TTL_DAYS (a hit costs
-   nothing: no HTTP, no pressure);
-3. on a miss, Plivo Lookup ($0.004), counted first in the same per-account, per-IP and per-country windows as a
-   send (sms_policy.pressure_windows), so enumerating numbers costs the attacker, not the operator;
-4. the policy: a type listed in PHONE_LINE_TYPES (mobile by default, voip if listed) is texted; a landline
-   (Lookup's `fixed`, or libphonenumber's FIXED_LINE) is called; VoIP not listed and toll-free are refused; an
-   outage or an answer that says nothing follows PHONE_LOOKUP_ON_ERROR (allow: the offline type decides).
+   no HTTP and no pressure, but is not told past a full window: the cache is no free oracle of others' numbers);
+3. on a miss, Plivo Lookup ($0.004), counted first, in one atomic call, in the same per-account, per-IP and
+   per-country windows and global setup budget as a send (sms_policy.pressure_windows), after the country's
+   block, so enumerating numbers costs the attacker, not the operator. Under pressure that call spends the proof
+   of work; the send that follows in the same request is then prepaid (LineAccepted.prepaid), nothing else is;
+4. the policy: VoIP not listed in PHONE_LINE_TYPES and toll-free are refused (first: a geographic range does
+   not let them through); a landline (Lookup's `fixed`, or libphonenumber's FIXED_LINE) is called; a type listed
+   in PHONE_LINE_TYPES (mobile by default) is texted; an outage or an answer that says nothing follows
+   PHONE_LOOKUP_ON_ERROR (allow: the offline type decides).
 
 Every outcome is logged (masked number) and counted (sms2fa_phone_lookups_total).
 """
@@ -17,7 +20,7 @@ Every outcome is logged (masked number) and counted (sms2fa_phone_lookups_total)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import redis
 
@@ -64,10 +67,12 @@ class LinePolicy:
 
 @dataclass(frozen=True)
 class LineAccepted:
-    """The number may get codes, by `channel` (VOICE for a landline); `kind` is None when Lookup said nothing."""
+    """The number may get codes, by `channel` (VOICE for a landline); `kind` is None when Lookup said nothing.
+    `prepaid`: the check spent a proof of work, which pays for the one send of this request too."""
 
     channel: Channel
     kind: LineKind | None = None
+    prepaid: bool = field(default=False, compare=False)
 
 
 LineVerdict = LineAccepted | SendRefused
@@ -108,10 +113,11 @@ class LineChecks:
         if not isinstance(parsed, PhoneNumber):
             return LineAccepted(Channel.SMS)
         answer, source = self._cached(parsed.e164), "cache"
-        if answer is None and self._lookup.billed:
-            refused = self._spend(parsed, user_id, client_ip, proof, replacing_number)
+        prepaid = False
+        if answer is not None or self._lookup.billed:
+            refused, prepaid = self._spend(parsed, user_id, client_ip, proof, replacing_number, billed=answer is None)
             if refused is not None:
-                self._record(parsed, "refused", "plivo", refused)
+                self._record(parsed, "refused", "plivo" if answer is None else source, refused)
                 return refused
         if answer is None:
             answer, source = self._lookup.look_up(parsed.e164, parsed.line_type), "plivo"
@@ -122,7 +128,7 @@ class LineChecks:
         verdict = self._decide(answer, parsed.line_type)
         outcome = answer.kind.value if isinstance(answer, LineFound) else answer.failure.value
         self._record(parsed, outcome, source, verdict)
-        return verdict
+        return replace(verdict, prepaid=True) if prepaid and isinstance(verdict, LineAccepted) else verdict
 
     def channel_for(self, e164: str) -> Channel:
         """How codes reach a number checked before (read when it is saved): a call for a landline, else a text."""
@@ -136,19 +142,21 @@ class LineChecks:
     # ---- internals -----------------------------------------------------------------------------
 
     def _decide(self, answer: LookupAnswer, offline: LineType) -> LineVerdict:
-        """The policy table (docs/phone-lookup.md)."""
+        """The policy table (docs/phone-lookup.md): refusals first, then landline -> call, then texted kinds."""
         if not isinstance(answer, LineFound):
-            if answer.failure is LookupFailure.NOT_FOUND:
+            if answer.failure in (LookupFailure.NOT_FOUND, LookupFailure.INVALID):
                 return SendRefused(SendRefusal.INVALID_NUMBER)
             return self._on_error(offline)
         kind = answer.kind
+        if kind in _REFUSED_KINDS and kind not in self.policy.texted:  # whatever range the number is in
+            return SendRefused(_REFUSED_KINDS[kind])
         if kind is LineKind.FIXED or offline is LineType.FIXED_LINE:  # either one says landline: call it
             return LineAccepted(Channel.VOICE, kind)
         if kind in self.policy.texted:
             return LineAccepted(Channel.SMS, kind)
         if kind is LineKind.UNKNOWN:
             return self._on_error(offline)
-        return SendRefused(_REFUSED_KINDS.get(kind, SendRefusal.NUMBER_TYPE_NOT_ALLOWED))
+        return SendRefused(SendRefusal.NUMBER_TYPE_NOT_ALLOWED)
 
     def _on_error(self, offline: LineType) -> LineVerdict:
         """Lookup could not tell: PHONE_LOOKUP_ON_ERROR decides (allow: the offline type, as the pre-filter let it
@@ -158,32 +166,34 @@ class LineChecks:
         return LineAccepted(Channel.VOICE if offline is LineType.FIXED_LINE else Channel.SMS)
 
     def _spend(
-        self, parsed: PhoneNumber, user_id: int, client_ip: str, proof: str, replacing_number: bool
-    ) -> SendRefused | None:
-        """Count a billed lookup in the send windows, or say which one is full. Under pressure it needs the proof of
-        work the send will spend (checked here, not spent: one solution pays for the lookup and its send)."""
+        self, parsed: PhoneNumber, user_id: int, client_ip: str, proof: str, replacing_number: bool, *, billed: bool
+    ) -> tuple[SendRefused | None, bool]:
+        """Count a billed lookup in the send windows, or say which one is full, and whether the proof of work was
+        spent (it then pays for this request's send too). One atomic call checks, spends the proof and counts, so
+        parallel requests cannot pass the caps. A cached answer (`billed` False) counts nothing, but is refused
+        with the window's answer when one is full."""
         counters, refusals = pressure_windows(
             self._otp_policy, self._secret, user_id=user_id, client_ip=client_ip,
             region=parsed.region, replacing_number=replacing_number,
         )  # fmt: skip
-        refused = self._limiter.apply(counters, "check_and_hit")
-        if refused is None:
-            return None
-        if isinstance(refused, LimitReached):
-            reason = refusals[counters.index(refused.counter)]
-            metrics.count_refusal(f"lookup_{reason.value}")
-            return SendRefused(reason, refused.retry_after_seconds)
-        if not self._unspent_proof(proof):
-            return SendRefused(SendRefusal.PROOF_REQUIRED)
-        self._limiter.hit(counters)  # every window had room: only the pressure asked for the proof
-        return None
+        if not billed:
+            reached, paid = self._limiter.check(counters), False
+        else:
+            blocked = self._otp.country_block_wait(parsed.region)
+            if blocked:
+                return self._refused(SendRefusal.COUNTRY_BLOCKED, blocked), False
+            checked = self._pow.check(proof) if self._pow is not None and proof else None
+            reached, paid = self._limiter.check_and_spend(counters, checked)
+        if reached is None:
+            return None, paid
+        if isinstance(reached, LimitReached):
+            return self._refused(refusals[counters.index(reached.counter)], reached.retry_after_seconds), False
+        return SendRefused(SendRefusal.PROOF_REQUIRED), False
 
-    def _unspent_proof(self, payload: str) -> bool:
-        checked = self._pow.check(payload) if self._pow is not None and payload else None
-        if checked is None:
-            return False
-        with redis_fail_closed():
-            return not self._redis.exists(checked.key)
+    @staticmethod
+    def _refused(reason: SendRefusal, retry_after_seconds: int) -> SendRefused:
+        metrics.count_refusal(f"lookup_{reason.value}")
+        return SendRefused(reason, retry_after_seconds)
 
     def _key(self, e164: str) -> str:
         return CACHE_PREFIX + keyed_digest(self._secret, "phone-lookup", e164)

@@ -27,11 +27,13 @@ from sms2fa_app.backend.delivery.letters import number_taken_text
 from sms2fa_app.backend.delivery.phone import PhoneNumber, PhoneRejected, normalize_e164, parse_phone
 from sms2fa_app.backend.delivery.sms import DeliveryFailure, Gateway, SmsDeliveryError
 from sms2fa_app.backend.delivery.status import Channel, DeliveryStatuses
+from sms2fa_app.backend.delivery.voice import NOTICE
 from sms2fa_app.backend.factors import sms_code_scripts as otp_scripts
 from sms2fa_app.backend.factors.code_fallback import FallbackCodes, TextInstead
 from sms2fa_app.backend.factors.lockout import Lockout, lockout_key, lockout_slots_key, while_settling
 from sms2fa_app.backend.factors.results import CODE_LENGTH, Factor, VerifyResult, VerifyStatus, normalize_code
 from sms2fa_app.backend.factors.sms_policy import (
+    COUNTRY_BLOCK_PREFIX,
     GLOBAL_SENDS_KEY,
     PHONE_REFUSALS,
     SEND_WINDOW_SECONDS,
@@ -153,13 +155,16 @@ class OtpService(TextInstead):
         taken: bool = False,
         user_locale: str | None = None,
         replacing_number: bool = False,
+        prepaid: bool = False,
     ) -> RequestResult:
         """Send a new code to `phone` (raw input or stored E.164) by text or call, replacing any pending one
         for this binding. `proof` is a posted proof-of-work payload (needed under pressure). `taken` (a
         number another account uses) costs the same and answers the same, but the text is a notice
         without the code. `user_locale` is the user's stored choice (users.locale, from the row the caller
         holds): a send runs no SQL. `replacing_number` marks a lost phone's number change (a setup code with 2FA
-        on, re-authenticated with a factor): its own window, up to the account's hard ceiling (sms_policy.py)."""
+        on, re-authenticated with a factor): its own window, up to the account's hard ceiling (sms_policy.py).
+        `prepaid`: this request's line check just spent a proof of work (line_checks.py), so the pressure gate is
+        passed this once (the limits still hold)."""
         purpose, user_id, session_id, channel = Purpose(purpose), int(user_id), int(session_id), Channel(channel)
         context = {"purpose": purpose.value, "user": user_id, "session": session_id, "channel": channel.value}
         parsed = parse_phone(phone, self.policy.phone, by_call=channel is Channel.VOICE)
@@ -188,7 +193,7 @@ class OtpService(TextInstead):
         now = self._clock.now()
         where = {"phone": parsed.masked, "region": parsed.region, "ip": client_ip}
         code_record = (code_key, code_digest, phone_digest)
-        refused = self._spend(windows, code_record, proof, member, now, channel, context, where)
+        refused = self._spend(windows, code_record, proof, member, now, channel, context, where, prepaid)
         if refused is not None:
             return refused
         try:
@@ -228,7 +233,7 @@ class OtpService(TextInstead):
         """Hand the code (or, for a taken number, the notice) to the gateway in the recipient's language; the
         provider's id."""
         if channel is Channel.VOICE:
-            return self._gateway.call(e164, code, locale)
+            return self._gateway.call(e164, NOTICE if taken else code, locale)
         if channel is Channel.WHATSAPP and not taken:  # a taken number's notice is free text: a text, never a template
             return self._gateway.send_whatsapp(e164, code, locale)
         if taken:
@@ -247,9 +252,11 @@ class OtpService(TextInstead):
         channel: Channel,
         context: dict,
         where: dict,
+        prepaid: bool = False,
     ) -> SendRefused | None:
         """Check and count one send in every window in one script call, storing the new code (`code`: its key,
-        digest ("" keeps the pending code) and the phone's digest); the refusal, logged and counted, or None."""
+        digest ("" keeps the pending code) and the phone's digest); the refusal, logged and counted, or None.
+        `prepaid` passes the pressure gate once (the line check spent this request's proof)."""
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         args: list[str | int] = [
             repr(now),
@@ -262,7 +269,7 @@ class OtpService(TextInstead):
             self.policy.country_block_seconds,
         ]
         for counter in windows.counters:
-            args += [counter.limit, counter.window_seconds, counter.pow_at]
+            args += [counter.limit, counter.window_seconds, 0 if prepaid else counter.pow_at]
         keys = [code[0], windows.country_block_key, *[counter.key for counter in windows.counters]]
         with redis_fail_closed():
             verdict, wait, detail = self._request_script(keys=keys, args=args)
@@ -287,6 +294,12 @@ class OtpService(TextInstead):
         digest = self._phone_digest(phone) if phone else ""
         reached = self._limiter.check([cooldown_counter(self.policy, int(user_id), Purpose(purpose), digest)])
         return 0 if reached is None else reached.retry_after_seconds
+
+    def country_block_wait(self, region: str) -> int:
+        """Seconds left on the destination country's block (0: not blocked), as the send script reads it."""
+        with redis_fail_closed():
+            blocked_until = self._redis.get(COUNTRY_BLOCK_PREFIX + region)
+        return whole_seconds(max(0.0, float(blocked_until or 0) - self._clock.now()))
 
     def code_expires_at(self, *, purpose: Purpose, user_id: int, session_id: int) -> float:
         """When the pending code for this binding stops working (the clock's seconds), 0 when none is pending."""

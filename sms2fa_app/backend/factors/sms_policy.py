@@ -233,15 +233,25 @@ def country_counter(policy: OtpPolicy, region: str) -> Counter:
     return Counter(f"otp:sends:country:{region}", cap, SEND_WINDOW_SECONDS, country_pow)
 
 
+def global_counter(policy: OtpPolicy, purpose: Purpose) -> Counter:
+    """The operator's hourly budget of codes. Codes to a number already enrolled (sign-in, re-authentication) have
+    a budget apart from codes to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account
+    down."""
+    key = GLOBAL_SENDS_KEY if purpose in TO_ENROLLED_NUMBER else f"{GLOBAL_SENDS_KEY}:setup"
+    return Counter(key, policy.sends_per_hour_global, SEND_WINDOW_SECONDS)
+
+
 def pressure_windows(
     policy: OtpPolicy, secret: str, *, user_id: int, client_ip: str, region: str, replacing_number: bool = False
 ) -> tuple[list[Counter], list[SendRefusal]]:
-    """The account's, the client IP's and the destination country's windows, in refusal order: what a billed
-    lookup of a new number spends, exactly as a send does (the same counters, so both add up)."""
+    """The account's, the client IP's and the destination country's windows and the setup codes' global budget, in
+    refusal order: what a billed lookup of a new number spends, exactly as its send does (the same counters, so
+    both add up; the country's block is read beside them, line_checks.py)."""
     windows = [(counter, SendRefusal.USER_LIMIT) for counter in user_counters(policy, user_id, replacing_number)]
     windows += [
         (ip_counter(policy, secret, client_ip), SendRefusal.IP_LIMIT),
         (country_counter(policy, region), SendRefusal.COUNTRY_BLOCKED),
+        (global_counter(policy, Purpose.ENROLL), SendRefusal.GLOBAL_BUDGET),
     ]
     return [counter for counter, _ in windows], [refusal for _, refusal in windows]
 
@@ -273,16 +283,7 @@ def send_windows(
         (Counter(f"otp:sends:phone:{phone_digest}", policy.sends_per_hour_per_phone, hour), SendRefusal.PHONE_LIMIT),
         (ip_counter(policy, secret, client_ip), SendRefusal.IP_LIMIT),
         (country_counter(policy, region), SendRefusal.COUNTRY_BLOCKED),
-        # Codes to a number already enrolled (sign-in, re-authentication) have a budget apart from codes
-        # to new numbers, so abuse of enrollment cannot starve sign-ins or locking an account down.
-        (
-            Counter(
-                GLOBAL_SENDS_KEY if purpose in TO_ENROLLED_NUMBER else f"{GLOBAL_SENDS_KEY}:setup",
-                policy.sends_per_hour_global,
-                hour,
-            ),
-            SendRefusal.GLOBAL_BUDGET,
-        ),
+        (global_counter(policy, purpose), SendRefusal.GLOBAL_BUDGET),
     ]
     counters = [counter for counter, _ in windows]
     refusals = [refusal for _, refusal in windows]

@@ -53,14 +53,14 @@ class SmsEnrollment:
         if phone_e164 and phone_e164 == user.phone_number:
             return FactorChange.NOT_ALLOWED
         replacing = operation is Operation.CHANGE_NUMBER  # a lost phone's way out: a window of its own
-        channel = Channel.SMS
+        channel, prepaid = Channel.SMS, False
         if self.lines is not None:
             verdict = self.lines.check(
                 phone=phone, user_id=session.user_id, client_ip=client_ip, proof=proof, replacing_number=replacing
             )
             if not isinstance(verdict, LineAccepted):
                 return verdict
-            channel = verdict.channel
+            channel, prepaid = verdict.channel, verdict.prepaid  # the check's spent proof pays for this send
         taken = bool(phone_e164) and self._phone_taken(session.user_id, phone_e164 or "")
         return self._otp.request_code(
             purpose=Purpose.ENROLL,
@@ -73,6 +73,7 @@ class SmsEnrollment:
             taken=taken,
             user_locale=user.locale,
             replacing_number=replacing,
+            prepaid=prepaid,
         )
 
     def verify_enroll_code(self, session: ActiveSession, user: User, code: str, phone_e164: str) -> ChangeResult:

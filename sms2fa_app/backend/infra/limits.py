@@ -54,7 +54,8 @@ local function window_record(key, window, now, member)
   end
 end
 -- The first window (1-based) whose count holds at least its pow_at events (0 = none), unless a proof is given
--- and not yet spent. A given proof is spent either way: a solution pays for one request.
+-- and not yet spent; then whether this call spent the proof. A given proof is spent either way: a solution pays
+-- for one request.
 local function pow_gate(counts, pow_ats, proof_key, proof_ttl)
   local pressed = 0
   for i = 1, #pow_ats do
@@ -68,9 +69,9 @@ local function pow_gate(counts, pow_ats, proof_key, proof_ttl)
     paid = redis.call('SET', proof_key, '1', 'NX', 'EX', proof_ttl) and true or false
   end
   if paid then
-    return 0
+    return 0, true
   end
-  return pressed
+  return pressed, false
 end
 """
 
@@ -93,8 +94,10 @@ for i, key in ipairs(KEYS) do
     end
   end
 end
+local paid = false
 if mode == 'check_and_hit' then
-  local pressed = pow_gate(counts, pow_ats, ARGV[4], tonumber(ARGV[5]))
+  local pressed
+  pressed, paid = pow_gate(counts, pow_ats, ARGV[4], tonumber(ARGV[5]))
   if pressed > 0 then
     return {-pressed, '0'}
   end
@@ -104,7 +107,7 @@ if mode ~= 'check' then
     window_record(key, tonumber(ARGV[4 + 3 * i]), now, member)
   end
 end
-return {0, '0'}
+return {0, paid and '1' or '0'}  -- '1': the given proof was spent by this call
 """
 )
 
@@ -162,6 +165,12 @@ class WindowLimiter:
     ) -> Refusal | None:
         """Check and/or record one event (named `event_id`, random by default) in every counter, atomically;
         with check_and_hit, a counter under pressure also needs `proof` (spent here)."""
+        return self._run(counters, mode, event_id, proof)[0]
+
+    def _run(
+        self, counters: list[Counter], mode: Mode, event_id: str | None, proof: Proof | None
+    ) -> tuple[Refusal | None, bool]:
+        """The script's verdict, and whether it spent `proof`."""
         args: list[str | int | float] = [
             repr(self._clock.now()),
             mode,
@@ -175,10 +184,10 @@ class WindowLimiter:
             index, wait = self._script(keys=[c.key for c in counters], args=args)
         index = int(index)
         if index == 0:
-            return None
+            return None, str(wait) == "1"
         if index < 0:
-            return ProofNeeded(counters[-index - 1])
-        return LimitReached(counters[index - 1], max(1, math.ceil(float(wait))))
+            return ProofNeeded(counters[-index - 1]), False
+        return LimitReached(counters[index - 1], max(1, math.ceil(float(wait)))), False
 
     def check(self, counters: list[Counter]) -> LimitReached | None:
         """The first full counter, recording nothing (pressure is not checked)."""
@@ -192,6 +201,11 @@ class WindowLimiter:
     def check_and_hit(self, counters: list[Counter], proof: Proof | None = None) -> Refusal | None:
         """Record one event in every counter only if none is full (and pressure is paid for)."""
         return self.apply(counters, "check_and_hit", proof=proof)
+
+    def check_and_spend(self, counters: list[Counter], proof: Proof | None) -> tuple[Refusal | None, bool]:
+        """`check_and_hit`, also saying whether this call spent `proof`: a step paid for this way may let the next
+        gated step of the same request through once (a lookup and the send it checks), never another request."""
+        return self._run(counters, "check_and_hit", None, proof)
 
     def reserve(self, counters: list[Counter], proof: Proof | None = None) -> tuple[Refusal | None, str]:
         """Take a slot in every counter before doing the work they limit; `release` gives it back.

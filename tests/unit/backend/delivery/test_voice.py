@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 
-from sms2fa_app.backend.delivery.voice import SpokenCode, SpokenCodes, answer_xml, refusal_xml
+from sms2fa_app.backend.delivery.letters import number_taken_text
+from sms2fa_app.backend.delivery.voice import NOTICE, SpokenCode, SpokenCodes, answer_xml, refusal_xml
 from tests.conftest import TEST_SECRET
 
 
@@ -37,3 +38,12 @@ def test_the_answer_says_the_code_twice_one_digit_at_a_time() -> None:
 def test_the_refusal_says_no_code_and_hangs_up() -> None:
     root = ElementTree.fromstring(refusal_xml())
     assert [child.tag for child in root] == ["Speak", "Hangup"] and not re.search(r"\d", refusal_xml())
+
+
+def test_a_taken_numbers_notice_is_kept_and_said_in_its_language(redis_client) -> None:
+    """The notice call to a number another account holds: no code is kept, the answer says the notice's words."""
+    spoken = SpokenCodes(redis_client, TEST_SECRET)
+    assert spoken.take(spoken.keep(NOTICE, "de")) == SpokenCode(NOTICE, "de")
+    root = ElementTree.fromstring(answer_xml("sms2fa", NOTICE, "de"))
+    said = " ".join(element.text or "" for element in root.iter("Speak"))
+    assert said == number_taken_text("sms2fa", "de")  # no code in it

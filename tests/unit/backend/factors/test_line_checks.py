@@ -139,24 +139,33 @@ def test_failures_are_not_cached(make_checks) -> None:
 
 def test_a_billed_lookup_counts_in_the_send_windows_and_a_cached_one_does_not(make_checks, redis_client) -> None:
     lookup = ScriptedLookup()
-    checks = make_checks(lookup, OTP_SENDS_PER_HOUR_PER_USER="1")
+    checks = make_checks(lookup, OTP_SENDS_PER_HOUR_PER_USER="2")
     assert check(checks).channel is Channel.SMS
     assert redis_client.zcard(user_sends_key(1)) == 1
-    assert check(checks).channel is Channel.SMS  # cached: free, even with the user's window full
-    refused = check(checks, "+16502531213")
-    assert isinstance(refused, SendRefused) and refused.reason is SendRefusal.USER_LIMIT
-    assert refused.retry_after_seconds > 0 and lookup.asked == [MOBILE]
+    assert check(checks).channel is Channel.SMS  # cached: free
+    assert redis_client.zcard(user_sends_key(1)) == 1
+    assert check(checks, "+16502531213").channel is Channel.SMS  # the window is full now
+    for number in ("+16502531214", MOBILE):  # a new number, and a cached one: not told past a full window (F7)
+        refused = check(checks, number)
+        assert isinstance(refused, SendRefused) and refused.reason is SendRefusal.USER_LIMIT
+        assert refused.retry_after_seconds > 0
+    assert lookup.asked == [MOBILE, "+16502531213"] and redis_client.zcard(user_sends_key(1)) == 2
 
 
-def test_pressure_asks_for_the_proof_the_send_will_spend(make_checks, redis_client, clock: FakeClock) -> None:
+def test_pressure_asks_for_a_proof_the_lookup_spends(make_checks, redis_client, clock: FakeClock) -> None:
+    """One solution pays for one billed lookup (and the send that follows it in the same request): a second lookup,
+    by any account, needs a new one (review F1)."""
     lookup = ScriptedLookup()
     checks = make_checks(lookup, POW_AFTER_SENDS_PER_HOUR_PER_IP="1")
     assert check(checks, "+16502531001").channel is Channel.SMS
     assert check(checks, "+16502531002") == SendRefused(SendRefusal.PROOF_REQUIRED)
     assert lookup.asked == ["+16502531001"]  # refused before any billed request
     proof = solve(ProofOfWork(TEST_SECRET, clock, 20).challenge())
-    assert check(checks, "+16502531002", proof=proof).channel is Channel.SMS
-    assert not redis_client.keys("pow:spent:*")  # checked, not spent: the send that follows pays with it
+    paid = check(checks, "+16502531002", proof=proof)
+    assert isinstance(paid, LineAccepted) and paid.channel is Channel.SMS and paid.prepaid
+    assert len(redis_client.keys("pow:spent:*")) == 1  # spent by the lookup itself
+    assert check(checks, "+16502531003", user_id=2, proof=proof) == SendRefused(SendRefusal.PROOF_REQUIRED)
+    assert lookup.asked == ["+16502531001", "+16502531002"]
 
 
 def test_every_outcome_is_logged_with_a_masked_number(make_checks, caplog: pytest.LogCaptureFixture) -> None:
@@ -184,3 +193,20 @@ def test_development_looks_numbers_up_offline_for_free(make_checks, redis_client
 def test_the_stored_channel_calls_a_landline_and_texts_anything_else() -> None:
     assert stored_channel("voice") is Channel.VOICE
     assert stored_channel("sms") is Channel.SMS and stored_channel(None) is Channel.SMS
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [(LineKind.VOIP, SendRefusal.VOIP_NOT_ALLOWED), (LineKind.TOLL_FREE, SendRefusal.TOLL_FREE_NOT_ALLOWED)],
+)
+def test_a_refused_kind_in_a_geographic_range_is_refused_not_called(make_checks, kind: LineKind, reason) -> None:
+    """The refusals come before landline -> call: libphonenumber's FIXED_LINE (a London range) does not let a
+    number Lookup calls VoIP or toll-free through by call (review F3)."""
+    checks = make_checks(ScriptedLookup(**{LANDLINE[1:]: LineFound(kind)}), PHONE_LINE_TYPES="mobile")
+    assert check(checks, LANDLINE) == SendRefused(reason)
+
+
+def test_listed_voip_in_a_geographic_range_is_still_called(make_checks) -> None:
+    """Listing VoIP accepts it; a geographic (FIXED_LINE) number is then called, like any landline."""
+    checks = make_checks(ScriptedLookup(**{LANDLINE[1:]: LineFound(LineKind.VOIP)}), PHONE_LINE_TYPES="mobile,voip")
+    assert check(checks, LANDLINE) == LineAccepted(Channel.VOICE, LineKind.VOIP)

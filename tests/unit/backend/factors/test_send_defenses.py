@@ -179,3 +179,19 @@ def test_a_taken_number_costs_a_send_and_gets_a_notice_without_the_code(make_otp
     assert redis_client.zcard(user_sends_key(USER)) == 1 and otp.has_pending_code(
         purpose=Purpose.ENROLL, user_id=USER, session_id=70
     )
+
+
+def test_a_taken_landline_is_called_with_the_notice_not_a_code(make_otp, gateway, redis_client) -> None:
+    """A number another account holds is told someone tried to use it, never given a live code, whether it is
+    texted or called (review F5); the request costs and answers the same as a code's."""
+    otp = make_otp()
+    landline = "+442079460000"
+    taken = otp.request_code(
+        purpose=Purpose.ENROLL, user_id=USER, session_id=70, phone=landline, client_ip="203.0.113.7",
+        channel=Channel.VOICE, taken=True,
+    )  # fmt: skip
+    assert isinstance(taken, CodeSent) and taken.channel is Channel.VOICE
+    (call,) = gateway.sent
+    assert (call.to, call.channel) == (landline, "voice")
+    assert not any(char.isdigit() for char in call.text), call.text  # the notice, no code
+    assert gateway.call_locales == ["en"] and redis_client.zcard(user_sends_key(USER)) == 1
