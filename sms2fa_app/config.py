@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -25,11 +24,11 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, SettingsConfigDict
 
+from sms2fa_app.config_checks import check_consistency
 from sms2fa_app.config_fields import (
     ALL_COUNTRIES,
     E164,
     PROJECT_ROOT,
-    AccessRules,
     Address,
     AppEnv,
     AppName,
@@ -56,11 +55,12 @@ from sms2fa_app.config_fields import (
     SmtpHost,
     SmtpSecurity,
     TemplateName,
-    checked_secret,
     config_error_line,
     host_of,
-    is_loopback_host,
 )
+from sms2fa_app.config_fields import is_loopback_host as is_loopback_host  # importers' old name (state/dev_outbox.py)
+from sms2fa_app.config_rules import AccessRules
+from sms2fa_app.config_secrets import checked_secret
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
@@ -71,14 +71,6 @@ DEVELOPMENT_APP_URL = "http://localhost:3000"
 SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 log = logging.getLogger("sms2fa.config")
-
-# The settings development fills in and production must state, with what to state.
-PRODUCTION_REQUIRED = {
-    "trusted_proxy_hops": "the number of reverse proxies in front of the app that set X-Forwarded-For (0 = none)",
-    "otp_allowed_countries": "the countries to text, such as US,CA (* = every country)",
-    "phone_line_types": "the line types to text after Plivo Lookup, such as mobile (landlines are called)",
-    "phone_lookup_on_error": "allow or deny a new number while Plivo Lookup is out",
-}
 
 
 class ConfigError(Exception):
@@ -300,77 +292,9 @@ class Settings(BaseSettings):
         return checked_secret(secret, info.data["app_env"] == PRODUCTION, info.data["data_dir"], secret_key=key)
 
     @model_validator(mode="after")
-    def _production_safe(self) -> Settings:
-        """Production refuses settings that would be unsafe if left at a development default or sample value."""
-        if self.is_production:
-            for field, advice in PRODUCTION_REQUIRED.items():
-                if getattr(self, field) is None:
-                    raise ValueError(f"{field.upper()} is required when APP_ENV=production: {advice}")
-            for name, url in (("PLIVO_API_URL", self.plivo_api_url), ("PLIVO_LOOKUP_URL", self.plivo_lookup_url)):
-                parts = urlsplit(url)
-                if parts.scheme != "https" and not is_loopback_host(parts.hostname):
-                    raise ValueError(
-                        f"{name} must use https:// when APP_ENV=production (plain http only to this machine, "
-                        f"such as 127.0.0.1), got {url!r}"
-                    )
-        for name, url in (("REDIS_URL", self.redis_url), ("REFLEX_REDIS_URL", self.reflex_redis_url)):
-            parts = urlsplit(url or "")
-            if parts.scheme == "redis" and not is_loopback_host(parts.hostname) and not self.redis_allow_plaintext:
-                raise ValueError(
-                    f"{name} points at a Redis on another machine ({parts.hostname}) without TLS: use rediss:// or "
-                    "set REDIS_ALLOW_PLAINTEXT=true"
-                )
-        return self
-
-    @model_validator(mode="after")
-    def _workers_share_state(self) -> Settings:
-        """Several workers serve one tab's events only if its state is in Redis."""
-        if self.web_workers > 1 and not self.reflex_redis_url:
-            raise ValueError("WEB_WORKERS above 1 needs REFLEX_REDIS_URL (the workers must share the tabs' state)")
-        return self
-
-    @model_validator(mode="after")
-    def _plivo_complete(self) -> Settings:
-        """All three Plivo settings or none; production needs all three."""
-        given = {
-            "PLIVO_AUTH_ID": self.plivo_auth_id,
-            "PLIVO_AUTH_TOKEN": self.plivo_auth_token,
-            "PLIVO_PHONE_NUMBER": self.plivo_phone_number,
-        }
-        missing = [name for name, value in given.items() if not value]
-        if missing and (len(missing) < len(given) or self.is_production):
-            raise ValueError(f"{missing[0]} is required when APP_ENV=production or Plivo is partly configured")
-        whatsapp = {"WHATSAPP_SENDER": self.whatsapp_sender, "WHATSAPP_TEMPLATE_NAME": self.whatsapp_template_name}
-        missing = [name for name, value in whatsapp.items() if not value]
-        if len(missing) == 1:  # half a WhatsApp setup would offer a channel that cannot send
-            raise ValueError(f"{missing[0]} is required when WhatsApp is partly configured")
-        return self
-
-    @model_validator(mode="after")
-    def _webauthn_origin_fits(self) -> Settings:
-        """Production names both; the origin's host is the RP id or a subdomain of it; https, except localhost."""
-        if self.is_production:
-            for name, value in (("WEBAUTHN_RP_ID", self.webauthn_rp_id), ("WEBAUTHN_ORIGIN", self.webauthn_origin)):
-                if not value:
-                    raise ValueError(f"{name} is required when APP_ENV=production")
-        host = urlsplit(self.passkey_origin).hostname or ""
-        if host != self.passkey_rp_id and not host.endswith(f".{self.passkey_rp_id}"):
-            raise ValueError(
-                f"WEBAUTHN_ORIGIN must be on WEBAUTHN_RP_ID ({self.passkey_rp_id}) or a subdomain of it, "
-                f"got {self.passkey_origin!r}"
-            )
-        if self.is_production and not self.passkey_origin.startswith("https://") and host != "localhost":
-            raise ValueError(
-                "WEBAUTHN_ORIGIN must start with https:// when APP_ENV=production (http is allowed for localhost only)"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _cookie_domain_covers_app(self) -> Settings:
-        """A cookie for another domain would never come back to the app: APP_URL's host must be under it."""
-        host = host_of(self.base_url)
-        if self.cookie_domain and host != self.cookie_domain and not host.endswith(f".{self.cookie_domain}"):
-            raise ValueError(f"COOKIE_DOMAIN must be APP_URL's host ({host}) or a parent, got {self.cookie_domain!r}")
+    def _consistent(self) -> Settings:
+        """The rules that tie several settings together (config_checks.py), once every field is valid."""
+        check_consistency(self)
         return self
 
     @property
@@ -387,43 +311,6 @@ class Settings(BaseSettings):
     def _local_origin(self) -> str:
         """The development app as the browser opens it: localhost on PORT (3000 unless told)."""
         return DEVELOPMENT_APP_URL if self.port is None else f"http://localhost:{self.port}"
-
-    @model_validator(mode="after")
-    def _smtp_complete(self) -> Settings:
-        """Production needs an SMTP server and a sender; plain SMTP only to a relay on this machine."""
-        if self.is_production and not self.smtp_host:
-            raise ValueError("SMTP_HOST is required when APP_ENV=production")
-        if self.smtp_host and not self.smtp_from:
-            raise ValueError("SMTP_FROM is required when SMTP_HOST is set")
-        if bool(self.smtp_username) != bool(self.smtp_password):
-            missing = "SMTP_PASSWORD" if self.smtp_username else "SMTP_USERNAME"
-            raise ValueError(f"{missing} is required when the other SMTP credential is set")
-        plain = self.smtp_security == "none" and not is_loopback_host(self.smtp_host)
-        if self.is_production and plain:
-            raise ValueError("SMTP_SECURITY=none is allowed in production only for a relay on localhost")
-        return self
-
-    @model_validator(mode="after")
-    def _app_url_safe(self) -> Settings:
-        """Production needs APP_URL (mail links, Plivo callbacks), over https unless only reached on this machine."""
-        if not self.is_production:
-            return self
-        if not self.app_url:
-            raise ValueError("APP_URL is required when APP_ENV=production")
-        if self.app_url.startswith("http://") and not is_loopback_host(host_of(self.app_url)):
-            raise ValueError("APP_URL must start with https:// when APP_ENV=production")
-        return self
-
-    @model_validator(mode="after")
-    def _operator_reachable(self) -> Settings:
-        """Production names who reads the caps' alert mails, and a 2FA reset waits at least a day there."""
-        if self.is_production and not self.operator_email:
-            raise ValueError(
-                "OPERATOR_EMAIL is required when APP_ENV=production (country caps alert the operator by mail)"
-            )
-        if self.is_production and self.admin_reset_wait_seconds < 86400:  # no switch lifts it (tests move the row)
-            raise ValueError("ADMIN_RESET_WAIT_SECONDS must be at least 86400 (a day) when APP_ENV=production")
-        return self
 
 
 class _MappingEnvSource(EnvSettingsSource):

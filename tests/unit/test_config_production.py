@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sms2fa_app.config import ConfigError
-from sms2fa_app.config_fields import checked_secret
+from sms2fa_app.config_secrets import checked_secret
 from tests.unit.test_config import MAIL, MAIL_WITHOUT_APP_URL, PASSKEYS, PLIVO, PRODUCTION, PRODUCTION_CORE, load
 
 SECRET_ADVICE = 'python -c "import secrets; print(secrets.token_hex(32))"'  # in every refusal
@@ -111,7 +111,7 @@ def generated_secrets(count: int) -> list[str]:
 
 
 def test_generated_secrets_are_never_refused(tmp_path: Path) -> None:
-    """The word rule must not refuse real random keys (2000 seeds of each kind measured: config_fields.py)."""
+    """The word rule must not refuse real random keys (2000 seeds of each kind measured: config_secrets.py)."""
     refused = []
     for secret in generated_secrets(60):
         try:

@@ -41,8 +41,11 @@ RANKS: dict[str, int] = {
     "backend.infra": 5,
     "backend.models": 3,
     "backend": 3,  # sms2fa_app/backend/__init__.py
-    "config": 1,
+    "config": 2,
+    "config_checks": 1,  # the cross-field rules config.Settings runs; reads config_fields' helpers
     "config_fields": 0,
+    "config_rules": 0,  # FORWARD_AUTH_RULES' grammar (backend/protect applies it)
+    "config_secrets": 0,  # SECRET_KEY's and METRICS_TOKEN's checks
 }
 FRAMEWORK = ("reflex", "reflex_base")
 

@@ -14,7 +14,7 @@ import posixpath
 import re
 from urllib.parse import unquote
 
-from sms2fa_app.config_fields import AccessPolicy, AccessRule
+from sms2fa_app.config_rules import AccessPolicy, AccessRule
 
 _SEGMENT_PARAMETERS = re.compile(r";[^/]*")  # `;jsessionid=…` and the like, up to the segment's end
 

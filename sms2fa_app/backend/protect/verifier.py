@@ -25,7 +25,7 @@ from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.protect.facts import CACHE_SECONDS, NO_SESSION, FactsCache, SessionFacts
 from sms2fa_app.backend.protect.rules import AccessRules
 from sms2fa_app.backend.protect.targets import ReturnTargets, original_request
-from sms2fa_app.config_fields import AccessPolicy
+from sms2fa_app.config_rules import AccessPolicy
 
 log = logging.getLogger("sms2fa.forward_auth")
 

@@ -9,7 +9,7 @@ import pytest
 
 from sms2fa_app.backend.protect.rules import AccessRules, path_readings
 from sms2fa_app.config import ConfigError
-from sms2fa_app.config_fields import AccessPolicy, access_rules
+from sms2fa_app.config_rules import AccessPolicy, access_rules
 from tests.conftest import make_settings
 from tests.unit.backend.protect.conftest import RULES
 

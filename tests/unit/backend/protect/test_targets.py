@@ -9,7 +9,7 @@ import pytest
 
 from sms2fa_app.backend.protect.rules import AccessRules
 from sms2fa_app.backend.protect.targets import ReturnTargets, forwarded_url, original_request
-from sms2fa_app.config_fields import access_rules
+from sms2fa_app.config_rules import access_rules
 from tests.unit.backend.protect.conftest import RULES
 
 TARGETS = ReturnTargets("https://auth.example.org", "auth.example.org", AccessRules(access_rules(RULES)))
