@@ -13,17 +13,15 @@ from sms2fa_app.backend.admin.oidc_clients import OidcClientAdmin
 from sms2fa_app.backend.admin.wiring import AdminServices, build_admin
 from sms2fa_app.backend.audit.activity import Activity
 from sms2fa_app.backend.audit.notifications import Notices
-from sms2fa_app.backend.delivery.callbacks import PlivoCallbacks
-from sms2fa_app.backend.delivery.email import EmailGateway, SmtpGateway
+from sms2fa_app.backend.delivery.email import EmailGateway
 from sms2fa_app.backend.delivery.inbound import PlivoInbound
 from sms2fa_app.backend.delivery.letters import Site
-from sms2fa_app.backend.delivery.lookup import LineLookup, OfflineLookup, PlivoLookup
 from sms2fa_app.backend.delivery.mail_health import MailHealth
 from sms2fa_app.backend.delivery.outbox import DevOutbox
-from sms2fa_app.backend.delivery.sms import Gateway, PlivoGateway
+from sms2fa_app.backend.delivery.sms import Gateway
 from sms2fa_app.backend.delivery.status import DeliveryStatuses
 from sms2fa_app.backend.delivery.voice import SpokenCodes
-from sms2fa_app.backend.delivery.whatsapp import WhatsAppTemplate
+from sms2fa_app.backend.delivery.wiring import build_delivery, line_lookup
 from sms2fa_app.backend.factors.devices import RememberedDevices
 from sms2fa_app.backend.factors.grants import ReauthGrants
 from sms2fa_app.backend.factors.line_checks import LineChecks, LinePolicy
@@ -134,19 +132,8 @@ def build_services(
     database = database or Database(make_engine(settings.database_url))
     redis_client = redis_client or connect(settings.redis_url, settings.data_dir)
     hasher = hasher or PasswordHasher()
-    callbacks = None
-    if settings.plivo_configured:
-        callbacks = PlivoCallbacks(
-            redis_client,
-            clock,
-            settings.plivo_auth_token or "",
-            settings.base_url,
-            settings.plivo_callback_max_age_seconds,
-        )
-    spoken = SpokenCodes(redis_client, settings.secret_key)
-    outbox = _outbox_for(gateway, mailer, settings, redis_client, clock)
-    gateway = gateway or _sms_gateway(settings, outbox, callbacks, spoken)
-    mailer = mailer or _mailer(settings, outbox, clock)
+    channels = build_delivery(settings, redis_client, clock, gateway=gateway, mailer=mailer)
+    gateway, mailer, spoken, callbacks = channels.gateway, channels.mailer, channels.spoken, channels.callbacks
     jobs = JobQueue(
         redis_client,
         clock,
@@ -220,7 +207,7 @@ def build_services(
     devices = RememberedDevices(database, clock, remember_days=settings.remember_device_days, activity=activity)
     passkey_sign_in = PasskeySignIns(database, passkeys, challenges, lockout, accounts, sessions)
     lines = LineChecks(
-        redis_client, _line_lookup(settings), clock, otp, LinePolicy.from_settings(settings),
+        redis_client, line_lookup(settings), clock, otp, LinePolicy.from_settings(settings),
         settings.secret_key, pow,
     )  # fmt: skip
     factor_changes = FactorChanges(database, accounts, sessions, grants, second_factors, activity, hasher, lines)
@@ -289,85 +276,9 @@ def build_services(
         mail_health=mail_health,
         oidc=oidc,
         inbound=None if callbacks is None else PlivoInbound(callbacks, deliveries, spoken, settings.app_name),
-        outbox=outbox,
+        outbox=channels.outbox,
         dev_limits=None if settings.is_production else DevLimits(redis_client, lockout),
     )
-
-
-def _outbox_for(
-    gateway: Gateway | None, mailer: EmailGateway | None, settings: Settings, client: redis.Redis, clock: Clock
-) -> DevOutbox | None:
-    """The development outbox, when a channel has neither a given gateway nor a configured provider."""
-    for given in (gateway, mailer):
-        if isinstance(given, DevOutbox):
-            return given
-    needs_sms = gateway is None and not settings.plivo_configured
-    needs_mail = mailer is None and not settings.smtp_configured
-    if not (needs_sms or needs_mail):
-        return None
-    if settings.is_production:  # unreachable with validated settings; never fall back to the outbox here
-        raise RuntimeError("production needs Plivo credentials and an SMTP server")
-    return DevOutbox(client, settings.dev_outbox_size, clock, settings.app_name)
-
-
-def _sms_gateway(
-    settings: Settings, outbox: DevOutbox | None, callbacks: PlivoCallbacks | None, spoken: SpokenCodes
-) -> Gateway:
-    """Plivo (texts with delivery reports, calls) when configured; otherwise the development outbox (config
-    refuses production without Plivo)."""
-    if settings.plivo_configured:
-        return PlivoGateway(
-            settings.plivo_auth_id or "",
-            settings.plivo_auth_token or "",
-            settings.plivo_phone_number or "",
-            settings.plivo_api_url,
-            settings.plivo_timeout_seconds,
-            callbacks=callbacks,
-            spoken=spoken,
-            whatsapp=_whatsapp_template(settings),
-            whatsapp_sender=settings.whatsapp_sender or "",
-        )
-    assert outbox is not None
-    log.warning("Plivo is not configured: texts go to the development outbox")
-    return outbox
-
-
-def _line_lookup(settings: Settings) -> LineLookup:
-    """Plivo Lookup with a Plivo account; development's offline stand-in (libphonenumber's type) without one."""
-    if settings.plivo_configured:
-        return PlivoLookup(
-            settings.plivo_auth_id or "",
-            settings.plivo_auth_token or "",
-            settings.plivo_lookup_url,
-            settings.plivo_timeout_seconds,
-        )
-    return OfflineLookup()
-
-
-def _whatsapp_template(settings: Settings) -> WhatsAppTemplate | None:
-    """The approved WhatsApp authentication template, when WhatsApp is configured."""
-    if not settings.whatsapp_configured:
-        return None
-    return WhatsAppTemplate(settings.whatsapp_template_name or "", settings.whatsapp_template_languages)
-
-
-def _mailer(settings: Settings, outbox: DevOutbox | None, clock: Clock) -> EmailGateway:
-    """SMTP when configured; otherwise the development outbox (config refuses production without SMTP)."""
-    if settings.smtp_configured:
-        return SmtpGateway(
-            settings.smtp_host or "",
-            settings.smtp_port_or_default,
-            settings.smtp_from or "",
-            security=settings.smtp_security,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            timeout=settings.smtp_timeout_seconds,
-            ca_file=settings.smtp_ca_file,
-            clock=clock,
-        )
-    assert outbox is not None
-    log.warning("SMTP is not configured: mail goes to the development outbox")
-    return outbox
 
 
 _lock = threading.Lock()
