@@ -14,8 +14,8 @@ It answers the two calls the app makes, like Plivo does, with Basic auth (the ac
 - `GET /v1/Number/{number}?type=carrier` (Plivo Lookup, PLIVO_LOOKUP_URL): the carrier's line type, 404 or 500
   (plivo_lookup.py; tests script answers through `lookups`).
 
-Requests to the app are signed with X-Plivo-Signature-V3 (plivo_signing.py). Tests can script API failures
-(400, 401, 403, 500 with Plivo-like JSON error bodies), slow replies and delivery outcomes.
+Requests to the app (plivo_callbacks.py) are signed with X-Plivo-Signature-V3 (plivo_signing.py). Tests can script
+API failures (400, 401, 403, 500 with Plivo-like JSON error bodies), slow replies and delivery outcomes.
 
 Manual use:  python -m tests.support.plivo_server --port 8765
 """
@@ -30,25 +30,21 @@ import re
 import threading
 import time
 import uuid
-import xml.etree.ElementTree as ElementTree
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support.local_server import LocalServer
+from tests.support.plivo_callbacks import ANSWER_DELAY_SECONDS, pick_up, send_reports, spoken_code
+from tests.support.plivo_callbacks import NO_REPORT as NO_REPORT  # tests' old name for it
 from tests.support.plivo_lookup import LOOKUP_PATH_PREFIX, LookupAnswers
-from tests.support.plivo_signing import Reply, post_signed
 from tests.support.plivo_whatsapp import WHATSAPP, template_code, whatsapp_problem
 
 DEFAULT_AUTH_ID = "MALOCALPLIVOTEST0001"
 DEFAULT_AUTH_TOKEN = "local-plivo-auth-token-for-tests-only"
 DEFAULT_SENDER = "+14155550100"  # any E.164 sender is accepted
 _MESSAGE_PATH = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/(?P<kind>Message|Call)/?$")
-REPORT_DELAY_SECONDS = 0.3  # before the first delivery report (the app records the message id meanwhile)
-REPORT_GAP_SECONDS = 0.1
-ANSWER_DELAY_SECONDS = 0.3  # ringing, before the callee picks up
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
-NO_REPORT = "none"  # deliver_next(NO_REPORT): reports stop at "sent"
 
 ERROR_BODIES = {
     400: "invalid destination number",
@@ -168,11 +164,7 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
         wanted = _digits(dst)
         for call in reversed(self.calls):
             if _digits(call["to"]) == wanted and "spoken" in call:
-                digits = "".join(text for text in call["spoken"] if len(text) == 1 and text.isdigit())
-                half = len(digits) // 2
-                if len(digits) == 12 and digits[:half] == digits[half:]:
-                    return digits[:half]
-                return None
+                return spoken_code(call["spoken"])
         return None
 
     def deliver_next(self, status: str, error_code: str = "", count: int = 1) -> None:
@@ -276,32 +268,11 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
         threading.Thread(target=target, args=args, name="local-plivo-callback", daemon=True).start()
 
     def _report(self, message: dict[str, Any], url: str, outcome: tuple[str, str]) -> None:
-        """Queued, sent, then the outcome: each a signed POST to the status URL, like Plivo's."""
-        time.sleep(REPORT_DELAY_SECONDS)
-        final = [] if outcome[0] == NO_REPORT else [outcome]  # none: the message never arrives (a timeout)
-        for sequence, (status, error_code) in enumerate([("queued", ""), ("sent", ""), *final], start=1):
-            params = {
-                "MessageUUID": message["message_uuid"],
-                "To": message["dst"].lstrip("+"),
-                "From": message["src"].lstrip("+"),
-                "Type": message.get("type", "sms"),
-                "Status": status,
-                "ErrorCode": error_code,
-                "Units": "1",
-                "Sequence": str(sequence),
-            }
-            reply = self._post(url, params)
-            with self._lock:
-                self._reports.append(
-                    {
-                        "message_uuid": message["message_uuid"],
-                        "status": status,
-                        "error_code": error_code,
-                        "url": url,
-                        "reply": reply.status,
-                    }
-                )
-            time.sleep(REPORT_GAP_SECONDS)
+        send_reports(self.auth_token, message, url, outcome, self._record_report)
+
+    def _record_report(self, report: dict[str, Any]) -> None:
+        with self._lock:
+            self._reports.append(report)
 
     def answer(self, request_uuid: str) -> dict[str, Any]:
         """Pick up a held call now (see `hold_answers`); returns the call as `calls` shows it."""
@@ -313,31 +284,9 @@ class LocalPlivo(LocalServer[dict[str, Any]]):
 
     def _answer(self, call: dict[str, Any], delay: float = ANSWER_DELAY_SECONDS) -> None:
         """The callee picks up: fetch the answer URL (signed) and keep what the XML says."""
-        time.sleep(delay)
-        params = {
-            "CallUUID": str(uuid.uuid4()),
-            "RequestUUID": call["request_uuid"],
-            "From": call["from"].lstrip("+"),
-            "To": call["to"].lstrip("+"),
-            "CallStatus": "in-progress",
-            "Direction": "outbound",
-            "Event": "StartApp",
-        }
-        reply = self._post(call["answer_url"], params)
-        spoken: list[str] = []
-        if reply.status == 200:
-            try:
-                spoken = [(element.text or "").strip() for element in ElementTree.fromstring(reply.body).iter("Speak")]
-            except ElementTree.ParseError:
-                spoken = []
+        answered = pick_up(self.auth_token, call, delay)
         with self._lock:
-            call.update(reply=reply.status, xml=reply.body, spoken=spoken)
-
-    def _post(self, url: str, params: dict[str, str]) -> Reply:
-        try:
-            return post_signed(self.auth_token, url, params, timeout=10)
-        except OSError as error:  # the app is down: Plivo would retry; tests see the failure
-            return Reply(0, "", str(error))
+            call.update(answered)
 
 
 def _text_problem(payload: dict[str, Any]) -> str:
