@@ -1,7 +1,8 @@
 """Settings read once from the environment and `.env`; the only module that reads os.environ.
 
 Each field of Settings reads the variable of its name in upper case. A missing or malformed setting raises
-ConfigError with one line naming the variable.
+ConfigError with one line naming the variable. The kinds of value are in config_fields.py (secrets:
+config_secrets.py, forward-auth rules: config_rules.py); the rules across several settings in config_checks.py.
 """
 
 from __future__ import annotations
