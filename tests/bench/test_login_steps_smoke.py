@@ -3,25 +3,13 @@ a login runs and is timed; the timings themselves are `make bench`'s to read, no
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from tests.bench.bench_run import run_bench
 
-ROOT = Path(__file__).resolve().parents[2]
 STEPS = ("password: Accounts.log_in", "challenge: OtpService.request_code", "code: SessionStore.advance", "dashboard:")
 
 
 def test_the_login_steps_bench_times_every_step() -> None:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "login_steps.py"), "--logins", "6"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_bench("login_steps.py", "--logins", "6")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert all(step in done.stdout for step in STEPS), done.stdout
     assert "the login's backend steps" in done.stdout, done.stdout
