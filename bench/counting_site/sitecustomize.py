@@ -1,6 +1,7 @@
 """The bench's counting hook, loaded into every Python process of the app under test (bench/load.py puts this
 directory first on PYTHONPATH, with SMS2FA_BENCH_COUNTS naming a directory): counts SQL statements, SQL writes,
-commits and Redis round trips, and answers them as JSON on the unix socket <dir>/<pid>.sock.
+commits, Redis round trips, argon2 runs and thread hand-offs, and answers them as JSON on the unix socket
+<dir>/<pid>.sock.
 
 Why a site hook: the counts must come from the production app as `reflex run --env prod` starts it (granian and
 its workers), without a line of bench code in the app. Nothing happens unless SMS2FA_BENCH_COUNTS is set.
@@ -115,6 +116,49 @@ def _hook_redis() -> None:
     async_connection.AbstractConnection.send_packed_command = counted_async  # type: ignore[method-assign]
 
 
+def _hook_argon2() -> None:
+    """One argon2 run (hash or verify, as passlib calls argon2-cffi's low level): the CPU unit of a login, so a
+    second hash per login (a re-hash, a dummy verify) shows as a count, not as noise in a timing."""
+    import argon2.low_level as low_level
+
+    for name in ("hash_secret", "verify_secret"):
+        real = getattr(low_level, name)
+
+        def counted(*args, _real=real, **kwargs):  # type: ignore[no-untyped-def]
+            _add("argon2")
+            return _real(*args, **kwargs)
+
+        setattr(low_level, name, counted)
+
+
+def _hook_handoffs() -> None:
+    """One job given to a thread pool (asyncio.to_thread, run_in_executor, Starlette's sync endpoints): each wakes
+    a thread and then the event loop again, a cost of its own however short the job."""
+    import concurrent.futures.thread as pool_thread
+
+    real_submit = pool_thread.ThreadPoolExecutor.submit
+
+    def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _add("handoffs")
+        if TRACING:
+            _trace("detail:HANDOFF")
+        return real_submit(self, *args, **kwargs)
+
+    pool_thread.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
+
+    import anyio.to_thread  # Starlette's sync endpoints and its request body reads: anyio's own worker threads
+
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def run_sync(*args, **kwargs):  # type: ignore[no-untyped-def]
+        _add("handoffs")
+        if TRACING:
+            _trace("detail:HANDOFF anyio")
+        return await real_run_sync(*args, **kwargs)
+
+    anyio.to_thread.run_sync = run_sync
+
+
 def _quiet_jobs_poll() -> None:
     """The jobs thread wakes every 2 s to look for other processes' jobs; one worker has none, and its idle
     polls would add time-dependent counts: here it wakes only when this process queues a job."""
@@ -131,6 +175,8 @@ def _quiet_jobs_poll() -> None:
 if COUNTS_DIR:
     _hook_sql()
     _hook_redis()
+    _hook_argon2()
+    _hook_handoffs()
     _quiet_jobs_poll()
     _start()
     os.register_at_fork(after_in_child=_start)

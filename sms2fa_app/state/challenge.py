@@ -150,15 +150,23 @@ class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, Session
     async def load(self, _caller: Caller) -> Apply:
         """on_load: no pending session -> login; already signed in -> dashboard; else show the page and text
         the session's first code unless one is pending (the text goes out without the lock)."""
-        found = await self._session_user_and(summary_facts())  # the caller and their factors: one statement
-        session, user = (found.session, found.user) if found is not None else (None, None)
-        if session is None or user is None or not session.awaiting_second_factor or not user.phone_number:
+        token, shown_session, shown_method = self._token(), self._shown_session, self.method
+
+        def caller_and_page() -> tuple[ActiveSession | None, User | None, bool, PageFacts | None]:
+            """The caller and their factors (one statement), then the page's facts: one thread hand-off."""
+            found = self._services().sessions.resolve_with_facts(token, summary_facts()) if token else None
+            session, user = (found.session, found.user) if found is not None else (None, None)
+            if session is None or user is None or not session.awaiting_second_factor or not user.phone_number:
+                return session, None, False, None
+            first_visit = session.session_id != shown_session
+            method = user.preferred_factor if first_visit else shown_method
+            summary = FactorSummary.read(found.facts) if found is not None else FactorSummary()
+            return session, user, first_visit, self._page_facts(session, user, summary, method, first_visit)
+
+        session, user, first_visit, facts = await run_backend(caller_and_page)
+        if session is None or user is None or facts is None:
             authenticated = session is not None and session.is_authenticated
             return self._leave_to(DASHBOARD_PATH if authenticated else LOGIN_PATH)
-        summary = FactorSummary.read(found.facts) if found is not None else FactorSummary()
-        first_visit = session.session_id != self._shown_session
-        method = user.preferred_factor if first_visit else self.method
-        facts = await run_backend(self._page_facts, session, user, summary, method, first_visit)
 
         async def apply() -> list:
             self.verifying = self.resending = False

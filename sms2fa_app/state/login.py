@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sms2fa_app.backend.factors.passkey_sign_in import PasskeySignIn
+from sms2fa_app.backend.flows.sign_in import PasswordStep
 from sms2fa_app.backend.identity.accounts import LoginOutcome, LoginResult
 from sms2fa_app.backend.identity.sessions import IssuedSession
 from sms2fa_app.backend.infra.crypto import new_token
@@ -61,18 +62,19 @@ class LoginState(ErrorId, NoticeId, SessionState):
     async def log_in(self, _caller: Caller, form_data: dict) -> Apply:
         """Password step: same message for unknown email and wrong password. Hashing runs without the lock."""
         services = self._services()
-        previous_token = self._token()
+        previous_token, device = self._token(), self._device()
         proof = form_data.get(PROOF_FIELD, "")
-        result = await run_hashing(
-            services.accounts.log_in,
-            form_data.get("email", ""),
-            form_data.get("password", ""),
-            self._client_ip(),
-            self._user_agent(),
-            proof,
-        )
-        step = await run_backend(services.sign_in.after_password, result, previous_token, self._device())
-        issued = step.issued
+        email, password = form_data.get("email", ""), form_data.get("password", "")
+        client_ip, user_agent = self._client_ip(), self._user_agent()
+
+        def password_step() -> PasswordStep:
+            """The hash and what follows it in one thread hand-off (each costs the event loop a wake-up): the
+            rest is a few quick SQL and Redis calls, and the hashing threads' share of the cores holds them."""
+            result = services.accounts.log_in(email, password, client_ip, user_agent, proof)
+            return services.sign_in.after_password(result, previous_token, device)
+
+        step = await run_hashing(password_step)
+        result, issued = step.result, step.issued
         next_path = safe_next_path(self.router.url.query_parameters.get("next", ""))
 
         async def apply() -> list:
