@@ -21,42 +21,61 @@ from __future__ import annotations
 
 from string import Template
 
-from sms2fa_app.backend.infra.limits import WINDOW_LUA
+from sms2fa_app.backend.infra.bucket_windows import BUCKET_LUA
+from sms2fa_app.backend.infra.limits import WINDOW_LUA, Counter
+from sms2fa_app.backend.infra.pow import Proof
 
 # Extra seconds a record outlives its logical expiry in Redis, so GC never beats the clock's decision.
 GC_MARGIN_SECONDS = 5
 
-# KEYS: code, country block, then the windows (sms_policy.send_windows: cooldown first). ARGV: now, member,
-# code digest, phone digest, proof key ('' = none), proof TTL, position of the country window, block seconds,
-# then (limit, window seconds, pow_at) per window. Nothing is written on a refusal. Returns
+# KEYS: code, country block, then the windows (sms_policy.send_windows: the cooldown first, a sorted set; the
+# others bucketed, bucket_windows.py). ARGV: now, member, code digest, phone digest, proof ('' = none, else
+# "{ttl}:{key}"), position of the country window, then the windows' "limit,window seconds,pow_at" joined by ';'
+# (window_spec). Few arguments on purpose: the client encodes each one (redis-py, about 1.3 µs each), and this
+# call used to carry 34. Nothing is written on a refusal. Returns
 #   {'ok', '0', blocked}  the send is counted everywhere and the code stored; blocked = 1 when this send
 #                         reached the country's cap and blocked the country (raise the alert once)
 #   {'full', wait, i}     window i (1 = the cooldown) is full
 #   {'blocked', wait, 0}  the destination country is blocked (or its window is still full after a block)
 #   {'proof', '0', i}     window i is under pressure and no unspent proof of work came with the request
 # Running it twice with the same member (a client retry after a lost reply) is a success.
+# Its work, per send: one read per window (the cooldown's whole set, which also answers the retry and its wait;
+# a bucketed window's hash), the country's block, one write per window (an EXPIRE only with a new bucket), and
+# the code's HSET + EXPIRE (every field is written, so no DEL): no ZADD into hour-long sets, no TIME, no cjson.
 _REQUEST_LUA = Template("""
 local now = tonumber(ARGV[1])
 local member = ARGV[2]
-local country = tonumber(ARGV[7])
-local block_seconds = tonumber(ARGV[8])
-local limits, windows, pow_ats, counts = {}, {}, {}, {}
-for i = 1, #KEYS - 2 do
-  limits[i] = tonumber(ARGV[6 + 3 * i])
-  windows[i] = tonumber(ARGV[7 + 3 * i])
-  pow_ats[i] = tonumber(ARGV[8 + 3 * i])
+local proof_ttl, proof_key = string.match(ARGV[5], '^(%d+):(.+)$$')
+local country = tonumber(ARGV[6])
+local limits, windows, pow_ats = {}, {}, {}
+for limit, window, pow_at in string.gmatch(ARGV[7], '(%d+),(%d+),(%d+)') do
+  local i = #limits + 1
+  limits[i], windows[i], pow_ats[i] = tonumber(limit), tonumber(window), tonumber(pow_at)
 end
-if redis.call('ZSCORE', KEYS[3], member) then
-  return {'ok', '0', 0}
+local cooldown, cooldown_limit = windows[1], limits[1]
+local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES') -- by time, oldest first
+local live = {}
+for j = 1, #entries, 2 do
+  if entries[j] == member then
+    return {'ok', '0', 0}
+  end
+  local at = tonumber(entries[j + 1])
+  if at > now - cooldown then
+    live[#live + 1] = at
+  end
 end
 local blocked_until = tonumber(redis.call('GET', KEYS[2]) or '0')
 if blocked_until > now then
   return {'blocked', tostring(blocked_until - now), 0}
 end
-for i = 1, #limits do
-  local key = KEYS[i + 2]
-  counts[i] = window_count(key, windows[i], now)
-  local wait = window_wait(key, counts[i], limits[i], windows[i], now)
+if #live >= cooldown_limit then -- room once all but limit - 1 of them are older than the cooldown
+  return {'full', tostring(live[#live - cooldown_limit + 1] + cooldown - now), 1}
+end
+local counts, stales = {#live}, {}
+for i = 2, #limits do
+  local flat
+  counts[i], flat, stales[i] = buckets_count(KEYS[i + 2], windows[i], now)
+  local wait = buckets_wait(flat, counts[i], limits[i], windows[i], now)
   if wait then
     if i == country then
       return {'blocked', tostring(wait), 0}
@@ -64,18 +83,22 @@ for i = 1, #limits do
     return {'full', tostring(wait), i}
   end
 end
-local pressed = pow_gate(counts, pow_ats, ARGV[5], tonumber(ARGV[6]))
+local pressed = pow_gate(counts, pow_ats, proof_key or '', tonumber(proof_ttl))
 if pressed > 0 then
   return {'proof', '0', pressed}
 end
-for i = 1, #limits do
-  window_record(KEYS[i + 2], windows[i], now, member)
+redis.call('ZADD', KEYS[3], now, member)
+redis.call('EXPIRE', KEYS[3], math.ceil(cooldown) + 1)
+if #entries > 2 * #live then -- entries older than the cooldown: drop them
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - cooldown)
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl))
+for i = 2, #limits do
+  buckets_record(KEYS[i + 2], windows[i], now, stales[i])
+end
+redis.call('HSET', KEYS[1], 'h', ARGV[3], 'p', ARGV[4], 'a', 0, 'exp', tostring(now + $ttl), 'u', '')
 redis.call('EXPIRE', KEYS[1], $code_gc)
 if counts[country] + 1 >= limits[country] then -- this send is in the country's window now
-  redis.call('SET', KEYS[2], tostring(now + block_seconds), 'EX', math.ceil(block_seconds) + $gc)
+  redis.call('SET', KEYS[2], tostring(now + $block_seconds), 'EX', $block_gc)
   return {'ok', '0', 1}
 end
 return {'ok', '0', 0}
@@ -93,25 +116,26 @@ return 1
 
 # KEYS: code, failures, proof, the lockout's slots in flight. ARGV: now, code digest, '1' to issue the
 # enrollment proof on success.
-# Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it: the attempt takes its lockout
-# slot first, so deciding is one atomic call. Returns {status, attempts_left, wait}; status is ok | wrong |
+# Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it; deciding is one atomic call, so only
+# a wrong guess takes its lockout slot (counted as a failure), after the lock was checked: a right, used or expired
+# code writes nothing to the lockout but the success's clear (before, every try took a slot first and gave it
+# back, two writes and a read more). Returns {status, attempts_left, wait}; status is ok | wrong |
 # too_many | expired | used (the right code, accepted before: a replay or a parallel copy that lost the race;
-# no guess, the slot is given back) | busy (locked while another factor's slots are in flight: ask again) |
+# no guess, nothing counted) | busy (locked while another factor's slots are in flight: ask again) |
 # locked (the code was not tried) | locked_now (this wrong try started a lock;
 # attempts_left is what the code has left). For `wrong`, attempts_left is the tries the user really has:
 # those on the code or those before the lockout, whichever run out first.
 _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
-local wait, lock, written, generation, failures = lockout_reserve(KEYS[2], now)
-if wait > 0 then
+local locked_until = tonumber(redis.call('HGET', KEYS[2], 'until'))
+if locked_until and locked_until > now then
   if lockout_settling(KEYS[4], now) then
-    return {'busy', 0, tostring(wait)}
+    return {'busy', 0, tostring(locked_until - now)}
   end
-  return {'locked', 0, tostring(wait)}
+  return {'locked', 0, tostring(locked_until - now)}
 end
 local record = redis.call('HMGET', KEYS[1], 'h', 'p', 'a', 'exp', 'u')
-if record[5] then
-  lockout_release(KEYS[2], written, generation)
+if record[5] and record[5] ~= '' then
   if record[1] == ARGV[2] and tonumber(record[5]) > now then
     return {'used', 0, '0'}
   end
@@ -119,7 +143,6 @@ if record[5] then
 end
 if not record[1] or tonumber(record[4]) <= now then
   redis.call('DEL', KEYS[1])
-  lockout_release(KEYS[2], written, generation)
   return {'expired', 0, '0'}
 end
 if record[1] == ARGV[2] then
@@ -131,6 +154,7 @@ if record[1] == ARGV[2] then
   end
   return {'ok', 0, '0'}
 end
+local _, lock, _, _, failures = lockout_reserve(KEYS[2], now) -- not locked: checked above, in this same call
 local status = 'wrong'
 local left = $max_attempts - redis.call('HINCRBY', KEYS[1], 'a', 1)
 if left <= 0 then
@@ -148,10 +172,25 @@ return {status, left, '0'}
 """)
 
 
-def request_script(ttl: int) -> str:
-    """The request script for this code TTL (the windows come with each call)."""
-    body = _REQUEST_LUA.substitute(ttl=int(ttl), code_gc=int(ttl) + GC_MARGIN_SECONDS, gc=GC_MARGIN_SECONDS)
-    return WINDOW_LUA + body
+def request_script(ttl: int, block_seconds: int) -> str:
+    """The request script for this code TTL and country block (the windows come with each call)."""
+    body = _REQUEST_LUA.substitute(
+        ttl=int(ttl),
+        code_gc=int(ttl) + GC_MARGIN_SECONDS,
+        block_seconds=int(block_seconds),
+        block_gc=int(block_seconds) + GC_MARGIN_SECONDS,
+    )
+    return WINDOW_LUA + BUCKET_LUA + body
+
+
+def window_spec(counters: list[Counter]) -> str:
+    """A send's windows as the request script reads them: "limit,window,pow_at" per window, ';' between."""
+    return ";".join(f"{c.limit},{c.window_seconds},{c.pow_at}" for c in counters)
+
+
+def proof_argument(proof: Proof | None) -> str:
+    """A checked proof of work as the request script reads it: "{ttl}:{key}", '' for none."""
+    return f"{proof.ttl_seconds}:{proof.key}" if proof else ""
 
 
 def verify_script(*, max_attempts: int, proof_ttl: int) -> str:

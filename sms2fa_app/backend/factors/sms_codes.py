@@ -133,7 +133,8 @@ class OtpService:
         # console's stored operations events (admin/ops_events.py).
         self.on_text: Callable[[Channel, str, str, str], None] | None = None
         policy = self.policy
-        self._request_script = redis_client.register_script(otp_scripts.request_script(policy.ttl_seconds))
+        request_lua = otp_scripts.request_script(policy.ttl_seconds, policy.country_block_seconds)
+        self._request_script = redis_client.register_script(request_lua)
         self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
         self._verify_script = redis_client.register_script(
             self.lockout.policy.lua()
@@ -189,18 +190,15 @@ class OtpService:
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
         now = self._clock.now()
-        args: list[str | int] = [
+        args = [
             repr(now),
             member,
             code_digest,
             phone_digest,
-            checked.key if checked else "",
-            checked.ttl_seconds if checked else 0,
+            otp_scripts.proof_argument(checked),
             windows.country_index + 1,
-            self.policy.country_block_seconds,
+            otp_scripts.window_spec(windows.counters),
         ]
-        for counter in windows.counters:
-            args += [counter.limit, counter.window_seconds, counter.pow_at]
         keys = [code_key, windows.country_block_key, *[counter.key for counter in windows.counters]]
         with redis_fail_closed():
             verdict, wait, detail = self._request_script(keys=keys, args=args)

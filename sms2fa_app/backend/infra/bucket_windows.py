@@ -1,0 +1,88 @@
+"""Bucketed send windows: an hour's sends per user, number, IP, country or in total, as counts per sub-window.
+
+A sorted set per window (limits.WINDOW_LUA) holds one entry per event: exact, but every send paid a ZADD into
+windows that grow with the traffic (the global and country windows hold every send of the hour) and an EXPIRE
+each. The send windows never give one send back (quotas stay spent, sms_codes.py), so they need no entry per
+event: a window is one hash, field = bucket number (floor(now / bucket), a bucket being window / BUCKETS
+seconds), value = the events in that bucket. A read is one HGETALL, a record one HINCRBY (plus an EXPIRE and the
+HDEL of stale buckets only when a new bucket starts).
+
+How exact it is. At time `now`, in bucket K, a window counts buckets K - BUCKETS .. K: the span
+[(K - BUCKETS) * bucket, now], which always contains the exact sliding span (now - window, now], because
+K * bucket <= now. So the count never misses an event of the last `window` seconds, and a cap is never exceeded
+over ANY span of `window` seconds: the margin over the cap is 0, and no timing of bucket edges helps an attacker
+(a burst at the end of a bucket is counted in full until window + bucket seconds after that bucket started).
+It errs the strict way only: it also counts the events of the oldest bucket that are already older than
+`window`, at most one bucket's worth (bucket = window / 12: 5 minutes of an hour). So a client refused at a cap
+waits at most one bucket longer than with an exact sliding window; the wait the script answers is exact for
+this model (when enough of the oldest buckets stop being counted). Thresholds (pow_at) are counted the same way.
+
+The resend cooldown stays a sorted set (limits.WINDOW_LUA): a failed send gives its own entry back.
+"""
+
+from __future__ import annotations
+
+import math
+
+# Buckets per window: one bucket of over-count at most (5 minutes of an hour) for 13 hash fields to read.
+BUCKETS = 12
+
+# Lua helpers of the bucketed windows (times: seconds from the injected clock, as ARGV).
+BUCKET_LUA = f"""
+local BUCKETS = {BUCKETS}
+-- The window's events and the hash as read ({{field, count, ...}}), plus the fields too old to count.
+local function buckets_count(key, window, now)
+  local oldest = math.floor(now / (window / BUCKETS)) - BUCKETS
+  local flat = redis.call('HGETALL', key)
+  local count, stale = 0, {{}}
+  for j = 1, #flat, 2 do
+    if tonumber(flat[j]) >= oldest then
+      count = count + tonumber(flat[j + 1])
+    else
+      stale[#stale + 1] = flat[j]
+    end
+  end
+  return count, flat, stale
+end
+-- Seconds until the window holds fewer than `limit` events (nil: it does now; a limit of 0: no limit).
+-- The oldest counted buckets drop out first, each when its own start is window + bucket seconds past.
+local function buckets_wait(flat, count, limit, window, now)
+  if limit <= 0 or count < limit then
+    return nil
+  end
+  local size = window / BUCKETS
+  local oldest = math.floor(now / size) - BUCKETS
+  local live = {{}}
+  for j = 1, #flat, 2 do
+    local bucket = tonumber(flat[j])
+    if bucket >= oldest then
+      live[#live + 1] = {{bucket, tonumber(flat[j + 1])}}
+    end
+  end
+  table.sort(live, function(a, b) return a[1] < b[1] end)
+  for _, entry in ipairs(live) do
+    count = count - entry[2]
+    if count < limit then
+      return (entry[1] + BUCKETS + 1) * size - now
+    end
+  end
+  return window
+end
+-- Records one event. A new bucket also sets the hash's lifetime (until its newest bucket stops counting)
+-- and drops the buckets too old to count (`stale`, from buckets_count in the same call).
+local function buckets_record(key, window, now, stale)
+  local size = window / BUCKETS
+  local current = math.floor(now / size)
+  if redis.call('HINCRBY', key, current, 1) == 1 then
+    redis.call('EXPIRE', key, math.ceil((current + BUCKETS + 1) * size - now) + 1)
+    if #stale > 0 then
+      redis.call('HDEL', key, unpack(stale))
+    end
+  end
+end
+"""
+
+
+def bucket_of(now: float, window_seconds: float) -> int:
+    """The bucket (hash field) an event at `now` is counted in: the one definition beside the Lua's."""
+    return math.floor(now / (window_seconds / BUCKETS))
