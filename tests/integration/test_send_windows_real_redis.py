@@ -24,8 +24,9 @@ HOUR = SEND_WINDOW_SECONDS
 # a read per window (cooldown, user, phone, IP, country, global) and the country's block, a write per window
 # (and one EXPIRE for the user's new bucket), the code's HSET + EXPIRE. Before the buckets: 23 or 24.
 SEND_COMMANDS = 17
-# A right code: the lockout's lock, the code, the code's consumption (2) and the lockout's clear (3). Before: 9.
-VERIFY_COMMANDS = 7
+# A right code of a user with no failures counted: the lockout's state, the code, the code's consumption (2).
+# Before: 9 (a lockout slot taken and the lockout cleared on every check).
+VERIFY_COMMANDS = 4
 # EVALSHA, its sha, the key count, 8 keys (code, block, 6 windows) and 7 arguments. Before: 37.
 SEND_ARGUMENTS = 18
 

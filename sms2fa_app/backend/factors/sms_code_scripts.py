@@ -118,8 +118,10 @@ return 1
 # enrollment proof on success.
 # Needs the lockout's Lua functions (lockout.LockoutPolicy.lua) before it; deciding is one atomic call, so only
 # a wrong guess takes its lockout slot (counted as a failure), after the lock was checked: a right, used or expired
-# code writes nothing to the lockout but the success's clear (before, every try took a slot first and gave it
-# back, two writes and a read more). Returns {status, attempts_left, wait}; status is ok | wrong |
+# code writes nothing to the lockout, and a success clears it only when it holds a count or a lock (a slot in
+# flight holds a count: with none, clearing would change nothing). Before, every try took a slot first and gave
+# it back, and every success cleared: a right code's check ran 9 commands, now 4.
+# Returns {status, attempts_left, wait}; status is ok | wrong |
 # too_many | expired | used (the right code, accepted before: a replay or a parallel copy that lost the race;
 # no guess, nothing counted) | busy (locked while another factor's slots are in flight: ask again) |
 # locked (the code was not tried) | locked_now (this wrong try started a lock;
@@ -127,7 +129,8 @@ return 1
 # those on the code or those before the lockout, whichever run out first.
 _VERIFY_LUA = Template("""
 local now = tonumber(ARGV[1])
-local locked_until = tonumber(redis.call('HGET', KEYS[2], 'until'))
+local lockout = redis.call('HMGET', KEYS[2], 'until', 'n')
+local locked_until = tonumber(lockout[1])
 if locked_until and locked_until > now then
   if lockout_settling(KEYS[4], now) then
     return {'busy', 0, tostring(locked_until - now)}
@@ -148,7 +151,9 @@ end
 if record[1] == ARGV[2] then
   redis.call('HDEL', KEYS[1], 'p', 'a', 'exp')
   redis.call('HSET', KEYS[1], 'u', record[4])
-  lockout_clear(KEYS[2])
+  if lockout[1] or lockout[2] then -- no count and no lock: no slot of this generation is in flight, nothing to clear
+    lockout_clear(KEYS[2])
+  end
   if ARGV[3] == '1' then
     redis.call('SET', KEYS[3], tostring(now + $proof_ttl) .. ':' .. record[2], 'EX', $proof_gc)
   end
