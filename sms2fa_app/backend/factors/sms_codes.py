@@ -16,6 +16,7 @@ operation that decides something is one atomic Lua call with the clock's time pa
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -379,4 +380,11 @@ class OtpService:
 def _recipient_locale(user_locale: str | None, number: PhoneNumber, taken: bool) -> str:
     """The language of whoever holds the number: the asking user's (stored choice, else the number's country),
     or, for a number another account holds, its country's (the asking user's choice says nothing of them)."""
-    return for_recipient(None if taken else user_locale, number.region)
+    return _locale_for(None if taken else user_locale, number.region)
+
+
+@functools.lru_cache(maxsize=4096)
+def _locale_for(user_locale: str | None, region: str | None) -> str:
+    """for_recipient, remembered (a pure function of a few hundred possible pairs): negotiating it anew took a send
+    more CPU than its whole Redis script (bench/otp_bench.py)."""
+    return for_recipient(user_locale, region)
