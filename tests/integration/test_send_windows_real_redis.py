@@ -174,3 +174,18 @@ def _commands_run_inside_scripts(client: redis.Redis) -> int:
         for name, calls in _commands_by_name(client).items()
         if name not in {"evalsha", "config", "info", "slowlog"}
     )
+
+
+def test_an_hour_kept_in_the_old_sorted_sets_still_counts_after_an_upgrade(
+    otp: OtpService, clock: FakeClock, real_redis: redis.Redis
+) -> None:
+    """Windows written by the sliding-window code before the buckets (sorted sets of send times) are moved into
+    buckets by the first send that reads them: the sends of the last hour still count, older ones do not."""
+    assert isinstance(_send(otp, 1), CodeSent)  # the number's window, to find its key
+    (phone_key,) = real_redis.scan_iter("otp:sends:phone:*")
+    now = clock.now()
+    real_redis.delete(phone_key)
+    real_redis.zadd(phone_key, {"old": now - HOUR - 10, "a": now - 1000, "b": now - 10})  # two in the hour
+    assert isinstance(_send(otp, 2), CodeSent)  # the third of the hour
+    assert real_redis.type(phone_key) == "hash" and sends_counted(real_redis, phone_key) == PHONE_CAP
+    assert _send(otp, 3).reason is SendRefusal.PHONE_LIMIT  # type: ignore[union-attr]

@@ -30,10 +30,29 @@ BUCKETS = 12
 # Lua helpers of the bucketed windows (times: seconds from the injected clock, as ARGV).
 BUCKET_LUA = f"""
 local BUCKETS = {BUCKETS}
+-- A window still kept as a sorted set of event times (the layout before the buckets: an upgrade within the hour)
+-- becomes its hash, each event counted in its own bucket, so no send of the last hour is forgotten.
+local function buckets_from_sorted_set(key, window, now)
+  local size = window / BUCKETS
+  local events = redis.call('ZRANGEBYSCORE', key, string.format('(%.17g', now - window), '+inf', 'WITHSCORES')
+  redis.call('DEL', key)
+  local newest = nil
+  for j = 2, #events, 2 do
+    newest = math.floor(tonumber(events[j]) / size)
+    redis.call('HINCRBY', key, newest, 1)
+  end
+  if newest then
+    redis.call('EXPIRE', key, math.ceil((newest + BUCKETS + 1) * size - now) + 1)
+  end
+  return redis.call('HGETALL', key)
+end
 -- The window's events and the hash as read ({{field, count, ...}}), plus the fields too old to count.
 local function buckets_count(key, window, now)
   local oldest = math.floor(now / (window / BUCKETS)) - BUCKETS
-  local flat = redis.call('HGETALL', key)
+  local flat = redis.pcall('HGETALL', key)
+  if flat.err then
+    flat = buckets_from_sorted_set(key, window, now)
+  end
   local count, stale = 0, {{}}
   for j = 1, #flat, 2 do
     if tonumber(flat[j]) >= oldest then
