@@ -5,14 +5,16 @@ policy's fixed numbers (TTLs, lockout curve) are written into the script text wh
 the windows of a send depend on its channel and destination country, so each call carries them.
 
 Records:
-  otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp;
-                                       once accepted only h and u = when it would have expired (a copy of
-                                       the right code that lost the race is told "already used")
+  otp:code:{purpose}:{user}:{session}  hash  h = HMAC(code + binding), p = HMAC(phone), a = wrong tries, exp,
+                                       u = '' (every field written by a send, so no DEL first); once accepted
+                                       only h and u = when it would have expired (a copy of the right code that
+                                       lost the race is told "already used")
   otp:fail:{user}                      the lockout's record (lockout.py)
   otp:fail:{user}:slots                zset  the lockout's slots in flight (lockout.py)
   otp:proof:{user}:{session}           string "{expires_at}:{HMAC(phone)}"
-  otp:cooldown:{user}, otp:sends:*,    sliding windows (limits.WINDOW_LUA)
-  otp:calls:*
+  otp:cooldown:{purpose}:{user}[:...]  zset  the resend cooldown, an exact sliding window: a failed send takes
+                                       its own entry back
+  otp:sends:*, otp:calls:*             hash  the hourly windows, bucketed (infra/bucket_windows.py)
   otp:country-block:{region}           string "{blocked_until}" while a country is blocked
   pow:spent:{nonce}                    a spent proof of work (limits.WINDOW_LUA's pow_gate)
 """

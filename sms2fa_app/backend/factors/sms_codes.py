@@ -191,7 +191,7 @@ class OtpService:
         checked = self._pow.check(proof) if self._pow is not None and proof else None
         member = secrets.token_hex(8)  # this send's entry in every window
         now = self._clock.now()
-        args = [
+        args: list[str | int] = [
             repr(now),
             member,
             code_digest,
