@@ -22,6 +22,7 @@ from tests.e2e.audit import audit
 from tests.support.factories import PASSWORD, create_user
 from tests.support.plivo_server import LocalPlivo
 from tests.support.redis_server import RedisServer
+from tests.support.send_windows import spend_sends
 from tests.support.smtp_server import LocalSmtp
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ def spend_the_hourly_quota(redis_server: RedisServer, backend: Services, email: 
     assert user is not None
     now = time.time()
     with redis_server.client() as client:
-        client.zadd(f"otp:sends:user:{user.id}", {f"spent-{n}": now - n for n in range(USER_QUOTA)})
+        spend_sends(client, f"otp:sends:user:{user.id}", USER_QUOTA, now)
 
 
 def recovery_codes_for(backend: Services, email: str) -> list[str]:

@@ -18,7 +18,7 @@ from sms2fa_app.backend.factors import sms_codes
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.line_checks import LineAccepted
 from sms2fa_app.backend.factors.sms_codes import CodeSent, SendRefusal, SendRefused
-from sms2fa_app.backend.factors.sms_policy import COUNTRY_BLOCK_PREFIX, user_sends_key
+from sms2fa_app.backend.factors.sms_policy import COUNTRY_BLOCK_PREFIX, GLOBAL_SENDS_KEY, user_sends_key
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.pow import Proof, solve
@@ -26,6 +26,7 @@ from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import PASSWORD, account, create_user, granted, signed_in
 from tests.support.plivo_server import LocalPlivo
+from tests.support.send_windows import sends_counted
 
 MOBILE = "+16502531001"
 LANDLINE = "+442079460000"  # a London landline (libphonenumber: FIXED_LINE)
@@ -127,11 +128,11 @@ def test_a_cache_hit_spends_nothing(make_services, local_plivo: LocalPlivo, real
     services = make_services()
     first, _session = enroll(services, MOBILE, user_id=1, ip="198.51.100.1")
     assert isinstance(first, CodeSent)
-    assert real_redis.zcard(user_sends_key(1)) == 2  # the billed lookup and the text
+    assert sends_counted(real_redis, user_sends_key(1)) == 2  # the billed lookup and the text
     second, _session = enroll(services, MOBILE, user_id=2, ip="198.51.100.2")
     assert isinstance(second, CodeSent)
     assert local_plivo.lookups.requests == [MOBILE]  # the server saw no second lookup
-    assert real_redis.zcard(user_sends_key(2)) == 1  # the text only: the cached answer cost no pressure
+    assert sends_counted(real_redis, user_sends_key(2)) == 1  # the text only: the cached answer cost no pressure
     assert all(MOBILE not in key and MOBILE[1:] not in key for key in real_redis.keys("lookup:*"))
 
 
@@ -217,7 +218,22 @@ def test_parallel_lookups_never_pass_the_caps(make_services, local_plivo: LocalP
         thread.join()
     assert sum(isinstance(verdict, LineAccepted) for verdict in verdicts) == 1
     assert verdicts.count(SendRefused(SendRefusal.PROOF_REQUIRED)) == parallel - 1
-    assert len(local_plivo.lookups.requests) == 2 and real_redis.zcard(user_sends_key(1)) == 2
+    assert len(local_plivo.lookups.requests) == 2 and sends_counted(real_redis, user_sends_key(1)) == 2
+    assert real_redis.type(user_sends_key(1)) == "hash"  # the sends' own bucketed window, not a sorted set beside it
+
+
+def test_a_lookup_and_its_send_count_in_the_same_bucketed_windows(
+    make_services, local_plivo: LocalPlivo, real_redis
+) -> None:
+    """The send windows are bucketed hashes (bucket_windows.py): a billed lookup counts in them with the sends'
+    own rule, before and after a send wrote them (no second layout beside them, no WRONGTYPE failing closed)."""
+    services = make_services(OTP_SENDS_PER_HOUR_PER_USER="3")
+    assert isinstance(enroll(services, MOBILE, user_id=1)[0], CodeSent)  # a lookup, then its text
+    refused, _session = enroll(services, "+16502531101", user_id=1)  # a lookup: the third place; its text: none
+    assert isinstance(refused, SendRefused) and refused.reason is SendRefusal.USER_LIMIT
+    assert local_plivo.lookups.requests == [MOBILE, "+16502531101"]
+    for key in (user_sends_key(1), GLOBAL_SENDS_KEY + ":setup", "otp:sends:country:US"):
+        assert real_redis.type(key) == "hash" and sends_counted(real_redis, key) == 3, key
 
 
 def test_lookups_stop_at_the_global_setup_budget(make_services, local_plivo: LocalPlivo, real_redis) -> None:

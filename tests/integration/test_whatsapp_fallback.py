@@ -119,6 +119,22 @@ def test_a_template_never_delivered_offers_the_text_after_the_fallback_delay_wit
     assert result.status is VerifyStatus.OK
 
 
+def test_a_newer_code_takes_the_whatsapp_fallback_of_the_previous_code_with_it(
+    services: Services, local_plivo: LocalPlivo, clock: FakeClock, real_redis: redis.Redis
+) -> None:
+    """The send writes the code's record without deleting it first (bucketed windows, issue 24): the sealed WhatsApp
+    code of the previous code (`w`, `wt`) must not survive into a newer code's record, or "text instead" would
+    text the old code (or nothing valid) for the new one."""
+    local_plivo.deliver_next("failed", error_code="131026")
+    send(services, Channel.WHATSAPP)
+    assert reports_of(local_plivo, 3) == ["queued", "sent", "failed"]
+    clock.advance(services.settings.otp_resend_cooldown_seconds + FALLBACK_SECONDS)
+    send(services, Channel.SMS)
+    assert services.otp.text_instead_wait(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION) is None
+    assert text_instead(services) == SendRefused(SendRefusal.NO_FALLBACK)
+    assert [message.get("type", "sms") for message in local_plivo.messages] == ["whatsapp", "sms"]
+
+
 def test_the_charts_split_whatsapp_from_texts_and_price_it_per_message(
     services: Services, local_plivo: LocalPlivo
 ) -> None:

@@ -4,7 +4,8 @@ Redis keeps codes only as keyed hashes, so re-sending the same code needs the co
 (delivery/voice.py), it is kept encrypted (Fernet, key derived from SECRET_KEY), here inside the code's own record
 (otp:code:..., fields `w` = the sealed locale and code, `wt` = when the template went out). Living in the record
 binds it to that code: a newer code, a verified one or an expired one takes the sealed copy with it. Taking it is
-one atomic call that removes it, so the fallback works once per code.
+one atomic call that removes it, so the fallback works once per code. A send writes every field of a new code's
+record, `w` and `wt` as '' (no sealed copy: the previous code's cannot survive into the new code's record).
 
 The fallback is ready when the template's delivery report says it was lost (undelivered or failed), or when
 `fallback_seconds` passed without a "delivered" (the caller refuses a delivered one before asking).
@@ -61,7 +62,7 @@ return 0
 _TAKE_LUA = """
 local now = tonumber(ARGV[1])
 local record = redis.call('HMGET', KEYS[1], 'w', 'wt', 'exp')
-if not record[1] or not record[3] or tonumber(record[3]) <= now then
+if not record[1] or record[1] == '' or not record[3] or tonumber(record[3]) <= now then
   return {'none', '0'}
 end
 if ARGV[2] ~= '1' then
@@ -79,7 +80,7 @@ return {'ok', record[1], record[2]}
 # KEYS: code record. ARGV: sealed code, sent at. A fallback that was not sent (refused, provider failure) is kept
 # again, while the code is still pending and nothing else took its place.
 _GIVE_BACK_LUA = """
-if redis.call('HEXISTS', KEYS[1], 'exp') == 1 and redis.call('HEXISTS', KEYS[1], 'w') == 0 then
+if redis.call('HEXISTS', KEYS[1], 'exp') == 1 and (redis.call('HGET', KEYS[1], 'w') or '') == '' then
   redis.call('HSET', KEYS[1], 'w', ARGV[1], 'wt', ARGV[2])
 end
 return 1

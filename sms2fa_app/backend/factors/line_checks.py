@@ -7,8 +7,9 @@ On enrollment and on a number change, before the first send, the number goes thr
    no HTTP and no pressure, but is not told past a full window: the cache is no free oracle of others' numbers);
 3. on a miss, Plivo Lookup ($0.004), counted first, in one atomic call, in the same per-account, per-IP and
    per-country windows and global setup budget as a send (sms_policy.pressure_windows), after the country's
-   block, so enumerating numbers costs the attacker, not the operator. Under pressure that call spends the proof
-   of work; the send that follows in the same request is then prepaid (LineAccepted.prepaid), nothing else is;
+   block, so enumerating numbers costs the attacker, not the operator. That call is the send windows' own rule
+   (infra/bucket_windows.BucketLimiter: the same buckets, pressure gate and count). Under pressure it spends the
+   proof of work; the send that follows in the same request is then prepaid (LineAccepted.prepaid), nothing else is;
 4. the policy: VoIP not listed in PHONE_LINE_TYPES and toll-free are refused (first: a geographic range does
    not let them through); a landline (Lookup's `fixed`, or libphonenumber's FIXED_LINE) is called; a type listed
    in PHONE_LINE_TYPES (mobile by default) is texted; an outage or an answer that says nothing follows
@@ -30,10 +31,11 @@ from sms2fa_app.backend.delivery.status import Channel
 from sms2fa_app.backend.factors.sms_codes import OtpService
 from sms2fa_app.backend.factors.sms_policy import SendRefusal, SendRefused, pressure_windows
 from sms2fa_app.backend.infra import metrics
+from sms2fa_app.backend.infra.bucket_windows import BucketLimiter
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import keyed_digest
 from sms2fa_app.backend.infra.events import log_event
-from sms2fa_app.backend.infra.limits import LimitReached, WindowLimiter
+from sms2fa_app.backend.infra.limits import LimitReached
 from sms2fa_app.backend.infra.pow import ProofOfWork
 from sms2fa_app.backend.infra.redis_store import redis_fail_closed
 from sms2fa_app.config import Settings
@@ -102,7 +104,7 @@ class LineChecks:
         self.policy = policy
         self._secret = secret_key
         self._pow = pow
-        self._limiter = WindowLimiter(client, clock)
+        self._limiter = BucketLimiter(client, clock)  # the send windows' own rule (bucketed hashes)
 
     def check(
         self, *, phone: str, user_id: int, client_ip: str, proof: str = "", replacing_number: bool = False

@@ -16,6 +16,7 @@ operation that decides something is one atomic Lua call with the clock's time pa
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -133,8 +134,7 @@ class OtpService(TextInstead):
         # console's stored operations events (admin/ops_events.py).
         self.on_text: Callable[[Channel, str, str, str], None] | None = None
         policy = self.policy
-        self._request_script = redis_client.register_script(otp_scripts.request_script(policy.ttl_seconds))
-        self._rollback_script = redis_client.register_script(otp_scripts.ROLLBACK_SCRIPT)
+        self._scripts = otp_scripts.SendScripts(redis_client, policy)
         self._verify_script = redis_client.register_script(
             self.lockout.policy.lua()
             + otp_scripts.verify_script(max_attempts=policy.max_attempts, proof_ttl=policy.phone_proof_ttl_seconds)
@@ -200,7 +200,7 @@ class OtpService(TextInstead):
             locale = _recipient_locale(user_locale, parsed, taken)
             message_id = self._deliver(channel, parsed.e164, code, taken, locale)
         except SmsDeliveryError as error:
-            self._rollback(code_key, windows.cooldown.key, code_digest, member)
+            self._scripts.rollback(code_key, windows.cooldown.key, code_digest, member)
             reason = (
                 SendRefusal.UNDELIVERABLE
                 if error.kind is DeliveryFailure.INVALID_DESTINATION
@@ -210,7 +210,7 @@ class OtpService(TextInstead):
             self._count(channel, parsed.region, reason.value)
             return SendRefused(reason)
         except BaseException:
-            self._rollback(code_key, windows.cooldown.key, code_digest, member)
+            self._scripts.rollback(code_key, windows.cooldown.key, code_digest, member)
             raise
         if channel is Channel.WHATSAPP and not taken:  # kept for one "Send a text instead"
             self._fallbacks.keep(code_key, code_digest, code, locale, now)
@@ -258,22 +258,7 @@ class OtpService(TextInstead):
         digest ("" keeps the pending code) and the phone's digest); the refusal, logged and counted, or None.
         `prepaid` passes the pressure gate once (the line check spent this request's proof)."""
         checked = self._pow.check(proof) if self._pow is not None and proof else None
-        args: list[str | int] = [
-            repr(now),
-            member,
-            code[1],
-            code[2],
-            checked.key if checked else "",
-            checked.ttl_seconds if checked else 0,
-            windows.country_index + 1,
-            self.policy.country_block_seconds,
-        ]
-        for counter in windows.counters:
-            args += [counter.limit, counter.window_seconds, 0 if prepaid else counter.pow_at]
-        keys = [code[0], windows.country_block_key, *[counter.key for counter in windows.counters]]
-        with redis_fail_closed():
-            verdict, wait, detail = self._request_script(keys=keys, args=args)
-        refused = windows.refusal(verdict, wait, int(detail))
+        refused, blocked = self._scripts.spend(windows, code, checked, member, now, prepaid=prepaid)
         if refused is not None:
             log_event(
                 log, logging.INFO, "otp_refused", **context, reason=refused.reason.value,
@@ -282,7 +267,7 @@ class OtpService(TextInstead):
             self._count(channel, where["region"], refused.reason.value)
             metrics.count_refusal(f"otp_{refused.reason.value}")
             return refused
-        if int(detail) == 1:  # this send reached the country's cap: the country is blocked from now on
+        if blocked:  # this send reached the country's cap: the country is blocked from now on
             cap = self.policy.country_cap(where["region"])
             self._alerts.country_blocked(where["region"], cap, self.policy.country_block_seconds)
             self._count(channel, where["region"], "blocked", metric=False)
@@ -380,10 +365,6 @@ class OtpService(TextInstead):
         with redis_fail_closed():
             return list(self._verify_script(keys=keys, args=args))
 
-    def _rollback(self, code_key: str, cooldown_key: str, code_digest: str, member: str) -> None:
-        with redis_fail_closed():
-            self._rollback_script(keys=[code_key, cooldown_key], args=[code_digest, member])
-
     def _code_digest(self, purpose: Purpose, user_id: int, session_id: int, code: str) -> str:
         return keyed_digest(self._secret, "otp-code", purpose.value, str(user_id), str(session_id), code)
 
@@ -402,4 +383,11 @@ class OtpService(TextInstead):
 def _recipient_locale(user_locale: str | None, number: PhoneNumber, taken: bool) -> str:
     """The language of whoever holds the number: the asking user's (stored choice, else the number's country),
     or, for a number another account holds, its country's (the asking user's choice says nothing of them)."""
-    return for_recipient(None if taken else user_locale, number.region)
+    return _locale_for(None if taken else user_locale, number.region)
+
+
+@functools.lru_cache(maxsize=4096)
+def _locale_for(user_locale: str | None, region: str | None) -> str:
+    """for_recipient, remembered (a pure function of a few hundred possible pairs): negotiating it anew took a send
+    more CPU than its whole Redis script (bench/otp_bench.py)."""
+    return for_recipient(user_locale, region)

@@ -164,16 +164,18 @@ class SendWindows:
     refusals: list[SendRefusal]
     country_index: int  # position of the country window in `counters`
     country_block_key: str
+    has_cooldown: bool = True  # the first window is the resend cooldown (a sorted set; the others are bucketed)
 
     @property
     def cooldown(self) -> Counter:
-        """The resend cooldown (always first)."""
+        """The resend cooldown (first, when the send has one)."""
         return self.counters[0]
 
     def without_cooldown(self) -> SendWindows:
         """Every window but the resend cooldown: a WhatsApp code's fallback text is no second send for the
         cooldown, yet it is a paid text to that number, IP and country like any other (pumping)."""
-        return SendWindows(self.counters[1:], self.refusals[1:], self.country_index - 1, self.country_block_key)
+        counters, refusals = self.counters[1:], self.refusals[1:]
+        return SendWindows(counters, refusals, self.country_index - 1, self.country_block_key, has_cooldown=False)
 
     def refusal(self, verdict: str, wait: object, detail: int) -> SendRefused | None:
         """The request script's answer as a refusal (None: sent)."""

@@ -182,12 +182,7 @@ class WindowLimiter:
             args += [counter.limit, counter.window_seconds, counter.pow_at]
         with redis_fail_closed():
             index, wait = self._script(keys=[c.key for c in counters], args=args)
-        index = int(index)
-        if index == 0:
-            return None, str(wait) == "1"
-        if index < 0:
-            return ProofNeeded(counters[-index - 1]), False
-        return LimitReached(counters[index - 1], max(1, math.ceil(float(wait)))), False
+        return window_verdict(counters, int(index), wait)
 
     def check(self, counters: list[Counter]) -> LimitReached | None:
         """The first full counter, recording nothing (pressure is not checked)."""
@@ -234,6 +229,17 @@ class WindowLimiter:
             for counter in released:
                 pipeline.zrem(counter.key, event_id)
             pipeline.execute()
+
+
+def window_verdict(counters: list[Counter], index: int, detail: object) -> tuple[Refusal | None, bool]:
+    """A window script's answer {index, detail} (this module's and bucket_windows'): 0 and whether the proof was
+    spent ('1'), i > 0 and the wait of full counter i, or -i for counter i under pressure without a proof."""
+    text = detail.decode() if isinstance(detail, bytes) else str(detail)
+    if index == 0:
+        return None, text == "1"
+    if index < 0:
+        return ProofNeeded(counters[-index - 1]), False
+    return LimitReached(counters[index - 1], max(1, math.ceil(float(text)))), False
 
 
 def whole_seconds(value: object) -> int:

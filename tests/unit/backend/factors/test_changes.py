@@ -29,6 +29,7 @@ from tests.support.factories import (
     signed_in,
 )
 from tests.support.recording_gateway import RecordingGateway
+from tests.support.send_windows import sends_counted, spend_sends
 from tests.support.soft_authenticator import SoftAuthenticator
 
 NEW_PASSWORD = "a new passphrase, 2026"
@@ -241,7 +242,7 @@ def test_reauthentication_texts_have_a_budget_apart_from_new_numbers(
     """Accounts made to text new numbers until the setup budget is gone cannot stop an owner from
     confirming it is them (to turn 2FA off or change the number)."""
     budget = services.otp.policy.sends_per_hour_global
-    services.redis.zadd("otp:sends:global:setup", {f"spent-{n}": services.clock.now() for n in range(budget)})
+    spend_sends(services.redis, "otp:sends:global:setup", budget, services.clock.now())
     _token, session = signed_in(services)
     services.factor_changes.confirm_password(session, account(services), Operation.DISABLE, PASSWORD, "203.0.113.7")
     sent = services.factor_changes.send_reauth_code(session, account(services), "203.0.113.7")
@@ -265,7 +266,7 @@ def test_a_lost_phone_is_no_dead_end_the_authenticator_confirms_a_new_number(
     assert changes.verify_reauth(session, Factor.TOTP, pyotp.TOTP(setup.secret).at(clock.now())).done
     assert gateway.texts == []  # nothing was texted to the lost phone
     changes.send_enroll_code(session, account(services), NEW_PHONE, NEW_PHONE, "203.0.113.7")
-    assert services.redis.zcard(user_sends_key(1, replacing_number=True)) == 1  # the lost phone's own window
+    assert sends_counted(services.redis, user_sends_key(1, replacing_number=True)) == 1  # the lost phone's own window
     assert changes.verify_enroll_code(session, account(services), gateway.last_code(NEW_PHONE), NEW_PHONE).done
     assert account(services).phone_number == NEW_PHONE
 

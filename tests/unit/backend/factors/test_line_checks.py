@@ -25,6 +25,7 @@ from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.pow import ProofOfWork, solve
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.recording_gateway import RecordingGateway
+from tests.support.send_windows import sends_counted
 
 MOBILE = "+16502531212"
 LANDLINE = "+442079460000"
@@ -141,15 +142,15 @@ def test_a_billed_lookup_counts_in_the_send_windows_and_a_cached_one_does_not(ma
     lookup = ScriptedLookup()
     checks = make_checks(lookup, OTP_SENDS_PER_HOUR_PER_USER="2")
     assert check(checks).channel is Channel.SMS
-    assert redis_client.zcard(user_sends_key(1)) == 1
+    assert sends_counted(redis_client, user_sends_key(1)) == 1
     assert check(checks).channel is Channel.SMS  # cached: free
-    assert redis_client.zcard(user_sends_key(1)) == 1
+    assert sends_counted(redis_client, user_sends_key(1)) == 1
     assert check(checks, "+16502531213").channel is Channel.SMS  # the window is full now
     for number in ("+16502531214", MOBILE):  # a new number, and a cached one: not told past a full window (F7)
         refused = check(checks, number)
         assert isinstance(refused, SendRefused) and refused.reason is SendRefusal.USER_LIMIT
         assert refused.retry_after_seconds > 0
-    assert lookup.asked == [MOBILE, "+16502531213"] and redis_client.zcard(user_sends_key(1)) == 2
+    assert lookup.asked == [MOBILE, "+16502531213"] and sends_counted(redis_client, user_sends_key(1)) == 2
 
 
 def test_pressure_asks_for_a_proof_the_lookup_spends(make_checks, redis_client, clock: FakeClock) -> None:

@@ -36,6 +36,7 @@ from tests.support.otp_calls import (
     verify,
     wrong,
 )
+from tests.support.send_windows import BUCKET_SECONDS, sends_counted
 
 # ---- codes --------------------------------------------------------------------------------------
 
@@ -147,9 +148,12 @@ def test_user_limit_five_per_hour_then_the_window_slides(otp: OtpService, clock:
     for _ in range(5):
         assert isinstance(request(otp), CodeSent)
         clock.advance(60)
-    # the first send (t=0) leaves the hour window at t=3600; now t=300
-    assert request(otp) == SendRefused(SendRefusal.USER_LIMIT, 3300)
-    clock.advance(3300)
+    # the first send (t=0) leaves the hour window at t=3600, its 5-minute bucket (bucket_windows.py) at t=3900;
+    # now t=300: the wait told is the bucket's, and it is exact
+    assert request(otp) == SendRefused(SendRefusal.USER_LIMIT, 3300 + BUCKET_SECONDS)
+    clock.advance(3300 + BUCKET_SECONDS - 1)
+    assert request(otp).reason is SendRefusal.USER_LIMIT
+    clock.advance(1)
     assert isinstance(request(otp), CodeSent)
 
 
@@ -173,11 +177,11 @@ def test_texts_to_the_old_number_do_not_spend_the_budget_of_a_new_number(otp: Ot
 def test_phone_limit_across_users_spends_no_other_quota(otp: OtpService, redis_client) -> None:
     for user in range(1, 6):
         assert isinstance(request(otp, user=user), CodeSent)
-    assert request(otp, user=6) == SendRefused(SendRefusal.PHONE_LIMIT, 3600)
+    assert request(otp, user=6) == SendRefused(SendRefusal.PHONE_LIMIT, 3600 + BUCKET_SECONDS)
     # the refused request left no trace: no cooldown, no user count, IP and global unchanged
     assert otp.resend_wait(user_id=6, purpose=Purpose.LOGIN) == 0
-    assert redis_client.zcard("otp:sends:user:6") == 0
-    assert redis_client.zcard(otp_module.GLOBAL_SENDS_KEY) == 5
+    assert sends_counted(redis_client, "otp:sends:user:6") == 0
+    assert sends_counted(redis_client, otp_module.GLOBAL_SENDS_KEY) == 5
     assert isinstance(request(otp, user=6, phone=OTHER_PHONE), CodeSent)
     assert not any(PHONE in key or "6502531212" in key for key in redis_client.scan_iter("*"))
 
@@ -186,12 +190,12 @@ def test_ip_limit_and_global_budget(make_otp) -> None:
     otp = make_otp()
     for user in range(20):
         assert isinstance(request(otp, user=user, phone=f"+1650253{1300 + user}"), CodeSent)
-    assert request(otp, user=99, phone="+16502531399") == SendRefused(SendRefusal.IP_LIMIT, 3600)
+    assert request(otp, user=99, phone="+16502531399") == SendRefused(SendRefusal.IP_LIMIT, 3600 + BUCKET_SECONDS)
     assert isinstance(request(otp, user=99, phone="+16502531399", ip="198.51.100.1"), CodeSent)
 
     budget = make_otp(OTP_SENDS_PER_HOUR_GLOBAL="21")  # same Redis: 21 sends already counted
     assert request(budget, user=100, phone="+16502531400", ip="198.51.100.2") == SendRefused(
-        SendRefusal.GLOBAL_BUDGET, 3600
+        SendRefusal.GLOBAL_BUDGET, 3600 + BUCKET_SECONDS
     )
 
 
@@ -200,7 +204,7 @@ def test_cooldown_is_checked_before_the_hourly_limits(make_otp, clock: FakeClock
     request(otp)
     assert request(otp).reason is SendRefusal.COOLDOWN
     clock.advance(60)
-    assert request(otp) == SendRefused(SendRefusal.USER_LIMIT, 3540)
+    assert request(otp) == SendRefused(SendRefusal.USER_LIMIT, 3540 + BUCKET_SECONDS)
 
 
 # ---- failed sends -------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ def test_failed_send_removes_the_code_and_the_cooldown_but_spends_quota(
     assert request(otp) == SendRefused(reason)
     assert not otp.has_pending_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION)
     assert otp.resend_wait(user_id=USER, purpose=Purpose.LOGIN) == 0
-    assert redis_client.zcard(f"otp:sends:user:{USER}") == 1  # the provider was called: the quota is spent
+    assert sends_counted(redis_client, f"otp:sends:user:{USER}") == 1  # the provider was called: the quota is spent
     assert isinstance(request(otp), CodeSent)  # the user may retry at once
 
 
