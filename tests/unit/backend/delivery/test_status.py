@@ -22,7 +22,7 @@ def test_unknown_messages_states_and_malformed_values_are_ignored(redis_client, 
     statuses = DeliveryStatuses(redis_client, clock, ttl_seconds=600)
     statuses.track("m-1", Channel.SMS, "login:1:10")
     assert not statuses.record("m-2", "delivered")
-    assert not statuses.record("m-1", "read")
+    assert not statuses.record("m-1", "opened")
     assert not statuses.record("m-1", "failed", "x" * 40)
     assert not statuses.record("../m-1", "failed")
     assert redis_client.exists("delivery:msg:m-2") == 0
