@@ -344,6 +344,8 @@ class Settings(BaseSettings):
         missing = [name for name, value in whatsapp.items() if not value]
         if len(missing) == 1:  # half a WhatsApp setup would offer a channel that cannot send
             raise ValueError(f"{missing[0]} is required when WhatsApp is partly configured")
+        if self.whatsapp_fallback_seconds >= self.otp_ttl_seconds:  # the text instead would carry a dead code
+            raise ValueError(f"WHATSAPP_FALLBACK_SECONDS must be below OTP_TTL_SECONDS ({self.otp_ttl_seconds})")
         return self
 
     @model_validator(mode="after")
