@@ -52,6 +52,8 @@ class CheckedSettings(Protocol):
     webauthn_origin: str | None
     whatsapp_sender: str | None
     whatsapp_template_name: str | None
+    whatsapp_fallback_seconds: int
+    otp_ttl_seconds: int
 
 
 def production_safe(settings: CheckedSettings) -> None:
@@ -96,6 +98,8 @@ def plivo_complete(settings: CheckedSettings) -> None:
     missing = [name for name, value in whatsapp.items() if not value]
     if len(missing) == 1:  # half a WhatsApp setup would offer a channel that cannot send
         raise ValueError(f"{missing[0]} is required when WhatsApp is partly configured")
+    if settings.whatsapp_fallback_seconds >= settings.otp_ttl_seconds:  # the text instead would carry a dead code
+        raise ValueError(f"WHATSAPP_FALLBACK_SECONDS must be below OTP_TTL_SECONDS ({settings.otp_ttl_seconds})")
 
 
 def webauthn_origin_fits(settings: CheckedSettings) -> None:

@@ -16,6 +16,8 @@ class EventKind(enum.StrEnum):
     TWO_FACTOR_ON = "two_factor_on"
     TWO_FACTOR_OFF = "two_factor_off"
     PHONE_CHANGED = "phone_changed"  # detail: the new number's last 4 digits
+    CODES_BY_WHATSAPP = "codes_by_whatsapp"  # the number's codes now go by WhatsApp (re-authenticated)
+    CODES_BY_TEXT = "codes_by_text"  # the number's codes go by text again
     TOTP_ADDED = "totp_added"
     TOTP_REMOVED = "totp_removed"
     PASSKEY_ADDED = "passkey_added"  # detail: the passkey's name (its first 32 characters)

@@ -15,6 +15,7 @@ from sms2fa_app.components.language import t, t_count
 from sms2fa_app.pages.settings_passkeys import passkey_list
 from sms2fa_app.state import words
 from sms2fa_app.state.settings import (
+    CodeChannelState,
     Operation,
     RecoveryCodesState,
     SettingsState,
@@ -85,7 +86,7 @@ def method_rows() -> rx.Component:
             _action(words.pages.CHANGE, words.pages.CHANGE_PHONE_NUMBER, Operation.CHANGE_NUMBER),
             rx.cond(  # a text or WhatsApp, for the same number (a landline's spoken codes are not a choice)
                 SettingsState.whatsapp_offered & (SettingsState.code_channel != "voice"),
-                channel_choice(SettingsState.code_channel, SettingsState.choose_channel),
+                channel_choice(SettingsState.code_channel, CodeChannelState.choose_channel),
             ),
         ),
         method_row(

@@ -24,7 +24,7 @@ from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 from sms2fa_app.state.said import ErrorId, NoticeId, said_id
 from sms2fa_app.state.session import DASHBOARD_PATH, LOGIN_PATH, SessionState, safe_next_path
-from sms2fa_app.state.text_instead import TextInsteadState
+from sms2fa_app.state.text_instead import TextInsteadState, texted_for_whatsapp
 from sms2fa_app.state.webauthn_calls import browser_answer, get_passkey
 
 __all__ = ["ChallengeState", "Factor"]
@@ -185,6 +185,11 @@ class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, Session
                 self._start_cooldown(facts.sent)
             elif facts.sent is not None:
                 self.error = self._after_send(facts.sent)
+            if texted_for_whatsapp(self._channel(user), facts.sent):
+                self.code_channel, self.notice = (
+                    Channel.SMS.value,
+                    words.challenge.WHATSAPP_TEXTED.format(ending=self.phone_ending),
+                )
             followed = self._reports_status() or self.code_channel == Channel.WHATSAPP
             watch = facts.sent is not None and not isinstance(facts.sent, SendRefused) and followed
             return [self._watch(session)] if watch else []
@@ -305,7 +310,9 @@ class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, Session
         sent = await self._send_code(session, user, proof=proof)
 
         async def apply() -> list:
-            return self._sent_events(session, sent, proof, words.challenge.CODE_SENT)
+            texted = texted_for_whatsapp(self._channel(user), sent)
+            notice = words.challenge.WHATSAPP_TEXTED if texted else words.challenge.CODE_SENT
+            return self._sent_events(session, sent, proof, notice)
 
         return apply
 

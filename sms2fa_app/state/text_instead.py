@@ -18,6 +18,12 @@ from sms2fa_app.state.proof import PROOF_FIELD
 from sms2fa_app.state.runner import run_backend
 
 
+def texted_for_whatsapp(asked: Channel, sent: object) -> bool:
+    """True when a code asked for by WhatsApp went as a text (the template failed at once, so the backend texted
+    it): the page says so, since the person looks for it in WhatsApp."""
+    return asked is Channel.WHATSAPP and isinstance(sent, CodeSent) and sent.channel is Channel.SMS
+
+
 class TextInsteadState(rx.State, mixin=True):
     """Mixed into ChallengeState (a SessionState with `_sent_events`): how the pending code went, and its fallback."""
 

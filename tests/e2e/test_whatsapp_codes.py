@@ -101,3 +101,27 @@ def test_a_whatsapp_code_not_delivered_is_texted_instead_and_signs_in(
     assert code in texted["text"]  # the same code, by text
     flows.submit_code(page, code)
     flows.expect_dashboard(page, email)
+
+
+def test_switching_codes_to_whatsapp_in_settings_asks_for_the_password_and_a_code_first(
+    page: Page, sms: LocalPlivo, mail: LocalSmtp, backend: Services
+) -> None:
+    """The radio next to the number opens the re-authentication a number change takes; only then do codes go by
+    WhatsApp, and the owner is mailed."""
+    email, e164 = flows.seeded_account(backend)
+    flows.signed_in(page, sms, email, e164)
+    flows.open_settings(page)
+    mails = len(mail.to(email))
+    page.get_by_role("radio", name="WhatsApp").click()  # not check(): the radio shows the stored choice
+    expect(page.get_by_role("heading", name="Get your codes by WhatsApp")).to_be_visible()
+    assert backend.accounts.find_by_email(email).phone_channel == "sms"  # nothing yet: the password first
+    audit(page, "settings, codes by WhatsApp: re-authentication")
+    flows.choose_texted_code(page)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    sent = flows.texts_to(sms, e164)
+    page.get_by_role("button", name="Text me a code").click()
+    flows.submit_code(page, flows.wait_for_code(sms, e164, after=sent))
+    expect(flows.said(page, "settings.channel_saved.whatsapp")).to_be_visible()
+    expect(page.get_by_role("radio", name="WhatsApp")).to_be_checked()
+    assert backend.accounts.find_by_email(email).phone_channel == "whatsapp"
+    assert "WhatsApp" in mail.wait_for(email, after=mails).subject

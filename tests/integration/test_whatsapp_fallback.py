@@ -4,6 +4,7 @@ whether the same code may be texted instead, once, without spending the resend c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,3 +171,21 @@ def test_local_plivo_refuses_a_template_without_the_copy_code_button(local_plivo
     with pytest.raises(SmsDeliveryError):
         gateway.send_whatsapp(PHONE, "123456")
     assert local_plivo.messages == []
+
+
+def test_a_template_plivo_refuses_at_once_goes_out_as_a_text(
+    services: Services, local_plivo: LocalPlivo, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A paused template or a WhatsApp sender that is down: the same request is texted (one code), the failure is
+    logged as WhatsApp's, and the user is not left with calls only."""
+    local_plivo.fail_next(500)
+    with caplog.at_level(logging.INFO):
+        sent = send(services, Channel.WHATSAPP)
+    assert isinstance(sent, CodeSent) and sent.channel is Channel.SMS
+    assert [message.get("type", "sms") for message in local_plivo.messages] == ["sms"]
+    events = [record.getMessage().split()[0] for record in caplog.records if record.name.startswith("sms2fa.")]
+    assert "event=whatsapp_failed" in events and "event=sms_failed" not in events
+    assert "event=otp_refused" not in events
+    code = local_plivo.last_code_for(PHONE)
+    result = services.otp.verify_code(purpose=Purpose.LOGIN, user_id=USER, session_id=SESSION, code=code or "")
+    assert result.status is VerifyStatus.OK

@@ -96,6 +96,7 @@ class StatePage:
 def settings_page() -> StatePage:
     """A fresh state tree with the settings page's states (status, wizard and each factor's substate)."""
     from sms2fa_app.state.settings import (
+        CodeChannelState,
         DeleteAccountState,
         PasskeySetupState,
         PasswordChangeState,
@@ -118,6 +119,7 @@ def settings_page() -> StatePage:
             RecoveryCodesState,
             PasswordChangeState,
             DeleteAccountState,
+            CodeChannelState,
             WizardState,
             SettingsState,
         )

@@ -46,6 +46,8 @@ def test_half_a_whatsapp_setup_is_refused_in_one_line_naming_the_missing_variabl
         ({"WHATSAPP_TEMPLATE_NAME": "My Template!", "WHATSAPP_SENDER": "+14155550199"}, "WHATSAPP_TEMPLATE_NAME"),
         ({"WHATSAPP_SENDER": "4155550199", "WHATSAPP_TEMPLATE_NAME": "x"}, "WHATSAPP_SENDER"),
         ({"WHATSAPP_FALLBACK_SECONDS": "0"}, "WHATSAPP_FALLBACK_SECONDS"),
+        ({"WHATSAPP_FALLBACK_SECONDS": "300", "OTP_TTL_SECONDS": "300"}, "WHATSAPP_FALLBACK_SECONDS"),
+        ({"WHATSAPP_FALLBACK_SECONDS": "600"}, "WHATSAPP_FALLBACK_SECONDS"),  # past the default 300 s code
         ({"WHATSAPP_PRICE_TABLE": "US=cheap"}, "WHATSAPP_PRICE_TABLE"),
     ],
 )

@@ -39,6 +39,17 @@ NOTICES: dict[EventKind, Notice] = {
             "The phone number for your {app} sign-in codes was changed. Codes now go to the number ending in {detail}.",
         ),
     ),
+    EventKind.CODES_BY_WHATSAPP: Notice(
+        Phrase("mail.codes_by_whatsapp.subject", "Your sign-in codes now come by WhatsApp"),
+        Phrase(
+            "mail.codes_by_whatsapp.body",
+            "Your {app} sign-in codes now go to the WhatsApp account of your phone number instead of a text message.",
+        ),
+    ),
+    EventKind.CODES_BY_TEXT: Notice(
+        Phrase("mail.codes_by_text.subject", "Your sign-in codes now come by text message"),
+        Phrase("mail.codes_by_text.body", "Your {app} sign-in codes now come by text message instead of WhatsApp."),
+    ),
     EventKind.TOTP_ADDED: Notice(
         Phrase("mail.totp_added.subject", "An authenticator app was added"),
         Phrase("mail.totp_added.body", "An authenticator app was added to your {app} account."),

@@ -154,20 +154,23 @@ class PlivoGateway:
         if self._whatsapp is None or not self._whatsapp_sender:
             raise SmsDeliveryError(DeliveryFailure.TEMPORARY, "WhatsApp is not configured")
         template = self._whatsapp.for_code(code, locale)
-        return self._create(to_e164, "whatsapp_sent", src=self._whatsapp_sender, type_="whatsapp", template=template)
+        return self._create(
+            to_e164, "whatsapp_sent", "whatsapp_failed", src=self._whatsapp_sender, type_="whatsapp", template=template
+        )
 
-    def _create(self, to_e164: str, event: str, **message: object) -> str:
-        """One Message API request (a text or a template), with a status URL when reports are followed."""
+    def _create(self, to_e164: str, event: str, failed: str = "sms_failed", **message: object) -> str:
+        """One Message API request (a text or a template), with a status URL when reports are followed; `event` and
+        `failed` name its log lines."""
         masked = mask_phone(to_e164)
         if self._callbacks is not None:
             message.update(url=self._callbacks.url(MESSAGE_STATUS_PATH), method="POST")
         try:
             response = self._client().messages.create(dst=to_e164, **message)
         except plivo_errors.ValidationError as error:
-            self._log_failure(masked, DeliveryFailure.INVALID_DESTINATION, error)
+            self._log_failure(masked, DeliveryFailure.INVALID_DESTINATION, error, failed)
             raise SmsDeliveryError(DeliveryFailure.INVALID_DESTINATION, _describe(error)) from error
         except Exception as error:  # the SDK is a boundary (API, network, anything else): a failed send, not a crash
-            self._log_failure(masked, DeliveryFailure.TEMPORARY, error)
+            self._log_failure(masked, DeliveryFailure.TEMPORARY, error, failed)
             raise SmsDeliveryError(DeliveryFailure.TEMPORARY, _describe(error)) from error
         message_id = _message_uuid(response)
         log_event(log, logging.INFO, event, provider="plivo", to=masked, message_uuid=message_id or "-")

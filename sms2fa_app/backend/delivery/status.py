@@ -7,7 +7,9 @@ Records:
 
 Reports may arrive out of order (Plivo numbers them, but retries reorder them): a state only moves forward
 (queued < sent < a final one), and the first final state wins. A text reported undelivered or failed gives
-back its resend cooldown at once, so the person can ask for a call instead of waiting.
+back its resend cooldown at once, so the person can ask for a call instead of waiting. WhatsApp also reports "read",
+sometimes without a "delivered" before it: it is kept as delivered (the person has the code: no text instead, and
+the charts count it delivered).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ MESSAGE_PREFIX = "delivery:msg:"
 LATEST_PREFIX = "delivery:latest:"
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _ERROR_CODE = re.compile(r"[0-9A-Za-z_-]{0,16}")
+_READ = "read"  # WhatsApp's last report of a message: recorded as delivered
 
 
 class DeliveryState(enum.StrEnum):
@@ -138,7 +141,7 @@ class DeliveryStatuses:
     def record(self, message_id: str, state: str, error_code: str = "") -> bool:
         """Apply a report; False for an unknown message, an unknown state or a state that is no news."""
         try:
-            parsed = DeliveryState(state)
+            parsed = DeliveryState.DELIVERED if state == _READ else DeliveryState(state)
         except ValueError:
             return False
         if not _MESSAGE_ID.fullmatch(message_id or "") or not _ERROR_CODE.fullmatch(error_code or ""):

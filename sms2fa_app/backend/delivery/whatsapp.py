@@ -46,8 +46,8 @@ class WhatsAppTemplate:
     def for_code(self, code: str, locale: str = DEFAULT_LOCALE) -> Template:
         """The SDK's Template carrying `code` in the body and on the copy-code button (components as dicts: the
         SDK serializes them as JSON as they are)."""
-        if not code or len(code) > MAX_CODE_LENGTH or not code.isascii() or not code.isalnum():
-            raise ValueError("a WhatsApp authentication code is 1 to 15 letters or digits")
+        if not code or len(code) > MAX_CODE_LENGTH or not code.isascii() or not code.isdigit():
+            raise ValueError("a WhatsApp authentication code is 1 to 15 digits")  # ours are; nothing else may ride
         parameter: dict[str, Any] = {"type": "text", "text": code}
         components = [
             {"type": "body", "parameters": [parameter]},

@@ -57,11 +57,12 @@ return 0
 """
 
 # KEYS: code record. ARGV: now, '1' when the template was reported lost, fallback seconds, '1' to take. Returns
-# {'ok', sealed, sent at} (taking removes the sealed copy: once), {'wait', seconds} before the fallback is ready, or
-# {'none', '0'}: no pending WhatsApp code (never one, verified, expired, replaced, or its fallback already taken).
+# {'ok', sealed, sent at, code digest} (taking removes the sealed copy: once), {'wait', seconds} before the fallback
+# is ready, or {'none', '0'}: no pending WhatsApp code (never one, verified, expired, replaced, or its fallback already
+# taken).
 _TAKE_LUA = """
 local now = tonumber(ARGV[1])
-local record = redis.call('HMGET', KEYS[1], 'w', 'wt', 'exp')
+local record = redis.call('HMGET', KEYS[1], 'w', 'wt', 'exp', 'h')
 if not record[1] or record[1] == '' or not record[3] or tonumber(record[3]) <= now then
   return {'none', '0'}
 end
@@ -74,13 +75,15 @@ end
 if ARGV[4] == '1' then
   redis.call('HDEL', KEYS[1], 'w', 'wt')
 end
-return {'ok', record[1], record[2]}
+return {'ok', record[1], record[2], record[4]}
 """
 
-# KEYS: code record. ARGV: sealed code, sent at. A fallback that was not sent (refused, provider failure) is kept
-# again, while the code is still pending and nothing else took its place.
+# KEYS: code record. ARGV: sealed code, sent at, the digest of the code it seals. A fallback that was not sent
+# (refused, provider failure) is kept again only in the record of that same code while it is pending: a newer code
+# (a call from another tab while the text was on its way) must never carry the old one.
 _GIVE_BACK_LUA = """
-if redis.call('HEXISTS', KEYS[1], 'exp') == 1 and (redis.call('HGET', KEYS[1], 'w') or '') == '' then
+if redis.call('HGET', KEYS[1], 'h') == ARGV[3] and redis.call('HEXISTS', KEYS[1], 'exp') == 1
+    and (redis.call('HGET', KEYS[1], 'w') or '') == '' then
   redis.call('HSET', KEYS[1], 'w', ARGV[1], 'wt', ARGV[2])
 end
 return 1
@@ -95,6 +98,7 @@ class SealedCode:
     locale: str
     sealed: str
     sent_at: str
+    code_digest: str  # the record's `h` when taken: given back only to that same code
 
 
 @dataclass(frozen=True)
@@ -132,17 +136,17 @@ class FallbackCodes:
             return FallbackWait(float(answer[1]))
         if verdict != "ok":
             return None
-        sealed, sent_at = (part.decode() if isinstance(part, bytes) else part for part in answer[1:3])
+        sealed, sent_at, code_digest = (part.decode() if isinstance(part, bytes) else part for part in answer[1:4])
         try:
             locale, _, code = self._fernet.decrypt(sealed.encode()).decode().partition(" ")
         except InvalidToken:  # another SECRET_KEY sealed it: no fallback for this code
             return None
-        return SealedCode(code, supported(locale) or DEFAULT_LOCALE, sealed, sent_at)
+        return SealedCode(code, supported(locale) or DEFAULT_LOCALE, sealed, sent_at, code_digest)
 
     def give_back(self, code_key: str, taken: SealedCode) -> None:
         """Keep a taken code again: its fallback text did not go out."""
         with redis_fail_closed():
-            self._give_back(keys=[code_key], args=[taken.sealed, taken.sent_at])
+            self._give_back(keys=[code_key], args=[taken.sealed, taken.sent_at, taken.code_digest])
 
 
 class TextInstead:

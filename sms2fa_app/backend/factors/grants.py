@@ -56,6 +56,7 @@ class Operation(enum.StrEnum):
 
     ENABLE_SMS = "enable_sms", EventKind.TWO_FACTOR_ON
     CHANGE_NUMBER = "change_number", EventKind.PHONE_CHANGED
+    CHOOSE_WHATSAPP = "choose_whatsapp", EventKind.CODES_BY_WHATSAPP  # codes to the number's WhatsApp account
     DISABLE = "disable", EventKind.TWO_FACTOR_OFF
     REGENERATE_CODES = "regenerate_codes", EventKind.RECOVERY_CODES_REGENERATED
     ADD_TOTP = "add_totp", EventKind.TOTP_ADDED

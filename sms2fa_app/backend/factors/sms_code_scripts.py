@@ -157,7 +157,7 @@ if not record[1] or tonumber(record[4]) <= now then
   return {'expired', 0, '0'}
 end
 if record[1] == ARGV[2] then
-  redis.call('HDEL', KEYS[1], 'p', 'a', 'exp')
+  redis.call('HDEL', KEYS[1], 'p', 'a', 'exp', 'w', 'wt')
   redis.call('HSET', KEYS[1], 'u', record[4])
   if lockout[1] or lockout[2] then -- no count and no lock: no slot of this generation is in flight, nothing to clear
     lockout_clear(KEYS[2])

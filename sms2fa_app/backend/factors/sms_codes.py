@@ -201,6 +201,13 @@ class OtpService(TextInstead):
             message_id = self._deliver(channel, parsed.e164, code, taken, locale)
         except SmsDeliveryError as error:
             self._scripts.rollback(code_key, windows.cooldown.key, code_digest, member)
+            if channel is Channel.WHATSAPP and not taken:  # template paused, sender down: this request goes by text
+                log_event(log, logging.WARNING, "otp_texted_instead", **context, reason=error.kind.value, **where)
+                self._count(channel, parsed.region, SendRefusal.DELIVERY_FAILED.value)
+                return self.request_code(
+                    purpose=purpose, user_id=user_id, session_id=session_id, phone=phone, client_ip=client_ip,
+                    proof=proof, user_locale=user_locale, replacing_number=replacing_number, prepaid=True,
+                )  # fmt: skip
             reason = (
                 SendRefusal.UNDELIVERABLE
                 if error.kind is DeliveryFailure.INVALID_DESTINATION

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sms2fa_app.backend.assurance import BY_PASSWORD
-from sms2fa_app.backend.audit.activity import Activity
-from sms2fa_app.backend.delivery.status import stored_channel
+from sms2fa_app.backend.audit.activity import Activity, EventKind
+from sms2fa_app.backend.delivery.status import Channel, stored_channel
 from sms2fa_app.backend.factors.grants import Operation, ReauthGrants
 from sms2fa_app.backend.factors.line_checks import LineChecks
 from sms2fa_app.backend.factors.passkeys import MAX_PASSKEYS_PER_USER, PasskeyProblem
@@ -80,6 +80,8 @@ class FactorChanges(SmsEnrollment):
             return self._passkeys.count(user.id or 0) < MAX_PASSKEYS_PER_USER
         if operation is Operation.REMOVE_PASSKEY:
             return self._passkeys.count(user.id or 0) > 0
+        if operation is Operation.CHOOSE_WHATSAPP:  # a texted number only (a landline's codes are spoken)
+            return bool(user.phone_number) and user.phone_channel == Channel.SMS.value
         return True
 
     def begin(self, session: ActiveSession, user: User, operation: Operation) -> FactorChange:
@@ -160,6 +162,31 @@ class FactorChanges(SmsEnrollment):
         return self._change(
             session, Operation.REGENERATE_CODES, lambda tx: tuple(self._recovery.generate(session.user_id, db=tx))
         )
+
+    # ---- how codes reach the number ---------------------------------------------------------------
+
+    def choose_whatsapp(self, session: ActiveSession) -> ChangeResult:
+        """Codes by WhatsApp from now on: they reach whoever holds the number's WhatsApp account, so a signed-in
+        session alone may not move them there (the grant, as for a new number; mailed and logged)."""
+
+        def store(tx: Session) -> tuple[str, ...]:
+            if not self._accounts.set_phone_channel(session.user_id, Channel.WHATSAPP.value, db=tx):
+                raise Abort(ChangeResult(FactorChange.NOT_ALLOWED))
+            return ()
+
+        return self._change(session, Operation.CHOOSE_WHATSAPP, store)
+
+    def choose_text(self, session: ActiveSession) -> bool:
+        """Codes by text again (from WhatsApp): no grant (texts are the default every account may fall back to),
+        but logged and mailed like every change of where codes go. False when codes did not go by WhatsApp."""
+        with self._db.session() as tx:
+            user = tx.get(User, session.user_id)
+            if user is None or user.phone_channel != Channel.WHATSAPP.value:
+                return False
+            self._accounts.set_phone_channel(session.user_id, Channel.SMS.value, db=tx)
+            self._activity.record(tx, session.user_id, EventKind.CODES_BY_TEXT)
+        log_event(log, logging.INFO, "code_channel_changed", user=session.user_id, channel=Channel.SMS.value)
+        return True
 
     # ---- the authenticator app -------------------------------------------------------------------
 

@@ -348,13 +348,14 @@ class Accounts:
         with self._db.session() as db:
             prefer_factor(db, user_id, factor)
 
-    def set_phone_channel(self, user_id: int, channel: str) -> bool:
+    def set_phone_channel(self, user_id: int, channel: str, db: Session | None = None) -> bool:
         """How the user's codes reach their number: "sms" or "whatsapp" (users.phone_channel). False, changing
-        nothing, for any other value, no number, or a number whose codes are spoken (a landline: "voice")."""
+        nothing, for any other value, no number, or a number whose codes are spoken (a landline: "voice"). With
+        `db`, in that transaction (a factor change's)."""
         if channel not in CHOOSABLE_CHANNELS:
             return False
-        with self._db.session() as db:
-            changed = db.exec(
+        with self._db.within(db) as tx:
+            changed = tx.exec(
                 update(User)
                 .where(col(User.id) == int(user_id), col(User.phone_number).is_not(None))
                 .where(col(User.phone_channel).in_(CHOOSABLE_CHANNELS))

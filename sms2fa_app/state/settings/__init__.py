@@ -2,6 +2,7 @@
 
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.state.settings.account import DeleteAccountState
+from sms2fa_app.state.settings.channel import CodeChannelState
 from sms2fa_app.state.settings.passkeys import PasskeySetupState
 from sms2fa_app.state.settings.password import PasswordChangeState
 from sms2fa_app.state.settings.recovery import RecoveryCodesState
@@ -12,6 +13,7 @@ from sms2fa_app.state.settings.totp import TotpSetupState
 from sms2fa_app.state.settings.wizard import WizardState
 
 __all__ = [
+    "CodeChannelState",
     "DeleteAccountState",
     "Operation",
     "PasskeySetupState",

@@ -103,17 +103,6 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         await run_backend(self._show_status, user)
 
     @guarded()
-    async def choose_channel(self, caller: Caller, channel: str) -> list:
-        """Codes by text or by WhatsApp, to the same verified number (no new proof: the number does not change)."""
-        _session, user = caller.signed_in
-        offered = self.whatsapp_offered or channel != "whatsapp"
-        saved = offered and await run_backend(self._services().accounts.set_phone_channel, user.id, channel)
-        await self._refresh_status(user.id or 0)
-        self.error = "" if saved else words.settings.CHANNEL_NOT_SAVED
-        self.notice = words.settings.CHANNEL_SAVED[channel] if saved else ""
-        return []
-
-    @guarded()
     async def forget_device(self, caller: Caller, device_id: str) -> list:
         """Forget one remembered device of this user."""
         _session, user = caller.signed_in

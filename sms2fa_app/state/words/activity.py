@@ -37,6 +37,8 @@ _LOCKOUT = Text("activity.lockout_started", "Codes locked for {wait} after too m
 _ACTIVITY: dict[EventKind, Text] = {
     EventKind.TWO_FACTOR_ON: Text("activity.two_factor_on", "Two-factor authentication turned on"),
     EventKind.TWO_FACTOR_OFF: Text("activity.two_factor_off", "Two-factor authentication turned off"),
+    EventKind.CODES_BY_WHATSAPP: Text("activity.codes_by_whatsapp", "Sign-in codes now come by WhatsApp"),
+    EventKind.CODES_BY_TEXT: Text("activity.codes_by_text", "Sign-in codes now come by text message"),
     EventKind.TOTP_ADDED: Text("activity.totp_added", "Authenticator app added"),
     EventKind.TOTP_REMOVED: Text("activity.totp_removed", "Authenticator app removed"),
     EventKind.PASSKEY_ADDED: Text("activity.passkey_added", "Passkey added"),

@@ -180,6 +180,10 @@ OTHER_WAYS = Text("challenge.other_ways", "Meanwhile, you can verify another way
 RESEND_WAITING = Text("challenge.resend_waiting", "Resend code in {seconds}s")  # the short cooldown
 RESEND_HELD = Text("challenge.resend_held", "Resend code in {clock}")  # an hourly limit's longer wait
 TEXTED_INSTEAD = Text("challenge.texted_instead", "We texted the same code to the number ending in {ending}.")
+WHATSAPP_TEXTED = Text(
+    "challenge.whatsapp_texted",
+    "WhatsApp is not working right now: we texted your code to the number ending in {ending}.",
+)
 CALLING = Text("challenge.calling", "We're calling the number ending in {ending}. Listen for the 6-digit code.")
 _REMEMBER_DEVICE = Plural(
     "challenge.remember_device", "Remember this device for 1 day", "Remember this device for {count} days"

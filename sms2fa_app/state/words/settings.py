@@ -44,6 +44,7 @@ FACTOR_CHANGE_ERRORS: dict[FactorChange, str] = {
 OPERATION_TITLES: dict[Operation, str] = {
     Operation.ENABLE_SMS: Text("operation.enable_sms.title", "Turn on two-factor authentication"),
     Operation.CHANGE_NUMBER: Text("operation.change_number.title", "Change your phone number"),
+    Operation.CHOOSE_WHATSAPP: Text("operation.choose_whatsapp.title", "Get your codes by WhatsApp"),
     Operation.DISABLE: Text("operation.disable.title", "Turn off two-factor authentication"),
     Operation.REGENERATE_CODES: Text("operation.regenerate_codes.title", "Make new recovery codes"),
     Operation.ADD_TOTP: Text("operation.add_totp.title", "Set up an authenticator app"),
@@ -62,6 +63,14 @@ OPERATION_CONFIRMS: dict[Operation, tuple[str, str]] = {
     Operation.CHANGE_NUMBER: (
         Text("operation.change_number.button", "Continue to the new number"),
         Text("operation.change_number.consequence", "Codes will go to the new number, not this one."),
+    ),
+    Operation.CHOOSE_WHATSAPP: (
+        Text("operation.choose_whatsapp.button", "Send my codes by WhatsApp"),
+        Text(
+            "operation.choose_whatsapp.consequence",
+            "Codes will go to this number's WhatsApp account; remembered devices and your other sessions are signed "
+            "out.",
+        ),
     ),
     Operation.DISABLE: (
         OPERATION_TITLES[Operation.DISABLE],

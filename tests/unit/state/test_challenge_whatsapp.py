@@ -77,3 +77,22 @@ async def test_an_undelivered_template_offers_the_text_after_the_fallback_delay(
     assert gateway.sent[-1].channel == "sms"
     assert challenge.code_expires_at == expires_at  # the same code: its expiry stands
     assert challenge.resend_at <= resend_at  # the cooldown was not spent again
+
+
+async def test_a_template_that_fails_at_once_is_texted_and_the_page_says_so(
+    services: Services, gateway: RecordingGateway, clock: FakeClock
+) -> None:
+    """WhatsApp refused the template (paused, sender down): the code came by text, and the page says it did, on the
+    first send and on a resend."""
+    whatsapp_user(services)
+    gateway.fail_next()
+    challenge = await login(services)
+    assert [sent.channel for sent in gateway.sent] == ["sms"]
+    assert challenge.code_channel == "sms" and challenge.notice_id == "challenge.whatsapp_texted"
+    assert not challenge.error
+    clock.advance(services.settings.otp_resend_cooldown_seconds)
+    gateway.fail_next()
+    await run(challenge.resend({}))
+    assert [sent.channel for sent in gateway.sent] == ["sms", "sms"]
+    assert challenge.notice_id == "challenge.whatsapp_texted" and challenge.code_channel == "sms"
+    assert redirect_path(await run(challenge.verify({"code": gateway.sent[-1].code}))) == "/dashboard"

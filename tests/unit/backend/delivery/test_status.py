@@ -22,7 +22,7 @@ def test_unknown_messages_states_and_malformed_values_are_ignored(redis_client, 
     statuses = DeliveryStatuses(redis_client, clock, ttl_seconds=600)
     statuses.track("m-1", Channel.SMS, "login:1:10")
     assert not statuses.record("m-2", "delivered")
-    assert not statuses.record("m-1", "read")
+    assert not statuses.record("m-1", "opened")
     assert not statuses.record("m-1", "failed", "x" * 40)
     assert not statuses.record("../m-1", "failed")
     assert redis_client.exists("delivery:msg:m-2") == 0
@@ -49,3 +49,17 @@ def test_a_lost_text_gives_back_its_cooldown_entry_and_only_that(redis_client, c
     statuses.record("m-1", "failed", "420")
     assert redis_client.zrange("otp:cooldown:login:1", 0, -1) == ["other"]
     assert DeliveryState.FAILED.lost and DeliveryState.FAILED.final and not DeliveryState.SENT.final
+
+
+def test_whatsapps_read_report_is_kept_and_charted_as_delivered(redis_client, clock: FakeClock) -> None:
+    """WhatsApp may report "read" without a "delivered" first: the person has the code (no text instead), and the
+    operations charts' journal counts it delivered."""
+    statuses = DeliveryStatuses(redis_client, clock, ttl_seconds=600)
+    statuses.journal_key = "ops:journal"
+    statuses.track("w-1", Channel.WHATSAPP, "login:1:10")
+    assert statuses.record("w-1", "read")
+    assert statuses.latest("login:1:10") == Delivery(Channel.WHATSAPP, DeliveryState.DELIVERED)
+    assert redis_client.hget("ops:journal", "w-1") == DeliveryState.DELIVERED.value
+    assert not statuses.record("w-1", "failed", "131047")  # final: the first final state wins
+    statuses.track("w-2", Channel.WHATSAPP, "login:1:10")
+    assert statuses.record("w-2", "delivered") and not statuses.record("w-2", "read")  # read after delivered: no news

@@ -165,6 +165,7 @@ def _operation_runner(
         Operation.DISABLE: changes.disable,
         Operation.REGENERATE_CODES: changes.regenerate_codes,
         Operation.REMOVE_TOTP: changes.remove_totp,
+        Operation.CHOOSE_WHATSAPP: changes.choose_whatsapp,
     }[operation]
 
 
