@@ -84,12 +84,12 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
             {
                 "id": str(listed.session_id),
                 "browser": words.common.device(listed.browser),
-                "network": listed.network or "unknown network",
+                "network": words.common.network(listed.network),
                 "times": words.settings.session_times(listed.started_at, listed.last_seen_at, now),
                 "current": "yes" if listed.session_id == self._session_id else "",
                 "pending": "" if listed.signed_in else "yes",
                 "sign_out": words.settings.sign_out_label(
-                    number, words.common.device(listed.browser), listed.network or "unknown network"
+                    number, words.common.device(listed.browser), words.common.network(listed.network)
                 ),
             }
             for number, listed in enumerate(services.sessions.list_for_user(user.id), start=1)

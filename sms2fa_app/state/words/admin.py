@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sms2fa_app.backend.admin.audit import AdminAccess
 from sms2fa_app.backend.infra.client import DeviceLabel
+from sms2fa_app.state.words import common
 from sms2fa_app.state.words.catalogue import Text
-from sms2fa_app.state.words.common import device
 
 ADMIN_ONLY = Text("admin.only", "This page is for administrators. Your account can't open it.")
 ADMIN_NEEDS_2FA = Text(
@@ -151,4 +151,4 @@ _WHERE = Text("admin.activity.where", "{browser} · {network}")
 def where(browser: DeviceLabel, network: str) -> str:
     """A sign-in's browser and network, e.g. "Chrome on Linux · 203.0.113.0/24" (the label said in the admin's
     language)."""
-    return _WHERE.format(browser=device(browser), network=network)
+    return _WHERE.format(browser=common.device(browser), network=common.network(network))

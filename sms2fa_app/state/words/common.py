@@ -32,6 +32,7 @@ def wait_phrase(seconds: int) -> str:
 BROWSER_ON_SYSTEM = Text("device.browser_on_system", "{browser} on {system}")
 A_BROWSER_ON_SYSTEM = Text("device.a_browser_on_system", "A browser on {system}")
 UNKNOWN_BROWSER = Text("device.unknown_browser", "Unknown browser")
+UNKNOWN_NETWORK = Text("device.unknown_network", "unknown network")
 
 
 def device(label: DeviceLabel) -> str:
@@ -41,7 +42,12 @@ def device(label: DeviceLabel) -> str:
         return BROWSER_ON_SYSTEM.format(browser=label.browser, system=label.system)
     if label.system:
         return A_BROWSER_ON_SYSTEM.format(system=label.system)
-    return label.browser or UNKNOWN_BROWSER
+    return label.browser or UNKNOWN_BROWSER.format()  # Rendered: said in the tab's language inside a sentence too
+
+
+def network(approximate: str) -> str:
+    """The approximate network ("203.0.113.0/24"), or "unknown network" said later in the tab's language."""
+    return approximate or UNKNOWN_NETWORK.format()
 
 
 # ---- masked values ---------------------------------------------------------------------------------------

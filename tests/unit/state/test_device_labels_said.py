@@ -82,3 +82,17 @@ def test_the_admin_consoles_sign_ins_say_the_browser_in_the_admins_language() ->
     assert message_id(where) == "admin.activity.where"
     assert said(where, "es") == "Chrome en Linux · 203.0.113.0/24"
     assert said(where, "ar") == "Chrome على Linux · 203.0.113.0/24"
+
+
+async def test_a_session_from_an_unknown_network_says_so_in_the_tabs_language(services: Services) -> None:
+    create_user(services)
+    services.accounts.log_in("ada@example.com", PASSWORD, "", CHROME)  # no address: the network is unknown
+    state = await settings_signed_in(services, two_factor=False)
+    unknown = [entry for entry in state.sessions if entry["browser"] == "Chrome on Linux"]
+    assert [(said(entry["network"], "es"), said(entry["network"], "ar")) for entry in unknown] == [
+        ("red desconocida", "شبكة غير معروفة")
+    ]
+    assert message_id(unknown[0]["network"]) == "device.unknown_network"
+    assert "red desconocida" in said(unknown[0]["sign_out"], "es")
+    curl = next(entry for entry in state.sessions if entry["browser"] == "Unknown browser")
+    assert said(curl["sign_out"], "ar").endswith("متصفح غير معروف، شبكة غير معروفة"), said(curl["sign_out"], "ar")
