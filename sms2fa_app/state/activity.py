@@ -45,7 +45,7 @@ def grouped(listed: list[ActivityEntry]) -> list[_Row]:
     rows: list[_Row] = []
     for entry in listed:
         what = words.activity.activity_line(entry)
-        browser, network = entry.browser or "Unknown browser", entry.network or "unknown network"
+        browser, network = words.common.device(entry.browser), words.common.network(entry.network)
         last = rows[-1] if rows else None
         if last is not None and (last.what, last.browser, last.network) == (what, browser, network):
             last.count += 1

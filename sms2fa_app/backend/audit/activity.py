@@ -20,7 +20,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.audit.notifications import Notices
 from sms2fa_app.backend.delivery.letters import is_notice
-from sms2fa_app.backend.infra.client import ClientInfo, current_client
+from sms2fa_app.backend.infra.client import ClientInfo, DeviceLabel, current_client
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.infra.events import log_event
@@ -39,7 +39,7 @@ class ActivityEntry:
 
     kind: EventKind
     at: float
-    browser: str
+    browser: DeviceLabel
     network: str
     detail: str
 
@@ -104,7 +104,9 @@ class Activity:
                 .order_by(col(SecurityEvent.at).desc(), col(SecurityEvent.id).desc())
                 .limit(limit)
             ).all()
-            return [ActivityEntry(EventKind(r.kind), r.at, r.browser, r.network, r.detail) for r in rows]
+            return [
+                ActivityEntry(EventKind(r.kind), r.at, DeviceLabel.parse(r.browser), r.network, r.detail) for r in rows
+            ]
 
     def purge(self) -> int:
         """Delete the events older than the retention period; returns how many went."""

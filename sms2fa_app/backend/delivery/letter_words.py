@@ -149,7 +149,10 @@ SUBJECT = Phrase("mail.subject", "{app}: {subject}")
 WASNT_YOU = Phrase("mail.wasnt_you", "Wasn't you? Reset your password now; resetting it signs you out everywhere:")
 WHEN = Phrase("mail.context.when", "When: {when}")
 BROWSER = Phrase("mail.context.browser", "Browser: {browser}")
-UNKNOWN_BROWSER = Phrase("mail.context.unknown_browser", "Unknown browser")
+# A browser's label, one phrase per shape around the product names (the same entries as the pages' words.common).
+BROWSER_ON_SYSTEM = Phrase("device.browser_on_system", "{browser} on {system}")
+A_BROWSER_ON_SYSTEM = Phrase("device.a_browser_on_system", "A browser on {system}")
+UNKNOWN_BROWSER = Phrase("device.unknown_browser", "Unknown browser")
 NETWORK = Phrase("mail.context.network", "Network: {network}")
 UNKNOWN_NETWORK = Phrase("mail.context.unknown_network", "unknown")
 

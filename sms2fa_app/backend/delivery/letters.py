@@ -21,6 +21,7 @@ from sms2fa_app.backend.delivery.email import Mail
 from sms2fa_app.backend.delivery.letter_words import NOTICES
 from sms2fa_app.backend.i18n import formats
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag
+from sms2fa_app.backend.infra.client import DeviceLabel
 from sms2fa_app.backend.vocabulary import EventKind
 
 
@@ -143,9 +144,18 @@ def _context(fields: Mapping[str, Any], locale: str) -> tuple[str, ...]:
     """When, from which browser and network."""
     return (
         words.WHEN(locale, when=when(float(fields["at"]), locale)),
-        words.BROWSER(locale, browser=fields.get("browser") or words.UNKNOWN_BROWSER(locale)),
+        words.BROWSER(locale, browser=device_words(DeviceLabel.parse(fields.get("browser") or ""), locale)),
         words.NETWORK(locale, network=fields.get("network") or words.UNKNOWN_NETWORK(locale)),
     )
+
+
+def device_words(label: DeviceLabel, locale: str) -> str:
+    """ "Chrome on Linux", "A browser on Windows" or "Unknown browser" in `locale`; a name alone as it is."""
+    if label.browser and label.system:
+        return words.BROWSER_ON_SYSTEM(locale, browser=label.browser, system=label.system)
+    if label.system:
+        return words.A_BROWSER_ON_SYSTEM(locale, system=label.system)
+    return label.browser or words.UNKNOWN_BROWSER(locale)
 
 
 def _mail(to: str, subject: str, paragraphs: list[tuple[str, ...]], locale: str = DEFAULT_LOCALE) -> Mail:

@@ -1,9 +1,10 @@
 """Remembered devices: a browser that passed the second factor may skip it for REMEMBER_DAYS.
 
-The browser keeps a random 256-bit token; the database keeps only its SHA-256, the user, a label
-from the user agent, the times and the user's factor epoch when it was made. A device counts only
-while it is unexpired and its epoch equals the user's: every change of a second factor bumps the
-epoch (bump_factor_epoch), which voids every remembered device of the user at once.
+The browser keeps a random 256-bit token; the database keeps only its SHA-256, the user, the browser and
+system from the user agent (`DeviceLabel.stored`; older rows hold English, read back by `DeviceLabel.parse`),
+the times and the user's factor epoch when it was made. A device counts only while it is unexpired and its epoch
+equals the user's: every change of a second factor bumps the epoch (bump_factor_epoch), which voids every
+remembered device of the user at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select, update
 
 from sms2fa_app.backend.audit.activity import Activity, EventKind
-from sms2fa_app.backend.infra.client import device_label
+from sms2fa_app.backend.infra.client import DeviceLabel, device_label
 from sms2fa_app.backend.infra.clock import Clock
 from sms2fa_app.backend.infra.crypto import TokenDigest, lookup_digest, new_token, token_digest
 from sms2fa_app.backend.infra.db import Database
@@ -30,7 +31,7 @@ class DeviceInfo:
     """A live remembered device, as the settings page lists it."""
 
     device_id: int
-    label: str
+    label: DeviceLabel
     first_seen: float
     last_used: float
     current: bool = False  # the browser that asked for the list
@@ -85,7 +86,7 @@ class RememberedDevices:
                 RememberedDevice(
                     user_id=user_id,
                     token_digest=token_digest(token),
-                    label=device_label(user_agent),
+                    label=device_label(user_agent).stored(),
                     factor_epoch=user.factor_epoch,
                     created_at=now,
                     last_used_at=now,
@@ -139,7 +140,7 @@ class RememberedDevices:
             return [
                 DeviceInfo(
                     device_id=d.id or 0,
-                    label=d.label,
+                    label=DeviceLabel.parse(d.label),
                     first_seen=d.created_at,
                     last_used=d.last_used_at,
                     current=mine is not None and d.token_digest == mine,

@@ -201,7 +201,7 @@ class Passkeys:
         """Verify the browser's response to the options and store the credential in `db` (a factor change's
         transaction). A blank name becomes the browser's label ("Chrome on Linux")."""
         user_id = int(user_id)
-        chosen = passkey_name(name if name.strip() else device_label(user_agent))
+        chosen = passkey_name(name if name.strip() else device_label(user_agent).in_english())
         if chosen is None:
             return PasskeyProblem.NAME_INVALID
         credential = parse_credential(response_json, parse_registration_credential_json)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sms2fa_app.backend.assurance import Assurance
+from sms2fa_app.backend.infra.client import DeviceLabel
 from sms2fa_app.backend.models import LoginSession, User
 
 
@@ -39,7 +40,7 @@ class SessionInfo:
     """A live session as the settings page lists it."""
 
     session_id: int
-    browser: str
+    browser: DeviceLabel
     network: str
     started_at: float
     last_seen_at: float

@@ -1,5 +1,8 @@
-"""Who is calling: the client's approximate network and a short browser label, for the activity log,
+"""Who is calling: the client's approximate network and its browser and system, for the activity log,
 notices and the sessions list.
+
+The browser's label is a pair of product names (`DeviceLabel`), never a sentence: each reader's language says it
+("Chrome on Linux", "Chrome en Linux"). Rows keep it in `stored()` form; rows written in English before read back.
 
 The state layer's handler guard names the calling client for the duration of a handler
 (`acting_client`); the backend reads it with `current_client()` where it records what happened, so the
@@ -40,23 +43,64 @@ _SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 _PARSER = Parser(BasicResolver(load_lazy_builtins()))  # uncached: _label caches by the cut string
 
 
-def device_label(user_agent: str) -> str:
-    """A short human label such as "Chrome on Linux" (at most 64 characters)."""
+_STORED_SEPARATOR = "|"  # in no browser or system name ua-parser knows
+_OLD_ENGLISH_GLUE = " on "  # rows stored before the labels were translated: "Chrome on Linux"
+_OLD_ENGLISH_UNKNOWN = "Unknown browser"
+_OLD_ENGLISH_SOME_BROWSER = "Browser"
+
+
+@dataclass(frozen=True)
+class DeviceLabel:
+    """Which browser on which system, as product names (proper nouns, the same in every language); "" for a part
+    that is unknown. The words around them belong to the reader's language (state/words, letter_words)."""
+
+    browser: str = ""
+    system: str = ""
+
+    def stored(self) -> str:
+        """The pair in one column of at most 64 characters, no words in it: "Chrome|Linux", "|Windows", ""."""
+        if not (self.browser or self.system):
+            return ""
+        return f"{self.browser}{_STORED_SEPARATOR}{self.system}"[:MAX_LABEL_LENGTH]
+
+    def in_english(self) -> str:
+        """ "Chrome on Linux": only for a name the user may edit afterwards (a passkey's default name)."""
+        if not self.system:
+            return self.browser or _OLD_ENGLISH_UNKNOWN
+        return f"{self.browser or _OLD_ENGLISH_SOME_BROWSER}{_OLD_ENGLISH_GLUE}{self.system}"[:MAX_LABEL_LENGTH]
+
+    @classmethod
+    def parse(cls, stored: str) -> DeviceLabel:
+        """A stored label back as its pair: the `stored()` form, or an English one written before ("Chrome on
+        Linux", "Browser on Windows", "Unknown browser"); anything else is a browser's name as it is."""
+        stored = stored or ""
+        if _STORED_SEPARATOR in stored:
+            browser, _, system = stored.partition(_STORED_SEPARATOR)
+            return cls(browser, system)
+        if stored == _OLD_ENGLISH_UNKNOWN:
+            return cls()
+        browser, glue, system = stored.rpartition(_OLD_ENGLISH_GLUE)
+        if not glue:
+            return cls(stored, "")
+        return cls("" if browser == _OLD_ENGLISH_SOME_BROWSER else browser, system)
+
+
+def device_label(user_agent: str) -> DeviceLabel:
+    """The browser and system a user agent names (each at most 64 characters)."""
     return _label((user_agent or "")[:MAX_AGENT_LENGTH])
 
 
 @lru_cache(maxsize=256)
-def _label(agent: str) -> str:
-    """The label of an already-cut user agent: "<browser> on <OS>", "Browser on <OS>" or "Unknown browser".
+def _label(agent: str) -> DeviceLabel:
+    """The label of an already-cut user agent.
 
     A client that names no OS (curl, wget, HTTP libraries, most crawlers) is not labelled as a browser.
     """
     result = _PARSER(agent, Domain.USER_AGENT | Domain.OS)
     system = _name(result.os, _SYSTEM_NAMES)
     if not system:
-        return "Unknown browser"
-    browser = _name(result.user_agent, _BROWSER_NAMES) or "Browser"
-    return f"{browser} on {system}"[:MAX_LABEL_LENGTH]
+        return DeviceLabel()
+    return DeviceLabel(_name(result.user_agent, _BROWSER_NAMES)[:MAX_LABEL_LENGTH], system[:MAX_LABEL_LENGTH])
 
 
 def _name(found: UserAgent | OS | None, names: dict[str, str]) -> str:
@@ -78,9 +122,14 @@ class ClientInfo:
     user_agent: str = ""
 
     @property
-    def browser(self) -> str:
-        """ "Chrome on Linux", or "Unknown browser"."""
+    def device(self) -> DeviceLabel:
+        """Which browser on which system."""
         return device_label(self.user_agent)
+
+    @property
+    def browser(self) -> str:
+        """The device's label as rows and queued notices keep it (`DeviceLabel.stored`, read by `parse`)."""
+        return self.device.stored()
 
     @property
     def network(self) -> str:

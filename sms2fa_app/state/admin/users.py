@@ -140,7 +140,11 @@ class AdminUsersState(ErrorId, NoticeId, AdminState):
             "admin": "yes" if overview.is_admin else "no",
         }
         self.sign_ins = [
-            {"what": words.activity.activity_line(e), "when": when(e.at), "where": f"{e.browser} · {e.network}"}
+            {
+                "what": words.activity.activity_line(e),
+                "when": when(e.at),
+                "where": words.admin.where(e.browser, e.network),
+            }
             for e in overview.sign_ins
         ]
         self.lockouts = [{"what": words.activity.activity_line(e), "when": when(e.at)} for e in overview.lockouts]

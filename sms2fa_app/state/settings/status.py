@@ -72,9 +72,9 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         self.devices = [
             {
                 "id": str(device.device_id),
-                "label": device.label,
+                "label": words.common.device(device.label),
                 "times": words.settings.device_times(device.first_seen, device.last_used, now),
-                "forget": words.settings.forget_label(device.label),
+                "forget": words.settings.forget_label(words.common.device(device.label)),
                 "current": "yes" if device.current else "",
             }
             for device in services.devices.list(user.id, self._device())
@@ -83,12 +83,14 @@ class SettingsState(ErrorId, NoticeId, CooldownState, SessionState):
         self.sessions = [
             {
                 "id": str(listed.session_id),
-                "browser": listed.browser,
-                "network": listed.network or "unknown network",
+                "browser": words.common.device(listed.browser),
+                "network": words.common.network(listed.network),
                 "times": words.settings.session_times(listed.started_at, listed.last_seen_at, now),
                 "current": "yes" if listed.session_id == self._session_id else "",
                 "pending": "" if listed.signed_in else "yes",
-                "sign_out": words.settings.sign_out_label(number, listed.browser, listed.network or "unknown network"),
+                "sign_out": words.settings.sign_out_label(
+                    number, words.common.device(listed.browser), words.common.network(listed.network)
+                ),
             }
             for number, listed in enumerate(services.sessions.list_for_user(user.id), start=1)
         ]

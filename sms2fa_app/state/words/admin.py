@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sms2fa_app.backend.admin.audit import AdminAccess
+from sms2fa_app.backend.infra.client import DeviceLabel
+from sms2fa_app.state.words import common
 from sms2fa_app.state.words.catalogue import Text
 
 ADMIN_ONLY = Text("admin.only", "This page is for administrators. Your account can't open it.")
@@ -141,3 +143,12 @@ def client_kind(public: bool, first_party: bool, two_factor: bool) -> str:
     parts += [_CLIENT_FIRST_PARTY] if first_party else []
     parts += [_CLIENT_TWO_FACTOR] if two_factor else []
     return " · ".join(parts)
+
+
+_WHERE = Text("admin.activity.where", "{browser} · {network}")
+
+
+def where(browser: DeviceLabel, network: str) -> str:
+    """A sign-in's browser and network, e.g. "Chrome on Linux · 203.0.113.0/24" (the label said in the admin's
+    language)."""
+    return _WHERE.format(browser=common.device(browser), network=common.network(network))

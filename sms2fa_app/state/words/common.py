@@ -1,5 +1,5 @@
-"""Words every screen shares: the service's own failure, a refused request, durations, dates, masked values and
-the Copy button's answers."""
+"""Words every screen shares: the service's own failure, a refused request, durations, dates, masked values,
+a browser's label and the Copy button's answers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 from datetime import UTC, datetime
 
 from sms2fa_app.backend.delivery.phone import MASK
+from sms2fa_app.backend.infra.client import DeviceLabel
 from sms2fa_app.state.words.catalogue import Plural, Text
 
 SERVICE_UNAVAILABLE = Text("common.service_unavailable", "Something went wrong on our side. Try again in a moment.")
@@ -25,6 +26,28 @@ def minutes(seconds: int) -> str:
 def wait_phrase(seconds: int) -> str:
     """'42 seconds' under two minutes, else minutes, rounded up."""
     return _SECONDS(seconds) if seconds < 120 else minutes(seconds)
+
+
+# ---- a browser's label: one sentence per shape around the product names (the mails' are in letter_words) ----
+BROWSER_ON_SYSTEM = Text("device.browser_on_system", "{browser} on {system}")
+A_BROWSER_ON_SYSTEM = Text("device.a_browser_on_system", "A browser on {system}")
+UNKNOWN_BROWSER = Text("device.unknown_browser", "Unknown browser")
+UNKNOWN_NETWORK = Text("device.unknown_network", "unknown network")
+
+
+def device(label: DeviceLabel) -> str:
+    """ "Chrome on Linux", "A browser on Windows" or "Unknown browser", said later in the tab's language; a name
+    alone (an old row that was not a label) as it is."""
+    if label.browser and label.system:
+        return BROWSER_ON_SYSTEM.format(browser=label.browser, system=label.system)
+    if label.system:
+        return A_BROWSER_ON_SYSTEM.format(system=label.system)
+    return label.browser or UNKNOWN_BROWSER.format()  # Rendered: said in the tab's language inside a sentence too
+
+
+def network(approximate: str) -> str:
+    """The approximate network ("203.0.113.0/24"), or "unknown network" said later in the tab's language."""
+    return approximate or UNKNOWN_NETWORK.format()
 
 
 # ---- masked values ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sms2fa_app.backend.delivery.sms import DeliveryFailure
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.sms_codes import Purpose
-from sms2fa_app.backend.infra.client import ClientInfo, acting_client
+from sms2fa_app.backend.infra.client import ClientInfo, DeviceLabel, acting_client
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.models import SecurityEvent
 from sms2fa_app.backend.services import Services
@@ -51,7 +51,7 @@ def test_an_event_is_written_in_the_changes_transaction_and_mailed_after_it_comm
     assert "203.0.113.77" not in mail.text  # the network, not the address
     assert "Wasn't you?" in mail.text and "http://localhost:3000/forgot-password?email=ada%40example.com" in mail.text
     (entry,) = services.activity.recent(user.id)
-    assert (entry.browser, entry.network) == ("Chrome on Linux", "203.0.113.0/24")
+    assert (entry.browser, entry.network) == (DeviceLabel("Chrome", "Linux"), "203.0.113.0/24")
 
 
 def test_a_failed_send_never_undoes_the_change_and_is_retried(

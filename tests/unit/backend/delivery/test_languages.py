@@ -128,3 +128,19 @@ def test_the_scheduled_reset_mail_names_the_identity_check_in_the_recipients_lan
     assert "(a video call)" in english.text
     queued_earlier = {**fields, "check": "a video call"}  # a job queued by the previous release: its words kept
     assert "(a video call)" in render_mail(EventKind.TWO_FACTOR_RESET_SCHEDULED, "a@x.org", queued_earlier, SITE).text
+
+
+@pytest.mark.parametrize(
+    ("stored", "spanish", "arabic"),
+    [
+        ("Chrome|Linux", "Navegador: Chrome en Linux", "المتصفح: Chrome على Linux"),
+        ("Chrome on Linux", "Navegador: Chrome en Linux", "المتصفح: Chrome على Linux"),  # queued before the change
+        ("|Windows", "Navegador: Un navegador en Windows", "المتصفح: متصفح على Windows"),
+        ("", "Navegador: Navegador desconocido", "المتصفح: متصفح غير معروف"),
+    ],
+)
+def test_the_browser_in_a_notice_is_said_in_the_recipients_language(stored: str, spanish: str, arabic: str) -> None:
+    """The label is a pair of names said by one phrase per shape in the recipient's language, never English glue."""
+    for locale, line in (("es", spanish), ("ar", arabic)):
+        mail = render_mail(EventKind.TWO_FACTOR_ON, "ana@example.com", {**CONTEXT, "browser": stored}, SITE, locale)
+        assert line in mail.text.splitlines(), mail.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from sms2fa_app.backend.factors import devices as devices_module
 from sms2fa_app.backend.factors.devices import (
@@ -13,10 +14,11 @@ from sms2fa_app.backend.factors.devices import (
 )
 from sms2fa_app.backend.factors.grants import Operation
 from sms2fa_app.backend.flows.factor_changes import FactorChange
+from sms2fa_app.backend.infra.client import DeviceLabel
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.crypto import token_digest
 from sms2fa_app.backend.infra.db import Database
-from sms2fa_app.backend.models import User
+from sms2fa_app.backend.models import RememberedDevice, User
 from sms2fa_app.backend.services import Services, build_services
 from tests.conftest import FAST_HASHER, make_settings
 from tests.support.factories import create_user, granted, log_in
@@ -49,7 +51,7 @@ def test_a_remembered_device_checks_and_records_its_use(services: Services, user
     clock.advance(3600)
     assert services.devices.check(user_id, token)
     assert services.devices.list(user_id) == [
-        DeviceInfo(device_id=1, label="Chrome on Linux", first_seen=start, last_used=start + 3600)
+        DeviceInfo(device_id=1, label=DeviceLabel("Chrome", "Linux"), first_seen=start, last_used=start + 3600)
     ]
 
 
@@ -129,9 +131,10 @@ def test_list_shows_live_devices_newest_first(services: Services, user_id: int, 
     services.devices.remember(user_id, CHROME_LINUX)
     clock.advance(60)
     services.devices.remember(user_id, FIREFOX_WINDOWS)
-    assert [device.label for device in services.devices.list(user_id)] == ["Firefox on Windows", "Chrome on Linux"]
+    firefox, chrome = DeviceLabel("Firefox", "Windows"), DeviceLabel("Chrome", "Linux")
+    assert [device.label for device in services.devices.list(user_id)] == [firefox, chrome]
     clock.advance(30 * DAY - 30)  # the first one has expired
-    assert [device.label for device in services.devices.list(user_id)] == ["Firefox on Windows"]
+    assert [device.label for device in services.devices.list(user_id)] == [firefox]
 
 
 def test_a_user_keeps_at_most_the_limit_of_devices(
@@ -233,6 +236,19 @@ def test_remember_for_an_unknown_user_raises(database: Database, clock: FakeCloc
 
 
 # ---- labels --------------------------------------------------------------------------------------
+
+
+def test_a_device_keeps_its_browser_and_system_not_english_words(services: Services, user_id: int) -> None:
+    """The row holds the pair (said in the reader's language when listed); a row kept in English before reads back."""
+    services.devices.remember(user_id, CHROME_LINUX)
+    services.devices.remember(user_id, FIREFOX_WINDOWS)
+    with services.database.session() as db:
+        rows = sorted(db.exec(select(RememberedDevice)).all(), key=lambda row: row.id or 0)
+        assert [row.label for row in rows] == ["Chrome|Linux", "Firefox|Windows"]
+        rows[1].label = "Browser on Windows"  # written before the labels were translated
+        db.add(rows[1])
+    labels = {device.label for device in services.devices.list(user_id)}
+    assert labels == {DeviceLabel("Chrome", "Linux"), DeviceLabel("", "Windows")}
 
 
 def test_list_marks_the_device_of_the_token_given(services: Services, user_id: int, clock: FakeClock) -> None:

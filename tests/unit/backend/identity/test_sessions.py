@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from sms2fa_app.backend.assurance import BY_PASSWORD, Amr
 from sms2fa_app.backend.identity.accounts import LoginOutcome
+from sms2fa_app.backend.infra.client import DeviceLabel
 from sms2fa_app.backend.infra.clock import FakeClock
 from sms2fa_app.backend.infra.db import Database
 from sms2fa_app.backend.models import LoginSession
@@ -120,8 +121,8 @@ def test_the_users_live_sessions_are_listed_with_browser_network_and_times(
     services.sessions.create(other.id, BY_PASSWORD)
     listed = services.sessions.list_for_user(user.id)
     assert [(s.session_id, s.browser, s.network, s.signed_in) for s in listed] == [
-        (second.session.session_id, "Unknown browser", "2001:db8:1::/48", False),
-        (first.session.session_id, "Chrome on Linux", "203.0.113.0/24", True),
+        (second.session.session_id, DeviceLabel(), "2001:db8:1::/48", False),
+        (first.session.session_id, DeviceLabel("Chrome", "Linux"), "203.0.113.0/24", True),
     ]
     assert listed[1].started_at == listed[1].last_seen_at == clock.now() - 60
     clock.advance(services.settings.pending_2fa_seconds)  # the one waiting for its second factor expires
@@ -149,7 +150,7 @@ def test_every_sign_in_is_logged_with_how_it_was_made(services: Services) -> Non
     services.sessions.create(user.id, BY_PASSWORD, "203.0.113.77", CHROME)
     entries = services.activity.recent(user.id)
     assert [(e.kind.value, e.detail) for e in entries] == [("signed_in", "password"), ("signed_in", "totp")]
-    assert entries[0].browser == "Chrome on Linux" and entries[0].network == "203.0.113.0/24"
+    assert entries[0].browser == DeviceLabel("Chrome", "Linux") and entries[0].network == "203.0.113.0/24"
 
 
 def test_a_session_and_its_user_resolve_in_one_query_under_the_same_rules(services: Services, clock: FakeClock) -> None:
