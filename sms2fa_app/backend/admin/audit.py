@@ -7,7 +7,7 @@ import enum
 from sqlmodel import Session, col, select
 
 from sms2fa_app.backend.factors.results import Factor
-from sms2fa_app.backend.infra.client import ClientInfo
+from sms2fa_app.backend.infra.client import ClientInfo, DeviceLabel
 from sms2fa_app.backend.models import AdminAction, User
 
 # What took a session to the authenticated stage that counts as a second factor presented in THIS session (a
@@ -42,8 +42,8 @@ class _AdminClient(ClientInfo):
 
     @property
     def browser(self) -> str:
-        """Always "An administrator"."""
-        return "An administrator"
+        """Always "An administrator" (said in the reader's language)."""
+        return DeviceLabel(administrator=True).stored()
 
     @property
     def network(self) -> str:

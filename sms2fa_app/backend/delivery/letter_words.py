@@ -153,6 +153,7 @@ BROWSER = Phrase("mail.context.browser", "Browser: {browser}")
 BROWSER_ON_SYSTEM = Phrase("device.browser_on_system", "{browser} on {system}")
 A_BROWSER_ON_SYSTEM = Phrase("device.a_browser_on_system", "A browser on {system}")
 UNKNOWN_BROWSER = Phrase("device.unknown_browser", "Unknown browser")
+ADMINISTRATOR = Phrase("device.administrator", "An administrator")
 NETWORK = Phrase("mail.context.network", "Network: {network}")
 UNKNOWN_NETWORK = Phrase("mail.context.unknown_network", "unknown")
 

@@ -150,7 +150,10 @@ def _context(fields: Mapping[str, Any], locale: str) -> tuple[str, ...]:
 
 
 def device_words(label: DeviceLabel, locale: str) -> str:
-    """ "Chrome on Linux", "A browser on Windows" or "Unknown browser" in `locale`; a name alone as it is."""
+    """ "Chrome on Linux", "A browser on Windows" or "Unknown browser" in `locale`; a name alone as it is; "An
+    administrator" for an admin's action."""
+    if label.administrator:
+        return words.ADMINISTRATOR(locale)
     if label.browser and label.system:
         return words.BROWSER_ON_SYSTEM(locale, browser=label.browser, system=label.system)
     if label.system:

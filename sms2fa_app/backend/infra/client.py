@@ -47,6 +47,8 @@ _STORED_SEPARATOR = "|"  # in no browser or system name ua-parser knows
 _OLD_ENGLISH_GLUE = " on "  # rows stored before the labels were translated: "Chrome on Linux"
 _OLD_ENGLISH_UNKNOWN = "Unknown browser"
 _OLD_ENGLISH_SOME_BROWSER = "Browser"
+_ADMINISTRATOR = "@administrator"  # an admin's action: the user is told "An administrator", never the admin's browser
+_OLD_ENGLISH_ADMINISTRATOR = "An administrator"
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,12 @@ class DeviceLabel:
 
     browser: str = ""
     system: str = ""
+    administrator: bool = False  # an admin acted: no browser or system is named
 
     def stored(self) -> str:
         """The pair in one column of at most 64 characters, no words in it: "Chrome|Linux", "|Windows", ""."""
+        if self.administrator:
+            return _ADMINISTRATOR
         if not (self.browser or self.system):
             return ""
         return f"{self.browser}{_STORED_SEPARATOR}{self.system}"[:MAX_LABEL_LENGTH]
@@ -79,6 +84,8 @@ class DeviceLabel:
             return cls(browser, system)
         if stored == _OLD_ENGLISH_UNKNOWN:
             return cls()
+        if stored in (_ADMINISTRATOR, _OLD_ENGLISH_ADMINISTRATOR):
+            return cls(administrator=True)
         browser, glue, system = stored.rpartition(_OLD_ENGLISH_GLUE)
         if not glue:
             return cls(stored, "")

@@ -32,12 +32,15 @@ def wait_phrase(seconds: int) -> str:
 BROWSER_ON_SYSTEM = Text("device.browser_on_system", "{browser} on {system}")
 A_BROWSER_ON_SYSTEM = Text("device.a_browser_on_system", "A browser on {system}")
 UNKNOWN_BROWSER = Text("device.unknown_browser", "Unknown browser")
+ADMINISTRATOR = Text("device.administrator", "An administrator")
 UNKNOWN_NETWORK = Text("device.unknown_network", "unknown network")
 
 
 def device(label: DeviceLabel) -> str:
     """ "Chrome on Linux", "A browser on Windows" or "Unknown browser", said later in the tab's language; a name
-    alone (an old row that was not a label) as it is."""
+    alone (an old row that was not a label) as it is; "An administrator" for an admin's action."""
+    if label.administrator:
+        return ADMINISTRATOR.format()
     if label.browser and label.system:
         return BROWSER_ON_SYSTEM.format(browser=label.browser, system=label.system)
     if label.system:

@@ -14,7 +14,7 @@ from sms2fa_app.backend.admin.resets import ResetOutcome, TwoFactorResets
 from sms2fa_app.backend.assurance import BY_PASSWORD
 from sms2fa_app.backend.audit.activity import EventKind
 from sms2fa_app.backend.factors.grants import Operation
-from sms2fa_app.backend.infra.client import ClientInfo, acting_client
+from sms2fa_app.backend.infra.client import ClientInfo, DeviceLabel, acting_client
 from sms2fa_app.backend.models import AdminAction, TwoFactorReset, User
 from sms2fa_app.backend.services import Services
 from tests.integration.admin.conftest import PHONE, WAIT, make_admin, signed_in
@@ -197,10 +197,11 @@ def test_the_user_sees_an_administrator_not_the_admins_browser_or_network(
     }
     entries = [entry for entry in services.activity.recent(user.id) if entry.kind in admin_kinds]
     assert len(entries) == 4
-    assert all(entry.browser == "An administrator" and entry.network == "" for entry in entries)
+    assert all(entry.browser == DeviceLabel(administrator=True) and entry.network == "" for entry in entries)
     services.jobs.drain()
     mails = local_smtp.wait_for("ada@example.com", after=3) and local_smtp.to("ada@example.com")
     assert len(mails) >= 4 and all("203.0.113" not in m.text and "Chrome" not in m.text for m in mails)
+    assert all("@administrator" not in m.text for m in mails)  # the stored marker is said in words
 
 
 # 9 ------------------------------------------------------------------------------------------------------------------

@@ -166,3 +166,12 @@ def test_the_acting_client_is_named_for_the_block_only() -> None:
         assert DeviceLabel.parse(current_client().browser) == DeviceLabel("Chrome", "Linux")
         assert current_client().network == "203.0.113.0/24"
     assert current_client() == ClientInfo()
+
+
+def test_an_administrators_action_is_stored_without_words_and_said_in_the_readers_language() -> None:
+    from sms2fa_app.backend.delivery.letters import device_words
+
+    marker = DeviceLabel(administrator=True)
+    assert DeviceLabel.parse(marker.stored()) == marker
+    assert DeviceLabel.parse("An administrator") == marker  # rows written before the labels were translated
+    assert device_words(marker, "es") == "Un administrador" and device_words(marker, "en") == "An administrator"

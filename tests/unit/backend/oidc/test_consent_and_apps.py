@@ -67,7 +67,7 @@ def test_disconnect_revokes_the_apps_tokens_and_asks_again(
     kinds = [(entry.kind, entry.detail) for entry in entries]
     assert (EventKind.SIGNED_IN_TO_APP, "Wiki") in kinds and (EventKind.APP_DISCONNECTED, "Wiki") in kinds
     signed_in = next(entry for entry in entries if entry.kind is EventKind.SIGNED_IN_TO_APP)
-    assert signed_in.browser.startswith("Chrome")  # the browser that came to the authorization endpoint
+    assert signed_in.browser.browser == "Chrome"  # the browser that came to the authorization endpoint
 
 
 def test_authorizations_are_counted_by_client_and_outcome(http: TestClient, browser: Browser, rp: RelyingParty) -> None:
