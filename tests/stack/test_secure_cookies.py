@@ -12,6 +12,7 @@ its Domain (a cookie for `localhost` itself may not name a domain)."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,14 +102,26 @@ def set_cookies_while(page: Page, sign_in: Callable[[], None]) -> list[str]:
         if answer.url.endswith(COOKIE_ENDPOINT_PATH) and answer.request.method == "POST":
             exchanges.append(answer)
 
+    def headers() -> list[str]:
+        return [
+            header["value"]
+            for answer in list(exchanges)
+            for header in answer.headers_array()
+            if header["name"].lower() == "set-cookie"
+        ]
+
     page.on("response", note)
     sign_in()
-    return [
-        header["value"]
-        for answer in exchanges
-        for header in answer.headers_array()
-        if header["name"].lower() == "set-cookie"
-    ]
+    # The last trade's answer may be reported a moment after the page moved on: wait until every credential cookie
+    # the browser holds was seen being set (or 10 s).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        held = {str(cookie["name"]) for cookie in page.context.cookies()}
+        credentials = {name for name in held if name.endswith(CREDENTIAL_COOKIE_BASES)}
+        if credentials <= {attributes(header)[0] for header in headers()}:
+            break
+        page.wait_for_timeout(200)
+    return headers()
 
 
 def attributes(set_cookie: str) -> tuple[str, set[str]]:
