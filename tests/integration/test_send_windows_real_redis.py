@@ -23,8 +23,8 @@ PHONE_CAP = 3
 HOUR = SEND_WINDOW_SECONDS
 # What the send script may ask of the server for one text to a number, IP and country already counted this hour:
 # a read per window (cooldown, user, phone, IP, country, global) and the country's block, a write per window
-# (and one EXPIRE for the user's new bucket), the code's HSET + EXPIRE. Before the buckets: 23 or 24.
-SEND_COMMANDS = 17
+# (and one TTL + EXPIRE for the user's new bucket), the code's HSET + EXPIRE. Before the buckets: 23 or 24.
+SEND_COMMANDS = 18  # 17, plus the TTL read that keeps a lagging worker from shortening a window
 # A right code of a user with no failures counted: the lockout's state, the code, the code's consumption (2).
 # Before: 9 (a lockout slot taken and the lockout cleared on every check).
 VERIFY_COMMANDS = 4
@@ -206,3 +206,17 @@ def test_a_lookup_moves_an_old_sorted_set_window_into_buckets_and_counts_as_a_se
     refused, paid = limiter.check_and_spend([window], None)
     assert isinstance(refused, LimitReached) and refused.retry_after_seconds > 0 and not paid
     assert isinstance(limiter.check([window]), LimitReached) and sends_counted(real_redis, key) == 3
+
+
+def test_a_worker_whose_clock_lags_never_shortens_a_windows_life(real_redis: redis.Redis) -> None:
+    """Two workers 2 s apart across a bucket edge: the lagging one creates the previous bucket. The window must still
+    live until its newest bucket stops counting, or the newest sends are forgotten early (security review)."""
+    size = SEND_WINDOW_SECONDS / BUCKETS
+    counter = Counter("otp:sends:phone:lagging", 3, SEND_WINDOW_SECONDS)
+    ahead, behind = FakeClock(), FakeClock()
+    edge = 6_000_000 * size
+    ahead.current, behind.current = edge + 1, edge - 1
+    assert BucketLimiter(real_redis, ahead).check_and_spend([counter], None)[0] is None
+    life_needed = real_redis.ttl(counter.key)
+    assert BucketLimiter(real_redis, behind).check_and_spend([counter], None)[0] is None
+    assert real_redis.ttl(counter.key) >= life_needed - 1

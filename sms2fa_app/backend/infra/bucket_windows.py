@@ -45,6 +45,13 @@ BUCKET_LUA = (
 local BUCKETS = {BUCKETS}
 -- A window still kept as a sorted set of event times (the layout before the buckets: an upgrade within the hour)
 -- becomes its hash, each event counted in its own bucket, so no send of the last hour is forgotten.
+-- A window's lifetime only ever grows: a worker whose clock lags (skew, an NTP step) may create an older bucket, and
+-- must not cut short the life the newest bucket needs (its sends would be forgotten early).
+local function buckets_keep_until(key, seconds)
+  if redis.call('TTL', key) < seconds then
+    redis.call('EXPIRE', key, seconds)
+  end
+end
 local function buckets_from_sorted_set(key, window, now)
   local size = window / BUCKETS
   local events = redis.call('ZRANGEBYSCORE', key, string.format('(%.17g', now - window), '+inf', 'WITHSCORES')
@@ -55,7 +62,7 @@ local function buckets_from_sorted_set(key, window, now)
     redis.call('HINCRBY', key, newest, 1)
   end
   if newest then
-    redis.call('EXPIRE', key, math.ceil((newest + BUCKETS + 1) * size - now) + 1)
+    buckets_keep_until(key, math.ceil((newest + BUCKETS + 1) * size - now) + 1)
   end
   return redis.call('HGETALL', key)
 end
@@ -106,7 +113,7 @@ local function buckets_record(key, window, now, stale)
   local size = window / BUCKETS
   local current = math.floor(now / size)
   if redis.call('HINCRBY', key, current, 1) == 1 then
-    redis.call('EXPIRE', key, math.ceil((current + BUCKETS + 1) * size - now) + 1)
+    buckets_keep_until(key, math.ceil((current + BUCKETS + 1) * size - now) + 1)
     if #stale > 0 then
       redis.call('HDEL', key, unpack(stale))
     end
