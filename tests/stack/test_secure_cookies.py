@@ -103,11 +103,13 @@ def set_cookies_while(page: Page, sign_in: Callable[[], None]) -> list[str]:
             exchanges.append(answer)
 
     def headers() -> list[str]:
-        return [
-            header["value"]
+        return [  # one answer may set both cookies; a browser may report them as one header, a line each
+            line
             for answer in list(exchanges)
             for header in answer.headers_array()
             if header["name"].lower() == "set-cookie"
+            for line in header["value"].split("\n")
+            if line.strip()
         ]
 
     page.on("response", note)
