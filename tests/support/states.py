@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import pytest
 import reflex as rx
 
+import sms2fa_app.state.language  # noqa: F401  (every page reads the tab's language: its state is in every tree)
 from tests.support import reflex_internals
 
 S = TypeVar("S", bound=rx.State)

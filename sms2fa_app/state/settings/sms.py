@@ -99,6 +99,7 @@ class SmsSetupState(WizardState):
             self.line_notice = words.settings.LANDLINE_CALL if sent.channel is Channel.VOICE else ""
         if not self.error:
             self._pending_phone = e164
+            self.phone_preview = format_phone(e164)  # the number the code went to, even if typed faster than the echo
             self.step = Step.CODE.value
         return []
 

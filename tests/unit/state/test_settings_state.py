@@ -266,3 +266,13 @@ async def test_a_factor_change_ends_other_sessions_and_rotates_this_one(
     assert services.sessions.resolve(other.token) is None
     assert state._session_token != before and services.sessions.resolve(before) is None
     assert services.sessions.resolve(state._session_token) is not None
+
+
+async def test_the_code_step_names_the_number_even_when_sent_before_the_typing_echo(
+    services: Services, gateway: RecordingGateway
+) -> None:
+    """A pasted number and Enter within the echo's debounce: the code step still says where the code went."""
+    state = await signed_in_settings(services)
+    await begin_enrollment(state)
+    await run(state.send_enroll_code({"phone": "+1 415-555-2671"}))  # no set_phone_input came first
+    assert state.step == Step.CODE and state.phone_preview == "+1 415-555-2671"
