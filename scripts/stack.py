@@ -33,6 +33,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = PROJECT_ROOT / "deploy" / "nginx"
 CADDY_SNIPPET = PROJECT_ROOT / "deploy" / "caddy" / "sms2fa-forward-auth.caddy"
 DEFAULT_WORKERS = 2
+WHATSAPP_SETTINGS = (
+    "WHATSAPP_SENDER",
+    "WHATSAPP_TEMPLATE_NAME",
+    "WHATSAPP_TEMPLATE_LANGUAGES",
+    "WHATSAPP_FALLBACK_SECONDS",
+)
 # The app behind forward-auth (a second nginx server, in front of tests/support/echo_upstream.py): the rules the
 # stack tests walk through; `make stack` shows the same at protected_url.
 # `open.localhost` is another app, open to all: nginx serves only `localhost` on the protected port (its default server
@@ -121,6 +127,8 @@ class Stack:
             or ("https://lookup.plivo.com" if "api.plivo.com" in self.sms.url else self.sms.url),
             "PHONE_LINE_TYPES": "mobile",
             "PHONE_LOOKUP_ON_ERROR": "deny",
+            # WhatsApp codes when the environment names a template (the local Plivo accepts any approved name)
+            **{name: os.environ[name] for name in WHATSAPP_SETTINGS if os.environ.get(name)},
             "METRICS_TOKEN": self.metrics_token,
             "DATA_DIR": str(self.root / "data"),
             "REFLEX_STATES_WORKDIR": str(self.root / "states"),
