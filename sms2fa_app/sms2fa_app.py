@@ -23,9 +23,11 @@ from sms2fa_app.pages.email_links import forgot_password_page, reset_password_pa
 from sms2fa_app.pages.not_found import not_found_page
 from sms2fa_app.pages.settings import settings_page
 from sms2fa_app.pages.step_up import step_up_page
-from sms2fa_app.reflex_adapter import frontend_url, send_fewer_frames, socket_event_path
+from sms2fa_app.reflex_adapter import frontend_url, socket_event_path
+from sms2fa_app.reflex_frames import send_fewer_frames
 from sms2fa_app.state.activity import ActivityState
 from sms2fa_app.state.admin import AdminAppsState, AdminOpsState, AdminUsersState, CancelResetState
+from sms2fa_app.state.browser_tokens import BrowserTokens
 from sms2fa_app.state.challenge import ChallengeState
 from sms2fa_app.state.dashboard import DashboardState
 from sms2fa_app.state.dev_outbox import DevOutboxState
@@ -34,7 +36,6 @@ from sms2fa_app.state.language import TabLanguage, speak_tab_languages
 from sms2fa_app.state.login import LoginState
 from sms2fa_app.state.password_reset import ForgotPasswordState, ResetPasswordState
 from sms2fa_app.state.protected import STEP_UP_PATH, ProtectedEvents, add_protected_pages, load_extra_pages
-from sms2fa_app.state.session import BrowserTokens
 from sms2fa_app.state.settings import WizardState
 from sms2fa_app.state.signup import SignupState
 from sms2fa_app.state.step_up import StepUpState

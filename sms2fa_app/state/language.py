@@ -19,6 +19,7 @@ from sms2fa_app import reflex_adapter as internals
 from sms2fa_app.backend.i18n.locales import DEFAULT_LOCALE, is_right_to_left, language_tag, negotiate, supported
 from sms2fa_app.backend.infra.events import log_event
 from sms2fa_app.backend.models import User
+from sms2fa_app.reflex_frames import wrap_deltas
 from sms2fa_app.reflex_language import send_again
 from sms2fa_app.state.errors import AppErrorState
 from sms2fa_app.state.runner import run_backend
@@ -120,4 +121,4 @@ def say_in_tab_language(delta: Mapping[str, Any]) -> dict[str, Any]:
 
 def speak_tab_languages(app: Any) -> None:
     """Every update the app sends is said in its tab's language (registered by sms2fa_app.py)."""
-    internals.wrap_deltas(app, say_in_tab_language)
+    wrap_deltas(app, say_in_tab_language)

@@ -14,8 +14,9 @@ reaches the browser as a single-use ticket (backend/identity/cookie_tickets.py) 
 the page trades for its cookies; `get_delta` makes the ticket while it builds that update and keeps nothing of the
 raw token. A logout's update carries a ticket that clears the cookie.
 
-The same middleware refuses Reflex's generic `setvar` handler before any handler runs: every state has it, it sets
-any var that has a setter by a name the browser picks, and each call for one without a setter logged a traceback.
+The BrowserTokens middleware (state/browser_tokens.py), which hands every event to `_admit`, also refuses
+Reflex's generic `setvar` handler before any handler runs: every state has it, it sets any var that has a setter
+by a name the browser picks, and each call for one without a setter logged a traceback.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from sms2fa_app.backend.models import User
 from sms2fa_app.backend.services import Services, get_services
 from sms2fa_app.state import words
 from sms2fa_app.state.link_address import take_link_token
-from sms2fa_app.state.refusal_log import RefusalLog
 from sms2fa_app.state.runner import run_backend
 
 log = logging.getLogger("sms2fa.state")
@@ -382,24 +382,3 @@ def _handshake_credentials(connection: str) -> BrowserCredentials:
     scope = internals.connection_scope(connection)
     found = scope.get(HANDSHAKE_SCOPE_KEY) if scope is not None else None
     return found if isinstance(found, BrowserCredentials) else NO_CREDENTIALS
-
-
-SETVAR = "setvar"  # Reflex's generic setter, on every state; the app never calls it
-_REFUSED_SETVARS = RefusalLog("setvar_refused")
-
-
-class BrowserTokens(rx.Middleware):
-    """Runs before every event (registered by sms2fa_app.py): takes a link's token out of the router data, refuses
-    Reflex's `setvar` (any state var by name, and a traceback in the log for each one without a setter), then runs
-    SessionState._admit."""
-
-    async def preprocess(self, app: Any, state: Any, event: rx.event.Event) -> internals.StateUpdate | None:
-        """Forget a link's raw token first (the state is stored whatever the answer); refuse a `setvar`; else bind
-        or void the browser's credentials for this event's connection."""
-        session = await state.get_state(SessionState)
-        session._take_link_token()
-        if event.name.rpartition(".")[2] == SETVAR:
-            _REFUSED_SETVARS.note(state=event.name.rpartition(".")[0].rpartition(".")[2])
-            return internals.answered_without_change()  # no handler runs, nothing changes
-        await session._admit(event)
-        return None

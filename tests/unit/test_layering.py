@@ -23,6 +23,7 @@ RANKS: dict[str, int] = {
     "api": 50,
     "reflex_adapter": 45,  # Reflex's private parts, for the app module, state/ and components/; imports no app module
     "reflex_language": 45,  # the same, for the tab's language (state/language.py)
+    "reflex_frames": 45,  # the same, the websocket-frame patches (the app module, state/language.py)
     "backend.services": 40,
     "backend.admin": 35,
     "backend.housekeeping": 35,  # imports backend.oidc (32) to purge its tokens

@@ -1,7 +1,7 @@
-"""Reflex's private internals are touched in two modules only: sms2fa_app/reflex_adapter.py (the app) and
-tests/support/reflex_internals.py (the tests). These tests pin the Reflex release they were written for and check
-that each internal they touch still exists with the shape they rely on, so that an upgrade fails here, by name,
-before it fails somewhere in a flow."""
+"""Reflex's private internals are touched in the adapters only: sms2fa_app/reflex_adapter.py and its siblings
+reflex_frames.py and reflex_language.py (the app) and tests/support/reflex_internals.py (the tests). These tests pin
+the Reflex release they were written for and check that each internal they touch still exists with the shape they
+rely on, so that an upgrade fails here, by name, before it fails somewhere in a flow."""
 
 from __future__ import annotations
 
@@ -20,15 +20,19 @@ import pytest
 import reflex as rx
 import reflex.state
 
-from sms2fa_app import reflex_adapter
+from sms2fa_app import reflex_adapter, reflex_frames
 from sms2fa_app.reflex_adapter import StateUpdate
 from tests.support import reflex_internals
 
 ROOT = Path(__file__).resolve().parents[2]
-ADAPTERS = "sms2fa_app/reflex_adapter.py, sms2fa_app/reflex_language.py and tests/support/reflex_internals.py"
+ADAPTERS = (
+    "sms2fa_app/reflex_adapter.py, sms2fa_app/reflex_frames.py, sms2fa_app/reflex_language.py and "
+    "tests/support/reflex_internals.py"
+)
 # Where Reflex's private modules may be imported, or its private attributes read (besides these tests).
 ADAPTER_FILES = {
     Path("sms2fa_app/reflex_adapter.py"),
+    Path("sms2fa_app/reflex_frames.py"),  # the websocket-frame patches installed at start-up
     Path("sms2fa_app/reflex_language.py"),  # a switch of language sends the words on screen again
     Path("tests/support/reflex_internals.py"),
 }
@@ -210,7 +214,10 @@ APP_INTERNALS: dict[str, Callable[[], None]] = {
     "wrap_state_loading, wrap_tab_linking": check_state_and_tab_managers,
     "js_expression, bundled_function, call_function_event": check_compiled_browser_calls,
     "HtmlElement": check_html_element,
-    "send_fewer_frames": check_fewer_frames,
+}
+# The websocket-frame patches (sms2fa_app/reflex_frames.py).
+FRAME_INTERNALS: dict[str, Callable[[], None]] = {
+    "send_fewer_frames, wrap_deltas": check_fewer_frames,
 }
 
 
@@ -272,6 +279,7 @@ TEST_INTERNALS: dict[str, Callable[[], None]] = {
 
 SHAPES = [
     *[("sms2fa_app/reflex_adapter.py", functions, check) for functions, check in APP_INTERNALS.items()],
+    *[("sms2fa_app/reflex_frames.py", functions, check) for functions, check in FRAME_INTERNALS.items()],
     *[("tests/support/reflex_internals.py", functions, check) for functions, check in TEST_INTERNALS.items()],
 ]
 
@@ -309,7 +317,7 @@ class FakeApp:
 def fewer_frames_app() -> Iterator[FakeApp]:
     original = reflex.state._load_events_for_page
     app = FakeApp()
-    assert reflex_adapter.send_fewer_frames(app)
+    assert reflex_frames.send_fewer_frames(app)
     yield app
     reflex.state._load_events_for_page = original  # the adapter replaces Reflex's for the process
 

@@ -15,8 +15,9 @@ import reflex as rx
 from sms2fa_app.backend.admin.resets import CANCEL_PATH, IdentityCheck, ResetOutcome
 from sms2fa_app.backend.services import Services
 from sms2fa_app.state.admin import CancelResetState
+from sms2fa_app.state.browser_tokens import BrowserTokens
 from sms2fa_app.state.password_reset import FACTOR, INVALID, NEW_PASSWORD, ResetPasswordState
-from sms2fa_app.state.session import _HYDRATE, BrowserTokens
+from sms2fa_app.state.session import _HYDRATE
 from sms2fa_app.state.verify_email import VerifyEmailState
 from tests.support import reflex_internals
 from tests.support.factories import create_user

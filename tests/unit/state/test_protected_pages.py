@@ -21,6 +21,7 @@ from sms2fa_app.backend.page_access import PageRule
 from sms2fa_app.backend.services import Services
 from sms2fa_app.config import ConfigError
 from sms2fa_app.state import protected as protected_module
+from sms2fa_app.state.browser_tokens import BrowserTokens
 from sms2fa_app.state.protected import (
     ProtectedEvents,
     add_protected_pages,
@@ -30,7 +31,7 @@ from sms2fa_app.state.protected import (
     rule_of,
 )
 from sms2fa_app.state.refusal_log import RefusalLog
-from sms2fa_app.state.session import BrowserTokens, SessionState
+from sms2fa_app.state.session import SessionState
 from sms2fa_app.state.step_up import StepUpState
 from tests.conftest import make_settings
 from tests.support import reflex_internals

@@ -18,8 +18,9 @@ from sms2fa_app.backend.infra.crypto import TokenDigest, token_digest
 from sms2fa_app.backend.services import Services
 from sms2fa_app.reflex_adapter import delta_key, page_change_event_name
 from sms2fa_app.state import session as session_module
+from sms2fa_app.state.browser_tokens import BrowserTokens
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.session import _HYDRATE, BrowserTokens, SessionState
+from sms2fa_app.state.session import _HYDRATE, SessionState
 from tests.support import reflex_internals
 from tests.support.factories import PASSWORD, create_user
 from tests.support.states import make_state, redirect_path, run

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import reflex as rx
 
+from sms2fa_app.state.browser_tokens import BrowserTokens
 from sms2fa_app.state.errors import on_backend_error
 from sms2fa_app.state.login import LoginState
-from sms2fa_app.state.session import BrowserTokens
 from tests.support import reflex_internals
 from tests.support.states import make_state
 from tests.unit.state.test_session_binding import on_connection, root_of
