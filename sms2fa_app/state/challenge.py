@@ -13,6 +13,7 @@ from sms2fa_app.backend.delivery.whatsapp import code_channel
 from sms2fa_app.backend.factors.results import Factor, VerifyStatus
 from sms2fa_app.backend.factors.second_factors import FactorSummary, chosen, offered, summary_facts
 from sms2fa_app.backend.factors.sms_codes import CodeSent, Purpose, SendRefused
+from sms2fa_app.backend.flows.code_watch import watch_code
 from sms2fa_app.backend.identity.sessions import ActiveSession
 from sms2fa_app.backend.infra.errors import ServiceUnavailable
 from sms2fa_app.backend.models import User
@@ -339,39 +340,22 @@ class ChallengeState(ErrorId, NoticeId, TextInsteadState, CooldownState, Session
             whatsapp = self.code_channel == Channel.WHATSAPP  # only a WhatsApp code has a text instead to wait for
         deadline = time.monotonic() + WATCH_SECONDS
         services = self._services()
-        _purpose, user_id, session_id = binding.split(":") if binding else ("", "0", "0")
         while binding and time.monotonic() < deadline:
             try:
-                delivery = await run_backend(services.deliveries.latest, binding)
-                lost = delivery is not None and delivery.state.lost
-                wait = (
-                    await run_backend(services.otp.resend_wait, user_id=int(user_id), purpose=Purpose.LOGIN)
-                    if lost
-                    else 0
-                )
-                fallback = (  # a WhatsApp code's text instead: None (none), 0 (now), or a wait
-                    await run_backend(
-                        services.otp.text_instead_wait,
-                        purpose=Purpose.LOGIN,
-                        user_id=int(user_id),
-                        session_id=int(session_id),
-                    )
-                    if whatsapp
-                    else None
-                )
+                seen = await run_backend(watch_code, services.deliveries, services.otp, binding, whatsapp)
             except ServiceUnavailable:
                 return
             async with self:
                 if self._watch_owner != owner:
                     return
-                status = words.challenge.delivery_status(delivery)
-                if (self.delivery_status, self.delivery_lost) != (status, lost):  # no update while nothing changed
-                    self.delivery_status, self.delivery_lost = status, lost
-                if lost:  # the text will not come: its cooldown was given back, so a call can follow now
-                    self._start_cooldown(wait)
-                if self.text_instead_ready != (fallback == 0):
-                    self.text_instead_ready = fallback == 0
-                if (delivery is None or delivery.state.final) and not fallback:  # nothing (more) to follow
+                status = words.challenge.delivery_status(seen.delivery)
+                if (self.delivery_status, self.delivery_lost) != (status, seen.lost):  # no update while unchanged
+                    self.delivery_status, self.delivery_lost = status, seen.lost
+                if seen.lost:  # the text will not come: its cooldown was given back, so a call can follow now
+                    self._start_cooldown(seen.resend_wait)
+                if self.text_instead_ready != (seen.fallback == 0):
+                    self.text_instead_ready = seen.fallback == 0
+                if seen.done:
                     self._watch_owner = ""
                     return
             await asyncio.sleep(POLL_SECONDS)
