@@ -95,7 +95,7 @@ def secure_site(stack: Stack) -> Iterator[SecureSite]:
 
 def set_cookies_while(page: Page, sign_in: Callable[[], None]) -> list[str]:
     """The Set-Cookie headers of the page's trades of its tickets (the only answers that set the credential cookies)
-    while `sign_in` runs, in order."""
+    while `sign_in` (which asks to remember the device) runs and until both cookies are set, in order."""
     exchanges: list[Response] = []
 
     def note(answer: Response) -> None:
@@ -114,13 +114,14 @@ def set_cookies_while(page: Page, sign_in: Callable[[], None]) -> list[str]:
 
     page.on("response", note)
     sign_in()
-    # The last trade's answer may be reported a moment after the page moved on: wait until every credential cookie
-    # the browser holds was seen being set (or 10 s).
-    deadline = time.monotonic() + 10
+    # The dashboard may show before the second factor's trade (a new session cookie and the device cookie) has been
+    # answered, and its answer may be reported a moment later: wait until the browser holds both credential cookies
+    # and each was seen being set (or 15 s).
+    deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         held = {str(cookie["name"]) for cookie in page.context.cookies()}
         credentials = {name for name in held if name.endswith(CREDENTIAL_COOKIE_BASES)}
-        if credentials <= {attributes(header)[0] for header in headers()}:
+        if len(credentials) == len(CREDENTIAL_COOKIE_BASES) and credentials <= {attributes(h)[0] for h in headers()}:
             break
         page.wait_for_timeout(200)
     return headers()
