@@ -165,12 +165,6 @@ class WindowLimiter:
     ) -> Refusal | None:
         """Check and/or record one event (named `event_id`, random by default) in every counter, atomically;
         with check_and_hit, a counter under pressure also needs `proof` (spent here)."""
-        return self._run(counters, mode, event_id, proof)[0]
-
-    def _run(
-        self, counters: list[Counter], mode: Mode, event_id: str | None, proof: Proof | None
-    ) -> tuple[Refusal | None, bool]:
-        """The script's verdict, and whether it spent `proof`."""
         args: list[str | int | float] = [
             repr(self._clock.now()),
             mode,
@@ -182,7 +176,7 @@ class WindowLimiter:
             args += [counter.limit, counter.window_seconds, counter.pow_at]
         with redis_fail_closed():
             index, wait = self._script(keys=[c.key for c in counters], args=args)
-        return window_verdict(counters, int(index), wait)
+        return window_verdict(counters, int(index), wait)[0]
 
     def check(self, counters: list[Counter]) -> LimitReached | None:
         """The first full counter, recording nothing (pressure is not checked)."""
@@ -196,11 +190,6 @@ class WindowLimiter:
     def check_and_hit(self, counters: list[Counter], proof: Proof | None = None) -> Refusal | None:
         """Record one event in every counter only if none is full (and pressure is paid for)."""
         return self.apply(counters, "check_and_hit", proof=proof)
-
-    def check_and_spend(self, counters: list[Counter], proof: Proof | None) -> tuple[Refusal | None, bool]:
-        """`check_and_hit`, also saying whether this call spent `proof`: a step paid for this way may let the next
-        gated step of the same request through once (a lookup and the send it checks), never another request."""
-        return self._run(counters, "check_and_hit", None, proof)
 
     def reserve(self, counters: list[Counter], proof: Proof | None = None) -> tuple[Refusal | None, str]:
         """Take a slot in every counter before doing the work they limit; `release` gives it back.
